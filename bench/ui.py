@@ -1,0 +1,217 @@
+"""The terminal app at scale, headless, through the real screens.
+
+Prints, for a 1,000,000-customer store:
+- keystroke to rendered results (p50/p95 ms), typing realistic queries one key at a time;
+- cold start, next to a bare Textual app with the same widgets measured in the same run: process
+  start to the first paint of the sign-in form ready for keys, and to the first paint of the
+  search box with results after a sign-in typed at once (the database opens in the background);
+- memory (peak RSS) of the app process after the typing run.
+
+    uv run python bench/ui.py --customers 1000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+CACHE = Path(__file__).resolve().parent / ".cache"
+
+BARE_APP = r'''
+import sys, time
+from textual.app import App
+from textual.widgets import DataTable, Footer, Header, Input, Label
+class Bare(App):
+    def compose(self):
+        yield Header(); yield Input(id="q"); yield Label("", id="status")
+        yield DataTable(id="t"); yield Footer()
+    def on_mount(self):
+        t = self.query_one(DataTable)
+        t.add_columns("Name", "Reference", "Phone", "Email", "City", "S")
+        for i in range(50):
+            t.add_row(f"Customer {i}", "ABC-DEF-GHJ", "0151 23456789", "someone@example.org", "Berlin", "✓")
+        self.query_one(Input).focus()
+async def main():
+    app = Bare()
+    painted = []
+    display = app._display
+    app._display = lambda screen, r: (display(screen, r), painted.append(time.perf_counter()))
+    async with app.run_test(size=(80, 24)) as pilot:
+        while not (isinstance(app.focused, Input) and app.query_one(DataTable).row_count):
+            await asyncio.sleep(0.001)
+        focused = time.perf_counter()
+        while not painted or painted[-1] < focused:  # the first paint with the box ready
+            await asyncio.sleep(0.001)
+        print(painted[-1] - float(sys.argv[1]))
+import asyncio; asyncio.run(main())
+'''
+
+OUR_APP = r'''
+import sys, time
+async def main():
+    from pathlib import Path
+    from pos_customers.ui.app import PosApp
+    from pos_customers.ui.config import UiConfig
+    from pos_customers.ui.widgets.sign_in_form import SignInForm
+    from textual import events
+    app = PosApp(db_path=Path(sys.argv[2]), config=UiConfig(debounce_ms=0))  # as `pos-customers` does
+    painted = []
+    display = app._display
+    app._display = lambda screen, r: (display(screen, r), painted.append(time.perf_counter()))
+    async with app.run_test(size=(80, 24)) as pilot:
+        while not isinstance(app.focused, SignInForm):
+            await asyncio.sleep(0.001)
+        focused = time.perf_counter()
+        while not painted or painted[-1] < focused:  # the first paint with the form ready for keys
+            await asyncio.sleep(0.001)
+        ready = painted[-1] - float(sys.argv[1])
+        for key in [*"1002", "enter", *"1357", "enter"]:  # typed as fast as the terminal delivers
+            app.post_message(events.Key(key, key if len(key) == 1 else None))
+        from pos_customers.ui.screens.search import SearchScreen
+        while not (isinstance(app.screen, SearchScreen) and app.screen._shown_query is not None):
+            await asyncio.sleep(0.001)
+        shown = time.perf_counter()
+        while painted[-1] < shown:  # the first paint with the results in the table
+            await asyncio.sleep(0.001)
+        print(ready, painted[-1] - float(sys.argv[1]))
+import asyncio; asyncio.run(main())
+'''
+
+
+def cold_start(script: str, *args: str, runs: int) -> list[float]:
+    out = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        res = subprocess.run([sys.executable, "-c", script, repr(t0), *args], capture_output=True, text=True,
+                             env={**os.environ, "TEXTUAL": ""})
+        if res.returncode != 0:
+            raise SystemExit(res.stderr[-2000:])
+        # the child measured from our perf_counter origin: same clock (CLOCK_MONOTONIC) on Linux
+        out.append([float(x) * 1000 for x in res.stdout.strip().splitlines()[-1].split()])
+    return out
+
+
+def pct(values, p):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+async def typing_run(path: Path, queries: list[str]) -> list[float]:
+    """Keystroke to results on screen: from the moment a key is handed to the app until the
+    first screen update (a real paint, through the app's display path) that happens after the
+    results for the text typed so far were put in the table."""
+    from pos_customers.services.context import Services
+    from pos_customers.storage.engine import Database
+    from pos_customers.ui.app import PosApp
+    from pos_customers.ui.config import UiConfig
+    from pos_customers.ui.screens.search import SearchScreen
+    from textual import events
+    from textual.widgets import Input
+
+    app = PosApp(Services(Database(path)), config=UiConfig())  # the shipped debounce
+    shown_at: dict[str, float] = {}
+    painted: list[float] = []
+    original_show = SearchScreen._show
+
+    def show(screen, query, *rest):
+        original_show(screen, query, *rest)
+        shown_at[query] = time.perf_counter()
+
+    SearchScreen._show = show
+    original_display = app._display
+
+    def display(screen, renderable):
+        original_display(screen, renderable)
+        painted.append(time.perf_counter())
+
+    app._display = display
+    latencies = []
+    parts: list[tuple[float, float]] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*"1002", "enter", *"1357", "enter")
+        while not isinstance(app.screen, SearchScreen):
+            await pilot.pause(0.01)
+        screen = app.screen
+        box = screen.query_one("#query", Input)
+        await pilot.pause(0.3)
+        for q in queries:
+            box.value = ""
+            await pilot.pause(0.2)
+            typed = ""
+            for ch in q:
+                typed += ch
+                shown_at.pop(typed, None)
+                t0 = time.perf_counter()
+                app.post_message(events.Key(ch, ch))  # as the terminal driver hands it over
+                while typed not in shown_at:
+                    await asyncio.sleep(0.0002)
+                while not painted or painted[-1] < shown_at[typed]:
+                    await asyncio.sleep(0.0002)
+                latencies.append((painted[-1] - t0) * 1000)
+                parts.append(((shown_at[typed] - t0) * 1000, (painted[-1] - shown_at[typed]) * 1000))
+                await asyncio.sleep(0.12)  # a quick typist: ~8 keys a second
+    SearchScreen._show = original_show
+    print(f"  to results in the table p50 {statistics.median(p[0] for p in parts):.1f} ms,"
+          f" then to the paint p50 {statistics.median(p[1] for p in parts):.1f} ms", file=sys.stderr)
+    return latencies
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--customers", type=int, default=1_000_000)
+    ap.add_argument("--db", type=Path)
+    ap.add_argument("--queries", type=int, default=40)
+    ap.add_argument("--starts", type=int, default=5)
+    args = ap.parse_args()
+    path = args.db or CACHE / f"search-{args.customers}.db"
+    if not path.exists():
+        from pos_customers.services.demo import seed_demo
+        from pos_customers.storage.engine import Database
+        print(f"seeding {path} (once)", file=sys.stderr)
+        seed_demo(Database(path), args.customers)
+
+    import sqlite3
+    conn = sqlite3.connect(path)
+    rng = random.Random(3)
+    n = conn.execute("SELECT count(*) FROM customer").fetchone()[0]
+    names = [r[0] for r in conn.execute(
+        "SELECT first_name || ' ' || last_name FROM customer WHERE customer_type = 'person' AND rowid IN"
+        f" ({','.join(str(rng.randrange(1, n)) for _ in range(args.queries * 3))}) LIMIT ?", (args.queries,))]
+    phones = [r[0] for r in conn.execute(
+        "SELECT national FROM customer_phone LIMIT 10 OFFSET ?", (rng.randrange(0, n // 2),))]
+    conn.close()
+    queries = [nm.split()[1][:5].lower() + " " + nm.split()[0][:3].lower() for nm in names if len(nm.split()) == 2]
+    queries += [p[:8] for p in phones]
+
+    lat = asyncio.run(typing_run(path, queries))
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    bare = cold_start(BARE_APP, runs=args.starts)
+    ours = cold_start(OUR_APP, str(path), runs=args.starts)
+
+    print(f"\nterminal app over {n:,} customers ({len(lat)} keystrokes in {len(queries)} queries)")
+    print(f"keystroke to rendered results   p50 {pct(lat, 50):6.1f} ms   p95 {pct(lat, 95):6.1f} ms"
+          f"   (target p95 <= 50 ms)")
+    b = statistics.median(x[0] for x in bare)
+    first = statistics.median(x[0] for x in ours)
+    o = statistics.median(x[1] for x in ours)
+    print(f"cold start to first screen       app {first:6.0f} ms   bare Textual {b:6.0f} ms   ratio {first / b:4.2f}x"
+          f"   (sign-in ready for keys; medians of {args.starts})")
+    print(f"cold start to search box         app {o:6.0f} ms   bare Textual {b:6.0f} ms   ratio {o / b:4.2f}x"
+          f"   (sign-in typed at once; target <= 1.5x)")
+    print(f"memory (peak RSS, typing run)    {rss_mb:6.0f} MB   (target <= 200 MB)")
+    print(json.dumps({"p50_ms": pct(lat, 50), "p95_ms": pct(lat, 95), "first_screen_ms": first,
+                      "search_box_ms": o, "bare_start_ms": b, "rss_mb": rss_mb}))
+
+
+if __name__ == "__main__":
+    main()

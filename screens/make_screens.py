@@ -1,0 +1,135 @@
+"""Make screens/*.svg: every screen of the real app, on demo data, at 80x24 (and 120x40).
+
+    uv run python screens/make_screens.py
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ["TZ"] = "UTC"
+time.tzset()
+
+from pos_customers.services.context import Actor  # noqa: E402
+from pos_customers.services.customers import draft_from_view, get_customer, update_customer  # noqa: E402
+from pos_customers.services.demo import seed_demo  # noqa: E402
+from pos_customers.storage.engine import Database  # noqa: E402
+from pos_customers.ui.app import PosApp  # noqa: E402
+from pos_customers.ui.config import UiConfig  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+
+
+async def settle(app, pilot, delay=0.1):
+    for _ in range(3):
+        await pilot.pause(delay)
+        await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def sign_in(app, pilot, number="1001", pin="2468"):
+    await pilot.press(*number, "enter", *pin, "enter")
+    await settle(app, pilot, 0.2)
+
+
+async def shoot(svc, name, size, steps):
+    app = PosApp(svc, config=UiConfig(debounce_ms=10), demo=True)
+    app.theme = "textual-dark"
+    async with app.run_test(size=size) as pilot:
+        await settle(app, pilot)
+        await steps(app, pilot)
+        await settle(app, pilot)
+        app.save_screenshot(str(HERE / f"{name}.svg"))
+    print(f"  {name}.svg", file=sys.stderr)
+
+
+NAMED_KEYS = {"enter", "escape", "f1", "f2", "f4", "f6", "f9", "ctrl+s"}
+
+
+def flow(*keys, sign=True):
+    """Sign in as the demo manager, then press named keys or type text, in order."""
+    async def run(app, pilot):
+        if sign:
+            await sign_in(app, pilot)
+        for k in keys:
+            if callable(k):
+                await k(app, pilot)
+            else:
+                await pilot.press(*([k] if k in NAMED_KEYS else list(k)))
+            await settle(app, pilot)
+    return run
+
+
+def tab(name):
+    async def run(app, pilot):
+        app.screen.query_one("#tabs").active = f"tab-{name}"
+    return run
+
+
+def menu(index):
+    async def run(app, pilot):
+        app.screen.query_one("#menu").highlighted = index
+    return run
+
+
+def setval(selector, value):
+    async def run(app, pilot):
+        app.screen.query_one(selector).value = value
+        await settle(app, pilot, 0.3)
+    return run
+
+
+async def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        svc = seed_demo(Database(Path(tmp) / "demo.db"), 2000)
+        actor = Actor.command_line()
+        page = __import__("pos_customers.services.customers", fromlist=["x"]).search_customers(svc, actor, "meier")
+        target = page.rows[0].display_name.lower()
+
+        async def conflict(app, pilot):
+            view = get_customer(svc, actor, app.screen.view.id)
+            other = draft_from_view(view)
+            other.company = "Meier & Partner"
+            update_customer(svc, actor, view.id, other, opened=view)
+            app.screen.query_one("#first_name").value = "Johanna"
+            await pilot.press("ctrl+s")
+
+        shots = [
+            ("sign-in", (80, 24), flow(sign=False)),
+            ("search-recent", (80, 24), flow()),
+            ("search-recent-wide", (120, 40), flow()),
+            ("search-results", (80, 24), flow("mei")),
+            ("search-no-match", (80, 24), flow("Eva Lindqvist")),
+            ("customer-account", (80, 24), flow(target, "enter")),
+            ("customer-account-wide", (120, 40), flow(target, "enter")),
+        ]
+        for t in ("contacts", "addresses", "attributes", "notes", "orders", "activity"):
+            shots.append((f"customer-{t}", (80, 24), flow(target, "enter", tab(t))))
+        shots += [
+            ("new-customer", (80, 24), flow("f2")),
+            ("new-customer-wide", (120, 40), flow("f2")),
+            ("new-customer-duplicates", (80, 24),
+             flow(target.split()[0].title() + " Mayer", "f2", setval("#email", page.rows[0].primary_email))),
+            ("edit-customer", (80, 24), flow(target, "enter", "e")),
+            ("address-modal", (80, 24), flow(target, "enter", "a")),
+            ("address-modal-us", (80, 24), flow(target, "enter", "a", setval("#country", "US"))),
+            ("discard-question", (80, 24), flow("f2", "Eva", "escape")),
+            ("edit-conflict", (80, 24), flow(target, "enter", "e", conflict)),
+            ("keys", (80, 24), flow("f1")),
+            ("back-office", (80, 24), flow("f9")),
+        ]
+        for i, name in enumerate(("template", "address-purposes", "customer-groups", "affiliations",
+                                  "custom-attributes", "associates", "store-audit")):
+            shots.append((f"back-office-{name}", (80, 24), flow("f9", menu(i), "enter")))
+        shots.append(("back-office-template-wide", (120, 40), flow("f9", "enter")))
+        for name, size, steps in shots:
+            await shoot(svc, name, size, steps)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

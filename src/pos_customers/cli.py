@@ -1,0 +1,367 @@
+"""`pos-customers`: the one command line entry point (support staff script it over SSH)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from .domain.address import AddressInput
+from .domain.customer import AddressDraft, CustomerDraft, EmailInput, PhoneInput
+from .domain.errors import ValidationFailed
+from .domain.reference import format_reference
+from .paths import demo_db_path, resolve_db_path
+
+app = typer.Typer(help="Customer management for the store floor. Without a command: open the app.",
+                  add_completion=False, pretty_exceptions_enable=False, invoke_without_command=True)
+customers_app = typer.Typer(help="Search, show, add, import and export customers.", no_args_is_help=True)
+associates_app = typer.Typer(help="Store staff who sign in to the terminal.", no_args_is_help=True)
+app.add_typer(customers_app, name="customers")
+app.add_typer(associates_app, name="associates")
+
+_state: dict[str, Optional[str]] = {"db": None}
+
+
+def fail(message: str, code: int = 1) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def _errors():
+    """Every known failure becomes one line on stderr and a non-zero exit."""
+    from .services.context import NotFound, NotInitialized, PermissionDenied
+
+    try:
+        yield
+    except ValidationFailed as exc:
+        fail(str(exc), 2)
+    except PermissionDenied as exc:
+        fail(f"not allowed: {exc}", 3)
+    except (NotFound, NotInitialized) as exc:
+        fail(str(exc), 1)
+
+
+def _services(db: Optional[str] = None, *, create: bool = False):
+    from .services.context import Services
+    from .storage.engine import Database
+    from .storage.migrate import upgrade
+
+    path = resolve_db_path(db or _state["db"])
+    if not create and not path.exists():
+        fail(f"no database at {path}: run `pos-customers init` or `pos-customers demo` first")
+    database = Database(path)
+    upgrade(database)
+    return Services(database)
+
+
+def _actor():
+    from .services.context import Actor
+
+    return Actor.command_line()
+
+
+@app.callback()
+def main_callback(
+    ctx: typer.Context,
+    db: Optional[str] = typer.Option(None, "--db", help="SQLite file (default: $POS_CUSTOMERS_DB, "
+                                     "then the user data folder).", metavar="PATH"),
+) -> None:
+    _state["db"] = db
+    if ctx.invoked_subcommand is None:
+        path = resolve_db_path(db)
+        if not path.exists():
+            fail(f"no database at {path}: run `pos-customers init` or `pos-customers demo` first")
+        _run_app(db_path=path, demo=False)
+
+
+def _run_app(svc=None, *, db_path: Optional[Path] = None, demo: bool) -> None:
+    """The terminal app. Given only a path, it shows the sign-in screen at once and opens the
+    database in the background."""
+    from .ui.app import PosApp
+    from .ui.config import ConfigError, load_config
+
+    with _errors():
+        try:
+            config = load_config()
+        except ConfigError as exc:
+            fail(f"config: {exc}", 2)
+        PosApp(svc, db_path=db_path, config=config, demo=demo).run()
+
+
+@app.command()
+def init(
+    store: str = typer.Option(..., "--store", help="Store code, e.g. BER01."),
+    number: int = typer.Option(..., "--number", help="Store number, 1-8191 (part of every reference)."),
+    name: str = typer.Option(..., "--name", help="Store name."),
+    country: str = typer.Option(..., "--country", help="ISO country code, e.g. DE."),
+    currency: str = typer.Option(..., "--currency", help="ISO currency code, e.g. EUR."),
+    language: str = typer.Option(..., "--language", help="Language code, e.g. de or en-GB."),
+    db: Optional[str] = typer.Option(None, "--db", metavar="PATH", help="SQLite file."),
+) -> None:
+    """Create the local database for a store (idempotent)."""
+    from .services.store import init_store
+
+    svc = _services(db, create=True)
+    with _errors():
+        info = init_store(svc, _actor(), code=store, number=number, name=name, country=country,
+                          currency=currency, language=language)
+    typer.echo(f"store {info.code} ({info.name}) ready in {svc.db.path}")
+
+
+@app.command()
+def demo(
+    customers: int = typer.Option(10_000, "--customers", min=0, max=1_000_000,
+                                  help="How many demo customers (up to 1,000,000)."),
+    db: Optional[str] = typer.Option(None, "--db", metavar="PATH", help="Demo SQLite file."),
+    seed_only: bool = typer.Option(False, "--seed-only", help="Create the database and exit."),
+) -> None:
+    """A demo store (BER01) with realistic customers from several countries, seeded deterministically."""
+    from .services.demo import seed_demo
+    from .storage.engine import Database
+
+    path = Path(db or _state["db"] or demo_db_path()).expanduser()
+
+    def progress(done: int, total: int) -> None:
+        typer.echo(f"\r  {done:,} / {total:,} customers", err=True, nl=done == total)
+
+    with _errors():
+        svc = seed_demo(Database(path), customers, progress=progress)
+    typer.echo(f"demo store BER01 ready in {path}", err=not seed_only)
+    if seed_only:
+        return
+    _run_app(svc, demo=True)
+
+
+# -- customers -----------------------------------------------------------------------------------
+
+def _row_line(r) -> str:
+    return (f"{format_reference(r.reference):<13} {r.display_name[:32]:<32} {r.primary_phone[:18]:<18}"
+            f" {r.primary_email[:34]:<34} {r.city[:18]:<18} {r.sync_state}")
+
+
+@customers_app.command("search")
+def customers_search(
+    text: str = typer.Argument("", help="Name words, email or part of it, phone digits, reference, card."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    limit: int = typer.Option(20, "--limit", min=1, max=500),
+    offset: int = typer.Option(0, "--offset", min=0),
+) -> None:
+    """Find customers; an empty TEXT lists this store's recent customers."""
+    from .services.customers import search_customers
+
+    svc = _services()
+    with _errors():
+        page = search_customers(svc, _actor(), text, limit=limit, offset=offset)
+    if as_json:
+        typer.echo(json.dumps({"offset": page.offset, "has_more": page.has_more,
+                               "results": [r.__dict__ for r in page.rows]}, ensure_ascii=False, indent=2))
+        return
+    if not page.rows:
+        typer.echo("no customers found", err=True)
+        raise typer.Exit(1)
+    for r in page.rows:
+        typer.echo(_row_line(r))
+    if page.has_more:
+        typer.echo(f"... more: --offset {offset + limit}", err=True)
+
+
+@customers_app.command("show")
+def customers_show(
+    ref: str = typer.Argument(..., help="Customer reference (any case, separators optional) or id."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Everything about one customer."""
+    from .services.customers import get_customer
+
+    svc = _services()
+    with _errors():
+        view = get_customer(svc, _actor(), ref)
+    if as_json:
+        typer.echo(json.dumps(view.to_json(), ensure_ascii=False, indent=2))
+        return
+    typer.echo(f"{view.display_name}  [{view.reference_display}]  {view.customer_type}, {view.status},"
+               f" {view.account_type}, sync: {view.sync_state}")
+    for label, value in (("group", view.group_code), ("language", view.language),
+                         ("currency", view.currency), ("birth date", view.birth_date),
+                         ("affiliations", ", ".join(view.affiliations)),
+                         ("receipt", f"{view.receipt_option} {view.receipt_email}".strip()),
+                         ("store", view.store_code), ("created", view.created_at),
+                         ("updated", view.updated_at)):
+        if value:
+            typer.echo(f"  {label:<13} {value}")
+    for e in view.emails:
+        typer.echo(f"  email         {e.address} ({e.purpose}{', primary' if e.primary else ''}"
+                   f"{', marketing ok' if e.marketing_consent else ''})")
+    for p in view.phones:
+        typer.echo(f"  phone         {p.national} / {p.e164} ({p.purpose}{', primary' if p.primary else ''})")
+    for a in view.addresses:
+        flags = ", ".join(x for x, on in (("billing", a.default_billing), ("shipping", a.default_shipping)) if on)
+        typer.echo(f"  address       {a.purpose}{' (' + flags + ')' if flags else ''}")
+        for line in a.formatted.splitlines():
+            typer.echo(f"                {line}")
+    for c in view.cards:
+        typer.echo(f"  card          {c}")
+
+
+@customers_app.command("add")
+def customers_add(
+    first: str = typer.Option("", "--first", help="First name."),
+    last: str = typer.Option("", "--last", help="Last name."),
+    organization: str = typer.Option("", "--organization", help="Organization name (type organization)."),
+    customer_type: Optional[str] = typer.Option(None, "--type", help="person or organization (default: store template)."),
+    email: list[str] = typer.Option([], "--email", help="Email (repeatable; first is primary)."),
+    phone: list[str] = typer.Option([], "--phone", help="Phone (repeatable; national or +international)."),
+    birth_date: Optional[str] = typer.Option(None, "--birth-date", help="YYYY-MM-DD."),
+    street: str = typer.Option("", "--street", help="Street and number."),
+    city: str = typer.Option("", "--city"),
+    postal_code: str = typer.Option("", "--postal-code"),
+    region: str = typer.Option("", "--region", help="State/province where the country uses one."),
+    country: str = typer.Option("", "--country", help="Address country (default: store template)."),
+    group: Optional[str] = typer.Option(None, "--group", help="Customer group code."),
+    language: Optional[str] = typer.Option(None, "--language"),
+    card: list[str] = typer.Option([], "--card", help="Customer card number (repeatable)."),
+    marketing: bool = typer.Option(False, "--marketing", help="Marketing consent on the first email/phone."),
+    from_json: bool = typer.Option(False, "--json", help="Read one customer as a JSON object on stdin."),
+    allow_duplicate: bool = typer.Option(False, "--allow-duplicate",
+                                         help="Create even when a likely duplicate exists."),
+) -> None:
+    """Create a customer from flags, or from JSON on stdin (--json). The store template fills the rest."""
+    from .services.customers import create_customer, find_duplicates
+    from .services.transfer import draft_from_json
+
+    svc = _services()
+    actor = _actor()
+    with _errors():
+        if from_json:
+            try:
+                draft = draft_from_json(json.loads(sys.stdin.read()))
+            except json.JSONDecodeError as exc:
+                fail(f"stdin is not valid JSON: {exc}", 2)
+        else:
+            addresses = []
+            if street or city or postal_code:
+                addresses.append(AddressDraft(AddressInput(line1=street, city=city, region=region,
+                                                           postal_code=postal_code, country=country)))
+            draft = CustomerDraft(
+                customer_type=customer_type, first_name=first, last_name=last,
+                organization_name=organization, birth_date=birth_date, group_code=group,
+                language=language,
+                emails=[EmailInput(e, marketing_consent=marketing and i == 0) for i, e in enumerate(email)],
+                phones=[PhoneInput(p, marketing_consent=marketing and i == 0) for i, p in enumerate(phone)],
+                addresses=addresses, cards=list(card))
+        if not allow_duplicate:
+            hits = find_duplicates(svc, actor, draft)
+            if hits:
+                h = hits[0]
+                fail(f"likely duplicate of {format_reference(h.reference)} {h.display_name}"
+                     f" ({'; '.join(h.reasons)}); use --allow-duplicate to create anyway", 4)
+        view = create_customer(svc, actor, draft)
+    typer.echo(f"created {view.reference_display} {view.display_name}")
+
+
+@customers_app.command("import")
+def customers_import(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True, help="CSV file."),
+    skip_bad: bool = typer.Option(False, "--skip-bad", help="Write the good rows and list the bad ones."),
+) -> None:
+    """Import customers from CSV (header row; same columns as `export --format csv`).
+
+    Every row is checked first. By default a single bad row means NOTHING is written and every bad
+    row is reported. With --skip-bad the good rows are written and the bad rows are listed.
+    Either way the import is one transaction.
+    """
+    from .services.transfer import import_csv
+
+    svc = _services()
+    with _errors():
+        try:
+            with open(file, newline="", encoding="utf-8-sig") as fh:
+                result = import_csv(svc, _actor(), fh, skip_bad=skip_bad)
+        except UnicodeDecodeError as exc:
+            fail(f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start})", 2)
+    for bad in result.bad_rows:
+        typer.echo(f"{file}: {bad}", err=True)
+    if result.bad_rows and not result.written:
+        fail(f"{len(result.bad_rows)} bad row(s): nothing imported (use --skip-bad to import the good rows)", 2)
+    typer.echo(f"imported {result.created} customer(s)"
+               + (f", skipped {len(result.bad_rows)} bad row(s)" if result.bad_rows else ""))
+    if result.bad_rows:
+        raise typer.Exit(2)
+
+
+@customers_app.command("export")
+def customers_export(
+    fmt: str = typer.Option("json", "--format", help="json or csv."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="File (default: stdout)."),
+) -> None:
+    """Export every customer in this file."""
+    from .services.transfer import export
+
+    if fmt not in ("json", "csv"):
+        fail(f"--format must be json or csv, not '{fmt}'", 2)
+    svc = _services()
+    with _errors():
+        if output:
+            tmp = output.with_name(output.name + ".part")
+            with open(tmp, "w", newline="", encoding="utf-8") as fh:
+                count = export(svc, _actor(), fh, fmt=fmt)
+            tmp.replace(output)  # a half-written export never carries the real name
+            typer.echo(f"exported {count} customer(s) to {output}", err=True)
+        else:
+            export(svc, _actor(), sys.stdout, fmt=fmt)
+
+
+# -- associates ------------------------------------------------------------------------------------
+
+@associates_app.command("add")
+def associates_add(
+    number: str = typer.Option(..., "--number", help="Associate number (what they type to sign in)."),
+    name: str = typer.Option(..., "--name"),
+    role: str = typer.Option("associate", "--role", help="associate, manager, support or admin."),
+    pin: Optional[str] = typer.Option(None, "--pin", help="4-12 digits (asked for when omitted).",
+                                      envvar="POS_CUSTOMERS_PIN"),
+) -> None:
+    """Add a store associate; the PIN is stored as an argon2id hash only."""
+    from .services.associates import add_associate
+
+    if pin is None:
+        pin = typer.prompt("PIN", hide_input=True, confirmation_prompt=True)
+    svc = _services()
+    with _errors():
+        view = add_associate(svc, _actor(), number=number, name=name, role=role, pin=pin)
+    typer.echo(f"associate {view.number} ({view.name}, {view.role}) added")
+
+
+# -- diagnostics -----------------------------------------------------------------------------------
+
+@app.command()
+def doctor(
+    repair: bool = typer.Option(False, "--repair", help="Rebuild the search index from the tables."),
+    quick: bool = typer.Option(False, "--quick", help="Sample the search index instead of every row."),
+) -> None:
+    """Check the database: integrity, migrations, search index consistency."""
+    from .services.doctor import repair_search_index, run_checks
+
+    svc = _services()
+    with _errors():
+        if repair:
+            repair_search_index(svc, _actor())
+            typer.echo("search index rebuilt")
+        checks = run_checks(svc, _actor(), full=not quick)
+    for c in checks:
+        typer.echo(f"{'ok  ' if c.ok else 'FAIL'} {c.name:<18} {c.detail}")
+    if not all(c.ok for c in checks):
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

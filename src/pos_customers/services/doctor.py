@@ -1,0 +1,50 @@
+"""Health checks support staff run over SSH: file integrity, migrations, search index."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..storage import migrate, search_index
+from .context import Actor, Permission, Services
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+def run_checks(svc: Services, actor: Actor, *, full: bool = True) -> list[Check]:
+    actor.require(Permission.DIAGNOSTICS)
+    checks: list[Check] = []
+    conn = svc.db.raw()
+    try:
+        result = [r[0] for r in conn.execute("PRAGMA quick_check" if not full else "PRAGMA integrity_check")]
+        checks.append(Check("sqlite integrity", result == ["ok"], "; ".join(result[:5])))
+        fk = conn.execute("PRAGMA foreign_key_check").fetchall()
+        checks.append(Check("foreign keys", not fk, f"{len(fk)} rows point at nothing" if fk else "ok"))
+        mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+        checks.append(Check("journal mode", mode == "wal", mode))
+        current, head = migrate.current_revision(svc.db), migrate.head_revision(svc.db)
+        checks.append(Check("migrations", current == head, f"at {current}, latest {head}"))
+        problems = search_index.integrity_problems(conn, sample=None if full else 2000)
+        count = conn.execute("SELECT count(*) FROM customer").fetchone()[0]
+        checks.append(Check("search index", not problems,
+                            "; ".join(problems) if problems else f"consistent for {count} customers"))
+        pending = conn.execute("SELECT count(*) FROM outbox_event").fetchone()[0]
+        checks.append(Check("outbox", True, f"{pending} events waiting for headquarters"))
+    finally:
+        conn.close()
+    return checks
+
+
+def repair_search_index(svc: Services, actor: Actor) -> None:
+    actor.require(Permission.DIAGNOSTICS)
+    conn = svc.db.raw()
+    try:
+        search_index.rebuild(conn)
+    finally:
+        conn.close()
+    with svc.change(actor) as tx:
+        tx.audit("search_index", "customer_search", "rebuild")

@@ -1,0 +1,134 @@
+"""The store this terminal belongs to, its settings and its default-customer template."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+
+from ..domain import template as domain_template
+from ..domain.customer import AttributeDef, PurposeRules
+from ..domain.enums import AttributeType, CustomerType, ReceiptOption
+from ..domain.errors import FieldError, FieldProblem, ValidationFailed
+from ..domain.reference import MAX_STORE
+from ..domain.validation import clean_country, clean_currency, clean_language, clean_text
+from ..storage.tables import (AddressPurpose, AttributeDefinition, CustomerGroup, Setting, Store,
+                              StoreTemplate)
+from .context import Actor, NotFound, Permission, Services
+from .reference_data import load_reference_data
+
+
+@dataclass(frozen=True)
+class StoreInfo:
+    code: str
+    number: int
+    name: str
+    country: str
+    currency: str
+    language: str
+    region: str
+
+
+def _info(row: Store) -> StoreInfo:
+    return StoreInfo(row.code, row.number, row.name, row.country, row.currency, row.language, row.region)
+
+
+def init_store(svc: Services, actor: Actor, *, code: str, number: int, name: str, country: str,
+               currency: str, language: str, region: str = "",
+               template: domain_template.StoreTemplate | None = None) -> StoreInfo:
+    """Set this database up as a store's terminal (idempotent for the same store)."""
+    errors: list[FieldError] = []
+
+    def run(field, fn, *args, **kw):
+        try:
+            return fn(*args, **kw)
+        except FieldProblem as exc:
+            errors.append(FieldError(field, str(exc)))
+
+    code = (code or "").strip().upper()
+    if not code or not code.replace("-", "").replace("_", "").isalnum() or len(code) > 32:
+        errors.append(FieldError("code", "Store code must be 1-32 letters, digits, - or _"))
+    if not 1 <= int(number) <= MAX_STORE:
+        errors.append(FieldError("number", f"Store number must be between 1 and {MAX_STORE}"))
+    name = run("name", clean_text, name, max_len=120, required=True, what="Store name")
+    country = run("country", clean_country, country)
+    currency = run("currency", clean_currency, currency)
+    language = run("language", clean_language, language)
+    if errors:
+        raise ValidationFailed(errors)
+    with svc.change(actor, Permission.CONFIGURE_STORE, store_code=code) as tx:
+        s = tx.session
+        load_reference_data(s)
+        current = s.get(Setting, "store_code")
+        if current and current.value != code:
+            raise ValidationFailed(FieldError(
+                "code", f"this database already belongs to store {current.value}"))
+        store = s.get(Store, code)
+        if store is None:
+            clash = s.exec(select(Store).where(Store.number == int(number))).first()
+            if clash:
+                raise ValidationFailed(FieldError("number", f"store number {number} is used by {clash.code}"))
+            store = Store(code=code, number=int(number), name=name, country=country,
+                          currency=currency, language=language, region=region)
+            s.add(store)
+            s.flush()
+            t = template or domain_template.StoreTemplate(
+                currency=currency, language=language, address_country=country)
+            s.add(StoreTemplate(
+                store_code=code, customer_type=t.customer_type.value, group_code=t.group_code,
+                receipt_option=t.receipt_option.value, receipt_email=t.receipt_email,
+                currency=t.currency or currency, language=t.language or language,
+                affiliations=list(t.affiliations), address_country=t.address_country or country))
+            tx.audit("store", code, "create", {"name": (None, name), "number": (None, int(number)),
+                                               "country": (None, country)})
+            tx.outbox("store.created", "store", code, {"code": code, "number": int(number), "name": name,
+                                                        "country": country, "currency": currency,
+                                                        "language": language, "region": region})
+        if current is None:
+            s.add(Setting(key="store_code", value=code))
+            s.add(Setting(key="store_country", value=store.country))
+        if s.get(Setting, "terminal_id") is None:
+            s.add(Setting(key="terminal_id", value=f"T-{uuid.uuid4().hex[:12]}"))
+    svc.forget_settings()
+    with svc.db.read() as s:
+        return _info(s.get(Store, code))
+
+
+def store_info(svc: Services, code: str | None = None) -> StoreInfo:
+    with svc.db.read() as s:
+        row = s.get(Store, code or svc.store_code)
+        if row is None:
+            raise NotFound(f"store {code} not found")
+        return _info(row)
+
+
+def template_of(session: Session, store_code: str) -> domain_template.StoreTemplate:
+    row = session.get(StoreTemplate, store_code)
+    if row is None:
+        raise NotFound(f"store {store_code} has no default-customer template")
+    return domain_template.StoreTemplate(
+        customer_type=CustomerType(row.customer_type), group_code=row.group_code,
+        receipt_option=ReceiptOption(row.receipt_option), receipt_email=row.receipt_email,
+        currency=row.currency, language=row.language, affiliations=tuple(row.affiliations),
+        address_country=row.address_country)
+
+
+def purpose_rules(session: Session) -> PurposeRules:
+    rows = session.exec(select(AddressPurpose)).all()
+    person = next((p.code for p in rows if p.default_person), "HOME")
+    org = next((p.code for p in rows if p.default_organization), "BUSINESS")
+    return PurposeRules(frozenset(p.code for p in rows if p.active), person, org)
+
+
+def attribute_defs(session: Session) -> list[AttributeDef]:
+    return [AttributeDef(code=r.code, label=r.label, type=AttributeType(r.type), required=r.required,
+                         choices=tuple(r.choices), active=r.active)
+            for r in session.exec(select(AttributeDefinition).order_by(AttributeDefinition.sort_order))]
+
+
+def group_dimensions(session: Session, group_code: str | None) -> dict[str, str]:
+    if not group_code:
+        return {}
+    group = session.get(CustomerGroup, group_code)
+    return dict(group.financial_dimensions) if group else {}

@@ -1,0 +1,293 @@
+"""The search projection (``customer_search``), its FTS5 indexes, and the search queries.
+
+Every write path that changes what a customer is found by calls :func:`reindex_customer` in
+the same transaction, so the indexes can never disagree with the tables after a commit.
+``doctor`` re-derives every row and runs FTS5's own integrity check to prove it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from sqlalchemy import text
+from sqlmodel import Session
+
+from ..domain.customer import display_name
+from ..domain.search import (SearchQuery, contact_index_text, fts_exact_query,
+                             fts_fragment_query, fts_name_query, name_index_text)
+from ..domain.text import digits
+from .search_schema import FTS_TABLES
+
+_UPSERT = text("""
+INSERT INTO customer_search (customer_id, display_name, reference, primary_email, primary_phone,
+                             city, name_text, contact_text)
+VALUES (:customer_id, :display_name, :reference, :primary_email, :primary_phone, :city,
+        :name_text, :contact_text)
+ON CONFLICT(customer_id) DO UPDATE SET
+    display_name = excluded.display_name, reference = excluded.reference,
+    primary_email = excluded.primary_email, primary_phone = excluded.primary_phone,
+    city = excluded.city, name_text = excluded.name_text, contact_text = excluded.contact_text
+WHERE display_name IS NOT excluded.display_name OR reference IS NOT excluded.reference
+   OR primary_email IS NOT excluded.primary_email OR primary_phone IS NOT excluded.primary_phone
+   OR city IS NOT excluded.city OR name_text IS NOT excluded.name_text
+   OR contact_text IS NOT excluded.contact_text
+""")
+
+
+@dataclass(frozen=True)
+class SearchDoc:
+    customer_id: str
+    display_name: str
+    reference: str
+    primary_email: str
+    primary_phone: str
+    city: str
+    name_text: str
+    contact_text: str
+
+    def as_params(self) -> dict:
+        return self.__dict__.copy()
+
+
+def derive_doc(conn: sqlite3.Connection, customer_id: str) -> SearchDoc | None:
+    """Build a customer's search row from the tables (the single definition of the projection)."""
+    row = conn.execute(
+        "SELECT customer_type, first_name, middle_name, last_name, organization_name, company,"
+        " reference FROM customer WHERE id = ?", (customer_id,)).fetchone()
+    if row is None:
+        return None
+    ctype, first, middle, last, org, company, ref = row
+    emails = conn.execute(
+        "SELECT address, is_primary FROM customer_email WHERE customer_id = ?"
+        " ORDER BY is_primary DESC, address", (customer_id,)).fetchall()
+    phones = conn.execute(
+        "SELECT e164, national, is_primary FROM customer_phone WHERE customer_id = ?"
+        " ORDER BY is_primary DESC, e164", (customer_id,)).fetchall()
+    cards = [r[0] for r in conn.execute(
+        "SELECT number FROM customer_card WHERE customer_id = ? ORDER BY number", (customer_id,))]
+    city = conn.execute(
+        "SELECT city FROM customer_address WHERE customer_id = ?"
+        " ORDER BY default_billing DESC, default_shipping DESC, id LIMIT 1", (customer_id,)).fetchone()
+    return make_doc(
+        customer_id=customer_id, reference=ref,
+        display=display_name(ctype, first, middle, last, org),
+        names=(first, middle, last, org, company),
+        emails=[e[0] for e in emails], phones=[(p[0], p[1]) for p in phones], cards=cards,
+        city=city[0] if city else "")
+
+
+def make_doc(*, customer_id: str, reference: str, display: str, names: tuple[str, ...],
+             emails: list[str], phones: list[tuple[str, str]], cards: list[str], city: str) -> SearchDoc:
+    """phones: (e164, national) pairs, primary first; emails: primary first."""
+    return SearchDoc(
+        customer_id=customer_id,
+        display_name=display,
+        reference=reference,
+        primary_email=emails[0] if emails else "",
+        primary_phone=phones[0][1] if phones else "",
+        city=city,
+        name_text=name_index_text(*names),
+        contact_text=contact_index_text(
+            emails, [(e164.lstrip("+"), digits(national)) for e164, national in phones], cards),
+    )
+
+
+def raw_connection(session: Session) -> sqlite3.Connection:
+    return session.connection().connection.driver_connection
+
+
+def reindex_customer(session: Session, customer_id: str) -> None:
+    """Bring the search row and the duplicate match keys of one customer up to date."""
+    conn = raw_connection(session)
+    doc = derive_doc(conn, customer_id)
+    if doc is None:
+        session.execute(text("DELETE FROM customer_search WHERE customer_id = :id"), {"id": customer_id})
+    else:
+        session.execute(_UPSERT, doc.as_params())
+    write_match_keys(conn, customer_id)
+
+
+_MATCH_KEYS_ALL = (
+    "SELECT c.name_key, a.country, a.postal_code, c.id FROM customer c"
+    " JOIN customer_address a ON a.customer_id = c.id"
+    " WHERE c.name_key != '' AND a.postal_code != ''")
+_MATCH_KEYS_ONE = _MATCH_KEYS_ALL + " AND c.id = ?"
+
+
+def write_match_keys(conn: sqlite3.Connection, customer_id: str) -> None:
+    conn.execute("DELETE FROM customer_match_key WHERE customer_id = ?", (customer_id,))
+    conn.execute("INSERT OR IGNORE INTO customer_match_key (name_key, country, postal_code, customer_id) "
+                 + _MATCH_KEYS_ONE, (customer_id,))
+
+
+@dataclass(frozen=True)
+class SearchRow:
+    customer_id: str
+    reference: str
+    display_name: str
+    primary_email: str
+    primary_phone: str
+    city: str
+    sync_state: str
+    status: str
+    matched_by: str  # reference | email | phone | card | name | fragment | recent
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    rows: list[SearchRow]
+    offset: int
+    has_more: bool
+
+
+def search(conn: sqlite3.Connection, q: SearchQuery, *, limit: int, offset: int = 0) -> SearchPage:
+    """Exact reference/email/phone/card hits first, then names (whole words before prefixes),
+    then email/phone fragments."""
+    want = offset + limit + 1
+    found: dict[str, str] = {}  # customer_id -> matched_by, in rank order
+
+    def take(ids, how: str) -> None:
+        for (cid,) in ids:
+            found.setdefault(cid, how)
+
+    fetched: dict[str, tuple] = {}
+
+    def take_rows(rowids, how: str) -> None:
+        """FTS hits are projection rowids: fetch their display rows at once, keep their order."""
+        order = [r for (r,) in rowids if r not in seen_rowids]
+        if not order:
+            return
+        seen_rowids.update(order)
+        marks = ",".join("?" * len(order))
+        by_rowid = {r[0]: r[1:] for r in conn.execute(
+            f"SELECT s.rowid, {_ROW_COLUMNS} {_ROW_FROM} WHERE s.rowid IN ({marks})", order)}
+        for r in order:
+            if r in by_rowid:
+                row = by_rowid[r]
+                fetched.setdefault(row[0], row)
+                found.setdefault(row[0], how)
+
+    seen_rowids: set[int] = set()
+
+    if q.reference:
+        take(conn.execute("SELECT id FROM customer WHERE reference = ?", (q.reference,)), "reference")
+        if found:  # a complete reference with a valid check character: that customer, nothing else
+            return SearchPage(rows=_rows(conn, list(found)[offset: offset + limit], found),
+                              offset=offset, has_more=False)
+    if q.email_key:
+        take(conn.execute("SELECT customer_id FROM customer_email WHERE address_key = ? LIMIT ?",
+                          (q.email_key, want)), "email")
+    if q.phone_e164:
+        take(conn.execute("SELECT customer_id FROM customer_phone WHERE e164 = ? LIMIT ?",
+                          (q.phone_e164, want)), "phone")
+    if q.card:
+        take(conn.execute("SELECT customer_id FROM customer_card WHERE number = ?", (q.card,)), "card")
+    if q.reference_prefix and len(found) < want:
+        take(conn.execute(
+            "SELECT id FROM customer WHERE reference >= ? AND reference < ? ORDER BY reference LIMIT ?",
+            (q.reference_prefix, q.reference_prefix + "~", want)), "reference")
+    if q.name_words and len(found) < want:
+        # every word whole first, then every word as a prefix; newest customers first in each.
+        # (bm25 ordering would score every match: 1 s for "m" at a million customers)
+        for match in (fts_exact_query(q.name_words), fts_name_query(q.name_words)):
+            if len(found) >= want:
+                break
+            take_rows(conn.execute(
+                "SELECT rowid FROM customer_name_fts WHERE customer_name_fts MATCH ?"
+                " ORDER BY rowid DESC LIMIT ?", (match, want + len(found))), "name")
+    if q.fragment and len(found) < want:
+        match = fts_fragment_query(q.fragment)
+        if match:
+            take_rows(conn.execute(
+                "SELECT rowid FROM customer_contact_fts WHERE customer_contact_fts MATCH ?"
+                " ORDER BY rowid DESC LIMIT ?", (match, want + len(found))),
+                "phone" if q.fragment.isdigit() else "fragment")
+    ids = list(found)[offset: offset + limit]
+    return SearchPage(rows=_rows(conn, ids, found, fetched), offset=offset,
+                      has_more=len(found) > offset + limit)
+
+
+def recent(conn: sqlite3.Connection, store_code: str, *, limit: int, offset: int = 0) -> SearchPage:
+    ids = [r[0] for r in conn.execute(
+        "SELECT id FROM customer WHERE store_code = ? AND anonymized_at IS NULL"
+        " ORDER BY updated_at DESC LIMIT ? OFFSET ?", (store_code, limit + 1, offset))]
+    rows = _rows(conn, ids[:limit], dict.fromkeys(ids, "recent"))
+    return SearchPage(rows=rows, offset=offset, has_more=len(ids) > limit)
+
+
+_ROW_COLUMNS = ("s.customer_id, s.reference, s.display_name, s.primary_email, s.primary_phone, s.city,"
+                " c.sync_state, c.status")
+_ROW_FROM = "FROM customer_search s JOIN customer c ON c.id = s.customer_id"
+
+
+def _rows(conn: sqlite3.Connection, ids: list[str], how: dict[str, str],
+          fetched: dict[str, tuple] | None = None) -> list[SearchRow]:
+    by_id = dict(fetched or {})
+    missing = [i for i in ids if i not in by_id]
+    if missing:
+        marks = ",".join("?" * len(missing))
+        by_id.update((r[0], r) for r in conn.execute(
+            f"SELECT {_ROW_COLUMNS} {_ROW_FROM} WHERE s.customer_id IN ({marks})", missing))
+    return [SearchRow(*by_id[i], matched_by=how[i]) for i in ids if i in by_id]
+
+
+def integrity_problems(conn: sqlite3.Connection, *, sample: int | None = None) -> list[str]:
+    """FTS5's own integrity check plus a comparison of every projection row with its tables."""
+    problems: list[str] = []
+    for table in FTS_TABLES:
+        try:
+            conn.execute(f"INSERT INTO {table}({table}, rank) VALUES ('integrity-check', 1)")
+        except sqlite3.DatabaseError as exc:
+            problems.append(f"{table}: {exc}")
+    missing = conn.execute(
+        "SELECT count(*) FROM customer c LEFT JOIN customer_search s ON s.customer_id = c.id"
+        " WHERE s.customer_id IS NULL").fetchone()[0]
+    if missing:
+        problems.append(f"{missing} customers have no search row")
+    orphans = conn.execute(
+        "SELECT count(*) FROM customer_search s LEFT JOIN customer c ON c.id = s.customer_id"
+        " WHERE c.id IS NULL").fetchone()[0]
+    if orphans:
+        problems.append(f"{orphans} search rows have no customer")
+    query = "SELECT customer_id, display_name, reference, primary_email, primary_phone, city," \
+            " name_text, contact_text FROM customer_search"
+    if sample:
+        query += f" ORDER BY random() LIMIT {int(sample)}"
+    stale = 0
+    for row in conn.execute(query).fetchall():
+        doc = derive_doc(conn, row[0])
+        if doc is not None and tuple(doc.as_params().values()) != tuple(row):
+            stale += 1
+    if stale:
+        problems.append(f"{stale} search rows differ from their customer's data")
+    keys = _MATCH_KEYS_ALL
+    wrong = conn.execute(
+        f"SELECT count(*) FROM (SELECT * FROM ({keys}) EXCEPT SELECT name_key, country, postal_code,"
+        f" customer_id FROM customer_match_key) ").fetchone()[0] + conn.execute(
+        f"SELECT count(*) FROM (SELECT name_key, country, postal_code, customer_id FROM customer_match_key"
+        f" EXCEPT SELECT * FROM ({keys}))").fetchone()[0]
+    if wrong:
+        problems.append(f"{wrong} duplicate-finder keys differ from the customers' addresses")
+    return problems
+
+
+def rebuild(conn: sqlite3.Connection) -> None:
+    """Re-derive every projection row and rebuild both FTS5 indexes (``doctor --repair``)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        ids = [r[0] for r in conn.execute("SELECT id FROM customer")]
+        conn.execute("DELETE FROM customer_search WHERE customer_id NOT IN (SELECT id FROM customer)")
+        for cid in ids:
+            doc = derive_doc(conn, cid)
+            conn.execute(_UPSERT_SQLITE, doc.as_params())
+            write_match_keys(conn, cid)
+        for table in FTS_TABLES:
+            conn.execute(f"INSERT INTO {table}({table}) VALUES ('rebuild')")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+_UPSERT_SQLITE = str(_UPSERT.text)  # sqlite3 accepts the same :name placeholders

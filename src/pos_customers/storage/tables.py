@@ -1,0 +1,304 @@
+"""The terminal's tables. One SQLModel class per table; Alembic migrations create them.
+
+Ids are UUID strings so rows made offline on any terminal never collide at headquarters.
+Timestamps are timezone-aware UTC. JSON columns hold small lists and maps.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timezone
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _json(default=dict) -> Any:
+    return Field(default_factory=default, sa_column=Column(JSON, nullable=False))
+
+
+class Setting(SQLModel, table=True):
+    """Terminal-local key/value settings: which store this terminal is, its terminal id, ..."""
+
+    __tablename__ = "setting"
+    key: str = Field(primary_key=True, max_length=64)
+    value: str = Field(default="", sa_column=Column(Text, nullable=False))
+
+
+class Store(SQLModel, table=True):
+    __tablename__ = "store"
+    code: str = Field(primary_key=True, max_length=32)
+    number: int = Field(unique=True)  # 1..8191, part of every customer reference it issues
+    name: str = Field(max_length=120)
+    country: str = Field(max_length=2)
+    currency: str = Field(max_length=3)
+    language: str = Field(max_length=16)
+    region: str = Field(default="", max_length=64)
+    next_sequence: int = Field(default=0)  # the local sequence behind customer references
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class StoreTemplate(SQLModel, table=True):
+    """The store's default customer: what every new customer of the store starts with."""
+
+    __tablename__ = "store_template"
+    store_code: str = Field(primary_key=True, foreign_key="store.code", max_length=32)
+    customer_type: str = Field(default="person", max_length=16)
+    group_code: str | None = Field(default=None, foreign_key="customer_group.code", max_length=32)
+    receipt_option: str = Field(default="print", max_length=8)
+    receipt_email: str = Field(default="", max_length=254)
+    currency: str = Field(default="", max_length=3)
+    language: str = Field(default="", max_length=16)
+    affiliations: list[str] = _json(list)
+    address_country: str = Field(default="", max_length=2)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class CustomerGroup(SQLModel, table=True):
+    __tablename__ = "customer_group"
+    code: str = Field(primary_key=True, max_length=32)
+    name: str = Field(max_length=120)
+    financial_dimensions: dict[str, str] = _json(dict)
+    active: bool = True
+
+
+class Affiliation(SQLModel, table=True):
+    __tablename__ = "affiliation"
+    code: str = Field(primary_key=True, max_length=32)
+    name: str = Field(max_length=120)
+    description: str = Field(default="", max_length=500)
+    active: bool = True
+
+
+class AddressPurpose(SQLModel, table=True):
+    __tablename__ = "address_purpose"
+    code: str = Field(primary_key=True, max_length=32)
+    label: str = Field(max_length=80)
+    labels: dict[str, str] = _json(dict)  # language -> label
+    active: bool = True
+    sort_order: int = 0
+    default_person: bool = False
+    default_organization: bool = False
+
+
+class AttributeDefinition(SQLModel, table=True):
+    __tablename__ = "attribute_definition"
+    code: str = Field(primary_key=True, max_length=32)
+    label: str = Field(max_length=80)
+    type: str = Field(max_length=16)
+    required: bool = False
+    choices: list[str] = _json(list)
+    show_on_create: bool = True
+    sort_order: int = 0
+    active: bool = True
+
+
+class Customer(SQLModel, table=True):
+    __tablename__ = "customer"
+    __table_args__ = (
+        Index("ix_customer_store_updated", "store_code", "updated_at"),
+        Index("ix_customer_name_key_birth", "name_key", "birth_date"),
+    )
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    reference: str = Field(unique=True, max_length=9)
+    customer_type: str = Field(max_length=16)
+    title: str = Field(default="", max_length=30)
+    first_name: str = Field(default="", max_length=80)
+    middle_name: str = Field(default="", max_length=80)
+    last_name: str = Field(default="", max_length=80)
+    organization_name: str = Field(default="", max_length=160)
+    company: str = Field(default="", max_length=160)
+    birth_date: date | None = None
+    language: str = Field(default="", max_length=16)
+    currency: str = Field(default="", max_length=3)
+    group_code: str | None = Field(default=None, foreign_key="customer_group.code", max_length=32)
+    financial_dimensions: dict[str, str] = _json(dict)
+    receipt_option: str = Field(default="print", max_length=8)
+    receipt_email: str = Field(default="", max_length=254)
+    status: str = Field(default="active", max_length=16)
+    account_type: str = Field(default="guest", max_length=16)
+    password_hash: str | None = Field(default=None, max_length=255)
+    password_changed_at: datetime | None = None
+    last_sign_in_at: datetime | None = None
+    store_code: str = Field(foreign_key="store.code", max_length=32)  # the registering store
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    last_activity_at: datetime | None = None
+    anonymized_at: datetime | None = None
+    sync_state: str = Field(default="pending", max_length=16)
+    version: int = 1  # bumped on every change: an edit made on stale data is detected
+    name_key: str = Field(default="", max_length=16)  # phonetic key of the last/organization name
+
+
+class CustomerAffiliation(SQLModel, table=True):
+    __tablename__ = "customer_affiliation"
+    customer_id: str = Field(foreign_key="customer.id", primary_key=True, max_length=36)
+    affiliation_code: str = Field(foreign_key="affiliation.code", primary_key=True, max_length=32)
+
+
+class CustomerEmail(SQLModel, table=True):
+    __tablename__ = "customer_email"
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    customer_id: str = Field(foreign_key="customer.id", index=True, max_length=36)
+    address: str = Field(max_length=254)
+    address_key: str = Field(index=True, max_length=254)
+    purpose: str = Field(default="personal", max_length=16)
+    is_primary: bool = False
+    marketing_consent: bool = False
+    consent_changed_at: datetime | None = None
+
+
+class CustomerPhone(SQLModel, table=True):
+    __tablename__ = "customer_phone"
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    customer_id: str = Field(foreign_key="customer.id", index=True, max_length=36)
+    e164: str = Field(index=True, max_length=20)
+    national: str = Field(max_length=40)
+    purpose: str = Field(default="mobile", max_length=16)
+    is_primary: bool = False
+    marketing_consent: bool = False
+    consent_changed_at: datetime | None = None
+
+
+class ConsentEvent(SQLModel, table=True):
+    """Marketing consent given or withdrawn: when, where, by whom. Never updated, only added."""
+
+    __tablename__ = "consent_event"
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    customer_id: str = Field(foreign_key="customer.id", index=True, max_length=36)
+    contact_kind: str = Field(max_length=8)  # email | phone
+    contact_value: str = Field(max_length=254)
+    granted: bool
+    at: datetime = Field(default_factory=utcnow)
+    store_code: str = Field(max_length=32)
+    associate_number: str = Field(default="", max_length=16)
+    source: str = Field(default="pos", max_length=16)
+
+
+class CustomerAddress(SQLModel, table=True):
+    __tablename__ = "customer_address"
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    customer_id: str = Field(foreign_key="customer.id", index=True, max_length=36)
+    purpose_code: str = Field(foreign_key="address_purpose.code", max_length=32)
+    line1: str = Field(default="", max_length=120)
+    line2: str = Field(default="", max_length=120)
+    city: str = Field(default="", max_length=120)
+    district: str = Field(default="", max_length=120)
+    region: str = Field(default="", max_length=120)
+    postal_code: str = Field(default="", index=True, max_length=20)
+    country: str = Field(max_length=2)
+    default_billing: bool = False
+    default_shipping: bool = False
+
+
+class CustomerCard(SQLModel, table=True):
+    """Loyalty or customer card numbers, found by search."""
+
+    __tablename__ = "customer_card"
+    number: str = Field(primary_key=True, max_length=24)
+    customer_id: str = Field(foreign_key="customer.id", index=True, max_length=36)
+    issued_at: datetime = Field(default_factory=utcnow)
+
+
+class CustomerAttribute(SQLModel, table=True):
+    __tablename__ = "customer_attribute"
+    customer_id: str = Field(foreign_key="customer.id", primary_key=True, max_length=36)
+    code: str = Field(foreign_key="attribute_definition.code", primary_key=True, max_length=32)
+    value: str = Field(default="", sa_column=Column(Text, nullable=False))
+
+
+class CustomerNote(SQLModel, table=True):
+    __tablename__ = "customer_note"
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    customer_id: str = Field(foreign_key="customer.id", index=True, max_length=36)
+    author_number: str = Field(max_length=16)
+    author_name: str = Field(default="", max_length=120)
+    created_at: datetime = Field(default_factory=utcnow)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class Associate(SQLModel, table=True):
+    __tablename__ = "associate"
+    number: str = Field(primary_key=True, max_length=16)
+    name: str = Field(max_length=120)
+    role: str = Field(max_length=16)
+    pin_hash: str = Field(max_length=255)
+    store_code: str | None = Field(default=None, foreign_key="store.code", max_length=32)
+    active: bool = True
+    failed_attempts: int = 0
+    locked_until: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who changed what, when and where: one row per change, with old and new values."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_entity", "entity", "entity_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    associate_number: str = Field(default="", max_length=16)
+    terminal_id: str = Field(default="", max_length=64)
+    store_code: str = Field(default="", max_length=32)
+    entity: str = Field(max_length=32)
+    entity_id: str = Field(max_length=64)
+    action: str = Field(max_length=32)
+    changes: dict[str, Any] = _json(dict)  # field -> {"old": ..., "new": ...}
+
+
+class OutboxEvent(SQLModel, table=True):
+    """What sync will send to headquarters, in order of ``seq``."""
+
+    __tablename__ = "outbox_event"
+    seq: int | None = Field(default=None, primary_key=True)
+    id: str = Field(default_factory=new_id, unique=True, max_length=36)
+    created_at: datetime = Field(default_factory=utcnow)
+    hlc: str = Field(default="", max_length=40)
+    event_type: str = Field(max_length=48)
+    entity: str = Field(max_length=32)
+    entity_id: str = Field(max_length=64)
+    payload: dict[str, Any] = _json(dict)
+    attempts: int = 0
+    last_error: str = Field(default="", max_length=500)
+
+
+class CustomerSearch(SQLModel, table=True):
+    """One row per customer: what the result list shows and what the FTS5 indexes read.
+
+    ``name_text`` feeds the word index (unicode61, diacritics removed, prefix indexes);
+    ``contact_text`` feeds the trigram index (email and phone fragments). Both FTS5 tables are
+    external-content tables over this one, kept in step by triggers (see the migrations).
+    """
+
+    __tablename__ = "customer_search"
+    __table_args__ = (UniqueConstraint("customer_id"),)
+    rowid: int | None = Field(default=None, primary_key=True)
+    customer_id: str = Field(foreign_key="customer.id", max_length=36)
+    display_name: str = Field(default="", max_length=200)
+    reference: str = Field(default="", max_length=9)
+    primary_email: str = Field(default="", max_length=254)
+    primary_phone: str = Field(default="", max_length=40)
+    city: str = Field(default="", max_length=120)
+    name_text: str = Field(default="", sa_column=Column(Text, nullable=False))
+    contact_text: str = Field(default="", sa_column=Column(Text, nullable=False))
+
+
+class CustomerMatchKey(SQLModel, table=True):
+    """Phonetic surname key x postal code, one row per customer address: the duplicate finder's
+    "similar name at the same postal code" is one index seek, however big the store is.
+    Maintained with the search projection (see search_index.reindex_customer)."""
+
+    __tablename__ = "customer_match_key"
+    name_key: str = Field(primary_key=True, max_length=16)
+    country: str = Field(primary_key=True, max_length=2)
+    postal_code: str = Field(primary_key=True, max_length=20)
+    customer_id: str = Field(primary_key=True, foreign_key="customer.id", index=True, max_length=36)

@@ -1,0 +1,230 @@
+"""The associate's terminal app: sign in, search as you type, the customer card, create, edit.
+
+Each signed-in associate gets their own screen stack (a Textual mode). Idle for the configured
+minutes, the app switches to the lock screen; the same associate signing in again gets their
+stack back exactly as it was, unsaved form included. Another associate gets a fresh stack.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual import events
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from ..services.auth import Actor, Permission
+from .commands import app_commands
+from .config import UiConfig
+from .screens.sign_in import SignInScreen
+
+if TYPE_CHECKING:
+    from ..domain.customer import CustomerDraft
+    from ..services.context import Services
+    from ..services.views import CustomerView
+
+LOCK_MODE = "lock"
+
+
+class PosApp(App):
+    TITLE = "pos-customers"
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", tooltip="Close the app", priority=True),
+        Binding("f1", "keys", "Keys", id="app.keys", tooltip="List the keys of this screen"),
+        Binding("ctrl+l", "lock", "Lock", id="app.lock", tooltip="Lock the terminal now"),
+    ]
+    CSS = """
+    Screen { background: $background; }
+    """
+
+    def __init__(self, services: Services | None = None, *, db_path: Path | None = None,
+                 config: UiConfig | None = None, demo: bool = False,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
+        """Give ``services`` (tests, the demo), or ``db_path``: then the sign-in screen is up at
+        once while the database, its migrations and the heavier modules load in the background."""
+        self.actor: Actor | None = None
+        super().__init__()
+        self.config = config or UiConfig()
+        self.demo = demo
+        self._monotonic = monotonic
+        self._last_input = monotonic()
+        self._locked_for: str | None = None
+        self._db_path = db_path
+        self.services: Services | None = None
+        self.services_ready = threading.Event()
+        self.load_error: str | None = None
+        if services is not None:
+            self._adopt(services)
+        self.theme = self._pick_theme()
+
+    def _adopt(self, services: Services) -> None:
+        from ..services.store import store_info, template_of
+
+        info = store_info(services)
+        with services.db.read() as s:
+            template = template_of(s, info.code)
+        self.store, self.store_country, self.template = info, info.country, template
+        self.template_country = template.address_country or info.country
+        self.services = services
+        self.services_ready.set()
+
+    def reload_template(self) -> None:
+        """After the template changed: the next new customer starts from the new one."""
+        self._adopt(self.services)
+
+    def back_office(self) -> None:
+        from .screens.backoffice import BackOfficeScreen
+
+        self.push_screen(BackOfficeScreen())
+
+    def _load(self) -> None:
+        """Background thread: open the database and warm the modules the next screens use."""
+        try:
+            from ..services.bootstrap import open_services
+
+            self._adopt(open_services(self._db_path))
+            from .screens import customer, form, search  # noqa: F401
+        except Exception as exc:  # noqa: BLE001 - shown on the sign-in screen, app stays usable to quit
+            self.load_error = str(exc)
+            self.services_ready.set()
+        self.call_from_thread(self._loaded)
+
+    def _loaded(self) -> None:
+        if isinstance(self.screen, SignInScreen):
+            self.screen.show_store(self.store.name if self.services else None, self.load_error)
+
+    def _pick_theme(self) -> str:
+        """TEXTUAL_THEME, then the config file; otherwise a theme made of the terminal's own
+        16 ANSI colours unless it says it does true colour (OpenSSH drops COLORTERM)."""
+        for wanted in (os.environ.get("TEXTUAL_THEME", ""), self.config.theme):
+            if wanted and wanted in self.available_themes:
+                return wanted
+        truecolor = os.environ.get("COLORTERM", "") in ("truecolor", "24bit")
+        return "textual-dark" if truecolor else "ansi-dark"
+
+    # -- start and sign-in -----------------------------------------------------------------------
+    def on_mount(self) -> None:
+        if self.config.keymap:
+            self.set_keymap(self.config.keymap)
+        name = self.store.name if self.services else ""
+        self.add_mode(LOCK_MODE, lambda: SignInScreen(store_name=name, demo=self.demo))
+        self.switch_mode(LOCK_MODE)
+        self.set_interval(5, self.lock_if_idle)
+        if not self.services_ready.is_set():
+            # after the first paint: the loader's imports would otherwise hold up the screen
+            self.call_after_refresh(
+                threading.Thread(target=self._load, name="load-services", daemon=True).start)
+
+    def header_text(self) -> str:
+        who = f"{self.actor.name} ({self.actor.role.value})" if self.actor else ""
+        return f"{self.store.name} · {who}"
+
+    def signed_in(self, actor: Actor) -> None:
+        from .screens.search import SearchScreen
+
+        previous = self.actor
+        self.actor = actor
+        self._last_input = self._monotonic()
+        mode = f"associate:{actor.associate_number}"
+        if previous and previous.associate_number != actor.associate_number:
+            # another associate: their own fresh stack; the previous one's work is not shown
+            self._drop_mode(f"associate:{previous.associate_number}")
+        if not self._has_mode(mode):
+            self.add_mode(mode, SearchScreen)
+        self.switch_mode(mode)
+
+    def _has_mode(self, mode: str) -> bool:
+        return mode in self._modes
+
+    def _drop_mode(self, mode: str) -> None:
+        if self._has_mode(mode):
+            self.call_later(self.remove_mode, mode)
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "lock":
+            return self.actor is not None and self.current_mode != LOCK_MODE
+        return True
+
+    def action_lock(self) -> None:
+        self.lock_terminal()
+
+    def lock_terminal(self) -> None:
+        if self.current_mode == LOCK_MODE or self.actor is None:
+            return
+        self._locked_for = self.actor.name
+        self.switch_mode(LOCK_MODE)
+        self.call_after_refresh(lambda: self.screen.show_locked(self._locked_for))
+
+    def lock_if_idle(self) -> None:
+        if self.actor is None or self.current_mode == LOCK_MODE:
+            return
+        if self._monotonic() - self._last_input >= self.config.idle_minutes * 60:
+            self.lock_terminal()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown, events.Paste)):
+            self._last_input = self._monotonic()
+        await super().on_event(event)
+
+    # -- navigation ----------------------------------------------------------------------------------
+    def open_customer(self, customer_id: str) -> None:
+        from .screens.customer import CustomerScreen
+
+        self.push_screen(CustomerScreen(customer_id))
+
+    def new_customer(self, typed: CustomerDraft | None = None) -> None:
+        from ..services.customers import template_draft
+        from .screens.form import CustomerFormScreen
+
+        if not self.actor.can(Permission.CREATE):
+            self.notify(f"{self.actor.role.value} may not create customers", severity="error")
+            return
+        base = template_draft(self.services, self.actor)
+        if typed is not None:
+            base = _merge(base, typed)
+        self.push_screen(CustomerFormScreen(draft=base))
+
+    def edit_customer(self, view: CustomerView) -> None:
+        from ..services.customers import draft_from_view
+        from .screens.form import CustomerFormScreen
+
+        self.push_screen(CustomerFormScreen(draft=draft_from_view(view), view=view))
+
+    def after_save(self, view: CustomerView) -> None:
+        from .screens.customer import CustomerScreen
+
+        # after a create, show the new customer's card; after an edit, the card reloads itself
+        if isinstance(self.screen, CustomerScreen) and self.screen.customer_id == view.id:
+            self.screen.load()
+        else:
+            self.open_customer(view.id)
+
+    def action_keys(self) -> None:
+        from .screens.keys import KeysScreen
+
+        if not isinstance(self.screen, KeysScreen):
+            self.push_screen(KeysScreen(self.screen))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        if self.actor is None:
+            return
+        yield from app_commands(self, screen)
+        if self.actor.can(Permission.CONFIGURE_STORE):
+            from .screens.backoffice import BackOfficeScreen
+
+            for _, label, make in BackOfficeScreen.ENTRIES:
+                yield SystemCommand(f"Back office: {label}", f"Open {label.lower()}",
+                                    lambda make=make: self.push_screen(make()))
+
+
+def _merge(template: CustomerDraft, typed: CustomerDraft) -> CustomerDraft:
+    from dataclasses import replace
+    return replace(template, first_name=typed.first_name, last_name=typed.last_name,
+                   emails=typed.emails, phones=typed.phones)

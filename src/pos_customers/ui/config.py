@@ -1,0 +1,60 @@
+"""The terminal app's settings, from config.toml in the user config folder.
+
+    [security]
+    idle_minutes = 5          # lock back to sign-in after this long without a key
+    max_pin_attempts = 5
+    lockout_minutes = 5
+
+    [search]
+    debounce_ms = 10           # wait this long after a key before searching (scanner bursts)
+
+    [keymap]                  # binding id = keys, e.g. a second key for "new customer"
+    "search.new" = "f2,ctrl+n"
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..paths import config_path
+
+
+class ConfigError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class UiConfig:
+    idle_minutes: float = 5.0
+    max_pin_attempts: int = 5
+    lockout_minutes: float = 5.0
+    debounce_ms: int = 10
+    keymap: dict[str, str] = field(default_factory=dict)
+    theme: str = ""
+
+
+def load_config(path: Path | None = None) -> UiConfig:
+    path = path or config_path()
+    if not path.exists():
+        return UiConfig()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    sec, search = data.get("security", {}), data.get("search", {})
+    keymap = data.get("keymap", {})
+    if not isinstance(keymap, dict) or not all(isinstance(v, str) for v in keymap.values()):
+        raise ConfigError(f"{path}: [keymap] values must be key names like \"f2\" or \"ctrl+n\"")
+    try:
+        return UiConfig(
+            idle_minutes=float(sec.get("idle_minutes", 5)),
+            max_pin_attempts=int(sec.get("max_pin_attempts", 5)),
+            lockout_minutes=float(sec.get("lockout_minutes", 5)),
+            debounce_ms=int(search.get("debounce_ms", 10)),
+            keymap=dict(keymap),
+            theme=str(data.get("theme", "")),
+        )
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{path}: {exc}") from None

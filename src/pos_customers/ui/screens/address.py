@@ -1,0 +1,154 @@
+"""Add or edit one address: the fields, labels and checks of its country."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.css.query import NoMatches
+from textual.screen import ModalScreen
+from textual.widgets import Checkbox, Input, Label, Select, Static
+
+from ...domain.address import AddressInput, address_form, clean_address, known_country
+from ...domain.customer import AddressDraft
+from ..widgets.field_error import ErrorLine
+
+FIELDS = ("line1", "line2", "district", "city", "region", "postal_code")
+
+
+class AddressModal(ModalScreen[AddressDraft | None]):
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="address.save", tooltip="Check and keep this address"),
+        Binding("escape", "cancel", "Cancel", id="address.cancel", tooltip="Close without keeping"),
+    ]
+    DEFAULT_CSS = """
+    AddressModal { align: center middle; }
+    AddressModal > Vertical { width: 72; max-width: 100%; height: 90%; border: thick $primary; background: $surface; }
+    AddressModal #title { text-style: bold; padding: 0 1; }
+    AddressModal VerticalScroll { padding: 0 1; }
+    AddressModal .row { height: auto; }
+    AddressModal .field-label { width: 20; }
+    AddressModal .field-label.required { text-style: bold; }
+    AddressModal Input, AddressModal Select { width: 1fr; }
+    AddressModal .error { color: $error; padding-left: 20; height: auto; display: none; }
+    AddressModal .error.shown { display: block; }
+    AddressModal Checkbox { border: none; height: 1; padding: 0; margin-left: 20; }
+    AddressModal .hidden { display: none; }
+    """
+
+    def __init__(self, *, draft: AddressDraft | None, purposes: list[tuple[str, str]],
+                 default_purpose: str, default_country: str) -> None:
+        super().__init__()
+        self.draft = draft
+        self.purposes = list(purposes)
+        current = draft.purpose if draft and draft.purpose else default_purpose
+        if current and current not in [c for c, _ in self.purposes]:
+            self.purposes.append((current, f"{current} (retired)"))  # old addresses keep theirs
+        self.purpose = current
+        self.country = (draft.address.country if draft and draft.address.country else default_country).upper()
+
+    def compose(self) -> ComposeResult:
+        a = self.draft.address if self.draft else AddressInput(country=self.country)
+        with Vertical():
+            yield Static("Edit address" if self.draft else "New address", id="title")
+            with VerticalScroll():
+                with Horizontal(classes="row"):
+                    yield Label("Purpose", classes="field-label required")
+                    yield Select([(label, code) for code, label in self.purposes], value=self.purpose,
+                                 allow_blank=False, id="purpose", compact=True)
+                with Horizontal(classes="row"):
+                    yield Label("Country *", classes="field-label required")
+                    yield Input(self.country, id="country", max_length=2, restrict=r"[A-Za-z]*", compact=True)
+                yield ErrorLine(id="err-country")
+                for name in FIELDS:
+                    with Horizontal(classes="row", id=f"row-{name}"):
+                        yield Label(name, classes="field-label", id=f"label-{name}", markup=False)
+                        if name == "region":
+                            yield Select([], id="region-select", allow_blank=True, prompt="Choose", compact=True)
+                        yield Input(getattr(a, name), id=name, compact=True)
+                    yield ErrorLine(id=f"err-{name}")
+                yield Checkbox("Default billing address", self.draft.default_billing if self.draft else False,
+                               id="billing")
+                yield Checkbox("Default shipping address", self.draft.default_shipping if self.draft else False,
+                               id="shipping")
+            yield Label("ctrl+s keep · esc cancel", classes="hint")
+
+    def on_mount(self) -> None:
+        self._apply_country(self.country, initial_region=self.draft.address.region if self.draft else "")
+        self.query_one("#line1", Input).focus()
+
+    @on(Input.Changed, "#country")
+    def _country_changed(self, event: Input.Changed) -> None:
+        code = event.value.upper()
+        if len(code) == 2 and known_country(code):
+            self._apply_country(code)
+            self.query_one("#err-country", ErrorLine).show("")
+        elif len(code) == 2:
+            self.query_one("#err-country", ErrorLine).show(f"'{code}' is not a known country code")
+
+    def _apply_country(self, code: str, initial_region: str = "") -> None:
+        self.country = code
+        form = address_form(code)
+        for name in FIELDS:
+            spec = form.spec(name)
+            row = self.query_one(f"#row-{name}")
+            row.set_class(spec is None, "hidden")
+            label = self.query_one(f"#label-{name}", Label)
+            if spec:
+                label.update(spec.label + (" *" if spec.required else ""))
+                label.set_class(spec.required, "required")
+        spec = form.spec("region")
+        select = self.query_one("#region-select", Select)
+        region_input = self.query_one("#region", Input)
+        if spec and spec.choices:
+            select.set_options([(f"{name} ({c})", c) for c, name in spec.choices])
+            codes = {c for c, _ in spec.choices}
+            current = initial_region or region_input.value
+            if current in codes:
+                select.value = current
+            select.remove_class("hidden")
+            region_input.add_class("hidden")
+        else:
+            select.add_class("hidden")
+            region_input.remove_class("hidden")
+        postal = self.query_one("#postal_code", Input)
+        postal.placeholder = f"e.g. {form.postal_code_examples[0]}" if form.postal_code_examples else ""
+
+    def _value(self) -> AddressDraft:
+        form = address_form(self.country)
+        spec = form.spec("region")
+        if spec and spec.choices:
+            sel = self.query_one("#region-select", Select)
+            region = "" if sel.is_blank() else str(sel.value)
+        else:
+            region = self.query_one("#region", Input).value
+        values = {n: self.query_one(f"#{n}", Input).value for n in FIELDS if n != "region"}
+        visible = {n: (v if form.spec(n) else "") for n, v in values.items()}
+        purpose = self.query_one("#purpose", Select).value
+        return AddressDraft(
+            AddressInput(country=self.country, region=region if spec else "", **visible),
+            purpose=str(purpose), default_billing=self.query_one("#billing", Checkbox).value,
+            default_shipping=self.query_one("#shipping", Checkbox).value)
+
+    def action_save(self) -> None:
+        draft = self._value()
+        for name in ("country", *FIELDS):
+            self.query_one(f"#err-{name}", ErrorLine).show("")
+        _, errors = clean_address(draft.address)
+        if errors:
+            for e in errors:
+                target = e.field if e.field in ("country", *FIELDS) else "line1"
+                self.query_one(f"#err-{target}", ErrorLine).show(e.message)
+            first = errors[0].field
+            widget = "#region-select" if first == "region" and not self.query_one(
+                "#region-select").has_class("hidden") else f"#{first}"
+            try:
+                self.query_one(widget).focus()
+            except NoMatches:  # the field is not used in this country
+                pass
+            return
+        self.dismiss(draft)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,267 @@
+"""The customer card: header and tabs (Account, Contacts, Addresses, Attributes & groups,
+Notes for managers and support, Orders, Activity)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Label, Static, TabbedContent, TabPane
+
+from ...domain.errors import ValidationFailed
+from ...services import records
+from ...services.context import Permission
+from ...services.customers import StaleEdit, draft_from_view, get_customer, update_customer
+from ...services.views import CustomerView
+from ..text import plain, shown_value, yes_no
+from .address import AddressModal
+from .dialogs import ConfirmModal
+
+
+def kv_table(rows: list[tuple[str, object]], table_id: str) -> DataTable:
+    table = DataTable(id=table_id, cursor_type="row", show_header=False, zebra_stripes=True)
+    table.add_columns("Field", "Value")
+    for k, v in rows:
+        table.add_row(plain(k, "bold"), plain(v))
+    return table
+
+
+class CustomerScreen(Screen):
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="card.back", tooltip="Back to the search"),
+        Binding("e", "edit", "Edit", id="card.edit", tooltip="Edit this customer"),
+        Binding("a", "add_address", "Add address", id="card.add_address", tooltip="Add an address"),
+        Binding("n", "note", "Add note", id="card.note", tooltip="Write a note (managers, support)"),
+        Binding("r", "reload", "Reload", id="card.reload", tooltip="Read the customer again"),
+    ]
+    DEFAULT_CSS = """
+    CustomerScreen #head { height: auto; padding: 0 1; background: $boost; }
+    CustomerScreen TabbedContent { height: 1fr; }
+    CustomerScreen DataTable { height: auto; max-height: 100%; }
+    CustomerScreen .section { text-style: bold; margin-top: 1; padding: 0 1; }
+    CustomerScreen .muted { color: $text-muted; padding: 1; }
+    CustomerScreen #note-input { margin: 0 1; }
+    """
+
+    def __init__(self, customer_id: str) -> None:
+        super().__init__()
+        self.customer_id = customer_id
+        self.view: CustomerView | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("Loading…", id="head")
+        with TabbedContent(id="tabs"):
+            yield TabPane("Account", id="tab-account")
+            yield TabPane("Contacts", id="tab-contacts")
+            yield TabPane("Addresses", id="tab-addresses")
+            yield TabPane("Attributes & groups", id="tab-attributes")
+            if self.app.actor.can(Permission.NOTES):
+                yield TabPane("Notes", id="tab-notes")
+            yield TabPane("Orders", id="tab-orders")
+            yield TabPane("Activity", id="tab-activity")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = self.app.header_text()
+        self.load()
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "note":
+            return self.app.actor.can(Permission.NOTES)
+        if action == "edit" or action == "add_address":
+            return self.app.actor.can(Permission.EDIT) and self.view is not None
+        return True
+
+    @work(exclusive=True, thread=True, group="card")
+    def load(self) -> None:
+        svc, actor = self.app.services, self.app.actor
+        view = get_customer(svc, actor, self.customer_id)
+        consents = records.consent_history(svc, actor, self.customer_id)
+        activity = records.activity(svc, actor, self.customer_id)
+        notes = records.notes(svc, actor, self.customer_id) if actor.can(Permission.NOTES) else None
+        choices = records.form_choices(svc, actor)
+        self.app.call_from_thread(self._show_customer, view, consents, activity, notes, choices)
+
+    def _show_customer(self, view: CustomerView, consents, activity, notes, choices) -> None:
+        self.view, self.choices = view, choices
+        self.refresh_bindings()
+        head = Text.assemble(
+            (view.display_name or "(no name)", "bold"), "  ", (view.reference_display, "bold reverse"), "\n",
+            f"{view.customer_type} · group {view.group_code or '—'} · {view.status} · "
+            f"{view.account_type} · sync {view.sync_state}")
+        self.query_one("#head", Static).update(head)
+        self._fill("tab-account", [kv_table([
+            ("Title", view.title), ("First name", view.first_name), ("Middle name", view.middle_name),
+            ("Last name", view.last_name), ("Organization", view.organization_name),
+            ("Company", view.company), ("Date of birth", view.birth_date),
+            ("Language", view.language), ("Currency", view.currency),
+            ("Receipt", view.receipt_option), ("Receipt email", view.receipt_email),
+            ("Status", view.status), ("Account type", view.account_type),
+            ("Registered", view.created_at), ("Registering store", view.store_code),
+            ("Last activity", view.last_activity_at), ("Last sign-in", view.last_sign_in_at or "—"),
+            ("Last password change", view.password_changed_at or "—"),
+            ("Cards", ", ".join(view.cards) or "—")], "account-table")])
+        contacts = DataTable(id="contacts-table", cursor_type="row", zebra_stripes=True)
+        contacts.add_columns("Kind", "Contact", "Purpose", "Primary", "Marketing")
+        for e in view.emails:
+            contacts.add_row("email", plain(e.address), e.purpose, yes_no(e.primary), yes_no(e.marketing_consent))
+        for p in view.phones:
+            contacts.add_row("phone", plain(f"{p.national}  ({p.e164})"), p.purpose, yes_no(p.primary),
+                             yes_no(p.marketing_consent))
+        history = DataTable(id="consent-table", cursor_type="row")
+        history.add_columns("When", "Contact", "Consent", "Store", "By")
+        for c in consents:
+            history.add_row(plain(c.at), plain(c.contact), "given" if c.granted else "withdrawn",
+                            plain(c.store_code), plain(c.associate))
+        self._fill("tab-contacts", [contacts, Label("Marketing consent history", classes="section"),
+                                    history if consents else Label("No consent given or withdrawn yet.",
+                                                                   classes="muted")])
+        addresses = DataTable(id="addresses-table", cursor_type="row", zebra_stripes=True)
+        addresses.add_columns("Purpose", "Address", "Billing", "Shipping")
+        for i, a in enumerate(view.addresses):
+            addresses.add_row(plain(choices.all_purposes.get(a.purpose, a.purpose)),
+                              plain(", ".join(x for x in a.formatted.splitlines() if x)),
+                              yes_no(a.default_billing), yes_no(a.default_shipping), key=str(i))
+        self._fill("tab-addresses", [addresses, Label(
+            "a add · enter edit · delete remove", classes="muted")])
+        attrs = [("Customer group", view.group_code or "—"),
+                 ("Financial dimensions", ", ".join(f"{k}={v}" for k, v in view.financial_dimensions.items()) or "—"),
+                 ("Affiliations", ", ".join(view.affiliations) or "—")]
+        labels = {d.code: d.label for d in choices.attributes_all}
+        attrs += [(labels.get(k, k), v) for k, v in view.attributes.items()]
+        self._fill("tab-attributes", [kv_table(attrs, "attributes-table")])
+        if notes is not None:
+            notes_table = DataTable(id="notes-table", cursor_type="row")
+            notes_table.add_columns("When", "Author", "Note")
+            for n in notes:
+                notes_table.add_row(plain(n.at), plain(f"{n.author_name} ({n.author_number})"), plain(n.text))
+            self._fill("tab-notes", [Input(placeholder="n: write a note, Enter saves", id="note-input"),
+                                     notes_table if notes else Label("No notes yet.", classes="muted")])
+        self._fill("tab-orders", [Label(
+            "Order history comes from headquarters when this terminal is connected to it.",
+            classes="muted")])
+        act = DataTable(id="activity-table", cursor_type="row", zebra_stripes=True)
+        act.add_columns("When", "Who", "Action", "Changes")
+        for entry in activity:
+            changed = "; ".join(f"{k}: {shown_value(v.get('old'))} → {shown_value(v.get('new'))}"
+                                for k, v in entry.changes.items())
+            act.add_row(plain(entry.at), plain(entry.who), plain(entry.action), plain(changed))
+        self._fill("tab-activity", [act] if activity else [Label(
+            "No change to this customer has been recorded on this terminal yet.", classes="muted")])
+
+    def _fill(self, pane_id: str, widgets: list) -> None:
+        pane = self.query_one(f"#{pane_id}", TabPane)
+        pane.remove_children()
+        pane.mount(Vertical(*widgets))
+
+    # -- actions -----------------------------------------------------------------------------
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_reload(self) -> None:
+        self.load()
+
+    def action_edit(self) -> None:
+        if self.view:
+            self.app.edit_customer(self.view)
+
+    def action_note(self) -> None:
+        if self.app.actor.can(Permission.NOTES):
+            self.query_one("#tabs", TabbedContent).active = "tab-notes"
+            self.call_after_refresh(lambda: self.query_one("#note-input", Input).focus())
+
+    @on(Input.Submitted, "#note-input")
+    def _note(self, event: Input.Submitted) -> None:
+        if not event.value.strip():
+            return
+        try:
+            records.add_note(self.app.services, self.app.actor, self.customer_id, event.value)
+        except ValidationFailed as exc:
+            self.notify(str(exc.errors[0].message), severity="error")
+            return
+        event.input.value = ""
+        self.notify("Note saved")
+        self.load()
+
+    def _purpose_default(self) -> str:
+        rules = [c.code for c in self.choices.purposes]
+        default = "BUSINESS" if self.view.customer_type == "organization" else "HOME"
+        return default if default in rules or not rules else rules[0]
+
+    def action_add_address(self) -> None:
+        if not self.view:
+            return
+        self.app.push_screen(AddressModal(
+            draft=None, purposes=[(c.code, c.label) for c in self.choices.purposes],
+            default_purpose=self._purpose_default(), default_country=self.app.store_country),
+            self._address_done(None))
+
+    @on(DataTable.RowSelected, "#addresses-table")
+    def _edit_address(self, event: DataTable.RowSelected) -> None:
+        index = int(event.row_key.value)
+        draft = draft_from_view(self.view).addresses[index]
+        self.app.push_screen(AddressModal(
+            draft=draft, purposes=[(c.code, c.label) for c in self.choices.purposes],
+            default_purpose=self._purpose_default(), default_country=self.app.store_country),
+            self._address_done(index))
+
+    def _address_done(self, index: int | None):
+        def done(result) -> None:
+            if result is None:
+                return
+            draft = draft_from_view(self.view)
+            if index is None:
+                draft.addresses.append(result)
+            else:
+                draft.addresses[index] = result
+            _exclusive_defaults(draft.addresses, index if index is not None else len(draft.addresses) - 1)
+            self._save(draft, "Address saved")
+        return done
+
+    def key_delete(self) -> None:
+        table = self.query("#addresses-table")
+        if not table or self.focused is not table.first() or not self.view or not self.view.addresses:
+            return
+        index = table.first().cursor_row
+        address = self.view.addresses[index]
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                draft = draft_from_view(self.view)
+                del draft.addresses[index]
+                self._save(draft, "Address removed")
+        self.app.push_screen(ConfirmModal(f"Remove this address?\n{address.formatted}", yes="Remove"),
+                             confirmed)
+
+    def _save(self, draft, message: str) -> None:
+        try:
+            update_customer(self.app.services, self.app.actor, self.view.id, draft, opened=self.view)
+        except StaleEdit:
+            self.notify("Another terminal changed this customer: reloaded, please try again.",
+                        severity="warning")
+        except ValidationFailed as exc:
+            self.notify("; ".join(e.message for e in exc.errors), severity="error", timeout=8)
+            return
+        else:
+            self.notify(message)
+        self.load()
+
+
+def _exclusive_defaults(addresses: list, chosen: int) -> None:
+    """The address just saved as default billing/shipping takes the flag from the others."""
+    if not 0 <= chosen < len(addresses):
+        return
+    for i, a in enumerate(addresses):
+        if i == chosen:
+            continue
+        if addresses[chosen].default_billing:
+            addresses[i] = replace(a, default_billing=False)
+            a = addresses[i]
+        if addresses[chosen].default_shipping:
+            addresses[i] = replace(a, default_shipping=False)

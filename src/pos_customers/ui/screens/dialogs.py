@@ -1,0 +1,98 @@
+"""Small modal dialogs: yes/no confirmation, typed-text confirmation, edit conflicts."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, DataTable, Label, Static
+
+from ..text import plain
+
+
+class ConfirmModal(ModalScreen[bool]):
+    BINDINGS = [
+        Binding("escape", "dismiss(False)", "Cancel", id="confirm.cancel", tooltip="Do nothing"),
+        Binding("y", "dismiss(True)", "Yes", id="confirm.yes", tooltip="Go ahead"),
+        Binding("n", "dismiss(False)", "No", id="confirm.no", tooltip="Do nothing"),
+    ]
+    DEFAULT_CSS = """
+    ConfirmModal { align: center middle; }
+    ConfirmModal > Vertical { width: 60; max-width: 95%; height: auto; border: thick $warning; padding: 1 2; background: $surface; }
+    ConfirmModal #question { margin-bottom: 1; }
+    ConfirmModal Horizontal { height: auto; align: right middle; }
+    ConfirmModal Button { margin-left: 1; }
+    """
+
+    def __init__(self, question: str, *, yes: str = "Yes", no: str = "No") -> None:
+        super().__init__()
+        self.question, self.yes, self.no = question, yes, no
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(plain(self.question), id="question")
+            with Horizontal():
+                yield Button(f"{self.no} (n)", id="no")
+                yield Button(f"{self.yes} (y)", id="yes", variant="warning")
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+
+class ConflictModal(ModalScreen[str]):
+    """Another terminal saved this customer since it was opened: show what changed; choose."""
+
+    BINDINGS = [
+        Binding("escape", "dismiss('cancel')", "Back to my edit", id="conflict.cancel",
+                tooltip="Keep editing; nothing is saved"),
+        Binding("t", "dismiss('theirs')", "Take theirs", id="conflict.theirs",
+                tooltip="Discard my changes and reload the saved customer"),
+        Binding("m", "dismiss('mine')", "Save mine", id="conflict.mine",
+                tooltip="Write the fields I changed; keep their other changes"),
+    ]
+    DEFAULT_CSS = """
+    ConflictModal { align: center middle; }
+    ConflictModal > Vertical { width: 90%; height: 80%; border: thick $error; padding: 0 1; background: $surface; }
+    ConflictModal DataTable { height: 1fr; }
+    ConflictModal Horizontal { height: 3; align: right middle; }
+    ConflictModal Button { margin-left: 1; }
+    """
+
+    def __init__(self, changed: dict[str, tuple[object, object]],
+                 mine: dict[str, tuple[object, object]]) -> None:
+        super().__init__()
+        self.changed, self.mine = changed, mine  # field -> (when opened, now) / (when opened, yours)
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static("Another terminal changed this customer after you opened it. "
+                         "Save mine writes the fields you changed; their other changes stay.",
+                         markup=False)
+            table = DataTable(cursor_type="row", zebra_stripes=True)
+            table.add_columns("Field", "When you opened it", "Saved now", "Yours")
+            for field in dict.fromkeys([*self.changed, *self.mine]):
+                opened, now = self.changed.get(field, (None, None))
+                if field not in self.changed:
+                    opened = now = self.mine[field][0]
+                yours = _short(self.mine[field][1]) if field in self.mine else "(not changed)"
+                table.add_row(plain(field), plain(_short(opened)), plain(_short(now)), plain(yours))
+            yield table
+            with Horizontal():
+                yield Button("Back (esc)", id="cancel")
+                yield Button("Take theirs (t)", id="theirs")
+                yield Button("Save mine (m)", id="mine", variant="error")
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id)
+
+
+def _short(value: object) -> str:
+    if isinstance(value, (list, tuple)):
+        return "; ".join(str(v) for v in value) or "—"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={v}" for k, v in value.items()) or "—"
+    return "—" if value in (None, "") else str(value)

@@ -1,0 +1,208 @@
+"""Home: one search box, results as you type, Enter opens the customer."""
+
+from __future__ import annotations
+
+import re
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Header, Input, Label
+from textual.worker import get_current_worker
+
+from ...domain.customer import CustomerDraft, EmailInput, PhoneInput
+from ...domain.reference import format_reference
+from ...services.auth import Permission
+from ...services.customers import search_customers
+from ..text import plain
+
+SYNC_MARK = {"synced": "✓", "pending": "↑", "conflict": "!"}  # 80 columns: one mark
+_EMAIL = re.compile(r"\S+@\S+")
+_PHONE = re.compile(r"^[\d\s+()\-./]{5,}$")
+
+
+def draft_from_query(text: str) -> CustomerDraft:
+    """What an associate typed before deciding to create: email to email, digits to phone,
+    words to names (last word is the last name)."""
+    text = text.strip()
+    if _EMAIL.fullmatch(text):
+        return CustomerDraft(emails=[EmailInput(text)])
+    if _PHONE.match(text):
+        return CustomerDraft(phones=[PhoneInput(text)])
+    words = text.split()
+    if not words:
+        return CustomerDraft()
+    if len(words) == 1:
+        return CustomerDraft(last_name=words[0])
+    return CustomerDraft(first_name=" ".join(words[:-1]), last_name=words[-1])
+
+
+class ResultsTable(DataTable):
+    """Up from the first row goes back to the search box."""
+
+    def action_cursor_up(self) -> None:
+        if self.cursor_row <= 0:
+            self.screen.query_one("#query", Input).focus()
+        else:
+            super().action_cursor_up()
+
+
+class SearchScreen(Screen):
+    AUTO_FOCUS = "#query"
+    BINDINGS = [
+        Binding("f2", "new_customer", "New customer", id="search.new",
+                tooltip="Create a customer, pre-filled with what you typed"),
+        Binding("down", "to_results", "Results", show=False, id="search.to_results"),
+        Binding("escape", "clear", "Clear", id="search.clear", tooltip="Clear the search box"),
+        Binding("f3", "more", "More results", id="search.more", tooltip="Load the next page"),
+        Binding("f9", "back_office", "Back office", id="search.back_office",
+                tooltip="Template, address purposes, reference data, associates, audit"),
+    ]
+    DEFAULT_CSS = """
+    SearchScreen #query { margin: 0 1; }
+    SearchScreen #status { margin: 0 2; color: $text-muted; height: 1; width: 1fr; }
+    SearchScreen DataTable { height: 1fr; margin: 0 1; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._timer: Timer | None = None
+        self._shown_query: str | None = None
+        self._rows: list = []
+        self._has_more = False
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        yield Input(id="query", placeholder="Name, email, phone, reference or card number")
+        yield Label("", id="status", markup=False)
+        yield ResultsTable(id="results", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = self.app.header_text()
+        self._columns_for(self.size.width)
+        self.run_search("")
+
+    def on_resize(self, event) -> None:
+        if self._columns_for(event.size.width):
+            self._refill()
+
+    def _columns_for(self, width: int) -> bool:
+        """Fit the six columns to the terminal: names and emails get what is left."""
+        wide = width >= 110
+        fixed = {"Reference": 11, "Phone": 14, "City": 16 if wide else 8, "Sync": 8 if wide else 1}
+        rest = max(20, width - 6 - 12 - sum(fixed.values()))
+        widths = {"Name": rest * 11 // 20, **fixed, "Email": rest - rest * 11 // 20}
+        order = ("Name", "Reference", "Phone", "Email", "City", "Sync")
+        if getattr(self, "_widths", None) == widths:
+            return False
+        self._widths = widths
+        table = self.query_one("#results", DataTable)
+        table.clear(columns=True)
+        for name in order:
+            table.add_column("S" if name == "Sync" and not wide else name, width=widths[name], key=name)
+        return True
+
+    def _refill(self) -> None:
+        rows, self._rows = self._rows, []
+        self._add_rows(rows)
+
+    def on_screen_resume(self) -> None:
+        # back from a customer card: refresh what is shown (names or sync states may have changed)
+        if self._shown_query is not None:
+            self.run_search(self.query_one("#query", Input).value)
+
+    @on(Input.Changed, "#query")
+    def _changed(self, event: Input.Changed) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(self.app.config.debounce_ms / 1000, lambda: self.run_search(event.value))
+
+    @on(Input.Submitted, "#query")
+    def _submitted(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        query = self.query_one("#query", Input).value
+        if query != self._shown_query:
+            self.run_search(query, open_first=True)
+        else:
+            self._open_current()
+
+    @work(exclusive=True, thread=True, group="search")
+    def run_search(self, query: str, open_first: bool = False, offset: int = 0) -> None:
+        page = search_customers(self.app.services, self.app.actor, query, limit=50, offset=offset)
+        if get_current_worker().is_cancelled:
+            return  # a newer query is on its way: never show a stale result
+        self.app.call_from_thread(self._show, query, page, open_first, offset)
+
+    def _show(self, query: str, page, open_first: bool, offset: int) -> None:
+        if query != self.query_one("#query", Input).value:
+            return  # typed on since: a stale answer never replaces a newer one
+        table = self.query_one("#results", DataTable)
+        if offset == 0:
+            table.clear()
+            self._rows = []
+        self._add_rows(page.rows)
+        self._shown_query = query
+        self._has_more = page.has_more
+        status = self.query_one("#status", Label)
+        legend = "" if self._widths["Sync"] > 1 else "   S: ✓ synced ↑ waiting for HQ ! conflict"
+        if not self._rows and query.strip():
+            status.update(f"No customer matches “{query.strip()}”. F2 creates one with what you typed.",
+                          layout=False)  # fixed size: no relayout, a faster paint
+        elif not query.strip():
+            status.update(f"Recent customers of this store ({len(self._rows)}"
+                          f"{'+' if page.has_more else ''}){legend}", layout=False)
+        else:
+            status.update(f"{len(self._rows)}{'+ (F3 more)' if page.has_more else ''} found{legend}",
+                          layout=False)
+        if open_first and self._rows:
+            self.app.open_customer(self._rows[0].customer_id)
+
+    def _add_rows(self, rows) -> None:
+        table = self.query_one("#results", DataTable)
+        wide = self._widths["Sync"] > 1
+        for r in rows:
+            self._rows.append(r)
+            sync = r.sync_state if wide else SYNC_MARK.get(r.sync_state, "?")
+            table.add_row(plain(r.display_name), plain(format_reference(r.reference)),
+                          plain(r.primary_phone), plain(r.primary_email), plain(r.city),
+                          plain(sync), key=r.customer_id)
+
+    def _open_current(self) -> None:
+        table = self.query_one("#results", DataTable)
+        if self._rows:
+            row = min(table.cursor_row, len(self._rows) - 1)
+            self.app.open_customer(self._rows[max(row, 0)].customer_id)
+
+    @on(DataTable.RowSelected, "#results")
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        self.app.open_customer(event.row_key.value)
+
+    def action_to_results(self) -> None:
+        table = self.query_one("#results", DataTable)
+        if self.focused is self.query_one("#query", Input) and table.row_count:
+            table.focus()
+
+    def action_clear(self) -> None:
+        box = self.query_one("#query", Input)
+        box.value = ""
+        box.focus()
+
+    def action_more(self) -> None:
+        if self._has_more and self._shown_query is not None:
+            self.run_search(self._shown_query, offset=len(self._rows))
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "back_office":
+            return self.app.actor is not None and self.app.actor.can(Permission.CONFIGURE_STORE)
+        return True
+
+    def action_back_office(self) -> None:
+        self.app.back_office()
+
+    def action_new_customer(self) -> None:
+        self.app.new_customer(draft_from_query(self.query_one("#query", Input).value))
+

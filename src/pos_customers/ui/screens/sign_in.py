@@ -1,0 +1,98 @@
+"""Sign in: associate number and PIN. Also the lock screen after the app was left idle."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from ..text import plain
+from ..widgets.sign_in_form import SignInForm
+
+
+class SignInScreen(Screen):
+    """The first screen, and where an idle terminal returns to."""
+
+    AUTO_FOCUS = "SignInForm"
+    BINDINGS = [
+        Binding("ctrl+q", "app.quit", "Quit", id="sign_in.quit", tooltip="Close the app"),
+    ]
+    DEFAULT_CSS = """
+    SignInScreen { align: center middle; }
+    SignInScreen #box { width: 48; height: auto; border: round $primary; padding: 0 1; }
+    SignInScreen #title { text-style: bold; margin-bottom: 1; }
+    SignInScreen #error { color: $error; height: auto; }
+    SignInScreen #demo { color: $text-muted; margin-top: 1; }
+    SignInScreen #locked { color: $warning; height: auto; }
+    SignInScreen .hint { color: $text-muted; }
+    """
+
+    def __init__(self, *, store_name: str, demo: bool) -> None:
+        super().__init__()
+        self.store_name = store_name
+        self.demo = demo
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="box"):
+            yield Static(f"pos-customers · {self.store_name or 'starting…'}", id="title", markup=False)
+            yield Static("", id="locked", markup=False)
+            yield SignInForm()
+            yield Static("", id="error", markup=False)
+            yield Static("⏎ next · Tab/↑↓ switch field · Esc clear", classes="hint", markup=False)
+            if self.demo:
+                yield Static(plain("Demo manager   1001  PIN 2468\nDemo associate 1002  PIN 1357"),
+                             id="demo")
+        yield Footer()
+
+    def show_store(self, name: str | None, error: str | None) -> None:
+        """The background start finished: name the store, or say why the app cannot be used."""
+        self.query_one("#title", Static).update(f"pos-customers · {name}" if name else "pos-customers")
+        if error:
+            self.query_one("#error", Static).update(error)
+
+    def show_locked(self, who: str | None) -> None:
+        self.query_one("#locked", Static).update(
+            f"Locked after inactivity. {who} can sign in to carry on." if who else "")
+        self.query_one("#error", Static).update("")
+        self.query_one(SignInForm).clear()
+        self.set_focus(self.query_one(SignInForm))
+
+    @on(SignInForm.Submitted)
+    def _submit(self, event: SignInForm.Submitted) -> None:
+        if not event.number:
+            self.query_one("#error", Static).update("Type your associate number")
+            self.query_one(SignInForm).field = 0
+            return
+        self.query_one("#error", Static).update("Checking…")
+        self._check(event.number, event.pin)
+
+    @work(exclusive=True, thread=True, group="sign-in")
+    def _check(self, number: str, pin: str) -> None:
+        cfg, app = self.app.config, self.app
+        if not app.services_ready.wait(timeout=120) or app.load_error:
+            app.call_from_thread(self._failed, app.load_error or "The store database is still opening")
+            return
+        from ...services.associates import SignInFailed, sign_in
+
+        try:
+            actor = sign_in(self.app.services, number, pin, max_attempts=cfg.max_pin_attempts,
+                            lockout=timedelta(minutes=cfg.lockout_minutes))
+        except SignInFailed as exc:
+            self.app.call_from_thread(self._failed, str(exc))
+            return
+        self.app.call_from_thread(self._succeeded, actor)
+
+    def _failed(self, message: str) -> None:
+        self.query_one("#error", Static).update(message)
+        self.query_one(SignInForm).clear()
+
+    def _succeeded(self, actor) -> None:
+        self.query_one("#error", Static).update("")
+        self.query_one("#locked", Static).update("")
+        self.query_one(SignInForm).clear()
+        self.app.signed_in(actor)

@@ -1,0 +1,12 @@
+from pos_customers.domain.address import AddressInput
+from pos_customers.domain.customer import AddressDraft, CustomerDraft, EmailInput, PhoneInput
+
+
+def person(first="Anna", last="Müller", email=None, phone=None, postal=None, birth=None, **kw) -> CustomerDraft:
+    return CustomerDraft(
+        first_name=first, last_name=last, birth_date=birth,
+        emails=[EmailInput(email)] if email else [],
+        phones=[PhoneInput(phone)] if phone else [],
+        addresses=[AddressDraft(AddressInput(line1="Hauptstr. 1", city="Berlin", postal_code=postal,
+                                             country="DE"))] if postal else [],
+        **kw)

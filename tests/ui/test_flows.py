@@ -1,0 +1,406 @@
+import json
+import sqlite3
+
+from textual.widgets import DataTable, Input, OptionList
+
+from pos_customers.ui.screens.customer import CustomerScreen
+from pos_customers.ui.screens.dialogs import ConfirmModal, ConflictModal
+from pos_customers.ui.screens.form import CustomerFormScreen
+from pos_customers.ui.screens.search import SearchScreen
+from pos_customers.ui.screens.sign_in import SignInScreen
+from tests.ui.conftest import settle, sign_in
+
+
+def db_rows(svc, sql, *args):
+    conn = sqlite3.connect(svc.db.path)
+    try:
+        return conn.execute(sql, args).fetchall()
+    finally:
+        conn.close()
+
+
+def cells(table: DataTable) -> list[list[str]]:
+    return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+async def test_sign_in_search_open_change_phone_save_audit(make_app, shop):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert isinstance(app.screen, SignInScreen)
+        await sign_in(app, pilot)
+        assert isinstance(app.screen, SearchScreen)
+        assert app.focused is app.screen.query_one("#query", Input)  # focus on arrival
+        await pilot.press(*"mül ann")
+        await settle(app, pilot)
+        rows = cells(app.screen.query_one("#results", DataTable))
+        assert rows[0][0] == "Anna Müller" and rows[0][2] == "01512 3456789"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CustomerScreen)
+        await pilot.press("e")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CustomerFormScreen)
+        phone = app.screen.query_one("#phone", Input)
+        phone.value = ""
+        phone.focus()
+        await pilot.press(*"0170 1234567")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CustomerScreen)
+    assert db_rows(shop, "SELECT e164 FROM customer_phone p JOIN customer c ON c.id = p.customer_id"
+                         " WHERE c.last_name = 'Müller'") == [("+491701234567",)]
+    (who, changes), = db_rows(shop, "SELECT associate_number, changes FROM audit_event WHERE action = 'update'")
+    assert who == "1002" and list(json.loads(changes)) == ["phones"]
+
+
+async def test_results_update_as_you_type_and_arrow_keys_move(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot)
+        table = app.screen.query_one("#results", DataTable)
+        assert table.row_count == 3  # empty box: this store's recent customers
+        await pilot.press(*"zo")
+        await settle(app, pilot)
+        assert [r[0] for r in cells(table)] == ["Zoë Weiß"]
+        await pilot.press("backspace", "backspace", *"hans@")
+        await settle(app, pilot)
+        assert [r[0] for r in cells(table)] == ["Hans Meier"]
+        await pilot.press("down")
+        assert app.focused is table
+        await pilot.press("up")
+        assert app.focused is app.screen.query_one("#query", Input)
+
+
+async def test_no_match_offers_a_prefilled_create(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot)
+        await pilot.press(*"Eva Lang")
+        await settle(app, pilot)
+        assert "F2 creates one" in str(app.screen.query_one("#status").render())
+        await pilot.press("f2")
+        await settle(app, pilot)
+        form = app.screen
+        assert isinstance(form, CustomerFormScreen)
+        assert form.query_one("#first_name", Input).value == "Eva"
+        assert form.query_one("#last_name", Input).value == "Lang"
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert isinstance(app.screen, SearchScreen)  # nothing typed in the form: no question
+        app.screen.query_one("#query", Input).value = "eva@lang.de"
+        await pilot.press("f2")
+        await settle(app, pilot)
+        assert app.screen.query_one("#email", Input).value == "eva@lang.de"
+
+
+async def test_create_applies_the_store_template(make_app, shop):
+    from pos_customers.storage.tables import StoreTemplate
+    with shop.db.write() as s:
+        t = s.get(StoreTemplate, "BER01")
+        t.group_code, t.receipt_option, t.receipt_email, t.affiliations = "LOYAL", "email", "bons@store.example", ["CLUB"]
+        s.add(t)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot)
+        await pilot.press("f2")
+        await settle(app, pilot)
+        form = app.screen
+        assert form.query_one("#group_code").value == "LOYAL"
+        assert form.query_one("#receipt_option").value == "email"
+        await pilot.press(*"Eva", "tab", "tab", *"Lang")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CustomerScreen)
+    assert db_rows(shop, "SELECT group_code, receipt_option, receipt_email FROM customer WHERE last_name = 'Lang'") == [
+        ("LOYAL", "email", "bons@store.example")]
+    assert db_rows(shop, "SELECT a.affiliation_code FROM customer_affiliation a JOIN customer c"
+                         " ON c.id = a.customer_id WHERE c.last_name = 'Lang'") == [("CLUB",)]
+
+
+async def test_required_fields_are_checked_next_to_the_field(make_app, shop):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot)
+        await pilot.press("f2")
+        await settle(app, pilot)
+        await pilot.press(*"Eva")
+        await settle(app, pilot, 0.3)
+        form = app.screen
+        email = form.query_one("#email", Input)
+        email.focus()
+        await pilot.press(*"eva@")
+        await settle(app, pilot, 0.3)
+        assert "Email is not valid" in str(form.query_one("#err-email").render())
+        assert str(form.query_one("#err-last_name").render()) == ""  # not touched yet
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert "Last name is required" in str(form.query_one("#err-last_name").render())
+        assert isinstance(app.screen, CustomerFormScreen)
+    assert db_rows(shop, "SELECT count(*) FROM customer") == [(3,)]
+
+
+async def test_duplicate_warning_lists_and_asks(make_app, shop):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot)
+        await pilot.press("f2")
+        await settle(app, pilot)
+        form = app.screen
+        await pilot.press(*"Hans", "tab", "tab", *"Meyer")
+        form.query_one("#birth_date", Input).value = "1970-05-01"
+        await settle(app, pilot, 0.35)
+        options = form.query_one("#duplicates", OptionList)
+        assert options.option_count == 1
+        assert "Hans Meier" in str(options.get_option_at_index(0).prompt)
+        assert "similar name" in str(options.get_option_at_index(0).prompt)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CustomerFormScreen)
+        assert db_rows(shop, "SELECT count(*) FROM customer WHERE last_name = 'Meyer'") == [(0,)]
+        await pilot.press("f6")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CustomerScreen)  # each likely duplicate can be opened
+        await pilot.press("escape")
+        await settle(app, pilot)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        await pilot.press("y")
+        await settle(app, pilot)
+    assert db_rows(shop, "SELECT count(*) FROM customer WHERE last_name = 'Meyer'") == [(1,)]
+
+
+async def test_escape_asks_before_dropping_typed_text(make_app, shop):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot)
+        await pilot.press("f2")
+        await settle(app, pilot)
+        await pilot.press(*"Eva")
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert app.screen.query_one("#first_name", Input).value == "Eva"
+        await pilot.press("escape", "y")
+        await settle(app, pilot)
+        assert isinstance(app.screen, SearchScreen)
+
+
+async def test_five_wrong_pins_lock_the_associate(make_app, shop):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(5):
+            await sign_in(app, pilot, "1002", "0000")
+        assert "locked for 5 minutes" in str(app.screen.query_one("#error").render())
+        await sign_in(app, pilot, "1002", "1357")
+        assert isinstance(app.screen, SignInScreen)
+        assert "locked until" in str(app.screen.query_one("#error").render())
+    (locked,), = db_rows(shop, "SELECT locked_until FROM associate WHERE number = '1002'")
+    assert locked is not None
+
+
+async def test_idle_lock_brings_the_unsaved_form_back(make_app, clock):
+    app = make_app(idle_minutes=2)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot)
+        await pilot.press("f2")
+        await settle(app, pilot)
+        await pilot.press(*"Eva")
+        clock.now += 119
+        app.lock_if_idle()
+        assert isinstance(app.screen, CustomerFormScreen)
+        clock.now += 2
+        app.lock_if_idle()
+        await settle(app, pilot)
+        assert isinstance(app.screen, SignInScreen)
+        assert "Jonas Becker can sign in" in str(app.screen.query_one("#locked").render())
+        await sign_in(app, pilot)
+        assert isinstance(app.screen, CustomerFormScreen)
+        assert app.screen.query_one("#first_name", Input).value == "Eva"
+
+
+async def test_another_associate_after_idle_lock_does_not_see_the_form(make_app, clock):
+    app = make_app(idle_minutes=1)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot)
+        await pilot.press("f2")
+        await settle(app, pilot)
+        await pilot.press(*"Eva")
+        clock.now += 61
+        app.lock_if_idle()
+        await settle(app, pilot)
+        await sign_in(app, pilot, "1001", "2468")
+        assert isinstance(app.screen, SearchScreen)
+        assert app.actor.associate_number == "1001"
+
+
+async def test_edit_conflict_is_shown_and_chosen(make_app, shop, admin):
+    from pos_customers.services.customers import draft_from_view, get_customer, update_customer
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot)
+        await pilot.press(*"hans meier", "enter")
+        await settle(app, pilot)
+        await pilot.press("e")
+        await settle(app, pilot)
+        # another terminal changes the last name meanwhile
+        view = get_customer(shop, admin, app.screen.view.id)
+        other = draft_from_view(view)
+        other.last_name = "Meier-Schulz"
+        update_customer(shop, admin, view.id, other, opened=view)
+        first = app.screen.query_one("#first_name", Input)
+        first.value = ""
+        first.focus()
+        await pilot.press(*"Johann", "ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConflictModal)
+        table = app.screen.query_one(DataTable)
+        assert cells(table)[0][:3] == ["last_name", "Meier", "Meier-Schulz"]
+        await pilot.press("m")
+        await settle(app, pilot)
+    assert db_rows(shop, "SELECT first_name, last_name FROM customer WHERE id = ?", view.id) == [
+        ("Johann", "Meier-Schulz")]
+
+
+async def test_customer_text_is_never_markup(make_app, shop, admin):
+    from pos_customers.domain.customer import CustomerDraft
+    from pos_customers.services.customers import create_customer
+    create_customer(shop, admin, CustomerDraft(customer_type="organization",
+                                               organization_name="[b]Ann [red]& Söhne[/]"))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot)
+        await pilot.press(*"sohne")
+        await settle(app, pilot)
+        assert cells(app.screen.query_one("#results", DataTable))[0][0] == "[b]Ann [red]& Söhne[/]"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert "[b]Ann [red]& Söhne[/]" in str(app.screen.query_one("#head").render())
+
+
+async def test_notes_tab_only_for_managers_and_support(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot)
+        await pilot.press(*"zoe", "enter")
+        await settle(app, pilot)
+        assert not app.screen.query("#tab-notes")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot, "1001", "2468")
+        await pilot.press(*"zoe", "enter")
+        await settle(app, pilot)
+        assert app.screen.query("#tab-notes")
+
+
+async def test_manager_writes_a_note(make_app, shop):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot, "1001", "2468")
+        await pilot.press(*"zoe", "enter")
+        await settle(app, pilot)
+        await pilot.press("n")
+        await settle(app, pilot)
+        await pilot.press(*"Prefers email", "enter")
+        await settle(app, pilot)
+    assert db_rows(shop, "SELECT author_number, text FROM customer_note") == [("1001", "Prefers email")]
+
+
+async def test_add_an_address_in_the_modal(make_app, shop):
+    from pos_customers.ui.screens.address import AddressModal
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot)
+        await pilot.press(*"zoe", "enter")
+        await settle(app, pilot)
+        await pilot.press("a")
+        await settle(app, pilot)
+        modal = app.screen
+        assert isinstance(modal, AddressModal)
+        assert modal.query_one("#purpose").value == "HOME"
+        assert modal.query_one("#country", Input).value == "DE"
+        await pilot.press(*"Hauptstr. 5")
+        modal.query_one("#city", Input).value = "Berlin"
+        modal.query_one("#postal_code", Input).value = "1011"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert "Postal code is not valid for Germany" in str(modal.query_one("#err-postal_code").render())
+        modal.query_one("#postal_code", Input).value = "10115"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CustomerScreen)
+    assert db_rows(shop, "SELECT a.purpose_code, a.postal_code, a.default_billing FROM customer_address a"
+                         " JOIN customer c ON c.id = a.customer_id WHERE c.last_name = 'Weiß'") == [("HOME", "10115", 1)]
+
+
+async def test_address_fields_follow_the_country(make_app):
+    from pos_customers.ui.screens.address import AddressModal
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot)
+        await pilot.press(*"zoe", "enter")
+        await settle(app, pilot)
+        await pilot.press("a")
+        await settle(app, pilot)
+        modal = app.screen
+        assert isinstance(modal, AddressModal)
+        modal.query_one("#country", Input).value = "US"
+        await settle(app, pilot)
+        assert str(modal.query_one("#label-postal_code").render()).startswith("ZIP code")
+        assert str(modal.query_one("#label-region").render()) == "State *"
+        assert not modal.query_one("#region-select").has_class("hidden")
+
+
+async def test_f1_lists_the_keys_and_ctrl_p_finds_actions(make_app):
+    from pos_customers.ui.screens.keys import KeysScreen
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot)
+        await pilot.press("f1")
+        await settle(app, pilot)
+        assert isinstance(app.screen, KeysScreen)
+        keys = [r[0] for r in cells(app.screen.query_one(DataTable))]
+        assert "f2" in keys and "ctrl+q" in keys
+        await pilot.press("escape")
+        commands = [c.title for c in app.get_system_commands(app.screen)]
+        assert "New customer" in commands
+
+
+async def test_keymap_from_config_rebinds(make_app):
+    app = make_app(keymap={"search.new": "f9"})
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot)
+        await pilot.press("f9")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CustomerFormScreen)
+
+
+async def test_app_opens_the_database_in_the_background(shop):
+    from pos_customers.ui.app import PosApp
+    from pos_customers.ui.config import UiConfig
+    app = PosApp(db_path=shop.db.path, config=UiConfig(debounce_ms=10))
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert isinstance(app.screen, SignInScreen)  # up before the services are
+        await sign_in(app, pilot)  # typed at once: the sign-in waits for the database
+        await settle(app, pilot)
+        assert isinstance(app.screen, SearchScreen)
+        assert "Berlin Alexanderplatz" in str(app.screen.sub_title)
+
+
+async def test_a_database_that_cannot_be_opened_says_why(tmp_path):
+    from pos_customers.storage.engine import Database
+    from pos_customers.storage.migrate import upgrade
+    from pos_customers.ui.app import PosApp
+    empty = tmp_path / "empty.db"
+    upgrade(Database(empty))  # tables, but no store
+    app = PosApp(db_path=empty)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot, 0.2)
+        await sign_in(app, pilot)
+        assert isinstance(app.screen, SignInScreen)
+        assert "pos-customers init" in str(app.screen.query_one("#error").render())
