@@ -87,9 +87,7 @@ def add_associate(svc: Services, actor: Actor, *, number: str, name: str, role: 
                         store_code=tx.store_code or None, created_at=tx.now)
         tx.session.add(row)
         tx.audit("associate", number, "create", {"name": (None, name), "role": (None, role.value)})
-        tx.outbox("associate.created", "associate", number,
-                  {"number": number, "name": name, "role": role.value, "pin_hash": row.pin_hash,
-                   "store_code": row.store_code})
+        tx.outbox_row("associate.changed", "associate", number, row)
     return AssociateView(number, name, role.value, row.store_code, True, None)
 
 
@@ -190,7 +188,7 @@ def change_role(svc: Services, actor: Actor, number: str, role: Role | str) -> N
         tx.audit("associate", row.number, "role", {"role": (row.role, role.value)})
         row.role = role.value
         tx.session.add(row)
-        tx.outbox("associate.changed", "associate", row.number, {"number": row.number, "role": role.value})
+        tx.outbox_row("associate.changed", "associate", row.number, row)
 
 
 def reset_pin(svc: Services, actor: Actor, number: str, pin: str) -> None:
@@ -204,7 +202,7 @@ def reset_pin(svc: Services, actor: Actor, number: str, pin: str) -> None:
         row.failed_attempts, row.locked_until = 0, None
         tx.session.add(row)
         tx.audit("associate", row.number, "pin_reset", {"pin": ("(hidden)", "(new)")})
-        tx.outbox("associate.changed", "associate", row.number, {"number": row.number, "pin_hash": row.pin_hash})
+        tx.outbox_row("associate.changed", "associate", row.number, row)
 
 
 def unlock(svc: Services, actor: Actor, number: str) -> None:
@@ -226,4 +224,4 @@ def set_active(svc: Services, actor: Actor, number: str, active: bool) -> None:
         row.active = active
         tx.session.add(row)
         tx.audit("associate", row.number, "activate" if active else "deactivate", {"active": (not active, active)})
-        tx.outbox("associate.changed", "associate", row.number, {"number": row.number, "active": active})
+        tx.outbox_row("associate.changed", "associate", row.number, row)

@@ -143,7 +143,7 @@ def update_template(svc: Services, actor: Actor, store_code: str | None = None, 
         s.add(row)
         if changes:
             tx.audit("store_template", code, "update", changes)
-            tx.outbox("template.updated", "store_template", code, {"store_code": code, **new})
+            tx.outbox_row("template.updated", "store_template", code, row)
     return template_view(svc, actor, code)
 
 
@@ -220,10 +220,11 @@ def add_purpose(svc: Services, actor: Actor, code: str, label: str, labels: dict
         if s.get(AddressPurpose, code) is not None:
             raise ValidationFailed(FieldError("code", f"Address purpose {code} already exists"))
         last = s.exec(select(func.max(AddressPurpose.sort_order))).one() or 0
-        s.add(AddressPurpose(code=code, label=label, labels={k: _label(v) for k, v in (labels or {}).items()},
-                             sort_order=last + 10))
+        row = AddressPurpose(code=code, label=label, labels={k: _label(v) for k, v in (labels or {}).items()},
+                             sort_order=last + 10)
+        s.add(row)
         tx.audit("address_purpose", code, "create", {"label": (None, label)})
-        tx.outbox("purpose.changed", "address_purpose", code, {"code": code, "label": label, "active": True})
+        tx.outbox_row("purpose.changed", "address_purpose", code, row)
 
 
 def _purpose(tx, code: str) -> AddressPurpose:
@@ -249,8 +250,7 @@ def rename_purpose(svc: Services, actor: Actor, code: str, label: str, language:
             row.label = label
         tx.session.add(row)
         tx.audit("address_purpose", row.code, "rename", changes)
-        tx.outbox("purpose.changed", "address_purpose", row.code,
-                  {"code": row.code, "label": row.label, "labels": row.labels})
+        tx.outbox_row("purpose.changed", "address_purpose", row.code, row)
 
 
 def move_purpose(svc: Services, actor: Actor, code: str, steps: int) -> None:
@@ -268,7 +268,8 @@ def move_purpose(svc: Services, actor: Actor, code: str, steps: int) -> None:
             tx.session.add(r)
         tx.audit("address_purpose", rows[target].code, "reorder",
                  {"position": (index + 1, target + 1)})
-        tx.outbox("purposes.reordered", "address_purpose", "*", {"order": [r.code for r in rows]})
+        for r in rows:
+            tx.outbox_row("purpose.changed", "address_purpose", r.code, r)
 
 
 def set_default_purpose(svc: Services, actor: Actor, code: str, customer_type: CustomerType | str) -> None:
@@ -285,7 +286,8 @@ def set_default_purpose(svc: Services, actor: Actor, code: str, customer_type: C
         setattr(row, field, True)
         tx.session.add(row)
         tx.audit("address_purpose", row.code, "default", {field: ([o.code for o in old], row.code)})
-        tx.outbox("purpose.changed", "address_purpose", row.code, {"code": row.code, field: True})
+        for r in [*old, row]:
+            tx.outbox_row("purpose.changed", "address_purpose", r.code, r)
 
 
 def retire_purpose(svc: Services, actor: Actor, code: str) -> None:
@@ -302,7 +304,7 @@ def retire_purpose(svc: Services, actor: Actor, code: str) -> None:
         row.active = False
         tx.session.add(row)
         tx.audit("address_purpose", row.code, "retire", {"active": (True, False)})
-        tx.outbox("purpose.changed", "address_purpose", row.code, {"code": row.code, "active": False})
+        tx.outbox_row("purpose.changed", "address_purpose", row.code, row)
 
 
 def reactivate_purpose(svc: Services, actor: Actor, code: str) -> None:
@@ -313,7 +315,7 @@ def reactivate_purpose(svc: Services, actor: Actor, code: str) -> None:
         row.active = True
         tx.session.add(row)
         tx.audit("address_purpose", row.code, "reactivate", {"active": (False, True)})
-        tx.outbox("purpose.changed", "address_purpose", row.code, {"code": row.code, "active": True})
+        tx.outbox_row("purpose.changed", "address_purpose", row.code, row)
 
 
 def delete_purpose(svc: Services, actor: Actor, code: str) -> None:
@@ -348,7 +350,7 @@ def save_group(svc: Services, actor: Actor, code: str, name: str,
         after = {"name": name, "financial_dimensions": dims, "active": active}
         tx.audit("customer_group", code, "create" if before is None else "update",
                  {k: ((before or {}).get(k), v) for k, v in after.items() if (before or {}).get(k) != v})
-        tx.outbox("group.changed", "customer_group", code, {"code": code, **after})
+        tx.outbox_row("group.changed", "customer_group", code, row)
 
 
 def save_affiliation(svc: Services, actor: Actor, code: str, name: str, description: str = "", *,
@@ -365,8 +367,7 @@ def save_affiliation(svc: Services, actor: Actor, code: str, name: str, descript
         row.name, row.description, row.active = name, description, active
         tx.session.add(row)
         tx.audit("affiliation", code, "create" if created else "update", changes)
-        tx.outbox("affiliation.changed", "affiliation", code,
-                  {"code": code, "name": name, "description": description, "active": active})
+        tx.outbox_row("affiliation.changed", "affiliation", code, row)
 
 
 def save_attribute(svc: Services, actor: Actor, code: str, label: str, type: AttributeType | str, *,  # noqa: A002
@@ -402,4 +403,4 @@ def save_attribute(svc: Services, actor: Actor, code: str, label: str, type: Att
             setattr(row, k, v)
         s.add(row)
         tx.audit("attribute_definition", code, "create" if created else "update", changes)
-        tx.outbox("attribute.changed", "attribute_definition", code, {"code": code, **after})
+        tx.outbox_row("attribute.changed", "attribute_definition", code, row)

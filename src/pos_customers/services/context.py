@@ -57,10 +57,17 @@ class Change:
         self.session.add(row)
         self.audits.append(row)
 
-    def outbox(self, event_type: str, entity: str, entity_id: str, payload: dict[str, Any]) -> None:
+    def outbox(self, event_type: str, entity: str, entity_id: str, payload: dict[str, Any], *,
+               hlc: str | None = None) -> str:
+        stamp = hlc or self.clock.now()
         self.session.add(OutboxEvent(
-            id=new_id(), created_at=self.now, hlc=self.clock.now(), event_type=event_type,
+            id=new_id(), created_at=self.now, hlc=stamp, event_type=event_type,
             entity=entity, entity_id=entity_id, payload=_json_safe(payload)))
+        return stamp
+
+    def outbox_row(self, event_type: str, entity: str, key: str, row: Any, **extra: Any) -> str:
+        """Send a whole reference-data row (after the change): every store gets the same row."""
+        return self.outbox(event_type, entity, key, {**row.model_dump(), **extra})
 
 
 class Services:

@@ -19,7 +19,9 @@ from ..domain.reference import make_reference, normalize, parse_reference, Inval
 from ..domain.search import parse_query
 from ..domain.validation import phone_from_e164
 from ..domain.template import apply_template, financial_dimensions_for
+from ..domain.merge import DOCUMENT_FIELDS
 from ..storage import queries, search_index
+from ..storage.documents import customer_document, customer_fields
 from ..storage.search_index import SearchPage
 from ..storage.tables import (Affiliation, ConsentEvent, Customer, CustomerAddress,
                               CustomerAffiliation, CustomerAttribute, CustomerCard, CustomerEmail,
@@ -171,8 +173,32 @@ def create_customer(svc: Services, actor: Actor, draft: CustomerDraft) -> Custom
         row = _insert(tx, prepared.clean)
         view = _view(tx.session, row)
         tx.audit("customer", row.id, "create", {k: (None, v) for k, v in _snapshot(view).items() if v})
-        tx.outbox("customer.created", "customer", row.id, view.to_json())
+        announce_created(tx, row)
     return view
+
+
+def announce_created(tx: Change, row: Customer) -> None:
+    """Queue a new customer for headquarters: the whole document, every field stamped now."""
+    stamp = tx.clock.now()
+    row.field_clocks = {k: stamp for k in DOCUMENT_FIELDS}
+    tx.session.add(row)
+    tx.outbox("customer.created", "customer", row.id, customer_document(tx.session, row), hlc=stamp)
+
+
+def announce_updated(tx: Change, row: Customer, before: dict[str, Any]) -> None:
+    """Queue the fields that changed, with the stamp each had when the edit began (its base)."""
+    after = customer_fields(tx.session, row)
+    changed = {k: v for k, v in after.items() if before.get(k) != v}
+    if not changed:
+        return
+    stamp = tx.clock.now()
+    clocks = dict(row.field_clocks or {})
+    base = {k: clocks.get(k, "") for k in changed}
+    row.field_clocks = {**clocks, **{k: stamp for k in changed}}
+    tx.session.add(row)
+    tx.outbox("customer.updated", "customer", row.id,
+              {"id": row.id, "reference": row.reference, "store_code": row.store_code,
+               "fields": changed, "base": base}, hlc=stamp)
 
 
 def _next_reference(s: Session, store_code: str) -> str:
@@ -345,6 +371,7 @@ def update_customer(svc: Services, actor: Actor, customer_id: str, draft: Custom
         current = _view(s, row)
         if current.version != opened.version:
             raise StaleEdit(current, diff(opened, current))
+        before_fields = customer_fields(s, row)
         prepared = prepare(svc, s, draft, new=False,
                            existing_purposes=frozenset(a.purpose for a in current.addresses))
         clean = prepared.clean
@@ -371,9 +398,7 @@ def update_customer(svc: Services, actor: Actor, customer_id: str, draft: Custom
         after = _view(s, row)
         changes = diff(current, after)
         tx.audit("customer", row.id, "update", changes)
-        tx.outbox("customer.updated", "customer", row.id,
-                  {"id": row.id, "version": row.version,
-                   "fields": {k: v for k, (_, v) in changes.items()}})
+        announce_updated(tx, row, before_fields)
     return after
 
 

@@ -16,7 +16,7 @@ from ..domain.customer import AddressDraft, CustomerDraft, EmailInput, PhoneInpu
 from ..domain.errors import FieldError, ValidationFailed
 from ..storage.tables import Customer
 from .context import Actor, Permission, Services
-from .customers import _insert, _view, prepare
+from .customers import _insert, _view, announce_created, prepare
 
 CSV_COLUMNS = [
     "reference", "type", "title", "first_name", "middle_name", "last_name", "organization_name",
@@ -146,7 +146,7 @@ def import_csv(svc: Services, actor: Actor, source: TextIO, *, skip_bad: bool = 
                 continue  # keep checking, to report every bad row, but write nothing
             c = _insert(tx, prepared.clean)
             tx.audit("customer", c.id, "import", {"reference": (None, c.reference)})
-            tx.outbox("customer.created", "customer", c.id, _view(tx.session, c).to_json())
+            announce_created(tx, c)
             created += 1
         if bad and not skip_bad:
             tx.session.rollback()

@@ -137,6 +137,7 @@ class Customer(SQLModel, table=True):
     sync_state: str = Field(default="pending", max_length=16)
     version: int = 1  # bumped on every change: an edit made on stale data is detected
     name_key: str = Field(default="", max_length=16)  # phonetic key of the last/organization name
+    field_clocks: dict[str, str] = _json(dict)  # field -> HLC stamp of the edit that set it (sync merge)
 
 
 class CustomerAffiliation(SQLModel, table=True):
@@ -302,3 +303,34 @@ class CustomerMatchKey(SQLModel, table=True):
     country: str = Field(primary_key=True, max_length=2)
     postal_code: str = Field(primary_key=True, max_length=20)
     customer_id: str = Field(primary_key=True, foreign_key="customer.id", index=True, max_length=36)
+
+
+class OrderSummary(SQLModel, table=True):
+    """A customer's order as headquarters knows it, cached for offline viewing."""
+
+    __tablename__ = "order_summary"
+    __table_args__ = (Index("ix_order_summary_customer", "customer_id", "ordered_at"),)
+    id: str = Field(primary_key=True, max_length=64)
+    customer_id: str = Field(max_length=36)
+    number: str = Field(max_length=32)
+    ordered_at: datetime
+    store_code: str = Field(max_length=32)
+    status: str = Field(max_length=24)
+    total: str = Field(max_length=24)  # decimal as text: never a float
+    currency: str = Field(max_length=3)
+
+
+class SyncConflict(SQLModel, table=True):
+    """Two concurrent edits of one field, as headquarters resolved them; or an event it refused."""
+
+    __tablename__ = "sync_conflict"
+    __table_args__ = (Index("ix_sync_conflict_customer", "customer_id"),)
+    id: str = Field(primary_key=True, max_length=64)
+    customer_id: str = Field(default="", max_length=36)
+    field: str = Field(max_length=48)
+    kept: Any = Field(default=None, sa_column=Column(JSON))
+    lost: Any = Field(default=None, sa_column=Column(JSON))
+    kept_stamp: str = Field(default="", max_length=40)
+    lost_stamp: str = Field(default="", max_length=40)
+    origin_store: str = Field(default="", max_length=32)
+    at: datetime = Field(default_factory=utcnow)

@@ -1,0 +1,99 @@
+"""Headquarters' tables (SQLAlchemy Core, their own metadata: nothing shared with a terminal file).
+
+Every row a store can pull carries ``seq``, taken from one counter in the same transaction as the
+change. The counter row is locked until commit, so changes become visible in ``seq`` order and a
+pull cursor ("everything after seq N") never skips a row that commits late.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (BigInteger, Boolean, Column, DateTime, Index, Integer, MetaData, String, Table,
+                        Text, UniqueConstraint)
+
+metadata = MetaData()
+
+store = Table(
+    "hq_store", metadata,
+    Column("code", String(32), primary_key=True),
+    Column("number", Integer, nullable=False, unique=True),
+    Column("name", String(120), nullable=False),
+    Column("country", String(2), nullable=False, server_default=""),
+    Column("currency", String(3), nullable=False, server_default=""),
+    Column("language", String(16), nullable=False, server_default=""),
+    Column("region", String(64), nullable=False, server_default=""),
+    Column("scope", String(8), nullable=False, server_default="own"),  # own | region | all
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+enrolment = Table(
+    "hq_enrolment", metadata,
+    Column("token_hash", String(64), primary_key=True),  # sha256 of a 256-bit random token
+    Column("store_code", String(32), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True)),
+)
+
+terminal = Table(
+    "hq_terminal", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("store_code", String(32), nullable=False, index=True),
+    Column("name", String(120), nullable=False, server_default=""),
+    Column("credential_hash", String(64), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_seen_at", DateTime(timezone=True)),
+    Column("revoked", Boolean, nullable=False, server_default="0"),
+)
+
+counter = Table(
+    "hq_counter", metadata,
+    Column("name", String(16), primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)
+
+customer = Table(
+    "hq_customer", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("reference", String(9), nullable=False, unique=True),
+    Column("home_store", String(32), nullable=False),
+    Column("region", String(64), nullable=False, server_default=""),
+    Column("created_at", DateTime(timezone=True)),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("anonymized_at", DateTime(timezone=True)),
+    Column("seq", BigInteger, nullable=False),
+    Column("fields", Text, nullable=False),   # JSON: the merged document fields
+    Column("clocks", Text, nullable=False),   # JSON: field -> HLC stamp
+    Column("search_text", Text, nullable=False, server_default=""),  # lower-case names, emails, phones
+    Index("ix_hq_customer_seq", "seq"),
+    Index("ix_hq_customer_home_seq", "home_store", "seq"),
+)
+
+applied_event = Table(
+    "hq_applied_event", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("store_code", String(32), nullable=False),
+    Column("terminal_id", String(36), nullable=False),
+    Column("applied_at", DateTime(timezone=True), nullable=False),
+)
+
+# Everything else a store pulls: reference data (global), templates / associates / notes (one
+# store's own), orders and conflicts (follow their customer).
+record = Table(
+    "hq_record", metadata,
+    Column("kind", String(24), primary_key=True),
+    Column("key", String(64), primary_key=True),
+    Column("store_code", String(32)),
+    Column("customer_id", String(36)),
+    Column("seq", BigInteger, nullable=False),
+    Column("doc", Text, nullable=False),
+    Column("deleted", Boolean, nullable=False, server_default="0"),
+    Index("ix_hq_record_seq", "seq"),
+    Index("ix_hq_record_customer", "customer_id"),
+)
+
+interest = Table(
+    "hq_interest", metadata,
+    Column("store_code", String(32), primary_key=True),
+    Column("customer_id", String(36), primary_key=True),
+    UniqueConstraint("customer_id", "store_code", name="uq_hq_interest_customer_store"),
+)

@@ -1,0 +1,175 @@
+"""A customer as one JSON document (what sync sends and receives), read from and written to the
+terminal's tables.
+
+The document is the wire format between terminals and headquarters: identity fields plus the
+fields of :data:`pos_customers.domain.merge.DOCUMENT_FIELDS`, all plain JSON values. Lists are
+kept in a stable order so that two equal customers give two equal documents.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any
+
+from sqlmodel import Session, delete, select
+
+from ..domain import duplicates as dup
+from ..domain.merge import DOCUMENT_FIELDS
+from ..domain.validation import phone_from_e164
+from . import search_index
+from .tables import (AddressPurpose, Affiliation, AttributeDefinition, Customer, CustomerAddress,
+                     CustomerAffiliation, CustomerAttribute, CustomerCard, CustomerEmail,
+                     CustomerGroup, CustomerPhone, Store)
+
+SCALARS = ("customer_type", "title", "first_name", "middle_name", "last_name", "organization_name",
+           "company", "language", "currency", "group_code", "receipt_option", "receipt_email",
+           "status", "account_type", "password_hash")
+
+
+def _iso(value: date | datetime | None) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime) and value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.isoformat()
+
+
+def _moment(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def customer_fields(s: Session, c: Customer) -> dict[str, Any]:
+    """The mergeable fields of one stored customer, as document values."""
+    out: dict[str, Any] = {k: getattr(c, k) for k in SCALARS}
+    out["birth_date"] = _iso(c.birth_date)
+    out["password_changed_at"] = _iso(c.password_changed_at)
+    out["financial_dimensions"] = dict(c.financial_dimensions)
+    out["emails"] = sorted(
+        ({"address": e.address, "purpose": e.purpose, "primary": e.is_primary,
+          "marketing_consent": e.marketing_consent}
+         for e in s.exec(select(CustomerEmail).where(CustomerEmail.customer_id == c.id))),
+        key=lambda e: (not e["primary"], e["address"]))
+    out["phones"] = sorted(
+        ({"e164": p.e164, "purpose": p.purpose, "primary": p.is_primary,
+          "marketing_consent": p.marketing_consent}
+         for p in s.exec(select(CustomerPhone).where(CustomerPhone.customer_id == c.id))),
+        key=lambda p: (not p["primary"], p["e164"]))
+    out["addresses"] = sorted(
+        ({"purpose": a.purpose_code, "line1": a.line1, "line2": a.line2, "city": a.city,
+          "district": a.district, "region": a.region, "postal_code": a.postal_code,
+          "country": a.country, "default_billing": a.default_billing,
+          "default_shipping": a.default_shipping}
+         for a in s.exec(select(CustomerAddress).where(CustomerAddress.customer_id == c.id))),
+        key=lambda a: tuple(str(v) for v in a.values()))
+    out["affiliations"] = sorted(s.exec(select(CustomerAffiliation.affiliation_code)
+                                        .where(CustomerAffiliation.customer_id == c.id)))
+    out["cards"] = sorted(s.exec(select(CustomerCard.number).where(CustomerCard.customer_id == c.id)))
+    out["attributes"] = dict(sorted((a.code, a.value) for a in s.exec(
+        select(CustomerAttribute).where(CustomerAttribute.customer_id == c.id))))
+    assert set(out) == set(DOCUMENT_FIELDS)
+    return out
+
+
+def customer_document(s: Session, c: Customer) -> dict[str, Any]:
+    return {"id": c.id, "reference": c.reference, "store_code": c.store_code,
+            "created_at": _iso(c.created_at), "anonymized_at": _iso(c.anonymized_at),
+            "fields": customer_fields(s, c), "clocks": dict(c.field_clocks or {})}
+
+
+def _ensure_reference_rows(s: Session, doc: dict[str, Any]) -> None:
+    """A pulled customer may name a store, group, purpose, affiliation or attribute this terminal
+    has not received yet: a placeholder row keeps the customer (the next pull fills it in)."""
+    f = doc["fields"]
+    if s.get(Store, doc["store_code"]) is None:
+        used = set(s.exec(select(Store.number)))
+        number = next(n for n in range(8191, 0, -1) if n not in used)
+        s.add(Store(code=doc["store_code"], number=number, name=doc["store_code"], country="",
+                    currency="", language="", next_sequence=0))
+    if f.get("group_code") and s.get(CustomerGroup, f["group_code"]) is None:
+        s.add(CustomerGroup(code=f["group_code"], name=f["group_code"]))
+    for a in f.get("addresses") or []:
+        if s.get(AddressPurpose, a["purpose"]) is None:
+            s.add(AddressPurpose(code=a["purpose"], label=a["purpose"], sort_order=999))
+    for code in f.get("affiliations") or []:
+        if s.get(Affiliation, code) is None:
+            s.add(Affiliation(code=code, name=code))
+    for code in (f.get("attributes") or {}):
+        if s.get(AttributeDefinition, code) is None:
+            s.add(AttributeDefinition(code=code, label=code, type="text", show_on_create=False,
+                                      active=False))
+    s.flush()
+
+
+def apply_document(s: Session, doc: dict[str, Any], *, keep: frozenset[str] = frozenset(),
+                   sync_state: str = "synced") -> Customer:
+    """Write a customer document into the tables (insert or replace) and reindex it.
+
+    Fields in ``keep`` hold local edits not yet sent: their local values and clocks stay.
+    """
+    f = doc["fields"]
+    _ensure_reference_rows(s, doc)
+    row = s.get(Customer, doc["id"])
+    clocks = dict(doc.get("clocks") or {})
+    if row is None:
+        row = Customer(id=doc["id"], reference=doc["reference"], store_code=doc["store_code"],
+                       customer_type=f.get("customer_type") or "person",
+                       created_at=_moment(doc.get("created_at")) or datetime.now(timezone.utc))
+        current: dict[str, Any] = {}
+    else:
+        current = customer_fields(s, row)
+        for name in keep:
+            if name in current:
+                clocks[name] = (row.field_clocks or {}).get(name, "")
+    new = {k: (current[k] if k in keep and k in current else f.get(k)) for k in DOCUMENT_FIELDS}
+    for k in SCALARS:
+        value = new.get(k)
+        setattr(row, k, value if value is not None or k in ("group_code", "password_hash") else "")
+    row.birth_date = date.fromisoformat(new["birth_date"]) if new.get("birth_date") else None
+    row.password_changed_at = _moment(new.get("password_changed_at"))
+    row.financial_dimensions = dict(new.get("financial_dimensions") or {})
+    row.anonymized_at = _moment(doc.get("anonymized_at"))
+    row.field_clocks = clocks
+    row.name_key = dup.name_key(row.customer_type, row.last_name, row.organization_name)
+    if current != new:
+        row.version = (row.version or 0) + 1
+        row.updated_at = datetime.now(timezone.utc)
+    row.sync_state = sync_state
+    s.add(row)
+    s.flush()
+    if any(current.get(k) != new.get(k) for k in ("emails", "phones", "addresses", "affiliations",
+                                                   "cards", "attributes")):
+        _replace_children(s, row.id, new)
+    search_index.reindex_customer(s, row.id)
+    return row
+
+
+def _replace_children(s: Session, customer_id: str, f: dict[str, Any]) -> None:
+    for model in (CustomerEmail, CustomerPhone, CustomerAddress, CustomerAffiliation,
+                  CustomerAttribute, CustomerCard):
+        s.exec(delete(model).where(model.customer_id == customer_id))
+    s.flush()
+    for e in f.get("emails") or []:
+        s.add(CustomerEmail(customer_id=customer_id, address=e["address"],
+                            address_key=e["address"].casefold(), purpose=e["purpose"],
+                            is_primary=e["primary"], marketing_consent=e["marketing_consent"]))
+    for p in f.get("phones") or []:
+        s.add(CustomerPhone(customer_id=customer_id, e164=p["e164"],
+                            national=phone_from_e164(p["e164"]).national, purpose=p["purpose"],
+                            is_primary=p["primary"], marketing_consent=p["marketing_consent"]))
+    for a in f.get("addresses") or []:
+        s.add(CustomerAddress(customer_id=customer_id, purpose_code=a["purpose"], line1=a["line1"],
+                              line2=a["line2"], city=a["city"], district=a["district"],
+                              region=a["region"], postal_code=a["postal_code"], country=a["country"],
+                              default_billing=a["default_billing"],
+                              default_shipping=a["default_shipping"]))
+    for code in f.get("affiliations") or []:
+        s.add(CustomerAffiliation(customer_id=customer_id, affiliation_code=code))
+    for code, value in (f.get("attributes") or {}).items():
+        s.add(CustomerAttribute(customer_id=customer_id, code=code, value=value))
+    for number in f.get("cards") or []:
+        other = s.get(CustomerCard, number)
+        if other is not None:
+            s.delete(other)  # headquarters says the card is this customer's now
+            s.flush()
+        s.add(CustomerCard(customer_id=customer_id, number=number))
+    s.flush()
