@@ -1,0 +1,138 @@
+"""Headquarters over HTTP (FastAPI). Every route but enrolment and health needs a terminal credential."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy.engine import Engine
+
+from .service import Forbidden, Headquarters, HqError, Identity
+
+
+class EnrolRequest(BaseModel):
+    token: str = Field(min_length=10, max_length=200, description="the one-time token from `hq add-store`")
+    terminal_name: str = Field(default="", max_length=120)
+
+
+class EnrolResponse(BaseModel):
+    terminal_id: str
+    credential: str = Field(description="keep it secret: it is the terminal's identity from now on")
+    store: dict[str, Any]
+
+
+class Event(BaseModel):
+    id: str = Field(min_length=1, max_length=36, description="the outbox event id: applied once")
+    seq: int = Field(description="the terminal's outbox order")
+    hlc: str = Field(min_length=1, max_length=64, description="hybrid logical clock stamp")
+    type: str = Field(max_length=48)
+    entity: str = Field(max_length=32)
+    entity_id: str = Field(max_length=64)
+    payload: dict[str, Any]
+
+
+class PushRequest(BaseModel):
+    events: list[Event] = Field(max_length=2000)
+
+
+class PushResponse(BaseModel):
+    applied: list[str]
+    duplicates: list[str]
+    conflicts: list[dict[str, Any]]
+    cursor: int = Field(description="headquarters' seq after this push")
+
+
+class PullPage(BaseModel):
+    items: list[dict[str, Any]]
+    cursor: int
+    more: bool
+
+
+class CustomerHit(BaseModel):
+    id: str
+    reference: str
+    store_code: str
+    display_name: str
+    email: str
+    phone: str
+    city: str
+
+
+def create_app(engine: Engine, hq: Headquarters | None = None) -> FastAPI:
+    hq = hq or Headquarters(engine)
+    app = FastAPI(title="pos-customers headquarters", version="1",
+                  description="Enrolment, push, pull and cross-store lookup for store terminals.")
+    app.state.hq = hq
+
+    @app.exception_handler(HqError)
+    async def _hq_error(_request: Request, exc: HqError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=exc.status)
+
+    def terminal(authorization: str | None = Header(default=None)) -> Identity:
+        token = authorization.split(" ", 1)[1] if authorization and authorization.startswith("Bearer ") else None
+        return hq.authenticate(token)
+
+    @app.get("/v1/health", tags=["status"], summary="Is headquarters up and its database reachable")
+    def health() -> dict[str, str]:
+        from .db import ping
+        ping(engine)
+        return {"status": "ok"}
+
+    @app.post("/v1/enrol", response_model=EnrolResponse, tags=["terminals"],
+              summary="Trade a one-time enrolment token for a terminal credential")
+    def enrol(body: EnrolRequest) -> EnrolResponse:
+        terminal_id, credential, store = hq.enrol(body.token, body.terminal_name)
+        return EnrolResponse(terminal_id=terminal_id, credential=credential, store=store)
+
+    @app.post("/v1/push", response_model=PushResponse, tags=["sync"],
+              summary="Apply outbox events in order; each event id is applied once",
+              responses={403: {"description": "another store's store-scoped data"}})
+    def push(body: PushRequest, who: Identity = Depends(terminal)) -> PushResponse:
+        result = hq.push(who, [e.model_dump() for e in body.events])
+        return PushResponse(applied=result.applied, duplicates=result.duplicates,
+                            conflicts=result.conflicts, cursor=result.last_seq)
+
+    @app.get("/v1/pull", response_model=PullPage, tags=["sync"],
+             summary="Everything in this store's scope changed after the cursor, in order")
+    def pull(cursor: int = Query(0, ge=0), limit: int = Query(500, ge=1, le=5000),
+             who: Identity = Depends(terminal)) -> Response:
+        return Response(hq.pull(who, cursor, limit), media_type="application/json")
+
+    @app.get("/v1/customers/search", response_model=list[CustomerHit], tags=["customers"],
+             summary="Customers of every store, by name, email, phone, postal code or reference")
+    def search(q: str = Query(..., min_length=1, max_length=200), limit: int = Query(20, ge=1, le=100),
+               who: Identity = Depends(terminal)) -> list[dict[str, Any]]:
+        return hq.search(who, q, limit=limit)
+
+    @app.post("/v1/customers/{customer_id}/pull-in", tags=["customers"],
+              summary="Bring another store's customer into this store's scope and return it")
+    def pull_in(customer_id: str, who: Identity = Depends(terminal)) -> dict[str, Any]:
+        return hq.pull_in(who, customer_id)
+
+    @app.get("/v1/customers/{customer_id}/orders", tags=["customers"],
+             summary="The customer's order summaries, newest first")
+    def orders(customer_id: str, who: Identity = Depends(terminal)) -> list[dict[str, Any]]:
+        return hq.orders(who, customer_id)
+
+    @app.get("/v1/stores/{code}/{kind}", tags=["stores"],
+             summary="A store's own template, associates or notes (that store's terminals only)",
+             responses={403: {"description": "another store's data"}})
+    def store_data(code: str, kind: Literal["template", "associate", "note"],
+                   who: Identity = Depends(terminal)) -> list[dict[str, Any]]:
+        return hq.store_records(who, code, kind)
+
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """For `uvicorn --factory pos_customers.hq.api:app_from_env` (reads $POS_CUSTOMERS_HQ_DB)."""
+    from .db import make_engine, upgrade
+
+    engine = make_engine()
+    upgrade(engine)
+    return create_app(engine)
+
+
+__all__ = ["create_app", "app_from_env", "Forbidden", "HTTPException"]

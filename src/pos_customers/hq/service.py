@@ -1,0 +1,457 @@
+"""What headquarters does, without HTTP: enrol terminals, apply pushed events once, serve pulls.
+
+Every method is one transaction. Pushes lock the ``seq`` counter first, so they apply one after
+another and their rows become visible in ``seq`` order (the pull cursor relies on it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable, Iterable
+
+from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy.engine import Connection, Engine
+
+from ..domain.customer import display_name
+from ..domain.merge import DOCUMENT_FIELDS, merge_fields
+from . import tables as t
+
+GLOBAL_KINDS = ("group", "affiliation", "attribute", "purpose")
+STORE_KINDS = ("template", "associate", "note")
+CUSTOMER_KINDS = ("order", "conflict")
+SCOPES = ("own", "region", "all")
+ENROLMENT_TTL = timedelta(hours=24)
+
+
+class HqError(Exception):
+    status = 400
+
+
+class Forbidden(HqError):
+    status = 403
+
+
+class NotFound(HqError):
+    status = 404
+
+
+class Unauthorized(HqError):
+    status = 401
+
+
+def digest(secret: str) -> str:
+    """Tokens are 256-bit random values: a SHA-256 digest is the right one-way hash for them."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+@dataclass(frozen=True)
+class Identity:
+    terminal_id: str
+    store_code: str
+    scope: str
+    region: str
+
+
+@dataclass
+class PushResult:
+    applied: list[str] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+    last_seq: int = 0
+
+
+def search_text(fields: dict[str, Any], reference: str) -> str:
+    words = [fields.get(k) or "" for k in ("first_name", "middle_name", "last_name",
+                                            "organization_name", "company")]
+    words += [e["address"] for e in fields.get("emails") or []]
+    words += [p["e164"].lstrip("+") for p in fields.get("phones") or []]
+    words += [a.get("postal_code", "") + " " + a.get("city", "") for a in fields.get("addresses") or []]
+    words.append(reference)
+    return " ".join(w for w in words if w).casefold()
+
+
+class Headquarters:
+    def __init__(self, engine: Engine, *, now: Callable[[], datetime] | None = None):
+        self.engine = engine
+        self._now = now or (lambda: datetime.now(timezone.utc))
+
+    # -- stores and terminals --------------------------------------------------------------------
+    def add_store(self, code: str, name: str, *, number: int | None = None, country: str = "",
+                  currency: str = "", language: str = "", region: str = "", scope: str = "own") -> str:
+        """Register a store and return a one-time enrolment token for its first terminal."""
+        code = code.strip().upper()
+        if not code or len(code) > 32 or not code.replace("-", "").replace("_", "").isalnum():
+            raise HqError("a store code is 1-32 letters, digits, - or _")
+        if scope not in SCOPES:
+            raise HqError(f"scope must be one of {', '.join(SCOPES)}")
+        with self.engine.begin() as conn:
+            if conn.execute(select(t.store.c.code).where(t.store.c.code == code)).first():
+                raise HqError(f"store {code} already exists")
+            if number is None:
+                number = (conn.execute(select(func.max(t.store.c.number))).scalar() or 0) + 1
+            elif conn.execute(select(t.store.c.code).where(t.store.c.number == number)).first():
+                raise HqError(f"store number {number} is taken")
+            if not 1 <= number <= 8191:
+                raise HqError("a store number is 1..8191 (it is part of every customer reference)")
+            conn.execute(insert(t.store).values(
+                code=code, number=number, name=name.strip() or code, country=country.upper(),
+                currency=currency.upper(), language=language, region=region, scope=scope,
+                created_at=self._now()))
+            return self._issue_token(conn, code)
+
+    def issue_token(self, code: str) -> str:
+        with self.engine.begin() as conn:
+            if not conn.execute(select(t.store.c.code).where(t.store.c.code == code.upper())).first():
+                raise NotFound(f"no store {code}")
+            return self._issue_token(conn, code.upper())
+
+    def _issue_token(self, conn: Connection, code: str) -> str:
+        token = secrets.token_urlsafe(32)
+        now = self._now()
+        conn.execute(insert(t.enrolment).values(token_hash=digest(token), store_code=code,
+                                                created_at=now, expires_at=now + ENROLMENT_TTL))
+        return token
+
+    def set_scope(self, code: str, scope: str) -> None:
+        if scope not in SCOPES:
+            raise HqError(f"scope must be one of {', '.join(SCOPES)}")
+        with self.engine.begin() as conn:
+            if not conn.execute(update(t.store).where(t.store.c.code == code.upper())
+                                .values(scope=scope)).rowcount:
+                raise NotFound(f"no store {code}")
+
+    def stores(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(select(t.store).order_by(t.store.c.code))]
+
+    def enrol(self, token: str, terminal_name: str = "") -> tuple[str, str, dict[str, Any]]:
+        """Trade a one-time token for a terminal credential. Returns (terminal id, credential, store)."""
+        now = self._now()
+        with self.engine.begin() as conn:
+            row = conn.execute(select(t.enrolment).where(t.enrolment.c.token_hash == digest(token))
+                               .with_for_update()).first()
+            if row is None or row.used_at is not None or _aware(row.expires_at) < now:
+                raise Unauthorized("the enrolment token is unknown, used or expired")
+            conn.execute(update(t.enrolment).where(t.enrolment.c.token_hash == row.token_hash)
+                         .values(used_at=now))
+            credential = secrets.token_urlsafe(32)
+            terminal_id = str(uuid.uuid4())
+            conn.execute(insert(t.terminal).values(
+                id=terminal_id, store_code=row.store_code, name=terminal_name[:120],
+                credential_hash=digest(credential), created_at=now))
+            store = dict(conn.execute(select(t.store).where(t.store.c.code == row.store_code)).one()._mapping)
+        store["created_at"] = store["created_at"].isoformat() if store["created_at"] else None
+        return terminal_id, credential, store
+
+    def authenticate(self, credential: str | None) -> Identity:
+        if not credential:
+            raise Unauthorized("a terminal credential is required (Authorization: Bearer ...)")
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(t.terminal.c.id, t.terminal.c.store_code, t.terminal.c.revoked, t.store.c.scope,
+                       t.store.c.region)
+                .join(t.store, t.store.c.code == t.terminal.c.store_code)
+                .where(t.terminal.c.credential_hash == digest(credential))).first()
+        if row is None or row.revoked:
+            raise Unauthorized("unknown or revoked terminal credential")
+        return Identity(row.id, row.store_code, row.scope, row.region)
+
+    # -- push ------------------------------------------------------------------------------------
+    def push(self, who: Identity, events: list[dict[str, Any]]) -> PushResult:
+        """Apply a batch of outbox events, in order, each exactly once (by its id)."""
+        _check_scope(who, events)
+        result = PushResult()
+        now = self._now()
+        with self.engine.begin() as conn:
+            seq = conn.execute(select(t.counter.c.value).where(t.counter.c.name == "seq")
+                               .with_for_update()).scalar_one()
+            start = seq
+            ids = [e["id"] for e in events]
+            done = set(conn.execute(select(t.applied_event.c.id)
+                                    .where(t.applied_event.c.id.in_(ids))).scalars())
+            todo, seen = [], set()
+            for e in events:
+                if e["id"] in done or e["id"] in seen:
+                    result.duplicates.append(e["id"])
+                else:
+                    seen.add(e["id"])
+                    todo.append(e)
+            customers = self._load_customers(conn, {e["entity_id"] for e in todo if e["entity"] == "customer"})
+            fresh: set[str] = set()
+            touched: dict[str, None] = {}  # in event order
+            records: dict[tuple[str, str], dict[str, Any]] = {}
+            for e in todo:
+                kind = e["type"]
+                p = e["payload"]
+                stamp = e["hlc"]
+                if kind == "customer.created":
+                    cid = p["id"]
+                    if cid not in customers:
+                        customers[cid] = {
+                            "id": cid, "reference": p["reference"], "home_store": who.store_code,
+                            "region": who.region, "created_at": _parse(p.get("created_at")),
+                            "anonymized_at": None, "fields": {}, "clocks": {}}
+                        fresh.add(cid)
+                    self._merge(customers[cid], p["fields"], stamp, {}, who, e, result, records, now)
+                    touched[cid] = None
+                elif kind in ("customer.updated", "customer.anonymized"):
+                    cid = p["id"]
+                    if cid not in customers:
+                        if not p.get("reference"):
+                            raise HqError(f"event {e['id']}: customer {cid} is unknown here")
+                        customers[cid] = {
+                            "id": cid, "reference": p["reference"],
+                            "home_store": p.get("store_code") or who.store_code, "region": who.region,
+                            "created_at": None, "anonymized_at": None, "fields": {}, "clocks": {}}
+                        fresh.add(cid)
+                    c = customers[cid]
+                    if kind == "customer.anonymized":
+                        c["fields"] = {**c["fields"], **p["fields"]}
+                        c["clocks"] = {**c["clocks"], **{k: stamp for k in p["fields"]}}
+                        c["anonymized_at"] = c["anonymized_at"] or now
+                    else:
+                        self._merge(c, p["fields"], stamp, p.get("base") or {}, who, e, result, records, now)
+                    touched[cid] = None
+                elif kind == "note.created":
+                    records[("note", p["id"])] = {"doc": {**p, "store_code": who.store_code},
+                                                 "store_code": who.store_code, "customer_id": p["customer_id"]}
+                elif kind == "template.updated":
+                    records[("template", who.store_code)] = {"doc": p, "store_code": who.store_code}
+                elif kind == "associate.changed":
+                    records[("associate", f"{who.store_code}:{p['number']}")] = {
+                        "doc": {**p, "store_code": who.store_code}, "store_code": who.store_code}
+                elif kind in ("group.changed", "affiliation.changed", "attribute.changed", "purpose.changed"):
+                    records[(kind.split(".")[0], p["code"])] = {"doc": p}
+                elif kind == "purpose.deleted":
+                    records[("purpose", p["code"])] = {"doc": p, "deleted": True}
+                elif kind == "store.created":
+                    pass  # stores are registered at headquarters (hq add-store), not by terminals
+                else:
+                    raise HqError(f"event {e['id']}: unknown type {kind!r}")
+                result.applied.append(e["id"])
+            for cid in touched:
+                seq += 1
+                c = customers[cid]
+                c["seq"] = seq
+                values = dict(
+                    home_store=c["home_store"], region=c["region"], created_at=c["created_at"],
+                    updated_at=now, anonymized_at=c["anonymized_at"], seq=seq,
+                    fields=_dumps(c["fields"]), clocks=_dumps(c["clocks"]),
+                    search_text=search_text(c["fields"], c["reference"]))
+                if cid in fresh:
+                    conn.execute(insert(t.customer).values(id=cid, reference=c["reference"], **values))
+                else:
+                    conn.execute(update(t.customer).where(t.customer.c.id == cid).values(**values))
+            for (kind, key), r in records.items():
+                seq += 1
+                self._put_record(conn, kind, key, r, seq)
+            if todo:
+                conn.execute(insert(t.applied_event), [
+                    {"id": e["id"], "store_code": who.store_code, "terminal_id": who.terminal_id,
+                     "applied_at": now} for e in todo])
+            if seq != start:
+                conn.execute(update(t.counter).where(t.counter.c.name == "seq").values(value=seq))
+            conn.execute(update(t.terminal).where(t.terminal.c.id == who.terminal_id).values(last_seen_at=now))
+            result.last_seq = seq
+        return result
+
+    def _merge(self, c: dict[str, Any], incoming: dict[str, Any], stamp: str, base: dict[str, str],
+               who: Identity, event: dict[str, Any], result: PushResult,
+               records: dict[tuple[str, str], dict[str, Any]], now: datetime) -> None:
+        merged = merge_fields(c["fields"], c["clocks"], incoming, stamp, base,
+                              anonymized=c["anonymized_at"] is not None)
+        c["fields"], c["clocks"] = merged.fields, merged.clocks
+        for x in merged.conflicts:
+            doc = {"id": f"{event['id']}:{x.field}", "customer_id": c["id"], "field": x.field,
+                   "kept": x.kept, "kept_stamp": x.kept_stamp, "lost": x.lost, "lost_stamp": x.lost_stamp,
+                   "origin_store": who.store_code, "at": now.isoformat()}
+            records[("conflict", doc["id"])] = {"doc": doc, "customer_id": c["id"]}
+            result.conflicts.append(doc)
+
+    def _load_customers(self, conn: Connection, ids: set[str]) -> dict[str, dict[str, Any]]:
+        out: dict[str, dict[str, Any]] = {}
+        if not ids:
+            return out
+        rows = conn.execute(select(t.customer).where(t.customer.c.id.in_(sorted(ids)))
+                            .with_for_update()).all()
+        for r in rows:
+            out[r.id] = {"id": r.id, "reference": r.reference, "home_store": r.home_store,
+                         "region": r.region, "created_at": r.created_at, "anonymized_at": r.anonymized_at,
+                         "fields": json.loads(r.fields), "clocks": json.loads(r.clocks)}
+        return out
+
+    def _put_record(self, conn: Connection, kind: str, key: str, r: dict[str, Any], seq: int) -> None:
+        values = dict(store_code=r.get("store_code"), customer_id=r.get("customer_id"), seq=seq,
+                      doc=_dumps(r["doc"]), deleted=bool(r.get("deleted")))
+        done = conn.execute(update(t.record).where(and_(t.record.c.kind == kind, t.record.c.key == key))
+                            .values(**values)).rowcount
+        if not done:
+            conn.execute(insert(t.record).values(kind=kind, key=key, **values))
+
+    def put_records(self, items: Iterable[tuple[str, str, dict[str, Any]]]) -> None:
+        """Headquarters' own data (order summaries from the order system, ...): kind, key, record."""
+        with self.engine.begin() as conn:
+            seq = conn.execute(select(t.counter.c.value).where(t.counter.c.name == "seq")
+                               .with_for_update()).scalar_one()
+            for kind, key, r in items:
+                seq += 1
+                self._put_record(conn, kind, key, r, seq)
+            conn.execute(update(t.counter).where(t.counter.c.name == "seq").values(value=seq))
+
+    # -- pull ------------------------------------------------------------------------------------
+    def _in_scope(self, who: Identity):
+        c = t.customer.c
+        mine = select(t.interest.c.customer_id).where(t.interest.c.store_code == who.store_code)
+        if who.scope == "all":
+            return None
+        if who.scope == "region" and who.region:
+            return or_(c.region == who.region, c.home_store == who.store_code, c.id.in_(mine))
+        return or_(c.home_store == who.store_code, c.id.in_(mine))
+
+    def pull(self, who: Identity, cursor: int, limit: int = 500) -> str:
+        """One page after ``cursor``, as a JSON text: {"items": [...], "cursor": n, "more": bool}.
+
+        Items are in seq order; documents are spliced in as stored (no parse, no re-encode).
+        """
+        limit = max(1, min(limit, 5000))
+        scope = self._in_scope(who)
+        cust_q = select(t.customer.c.id, t.customer.c.reference, t.customer.c.home_store,
+                        t.customer.c.created_at, t.customer.c.anonymized_at, t.customer.c.seq,
+                        t.customer.c.fields, t.customer.c.clocks).where(t.customer.c.seq > cursor)
+        if scope is not None:
+            cust_q = cust_q.where(scope)
+        r = t.record.c
+        linked = [r.kind.in_(CUSTOMER_KINDS)]
+        if scope is not None:
+            linked.append(r.customer_id.in_(select(t.customer.c.id).where(scope)))
+        rec_q = select(r.kind, r.key, r.seq, r.doc, r.deleted).where(r.seq > cursor).where(or_(
+            r.kind.in_(GLOBAL_KINDS), and_(r.kind.in_(STORE_KINDS), r.store_code == who.store_code),
+            and_(*linked)))
+        with self.engine.connect() as conn:
+            customers = conn.execute(cust_q.order_by(t.customer.c.seq).limit(limit)).all()
+            records = conn.execute(rec_q.order_by(r.seq).limit(limit)).all()
+        merged = sorted([(row.seq, "c", row) for row in customers] + [(row.seq, "r", row) for row in records],
+                        key=lambda x: x[0])
+        more = len(merged) > limit or len(customers) == limit or len(records) == limit
+        merged = merged[:limit]
+        parts = []
+        for seq, what, row in merged:
+            if what == "c":
+                parts.append(
+                    '{"t":"customer","seq":%d,"doc":{"id":%s,"reference":%s,"store_code":%s,'
+                    '"created_at":%s,"anonymized_at":%s,"fields":%s,"clocks":%s}}' % (
+                        seq, json.dumps(row.id), json.dumps(row.reference), json.dumps(row.home_store),
+                        json.dumps(_iso(row.created_at)), json.dumps(_iso(row.anonymized_at)),
+                        row.fields, row.clocks))
+            else:
+                parts.append('{"t":%s,"seq":%d,"key":%s,"deleted":%s,"doc":%s}' % (
+                    json.dumps(row.kind), seq, json.dumps(row.key), "true" if row.deleted else "false",
+                    row.doc))
+        next_cursor = merged[-1][0] if merged else cursor
+        return '{"items":[%s],"cursor":%d,"more":%s}' % (",".join(parts), next_cursor,
+                                                          "true" if more and merged else "false")
+
+    # -- other stores' customers -----------------------------------------------------------------
+    def search(self, who: Identity, query: str, *, limit: int = 20) -> list[dict[str, Any]]:
+        words = [w for w in query.casefold().replace("+", " ").split() if w][:6]
+        if not words:
+            return []
+        c = t.customer.c
+        q = select(c.id, c.reference, c.home_store, c.fields).where(c.anonymized_at.is_(None))
+        for w in words:
+            escaped = w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            q = q.where(c.search_text.like(f"%{escaped}%", escape="\\"))
+        with self.engine.connect() as conn:
+            rows = conn.execute(q.order_by(c.updated_at.desc()).limit(max(1, min(limit, 100)))).all()
+        out = []
+        for row in rows:
+            f = json.loads(row.fields)
+            out.append({
+                "id": row.id, "reference": row.reference, "store_code": row.home_store,
+                "display_name": display_name(f.get("customer_type") or "person", f.get("first_name", ""),
+                                             f.get("middle_name", ""), f.get("last_name", ""),
+                                             f.get("organization_name", "")),
+                "email": next((e["address"] for e in f.get("emails") or [] if e.get("primary")), ""),
+                "phone": next((p["e164"] for p in f.get("phones") or [] if p.get("primary")), ""),
+                "city": next((a["city"] for a in f.get("addresses") or []), "")})
+        return out
+
+    def pull_in(self, who: Identity, customer_id: str) -> dict[str, Any]:
+        """A customer of another store, opened here: from now on it comes with this store's pulls."""
+        with self.engine.begin() as conn:
+            row = conn.execute(select(t.customer).where(t.customer.c.id == customer_id)).first()
+            if row is None:
+                raise NotFound(f"no customer {customer_id} at headquarters")
+            if not conn.execute(select(t.interest.c.customer_id).where(and_(
+                    t.interest.c.store_code == who.store_code, t.interest.c.customer_id == customer_id))).first():
+                conn.execute(insert(t.interest).values(store_code=who.store_code, customer_id=customer_id))
+            linked = conn.execute(select(t.record.c.kind, t.record.c.doc).where(and_(
+                t.record.c.customer_id == customer_id, t.record.c.kind.in_(CUSTOMER_KINDS)))).all()
+        return {"customer": {"id": row.id, "reference": row.reference, "store_code": row.home_store,
+                             "created_at": _iso(row.created_at), "anonymized_at": _iso(row.anonymized_at),
+                             "fields": json.loads(row.fields), "clocks": json.loads(row.clocks)},
+                "orders": [json.loads(d) for k, d in linked if k == "order"],
+                "conflicts": [json.loads(d) for k, d in linked if k == "conflict"]}
+
+    def orders(self, who: Identity, customer_id: str) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            docs = conn.execute(select(t.record.c.doc).where(and_(
+                t.record.c.kind == "order", t.record.c.customer_id == customer_id))).scalars().all()
+        return sorted((json.loads(d) for d in docs), key=lambda o: o["ordered_at"], reverse=True)
+
+    def store_records(self, who: Identity, code: str, kind: str) -> list[dict[str, Any]]:
+        """A store's own template, associates or notes: that store's terminals only."""
+        if kind not in STORE_KINDS:
+            raise NotFound(f"no such store data: {kind}")
+        if code.upper() != who.store_code:
+            raise Forbidden(f"store {who.store_code} may not read store {code.upper()}'s {kind}s")
+        with self.engine.connect() as conn:
+            docs = conn.execute(select(t.record.c.doc).where(and_(
+                t.record.c.kind == kind, t.record.c.store_code == who.store_code,
+                t.record.c.deleted.is_(False))).order_by(t.record.c.key)).scalars().all()
+        out = [json.loads(d) for d in docs]
+        if kind == "associate":
+            for a in out:
+                a.pop("pin_hash", None)  # never leaves headquarters by this route
+        return out
+
+    def customer_count(self) -> int:
+        with self.engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(t.customer)).scalar_one()
+
+
+def _check_scope(who: Identity, events: list[dict[str, Any]]) -> None:
+    """Store-scoped data of another store is refused before anything is applied."""
+    for e in events:
+        p = e.get("payload") or {}
+        if e.get("type") == "template.updated" and (p.get("store_code") or "").upper() != who.store_code:
+            raise Forbidden(f"store {who.store_code} may not change store {p.get('store_code')}'s template")
+        if e.get("type") == "associate.changed" and p.get("store_code") not in (None, "", who.store_code):
+            raise Forbidden(f"store {who.store_code} may not change store {p.get('store_code')}'s associates")
+        if e.get("type") == "customer.created" and p.get("store_code") not in (None, "", who.store_code):
+            raise Forbidden(f"store {who.store_code} may not register customers for store {p.get('store_code')}")
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return _aware(moment).isoformat() if moment else None
+
+
+def _parse(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+__all__ = ["Headquarters", "Identity", "PushResult", "HqError", "Forbidden", "NotFound", "Unauthorized",
+           "DOCUMENT_FIELDS"]

@@ -1,0 +1,194 @@
+"""Headquarters through its HTTP API, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from pos_customers.hq import tables as t
+from pos_customers.hq.api import create_app
+
+
+def fields(first="Anna", last="Müller", email="anna@example.org", **more):
+    f = {"customer_type": "person", "title": "", "first_name": first, "middle_name": "", "last_name": last,
+         "organization_name": "", "company": "", "birth_date": None, "language": "de", "currency": "EUR",
+         "group_code": None, "financial_dimensions": {}, "receipt_option": "print", "receipt_email": "",
+         "status": "active", "account_type": "guest", "password_hash": None, "password_changed_at": None,
+         "emails": [{"address": email, "purpose": "personal", "primary": True, "marketing_consent": False}],
+         "phones": [], "addresses": [], "affiliations": [], "cards": [], "attributes": {}}
+    f.update(more)
+    return f
+
+
+def created(cid, ref, store, stamp, **kw):
+    return {"id": str(uuid.uuid4()), "seq": 1, "hlc": stamp, "type": "customer.created", "entity": "customer",
+            "entity_id": cid, "payload": {"id": cid, "reference": ref, "store_code": store,
+                                          "created_at": "2026-11-24T10:00:00+00:00", "fields": fields(**kw)}}
+
+
+def updated(cid, stamp, changes, base):
+    return {"id": str(uuid.uuid4()), "seq": 2, "hlc": stamp, "type": "customer.updated", "entity": "customer",
+            "entity_id": cid, "payload": {"id": cid, "fields": changes, "base": base}}
+
+
+@pytest.fixture
+def api(hq, hq_engine):
+    return TestClient(create_app(hq_engine, hq))
+
+
+def enrol(api, hq, code, **kw):
+    token = hq.add_store(code, f"Store {code}", **kw)
+    r = api.post("/v1/enrol", json={"token": token, "terminal_name": "till 1"})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['credential']}"}, token
+
+
+def state(engine):
+    with engine.connect() as conn:
+        return ([tuple(r) for r in conn.execute(select(t.customer.c.id, t.customer.c.fields, t.customer.c.clocks)
+                                                .order_by(t.customer.c.id))],
+                [tuple(r) for r in conn.execute(select(t.record.c.kind, t.record.c.key, t.record.c.doc)
+                                                .order_by(t.record.c.kind, t.record.c.key))])
+
+
+def test_openapi_describes_every_route(api):
+    doc = api.get("/openapi.json").json()
+    paths = set(doc["paths"])
+    assert {"/v1/enrol", "/v1/push", "/v1/pull", "/v1/customers/search", "/v1/health",
+            "/v1/customers/{customer_id}/pull-in", "/v1/customers/{customer_id}/orders",
+            "/v1/stores/{code}/{kind}"} <= paths
+    for path, ops in doc["paths"].items():
+        for op in ops.values():
+            assert op.get("summary"), f"{path} has no summary"
+
+
+def test_enrolment_token_is_single_use_and_only_hashes_are_kept(api, hq, hq_engine):
+    headers, token = enrol(api, hq, "BER01")
+    again = api.post("/v1/enrol", json={"token": token})
+    assert again.status_code == 401 and "used" in again.json()["detail"]
+    credential = headers["Authorization"].split()[1]
+    with hq_engine.connect() as conn:
+        stored = " ".join(str(v) for row in conn.execute(select(t.terminal)) for v in row)
+        stored += " ".join(str(v) for row in conn.execute(select(t.enrolment)) for v in row)
+    assert credential not in stored and token not in stored
+
+
+def test_every_request_is_authenticated(api, hq):
+    enrol(api, hq, "BER01")
+    assert api.get("/v1/pull").status_code == 401
+    assert api.post("/v1/push", json={"events": []}, headers={"Authorization": "Bearer nope"}).status_code == 401
+    assert api.get("/v1/customers/search", params={"q": "x"}).status_code == 401
+
+
+def test_resending_a_batch_changes_nothing(api, hq, hq_engine):
+    headers, _ = enrol(api, hq, "BER01")
+    cid = str(uuid.uuid4())
+    batch = [created(cid, "AAAAAAAAA", "BER01", "0000000000001-00000-t1"),
+             updated(cid, "0000000000002-00000-t1", {"first_name": "Anne"},
+                     {"first_name": "0000000000001-00000-t1"})]
+    first = api.post("/v1/push", json={"events": batch}, headers=headers).json()
+    assert len(first["applied"]) == 2
+    before = state(hq_engine)
+    second = api.post("/v1/push", json={"events": batch}, headers=headers).json()
+    assert second["applied"] == [] and len(second["duplicates"]) == 2
+    assert state(hq_engine) == before
+    assert json.loads(before[0][0][1])["first_name"] == "Anne"
+
+
+def test_concurrent_edits_merge_per_field_and_keep_the_loser(api, hq):
+    a, _ = enrol(api, hq, "BER01")
+    b, _ = enrol(api, hq, "HAM01")
+    cid = str(uuid.uuid4())
+    t0 = "0000000000001-00000-a"
+    api.post("/v1/push", json={"events": [created(cid, "AAAAAAAAA", "BER01", t0)]}, headers=a)
+    base = {"first_name": t0, "last_name": t0, "company": t0}
+    # store A changes the first name and the company; store B, offline, the last name and the company
+    api.post("/v1/push", json={"events": [updated(cid, "0000000000005-00000-a",
+                                                  {"first_name": "Anne", "company": "ACME"}, base)]}, headers=a)
+    r = api.post("/v1/push", json={"events": [updated(cid, "0000000000003-00000-b",
+                                                      {"last_name": "Mueller", "company": "Globex"}, base)]},
+                 headers=b).json()
+    assert [c["field"] for c in r["conflicts"]] == ["company"]
+    assert r["conflicts"][0]["kept"] == "ACME" and r["conflicts"][0]["lost"] == "Globex"
+    page = api.get("/v1/pull", headers=a).json()
+    doc = next(i["doc"] for i in page["items"] if i["t"] == "customer")
+    assert (doc["fields"]["first_name"], doc["fields"]["last_name"], doc["fields"]["company"]) == \
+        ("Anne", "Mueller", "ACME")
+    conflicts = [i["doc"] for i in page["items"] if i["t"] == "conflict"]
+    assert conflicts and conflicts[0]["lost"] == "Globex"
+
+
+def test_anonymization_wins_over_a_later_edit(api, hq):
+    a, _ = enrol(api, hq, "BER01")
+    cid = str(uuid.uuid4())
+    t0 = "0000000000001-00000-a"
+    api.post("/v1/push", json={"events": [created(cid, "AAAAAAAAA", "BER01", t0)]}, headers=a)
+    anon = {"id": str(uuid.uuid4()), "seq": 3, "hlc": "0000000000002-00000-a", "type": "customer.anonymized",
+            "entity": "customer", "entity_id": cid,
+            "payload": {"id": cid, "fields": {"first_name": "", "last_name": "Anonymized", "emails": []}}}
+    api.post("/v1/push", json={"events": [anon]}, headers=a)
+    late = updated(cid, "0000000000009-00000-b", {"first_name": "Anna"}, {"first_name": t0})
+    api.post("/v1/push", json={"events": [late]}, headers=a)
+    doc = next(i["doc"] for i in api.get("/v1/pull", headers=a).json()["items"] if i["t"] == "customer")
+    assert doc["fields"]["first_name"] == "" and doc["fields"]["emails"] == [] and doc["anonymized_at"]
+
+
+def test_another_stores_scoped_data_is_refused_with_403(api, hq, hq_engine):
+    a, _ = enrol(api, hq, "BER01")
+    b, _ = enrol(api, hq, "HAM01")
+    template = {"id": str(uuid.uuid4()), "seq": 1, "hlc": "0000000000001-00000-a", "type": "template.updated",
+                "entity": "store_template", "entity_id": "BER01",
+                "payload": {"store_code": "BER01", "receipt_email": "x@example.org"}}
+    assert api.post("/v1/push", json={"events": [template]}, headers=a).status_code == 200
+    before = state(hq_engine)
+    forged = {**template, "id": str(uuid.uuid4())}
+    r = api.post("/v1/push", json={"events": [forged]}, headers=b)
+    assert r.status_code == 403 and "BER01" in r.json()["detail"]
+    assert state(hq_engine) == before
+    assert api.get("/v1/stores/BER01/template", headers=b).status_code == 403
+    assert api.get("/v1/stores/BER01/note", headers=b).status_code == 403
+    assert api.get("/v1/stores/BER01/associate", headers=b).status_code == 403
+    assert api.get("/v1/stores/BER01/template", headers=a).json()[0]["receipt_email"] == "x@example.org"
+    # and B's pull does not carry A's template
+    assert all(i["t"] != "template" for i in api.get("/v1/pull", headers=b).json()["items"])
+
+
+def test_pull_pages_follow_the_cursor_and_the_scope(api, hq):
+    a, _ = enrol(api, hq, "BER01")
+    b, _ = enrol(api, hq, "HAM01")
+    c, _ = enrol(api, hq, "HQ01", scope="all")
+    ids = [str(uuid.uuid4()) for _ in range(7)]
+    api.post("/v1/push", json={"events": [created(cid, f"AAAAAAA{i}A", "BER01", f"000000000000{i}-00000-a")
+                                          for i, cid in enumerate(ids)]}, headers=a)
+    seen, cursor, pages = [], 0, 0
+    while True:
+        page = api.get("/v1/pull", params={"cursor": cursor, "limit": 3}, headers=a).json()
+        seen += [i["doc"]["id"] for i in page["items"] if i["t"] == "customer"]
+        cursor, pages = page["cursor"], pages + 1
+        if not page["more"]:
+            break
+    assert seen == ids and pages >= 3
+    assert api.get("/v1/pull", headers=b).json()["items"] == []          # own scope: not BER01's customers
+    assert len(api.get("/v1/pull", headers=c).json()["items"]) == 7      # scope "all"
+    # HAM01 finds one by search and pulls it in: from then on it is in HAM01's pulls
+    hits = api.get("/v1/customers/search", params={"q": "anna müller"}, headers=b).json()
+    assert len(hits) == 7 and hits[0]["store_code"] == "BER01"
+    got = api.post(f"/v1/customers/{ids[0]}/pull-in", headers=b).json()
+    assert got["customer"]["fields"]["first_name"] == "Anna"
+    api.post("/v1/push", json={"events": [updated(ids[0], "0000000000100-00000-a", {"title": "Dr"},
+                                                  {"title": "0000000000000-00000-a"})]}, headers=a)
+    later = api.get("/v1/pull", headers=b).json()["items"]
+    assert [i["doc"]["id"] for i in later if i["t"] == "customer"] == [ids[0]]
+
+
+def test_search_treats_wildcards_as_text(api, hq):
+    a, _ = enrol(api, hq, "BER01")
+    api.post("/v1/push", json={"events": [created(str(uuid.uuid4()), "AAAAAAAAA", "BER01",
+                                                  "0000000000001-00000-a")]}, headers=a)
+    for q in ["%", "_", '"', "*", "100%"]:
+        r = api.get("/v1/customers/search", params={"q": q}, headers=a)
+        assert r.status_code == 200 and r.json() == [], q
