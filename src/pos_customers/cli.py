@@ -22,6 +22,11 @@ customers_app = typer.Typer(help="Search, show, add, import and export customers
 associates_app = typer.Typer(help="Store staff who sign in to the terminal.", no_args_is_help=True)
 app.add_typer(customers_app, name="customers")
 app.add_typer(associates_app, name="associates")
+hq_app = typer.Typer(help="Headquarters: the service every store's terminals sync with.", no_args_is_help=True)
+sync_app = typer.Typer(help="Send this terminal's changes to headquarters and fetch theirs.",
+                       invoke_without_command=True)
+app.add_typer(hq_app, name="hq")
+app.add_typer(sync_app, name="sync")
 
 _state: dict[str, Optional[str]] = {"db": None}
 
@@ -95,18 +100,43 @@ def _run_app(svc=None, *, db_path: Optional[Path] = None, demo: bool) -> None:
 
 @app.command()
 def init(
-    store: str = typer.Option(..., "--store", help="Store code, e.g. BER01."),
-    number: int = typer.Option(..., "--number", help="Store number, 1-8191 (part of every reference)."),
-    name: str = typer.Option(..., "--name", help="Store name."),
-    country: str = typer.Option(..., "--country", help="ISO country code, e.g. DE."),
-    currency: str = typer.Option(..., "--currency", help="ISO currency code, e.g. EUR."),
-    language: str = typer.Option(..., "--language", help="Language code, e.g. de or en-GB."),
+    store: Optional[str] = typer.Option(None, "--store", help="Store code, e.g. BER01."),
+    number: Optional[int] = typer.Option(None, "--number", help="Store number, 1-8191 (part of every reference)."),
+    name: Optional[str] = typer.Option(None, "--name", help="Store name."),
+    country: Optional[str] = typer.Option(None, "--country", help="ISO country code, e.g. DE."),
+    currency: Optional[str] = typer.Option(None, "--currency", help="ISO currency code, e.g. EUR."),
+    language: Optional[str] = typer.Option(None, "--language", help="Language code, e.g. de or en-GB."),
+    hq: Optional[str] = typer.Option(None, "--hq", metavar="URL", help="Headquarters to enrol with."),
+    token: Optional[str] = typer.Option(None, "--token", help="One-time enrolment token from `hq add-store`."),
     db: Optional[str] = typer.Option(None, "--db", metavar="PATH", help="SQLite file."),
 ) -> None:
-    """Create the local database for a store (idempotent)."""
+    """Create the local database for a store (idempotent), standalone or enrolled with headquarters.
+
+    With --hq and --token the store's settings come from headquarters; otherwise give them all.
+    """
+    svc = _services(db, create=True)
+    if hq or token:
+        if not (hq and token):
+            fail("enrolling needs both --hq URL and --token T", 2)
+        from .services.sync import HqRefused, HqUnavailable, enrol_terminal
+
+        with _errors():
+            try:
+                st = enrol_terminal(svc, _actor(), hq, token)
+            except HqUnavailable as exc:
+                fail(f"headquarters unreachable: {exc}")
+            except HqRefused as exc:
+                fail(str(exc))
+        typer.echo(f"store {st['code']} ({st['name']}) enrolled with {hq}; database {svc.db.path}")
+        typer.echo("run `pos-customers sync --once` to fetch headquarters' data")
+        return
+    missing = [o for o, v in (("--store", store), ("--number", number), ("--name", name),
+                              ("--country", country), ("--currency", currency), ("--language", language))
+               if v is None]
+    if missing:
+        fail(f"missing {', '.join(missing)} (or enrol with --hq URL --token T)", 2)
     from .services.store import init_store
 
-    svc = _services(db, create=True)
     with _errors():
         info = init_store(svc, _actor(), code=store, number=number, name=name, country=country,
                           currency=currency, language=language)
@@ -357,6 +387,131 @@ def doctor(
         typer.echo(f"{'ok  ' if c.ok else 'FAIL'} {c.name:<18} {c.detail}")
     if not all(c.ok for c in checks):
         raise typer.Exit(1)
+
+
+# -- sync ----------------------------------------------------------------------------------------
+
+@sync_app.callback()
+def sync_main(
+    ctx: typer.Context,
+    once: bool = typer.Option(False, "--once", help="One round (push, then pull) and exit."),
+    every: float = typer.Option(15.0, "--every", min=1.0, help="Seconds between rounds."),
+    db: Optional[str] = typer.Option(None, "--db", metavar="PATH", help="SQLite file."),
+) -> None:
+    """Push the outbox and pull headquarters' changes; repeat until interrupted (or --once)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    import time
+
+    from .services.sync import HqRefused, HqUnavailable, NotConnected, sync_now
+
+    svc = _services(db)
+    while True:
+        try:
+            r = sync_now(svc, _actor())
+            typer.echo(f"pushed {r.pushed}, pulled {r.pulled}, conflicts {r.conflicts}")
+        except NotConnected as exc:
+            fail(str(exc))
+        except (HqUnavailable, HqRefused) as exc:
+            if once:
+                fail(str(exc))
+            typer.echo(f"will retry: {exc}", err=True)
+        if once:
+            return
+        time.sleep(every)
+
+
+@sync_app.command("status")
+def sync_status(db: Optional[str] = typer.Option(None, "--db", metavar="PATH", help="SQLite file."),
+                as_json: bool = typer.Option(False, "--json", help="Machine-readable.")) -> None:
+    """Headquarters, outbox depth, last push and pull, last error (for support over SSH)."""
+    from dataclasses import asdict
+
+    from .services.sync import status
+
+    with _errors():
+        st = status(_services(db), _actor())
+    if as_json:
+        typer.echo(json.dumps(asdict(st), default=str, indent=2))
+        return
+    typer.echo(f"headquarters  {st.hq_url or 'not connected'}")
+    typer.echo(f"outbox        {st.outbox} event(s) waiting"
+               + (f", oldest {st.oldest_pending:%Y-%m-%d %H:%M} UTC" if st.oldest_pending else ""))
+    typer.echo(f"last push     {st.last_push_at or 'never'}")
+    typer.echo(f"last pull     {st.last_pull_at or 'never'} (cursor {st.cursor})")
+    typer.echo(f"conflicts     {st.conflicts}")
+    if st.last_error:
+        typer.echo(f"last error    {st.last_error} ({st.last_error_at})")
+
+
+# -- headquarters ----------------------------------------------------------------------------------
+
+def _hq(db: Optional[str]):
+    from .hq.db import make_engine, upgrade
+    from .hq.service import Headquarters
+
+    engine = make_engine(db)
+    upgrade(engine)
+    return Headquarters(engine)
+
+
+_HQ_DB = typer.Option(None, "--db", metavar="URL",
+                      help="postgresql://... or a SQLite path (default: $POS_CUSTOMERS_HQ_DB, then hq.db "
+                           "in the user data folder).")
+
+
+@hq_app.command("serve")
+def hq_serve(db: Optional[str] = _HQ_DB,
+             host: str = typer.Option("127.0.0.1", "--host"),
+             port: int = typer.Option(8750, "--port")) -> None:
+    """Run headquarters (HTTP). The OpenAPI document is at /docs and /openapi.json."""
+    import uvicorn
+
+    from .hq.api import create_app
+
+    hq = _hq(db)
+    typer.echo(f"headquarters on http://{host}:{port} ({hq.engine.url.render_as_string(hide_password=True)})",
+               err=True)
+    uvicorn.run(create_app(hq.engine, hq), host=host, port=port, log_level="warning")
+
+
+@hq_app.command("add-store")
+def hq_add_store(code: str = typer.Argument(..., help="Store code, e.g. BER01."),
+                 name: str = typer.Option(..., "--name"),
+                 number: Optional[int] = typer.Option(None, "--number", help="1-8191 (default: next free)."),
+                 country: str = typer.Option("DE", "--country"),
+                 currency: str = typer.Option("EUR", "--currency"),
+                 language: str = typer.Option("de", "--language"),
+                 region: str = typer.Option("", "--region"),
+                 scope: str = typer.Option("own", "--scope", help="Customers its terminals pull: own, region, all."),
+                 db: Optional[str] = _HQ_DB) -> None:
+    """Register a store and print a one-time enrolment token for its terminal."""
+    from .hq.service import HqError
+
+    try:
+        token = _hq(db).add_store(code, name, number=number, country=country, currency=currency,
+                                  language=language, region=region, scope=scope)
+    except HqError as exc:
+        fail(str(exc), 2)
+    typer.echo(token)
+
+
+@hq_app.command("token")
+def hq_token(code: str = typer.Argument(..., help="Store code."), db: Optional[str] = _HQ_DB) -> None:
+    """A new one-time enrolment token for another terminal of a store (valid 24 hours)."""
+    from .hq.service import HqError
+
+    try:
+        typer.echo(_hq(db).issue_token(code))
+    except HqError as exc:
+        fail(str(exc), 2)
+
+
+@hq_app.command("stores")
+def hq_stores(db: Optional[str] = _HQ_DB) -> None:
+    """The stores headquarters knows."""
+    for st in _hq(db).stores():
+        typer.echo(f"{st['code']:<10} {st['number']:>5}  {st['name']:<30} {st['country']}  scope={st['scope']}")
 
 
 def main() -> None:

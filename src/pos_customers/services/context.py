@@ -112,6 +112,8 @@ class Services:
         if self._clock is None:
             with self.db.read() as s:
                 last = s.exec(select(OutboxEvent.hlc).order_by(OutboxEvent.seq.desc()).limit(1)).first()
+                seen = s.get(Setting, "sync_hlc_seen")
+            last = max(last or "", seen.value if seen else "")
             self._clock = HybridClock(self.terminal_id or "local", last=last or None,
                                       wall=lambda: int(self._now().timestamp() * 1000))
         return self._clock

@@ -1,0 +1,66 @@
+"""Talking to headquarters over HTTP (httpx). Network trouble becomes one exception: HqUnavailable."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+
+class HqUnavailable(RuntimeError):
+    """Headquarters could not be reached, or answered with a server error: try again later."""
+
+
+class HqRefused(RuntimeError):
+    """Headquarters answered and said no (401, 403, 422...): retrying the same request will not help."""
+
+    def __init__(self, status: int, detail: str):
+        self.status = status
+        super().__init__(f"headquarters refused ({status}): {detail}")
+
+
+class HqClient:
+    def __init__(self, url: str, credential: str = "", *, timeout: float = 10.0,
+                 transport: httpx.BaseTransport | None = None):
+        headers = {"Authorization": f"Bearer {credential}"} if credential else {}
+        self.url = url.rstrip("/")
+        self._http = httpx.Client(base_url=self.url, headers=headers, timeout=timeout, transport=transport)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def _call(self, method: str, path: str, **kw) -> Any:
+        try:
+            r = self._http.request(method, path, **kw)
+        except httpx.HTTPError as exc:
+            raise HqUnavailable(f"{self.url} unreachable: {type(exc).__name__}: {exc}") from exc
+        if r.status_code >= 500:
+            raise HqUnavailable(f"{self.url} answered {r.status_code}")
+        if r.status_code >= 400:
+            try:
+                detail = r.json().get("detail", r.text)
+            except ValueError:
+                detail = r.text
+            raise HqRefused(r.status_code, str(detail)[:300])
+        return r.json()
+
+    def enrol(self, token: str, terminal_name: str) -> dict[str, Any]:
+        return self._call("POST", "/v1/enrol", json={"token": token, "terminal_name": terminal_name})
+
+    def push(self, events: list[dict[str, Any]]) -> dict[str, Any]:
+        return self._call("POST", "/v1/push", json={"events": events})
+
+    def pull(self, cursor: int, limit: int) -> dict[str, Any]:
+        return self._call("GET", "/v1/pull", params={"cursor": cursor, "limit": limit})
+
+    def search(self, query: str, limit: int = 20) -> list[dict[str, Any]]:
+        return self._call("GET", "/v1/customers/search", params={"q": query, "limit": limit})
+
+    def pull_in(self, customer_id: str) -> dict[str, Any]:
+        return self._call("POST", f"/v1/customers/{customer_id}/pull-in")
+
+    def orders(self, customer_id: str) -> list[dict[str, Any]]:
+        return self._call("GET", f"/v1/customers/{customer_id}/orders")
+
+    def health(self) -> dict[str, Any]:
+        return self._call("GET", "/v1/health")

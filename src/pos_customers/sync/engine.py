@@ -1,0 +1,237 @@
+"""Push the outbox to headquarters and pull what changed there, never losing or doubling anything.
+
+Push: outbox events go in ``seq`` order, in batches. Headquarters applies each id once, so a batch
+resent after a crash (sent, committed there, but the terminal died before deleting it) changes
+nothing. An event leaves the outbox only after headquarters answered that it holds it.
+
+Pull: a cursor (headquarters' ``seq``). Applying a page and advancing the cursor is one local
+transaction: a crash mid-page re-pulls that page, and applying a page twice gives the same rows.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+import httpx
+from sqlmodel import Session, delete, select
+
+from ..storage.documents import apply_document
+from ..storage.engine import Database
+from ..storage.tables import (AddressPurpose, Affiliation, Associate, AttributeDefinition, Customer,
+                              CustomerAddress, CustomerGroup, CustomerNote, OrderSummary, OutboxEvent,
+                              Setting, Store, StoreTemplate, SyncConflict)
+from .client import HqClient, HqRefused, HqUnavailable
+
+PUSH_BATCH = 500
+PULL_PAGE = 1000
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    pushed: int
+    pulled: int
+    conflicts: int
+
+
+def _get(s: Session, key: str, default: str = "") -> str:
+    row = s.get(Setting, key)
+    return row.value if row else default
+
+
+def _put(s: Session, key: str, value: str) -> None:
+    row = s.get(Setting, key) or Setting(key=key)
+    row.value = value
+    s.add(row)
+
+
+def _seen(s: Session, stamp: str) -> None:
+    """The newest clock stamp this terminal has seen: its clock never goes below it, even after
+    a restart with an empty outbox."""
+    if stamp > _get(s, "sync_hlc_seen"):
+        _put(s, "sync_hlc_seen", stamp)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class SyncEngine:
+    def __init__(self, db: Database, client: HqClient, *, observe: Callable[[str], None] | None = None):
+        self.db = db
+        self.client = client
+        self.observe = observe or (lambda stamp: None)
+
+    # -- push ------------------------------------------------------------------------------------
+    def push_batch(self, size: int = PUSH_BATCH) -> tuple[int, int]:
+        """Send the oldest ``size`` events. Returns (events that left the outbox, conflicts)."""
+        with self.db.read() as s:
+            rows = s.exec(select(OutboxEvent).order_by(OutboxEvent.seq).limit(size)).all()
+            events = [{"id": r.id, "seq": r.seq, "hlc": r.hlc, "type": r.event_type, "entity": r.entity,
+                       "entity_id": r.entity_id, "payload": r.payload} for r in rows]
+        if not events:
+            return 0, 0
+        try:
+            answer = self.client.push(events)
+        except (HqUnavailable, HqRefused) as exc:
+            self._failed("push", str(exc), [e["id"] for e in events])
+            raise
+        held = set(answer["applied"]) | set(answer["duplicates"])
+        conflicts = answer.get("conflicts") or []
+        with self.db.write() as s:
+            s.exec(delete(OutboxEvent).where(OutboxEvent.id.in_(held)))
+            s.flush()
+            customers = {e["entity_id"] for e in events if e["entity"] == "customer" and e["id"] in held}
+            still = set(s.exec(select(OutboxEvent.entity_id).where(
+                OutboxEvent.entity == "customer", OutboxEvent.entity_id.in_(customers))))
+            for cid in customers - still:
+                row = s.get(Customer, cid)
+                if row is not None and row.sync_state != "synced":
+                    row.sync_state = "synced"
+                    s.add(row)
+            for c in conflicts:
+                _store_conflict(s, c)
+            _put(s, "sync_last_push_at", _now())
+            _put(s, "sync_last_error", "")
+            _seen(s, max(e["hlc"] for e in events))
+        for e in events:
+            self.observe(e["hlc"])
+        return len(held), len(conflicts)
+
+    # -- pull ------------------------------------------------------------------------------------
+    def pull_page(self, limit: int = PULL_PAGE) -> tuple[int, bool]:
+        """Apply the next page. Returns (items applied, whether more are waiting)."""
+        with self.db.read() as s:
+            cursor = int(_get(s, "sync_cursor", "0") or 0)
+        try:
+            page = self.client.pull(cursor, limit)
+        except (HqUnavailable, HqRefused) as exc:
+            self._failed("pull", str(exc), [])
+            raise
+        items = page["items"]
+        with self.db.write() as s:
+            if int(_get(s, "sync_cursor", "0") or 0) != cursor:
+                return 0, True  # another process applied this page meanwhile: ask again
+            pending = _pending_fields(s, {i["doc"]["id"] for i in items if i["t"] == "customer"})
+            local_store = _get(s, "store_code")
+            for item in items:
+                apply_item(s, item, local_store, pending)
+            stamps = [max(i["doc"]["clocks"].values()) for i in items
+                      if i["t"] == "customer" and i["doc"].get("clocks")]
+            if stamps:
+                _seen(s, max(stamps))
+            _put(s, "sync_cursor", str(page["cursor"]))
+            _put(s, "sync_last_pull_at", _now())
+            _put(s, "sync_last_error", "")
+        for item in items:
+            if item["t"] == "customer":
+                clocks = item["doc"].get("clocks") or {}
+                if clocks:
+                    self.observe(max(clocks.values()))
+        return len(items), bool(page["more"])
+
+    def run_once(self) -> SyncResult:
+        """Push until the outbox is empty, then pull until headquarters has nothing newer."""
+        pushed = conflicts = pulled = 0
+        while True:
+            n, c = self.push_batch()
+            pushed, conflicts = pushed + n, conflicts + c
+            if n == 0:
+                break
+        while True:
+            n, more = self.pull_page()
+            pulled += n
+            if not more:
+                break
+        return SyncResult(pushed, pulled, conflicts)
+
+    def _failed(self, what: str, message: str, event_ids: list[str]) -> None:
+        with self.db.write() as s:
+            _put(s, "sync_last_error", f"{what}: {message}"[:500])
+            _put(s, "sync_last_error_at", _now())
+            for row in s.exec(select(OutboxEvent).where(OutboxEvent.id.in_(event_ids))):
+                row.attempts += 1
+                row.last_error = message[:500]
+                s.add(row)
+
+
+def _pending_fields(s: Session, ids: set[str]) -> dict[str, frozenset[str]]:
+    """Fields of these customers edited here and not yet held by headquarters."""
+    out: dict[str, set[str]] = {}
+    if not ids:
+        return {}
+    for event_type, entity_id, payload in s.exec(
+            select(OutboxEvent.event_type, OutboxEvent.entity_id, OutboxEvent.payload).where(
+                OutboxEvent.entity == "customer", OutboxEvent.entity_id.in_(ids))):
+        fields = payload.get("fields") or {}
+        out.setdefault(entity_id, set()).update(fields)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def _columns(model, doc: dict[str, Any]) -> dict[str, Any]:
+    names = set(model.model_fields)
+    return {k: v for k, v in doc.items() if k in names}
+
+
+def _upsert(s: Session, model, key, doc: dict[str, Any]) -> None:
+    values = model.model_validate(_columns(model, doc))
+    row = s.get(model, key)
+    if row is None:
+        s.add(values)
+    else:
+        for k in _columns(model, doc):
+            setattr(row, k, getattr(values, k))
+        s.add(row)
+
+
+def apply_item(s: Session, item: dict[str, Any], local_store: str,
+               pending: dict[str, frozenset[str]]) -> None:
+    kind, doc = item["t"], item["doc"]
+    if kind == "customer":
+        keep = pending.get(doc["id"], frozenset())
+        apply_document(s, doc, keep=keep, sync_state="pending" if keep else "synced")
+    elif kind in ("group", "affiliation", "attribute", "purpose"):
+        model = {"group": CustomerGroup, "affiliation": Affiliation, "attribute": AttributeDefinition,
+                 "purpose": AddressPurpose}[kind]
+        if item.get("deleted"):
+            row = s.get(model, doc["code"])
+            in_use = kind == "purpose" and s.exec(select(CustomerAddress.id).where(
+                CustomerAddress.purpose_code == doc["code"]).limit(1)).first()
+            if row is not None and not in_use:
+                s.delete(row)
+        else:
+            _upsert(s, model, doc["code"], doc)
+    elif kind == "template":
+        if doc.get("store_code") == local_store and s.get(Store, local_store) is not None:
+            _upsert(s, StoreTemplate, local_store, doc)
+    elif kind == "associate":
+        if doc.get("store_code") == local_store:
+            row = s.get(Associate, doc["number"])
+            local = {} if row is None else {"failed_attempts": row.failed_attempts,
+                                            "locked_until": row.locked_until}
+            _upsert(s, Associate, doc["number"], {**doc, **local})
+    elif kind == "note":
+        if s.get(Customer, doc["customer_id"]) is not None:
+            _upsert(s, CustomerNote, doc["id"], doc)
+    elif kind == "order":
+        _upsert(s, OrderSummary, doc["id"], doc)
+    elif kind == "conflict":
+        _store_conflict(s, doc)
+    s.flush()
+
+
+def _store_conflict(s: Session, doc: dict[str, Any]) -> None:
+    if s.get(SyncConflict, doc["id"]) is None:
+        s.add(SyncConflict(id=doc["id"], customer_id=doc.get("customer_id", ""), field=doc["field"],
+                           kept=doc.get("kept"), lost=doc.get("lost"), kept_stamp=doc.get("kept_stamp", ""),
+                           lost_stamp=doc.get("lost_stamp", ""), origin_store=doc.get("origin_store", ""),
+                           at=datetime.fromisoformat(doc["at"]) if doc.get("at") else datetime.now(timezone.utc)))
+
+
+def decode(text: str) -> Any:
+    return json.loads(text)
+
+
+__all__ = ["SyncEngine", "SyncResult", "HqClient", "HqRefused", "HqUnavailable", "httpx"]
