@@ -65,10 +65,10 @@ class SyncEngine:
         self.observe = observe or (lambda stamp: None)
 
     # -- push ------------------------------------------------------------------------------------
-    def push_batch(self, size: int = PUSH_BATCH) -> tuple[int, int]:
+    def push_batch(self, size: int | None = None) -> tuple[int, int]:
         """Send the oldest ``size`` events. Returns (events that left the outbox, conflicts)."""
         with self.db.read() as s:
-            rows = s.exec(select(OutboxEvent).order_by(OutboxEvent.seq).limit(size)).all()
+            rows = s.exec(select(OutboxEvent).order_by(OutboxEvent.seq).limit(size or PUSH_BATCH)).all()
             events = [{"id": r.id, "seq": r.seq, "hlc": r.hlc, "type": r.event_type, "entity": r.entity,
                        "entity_id": r.entity_id, "payload": r.payload} for r in rows]
         if not events:
@@ -101,12 +101,12 @@ class SyncEngine:
         return len(held), len(conflicts)
 
     # -- pull ------------------------------------------------------------------------------------
-    def pull_page(self, limit: int = PULL_PAGE) -> tuple[int, bool]:
+    def pull_page(self, limit: int | None = None) -> tuple[int, bool]:
         """Apply the next page. Returns (items applied, whether more are waiting)."""
         with self.db.read() as s:
             cursor = int(_get(s, "sync_cursor", "0") or 0)
         try:
-            page = self.client.pull(cursor, limit)
+            page = self.client.pull(cursor, limit or PULL_PAGE)
         except (HqUnavailable, HqRefused) as exc:
             self._failed("pull", str(exc), [])
             raise
