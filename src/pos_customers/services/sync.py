@@ -209,3 +209,26 @@ def conflicts_for(svc: Services, actor: Actor, customer_id: str) -> list[Conflic
         rows = s.exec(select(SyncConflict).where(SyncConflict.customer_id == customer_id)
                       .order_by(SyncConflict.at.desc())).all()
         return [ConflictView(r.field, r.kept, r.lost, r.origin_store, utc(r.at)) for r in rows]
+
+
+@dataclass(frozen=True)
+class StoreConflictView:
+    customer: str
+    field: str
+    kept: Any
+    lost: Any
+    origin_store: str
+    at: datetime
+
+
+def recent_conflicts(svc: Services, actor: Actor, *, limit: int = 50) -> list[StoreConflictView]:
+    """Conflicts on this terminal's customers, newest first, with each customer's reference."""
+    from ..domain.reference import format_reference
+
+    actor.require(Permission.SEARCH)
+    with svc.db.read() as s:
+        rows = s.exec(select(SyncConflict, Customer.reference)
+                      .join(Customer, Customer.id == SyncConflict.customer_id, isouter=True)
+                      .order_by(SyncConflict.at.desc()).limit(limit)).all()
+        return [StoreConflictView(format_reference(ref) if ref else c.customer_id[:8], c.field, c.kept, c.lost,
+                                  c.origin_store, utc(c.at)) for c, ref in rows]

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual import events
+from textual import work, events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -116,6 +116,7 @@ class PosApp(App):
         self.add_mode(LOCK_MODE, lambda: SignInScreen(store_name=name, demo=self.demo))
         self.switch_mode(LOCK_MODE)
         self.set_interval(5, self.lock_if_idle)
+        self.set_interval(self.config.sync_seconds, self.background_sync)
         if not self.services_ready.is_set():
             # after the first paint: the loader's imports would otherwise hold up the screen
             self.call_after_refresh(
@@ -123,7 +124,8 @@ class PosApp(App):
 
     def header_text(self) -> str:
         who = f"{self.actor.name} ({self.actor.role.value})" if self.actor else ""
-        return f"{self.store.name} · {who}"
+        sync = f" · {self.sync_line}" if getattr(self, "sync_line", "") else ""
+        return f"{self.store.name} · {who}{sync}"
 
     def signed_in(self, actor: Actor) -> None:
         from .screens.search import SearchScreen
@@ -171,6 +173,50 @@ class PosApp(App):
         if isinstance(event, (events.Key, events.MouseDown, events.Paste)):
             self._last_input = self._monotonic()
         await super().on_event(event)
+
+    # -- sync with headquarters ------------------------------------------------------------------
+    sync_line = ""
+
+    def background_sync(self) -> None:
+        from ..services.sync import is_enrolled
+
+        if self.services is not None and self.actor is not None and is_enrolled(self.services):
+            self.run_sync()
+
+    @work(thread=True, exclusive=True, group="sync", exit_on_error=False)
+    def run_sync(self, announce: bool = False) -> None:
+        """Push and pull in a thread; the header says whether headquarters answered and how
+        many changes wait to be sent."""
+        from ..services import sync
+
+        svc, actor = self.services, self.actor
+        try:
+            result = sync.sync_now(svc, actor)
+            state, error = "HQ online", None
+        except (sync.HqUnavailable, sync.HqRefused) as exc:
+            result, state, error = None, "HQ offline", str(exc)
+        depth = sync.outbox_depth(svc)
+        self.call_from_thread(self._synced, state, depth, result, error, announce)
+
+    def _synced(self, state: str, depth: int, result, error: str | None, announce: bool) -> None:
+        self.sync_line = f"{state} · {depth} to send" if depth else state
+        for screen in self.screen_stack:
+            if screen.sub_title:
+                screen.sub_title = self.header_text()
+        if announce:
+            if error:
+                self.notify(f"Sync failed: {error}", severity="warning", markup=False)
+            else:
+                self.notify(f"Synced: {result.pushed} sent, {result.pulled} received"
+                            + (f", {result.conflicts} conflict(s)" if result.conflicts else ""), markup=False)
+        refresh = getattr(self.screen, "sync_finished", None)
+        if refresh is not None:
+            refresh()
+
+    def open_sync(self) -> None:
+        from .screens.sync import SyncScreen
+
+        self.push_screen(SyncScreen())
 
     # -- navigation ----------------------------------------------------------------------------------
     def open_customer(self, customer_id: str) -> None:

@@ -33,6 +33,7 @@ class UiConfig:
     debounce_ms: int = 10
     keymap: dict[str, str] = field(default_factory=dict)
     theme: str = ""
+    sync_seconds: float = 15.0  # background sync with headquarters, when the terminal is enrolled
 
 
 def load_config(path: Path | None = None) -> UiConfig:
@@ -55,6 +56,7 @@ def load_config(path: Path | None = None) -> UiConfig:
             debounce_ms=int(search.get("debounce_ms", 10)),
             keymap=dict(keymap),
             theme=str(data.get("theme", "")),
+            sync_seconds=max(1.0, float(data.get("sync", {}).get("every_seconds", 15))),
         )
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{path}: {exc}") from None

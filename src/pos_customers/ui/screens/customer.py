@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static, TabbedContent, TabPane
 
 from ...domain.errors import ValidationFailed
-from ...services import records
+from ...services import records, sync
 from ...services.context import Permission
 from ...services.customers import StaleEdit, draft_from_view, get_customer, update_customer
 from ...services.views import CustomerView
@@ -84,11 +84,12 @@ class CustomerScreen(Screen):
         view = get_customer(svc, actor, self.customer_id)
         consents = records.consent_history(svc, actor, self.customer_id)
         activity = records.activity(svc, actor, self.customer_id)
+        conflicts = sync.conflicts_for(svc, actor, self.customer_id)
         notes = records.notes(svc, actor, self.customer_id) if actor.can(Permission.NOTES) else None
         choices = records.form_choices(svc, actor)
-        self.app.call_from_thread(self._show_customer, view, consents, activity, notes, choices)
+        self.app.call_from_thread(self._show_customer, view, consents, activity, notes, choices, conflicts)
 
-    def _show_customer(self, view: CustomerView, consents, activity, notes, choices) -> None:
+    def _show_customer(self, view: CustomerView, consents, activity, notes, choices, conflicts=()) -> None:
         self.view, self.choices = view, choices
         self.refresh_bindings()
         head = Text.assemble(
@@ -143,17 +144,47 @@ class CustomerScreen(Screen):
                 notes_table.add_row(plain(n.at), plain(f"{n.author_name} ({n.author_number})"), plain(n.text))
             self._fill("tab-notes", [Input(placeholder="n: write a note, Enter saves", id="note-input"),
                                      notes_table if notes else Label("No notes yet.", classes="muted")])
-        self._fill("tab-orders", [Label(
-            "Order history comes from headquarters when this terminal is connected to it.",
-            classes="muted")])
+        self._fill("tab-orders", [Label("Asking headquarters for the order history…", classes="muted")])
+        self.load_orders(view.id)
         act = DataTable(id="activity-table", cursor_type="row", zebra_stripes=True)
         act.add_columns("When", "Who", "Action", "Changes")
         for entry in activity:
             changed = "; ".join(f"{k}: {shown_value(v.get('old'))} → {shown_value(v.get('new'))}"
                                 for k, v in entry.changes.items())
             act.add_row(plain(entry.at), plain(entry.who), plain(entry.action), plain(changed))
-        self._fill("tab-activity", [act] if activity else [Label(
-            "No change to this customer has been recorded on this terminal yet.", classes="muted")])
+        parts = [act] if activity else [Label(
+            "No change to this customer has been recorded on this terminal yet.", classes="muted")]
+        if conflicts:
+            ct = DataTable(id="conflicts-table", cursor_type="row", zebra_stripes=True)
+            ct.add_columns("When", "Field", "Kept", "Lost", "From")
+            for c in conflicts:
+                ct.add_row(plain(c.at), plain(c.field), plain(shown_value(c.kept)), plain(shown_value(c.lost)),
+                           plain(c.origin_store))
+            parts += [Label("Sync conflicts (two stores changed the same field; the later change was kept)",
+                            classes="section"), ct]
+        self._fill("tab-activity", parts)
+
+    @work(exclusive=True, thread=True, group="orders")
+    def load_orders(self, customer_id: str) -> None:
+        orders, source = sync.orders(self.app.services, self.app.actor, customer_id)
+        self.app.call_from_thread(self._show_orders, orders, source)
+
+    def _show_orders(self, orders, source: str) -> None:
+        if source == "not connected":
+            self._fill("tab-orders", [Label(
+                "Order history comes from headquarters when this terminal is connected to it.", classes="muted")])
+            return
+        note = {"headquarters": "From headquarters.",
+                "cache": "Headquarters is not reachable: showing the copy kept on this terminal."}[source]
+        if not orders:
+            self._fill("tab-orders", [Label(f"No orders. {note}", classes="muted")])
+            return
+        table = DataTable(id="orders-table", cursor_type="row", zebra_stripes=True)
+        table.add_columns("Order", "Date", "Store", "Status", "Total")
+        for o in orders:
+            table.add_row(plain(o.number), plain(f"{o.ordered_at:%Y-%m-%d}"), plain(o.store_code),
+                          plain(o.status), plain(f"{o.total} {o.currency}"))
+        self._fill("tab-orders", [table, Label(note, classes="muted")])
 
     def _fill(self, pane_id: str, widgets: list) -> None:
         pane = self.query_one(f"#{pane_id}", TabPane)

@@ -57,6 +57,9 @@ class SearchScreen(Screen):
         Binding("down", "to_results", "Results", show=False, id="search.to_results"),
         Binding("escape", "clear", "Clear", id="search.clear", tooltip="Clear the search box"),
         Binding("f3", "more", "More results", id="search.more", tooltip="Load the next page"),
+        Binding("f5", "all_stores", "All stores", id="search.all_stores",
+                tooltip="Look for the typed text in every store, at headquarters"),
+        Binding("f8", "sync", "Sync", id="search.sync", tooltip="Sync with headquarters: state, conflicts, sync now"),
         Binding("f9", "back_office", "Back office", id="search.back_office",
                 tooltip="Template, address purposes, reference data, associates, audit"),
     ]
@@ -206,3 +209,19 @@ class SearchScreen(Screen):
     def action_new_customer(self) -> None:
         self.app.new_customer(draft_from_query(self.query_one("#query", Input).value))
 
+    def action_all_stores(self) -> None:
+        from .sync import RemoteSearchScreen
+
+        text = self.query_one("#query", Input).value.strip()
+        if not text:
+            self.notify("Type a name, email, phone or reference first, then F5.", severity="warning")
+            return
+
+        def opened(customer_id: str | None) -> None:
+            if customer_id:
+                self.app.open_customer(customer_id)
+
+        self.app.push_screen(RemoteSearchScreen(text), opened)
+
+    def action_sync(self) -> None:
+        self.app.open_sync()
