@@ -192,3 +192,17 @@ def test_search_treats_wildcards_as_text(api, hq):
     for q in ["%", "_", '"', "*", "100%"]:
         r = api.get("/v1/customers/search", params={"q": q}, headers=a)
         assert r.status_code == 200 and r.json() == [], q
+
+
+@pytest.mark.parametrize("bad", [{"id": 'x","evil":"1'}, {"reference": 'AB"CDEFGH'}, {"reference": "short"}])
+def test_malformed_customer_events_are_refused_and_change_nothing(api, hq, hq_engine, bad):
+    a, _ = enrol(api, hq, "BER01")
+    cid = str(uuid.uuid4())
+    ev = created(cid, "AAAAAAAAA", "BER01", "0000000000001-00000-a")
+    ev["payload"].update(bad)
+    if "id" in bad:
+        ev["entity_id"] = bad["id"]
+    before = state(hq_engine)
+    r = api.post("/v1/push", json={"events": [ev]}, headers=a)
+    assert r.status_code == 400 and r.json()["detail"]
+    assert state(hq_engine) == before

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import secrets
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterable
 
-from sqlalchemy import and_, func, insert, or_, select, update
+import orjson
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from ..domain.customer import display_name
@@ -50,7 +53,7 @@ def digest(secret: str) -> str:
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,7 @@ class Headquarters:
     def __init__(self, engine: Engine, *, now: Callable[[], datetime] | None = None):
         self.engine = engine
         self._now = now or (lambda: datetime.now(timezone.utc))
+        self._auth_cache: dict[str, tuple[Identity, float]] = {}
 
     # -- stores and terminals --------------------------------------------------------------------
     def add_store(self, code: str, name: str, *, number: int | None = None, country: str = "",
@@ -128,6 +132,7 @@ class Headquarters:
             if not conn.execute(update(t.store).where(t.store.c.code == code.upper())
                                 .values(scope=scope)).rowcount:
                 raise NotFound(f"no store {code}")
+        self._auth_cache.clear()
 
     def stores(self) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
@@ -152,9 +157,15 @@ class Headquarters:
         store["created_at"] = store["created_at"].isoformat() if store["created_at"] else None
         return terminal_id, credential, store
 
+    AUTH_CACHE_SECONDS = 30.0  # a revoked credential stops working within this time
+
     def authenticate(self, credential: str | None) -> Identity:
         if not credential:
             raise Unauthorized("a terminal credential is required (Authorization: Bearer ...)")
+        key = digest(credential)
+        hit = self._auth_cache.get(key)
+        if hit is not None and hit[1] > time.monotonic():
+            return hit[0]
         with self.engine.connect() as conn:
             row = conn.execute(
                 select(t.terminal.c.id, t.terminal.c.store_code, t.terminal.c.revoked, t.store.c.scope,
@@ -163,7 +174,11 @@ class Headquarters:
                 .where(t.terminal.c.credential_hash == digest(credential))).first()
         if row is None or row.revoked:
             raise Unauthorized("unknown or revoked terminal credential")
-        return Identity(row.id, row.store_code, row.scope, row.region)
+        who = Identity(row.id, row.store_code, row.scope, row.region)
+        if len(self._auth_cache) > 10_000:
+            self._auth_cache.clear()
+        self._auth_cache[key] = (who, time.monotonic() + self.AUTH_CACHE_SECONDS)
+        return who
 
     # -- push ------------------------------------------------------------------------------------
     def push(self, who: Identity, events: list[dict[str, Any]]) -> PushResult:
@@ -172,9 +187,9 @@ class Headquarters:
         result = PushResult()
         now = self._now()
         with self.engine.begin() as conn:
-            seq = conn.execute(select(t.counter.c.value).where(t.counter.c.name == "seq")
-                               .with_for_update()).scalar_one()
-            start = seq
+            # lock the customers first (sorted: no deadlock), then see which events are new: a
+            # concurrent resend of the same batch waits here and then finds them applied
+            customers = self._load_customers(conn, {e["entity_id"] for e in events if e["entity"] == "customer"})
             ids = [e["id"] for e in events]
             done = set(conn.execute(select(t.applied_event.c.id)
                                     .where(t.applied_event.c.id.in_(ids))).scalars())
@@ -185,7 +200,6 @@ class Headquarters:
                 else:
                     seen.add(e["id"])
                     todo.append(e)
-            customers = self._load_customers(conn, {e["entity_id"] for e in todo if e["entity"] == "customer"})
             fresh: set[str] = set()
             touched: dict[str, None] = {}  # in event order
             records: dict[tuple[str, str], dict[str, Any]] = {}
@@ -238,29 +252,36 @@ class Headquarters:
                 else:
                     raise HqError(f"event {e['id']}: unknown type {kind!r}")
                 result.applied.append(e["id"])
+            conn.execute(update(t.terminal).where(t.terminal.c.id == who.terminal_id).values(last_seen_at=now))
+            # the seq counter is locked last and only for the writes: pushes queue here briefly,
+            # and their rows become visible in seq order
+            seq = start = conn.execute(select(t.counter.c.value).where(t.counter.c.name == "seq")
+                                       .with_for_update()).scalar_one()
+            inserts, updates = [], []
             for cid in touched:
                 seq += 1
                 c = customers[cid]
-                c["seq"] = seq
                 values = dict(
                     home_store=c["home_store"], region=c["region"], created_at=c["created_at"],
                     updated_at=now, anonymized_at=c["anonymized_at"], seq=seq,
                     fields=_dumps(c["fields"]), clocks=_dumps(c["clocks"]),
                     search_text=search_text(c["fields"], c["reference"]))
                 if cid in fresh:
-                    conn.execute(insert(t.customer).values(id=cid, reference=c["reference"], **values))
+                    inserts.append({"id": cid, "reference": c["reference"], **values})
                 else:
-                    conn.execute(update(t.customer).where(t.customer.c.id == cid).values(**values))
-            for (kind, key), r in records.items():
-                seq += 1
-                self._put_record(conn, kind, key, r, seq)
+                    updates.append({"b_id": cid, **values})
+            if inserts:
+                _bulk_insert(conn, t.customer, inserts)
+            if updates:
+                conn.execute(update(t.customer).where(t.customer.c.id == bindparam("b_id")), updates)
+            if records:
+                seq = self._put_records(conn, [(k, key, r) for (k, key), r in records.items()], seq)
             if todo:
-                conn.execute(insert(t.applied_event), [
+                _bulk_insert(conn, t.applied_event, [
                     {"id": e["id"], "store_code": who.store_code, "terminal_id": who.terminal_id,
                      "applied_at": now} for e in todo])
             if seq != start:
                 conn.execute(update(t.counter).where(t.counter.c.name == "seq").values(value=seq))
-            conn.execute(update(t.terminal).where(t.terminal.c.id == who.terminal_id).values(last_seen_at=now))
             result.last_seq = seq
         return result
 
@@ -289,22 +310,36 @@ class Headquarters:
                          "fields": json.loads(r.fields), "clocks": json.loads(r.clocks)}
         return out
 
-    def _put_record(self, conn: Connection, kind: str, key: str, r: dict[str, Any], seq: int) -> None:
-        values = dict(store_code=r.get("store_code"), customer_id=r.get("customer_id"), seq=seq,
-                      doc=_dumps(r["doc"]), deleted=bool(r.get("deleted")))
-        done = conn.execute(update(t.record).where(and_(t.record.c.kind == kind, t.record.c.key == key))
-                            .values(**values)).rowcount
-        if not done:
-            conn.execute(insert(t.record).values(kind=kind, key=key, **values))
+    def _put_records(self, conn: Connection, items: list[tuple[str, str, dict[str, Any]]], seq: int) -> int:
+        """Insert or replace records, each with the next seq. Returns the last seq used."""
+        keys = {(k, key) for k, key, _ in items}
+        existing = set()
+        for kind in {k for k, _ in keys}:
+            wanted = [key for k, key in keys if k == kind]
+            existing |= {(kind, key) for key in conn.execute(select(t.record.c.key).where(
+                and_(t.record.c.kind == kind, t.record.c.key.in_(wanted)))).scalars()}
+        inserts, updates = [], []
+        for kind, key, r in items:
+            seq += 1
+            values = dict(store_code=r.get("store_code"), customer_id=r.get("customer_id"), seq=seq,
+                          doc=_dumps(r["doc"]), deleted=bool(r.get("deleted")))
+            if (kind, key) in existing:
+                updates.append({"b_kind": kind, "b_key": key, **values})
+            else:
+                inserts.append({"kind": kind, "key": key, **values})
+        if inserts:
+            conn.execute(insert(t.record), inserts)
+        if updates:
+            conn.execute(update(t.record).where(and_(t.record.c.kind == bindparam("b_kind"),
+                                                     t.record.c.key == bindparam("b_key"))), updates)
+        return seq
 
     def put_records(self, items: Iterable[tuple[str, str, dict[str, Any]]]) -> None:
         """Headquarters' own data (order summaries from the order system, ...): kind, key, record."""
         with self.engine.begin() as conn:
             seq = conn.execute(select(t.counter.c.value).where(t.counter.c.name == "seq")
                                .with_for_update()).scalar_one()
-            for kind, key, r in items:
-                seq += 1
-                self._put_record(conn, kind, key, r, seq)
+            seq = self._put_records(conn, list(items), seq)
             conn.execute(update(t.counter).where(t.counter.c.name == "seq").values(value=seq))
 
     # -- pull ------------------------------------------------------------------------------------
@@ -317,41 +352,55 @@ class Headquarters:
             return or_(c.region == who.region, c.home_store == who.store_code, c.id.in_(mine))
         return or_(c.home_store == who.store_code, c.id.in_(mine))
 
+    def _customer_queries(self, who: Identity, cursor: int, limit: int) -> list:
+        """Each part of the store's scope as its own index-ordered query (home store, region,
+        pulled-in customers): PostgreSQL walks (home_store, seq) instead of filtering every row."""
+        c = t.customer.c
+        cols = (c.id, c.reference, c.home_store, c.created_at, c.anonymized_at, c.seq, c.fields, c.clocks)
+        if who.scope == "all":
+            return [select(*cols).where(c.seq > cursor).order_by(c.seq).limit(limit)]
+        parts = [select(*cols).where(c.home_store == who.store_code, c.seq > cursor).order_by(c.seq).limit(limit)]
+        if who.scope == "region" and who.region:
+            parts.append(select(*cols).where(c.region == who.region, c.home_store != who.store_code,
+                                             c.seq > cursor).order_by(c.seq).limit(limit))
+        parts.append(select(*cols).join(t.interest, and_(t.interest.c.customer_id == c.id,
+                                                         t.interest.c.store_code == who.store_code))
+                     .where(c.home_store != who.store_code, c.seq > cursor).order_by(c.seq).limit(limit))
+        return parts
+
     def pull(self, who: Identity, cursor: int, limit: int = 500) -> str:
         """One page after ``cursor``, as a JSON text: {"items": [...], "cursor": n, "more": bool}.
 
         Items are in seq order; documents are spliced in as stored (no parse, no re-encode).
         """
         limit = max(1, min(limit, 5000))
-        scope = self._in_scope(who)
-        cust_q = select(t.customer.c.id, t.customer.c.reference, t.customer.c.home_store,
-                        t.customer.c.created_at, t.customer.c.anonymized_at, t.customer.c.seq,
-                        t.customer.c.fields, t.customer.c.clocks).where(t.customer.c.seq > cursor)
-        if scope is not None:
-            cust_q = cust_q.where(scope)
         r = t.record.c
-        linked = [r.kind.in_(CUSTOMER_KINDS)]
+        record_parts = [
+            select(r.kind, r.key, r.seq, r.doc, r.deleted).where(r.kind.in_(GLOBAL_KINDS), r.seq > cursor),
+            select(r.kind, r.key, r.seq, r.doc, r.deleted).where(r.store_code == who.store_code,
+                                                                 r.kind.in_(STORE_KINDS), r.seq > cursor)]
+        linked = select(r.kind, r.key, r.seq, r.doc, r.deleted).where(r.kind.in_(CUSTOMER_KINDS), r.seq > cursor)
+        scope = self._in_scope(who)
         if scope is not None:
-            linked.append(r.customer_id.in_(select(t.customer.c.id).where(scope)))
-        rec_q = select(r.kind, r.key, r.seq, r.doc, r.deleted).where(r.seq > cursor).where(or_(
-            r.kind.in_(GLOBAL_KINDS), and_(r.kind.in_(STORE_KINDS), r.store_code == who.store_code),
-            and_(*linked)))
+            linked = linked.where(r.customer_id.in_(select(t.customer.c.id).where(scope)))
+        record_parts.append(linked)
         with self.engine.connect() as conn:
-            customers = conn.execute(cust_q.order_by(t.customer.c.seq).limit(limit)).all()
-            records = conn.execute(rec_q.order_by(r.seq).limit(limit)).all()
+            customers = [row for q in self._customer_queries(who, cursor, limit) for row in conn.execute(q)]
+            records = [row for q in record_parts for row in conn.execute(q.order_by(r.seq).limit(limit))]
         merged = sorted([(row.seq, "c", row) for row in customers] + [(row.seq, "r", row) for row in records],
                         key=lambda x: x[0])
-        more = len(merged) > limit or len(customers) == limit or len(records) == limit
+        # every part returned at most ``limit`` rows in seq order: the first ``limit`` of the merge
+        # are exactly the next ``limit`` rows of the whole scope
+        more = len(merged) > limit or len(customers) >= limit or len(records) >= limit
         merged = merged[:limit]
         parts = []
         for seq, what, row in merged:
             if what == "c":
                 parts.append(
-                    '{"t":"customer","seq":%d,"doc":{"id":%s,"reference":%s,"store_code":%s,'
+                    '{"t":"customer","seq":%d,"doc":{"id":"%s","reference":"%s","store_code":"%s",'
                     '"created_at":%s,"anonymized_at":%s,"fields":%s,"clocks":%s}}' % (
-                        seq, json.dumps(row.id), json.dumps(row.reference), json.dumps(row.home_store),
-                        json.dumps(_iso(row.created_at)), json.dumps(_iso(row.anonymized_at)),
-                        row.fields, row.clocks))
+                        seq, row.id, row.reference, row.home_store,  # uuid, A-Z0-9, store code: no escaping
+                        _json_time(row.created_at), _json_time(row.anonymized_at), row.fields, row.clocks))
             else:
                 parts.append('{"t":%s,"seq":%d,"key":%s,"deleted":%s,"doc":%s}' % (
                     json.dumps(row.kind), seq, json.dumps(row.key), "true" if row.deleted else "false",
@@ -429,10 +478,43 @@ class Headquarters:
             return conn.execute(select(func.count()).select_from(t.customer)).scalar_one()
 
 
+def _bulk_insert(conn: Connection, table, rows: list[dict[str, Any]]) -> None:
+    """Many rows at once: COPY on PostgreSQL (one round trip for the lot), executemany elsewhere."""
+    if conn.dialect.name != "postgresql" or len(rows) < 20:
+        conn.execute(insert(table), rows)
+        return
+    names = list(rows[0])
+    cursor = conn.connection.driver_connection.cursor()
+    with cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([row[n] for n in names])
+
+
+_REFERENCE = re.compile(r"[0-9A-Z]{9}")
+
+
+def _check_shape(e: dict[str, Any]) -> None:
+    """Customer ids are UUIDs and references 9 symbols: nothing else is stored (or sent on)."""
+    p = e.get("payload") or {}
+    cid = p.get("id", "")
+    try:
+        ok = str(uuid.UUID(cid)) == cid
+    except (ValueError, TypeError, AttributeError):
+        ok = False
+    if not ok or cid != e.get("entity_id"):
+        raise HqError(f"event {e.get('id')}: customer id {cid!r} is not a UUID matching entity_id")
+    if p.get("reference") is not None and not _REFERENCE.fullmatch(str(p["reference"])):
+        raise HqError(f"event {e.get('id')}: {p['reference']!r} is not a customer reference")
+    if not isinstance(p.get("fields", {}), dict):
+        raise HqError(f"event {e.get('id')}: fields must be an object")
+
+
 def _check_scope(who: Identity, events: list[dict[str, Any]]) -> None:
-    """Store-scoped data of another store is refused before anything is applied."""
+    """Malformed events, and store-scoped data of another store, are refused before anything is applied."""
     for e in events:
         p = e.get("payload") or {}
+        if e.get("entity") == "customer":
+            _check_shape(e)
         if e.get("type") == "template.updated" and (p.get("store_code") or "").upper() != who.store_code:
             raise Forbidden(f"store {who.store_code} may not change store {p.get('store_code')}'s template")
         if e.get("type") == "associate.changed" and p.get("store_code") not in (None, "", who.store_code):
@@ -443,6 +525,10 @@ def _check_scope(who: Identity, events: list[dict[str, Any]]) -> None:
 
 def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _json_time(moment: datetime | None) -> str:
+    return f'"{_aware(moment).isoformat()}"' if moment else "null"
 
 
 def _iso(moment: datetime | None) -> str | None:

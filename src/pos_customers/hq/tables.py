@@ -66,6 +66,7 @@ customer = Table(
     Column("search_text", Text, nullable=False, server_default=""),  # lower-case names, emails, phones
     Index("ix_hq_customer_seq", "seq"),
     Index("ix_hq_customer_home_seq", "home_store", "seq"),
+    Index("ix_hq_customer_region_seq", "region", "seq"),
 )
 
 applied_event = Table(
@@ -89,6 +90,7 @@ record = Table(
     Column("deleted", Boolean, nullable=False, server_default="0"),
     Index("ix_hq_record_seq", "seq"),
     Index("ix_hq_record_customer", "customer_id"),
+    Index("ix_hq_record_store_seq", "store_code", "seq"),
 )
 
 interest = Table(

@@ -18,7 +18,7 @@ from typing import Any, Callable
 import httpx
 from sqlmodel import Session, delete, select
 
-from ..storage.documents import apply_document
+from ..storage.documents import apply_document, holds, insert_new
 from ..storage.engine import Database
 from ..storage.tables import (AddressPurpose, Affiliation, Associate, AttributeDefinition, Customer,
                               CustomerAddress, CustomerGroup, CustomerNote, OrderSummary, OutboxEvent,
@@ -26,7 +26,7 @@ from ..storage.tables import (AddressPurpose, Affiliation, Associate, AttributeD
 from .client import HqClient, HqRefused, HqUnavailable
 
 PUSH_BATCH = 500
-PULL_PAGE = 1000
+PULL_PAGE = 2000
 
 
 @dataclass(frozen=True)
@@ -116,8 +116,7 @@ class SyncEngine:
                 return 0, True  # another process applied this page meanwhile: ask again
             pending = _pending_fields(s, {i["doc"]["id"] for i in items if i["t"] == "customer"})
             local_store = _get(s, "store_code")
-            for item in items:
-                apply_item(s, item, local_store, pending)
+            apply_items(s, items, local_store, pending)
             stamps = [max(i["doc"]["clocks"].values()) for i in items
                       if i["t"] == "customer" and i["doc"].get("clocks")]
             if stamps:
@@ -184,6 +183,19 @@ def _upsert(s: Session, model, key, doc: dict[str, Any]) -> None:
         for k in _columns(model, doc):
             setattr(row, k, getattr(values, k))
         s.add(row)
+
+
+def apply_items(s: Session, items: list[dict[str, Any]], local_store: str,
+                pending: dict[str, frozenset[str]]) -> None:
+    """One pulled page: customers new here go in through the fast path, the rest one by one."""
+    known = holds(s, [i["doc"]["id"] for i in items if i["t"] == "customer"])
+    for item in items:
+        if item["t"] == "customer" and item["doc"]["id"] not in known:
+            insert_new(s, item["doc"])
+            known.add(item["doc"]["id"])
+        else:
+            apply_item(s, item, local_store, pending)
+    s.flush()
 
 
 def apply_item(s: Session, item: dict[str, Any], local_store: str,

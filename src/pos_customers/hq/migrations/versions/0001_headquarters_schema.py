@@ -49,6 +49,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('hq_customer', schema=None) as batch_op:
         batch_op.create_index('ix_hq_customer_home_seq', ['home_store', 'seq'], unique=False)
+        batch_op.create_index('ix_hq_customer_region_seq', ['region', 'seq'], unique=False)
         batch_op.create_index('ix_hq_customer_seq', ['seq'], unique=False)
 
     op.create_table('hq_enrolment',
@@ -77,6 +78,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('hq_record', schema=None) as batch_op:
         batch_op.create_index('ix_hq_record_customer', ['customer_id'], unique=False)
+        batch_op.create_index('ix_hq_record_store_seq', ['store_code', 'seq'], unique=False)
         batch_op.create_index('ix_hq_record_seq', ['seq'], unique=False)
 
     op.create_table('hq_store',
