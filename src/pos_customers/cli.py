@@ -507,6 +507,102 @@ def hq_token(code: str = typer.Argument(..., help="Store code."), db: Optional[s
         fail(str(exc), 2)
 
 
+@hq_app.command("set-scope")
+def hq_set_scope(code: str = typer.Argument(..., help="Store code."),
+                 scope: str = typer.Argument(..., help="own, region or all"),
+                 db: Optional[str] = _HQ_DB) -> None:
+    """Which customers a store's terminals receive: its own, its region's, or every store's."""
+    from .hq.service import HqError
+
+    try:
+        _hq(db).set_scope(code, scope)
+    except HqError as exc:
+        fail(str(exc), 2)
+    typer.echo(f"store {code.upper()} now pulls: {scope}")
+
+
+@hq_app.command("demo")
+def hq_demo(customers: int = typer.Option(10_000, "--customers", min=10, max=1_000_000),
+            port: int = typer.Option(8750, "--port"),
+            db: Optional[str] = typer.Option(None, "--db", metavar="URL", help="HQ database (default: "
+                                             "demo-hq.db in the user data folder)."),
+            terminal_db: Optional[str] = typer.Option(None, "--terminal-db", metavar="PATH",
+                                                      help="The demo terminal's SQLite file."),
+            serve_only: bool = typer.Option(False, "--serve-only", help="Set up and serve; no app.")) -> None:
+    """The demo store connected to a demo headquarters: other stores' customers (F5), order
+    history (Orders tab), sync state (F8). Headquarters runs on loopback while the app is open."""
+    import threading
+    import time as _time
+
+    import uvicorn
+
+    from .hq.api import create_app
+
+    folder = demo_db_path().parent
+    hq = _hq(db or str(folder / "demo-hq.db"))
+    path = Path(terminal_db or folder / "demo-connected.db").expanduser()
+    url = f"http://127.0.0.1:{port}"
+
+    def progress(done: int, total: int) -> None:
+        typer.echo(f"\r  {done:,} / {total:,} customers", err=True, nl=done == total)
+
+    with _errors():
+        svc = connected_demo(hq, path, customers, url, progress=progress, say=lambda m: typer.echo(m, err=True))
+    server = uvicorn.Server(uvicorn.Config(create_app(hq.engine, hq), host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, name="demo-hq", daemon=True)
+    thread.start()
+    for _ in range(100):
+        if server.started or not thread.is_alive():
+            break
+        _time.sleep(0.05)
+    if not server.started:
+        fail(f"headquarters could not listen on 127.0.0.1:{port} (in use?): try --port")
+    typer.echo(f"demo headquarters on {url}; terminal {path}", err=True)
+    if serve_only:
+        thread.join()
+        return
+    try:
+        _run_app(svc, demo=True)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=5)
+
+
+def connected_demo(hq, path: Path, customers: int, url: str, *, progress=None, say=lambda m: None):
+    """The demo terminal at ``path`` connected to the demo headquarters ``hq`` (set up once):
+    every demo customer at headquarters with an order history, the other stores' customers only
+    there. Returns the terminal's services."""
+    import time as _time
+
+    from .hq.demo import orders_for
+    from .services.demo import DEMO_STORE, export_for_hq, keep_home_store_only, seed_demo
+    from .services.reference_data import demo_stores
+    from .services.sync import connect
+    from .storage.engine import Database
+
+    svc = seed_demo(Database(path), customers, progress=progress)
+    if svc.settings().get("hq_credential"):
+        connect(svc, _actor(), url=url)
+        return svc
+    stores = demo_stores()
+    known = {st["code"] for st in hq.stores()}
+    for st in stores:
+        if st.code not in known:
+            hq.add_store(st.code, st.name, number=st.number, country=st.country, currency=st.currency,
+                         language=st.language, region=st.region)
+    say("  headquarters: loading the demo customers and their orders")
+    docs = export_for_hq(svc, f"{int(_time.time() * 1000):013d}-00000-demo")
+    hq.import_customers(docs)
+    codes = [st.code for st in stores]
+    hq.put_records(o for d in docs for o in orders_for(d["id"], d["fields"].get("currency") or "EUR", codes))
+    removed = keep_home_store_only(svc)
+    say(f"  {removed:,} customers of other stores live only at headquarters now (F5 finds them)")
+    terminal_id, credential, _ = hq.enrol(hq.issue_token(DEMO_STORE), "demo terminal")
+    connect(svc, _actor(), url=url, credential=credential, terminal_id=terminal_id, cursor=hq.current_seq())
+    return svc
+
+
 @hq_app.command("stores")
 def hq_stores(db: Optional[str] = _HQ_DB) -> None:
     """The stores headquarters knows."""

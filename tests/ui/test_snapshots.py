@@ -201,3 +201,19 @@ def test_form_modal(snap_compare, make_app):
         await pilot.press("a")
         await settle(pilot.app, pilot)
     assert snap_compare(make_app(), terminal_size=(80, 24), run_before=run)
+
+
+def test_sync_screen_not_connected(snap_compare, make_app):
+    async def run(pilot):
+        await sign_in(pilot.app, pilot, "1001", "2468")
+        await pilot.press("f8")
+        await settle(pilot.app, pilot)
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=run)
+
+
+def test_all_stores_not_connected(snap_compare, make_app):
+    async def run(pilot):
+        await signed_in(pilot)
+        await pilot.press(*"Eva", "f5")
+        await settle(pilot.app, pilot)
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=run)

@@ -473,6 +473,32 @@ class Headquarters:
                 a.pop("pin_hash", None)  # never leaves headquarters by this route
         return out
 
+    def import_customers(self, docs: Iterable[dict[str, Any]]) -> int:
+        """Load customer documents as they are (fields and clocks): a terminal's existing customers
+        on first connection, or the demo. Returns headquarters' seq afterwards."""
+        with self.engine.begin() as conn:
+            regions = dict(conn.execute(select(t.store.c.code, t.store.c.region)).all())
+            seq = conn.execute(select(t.counter.c.value).where(t.counter.c.name == "seq")
+                               .with_for_update()).scalar_one()
+            now, rows = self._now(), []
+            for d in docs:
+                if not _REFERENCE.fullmatch(d["reference"]) or str(uuid.UUID(d["id"])) != d["id"]:
+                    raise HqError(f"customer {d['id']!r}: bad id or reference")
+                seq += 1
+                rows.append({"id": d["id"], "reference": d["reference"], "home_store": d["store_code"],
+                             "region": regions.get(d["store_code"], ""), "created_at": _parse(d.get("created_at")),
+                             "updated_at": now, "anonymized_at": _parse(d.get("anonymized_at")), "seq": seq,
+                             "fields": _dumps(d["fields"]), "clocks": _dumps(d.get("clocks") or {}),
+                             "search_text": search_text(d["fields"], d["reference"])})
+            for k in range(0, len(rows), 1000):
+                _bulk_insert(conn, t.customer, rows[k:k + 1000])
+            conn.execute(update(t.counter).where(t.counter.c.name == "seq").values(value=seq))
+        return seq
+
+    def current_seq(self) -> int:
+        with self.engine.connect() as conn:
+            return conn.execute(select(t.counter.c.value).where(t.counter.c.name == "seq")).scalar_one()
+
     def customer_count(self) -> int:
         with self.engine.connect() as conn:
             return conn.execute(select(func.count()).select_from(t.customer)).scalar_one()

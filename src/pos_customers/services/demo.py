@@ -312,3 +312,35 @@ def _insert(conn, p: dict, ref: str, store: str) -> None:
     if p["address"] and key:
         conn.execute("INSERT OR IGNORE INTO customer_match_key (name_key, country, postal_code, customer_id)"
                      " VALUES (?, ?, ?, ?)", (key, p["address"][4], p["address"][3], p["id"]))
+
+
+# -- the connected demo (pos-customers hq demo) -----------------------------------------------------
+
+def export_for_hq(svc: Services, stamp: str) -> list[dict]:
+    """Every demo customer as a sync document, every field stamped ``stamp`` here and there: the
+    terminal and headquarters start from the same state, so the first edit is no conflict."""
+    import json as _json
+
+    from ..domain.merge import DOCUMENT_FIELDS
+    from ..storage.documents import all_documents
+
+    clocks = _json.dumps({f: stamp for f in DOCUMENT_FIELDS})
+    with svc.db.write() as s:
+        search_index.raw_connection(s).execute(
+            "UPDATE customer SET field_clocks = ?, sync_state = 'synced'", (clocks,))
+    with svc.db.read() as s:
+        return list(all_documents(s))
+
+
+def keep_home_store_only(svc: Services) -> int:
+    """Remove the customers registered in other stores from this terminal (they stay at
+    headquarters, where F5 finds them). Returns how many were removed."""
+    with svc.db.write() as s:
+        conn = search_index.raw_connection(s)
+        others = "SELECT id FROM customer WHERE store_code != ?"
+        code = svc.store_code
+        for table in ("customer_email", "customer_phone", "customer_address", "customer_affiliation",
+                      "customer_attribute", "customer_card", "customer_note", "consent_event",
+                      "customer_search", "customer_match_key", "order_summary", "sync_conflict"):
+            conn.execute(f"DELETE FROM {table} WHERE customer_id IN ({others})", (code,))
+        return conn.execute("DELETE FROM customer WHERE store_code != ?", (code,)).rowcount

@@ -93,6 +93,21 @@ def enrol_terminal(svc: Services, actor: Actor, url: str, token: str, *, termina
     return st
 
 
+def connect(svc: Services, actor: Actor, *, url: str, credential: str | None = None,
+            terminal_id: str | None = None, cursor: int | None = None) -> None:
+    """Point this terminal at headquarters (a new URL, or a credential obtained elsewhere)."""
+    actor.require(Permission.CONFIGURE_STORE)
+    values = {"hq_url": url.rstrip("/"), "hq_credential": credential, "terminal_id": terminal_id,
+              "sync_cursor": None if cursor is None else str(cursor)}
+    with svc.db.write() as s:
+        for key, value in values.items():
+            if value is not None:
+                row = s.get(Setting, key) or Setting(key=key)
+                row.value = value
+                s.add(row)
+    svc.forget_settings()
+
+
 def _client(svc: Services, *, timeout: float = 10.0, transport=None) -> HqClient:
     settings = svc.settings()
     if not settings.get("hq_url"):

@@ -262,3 +262,62 @@ def holds(s: Session, ids: list[str]) -> set[str]:
         out |= {r[0] for r in conn.execute(
             f"SELECT id FROM customer WHERE id IN ({','.join('?' * len(chunk))})", chunk)}
     return out
+
+
+def all_documents(s: Session, *, store_code: str | None = None):
+    """Every customer's document (or one registering store's), read with a handful of grouped
+    queries instead of six per customer. Yields documents in id order."""
+    import json as _json
+
+    conn = search_index.raw_connection(s)
+    where, args = ("WHERE store_code = ?", (store_code,)) if store_code else ("", ())
+    children: dict[str, dict[str, Any]] = {}
+
+    def kids(cid: str) -> dict[str, Any]:
+        return children.setdefault(cid, {"emails": [], "phones": [], "addresses": [], "affiliations": [],
+                                         "cards": [], "attributes": {}})
+
+    for cid, address, purpose, primary, consent in conn.execute(
+            "SELECT customer_id, address, purpose, is_primary, marketing_consent FROM customer_email"):
+        kids(cid)["emails"].append({"address": address, "purpose": purpose, "primary": bool(primary),
+                                    "marketing_consent": bool(consent)})
+    for cid, e164, purpose, primary, consent in conn.execute(
+            "SELECT customer_id, e164, purpose, is_primary, marketing_consent FROM customer_phone"):
+        kids(cid)["phones"].append({"e164": e164, "purpose": purpose, "primary": bool(primary),
+                                    "marketing_consent": bool(consent)})
+    for row in conn.execute(
+            "SELECT customer_id, purpose_code, line1, line2, city, district, region, postal_code, country,"
+            " default_billing, default_shipping FROM customer_address"):
+        kids(row[0])["addresses"].append(dict(zip(
+            ("purpose", "line1", "line2", "city", "district", "region", "postal_code", "country"), row[1:9]),
+            default_billing=bool(row[9]), default_shipping=bool(row[10])))
+    for cid, code in conn.execute("SELECT customer_id, affiliation_code FROM customer_affiliation"):
+        kids(cid)["affiliations"].append(code)
+    for cid, number in conn.execute("SELECT customer_id, number FROM customer_card"):
+        kids(cid)["cards"].append(number)
+    for cid, code, value in conn.execute("SELECT customer_id, code, value FROM customer_attribute"):
+        kids(cid)["attributes"][code] = value
+    cols = ("id", "reference", "store_code", "created_at", "anonymized_at", "field_clocks", "birth_date",
+            "password_changed_at", "financial_dimensions") + SCALARS
+    for row in conn.execute(f"SELECT {', '.join(cols)} FROM customer {where} ORDER BY id", args):
+        r = dict(zip(cols, row))
+        k = children.get(r["id"]) or kids(r["id"])
+        fields = {name: r[name] for name in SCALARS}
+        fields.update(
+            birth_date=r["birth_date"], password_changed_at=_iso_text(r["password_changed_at"]),
+            financial_dimensions=_json.loads(r["financial_dimensions"] or "{}"),
+            emails=sorted(k["emails"], key=lambda e: (not e["primary"], e["address"])),
+            phones=sorted(k["phones"], key=lambda p: (not p["primary"], p["e164"])),
+            addresses=sorted(k["addresses"], key=lambda a: tuple(str(v) for v in a.values())),
+            affiliations=sorted(k["affiliations"]), cards=sorted(k["cards"]),
+            attributes=dict(sorted(k["attributes"].items())))
+        yield {"id": r["id"], "reference": r["reference"], "store_code": r["store_code"],
+               "created_at": _iso_text(r["created_at"]), "anonymized_at": _iso_text(r["anonymized_at"]),
+               "fields": fields, "clocks": _json.loads(r["field_clocks"] or "{}")}
+
+
+def _iso_text(stored: str | None) -> str | None:
+    """SQLite's stored UTC text -> ISO 8601 with the zone."""
+    if not stored:
+        return None
+    return datetime.fromisoformat(stored).replace(tzinfo=timezone.utc).isoformat()

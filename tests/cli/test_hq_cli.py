@@ -1,0 +1,91 @@
+"""The headquarters and sync commands, against a real headquarters process on loopback."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from pos_customers.cli import app, connected_demo
+from pos_customers.hq.service import Identity
+from pos_customers.services import sync
+from pos_customers.services.context import Actor
+from tests.sync.conftest import HqProcess
+
+
+@pytest.fixture
+def hq_server(tmp_path):
+    server = HqProcess(tmp_path / "hq.db")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def run(tmp_path, monkeypatch):
+    monkeypatch.setenv("POS_CUSTOMERS_DB", str(tmp_path / "terminal.db"))
+    runner = CliRunner()
+
+    def invoke(*args):
+        return runner.invoke(app, [str(a) for a in args])
+    return invoke
+
+
+def test_add_store_enrol_add_a_customer_and_sync(run, hq_server):
+    hq_db = str(hq_server.db_path)
+    r = run("hq", "add-store", "BER01", "--name", "Berlin Alexanderplatz", "--db", hq_db)
+    assert r.exit_code == 0, r.output
+    token = r.output.strip()
+    assert len(token) >= 40
+    r = run("init", "--hq", hq_server.url, "--token", token)
+    assert r.exit_code == 0, r.output
+    assert "BER01" in r.output and "enrolled" in r.output
+    r = run("customers", "add", "--first", "Anna", "--last", "Müller", "--email", "anna@example.org")
+    assert r.exit_code == 0, r.output
+    r = run("sync", "--once")
+    assert r.exit_code == 0, r.output
+    assert "pushed" in r.output and "pushed 0" not in r.output
+    r = run("sync", "status")
+    assert "0 event(s) waiting" in r.output and hq_server.url in r.output
+    assert hq_server.hq.customer_count() == 1
+    # the token was for one terminal only
+    again = run("init", "--hq", hq_server.url, "--token", token)
+    assert again.exit_code == 1 and "refused (401)" in again.output
+    r = run("hq", "stores", "--db", hq_db)
+    assert "BER01" in r.output and "scope=own" in r.output
+    assert run("hq", "set-scope", "BER01", "everything", "--db", hq_db).exit_code == 2
+
+
+def test_sync_once_with_headquarters_down_says_so_and_keeps_the_queue(run, hq_server):
+    token = run("hq", "add-store", "BER01", "--name", "Berlin", "--db", str(hq_server.db_path)).output.strip()
+    assert run("init", "--hq", hq_server.url, "--token", token).exit_code == 0
+    hq_server.stop()
+    run("customers", "add", "--first", "Eva", "--last", "Lang")
+    r = run("sync", "--once")
+    assert r.exit_code == 1 and "unreachable" in r.output
+    r = run("sync", "status")
+    assert "last error" in r.output and "unreachable" in r.output
+    assert "0 event(s)" not in r.output
+
+
+def test_init_needs_both_hq_and_token(run):
+    r = run("init", "--hq", "http://127.0.0.1:9")
+    assert r.exit_code == 2 and "--token" in r.output
+
+
+def test_the_connected_demo_has_other_stores_customers_and_orders(tmp_path, hq_server):
+    admin = Actor.command_line()
+    svc = connected_demo(hq_server.hq, tmp_path / "demo.db", 300, hq_server.url)
+    st = sync.status(svc, admin)
+    assert st.enrolled and st.cursor > 0
+    result = sync.sync_now(svc, admin)
+    assert result.pulled < 50           # it already holds what headquarters has for it
+    remote = hq_server.hq.search(Identity("t", "BER01", "own", ""), "a", limit=100)
+    others = [h for h in remote if h["store_code"] != "BER01"]
+    assert others, "the other stores' customers are at headquarters"
+    hits = sync.search_all_stores(svc, admin, others[0]["reference"])
+    assert [h.id for h in hits] == [others[0]["id"]]
+    view = sync.open_remote(svc, admin, others[0]["id"])
+    assert view.store_code == others[0]["store_code"]
+    with_orders = [d for d in hq_server.hq.orders(None, view.id)]
+    orders, source = sync.orders(svc, admin, view.id)
+    assert source == "headquarters" and len(orders) == len(with_orders)
