@@ -48,7 +48,7 @@ async def shoot(svc, name, size, steps):
     print(f"  {name}.svg", file=sys.stderr)
 
 
-NAMED_KEYS = {"enter", "escape", "f1", "f2", "f4", "f6", "f9", "ctrl+s"}
+NAMED_KEYS = {"enter", "escape", "f1", "f2", "f4", "f5", "f6", "f8", "f9", "ctrl+s", "ctrl+r"}
 
 
 def flow(*keys, sign=True):
@@ -129,6 +129,54 @@ async def main() -> None:
         shots.append(("back-office-template-wide", (120, 40), flow("f9", "enter")))
         for name, size, steps in shots:
             await shoot(svc, name, size, steps)
+        await connected(Path(tmp))
+
+
+async def connected(tmp: Path) -> None:
+    """The demo store connected to a demo headquarters on loopback: F5, orders, sync."""
+    import json
+    import socket
+    import sqlite3
+    import threading
+
+    import uvicorn
+
+    from pos_customers.cli import connected_demo
+    from pos_customers.hq.api import create_app
+    from pos_customers.hq.db import make_engine, upgrade
+    from pos_customers.hq.service import Headquarters
+
+    engine = make_engine(f"sqlite:///{tmp / 'hq.db'}")
+    upgrade(engine)
+    hq = Headquarters(engine)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    svc = connected_demo(hq, tmp / "connected.db", 2000, f"http://127.0.0.1:{port}")
+    server = uvicorn.Server(uvicorn.Config(create_app(engine, hq), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    # a customer of another store with a few orders
+    conn = sqlite3.connect(tmp / "hq.db")
+    fields, = conn.execute(
+        "SELECT c.fields FROM hq_customer c WHERE c.home_store != 'BER01' AND c.fields LIKE '%\"person\"%'"
+        " AND (SELECT count(*) FROM hq_record r WHERE r.customer_id = c.id AND r.kind = 'order') >= 3"
+        " ORDER BY c.id LIMIT 1").fetchone()
+    conn.close()
+    f = json.loads(fields)
+    name = f"{f['first_name']} {f['last_name']}"
+    try:
+        for shot, size, steps in [
+            ("all-stores", (80, 24), flow(name, "f5")),
+            ("customer-orders-from-hq", (80, 24), flow(name, "f5", "enter", tab("orders"))),
+            ("sync", (80, 24), flow("f8", "ctrl+r")),
+        ]:
+            await shoot(svc, shot, size, steps)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=5)
 
 
 if __name__ == "__main__":
