@@ -27,6 +27,8 @@ sync_app = typer.Typer(help="Send this terminal's changes to headquarters and fe
                        invoke_without_command=True)
 app.add_typer(hq_app, name="hq")
 app.add_typer(sync_app, name="sync")
+audit_app = typer.Typer(help="The store's audit trail.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
 
 _state: dict[str, Optional[str]] = {"db": None}
 
@@ -389,6 +391,23 @@ def doctor(
         raise typer.Exit(1)
 
 
+# -- audit ----------------------------------------------------------------------------------------
+
+@audit_app.command("verify")
+def audit_verify(db: Optional[str] = typer.Option(None, "--db", metavar="PATH", help="SQLite file.")) -> None:
+    """Check the hash chain: every changed, removed or inserted audit row is named (exit 1)."""
+    from .services.doctor import verify_audit
+
+    with _errors():
+        check = verify_audit(_services(db), _actor())
+    if check.problems:
+        for p in check.problems:
+            typer.echo(p)
+        typer.echo(f"audit trail NOT intact: {len(check.problems)} problem(s) in {check.rows} rows", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"audit trail intact: {check.rows} rows, head {check.head[:16]}")
+
+
 # -- sync ----------------------------------------------------------------------------------------
 
 @sync_app.callback()
@@ -442,6 +461,8 @@ def sync_status(db: Optional[str] = typer.Option(None, "--db", metavar="PATH", h
     typer.echo(f"conflicts     {st.conflicts}")
     if st.last_error:
         typer.echo(f"last error    {st.last_error} ({st.last_error_at})")
+    if st.audit_problem:
+        typer.echo(f"AUDIT         {st.audit_problem}")
 
 
 # -- headquarters ----------------------------------------------------------------------------------

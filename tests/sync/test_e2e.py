@@ -133,3 +133,23 @@ def test_orders_come_from_headquarters_and_stay_for_offline(tmp_path, hq_server,
     hq_server.stop()
     orders, source = sync.orders(ber, admin, anna.id)
     assert source == "cache" and [o.number for o in orders] == ["W-100231"]
+
+
+def test_the_audit_trail_reaches_headquarters_and_a_rewrite_is_caught(tmp_path, hq_server, admin):
+    import sqlite3
+
+    ber = terminal(tmp_path, hq_server, "BER01")
+    create_customer(ber, admin, person("Anna", "Müller", "anna@example.org"))
+    sync.sync_now(ber, admin)
+    kept = hq_server.hq.audit_rows("BER01")
+    conn = sqlite3.connect(ber.db.path)
+    local = conn.execute("SELECT id, hash FROM audit_event ORDER BY id").fetchall()
+    assert [(r["local_id"], r["hash"]) for r in kept] == local and all(r["chain_ok"] for r in kept)
+    # the terminal's file is rewritten: the last row sent is changed and a new row chained onto it
+    conn.execute("UPDATE audit_event SET hash = ? WHERE id = ?", ("f" * 64, local[-1][0]))
+    conn.commit()
+    conn.close()
+    create_customer(ber, admin, person("Hans", "Meier", "hans@example.org"))
+    sync.sync_now(ber, admin)
+    assert "does not follow" in sync.status(ber, admin).audit_problem
+    assert not hq_server.hq.audit_rows("BER01")[-1]["chain_ok"]

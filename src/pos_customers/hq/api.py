@@ -33,11 +33,29 @@ class Event(BaseModel):
     payload: dict[str, Any]
 
 
+class AuditRow(BaseModel):
+    id: int
+    at: str
+    associate: str
+    terminal: str
+    store: str
+    entity: str
+    entity_id: str
+    action: str
+    changes: dict[str, Any]
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
+
+
 class PushRequest(BaseModel):
     events: list[Event] = Field(max_length=2000)
+    audit: list[AuditRow] = Field(default_factory=list, max_length=5000,
+                                  description="the terminal's audit rows after the last ones sent, hash-chained")
 
 
 class PushResponse(BaseModel):
+    audit_kept: int = 0
+    audit_problems: list[str] = Field(default_factory=list)
     applied: list[str]
     duplicates: list[str]
     conflicts: list[dict[str, Any]]
@@ -91,8 +109,10 @@ def create_app(engine: Engine, hq: Headquarters | None = None) -> FastAPI:
               responses={403: {"description": "another store's store-scoped data"}})
     def push(body: PushRequest, who: Identity = Depends(terminal)) -> PushResponse:
         result = hq.push(who, [e.model_dump() for e in body.events])
+        kept, problems = hq.receive_audit(who, [r.model_dump() for r in body.audit]) if body.audit else (0, [])
         return PushResponse(applied=result.applied, duplicates=result.duplicates,
-                            conflicts=result.conflicts, cursor=result.last_seq)
+                            conflicts=result.conflicts, cursor=result.last_seq, audit_kept=kept,
+                            audit_problems=problems)
 
     @app.get("/v1/pull", response_model=PullPage, tags=["sync"],
              summary="Everything in this store's scope changed after the cursor, in order")

@@ -499,6 +499,48 @@ class Headquarters:
         with self.engine.connect() as conn:
             return conn.execute(select(t.counter.c.value).where(t.counter.c.name == "seq")).scalar_one()
 
+    def receive_audit(self, who: Identity, rows: list[dict[str, Any]]) -> tuple[int, list[str]]:
+        """A terminal's audit rows, in order. Each is checked (its hash, and its link to the last row
+        received from that terminal) and kept. Returns (rows kept, problems found)."""
+        from ..domain.audit import GENESIS, audit_hash
+
+        problems: list[str] = []
+        kept = 0
+        with self.engine.begin() as conn:
+            last = conn.execute(select(t.audit.c.local_id, t.audit.c.hash).where(t.audit.c.terminal_id == who.terminal_id)
+                                .order_by(t.audit.c.local_id.desc()).limit(1).with_for_update()).first()
+            prev_id, prev_hash = (last.local_id, last.hash) if last else (0, None)
+            out = []
+            for r in sorted(rows, key=lambda r: r["id"]):
+                if r["id"] <= prev_id:
+                    continue  # sent before: kept already
+                at = datetime.fromisoformat(r["at"])
+                ok = audit_hash(r["prev_hash"], id=r["id"], at=at, associate=r["associate"], terminal=r["terminal"],
+                                store=r["store"], entity=r["entity"], entity_id=r["entity_id"], action=r["action"],
+                                changes=r["changes"]) == r["hash"]
+                linked = r["prev_hash"] == (prev_hash if prev_hash is not None else r["prev_hash"])
+                if prev_hash is None and r["prev_hash"] != GENESIS and prev_id == 0 and r["id"] == 1:
+                    linked = False
+                if not ok:
+                    problems.append(f"terminal {who.terminal_id}: audit row {r['id']} does not match its hash")
+                elif not linked:
+                    problems.append(f"terminal {who.terminal_id}: audit row {r['id']} does not follow row {prev_id}")
+                out.append({"terminal_id": who.terminal_id, "local_id": r["id"], "store_code": who.store_code,
+                            "at": at, "prev_hash": r["prev_hash"], "hash": r["hash"], "chain_ok": ok and linked,
+                            "row": _dumps({k: r[k] for k in ("associate", "terminal", "store", "entity", "entity_id",
+                                                              "action", "changes")})})
+                prev_id, prev_hash = r["id"], r["hash"]
+            if out:
+                _bulk_insert(conn, t.audit, out)
+                kept = len(out)
+        return kept, problems
+
+    def audit_rows(self, store_code: str) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(
+                select(t.audit).where(t.audit.c.store_code == store_code).order_by(t.audit.c.terminal_id,
+                                                                                  t.audit.c.local_id))]
+
     def customer_count(self) -> int:
         with self.engine.connect() as conn:
             return conn.execute(select(func.count()).select_from(t.customer)).scalar_one()

@@ -99,3 +99,18 @@ interest = Table(
     Column("customer_id", String(36), primary_key=True),
     UniqueConstraint("customer_id", "store_code", name="uq_hq_interest_customer_store"),
 )
+
+# Every terminal's audit trail, as it was sent: its hash chain continues here, so a terminal
+# that rewrites or drops rows it already sent is caught.
+audit = Table(
+    "hq_audit", metadata,
+    Column("terminal_id", String(36), primary_key=True),
+    Column("local_id", BigInteger, primary_key=True),
+    Column("store_code", String(32), nullable=False),
+    Column("at", DateTime(timezone=False), nullable=False),
+    Column("row", Text, nullable=False),   # JSON: who, where, entity, action, changes
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("chain_ok", Boolean, nullable=False),
+    Index("ix_hq_audit_store_at", "store_code", "at"),
+)

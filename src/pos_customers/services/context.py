@@ -16,6 +16,7 @@ from typing import Any, Callable
 
 from sqlmodel import Session, select
 
+from ..storage.audit_chain import seal
 from ..storage.engine import Database
 from ..storage.tables import AuditEvent, OutboxEvent, Setting, new_id
 from ..sync.clock import HybridClock
@@ -55,6 +56,7 @@ class Change:
             changes={k: {"old": _json_safe(o), "new": _json_safe(n)}
                      for k, (o, n) in (changes or {}).items()})
         self.session.add(row)
+        seal(self.session, row)
         self.audits.append(row)
 
     def outbox(self, event_type: str, entity: str, entity_id: str, payload: dict[str, Any], *,

@@ -26,6 +26,7 @@ from ..domain.reference import make_reference
 from ..domain.text import fold
 from ..paths import data_dir
 from ..storage import search_index
+from ..storage.audit_chain import seal_raw
 from ..storage.engine import Database
 from ..storage.migrate import upgrade
 from sqlmodel import select
@@ -184,6 +185,7 @@ def _generate(conn, svc: Services, stores, start: int, total: int, seed: int, pr
         " action, changes) VALUES (?, ?, ?, ?, 'store', ?, 'demo_seeded', ?)",
         (_ts(datetime.now(timezone.utc)), Actor.command_line().name, svc.terminal_id,
          DEMO_STORE, DEMO_STORE, f'{{"customers": {{"old": {start}, "new": {total}}}}}'))
+    seal_raw(conn, conn.execute("SELECT max(id) FROM audit_event").fetchone()[0])
     conn.execute("COMMIT")
 
 

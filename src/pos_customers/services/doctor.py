@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..storage import migrate, search_index
+from ..storage import audit_chain, migrate, search_index
 from .context import Actor, Permission, Services
 
 
@@ -32,11 +32,32 @@ def run_checks(svc: Services, actor: Actor, *, full: bool = True) -> list[Check]
         count = conn.execute("SELECT count(*) FROM customer").fetchone()[0]
         checks.append(Check("search index", not problems,
                             "; ".join(problems) if problems else f"consistent for {count} customers"))
+        rows, head, chain = audit_chain.verify(conn)
+        checks.append(Check("audit chain", not chain,
+                            "; ".join(map(str, chain[:3])) if chain else f"intact, {rows} rows"))
         pending = conn.execute("SELECT count(*) FROM outbox_event").fetchone()[0]
         checks.append(Check("outbox", True, f"{pending} events waiting for headquarters"))
     finally:
         conn.close()
     return checks
+
+
+@dataclass(frozen=True)
+class AuditCheck:
+    rows: int
+    head: str
+    problems: list[str]
+
+
+def verify_audit(svc: Services, actor: Actor) -> AuditCheck:
+    """Walk the audit trail's hash chain: a changed, removed or inserted row is named."""
+    actor.require(Permission.DIAGNOSTICS)
+    conn = svc.db.raw()
+    try:
+        rows, head, problems = audit_chain.verify(conn)
+    finally:
+        conn.close()
+    return AuditCheck(rows, head, [str(p) for p in problems])
 
 
 def repair_search_index(svc: Services, actor: Actor) -> None:

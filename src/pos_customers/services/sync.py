@@ -36,6 +36,7 @@ class SyncStatus:
     last_error_at: str
     cursor: int
     conflicts: int
+    audit_problem: str = ""
 
 
 @dataclass(frozen=True)
@@ -139,14 +140,14 @@ def status(svc: Services, actor: Actor) -> SyncStatus:
     with svc.db.read() as s:
         settings = {r.key: r.value for r in s.exec(select(Setting).where(Setting.key.in_((
             "hq_url", "sync_last_push_at", "sync_last_pull_at", "sync_last_error", "sync_last_error_at",
-            "sync_cursor"))))}
+            "sync_cursor", "sync_audit_problem"))))}
         depth = s.exec(select(func.count()).select_from(OutboxEvent)).one()
         oldest = s.exec(select(func.min(OutboxEvent.created_at))).one()
         conflicts = s.exec(select(func.count()).select_from(SyncConflict)).one()
     return SyncStatus(bool(settings.get("hq_url")), settings.get("hq_url", ""), depth, utc(oldest),
                       settings.get("sync_last_push_at", ""), settings.get("sync_last_pull_at", ""),
                       settings.get("sync_last_error", ""), settings.get("sync_last_error_at", ""),
-                      int(settings.get("sync_cursor") or 0), conflicts)
+                      int(settings.get("sync_cursor") or 0), conflicts, settings.get("sync_audit_problem", ""))
 
 
 def outbox_depth(svc: Services) -> int:

@@ -254,6 +254,8 @@ class AuditEvent(SQLModel, table=True):
     entity_id: str = Field(max_length=64)
     action: str = Field(max_length=32)
     changes: dict[str, Any] = _json(dict)  # field -> {"old": ..., "new": ...}
+    prev_hash: str = Field(default="", max_length=64)  # the hash of the row before (a chain)
+    hash: str = Field(default="", max_length=64)
 
 
 class OutboxEvent(SQLModel, table=True):

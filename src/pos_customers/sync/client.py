@@ -61,8 +61,8 @@ class HqClient:
     def enrol(self, token: str, terminal_name: str) -> dict[str, Any]:
         return self._call("POST", "/v1/enrol", json={"token": token, "terminal_name": terminal_name})
 
-    def push(self, events: list[dict[str, Any]]) -> dict[str, Any]:
-        return self._call("POST", "/v1/push", content=orjson.dumps({"events": events}),
+    def push(self, events: list[dict[str, Any]], audit: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+        return self._call("POST", "/v1/push", content=orjson.dumps({"events": events, "audit": audit or []}),
                           headers={"Content-Type": "application/json"})
 
     def pull(self, cursor: int, limit: int) -> dict[str, Any]:

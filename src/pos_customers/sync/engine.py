@@ -18,6 +18,8 @@ from typing import Any, Callable
 import httpx
 from sqlmodel import Session, delete, select
 
+from ..domain.audit import at_text
+from ..storage import audit_chain, search_index
 from ..storage.documents import apply_document, holds, insert_new
 from ..storage.engine import Database
 from ..storage.tables import (AddressPurpose, Affiliation, Associate, AttributeDefinition, Customer,
@@ -27,6 +29,7 @@ from .client import HqClient, HqRefused, HqUnavailable
 
 PUSH_BATCH = 500
 PULL_PAGE = 2000
+AUDIT_BATCH = 2000
 
 
 @dataclass(frozen=True)
@@ -71,10 +74,16 @@ class SyncEngine:
             rows = s.exec(select(OutboxEvent).order_by(OutboxEvent.seq).limit(size or PUSH_BATCH)).all()
             events = [{"id": r.id, "seq": r.seq, "hlc": r.hlc, "type": r.event_type, "entity": r.entity,
                        "entity_id": r.entity_id, "payload": r.payload} for r in rows]
-        if not events:
+            sent_audit = int(_get(s, "sync_audit_sent", "0") or 0)
+            audit = [{"id": r.id, "at": at_text(r.at), "associate": r.associate, "terminal": r.terminal,
+                      "store": r.store, "entity": r.entity, "entity_id": r.entity_id, "action": r.action,
+                      "changes": r.changes, "prev_hash": r.prev_hash, "hash": r.hash}
+                     for r in audit_chain.rows_after(search_index.raw_connection(s), sent_audit, AUDIT_BATCH)]
+        self.audit_sent = 0
+        if not events and not audit:
             return 0, 0
         try:
-            answer = self.client.push(events)
+            answer = self.client.push(events, audit)
         except (HqUnavailable, HqRefused) as exc:
             self._failed("push", str(exc), [e["id"] for e in events])
             raise
@@ -95,9 +104,16 @@ class SyncEngine:
                 _store_conflict(s, c)
             _put(s, "sync_last_push_at", _now())
             _put(s, "sync_last_error", "")
-            _seen(s, max(e["hlc"] for e in events))
+            if audit:
+                _put(s, "sync_audit_sent", str(audit[-1]["id"]))
+            if answer.get("audit_problems"):
+                # kept until someone looks: headquarters found this terminal's audit trail rewritten
+                _put(s, "sync_audit_problem", "; ".join(answer["audit_problems"])[:500])
+            if events:
+                _seen(s, max(e["hlc"] for e in events))
         for e in events:
             self.observe(e["hlc"])
+        self.audit_sent = len(audit)
         return len(held), len(conflicts)
 
     # -- pull ------------------------------------------------------------------------------------
@@ -137,7 +153,7 @@ class SyncEngine:
         while True:
             n, c = self.push_batch()
             pushed, conflicts = pushed + n, conflicts + c
-            if n == 0:
+            if n == 0 and not self.audit_sent:
                 break
         while True:
             n, more = self.pull_page()

@@ -1,0 +1,71 @@
+"""Writing and checking the audit hash chain in the terminal's file."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime
+from typing import Iterator
+
+from sqlalchemy import text
+from sqlmodel import Session
+
+from ..domain.audit import GENESIS, ChainRow, audit_hash, verify_chain
+from .tables import AuditEvent
+
+
+def seal(session: Session, row: AuditEvent) -> None:
+    """Give a freshly added audit row its place in the chain (inside the writing transaction:
+    writes are serialised, so nobody appends in between)."""
+    session.flush()  # assigns the id
+    prev = session.execute(text("SELECT hash FROM audit_event WHERE id < :id ORDER BY id DESC LIMIT 1"),
+                           {"id": row.id}).scalar()
+    row.prev_hash = prev if prev is not None else GENESIS
+    row.hash = audit_hash(row.prev_hash, id=row.id, at=row.at, associate=row.associate_number,
+                          terminal=row.terminal_id, store=row.store_code, entity=row.entity,
+                          entity_id=row.entity_id, action=row.action, changes=row.changes)
+    session.add(row)
+
+
+def seal_raw(conn: sqlite3.Connection, row_id: int) -> None:
+    """The same for a row written with raw SQL."""
+    (r,) = list(_rows(conn, "WHERE id = ?", (row_id,)))
+    prev = conn.execute("SELECT hash FROM audit_event WHERE id < ? ORDER BY id DESC LIMIT 1", (row_id,)).fetchone()
+    prev_hash = prev[0] if prev else GENESIS
+    digest = audit_hash(prev_hash, id=r.id, at=r.at, associate=r.associate, terminal=r.terminal, store=r.store,
+                        entity=r.entity, entity_id=r.entity_id, action=r.action, changes=r.changes)
+    conn.execute("UPDATE audit_event SET prev_hash = ?, hash = ? WHERE id = ?", (prev_hash, digest, row_id))
+
+
+def _rows(conn: sqlite3.Connection, where: str = "", args: tuple = ()) -> Iterator[ChainRow]:
+    for row in conn.execute(
+            "SELECT id, at, associate_number, terminal_id, store_code, entity, entity_id, action, changes,"
+            f" prev_hash, hash FROM audit_event {where} ORDER BY id", args):
+        yield ChainRow(row[0], datetime.fromisoformat(row[1]), row[2], row[3], row[4], row[5], row[6], row[7],
+                       json.loads(row[8] or "{}"), row[9] or "", row[10] or "")
+
+
+def verify(conn: sqlite3.Connection):
+    return verify_chain(_rows(conn))
+
+
+def rows_after(conn: sqlite3.Connection, after_id: int, limit: int) -> list[ChainRow]:
+    out: list[ChainRow] = []
+    for r in _rows(conn, "WHERE id > ?", (after_id,)):
+        out.append(r)
+        if len(out) >= limit:
+            break
+    return out
+
+
+def backfill(conn) -> None:
+    """Seal every unsealed row, in order (migration 0004 on files written before the chain)."""
+    prev = GENESIS
+    for r in list(_rows(conn)):
+        if r.hash:
+            prev = r.hash
+            continue
+        digest = audit_hash(prev, id=r.id, at=r.at, associate=r.associate, terminal=r.terminal, store=r.store,
+                            entity=r.entity, entity_id=r.entity_id, action=r.action, changes=r.changes)
+        conn.execute("UPDATE audit_event SET prev_hash = ?, hash = ? WHERE id = ?", (prev, digest, r.id))
+        prev = digest
