@@ -404,3 +404,33 @@ async def test_a_database_that_cannot_be_opened_says_why(tmp_path):
         await sign_in(app, pilot)
         assert isinstance(app.screen, SignInScreen)
         assert "pos-customers init" in str(app.screen.query_one("#error").render())
+
+
+async def test_a_registered_account_with_a_password_typed_at_the_till(make_app, shop):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot)
+        await pilot.press("f2")
+        await settle(app, pilot)
+        form = app.screen
+        assert form.query_one("#row-password").has_class("hidden")
+        await pilot.press(*"Eva", "tab", "tab", *"Lang")
+        form.query_one("#email").value = "eva.lang@example.org"
+        form.query_one("#account_type").value = "registered"
+        await settle(app, pilot)
+        assert not form.query_one("#row-password").has_class("hidden")
+        form.query_one("#password").focus()
+        await pilot.press(*"lang-2026")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot, 0.3)
+        assert app.screen is form
+        error = str(form.query_one("#err-password").render())
+        assert "Password needs" in error and "upper-case" in error
+        form.query_one("#password").value = ""
+        await pilot.press(*"Tee#Zeit-2026")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot, 0.3)
+        assert isinstance(app.screen, CustomerScreen)
+    (hashed, kind), = db_rows(shop, "SELECT password_hash, account_type FROM customer WHERE last_name = 'Lang'")
+    assert kind == "registered" and hashed.startswith("$argon2id$")
+    assert b"Tee#Zeit-2026" not in shop.db.path.read_bytes()

@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from .address import AddressInput, CleanAddress, clean_address
 from .enums import (AccountType, AttributeType, CustomerStatus, CustomerType, EmailPurpose,
                     PhonePurpose, ReceiptOption)
+from .password import PasswordPolicy, password_problems
 from .errors import FieldError, FieldProblem, ValidationFailed
 from .validation import (Email, Phone, clean_birth_date, clean_currency, clean_email,
                          clean_language, clean_organization_name, clean_person_name, clean_phone,
@@ -69,6 +70,7 @@ class CustomerDraft:
     addresses: list[AddressDraft] = field(default_factory=list)
     cards: list[str] = field(default_factory=list)
     attributes: dict[str, object] = field(default_factory=dict)
+    password: str = ""  # a new account password typed at the till; never stored as typed
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,7 @@ class CleanCustomer:
     addresses: tuple[CleanAddressEntry, ...]
     cards: tuple[str, ...]
     attributes: dict[str, str]
+    password: str = ""  # checked against the store's policy; the services hash it at once
 
     @property
     def display_name(self) -> str:
@@ -166,6 +169,8 @@ def check_customer(
     known_affiliations: frozenset[str] | None = None,
     existing_purposes: frozenset[str] = frozenset(),
     require_attributes: bool = True,
+    password_policy: PasswordPolicy | None = None,
+    manual_password: bool = True,
 ) -> CleanCustomer:
     """Check every field; raise ValidationFailed listing every problem, or return the clean value.
 
@@ -220,6 +225,19 @@ def check_customer(
 
     if receipt_option in (ReceiptOption.EMAIL, ReceiptOption.BOTH) and not (receipt_email or emails):
         errors.append(FieldError("receipt_email", "An email receipt needs an email address"))
+    account_type = run("account_type", AccountType, draft.account_type or AccountType.GUEST)
+    if draft.password:
+        if account_type != AccountType.REGISTERED:
+            errors.append(FieldError("password", "Only a registered account has a password: choose Registered"))
+        elif not manual_password:
+            errors.append(FieldError("password", "This store does not set passwords by hand: "
+                                                 "send the customer a password link instead"))
+        else:
+            problems = password_problems(
+                password_policy or PasswordPolicy(), draft.password,
+                email=emails[0].email.address if emails else "", names=(first or "", last or "", org or ""))
+            if problems:
+                errors.append(FieldError("password", "Password needs " + ", ".join(problems)))
 
     if errors:
         raise ValidationFailed(errors)
@@ -228,8 +246,9 @@ def check_customer(
         organization_name=org, company=company, birth_date=birth, language=language,
         currency=currency, group_code=group, affiliations=affiliations,
         receipt_option=receipt_option, receipt_email=receipt_email,
-        status=CustomerStatus(draft.status), account_type=AccountType(draft.account_type),
+        status=CustomerStatus(draft.status), account_type=account_type,
         emails=emails, phones=phones, addresses=addresses, cards=cards, attributes=attributes,
+        password=draft.password if account_type == AccountType.REGISTERED else "",
     )
 
 

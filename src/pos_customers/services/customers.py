@@ -20,6 +20,7 @@ from ..domain.search import parse_query
 from ..domain.validation import phone_from_e164
 from ..domain.template import apply_template, financial_dimensions_for
 from ..domain.merge import DOCUMENT_FIELDS
+from ..domain.password import PasswordPolicy
 from ..storage import queries, search_index
 from ..storage.documents import customer_document, customer_fields
 from ..storage.search_index import SearchPage
@@ -143,7 +144,9 @@ def prepare(svc: Services, s: Session, draft: CustomerDraft, *, new: bool,
     clean = check_customer(
         draft, country=store.country, today=svc.today(), purposes=purpose_rules(s),
         attribute_defs=attribute_defs(s), known_groups=known_groups, known_affiliations=known_aff,
-        existing_purposes=existing_purposes, require_attributes=new)
+        existing_purposes=existing_purposes, require_attributes=new,
+        password_policy=PasswordPolicy.from_settings(svc.settings()),
+        manual_password=svc.settings().get("manual_password", "on") != "off")
     return Prepared(draft, clean)
 
 
@@ -171,8 +174,10 @@ def create_customer(svc: Services, actor: Actor, draft: CustomerDraft) -> Custom
     with svc.change(actor, Permission.CREATE) as tx:
         prepared = prepare(svc, tx.session, draft, new=True)
         row = _insert(tx, prepared.clean)
+        password_changed = _set_password(tx, row, prepared.clean)
         view = _view(tx.session, row)
-        tx.audit("customer", row.id, "create", {k: (None, v) for k, v in _snapshot(view).items() if v})
+        tx.audit("customer", row.id, "create", {k: (None, v) for k, v in _snapshot(view).items() if v}
+                 | ({"password": (None, "set by hand")} if password_changed else {}))
         announce_created(tx, row)
     return view
 
@@ -199,6 +204,24 @@ def announce_updated(tx: Change, row: Customer, before: dict[str, Any]) -> None:
     tx.outbox("customer.updated", "customer", row.id,
               {"id": row.id, "reference": row.reference, "store_code": row.store_code,
                "fields": changed, "base": base}, hlc=stamp)
+
+
+def _set_password(tx: Change, row: Customer, clean: CleanCustomer) -> bool:
+    """A typed password becomes an argon2id hash at once; a guest account has none."""
+    from .associates import hash_secret
+
+    if clean.account_type.value != "registered":
+        if row.password_hash:
+            row.password_hash, row.password_changed_at = None, tx.now
+            tx.session.add(row)
+            return True
+        return False
+    if not clean.password:
+        return False
+    row.password_hash = hash_secret(clean.password)
+    row.password_changed_at = tx.now
+    tx.session.add(row)
+    return True
 
 
 def _next_reference(s: Session, store_code: str) -> str:
@@ -383,7 +406,9 @@ def update_customer(svc: Services, actor: Actor, customer_id: str, draft: Custom
                 setattr(row, k, v)
         after_scalars = {f: getattr(row, f) for f in SCALAR_FIELDS}
         children_changed = _children_differ(current, clean)
-        if not children_changed and all(after_scalars[f] == getattr(current, f) for f in SCALAR_FIELDS):
+        password_changed = _set_password(tx, row, clean)
+        if not children_changed and not password_changed and all(
+                after_scalars[f] == getattr(current, f) for f in SCALAR_FIELDS):
             s.expunge(row)
             return current  # nothing changed: no write, no audit
         row.version += 1
@@ -397,6 +422,8 @@ def update_customer(svc: Services, actor: Actor, customer_id: str, draft: Custom
             search_index.reindex_customer(s, row.id)
         after = _view(s, row)
         changes = diff(current, after)
+        if password_changed:
+            changes["password"] = ("…", "set by hand" if row.password_hash else "removed (guest account)")
         tx.audit("customer", row.id, "update", changes)
         announce_updated(tx, row, before_fields)
     return after

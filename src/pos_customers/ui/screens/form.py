@@ -111,6 +111,16 @@ class CustomerFormScreen(Screen):
                              value=str(d.receipt_option or "print"), allow_blank=False, id="receipt_option", compact=True)
             yield ErrorLine(id="err-receipt_option")
             with Horizontal(classes="row"):
+                yield Label("Online account", classes="field-label")
+                yield Select([("guest (no account)", "guest"), ("registered", "registered")],
+                             value=str(d.account_type or "guest"), allow_blank=False, id="account_type",
+                             compact=True)
+            with Horizontal(classes="row", id="row-password"):
+                yield Label("Set password", classes="field-label")
+                yield Input("", id="password", password=True, compact=True,
+                            placeholder="leave empty to keep" if self.view else "optional: or send a link later")
+            yield ErrorLine(id="err-password")
+            with Horizontal(classes="row"):
                 yield Label("Affiliations", classes="field-label")
                 yield SelectionList(*[(f"{c.label} ({c.code})", c.code, c.code in (d.affiliations or []))
                                       for c in choices.affiliations], id="affiliations")
@@ -150,6 +160,7 @@ class CustomerFormScreen(Screen):
         self.title = f"Edit customer{ref}" if self.view else "New customer"
         self.sub_title = self.app.header_text()
         self._apply_type(str(self.base.customer_type or "person"))
+        self.query_one("#row-password").set_class(str(self.base.account_type or "guest") != "registered", "hidden")
         self._show_addresses()
         self.query_one("#first_name" if self.base.customer_type != "organization" else "#organization_name",
                        Input).focus()
@@ -219,6 +230,8 @@ class CustomerFormScreen(Screen):
             group_code=None if group.is_blank() else str(group.value),
             receipt_option=str(self.query_one("#receipt_option", Select).value),
             receipt_email=v["receipt_email"],
+            account_type=str(self.query_one("#account_type", Select).value),
+            password=self.query_one("#password", Input).value,
             affiliations=list(self.query_one("#affiliations", SelectionList).selected),
             emails=emails, phones=phones, addresses=list(self.addresses), attributes=attributes)
 
@@ -237,6 +250,8 @@ class CustomerFormScreen(Screen):
         self.dirty = True
         if widget is not None and widget.id == "customer_type":
             self._apply_type(str(event.value))
+        if widget is not None and widget.id == "account_type":
+            self.query_one("#row-password").set_class(str(event.value) != "registered", "hidden")
         self._schedule()
 
     def _schedule(self) -> None:

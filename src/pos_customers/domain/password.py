@@ -1,0 +1,77 @@
+"""Customer account passwords set by hand at the till: the store's policy.
+
+Default (configurable per store): at least 10 characters with an upper-case letter, a lower-case
+letter, a digit and a special character, and not containing the email's name part or the
+customer's name. Only an argon2id hash of a password ever leaves the terminal's memory.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PasswordPolicy:
+    min_length: int = 10
+    max_length: int = 128
+    upper: bool = True
+    lower: bool = True
+    digit: bool = True
+    special: bool = True
+    not_personal: bool = True  # may not contain the email's name part, the first or the last name
+
+    @classmethod
+    def from_settings(cls, values: dict[str, str]) -> PasswordPolicy:
+        def flag(name: str, default: bool) -> bool:
+            raw = values.get(f"password_{name}")
+            return default if raw is None else raw.strip().lower() in ("1", "true", "yes", "on")
+
+        try:
+            min_length = int(values.get("password_min_length", cls.min_length))
+        except ValueError:
+            min_length = cls.min_length
+        return cls(min_length=max(8, min(min_length, 64)), upper=flag("upper", True), lower=flag("lower", True),
+                   digit=flag("digit", True), special=flag("special", True),
+                   not_personal=flag("not_personal", True))
+
+    def describe(self) -> str:
+        needs = [n for n, on in (("an upper-case letter", self.upper), ("a lower-case letter", self.lower),
+                                 ("a digit", self.digit), ("a special character", self.special)) if on]
+        text = f"at least {self.min_length} characters"
+        if needs:
+            text += " with " + ", ".join(needs[:-1]) + (" and " if len(needs) > 1 else "") + needs[-1]
+        return text + (", not containing the customer's name or email" if self.not_personal else "")
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().casefold()
+
+
+def password_problems(policy: PasswordPolicy, password: str, *, email: str = "",
+                      names: tuple[str, ...] = ()) -> list[str]:
+    """What is wrong with ``password`` under ``policy`` ([] when it is fine)."""
+    problems = []
+    if len(password) < policy.min_length:
+        problems.append(f"at least {policy.min_length} characters (this has {len(password)})")
+    if len(password) > policy.max_length:
+        problems.append(f"at most {policy.max_length} characters")
+    if any(unicodedata.category(c).startswith("C") for c in password):
+        problems.append("no control characters")
+    if policy.upper and not any(c.isupper() for c in password):
+        problems.append("an upper-case letter")
+    if policy.lower and not any(c.islower() for c in password):
+        problems.append("a lower-case letter")
+    if policy.digit and not any(c.isdigit() for c in password):
+        problems.append("a digit")
+    if policy.special and all(c.isalnum() for c in password):
+        problems.append("a special character such as ! ? # % or -")
+    if policy.not_personal:
+        folded = _fold(password)
+        local = email.split("@", 1)[0] if email else ""
+        for part in (local, *names):
+            part = _fold(part or "")
+            if len(part) >= 3 and part in folded:
+                problems.append("not the customer's name or email")
+                break
+    return problems
