@@ -240,6 +240,48 @@ def customers_show(
         typer.echo(f"  card          {c}")
 
 
+@customers_app.command("anonymize")
+def customers_anonymize(
+    ref: str = typer.Argument(..., help="Customer reference or id."),
+    confirm: str = typer.Option(..., "--confirm", prompt="Type the customer's reference to confirm",
+                                help="The customer's reference again: anonymization cannot be undone."),
+) -> None:
+    """Delete on request: erase the customer's personal data here, at headquarters and in every store."""
+    from .services.customers import get_customer
+    from .services.privacy import anonymize_customer
+
+    svc = _services()
+    with _errors():
+        view = get_customer(svc, _actor(), ref)
+        result = anonymize_customer(svc, _actor(), view.id, confirm)
+    erased = ", ".join(f"{n} {k}" for k, n in result.erased.items())
+    typer.echo(f"customer {result.reference} anonymized ({erased}); headquarters gets it with the next sync")
+
+
+@customers_app.command("data")
+def customers_data(
+    ref: str = typer.Argument(..., help="Customer reference or id."),
+    fmt: str = typer.Option("text", "--format", help="text (readable) or json (complete)."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="File to write (default: stdout)."),
+) -> None:
+    """Access request: everything held on one customer, on this terminal and at headquarters."""
+    from .services.customers import get_customer
+    from .services.privacy import access_report, report_text
+
+    if fmt not in ("text", "json"):
+        fail("--format is text or json", 2)
+    svc = _services()
+    with _errors():
+        view = get_customer(svc, _actor(), ref)
+        report = access_report(svc, _actor(), view.id)
+    body = report_text(report) if fmt == "text" else json.dumps(report, ensure_ascii=False, indent=2, default=str)
+    if output:
+        output.write_text(body, encoding="utf-8")
+        typer.echo(f"written to {output}", err=True)
+    else:
+        typer.echo(body)
+
+
 @customers_app.command("add")
 def customers_add(
     first: str = typer.Option("", "--first", help="First name."),

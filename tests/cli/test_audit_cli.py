@@ -66,14 +66,15 @@ def test_a_row_forged_with_a_valid_hash_is_named_by_the_next_link(run):
     import json
     from datetime import datetime
 
-    from pos_customers.domain.audit import audit_hash
+    from pos_customers.domain.audit import audit_hash, changes_hash
 
     ids = [i for i, _ in rows(run.db)]
     conn = sqlite3.connect(run.db)
     r = conn.execute("SELECT id, at, associate_number, terminal_id, store_code, entity, entity_id, action,"
                      " changes, prev_hash FROM audit_event WHERE id = ?", (ids[2],)).fetchone()
     forged = audit_hash(r[9], id=r[0], at=datetime.fromisoformat(r[1]), associate="9999", terminal=r[3],
-                        store=r[4], entity=r[5], entity_id=r[6], action=r[7], changes=json.loads(r[8]))
+                        store=r[4], entity=r[5], entity_id=r[6], action=r[7],
+                        changes_digest=changes_hash(json.loads(r[8])))
     conn.execute("UPDATE audit_event SET associate_number = '9999', hash = ? WHERE id = ?", (forged, ids[2]))
     conn.commit()
     conn.close()

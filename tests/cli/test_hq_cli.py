@@ -89,3 +89,22 @@ def test_the_connected_demo_has_other_stores_customers_and_orders(tmp_path, hq_s
     with_orders = [d for d in hq_server.hq.orders(None, view.id)]
     orders, source = sync.orders(svc, admin, view.id)
     assert source == "headquarters" and len(orders) == len(with_orders)
+
+
+def test_access_request_and_anonymize_from_the_command_line(run, tmp_path):
+    assert run("init", "--store", "BER01", "--number", 101, "--name", "Berlin", "--country", "DE",
+               "--currency", "EUR", "--language", "de").exit_code == 0
+    r = run("customers", "add", "--first", "Quirinus", "--last", "Zwiebelhaus", "--email", "q@example.org")
+    assert r.exit_code == 0, r.output
+    show = run("customers", "search", "zwiebelhaus").output
+    assert "Zwiebelhaus" in show
+    ref = [w for w in show.split() if w.count("-") == 2][0]
+    out = tmp_path / "report.json"
+    r = run("customers", "data", ref, "--format", "json", "-o", out)
+    assert r.exit_code == 0 and '"last_name": "Zwiebelhaus"' in out.read_text()
+    assert "q@example.org" in run("customers", "data", ref).output
+    r = run("customers", "anonymize", ref, "--confirm", "nope")
+    assert r.exit_code == 2 and "Type the customer's reference" in r.output
+    r = run("customers", "anonymize", ref, "--confirm", ref)
+    assert r.exit_code == 0 and "anonymized" in r.output
+    assert "Zwiebelhaus" not in run("customers", "search", "zwiebelhaus").output

@@ -434,3 +434,42 @@ async def test_a_registered_account_with_a_password_typed_at_the_till(make_app, 
     (hashed, kind), = db_rows(shop, "SELECT password_hash, account_type FROM customer WHERE last_name = 'Lang'")
     assert kind == "registered" and hashed.startswith("$argon2id$")
     assert b"Tee#Zeit-2026" not in shop.db.path.read_bytes()
+
+
+async def test_a_manager_anonymizes_a_customer_after_typing_the_reference(make_app, shop):
+    from pos_customers.ui.screens.dialogs import TypedConfirmModal
+
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(app, pilot, "1001", "2468")
+        await pilot.press(*"hans meier", "enter")
+        await settle(app, pilot)
+        card = app.screen
+        ref = card.view.reference_display
+        await pilot.press("ctrl+x")
+        await settle(app, pilot)
+        assert isinstance(app.screen, TypedConfirmModal)
+        await pilot.press(*"WRONG", "enter")
+        await settle(app, pilot)
+        assert "nothing was changed" in str(app.screen.query_one("#typed-error").render())
+        app.screen.query_one("#typed").value = ""
+        await pilot.press(*ref.lower(), "enter")
+        await settle(app, pilot, 0.3)
+        assert app.screen is card
+        assert card.view.display_name == "Anonymized customer"
+        assert not card.check_action("edit", ()) and not card.check_action("anonymize", ())
+    assert db_rows(shop, "SELECT count(*) FROM customer WHERE last_name = 'Meier'") == [(0,)]
+    assert db_rows(shop, "SELECT count(*) FROM customer_email WHERE address = 'hans@meier.de'") == [(0,)]
+
+
+async def test_an_associate_cannot_anonymize(make_app, shop):
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(app, pilot)
+        await pilot.press(*"hans meier", "enter")
+        await settle(app, pilot)
+        assert not app.screen.check_action("anonymize", ())
+        await pilot.press("ctrl+x")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "CustomerScreen"
+    assert db_rows(shop, "SELECT count(*) FROM customer WHERE last_name = 'Meier'") == [(1,)]

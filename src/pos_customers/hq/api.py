@@ -45,6 +45,8 @@ class AuditRow(BaseModel):
     changes: dict[str, Any]
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
+    changes_hash: str = Field(default="", max_length=64)
+    redacted: bool = False
 
 
 class PushRequest(BaseModel):
@@ -130,6 +132,11 @@ def create_app(engine: Engine, hq: Headquarters | None = None) -> FastAPI:
               summary="Bring another store's customer into this store's scope and return it")
     def pull_in(customer_id: str, who: Identity = Depends(terminal)) -> dict[str, Any]:
         return hq.pull_in(who, customer_id)
+
+    @app.get("/v1/customers/{customer_id}", tags=["customers"],
+             summary="Everything headquarters holds on one customer (for an access request)")
+    def customer_record(customer_id: str, who: Identity = Depends(terminal)) -> dict[str, Any]:
+        return hq.customer_record(who, customer_id)
 
     @app.get("/v1/customers/{customer_id}/orders", tags=["customers"],
              summary="The customer's order summaries, newest first")

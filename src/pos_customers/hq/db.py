@@ -47,6 +47,7 @@ def make_engine(url: str | None = None) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=FULL")
             cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute("PRAGMA secure_delete=ON")
             cur.close()
 
         @event.listens_for(engine, "begin")
@@ -87,3 +88,20 @@ def is_postgres(engine: Engine) -> bool:
 def ping(engine: Engine) -> None:
     with engine.connect() as conn:
         conn.execute(text("SELECT 1"))
+
+
+def scrub(engine: Engine, *, full: bool = False) -> None:
+    """Leave no erased bytes behind. SQLite: empty the write-ahead log into the file (deleted
+    content was already overwritten). PostgreSQL: ``full`` rewrites the tables holding customer
+    data (VACUUM FULL: an exclusive lock while it runs; schedule it), otherwise a plain VACUUM."""
+    if engine.dialect.name == "sqlite":
+        raw = engine.raw_connection()  # outside any transaction (the engine opens BEGIN IMMEDIATE)
+        try:
+            if full:
+                raw.driver_connection.execute("VACUUM")
+            raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            raw.close()
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql(f"VACUUM {'FULL ' if full else ''}hq_customer, hq_record, hq_audit")

@@ -202,6 +202,7 @@ class Headquarters:
                     todo.append(e)
             fresh: set[str] = set()
             touched: dict[str, None] = {}  # in event order
+            erase: list[str] = []           # anonymized: their notes, conflicts and audit values go
             records: dict[tuple[str, str], dict[str, Any]] = {}
             for e in todo:
                 kind = e["type"]
@@ -232,6 +233,7 @@ class Headquarters:
                         c["fields"] = {**c["fields"], **p["fields"]}
                         c["clocks"] = {**c["clocks"], **{k: stamp for k in p["fields"]}}
                         c["anonymized_at"] = c["anonymized_at"] or now
+                        erase.append(cid)
                     else:
                         self._merge(c, p["fields"], stamp, p.get("base") or {}, who, e, result, records, now)
                     touched[cid] = None
@@ -276,6 +278,8 @@ class Headquarters:
                 conn.execute(update(t.customer).where(t.customer.c.id == bindparam("b_id")), updates)
             if records:
                 seq = self._put_records(conn, [(k, key, r) for (k, key), r in records.items()], seq)
+            for cid in erase:
+                self._erase_personal_records(conn, cid)
             if todo:
                 _bulk_insert(conn, t.applied_event, [
                     {"id": e["id"], "store_code": who.store_code, "terminal_id": who.terminal_id,
@@ -283,6 +287,9 @@ class Headquarters:
             if seq != start:
                 conn.execute(update(t.counter).where(t.counter.c.name == "seq").values(value=seq))
             result.last_seq = seq
+        if any(e["type"] == "customer.anonymized" for e in todo):
+            from .db import scrub
+            scrub(self.engine)
         return result
 
     def _merge(self, c: dict[str, Any], incoming: dict[str, Any], stamp: str, base: dict[str, str],
@@ -297,6 +304,42 @@ class Headquarters:
                    "origin_store": who.store_code, "at": now.isoformat()}
             records[("conflict", doc["id"])] = {"doc": doc, "customer_id": c["id"]}
             result.conflicts.append(doc)
+
+    def _erase_personal_records(self, conn: Connection, customer_id: str) -> None:
+        """Anonymized: notes and conflicts about the customer go (stores drop theirs when they
+        receive the anonymization); the terminals' audit rows about them keep only their digests."""
+        notes = [json.loads(d)["id"] for d in conn.execute(select(t.record.c.doc).where(and_(
+            t.record.c.kind == "note", t.record.c.customer_id == customer_id))).scalars()]
+        conn.execute(t.record.delete().where(and_(t.record.c.customer_id == customer_id,
+                                                  t.record.c.kind.in_(("note", "conflict")))))
+        for row in conn.execute(select(t.audit.c.terminal_id, t.audit.c.local_id, t.audit.c.row)).all():
+            r = json.loads(row.row)
+            about = (r.get("entity") == "customer" and r.get("entity_id") == customer_id) or (
+                r.get("entity") == "customer_note" and r.get("entity_id") in notes)
+            if about and r.get("changes"):
+                r["changes"], r["redacted"] = {}, True
+                conn.execute(update(t.audit).where(and_(t.audit.c.terminal_id == row.terminal_id,
+                                                        t.audit.c.local_id == row.local_id)).values(row=_dumps(r)))
+
+    def customer_record(self, who: Identity, customer_id: str) -> dict[str, Any]:
+        """What headquarters holds on one customer (for an access request): the merged document,
+        orders, conflicts, this store's notes, and the audit rows about them."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(t.customer).where(t.customer.c.id == customer_id)).first()
+            if row is None:
+                raise NotFound(f"no customer {customer_id} at headquarters")
+            linked = conn.execute(select(t.record.c.kind, t.record.c.store_code, t.record.c.doc).where(
+                t.record.c.customer_id == customer_id)).all()
+            audit = [json.loads(a.row) | {"at": _iso(a.at), "terminal_id": a.terminal_id, "store": a.store_code}
+                     for a in conn.execute(select(t.audit.c.row, t.audit.c.at, t.audit.c.terminal_id,
+                                                  t.audit.c.store_code).order_by(t.audit.c.at))]
+        return {"customer": {"id": row.id, "reference": row.reference, "home_store": row.home_store,
+                             "created_at": _iso(row.created_at), "updated_at": _iso(row.updated_at),
+                             "anonymized_at": _iso(row.anonymized_at), "fields": json.loads(row.fields)},
+                "orders": [json.loads(d) for k, _, d in linked if k == "order"],
+                "conflicts": [json.loads(d) for k, _, d in linked if k == "conflict"],
+                "notes": [json.loads(d) for k, st, d in linked if k == "note" and st == who.store_code],
+                "audit": [a for a in audit if a.get("entity") == "customer" and a.get("entity_id") == customer_id]}
 
     def _load_customers(self, conn: Connection, ids: set[str]) -> dict[str, dict[str, Any]]:
         out: dict[str, dict[str, Any]] = {}
@@ -502,7 +545,7 @@ class Headquarters:
     def receive_audit(self, who: Identity, rows: list[dict[str, Any]]) -> tuple[int, list[str]]:
         """A terminal's audit rows, in order. Each is checked (its hash, and its link to the last row
         received from that terminal) and kept. Returns (rows kept, problems found)."""
-        from ..domain.audit import GENESIS, audit_hash
+        from ..domain.audit import GENESIS, audit_hash, changes_hash
 
         problems: list[str] = []
         kept = 0
@@ -515,9 +558,10 @@ class Headquarters:
                 if r["id"] <= prev_id:
                     continue  # sent before: kept already
                 at = datetime.fromisoformat(r["at"])
+                digest = r["changes_hash"] if r.get("redacted") else changes_hash(r["changes"])
                 ok = audit_hash(r["prev_hash"], id=r["id"], at=at, associate=r["associate"], terminal=r["terminal"],
                                 store=r["store"], entity=r["entity"], entity_id=r["entity_id"], action=r["action"],
-                                changes=r["changes"]) == r["hash"]
+                                changes_digest=digest) == r["hash"]
                 linked = r["prev_hash"] == (prev_hash if prev_hash is not None else r["prev_hash"])
                 if prev_hash is None and r["prev_hash"] != GENESIS and prev_id == 0 and r["id"] == 1:
                     linked = False
@@ -527,8 +571,9 @@ class Headquarters:
                     problems.append(f"terminal {who.terminal_id}: audit row {r['id']} does not follow row {prev_id}")
                 out.append({"terminal_id": who.terminal_id, "local_id": r["id"], "store_code": who.store_code,
                             "at": at, "prev_hash": r["prev_hash"], "hash": r["hash"], "chain_ok": ok and linked,
-                            "row": _dumps({k: r[k] for k in ("associate", "terminal", "store", "entity", "entity_id",
-                                                              "action", "changes")})})
+                            "row": _dumps({k: r.get(k) for k in ("associate", "terminal", "store", "entity",
+                                                                  "entity_id", "action", "changes", "changes_hash",
+                                                                  "redacted")})})
                 prev_id, prev_hash = r["id"], r["hash"]
             if out:
                 _bulk_insert(conn, t.audit, out)

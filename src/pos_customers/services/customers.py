@@ -100,7 +100,7 @@ def _view(s: Session, c: Customer) -> CustomerView:
             a.country, a.default_billing, a.default_shipping,
             format_address(AddressInput(a.line1, a.line2, a.city, a.district, a.region,
                                         a.postal_code, a.country))) for a in addresses),
-        cards=tuple(cards), attributes=attributes,
+        cards=tuple(cards), attributes=attributes, anonymized_at=utc(c.anonymized_at),
     )
 
 
@@ -392,6 +392,8 @@ def update_customer(svc: Services, actor: Actor, customer_id: str, draft: Custom
         if row is None:
             raise NotFound(f"customer {customer_id} no longer exists")
         current = _view(s, row)
+        if row.anonymized_at is not None:
+            raise ValidationFailed(FieldError("customer", "This customer was anonymized: there is nothing to edit"))
         if current.version != opened.version:
             raise StaleEdit(current, diff(opened, current))
         before_fields = customer_fields(s, row)

@@ -217,6 +217,15 @@ def orders(svc: Services, actor: Actor, customer_id: str, *, refresh: bool = Tru
                 for r in rows], source
 
 
+def remote_record(svc: Services, customer_id: str, *, transport=None) -> dict[str, Any]:
+    """What headquarters holds on one customer (access requests); callers check permissions."""
+    client = _client(svc, timeout=5.0, transport=transport)
+    try:
+        return client.record(customer_id)
+    finally:
+        client.close()
+
+
 def conflicts_for(svc: Services, actor: Actor, customer_id: str) -> list[ConflictView]:
     actor.require(Permission.SEARCH)
     with svc.db.read() as s:

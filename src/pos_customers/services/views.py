@@ -87,6 +87,7 @@ class CustomerView:
     addresses: tuple[AddressView, ...]
     cards: tuple[str, ...]
     attributes: dict[str, str]
+    anonymized_at: datetime | None = None
 
     @property
     def reference_display(self) -> str:

@@ -10,7 +10,7 @@ from typing import Iterator
 from sqlalchemy import text
 from sqlmodel import Session
 
-from ..domain.audit import GENESIS, ChainRow, audit_hash, verify_chain
+from ..domain.audit import GENESIS, ChainRow, audit_hash, changes_hash, verify_chain
 from .tables import AuditEvent
 
 
@@ -21,9 +21,10 @@ def seal(session: Session, row: AuditEvent) -> None:
     prev = session.execute(text("SELECT hash FROM audit_event WHERE id < :id ORDER BY id DESC LIMIT 1"),
                            {"id": row.id}).scalar()
     row.prev_hash = prev if prev is not None else GENESIS
+    row.changes_hash = changes_hash(row.changes)
     row.hash = audit_hash(row.prev_hash, id=row.id, at=row.at, associate=row.associate_number,
                           terminal=row.terminal_id, store=row.store_code, entity=row.entity,
-                          entity_id=row.entity_id, action=row.action, changes=row.changes)
+                          entity_id=row.entity_id, action=row.action, changes_digest=row.changes_hash)
     session.add(row)
 
 
@@ -32,17 +33,19 @@ def seal_raw(conn: sqlite3.Connection, row_id: int) -> None:
     (r,) = list(_rows(conn, "WHERE id = ?", (row_id,)))
     prev = conn.execute("SELECT hash FROM audit_event WHERE id < ? ORDER BY id DESC LIMIT 1", (row_id,)).fetchone()
     prev_hash = prev[0] if prev else GENESIS
+    ch = changes_hash(r.changes)
     digest = audit_hash(prev_hash, id=r.id, at=r.at, associate=r.associate, terminal=r.terminal, store=r.store,
-                        entity=r.entity, entity_id=r.entity_id, action=r.action, changes=r.changes)
-    conn.execute("UPDATE audit_event SET prev_hash = ?, hash = ? WHERE id = ?", (prev_hash, digest, row_id))
+                        entity=r.entity, entity_id=r.entity_id, action=r.action, changes_digest=ch)
+    conn.execute("UPDATE audit_event SET prev_hash = ?, hash = ?, changes_hash = ? WHERE id = ?",
+                 (prev_hash, digest, ch, row_id))
 
 
 def _rows(conn: sqlite3.Connection, where: str = "", args: tuple = ()) -> Iterator[ChainRow]:
     for row in conn.execute(
             "SELECT id, at, associate_number, terminal_id, store_code, entity, entity_id, action, changes,"
-            f" prev_hash, hash FROM audit_event {where} ORDER BY id", args):
+            f" prev_hash, hash, changes_hash, redacted_at FROM audit_event {where} ORDER BY id", args):
         yield ChainRow(row[0], datetime.fromisoformat(row[1]), row[2], row[3], row[4], row[5], row[6], row[7],
-                       json.loads(row[8] or "{}"), row[9] or "", row[10] or "")
+                       json.loads(row[8] or "{}"), row[9] or "", row[10] or "", row[11] or "", row[12] is not None)
 
 
 def verify(conn: sqlite3.Connection):
@@ -65,7 +68,15 @@ def backfill(conn) -> None:
         if r.hash:
             prev = r.hash
             continue
+        ch = changes_hash(r.changes)
         digest = audit_hash(prev, id=r.id, at=r.at, associate=r.associate, terminal=r.terminal, store=r.store,
-                            entity=r.entity, entity_id=r.entity_id, action=r.action, changes=r.changes)
-        conn.execute("UPDATE audit_event SET prev_hash = ?, hash = ? WHERE id = ?", (prev, digest, r.id))
+                            entity=r.entity, entity_id=r.entity_id, action=r.action, changes_digest=ch)
+        conn.execute("UPDATE audit_event SET prev_hash = ?, hash = ?, changes_hash = ? WHERE id = ?",
+                     (prev, digest, ch, r.id))
         prev = digest
+
+
+def redact(conn: sqlite3.Connection, where: str, args: tuple, at: str) -> int:
+    """Erase the old and new values of the matching rows; their digests keep the chain whole."""
+    return conn.execute(f"UPDATE audit_event SET changes = '{{}}', redacted_at = ? WHERE ({where})"
+                        " AND redacted_at IS NULL", (at, *args)).rowcount

@@ -321,3 +321,18 @@ def _iso_text(stored: str | None) -> str | None:
     if not stored:
         return None
     return datetime.fromisoformat(stored).replace(tzinfo=timezone.utc).isoformat()
+
+
+def erase_personal_records(s: Session, customer_id: str, at: datetime) -> None:
+    """An anonymized customer (here or elsewhere): notes, consent history, conflicts and match
+    keys go; the audit rows about them keep only their digests."""
+    from . import audit_chain
+    from .tables import ConsentEvent, CustomerMatchKey, CustomerNote, SyncConflict
+
+    conn = search_index.raw_connection(s)
+    notes = [r[0] for r in conn.execute("SELECT id FROM customer_note WHERE customer_id = ?", (customer_id,))]
+    for model in (CustomerNote, ConsentEvent, SyncConflict, CustomerMatchKey):
+        s.exec(delete(model).where(model.customer_id == customer_id))
+    audit_chain.redact(conn, "entity = 'customer' AND entity_id = ?" + (
+        f" OR entity = 'customer_note' AND entity_id IN ({','.join('?' * len(notes))})" if notes else ""),
+        (customer_id, *notes), at.astimezone(timezone.utc).replace(tzinfo=None).isoformat(sep=" "))

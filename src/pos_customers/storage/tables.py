@@ -256,6 +256,8 @@ class AuditEvent(SQLModel, table=True):
     changes: dict[str, Any] = _json(dict)  # field -> {"old": ..., "new": ...}
     prev_hash: str = Field(default="", max_length=64)  # the hash of the row before (a chain)
     hash: str = Field(default="", max_length=64)
+    changes_hash: str = Field(default="", max_length=64)  # digest of ``changes``, part of ``hash``
+    redacted_at: datetime | None = None  # the values were erased (the customer was anonymized)
 
 
 class OutboxEvent(SQLModel, table=True):

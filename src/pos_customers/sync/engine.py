@@ -20,7 +20,7 @@ from sqlmodel import Session, delete, select
 
 from ..domain.audit import at_text
 from ..storage import audit_chain, search_index
-from ..storage.documents import apply_document, holds, insert_new
+from ..storage.documents import apply_document, erase_personal_records, holds, insert_new
 from ..storage.engine import Database
 from ..storage.tables import (AddressPurpose, Affiliation, Associate, AttributeDefinition, Customer,
                               CustomerAddress, CustomerGroup, CustomerNote, OrderSummary, OutboxEvent,
@@ -77,7 +77,8 @@ class SyncEngine:
             sent_audit = int(_get(s, "sync_audit_sent", "0") or 0)
             audit = [{"id": r.id, "at": at_text(r.at), "associate": r.associate, "terminal": r.terminal,
                       "store": r.store, "entity": r.entity, "entity_id": r.entity_id, "action": r.action,
-                      "changes": r.changes, "prev_hash": r.prev_hash, "hash": r.hash}
+                      "changes": r.changes, "prev_hash": r.prev_hash, "hash": r.hash,
+                      "changes_hash": r.changes_hash, "redacted": r.redacted}
                      for r in audit_chain.rows_after(search_index.raw_connection(s), sent_audit, AUDIT_BATCH)]
         self.audit_sent = 0
         if not events and not audit:
@@ -132,7 +133,10 @@ class SyncEngine:
                 return 0, True  # another process applied this page meanwhile: ask again
             pending = _pending_fields(s, {i["doc"]["id"] for i in items if i["t"] == "customer"})
             local_store = _get(s, "store_code")
+            newly_anonymized = _newly_anonymized(s, items)
             apply_items(s, items, local_store, pending)
+            for cid in newly_anonymized:
+                erase_personal_records(s, cid, datetime.now(timezone.utc))
             stamps = [max(i["doc"]["clocks"].values()) for i in items
                       if i["t"] == "customer" and i["doc"].get("clocks")]
             if stamps:
@@ -140,6 +144,8 @@ class SyncEngine:
             _put(s, "sync_cursor", str(page["cursor"]))
             _put(s, "sync_last_pull_at", _now())
             _put(s, "sync_last_error", "")
+        if newly_anonymized:
+            scrub(self.db)
         for item in items:
             if item["t"] == "customer":
                 clocks = item["doc"].get("clocks") or {}
@@ -170,6 +176,28 @@ class SyncEngine:
                 row.attempts += 1
                 row.last_error = message[:500]
                 s.add(row)
+
+
+def _newly_anonymized(s: Session, items: list[dict[str, Any]]) -> list[str]:
+    ids = [i["doc"]["id"] for i in items if i["t"] == "customer" and i["doc"].get("anonymized_at")]
+    if not ids:
+        return []
+    held = {cid: at for cid, at in s.exec(select(Customer.id, Customer.anonymized_at).where(Customer.id.in_(ids)))}
+    return [cid for cid in ids if cid in held and held[cid] is None]
+
+
+def scrub(db: Database) -> None:
+    """Erased data leaves the file: the search indexes are rewritten without the old words and the
+    write-ahead log is emptied (deleted content itself is overwritten: secure_delete)."""
+    conn = db.raw()
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        for fts in ("customer_name_fts", "customer_contact_fts"):
+            conn.execute(f"INSERT INTO {fts}({fts}) VALUES('optimize')")
+        conn.execute("COMMIT")
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        conn.close()
 
 
 def _pending_fields(s: Session, ids: set[str]) -> dict[str, frozenset[str]]:

@@ -38,6 +38,10 @@ class CustomerScreen(Screen):
         Binding("a", "add_address", "Add address", id="card.add_address", tooltip="Add an address"),
         Binding("n", "note", "Add note", id="card.note", tooltip="Write a note (managers, support)"),
         Binding("r", "reload", "Reload", id="card.reload", tooltip="Read the customer again"),
+        Binding("ctrl+e", "export_data", "Data export", id="card.export",
+                tooltip="Access request: everything held on this customer, as JSON and text files"),
+        Binding("ctrl+x", "anonymize", "Anonymize", id="card.anonymize",
+                tooltip="Delete on request: erase this customer's personal data everywhere (managers)"),
     ]
     DEFAULT_CSS = """
     CustomerScreen #head { height: auto; padding: 0 1; background: $boost; }
@@ -75,7 +79,11 @@ class CustomerScreen(Screen):
         if action == "note":
             return self.app.actor.can(Permission.NOTES)
         if action == "edit" or action == "add_address":
-            return self.app.actor.can(Permission.EDIT) and self.view is not None
+            return self.app.actor.can(Permission.EDIT) and self.view is not None and self.view.anonymized_at is None
+        if action == "anonymize":
+            return self.app.actor.can(Permission.ANONYMIZE) and self.view is not None and self.view.anonymized_at is None
+        if action == "export_data":
+            return self.app.actor.can(Permission.NOTES)
         return True
 
     @work(exclusive=True, thread=True, group="card")
@@ -201,6 +209,53 @@ class CustomerScreen(Screen):
     def action_edit(self) -> None:
         if self.view:
             self.app.edit_customer(self.view)
+
+    def action_anonymize(self) -> None:
+        from .dialogs import TypedConfirmModal
+
+        view = self.view
+        if view is None:
+            return
+
+        def confirmed(typed: str | None) -> None:
+            if typed:
+                self.run_anonymize(view.id, typed)
+
+        self.app.push_screen(TypedConfirmModal(
+            f"Anonymize {view.display_name} ({view.reference_display})? Names, contacts, addresses, date of birth, "
+            "notes and attribute values are erased here, at headquarters and in every store. Orders stay. "
+            f"This cannot be undone. Type the reference {view.reference_display} to confirm.",
+            view.reference_display, placeholder=view.reference_display), confirmed)
+
+    @work(thread=True, exclusive=True, group="privacy")
+    def run_anonymize(self, customer_id: str, typed: str) -> None:
+        from ...domain.errors import ValidationFailed
+        from ...services.privacy import anonymize_customer
+
+        try:
+            result = anonymize_customer(self.app.services, self.app.actor, customer_id, typed)
+        except ValidationFailed as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
+            return
+        self.app.call_from_thread(self.notify, f"Customer {result.reference} anonymized.", markup=False)
+        self.app.call_from_thread(self.load)
+
+    @work(thread=True, exclusive=True, group="privacy")
+    def action_export_data(self) -> None:
+        import json
+        from pathlib import Path
+
+        import platformdirs
+
+        from ...services.privacy import access_report, report_text
+
+        report = access_report(self.app.services, self.app.actor, self.customer_id)
+        folder = Path(platformdirs.user_documents_dir()) / "pos-customers"
+        folder.mkdir(parents=True, exist_ok=True)
+        stem = folder / f"customer-{report['reference']}-{self.app.services.now():%Y%m%d-%H%M%S}"
+        stem.with_suffix(".json").write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str), "utf-8")
+        stem.with_suffix(".txt").write_text(report_text(report), "utf-8")
+        self.app.call_from_thread(self.notify, f"Written: {stem}.json and .txt", markup=False, timeout=10)
 
     def action_note(self) -> None:
         if self.app.actor.can(Permission.NOTES):

@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, Label, Static
+from textual.widgets import Button, DataTable, Input, Label, Static
 
 from ..text import plain
 
@@ -96,3 +96,36 @@ def _short(value: object) -> str:
     if isinstance(value, dict):
         return ", ".join(f"{k}={v}" for k, v in value.items()) or "—"
     return "—" if value in (None, "") else str(value)
+
+
+class TypedConfirmModal(ModalScreen[str | None]):
+    """For what cannot be undone: the associate types a given text (a customer's reference)."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="typed.cancel", tooltip="Do nothing")]
+    DEFAULT_CSS = """
+    TypedConfirmModal { align: center middle; }
+    TypedConfirmModal > Vertical { width: 66; max-width: 95%; height: auto; border: thick $error; padding: 1 2;
+                                   background: $surface; }
+    TypedConfirmModal #question { margin-bottom: 1; }
+    TypedConfirmModal #typed-error { color: $error; height: auto; }
+    """
+
+    def __init__(self, question: str, expected: str, *, placeholder: str = "") -> None:
+        super().__init__()
+        self.question, self.expected, self.placeholder = question, expected, placeholder
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(plain(self.question), id="question")
+            yield Input(placeholder=self.placeholder, id="typed")
+            yield Static("", id="typed-error", markup=False)
+            yield Label("Enter confirms · Esc cancels", classes="muted")
+
+    @on(Input.Submitted, "#typed")
+    def _submitted(self, event: Input.Submitted) -> None:
+        from ...domain.reference import normalize
+
+        if normalize(event.value) != normalize(self.expected):
+            self.query_one("#typed-error", Static).update(f"That is not {self.expected}: nothing was changed.")
+            return
+        self.dismiss(event.value)

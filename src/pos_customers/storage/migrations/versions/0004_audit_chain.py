@@ -25,6 +25,9 @@ def upgrade() -> None:
                                       server_default=''))
         batch_op.add_column(sa.Column('hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False,
                                       server_default=''))
+        batch_op.add_column(sa.Column('changes_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False,
+                                      server_default=''))
+        batch_op.add_column(sa.Column('redacted_at', sa.DateTime(), nullable=True))
     from pos_customers.storage.audit_chain import backfill
 
     backfill(op.get_bind().connection.driver_connection)
@@ -32,5 +35,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
+        batch_op.drop_column('redacted_at')
+        batch_op.drop_column('changes_hash')
         batch_op.drop_column('hash')
         batch_op.drop_column('prev_hash')

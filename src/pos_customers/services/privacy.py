@@ -1,0 +1,211 @@
+"""A customer's privacy requests: deletion (anonymization) and access (everything held on them).
+
+Anonymization is irreversible. Names, contacts, addresses, date of birth, cards, notes, attribute
+values, consent history, sync conflicts and the old values in the audit rows about the customer
+are erased; the customer row stays (order summaries stay attached to it) under the name
+"Anonymized customer"; the email is freed, so the person can register again. Headquarters and
+every store receive the anonymization; it wins over any edit made elsewhere.
+
+On the terminal's file, deleted content is overwritten (SQLite secure_delete), the search index
+is rewritten without the old words, and the write-ahead log is emptied: afterwards no byte of the
+old name, email or phone remains in the file.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import delete, select
+
+from ..domain.errors import FieldError, ValidationFailed
+from ..domain.merge import DOCUMENT_FIELDS
+from ..domain.reference import format_reference, normalize
+from ..storage import audit_chain, search_index
+from ..storage.documents import customer_fields
+from ..sync.engine import scrub
+from ..storage.tables import (ConsentEvent, Customer, CustomerAddress, CustomerAffiliation, CustomerAttribute,
+                              CustomerCard, CustomerEmail, CustomerMatchKey, CustomerNote, CustomerPhone,
+                              OrderSummary, OutboxEvent, SyncConflict)
+from .context import Actor, NotFound, Permission, Services
+from .customers import get_customer
+from .views import utc
+
+ANONYMIZED_NAME = "Anonymized customer"
+
+
+@dataclass(frozen=True)
+class AnonymizeResult:
+    reference: str
+    erased: dict[str, int]  # what was removed, by kind
+
+
+def anonymize_customer(svc: Services, actor: Actor, customer_id: str, confirmation: str) -> AnonymizeResult:
+    """Delete on request. ``confirmation`` must be the customer's reference, typed out."""
+    actor.require(Permission.ANONYMIZE)
+    view = get_customer(svc, actor, customer_id)
+    if _anonymized(svc, customer_id):
+        raise ValidationFailed(FieldError("confirmation", "This customer is already anonymized"))
+    if normalize(confirmation or "") != view.reference:
+        raise ValidationFailed(FieldError(
+            "confirmation", f"Type the customer's reference {format_reference(view.reference)} to confirm"))
+    erased: dict[str, int] = {}
+    with svc.change(actor, Permission.ANONYMIZE) as tx:
+        s = tx.session
+        row = s.get(Customer, customer_id)
+        note_ids = list(s.exec(select(CustomerNote.id).where(CustomerNote.customer_id == customer_id)))
+        for name, model in (("emails", CustomerEmail), ("phones", CustomerPhone), ("addresses", CustomerAddress),
+                            ("affiliations", CustomerAffiliation), ("attribute values", CustomerAttribute),
+                            ("cards", CustomerCard), ("notes", CustomerNote), ("consent history", ConsentEvent),
+                            ("sync conflicts", SyncConflict), ("match keys", CustomerMatchKey)):
+            erased[name] = s.exec(delete(model).where(model.customer_id == customer_id)).rowcount
+        erased["unsent changes"] = s.exec(delete(OutboxEvent).where(
+            OutboxEvent.entity == "customer", OutboxEvent.entity_id == customer_id)).rowcount
+        if note_ids:
+            erased["unsent notes"] = s.exec(delete(OutboxEvent).where(
+                OutboxEvent.entity == "customer_note", OutboxEvent.entity_id.in_(note_ids))).rowcount
+        for k in ("title", "first_name", "middle_name", "organization_name", "company", "receipt_email"):
+            setattr(row, k, "")
+        row.last_name = ANONYMIZED_NAME if row.customer_type == "person" else ""
+        if row.customer_type != "person":
+            row.organization_name = ANONYMIZED_NAME
+        row.birth_date = None
+        row.password_hash = None
+        row.account_type = "guest"
+        row.status = "blocked"
+        row.receipt_option = "print"
+        row.name_key = ""
+        row.anonymized_at = row.updated_at = tx.now
+        row.version += 1
+        row.sync_state = "pending"
+        s.add(row)
+        s.flush()
+        conn = search_index.raw_connection(s)
+        erased["audit rows redacted"] = audit_chain.redact(
+            conn, "entity = 'customer' AND entity_id = ?" + (
+                f" OR entity = 'customer_note' AND entity_id IN ({','.join('?' * len(note_ids))})" if note_ids else ""),
+            (customer_id, *note_ids), tx.now.replace(tzinfo=None).isoformat(sep=" "))
+        search_index.reindex_customer(s, customer_id)
+        fields = customer_fields(s, row)
+        stamp = tx.clock.now()
+        row.field_clocks = {k: stamp for k in DOCUMENT_FIELDS}
+        s.add(row)
+        tx.audit("customer", customer_id, "anonymize", {"anonymized": (None, format_reference(row.reference))})
+        tx.outbox("customer.anonymized", "customer", customer_id,
+                  {"id": customer_id, "reference": row.reference, "store_code": row.store_code, "fields": fields},
+                  hlc=stamp)
+    scrub_file(svc)
+    return AnonymizeResult(format_reference(view.reference), {k: v for k, v in erased.items() if v})
+
+
+def _anonymized(svc: Services, customer_id: str) -> bool:
+    with svc.db.read() as s:
+        row = s.get(Customer, customer_id)
+        return row is not None and row.anonymized_at is not None
+
+
+def scrub_file(svc: Services) -> None:
+    """Leave no copy of erased data in the file (see sync.engine.scrub)."""
+    scrub(svc.db)
+
+
+# -- access request -------------------------------------------------------------------------------------
+
+def access_report(svc: Services, actor: Actor, customer_id: str, *, transport=None) -> dict[str, Any]:
+    """Everything held on one customer, on this terminal and at headquarters (when connected)."""
+    from . import records
+    from . import sync as sync_service
+
+    actor.require(Permission.NOTES)
+    view = get_customer(svc, actor, customer_id)
+    with svc.db.read() as s:
+        orders = [o.model_dump(mode="json") for o in s.exec(
+            select(OrderSummary).where(OrderSummary.customer_id == customer_id).order_by(OrderSummary.ordered_at))]
+        consents = [c.model_dump(mode="json") for c in s.exec(
+            select(ConsentEvent).where(ConsentEvent.customer_id == customer_id).order_by(ConsentEvent.at))]
+        conflicts = [c.model_dump(mode="json") for c in s.exec(
+            select(SyncConflict).where(SyncConflict.customer_id == customer_id))]
+    data = view.to_json()
+    data.pop("version", None)
+    report: dict[str, Any] = {
+        "generated_at": svc.now().isoformat(), "reference": view.reference_display,
+        "terminal": {
+            "customer": data,
+            "password": "set (only a one-way hash is kept)" if _has_password(svc, customer_id) else "none",
+            "notes": [n.__dict__ | {"at": n.at.isoformat()} for n in records.notes(svc, actor, customer_id)],
+            "consent_history": consents,
+            "activity": [{"at": a.at.isoformat(), "who": a.who, "action": a.action, "changes": a.changes}
+                         for a in records.activity(svc, actor, customer_id, limit=10_000)],
+            "orders": orders, "sync_conflicts": conflicts,
+        },
+        "headquarters": None,
+    }
+    if sync_service.is_enrolled(svc):
+        try:
+            report["headquarters"] = sync_service.remote_record(svc, customer_id, transport=transport)
+        except (sync_service.HqUnavailable, sync_service.HqRefused) as exc:
+            report["headquarters"] = {"unavailable": str(exc)}
+    return report
+
+
+def _has_password(svc: Services, customer_id: str) -> bool:
+    with svc.db.read() as s:
+        row = s.get(Customer, customer_id)
+        if row is None:
+            raise NotFound(f"customer {customer_id} not found")
+        return bool(row.password_hash)
+
+
+def report_text(report: dict[str, Any]) -> str:
+    """The access report as a readable text (the JSON is the complete, machine-readable one)."""
+    t = report["terminal"]
+    c = t["customer"]
+    lines = [f"Data held on customer {report['reference']}", f"Generated {report['generated_at']}", ""]
+
+    def section(title: str) -> None:
+        lines.extend(["", title, "-" * len(title)])
+
+    section("Profile")
+    for key in ("customer_type", "title", "first_name", "middle_name", "last_name", "organization_name", "company",
+                "birth_date", "language", "currency", "group_code", "receipt_option", "receipt_email", "status",
+                "account_type", "store_code", "created_at", "updated_at", "last_activity_at", "last_sign_in_at",
+                "password_changed_at"):
+        if c.get(key) not in (None, "", []):
+            lines.append(f"{key.replace('_', ' ').capitalize():<22} {c[key]}")
+    lines.append(f"{'Password':<22} {t['password']}")
+    section("Contacts")
+    lines += [f"email  {e['address']} ({e['purpose']}{', primary' if e['primary'] else ''},"
+              f" marketing {'yes' if e['marketing_consent'] else 'no'})" for e in c["emails"]] or ["none"]
+    lines += [f"phone  {p['national']} {p['e164']} ({p['purpose']}{', primary' if p['primary'] else ''},"
+              f" marketing {'yes' if p['marketing_consent'] else 'no'})" for p in c["phones"]]
+    section("Addresses")
+    lines += [f"{a['purpose']}: {' / '.join(x for x in a['formatted'].splitlines() if x)}" for a in c["addresses"]] \
+        or ["none"]
+    section("Attributes, group, affiliations")
+    lines += [f"{k}: {v}" for k, v in c["attributes"].items()] + [f"affiliations: {', '.join(c['affiliations']) or '—'}"]
+    section("Marketing consent history")
+    lines += [f"{e['at']}  {e['contact_kind']} {e['contact_value']}  {'given' if e['granted'] else 'withdrawn'}"
+              f"  store {e['store_code']}" for e in t["consent_history"]] or ["none"]
+    section("Notes")
+    lines += [f"{n['at']}  {n['author_name']}: {n['text']}" for n in t["notes"]] or ["none"]
+    section("Orders")
+    lines += [f"{o['ordered_at']}  {o['number']}  {o['store_code']}  {o['status']}  {o['total']} {o['currency']}"
+              for o in t["orders"]] or ["none"]
+    section("Changes (audit trail on this terminal)")
+    lines += [f"{a['at']}  {a['who']}  {a['action']}  {', '.join(a['changes']) or '—'}" for a in t["activity"]] \
+        or ["none"]
+    section("Headquarters")
+    hq = report["headquarters"]
+    if hq is None:
+        lines.append("this terminal is not connected to headquarters")
+    elif "unavailable" in hq:
+        lines.append(f"headquarters could not be asked: {hq['unavailable']}")
+    else:
+        lines.append(json.dumps(hq, ensure_ascii=False, indent=2, default=str))
+    return "\n".join(lines) + "\n"
+
+
+__all__ = ["anonymize_customer", "access_report", "report_text", "AnonymizeResult", "ANONYMIZED_NAME",
+           "datetime", "utc"]
