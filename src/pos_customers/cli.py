@@ -240,6 +240,21 @@ def customers_show(
         typer.echo(f"  card          {c}")
 
 
+@customers_app.command("password-link")
+def customers_password_link(ref: str = typer.Argument(..., help="Customer reference or id.")) -> None:
+    """Ask headquarters to mail the customer a single-use link to set their password."""
+    from .services.customers import get_customer
+    from .services.sync import HqRefused, HqUnavailable, NotConnected, send_password_link
+
+    svc = _services()
+    with _errors():
+        view = get_customer(svc, _actor(), ref)
+        try:
+            typer.echo(send_password_link(svc, _actor(), view.id))
+        except (HqUnavailable, HqRefused, NotConnected) as exc:
+            fail(str(exc))
+
+
 @customers_app.command("anonymize")
 def customers_anonymize(
     ref: str = typer.Argument(..., help="Customer reference or id."),
@@ -526,13 +541,33 @@ _HQ_DB = typer.Option(None, "--db", metavar="URL",
 @hq_app.command("serve")
 def hq_serve(db: Optional[str] = _HQ_DB,
              host: str = typer.Option("127.0.0.1", "--host"),
-             port: int = typer.Option(8750, "--port")) -> None:
+             port: int = typer.Option(8750, "--port"),
+             smtp: Optional[str] = typer.Option(None, "--smtp", metavar="HOST[:PORT]",
+                                                help="Send mail through this SMTP server (default: .eml files)."),
+             smtp_starttls: bool = typer.Option(False, "--smtp-starttls"),
+             smtp_user: str = typer.Option("", "--smtp-user", envvar="POS_CUSTOMERS_SMTP_USER"),
+             smtp_password: str = typer.Option("", "--smtp-password", envvar="POS_CUSTOMERS_SMTP_PASSWORD"),
+             mail_folder: Optional[Path] = typer.Option(None, "--mail-folder",
+                                                        help="Where .eml files go without --smtp."),
+             mail_from: str = typer.Option("no-reply@pos-customers.invalid", "--mail-from"),
+             reset_url: Optional[str] = typer.Option(None, "--reset-url",
+                                                     help="The page password links open (default: this "
+                                                          "server's /reset)."),
+             reset_hours: float = typer.Option(2.0, "--reset-hours", min=0.1, max=72.0,
+                                               help="How long a password link works.")) -> None:
     """Run headquarters (HTTP). The OpenAPI document is at /docs and /openapi.json."""
+    from datetime import timedelta
+
     import uvicorn
 
     from .hq.api import create_app
+    from .hq.mailer import mailer_from
 
     hq = _hq(db)
+    hq.mailer = mailer_from(smtp, folder=mail_folder, starttls=smtp_starttls, user=smtp_user,
+                            password=smtp_password)
+    hq.mail_from, hq.reset_ttl = mail_from, timedelta(hours=reset_hours)
+    hq.reset_url = reset_url or f"http://{host}:{port}/reset"
     typer.echo(f"headquarters on http://{host}:{port} ({hq.engine.url.render_as_string(hide_password=True)})",
                err=True)
     uvicorn.run(create_app(hq.engine, hq), host=host, port=port, log_level="warning")

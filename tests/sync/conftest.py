@@ -30,15 +30,17 @@ class HqProcess:
         self.db_path = db_path
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.mail_folder = db_path.parent / "mail"
         self.proc: subprocess.Popen | None = None
         engine = make_engine(f"sqlite:///{db_path}")
         upgrade(engine)
-        self.hq = Headquarters(engine)
+        from pos_customers.hq.mailer import FileMailer
+        self.hq = Headquarters(engine, mailer=FileMailer(self.mail_folder))
 
     def start(self) -> None:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "pos_customers.cli", "hq", "serve", "--db", str(self.db_path),
-             "--port", str(self.port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+             "--port", str(self.port), "--mail-folder", str(self.mail_folder)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:

@@ -153,3 +153,40 @@ def test_the_audit_trail_reaches_headquarters_and_a_rewrite_is_caught(tmp_path, 
     sync.sync_now(ber, admin)
     assert "does not follow" in sync.status(ber, admin).audit_problem
     assert not hq_server.hq.audit_rows("BER01")[-1]["chain_ok"]
+
+
+def test_a_password_link_from_the_till_sets_the_password_and_the_store_learns_it(tmp_path, hq_server, admin):
+    import email
+    import email.policy
+    import re
+    from dataclasses import replace
+
+    import httpx
+    from argon2 import PasswordHasher
+
+    ber = terminal(tmp_path, hq_server, "BER01")
+    guest = create_customer(ber, admin, person("Eva", "Lang", "eva@example.org"))
+    with pytest.raises(Exception, match="guest"):
+        sync.send_password_link(ber, admin, guest.id)
+    view = create_customer(ber, admin, replace(person("Anna", "Müller", "anna@example.org"),
+                                               account_type="registered"))
+    sync.sync_now(ber, admin)
+    answer = sync.send_password_link(ber, admin, view.id)
+    assert "If the address belongs" in answer
+    (eml,) = hq_server.mail_folder.glob("*.eml")
+    body = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default).get_content()
+    token = re.search(r"token=([A-Za-z0-9_\-]+)", body).group(1)
+    r = httpx.post(f"{hq_server.url}/v1/accounts/reset", json={"token": token, "password": "Tee#Zeit-2026"})
+    assert r.status_code == 200, r.text
+    bad = httpx.post(f"{hq_server.url}/v1/accounts/sign-in", json={"email": "anna@example.org", "password": "x"})
+    nobody = httpx.post(f"{hq_server.url}/v1/accounts/sign-in", json={"email": "no@example.org", "password": "x"})
+    assert bad.status_code == nobody.status_code == 401 and bad.json() == nobody.json()
+    ok = httpx.post(f"{hq_server.url}/v1/accounts/sign-in",
+                    json={"email": "anna@example.org", "password": "Tee#Zeit-2026"})
+    assert ok.status_code == 200 and ok.json()["customer_id"] == view.id
+    sync.sync_now(ber, admin)
+    after = get_customer(ber, admin, view.id)
+    assert after.password_changed_at is not None and after.last_sign_in_at is not None
+    with ber.db.read() as s:
+        from pos_customers.storage.tables import Customer
+        assert PasswordHasher().verify(s.get(Customer, view.id).password_hash, "Tee#Zeit-2026")

@@ -23,7 +23,7 @@ DOCUMENT_FIELDS: tuple[str, ...] = (
     "customer_type", "title", "first_name", "middle_name", "last_name", "organization_name",
     "company", "birth_date", "language", "currency", "group_code", "financial_dimensions",
     "receipt_option", "receipt_email", "status", "account_type", "password_hash",
-    "password_changed_at", "emails", "phones", "addresses", "affiliations", "cards", "attributes",
+    "password_changed_at", "last_sign_in_at", "emails", "phones", "addresses", "affiliations", "cards", "attributes",
 )
 IDENTITY_FIELDS: tuple[str, ...] = ("id", "reference", "store_code", "created_at")
 

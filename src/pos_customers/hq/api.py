@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import html
+import urllib.parse
 from typing import Any, Literal
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.engine import Engine
 
@@ -68,6 +71,20 @@ class PullPage(BaseModel):
     items: list[dict[str, Any]]
     cursor: int
     more: bool
+
+
+class ResetLinkRequest(BaseModel):
+    email: str = Field(min_length=3, max_length=254)
+
+
+class ResetRequest(BaseModel):
+    token: str = Field(min_length=10, max_length=200)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class SignInRequest(BaseModel):
+    email: str = Field(min_length=3, max_length=254)
+    password: str = Field(min_length=1, max_length=256)
 
 
 class CustomerHit(BaseModel):
@@ -143,6 +160,41 @@ def create_app(engine: Engine, hq: Headquarters | None = None) -> FastAPI:
     def orders(customer_id: str, who: Identity = Depends(terminal)) -> list[dict[str, Any]]:
         return hq.orders(who, customer_id)
 
+    @app.post("/v1/accounts/reset-link", status_code=202, tags=["accounts"],
+              summary="Mail a single-use link to set a password (same answer whether or not the address exists)")
+    def reset_link(body: ResetLinkRequest, who: Identity = Depends(terminal)) -> dict[str, str]:
+        return {"detail": hq.request_reset(who, body.email)}
+
+    @app.post("/v1/accounts/reset", tags=["accounts"],
+              summary="Consume a password link: set the new password (checked against the policy)",
+              responses={400: {"description": "unknown, used or expired link, or a weak password"}})
+    def reset(body: ResetRequest) -> dict[str, str]:
+        hq.reset_password(body.token, body.password)
+        return {"detail": "Your password is set."}
+
+    @app.post("/v1/accounts/sign-in", tags=["accounts"],
+              summary="An online sign-in (for the web shop): checks the password, records the time",
+              responses={401: {"description": "unknown email or wrong password (indistinguishable)"}})
+    def account_sign_in(body: SignInRequest) -> dict[str, Any]:
+        return hq.sign_in(body.email, body.password)
+
+    @app.get("/reset", tags=["accounts"], response_class=HTMLResponse,
+             summary="The page a password link opens: a form for the new password")
+    def reset_page(token: str = "") -> HTMLResponse:
+        return HTMLResponse(_RESET_PAGE.format(token=html.escape(token, quote=True), message=""))
+
+    @app.post("/reset", tags=["accounts"], response_class=HTMLResponse, summary="The form's answer")
+    async def reset_form(request: Request) -> HTMLResponse:
+        form = urllib.parse.parse_qs((await request.body()).decode("utf-8", "replace"))
+        token = (form.get("token") or [""])[0]
+        try:
+            await run_in_threadpool(hq.reset_password, token, (form.get("password") or [""])[0])
+        except HqError as exc:
+            return HTMLResponse(_RESET_PAGE.format(token=html.escape(token, quote=True),
+                                                   message=f"<p class=err>{html.escape(str(exc))}</p>"), 400)
+        return HTMLResponse("<!doctype html><meta charset=utf-8><title>Password set</title>"
+                            "<p>Your password is set. You can sign in now.</p>")
+
     @app.get("/v1/stores/{code}/{kind}", tags=["stores"],
              summary="A store's own template, associates or notes (that store's terminals only)",
              responses={403: {"description": "another store's data"}})
@@ -151,6 +203,14 @@ def create_app(engine: Engine, hq: Headquarters | None = None) -> FastAPI:
         return hq.store_records(who, code, kind)
 
     return app
+
+
+_RESET_PAGE = """<!doctype html><meta charset=utf-8><title>Set your password</title>
+<h1>Set your password</h1>{message}
+<form method=post action=/reset><input type=hidden name=token value="{token}">
+<label>New password <input type=password name=password autocomplete=new-password required></label>
+<p>At least 10 characters with upper and lower case, a digit and a special character.</p>
+<button>Set password</button></form>"""
 
 
 def app_from_env() -> FastAPI:

@@ -83,9 +83,17 @@ def search_text(fields: dict[str, Any], reference: str) -> str:
 
 
 class Headquarters:
-    def __init__(self, engine: Engine, *, now: Callable[[], datetime] | None = None):
+    def __init__(self, engine: Engine, *, now: Callable[[], datetime] | None = None, mailer=None,
+                 reset_url: str = "http://127.0.0.1:8750/reset", mail_from: str = "no-reply@pos-customers.invalid",
+                 reset_ttl: timedelta = timedelta(hours=2), reset_limit_per_hour: int = 3):
         self.engine = engine
         self._now = now or (lambda: datetime.now(timezone.utc))
+        if mailer is None:
+            from .mailer import FileMailer, default_mail_folder
+            mailer = FileMailer(default_mail_folder())
+        self.mailer = mailer
+        self.reset_url, self.mail_from = reset_url, mail_from
+        self.reset_ttl, self.reset_limit_per_hour = reset_ttl, reset_limit_per_hour
         self._auth_cache: dict[str, tuple[Identity, float]] = {}
 
     # -- stores and terminals --------------------------------------------------------------------
@@ -586,6 +594,116 @@ class Headquarters:
                 select(t.audit).where(t.audit.c.store_code == store_code).order_by(t.audit.c.terminal_id,
                                                                                   t.audit.c.local_id))]
 
+    # -- password links ---------------------------------------------------------------------------
+    RESET_ANSWER = "If the address belongs to a registered account, a link to set a password is on its way."
+
+    def request_reset(self, who: Identity | None, email: str) -> str:
+        """Mail a single-use link to set a new password. The answer is the same whether or not the
+        address exists, is registered, or has asked too often (no account discovery)."""
+        from email.message import EmailMessage
+
+        address = (email or "").strip().casefold()
+        now = self._now()
+        token = None
+        with self.engine.begin() as conn:
+            row = self._customer_by_email(conn, address)
+            if row is not None:
+                recent = conn.execute(select(func.count()).select_from(t.reset_token).where(and_(
+                    t.reset_token.c.customer_id == row.id,
+                    t.reset_token.c.created_at > now - timedelta(hours=1)))).scalar_one()
+                if recent < self.reset_limit_per_hour:
+                    token = secrets.token_urlsafe(32)
+                    conn.execute(insert(t.reset_token).values(token_hash=digest(token), customer_id=row.id,
+                                                              created_at=now, expires_at=now + self.reset_ttl))
+        if token is not None:
+            msg = EmailMessage()
+            msg["From"], msg["To"], msg["Subject"] = self.mail_from, email.strip(), "Set your password"
+            hours = int(self.reset_ttl.total_seconds() // 3600)
+            msg.set_content(
+                "Hello,\n\nsomeone (hopefully you, at one of our stores) asked for a link to set the password of "
+                f"your customer account:\n\n    {self.reset_url}?token={token}\n\nThe link works once, for "
+                f"{hours} hour{'s' if hours != 1 else ''}. If you did not ask for it, ignore this mail.\n")
+            self.mailer.send(msg)
+        return self.RESET_ANSWER
+
+    def _customer_by_email(self, conn: Connection, address: str):
+        if not address or "@" not in address:
+            return None
+        escaped = address.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        for row in conn.execute(select(t.customer.c.id, t.customer.c.fields).where(
+                t.customer.c.anonymized_at.is_(None),
+                t.customer.c.search_text.like(f"%{escaped}%", escape="\\"))):
+            f = json.loads(row.fields)
+            if f.get("account_type") == "registered" and any(
+                    e["address"].casefold() == address for e in f.get("emails") or []):
+                return row
+        return None
+
+    def reset_password(self, token: str, new_password: str) -> None:
+        """Consume a link: check the policy, store the argon2id hash, and let every store know."""
+        from argon2 import PasswordHasher
+
+        from ..domain.password import PasswordPolicy, password_problems
+
+        now = self._now()
+        with self.engine.begin() as conn:
+            row = conn.execute(select(t.reset_token).where(t.reset_token.c.token_hash == digest(token or ""))
+                               .with_for_update()).first()
+            if row is None or row.used_at is not None or _aware(row.expires_at) < now:
+                raise HqError("this link is unknown, used or expired: ask the store for a new one")
+            customer = self._load_customers(conn, {row.customer_id}).get(row.customer_id)
+            if customer is None or customer["anonymized_at"] is not None:
+                raise HqError("this account no longer exists")
+            f = customer["fields"]
+            problems = password_problems(PasswordPolicy(), new_password,
+                                         email=next((e["address"] for e in f.get("emails") or []), ""),
+                                         names=(f.get("first_name") or "", f.get("last_name") or ""))
+            if problems:
+                raise HqError("the password needs " + ", ".join(problems))
+            hashed = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1).hash(new_password)
+            stamp = _next_stamp(customer["clocks"], now)
+            fields = {**f, "password_hash": hashed, "password_changed_at": now.isoformat()}
+            clocks = {**customer["clocks"], "password_hash": stamp, "password_changed_at": stamp}
+            conn.execute(update(t.reset_token).where(t.reset_token.c.customer_id == row.customer_id,
+                                                     t.reset_token.c.used_at.is_(None)).values(used_at=now))
+            seq = conn.execute(select(t.counter.c.value).where(t.counter.c.name == "seq")
+                               .with_for_update()).scalar_one() + 1
+            conn.execute(update(t.customer).where(t.customer.c.id == row.customer_id).values(
+                fields=_dumps(fields), clocks=_dumps(clocks), updated_at=now, seq=seq))
+            conn.execute(update(t.counter).where(t.counter.c.name == "seq").values(value=seq))
+
+    SIGN_IN_REFUSED = "unknown email or wrong password"
+
+    def sign_in(self, email: str, password: str) -> dict[str, Any]:
+        """An online sign-in (the web shop asks): checks the argon2id hash and records when, so every
+        store's Account tab shows the last sign-in. A wrong email and a wrong password look alike."""
+        from argon2 import PasswordHasher
+        from argon2.exceptions import InvalidHashError, VerificationError
+
+        hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+        now = self._now()
+        with self.engine.begin() as conn:
+            row = self._customer_by_email(conn, (email or "").strip().casefold())
+            customer = self._load_customers(conn, {row.id}).get(row.id) if row is not None else None
+            stored = (customer or {}).get("fields", {}).get("password_hash")
+            try:
+                ok = bool(stored) and hasher.verify(stored, password)
+            except (VerificationError, InvalidHashError):
+                ok = False
+            if not ok:
+                if not stored:
+                    hasher.hash(password)  # the same time spent whether or not the account exists
+                raise Unauthorized(self.SIGN_IN_REFUSED)
+            stamp = _next_stamp(customer["clocks"], now)
+            fields = {**customer["fields"], "last_sign_in_at": now.isoformat()}
+            clocks = {**customer["clocks"], "last_sign_in_at": stamp}
+            seq = conn.execute(select(t.counter.c.value).where(t.counter.c.name == "seq")
+                               .with_for_update()).scalar_one() + 1
+            conn.execute(update(t.customer).where(t.customer.c.id == row.id).values(
+                fields=_dumps(fields), clocks=_dumps(clocks), updated_at=now, seq=seq))
+            conn.execute(update(t.counter).where(t.counter.c.name == "seq").values(value=seq))
+        return {"customer_id": row.id, "reference": customer["reference"]}
+
     def customer_count(self) -> int:
         with self.engine.connect() as conn:
             return conn.execute(select(func.count()).select_from(t.customer)).scalar_one()
@@ -634,6 +752,16 @@ def _check_scope(who: Identity, events: list[dict[str, Any]]) -> None:
             raise Forbidden(f"store {who.store_code} may not change store {p.get('store_code')}'s associates")
         if e.get("type") == "customer.created" and p.get("store_code") not in (None, "", who.store_code):
             raise Forbidden(f"store {who.store_code} may not register customers for store {p.get('store_code')}")
+
+
+def _next_stamp(clocks: dict[str, str], now: datetime) -> str:
+    """A hybrid-logical-clock stamp for a change headquarters makes itself: after every stamp the
+    customer already carries, even when a terminal's clock ran ahead."""
+    wall = int(now.timestamp() * 1000)
+    top = max(clocks.values(), default="")
+    if top and int(top[:13]) >= wall:
+        return f"{int(top[:13]):013d}-{int(top[14:19]) + 1:05d}-hq"
+    return f"{wall:013d}-00000-hq"
 
 
 def _aware(moment: datetime) -> datetime:

@@ -114,3 +114,13 @@ audit = Table(
     Column("chain_ok", Boolean, nullable=False),
     Index("ix_hq_audit_store_at", "store_code", "at"),
 )
+
+# Single-use password links: only the token's SHA-256 is kept.
+reset_token = Table(
+    "hq_reset_token", metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("customer_id", String(36), nullable=False, index=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True)),
+)

@@ -217,6 +217,26 @@ def orders(svc: Services, actor: Actor, customer_id: str, *, refresh: bool = Tru
                 for r in rows], source
 
 
+def send_password_link(svc: Services, actor: Actor, customer_id: str, *, transport=None) -> str:
+    """Headquarters mails the customer a single-use link to set a password (registered accounts)."""
+    from ..domain.errors import FieldError, ValidationFailed
+
+    actor.require(Permission.EDIT)
+    view = get_customer(svc, actor, customer_id)
+    if view.account_type != "registered":
+        raise ValidationFailed(FieldError("account_type", "A guest has no online account: make it Registered first"))
+    if not view.primary_email:
+        raise ValidationFailed(FieldError("email", "The customer has no email address to send the link to"))
+    client = _client(svc, timeout=5.0, transport=transport)
+    try:
+        answer = client.reset_link(view.primary_email)
+    finally:
+        client.close()
+    with svc.change(actor, Permission.EDIT) as tx:
+        tx.audit("customer", customer_id, "password_link", {"sent_to": (None, "primary email")})
+    return answer["detail"]
+
+
 def remote_record(svc: Services, customer_id: str, *, transport=None) -> dict[str, Any]:
     """What headquarters holds on one customer (access requests); callers check permissions."""
     client = _client(svc, timeout=5.0, transport=transport)

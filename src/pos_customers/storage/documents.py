@@ -43,6 +43,7 @@ def customer_fields(s: Session, c: Customer) -> dict[str, Any]:
     out: dict[str, Any] = {k: getattr(c, k) for k in SCALARS}
     out["birth_date"] = _iso(c.birth_date)
     out["password_changed_at"] = _iso(c.password_changed_at)
+    out["last_sign_in_at"] = _iso(c.last_sign_in_at)
     out["financial_dimensions"] = dict(c.financial_dimensions)
     out["emails"] = sorted(
         ({"address": e.address, "purpose": e.purpose, "primary": e.is_primary,
@@ -134,6 +135,7 @@ def apply_document(s: Session, doc: dict[str, Any], *, keep: frozenset[str] = fr
         setattr(row, k, value if value is not None or k in ("group_code", "password_hash") else "")
     row.birth_date = date.fromisoformat(new["birth_date"]) if new.get("birth_date") else None
     row.password_changed_at = _moment(new.get("password_changed_at"))
+    row.last_sign_in_at = _moment(new.get("last_sign_in_at"))
     row.financial_dimensions = dict(new.get("financial_dimensions") or {})
     row.anonymized_at = _moment(doc.get("anonymized_at"))
     row.field_clocks = clocks
@@ -212,15 +214,15 @@ def insert_new(s: Session, doc: dict[str, Any], *, sync_state: str = "synced") -
         "INSERT INTO customer (id, reference, customer_type, title, first_name, middle_name, last_name,"
         " organization_name, company, birth_date, language, currency, group_code, financial_dimensions,"
         " receipt_option, receipt_email, status, account_type, password_hash, password_changed_at,"
-        " store_code, created_at, updated_at, last_activity_at, anonymized_at, sync_state, version, name_key,"
-        " field_clocks) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1,?,?)",
+        " last_sign_in_at, store_code, created_at, updated_at, last_activity_at, anonymized_at, sync_state,"
+        " version, name_key, field_clocks) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1,?,?)",
         (cid, doc["reference"], ctype, f.get("title") or "", f.get("first_name") or "",
          f.get("middle_name") or "", f.get("last_name") or "", f.get("organization_name") or "",
          f.get("company") or "", f.get("birth_date"), f.get("language") or "", f.get("currency") or "",
          f.get("group_code"), _json.dumps(f.get("financial_dimensions") or {}),
          f.get("receipt_option") or "print", f.get("receipt_email") or "", f.get("status") or "active",
          f.get("account_type") or "guest", f.get("password_hash"), _ts(f.get("password_changed_at")),
-         doc["store_code"], created, now, None, _ts(doc.get("anonymized_at")), sync_state,
+         _ts(f.get("last_sign_in_at")), doc["store_code"], created, now, None, _ts(doc.get("anonymized_at")), sync_state,
          dup.name_key(ctype, f.get("last_name") or "", f.get("organization_name") or ""),
          _json.dumps(doc.get("clocks") or {})))
     conn.executemany(
@@ -298,13 +300,14 @@ def all_documents(s: Session, *, store_code: str | None = None):
     for cid, code, value in conn.execute("SELECT customer_id, code, value FROM customer_attribute"):
         kids(cid)["attributes"][code] = value
     cols = ("id", "reference", "store_code", "created_at", "anonymized_at", "field_clocks", "birth_date",
-            "password_changed_at", "financial_dimensions") + SCALARS
+            "password_changed_at", "last_sign_in_at", "financial_dimensions") + SCALARS
     for row in conn.execute(f"SELECT {', '.join(cols)} FROM customer {where} ORDER BY id", args):
         r = dict(zip(cols, row))
         k = children.get(r["id"]) or kids(r["id"])
         fields = {name: r[name] for name in SCALARS}
         fields.update(
             birth_date=r["birth_date"], password_changed_at=_iso_text(r["password_changed_at"]),
+            last_sign_in_at=_iso_text(r["last_sign_in_at"]),
             financial_dimensions=_json.loads(r["financial_dimensions"] or "{}"),
             emails=sorted(k["emails"], key=lambda e: (not e["primary"], e["address"])),
             phones=sorted(k["phones"], key=lambda p: (not p["primary"], p["e164"])),

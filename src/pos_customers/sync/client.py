@@ -74,6 +74,9 @@ class HqClient:
     def pull_in(self, customer_id: str) -> dict[str, Any]:
         return self._call("POST", f"/v1/customers/{customer_id}/pull-in")
 
+    def reset_link(self, email: str) -> dict[str, Any]:
+        return self._call("POST", "/v1/accounts/reset-link", json={"email": email})
+
     def record(self, customer_id: str) -> dict[str, Any]:
         return self._call("GET", f"/v1/customers/{customer_id}")
 

@@ -38,6 +38,8 @@ class CustomerScreen(Screen):
         Binding("a", "add_address", "Add address", id="card.add_address", tooltip="Add an address"),
         Binding("n", "note", "Add note", id="card.note", tooltip="Write a note (managers, support)"),
         Binding("r", "reload", "Reload", id="card.reload", tooltip="Read the customer again"),
+        Binding("l", "password_link", "Password link", id="card.password_link",
+                tooltip="Mail the customer a link to set their password (registered accounts)"),
         Binding("ctrl+e", "export_data", "Data export", id="card.export",
                 tooltip="Access request: everything held on this customer, as JSON and text files"),
         Binding("ctrl+x", "anonymize", "Anonymize", id="card.anonymize",
@@ -82,6 +84,9 @@ class CustomerScreen(Screen):
             return self.app.actor.can(Permission.EDIT) and self.view is not None and self.view.anonymized_at is None
         if action == "anonymize":
             return self.app.actor.can(Permission.ANONYMIZE) and self.view is not None and self.view.anonymized_at is None
+        if action == "password_link":
+            return (self.app.actor.can(Permission.EDIT) and self.view is not None
+                    and self.view.account_type == "registered" and self.view.anonymized_at is None)
         if action == "export_data":
             return self.app.actor.can(Permission.NOTES)
         return True
@@ -239,6 +244,17 @@ class CustomerScreen(Screen):
             return
         self.app.call_from_thread(self.notify, f"Customer {result.reference} anonymized.", markup=False)
         self.app.call_from_thread(self.load)
+
+    @work(thread=True, exclusive=True, group="password")
+    def action_password_link(self) -> None:
+        from ...domain.errors import ValidationFailed
+
+        try:
+            message = sync.send_password_link(self.app.services, self.app.actor, self.customer_id)
+        except (sync.HqUnavailable, sync.HqRefused, sync.NotConnected, ValidationFailed) as exc:
+            self.app.call_from_thread(self.notify, f"No link sent: {exc}", severity="warning", markup=False)
+            return
+        self.app.call_from_thread(self.notify, message, markup=False, timeout=8)
 
     @work(thread=True, exclusive=True, group="privacy")
     def action_export_data(self) -> None:

@@ -1,4 +1,4 @@
-"""terminals' audit trails
+"""terminals' audit trails, password links
 
 Revision ID: 0002
 Revises: 0001
@@ -28,8 +28,19 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('terminal_id', 'local_id')
     )
     op.create_index('ix_hq_audit_store_at', 'hq_audit', ['store_code', 'at'], unique=False)
+    op.create_table('hq_reset_token',
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('customer_id', sa.String(length=36), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('used_at', sa.DateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('token_hash')
+    )
+    op.create_index('ix_hq_reset_token_customer_id', 'hq_reset_token', ['customer_id'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index('ix_hq_reset_token_customer_id', table_name='hq_reset_token')
+    op.drop_table('hq_reset_token')
     op.drop_index('ix_hq_audit_store_at', table_name='hq_audit')
     op.drop_table('hq_audit')
