@@ -38,7 +38,7 @@ async def sign_in(app, pilot, number="1001", pin="2468"):
 
 
 async def shoot(svc, name, size, steps):
-    app = PosApp(svc, config=UiConfig(debounce_ms=10), demo=True)
+    app = PosApp(svc, config=UiConfig(debounce_ms=10, cursor_blink=False), demo=True)
     app.theme = "textual-dark"
     async with app.run_test(size=size) as pilot:
         await settle(app, pilot)

@@ -190,3 +190,14 @@ def test_a_password_link_from_the_till_sets_the_password_and_the_store_learns_it
     with ber.db.read() as s:
         from pos_customers.storage.tables import Customer
         assert PasswordHasher().verify(s.get(Customer, view.id).password_hash, "Tee#Zeit-2026")
+
+
+def test_the_account_tab_dates_are_headquarters_dates(tmp_path, hq_server, admin):
+    ber = terminal(tmp_path, hq_server, "BER01", scope="all")
+    ham = terminal(tmp_path, hq_server, "HAM01", scope="all")
+    view = create_customer(ber, admin, person("Anna", "Müller", "anna@example.org"))
+    sync.sync_now(ber, admin)
+    sync.sync_now(ham, admin)
+    there = get_customer(ham, admin, view.id)
+    assert there.created_at == view.created_at
+    assert there.last_activity_at is not None and abs((there.last_activity_at - view.last_activity_at).total_seconds()) < 1

@@ -44,7 +44,7 @@ def clock() -> FakeClock:
 @pytest.fixture
 def make_app(shop, clock):
     def make(**config) -> PosApp:
-        cfg = UiConfig(**{"debounce_ms": 10, **config})
+        cfg = UiConfig(**{"debounce_ms": 10, "cursor_blink": False, **config})
         app = PosApp(shop, config=cfg, demo=True, monotonic=clock)
         app.theme = "textual-dark"
         return app

@@ -217,3 +217,21 @@ def test_all_stores_not_connected(snap_compare, make_app):
         await pilot.press(*"Eva", "f5")
         await settle(pilot.app, pilot)
     assert snap_compare(make_app(), terminal_size=(80, 24), run_before=run)
+
+
+def test_anonymize_confirmation(snap_compare, make_app):
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=at_card("anna", "ctrl+x"))
+
+
+def test_registered_account_password_row(snap_compare, make_app):
+    async def run(pilot):
+        await sign_in(pilot.app, pilot)
+        await pilot.press("f2")
+        await settle(pilot.app, pilot)
+        form = pilot.app.screen
+        form.query_one("#account_type").value = "registered"
+        await settle(pilot.app, pilot)
+        form.query_one("#password").focus()
+        await pilot.press(*"weak")
+        await settle(pilot.app, pilot, 0.2)
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=run)

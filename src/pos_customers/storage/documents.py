@@ -34,6 +34,19 @@ def _iso(value: date | datetime | None) -> str | None:
     return value.isoformat()
 
 
+def last_change(clocks: dict[str, str]) -> datetime | None:
+    """When the newest edit anywhere happened: the physical part of the newest clock stamp."""
+    stamps = [c for c in clocks.values() if c and c[:13].isdigit()]
+    if not stamps:
+        return None
+    millis = int(max(stamps)[:13])
+    return datetime.fromtimestamp(millis / 1000, timezone.utc) if millis > 0 else None
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
 def _moment(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
@@ -139,6 +152,9 @@ def apply_document(s: Session, doc: dict[str, Any], *, keep: frozenset[str] = fr
     row.financial_dimensions = dict(new.get("financial_dimensions") or {})
     row.anonymized_at = _moment(doc.get("anonymized_at"))
     row.field_clocks = clocks
+    seen = last_change(clocks)
+    if seen is not None and (row.last_activity_at is None or _aware(row.last_activity_at) < seen):
+        row.last_activity_at = seen  # the newest change anywhere, as headquarters knows it
     row.name_key = dup.name_key(row.customer_type, row.last_name, row.organization_name)
     if current != new:
         row.version = (row.version or 0) + 1
@@ -222,7 +238,8 @@ def insert_new(s: Session, doc: dict[str, Any], *, sync_state: str = "synced") -
          f.get("group_code"), _json.dumps(f.get("financial_dimensions") or {}),
          f.get("receipt_option") or "print", f.get("receipt_email") or "", f.get("status") or "active",
          f.get("account_type") or "guest", f.get("password_hash"), _ts(f.get("password_changed_at")),
-         _ts(f.get("last_sign_in_at")), doc["store_code"], created, now, None, _ts(doc.get("anonymized_at")), sync_state,
+         _ts(f.get("last_sign_in_at")), doc["store_code"], created, now,
+         _ts(_iso(last_change(doc.get("clocks") or {}))), _ts(doc.get("anonymized_at")), sync_state,
          dup.name_key(ctype, f.get("last_name") or "", f.get("organization_name") or ""),
          _json.dumps(doc.get("clocks") or {})))
     conn.executemany(

@@ -51,6 +51,8 @@ class PosApp(App):
         self.actor: Actor | None = None
         super().__init__()
         self.config = config or UiConfig()
+        if not self.config.cursor_blink:
+            _no_cursor_blink()
         self.demo = demo
         self._monotonic = monotonic
         self._last_input = monotonic()
@@ -268,6 +270,13 @@ class PosApp(App):
             for _, label, make in BackOfficeScreen.ENTRIES:
                 yield SystemCommand(f"Back office: {label}", f"Open {label.lower()}",
                                     lambda make=make: self.push_screen(make()))
+
+
+def _no_cursor_blink() -> None:
+    """Every text box of this process starts with a steady cursor ([display] cursor_blink = false)."""
+    from textual.widgets import Input
+
+    Input.__dict__["cursor_blink"]._default = False
 
 
 def _merge(template: CustomerDraft, typed: CustomerDraft) -> CustomerDraft:

@@ -34,6 +34,7 @@ class UiConfig:
     keymap: dict[str, str] = field(default_factory=dict)
     theme: str = ""
     sync_seconds: float = 15.0  # background sync with headquarters, when the terminal is enrolled
+    cursor_blink: bool = True  # off: less redrawing over slow SSH links (and still screenshots)
 
 
 def load_config(path: Path | None = None) -> UiConfig:
@@ -57,6 +58,7 @@ def load_config(path: Path | None = None) -> UiConfig:
             keymap=dict(keymap),
             theme=str(data.get("theme", "")),
             sync_seconds=max(1.0, float(data.get("sync", {}).get("every_seconds", 15))),
+            cursor_blink=bool(data.get("display", {}).get("cursor_blink", True)),
         )
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{path}: {exc}") from None

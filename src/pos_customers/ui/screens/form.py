@@ -54,7 +54,7 @@ class CustomerFormScreen(Screen):
     CustomerFormScreen .field-label { width: 18; }
     CustomerFormScreen .required { text-style: bold; }
     CustomerFormScreen .row Input, CustomerFormScreen .row Select { width: 1fr; }
-    CustomerFormScreen .error { color: $error; padding-left: 18; height: auto; display: none; }
+    CustomerFormScreen .error { color: $error; padding-left: 18; height: auto; width: 100%; display: none; }
     CustomerFormScreen .error.shown { display: block; }
     CustomerFormScreen Checkbox { border: none; height: 1; padding: 0; margin-left: 18; }
     CustomerFormScreen .hidden { display: none; }
