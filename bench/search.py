@@ -23,7 +23,8 @@ from pos_customers.domain.reference import format_reference
 from pos_customers.domain.duplicates import name_key
 from pos_customers.domain.search import fts_fragment_query, fts_name_query, parse_query
 from pos_customers.services.context import Actor
-from pos_customers.services.customers import find_duplicates, search_customers
+from pos_customers.services.customers import find_duplicates
+from pos_customers.services.search import search_customers
 from pos_customers.services.demo import seed_demo
 from pos_customers.storage.engine import Database
 

@@ -184,7 +184,7 @@ def customers_search(
     offset: int = typer.Option(0, "--offset", min=0),
 ) -> None:
     """Find customers; an empty TEXT lists this store's recent customers."""
-    from .services.customers import search_customers
+    from .services.search import search_customers
 
     svc = _services()
     with _errors():

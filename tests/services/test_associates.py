@@ -4,7 +4,8 @@ import pytest
 
 from pos_customers.domain.enums import Role
 from pos_customers.domain.errors import ValidationFailed
-from pos_customers.services.associates import SignInFailed, add_associate, sign_in
+from pos_customers.services.access import SignInFailed, sign_in
+from pos_customers.services.associates import add_associate
 from pos_customers.services.context import PermissionDenied, Services
 from tests.services.test_customers import rows
 

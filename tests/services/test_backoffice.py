@@ -4,10 +4,10 @@ import pytest
 
 from pos_customers.domain.enums import Role
 from pos_customers.domain.errors import ValidationFailed
-from pos_customers.services import backoffice as bo
+from pos_customers.services import access, backoffice as bo
 from pos_customers.services.context import Actor, PermissionDenied
 from pos_customers.services.customers import create_customer, draft_from_view, update_customer, validate_draft
-from pos_customers.services.store import store_info
+from pos_customers.services.store_info import store_info
 from tests.helpers import person
 from tests.services.test_customers import rows
 
@@ -117,14 +117,14 @@ def test_associate_management_rules(svc, admin, manager):
     A.change_role(svc, manager, "1002", "manager")
     A.change_role(svc, manager, "1001", "associate")  # now someone else manages the store
     for _ in range(5):
-        with pytest.raises(A.SignInFailed):
-            A.sign_in(svc, "1001", "0000")
+        with pytest.raises(access.SignInFailed):
+            access.sign_in(svc, "1001", "0000")
     A.unlock(svc, manager, "1001")
     A.reset_pin(svc, manager, "1001", "9999")
-    assert A.sign_in(svc, "1001", "9999").role == Role.ASSOCIATE
+    assert access.sign_in(svc, "1001", "9999").role == Role.ASSOCIATE
     A.set_active(svc, manager, "1001", False)
-    with pytest.raises(A.SignInFailed):
-        A.sign_in(svc, "1001", "9999")
+    with pytest.raises(access.SignInFailed):
+        access.sign_in(svc, "1001", "9999")
     actions = [a for (a,) in rows(svc, "SELECT action FROM audit_event WHERE entity = 'associate'"
                                        " AND entity_id = '1001' ORDER BY id")]
     assert {"role", "unlock", "pin_reset", "deactivate", "locked"} <= set(actions)

@@ -113,7 +113,7 @@ def test_stale_edit_is_refused_and_says_what_changed(svc, associate, manager):
 
 
 def test_search_index_follows_edits(svc, associate):
-    from pos_customers.services.customers import search_customers
+    from pos_customers.services.search import search_customers
     view = create_customer(svc, associate, person(email="anna@gmx.de"))
     draft = draft_from_view(view)
     draft.last_name = "Schmidt"

@@ -1,6 +1,6 @@
 import sqlite3
 
-from pos_customers.services.customers import search_customers
+from pos_customers.services.search import search_customers
 from pos_customers.services.context import Actor
 from pos_customers.services.demo import seed_demo
 from pos_customers.services.doctor import run_checks

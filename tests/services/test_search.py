@@ -5,7 +5,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pos_customers.domain.reference import format_reference
-from pos_customers.services.customers import create_customer, search_customers
+from pos_customers.services.customers import create_customer
+from pos_customers.services.search import search_customers
 from tests.helpers import person
 
 

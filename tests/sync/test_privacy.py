@@ -10,10 +10,12 @@ import pytest
 from pos_customers.domain.errors import ValidationFailed
 from pos_customers.services import sync
 from pos_customers.services.context import PermissionDenied
-from pos_customers.services.customers import create_customer, get_customer, search_customers
+from pos_customers.services.customers import create_customer, get_customer
+from pos_customers.services.search import search_customers
 from pos_customers.services.privacy import access_report, anonymize_customer, report_text
 from pos_customers.services.records import add_note
-from pos_customers.services.associates import sign_in, add_associate
+from pos_customers.services.access import sign_in
+from pos_customers.services.associates import add_associate
 from tests.helpers import person
 from tests.sync.conftest import terminal
 

@@ -4,6 +4,7 @@ import os
 import time
 
 import pytest
+from textual.worker import WorkerCancelled
 
 from pos_customers.services.associates import add_associate
 from pos_customers.services.customers import create_customer
@@ -55,7 +56,11 @@ async def settle(app, pilot, delay: float = 0.05) -> None:
     """Let timers fire and workers finish, then let the screen catch up."""
     for _ in range(3):
         await pilot.pause(delay)
-        await app.workers.wait_for_complete()
+        for worker in list(app.workers):
+            try:
+                await worker.wait()
+            except WorkerCancelled:
+                pass  # an exclusive worker replaced by a newer one: that one is waited for too
     await pilot.pause()
 
 

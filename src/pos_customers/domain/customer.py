@@ -11,6 +11,7 @@ from .enums import (AccountType, AttributeType, CustomerStatus, CustomerType, Em
                     PhonePurpose, ReceiptOption)
 from .password import PasswordPolicy, password_problems
 from .errors import FieldError, FieldProblem, ValidationFailed
+from .text import display_name
 from .validation import (Email, Phone, clean_birth_date, clean_currency, clean_email,
                          clean_language, clean_organization_name, clean_person_name, clean_phone,
                          clean_text)
@@ -136,12 +137,6 @@ class CleanCustomer:
     def display_name(self) -> str:
         return display_name(self.customer_type, self.first_name, self.middle_name,
                             self.last_name, self.organization_name)
-
-
-def display_name(customer_type: str, first: str, middle: str, last: str, organization: str) -> str:
-    if customer_type == CustomerType.ORGANIZATION:
-        return organization
-    return " ".join(x for x in (first, middle, last) if x)
 
 
 @dataclass(frozen=True)

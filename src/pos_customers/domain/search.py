@@ -12,8 +12,6 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-import phonenumbers
-
 from . import reference
 from .text import digits, fold, words
 
@@ -68,6 +66,8 @@ def parse_query(text: str, *, country: str) -> SearchQuery:
         fields["fragment"] = number
         if len(number) >= 6:
             fields["card"] = number
+        import phonenumbers  # on first use: only phone-like text needs it, and it is slow to load
+
         try:
             parsed = phonenumbers.parse(text, country.upper() or None)
             if phonenumbers.is_valid_number(parsed):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from .enums import CustomerType
+
 _EXTRA_FOLDS = str.maketrans(
     {"ß": "ss", "æ": "ae", "ø": "o", "œ": "oe", "đ": "d", "ł": "l", "þ": "th", "ı": "i"}
 )
@@ -29,3 +31,10 @@ def digits(text: str) -> str:
 
 def has_control_characters(text: str) -> bool:
     return any(unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co", "Cn") for c in text)
+
+
+def display_name(customer_type: str, first: str, middle: str, last: str, organization: str) -> str:
+    """How a customer is named on screen: the organization's name, or the person's names in order."""
+    if customer_type == CustomerType.ORGANIZATION:
+        return organization
+    return " ".join(x for x in (first, middle, last) if x)

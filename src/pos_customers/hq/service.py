@@ -20,7 +20,7 @@ import orjson
 from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 
-from ..domain.customer import display_name
+from ..domain.text import display_name
 from ..domain.merge import DOCUMENT_FIELDS, merge_fields
 from . import tables as t
 

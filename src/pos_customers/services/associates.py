@@ -3,34 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
-from argon2 import PasswordHasher
 from sqlmodel import func, select
-from argon2.exceptions import InvalidHashError, VerificationError
 
 from ..domain.enums import Role
 from ..domain.errors import FieldError, FieldProblem, ValidationFailed
 from ..domain.validation import clean_text
 from ..storage.tables import Associate
+from .access import hash_secret
 from .context import Actor, Permission, PermissionDenied, Services
-
-# argon2id with the OWASP-recommended memory/time cost (19 MiB, t=2, p=1)
-_HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
-MAX_ATTEMPTS = 5
-LOCKOUT = timedelta(minutes=5)
-
-
-def hash_secret(secret: str) -> str:
-    return _HASHER.hash(secret)
-
-
-def verify_secret(stored_hash: str, secret: str) -> bool:
-    try:
-        return _HASHER.verify(stored_hash, secret)
-    except (VerificationError, InvalidHashError):
-        return False
 
 
 def clean_pin(pin: str) -> str:
@@ -89,57 +71,6 @@ def add_associate(svc: Services, actor: Actor, *, number: str, name: str, role: 
         tx.audit("associate", number, "create", {"name": (None, name), "role": (None, role.value)})
         tx.outbox_row("associate.changed", "associate", number, row)
     return AssociateView(number, name, role.value, row.store_code, True, None)
-
-
-class SignInFailed(PermissionError):
-    pass
-
-
-def sign_in(svc: Services, number: str, pin: str, *, max_attempts: int = MAX_ATTEMPTS,
-            lockout: timedelta = LOCKOUT) -> Actor:
-    """Check an associate's PIN. Too many wrong PINs lock the associate for a while."""
-    system = Actor(associate_number=number, name=number, role=Role.ADMIN)
-    with svc.change(system) as tx:
-        s = tx.session
-        row = s.get(Associate, (number or "").strip())
-        now = tx.now
-        if row is None or not row.active:
-            verify_secret(_dummy_hash(), pin or "")  # same work whether or not the number exists
-            tx.audit("associate", number or "", "sign_in_failed", {"reason": (None, "unknown number")})
-            failure = SignInFailed("Unknown associate number or wrong PIN")
-        else:
-            locked = row.locked_until and row.locked_until.replace(tzinfo=timezone.utc) > now
-            if locked:
-                tx.audit("associate", row.number, "sign_in_refused", {"reason": (None, "locked")})
-                until = row.locked_until.replace(tzinfo=timezone.utc).astimezone()
-                failure = SignInFailed(f"Associate {row.number} is locked until {until:%H:%M}")
-            elif verify_secret(row.pin_hash, pin or ""):
-                row.failed_attempts = 0
-                row.locked_until = None
-                s.add(row)
-                tx.audit("associate", row.number, "sign_in")
-                return Actor(row.number, row.name, Role(row.role), svc.terminal_id, row.store_code)
-            else:
-                row.failed_attempts += 1
-                changes = {"failed_attempts": (row.failed_attempts - 1, row.failed_attempts)}
-                if row.failed_attempts >= max_attempts:
-                    row.locked_until = now + lockout
-                    row.failed_attempts = 0
-                    changes["locked_until"] = (None, row.locked_until)
-                    tx.audit("associate", row.number, "locked", changes)
-                    failure = SignInFailed(
-                        f"Too many wrong PINs: associate {row.number} is locked for "
-                        f"{int(lockout.total_seconds() // 60)} minutes")
-                else:
-                    tx.audit("associate", row.number, "sign_in_failed", changes)
-                    failure = SignInFailed("Unknown associate number or wrong PIN")
-                s.add(row)
-    raise failure
-
-
-@cache
-def _dummy_hash() -> str:
-    return _HASHER.hash("not-a-real-pin")
 
 
 def list_associates(svc: Services, actor: Actor) -> list[AssociateView]:

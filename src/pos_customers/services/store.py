@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
@@ -17,21 +16,7 @@ from ..storage.tables import (AddressPurpose, AttributeDefinition, CustomerGroup
                               StoreTemplate)
 from .context import Actor, NotFound, Permission, Services
 from .reference_data import load_reference_data
-
-
-@dataclass(frozen=True)
-class StoreInfo:
-    code: str
-    number: int
-    name: str
-    country: str
-    currency: str
-    language: str
-    region: str
-
-
-def _info(row: Store) -> StoreInfo:
-    return StoreInfo(row.code, row.number, row.name, row.country, row.currency, row.language, row.region)
+from .store_info import StoreInfo, store_info
 
 
 def init_store(svc: Services, actor: Actor, *, code: str, number: int, name: str, country: str,
@@ -91,16 +76,7 @@ def init_store(svc: Services, actor: Actor, *, code: str, number: int, name: str
         if s.get(Setting, "terminal_id") is None:
             s.add(Setting(key="terminal_id", value=f"T-{uuid.uuid4().hex[:12]}"))
     svc.forget_settings()
-    with svc.db.read() as s:
-        return _info(s.get(Store, code))
-
-
-def store_info(svc: Services, code: str | None = None) -> StoreInfo:
-    with svc.db.read() as s:
-        row = s.get(Store, code or svc.store_code)
-        if row is None:
-            raise NotFound(f"store {code} not found")
-        return _info(row)
+    return store_info(svc, code)
 
 
 def template_of(session: Session, store_code: str) -> domain_template.StoreTemplate:

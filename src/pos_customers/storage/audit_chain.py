@@ -4,22 +4,23 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import datetime
-from typing import Iterator
-
-from sqlalchemy import text
-from sqlmodel import Session
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, Iterator
 
 from ..domain.audit import GENESIS, ChainRow, audit_hash, changes_hash, verify_chain
-from .tables import AuditEvent
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from .tables import AuditEvent
 
 
 def seal(session: Session, row: AuditEvent) -> None:
     """Give a freshly added audit row its place in the chain (inside the writing transaction:
     writes are serialised, so nobody appends in between)."""
     session.flush()  # assigns the id
-    prev = session.execute(text("SELECT hash FROM audit_event WHERE id < :id ORDER BY id DESC LIMIT 1"),
-                           {"id": row.id}).scalar()
+    prev = session.connection().exec_driver_sql(
+        "SELECT hash FROM audit_event WHERE id < ? ORDER BY id DESC LIMIT 1", (row.id,)).scalar()
     row.prev_hash = prev if prev is not None else GENESIS
     row.changes_hash = changes_hash(row.changes)
     row.hash = audit_hash(row.prev_hash, id=row.id, at=row.at, associate=row.associate_number,
@@ -38,6 +39,22 @@ def seal_raw(conn: sqlite3.Connection, row_id: int) -> None:
                         entity=r.entity, entity_id=r.entity_id, action=r.action, changes_digest=ch)
     conn.execute("UPDATE audit_event SET prev_hash = ?, hash = ?, changes_hash = ? WHERE id = ?",
                  (prev_hash, digest, ch, row_id))
+
+
+def sqlite_timestamp(moment: datetime) -> str:
+    """UTC, in the text form SQLAlchemy gives SQLite DATETIME columns (raw writes match ORM ones)."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def append_raw(conn: sqlite3.Connection, *, at: datetime, associate: str, terminal: str, store: str,
+               entity: str, entity_id: str, action: str, changes: dict[str, Any]) -> int:
+    """Write and seal one audit row on a plain connection, inside the caller's write transaction."""
+    cur = conn.execute(
+        "INSERT INTO audit_event (at, associate_number, terminal_id, store_code, entity, entity_id,"
+        " action, changes, prev_hash, hash, changes_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', '', '')",
+        (sqlite_timestamp(at), associate, terminal, store, entity, entity_id, action, json.dumps(changes)))
+    seal_raw(conn, cur.lastrowid)
+    return cur.lastrowid
 
 
 def _rows(conn: sqlite3.Connection, where: str = "", args: tuple = ()) -> Iterator[ChainRow]:

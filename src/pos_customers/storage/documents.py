@@ -268,7 +268,7 @@ def insert_new(s: Session, doc: dict[str, Any], *, sync_state: str = "synced") -
                      (number, cid, now))
     doc_row = search_index.derive_doc(conn, cid)
     if doc_row is not None:
-        conn.execute(search_index._UPSERT_SQLITE, doc_row.as_params())
+        conn.execute(search_index.UPSERT, doc_row.as_params())
     search_index.write_match_keys(conn, cid)
 
 

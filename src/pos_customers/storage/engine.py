@@ -3,24 +3,33 @@
 Reads run in deferred transactions and never wait on writers (WAL). Every write opens with
 BEGIN IMMEDIATE, so a writer takes the write lock up front and waits (busy_timeout) for
 another process's writer instead of failing halfway with "database is locked".
+
+SQLAlchemy is imported when the first ORM session opens, not before: signing in and the first
+search run on plain sqlite3 connections (:meth:`Database.snapshot`, :meth:`Database.raw_write`),
+so the terminal is usable while the ORM still loads in the background.
 """
 
 from __future__ import annotations
 
 import queue
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
-from sqlmodel import Session, create_engine
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+    from sqlmodel import Session
 
 BUSY_TIMEOUT_MS = 30_000
 
 
 def _make_engine(path: Path, *, begin: str) -> Engine:
+    from sqlalchemy import event
+    from sqlmodel import create_engine
+
     engine = create_engine(
         f"sqlite:///{path}",
         connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
@@ -54,12 +63,28 @@ class Database:
     def __init__(self, path: Path | str):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.read_engine = _make_engine(self.path, begin="BEGIN")
-        self.write_engine = _make_engine(self.path, begin="BEGIN IMMEDIATE")
+        self._engines: dict[str, Engine] = {}
+        self._engines_lock = threading.Lock()
         self._readers: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
+
+    def _engine(self, begin: str) -> Engine:
+        with self._engines_lock:
+            if begin not in self._engines:
+                self._engines[begin] = _make_engine(self.path, begin=begin)
+            return self._engines[begin]
+
+    @property
+    def read_engine(self) -> Engine:
+        return self._engine("BEGIN")
+
+    @property
+    def write_engine(self) -> Engine:
+        return self._engine("BEGIN IMMEDIATE")
 
     @contextmanager
     def read(self) -> Iterator[Session]:
+        from sqlmodel import Session
+
         # closing (not rolling back) ends the read transaction and leaves loaded rows readable
         with Session(self.read_engine, expire_on_commit=False) as session:
             yield session
@@ -67,6 +92,8 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One transaction: everything done in the block commits together or not at all."""
+        from sqlmodel import Session
+
         with Session(self.write_engine, expire_on_commit=False) as session:
             try:
                 yield session
@@ -92,6 +119,22 @@ class Database:
             conn.execute("COMMIT")
             self._readers.put(conn)
 
+    @contextmanager
+    def raw_write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (BEGIN IMMEDIATE) on a plain sqlite3 connection: commits when
+        the block ends, rolls back if it raises."""
+        conn = self.raw()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        finally:
+            conn.close()
+
     def raw(self) -> sqlite3.Connection:
         """A plain sqlite3 connection with the same pragmas (bulk loading, benchmarks, doctor)."""
         conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
@@ -109,5 +152,7 @@ class Database:
                 self._readers.get_nowait().close()
             except queue.Empty:
                 break
-        self.read_engine.dispose()
-        self.write_engine.dispose()
+        with self._engines_lock:
+            engines, self._engines = list(self._engines.values()), {}
+        for engine in engines:
+            engine.dispose()

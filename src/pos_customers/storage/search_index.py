@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from sqlalchemy import text
-from sqlmodel import Session
-
-from ..domain.customer import display_name
+from ..domain.text import display_name
 from ..domain.search import (SearchQuery, contact_index_text, fts_exact_query,
                              fts_fragment_query, fts_name_query, name_index_text)
 from ..domain.text import digits
 from .search_schema import FTS_TABLES
 
-_UPSERT = text("""
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+UPSERT = """
 INSERT INTO customer_search (customer_id, display_name, reference, primary_email, primary_phone,
                              city, name_text, contact_text)
 VALUES (:customer_id, :display_name, :reference, :primary_email, :primary_phone, :city,
@@ -32,7 +33,7 @@ WHERE display_name IS NOT excluded.display_name OR reference IS NOT excluded.ref
    OR primary_email IS NOT excluded.primary_email OR primary_phone IS NOT excluded.primary_phone
    OR city IS NOT excluded.city OR name_text IS NOT excluded.name_text
    OR contact_text IS NOT excluded.contact_text
-""")
+"""
 
 
 @dataclass(frozen=True)
@@ -102,9 +103,9 @@ def reindex_customer(session: Session, customer_id: str) -> None:
     conn = raw_connection(session)
     doc = derive_doc(conn, customer_id)
     if doc is None:
-        session.execute(text("DELETE FROM customer_search WHERE customer_id = :id"), {"id": customer_id})
+        conn.execute("DELETE FROM customer_search WHERE customer_id = ?", (customer_id,))
     else:
-        session.execute(_UPSERT, doc.as_params())
+        conn.execute(UPSERT, doc.as_params())
     write_match_keys(conn, customer_id)
 
 
@@ -280,7 +281,7 @@ def rebuild(conn: sqlite3.Connection) -> None:
         conn.execute("DELETE FROM customer_search WHERE customer_id NOT IN (SELECT id FROM customer)")
         for cid in ids:
             doc = derive_doc(conn, cid)
-            conn.execute(_UPSERT_SQLITE, doc.as_params())
+            conn.execute(UPSERT, doc.as_params())
             write_match_keys(conn, cid)
         for table in FTS_TABLES:
             conn.execute(f"INSERT INTO {table}({table}) VALUES ('rebuild')")
@@ -289,5 +290,3 @@ def rebuild(conn: sqlite3.Connection) -> None:
         conn.execute("ROLLBACK")
         raise
 
-
-_UPSERT_SQLITE = str(_UPSERT.text)  # sqlite3 accepts the same :name placeholders

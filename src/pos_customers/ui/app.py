@@ -61,20 +61,31 @@ class PosApp(App):
         self.services: Services | None = None
         self.services_ready = threading.Event()
         self.load_error: str | None = None
+        # closed until the associate has a screen to work on and nobody waits for the next one
+        self._foreground_idle = threading.Event()
         if services is not None:
             self._adopt(services)
         self.theme = self._pick_theme()
 
     def _adopt(self, services: Services) -> None:
-        from ..services.store import store_info, template_of
+        from ..services.store_info import store_info
 
         info = store_info(services)
-        with services.db.read() as s:
-            template = template_of(s, info.code)
-        self.store, self.store_country, self.template = info, info.country, template
-        self.template_country = template.address_country or info.country
+        self.store, self.store_country = info, info.country
+        self._template_country: str | None = None
         self.services = services
         self.services_ready.set()
+
+    @property
+    def template_country(self) -> str:
+        """The country a new customer's first address starts with: the template's, else the store's."""
+        if self._template_country is None:
+            from ..services.store import template_of
+
+            with self.services.db.read() as s:
+                template = template_of(s, self.store.code)
+            self._template_country = template.address_country or self.store_country
+        return self._template_country
 
     def reload_template(self) -> None:
         """After the template changed: the next new customer starts from the new one."""
@@ -86,20 +97,61 @@ class PosApp(App):
         self.push_screen(BackOfficeScreen())
 
     def _load(self) -> None:
-        """Background thread: open the database and warm the modules the next screens use."""
+        """Background thread: open the database (plain sqlite3, no ORM), then, whenever nobody is
+        waiting for the screen, load the modules the later screens use."""
         try:
             from ..services.bootstrap import open_services
 
-            self._adopt(open_services(self._db_path))
-            from .screens import customer, form, search  # noqa: F401
+            services = open_services(self._db_path)
+            from ..services import access  # noqa: F401 - what the sign-in and the screen after it need
+            from .screens import search  # noqa: F401
+            self._adopt(services)
         except Exception as exc:  # noqa: BLE001 - shown on the sign-in screen, app stays usable to quit
             self.load_error = str(exc)
             self.services_ready.set()
         self.call_from_thread(self._loaded)
+        if self.load_error is None:
+            self._warm_up()
 
     def _loaded(self) -> None:
         if isinstance(self.screen, SignInScreen):
             self.screen.show_store(self.store.name if self.services else None, self.load_error)
+
+    # Imported in this order while the associate types their PIN or reads the results. A screen
+    # that needs one of them sooner imports it itself (Python's import lock makes them wait for
+    # a module half-loaded here, never load it twice).
+    WARM_UP = ("phonenumbers", "pos_customers.storage.tables", "pos_customers.services.customers",
+               "pos_customers.ui.screens.customer", "pos_customers.ui.screens.form",
+               "pos_customers.ui.screens.address", "pos_customers.services.sync")
+
+    def foreground_busy(self) -> None:
+        """Someone is waiting for the screen (a sign-in is being checked): the warm-up pauses
+        between modules, so it does not take the interpreter from the foreground."""
+        self._waiting = True
+        self._foreground_idle.clear()
+
+    def foreground_idle(self) -> None:
+        self._waiting = False
+        self._foreground_idle.set()
+
+    def _typing_at_sign_in(self) -> None:
+        if self.actor is None and not getattr(self, "_waiting", False):
+            self.foreground_idle()
+
+    def _warm_up(self) -> None:
+        import importlib
+
+        for name in self.WARM_UP:
+            self._foreground_idle.wait()
+            try:
+                importlib.import_module(name)
+            except Exception:  # noqa: BLE001 - the screen that needs it will import it and say why
+                return
+        self._foreground_idle.wait()
+        try:
+            _ = self.services.db.read_engine, self.services.db.write_engine, self.template_country
+        except Exception:  # noqa: BLE001 - same: the first screen that needs it reports it
+            pass
 
     def _pick_theme(self) -> str:
         """TEXTUAL_THEME, then the config file; otherwise a theme made of the terminal's own
@@ -115,7 +167,7 @@ class PosApp(App):
         if self.config.keymap:
             self.set_keymap(self.config.keymap)
         name = self.store.name if self.services else ""
-        self.add_mode(LOCK_MODE, lambda: SignInScreen(store_name=name, demo=self.demo))
+        self.add_mode(LOCK_MODE, lambda: self._styled(SignInScreen(store_name=name, demo=self.demo)))
         self.switch_mode(LOCK_MODE)
         self.set_interval(5, self.lock_if_idle)
         self.set_interval(self.config.sync_seconds, self.background_sync)
@@ -123,13 +175,28 @@ class PosApp(App):
             # after the first paint: the loader's imports would otherwise hold up the screen
             self.call_after_refresh(
                 threading.Thread(target=self._load, name="load-services", daemon=True).start)
+            # an associate still typing their number and PIN: the rest loads meanwhile
+            self.set_timer(1.0, self._typing_at_sign_in)
 
     def header_text(self) -> str:
         who = f"{self.actor.name} ({self.actor.role.value})" if self.actor else ""
         sync = f" · {self.sync_line}" if getattr(self, "sync_line", "") else ""
         return f"{self.store.name} · {who}{sync}"
 
-    def signed_in(self, actor: Actor) -> None:
+    def _styled(self, screen: Screen) -> Screen:
+        """A screen made just now gets its styles from the stylesheet as it stands when it mounts.
+        Marked so, the first switch to its mode skips re-parsing and re-applying every rule of
+        the app twice."""
+        screen._css_update_count = self._css_update_count
+        return screen
+
+    def has_desk(self, actor: Actor) -> bool:
+        """Does this associate still have their screens from before the terminal locked?"""
+        return (self.actor is not None and self.actor.associate_number == actor.associate_number
+                and self._has_mode(f"associate:{actor.associate_number}"))
+
+    def signed_in(self, actor: Actor, first_page=None) -> None:
+        """``first_page``: the home screen's recent customers, when the sign-in fetched them."""
         from .screens.search import SearchScreen
 
         previous = self.actor
@@ -140,7 +207,11 @@ class PosApp(App):
             # another associate: their own fresh stack; the previous one's work is not shown
             self._drop_mode(f"associate:{previous.associate_number}")
         if not self._has_mode(mode):
-            self.add_mode(mode, SearchScreen)
+            # its first results end the foreground wait
+            self.add_mode(mode, lambda: self._styled(SearchScreen(first_page=first_page)))
+            self.set_timer(3, self.foreground_idle)  # and should they never come, this does
+        else:
+            self.foreground_idle()
         self.switch_mode(mode)
 
     def _has_mode(self, mode: str) -> bool:

@@ -9,6 +9,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import (Checkbox, Footer, Header, Input, Label, OptionList, Select,
@@ -267,6 +268,14 @@ class CustomerFormScreen(Screen):
         self.app.call_from_thread(self._show_checks, errors, hits, False)
 
     def _show_checks(self, errors: list[FieldError], hits: list, all_fields: bool) -> None:
+        try:
+            self._put_checks(errors, hits, all_fields)
+        except NoMatches:
+            if self.is_attached:
+                raise
+            # the form was saved or cancelled while the check ran: nothing left to show it on
+
+    def _put_checks(self, errors: list[FieldError], hits: list, all_fields: bool) -> None:
         for label in self.query(ErrorLine):
             label.show("")
         other = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -12,11 +13,14 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Label
 from textual.worker import get_current_worker
 
-from ...domain.customer import CustomerDraft, EmailInput, PhoneInput
 from ...domain.reference import format_reference
 from ...services.auth import Permission
-from ...services.customers import search_customers
+from ...services.search import search_customers
 from ..text import plain
+
+if TYPE_CHECKING:
+    from ...domain.customer import CustomerDraft
+    from ...storage.search_index import SearchPage
 
 SYNC_MARK = {"synced": "✓", "pending": "↑", "conflict": "!"}  # 80 columns: one mark
 _EMAIL = re.compile(r"\S+@\S+")
@@ -26,6 +30,8 @@ _PHONE = re.compile(r"^[\d\s+()\-./]{5,}$")
 def draft_from_query(text: str) -> CustomerDraft:
     """What an associate typed before deciding to create: email to email, digits to phone,
     words to names (last word is the last name)."""
+    from ...domain.customer import CustomerDraft, EmailInput, PhoneInput
+
     text = text.strip()
     if _EMAIL.fullmatch(text):
         return CustomerDraft(emails=[EmailInput(text)])
@@ -69,8 +75,9 @@ class SearchScreen(Screen):
     SearchScreen DataTable { height: 1fr; margin: 0 1; }
     """
 
-    def __init__(self) -> None:
+    def __init__(self, first_page: SearchPage | None = None) -> None:
         super().__init__()
+        self._first_page = first_page  # recent customers, fetched during the sign-in
         self._timer: Timer | None = None
         self._shown_query: str | None = None
         self._rows: list = []
@@ -86,7 +93,11 @@ class SearchScreen(Screen):
     def on_mount(self) -> None:
         self.sub_title = self.app.header_text()
         self._columns_for(self.size.width)
-        self.run_search("")
+        if self._first_page is not None:
+            page, self._first_page = self._first_page, None
+            self._show("", page, False, 0)
+        else:
+            self.run_search("")
 
     def on_resize(self, event) -> None:
         if self._columns_for(event.size.width):
@@ -112,9 +123,12 @@ class SearchScreen(Screen):
         rows, self._rows = self._rows, []
         self._add_rows(rows)
 
+    def on_screen_suspend(self) -> None:
+        self._left = True
+
     def on_screen_resume(self) -> None:
         # back from a customer card: refresh what is shown (names or sync states may have changed)
-        if self._shown_query is not None:
+        if getattr(self, "_left", False) and self._shown_query is not None:
             self.run_search(self.query_one("#query", Input).value)
 
     @on(Input.Changed, "#query")
@@ -141,6 +155,7 @@ class SearchScreen(Screen):
         self.app.call_from_thread(self._show, query, page, open_first, offset)
 
     def _show(self, query: str, page, open_first: bool, offset: int) -> None:
+        self.app.foreground_idle()  # results are up: background loading may go on
         if query != self.query_one("#query", Input).value:
             return  # typed on since: a stale answer never replaces a newer one
         table = self.query_one("#results", DataTable)

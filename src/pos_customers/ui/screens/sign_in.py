@@ -69,6 +69,7 @@ class SignInScreen(Screen):
             self.query_one(SignInForm).field = 0
             return
         self.query_one("#error", Static).update("Checking…")
+        self.app.foreground_busy()
         self._check(event.number, event.pin)
 
     @work(exclusive=True, thread=True, group="sign-in")
@@ -77,7 +78,8 @@ class SignInScreen(Screen):
         if not app.services_ready.wait(timeout=120) or app.load_error:
             app.call_from_thread(self._failed, app.load_error or "The store database is still opening")
             return
-        from ...services.associates import SignInFailed, sign_in
+        from ...services.access import SignInFailed, sign_in
+        from ...services.search import search_customers
 
         try:
             actor = sign_in(self.app.services, number, pin, max_attempts=cfg.max_pin_attempts,
@@ -85,14 +87,18 @@ class SignInScreen(Screen):
         except SignInFailed as exc:
             self.app.call_from_thread(self._failed, str(exc))
             return
-        self.app.call_from_thread(self._succeeded, actor)
+        # the home screen's first page (recent customers), fetched here: it is on screen with
+        # the search box instead of one worker round trip later
+        first_page = None if app.has_desk(actor) else search_customers(app.services, actor, "")
+        self.app.call_from_thread(self._succeeded, actor, first_page)
 
     def _failed(self, message: str) -> None:
+        self.app.foreground_idle()
         self.query_one("#error", Static).update(message)
         self.query_one(SignInForm).clear()
 
-    def _succeeded(self, actor) -> None:
+    def _succeeded(self, actor, first_page) -> None:
         self.query_one("#error", Static).update("")
         self.query_one("#locked", Static).update("")
         self.query_one(SignInForm).clear()
-        self.app.signed_in(actor)
+        self.app.signed_in(actor, first_page)

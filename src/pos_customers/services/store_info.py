@@ -1,0 +1,30 @@
+"""Which store a terminal belongs to: its name, number, country and currency. Read on a plain
+sqlite3 snapshot, so the sign-in screen can name the store before the ORM has loaded."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .auth import NotFound
+from .context import Services
+
+
+@dataclass(frozen=True)
+class StoreInfo:
+    code: str
+    number: int
+    name: str
+    country: str
+    currency: str
+    language: str
+    region: str
+
+
+def store_info(svc: Services, code: str | None = None) -> StoreInfo:
+    code = code or svc.store_code
+    with svc.db.snapshot() as conn:
+        row = conn.execute("SELECT code, number, name, country, currency, language, region FROM store"
+                           " WHERE code = ?", (code,)).fetchone()
+    if row is None:
+        raise NotFound(f"store {code} not found")
+    return StoreInfo(*row)
