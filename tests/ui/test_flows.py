@@ -1,6 +1,7 @@
 import json
 import sqlite3
 
+from textual import events
 from textual.widgets import DataTable, Input, OptionList
 
 from pos_customers.ui.screens.customer import CustomerScreen
@@ -8,6 +9,7 @@ from pos_customers.ui.screens.dialogs import ConfirmModal, ConflictModal
 from pos_customers.ui.screens.form import CustomerFormScreen
 from pos_customers.ui.screens.search import SearchScreen
 from pos_customers.ui.screens.sign_in import SignInScreen
+from pos_customers.ui.widgets.results import ResultsList
 from tests.ui.conftest import settle, sign_in
 
 
@@ -19,7 +21,7 @@ def db_rows(svc, sql, *args):
         conn.close()
 
 
-def cells(table: DataTable) -> list[list[str]]:
+def cells(table) -> list[list[str]]:
     return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
 
 
@@ -32,7 +34,7 @@ async def test_sign_in_search_open_change_phone_save_audit(make_app, shop):
         assert app.focused is app.screen.query_one("#query", Input)  # focus on arrival
         await pilot.press(*"mül ann")
         await settle(app, pilot)
-        rows = cells(app.screen.query_one("#results", DataTable))
+        rows = cells(app.screen.query_one("#results", ResultsList))
         assert rows[0][0] == "Anna Müller" and rows[0][2] == "01512 3456789"
         await pilot.press("enter")
         await settle(app, pilot)
@@ -57,7 +59,7 @@ async def test_results_update_as_you_type_and_arrow_keys_move(make_app):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(app, pilot)
-        table = app.screen.query_one("#results", DataTable)
+        table = app.screen.query_one("#results", ResultsList)
         assert table.row_count == 3  # empty box: this store's recent customers
         await pilot.press(*"zo")
         await settle(app, pilot)
@@ -69,6 +71,24 @@ async def test_results_update_as_you_type_and_arrow_keys_move(make_app):
         assert app.focused is table
         await pilot.press("up")
         assert app.focused is app.screen.query_one("#query", Input)
+
+
+async def test_fast_arrows_reach_the_row_and_the_card_returns_to_it(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot)
+        results = app.screen.query_one("#results", ResultsList)
+        for _ in range(3):  # a burst, as the terminal delivers keys typed fast: no pause between
+            app.post_message(events.Key("down", None))
+        await settle(app, pilot)
+        assert app.focused is results and results.cursor_row == 2
+        chosen = results.get_row_at(2)[0]
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CustomerScreen) and chosen in str(app.screen.query_one("#head").render())
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert results.cursor_row == 2 and results.get_row_at(2)[0] == chosen
 
 
 async def test_no_match_offers_a_prefilled_create(make_app):
@@ -191,6 +211,21 @@ async def test_escape_asks_before_dropping_typed_text(make_app, shop):
         assert isinstance(app.screen, SearchScreen)
 
 
+async def test_a_check_that_ends_after_the_form_closed_is_dropped(make_app, shop):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot)
+        await pilot.press("f2")
+        await settle(app, pilot)
+        form = app.screen
+        await pilot.press(*"Eva", "escape", "y")  # closed while the as-you-type check could still run
+        await settle(app, pilot)
+        assert isinstance(app.screen, SearchScreen)
+        form._show_checks([], [], False)  # its answer arrives now: nothing to show it on, no error
+        await settle(app, pilot)
+        assert isinstance(app.screen, SearchScreen)
+
+
 async def test_five_wrong_pins_lock_the_associate(make_app, shop):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -277,7 +312,9 @@ async def test_customer_text_is_never_markup(make_app, shop, admin):
         await sign_in(app, pilot)
         await pilot.press(*"sohne")
         await settle(app, pilot)
-        assert cells(app.screen.query_one("#results", DataTable))[0][0] == "[b]Ann [red]& Söhne[/]"
+        results = app.screen.query_one("#results", ResultsList)
+        assert cells(results)[0][0] == "[b]Ann [red]& Söhne[/]"
+        assert results.render_line(1).text.startswith(" [b]Ann [red]&…")  # on screen as typed (cut to fit)
         await pilot.press("enter")
         await settle(app, pilot)
         assert "[b]Ann [red]& Söhne[/]" in str(app.screen.query_one("#head").render())

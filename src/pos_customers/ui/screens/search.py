@@ -10,13 +10,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Header, Input, Label
+from textual.widgets import Footer, Header, Input, Label
 from textual.worker import get_current_worker
 
 from ...domain.reference import format_reference
 from ...services.auth import Permission
 from ...services.search import search_customers
-from ..text import plain
+from ..widgets.results import ResultsList
 
 if TYPE_CHECKING:
     from ...domain.customer import CustomerDraft
@@ -45,16 +45,6 @@ def draft_from_query(text: str) -> CustomerDraft:
     return CustomerDraft(first_name=" ".join(words[:-1]), last_name=words[-1])
 
 
-class ResultsTable(DataTable):
-    """Up from the first row goes back to the search box."""
-
-    def action_cursor_up(self) -> None:
-        if self.cursor_row <= 0:
-            self.screen.query_one("#query", Input).focus()
-        else:
-            super().action_cursor_up()
-
-
 class SearchScreen(Screen):
     AUTO_FOCUS = "#query"
     BINDINGS = [
@@ -72,7 +62,7 @@ class SearchScreen(Screen):
     DEFAULT_CSS = """
     SearchScreen #query { margin: 0 1; }
     SearchScreen #status { margin: 0 2; color: $text-muted; height: 1; width: 1fr; }
-    SearchScreen DataTable { height: 1fr; margin: 0 1; }
+    SearchScreen ResultsList { height: 1fr; margin: 0 1; }
     """
 
     def __init__(self, first_page: SearchPage | None = None) -> None:
@@ -87,7 +77,7 @@ class SearchScreen(Screen):
         yield Header(show_clock=False)
         yield Input(id="query", placeholder="Name, email, phone, reference or card number")
         yield Label("", id="status", markup=False)
-        yield ResultsTable(id="results", cursor_type="row", zebra_stripes=True)
+        yield ResultsList(id="results")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -113,15 +103,16 @@ class SearchScreen(Screen):
         if getattr(self, "_widths", None) == widths:
             return False
         self._widths = widths
-        table = self.query_one("#results", DataTable)
-        table.clear(columns=True)
-        for name in order:
-            table.add_column("S" if name == "Sync" and not wide else name, width=widths[name], key=name)
+        self.query_one("#results", ResultsList).set_columns(
+            [("S" if name == "Sync" and not wide else name, widths[name]) for name in order])
         return True
 
     def _refill(self) -> None:
-        rows, self._rows = self._rows, []
-        self._add_rows(rows)
+        """The sync column changed between a mark and a word: the cells are made again."""
+        results = self.query_one("#results", ResultsList)
+        cursor = results.cursor_row
+        results.set_rows([self._cells(r) for r in self._rows])
+        results.move_cursor(cursor)
 
     def on_screen_suspend(self) -> None:
         self._left = True
@@ -155,14 +146,22 @@ class SearchScreen(Screen):
         self.app.call_from_thread(self._show, query, page, open_first, offset)
 
     def _show(self, query: str, page, open_first: bool, offset: int) -> None:
-        self.app.foreground_idle()  # results are up: background loading may go on
+        # results on screen (after this paint): background loading may go on
+        self.call_after_refresh(self.app.foreground_idle)
         if query != self.query_one("#query", Input).value:
             return  # typed on since: a stale answer never replaces a newer one
-        table = self.query_one("#results", DataTable)
+        results = self.query_one("#results", ResultsList)
         if offset == 0:
-            table.clear()
-            self._rows = []
-        self._add_rows(page.rows)
+            # the same query again (back from a card): the cursor stays on the same customer
+            keep = (self._rows[results.cursor_row].customer_id
+                    if query == self._shown_query and results.cursor_row < len(self._rows) else None)
+            self._rows = list(page.rows)
+            results.set_rows([self._cells(r) for r in page.rows])
+            if keep is not None:
+                results.move_cursor(next((i for i, r in enumerate(self._rows) if r.customer_id == keep), 0))
+        else:
+            self._rows += page.rows
+            results.add_rows([self._cells(r) for r in page.rows])
         self._shown_query = query
         self._has_more = page.has_more
         status = self.query_one("#status", Label)
@@ -179,30 +178,31 @@ class SearchScreen(Screen):
         if open_first and self._rows:
             self.app.open_customer(self._rows[0].customer_id)
 
-    def _add_rows(self, rows) -> None:
-        table = self.query_one("#results", DataTable)
-        wide = self._widths["Sync"] > 1
-        for r in rows:
-            self._rows.append(r)
-            sync = r.sync_state if wide else SYNC_MARK.get(r.sync_state, "?")
-            table.add_row(plain(r.display_name), plain(format_reference(r.reference)),
-                          plain(r.primary_phone), plain(r.primary_email), plain(r.city),
-                          plain(sync), key=r.customer_id)
+    def _cells(self, r) -> tuple[str, tuple[str, ...]]:
+        """One result as the list shows it (plain text: never markup)."""
+        sync = r.sync_state if self._widths["Sync"] > 1 else SYNC_MARK.get(r.sync_state, "?")
+        return r.customer_id, (r.display_name, format_reference(r.reference), r.primary_phone,
+                               r.primary_email, r.city, sync)
 
     def _open_current(self) -> None:
-        table = self.query_one("#results", DataTable)
+        results = self.query_one("#results", ResultsList)
         if self._rows:
-            row = min(table.cursor_row, len(self._rows) - 1)
+            row = min(results.cursor_row, len(self._rows) - 1)
             self.app.open_customer(self._rows[max(row, 0)].customer_id)
 
-    @on(DataTable.RowSelected, "#results")
-    def _selected(self, event: DataTable.RowSelected) -> None:
-        self.app.open_customer(event.row_key.value)
+    @on(ResultsList.Selected, "#results")
+    def _selected(self, event: ResultsList.Selected) -> None:
+        self.app.open_customer(event.key)
+
+    @on(ResultsList.UpFromTop, "#results")
+    def _up_from_top(self) -> None:
+        self.set_focus(self.query_one("#query", Input))
 
     def action_to_results(self) -> None:
-        table = self.query_one("#results", DataTable)
-        if self.focused is self.query_one("#query", Input) and table.row_count:
-            table.focus()
+        # set_focus at once (not focus(), which waits a turn): "↓↓" typed fast lands on row 2
+        results = self.query_one("#results", ResultsList)
+        if self.focused is self.query_one("#query", Input) and results.row_count:
+            self.set_focus(results)
 
     def action_clear(self) -> None:
         box = self.query_one("#query", Input)
