@@ -31,15 +31,16 @@ CACHE = Path(__file__).resolve().parent / ".cache"
 BARE_APP = r'''
 import sys, time
 from textual.app import App
-from textual.widgets import Footer, Header, Input, Label
-from pos_customers.ui.widgets.results import ResultsList  # the search screen's results widget
+from textual.widgets import Header, Input, Label
+from pos_customers.ui.widgets.footer import KeysFooter  # the search screen's footer and results
+from pos_customers.ui.widgets.results import ResultsList
 class Bare(App):
     BINDINGS = [(k, "bell", d) for k, d in (("ctrl+q", "Quit"), ("f1", "Keys"), ("ctrl+l", "Lock"),
                 ("f2", "New customer"), ("escape", "Clear"), ("f3", "More results"), ("f5", "All stores"),
                 ("f8", "Sync"), ("f9", "Back office"))]  # the search screen's footer keys
     def compose(self):
         yield Header(); yield Input(id="q"); yield Label("", id="status")
-        yield ResultsList(id="t"); yield Footer()
+        yield ResultsList(id="t"); yield KeysFooter()
     def on_mount(self):
         t = self.query_one(ResultsList)
         t.set_columns([("Name", 16), ("Reference", 11), ("Phone", 14), ("Email", 14), ("City", 8), ("S", 1)])

@@ -18,6 +18,7 @@ time.tzset()
 from pos_customers.services.context import Actor  # noqa: E402
 from pos_customers.services.customers import draft_from_view, get_customer, update_customer  # noqa: E402
 from pos_customers.services.demo import seed_demo  # noqa: E402
+from pos_customers.services.search import search_customers  # noqa: E402
 from pos_customers.storage.engine import Database  # noqa: E402
 from pos_customers.ui.app import PosApp  # noqa: E402
 from pos_customers.ui.config import UiConfig  # noqa: E402
@@ -26,9 +27,15 @@ HERE = Path(__file__).resolve().parent
 
 
 async def settle(app, pilot, delay=0.1):
+    from textual.worker import WorkerCancelled
+
     for _ in range(3):
         await pilot.pause(delay)
-        await app.workers.wait_for_complete()
+        for worker in list(app.workers):
+            try:
+                await worker.wait()
+            except WorkerCancelled:
+                pass  # replaced by a newer search: that one is waited for too
     await pilot.pause()
 
 
@@ -88,7 +95,7 @@ async def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         svc = seed_demo(Database(Path(tmp) / "demo.db"), 2000)
         actor = Actor.command_line()
-        page = __import__("pos_customers.services.customers", fromlist=["x"]).search_customers(svc, actor, "meier")
+        page = search_customers(svc, actor, "meier")
         target = page.rows[0].display_name.lower()
 
         async def conflict(app, pilot):

@@ -172,9 +172,9 @@ class PosApp(App):
         self.set_interval(5, self.lock_if_idle)
         self.set_interval(self.config.sync_seconds, self.background_sync)
         if not self.services_ready.is_set():
-            # after the first paint: the loader's imports would otherwise hold up the screen
-            self.call_after_refresh(
-                threading.Thread(target=self._load, name="load-services", daemon=True).start)
+            # at once: opening the file and loading the next screen's modules overlap the
+            # first paint, so a sign-in typed ahead finds them ready
+            threading.Thread(target=self._load, name="load-services", daemon=True).start()
             # an associate still typing their number and PIN: the rest loads meanwhile
             self.set_timer(1.0, self._typing_at_sign_in)
 

@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import (DataTable, Footer, Header, Input, Label, OptionList, Select, SelectionList,
+from textual.widgets import (DataTable, Header, Input, Label, OptionList, Select, SelectionList,
                              Static)
 from textual.widgets.option_list import Option
 
@@ -23,6 +23,7 @@ from ...services import records
 from ...services.auth import PermissionDenied
 from ..text import plain, shown_value, yes_no
 from ..widgets.field_error import ErrorLine
+from ..widgets.footer import KeysFooter
 from .dialogs import ConfirmModal
 from .form_modal import Field, FormModal
 
@@ -57,7 +58,7 @@ class BackOfficeScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield OptionList(*[Option(label, id=key) for key, label, _ in self.ENTRIES], id="menu")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.title = "Back office"
@@ -137,7 +138,7 @@ class TemplateScreen(Screen):
                 yield ErrorLine(id="err-affiliations")
                 yield Static("", id="warning", markup=False)
             yield Static("", id="preview")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.title = "Default-customer template"
@@ -233,7 +234,7 @@ class ListScreen(Screen):
         table.add_columns(*self.COLUMNS)
         yield table
         yield Static(self.HINT, id="hint", markup=False)
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.title = self.TITLE_TEXT
@@ -522,7 +523,7 @@ class AuditScreen(Screen):
         table = DataTable(id="audit", cursor_type="row", zebra_stripes=True)
         table.add_columns("When", "Who", "Entity", "Action", "Changes")
         yield table
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.title = "Store audit"

@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Label, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Header, Input, Label, Static, TabbedContent, TabPane
 
 from ...domain.errors import ValidationFailed
 from ...services import records, sync
@@ -19,6 +19,7 @@ from ...services.context import Permission
 from ...services.customers import StaleEdit, draft_from_view, get_customer, update_customer
 from ...services.views import CustomerView
 from ..text import plain, shown_value, yes_no
+from ..widgets.footer import KeysFooter
 from .address import AddressModal
 from .dialogs import ConfirmModal
 
@@ -71,7 +72,7 @@ class CustomerScreen(Screen):
                 yield TabPane("Notes", id="tab-notes")
             yield TabPane("Orders", id="tab-orders")
             yield TabPane("Activity", id="tab-activity")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.sub_title = self.app.header_text()

@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import (Checkbox, Footer, Header, Input, Label, OptionList, Select,
+from textual.widgets import (Checkbox, Header, Input, Label, OptionList, Select,
                              SelectionList, Static)
 from textual.widgets.option_list import Option
 
@@ -26,6 +26,7 @@ from ...services.records import form_choices
 from ...services.views import CustomerView
 from ..text import plain
 from ..widgets.field_error import ErrorLine
+from ..widgets.footer import KeysFooter
 from .address import AddressModal
 from .dialogs import ConfirmModal, ConflictModal
 
@@ -145,7 +146,7 @@ class CustomerFormScreen(Screen):
         with Vertical(id="dup-box", classes="hidden"):
             yield Label("", id="dup-title", markup=False)
             yield OptionList(id="duplicates")
-        yield Footer()
+        yield KeysFooter()
 
     def _initial(self, name: str) -> str:
         d = self.base

@@ -10,13 +10,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Input, Label
+from textual.widgets import Header, Input, Label
 from textual.worker import get_current_worker
 
 from ...domain.reference import format_reference
 from ...services.auth import Permission
 from ...services.search import search_customers
 from ..widgets.results import ResultsList
+from ..widgets.footer import KeysFooter
 
 if TYPE_CHECKING:
     from ...domain.customer import CustomerDraft
@@ -78,7 +79,7 @@ class SearchScreen(Screen):
         yield Input(id="query", placeholder="Name, email, phone, reference or card number")
         yield Label("", id="status", markup=False)
         yield ResultsList(id="results")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.sub_title = self.app.header_text()

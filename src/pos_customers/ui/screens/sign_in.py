@@ -9,9 +9,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from ..text import plain
+from ..widgets.footer import KeysFooter
 from ..widgets.sign_in_form import SignInForm
 
 
@@ -47,7 +48,7 @@ class SignInScreen(Screen):
             if self.demo:
                 yield Static(plain("Demo manager   1001  PIN 2468\nDemo associate 1002  PIN 1357"),
                              id="demo")
-        yield Footer()
+        yield KeysFooter()
 
     def show_store(self, name: str | None, error: str | None) -> None:
         """The background start finished: name the store, or say why the app cannot be used."""

@@ -6,10 +6,11 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Header, Label, Static
+from textual.widgets import DataTable, Header, Label, Static
 
 from ...services import sync
 from ..text import plain
+from ..widgets.footer import KeysFooter
 
 
 class SyncScreen(Screen):
@@ -28,7 +29,7 @@ class SyncScreen(Screen):
         yield DataTable(id="state", show_header=False, cursor_type="none")
         yield Label("Conflicts headquarters resolved (newest first)", classes="muted")
         yield DataTable(id="conflicts", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.title = "Sync with headquarters"
@@ -100,7 +101,7 @@ class RemoteSearchScreen(ModalScreen[str | None]):
         with Vertical(id="box"):
             yield Static(f"All stores: looking for “{self.query_text}” at headquarters…", id="msg", markup=False)
             yield DataTable(id="remote", cursor_type="row", zebra_stripes=True)
-            yield Footer()
+            yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#remote", DataTable).add_columns("Name", "Reference", "Store", "Email", "Phone", "City")
