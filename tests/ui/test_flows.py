@@ -73,6 +73,32 @@ async def test_results_update_as_you_type_and_arrow_keys_move(make_app):
         assert app.focused is app.screen.query_one("#query", Input)
 
 
+async def test_a_key_after_a_pause_searches_at_once_and_a_burst_searches_once(make_app, monkeypatch):
+    from pos_customers.ui.screens import search as search_screen
+    asked = []
+    real = search_screen.search_customers
+
+    def counting(svc, actor, text, **kw):
+        asked.append(text)
+        return real(svc, actor, text, **kw)
+
+    monkeypatch.setattr(search_screen, "search_customers", counting)
+    app = make_app(debounce_ms=300)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot)
+        asked.clear()
+        await pilot.press("z")  # typed after a pause: no waiting for the debounce
+        await pilot.pause(0.05)
+        await app.workers.wait_for_complete()
+        assert asked == ["z"]
+        for ch in "oë weiß":  # a scanner or a paste: one burst
+            app.post_message(events.Key(ch, ch))
+        await pilot.pause(0.5)
+        await settle(app, pilot)
+        assert asked[-1] == "zoë weiß" and len(asked) <= 3
+        assert [r[0] for r in cells(app.screen.query_one("#results", ResultsList))] == ["Zoë Weiß"]
+
+
 async def test_fast_arrows_reach_the_row_and_the_card_returns_to_it(make_app):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

@@ -6,7 +6,7 @@
     lockout_minutes = 5
 
     [search]
-    debounce_ms = 10           # wait this long after a key before searching (scanner bursts)
+    debounce_ms = 10           # keys closer together than this are one burst: one search at its end
 
     [keymap]                  # binding id = keys, e.g. a second key for "new customer"
     "search.new" = "f2,ctrl+n"

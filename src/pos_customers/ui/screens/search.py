@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -70,6 +71,7 @@ class SearchScreen(Screen):
         super().__init__()
         self._first_page = first_page  # recent customers, fetched during the sign-in
         self._timer: Timer | None = None
+        self._last_key = float("-inf")
         self._shown_query: str | None = None
         self._rows: list = []
         self._has_more = False
@@ -125,9 +127,18 @@ class SearchScreen(Screen):
 
     @on(Input.Changed, "#query")
     def _changed(self, event: Input.Changed) -> None:
+        """The first key after a pause searches at once; keys that follow it within the debounce
+        (a scanner, a paste, a very fast typist) wait for the burst to end: one search for it."""
         if self._timer is not None:
             self._timer.stop()
-        self._timer = self.set_timer(self.app.config.debounce_ms / 1000, lambda: self.run_search(event.value))
+        debounce = self.app.config.debounce_ms / 1000
+        now = time.monotonic()
+        if now - self._last_key >= debounce:
+            self._timer = None
+            self.run_search(event.value)
+        else:
+            self._timer = self.set_timer(debounce, lambda: self.run_search(event.value))
+        self._last_key = now
 
     @on(Input.Submitted, "#query")
     def _submitted(self) -> None:
