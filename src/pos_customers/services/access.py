@@ -42,6 +42,13 @@ def _dummy_hash() -> str:
     return _HASHER.hash("not-a-real-pin")
 
 
+def warm_up() -> None:
+    """Hash once, in the background at start: the first argon2 call of a process pays for
+    mapping its 19 MiB; the allocator keeps the memory for the next
+    one. The hash made is the stand-in checked for unknown numbers."""
+    _dummy_hash()
+
+
 class SignInFailed(PermissionError):
     pass
 

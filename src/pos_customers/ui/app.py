@@ -100,10 +100,13 @@ class PosApp(App):
         """Background thread: open the database (plain sqlite3, no ORM), then, whenever nobody is
         waiting for the screen, load the modules the later screens use."""
         try:
+            from ..services import access  # what the sign-in and the screen after it need
+
+            # argon2 runs without the interpreter lock: on the other core, meanwhile
+            threading.Thread(target=access.warm_up, name="warm-argon2", daemon=True).start()
             from ..services.bootstrap import open_services
 
             services = open_services(self._db_path)
-            from ..services import access  # noqa: F401 - what the sign-in and the screen after it need
             from .screens import search  # noqa: F401
             self._adopt(services)
         except Exception as exc:  # noqa: BLE001 - shown on the sign-in screen, app stays usable to quit
