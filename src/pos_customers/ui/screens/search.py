@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 SYNC_MARK = {"synced": "✓", "pending": "↑", "conflict": "!"}  # 80 columns: one mark
 _EMAIL = re.compile(r"\S+@\S+")
-_PHONE = re.compile(r"^[\d\s+()\-./]{5,}$")
+_PHONE = re.compile(r"^[\d\s+()\-./]*\d[\d\s+()\-./]*$")  # digits are never a name
 
 
 def draft_from_query(text: str) -> CustomerDraft:

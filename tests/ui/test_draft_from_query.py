@@ -1,0 +1,14 @@
+"""What an associate typed before pressing F2 lands in the right field of the new customer."""
+
+from pos_customers.ui.screens.search import draft_from_query
+
+
+def test_typed_text_goes_to_the_right_field():
+    assert [e.address for e in draft_from_query("anna@gmx.de").emails] == ["anna@gmx.de"]
+    assert [p.number for p in draft_from_query("0151 2345").phones] == ["0151 2345"]
+    assert [p.number for p in draft_from_query("0151").phones] == ["0151"]  # short digits: still a phone
+    assert draft_from_query("0151").last_name == ""
+    d = draft_from_query("Anna Maria Müller")
+    assert (d.first_name, d.last_name) == ("Anna Maria", "Müller")
+    assert draft_from_query("Weiß").last_name == "Weiß"
+    assert draft_from_query("   ").last_name == ""
