@@ -63,6 +63,7 @@ class PosApp(App):
         self.load_error: str | None = None
         # closed until the associate has a screen to work on and nobody waits for the next one
         self._foreground_idle = threading.Event()
+        self._waiting = False  # a sign-in is being checked
         if services is not None:
             self._adopt(services)
         self.theme = self._pick_theme()
@@ -138,7 +139,7 @@ class PosApp(App):
         self._foreground_idle.set()
 
     def _typing_at_sign_in(self) -> None:
-        if self.actor is None and not getattr(self, "_waiting", False):
+        if self.actor is None and not self._waiting:
             self.foreground_idle()
 
     def _warm_up(self) -> None:

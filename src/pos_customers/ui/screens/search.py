@@ -72,6 +72,7 @@ class SearchScreen(Screen):
         self._first_page = first_page  # recent customers, fetched during the sign-in
         self._timer: Timer | None = None
         self._last_key = float("-inf")
+        self._left = False  # another screen was on top since: refresh on return
         self._shown_query: str | None = None
         self._rows: list = []
         self._has_more = False
@@ -122,7 +123,7 @@ class SearchScreen(Screen):
 
     def on_screen_resume(self) -> None:
         # back from a customer card: refresh what is shown (names or sync states may have changed)
-        if getattr(self, "_left", False) and self._shown_query is not None:
+        if self._left and self._shown_query is not None:
             self.run_search(self.query_one("#query", Input).value)
 
     @on(Input.Changed, "#query")
