@@ -10,8 +10,6 @@ from typing import Optional
 
 import typer
 
-from .domain.address import AddressInput
-from .domain.customer import AddressDraft, CustomerDraft, EmailInput, PhoneInput
 from .domain.errors import ValidationFailed
 from .domain.reference import format_reference
 from .paths import demo_db_path, resolve_db_path
@@ -79,25 +77,20 @@ def main_callback(
                                      "then the user data folder).", metavar="PATH"),
 ) -> None:
     _state["db"] = db
-    if ctx.invoked_subcommand is None:
-        path = resolve_db_path(db)
-        if not path.exists():
-            fail(f"no database at {path}: run `pos-customers init` or `pos-customers demo` first")
-        _run_app(db_path=path, demo=False)
+    if ctx.invoked_subcommand is None:  # `pos-customers --db PATH` opens through launch.main
+        from .launch import open_app
+
+        code = open_app(db)
+        if code:
+            raise typer.Exit(code)
 
 
 def _run_app(svc=None, *, db_path: Optional[Path] = None, demo: bool) -> None:
-    """The terminal app. Given only a path, it shows the sign-in screen at once and opens the
-    database in the background."""
-    from .ui.app import PosApp
-    from .ui.config import ConfigError, load_config
+    from .launch import run_app
 
-    with _errors():
-        try:
-            config = load_config()
-        except ConfigError as exc:
-            fail(f"config: {exc}", 2)
-        PosApp(svc, db_path=db_path, config=config, demo=demo).run()
+    code = run_app(svc, db_path=db_path, demo=demo)
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command()
@@ -320,6 +313,8 @@ def customers_add(
                                          help="Create even when a likely duplicate exists."),
 ) -> None:
     """Create a customer from flags, or from JSON on stdin (--json). The store template fills the rest."""
+    from .domain.address import AddressInput
+    from .domain.customer import AddressDraft, CustomerDraft, EmailInput, PhoneInput
     from .services.customers import create_customer, find_duplicates
     from .services.transfer import draft_from_json
 

@@ -178,3 +178,59 @@ def test_db_flag_overrides_env(run, tmp_path):
     r = run("--db", other, "init", "--store", "X1", "--number", 5, "--name", "X", "--country", "AT",
             "--currency", "EUR", "--language", "de-at")
     assert r.exit_code == 0 and other.exists() and not run.db.exists()
+
+
+# -- opening the app ---------------------------------------------------------------------------
+
+LAUNCH_PROBE = r"""
+import json, sys
+import pos_customers.ui.app as ui_app
+opened = []
+ui_app.PosApp.run = lambda app: opened.append(str(app._db_path))
+from pos_customers.launch import main
+sys.argv = ["pos-customers", *sys.argv[1:]]
+try:
+    main()
+    code = 0
+except SystemExit as exc:
+    code = exc.code
+heavy = sorted(m for m in ("typer", "pos_customers.cli", "pydantic", "sqlalchemy") if m in sys.modules)
+print(json.dumps({"opened": opened, "code": code, "heavy": heavy}))
+"""
+
+
+def launch(*args, env=None):
+    import os
+    import subprocess
+    import sys
+    out = subprocess.run([sys.executable, "-c", LAUNCH_PROBE, *map(str, args)], capture_output=True,
+                         text=True, timeout=120, env={**os.environ, **(env or {})})
+    return json.loads(out.stdout.strip().splitlines()[-1]), out.stderr
+
+
+@pytest.mark.parametrize("args", [["--db", "{db}"], ["--db={db}"], []])
+def test_the_app_opens_on_the_file_given_without_loading_the_command_line_tool(store, args):
+    """The plain start skips Typer (slow to import, and it converts every option of every
+    command before running anything)."""
+    seen, _ = launch(*[a.format(db=store.db) for a in args], env={"POS_CUSTOMERS_DB": str(store.db)})
+    assert seen == {"opened": [str(store.db)], "code": 0, "heavy": []}
+
+
+def test_opening_the_app_on_a_missing_file_says_what_to_do(tmp_path):
+    seen, err = launch("--db", tmp_path / "none.db")
+    assert seen["opened"] == [] and seen["code"] == 1
+    assert err.strip() == f"error: no database at {tmp_path / 'none.db'}: run `pos-customers init` or " \
+                          "`pos-customers demo` first"
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--db"], ["--db", "--help"], ["--db", "x.db", "sync"]])
+def test_anything_else_goes_through_typer(args):
+    from pos_customers.launch import app_only
+    assert app_only(args) == (False, None)
+
+
+def test_the_command_line_tool_behind_the_same_command(tmp_path):
+    seen, err = launch("--db", tmp_path / "none.db", "customers", "search", "anna")
+    assert seen["code"] == 1 and "pos-customers init" in err and "pos_customers.cli" in seen["heavy"]
+    seen, _ = launch("--help")
+    assert seen["code"] == 0 and seen["opened"] == []
