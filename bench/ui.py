@@ -48,6 +48,12 @@ def watch(app, **states):
 async def until(seen, name):
     while name not in seen:
         await asyncio.sleep(0.0005)
+async def sign_in_at_once(app, seen):
+    from textual import events
+    await until(seen, "form")
+    for key in [*"1002", "enter", *"1357", "enter"]:  # typed as fast as the terminal delivers
+        app.post_message(events.Key(key, key if len(key) == 1 else None))
+    await until(seen, "search")
 """
 
 # the search screen's widgets and footer keys, one action each (the footer shows one key per action)
@@ -93,7 +99,6 @@ asyncio.run(main())
 BARE_SIGN_IN_APP = WATCH + BARE_SEARCH + r"""
 from textual.containers import Vertical
 from textual.widgets import Static
-from textual import events
 from pos_customers.ui.widgets.sign_in_form import SignInForm
 class SignIn(Screen):
     AUTO_FOCUS = "SignInForm"
@@ -115,10 +120,7 @@ async def main():
     app = Bare()
     seen = watch(app, form=lambda: isinstance(app.focused, SignInForm), search=lambda: search_ready(app))
     async with app.run_test(size=(80, 24)):
-        await until(seen, "form")
-        for key in [*"1002", "enter", *"1357", "enter"]:  # typed as fast as the terminal delivers
-            app.post_message(events.Key(key, key if len(key) == 1 else None))
-        await until(seen, "search")
+        await sign_in_at_once(app, seen)
     print(seen["form"], seen["search"])
 asyncio.run(main())
 """
@@ -128,17 +130,13 @@ OUR_APP = WATCH + r"""
 import pos_customers.ui.app as ui_app  # the command imports it too; run() patched to drive it
 def run(app):
     from pos_customers.ui.widgets.sign_in_form import SignInForm
-    from textual import events
     def search_ready():
         return (getattr(app.screen, "_shown_query", None) is not None
                 and app.focused is not None and app.focused.id == "query")
     async def drive():
         seen = watch(app, form=lambda: isinstance(app.focused, SignInForm), search=search_ready)
         async with app.run_test(size=(80, 24)):
-            await until(seen, "form")
-            for key in [*"1002", "enter", *"1357", "enter"]:  # typed as fast as the terminal delivers
-                app.post_message(events.Key(key, key if len(key) == 1 else None))
-            await until(seen, "search")
+            await sign_in_at_once(app, seen)
         print(seen["form"], seen["search"])
     asyncio.run(drive())
 ui_app.PosApp.run = run
