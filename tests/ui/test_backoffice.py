@@ -58,6 +58,30 @@ async def test_template_refuses_bad_values_and_saves_nothing(make_app, shop):
     assert db_rows(shop, "SELECT currency FROM store_template") == [("EUR",)]
 
 
+async def test_leaving_a_changed_template_asks_first(make_app, shop):
+    from pos_customers.ui.screens.dialogs import ConfirmModal
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot, "1001", "2468")
+        await open_menu(app, pilot, 0)
+        await pilot.press("escape")  # nothing changed: straight back
+        await settle(app, pilot)
+        assert isinstance(app.screen, BackOfficeScreen)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        app.screen.query_one("#receipt_email", Input).value = "bons@store.example"
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("n")  # keep editing: the change is still there
+        await settle(app, pilot)
+        assert app.screen.query_one("#receipt_email", Input).value == "bons@store.example"
+        await pilot.press("escape", "y")
+        await settle(app, pilot)
+        assert isinstance(app.screen, BackOfficeScreen)
+    assert db_rows(shop, "SELECT receipt_email FROM store_template") == [("",)]
+
+
 async def test_retire_a_purpose_in_use_and_the_default_rule(make_app, shop):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

@@ -163,6 +163,22 @@ async def test_create_applies_the_store_template(make_app, shop):
                          " ON c.id = a.customer_id WHERE c.last_name = 'Lang'") == [("CLUB",)]
 
 
+async def test_keys_typed_in_one_burst_with_tab_follow_the_focus(make_app):
+    """A paste, a scanner or keys bunched up over SSH: what comes after Tab goes to the next field."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot)
+        await pilot.press("f2")
+        await settle(app, pilot)
+        for key in [*"Eva", "tab", "tab", *"Lang", "shift+tab", "shift+tab"]:
+            app.post_message(events.Key(key, key if len(key) == 1 else None))
+        await settle(app, pilot)
+        form = app.screen
+        assert form.query_one("#first_name", Input).value == "Eva"
+        assert form.query_one("#last_name", Input).value == "Lang"
+        assert app.focused is form.query_one("#first_name", Input)
+
+
 async def test_required_fields_are_checked_next_to_the_field(make_app, shop):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

@@ -38,6 +38,11 @@ class PosApp(App):
         Binding("ctrl+q", "quit", "Quit", id="app.quit", tooltip="Close the app", priority=True),
         Binding("f1", "keys", "Keys", id="app.keys", tooltip="List the keys of this screen"),
         Binding("ctrl+l", "lock", "Lock", id="app.lock", tooltip="Lock the terminal now"),
+        # Tab moves the focus as soon as the app reads it (a priority binding), so the keys after
+        # it in the same burst (a paste, a scanner, keys bunched up over SSH) land in the next
+        # field; otherwise they are already queued on the field that had the focus
+        Binding("tab", "next_field", show=False, priority=True, id="app.next_field"),
+        Binding("shift+tab", "previous_field", show=False, priority=True, id="app.previous_field"),
     ]
     CSS = """
     Screen { background: $background; }
@@ -228,7 +233,16 @@ class PosApp(App):
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "lock":
             return self.actor is not None and self.current_mode != LOCK_MODE
+        if action in ("next_field", "previous_field"):
+            # a widget that takes Tab itself keeps it (the sign-in form switches its two fields)
+            return not getattr(self.focused, "TAKES_TAB", False)
         return True
+
+    def action_next_field(self) -> None:
+        self.screen.focus_next()
+
+    def action_previous_field(self) -> None:
+        self.screen.focus_previous()
 
     def action_lock(self) -> None:
         self.lock_terminal()

@@ -33,7 +33,7 @@ class AddressModal(ModalScreen[AddressDraft | None]):
     AddressModal Input, AddressModal Select { width: 1fr; }
     AddressModal .error { color: $error; padding-left: 20; height: auto; display: none; }
     AddressModal .error.shown { display: block; }
-    AddressModal Checkbox { border: none; height: 1; padding: 0; margin-left: 20; }
+    AddressModal Checkbox, AddressModal Checkbox:focus { border: none; height: 1; padding: 0; margin-left: 20; }
     AddressModal .hidden { display: none; }
     """
 

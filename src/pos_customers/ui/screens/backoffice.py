@@ -77,7 +77,7 @@ class TemplateScreen(Screen):
     AUTO_FOCUS = "#customer_type"
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="template.save", tooltip="Save the template"),
-        Binding("escape", "app.pop_screen", "Back", id="template.back", tooltip="Back without saving"),
+        Binding("escape", "back", "Back", id="template.back", tooltip="Back without saving (asks first if you changed something)"),
     ]
     DEFAULT_CSS = """
     TemplateScreen #body { height: 1fr; }
@@ -144,6 +144,19 @@ class TemplateScreen(Screen):
         self.title = "Default-customer template"
         self.sub_title = self.app.header_text()
         self._refresh_preview()
+        self._as_opened = self._values()
+
+    def action_back(self) -> None:
+        if self._values() == self._as_opened:
+            self.app.pop_screen()
+            return
+
+        def answer(discard: bool | None) -> None:
+            if discard:
+                self.app.pop_screen()
+
+        self.app.push_screen(ConfirmModal("Leave the template without saving your changes?", yes="Discard",
+                                          no="Keep editing"), answer)
 
     def _values(self) -> dict:
         group = self.query_one("#group_code", Select)

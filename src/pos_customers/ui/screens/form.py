@@ -58,7 +58,7 @@ class CustomerFormScreen(Screen):
     CustomerFormScreen .row Input, CustomerFormScreen .row Select { width: 1fr; }
     CustomerFormScreen .error { color: $error; padding-left: 18; height: auto; width: 100%; display: none; }
     CustomerFormScreen .error.shown { display: block; }
-    CustomerFormScreen Checkbox { border: none; height: 1; padding: 0; margin-left: 18; }
+    CustomerFormScreen Checkbox, CustomerFormScreen Checkbox:focus { border: none; height: 1; padding: 0; margin-left: 18; }
     CustomerFormScreen .hidden { display: none; }
     CustomerFormScreen #dup-box { height: auto; max-height: 7; border-top: solid $warning; }
     CustomerFormScreen #dup-title { color: $warning; text-style: bold; padding: 0 1; }

@@ -43,7 +43,7 @@ class FormModal(ModalScreen[bool]):
     FormModal .row { height: auto; }
     FormModal .field-label { width: 22; }
     FormModal .row Input, FormModal .row Select { width: 1fr; }
-    FormModal Checkbox { border: none; height: 1; padding: 0; margin-left: 22; }
+    FormModal Checkbox, FormModal Checkbox:focus { border: none; height: 1; padding: 0; margin-left: 22; }
     FormModal .error { color: $error; padding-left: 22; height: auto; display: none; }
     FormModal .error.shown { display: block; }
     FormModal #form-error { color: $error; height: auto; }

@@ -18,6 +18,7 @@ NUMBER_MAX, PIN_MAX = 16, 12
 
 
 class SignInForm(Widget, can_focus=True):
+    TAKES_TAB = True  # Tab switches between the two fields (the app's Tab leaves it alone)
     DEFAULT_CSS = """
     SignInForm { height: auto; width: 100%; }
     """
