@@ -301,6 +301,17 @@ async def test_idle_lock_brings_the_unsaved_form_back(make_app, clock):
         assert app.screen.query_one("#first_name", Input).value == "Eva"
 
 
+async def test_locking_by_hand_says_who_locked(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot)
+        await pilot.press("ctrl+l")
+        await settle(app, pilot)
+        assert isinstance(app.screen, SignInScreen)
+        assert str(app.screen.query_one("#locked").render()) == \
+            "Locked by Jonas Becker. Jonas Becker can sign in to carry on."
+
+
 async def test_another_associate_after_idle_lock_does_not_see_the_form(make_app, clock):
     app = make_app(idle_minutes=1)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -413,8 +424,15 @@ async def test_add_an_address_in_the_modal(make_app, shop):
         await pilot.press("ctrl+s")
         await settle(app, pilot)
         assert isinstance(app.screen, CustomerScreen)
-    assert db_rows(shop, "SELECT a.purpose_code, a.postal_code, a.default_billing FROM customer_address a"
-                         " JOIN customer c ON c.id = a.customer_id WHERE c.last_name = 'Weiß'") == [("HOME", "10115", 1)]
+        table = app.screen.query_one("#addresses-table", DataTable)
+        assert app.focused is table and table.cursor_row == 0  # on the address just saved
+        await pilot.press("delete", "y")  # the keys shown under the list work at once
+        await settle(app, pilot)
+        assert app.focused is app.screen.query_one("#addresses-table", DataTable)
+    assert db_rows(shop, "SELECT count(*) FROM customer_address a JOIN customer c ON c.id = a.customer_id"
+                         " WHERE c.last_name = 'Weiß'") == [(0,)]
+    (changes,), = db_rows(shop, "SELECT changes FROM audit_event WHERE action = 'update' ORDER BY id LIMIT 1")
+    assert "HOME: Hauptstr. 5, 10115, Berlin, DE [billing]" in changes  # saved before it was removed
 
 
 async def test_address_fields_follow_the_country(make_app):

@@ -245,14 +245,14 @@ class PosApp(App):
         self.screen.focus_previous()
 
     def action_lock(self) -> None:
-        self.lock_terminal()
+        self.lock_terminal(idle=False)
 
-    def lock_terminal(self) -> None:
+    def lock_terminal(self, *, idle: bool = True) -> None:
         if self.current_mode == LOCK_MODE or self.actor is None:
             return
         self._locked_for = self.actor.name
         self.switch_mode(LOCK_MODE)
-        self.call_after_refresh(lambda: self.screen.show_locked(self._locked_for))
+        self.call_after_refresh(lambda: self.screen.show_locked(self._locked_for, idle=idle))
 
     def lock_if_idle(self) -> None:
         if self.actor is None or self.current_mode == LOCK_MODE:

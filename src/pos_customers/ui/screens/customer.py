@@ -59,6 +59,8 @@ class CustomerScreen(Screen):
         super().__init__()
         self.customer_id = customer_id
         self.view: CustomerView | None = None
+        self._row_after_save: int | None = None  # the address row to land on once reloaded
+        self._filling: list = []  # the tabs' contents being mounted
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -104,6 +106,15 @@ class CustomerScreen(Screen):
         self.app.call_from_thread(self._show_customer, view, consents, activity, notes, choices, conflicts)
 
     def _show_customer(self, view: CustomerView, consents, activity, notes, choices, conflicts=()) -> None:
+        # the tabs are made anew: the address list after an address was saved or removed (on
+        # that row), else a table that had the focus, on the same row, gets the focus back
+        was = self.focused if isinstance(self.focused, DataTable) else None
+        if self._row_after_save is not None:
+            refocus = ("addresses-table", self._row_after_save)
+        else:
+            refocus = (was.id, was.cursor_row) if was is not None else None
+        self._row_after_save = None
+        self._filling = []
         self.view, self.choices = view, choices
         self.refresh_bindings()
         head = Text.assemble(
@@ -177,6 +188,17 @@ class CustomerScreen(Screen):
             parts += [Label("Sync conflicts (two stores changed the same field; the later change was kept)",
                             classes="section"), ct]
         self._fill("tab-activity", parts)
+        if refocus is not None:
+            self.call_later(self._refocus, self._filling, *refocus)
+
+    async def _refocus(self, mounting: list, table_id: str, row: int) -> None:
+        for mounted in mounting:
+            await mounted
+        found = self.query(f"#{table_id}")
+        if found:
+            table = found.first(DataTable)
+            table.focus()
+            table.move_cursor(row=max(0, min(row, table.row_count - 1)))
 
     @work(exclusive=True, thread=True, group="orders")
     def load_orders(self, customer_id: str) -> None:
@@ -200,10 +222,10 @@ class CustomerScreen(Screen):
                           plain(o.status), plain(f"{o.total} {o.currency}"))
         self._fill("tab-orders", [table, Label(note, classes="muted")])
 
-    def _fill(self, pane_id: str, widgets: list) -> None:
+    def _fill(self, pane_id: str, widgets: list):
         pane = self.query_one(f"#{pane_id}", TabPane)
         pane.remove_children()
-        pane.mount(Vertical(*widgets))
+        self._filling.append(pane.mount(Vertical(*widgets)))
 
     # -- actions -----------------------------------------------------------------------------
     def action_back(self) -> None:
@@ -323,7 +345,9 @@ class CustomerScreen(Screen):
                 draft.addresses.append(result)
             else:
                 draft.addresses[index] = result
-            _exclusive_defaults(draft.addresses, index if index is not None else len(draft.addresses) - 1)
+            saved = index if index is not None else len(draft.addresses) - 1
+            _exclusive_defaults(draft.addresses, saved)
+            self._row_after_save = saved
             self._save(draft, "Address saved")
         return done
 
@@ -338,6 +362,7 @@ class CustomerScreen(Screen):
             if yes:
                 draft = draft_from_view(self.view)
                 del draft.addresses[index]
+                self._row_after_save = index
                 self._save(draft, "Address removed")
         self.app.push_screen(ConfirmModal(f"Remove this address?\n{address.formatted}", yes="Remove"),
                              confirmed)

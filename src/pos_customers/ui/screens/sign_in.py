@@ -56,9 +56,9 @@ class SignInScreen(Screen):
         if error:
             self.query_one("#error", Static).update(error)
 
-    def show_locked(self, who: str | None) -> None:
-        self.query_one("#locked", Static).update(
-            f"Locked after inactivity. {who} can sign in to carry on." if who else "")
+    def show_locked(self, who: str | None, *, idle: bool = True) -> None:
+        why = "Locked after inactivity" if idle else f"Locked by {who}"
+        self.query_one("#locked", Static).update(f"{why}. {who} can sign in to carry on." if who else "")
         self.query_one("#error", Static).update("")
         self.query_one(SignInForm).clear()
         self.set_focus(self.query_one(SignInForm))
