@@ -83,6 +83,7 @@ async def test_leaving_a_changed_template_asks_first(make_app, shop):
 
 
 async def test_retire_a_purpose_in_use_and_the_default_rule(make_app, shop):
+    from pos_customers.ui.screens.dialogs import ConfirmModal
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(app, pilot, "1001", "2468")
@@ -91,8 +92,9 @@ async def test_retire_a_purpose_in_use_and_the_default_rule(make_app, shop):
         await pilot.press("x")  # HOME is the Person default: refused, nothing changes
         await settle(app, pilot)
         assert db_rows(shop, "SELECT active FROM address_purpose WHERE code = 'HOME'") == [(1,)]
-        await pilot.press("delete", "y")  # in use by the fixtures' addresses: refused
+        await pilot.press("delete")  # in use by the fixtures' addresses: refused before any question
         await settle(app, pilot)
+        assert isinstance(app.screen, PurposesScreen)
         assert db_rows(shop, "SELECT count(*) FROM address_purpose WHERE code = 'HOME'") == [(1,)]
         table = app.screen.query_one(DataTable)
         table.move_cursor(row=[r[0] for r in cells(table)].index("POBOX"))
@@ -102,6 +104,13 @@ async def test_retire_a_purpose_in_use_and_the_default_rule(make_app, shop):
         await settle(app, pilot)
         assert isinstance(app.screen, FormModal)
         await pilot.press(*"holiday", "tab", *"Holiday home", "ctrl+s")
+        await settle(app, pilot)
+        table = app.screen.query_one(DataTable)
+        assert cells(table)[table.cursor_row][0] == "HOLIDAY"  # on the row just added
+        await pilot.press("delete")  # unused: asks, then deletes
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("n")
         await settle(app, pilot)
         await pilot.press("a")
         await settle(app, pilot)

@@ -318,16 +318,24 @@ def reactivate_purpose(svc: Services, actor: Actor, code: str) -> None:
         tx.outbox_row("purpose.changed", "address_purpose", row.code, row)
 
 
+def why_purpose_stays(p: PurposeView) -> str | None:
+    """Why this purpose cannot be deleted (asked before the associate confirms), or None."""
+    if p.in_use:
+        return f"{p.code} is used by {p.in_use} address(es): retire it instead of deleting it"
+    if p.default_person or p.default_organization:
+        return f"{p.code} is a default: choose another default first"
+    return None
+
+
 def delete_purpose(svc: Services, actor: Actor, code: str) -> None:
     """Only a purpose no address has ever used can be deleted; one in use is retired instead."""
     with svc.change(actor, Permission.CONFIGURE_STORE) as tx:
         row = _purpose(tx, code)
         used = tx.session.exec(select(func.count()).where(CustomerAddress.purpose_code == row.code)).one()
-        if used:
-            raise ValidationFailed(FieldError(
-                "code", f"{row.code} is used by {used} address(es): retire it instead of deleting it"))
-        if row.default_person or row.default_organization:
-            raise ValidationFailed(FieldError("code", f"{row.code} is a default: choose another default first"))
+        reason = why_purpose_stays(PurposeView(row.code, row.label, {}, row.active, row.sort_order,
+                                               row.default_person, row.default_organization, used))
+        if reason:
+            raise ValidationFailed(FieldError("code", reason))
         tx.session.delete(row)
         tx.audit("address_purpose", row.code, "delete", {"label": (row.label, None)})
         tx.outbox("purpose.deleted", "address_purpose", row.code, {"code": row.code})

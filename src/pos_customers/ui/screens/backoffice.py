@@ -274,7 +274,16 @@ class ListScreen(Screen):
         return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
 
     def edit(self, title: str, fields: list[Field], submit) -> None:
-        self.app.push_screen(FormModal(title, fields, submit), lambda ok: ok and self.reload())
+        table = self.query_one("#rows", DataTable)
+        before = {key.value for key in table.rows}
+
+        def done(ok: bool | None) -> None:
+            if ok:
+                self.reload()
+                added = [i for i, key in enumerate(table.rows) if key.value not in before]
+                if added:  # the row just added, not the one the cursor was on
+                    table.move_cursor(row=added[0])
+        self.app.push_screen(FormModal(title, fields, submit), done)
 
 
 class PurposesScreen(ListScreen):
@@ -344,6 +353,11 @@ class PurposesScreen(ListScreen):
     def action_delete(self) -> None:
         code = self.current
         if not code:
+            return
+        purpose = next(p for p in bo.purposes(self.app.services, self.app.actor) if p.code == code)
+        reason = bo.why_purpose_stays(purpose)
+        if reason:  # said at once, not after "Delete? y"
+            self.notify(reason, severity="error", timeout=8)
             return
 
         def answer(yes: bool | None) -> None:
