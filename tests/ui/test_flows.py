@@ -139,6 +139,35 @@ async def test_no_match_offers_a_prefilled_create(make_app):
         assert app.screen.query_one("#email", Input).value == "eva@lang.de"
 
 
+async def test_the_typed_name_follows_a_switch_to_organization(make_app, shop):
+    from textual.widgets import Select
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot)
+        await pilot.press(*"Acme Bau GmbH", "f2")
+        await settle(app, pilot)
+        form = app.screen
+        value = {n: (lambda n=n: form.query_one(f"#{n}", Input).value)
+                 for n in ("first_name", "last_name", "organization_name")}
+        form.query_one("#customer_type", Select).value = "organization"
+        await settle(app, pilot)
+        assert (value["first_name"](), value["last_name"](), value["organization_name"]()) == ("", "", "Acme Bau GmbH")
+        form.query_one("#customer_type", Select).value = "person"
+        await settle(app, pilot)
+        assert (value["first_name"](), value["last_name"](), value["organization_name"]()) == ("Acme Bau", "GmbH", "")
+        form.query_one("#last_name", Input).focus()
+        await pilot.press("end", *"er")  # typed by the associate: stays where it is
+        await settle(app, pilot)
+        form.query_one("#customer_type", Select).value = "organization"
+        await settle(app, pilot)
+        assert (value["first_name"](), value["last_name"](), value["organization_name"]()) == ("Acme Bau", "GmbHer", "")
+        form.query_one("#organization_name", Input).value = "Acme Bau GmbH"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+    assert db_rows(shop, "SELECT organization_name, last_name FROM customer WHERE customer_type = 'organization'") == [
+        ("Acme Bau GmbH", "GmbHer")]
+
+
 async def test_create_applies_the_store_template(make_app, shop):
     from pos_customers.storage.tables import StoreTemplate
     with shop.db.write() as s:

@@ -74,6 +74,7 @@ class CustomerFormScreen(Screen):
         self.base = draft
         self.addresses = list(draft.addresses)
         self.touched: set[str] = set()
+        self._moved: dict[str, str] = {}  # values this form put in fields itself (not typed)
         self.dirty = False
         self.duplicates: list = []
         self._timer: Timer | None = None
@@ -184,6 +185,27 @@ class CustomerFormScreen(Screen):
         for name in ("title", "middle_name", "birth_date"):
             self.query_one(f"#row-{name}").set_class(not person, "hidden")
 
+    def _carry_name(self, ctype: str) -> None:
+        """Words from the search box that went to the names (or the organization) follow a switch
+        of the customer type, as long as nobody typed in those fields."""
+        names = ("first_name", "last_name", "organization_name")
+        if self.view is not None or any(n in self.touched for n in names):
+            return
+        box = {n: self.query_one(f"#{n}", Input) for n in names}
+        if ctype == CustomerType.ORGANIZATION and not box["organization_name"].value:
+            words = " ".join(w for w in (box["first_name"].value, box["last_name"].value) if w)
+            moves = {"organization_name": words, "first_name": "", "last_name": ""} if words else {}
+        elif ctype != CustomerType.ORGANIZATION and box["organization_name"].value and not (
+                box["first_name"].value or box["last_name"].value):
+            *first, last = box["organization_name"].value.split() or [""]
+            moves = {"first_name": " ".join(first), "last_name": last, "organization_name": ""}
+        else:
+            return
+        for name, value in moves.items():
+            if box[name].value != value:
+                self._moved[name] = value
+                box[name].value = value
+
     def _show_addresses(self) -> None:
         from ...domain.address import one_line
         lines = []
@@ -248,10 +270,14 @@ class CustomerFormScreen(Screen):
         widget = getattr(event, "input", None) or getattr(event, "select", None) or getattr(
             event, "checkbox", None) or getattr(event, "selection_list", None)
         if widget is not None and widget.id:
-            self.touched.add(widget.id)
+            if self._moved.get(widget.id) == getattr(event, "value", None):
+                del self._moved[widget.id]  # moved here by the type switch, not typed
+            else:
+                self.touched.add(widget.id)
         self.dirty = True
         if widget is not None and widget.id == "customer_type":
             self._apply_type(str(event.value))
+            self._carry_name(str(event.value))
         if widget is not None and widget.id == "account_type":
             self.query_one("#row-password").set_class(str(event.value) != "registered", "hidden")
         self._schedule()
