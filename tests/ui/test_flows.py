@@ -480,6 +480,21 @@ async def test_address_fields_follow_the_country(make_app):
         assert str(modal.query_one("#label-postal_code").render()).startswith("ZIP code")
         assert str(modal.query_one("#label-region").render()) == "State *"
         assert not modal.query_one("#region-select").has_class("hidden")
+        from textual.widgets import Select
+        region = modal.query_one("#region-select", Select)
+        assert "Armed Forces (AA) (AA)" not in [str(label) for label, _ in region._options]
+        modal.query_one("#line1", Input).value = "1 Main St"
+        modal.query_one("#city", Input).value = "Albany"
+        modal.query_one("#postal_code", Input).value = "0106"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        state, zip_code = modal.query_one("#err-region"), modal.query_one("#err-postal_code")
+        assert "State is required" in str(state.render())
+        assert "(for example" in str(zip_code.render()) and zip_code.size.height >= 2  # wrapped, not cut
+        region.value = "NY"
+        await settle(app, pilot)
+        assert str(state.render()) == "" and not state.has_class("shown")  # fixed: the message goes
+        assert "(for example" in str(zip_code.render())  # another field's message stays until fixed
 
 
 async def test_f1_lists_the_keys_and_ctrl_p_finds_actions(make_app):

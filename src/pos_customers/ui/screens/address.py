@@ -12,7 +12,7 @@ from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from ...domain.address import AddressInput, address_form, clean_address, known_country
 from ...domain.customer import AddressDraft
-from ..widgets.field_error import ErrorLine
+from ..widgets.field_error import ErrorLine, field_of
 
 FIELDS = ("line1", "line2", "district", "city", "region", "postal_code")
 
@@ -72,11 +72,20 @@ class AddressModal(ModalScreen[AddressDraft | None]):
                                id="billing")
                 yield Checkbox("Default shipping address", self.draft.default_shipping if self.draft else False,
                                id="shipping")
-            yield Label("ctrl+s keep · esc cancel", classes="hint")
+            yield Label("ctrl+s OK · esc cancel", classes="hint")
 
     def on_mount(self) -> None:
         self._apply_country(self.country, initial_region=self.draft.address.region if self.draft else "")
         self.query_one("#line1", Input).focus()
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    def _edited(self, event) -> None:
+        """A field's message goes once the field is changed (it is checked again on save)."""
+        if event.control.id != "country":
+            found = self.query(f"#err-{field_of(event.control.id)}")
+            if found:
+                found.first().show("")
 
     @on(Input.Changed, "#country")
     def _country_changed(self, event: Input.Changed) -> None:
@@ -102,7 +111,8 @@ class AddressModal(ModalScreen[AddressDraft | None]):
         select = self.query_one("#region-select", Select)
         region_input = self.query_one("#region", Input)
         if spec and spec.choices:
-            select.set_options([(f"{name} ({c})", c) for c, name in spec.choices])
+            select.set_options([(name if name.endswith(f"({c})") else f"{name} ({c})", c)
+                                for c, name in spec.choices])
             codes = {c for c, _ in spec.choices}
             current = initial_region or region_input.value
             if current in codes:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -13,7 +14,7 @@ from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from ...domain.errors import ValidationFailed
 from ...services.auth import PermissionDenied
-from ..widgets.field_error import ErrorLine
+from ..widgets.field_error import ErrorLine, field_of
 
 
 @dataclass
@@ -76,6 +77,14 @@ class FormModal(ModalScreen[bool]):
 
     def on_mount(self) -> None:
         self.query_one(f"#f-{self.fields[0].name}").focus()
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    def _edited(self, event) -> None:
+        """A field's message goes once the field is changed (it is checked again on save)."""
+        found = self.query(f"#err-{field_of(event.control.id)}")
+        if found:
+            found.first().show("")
 
     def values(self) -> dict:
         out = {}

@@ -6,9 +6,20 @@ from textual.widgets import Label
 
 
 class ErrorLine(Label):
+    DEFAULT_CSS = """
+    ErrorLine { width: 1fr; }
+    """  # the whole width: a long message (with its example) wraps instead of being cut
+
     def __init__(self, *, id: str) -> None:  # noqa: A002 - Textual's own parameter name
         super().__init__("", id=id, classes="error", markup=False)
 
     def show(self, message: str) -> None:
         self.update(message)
         self.set_class(bool(message), "shown")
+
+
+def field_of(widget_id: str | None) -> str:
+    """The field a widget stands for: ``f-code`` and ``region-select`` answer to ``err-code`` and
+    ``err-region``."""
+    name = widget_id or ""
+    return name.removeprefix("f-").removesuffix("-select")
