@@ -39,6 +39,8 @@ def watch(app, **states):
     seen, display = {}, app._display
     def paint(screen, renderable):
         display(screen, renderable)
+        if renderable is None or app._batch_count:
+            return  # nothing was drawn
         now = time.perf_counter()
         for name, ready in states.items():
             if name not in seen and ready():
@@ -57,34 +59,52 @@ async def sign_in_at_once(app, seen):
 """
 
 # the search screen's widgets and footer keys, one action each (the footer shows one key per action)
+# The bare apps: the app's widgets, keys (one action each: the footer shows one key per action),
+# texts, column widths and theme, and nothing else.
 BARE_SEARCH = r"""
+import os
 from textual.app import App
+from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Header, Input, Label
 from pos_customers.ui.widgets.footer import KeysFooter
 from pos_customers.ui.widgets.results import ResultsList
-KEYS = [("ctrl+q", "Quit"), ("f1", "Keys"), ("ctrl+l", "Lock"), ("f2", "New customer"), ("escape", "Clear"),
-        ("f3", "More results"), ("f5", "All stores"), ("f8", "Sync"), ("f9", "Back office")]
 class Search(Screen):
     AUTO_FOCUS = "#query"
-    BINDINGS = [(k, f"app.noop({i})", d) for i, (k, d) in enumerate(KEYS)]
+    BINDINGS = [(k, f"app.noop({i})", d) for i, (k, d) in enumerate([
+        ("f2", "New customer"), ("escape", "Clear"), ("f3", "More results"), ("f5", "All stores"),
+        ("f8", "Sync"), ("f9", "Back office")])] + [Binding("down", "app.noop(9)", "Results", show=False)]
     DEFAULT_CSS = SEARCH_CSS.replace("SearchScreen", "Search")
     def compose(self):
-        yield Header(); yield Input(id="query"); yield Label("", id="status")
-        yield ResultsList(id="results"); yield KeysFooter()
+        yield Header(); yield Input(id="query", placeholder="Name, email, phone, reference or card number")
+        yield Label("", id="status"); yield ResultsList(id="results"); yield KeysFooter()
     def on_mount(self):
+        self.sub_title = "Berlin Alexanderplatz · Jonas Becker (associate)"
         t = self.query_one(ResultsList)
-        t.set_columns([("Name", 16), ("Reference", 11), ("Phone", 14), ("Email", 14), ("City", 8), ("S", 1)])
+        t.set_columns([("Name", 15), ("Reference", 11), ("Phone", 14), ("Email", 13), ("City", 8), ("S", 1)])
         t.set_rows([(str(i), (f"Customer {i}", "ABC-DEF-GHJ", "0151 23456789", "someone@example.org",
                               "Berlin", "✓")) for i in range(50)])
+        self.query_one("#status", Label).update(
+            "Recent customers of this store (50+)   S: ✓ synced ↑ waiting for HQ ! conflict", layout=False)
 def search_ready(app):
     return (isinstance(app.screen, Search) and app.screen.query_one(ResultsList).row_count
             and isinstance(app.focused, Input))
+class BareApp(App):
+    TITLE = "pos-customers"
+    BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True), ("f1", "noop(7)", "Keys"),
+                ("ctrl+l", "lock", "Lock")]
+    def __init__(self):
+        super().__init__()
+        truecolor = os.environ.get("COLORTERM", "") in ("truecolor", "24bit")
+        self.theme = "textual-dark" if truecolor else "ansi-dark"
+    def action_noop(self, n): pass
+    def action_lock(self): pass
+    def check_action(self, action, parameters):
+        return action != "lock" or isinstance(self.screen, Search)
 """
 
 BARE_APP = WATCH + BARE_SEARCH + r"""
-class Bare(App):
-    def action_noop(self, n): pass
+class Bare(BareApp):
     def get_default_screen(self): return Search()
 async def main():
     app = Bare()
@@ -106,16 +126,20 @@ class SignIn(Screen):
     DEFAULT_CSS = SIGN_IN_CSS.replace("SignInScreen", "SignIn")
     def compose(self):
         with Vertical(id="box"):
-            yield Static("pos-customers · Berlin", id="title"); yield Static("", id="locked")
+            yield Static("pos-customers · Berlin Alexanderplatz", id="title"); yield Static("", id="locked")
             yield SignInForm(); yield Static("", id="error")
             yield Static("⏎ next · Tab/↑↓ switch field · Esc clear", classes="hint")
         yield KeysFooter()
     def on_sign_in_form_submitted(self, event):
+        self.app.add_mode("desk", lambda: self.app.styled(Search()))
         self.app.switch_mode("desk")
-class Bare(App):
-    MODES = {"lock": SignIn, "desk": Search}
-    def action_noop(self, n): pass
-    def on_mount(self): self.switch_mode("lock")
+class Bare(BareApp):
+    def styled(self, screen):  # as the app does: no stylesheet rebuild on a mode's first switch
+        screen._css_update_count = self._css_update_count
+        return screen
+    def on_mount(self):
+        self.add_mode("lock", lambda: self.styled(SignIn()))
+        self.switch_mode("lock")
 async def main():
     app = Bare()
     seen = watch(app, form=lambda: isinstance(app.focused, SignInForm), search=lambda: search_ready(app))
@@ -206,7 +230,8 @@ async def typing_run(path: Path, queries: list[str]) -> list[float]:
 
     def display(screen, renderable):
         original_display(screen, renderable)
-        painted.append(time.perf_counter())
+        if renderable is not None and not app._batch_count:  # something was drawn
+            painted.append(time.perf_counter())
 
     app._display = display
     latencies = []

@@ -1,4 +1,5 @@
-"""`pos-customers`: the one command line entry point (support staff script it over SSH)."""
+"""`pos-customers …` commands (support staff script them over SSH). The plain start of the app,
+`pos-customers [--db PATH]`, is handled by :mod:`pos_customers.launch` before Typer loads."""
 
 from __future__ import annotations
 
@@ -88,7 +89,8 @@ def main_callback(
 def _run_app(svc=None, *, db_path: Optional[Path] = None, demo: bool) -> None:
     from .launch import run_app
 
-    code = run_app(svc, db_path=db_path, demo=demo)
+    with _errors():
+        code = run_app(svc, db_path=db_path, demo=demo)
     if code:
         raise typer.Exit(code)
 

@@ -56,8 +56,9 @@ def run_app(svc=None, *, db_path: Path | None = None, demo: bool = False) -> int
         config = load_config()
     except ConfigError as exc:
         return _error(f"config: {exc}", 2)
-    PosApp(svc, db_path=db_path, config=config, demo=demo).run()
-    return 0
+    app = PosApp(svc, db_path=db_path, config=config, demo=demo)
+    app.run()
+    return app.return_code or 0
 
 
 def _error(message: str, code: int = 1) -> int:

@@ -209,11 +209,30 @@ def launch(*args, env=None):
 
 
 @pytest.mark.parametrize("args", [["--db", "{db}"], ["--db={db}"], []])
-def test_the_app_opens_on_the_file_given_without_loading_the_command_line_tool(store, args):
+def test_the_app_opens_on_the_file_given_without_loading_the_command_line_tool(store, tmp_path, args):
     """The plain start skips Typer (slow to import, and it converts every option of every
     command before running anything)."""
-    seen, _ = launch(*[a.format(db=store.db) for a in args], env={"POS_CUSTOMERS_DB": str(store.db)})
-    assert seen == {"opened": [str(store.db)], "code": 0, "heavy": []}
+    other = tmp_path / "other.db"
+    store("--db", other, "init", "--store", "HAM01", "--number", 102, "--name", "Hamburg", "--country", "DE",
+          "--currency", "EUR", "--language", "de")
+    # --db wins over $POS_CUSTOMERS_DB; without it, the variable names the file
+    seen, _ = launch(*[a.format(db=other) for a in args], env={"POS_CUSTOMERS_DB": str(store.db)})
+    assert seen == {"opened": [str(other if args else store.db)], "code": 0, "heavy": []}
+
+
+def test_a_bad_config_file_stops_the_start_with_exit_2(store, tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text("[search\n")
+    seen, err = launch("--db", store.db, env={"POS_CUSTOMERS_CONFIG": str(config)})
+    assert seen["opened"] == [] and seen["code"] == 2 and err.startswith("error: config:")
+
+
+def test_typer_without_a_command_opens_the_app_too(store, tmp_path, monkeypatch):
+    import pos_customers.ui.app as ui_app
+    opened = []
+    monkeypatch.setattr(ui_app.PosApp, "run", lambda app: opened.append(app._db_path))
+    assert store().exit_code == 0 and opened == [store.db]
+    assert store("--db", tmp_path / "none.db").exit_code == 1 and opened == [store.db]
 
 
 def test_opening_the_app_on_a_missing_file_says_what_to_do(tmp_path):
