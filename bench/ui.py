@@ -5,13 +5,13 @@ Prints, for a 1,000,000-customer store:
 - cold start of the real command (`pos-customers --db PATH`, run headless at 80x24): from
   process start to the first paint that shows the sign-in form ready for keys, and to the first
   paint that shows the search box focused with results, after a sign-in typed at once. Next to
-  it, in the same run and interleaved with it, two bare Textual apps that do no work of their own:
-  one with the app's two screens and their widgets (the sign-in form; then Header, Input, Label,
-  the results list with 50 rows, the footer with the same keys), Enter switching at once; one
-  with the search screen only. The target compares with the first;
+  it, in the same run and interleaved with it, two bare Textual apps that open no database and
+  check no PIN: one with the app's two screens (the sign-in form; then Header, Input, Label, the
+  results list with 50 rows, the footer; the same keys, texts, column widths and theme), Enter
+  switching at once; one with the search screen only. The target compares with the first;
 - memory (peak RSS) of the app process after the typing run.
 
-    uv run python bench/ui.py --customers 1000000
+    uv run python bench/ui.py --customers 1000000 --starts 15
 """
 
 from __future__ import annotations
