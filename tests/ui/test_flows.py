@@ -99,6 +99,26 @@ async def test_a_key_after_a_pause_searches_at_once_and_a_burst_searches_once(ma
         assert [r[0] for r in cells(app.screen.query_one("#results", ResultsList))] == ["Zoë Weiß"]
 
 
+async def test_f3_shows_the_next_page(make_app, shop, admin):
+    from pos_customers.services.customers import create_customer
+    from tests.helpers import person
+    for i in range(55):
+        create_customer(shop, admin, person("Karl " + "abcdefghijklmnopqrstuvwxyz"[i % 26] * (1 + i // 26),
+                                            "Tester"))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot)
+        await pilot.press(*"tester")
+        await settle(app, pilot)
+        table = app.screen.query_one("#results", ResultsList)
+        status = app.screen.query_one("#status")
+        assert table.row_count == 50 and str(status.render()).startswith("50 found, F3 shows more")
+        await pilot.press("f3")
+        await settle(app, pilot)
+        assert table.row_count == 55 and str(status.render()).startswith("55 found")
+        assert "F3" not in str(status.render())
+
+
 async def test_fast_arrows_reach_the_row_and_the_card_returns_to_it(make_app):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -227,6 +247,7 @@ async def test_required_fields_are_checked_next_to_the_field(make_app, shop):
         await settle(app, pilot)
         assert "Last name is required" in str(form.query_one("#err-last_name").render())
         assert isinstance(app.screen, CustomerFormScreen)
+        assert app.focused is form.query_one("#last_name", Input)  # on the first field to correct
     assert db_rows(shop, "SELECT count(*) FROM customer") == [(3,)]
 
 

@@ -377,6 +377,7 @@ class CustomerFormScreen(Screen):
         errors = validate_draft(self.app.services, self.app.actor, draft, new=self.view is None)
         if errors:
             self._show_checks(errors, self.duplicates, True)
+            self._focus_first(errors)
             self.notify(f"{len(errors)} field(s) need attention", severity="error")
             return
         hits = find_duplicates(self.app.services, self.app.actor, draft,
@@ -392,6 +393,15 @@ class CustomerFormScreen(Screen):
                 f"{'; '.join(hits[0].reasons)}. Save anyway?", yes="Save anyway", no="Check first"), answer)
             return
         self._write(draft)
+
+    def _focus_first(self, errors: list[FieldError]) -> None:
+        """The associate lands on the first field to correct, the form scrolled to it."""
+        for e in errors:
+            target = ERROR_TARGET.get(e.field, e.field).replace("attributes.", "attr-")
+            found = self.query(f"#{target}")
+            if found and found.first().focusable:
+                found.first().focus()
+                return
 
     def _write(self, draft: CustomerDraft, opened: CustomerView | None = None) -> None:
         svc, actor = self.app.services, self.app.actor

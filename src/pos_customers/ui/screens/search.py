@@ -186,7 +186,7 @@ class SearchScreen(Screen):
             status.update(f"Recent customers of this store ({len(self._rows)}"
                           f"{'+' if page.has_more else ''}){legend}", layout=False)
         else:
-            status.update(f"{len(self._rows)}{'+ (F3 more)' if page.has_more else ''} found{legend}",
+            status.update(f"{len(self._rows)} found{', F3 shows more' if page.has_more else ''}{legend}",
                           layout=False)
         if open_first and self._rows:
             self.app.open_customer(self._rows[0].customer_id)
