@@ -148,8 +148,15 @@ async def test_manager_adds_an_associate_but_not_an_admin(make_app, shop):
         modal.query_one("#f-number", Input).value = "1003"
         modal.query_one("#f-name", Input).value = "Lea Wolf"
         modal.query_one("#f-pin", Input).value = "4321"
+        modal.query_one("#f-pin_again", Input).value = "4312"  # a typo: nothing is written
         await pilot.press("ctrl+s")
         await settle(app, pilot)
+        assert app.screen is modal and "two PINs differ" in str(modal.query_one("#err-pin_again").render())
+        assert db_rows(shop, "SELECT count(*) FROM associate WHERE number = '1003'") == [(0,)]
+        modal.query_one("#f-pin_again", Input).value = "4321"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, AssociatesScreen)
     assert db_rows(shop, "SELECT name, role FROM associate WHERE number = '1003'") == [("Lea Wolf", "associate")]
 
 

@@ -491,12 +491,16 @@ class AssociatesScreen(ListScreen):
     def _roles(self):
         return [(r.value, r.value) for r in Role if r.rank <= self.app.actor.role.rank]
 
+    PIN_FIELDS = [Field("pin", "PIN (4-12 digits)", kind="password"), Field("pin_again", "PIN again", kind="password")]
+
     def action_add(self) -> None:
+        def submit(v):
+            _same_pin(v)
+            assoc.add_associate(self.app.services, self.app.actor, number=v["number"], name=v["name"],
+                                role=v["role"] or "associate", pin=v["pin"])
         self.edit("New associate", [Field("number", "Number"), Field("name", "Name"),
                                     Field("role", "Role", kind="select", value="associate", choices=self._roles()),
-                                    Field("pin", "PIN (4-12 digits)", kind="password")],
-                  lambda v: assoc.add_associate(self.app.services, self.app.actor, number=v["number"],
-                                                name=v["name"], role=v["role"] or "associate", pin=v["pin"]))
+                                    *self.PIN_FIELDS], submit)
 
     def action_role(self) -> None:
         number = self.current
@@ -509,8 +513,10 @@ class AssociatesScreen(ListScreen):
     def action_pin(self) -> None:
         number = self.current
         if number:
-            self.edit(f"New PIN for {number}", [Field("pin", "PIN (4-12 digits)", kind="password")],
-                      lambda v: assoc.reset_pin(self.app.services, self.app.actor, number, v["pin"]))
+            def submit(v):
+                _same_pin(v)
+                assoc.reset_pin(self.app.services, self.app.actor, number, v["pin"])
+            self.edit(f"New PIN for {number}", self.PIN_FIELDS, submit)
 
     def action_unlock(self) -> None:
         if self.current and _guard(self, assoc.unlock, self.current, done=f"{self.current} unlocked"):
@@ -523,6 +529,12 @@ class AssociatesScreen(ListScreen):
             if _guard(self, assoc.set_active, number, not active,
                       done=f"{number} {'deactivated' if active else 'activated'}"):
                 self.reload()
+
+
+def _same_pin(values: dict) -> None:
+    """A PIN is typed twice: a typo would lock the associate out of their first sign-in."""
+    if (values.get("pin") or "") != (values.get("pin_again") or ""):
+        raise ValidationFailed(FieldError("pin_again", "The two PINs differ: type the same PIN twice"))
 
 
 class AuditScreen(Screen):
