@@ -171,6 +171,17 @@ async def test_store_audit_filters(make_app, shop):
         screen.query_one("#entity", Input).value = "customer"
         await settle(app, pilot)
         assert {r[2].split()[0] for r in cells(screen.query_one(DataTable))} == {"customer"}
+        from pos_customers.ui.screens.dialogs import DetailModal
+        table = screen.query_one(DataTable)
+        table.focus()
+        await pilot.press("enter")  # the whole change, which the column cuts
+        await settle(app, pilot)
+        assert isinstance(app.screen, DetailModal)
+        shown = str(app.screen.query_one("#detail").render())
+        assert shown == "\n".join(app.screen.lines) and "last_name: — → " in shown
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app.screen is screen
         screen.query_one("#since", Input).value = "not a date"
         await settle(app, pilot)
         assert "since must be a date" in str(screen.query_one("#status").render())

@@ -451,6 +451,24 @@ async def test_manager_writes_a_note(make_app, shop):
     assert db_rows(shop, "SELECT author_number, text FROM customer_note") == [("1001", "Prefers email")]
 
 
+async def test_enter_on_an_activity_row_shows_the_whole_change(make_app):
+    from pos_customers.ui.screens.dialogs import DetailModal
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot)
+        await pilot.press(*"mül ann", "enter")
+        await settle(app, pilot)
+        card = app.screen
+        card.query_one("#tabs").active = "tab-activity"
+        await settle(app, pilot)
+        card.query_one("#activity-table", DataTable).focus()
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, DetailModal)
+        shown = str(app.screen.query_one("#detail").render()).splitlines()
+        assert "first_name: — → Anna" in shown and any(line.startswith("phones: — → +4915123456789") for line in shown)
+
+
 async def test_add_an_address_in_the_modal(make_app, shop):
     from pos_customers.ui.screens.address import AddressModal
     app = make_app()

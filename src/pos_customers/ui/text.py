@@ -31,3 +31,8 @@ def shown_value(value: object) -> str:
     if isinstance(value, dict):
         return ", ".join(f"{k}={v}" for k, v in value.items())
     return str(value)
+
+
+def change_lines(changes: dict) -> list[str]:
+    """An audit row's changes, one "field: old → new" line each."""
+    return [f"{k}: {shown_value(v.get('old'))} → {shown_value(v.get('new'))}" for k, v in changes.items()]

@@ -21,7 +21,7 @@ from ...services import associates as assoc
 from ...services import backoffice as bo
 from ...services import records
 from ...services.auth import PermissionDenied
-from ..text import plain, shown_value, yes_no
+from ..text import change_lines, plain, yes_no
 from ..widgets.field_error import ErrorLine
 from ..widgets.footer import KeysFooter
 from .dialogs import ConfirmModal
@@ -607,16 +607,23 @@ class AuditScreen(Screen):
         except PermissionDenied as exc:
             status.update(str(exc))
             return
+        start = len(self._entries)
         self._entries += entries
-        for e in entries:
-            changed = "; ".join(f"{k}: {shown_value(v.get('old'))} → {shown_value(v.get('new'))}"
-                                for k, v in e.changes.items())
+        for i, e in enumerate(entries, start):
             table.add_row(plain(e.at), plain(e.who), plain(f"{e.entity} {e.subject}"), plain(e.action),
-                          plain(changed))
+                          plain("; ".join(change_lines(e.changes))), key=str(i))
         status.update(f"{len(self._entries)} change(s){' · F3 older' if len(entries) == 100 else ''}")
 
     def action_more(self) -> None:
         self.load(more=True)
+
+    @on(DataTable.RowSelected, "#audit")
+    def _show_change(self, event: DataTable.RowSelected) -> None:
+        from .dialogs import DetailModal
+
+        e = self._entries[int(event.row_key.value)]
+        self.app.push_screen(DetailModal(f"{e.at} · {e.who} · {e.entity} {e.subject} · {e.action}",
+                                         change_lines(e.changes)))
 
 
 def _dims(d: dict[str, str]) -> str:

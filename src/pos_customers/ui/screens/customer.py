@@ -18,7 +18,7 @@ from ...services import records, sync
 from ...services.context import Permission
 from ...services.customers import StaleEdit, draft_from_view, get_customer, update_customer
 from ...services.views import CustomerView
-from ..text import plain, shown_value, yes_no
+from ..text import change_lines, plain, shown_value, yes_no
 from ..widgets.footer import KeysFooter
 from .address import AddressModal
 from .dialogs import ConfirmModal
@@ -61,6 +61,7 @@ class CustomerScreen(Screen):
         self.view: CustomerView | None = None
         self._row_after_save: int | None = None  # the address row to land on once reloaded
         self._filling: list = []  # the tabs' contents being mounted
+        self._activity: list = []  # the Activity tab's rows, in order
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -173,10 +174,10 @@ class CustomerScreen(Screen):
         self.load_orders(view.id)
         act = DataTable(id="activity-table", cursor_type="row", zebra_stripes=True)
         act.add_columns("When", "Who", "Action", "Changes")
-        for entry in activity:
-            changed = "; ".join(f"{k}: {shown_value(v.get('old'))} → {shown_value(v.get('new'))}"
-                                for k, v in entry.changes.items())
-            act.add_row(plain(entry.at), plain(entry.who), plain(entry.action), plain(changed))
+        self._activity = list(activity)
+        for i, entry in enumerate(activity):
+            act.add_row(plain(entry.at), plain(entry.who), plain(entry.action),
+                        plain("; ".join(change_lines(entry.changes))), key=str(i))
         parts = [act] if activity else [Label(
             "No change to this customer has been recorded on this terminal yet.", classes="muted")]
         if conflicts:
@@ -326,6 +327,13 @@ class CustomerScreen(Screen):
             draft=None, purposes=[(c.code, c.label) for c in self.choices.purposes],
             default_purpose=self._purpose_default(), default_country=self.app.store_country),
             self._address_done(None))
+
+    @on(DataTable.RowSelected, "#activity-table")
+    def _show_change(self, event: DataTable.RowSelected) -> None:
+        from .dialogs import DetailModal
+
+        entry = self._activity[int(event.row_key.value)]
+        self.app.push_screen(DetailModal(f"{entry.at} · {entry.who} · {entry.action}", change_lines(entry.changes)))
 
     @on(DataTable.RowSelected, "#addresses-table")
     def _edit_address(self, event: DataTable.RowSelected) -> None:

@@ -1,11 +1,12 @@
-"""Small modal dialogs: yes/no confirmation, typed-text confirmation, edit conflicts."""
+"""Small modal dialogs: yes/no confirmation, typed-text confirmation, edit conflicts, a
+text too long for its table cell."""
 
 from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Label, Static
 
@@ -40,6 +41,34 @@ class ConfirmModal(ModalScreen[bool]):
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "yes")
+
+
+class DetailModal(ModalScreen[None]):
+    """The whole of something a table shows cut (an audit row's changes)."""
+
+    BINDINGS = [
+        Binding("escape", "dismiss", "Close", id="detail.close", tooltip="Back to the list"),
+        Binding("enter", "dismiss", "Close", show=False, id="detail.close_enter"),
+    ]
+    DEFAULT_CSS = """
+    DetailModal { align: center middle; }
+    DetailModal > Vertical { width: 90%; height: auto; max-height: 90%; border: thick $primary; padding: 0 1;
+                             background: $surface; }
+    DetailModal #title { text-style: bold; margin-bottom: 1; }
+    DetailModal VerticalScroll { height: auto; max-height: 20; }
+    DetailModal .hint { color: $text-muted; }
+    """
+
+    def __init__(self, title: str, lines: list[str]) -> None:
+        super().__init__()
+        self.title_text, self.lines = title, lines
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(plain(self.title_text), id="title")
+            with VerticalScroll():
+                yield Static(plain("\n".join(self.lines) or "—"), id="detail")
+            yield Static("esc close", classes="hint")
 
 
 class ConflictModal(ModalScreen[str]):
