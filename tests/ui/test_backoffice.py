@@ -117,6 +117,7 @@ async def test_retire_a_purpose_in_use_and_the_default_rule(make_app, shop):
         await pilot.press(*"holiday", "tab", *"Again", "ctrl+s")
         await settle(app, pilot)
         assert "already exists" in str(app.screen.query_one("#err-code").render())
+        assert app.focused is app.screen.query_one("#f-code", Input)  # on the field to correct
     assert db_rows(shop, "SELECT code, active FROM address_purpose WHERE code IN ('POBOX', 'HOLIDAY')"
                          " ORDER BY code") == [("HOLIDAY", 1), ("POBOX", 0)]
 

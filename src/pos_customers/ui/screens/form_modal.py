@@ -109,6 +109,10 @@ class FormModal(ModalScreen[bool]):
                 else:
                     other.append(e.message)
             self.query_one("#form-error", Static).update("; ".join(other))
+            fields = [self.query(f"#f-{e.field}") for e in exc.errors]
+            first = next((f.first() for f in fields if f), None)
+            if first is not None:
+                first.focus()  # on the field to correct
             return
         except PermissionDenied as exc:
             self.query_one("#form-error", Static).update(f"Not allowed: {exc}")
