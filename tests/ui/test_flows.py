@@ -157,6 +157,13 @@ async def test_no_match_offers_a_prefilled_create(make_app):
         await pilot.press("f2")
         await settle(app, pilot)
         assert app.screen.query_one("#email", Input).value == "eva@lang.de"
+        await pilot.press("escape")
+        await settle(app, pilot)
+        app.screen.query_one("#query", Input).value = "Zzyzx " * 800  # 4,800 characters: cut, hint kept
+        await settle(app, pilot)
+        status = app.screen.query_one("#status")
+        assert str(status.render()) == "No customer matches “Zzyzx Zzyzx Zzyzx Zzyzx…”: F2 creates one from it."
+        assert status.size.width >= len(str(status.render()))  # all of it on screen at 80 columns
 
 
 async def test_the_typed_name_follows_a_switch_to_organization(make_app, shop):

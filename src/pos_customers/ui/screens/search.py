@@ -178,9 +178,11 @@ class SearchScreen(Screen):
         self._shown_query = query
         self._has_more = page.has_more
         status = self.query_one("#status", Label)
-        legend = "" if self._widths["Sync"] > 1 else "   S: ✓ synced ↑ waiting for HQ ! conflict"
+        legend = "" if self._widths["Sync"] > 1 else "   S: ✓ synced ↑ to send ! conflict"  # fits 80 columns
         if not self._rows and query.strip():
-            status.update(f"No customer matches “{query.strip()}”. F2 creates one with what you typed.",
+            typed = query.strip()
+            typed = typed if len(typed) <= 24 else typed[:23] + "…"  # the hint after it stays in view
+            status.update(f"No customer matches “{typed}”: F2 creates one from it.",
                           layout=False)  # fixed size: no relayout, a faster paint
         elif not query.strip():
             status.update(f"Recent customers of this store ({len(self._rows)}"
