@@ -12,7 +12,7 @@ from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from ...domain.address import AddressInput, address_form, clean_address, known_country
 from ...domain.customer import AddressDraft
-from ..widgets.field_error import ErrorLine, field_of
+from ..widgets.field_error import ErrorLine, clear_message_of
 
 FIELDS = ("line1", "line2", "district", "city", "region", "postal_code")
 
@@ -81,11 +81,8 @@ class AddressModal(ModalScreen[AddressDraft | None]):
     @on(Input.Changed)
     @on(Select.Changed)
     def _edited(self, event) -> None:
-        """A field's message goes once the field is changed (it is checked again on save)."""
-        if event.control.id != "country":
-            found = self.query(f"#err-{field_of(event.control.id)}")
-            if found:
-                found.first().show("")
+        if event.control.id != "country":  # the country's own check below says what is wrong
+            clear_message_of(self, event.control.id)
 
     @on(Input.Changed, "#country")
     def _country_changed(self, event: Input.Changed) -> None:

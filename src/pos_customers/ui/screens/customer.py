@@ -223,7 +223,7 @@ class CustomerScreen(Screen):
                           plain(o.status), plain(f"{o.total} {o.currency}"))
         self._fill("tab-orders", [table, Label(note, classes="muted")])
 
-    def _fill(self, pane_id: str, widgets: list):
+    def _fill(self, pane_id: str, widgets: list) -> None:
         pane = self.query_one(f"#{pane_id}", TabPane)
         pane.remove_children()
         self._filling.append(pane.mount(Vertical(*widgets)))
@@ -383,6 +383,7 @@ class CustomerScreen(Screen):
                         severity="warning")
         except ValidationFailed as exc:
             self.notify("; ".join(e.message for e in exc.errors), severity="error", timeout=8)
+            self._row_after_save = None  # nothing was saved: the next reload keeps the focus as it is
             return
         else:
             self.notify(message)

@@ -14,7 +14,7 @@ from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from ...domain.errors import ValidationFailed
 from ...services.auth import PermissionDenied
-from ..widgets.field_error import ErrorLine, field_of
+from ..widgets.field_error import ErrorLine, clear_message_of
 
 
 @dataclass
@@ -81,10 +81,7 @@ class FormModal(ModalScreen[bool]):
     @on(Input.Changed)
     @on(Select.Changed)
     def _edited(self, event) -> None:
-        """A field's message goes once the field is changed (it is checked again on save)."""
-        found = self.query(f"#err-{field_of(event.control.id)}")
-        if found:
-            found.first().show("")
+        clear_message_of(self, event.control.id)
 
     def values(self) -> dict:
         out = {}

@@ -73,6 +73,7 @@ class SearchScreen(Screen):
         self._timer: Timer | None = None
         self._last_key = float("-inf")
         self._left = False  # another screen was on top since: refresh on return
+        self._widths: dict[str, int] | None = None  # the columns as last fitted to the terminal
         self._shown_query: str | None = None
         self._rows: list = []
         self._has_more = False
@@ -104,7 +105,7 @@ class SearchScreen(Screen):
         rest = max(20, width - 6 - 12 - sum(fixed.values()))
         widths = {"Name": rest * 11 // 20, **fixed, "Email": rest - rest * 11 // 20}
         order = ("Name", "Reference", "Phone", "Email", "City", "Sync")
-        if getattr(self, "_widths", None) == widths:
+        if self._widths == widths:
             return False
         self._widths = widths
         self.query_one("#results", ResultsList).set_columns(

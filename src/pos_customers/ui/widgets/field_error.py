@@ -18,8 +18,10 @@ class ErrorLine(Label):
         self.set_class(bool(message), "shown")
 
 
-def field_of(widget_id: str | None) -> str:
-    """The field a widget stands for: ``f-code`` and ``region-select`` answer to ``err-code`` and
-    ``err-region``."""
-    name = widget_id or ""
-    return name.removeprefix("f-").removesuffix("-select")
+def clear_message_of(screen, widget_id: str | None) -> None:
+    """A field was changed: its message goes (the field is checked again on save). ``f-code``
+    and ``region-select`` answer to ``err-code`` and ``err-region``."""
+    name = (widget_id or "").removeprefix("f-").removesuffix("-select")
+    found = screen.query(f"#err-{name}")
+    if found:
+        found.first().show("")
