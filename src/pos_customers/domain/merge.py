@@ -18,13 +18,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-# The fields that travel and merge one by one. Lists (emails, phones, ...) merge as one value each.
-DOCUMENT_FIELDS: tuple[str, ...] = (
-    "customer_type", "title", "first_name", "middle_name", "last_name", "organization_name",
-    "company", "birth_date", "language", "currency", "group_code", "financial_dimensions",
-    "receipt_option", "receipt_email", "status", "account_type", "password_hash",
-    "password_changed_at", "last_sign_in_at", "emails", "phones", "addresses", "affiliations", "cards", "attributes",
-)
+# The fields that travel and merge one by one come from the customer record (lists such as
+# emails and phones merge as one value each).
+from .record import DOCUMENT_FIELDS
+
 IDENTITY_FIELDS: tuple[str, ...] = ("id", "reference", "store_code", "created_at")
 
 

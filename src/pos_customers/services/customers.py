@@ -5,33 +5,33 @@ Each change is one transaction (customer rows + search index + audit row + outbo
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
+from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, select
 
 from ..domain import duplicates as dup
-from ..domain.address import AddressInput, format_address
+from ..domain.address import AddressInput
 from ..domain.customer import (AddressDraft, CleanCustomer, CustomerDraft, EmailInput, PhoneInput,
                                check_customer, display_name)
+from ..domain.enums import AccountType, SyncState
 from ..domain.errors import FieldError, ValidationFailed
+from ..domain.record import CHILD_FIELDS, DOCUMENT_FIELDS, CustomerRecord, fields_from_clean
 from ..domain.reference import make_reference, normalize, parse_reference, InvalidReference
 from ..domain.validation import phone_from_e164
 from ..domain.template import apply_template, financial_dimensions_for
-from ..domain.merge import DOCUMENT_FIELDS
 from ..domain.password import PasswordPolicy
-from ..storage import queries, search_index
-from ..storage.documents import customer_document, customer_fields
-from ..storage.tables import (Affiliation, ConsentEvent, Customer, CustomerAddress,
-                              CustomerAffiliation, CustomerAttribute, CustomerCard, CustomerEmail,
-                              CustomerGroup, CustomerPhone, Store)
+from ..storage import customers as rows
+from ..storage import queries
+from ..storage.tables import Affiliation, ConsentEvent, CustomerGroup, Store
 from .context import Actor, Change, NotFound, Permission, Services
 from .store import attribute_defs, group_dimensions, purpose_rules, template_of
-from .views import AddressView, CustomerView, DuplicateHit, EmailView, PhoneView, utc
+from .views import CustomerView, DuplicateHit
 
-SCALAR_FIELDS = ("customer_type", "title", "first_name", "middle_name", "last_name",
-                 "organization_name", "company", "birth_date", "language", "currency", "group_code",
-                 "receipt_option", "receipt_email", "status", "account_type")
+#: the plain (not list) fields a person sets on a customer, as the checked customer has them
+SCALAR_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(CleanCustomer)
+                                       if f.name in DOCUMENT_FIELDS and f.name not in CHILD_FIELDS)
 
 
 class StaleEdit(RuntimeError):
@@ -50,55 +50,21 @@ def get_customer(svc: Services, actor: Actor, key: str) -> CustomerView:
     """By id or by reference (any case, with or without separators)."""
     actor.require(Permission.SEARCH)
     with svc.db.read() as s:
-        row = s.get(Customer, key)
-        if row is None:
-            try:
-                ref = parse_reference(key)
-            except InvalidReference as exc:
-                raise NotFound(f"no customer '{key}': {exc}") from None
-            row = s.exec(select(Customer).where(Customer.reference == ref)).first()
-        if row is None:
-            raise NotFound(f"no customer with reference {normalize(key)}")
-        return _view(s, row)
+        return find_customer(s, key)
 
 
-def _view(s: Session, c: Customer) -> CustomerView:
-    emails = s.exec(select(CustomerEmail).where(CustomerEmail.customer_id == c.id)
-                    .order_by(CustomerEmail.is_primary.desc(), CustomerEmail.address)).all()
-    phones = s.exec(select(CustomerPhone).where(CustomerPhone.customer_id == c.id)
-                    .order_by(CustomerPhone.is_primary.desc(), CustomerPhone.e164)).all()
-    addresses = s.exec(select(CustomerAddress).where(CustomerAddress.customer_id == c.id)
-                       .order_by(CustomerAddress.default_billing.desc(), CustomerAddress.id)).all()
-    affiliations = s.exec(select(CustomerAffiliation.affiliation_code)
-                          .where(CustomerAffiliation.customer_id == c.id)
-                          .order_by(CustomerAffiliation.affiliation_code)).all()
-    cards = s.exec(select(CustomerCard.number).where(CustomerCard.customer_id == c.id)
-                   .order_by(CustomerCard.number)).all()
-    attributes = {a.code: a.value for a in s.exec(
-        select(CustomerAttribute).where(CustomerAttribute.customer_id == c.id))}
-    return CustomerView(
-        id=c.id, reference=c.reference, customer_type=c.customer_type, title=c.title,
-        first_name=c.first_name, middle_name=c.middle_name, last_name=c.last_name,
-        organization_name=c.organization_name, company=c.company,
-        display_name=display_name(c.customer_type, c.first_name, c.middle_name, c.last_name,
-                                  c.organization_name),
-        birth_date=c.birth_date, language=c.language, currency=c.currency, group_code=c.group_code,
-        financial_dimensions=dict(c.financial_dimensions), affiliations=tuple(affiliations),
-        receipt_option=c.receipt_option, receipt_email=c.receipt_email, status=c.status,
-        account_type=c.account_type, store_code=c.store_code, created_at=utc(c.created_at),
-        updated_at=utc(c.updated_at), last_activity_at=utc(c.last_activity_at),
-        password_changed_at=utc(c.password_changed_at), last_sign_in_at=utc(c.last_sign_in_at),
-        sync_state=c.sync_state, version=c.version,
-        emails=tuple(EmailView(e.id, e.address, e.purpose, e.is_primary, e.marketing_consent) for e in emails),
-        phones=tuple(PhoneView(p.id, p.e164, p.national, p.purpose, p.is_primary, p.marketing_consent)
-                     for p in phones),
-        addresses=tuple(AddressView(
-            a.id, a.purpose_code, a.line1, a.line2, a.city, a.district, a.region, a.postal_code,
-            a.country, a.default_billing, a.default_shipping,
-            format_address(AddressInput(a.line1, a.line2, a.city, a.district, a.region,
-                                        a.postal_code, a.country))) for a in addresses),
-        cards=tuple(cards), attributes=attributes, anonymized_at=utc(c.anonymized_at),
-    )
+def find_customer(s: Session, key: str) -> CustomerRecord:
+    """The stored customer with this id or reference, or NotFound."""
+    record = rows.read(s, key)
+    if record is None:
+        try:
+            ref = parse_reference(key)
+        except InvalidReference as exc:
+            raise NotFound(f"no customer '{key}': {exc}") from None
+        record = rows.by_reference(s, ref)
+    if record is None:
+        raise NotFound(f"no customer with reference {normalize(key)}")
+    return record
 
 
 # -- checking ------------------------------------------------------------------------------------
@@ -154,55 +120,54 @@ def template_draft(svc: Services, actor: Actor) -> CustomerDraft:
 def create_customer(svc: Services, actor: Actor, draft: CustomerDraft) -> CustomerView:
     with svc.change(actor, Permission.CREATE) as tx:
         prepared = prepare(svc, tx.session, draft, new=True)
-        row = _insert(tx, prepared.clean)
-        password_changed = _set_password(tx, row, prepared.clean)
-        view = _view(tx.session, row)
-        tx.audit("customer", row.id, "create", {k: (None, v) for k, v in _snapshot(view).items() if v}
-                 | ({"password": (None, "set by hand")} if password_changed else {}))
-        announce_created(tx, row)
-    return view
+        record = insert_customer(tx, prepared.clean)
+    return record
 
 
-def announce_created(tx: Change, row: Customer) -> None:
-    """Queue a new customer for headquarters: the whole document, every field stamped now."""
+def insert_customer(tx: Change, clean: CleanCustomer, *, reference: str | None = None,
+                    created_at: datetime | None = None, updated_at: datetime | None = None,
+                    action: str = "create") -> CustomerRecord:
+    """Store a new checked customer: rows, search index, consent history, audit row and the
+    ``customer.created`` event (the whole document, every field stamped now).
+
+    ``reference`` and the timestamps are given when a customer is restored from an export;
+    otherwise the store's next reference and now."""
+    s = tx.session
     stamp = tx.clock.now()
-    row.field_clocks = {k: stamp for k in DOCUMENT_FIELDS}
-    tx.session.add(row)
-    tx.outbox("customer.created", "customer", row.id, customer_document(tx.session, row), hlc=stamp)
+    password_hash, password_changed_at, password_changed = _password(tx, clean, None)
+    record = CustomerRecord(
+        id=rows.new_id(), reference=reference or _next_reference(s, tx.store_code),
+        store_code=tx.store_code, created_at=created_at or tx.now,
+        updated_at=updated_at or created_at or tx.now, last_activity_at=updated_at or created_at or tx.now,
+        sync_state=SyncState.PENDING, field_clocks={k: stamp for k in DOCUMENT_FIELDS},
+        **fields_from_clean(clean),
+        financial_dimensions=financial_dimensions_for(group_dimensions(s, clean.group_code)),
+        password_hash=password_hash, password_changed_at=password_changed_at)
+    record, consents = _consents(tx, record, None)
+    _check_cards(s, record)
+    rows.insert(s, [record])
+    s.add_all(consents)
+    tx.audit("customer", record.id, action, {k: (None, v) for k, v in _snapshot(record).items() if v}
+             | ({"password": (None, "set by hand")} if password_changed else {}))
+    tx.outbox("customer.created", "customer", record.id, record.to_document(), hlc=stamp)
+    return record
 
 
-def announce_updated(tx: Change, row: Customer, before: dict[str, Any]) -> None:
-    """Queue the fields that changed, with the stamp each had when the edit began (its base)."""
-    after = customer_fields(tx.session, row)
-    changed = {k: v for k, v in after.items() if before.get(k) != v}
-    if not changed:
-        return
-    stamp = tx.clock.now()
-    clocks = dict(row.field_clocks or {})
-    base = {k: clocks.get(k, "") for k in changed}
-    row.field_clocks = {**clocks, **{k: stamp for k in changed}}
-    tx.session.add(row)
-    tx.outbox("customer.updated", "customer", row.id,
-              {"id": row.id, "reference": row.reference, "store_code": row.store_code,
-               "fields": changed, "base": base}, hlc=stamp)
-
-
-def _set_password(tx: Change, row: Customer, clean: CleanCustomer) -> bool:
-    """A typed password becomes an argon2id hash at once; a guest account has none."""
+def _password(tx: Change, clean: CleanCustomer,
+              previous: CustomerRecord | None) -> tuple[str | None, datetime | None, bool]:
+    """A typed password becomes an argon2id hash at once; a guest account has none.
+    Returns (hash, when it changed, whether it changed now)."""
     from .access import hash_secret
 
-    if clean.account_type.value != "registered":
-        if row.password_hash:
-            row.password_hash, row.password_changed_at = None, tx.now
-            tx.session.add(row)
-            return True
-        return False
+    old_hash = previous.password_hash if previous else None
+    old_at = previous.password_changed_at if previous else None
+    if clean.account_type != AccountType.REGISTERED:
+        if old_hash:
+            return None, tx.now, True
+        return None, old_at, False
     if not clean.password:
-        return False
-    row.password_hash = hash_secret(clean.password)
-    row.password_changed_at = tx.now
-    tx.session.add(row)
-    return True
+        return old_hash, old_at, False
+    return hash_secret(clean.password), tx.now, True
 
 
 def _next_reference(s: Session, store_code: str) -> str:
@@ -213,86 +178,39 @@ def _next_reference(s: Session, store_code: str) -> str:
     return make_reference(store.number, seq)
 
 
-def _insert(tx: Change, clean: CleanCustomer) -> Customer:
-    s = tx.session
-    row = Customer(
-        reference=_next_reference(s, tx.store_code), store_code=tx.store_code,
-        created_at=tx.now, updated_at=tx.now, last_activity_at=tx.now,
-        financial_dimensions=financial_dimensions_for(group_dimensions(s, clean.group_code)),
-        **_scalars(clean))
-    s.add(row)
-    s.flush()
-    _write_children(tx, row, clean, previous=None)
-    return row
-
-
-def _scalars(clean: CleanCustomer) -> dict[str, Any]:
-    values = {f: getattr(clean, f) for f in SCALAR_FIELDS}
-    for k in ("customer_type", "receipt_option", "status", "account_type"):
-        values[k] = values[k].value
-    values["name_key"] = dup.name_key(clean.customer_type, clean.last_name, clean.organization_name)
-    return values
-
-
-def _write_children(tx: Change, row: Customer, clean: CleanCustomer,
-                    previous: CustomerView | None) -> None:
-    s = tx.session
-    old_consent: dict[tuple[str, str], tuple[bool, Any]] = {}
-    if previous is not None:
-        # consent and when it was last given or withdrawn survive rewriting the contact rows
-        old_consent = {("email", e.address_key): (e.marketing_consent, e.consent_changed_at) for e in
-                       s.exec(select(CustomerEmail).where(CustomerEmail.customer_id == row.id))}
-        old_consent |= {("phone", p.e164): (p.marketing_consent, p.consent_changed_at) for p in
-                        s.exec(select(CustomerPhone).where(CustomerPhone.customer_id == row.id))}
-        for model in (CustomerEmail, CustomerPhone, CustomerAddress, CustomerAffiliation,
-                      CustomerAttribute, CustomerCard):
-            s.exec(delete(model).where(model.customer_id == row.id))
-        s.flush()
-    for e in clean.emails:
-        before = old_consent.get(("email", e.email.key))
-        s.add(CustomerEmail(customer_id=row.id, address=e.email.address, address_key=e.email.key,
-                            purpose=e.purpose.value, is_primary=e.primary,
-                            marketing_consent=e.marketing_consent,
-                            consent_changed_at=_consent(tx, row.id, "email", e.email.address,
-                                                        e.marketing_consent, before)))
-    for p in clean.phones:
-        before = old_consent.get(("phone", p.phone.e164))
-        s.add(CustomerPhone(customer_id=row.id, e164=p.phone.e164, national=p.phone.national,
-                            purpose=p.purpose.value, is_primary=p.primary,
-                            marketing_consent=p.marketing_consent,
-                            consent_changed_at=_consent(tx, row.id, "phone", p.phone.e164,
-                                                        p.marketing_consent, before)))
-    for a in clean.addresses:
-        ad = a.address
-        s.add(CustomerAddress(customer_id=row.id, purpose_code=a.purpose, line1=ad.line1,
-                              line2=ad.line2, city=ad.city, district=ad.district, region=ad.region,
-                              postal_code=ad.postal_code, country=ad.country,
-                              default_billing=a.default_billing, default_shipping=a.default_shipping))
-    for code in clean.affiliations:
-        s.add(CustomerAffiliation(customer_id=row.id, affiliation_code=code))
-    for code, value in clean.attributes.items():
-        s.add(CustomerAttribute(customer_id=row.id, code=code, value=value))
-    for number in clean.cards:
-        owner = s.get(CustomerCard, number)
-        if owner is not None and owner.customer_id != row.id:
+def _check_cards(s: Session, record: CustomerRecord) -> None:
+    for number, owner in rows.card_owners(s, record.cards):
+        if owner != record.id:
             raise ValidationFailed(FieldError("cards", f"Card {number} belongs to another customer"))
-        s.add(CustomerCard(customer_id=row.id, number=number, issued_at=tx.now))
-    s.flush()
-    search_index.reindex_customer(s, row.id)
 
 
-def _consent(tx: Change, customer_id: str, kind: str, value: str, granted: bool,
-             before: tuple[bool, Any] | None) -> Any:
-    """Record consent given or withdrawn (a new contact with consent, or a changed flag) and
-    return when the flag last changed."""
-    if before is not None and before[0] == granted:
-        return before[1]
-    if before is None and not granted:
-        return None
-    tx.session.add(ConsentEvent(customer_id=customer_id, contact_kind=kind, contact_value=value,
-                                granted=granted, at=tx.now, store_code=tx.store_code,
-                                associate_number=tx.actor.associate_number or tx.actor.name))
-    return tx.now
+def _consents(tx: Change, record: CustomerRecord,
+              previous: CustomerRecord | None) -> tuple[CustomerRecord, list[ConsentEvent]]:
+    """Consent given or withdrawn (a new contact with consent, or a changed flag) is recorded,
+    and each contact says when its flag last changed; unchanged contacts keep their moment."""
+    events: list[ConsentEvent] = []
+    before: dict[tuple[str, str], Any] = {}
+    if previous is not None:
+        before = {("email", e.key): e for e in previous.emails} | {("phone", p.e164): p for p in previous.phones}
+
+    def when(kind: str, key: str, shown: str, granted: bool):
+        old = before.get((kind, key))
+        if old is not None and old.marketing_consent == granted:
+            return old.consent_changed_at
+        if old is None and not granted:
+            return None
+        events.append(ConsentEvent(customer_id=record.id, contact_kind=kind, contact_value=shown,
+                                   granted=granted, at=tx.now, store_code=tx.store_code,
+                                   associate_number=tx.actor.associate_number or tx.actor.name))
+        return tx.now
+
+    record = replace(
+        record,
+        emails=tuple(replace(e, consent_changed_at=when("email", e.key, e.address, e.marketing_consent))
+                     for e in record.emails),
+        phones=tuple(replace(p, consent_changed_at=when("phone", p.e164, p.e164, p.marketing_consent))
+                     for p in record.phones))
+    return record, events
 
 
 # -- editing ---------------------------------------------------------------------------------------
@@ -317,10 +235,8 @@ def draft_from_view(view: CustomerView) -> CustomerDraft:
     )
 
 
-_DRAFT_FIELDS = ("customer_type", "title", "first_name", "middle_name", "last_name",
-                 "organization_name", "company", "birth_date", "language", "currency", "group_code",
-                 "affiliations", "receipt_option", "receipt_email", "status", "account_type",
-                 "emails", "phones", "addresses", "cards", "attributes")
+#: what an associate edits (the password is typed anew, never rebased)
+_DRAFT_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(CustomerDraft) if f.name != "password")
 
 
 def rebase_draft(mine: CustomerDraft, opened: CustomerView, current: CustomerView) -> CustomerDraft:
@@ -369,64 +285,50 @@ def update_customer(svc: Services, actor: Actor, customer_id: str, draft: Custom
     """
     with svc.change(actor, Permission.EDIT) as tx:
         s = tx.session
-        row = s.get(Customer, customer_id)
-        if row is None:
+        current = rows.read(s, customer_id)
+        if current is None:
             raise NotFound(f"customer {customer_id} no longer exists")
-        current = _view(s, row)
-        if row.anonymized_at is not None:
+        if current.anonymized_at is not None:
             raise ValidationFailed(FieldError("customer", "This customer was anonymized: there is nothing to edit"))
         if current.version != opened.version:
             raise StaleEdit(current, diff(opened, current))
-        before_fields = customer_fields(s, row)
         prepared = prepare(svc, s, draft, new=False,
                            existing_purposes=frozenset(a.purpose for a in current.addresses))
-        clean = prepared.clean
-        new_scalars = _scalars(clean)
-        if clean.group_code != row.group_code:
-            row.financial_dimensions = financial_dimensions_for(group_dimensions(s, clean.group_code))
-        for k, v in new_scalars.items():
-            if getattr(row, k) != v:
-                setattr(row, k, v)
-        after_scalars = {f: getattr(row, f) for f in SCALAR_FIELDS}
-        children_changed = _children_differ(current, clean)
-        password_changed = _set_password(tx, row, clean)
-        if not children_changed and not password_changed and all(
-                after_scalars[f] == getattr(current, f) for f in SCALAR_FIELDS):
-            s.expunge(row)
-            return current  # nothing changed: no write, no audit
-        row.version += 1
-        row.updated_at = row.last_activity_at = tx.now
-        row.sync_state = "pending"
-        s.add(row)
-        s.flush()
-        if children_changed:
-            _write_children(tx, row, clean, previous=current)
-        else:
-            search_index.reindex_customer(s, row.id)
-        after = _view(s, row)
-        changes = diff(current, after)
-        if password_changed:
-            changes["password"] = ("…", "set by hand" if row.password_hash else "removed (guest account)")
-        tx.audit("customer", row.id, "update", changes)
-        announce_updated(tx, row, before_fields)
+        after = write_update(tx, current, prepared.clean)
     return after
 
 
-def _children_differ(current: CustomerView, clean: CleanCustomer) -> bool:
-    now = (
-        [(e.email.address, e.purpose.value, e.primary, e.marketing_consent) for e in clean.emails],
-        [(p.phone.e164, p.purpose.value, p.primary, p.marketing_consent) for p in clean.phones],
-        sorted((a.purpose, a.address.line1, a.address.line2, a.address.city, a.address.district,
-                a.address.region, a.address.postal_code, a.address.country, a.default_billing,
-                a.default_shipping) for a in clean.addresses),
-        sorted(clean.affiliations), sorted(clean.cards), dict(clean.attributes))
-    before = (
-        [(e.address, e.purpose, e.primary, e.marketing_consent) for e in current.emails],
-        [(p.e164, p.purpose, p.primary, p.marketing_consent) for p in current.phones],
-        sorted((a.purpose, a.line1, a.line2, a.city, a.district, a.region, a.postal_code, a.country,
-                a.default_billing, a.default_shipping) for a in current.addresses),
-        sorted(current.affiliations), sorted(current.cards), dict(current.attributes))
-    return sorted(now[0]) != sorted(before[0]) or sorted(now[1]) != sorted(before[1]) or now[2:] != before[2:]
+def write_update(tx: Change, current: CustomerRecord, clean: CleanCustomer, *,
+                 action: str = "update") -> CustomerRecord:
+    """Store a checked edit of ``current``: changed rows, consent history, audit row and the
+    ``customer.updated`` event with the changed fields. Nothing changed: nothing is written."""
+    s = tx.session
+    password_hash, password_changed_at, password_changed = _password(tx, clean, current)
+    new = replace(current, **fields_from_clean(clean), password_hash=password_hash,
+                  password_changed_at=password_changed_at)
+    if clean.group_code != current.group_code:
+        new = replace(new, financial_dimensions=financial_dimensions_for(group_dimensions(s, clean.group_code)))
+    new, consents = _consents(tx, new, current)
+    before_fields, after_fields = current.document_fields(), new.document_fields()
+    changed = {k: v for k, v in after_fields.items() if before_fields.get(k) != v}
+    if not changed:
+        return current  # nothing changed: no write, no audit
+    stamp = tx.clock.now()
+    clocks = dict(current.field_clocks)
+    base = {k: clocks.get(k, "") for k in changed}
+    new = replace(new, version=current.version + 1, updated_at=tx.now, last_activity_at=tx.now,
+                  sync_state=SyncState.PENDING, field_clocks={**clocks, **{k: stamp for k in changed}})
+    _check_cards(s, new)
+    rows.replace(s, new, current)
+    s.add_all(consents)
+    changes = diff(current, new)
+    if password_changed:
+        changes["password"] = ("…", "set by hand" if new.password_hash else "removed (guest account)")
+    tx.audit("customer", new.id, action, changes)
+    tx.outbox("customer.updated", "customer", new.id,
+              {"id": new.id, "reference": new.reference, "store_code": new.store_code,
+               "fields": changed, "base": base}, hlc=stamp)
+    return new
 
 
 # -- duplicates ------------------------------------------------------------------------------------
@@ -438,10 +340,17 @@ def find_duplicates(svc: Services, actor: Actor, draft: CustomerDraft, *,
     Works on partial drafts (a form being typed): each rule uses only fields that are valid.
     """
     actor.require(Permission.SEARCH)
+    country = svc.settings().get("store_country", "") or "DE"
+    with svc.db.snapshot() as conn:
+        return duplicates_in(conn, country, draft, exclude_id=exclude_id, limit=limit)
+
+
+def duplicates_in(conn, country: str, draft: CustomerDraft, *, exclude_id: str | None = None,
+                  limit: int = 10) -> list[DuplicateHit]:
+    """:func:`find_duplicates` on a given connection (an import sees the rows it wrote)."""
     from ..domain.validation import clean_email, clean_phone  # noqa: PLC0415
     from ..domain.errors import FieldProblem  # noqa: PLC0415
 
-    country = svc.settings().get("store_country", "") or "DE"
     reasons: dict[str, list[str]] = {}
     emails, phones = [], []
     for e in draft.emails:
@@ -457,36 +366,35 @@ def find_duplicates(svc: Services, actor: Actor, draft: CustomerDraft, *,
     ctype = str(draft.customer_type or "person")
     me = dup.NameParts(ctype, draft.first_name or "", draft.last_name or "", draft.organization_name or "")
     key = dup.name_key(ctype, me.last_name, me.organization_name)
-    with svc.db.snapshot() as conn:
-        for cid, value in queries.customers_by_email(conn, emails):
-            reasons.setdefault(cid, []).append(f"same email {value}")
-        for cid, value in queries.customers_by_phone(conn, phones):
-            reasons.setdefault(cid, []).append(f"same phone {value}")
-        if key:
-            birth = draft.birth_date
-            if isinstance(birth, str):
-                from datetime import date  # noqa: PLC0415
-                try:
-                    birth = date.fromisoformat(birth)
-                except ValueError:
-                    birth = None
-            candidates: list[tuple[tuple, str]] = []
-            if birth:
-                candidates += [(r, "same date of birth")
-                               for r in queries.customers_by_name_key_and_birth(conn, key, birth)]
-            for a in draft.addresses:
-                pc = (a.address.postal_code or "").strip().upper()
-                if pc:
-                    cc = (a.address.country or country).upper()
-                    candidates += [(r, f"same postal code {pc}")
-                                   for r in queries.customers_by_name_key_and_postal(conn, key, cc, pc)]
-            for r, why in candidates:
-                other = dup.NameParts(r[2], r[3], r[4], r[5])
-                if dup.similar_name(me, other):
-                    shown = display_name(r[2], r[3], "", r[4], r[5])
-                    reasons.setdefault(r[0], []).append(f"similar name ({shown}) and {why}")
-        reasons.pop(exclude_id, None)
-        names = queries.names_of(conn, list(reasons))
+    for cid, value in queries.customers_by_email(conn, emails):
+        reasons.setdefault(cid, []).append(f"same email {value}")
+    for cid, value in queries.customers_by_phone(conn, phones):
+        reasons.setdefault(cid, []).append(f"same phone {value}")
+    if key:
+        birth = draft.birth_date
+        if isinstance(birth, str):
+            from datetime import date  # noqa: PLC0415
+            try:
+                birth = date.fromisoformat(birth)
+            except ValueError:
+                birth = None
+        candidates: list[tuple[tuple, str]] = []
+        if birth:
+            candidates += [(r, "same date of birth")
+                           for r in queries.customers_by_name_key_and_birth(conn, key, birth)]
+        for a in draft.addresses:
+            pc = (a.address.postal_code or "").strip().upper()
+            if pc:
+                cc = (a.address.country or country).upper()
+                candidates += [(r, f"same postal code {pc}")
+                               for r in queries.customers_by_name_key_and_postal(conn, key, cc, pc)]
+        for r, why in candidates:
+            other = dup.NameParts(r[2], r[3], r[4], r[5])
+            if dup.similar_name(me, other):
+                shown = display_name(r[2], r[3], "", r[4], r[5])
+                reasons.setdefault(r[0], []).append(f"similar name ({shown}) and {why}")
+    reasons.pop(exclude_id, None)
+    names = queries.names_of(conn, list(reasons))
     hits = []
     for cid, why in reasons.items():
         if cid in names:

@@ -16,7 +16,8 @@ from ..domain.customer import AddressDraft, CustomerDraft, EmailInput, PhoneInpu
 from ..domain.errors import FieldError, ValidationFailed
 from ..storage.tables import Customer
 from .context import Actor, Permission, Services
-from .customers import _insert, _view, announce_created, prepare
+from ..storage import customers as rows
+from .customers import insert_customer, prepare
 
 CSV_COLUMNS = [
     "reference", "type", "title", "first_name", "middle_name", "last_name", "organization_name",
@@ -144,9 +145,7 @@ def import_csv(svc: Services, actor: Actor, source: TextIO, *, skip_bad: bool = 
                 continue
             if bad and not skip_bad:
                 continue  # keep checking, to report every bad row, but write nothing
-            c = _insert(tx, prepared.clean)
-            tx.audit("customer", c.id, "import", {"reference": (None, c.reference)})
-            announce_created(tx, c)
+            insert_customer(tx, prepared.clean, action="import")
             created += 1
         if bad and not skip_bad:
             tx.session.rollback()
@@ -159,8 +158,9 @@ def iter_customers(svc: Services, actor: Actor, *, batch: int = 1000) -> Iterato
     last = ""
     while True:
         with svc.db.read() as s:
-            rows = s.exec(select(Customer).where(Customer.id > last).order_by(Customer.id).limit(batch)).all()
-            views = [_view(s, r) for r in rows]
+            ids = s.exec(select(Customer.id).where(Customer.id > last).order_by(Customer.id).limit(batch)).all()
+            got = rows.read_many(s, ids)
+            views = [got[i] for i in ids]
         if not views:
             return
         for v in views:

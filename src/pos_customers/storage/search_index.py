@@ -11,7 +11,8 @@ import sqlite3
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..domain.text import display_name
+from ..domain import duplicates as dup
+from ..domain.record import CustomerRecord
 from ..domain.search import (SearchQuery, contact_index_text, fts_exact_query,
                              fts_fragment_query, fts_name_query, name_index_text)
 from ..domain.text import digits
@@ -52,30 +53,28 @@ class SearchDoc:
 
 
 def derive_doc(conn: sqlite3.Connection, customer_id: str) -> SearchDoc | None:
-    """Build a customer's search row from the tables (the single definition of the projection)."""
-    row = conn.execute(
-        "SELECT customer_type, first_name, middle_name, last_name, organization_name, company,"
-        " reference FROM customer WHERE id = ?", (customer_id,)).fetchone()
-    if row is None:
-        return None
-    ctype, first, middle, last, org, company, ref = row
-    emails = conn.execute(
-        "SELECT address, is_primary FROM customer_email WHERE customer_id = ?"
-        " ORDER BY is_primary DESC, address", (customer_id,)).fetchall()
-    phones = conn.execute(
-        "SELECT e164, national, is_primary FROM customer_phone WHERE customer_id = ?"
-        " ORDER BY is_primary DESC, e164", (customer_id,)).fetchall()
-    cards = [r[0] for r in conn.execute(
-        "SELECT number FROM customer_card WHERE customer_id = ? ORDER BY number", (customer_id,))]
-    city = conn.execute(
-        "SELECT city FROM customer_address WHERE customer_id = ?"
-        " ORDER BY default_billing DESC, default_shipping DESC, id LIMIT 1", (customer_id,)).fetchone()
+    """A customer's search row as its stored record says (what ``doctor`` compares with)."""
+    from .customers import read  # noqa: PLC0415 (customers writes through this module)
+
+    record = read(conn, customer_id)
+    return None if record is None else doc_from_record(record)
+
+
+def doc_from_record(r: CustomerRecord) -> SearchDoc:
+    """The single definition of the search projection: a customer record's search row."""
     return make_doc(
-        customer_id=customer_id, reference=ref,
-        display=display_name(ctype, first, middle, last, org),
-        names=(first, middle, last, org, company),
-        emails=[e[0] for e in emails], phones=[(p[0], p[1]) for p in phones], cards=cards,
-        city=city[0] if city else "")
+        customer_id=r.id, reference=r.reference, display=r.display_name,
+        names=(r.first_name, r.middle_name, r.last_name, r.organization_name, r.company),
+        emails=[e.address for e in r.emails], phones=[(p.e164, p.national) for p in r.phones],
+        cards=list(r.cards), city=r.city)
+
+
+def match_keys(r: CustomerRecord) -> list[tuple[str, str, str, str]]:
+    """The duplicate finder's (name key, country, postal code, customer) rows of a record."""
+    key = dup.name_key(r.customer_type, r.last_name, r.organization_name)
+    if not key:
+        return []
+    return [(key, a.country, a.postal_code, r.id) for a in r.addresses if a.postal_code]
 
 
 def make_doc(*, customer_id: str, reference: str, display: str, names: tuple[str, ...],

@@ -1,0 +1,359 @@
+"""One customer, one shape: the typed record every other shape is made from.
+
+The card's view, the sync document, the search-index row, the JSON of ``customers show``, the
+CSV/JSON export and the storage rows are all built from :class:`CustomerRecord`. Lists of field
+names are derived from it (``DOCUMENT_FIELDS``, ``SCALAR_FIELDS``, ``CHILD_FIELDS`` ...), never
+written out again elsewhere.
+
+A field's metadata says where it travels:
+
+- ``doc``: a field of the sync document (merged one by one, see :mod:`.merge`);
+- ``child``: kept in its own rows (emails, phones, ...), a list or mapping in the record;
+- ``secret``: never printed (``show --json``, export);
+- no ``doc``: identity or local bookkeeping (id, reference, timestamps, version, sync state).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field, fields, replace
+from datetime import date, datetime, timezone
+from typing import Any
+
+from .address import AddressInput, format_address
+from .reference import format_reference
+from .text import display_name as _display_name
+
+DOC = {"doc": True}
+CHILD = {"doc": True, "child": True}
+SECRET = {"doc": True, "secret": True}
+
+
+def utc(moment: datetime | None) -> datetime | None:
+    """Stored timestamps are UTC; SQLite hands them back without a zone."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
+def iso(value: date | datetime | None) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        value = utc(value)
+    return value.isoformat()
+
+
+def moment(text: str | datetime | None) -> datetime | None:
+    if not text:
+        return None
+    return utc(text if isinstance(text, datetime) else datetime.fromisoformat(text))
+
+
+def day(text: str | date | None) -> date | None:
+    if not text:
+        return None
+    if isinstance(text, datetime):
+        return text.date()
+    return text if isinstance(text, date) else date.fromisoformat(text)
+
+
+@dataclass(frozen=True)
+class EmailRecord:
+    address: str
+    purpose: str = "personal"
+    primary: bool = False
+    marketing_consent: bool = False
+    consent_changed_at: datetime | None = field(default=None, compare=False, metadata={"local": True})
+
+    @property
+    def key(self) -> str:
+        return self.address.casefold()
+
+    def document(self) -> dict[str, Any]:
+        return {"address": self.address, "purpose": self.purpose, "primary": self.primary,
+                "marketing_consent": self.marketing_consent}
+
+    @classmethod
+    def from_document(cls, d: dict[str, Any]) -> EmailRecord:
+        return cls(d["address"], d.get("purpose") or "personal", bool(d.get("primary")),
+                   bool(d.get("marketing_consent")))
+
+
+@dataclass(frozen=True)
+class PhoneRecord:
+    e164: str
+    national: str
+    purpose: str = "mobile"
+    primary: bool = False
+    marketing_consent: bool = False
+    consent_changed_at: datetime | None = field(default=None, compare=False, metadata={"local": True})
+
+    def document(self) -> dict[str, Any]:
+        # the national form is derived from the E.164 number: it does not travel
+        return {"e164": self.e164, "purpose": self.purpose, "primary": self.primary,
+                "marketing_consent": self.marketing_consent}
+
+    def to_json(self) -> dict[str, Any]:
+        return {"e164": self.e164, "national": self.national, "purpose": self.purpose,
+                "primary": self.primary, "marketing_consent": self.marketing_consent}
+
+    @classmethod
+    def from_document(cls, d: dict[str, Any], national: str) -> PhoneRecord:
+        return cls(d["e164"], national, d.get("purpose") or "mobile", bool(d.get("primary")),
+                   bool(d.get("marketing_consent")))
+
+
+@dataclass(frozen=True)
+class AddressRecord:
+    purpose: str
+    line1: str = ""
+    line2: str = ""
+    city: str = ""
+    district: str = ""
+    region: str = ""
+    postal_code: str = ""
+    country: str = ""
+    default_billing: bool = False
+    default_shipping: bool = False
+
+    @property
+    def input(self) -> AddressInput:
+        return AddressInput(self.line1, self.line2, self.city, self.district, self.region,
+                            self.postal_code, self.country)
+
+    @property
+    def formatted(self) -> str:
+        return format_address(self.input)
+
+    def document(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_document(cls, d: dict[str, Any]) -> AddressRecord:
+        return cls(**{f.name: (bool(d.get(f.name)) if f.type == "bool" else str(d.get(f.name) or ""))
+                      for f in fields(cls)})
+
+
+ADDRESS_LINES: tuple[str, ...] = tuple(f.name for f in fields(AddressRecord) if f.type == "str")[1:]
+
+
+@dataclass(frozen=True, kw_only=True)
+class CustomerRecord:
+    """A stored customer: identity and bookkeeping, then the document fields."""
+
+    # identity and local bookkeeping
+    id: str
+    reference: str
+    store_code: str
+    created_at: datetime
+    updated_at: datetime | None = None
+    last_activity_at: datetime | None = None
+    anonymized_at: datetime | None = None
+    version: int = 1
+    sync_state: str = "pending"
+    field_clocks: dict[str, str] = field(default_factory=dict, metadata={"local": True})
+    # the document: every field travels and merges on its own
+    customer_type: str = field(default="person", metadata=DOC)
+    title: str = field(default="", metadata=DOC)
+    first_name: str = field(default="", metadata=DOC)
+    middle_name: str = field(default="", metadata=DOC)
+    last_name: str = field(default="", metadata=DOC)
+    organization_name: str = field(default="", metadata=DOC)
+    company: str = field(default="", metadata=DOC)
+    birth_date: date | None = field(default=None, metadata=DOC)
+    language: str = field(default="", metadata=DOC)
+    currency: str = field(default="", metadata=DOC)
+    group_code: str | None = field(default=None, metadata=DOC)
+    financial_dimensions: dict[str, str] = field(default_factory=dict, metadata=DOC)
+    receipt_option: str = field(default="print", metadata=DOC)
+    receipt_email: str = field(default="", metadata=DOC)
+    status: str = field(default="active", metadata=DOC)
+    account_type: str = field(default="guest", metadata=DOC)
+    password_hash: str | None = field(default=None, metadata=SECRET)
+    password_changed_at: datetime | None = field(default=None, metadata=DOC)
+    last_sign_in_at: datetime | None = field(default=None, metadata=DOC)
+    emails: tuple[EmailRecord, ...] = field(default=(), metadata=CHILD)
+    phones: tuple[PhoneRecord, ...] = field(default=(), metadata=CHILD)
+    addresses: tuple[AddressRecord, ...] = field(default=(), metadata=CHILD)
+    affiliations: tuple[str, ...] = field(default=(), metadata=CHILD)
+    cards: tuple[str, ...] = field(default=(), metadata=CHILD)
+    attributes: dict[str, str] = field(default_factory=dict, metadata=CHILD)
+
+    def __post_init__(self) -> None:
+        # one canonical order: two equal customers are two equal records (and documents)
+        set_ = object.__setattr__
+        set_(self, "emails", tuple(sorted(self.emails, key=lambda e: (not e.primary, e.address))))
+        set_(self, "phones", tuple(sorted(self.phones, key=lambda p: (not p.primary, p.e164))))
+        set_(self, "addresses", tuple(sorted(self.addresses, key=_address_order)))
+        set_(self, "affiliations", tuple(sorted(self.affiliations)))
+        set_(self, "cards", tuple(sorted(self.cards)))
+        set_(self, "attributes", dict(sorted(self.attributes.items())))
+        for name in ("created_at", "updated_at", "last_activity_at", "anonymized_at",
+                     "password_changed_at", "last_sign_in_at"):
+            set_(self, name, utc(getattr(self, name)))
+
+    # -- derived values ------------------------------------------------------------------------
+
+    @property
+    def display_name(self) -> str:
+        return _display_name(self.customer_type, self.first_name, self.middle_name, self.last_name,
+                             self.organization_name)
+
+    @property
+    def reference_display(self) -> str:
+        return format_reference(self.reference)
+
+    @property
+    def primary_email(self) -> str:
+        return next((e.address for e in self.emails if e.primary), "")
+
+    @property
+    def primary_phone(self) -> str:
+        return next((p.national for p in self.phones if p.primary), "")
+
+    @property
+    def city(self) -> str:
+        """The city of the default billing (else shipping, else first) address."""
+        return self.addresses[0].city if self.addresses else ""
+
+    # -- shapes ----------------------------------------------------------------------------------
+
+    def document_fields(self) -> dict[str, Any]:
+        """The mergeable fields as plain JSON values (the ``fields`` of the sync document).
+
+        Lists keep the order the wire has always had, so equal customers give equal documents."""
+        out: dict[str, Any] = {}
+        for name in DOCUMENT_FIELDS:
+            value = getattr(self, name)
+            if name == "emails":
+                value = [e.document() for e in value]
+            elif name == "phones":
+                value = [p.document() for p in value]
+            elif name == "addresses":
+                value = sorted((a.document() for a in value), key=lambda a: tuple(str(v) for v in a.values()))
+            elif name in ("affiliations", "cards"):
+                value = list(value)
+            elif isinstance(value, dict):
+                value = dict(value)
+            elif isinstance(value, (date, datetime)):
+                value = iso(value)
+            out[name] = value
+        return out
+
+    def to_document(self) -> dict[str, Any]:
+        """The sync document: what travels between terminals and headquarters."""
+        return {"id": self.id, "reference": self.reference, "store_code": self.store_code,
+                "created_at": iso(self.created_at), "anonymized_at": iso(self.anonymized_at),
+                "fields": self.document_fields(), "clocks": dict(self.field_clocks)}
+
+    def to_json(self) -> dict[str, Any]:
+        """What ``customers show --json`` prints and JSON export writes (no secrets, no clocks).
+
+        ``customers add --json`` reads it back: see :data:`READ_ONLY_KEYS`."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            if f.metadata.get("secret") or f.metadata.get("local"):
+                continue
+            value = getattr(self, f.name)
+            if f.name == "emails":
+                value = [e.document() for e in value]
+            elif f.name == "phones":
+                value = [p.to_json() for p in value]
+            elif f.name == "addresses":
+                value = [a.document() for a in value]
+            elif isinstance(value, tuple):
+                value = list(value)
+            elif isinstance(value, dict):
+                value = dict(value)
+            elif isinstance(value, (date, datetime)):
+                value = iso(value)
+            out[f.name] = value
+            if f.name == "organization_name":
+                out["display_name"] = self.display_name
+        return out
+
+    @classmethod
+    def from_document(cls, doc: dict[str, Any], *, national: Any = None, **local: Any) -> CustomerRecord:
+        """A record from a sync document. ``national(e164)`` gives a phone's national form;
+        ``local`` sets bookkeeping values (version, sync_state, updated_at, ...)."""
+        f = doc.get("fields") or {}
+        values: dict[str, Any] = {}
+        for spec in fields(cls):
+            if not spec.metadata.get("doc") or spec.name not in f:
+                continue
+            value = f[spec.name]
+            name = spec.name
+            if name == "emails":
+                value = tuple(EmailRecord.from_document(e) for e in value or ())
+            elif name == "phones":
+                value = tuple(PhoneRecord.from_document(p, national(p["e164"]) if national else p["e164"])
+                              for p in value or ())
+            elif name == "addresses":
+                value = tuple(AddressRecord.from_document(a) for a in value or ())
+            elif name in ("affiliations", "cards"):
+                value = tuple(value or ())
+            elif name in ("attributes", "financial_dimensions"):
+                value = dict(value or {})
+            elif name == "birth_date":
+                value = day(value)
+            elif name in ("password_changed_at", "last_sign_in_at"):
+                value = moment(value)
+            elif name in ("group_code", "password_hash"):
+                value = value or None
+            elif value is None:
+                continue  # the record's default ("" or the usual choice)
+            values[name] = value
+        return cls(id=doc["id"], reference=doc["reference"], store_code=doc["store_code"],
+                   created_at=moment(doc.get("created_at")) or local.pop("now", None) or datetime.now(timezone.utc),
+                   anonymized_at=moment(doc.get("anonymized_at")),
+                   field_clocks=dict(doc.get("clocks") or {}), **values, **local)
+
+    def with_fields(self, **changes: Any) -> CustomerRecord:
+        return replace(self, **changes)
+
+
+def _address_order(a: AddressRecord) -> tuple:
+    return (not a.default_billing, not a.default_shipping, tuple(str(v) for v in a.document().values()))
+
+
+def _names(**flags: bool) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(CustomerRecord)
+                 if all(bool(f.metadata.get(k)) == v for k, v in flags.items()))
+
+
+#: the fields of the sync document, merged one by one (lists merge as one value each)
+DOCUMENT_FIELDS: tuple[str, ...] = _names(doc=True)
+#: the document fields kept in rows of their own
+CHILD_FIELDS: tuple[str, ...] = _names(child=True)
+#: identity and local bookkeeping: never taken from what a person types
+BOOKKEEPING_FIELDS: tuple[str, ...] = _names(doc=False)
+#: what ``show --json`` prints that ``add --json`` does not take from the person: ignored on add
+READ_ONLY_KEYS: frozenset[str] = frozenset(
+    set(BOOKKEEPING_FIELDS) | {"display_name", "financial_dimensions", "password_changed_at",
+                            "last_sign_in_at"}) - {"field_clocks"}
+
+
+def _plain(value: Any) -> Any:
+    return value.value if hasattr(value, "value") else value
+
+
+def fields_from_clean(clean: Any) -> dict[str, Any]:
+    """The document fields a checked customer (:class:`~.customer.CleanCustomer`) sets.
+
+    Derived values (financial dimensions, the password hash) are the services' to add."""
+    names = {f.name for f in fields(clean)}
+    out: dict[str, Any] = {n: _plain(getattr(clean, n)) for n in DOCUMENT_FIELDS
+                           if n in names and n not in CHILD_FIELDS}
+    out["emails"] = tuple(EmailRecord(e.email.address, _plain(e.purpose), e.primary, e.marketing_consent)
+                          for e in clean.emails)
+    out["phones"] = tuple(PhoneRecord(p.phone.e164, p.phone.national, _plain(p.purpose), p.primary,
+                                      p.marketing_consent) for p in clean.phones)
+    out["addresses"] = tuple(AddressRecord(a.purpose, *(getattr(a.address, n) for n in ADDRESS_LINES),
+                                           a.default_billing, a.default_shipping) for a in clean.addresses)
+    out["affiliations"] = tuple(clean.affiliations)
+    out["cards"] = tuple(clean.cards)
+    out["attributes"] = dict(clean.attributes)
+    return out

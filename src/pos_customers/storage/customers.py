@@ -1,0 +1,258 @@
+"""The one place customer rows are written and read: a :class:`CustomerRecord` in, rows out, and back.
+
+Every writer (the services, a sync pull, demo seeding, import) and every reader (the card, the
+sync document, export, the search index) goes through here. Writes use plain SQL with
+``executemany`` on the session's own connection, so one customer and a hundred thousand take the
+same code path, in the caller's transaction. The search row and the duplicate-finder keys are
+written with the customer.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from enum import Enum
+from collections.abc import Iterable, Iterator
+from dataclasses import fields
+from datetime import datetime, timezone
+from typing import Any
+
+from ..domain import duplicates as dup
+from ..domain.record import (ADDRESS_LINES, CHILD_FIELDS, AddressRecord, CustomerRecord, EmailRecord,
+                             PhoneRecord, day, moment)
+from ..domain.validation import phone_from_e164
+from . import search_index
+from .tables import new_id
+
+# the customer table's columns: every record field not kept in rows of its own, plus the name key
+_SPECS = [f for f in fields(CustomerRecord) if f.name not in CHILD_FIELDS]
+COLUMNS: tuple[str, ...] = tuple(f.name for f in _SPECS)
+_KIND = {f.name: ("datetime" if f.type.startswith("datetime") else "date" if f.type.startswith("date")
+                  else "json" if f.type.startswith("dict") else "") for f in _SPECS}
+
+_INSERT_CUSTOMER = (f"INSERT INTO customer ({', '.join(COLUMNS)}, name_key)"
+                    f" VALUES ({', '.join('?' * (len(COLUMNS) + 1))})")
+_UPDATE_CUSTOMER = (f"UPDATE customer SET {', '.join(f'{c} = ?' for c in COLUMNS[1:])}, name_key = ?"
+                    " WHERE id = ?")
+_ADDRESS_COLUMNS = ("purpose_code",) + ADDRESS_LINES + ("default_billing", "default_shipping")
+_CHILD_TABLES = ("customer_email", "customer_phone", "customer_address", "customer_affiliation",
+                 "customer_attribute", "customer_card")
+
+
+def connection(session_or_conn: Any) -> sqlite3.Connection:
+    if isinstance(session_or_conn, sqlite3.Connection):
+        return session_or_conn
+    return search_index.raw_connection(session_or_conn)
+
+
+def stored_moment(value: datetime | None) -> str | None:
+    """A moment in the text form SQLAlchemy uses for SQLite DATETIME columns (UTC, no zone)."""
+    if value is None:
+        return None
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _encode(name: str, value: Any) -> Any:
+    kind = _KIND[name]
+    if value is None:
+        return None
+    if isinstance(value, Enum):
+        return value.value
+    if kind == "datetime":
+        return stored_moment(value)
+    if kind == "date":
+        return value.isoformat()
+    if kind == "json":
+        return json.dumps(value)
+    return value
+
+
+def _decode(name: str, value: Any) -> Any:
+    kind = _KIND[name]
+    if kind == "datetime":
+        return moment(value)
+    if kind == "date":
+        return day(value)
+    if kind == "json":
+        return json.loads(value) if value else {}
+    return value
+
+
+def _customer_params(r: CustomerRecord) -> list[Any]:
+    return [_encode(c, getattr(r, c)) for c in COLUMNS] + [
+        dup.name_key(r.customer_type, r.last_name, r.organization_name)]
+
+
+# -- writing ---------------------------------------------------------------------------------------
+
+def insert(session_or_conn: Any, records: Iterable[CustomerRecord]) -> int:
+    """Insert customers this file does not hold yet (one, or a whole initial pull). Returns how many.
+
+    A card already held by another customer moves to the new one (headquarters decided so)."""
+    conn = connection(session_or_conn)
+    records = list(records)
+    if not records:
+        return 0
+    conn.executemany(_INSERT_CUSTOMER, [_customer_params(r) for r in records])
+    _insert_children(conn, records)
+    _index(conn, records, new=True)
+    return len(records)
+
+
+def replace(session_or_conn: Any, record: CustomerRecord, previous: CustomerRecord) -> None:
+    """Write a changed customer over what is stored (``previous``, as read in this transaction).
+    Child rows are rewritten only when one of them changed."""
+    conn = connection(session_or_conn)
+    params = _customer_params(record)
+    conn.execute(_UPDATE_CUSTOMER, params[1:] + [record.id])
+    if any(getattr(record, n) != getattr(previous, n) for n in CHILD_FIELDS) or _consent_moved(record, previous):
+        for table in _CHILD_TABLES:
+            conn.execute(f"DELETE FROM {table} WHERE customer_id = ?", (record.id,))
+        _insert_children(conn, [record])
+    _index(conn, [record], new=False)
+
+
+def set_clocks(session_or_conn: Any, customer_id: str, clocks: dict[str, str]) -> None:
+    connection(session_or_conn).execute("UPDATE customer SET field_clocks = ? WHERE id = ?",
+                                        (json.dumps(clocks), customer_id))
+
+
+def _consent_moved(a: CustomerRecord, b: CustomerRecord) -> bool:
+    return ([e.consent_changed_at for e in a.emails] != [e.consent_changed_at for e in b.emails]
+            or [p.consent_changed_at for p in a.phones] != [p.consent_changed_at for p in b.phones])
+
+
+def _insert_children(conn: sqlite3.Connection, records: list[CustomerRecord]) -> None:
+    conn.executemany(
+        "INSERT INTO customer_email (id, customer_id, address, address_key, purpose, is_primary,"
+        " marketing_consent, consent_changed_at) VALUES (?,?,?,?,?,?,?,?)",
+        [(new_id(), r.id, e.address, e.key, e.purpose, e.primary, e.marketing_consent,
+          stored_moment(e.consent_changed_at)) for r in records for e in r.emails])
+    conn.executemany(
+        "INSERT INTO customer_phone (id, customer_id, e164, national, purpose, is_primary,"
+        " marketing_consent, consent_changed_at) VALUES (?,?,?,?,?,?,?,?)",
+        [(new_id(), r.id, p.e164, p.national, p.purpose, p.primary, p.marketing_consent,
+          stored_moment(p.consent_changed_at)) for r in records for p in r.phones])
+    conn.executemany(
+        f"INSERT INTO customer_address (id, customer_id, {', '.join(_ADDRESS_COLUMNS)})"
+        f" VALUES ({', '.join('?' * (len(_ADDRESS_COLUMNS) + 2))})",
+        [(new_id(), r.id, a.purpose, *(getattr(a, n) for n in ADDRESS_LINES), a.default_billing,
+          a.default_shipping) for r in records for a in r.addresses])
+    conn.executemany("INSERT INTO customer_affiliation (customer_id, affiliation_code) VALUES (?,?)",
+                     [(r.id, code) for r in records for code in r.affiliations])
+    conn.executemany("INSERT INTO customer_attribute (customer_id, code, value) VALUES (?,?,?)",
+                     [(r.id, k, v) for r in records for k, v in r.attributes.items()])
+    cards = [(n, r.id, stored_moment(r.updated_at or r.created_at)) for r in records for n in r.cards]
+    conn.executemany("DELETE FROM customer_card WHERE number = ?", [(c[0],) for c in cards])
+    conn.executemany("INSERT INTO customer_card (number, customer_id, issued_at) VALUES (?,?,?)", cards)
+
+
+def _index(conn: sqlite3.Connection, records: list[CustomerRecord], *, new: bool) -> None:
+    """The search row and the duplicate-finder keys, from the same records."""
+    conn.executemany(search_index.UPSERT, [search_index.doc_from_record(r).as_params() for r in records])
+    if not new:
+        conn.executemany("DELETE FROM customer_match_key WHERE customer_id = ?", [(r.id,) for r in records])
+    conn.executemany(
+        "INSERT OR IGNORE INTO customer_match_key (name_key, country, postal_code, customer_id)"
+        " VALUES (?,?,?,?)", [k for r in records for k in search_index.match_keys(r)])
+
+
+# -- reading ---------------------------------------------------------------------------------------
+
+def _national(e164: str) -> str:
+    return phone_from_e164(e164).national
+
+
+def read(session_or_conn: Any, customer_id: str) -> CustomerRecord | None:
+    return read_many(session_or_conn, [customer_id]).get(customer_id)
+
+
+def by_reference(session_or_conn: Any, reference: str) -> CustomerRecord | None:
+    conn = connection(session_or_conn)
+    row = conn.execute("SELECT id FROM customer WHERE reference = ?", (reference,)).fetchone()
+    return read(conn, row[0]) if row else None
+
+
+def read_many(session_or_conn: Any, ids: Iterable[str]) -> dict[str, CustomerRecord]:
+    """These customers (those that exist), by id: seven queries per 500 customers."""
+    conn = connection(session_or_conn)
+    ids = list(dict.fromkeys(ids))
+    out: dict[str, CustomerRecord] = {}
+    for k in range(0, len(ids), 500):
+        out.update(_load(conn, "id IN ({})".format(",".join("?" * len(ids[k:k + 500]))), ids[k:k + 500]))
+    return out
+
+
+def iter_all(session_or_conn: Any, *, store_code: str | None = None, batch: int = 1000) -> Iterator[CustomerRecord]:
+    """Every customer (or one registering store's), in id order, ``batch`` at a time."""
+    conn = connection(session_or_conn)
+    last = ""
+    while True:
+        where = "id > ?" + (" AND store_code = ?" if store_code else "")
+        ids = [r[0] for r in conn.execute(f"SELECT id FROM customer WHERE {where} ORDER BY id LIMIT ?",
+                                          (last, *((store_code,) if store_code else ()), batch))]
+        if not ids:
+            return
+        got = read_many(conn, ids)
+        for cid in ids:
+            yield got[cid]
+        last = ids[-1]
+
+
+def _load(conn: sqlite3.Connection, where: str, args: list[Any]) -> dict[str, CustomerRecord]:
+    rows = conn.execute(f"SELECT {', '.join(COLUMNS)} FROM customer WHERE {where}", args).fetchall()
+    if not rows:
+        return {}
+    ids = [r[0] for r in rows]
+    marks = ",".join("?" * len(ids))
+    kids: dict[str, dict[str, list]] = {i: {n: [] for n in CHILD_FIELDS} for i in ids}
+    for cid, *e in conn.execute(
+            "SELECT customer_id, address, purpose, is_primary, marketing_consent, consent_changed_at"
+            f" FROM customer_email WHERE customer_id IN ({marks})", ids):
+        kids[cid]["emails"].append(EmailRecord(e[0], e[1], bool(e[2]), bool(e[3]), moment(e[4])))
+    for cid, *p in conn.execute(
+            "SELECT customer_id, e164, national, purpose, is_primary, marketing_consent, consent_changed_at"
+            f" FROM customer_phone WHERE customer_id IN ({marks})", ids):
+        kids[cid]["phones"].append(PhoneRecord(p[0], p[1], p[2], bool(p[3]), bool(p[4]), moment(p[5])))
+    for cid, *a in conn.execute(
+            f"SELECT customer_id, {', '.join(_ADDRESS_COLUMNS)} FROM customer_address"
+            f" WHERE customer_id IN ({marks})", ids):
+        kids[cid]["addresses"].append(AddressRecord(*a[:-2], bool(a[-2]), bool(a[-1])))
+    for cid, code in conn.execute(
+            f"SELECT customer_id, affiliation_code FROM customer_affiliation WHERE customer_id IN ({marks})", ids):
+        kids[cid]["affiliations"].append(code)
+    for cid, number in conn.execute(
+            f"SELECT customer_id, number FROM customer_card WHERE customer_id IN ({marks})", ids):
+        kids[cid]["cards"].append(number)
+    for cid, code, value in conn.execute(
+            f"SELECT customer_id, code, value FROM customer_attribute WHERE customer_id IN ({marks})", ids):
+        kids[cid]["attributes"].append((code, value))
+    out = {}
+    for row in rows:
+        values = {c: _decode(c, v) for c, v in zip(COLUMNS, row)}
+        k = kids[values["id"]]
+        out[values["id"]] = CustomerRecord(
+            **values, emails=tuple(k["emails"]), phones=tuple(k["phones"]),
+            addresses=tuple(k["addresses"]), affiliations=tuple(k["affiliations"]),
+            cards=tuple(k["cards"]), attributes=dict(k["attributes"]))
+    return out
+
+
+# -- documents (sync) --------------------------------------------------------------------------------
+
+def from_document(doc: dict[str, Any], **local: Any) -> CustomerRecord:
+    """A sync document as a record; phones get their national form here."""
+    return CustomerRecord.from_document(doc, national=_national, **local)
+
+
+
+def card_owners(session_or_conn: Any, numbers: Iterable[str]) -> list[tuple[str, str]]:
+    """(card number, customer id) of the cards among ``numbers`` that someone holds."""
+    numbers = list(numbers)
+    if not numbers:
+        return []
+    return connection(session_or_conn).execute(
+        f"SELECT number, customer_id FROM customer_card WHERE number IN ({','.join('?' * len(numbers))})",
+        numbers).fetchall()
