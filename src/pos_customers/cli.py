@@ -354,12 +354,19 @@ def customers_add(
 def customers_import(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True, help="CSV file."),
     skip_bad: bool = typer.Option(False, "--skip-bad", help="Write the good rows and list the bad ones."),
+    no_update: bool = typer.Option(False, "--no-update",
+                                   help="Refuse rows whose reference is a customer of this store."),
+    allow_duplicate: bool = typer.Option(False, "--allow-duplicate",
+                                         help="Import new rows even when a likely duplicate exists."),
 ) -> None:
     """Import customers from CSV (header row; same columns as `export --format csv`).
 
     Every row is checked first. By default a single bad row means NOTHING is written and every bad
     row is reported. With --skip-bad the good rows are written and the bad rows are listed.
-    Either way the import is one transaction.
+    Either way the import is one transaction. A row with the reference of a customer of this
+    store updates it (--no-update refuses it); a reference this store issued but does not hold
+    is restored with that reference; any other reference is refused. Rows without a reference
+    are new customers, refused as likely duplicates unless --allow-duplicate.
     """
     from .services.transfer import import_csv
 
@@ -367,7 +374,8 @@ def customers_import(
     with _errors():
         try:
             with open(file, newline="", encoding="utf-8-sig") as fh:
-                result = import_csv(svc, _actor(), fh, skip_bad=skip_bad)
+                result = import_csv(svc, _actor(), fh, skip_bad=skip_bad, update=not no_update,
+                                    allow_duplicate=allow_duplicate)
         except UnicodeDecodeError as exc:
             fail(f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start})", 2)
     for bad in result.bad_rows:
@@ -375,6 +383,8 @@ def customers_import(
     if result.bad_rows and not result.written:
         fail(f"{len(result.bad_rows)} bad row(s): nothing imported (use --skip-bad to import the good rows)", 2)
     typer.echo(f"imported {result.created} customer(s)"
+               + (f", updated {result.updated}" if result.updated else "")
+               + (f", {result.unchanged} unchanged" if result.unchanged else "")
                + (f", skipped {len(result.bad_rows)} bad row(s)" if result.bad_rows else ""))
     if result.bad_rows:
         raise typer.Exit(2)

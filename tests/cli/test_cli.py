@@ -136,7 +136,14 @@ def test_export_csv_round_trips_through_import(store, tmp_path, monkeypatch):
     monkeypatch.setenv("POS_CUSTOMERS_DB", str(tmp_path / "other.db"))
     store("init", "--store", "HAM01", "--number", 103, "--name", "Hamburg", "--country", "DE",
           "--currency", "EUR", "--language", "de")
-    r = store("customers", "import", out)
+    r = store("customers", "import", out)  # another store's references are not this store's to take
+    assert r.exit_code == 2 and "is not a customer of this store" in r.output
+    assert count(tmp_path / "other.db", "customer") == 0
+    rows = out.read_text(encoding="utf-8").splitlines()
+    moved = tmp_path / "moved.csv"  # without their references they are new customers here
+    moved.write_text("\n".join([rows[0]] + ["," + line.split(",", 1)[1] for line in rows[1:]]) + "\n",
+                     encoding="utf-8")
+    r = store("customers", "import", moved)
     assert r.exit_code == 0, r.output
     exported = json.loads(store("customers", "export").output)
     assert sorted((c["first_name"], c["last_name"], c["emails"][0]["address"]) for c in exported) == [
@@ -253,3 +260,38 @@ def test_the_command_line_tool_behind_the_same_command(tmp_path):
     assert seen["code"] == 1 and "pos-customers init" in err and "pos_customers.cli" in seen["heavy"]
     seen, _ = launch("--help")
     assert seen["code"] == 0 and seen["opened"] == []
+
+
+def test_show_json_is_accepted_by_add_json_as_it_is(store):
+    r = store("customers", "add", "--first", "Anna", "--last", "Müller", "--email", "anna@gmx.de",
+              "--phone", "0151 23456789", "--street", "Hauptstr. 1", "--city", "Berlin",
+              "--postal-code", "10115", "--birth-date", "1990-04-01")
+    ref = r.output.split()[1]
+    shown = store("customers", "show", ref, "--json").output
+    assert '"national"' in shown and '"anonymized_at"' in shown and '"reference"' in shown
+    again = store("customers", "add", "--json", input=shown)
+    assert again.exit_code == 4 and f"likely duplicate of {ref}" in again.output
+    copy = store("customers", "add", "--json", "--allow-duplicate", input=shown)
+    assert copy.exit_code == 0, copy.output
+    new_ref = copy.output.split()[1]
+    assert new_ref != ref  # read-only keys (reference, id, timestamps, ...) are ignored on add
+    first, second = json.loads(shown), json.loads(store("customers", "show", new_ref, "--json").output)
+    ignored = {"id", "reference", "created_at", "updated_at", "last_activity_at", "version"}
+    assert {k: v for k, v in first.items() if k not in ignored} == \
+        {k: v for k, v in second.items() if k not in ignored}
+
+
+def test_import_refuses_known_reference_with_no_update_and_likely_duplicates(store, tmp_path):
+    ref = store("customers", "add", "--first", "Hans", "--last", "Meier", "--email", "h@m.de").output.split()[1]
+    f = tmp_path / "in.csv"
+    f.write_text(f"reference,first_name,last_name,email\n{ref},Hans,Maier,h@m.de\n", encoding="utf-8")
+    r = store("customers", "import", f, "--no-update")
+    assert r.exit_code == 2 and "--no-update" in r.output
+    r = store("customers", "import", f)
+    assert r.exit_code == 0 and "imported 0 customer(s), updated 1" in r.output, r.output
+    g = tmp_path / "new.csv"
+    g.write_text("first_name,last_name,email\nHans,Meyer,H@M.de\n", encoding="utf-8")
+    r = store("customers", "import", g)
+    assert r.exit_code == 2 and f"likely duplicate of {ref}" in r.output
+    assert store("customers", "import", g, "--allow-duplicate").exit_code == 0
+    assert count(store.db, "customer") == 2

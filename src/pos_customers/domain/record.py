@@ -263,7 +263,7 @@ class CustomerRecord:
             elif f.name == "phones":
                 value = [p.to_json() for p in value]
             elif f.name == "addresses":
-                value = [a.document() for a in value]
+                value = [a.document() | {"formatted": a.formatted} for a in value]
             elif isinstance(value, tuple):
                 value = list(value)
             elif isinstance(value, dict):
@@ -306,8 +306,9 @@ class CustomerRecord:
             elif value is None:
                 continue  # the record's default ("" or the usual choice)
             values[name] = value
+        now = local.pop("now", None)
         return cls(id=doc["id"], reference=doc["reference"], store_code=doc["store_code"],
-                   created_at=moment(doc.get("created_at")) or local.pop("now", None) or datetime.now(timezone.utc),
+                   created_at=moment(doc.get("created_at")) or now or datetime.now(timezone.utc),
                    anonymized_at=moment(doc.get("anonymized_at")),
                    field_clocks=dict(doc.get("clocks") or {}), **values, **local)
 

@@ -76,10 +76,11 @@ class Prepared:
 
 
 def prepare(svc: Services, s: Session, draft: CustomerDraft, *, new: bool,
-            existing_purposes: frozenset[str] = frozenset()) -> Prepared:
-    """Apply the store template (new customers only) and check every field."""
+            existing_purposes: frozenset[str] = frozenset(), fill: bool = True) -> Prepared:
+    """Apply the store template (new customers only, unless ``fill`` is False: a customer
+    restored from an export is complete as it is) and check every field."""
     store = s.get(Store, svc.store_code)
-    if new:
+    if new and fill:
         tmpl = template_of(s, store.code)
         draft = apply_template(draft, tmpl)
         country = tmpl.address_country or store.country

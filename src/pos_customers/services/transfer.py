@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import csv
-import io
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
+from datetime import datetime
 from typing import Any, TextIO
 
 from sqlmodel import select
@@ -14,10 +14,12 @@ from sqlmodel import select
 from ..domain.address import AddressInput
 from ..domain.customer import AddressDraft, CustomerDraft, EmailInput, PhoneInput
 from ..domain.errors import FieldError, ValidationFailed
-from ..storage.tables import Customer
+from ..domain.record import READ_ONLY_KEYS, CustomerRecord
+from ..domain.reference import InvalidReference, decode_reference, format_reference, parse_reference
+from ..storage.tables import AttributeDefinition, Store
 from .context import Actor, Permission, Services
 from ..storage import customers as rows
-from .customers import insert_customer, prepare
+from .customers import duplicates_in, insert_customer, prepare, write_update
 
 CSV_COLUMNS = [
     "reference", "type", "title", "first_name", "middle_name", "last_name", "organization_name",
@@ -26,11 +28,8 @@ CSV_COLUMNS = [
     "phone2", "phone_marketing", "address_purpose", "line1", "line2", "city", "district", "region",
     "postal_code", "country", "card", "store_code", "created_at", "updated_at",
 ]
-_EXPORT_ONLY = {"reference", "store_code", "created_at", "updated_at"}
-_DRAFT_KEYS = {"customer_type", "type", "title", "first_name", "middle_name", "last_name",
-               "organization_name", "company", "birth_date", "language", "currency", "group_code",
-               "group", "affiliations", "receipt_option", "receipt_email", "status", "account_type",
-               "emails", "phones", "addresses", "cards", "attributes"}
+#: what ``add --json`` takes: the draft's fields, plus the short names the CSV uses
+_DRAFT_KEYS = frozenset(f.name for f in fields(CustomerDraft) if f.name != "password") | {"type", "group"}
 
 
 def _truthy(value: Any) -> bool:
@@ -41,7 +40,7 @@ def draft_from_json(doc: dict[str, Any]) -> CustomerDraft:
     """A draft from a JSON object (``customers add`` on stdin). Unknown keys are an error."""
     if not isinstance(doc, dict):
         raise ValidationFailed(FieldError("json", "expected a JSON object"))
-    unknown = sorted(set(doc) - _DRAFT_KEYS)
+    unknown = sorted(set(doc) - _DRAFT_KEYS - READ_ONLY_KEYS)  # `show --json` output is accepted as it is
     if unknown:
         raise ValidationFailed(FieldError(unknown[0], "unknown field"))
 
@@ -55,7 +54,7 @@ def draft_from_json(doc: dict[str, Any]) -> CustomerDraft:
         e.get("address", ""), e.get("purpose", "personal"), bool(e.get("primary")),
         bool(e.get("marketing_consent"))) for e in listed("emails")]
     phones = [PhoneInput(p) if isinstance(p, str) else PhoneInput(
-        p.get("number", ""), p.get("purpose", "mobile"), bool(p.get("primary")),
+        p.get("number") or p.get("e164") or p.get("national") or "", p.get("purpose", "mobile"), bool(p.get("primary")),
         bool(p.get("marketing_consent"))) for p in listed("phones")]
     addresses = []
     for a in listed("addresses"):
@@ -125,81 +124,186 @@ class ImportResult:
     created: int
     bad_rows: list[RowError]
     written: bool
+    updated: int = 0
+    unchanged: int = 0
 
 
-def import_csv(svc: Services, actor: Actor, source: TextIO, *, skip_bad: bool = False) -> ImportResult:
+@dataclass
+class _Import:
+    """What one import has done so far."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    bad: list[RowError] = field(default_factory=list)
+
+
+def import_csv(svc: Services, actor: Actor, source: TextIO, *, skip_bad: bool = False,
+               update: bool = True, allow_duplicate: bool = False) -> ImportResult:
     """Check every row first. By default one bad row means nothing is written; with
-    ``skip_bad`` the good rows are written and the bad ones listed. One transaction either way."""
+    ``skip_bad`` the good rows are written and the bad ones listed. One transaction either way.
+
+    The ``reference`` column decides what a row is:
+
+    - a customer this store holds: the row updates it (only what differs is written and
+      audited); with ``update=False`` the row is refused;
+    - a reference this store does not hold: refused, unless it was issued by this store (an
+      export being restored): then the customer is created with that reference and the
+      ``created_at``/``updated_at`` of the row;
+    - empty: a new customer with the store's next reference, refused as a likely duplicate of
+      an existing customer (or of an earlier row) unless ``allow_duplicate``.
+
+    Every written row is audited and queued for headquarters like any other change.
+    """
     actor.require(Permission.IMPORT_EXPORT)
     reader = csv.DictReader(source)
     if not reader.fieldnames:
         return ImportResult(0, [RowError(1, [FieldError("header", "the file is empty")])], False)
-    bad: list[RowError] = []
+    done = _Import()
+    country = svc.settings().get("store_country", "") or "DE"
     with svc.change(actor, Permission.CREATE) as tx:
-        created = 0
+        store = tx.session.get(Store, tx.store_code)
         for line_no, row in enumerate(reader, start=2):
             try:
-                prepared = prepare(svc, tx.session, draft_from_csv_row(row), new=True)
+                _import_row(svc, tx, store, row, country, done, write=skip_bad or not done.bad,
+                            update=update, allow_duplicate=allow_duplicate)
             except ValidationFailed as exc:
-                bad.append(RowError(line_no, exc.errors))
-                continue
-            if bad and not skip_bad:
-                continue  # keep checking, to report every bad row, but write nothing
-            insert_customer(tx, prepared.clean, action="import")
-            created += 1
-        if bad and not skip_bad:
+                done.bad.append(RowError(line_no, exc.errors))
+        if done.bad and not skip_bad:
             tx.session.rollback()
-            return ImportResult(0, bad, False)
-    return ImportResult(created, bad, True)
+            return ImportResult(0, done.bad, False)
+    return ImportResult(done.created, done.bad, True, done.updated, done.unchanged)
 
 
-def iter_customers(svc: Services, actor: Actor, *, batch: int = 1000) -> Iterator[dict[str, Any]]:
+def _import_row(svc: Services, tx, store: Store, row: dict[str, str], country: str, done: _Import, *,
+                write: bool, update: bool, allow_duplicate: bool) -> None:
+    """Check one row and (when ``write``) store it; ValidationFailed names what is wrong."""
+    s = tx.session
+    draft = draft_from_csv_row(row)
+    text = (row.get("reference") or "").strip()
+    if not text:
+        prepared = prepare(svc, s, draft, new=True)
+        if not allow_duplicate:
+            hits = duplicates_in(rows.connection(s), country, draft, limit=1)
+            if hits:
+                h = hits[0]
+                raise ValidationFailed(FieldError(
+                    "reference", f"likely duplicate of {format_reference(h.reference)} {h.display_name}"
+                                 f" ({'; '.join(h.reasons)}): --allow-duplicate imports it anyway"))
+        if write:
+            insert_customer(tx, prepared.clean, action="import")
+            done.created += 1
+        return
+    try:
+        reference = parse_reference(text)
+    except InvalidReference as exc:
+        raise ValidationFailed(FieldError("reference", str(exc))) from None
+    current = rows.by_reference(s, reference)
+    if current is not None:
+        if not update:
+            raise ValidationFailed(FieldError(
+                "reference", f"customer {format_reference(reference)} exists: not updated (--no-update)"))
+        if current.anonymized_at is not None:
+            raise ValidationFailed(FieldError("reference", f"customer {format_reference(reference)}"
+                                                           " was anonymized: there is nothing to update"))
+        prepared = prepare(svc, s, draft, new=False,
+                           existing_purposes=frozenset(a.purpose for a in current.addresses))
+        if write:
+            after = write_update(tx, current, prepared.clean, action="import")
+            if after is current:
+                done.unchanged += 1
+            else:
+                done.updated += 1
+        return
+    origin = decode_reference(reference)
+    if origin.store_number != store.number:
+        raise ValidationFailed(FieldError(
+            "reference", f"{format_reference(reference)} is not a customer of this store: it was issued"
+                         f" by store number {origin.store_number}, this store is {store.number}"))
+    created_at = _moment(row, "created_at")
+    updated_at = _moment(row, "updated_at")
+    prepared = prepare(svc, s, draft, new=True, fill=False)
+    if write:
+        insert_customer(tx, prepared.clean, reference=reference, created_at=created_at,
+                        updated_at=updated_at, action="import")
+        if origin.sequence >= store.next_sequence:
+            store.next_sequence = origin.sequence + 1  # never issue this reference again
+            s.add(store)
+        done.created += 1
+
+
+def _moment(row: dict[str, str], column: str) -> datetime | None:
+    text = (row.get(column) or "").strip()
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise ValidationFailed(FieldError(column, f"'{text}' is not a date and time like"
+                                                  " 2026-11-01T09:00:00+00:00")) from None
+
+
+def iter_records(svc: Services, actor: Actor, *, batch: int = 1000) -> Iterator[CustomerRecord]:
+    """Every customer, by reference (the order is the same in every store holding them)."""
     actor.require(Permission.IMPORT_EXPORT)
     last = ""
     while True:
         with svc.db.read() as s:
-            ids = s.exec(select(Customer.id).where(Customer.id > last).order_by(Customer.id).limit(batch)).all()
-            got = rows.read_many(s, ids)
-            views = [got[i] for i in ids]
-        if not views:
+            got = list(rows.iter_all(s, after=last, order="reference", limit=batch))
+        if not got:
             return
-        for v in views:
-            yield v.to_json()
-        last = views[-1].id
+        yield from got
+        last = got[-1].reference
 
 
-def csv_row(doc: dict[str, Any]) -> dict[str, str]:
-    emails, phones, addresses = doc["emails"], doc["phones"], doc["addresses"]
-    a = addresses[0] if addresses else {}
+def iter_customers(svc: Services, actor: Actor, *, batch: int = 1000) -> Iterator[dict[str, Any]]:
+    """Every customer as ``show --json`` prints it."""
+    for record in iter_records(svc, actor, batch=batch):
+        yield record.to_json()
+
+
+def csv_columns(svc: Services) -> list[str]:
+    """The CSV columns: the fixed ones, then one ``attr:CODE`` per custom attribute."""
+    with svc.db.read() as s:
+        codes = s.exec(select(AttributeDefinition.code).order_by(AttributeDefinition.code)).all()
+    return CSV_COLUMNS + [f"attr:{c}" for c in codes]
+
+
+def csv_row(r: CustomerRecord) -> dict[str, str]:
+    """One customer as a CSV row (what ``import`` reads back)."""
+    emails, phones = r.emails, r.phones
+    a = r.addresses[0] if r.addresses else None
+    doc = r.to_json()
     return {
-        "reference": doc["reference"], "type": doc["customer_type"], "title": doc["title"],
-        "first_name": doc["first_name"], "middle_name": doc["middle_name"], "last_name": doc["last_name"],
-        "organization_name": doc["organization_name"], "company": doc["company"],
-        "birth_date": doc["birth_date"] or "", "language": doc["language"], "currency": doc["currency"],
-        "group": doc["group_code"] or "", "affiliations": "|".join(doc["affiliations"]),
-        "receipt_option": doc["receipt_option"], "receipt_email": doc["receipt_email"],
-        "status": doc["status"], "account_type": doc["account_type"],
-        "email": emails[0]["address"] if emails else "",
-        "email2": emails[1]["address"] if len(emails) > 1 else "",
-        "email_marketing": "yes" if emails and emails[0]["marketing_consent"] else "",
-        "phone": phones[0]["e164"] if phones else "",
-        "phone2": phones[1]["e164"] if len(phones) > 1 else "",
-        "phone_marketing": "yes" if phones and phones[0]["marketing_consent"] else "",
-        "address_purpose": a.get("purpose", ""), "line1": a.get("line1", ""), "line2": a.get("line2", ""),
-        "city": a.get("city", ""), "district": a.get("district", ""), "region": a.get("region", ""),
-        "postal_code": a.get("postal_code", ""), "country": a.get("country", ""),
-        "card": doc["cards"][0] if doc["cards"] else "", "store_code": doc["store_code"],
+        "reference": r.reference, "type": r.customer_type, "title": r.title,
+        "first_name": r.first_name, "middle_name": r.middle_name, "last_name": r.last_name,
+        "organization_name": r.organization_name, "company": r.company,
+        "birth_date": doc["birth_date"] or "", "language": r.language, "currency": r.currency,
+        "group": r.group_code or "", "affiliations": "|".join(r.affiliations),
+        "receipt_option": r.receipt_option, "receipt_email": r.receipt_email,
+        "status": r.status, "account_type": r.account_type,
+        "email": emails[0].address if emails else "",
+        "email2": emails[1].address if len(emails) > 1 else "",
+        "email_marketing": "yes" if emails and emails[0].marketing_consent else "",
+        "phone": phones[0].e164 if phones else "",
+        "phone2": phones[1].e164 if len(phones) > 1 else "",
+        "phone_marketing": "yes" if phones and phones[0].marketing_consent else "",
+        "address_purpose": a.purpose if a else "",
+        **{k: getattr(a, k) if a else "" for k in ("line1", "line2", "city", "district", "region",
+                                                     "postal_code", "country")},
+        "card": r.cards[0] if r.cards else "", "store_code": r.store_code,
         "created_at": doc["created_at"], "updated_at": doc["updated_at"],
+        **{f"attr:{k}": v for k, v in r.attributes.items()},
     }
 
 
 def export(svc: Services, actor: Actor, out: TextIO, *, fmt: str = "json") -> int:
     count = 0
     if fmt == "csv":
-        writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
+        writer = csv.DictWriter(out, fieldnames=csv_columns(svc), lineterminator="\n")
         writer.writeheader()
-        for doc in iter_customers(svc, actor):
-            writer.writerow(csv_row(doc))
+        for record in iter_records(svc, actor):
+            writer.writerow(csv_row(record))
             count += 1
     elif fmt == "json":
         out.write("[")
@@ -210,12 +314,3 @@ def export(svc: Services, actor: Actor, out: TextIO, *, fmt: str = "json") -> in
     else:
         raise ValueError(f"unknown export format '{fmt}' (json or csv)")
     return count
-
-
-def to_csv_text(docs: list[dict[str, Any]]) -> str:
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for d in docs:
-        writer.writerow(csv_row(d))
-    return buf.getvalue()

@@ -185,20 +185,27 @@ def read_many(session_or_conn: Any, ids: Iterable[str]) -> dict[str, CustomerRec
     return out
 
 
-def iter_all(session_or_conn: Any, *, store_code: str | None = None, batch: int = 1000) -> Iterator[CustomerRecord]:
-    """Every customer (or one registering store's), in id order, ``batch`` at a time."""
+def iter_all(session_or_conn: Any, *, store_code: str | None = None, batch: int = 1000,
+             order: str = "id", after: str = "", limit: int | None = None) -> Iterator[CustomerRecord]:
+    """Every customer (or one registering store's), in ``order`` (id or reference), read
+    ``batch`` at a time; from after ``after``, at most ``limit``."""
+    if order not in ("id", "reference"):
+        raise ValueError(f"customers are read by id or by reference, not by {order}")
     conn = connection(session_or_conn)
-    last = ""
-    while True:
-        where = "id > ?" + (" AND store_code = ?" if store_code else "")
-        ids = [r[0] for r in conn.execute(f"SELECT id FROM customer WHERE {where} ORDER BY id LIMIT ?",
-                                          (last, *((store_code,) if store_code else ()), batch))]
-        if not ids:
+    last, left = after, limit
+    while left is None or left > 0:
+        where = f"{order} > ?" + (" AND store_code = ?" if store_code else "")
+        size = batch if left is None else min(batch, left)
+        keys = conn.execute(f"SELECT id, {order} FROM customer WHERE {where} ORDER BY {order} LIMIT ?",
+                            (last, *((store_code,) if store_code else ()), size)).fetchall()
+        if not keys:
             return
-        got = read_many(conn, ids)
-        for cid in ids:
+        got = read_many(conn, [k[0] for k in keys])
+        for cid, _ in keys:
             yield got[cid]
-        last = ids[-1]
+        last = keys[-1][1]
+        if left is not None:
+            left -= len(keys)
 
 
 def _load(conn: sqlite3.Connection, where: str, args: list[Any]) -> dict[str, CustomerRecord]:
