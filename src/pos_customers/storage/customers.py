@@ -81,8 +81,9 @@ def _decode(name: str, value: Any) -> Any:
 
 
 def _customer_params(r: CustomerRecord) -> list[Any]:
-    return [_encode(c, getattr(r, c)) for c in COLUMNS] + [
-        dup.name_key(r.customer_type, r.last_name, r.organization_name)]
+    # an anonymized customer is nobody's likely duplicate
+    key = "" if r.anonymized_at else dup.name_key(r.customer_type, r.last_name, r.organization_name)
+    return [_encode(c, getattr(r, c)) for c in COLUMNS] + [key]
 
 
 # -- writing ---------------------------------------------------------------------------------------

@@ -72,7 +72,7 @@ def doc_from_record(r: CustomerRecord) -> SearchDoc:
 def match_keys(r: CustomerRecord) -> list[tuple[str, str, str, str]]:
     """The duplicate finder's (name key, country, postal code, customer) rows of a record."""
     key = dup.name_key(r.customer_type, r.last_name, r.organization_name)
-    if not key:
+    if not key or r.anonymized_at:
         return []
     return [(key, a.country, a.postal_code, r.id) for a in r.addresses if a.postal_code]
 
