@@ -14,21 +14,20 @@ old name, email or phone remains in the file.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from sqlmodel import delete, select
 
 from ..domain.errors import FieldError, ValidationFailed
-from ..domain.merge import DOCUMENT_FIELDS
+from ..domain.enums import SyncState
+from ..domain.record import CHILD_FIELDS, DOCUMENT_FIELDS
 from ..domain.reference import format_reference, normalize
 from ..storage import audit_chain, search_index
-from ..storage.documents import customer_fields
+from ..storage import customers as rows
 from ..sync.engine import scrub
-from ..storage.tables import (ConsentEvent, Customer, CustomerAddress, CustomerAffiliation, CustomerAttribute,
-                              CustomerCard, CustomerEmail, CustomerMatchKey, CustomerNote, CustomerPhone,
-                              OrderSummary, OutboxEvent, SyncConflict)
+from ..storage.tables import (ConsentEvent, Customer, CustomerMatchKey, CustomerNote, OrderSummary, OutboxEvent, SyncConflict)
 from .context import Actor, NotFound, Permission, Services
 from .customers import get_customer
 from .views import utc
@@ -54,11 +53,13 @@ def anonymize_customer(svc: Services, actor: Actor, customer_id: str, confirmati
     erased: dict[str, int] = {}
     with svc.change(actor, Permission.ANONYMIZE) as tx:
         s = tx.session
-        row = s.get(Customer, customer_id)
+        current = rows.read(s, customer_id)
         note_ids = list(s.exec(select(CustomerNote.id).where(CustomerNote.customer_id == customer_id)))
-        for name, model in (("emails", CustomerEmail), ("phones", CustomerPhone), ("addresses", CustomerAddress),
-                            ("affiliations", CustomerAffiliation), ("attribute values", CustomerAttribute),
-                            ("cards", CustomerCard), ("notes", CustomerNote), ("consent history", ConsentEvent),
+        for name, values in (("emails", current.emails), ("phones", current.phones),
+                             ("addresses", current.addresses), ("affiliations", current.affiliations),
+                             ("attribute values", current.attributes), ("cards", current.cards)):
+            erased[name] = len(values)
+        for name, model in (("notes", CustomerNote), ("consent history", ConsentEvent),
                             ("sync conflicts", SyncConflict), ("match keys", CustomerMatchKey)):
             erased[name] = s.exec(delete(model).where(model.customer_id == customer_id)).rowcount
         erased["unsent changes"] = s.exec(delete(OutboxEvent).where(
@@ -66,36 +67,25 @@ def anonymize_customer(svc: Services, actor: Actor, customer_id: str, confirmati
         if note_ids:
             erased["unsent notes"] = s.exec(delete(OutboxEvent).where(
                 OutboxEvent.entity == "customer_note", OutboxEvent.entity_id.in_(note_ids))).rowcount
-        for k in ("title", "first_name", "middle_name", "organization_name", "company", "receipt_email"):
-            setattr(row, k, "")
-        row.last_name = ANONYMIZED_NAME if row.customer_type == "person" else ""
-        if row.customer_type != "person":
-            row.organization_name = ANONYMIZED_NAME
-        row.birth_date = None
-        row.password_hash = None
-        row.account_type = "guest"
-        row.status = "blocked"
-        row.receipt_option = "print"
-        row.name_key = ""
-        row.anonymized_at = row.updated_at = tx.now
-        row.version += 1
-        row.sync_state = "pending"
-        s.add(row)
-        s.flush()
+        person = current.customer_type == "person"
+        stamp = tx.clock.now()
+        anonymous = replace(
+            current, title="", first_name="", middle_name="", company="", receipt_email="",
+            last_name=ANONYMIZED_NAME if person else "", organization_name="" if person else ANONYMIZED_NAME,
+            birth_date=None, password_hash=None, account_type="guest", status="blocked",
+            receipt_option="print", **{name: type(getattr(current, name))() for name in CHILD_FIELDS},
+            anonymized_at=tx.now, updated_at=tx.now, version=current.version + 1,
+            sync_state=SyncState.PENDING, field_clocks={k: stamp for k in DOCUMENT_FIELDS})
         conn = search_index.raw_connection(s)
         erased["audit rows redacted"] = audit_chain.redact(
             conn, "entity = 'customer' AND entity_id = ?" + (
                 f" OR entity = 'customer_note' AND entity_id IN ({','.join('?' * len(note_ids))})" if note_ids else ""),
             (customer_id, *note_ids), tx.now.replace(tzinfo=None).isoformat(sep=" "))
-        search_index.reindex_customer(s, customer_id)
-        fields = customer_fields(s, row)
-        stamp = tx.clock.now()
-        row.field_clocks = {k: stamp for k in DOCUMENT_FIELDS}
-        s.add(row)
-        tx.audit("customer", customer_id, "anonymize", {"anonymized": (None, format_reference(row.reference))})
+        rows.replace(s, anonymous, current)
+        tx.audit("customer", customer_id, "anonymize", {"anonymized": (None, format_reference(current.reference))})
         tx.outbox("customer.anonymized", "customer", customer_id,
-                  {"id": customer_id, "reference": row.reference, "store_code": row.store_code, "fields": fields},
-                  hlc=stamp)
+                  {"id": customer_id, "reference": current.reference, "store_code": current.store_code,
+                   "fields": anonymous.document_fields()}, hlc=stamp)
     scrub_file(svc)
     return AnonymizeResult(format_reference(view.reference), {k: v for k, v in erased.items() if v})
 
