@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from ..domain.protocol import EventKind
 from ..domain import duplicates as dup
 from ..domain.address import AddressInput
 from ..domain.customer import (AddressDraft, CleanCustomer, CustomerDraft, EmailInput, PhoneInput,
@@ -150,7 +151,7 @@ def insert_customer(tx: Change, clean: CleanCustomer, *, reference: str | None =
     s.add_all(consents)
     tx.audit("customer", record.id, action, {k: (None, v) for k, v in _snapshot(record).items() if v}
              | ({"password": (None, "set by hand")} if password_changed else {}))
-    tx.outbox("customer.created", "customer", record.id, record.to_document(), hlc=stamp)
+    tx.outbox(EventKind.CUSTOMER_CREATED, "customer", record.id, record.to_document(), hlc=stamp)
     return record
 
 
@@ -326,7 +327,7 @@ def write_update(tx: Change, current: CustomerRecord, clean: CleanCustomer, *,
     if password_changed:
         changes["password"] = ("…", "set by hand" if new.password_hash else "removed (guest account)")
     tx.audit("customer", new.id, action, changes)
-    tx.outbox("customer.updated", "customer", new.id,
+    tx.outbox(EventKind.CUSTOMER_UPDATED, "customer", new.id,
               {"id": new.id, "reference": new.reference, "store_code": new.store_code,
                "fields": changed, "base": base}, hlc=stamp)
     return new

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlmodel import delete, select
 
+from ..domain.protocol import EventKind
 from ..domain.errors import FieldError, ValidationFailed
 from ..domain.enums import SyncState
 from ..domain.record import CHILD_FIELDS, DOCUMENT_FIELDS
@@ -27,7 +28,8 @@ from ..domain.reference import format_reference, normalize
 from ..storage import audit_chain, search_index
 from ..storage import customers as rows
 from ..sync.engine import scrub
-from ..storage.tables import (ConsentEvent, Customer, CustomerMatchKey, CustomerNote, OrderSummary, OutboxEvent, SyncConflict)
+from ..storage.tables import (ConsentEvent, Customer, CustomerMatchKey, CustomerNote, OrderSummary,
+                              OutboxEvent, SyncConflict)
 from .context import Actor, NotFound, Permission, Services
 from .customers import get_customer
 from .views import utc
@@ -83,7 +85,7 @@ def anonymize_customer(svc: Services, actor: Actor, customer_id: str, confirmati
             (customer_id, *note_ids), tx.now.replace(tzinfo=None).isoformat(sep=" "))
         rows.replace(s, anonymous, current)
         tx.audit("customer", customer_id, "anonymize", {"anonymized": (None, format_reference(current.reference))})
-        tx.outbox("customer.anonymized", "customer", customer_id,
+        tx.outbox(EventKind.CUSTOMER_ANONYMIZED, "customer", customer_id,
                   {"id": customer_id, "reference": current.reference, "store_code": current.store_code,
                    "fields": anonymous.document_fields()}, hlc=stamp)
     scrub_file(svc)
