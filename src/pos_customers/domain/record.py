@@ -15,7 +15,6 @@ A field's metadata says where it travels:
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, timezone
 from typing import Any
@@ -129,7 +128,7 @@ class AddressRecord:
         return format_address(self.input)
 
     def document(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        return {name: getattr(self, name) for name in _ADDRESS_FIELDS}
 
     @classmethod
     def from_document(cls, d: dict[str, Any]) -> AddressRecord:
@@ -137,6 +136,7 @@ class AddressRecord:
                       for f in fields(cls)})
 
 
+_ADDRESS_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(AddressRecord))
 ADDRESS_LINES: tuple[str, ...] = tuple(f.name for f in fields(AddressRecord) if f.type == "str")[1:]
 
 
@@ -185,12 +185,12 @@ class CustomerRecord:
     def __post_init__(self) -> None:
         # one canonical order: two equal customers are two equal records (and documents)
         set_ = object.__setattr__
-        set_(self, "emails", tuple(sorted(self.emails, key=lambda e: (not e.primary, e.address))))
-        set_(self, "phones", tuple(sorted(self.phones, key=lambda p: (not p.primary, p.e164))))
-        set_(self, "addresses", tuple(sorted(self.addresses, key=_address_order)))
-        set_(self, "affiliations", tuple(sorted(self.affiliations)))
-        set_(self, "cards", tuple(sorted(self.cards)))
-        set_(self, "attributes", dict(sorted(self.attributes.items())))
+        for name, key in (("emails", _email_order), ("phones", _phone_order), ("addresses", _address_order),
+                          ("affiliations", None), ("cards", None)):
+            items = getattr(self, name)
+            set_(self, name, tuple(sorted(items, key=key)) if len(items) > 1 else tuple(items))
+        set_(self, "attributes", dict(sorted(self.attributes.items())) if len(self.attributes) > 1
+             else dict(self.attributes))
         for name in ("created_at", "updated_at", "last_activity_at", "anonymized_at",
                      "password_changed_at", "last_sign_in_at"):
             set_(self, name, utc(getattr(self, name)))
@@ -314,6 +314,14 @@ class CustomerRecord:
 
     def with_fields(self, **changes: Any) -> CustomerRecord:
         return replace(self, **changes)
+
+
+def _email_order(e: EmailRecord) -> tuple:
+    return (not e.primary, e.address)
+
+
+def _phone_order(p: PhoneRecord) -> tuple:
+    return (not p.primary, p.e164)
 
 
 def _address_order(a: AddressRecord) -> tuple:

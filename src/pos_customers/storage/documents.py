@@ -126,14 +126,22 @@ def _carry_consent(record: CustomerRecord, previous: CustomerRecord, now: dateti
 
 
 def insert_new(s: Session, doc: dict[str, Any], *, sync_state: str = "synced") -> CustomerRecord:
-    """Insert a customer this file does not hold yet: what an initial pull of a whole region does
-    many thousand times (the same rows as :func:`apply_document`)."""
-    _ensure_reference_rows(s, doc)
+    """Insert a customer this file does not hold yet (the same rows as :func:`apply_document`)."""
+    return insert_documents(s, [doc], sync_state=sync_state)[0]
+
+
+def insert_documents(s: Session, docs: list[dict[str, Any]], *,
+                     sync_state: str = "synced") -> list[CustomerRecord]:
+    """Insert customers this file does not hold yet, all at once: what an initial pull of a whole
+    region does many thousand times (one ``executemany`` per table for the whole page)."""
+    for doc in docs:
+        _ensure_reference_rows(s, doc)
     now = datetime.now(timezone.utc)
-    record = customers.from_document(doc, now=now, updated_at=now, version=1, sync_state=sync_state)
-    record = replace(record, last_activity_at=last_change(record.field_clocks))
-    customers.insert(s, [record])
-    return record
+    records = [customers.from_document(doc, now=now, updated_at=now, version=1, sync_state=sync_state,
+                                       last_activity_at=last_change(doc.get("clocks") or {}))
+               for doc in docs]
+    customers.insert(s, records)
+    return records
 
 
 def holds(s: Session, ids: list[str]) -> set[str]:

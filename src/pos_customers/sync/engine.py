@@ -20,7 +20,7 @@ from sqlmodel import Session, delete, select
 
 from ..domain.audit import at_text
 from ..storage import audit_chain, search_index
-from ..storage.documents import apply_document, erase_personal_records, holds, insert_new
+from ..storage.documents import apply_document, erase_personal_records, holds, insert_documents
 from ..storage.engine import Database
 from ..storage.tables import (AddressPurpose, Affiliation, Associate, AttributeDefinition, Customer,
                               CustomerAddress, CustomerGroup, CustomerNote, OrderSummary, OutboxEvent,
@@ -233,11 +233,14 @@ def apply_items(s: Session, items: list[dict[str, Any]], local_store: str,
                 pending: dict[str, frozenset[str]]) -> None:
     """One pulled page: customers new here go in through the fast path, the rest one by one."""
     known = holds(s, [i["doc"]["id"] for i in items if i["t"] == "customer"])
+    new: dict[str, dict[str, Any]] = {}
     for item in items:
-        if item["t"] == "customer" and item["doc"]["id"] not in known:
-            insert_new(s, item["doc"])
-            known.add(item["doc"]["id"])
-        else:
+        if item["t"] == "customer" and item["doc"]["id"] not in known and item["doc"]["id"] not in new:
+            new[item["doc"]["id"]] = item["doc"]
+    insert_documents(s, list(new.values()))  # first, together: later items may refer to them
+    inserted = {id(doc) for doc in new.values()}
+    for item in items:
+        if item["t"] != "customer" or id(item["doc"]) not in inserted:
             apply_item(s, item, local_store, pending)
     s.flush()
 
