@@ -1,8 +1,9 @@
 """A demo store with realistic customers from several countries, seeded deterministically.
 
-The same ``--customers N`` always gives the same customers. Rows are bulk-loaded in batches
-(one transaction per batch) through the same projection the services use for search, so the
-demo file is exactly what a real store's file looks like, only bigger and faster to make.
+The same ``--customers N`` always gives the same customers. They are customer records written in
+batches (one transaction per batch) through the same storage module the services use, so the
+demo file is exactly what a real store's file looks like, only bigger and faster to make. Every
+demo customer passes the rules the app applies to a typed one.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from sqlmodel import select
 from ..domain.address import AddressInput
 from ..domain.customer import AddressDraft, CustomerDraft, EmailInput, PhoneInput
 from ..domain.errors import FieldError, ValidationFailed
-from ..domain.record import READ_ONLY_KEYS, CustomerRecord
+from ..domain.record import ADDRESS_LINES, READ_ONLY_KEYS, CustomerRecord
 from ..domain.reference import InvalidReference, decode_reference, format_reference, parse_reference
 from ..storage.tables import AttributeDefinition, Store
 from .context import Actor, Permission, Services
@@ -61,8 +61,7 @@ def draft_from_json(doc: dict[str, Any]) -> CustomerDraft:
         if not isinstance(a, dict):
             raise ValidationFailed(FieldError("addresses", "each address must be an object"))
         addresses.append(AddressDraft(
-            AddressInput(**{k: str(a.get(k) or "") for k in
-                            ("line1", "line2", "city", "district", "region", "postal_code", "country")}),
+            AddressInput(**{k: str(a.get(k) or "") for k in ADDRESS_LINES}),
             a.get("purpose"), bool(a.get("default_billing")), bool(a.get("default_shipping"))))
     attrs = doc.get("attributes") or {}
     if not isinstance(attrs, dict):
@@ -289,8 +288,7 @@ def csv_row(r: CustomerRecord) -> dict[str, str]:
         "phone2": phones[1].e164 if len(phones) > 1 else "",
         "phone_marketing": "yes" if phones and phones[0].marketing_consent else "",
         "address_purpose": a.purpose if a else "",
-        **{k: getattr(a, k) if a else "" for k in ("line1", "line2", "city", "district", "region",
-                                                     "postal_code", "country")},
+        **{k: getattr(a, k) if a else "" for k in ADDRESS_LINES},
         "card": r.cards[0] if r.cards else "", "store_code": r.store_code,
         "created_at": doc["created_at"], "updated_at": doc["updated_at"],
         **{f"attr:{k}": v for k, v in r.attributes.items()},
