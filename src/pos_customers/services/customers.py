@@ -14,6 +14,7 @@ from ..domain import duplicates as dup
 from ..domain.address import AddressInput, format_address
 from ..domain.customer import (AddressDraft, CleanCustomer, CustomerDraft, EmailInput, PhoneInput,
                                check_customer, display_name)
+from ..domain.enums import SyncState
 from ..domain.errors import FieldError, ValidationFailed
 from ..domain.reference import make_reference, normalize, parse_reference, InvalidReference
 from ..domain.validation import phone_from_e164
@@ -88,7 +89,7 @@ def _view(s: Session, c: Customer) -> CustomerView:
         account_type=c.account_type, store_code=c.store_code, created_at=utc(c.created_at),
         updated_at=utc(c.updated_at), last_activity_at=utc(c.last_activity_at),
         password_changed_at=utc(c.password_changed_at), last_sign_in_at=utc(c.last_sign_in_at),
-        sync_state=c.sync_state, version=c.version,
+        sync_state=SyncState(c.sync_state), version=c.version,
         emails=tuple(EmailView(e.id, e.address, e.purpose, e.is_primary, e.marketing_consent) for e in emails),
         phones=tuple(PhoneView(p.id, p.e164, p.national, p.purpose, p.is_primary, p.marketing_consent)
                      for p in phones),
@@ -396,7 +397,7 @@ def update_customer(svc: Services, actor: Actor, customer_id: str, draft: Custom
             return current  # nothing changed: no write, no audit
         row.version += 1
         row.updated_at = row.last_activity_at = tx.now
-        row.sync_state = "pending"
+        row.sync_state = SyncState.PENDING
         s.add(row)
         s.flush()
         if children_changed:

@@ -19,6 +19,7 @@ import httpx
 from sqlmodel import Session, delete, select
 
 from ..domain.audit import at_text
+from ..domain.enums import SyncState
 from ..storage import audit_chain, search_index
 from ..storage.documents import apply_document, erase_personal_records, holds, insert_new
 from ..storage.engine import Database
@@ -98,8 +99,8 @@ class SyncEngine:
                 OutboxEvent.entity == "customer", OutboxEvent.entity_id.in_(customers))))
             for cid in customers - still:
                 row = s.get(Customer, cid)
-                if row is not None and row.sync_state != "synced":
-                    row.sync_state = "synced"
+                if row is not None and row.sync_state != SyncState.SYNCED:
+                    row.sync_state = SyncState.SYNCED
                     s.add(row)
             for c in conflicts:
                 _store_conflict(s, c)
@@ -247,7 +248,7 @@ def apply_item(s: Session, item: dict[str, Any], local_store: str,
     kind, doc = item["t"], item["doc"]
     if kind == "customer":
         keep = pending.get(doc["id"], frozenset())
-        apply_document(s, doc, keep=keep, sync_state="pending" if keep else "synced")
+        apply_document(s, doc, keep=keep, sync_state=SyncState.PENDING if keep else SyncState.SYNCED)
     elif kind in ("group", "affiliation", "attribute", "purpose"):
         model = {"group": CustomerGroup, "affiliation": Affiliation, "attribute": AttributeDefinition,
                  "purpose": AddressPurpose}[kind]
