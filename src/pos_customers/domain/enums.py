@@ -33,6 +33,13 @@ class SyncState(StrEnum):
     CONFLICT = "conflict"  # headquarters kept another value for a field
 
 
+class ConflictResolution(StrEnum):
+    """What a person chose for a sync conflict."""
+
+    KEPT = "kept"  # the value headquarters kept stays
+    TAKEN = "taken"  # the value that lost is set again, as a new edit
+
+
 class Role(StrEnum):
     ASSOCIATE = "associate"
     MANAGER = "manager"

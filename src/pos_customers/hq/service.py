@@ -259,6 +259,19 @@ class Headquarters:
                     records[("purpose", p["code"])] = {"doc": p, "deleted": True}
                 elif kind == "store.created":
                     pass  # stores are registered at headquarters (hq add-store), not by terminals
+                elif kind == "conflict.resolved":
+                    # a store kept the winner or took the other value: every store drops the conflict
+                    key = str(p.get("id") or "")
+                    known = records.get(("conflict", key))
+                    if known is None:
+                        row = conn.execute(select(t.record.c.doc, t.record.c.customer_id).where(
+                            t.record.c.kind == "conflict", t.record.c.key == key)).first()
+                        known = None if row is None else {"doc": json.loads(row.doc), "customer_id": row.customer_id}
+                    if known is not None:
+                        records[("conflict", key)] = {
+                            "doc": {**known["doc"], "resolution": p.get("resolution"),
+                                    "resolved_by": f"store {who.store_code}"},
+                            "customer_id": known["customer_id"], "deleted": True}
                 else:
                     raise HqError(f"event {e['id']}: unknown type {kind!r}")
                 result.applied.append(e["id"])

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlmodel import func, select
 
+from ..storage import conflicts as conflict_store
 from ..storage.documents import apply_document
 from ..storage.tables import Customer, OrderSummary, OutboxEvent, Setting, SyncConflict
 from ..sync.client import HqClient, HqRefused, HqUnavailable
@@ -67,6 +68,15 @@ class ConflictView:
     lost: Any
     origin_store: str
     at: datetime
+    id: str = ""
+    resolved_at: datetime | None = None
+    resolved_by: str = ""
+    resolution: str = ""  # a ConflictResolution once resolved
+
+
+def conflict_view(r: SyncConflict) -> ConflictView:
+    return ConflictView(r.field, r.kept, r.lost, r.origin_store, utc(r.at), r.id, utc(r.resolved_at),
+                        r.resolved_by, r.resolution)
 
 
 def enrol_terminal(svc: Services, actor: Actor, url: str, token: str, *, terminal_name: str = "",
@@ -143,7 +153,8 @@ def status(svc: Services, actor: Actor) -> SyncStatus:
             "sync_cursor", "sync_audit_problem"))))}
         depth = s.exec(select(func.count()).select_from(OutboxEvent)).one()
         oldest = s.exec(select(func.min(OutboxEvent.created_at))).one()
-        conflicts = s.exec(select(func.count()).select_from(SyncConflict)).one()
+        conflicts = s.exec(select(func.count()).select_from(SyncConflict)
+                           .where(SyncConflict.resolved_at.is_(None))).one()
     return SyncStatus(bool(settings.get("hq_url")), settings.get("hq_url", ""), depth, utc(oldest),
                       settings.get("sync_last_push_at", ""), settings.get("sync_last_pull_at", ""),
                       settings.get("sync_last_error", ""), settings.get("sync_last_error_at", ""),
@@ -184,6 +195,8 @@ def open_remote(svc: Services, actor: Actor, customer_id: str, *, transport=None
             apply_item(s, {"t": "order", "doc": order}, settings_store, {})
         for conflict in got.get("conflicts") or []:
             apply_item(s, {"t": "conflict", "doc": conflict}, settings_store, {})
+        s.flush()
+        conflict_store.settle(s, [customer_id])  # an open conflict about them shows "!" here too
     return get_customer(svc, actor, customer_id)
 
 
@@ -247,13 +260,15 @@ def remote_record(svc: Services, customer_id: str, *, transport=None) -> dict[st
 
 
 def conflicts_for(svc: Services, actor: Actor, customer_id: str) -> list[ConflictView]:
+    """The customer's sync conflicts: open ones first, then resolved ones; newest first in each."""
     actor.require(Permission.SEARCH)
     with svc.db.read() as s:
         if s.get(Customer, customer_id) is None:
             raise NotFound(f"customer {customer_id} not found")
         rows = s.exec(select(SyncConflict).where(SyncConflict.customer_id == customer_id)
-                      .order_by(SyncConflict.at.desc())).all()
-        return [ConflictView(r.field, r.kept, r.lost, r.origin_store, utc(r.at)) for r in rows]
+                      .order_by(SyncConflict.resolved_at.is_not(None), SyncConflict.at.desc(),
+                                SyncConflict.id)).all()
+        return [conflict_view(r) for r in rows]
 
 
 @dataclass(frozen=True)

@@ -340,3 +340,6 @@ class SyncConflict(SQLModel, table=True):
     lost_stamp: str = Field(default="", max_length=40)
     origin_store: str = Field(default="", max_length=32)
     at: datetime = Field(default_factory=utcnow)
+    resolved_at: datetime | None = None  # someone kept the winner or took the other value
+    resolved_by: str = Field(default="", max_length=64)  # associate number, or "store X" when pulled
+    resolution: str = Field(default="", max_length=8)  # a ConflictResolution
