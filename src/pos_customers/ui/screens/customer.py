@@ -36,6 +36,11 @@ def kv_table(rows: list[tuple[str, object]], table_id: str) -> DataTable:
 class CustomerScreen(Screen):
     BINDINGS = [
         Binding("escape", "back", "Back", id="card.back", tooltip="Back to the search"),
+        # shown on the Activity tab while a conflict is open: first, so 80 columns show them
+        Binding("k", "resolve_conflict(False)", "Keep", id="card.conflict_keep",
+                tooltip="Sync conflict (Activity tab): keep the value headquarters kept"),
+        Binding("t", "resolve_conflict(True)", "Take other", id="card.conflict_take",
+                tooltip="Sync conflict (Activity tab): set the field to the other value, as an edit"),
         Binding("e", "edit", "Edit", id="card.edit", tooltip="Edit this customer"),
         Binding("a", "add_address", "Add address", id="card.add_address", tooltip="Add an address"),
         Binding("n", "note", "Add note", id="card.note", tooltip="Write a note (managers, support)"),
@@ -46,10 +51,6 @@ class CustomerScreen(Screen):
                 tooltip="Access request: everything held on this customer, as JSON and text files"),
         Binding("ctrl+x", "anonymize", "Anonymize", id="card.anonymize",
                 tooltip="Delete on request: erase this customer's personal data everywhere (managers)"),
-        Binding("k", "resolve_conflict(False)", "Keep", id="card.conflict_keep",
-                tooltip="Sync conflict (Activity tab): keep the value headquarters kept"),
-        Binding("t", "resolve_conflict(True)", "Take other", id="card.conflict_take",
-                tooltip="Sync conflict (Activity tab): set the field to the other value, as an edit"),
     ]
     DEFAULT_CSS = """
     CustomerScreen #head { height: auto; padding: 0 1; background: $boost; }
@@ -208,10 +209,8 @@ class CustomerScreen(Screen):
                 ct.add_row(plain(c.at), plain(c.field), plain(conflict_value(c.kept)),
                            plain(conflict_value(c.lost)), plain(c.origin_store), plain(done), key=str(i))
             opened = sum(c.resolved_at is None for c in conflicts)
-            hint = (f"{opened} open: k keeps the kept value, t takes the other one" if opened
-                    else "all resolved")
-            parts += [Label(f"Sync conflicts (the later change was kept) · {hint}", classes="section",
-                            markup=False), ct]
+            hint = f"{opened} open · k keep the kept value · t take the other" if opened else "all resolved"
+            parts += [Label(f"Sync conflicts: {hint}", classes="section", markup=False), ct]
         self._fill("tab-activity", parts)
         if refocus is not None:
             self.call_later(self._refocus, self._filling, *refocus)
