@@ -178,3 +178,20 @@ def test_taking_a_list_value_takes_the_whole_list(tmp_path, hq_server, admin):
         assert [(e.address, e.purpose, e.primary, e.marketing_consent) for e in view.emails] == [
             ("anna@example.org", "personal", True, False), ("anna.work@example.org", "work", False, True)]
         assert view.sync_state == SyncState.SYNCED
+
+
+def test_a_store_that_opens_the_customer_later_sees_only_open_conflicts(tmp_path, hq_server, admin):
+    ber, ham, anna = company_conflict(tmp_path, hq_server, admin)
+    for svc in (ham, ber):
+        sync.sync_now(svc, admin)
+    muc = terminal(tmp_path, hq_server, "MUC01")  # its own customers only: Anna is pulled in
+    view = sync.open_remote(muc, admin, anna)
+    assert (view.company, view.sync_state) == ("ACME", SyncState.CONFLICT)
+    [conflict] = sync.conflicts_for(ber, admin, anna)
+    resolve_conflict(ber, admin, conflict.id, take_other=False)
+    sync.sync_now(ber, admin)
+    sync.sync_now(muc, admin)  # the resolution reaches the store that pulled her in
+    assert get_customer(muc, admin, anna).sync_state == SyncState.SYNCED
+    lisbon = terminal(tmp_path, hq_server, "LIS01")  # and a store opening her now gets no conflict
+    assert sync.open_remote(lisbon, admin, anna).sync_state == SyncState.SYNCED
+    assert sync.conflicts_for(lisbon, admin, anna) == []

@@ -508,7 +508,8 @@ class Headquarters:
                     t.interest.c.store_code == who.store_code, t.interest.c.customer_id == customer_id))).first():
                 conn.execute(insert(t.interest).values(store_code=who.store_code, customer_id=customer_id))
             linked = conn.execute(select(t.record.c.kind, t.record.c.doc).where(and_(
-                t.record.c.customer_id == customer_id, t.record.c.kind.in_(CUSTOMER_KINDS)))).all()
+                t.record.c.customer_id == customer_id, t.record.c.kind.in_(CUSTOMER_KINDS),
+                t.record.c.deleted.is_(False)))).all()  # a resolved conflict is gone
         return {"customer": {"id": row.id, "reference": row.reference, "store_code": row.home_store,
                              "created_at": _iso(row.created_at), "anonymized_at": _iso(row.anonymized_at),
                              "fields": json.loads(row.fields), "clocks": json.loads(row.clocks)},
