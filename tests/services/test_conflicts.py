@@ -14,7 +14,7 @@ from pos_customers.domain.errors import ValidationFailed
 from pos_customers.services import sync
 from pos_customers.services.auth import PermissionDenied
 from pos_customers.services.conflicts import resolve_conflict
-from pos_customers.services.context import NotFound
+from pos_customers.services.context import Actor, NotFound
 from pos_customers.services.customers import create_customer, draft_from_view, get_customer, update_customer
 from pos_customers.services.privacy import anonymize_customer
 from pos_customers.services.search import search_customers
@@ -46,11 +46,6 @@ def conflict_doc(svc, customer_id: str, field: str, lost, *, key: str = "e1") ->
             "at": "2026-11-24T09:15:00+00:00"}
 
 
-def svc_admin(svc):
-    from pos_customers.services.context import Actor
-    return Actor.command_line()
-
-
 def pull_conflict(svc, customer_id: str, field: str = "last_name", lost="Mueller-Schmidt", *, key: str = "e1") -> str:
     doc = conflict_doc(svc, customer_id, field, lost, key=key)
     pull(svc, {"t": "conflict", "key": doc["id"], "deleted": False, "doc": doc})
@@ -58,7 +53,7 @@ def pull_conflict(svc, customer_id: str, field: str = "last_name", lost="Mueller
 
 
 def state(svc, customer_id: str) -> SyncState:
-    return get_customer(svc, svc_admin(svc), customer_id).sync_state
+    return get_customer(svc, Actor.command_line(), customer_id).sync_state
 
 
 def outbox(svc) -> list[tuple[str, str]]:
@@ -168,7 +163,6 @@ def test_only_open_conflicts_of_known_customers_are_resolved(svc, admin, anna):
 
 def test_resolving_needs_the_edit_permission(svc, admin, anna):
     from pos_customers.domain.enums import Role
-    from pos_customers.services.context import Actor
 
     cid = pull_conflict(svc, anna)
     with pytest.raises(PermissionDenied):

@@ -102,11 +102,4 @@ def _draft_value(name: str, value: Any) -> Any:
     return value
 
 
-def open_conflicts(svc: Services, actor: Actor, customer_id: str) -> list[ConflictView]:
-    """The customer's conflicts nobody has resolved yet, newest first."""
-    from .sync import conflicts_for
-
-    return [c for c in conflicts_for(svc, actor, customer_id) if c.resolved_at is None]
-
-
-__all__ = ["CONFLICT_RESOLVED", "ConflictView", "open_conflicts", "resolve_conflict"]
+__all__ = ["CONFLICT_RESOLVED", "ConflictView", "resolve_conflict"]
