@@ -111,7 +111,7 @@ def test_edits_and_pulled_documents_do_not_hide_an_open_conflict(svc, admin, ann
 def test_a_conflict_resolved_elsewhere_arrives_deleted_and_the_mark_goes(svc, admin, anna):
     cid = pull_conflict(svc, anna)
     doc = conflict_doc(svc, anna, "last_name", "Mueller-Schmidt") | {"resolution": "kept",
-                                                                     "resolved_by": "store HAM01"}
+                                                                     "resolved_by": "HAM01"}
     pull(svc, {"t": "conflict", "key": cid, "deleted": True, "doc": doc})
     assert state(svc, anna) == SyncState.SYNCED
     [c] = sync.conflicts_for(svc, admin, anna)

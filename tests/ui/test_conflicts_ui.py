@@ -31,7 +31,7 @@ def pull_conflict(svc, admin, customer_id: str, *, deleted: bool = False, resolu
            "kept_stamp": stamp, "lost": "Mueller-Schmidt", "lost_stamp": "0" + stamp[1:],
            "origin_store": "HAM01", "at": "2026-11-24T09:15:00+00:00"}
     if resolution:
-        doc |= {"resolution": resolution, "resolved_by": "store HAM01"}
+        doc |= {"resolution": resolution, "resolved_by": "HAM01"}
     page = {"items": [{"t": "conflict", "seq": 7, "key": CONFLICT_ID, "deleted": deleted, "doc": doc}],
             "cursor": 7, "more": False}
     client = HqClient("http://hq.test", "credential",

@@ -16,6 +16,7 @@ from ..domain.address import AddressInput
 from ..domain.customer import AddressDraft, EmailInput, PhoneInput
 from ..domain.enums import ConflictResolution
 from ..domain.errors import FieldError, ValidationFailed
+from ..domain.protocol import EventKind
 from ..domain.validation import phone_from_e164
 from ..storage import conflicts as conflict_store
 from ..storage.documents import customer_fields
@@ -24,7 +25,6 @@ from .context import Actor, Change, NotFound, Permission, Services
 from .customers import announce_updated, draft_from_view, edit_in, view_in
 from .sync import ConflictView, conflict_view
 
-CONFLICT_RESOLVED = "conflict.resolved"  # the wire protocol's event kind (EventKind.CONFLICT_RESOLVED)
 
 # fields a person edits on the form: the value that lost can be set again through it. The others
 # (password hash and times, financial dimensions that follow the group) can only be kept.
@@ -56,7 +56,7 @@ def resolve_conflict(svc: Services, actor: Actor, conflict_id: str, take_other: 
         tx.audit("customer", c.customer_id, "resolve_conflict", {
             "field": (None, c.field), "resolution": (None, resolution.value),
             "kept": (None, c.kept), "other": (None, c.lost)})
-        tx.outbox(CONFLICT_RESOLVED, conflict_store.CONFLICT_ENTITY, c.id,
+        tx.outbox(EventKind.CONFLICT_RESOLVED, conflict_store.CONFLICT_ENTITY, c.id,
                   {"id": c.id, "customer_id": c.customer_id, "resolution": resolution.value})
         s.flush()
         conflict_store.settle(s, [c.customer_id])
@@ -102,4 +102,4 @@ def _draft_value(name: str, value: Any) -> Any:
     return value
 
 
-__all__ = ["CONFLICT_RESOLVED", "ConflictView", "resolve_conflict"]
+__all__ = ["ConflictView", "resolve_conflict"]

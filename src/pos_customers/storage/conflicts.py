@@ -76,7 +76,8 @@ def store_conflict(s: Session, doc: dict[str, Any], *, deleted: bool = False,
             return None
         row.resolved_at = now
         row.resolution = str(doc.get("resolution") or "")[:8]
-        row.resolved_by = str(doc.get("resolved_by") or "headquarters")[:64]
+        by = str(doc.get("resolved_by") or "")  # the store that resolved it
+        row.resolved_by = (f"store {by}" if by else "headquarters")[:64]
         s.add(row)
         return row.customer_id
     if row is None:
