@@ -513,10 +513,86 @@ def sync_status(db: Optional[str] = typer.Option(None, "--db", metavar="PATH", h
     typer.echo(f"last push     {st.last_push_at or 'never'}")
     typer.echo(f"last pull     {st.last_pull_at or 'never'} (cursor {st.cursor})")
     typer.echo(f"conflicts     {st.conflicts}")
+    typer.echo(f"parked        {st.parked} event(s) refused by headquarters"
+               + (f", {st.waiting} waiting behind them" if st.waiting else ""))
+    if st.parked:
+        from .services.sync import parked_events
+
+        with _errors():
+            for p in parked_events(_services(db), _actor(), waiting=False):
+                typer.echo(f"  {p.id[:8]}  {_refusal(p)}")
+        typer.echo("              `pos-customers sync parked` lists them; `sync retry ID|--all`, `sync discard ID`")
     if st.last_error:
         typer.echo(f"last error    {st.last_error} ({st.last_error_at})")
     if st.audit_problem:
         typer.echo(f"AUDIT         {st.audit_problem}")
+
+
+def _refusal(p) -> str:
+    """One parked event's refusal in one line: status, reason, field."""
+    return (f"{p.status or ''} {p.reason}".strip() + (f" [{p.field}]" if p.field else ""))[:200]
+
+
+@sync_app.command("parked")
+def sync_parked(db: Optional[str] = typer.Option(None, "--db", metavar="PATH", help="SQLite file."),
+                as_json: bool = typer.Option(False, "--json", help="Machine-readable.")) -> None:
+    """Events headquarters refused (parked), and the events waiting behind them."""
+    from dataclasses import asdict
+
+    from .services.sync import parked_events
+
+    with _errors():
+        rows = parked_events(_services(db), _actor())
+    if as_json:
+        typer.echo(json.dumps([asdict(r) for r in rows], default=str, indent=2))
+        return
+    if not rows:
+        typer.echo("no parked events")
+        return
+    for r in rows:
+        when = f"{r.at:%Y-%m-%d %H:%M}" if r.at else "waiting"
+        typer.echo(f"{r.id[:8]}  {when:<16}  {r.kind:<20} {(r.customer or '-')[:30]:<30}"
+                   f"  tries {r.attempts}  {_refusal(r)}")
+    parked = sum(r.parked for r in rows)
+    typer.echo(f"{parked} parked, {len(rows) - parked} waiting behind them: "
+               "`sync retry ID|--all` sends again, `sync discard ID` drops one (audited)")
+
+
+@sync_app.command("retry")
+def sync_retry(event_id: Optional[str] = typer.Argument(None, metavar="ID", help="A parked event's id "
+                                                        "(its first characters are enough)."),
+               all_parked: bool = typer.Option(False, "--all", help="Every parked event."),
+               db: Optional[str] = typer.Option(None, "--db", metavar="PATH", help="SQLite file.")) -> None:
+    """Send parked events again with the next sync (and the events waiting behind them)."""
+    from .services.sync import retry_parked
+
+    if (event_id is None) == (not all_parked):
+        fail("give one parked event's ID or --all (`pos-customers sync parked` lists them)", 2)
+    with _errors():
+        n = retry_parked(_services(db), _actor(), event_id, all_parked=all_parked)
+    typer.echo(f"{n} event(s) will be sent with the next sync (`pos-customers sync --once`)")
+
+
+@sync_app.command("discard")
+def sync_discard(event_id: str = typer.Argument(..., metavar="ID", help="A parked event's id "
+                                                "(its first characters are enough)."),
+                 yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+                 db: Optional[str] = typer.Option(None, "--db", metavar="PATH", help="SQLite file.")) -> None:
+    """Drop a parked event for good: headquarters never gets that change (audited)."""
+    from .services.sync import discard_parked, parked_events
+
+    with _errors():
+        svc = _services(db)
+        actor = _actor()
+        match = [p for p in parked_events(svc, actor, waiting=False) if p.id.startswith(event_id.strip().lower())]
+        if not yes:
+            what = (f"{match[0].kind} {match[0].customer}".strip() if len(match) == 1 else event_id)
+            if not typer.confirm(f"Discard {what}? Headquarters will never get this change", default=False):
+                fail("nothing discarded", 1)
+        done = discard_parked(svc, actor, event_id)
+    typer.echo(f"discarded {done.kind} {done.event_id[:8]}"
+               + (f" and {len(done.also)} event(s) waiting behind it" if done.also else "")
+               + ("; the customer now exists on this terminal only" if done.local_only else ""))
 
 
 # -- headquarters ----------------------------------------------------------------------------------
