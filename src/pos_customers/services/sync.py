@@ -19,7 +19,7 @@ from .context import Actor, NotFound, Permission, PermissionDenied, Services
 from .customers import get_customer
 from .views import CustomerView, utc
 
-__all__ = ["HqRefused", "HqUnavailable", "NotConnected", "SyncResult"]
+__all__ = ["HqRefused", "HqUnavailable", "NotConnected", "NotFound", "PermissionDenied", "SyncResult"]
 
 
 class NotConnected(RuntimeError):
@@ -418,11 +418,17 @@ class Discarded:
     local_only: bool  # the customer now exists on this terminal only
 
 
-def discard_parked(svc: Services, actor: Actor, event_id: str) -> Discarded:
-    """Remove a parked event for good (managers and above). Audited; see the notes above."""
+def check_discard(actor: Actor) -> None:
+    """Discarding a refused change is for managers and above (the screen asks this before it asks
+    for confirmation; :func:`discard_parked` asks it again)."""
     if actor.role.rank < Role.MANAGER.rank:
         raise PermissionDenied(f"{actor.name or actor.associate_number} ({actor.role.value}) may not discard "
                                "a change headquarters refused: a manager can")
+
+
+def discard_parked(svc: Services, actor: Actor, event_id: str) -> Discarded:
+    """Remove a parked event for good (managers and above). Audited; see the notes above."""
+    check_discard(actor)
     with svc.change(actor) as tx:
         s = tx.session
         row = _find_parked(s, event_id)
