@@ -482,7 +482,9 @@ def sync_main(
     while True:
         try:
             r = sync_now(svc, _actor())
-            typer.echo(f"pushed {r.pushed}, pulled {r.pulled}, conflicts {r.conflicts}")
+            typer.echo(f"pushed {r.pushed}, pulled {r.pulled}, conflicts {r.conflicts}"
+                       + (f", parked {r.parked} (refused by headquarters: `pos-customers sync parked`)"
+                          if r.parked else ""))
         except NotConnected as exc:
             fail(str(exc))
         except (HqUnavailable, HqRefused) as exc:
@@ -521,7 +523,8 @@ def sync_status(db: Optional[str] = typer.Option(None, "--db", metavar="PATH", h
         with _errors():
             for p in parked_events(_services(db), _actor(), waiting=False):
                 typer.echo(f"  {p.id[:8]}  {_refusal(p)}")
-        typer.echo("              `pos-customers sync parked` lists them; `sync retry ID|--all`, `sync discard ID`")
+        typer.echo("              `pos-customers sync parked` lists them; "
+                   "`sync retry ID|--all`, `sync discard ID`")
     if st.last_error:
         typer.echo(f"last error    {st.last_error} ({st.last_error_at})")
     if st.audit_problem:

@@ -22,6 +22,9 @@ from .views import CustomerView, utc
 __all__ = ["HqRefused", "HqUnavailable", "NotConnected", "NotFound", "PermissionDenied", "SyncResult"]
 
 
+_PARKED = OutboxEvent.parked_at.is_not(None)
+
+
 class NotConnected(RuntimeError):
     """This terminal is not enrolled with headquarters (or is offline)."""
 
@@ -148,7 +151,7 @@ def status(svc: Services, actor: Actor) -> SyncStatus:
         depth = s.exec(select(func.count()).select_from(OutboxEvent)).one()
         oldest = s.exec(select(func.min(OutboxEvent.created_at))).one()
         conflicts = s.exec(select(func.count()).select_from(SyncConflict)).one()
-        parked = s.exec(select(func.count()).select_from(OutboxEvent).where(OutboxEvent.parked_at.is_not(None))).one()
+        parked = s.exec(select(func.count()).select_from(OutboxEvent).where(_PARKED)).one()
         waiting = len(_waiting(s)) if parked else 0
     return SyncStatus(bool(settings.get("hq_url")), settings.get("hq_url", ""), depth, utc(oldest),
                       settings.get("sync_last_push_at", ""), settings.get("sync_last_pull_at", ""),
@@ -160,6 +163,12 @@ def status(svc: Services, actor: Actor) -> SyncStatus:
 def outbox_depth(svc: Services) -> int:
     with svc.db.read() as s:
         return s.exec(select(func.count()).select_from(OutboxEvent)).one()
+
+
+def parked_count(svc: Services) -> int:
+    """Events headquarters refused, kept in the outbox until retried or discarded."""
+    with svc.db.read() as s:
+        return s.exec(select(func.count()).select_from(OutboxEvent).where(_PARKED)).one()
 
 
 def search_all_stores(svc: Services, actor: Actor, query: str, *, transport=None) -> list[RemoteCustomer]:

@@ -44,6 +44,7 @@ class SyncResult:
     pushed: int
     pulled: int
     conflicts: int
+    parked: int = 0  # events headquarters refused in this round (kept, see the Sync screen)
 
 
 def _get(s: Session, key: str, default: str = "") -> str:
@@ -104,7 +105,7 @@ class SyncEngine:
                 break
             except HqRefused as exc:
                 pinned = pinned_refusals(exc, events)
-                if not pinned:  # the request as a whole (a credential, a rule for the batch): not the events' fault
+                if not pinned:  # the request as a whole (a credential, a batch rule): not the events' fault
                     self._failed("push", str(exc), [e["id"] for e in events])
                     raise
                 with self.db.write() as s:
@@ -187,10 +188,10 @@ class SyncEngine:
 
     def run_once(self) -> SyncResult:
         """Push until the outbox is empty, then pull until headquarters has nothing newer."""
-        pushed = conflicts = pulled = 0
+        pushed = conflicts = pulled = parked = 0
         while True:
             n, c = self.push_batch()
-            pushed, conflicts = pushed + n, conflicts + c
+            pushed, conflicts, parked = pushed + n, conflicts + c, parked + self.parked
             if n == 0 and not self.audit_sent and not self.parked:
                 break
         while True:
@@ -198,7 +199,7 @@ class SyncEngine:
             pulled += n
             if not more:
                 break
-        return SyncResult(pushed, pulled, conflicts)
+        return SyncResult(pushed, pulled, conflicts, parked)
 
     def _failed(self, what: str, message: str, event_ids: list[str]) -> None:
         with self.db.write() as s:

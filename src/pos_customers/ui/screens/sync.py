@@ -77,7 +77,8 @@ class SyncScreen(Screen):
                      ("Last push", st.last_push_at or "never"),
                      ("Last pull", f"{st.last_pull_at or 'never'} (cursor {st.cursor})"),
                      ("Last error", f"{st.last_error} ({st.last_error_at})" if st.last_error else "none"),
-                     ("Parked", f"{st.parked} refused" + (f", {st.waiting} waiting behind them" if st.waiting else "")),
+                     ("Parked", f"{st.parked} refused"
+                      + (f", {st.waiting} waiting behind them" if st.waiting else "")),
                      ("Conflicts", str(st.conflicts)),
                      *((("Audit trail", st.audit_problem),) if st.audit_problem else ())):
             state.add_row(k, plain(v))
