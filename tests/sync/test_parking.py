@@ -3,18 +3,22 @@ push with a ``refused`` list, a 422 naming one event, or a refusal of the whole 
 
 from __future__ import annotations
 
+import uuid
+
 import httpx
 import pytest
 from sqlmodel import select
 
 from pos_customers.domain.customer import CustomerDraft
+from pos_customers.domain.protocol import PullItemKind
 from pos_customers.services import sync
 from pos_customers.services.context import PermissionDenied
 from pos_customers.services.customers import create_customer, draft_from_view, get_customer, update_customer
 from pos_customers.services.records import add_note
 from pos_customers.storage.tables import AuditEvent, CustomerGroup, OutboxEvent
-from pos_customers.sync.engine import PULL_HANDLERS, PullItemKind
+from pos_customers.sync.engine import PULL_HANDLERS
 from tests.helpers import person
+from tests.sync.conftest import terminal
 from tests.sync.fake_hq import FakeHq, refuse
 
 
@@ -234,3 +238,36 @@ def test_pulled_items_go_through_one_handler_per_kind(till, admin):
     run_sync(till, admin, hq)
     with till.db.read() as s:
         assert s.get(CustomerGroup, "VIP") is None
+
+
+def test_a_real_headquarters_refusing_one_event_parks_it_and_takes_the_rest(tmp_path, hq_server, admin):
+    """Against the headquarters process: an update of a customer it does not know is refused in its
+    answer (parked, 200); a payload of the wrong shape is named by its 422 (parked, batch sent again)."""
+    ber = terminal(tmp_path, hq_server, "BER01")
+    anna = create_customer(ber, admin, person("Anna", "Müller", "anna@example.org"))
+    sync.sync_now(ber, admin)
+    rename(ber, admin, anna.id, "Schmidt")
+    [template] = outbox(ber)
+    ghost, broken = str(uuid.uuid4()), str(uuid.uuid4())
+    with ber.db.write() as s:  # queued as a damaged or out-of-date terminal would have queued them
+        for entity_id, payload in (
+                (ghost, {**template.payload, "id": ghost}),
+                (broken, {**template.payload, "id": broken,
+                          "fields": {**template.payload["fields"], "emails": "not a list"}})):
+            s.add(OutboxEvent(id=str(uuid.uuid4()), hlc=template.hlc, event_type=template.event_type,
+                              entity="customer", entity_id=entity_id, payload=payload))
+    hans = create_customer(ber, admin, person("Hans", "Meier", "hans@example.org"))
+    result = sync.sync_now(ber, admin)
+    assert result.parked == 2
+    left = {e.entity_id: e for e in outbox(ber)}
+    assert set(left) == {ghost, broken} and all(e.parked_at is not None for e in left.values())
+    assert left[ghost].parked_status in (403, 404) and left[ghost].parked_reason
+    assert left[broken].parked_status == 422 and left[broken].parked_field.endswith("emails")
+    assert get_customer(ber, admin, anna.id).sync_state == "synced"
+    assert get_customer(ber, admin, hans.id).sync_state == "synced"
+    st = sync.status(ber, admin)
+    assert (st.parked, st.last_error) == (2, "")
+    # retried as they are, headquarters refuses them again: parked again, nothing else held up
+    assert sync.retry_parked(ber, admin, all_parked=True) == 2
+    assert sync.sync_now(ber, admin).parked == 2
+    assert {e.entity_id: e.attempts for e in outbox(ber)} == {ghost: 2, broken: 2}

@@ -11,6 +11,7 @@ from sqlalchemy import tuple_
 from sqlmodel import Session, delete, func, select
 
 from ..domain.enums import Role, SyncState
+from ..domain.protocol import EventKind
 from ..storage.documents import apply_document
 from ..storage.tables import Customer, CustomerSearch, OrderSummary, OutboxEvent, Setting, SyncConflict
 from ..sync.client import HqClient, HqRefused, HqUnavailable
@@ -443,7 +444,7 @@ def discard_parked(svc: Services, actor: Actor, event_id: str) -> Discarded:
         row = _find_parked(s, event_id)
         cid = _customer_of(row)
         also: list[OutboxEvent] = []
-        if row.event_type == "customer.created":
+        if row.event_type == EventKind.CUSTOMER_CREATED:
             key = ("customer", row.entity_id)
             candidates = s.exec(select(OutboxEvent).where(
                 OutboxEvent.seq > row.seq,
@@ -468,11 +469,11 @@ def discard_parked(svc: Services, actor: Actor, event_id: str) -> Discarded:
             left = s.exec(select(func.count()).select_from(OutboxEvent).where(
                 OutboxEvent.entity == "customer", OutboxEvent.entity_id == customer.id,
                 OutboxEvent.id.not_in(gone))).one()
-            if (row.event_type == "customer.created" or not left) and customer.sync_state != SyncState.CONFLICT:
+            if (row.event_type == EventKind.CUSTOMER_CREATED or not left) and customer.sync_state != SyncState.CONFLICT:
                 changes["sync_state"] = (customer.sync_state, SyncState.LOCAL.value)
                 customer.sync_state = SyncState.LOCAL.value
                 s.add(customer)
-            local_only = row.event_type == "customer.created"
+            local_only = row.event_type == EventKind.CUSTOMER_CREATED
         tx.audit(row.entity, row.entity_id, "sync_discard", changes)
         s.exec(delete(OutboxEvent).where(OutboxEvent.id.in_(gone)))
         return Discarded(row.id, row.event_type, cid, tuple(r.id for r in also), local_only)

@@ -19,13 +19,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from enum import StrEnum
 from typing import Any, Callable
 
 import httpx
 from sqlmodel import Session, delete, select
 
 from ..domain.audit import at_text
+from ..domain.protocol import PullItemKind
 from ..storage import audit_chain, search_index
 from ..storage.documents import apply_document, erase_personal_records, holds, insert_new
 from ..storage.engine import Database
@@ -164,14 +164,14 @@ class SyncEngine:
         with self.db.write() as s:
             if int(_get(s, "sync_cursor", "0") or 0) != cursor:
                 return 0, True  # another process applied this page meanwhile: ask again
-            pending = _pending_fields(s, {i["doc"]["id"] for i in items if i["t"] == "customer"})
+            pending = _pending_fields(s, {i["doc"]["id"] for i in items if i["t"] == PullItemKind.CUSTOMER})
             local_store = _get(s, "store_code")
             newly_anonymized = _newly_anonymized(s, items)
             apply_items(s, items, local_store, pending)
             for cid in newly_anonymized:
                 erase_personal_records(s, cid, datetime.now(timezone.utc))
             stamps = [max(i["doc"]["clocks"].values()) for i in items
-                      if i["t"] == "customer" and i["doc"].get("clocks")]
+                      if i["t"] == PullItemKind.CUSTOMER and i["doc"].get("clocks")]
             if stamps:
                 _seen(s, max(stamps))
             _put(s, "sync_cursor", str(page["cursor"]))
@@ -180,7 +180,7 @@ class SyncEngine:
         if newly_anonymized:
             scrub(self.db)
         for item in items:
-            if item["t"] == "customer":
+            if item["t"] == PullItemKind.CUSTOMER:
                 clocks = item["doc"].get("clocks") or {}
                 if clocks:
                     self.observe(max(clocks.values()))
@@ -316,7 +316,7 @@ def _without(events: list[dict[str, Any]], parked: dict[str, Refusal]) -> list[d
 
 
 def _newly_anonymized(s: Session, items: list[dict[str, Any]]) -> list[str]:
-    ids = [i["doc"]["id"] for i in items if i["t"] == "customer" and i["doc"].get("anonymized_at")]
+    ids = [i["doc"]["id"] for i in items if i["t"] == PullItemKind.CUSTOMER and i["doc"].get("anonymized_at")]
     if not ids:
         return []
     held = {cid: at for cid, at in s.exec(select(Customer.id, Customer.anonymized_at).where(Customer.id.in_(ids)))}
@@ -369,29 +369,14 @@ def _upsert(s: Session, model, key, doc: dict[str, Any]) -> None:
 def apply_items(s: Session, items: list[dict[str, Any]], local_store: str,
                 pending: dict[str, frozenset[str]]) -> None:
     """One pulled page: customers new here go in through the fast path, the rest one by one."""
-    known = holds(s, [i["doc"]["id"] for i in items if i["t"] == "customer"])
+    known = holds(s, [i["doc"]["id"] for i in items if i["t"] == PullItemKind.CUSTOMER])
     for item in items:
-        if item["t"] == "customer" and item["doc"]["id"] not in known:
+        if item["t"] == PullItemKind.CUSTOMER and item["doc"]["id"] not in known:
             insert_new(s, item["doc"])
             known.add(item["doc"]["id"])
         else:
             apply_item(s, item, local_store, pending)
     s.flush()
-
-
-class PullItemKind(StrEnum):
-    """What a pulled item is (wire contract; to be shared from the domain's protocol module)."""
-
-    CUSTOMER = "customer"
-    GROUP = "group"
-    AFFILIATION = "affiliation"
-    ATTRIBUTE = "attribute"
-    PURPOSE = "purpose"
-    TEMPLATE = "template"
-    ASSOCIATE = "associate"
-    NOTE = "note"
-    ORDER = "order"
-    CONFLICT = "conflict"
 
 
 @dataclass(frozen=True)
