@@ -515,7 +515,7 @@ def sync_status(db: Optional[str] = typer.Option(None, "--db", metavar="PATH", h
     typer.echo(f"last push     {st.last_push_at or 'never'}")
     typer.echo(f"last pull     {st.last_pull_at or 'never'} (cursor {st.cursor})")
     typer.echo(f"conflicts     {st.conflicts}")
-    typer.echo(f"parked        {st.parked} event(s) refused by headquarters"
+    typer.echo(f"parked        {st.parked}" + (" refused by headquarters" if st.parked else "")
                + (f", {st.waiting} waiting behind them" if st.waiting else ""))
     if st.parked:
         from .services.sync import parked_events

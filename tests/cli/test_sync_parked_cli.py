@@ -59,7 +59,7 @@ def test_status_and_parked_show_the_refused_event_with_its_reason(run, parked):
     anna, event_id = parked
     r = run("sync", "status")
     assert r.exit_code == 0, r.output
-    assert "parked        1 event(s) refused by headquarters" in r.output
+    assert "parked        1 refused by headquarters\n" in r.output
     assert f"{event_id[:8]}  403 store BER01 may not create customers of store HAM01 [payload.store_code]" in r.output
     r = run("sync", "parked")
     assert r.exit_code == 0 and "customer.created" in r.output and "Anna Müller" in r.output
