@@ -582,17 +582,18 @@ def sync_discard(event_id: str = typer.Argument(..., metavar="ID", help="A parke
                  yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
                  db: Optional[str] = typer.Option(None, "--db", metavar="PATH", help="SQLite file.")) -> None:
     """Drop a parked event for good: headquarters never gets that change (audited)."""
-    from .services.sync import discard_parked, parked_events
+    from .services.sync import check_discard, discard_parked, find_parked
 
     with _errors():
         svc = _services(db)
         actor = _actor()
-        match = [p for p in parked_events(svc, actor, waiting=False) if p.id.startswith(event_id.strip().lower())]
+        check_discard(actor)
+        chosen = find_parked(svc, actor, event_id)
         if not yes:
-            what = (f"{match[0].kind} {match[0].customer}".strip() if len(match) == 1 else event_id)
+            what = f"{chosen.kind} {chosen.customer}".strip()
             if not typer.confirm(f"Discard {what}? Headquarters will never get this change", default=False):
                 fail("nothing discarded", 1)
-        done = discard_parked(svc, actor, event_id)
+        done = discard_parked(svc, actor, chosen.id)
     typer.echo(f"discarded {done.kind} {done.event_id[:8]}"
                + (f" and {len(done.also)} event(s) waiting behind it" if done.also else "")
                + ("; the customer now exists on this terminal only" if done.local_only else ""))

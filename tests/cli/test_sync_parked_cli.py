@@ -84,6 +84,7 @@ def test_retry_unparks_and_is_audited(run, parked):
     (["sync", "retry", "abc", "--all"], 2, "give one parked event's ID or --all"),
     (["sync", "retry", "ffffffff"], 1, "no event 'ffffffff' in the outbox"),
     (["sync", "discard", "ffffffff", "--yes"], 1, "no event 'ffffffff' in the outbox"),
+    (["sync", "discard", "ffffffff"], 1, "no event 'ffffffff' in the outbox"),  # before any question
 ])
 def test_bad_ids_are_one_line_errors_and_change_nothing(run, parked, args, code, words):
     _, event_id = parked

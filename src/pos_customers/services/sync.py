@@ -394,6 +394,14 @@ def _find_parked(s: Session, event_id: str) -> OutboxEvent:
     return row
 
 
+def find_parked(svc: Services, actor: Actor, event_id: str) -> ParkedEventView:
+    """One parked event by its id or a unique start of it; NotFound says why not."""
+    actor.require(Permission.SEARCH)
+    with svc.db.read() as s:
+        row_id = _find_parked(s, event_id).id
+    return next(p for p in parked_events(svc, actor, waiting=False) if p.id == row_id)
+
+
 def _event_label(row: OutboxEvent) -> str:
     return f"{row.event_type} {row.id}"
 
