@@ -5,7 +5,8 @@ A customer's state is, in this order:
 - ``conflict`` while a sync conflict about it is not resolved (it wins over pending edits: the
   list and the card show "!" until someone keeps the winner or takes the other value);
 - ``pending`` while the outbox holds an event about it (an edit, or a resolution not sent yet);
-- ``synced`` otherwise.
+- ``synced`` otherwise; but a ``local`` customer (a refused change was discarded: headquarters
+  never got it) stays ``local`` until it is edited again or pulled.
 """
 
 from __future__ import annotations
@@ -58,11 +59,12 @@ def settle(s: Session, customer_ids: Iterable[str]) -> None:
         waiting |= set(s.exec(select(SyncConflict.customer_id).join(OutboxEvent, and_(
             OutboxEvent.entity == CONFLICT_ENTITY, OutboxEvent.entity_id == SyncConflict.id)).where(
             SyncConflict.customer_id.in_(chunk))))
-        groups = ((SyncState.CONFLICT, conflicted), (SyncState.PENDING, waiting - conflicted),
-                  (SyncState.SYNCED, set(chunk) - conflicted - waiting))
-        for state, ids in groups:
+        groups = ((SyncState.CONFLICT, conflicted, ()), (SyncState.PENDING, waiting - conflicted, ()),
+                  (SyncState.SYNCED, set(chunk) - conflicted - waiting, (SyncState.LOCAL.value,)))
+        for state, ids, keep in groups:
             if ids:
-                s.exec(update(Customer).where(Customer.id.in_(sorted(ids)), Customer.sync_state != state.value)
+                s.exec(update(Customer).where(Customer.id.in_(sorted(ids)),
+                                              Customer.sync_state.not_in((state.value, *keep)))
                        .values(sync_state=state.value).execution_options(synchronize_session="fetch"))
 
 

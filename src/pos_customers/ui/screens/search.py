@@ -25,7 +25,8 @@ if TYPE_CHECKING:
     from ...domain.customer import CustomerDraft
     from ...storage.search_index import SearchPage
 
-SYNC_MARK = {SyncState.SYNCED: "✓", SyncState.PENDING: "↑", SyncState.CONFLICT: "!"}  # 80 columns: one mark
+SYNC_MARK = {SyncState.SYNCED: "✓", SyncState.PENDING: "↑", SyncState.CONFLICT: "!",
+             SyncState.LOCAL: "×"}  # 80 columns: one mark
 _EMAIL = re.compile(r"\S+@\S+")
 _PHONE = re.compile(r"^[\d\s+()\-./]*\d[\d\s+()\-./]*$")  # digits are never a name
 

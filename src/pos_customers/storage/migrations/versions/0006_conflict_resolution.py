@@ -1,7 +1,7 @@
 """sync conflicts can be resolved
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 
 A sync conflict stays on the customer (its state shows "!") until someone keeps the winning
 value or takes the other one: when, by whom and which are recorded on the conflict.
@@ -16,7 +16,7 @@ from pos_customers.domain.enums import SyncState
 
 
 revision = '0006'
-down_revision = '0004'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
