@@ -25,10 +25,7 @@ from .context import Actor, Change, NotFound, Permission, Services
 from .customers import announce_updated, draft_from_view, edit_in, view_in
 from .sync import ConflictView, conflict_view
 
-
-# fields a person edits on the form: the value that lost can be set again through it. The others
-# (password hash and times, financial dimensions that follow the group) can only be kept.
-_LISTS = ("affiliations", "cards")
+_LISTS = ("affiliations", "cards")  # lists of codes: taken as they are
 
 
 def resolve_conflict(svc: Services, actor: Actor, conflict_id: str, take_other: bool) -> ConflictView:
@@ -68,6 +65,8 @@ def _take(svc: Services, tx: Change, c: SyncConflict) -> None:
     s = tx.session
     current = view_in(tx, c.customer_id)
     draft = draft_from_view(current)
+    # the fields a person edits on the form can take the other value; the others (password hash
+    # and times, financial dimensions that follow the group) can only be kept
     if c.field not in draft.__dataclass_fields__:
         raise ValidationFailed(FieldError(c.field, f"{c.field} is not edited by hand: only the kept value can stay"))
     row = s.get(Customer, c.customer_id)
