@@ -693,8 +693,9 @@ def connected_demo(hq, path: Path, customers: int, url: str, *, progress=None, s
     hq.put_records(o for d in docs for o in orders_for(d["id"], d["fields"].get("currency") or "EUR", codes))
     removed = keep_home_store_only(svc)
     say(f"  {removed:,} customers of other stores live only at headquarters now (F5 finds them)")
-    terminal_id, credential, _ = hq.enrol(hq.issue_token(DEMO_STORE), "demo terminal")
-    connect(svc, _actor(), url=url, credential=credential, terminal_id=terminal_id, cursor=hq.current_seq())
+    terminal_id, credential, _, number = hq.enrol(hq.issue_token(DEMO_STORE), "demo terminal")
+    connect(svc, _actor(), url=url, credential=credential, terminal_id=terminal_id, cursor=hq.current_seq(),
+            terminal_number=number)
     return svc
 
 

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.engine import Engine
 
+from ..domain.reference import MAX_TERMINAL
 from .service import Forbidden, Headquarters, HqError, Identity
 
 
@@ -24,6 +25,8 @@ class EnrolResponse(BaseModel):
     terminal_id: str
     credential: str = Field(description="keep it secret: it is the terminal's identity from now on")
     store: dict[str, Any]
+    terminal_number: int = Field(ge=1, le=MAX_TERMINAL, description="the till's number in its store, part of every "
+                                 "customer reference it issues; never given to another till of the store")
 
 
 class Event(BaseModel):
@@ -118,10 +121,11 @@ def create_app(engine: Engine, hq: Headquarters | None = None) -> FastAPI:
         return {"status": "ok"}
 
     @app.post("/v1/enrol", response_model=EnrolResponse, tags=["terminals"],
-              summary="Trade a one-time enrolment token for a terminal credential")
+              summary="Trade a one-time enrolment token for a terminal credential and a terminal number",
+              responses={409: {"description": "the store has every terminal number in use"}})
     def enrol(body: EnrolRequest) -> EnrolResponse:
-        terminal_id, credential, store = hq.enrol(body.token, body.terminal_name)
-        return EnrolResponse(terminal_id=terminal_id, credential=credential, store=store)
+        terminal_id, credential, store, number = hq.enrol(body.token, body.terminal_name)
+        return EnrolResponse(terminal_id=terminal_id, credential=credential, store=store, terminal_number=number)
 
     @app.post("/v1/push", response_model=PushResponse, tags=["sync"],
               summary="Apply outbox events in order; each event id is applied once",

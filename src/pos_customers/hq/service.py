@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from ..domain.text import display_name
 from ..domain.merge import DOCUMENT_FIELDS, merge_fields
+from ..domain.reference import MAX_TERMINAL
 from . import tables as t
 
 GLOBAL_KINDS = ("group", "affiliation", "attribute", "purpose")
@@ -45,6 +46,10 @@ class NotFound(HqError):
 
 class Unauthorized(HqError):
     status = 401
+
+
+class Conflict(HqError):
+    status = 409
 
 
 def digest(secret: str) -> str:
@@ -146,24 +151,36 @@ class Headquarters:
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(select(t.store).order_by(t.store.c.code))]
 
-    def enrol(self, token: str, terminal_name: str = "") -> tuple[str, str, dict[str, Any]]:
-        """Trade a one-time token for a terminal credential. Returns (terminal id, credential, store)."""
+    def enrol(self, token: str, terminal_name: str = "") -> tuple[str, str, dict[str, Any], int]:
+        """Trade a one-time token for a terminal credential and the till's number in its store.
+
+        Returns (terminal id, credential, store, terminal number). The number is the smallest one
+        no terminal of the store ever had (revoked ones included: the references a till made carry
+        its number). A store with all of them given out is refused with 409; the token stays unused."""
         now = self._now()
         with self.engine.begin() as conn:
             row = conn.execute(select(t.enrolment).where(t.enrolment.c.token_hash == digest(token))
                                .with_for_update()).first()
             if row is None or row.used_at is not None or _aware(row.expires_at) < now:
                 raise Unauthorized("the enrolment token is unknown, used or expired")
+            # one enrolment of a store at a time picks a number (the store row is the lock)
+            store = dict(conn.execute(select(t.store).where(t.store.c.code == row.store_code)
+                                      .with_for_update()).one()._mapping)
+            taken = set(conn.execute(select(t.terminal.c.number).where(
+                t.terminal.c.store_code == row.store_code, t.terminal.c.number.is_not(None))).scalars())
+            number = next((n for n in range(1, MAX_TERMINAL + 1) if n not in taken), None)
+            if number is None:
+                raise Conflict(f"store {row.store_code} has all {MAX_TERMINAL} terminal numbers in use "
+                               "(they are never given twice): no further till can be enrolled for it")
             conn.execute(update(t.enrolment).where(t.enrolment.c.token_hash == row.token_hash)
                          .values(used_at=now))
             credential = secrets.token_urlsafe(32)
             terminal_id = str(uuid.uuid4())
             conn.execute(insert(t.terminal).values(
                 id=terminal_id, store_code=row.store_code, name=terminal_name[:120],
-                credential_hash=digest(credential), created_at=now))
-            store = dict(conn.execute(select(t.store).where(t.store.c.code == row.store_code)).one()._mapping)
+                credential_hash=digest(credential), created_at=now, number=number))
         store["created_at"] = store["created_at"].isoformat() if store["created_at"] else None
-        return terminal_id, credential, store
+        return terminal_id, credential, store, number
 
     AUTH_CACHE_SECONDS = 30.0  # a revoked credential stops working within this time
 
