@@ -109,9 +109,46 @@ def describe_origin(origin: ReferenceOrigin) -> str:
     return f"store {origin.store_number}, till {origin.terminal}"
 
 
+def issuing_till(reference: str) -> str:
+    """``till 3`` (``bulk`` for the store's bulk range); empty where the reference does not say."""
+    try:
+        origin = decode_reference(reference)
+    except ValueError:
+        return ""
+    if origin.terminal is None:
+        return ""
+    return "bulk" if origin.terminal == BULK_TERMINAL else f"till {origin.terminal}"
+
+
 def reference_origin(reference: str) -> str:
     """Who issued a reference, in words; empty for one that does not decode."""
     try:
         return describe_origin(decode_reference(reference))
     except ValueError:
         return ""
+
+
+def change_terminal_number(svc, actor, number: int) -> TerminalInfo:
+    """`init --terminal N` on a standalone till that is set up already: give it another number.
+
+    A till enrolled with headquarters gets its number there (re-enrol it); a standalone store's
+    administrator makes sure no two of its tills use the same number."""
+    from .context import NotInitialized, Permission
+
+    check_terminal_number(number)
+    settings = svc.settings()
+    if not settings.get("store_code"):
+        raise NotInitialized("no store is set up in this database: run `pos-customers init` with the store's "
+                             "settings (and --terminal N)")
+    if settings.get("hq_url"):
+        raise ValidationFailed(FieldError("terminal", (
+            "this till is enrolled with headquarters, which gives it its number: to get a new one, "
+            "re-enrol it (`pos-customers hq token STORE`, then `pos-customers init --hq URL --token T`)")))
+    with svc.change(actor, Permission.CONFIGURE_STORE) as tx:
+        before = terminal_number(tx.session)
+        if before != number or not has_terminal_number(tx.session):
+            set_terminal_number(tx.session, number)
+            tx.audit("terminal", svc.terminal_id, "number", {"terminal_number": (before, number)})
+        info = terminal_info(tx.session)
+    svc.forget_settings()
+    return info
