@@ -137,3 +137,27 @@ def test_an_enrolment_answer_without_a_terminal_number_is_refused_and_writes_not
     enrol_terminal(svc, admin, "http://hq.test", "t" * 20, transport=numbered)
     assert settings(svc, "terminal_number", "reference_next", "terminal_id") == ("9", "0", "t-2")
     assert decode_reference(create_customer(svc, admin, person()).reference) == ReferenceOrigin(101, 0, 9)
+
+
+def test_the_demo_till_is_till_1_and_its_bulk_customers_come_from_terminal_0(tmp_path):
+    from pos_customers.services.demo import seed_demo
+    from pos_customers.storage.engine import Database
+
+    svc = seed_demo(Database(tmp_path / "demo.db"), 120)
+    with svc.db.snapshot() as conn:
+        bulk = [(r, code) for r, code in conn.execute("SELECT reference, store_code FROM customer")]
+        numbers = dict(conn.execute("SELECT code, number FROM store"))
+    origins = {ref: decode_reference(ref) for ref, _ in bulk}
+    assert {o.terminal for o in origins.values()} == {0}
+    assert all(origins[ref].store_number == numbers[code] for ref, code in bulk)
+    assert settings(svc, "terminal_number") == ("1",)
+    made = create_customer(svc, svc_admin(), person("Zoë", "Weiß", "zoe@example.org"))
+    assert decode_reference(made.reference) == ReferenceOrigin(numbers["BER01"], 0, 1)
+    assert made.reference not in origins
+    assert reference_origin(next(iter(origins))).endswith(", bulk")
+
+
+def svc_admin():
+    from pos_customers.services.context import Actor
+
+    return Actor.command_line()
