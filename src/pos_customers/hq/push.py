@@ -85,7 +85,15 @@ class Batch:
 # -- one handler per event kind -------------------------------------------------------------------------
 
 def _customer_created(b: Batch, e) -> None:
-    p, who = e.payload, b.who
+    p = e.payload
+    c = _register(b, p)
+    b.merge(c, fields_json(p.fields), e.hlc, {})
+    b.touched[p.id] = None
+
+
+def _register(b: Batch, p) -> dict[str, Any]:
+    """A new customer of the pushing store (or the same one sent again after a crash)."""
+    who = b.who
     if p.store_code is not None and p.store_code != who.store_code:
         raise Refused(403, f"store {who.store_code} may not register customers for store {p.store_code}",
                       "payload.store_code")
@@ -107,11 +115,10 @@ def _customer_created(b: Batch, e) -> None:
             raise Refused(409, f"reference {p.reference} belongs to another customer", "payload.reference")
         c = b.customers[p.id] = {
             "id": p.id, "reference": p.reference, "home_store": who.store_code, "region": who.region,
-            "created_at": p.created_at, "anonymized_at": None, "fields": {}, "clocks": {}}
+            "created_at": getattr(p, "created_at", None), "anonymized_at": None, "fields": {}, "clocks": {}}
         b.references[p.reference] = p.id
         b.fresh.add(p.id)
-    b.merge(c, fields_json(p.fields), e.hlc, {})
-    b.touched[p.id] = None
+    return c
 
 
 def _check_reference(c: dict[str, Any], p) -> None:
@@ -130,6 +137,10 @@ def _customer_updated(b: Batch, e) -> None:
 
 def _customer_anonymized(b: Batch, e) -> None:
     p = e.payload
+    if p.id not in b.customers and p.reference is not None:
+        # made and anonymized before its first sync: the till dropped the unsent creation (it held
+        # the personal data); the anonymized customer is registered with the creation's checks
+        _register(b, p)
     c = b.customer(p.id, "payload.id")
     _check_reference(c, p)
     incoming = fields_json(p.fields)

@@ -43,6 +43,10 @@ terminal = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("last_seen_at", DateTime(timezone=True)),
     Column("revoked", Boolean, nullable=False, server_default="0"),
+    # the till's number in its store (1..64), part of every customer reference it issues; never
+    # given twice, not even after a revocation. NULL: enrolled before numbers (the till works as 1)
+    Column("number", Integer),
+    UniqueConstraint("store_code", "number", name="uq_hq_terminal_store_number"),
 )
 
 counter = Table(

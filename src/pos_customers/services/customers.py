@@ -217,11 +217,10 @@ def _set_password(tx: Change, row: Customer, clean: CleanCustomer) -> bool:
 
 
 def _next_reference(s: Session, store_code: str) -> str:
-    store = s.get(Store, store_code)
-    seq = store.next_sequence
-    store.next_sequence = seq + 1
-    s.add(store)
-    return make_reference(store.number, seq)
+    """(store number, this till's terminal number, the till's own sequence): see services/terminal."""
+    from .terminal import next_reference
+
+    return next_reference(s, s.get(Store, store_code).number)
 
 
 def _insert(tx: Change, clean: CleanCustomer) -> Customer:

@@ -22,7 +22,7 @@ import phonenumbers
 from ..domain import duplicates as dup
 from ..domain.text import display_name
 from ..domain.enums import Role, SyncState
-from ..domain.reference import make_reference
+from ..domain.reference import BULK_TERMINAL, make_reference
 from ..domain.text import fold
 from ..paths import data_dir
 from ..storage import search_index
@@ -167,7 +167,9 @@ def _generate(conn, svc: Services, stores, start: int, total: int, seed: int, pr
                 if i + k < start:
                     continue
                 store = p["store"]
-                ref = make_reference(store_numbers[store], seqs[store])
+                # bulk-made customers come from each store's terminal 0 (its bulk range), counted
+                # in store.next_sequence; the demo till itself is till 1
+                ref = make_reference(store_numbers[store], seqs[store], terminal=BULK_TERMINAL)
                 seqs[store] += 1
                 _insert(conn, p, ref, store)
             for code, n_ in seqs.items():

@@ -99,9 +99,13 @@ def enrol_terminal(svc: Services, actor: Actor, url: str, token: str, *, termina
     finally:
         client.close()
     st = answer["store"]
+    number = answer.get("terminal_number")
+    if not isinstance(number, int) or isinstance(number, bool):
+        raise HqRefused(200, "headquarters assigned no terminal number (it is older than this till): "
+                             "upgrade headquarters, then enrol with a new token")
     init_store(svc, actor, code=st["code"], number=st["number"], name=st["name"],
                country=st["country"] or "DE", currency=st["currency"] or "EUR",
-               language=st["language"] or "en", region=st.get("region") or "")
+               language=st["language"] or "en", region=st.get("region") or "", terminal=number)
     with svc.db.write() as s:
         for key, value in (("hq_url", url.rstrip("/")), ("hq_credential", answer["credential"]),
                            ("terminal_id", answer["terminal_id"])):
@@ -113,8 +117,11 @@ def enrol_terminal(svc: Services, actor: Actor, url: str, token: str, *, termina
 
 
 def connect(svc: Services, actor: Actor, *, url: str, credential: str | None = None,
-            terminal_id: str | None = None, cursor: int | None = None) -> None:
+            terminal_id: str | None = None, cursor: int | None = None,
+            terminal_number: int | None = None) -> None:
     """Point this terminal at headquarters (a new URL, or a credential obtained elsewhere)."""
+    from .terminal import set_terminal_number
+
     actor.require(Permission.CONFIGURE_STORE)
     values = {"hq_url": url.rstrip("/"), "hq_credential": credential, "terminal_id": terminal_id,
               "sync_cursor": None if cursor is None else str(cursor)}
@@ -124,6 +131,8 @@ def connect(svc: Services, actor: Actor, *, url: str, credential: str | None = N
                 row = s.get(Setting, key) or Setting(key=key)
                 row.value = value
                 s.add(row)
+        if terminal_number is not None:
+            set_terminal_number(s, terminal_number)
     svc.forget_settings()
 
 

@@ -19,6 +19,7 @@ from ...services import records, sync
 from ...services.context import Permission
 from ...services.customers import StaleEdit, draft_from_view, get_customer, update_customer
 from ...services.views import CustomerView
+from ...services.terminal import issuing_till
 from ..text import change_lines, plain, shown_value, yes_no
 from ..widgets.footer import KeysFooter
 from .address import AddressModal
@@ -151,7 +152,8 @@ class CustomerScreen(Screen):
             ("Language", view.language), ("Currency", view.currency),
             ("Receipt", view.receipt_option), ("Receipt email", view.receipt_email),
             ("Status", view.status), ("Account type", view.account_type),
-            ("Registered", view.created_at), ("Registering store", view.store_code),
+            ("Registered", view.created_at),
+            ("Registering store", ", ".join(filter(None, (view.store_code, issuing_till(view.reference))))),
             ("Last activity", view.last_activity_at), ("Last sign-in", view.last_sign_in_at or "—"),
             ("Last password change", view.password_changed_at or "—"),
             ("Cards", ", ".join(view.cards) or "—")], "account-table")])
