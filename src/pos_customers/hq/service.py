@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from ..domain.text import display_name
 from ..domain.merge import DOCUMENT_FIELDS, merge_fields
+from . import search as customer_search  # issue 11: the till's search at headquarters
 from . import tables as t
 
 GLOBAL_KINDS = ("group", "affiliation", "attribute", "purpose")
@@ -284,6 +285,8 @@ class Headquarters:
                 _bulk_insert(conn, t.customer, inserts)
             if updates:
                 conn.execute(update(t.customer).where(t.customer.c.id == bindparam("b_id")), updates)
+            customer_search.index_customers(conn, (  # search index: in step with hq_customer
+                (cid, customers[cid]["fields"], customers[cid]["anonymized_at"] is not None) for cid in touched))
             if records:
                 seq = self._put_records(conn, [(k, key, r) for (k, key), r in records.items()], seq)
             for cid in erase:
@@ -462,28 +465,11 @@ class Headquarters:
 
     # -- other stores' customers -----------------------------------------------------------------
     def search(self, who: Identity, query: str, *, limit: int = 20) -> list[dict[str, Any]]:
-        words = [w for w in query.casefold().replace("+", " ").split() if w][:6]
-        if not words:
-            return []
-        c = t.customer.c
-        q = select(c.id, c.reference, c.home_store, c.fields).where(c.anonymized_at.is_(None))
-        for w in words:
-            escaped = w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            q = q.where(c.search_text.like(f"%{escaped}%", escape="\\"))
+        """The till's search over every store's customers (hq/search.py), phone numbers read as
+        in the calling terminal's store's country."""
         with self.engine.connect() as conn:
-            rows = conn.execute(q.order_by(c.updated_at.desc()).limit(max(1, min(limit, 100)))).all()
-        out = []
-        for row in rows:
-            f = json.loads(row.fields)
-            out.append({
-                "id": row.id, "reference": row.reference, "store_code": row.home_store,
-                "display_name": display_name(f.get("customer_type") or "person", f.get("first_name", ""),
-                                             f.get("middle_name", ""), f.get("last_name", ""),
-                                             f.get("organization_name", "")),
-                "email": next((e["address"] for e in f.get("emails") or [] if e.get("primary")), ""),
-                "phone": next((p["e164"] for p in f.get("phones") or [] if p.get("primary")), ""),
-                "city": next((a["city"] for a in f.get("addresses") or []), "")})
-        return out
+            return customer_search.search(conn, query, country=customer_search.store_country(conn, who.store_code),
+                                          limit=max(1, min(limit, 100)))
 
     def pull_in(self, who: Identity, customer_id: str) -> dict[str, Any]:
         """A customer of another store, opened here: from now on it comes with this store's pulls."""
@@ -543,6 +529,8 @@ class Headquarters:
                              "search_text": search_text(d["fields"], d["reference"])})
             for k in range(0, len(rows), 1000):
                 _bulk_insert(conn, t.customer, rows[k:k + 1000])
+            customer_search.index_customers(conn, (  # search index: in step with hq_customer
+                (d["id"], d["fields"], d.get("anonymized_at") is not None) for d in docs))
             conn.execute(update(t.counter).where(t.counter.c.name == "seq").values(value=seq))
         return seq
 
@@ -670,6 +658,7 @@ class Headquarters:
                                .with_for_update()).scalar_one() + 1
             conn.execute(update(t.customer).where(t.customer.c.id == row.customer_id).values(
                 fields=_dumps(fields), clocks=_dumps(clocks), updated_at=now, seq=seq))
+            customer_search.index_customers(conn, [(row.customer_id, fields, False)])  # search index
             conn.execute(update(t.counter).where(t.counter.c.name == "seq").values(value=seq))
 
     SIGN_IN_REFUSED = "unknown email or wrong password"
@@ -701,6 +690,7 @@ class Headquarters:
                                .with_for_update()).scalar_one() + 1
             conn.execute(update(t.customer).where(t.customer.c.id == row.id).values(
                 fields=_dumps(fields), clocks=_dumps(clocks), updated_at=now, seq=seq))
+            customer_search.index_customers(conn, [(row.id, fields, False)])  # search index
             conn.execute(update(t.counter).where(t.counter.c.name == "seq").values(value=seq))
         return {"customer_id": row.id, "reference": customer["reference"]}
 
