@@ -8,6 +8,8 @@ import uuid
 from datetime import datetime, timezone
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import insert, select, text
 from sqlmodel import select as sm_select
 
@@ -129,6 +131,14 @@ def test_a_limit_keeps_the_till_s_best(till, headquarters, limit):
     for query in ("m", "mueller", "anna", "ann"):
         at_hq = [(h["id"], h["matched_by"]) for h in hq.search(who, query, limit=limit)]
         assert at_hq == till.search(query, limit=limit)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(typed=st.text(max_size=60) | st.sampled_from(["'", "\\", "a'b", "a\\b", "'':*", "!", "&|", "<->", "\x00",
+                                                      "\ud800", "%_\\", "x" * 300]))
+def test_any_text_gets_an_answer(headquarters, typed):
+    hq, who = headquarters
+    assert isinstance(hq.search(who, typed, limit=5), list)
 
 
 def test_hits_carry_what_the_list_shows(till, headquarters):
