@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from pos_customers.hq import tables as t
+from pos_customers.domain.reference import make_reference
 from pos_customers.hq.api import create_app
 
 
@@ -22,6 +23,11 @@ def fields(first="Anna", last="Müller", email="anna@example.org", **more):
          "phones": [], "addresses": [], "affiliations": [], "cards": [], "attributes": {}}
     f.update(more)
     return f
+
+
+def ref(n=0, store_number=1):
+    """A real reference of the n-th customer of the store with this number (BER01 is 1, the first added)."""
+    return make_reference(store_number, n)
 
 
 def created(cid, ref, store, stamp, **kw):
@@ -87,7 +93,7 @@ def test_every_request_is_authenticated(api, hq):
 def test_resending_a_batch_changes_nothing(api, hq, hq_engine):
     headers, _ = enrol(api, hq, "BER01")
     cid = str(uuid.uuid4())
-    batch = [created(cid, "AAAAAAAAA", "BER01", "0000000000001-00000-t1"),
+    batch = [created(cid, ref(), "BER01", "0000000000001-00000-t1"),
              updated(cid, "0000000000002-00000-t1", {"first_name": "Anne"},
                      {"first_name": "0000000000001-00000-t1"})]
     first = api.post("/v1/push", json={"events": batch}, headers=headers).json()
@@ -104,7 +110,8 @@ def test_concurrent_edits_merge_per_field_and_keep_the_loser(api, hq):
     b, _ = enrol(api, hq, "HAM01")
     cid = str(uuid.uuid4())
     t0 = "0000000000001-00000-a"
-    api.post("/v1/push", json={"events": [created(cid, "AAAAAAAAA", "BER01", t0)]}, headers=a)
+    api.post("/v1/push", json={"events": [created(cid, ref(), "BER01", t0)]}, headers=a)
+    assert api.post(f"/v1/customers/{cid}/pull-in", headers=b).status_code == 200  # B opened the customer
     base = {"first_name": t0, "last_name": t0, "company": t0}
     # store A changes the first name and the company; store B, offline, the last name and the company
     api.post("/v1/push", json={"events": [updated(cid, "0000000000005-00000-a",
@@ -126,7 +133,7 @@ def test_anonymization_wins_over_a_later_edit(api, hq):
     a, _ = enrol(api, hq, "BER01")
     cid = str(uuid.uuid4())
     t0 = "0000000000001-00000-a"
-    api.post("/v1/push", json={"events": [created(cid, "AAAAAAAAA", "BER01", t0)]}, headers=a)
+    api.post("/v1/push", json={"events": [created(cid, ref(), "BER01", t0)]}, headers=a)
     anon = {"id": str(uuid.uuid4()), "seq": 3, "hlc": "0000000000002-00000-a", "type": "customer.anonymized",
             "entity": "customer", "entity_id": cid,
             "payload": {"id": cid, "fields": {"first_name": "", "last_name": "Anonymized", "emails": []}}}
@@ -147,7 +154,10 @@ def test_another_stores_scoped_data_is_refused_with_403(api, hq, hq_engine):
     before = state(hq_engine)
     forged = {**template, "id": str(uuid.uuid4())}
     r = api.post("/v1/push", json={"events": [forged]}, headers=b)
-    assert r.status_code == 403 and "BER01" in r.json()["detail"]
+    assert r.status_code == 200 and r.json()["applied"] == []
+    [refusal] = r.json()["refused"]
+    assert (refusal["id"], refusal["status"], refusal["field"]) == (forged["id"], 403, "payload.store_code")
+    assert "BER01" in refusal["reason"]
     assert state(hq_engine) == before
     assert api.get("/v1/stores/BER01/template", headers=b).status_code == 403
     assert api.get("/v1/stores/BER01/note", headers=b).status_code == 403
@@ -162,7 +172,7 @@ def test_pull_pages_follow_the_cursor_and_the_scope(api, hq):
     b, _ = enrol(api, hq, "HAM01")
     c, _ = enrol(api, hq, "HQ01", scope="all")
     ids = [str(uuid.uuid4()) for _ in range(7)]
-    api.post("/v1/push", json={"events": [created(cid, f"AAAAAAA{i}A", "BER01", f"000000000000{i}-00000-a")
+    api.post("/v1/push", json={"events": [created(cid, ref(i), "BER01", f"000000000000{i}-00000-a")
                                           for i, cid in enumerate(ids)]}, headers=a)
     seen, cursor, pages = [], 0, 0
     while True:
@@ -187,7 +197,7 @@ def test_pull_pages_follow_the_cursor_and_the_scope(api, hq):
 
 def test_search_treats_wildcards_as_text(api, hq):
     a, _ = enrol(api, hq, "BER01")
-    api.post("/v1/push", json={"events": [created(str(uuid.uuid4()), "AAAAAAAAA", "BER01",
+    api.post("/v1/push", json={"events": [created(str(uuid.uuid4()), ref(), "BER01",
                                                   "0000000000001-00000-a")]}, headers=a)
     for q in ["%", "_", '"', "*", "100%"]:
         r = api.get("/v1/customers/search", params={"q": q}, headers=a)
@@ -198,11 +208,11 @@ def test_search_treats_wildcards_as_text(api, hq):
 def test_malformed_customer_events_are_refused_and_change_nothing(api, hq, hq_engine, bad):
     a, _ = enrol(api, hq, "BER01")
     cid = str(uuid.uuid4())
-    ev = created(cid, "AAAAAAAAA", "BER01", "0000000000001-00000-a")
+    ev = created(cid, ref(), "BER01", "0000000000001-00000-a")
     ev["payload"].update(bad)
     if "id" in bad:
         ev["entity_id"] = bad["id"]
     before = state(hq_engine)
     r = api.post("/v1/push", json={"events": [ev]}, headers=a)
-    assert r.status_code == 400 and r.json()["detail"]
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"][:3] == ["body", "events", 0]
     assert state(hq_engine) == before

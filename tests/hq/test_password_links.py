@@ -20,7 +20,7 @@ from pos_customers.hq import tables as t
 from pos_customers.hq.api import create_app
 from pos_customers.hq.mailer import FileMailer, SmtpMailer
 from pos_customers.hq.service import Headquarters
-from tests.hq.test_api import created, enrol
+from tests.hq.test_api import created, enrol, ref
 
 
 class Inbox:
@@ -61,7 +61,7 @@ def setup(hq_engine, smtp):
     api = TestClient(create_app(hq_engine, hq))
     headers, _ = enrol(api, hq, "BER01")
     cid = str(uuid.uuid4())
-    ev = created(cid, "AAAAAAAAA", "BER01", "0000000000001-00000-a", account_type="registered",
+    ev = created(cid, ref(), "BER01", "0000000000001-00000-a", account_type="registered",
                  email="Anna.Mueller@Example.org")
     assert api.post("/v1/push", json={"events": [ev]}, headers=headers).status_code == 200
     return api, hq, headers, cid, clock
@@ -135,7 +135,7 @@ def test_without_smtp_mail_goes_to_eml_files(tmp_path, hq_engine):
     hq = Headquarters(hq_engine, mailer=FileMailer(tmp_path / "mail"))
     api = TestClient(create_app(hq_engine, hq))
     headers, _ = enrol(api, hq, "BER01")
-    ev = created(str(uuid.uuid4()), "AAAAAAAAA", "BER01", "0000000000001-00000-a", account_type="registered")
+    ev = created(str(uuid.uuid4()), ref(), "BER01", "0000000000001-00000-a", account_type="registered")
     api.post("/v1/push", json={"events": [ev]}, headers=headers)
     api.post("/v1/accounts/reset-link", json={"email": "anna@example.org"}, headers=headers)
     (eml,) = (tmp_path / "mail").glob("*.eml")

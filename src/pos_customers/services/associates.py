@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlmodel import func, select
 
+from ..domain.protocol import EventKind
 from ..domain.enums import Role
 from ..domain.errors import FieldError, FieldProblem, ValidationFailed
 from ..domain.validation import clean_text
@@ -69,7 +70,7 @@ def add_associate(svc: Services, actor: Actor, *, number: str, name: str, role: 
                         store_code=tx.store_code or None, created_at=tx.now)
         tx.session.add(row)
         tx.audit("associate", number, "create", {"name": (None, name), "role": (None, role.value)})
-        tx.outbox_row("associate.changed", "associate", number, row)
+        tx.outbox_row(EventKind.ASSOCIATE_CHANGED, "associate", number, row)
     return AssociateView(number, name, role.value, row.store_code, True, None)
 
 
@@ -119,7 +120,7 @@ def change_role(svc: Services, actor: Actor, number: str, role: Role | str) -> N
         tx.audit("associate", row.number, "role", {"role": (row.role, role.value)})
         row.role = role.value
         tx.session.add(row)
-        tx.outbox_row("associate.changed", "associate", row.number, row)
+        tx.outbox_row(EventKind.ASSOCIATE_CHANGED, "associate", row.number, row)
 
 
 def reset_pin(svc: Services, actor: Actor, number: str, pin: str) -> None:
@@ -133,7 +134,7 @@ def reset_pin(svc: Services, actor: Actor, number: str, pin: str) -> None:
         row.failed_attempts, row.locked_until = 0, None
         tx.session.add(row)
         tx.audit("associate", row.number, "pin_reset", {"pin": ("(hidden)", "(new)")})
-        tx.outbox_row("associate.changed", "associate", row.number, row)
+        tx.outbox_row(EventKind.ASSOCIATE_CHANGED, "associate", row.number, row)
 
 
 def unlock(svc: Services, actor: Actor, number: str) -> None:
@@ -155,4 +156,4 @@ def set_active(svc: Services, actor: Actor, number: str, active: bool) -> None:
         row.active = active
         tx.session.add(row)
         tx.audit("associate", row.number, "activate" if active else "deactivate", {"active": (not active, active)})
-        tx.outbox_row("associate.changed", "associate", row.number, row)
+        tx.outbox_row(EventKind.ASSOCIATE_CHANGED, "associate", row.number, row)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 
 from sqlmodel import Session, func, select
 
+from ..domain.protocol import EventKind
 from ..domain.enums import AttributeType, CustomerType, ReceiptOption
 from ..domain.errors import FieldError, FieldProblem, ValidationFailed
 from ..domain.template import StoreTemplate as TemplateValue
@@ -143,7 +144,7 @@ def update_template(svc: Services, actor: Actor, store_code: str | None = None, 
         s.add(row)
         if changes:
             tx.audit("store_template", code, "update", changes)
-            tx.outbox_row("template.updated", "store_template", code, row)
+            tx.outbox_row(EventKind.TEMPLATE_UPDATED, "store_template", code, row)
     return template_view(svc, actor, code)
 
 
@@ -224,7 +225,7 @@ def add_purpose(svc: Services, actor: Actor, code: str, label: str, labels: dict
                              sort_order=last + 10)
         s.add(row)
         tx.audit("address_purpose", code, "create", {"label": (None, label)})
-        tx.outbox_row("purpose.changed", "address_purpose", code, row)
+        tx.outbox_row(EventKind.PURPOSE_CHANGED, "address_purpose", code, row)
 
 
 def _purpose(tx, code: str) -> AddressPurpose:
@@ -250,7 +251,7 @@ def rename_purpose(svc: Services, actor: Actor, code: str, label: str, language:
             row.label = label
         tx.session.add(row)
         tx.audit("address_purpose", row.code, "rename", changes)
-        tx.outbox_row("purpose.changed", "address_purpose", row.code, row)
+        tx.outbox_row(EventKind.PURPOSE_CHANGED, "address_purpose", row.code, row)
 
 
 def move_purpose(svc: Services, actor: Actor, code: str, steps: int) -> None:
@@ -269,7 +270,7 @@ def move_purpose(svc: Services, actor: Actor, code: str, steps: int) -> None:
         tx.audit("address_purpose", rows[target].code, "reorder",
                  {"position": (index + 1, target + 1)})
         for r in rows:
-            tx.outbox_row("purpose.changed", "address_purpose", r.code, r)
+            tx.outbox_row(EventKind.PURPOSE_CHANGED, "address_purpose", r.code, r)
 
 
 def set_default_purpose(svc: Services, actor: Actor, code: str, customer_type: CustomerType | str) -> None:
@@ -287,7 +288,7 @@ def set_default_purpose(svc: Services, actor: Actor, code: str, customer_type: C
         tx.session.add(row)
         tx.audit("address_purpose", row.code, "default", {field: ([o.code for o in old], row.code)})
         for r in [*old, row]:
-            tx.outbox_row("purpose.changed", "address_purpose", r.code, r)
+            tx.outbox_row(EventKind.PURPOSE_CHANGED, "address_purpose", r.code, r)
 
 
 def retire_purpose(svc: Services, actor: Actor, code: str) -> None:
@@ -304,7 +305,7 @@ def retire_purpose(svc: Services, actor: Actor, code: str) -> None:
         row.active = False
         tx.session.add(row)
         tx.audit("address_purpose", row.code, "retire", {"active": (True, False)})
-        tx.outbox_row("purpose.changed", "address_purpose", row.code, row)
+        tx.outbox_row(EventKind.PURPOSE_CHANGED, "address_purpose", row.code, row)
 
 
 def reactivate_purpose(svc: Services, actor: Actor, code: str) -> None:
@@ -315,7 +316,7 @@ def reactivate_purpose(svc: Services, actor: Actor, code: str) -> None:
         row.active = True
         tx.session.add(row)
         tx.audit("address_purpose", row.code, "reactivate", {"active": (False, True)})
-        tx.outbox_row("purpose.changed", "address_purpose", row.code, row)
+        tx.outbox_row(EventKind.PURPOSE_CHANGED, "address_purpose", row.code, row)
 
 
 def why_purpose_stays(p: PurposeView) -> str | None:
@@ -338,7 +339,7 @@ def delete_purpose(svc: Services, actor: Actor, code: str) -> None:
             raise ValidationFailed(FieldError("code", reason))
         tx.session.delete(row)
         tx.audit("address_purpose", row.code, "delete", {"label": (row.label, None)})
-        tx.outbox("purpose.deleted", "address_purpose", row.code, {"code": row.code})
+        tx.outbox(EventKind.PURPOSE_DELETED, "address_purpose", row.code, {"code": row.code})
 
 
 # -- groups, affiliations, attribute definitions ------------------------------------------------
@@ -358,7 +359,7 @@ def save_group(svc: Services, actor: Actor, code: str, name: str,
         after = {"name": name, "financial_dimensions": dims, "active": active}
         tx.audit("customer_group", code, "create" if before is None else "update",
                  {k: ((before or {}).get(k), v) for k, v in after.items() if (before or {}).get(k) != v})
-        tx.outbox_row("group.changed", "customer_group", code, row)
+        tx.outbox_row(EventKind.GROUP_CHANGED, "customer_group", code, row)
 
 
 def save_affiliation(svc: Services, actor: Actor, code: str, name: str, description: str = "", *,
@@ -375,7 +376,7 @@ def save_affiliation(svc: Services, actor: Actor, code: str, name: str, descript
         row.name, row.description, row.active = name, description, active
         tx.session.add(row)
         tx.audit("affiliation", code, "create" if created else "update", changes)
-        tx.outbox_row("affiliation.changed", "affiliation", code, row)
+        tx.outbox_row(EventKind.AFFILIATION_CHANGED, "affiliation", code, row)
 
 
 def save_attribute(svc: Services, actor: Actor, code: str, label: str, type: AttributeType | str, *,  # noqa: A002
@@ -411,4 +412,4 @@ def save_attribute(svc: Services, actor: Actor, code: str, label: str, type: Att
             setattr(row, k, v)
         s.add(row)
         tx.audit("attribute_definition", code, "create" if created else "update", changes)
-        tx.outbox_row("attribute.changed", "attribute_definition", code, row)
+        tx.outbox_row(EventKind.ATTRIBUTE_CHANGED, "attribute_definition", code, row)

@@ -14,6 +14,7 @@ from datetime import date, datetime, timezone
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Callable
 
+from ..domain.protocol import EventKind, validate_payload
 from ..storage.engine import Database
 from ..sync.clock import HybridClock
 from .auth import (Actor, NotFound, NotInitialized, Permission,  # noqa: F401  (re-exported)
@@ -67,17 +68,22 @@ class Change:
         seal(self.session, row)
         self.audits.append(row)
 
-    def outbox(self, event_type: str, entity: str, entity_id: str, payload: dict[str, Any], *,
+    def outbox(self, event_type: EventKind, entity: str, entity_id: str, payload: dict[str, Any], *,
                hlc: str | None = None) -> str:
+        """Queue an event for headquarters. Its payload is checked against the wire protocol first
+        (domain.protocol): a terminal never queues what headquarters would refuse for its shape."""
         from ..storage.tables import OutboxEvent, new_id
 
+        kind = EventKind(event_type)
+        body = _json_safe(payload)
+        validate_payload(kind, body)
         stamp = hlc or self.clock.now()
         self.session.add(OutboxEvent(
-            id=new_id(), created_at=self.now, hlc=stamp, event_type=event_type,
-            entity=entity, entity_id=entity_id, payload=_json_safe(payload)))
+            id=new_id(), created_at=self.now, hlc=stamp, event_type=kind.value,
+            entity=entity, entity_id=entity_id, payload=body))
         return stamp
 
-    def outbox_row(self, event_type: str, entity: str, key: str, row: Any, **extra: Any) -> str:
+    def outbox_row(self, event_type: EventKind, entity: str, key: str, row: Any, **extra: Any) -> str:
         """Send a whole reference-data row (after the change): every store gets the same row."""
         return self.outbox(event_type, entity, key, {**row.model_dump(), **extra})
 

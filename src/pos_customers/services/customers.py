@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlmodel import Session, delete, select
 
+from ..domain.protocol import EventKind
 from ..domain import duplicates as dup
 from ..domain.address import AddressInput, format_address
 from ..domain.customer import (AddressDraft, CleanCustomer, CustomerDraft, EmailInput, PhoneInput,
@@ -168,7 +169,7 @@ def announce_created(tx: Change, row: Customer) -> None:
     stamp = tx.clock.now()
     row.field_clocks = {k: stamp for k in DOCUMENT_FIELDS}
     tx.session.add(row)
-    tx.outbox("customer.created", "customer", row.id, customer_document(tx.session, row), hlc=stamp)
+    tx.outbox(EventKind.CUSTOMER_CREATED, "customer", row.id, customer_document(tx.session, row), hlc=stamp)
 
 
 def announce_updated(tx: Change, row: Customer, before: dict[str, Any]) -> None:
@@ -182,7 +183,7 @@ def announce_updated(tx: Change, row: Customer, before: dict[str, Any]) -> None:
     base = {k: clocks.get(k, "") for k in changed}
     row.field_clocks = {**clocks, **{k: stamp for k in changed}}
     tx.session.add(row)
-    tx.outbox("customer.updated", "customer", row.id,
+    tx.outbox(EventKind.CUSTOMER_UPDATED, "customer", row.id,
               {"id": row.id, "reference": row.reference, "store_code": row.store_code,
                "fields": changed, "base": base}, hlc=stamp)
 

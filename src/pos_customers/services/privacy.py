@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlmodel import delete, select
 
+from ..domain.protocol import EventKind
 from ..domain.errors import FieldError, ValidationFailed
 from ..domain.merge import DOCUMENT_FIELDS
 from ..domain.reference import format_reference, normalize
@@ -93,7 +94,7 @@ def anonymize_customer(svc: Services, actor: Actor, customer_id: str, confirmati
         row.field_clocks = {k: stamp for k in DOCUMENT_FIELDS}
         s.add(row)
         tx.audit("customer", customer_id, "anonymize", {"anonymized": (None, format_reference(row.reference))})
-        tx.outbox("customer.anonymized", "customer", customer_id,
+        tx.outbox(EventKind.CUSTOMER_ANONYMIZED, "customer", customer_id,
                   {"id": customer_id, "reference": row.reference, "store_code": row.store_code, "fields": fields},
                   hlc=stamp)
     scrub_file(svc)

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlmodel import select
 
+from ..domain.protocol import EventKind
 from ..domain.customer import AttributeDef
 from ..domain.reference import format_reference
 from ..domain.errors import FieldError, FieldProblem, ValidationFailed
@@ -92,7 +93,7 @@ def add_note(svc: Services, actor: Actor, customer_id: str, text: str) -> NoteVi
         tx.session.add(row)
         tx.audit("customer_note", row.id, "create", {"customer_id": (None, customer_id),
                                                       "text": (None, body)})
-        tx.outbox("note.created", "customer_note", row.id,
+        tx.outbox(EventKind.NOTE_CREATED, "customer_note", row.id,
                   {"id": row.id, "customer_id": customer_id, "author_number": actor.associate_number,
                    "author_name": actor.name, "created_at": tx.now, "text": body})
     return NoteView(row.id, tx.now, actor.associate_number, actor.name, body)

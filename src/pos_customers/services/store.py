@@ -6,6 +6,7 @@ import uuid
 
 from sqlmodel import Session, select
 
+from ..domain.protocol import EventKind
 from ..domain import template as domain_template
 from ..domain.customer import AttributeDef, PurposeRules
 from ..domain.enums import AttributeType, CustomerType, ReceiptOption
@@ -67,7 +68,7 @@ def init_store(svc: Services, actor: Actor, *, code: str, number: int, name: str
                 affiliations=list(t.affiliations), address_country=t.address_country or country))
             tx.audit("store", code, "create", {"name": (None, name), "number": (None, int(number)),
                                                "country": (None, country)})
-            tx.outbox("store.created", "store", code, {"code": code, "number": int(number), "name": name,
+            tx.outbox(EventKind.STORE_CREATED, "store", code, {"code": code, "number": int(number), "name": name,
                                                         "country": country, "currency": currency,
                                                         "language": language, "region": region})
         if current is None:

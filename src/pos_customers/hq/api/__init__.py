@@ -1,0 +1,69 @@
+"""Headquarters over HTTP (FastAPI). Every route but enrolment, health and the password pages needs a
+terminal credential (``Authorization: Bearer ...``).
+
+Routes live in :mod:`.routes` (one module per resource), what they depend on in :mod:`.deps`, the
+work in headquarters' use-case modules. Refusals are 4xx with a one-line ``detail``; a body or query
+that does not fit its model is FastAPI's 422 naming the field (for a push: ``["body", "events", i,
+"payload", ...]``).
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.engine import Engine
+
+from ...domain.protocol import EventKind
+from ..errors import Forbidden, HqError
+from ..service import Headquarters
+from .routes import accounts, customers, enrolment, health, stores, sync
+
+_KINDS = {k.value for k in EventKind}
+
+
+def _text(value: object) -> object:
+    """Text that can be encoded as UTF-8 whatever was sent (a lone surrogate becomes '?')."""
+    return value.encode("utf-8", "replace").decode() if isinstance(value, str) else value
+
+
+def _loc(loc: tuple) -> list:
+    """FastAPI's location of a value, without the event kind pydantic puts after an event's index:
+    ``["body", "events", 3, "payload", "fields", "emails"]``."""
+    out = list(loc)
+    if len(out) > 3 and out[:2] == ["body", "events"] and isinstance(out[2], int) and out[3] in _KINDS:
+        del out[3]
+    return [_text(p) for p in out]
+
+
+def create_app(engine: Engine, hq: Headquarters | None = None) -> FastAPI:
+    hq = hq or Headquarters(engine)
+    app = FastAPI(title="pos-customers headquarters", version="1",
+                  description="Enrolment, push, pull and cross-store lookup for store terminals.")
+    app.state.hq = hq
+
+    @app.exception_handler(HqError)
+    async def _hq_error(_request: Request, exc: HqError) -> JSONResponse:
+        return JSONResponse({"detail": _text(str(exc))}, status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        detail = [{"loc": _loc(e["loc"]), "msg": _text(e["msg"]), "type": e["type"]} for e in exc.errors()]
+        return JSONResponse({"detail": jsonable_encoder(detail)}, status_code=422)
+
+    for module in (health, enrolment, sync, customers, accounts, stores):
+        app.include_router(module.router)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """For `uvicorn --factory pos_customers.hq.api:app_from_env` (reads $POS_CUSTOMERS_HQ_DB)."""
+    from ..db import make_engine, upgrade
+
+    engine = make_engine()
+    upgrade(engine)
+    return create_app(engine)
+
+
+__all__ = ["create_app", "app_from_env", "Forbidden"]

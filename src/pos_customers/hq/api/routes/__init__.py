@@ -1,0 +1,1 @@
+"""One module per resource: enrolment, sync (push and pull), customers, accounts, stores, health."""

@@ -1,0 +1,365 @@
+"""A terminal's push: outbox events applied in order, each exactly once (by its id), each checked
+for the credential's store first.
+
+One handler per :class:`EventKind` (:data:`HANDLERS`). A handler first decides whether the store may
+do what the event says, raising :class:`Refused` (nothing of the event is applied, and it is not
+recorded as applied, so the terminal can send it again once fixed); then it applies the event to the
+batch's state. The batch is written in one transaction: customers and records each get the next seq.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Callable, Sequence
+
+from pydantic import TypeAdapter, ValidationError
+from sqlalchemy import and_, bindparam, select, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+
+from ..domain.merge import merge_fields
+from ..domain.protocol import CUSTOMER_EVENTS, Event, EventKind, fields_json
+from ..domain.reference import InvalidReference, decode_reference
+from . import search as customer_search  # issue 11: the till's search at headquarters
+from . import tables as t
+from .common import (Identity, bulk_insert, dumps, load_customers, lock_seq, parse_time, pulled_in, put_records,
+                     sees, store_seq)
+from .errors import Conflict, Refused
+
+if TYPE_CHECKING:
+    from .service import Headquarters
+
+_EVENT = TypeAdapter(Event)
+
+
+@dataclass
+class PushResult:
+    applied: list[str] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+    refused: list[dict[str, Any]] = field(default_factory=list)
+    last_seq: int = 0
+
+
+@dataclass
+class Batch:
+    """One push's view of headquarters while its events are applied."""
+
+    who: Identity
+    conn: Connection
+    now: datetime
+    result: PushResult
+    customers: dict[str, dict[str, Any]]
+    interest: set[str]                   # customers this store pulled in
+    references: dict[str, str]           # reference -> customer id, for references this batch names
+    notes: dict[str, str | None]         # note id -> its store, for notes this batch names
+    conflicts: dict[str, dict[str, Any]]  # conflict id -> record, for conflicts this batch resolves
+    fresh: set[str] = field(default_factory=set)
+    touched: dict[str, None] = field(default_factory=dict)  # in event order
+    erase: list[str] = field(default_factory=list)            # anonymized: their notes etc. go
+    records: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    event_id: str = ""
+
+    def customer(self, customer_id: str, where: str) -> dict[str, Any]:
+        """A customer this store may change: it exists here and is in the store's scope."""
+        c = self.customers.get(customer_id)
+        if c is None:
+            raise Refused(404, f"customer {customer_id} is unknown at headquarters", where)
+        if not sees(self.who, c, self.interest):
+            raise Refused(403, f"customer {customer_id} is not in store {self.who.store_code}'s scope", where)
+        return c
+
+    def merge(self, c: dict[str, Any], incoming: dict[str, Any], stamp: str, base: dict[str, str]) -> None:
+        merged = merge_fields(c["fields"], c["clocks"], incoming, stamp, base,
+                              anonymized=c["anonymized_at"] is not None)
+        c["fields"], c["clocks"] = merged.fields, merged.clocks
+        for x in merged.conflicts:
+            doc = {"id": f"{self.event_id}:{x.field}", "customer_id": c["id"], "field": x.field,
+                   "kept": x.kept, "kept_stamp": x.kept_stamp, "lost": x.lost, "lost_stamp": x.lost_stamp,
+                   "origin_store": self.who.store_code, "at": self.now.isoformat()}
+            self.records[("conflict", doc["id"])] = {"doc": doc, "customer_id": c["id"]}
+            self.result.conflicts.append(doc)
+
+
+# -- one handler per event kind -------------------------------------------------------------------------
+
+def _customer_created(b: Batch, e) -> None:
+    p, who = e.payload, b.who
+    if p.store_code is not None and p.store_code != who.store_code:
+        raise Refused(403, f"store {who.store_code} may not register customers for store {p.store_code}",
+                      "payload.store_code")
+    try:
+        origin = decode_reference(p.reference)
+    except InvalidReference as exc:
+        raise Refused(422, f"{p.reference}: {exc}", "payload.reference") from None
+    if origin.store_number != who.store_number:
+        raise Refused(403, f"reference {p.reference} was issued by store number {origin.store_number}, "
+                           f"not by store {who.store_code} (number {who.store_number})", "payload.reference")
+    c = b.customers.get(p.id)
+    if c is not None:
+        if c["reference"] != p.reference:
+            raise Refused(409, f"customer {p.id} exists with another reference", "payload.reference")
+        b.customer(p.id, "payload.id")  # a resend after a crash: only within the store's scope
+    else:
+        holder = b.references.get(p.reference)
+        if holder is not None and holder != p.id:
+            raise Refused(409, f"reference {p.reference} belongs to another customer", "payload.reference")
+        c = b.customers[p.id] = {
+            "id": p.id, "reference": p.reference, "home_store": who.store_code, "region": who.region,
+            "created_at": p.created_at, "anonymized_at": None, "fields": {}, "clocks": {}}
+        b.references[p.reference] = p.id
+        b.fresh.add(p.id)
+    b.merge(c, fields_json(p.fields), e.hlc, {})
+    b.touched[p.id] = None
+
+
+def _check_reference(c: dict[str, Any], p) -> None:
+    if p.reference is not None and p.reference != c["reference"]:
+        raise Refused(409, f"customer {p.id} has reference {c['reference']}, not {p.reference}",
+                      "payload.reference")
+
+
+def _customer_updated(b: Batch, e) -> None:
+    p = e.payload
+    c = b.customer(p.id, "payload.id")
+    _check_reference(c, p)
+    b.merge(c, fields_json(p.fields), e.hlc, dict(p.base))
+    b.touched[p.id] = None
+
+
+def _customer_anonymized(b: Batch, e) -> None:
+    p = e.payload
+    c = b.customer(p.id, "payload.id")
+    _check_reference(c, p)
+    incoming = fields_json(p.fields)
+    c["fields"] = {**c["fields"], **incoming}
+    c["clocks"] = {**c["clocks"], **{k: e.hlc for k in incoming}}
+    c["anonymized_at"] = c["anonymized_at"] or b.now
+    b.erase.append(p.id)
+    b.touched[p.id] = None
+
+
+def _note_created(b: Batch, e) -> None:
+    p, who = e.payload, b.who
+    b.customer(p.customer_id, "payload.customer_id")
+    owner = b.notes.get(p.id, who.store_code)
+    if owner != who.store_code:
+        raise Refused(403, f"store {who.store_code} may not change store {owner}'s notes", "payload.id")
+    doc = {**p.model_dump(mode="json", exclude_unset=True), "store_code": who.store_code}
+    b.records[("note", p.id)] = {"doc": doc, "store_code": who.store_code, "customer_id": p.customer_id}
+    b.notes[p.id] = who.store_code
+
+
+def _template_updated(b: Batch, e) -> None:
+    p, who = e.payload, b.who
+    if p.store_code.upper() != who.store_code:
+        raise Refused(403, f"store {who.store_code} may not change store {p.store_code}'s template",
+                      "payload.store_code")
+    b.records[("template", who.store_code)] = {"doc": p.model_dump(mode="json", exclude_unset=True),
+                                               "store_code": who.store_code}
+
+
+def _associate_changed(b: Batch, e) -> None:
+    p, who = e.payload, b.who
+    if p.store_code not in (None, "", who.store_code):
+        raise Refused(403, f"store {who.store_code} may not change store {p.store_code}'s associates",
+                      "payload.store_code")
+    b.records[("associate", f"{who.store_code}:{p.number}")] = {
+        "doc": {**p.model_dump(mode="json", exclude_unset=True), "store_code": who.store_code},
+        "store_code": who.store_code}
+
+
+def _reference_data(kind: str, *, deleted: bool = False) -> Callable[[Batch, Any], None]:
+    """Chain-wide reference data (groups, affiliations, attributes, address purposes): one row per code."""
+    def handle(b: Batch, e) -> None:
+        doc = e.payload.model_dump(mode="json", exclude_unset=True)
+        b.records[(kind, e.payload.code)] = {"doc": doc, "deleted": True} if deleted else {"doc": doc}
+    return handle
+
+
+def _store_created(b: Batch, e) -> None:
+    """Stores are registered at headquarters (hq add-store), not by terminals: nothing to do."""
+
+
+def _conflict_resolved(b: Batch, e) -> None:
+    p = e.payload
+    b.customer(p.customer_id, "payload.customer_id")
+    record = b.records.get(("conflict", p.id)) or b.conflicts.get(p.id)
+    if record is None or record.get("customer_id") != p.customer_id:
+        raise Refused(404, f"no conflict {p.id} for customer {p.customer_id}", "payload.id")
+    doc = {**record["doc"], "resolution": p.resolution, "resolved_by": b.who.store_code}
+    # deleted, with a new seq: every store's next pull drops it
+    b.records[("conflict", p.id)] = {"doc": doc, "customer_id": p.customer_id, "deleted": True}
+
+
+HANDLERS: dict[EventKind, Callable[[Batch, Any], None]] = {
+    EventKind.CUSTOMER_CREATED: _customer_created,
+    EventKind.CUSTOMER_UPDATED: _customer_updated,
+    EventKind.CUSTOMER_ANONYMIZED: _customer_anonymized,
+    EventKind.NOTE_CREATED: _note_created,
+    EventKind.TEMPLATE_UPDATED: _template_updated,
+    EventKind.ASSOCIATE_CHANGED: _associate_changed,
+    EventKind.GROUP_CHANGED: _reference_data("group"),
+    EventKind.AFFILIATION_CHANGED: _reference_data("affiliation"),
+    EventKind.ATTRIBUTE_CHANGED: _reference_data("attribute"),
+    EventKind.PURPOSE_CHANGED: _reference_data("purpose"),
+    EventKind.PURPOSE_DELETED: _reference_data("purpose", deleted=True),
+    EventKind.STORE_CREATED: _store_created,
+    EventKind.CONFLICT_RESOLVED: _conflict_resolved,
+}
+assert set(HANDLERS) == set(EventKind)
+
+
+# -- the batch ------------------------------------------------------------------------------------------
+
+def _typed(events: Sequence[Any], result: PushResult) -> list[Any]:
+    """Events as protocol models. A plain dict (a direct caller) that is not a valid event is refused."""
+    out = []
+    for e in events:
+        if not isinstance(e, dict):
+            out.append(e)
+            continue
+        try:
+            out.append(_EVENT.validate_python(e))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            loc = [p for p in first["loc"] if p != e.get("type")]
+            result.refused.append({"id": str(e.get("id")), "status": 422, "reason": first["msg"],
+                                   "field": ".".join(str(p) for p in loc) or None})
+    return out
+
+
+def push(hq: Headquarters, who: Identity, events: Sequence[Any]) -> PushResult:
+    """Apply a batch of outbox events, in order, each exactly once (by its id)."""
+    result = PushResult()
+    events = _typed(events, result)
+    now = hq.now()
+    try:
+        with hq.engine.begin() as conn:
+            todo = _new_events(conn, events, result)
+            b = _prepare(conn, who, now, result, todo)
+            for e in todo:
+                b.event_id = e.id
+                try:
+                    HANDLERS[EventKind(e.type)](b, e)
+                except Refused as no:
+                    result.refused.append({"id": e.id, "status": no.status, "reason": no.reason, "field": no.field})
+                    continue
+                result.applied.append(e.id)
+            _write(conn, b, [e for e in todo if e.id in set(result.applied)])
+    except IntegrityError:
+        raise Conflict("another push changed the same customers at the same moment: send the batch again") from None
+    if b.erase:
+        from .db import scrub
+        scrub(hq.engine)
+    return result
+
+
+def _new_events(conn: Connection, events: list[Any], result: PushResult) -> list[Any]:
+    ids = [e.id for e in events]
+    done = set(conn.execute(select(t.applied_event.c.id).where(t.applied_event.c.id.in_(ids))).scalars()) if ids \
+        else set()
+    todo, seen = [], set()
+    for e in events:
+        if e.id in done or e.id in seen:
+            result.duplicates.append(e.id)
+        else:
+            seen.add(e.id)
+            todo.append(e)
+    return todo
+
+
+def _prepare(conn: Connection, who: Identity, now: datetime, result: PushResult, todo: list[Any]) -> Batch:
+    """Load (and lock, in id order: no deadlock) what the events name; a concurrent resend of the same
+    batch waits here and then finds its events applied."""
+    named: set[str] = set()
+    refs, notes, conflicts = set(), set(), set()
+    for e in todo:
+        p = e.payload
+        if e.type in CUSTOMER_EVENTS:
+            named.add(p.id)
+            if e.type == EventKind.CUSTOMER_CREATED:
+                refs.add(p.reference)
+        elif e.type == EventKind.NOTE_CREATED:
+            named.add(p.customer_id)
+            notes.add(p.id)
+        elif e.type == EventKind.CONFLICT_RESOLVED:
+            named.add(p.customer_id)
+            conflicts.add(p.id)
+    customers = load_customers(conn, named)
+    r = t.record.c
+    return Batch(
+        who=who, conn=conn, now=now, result=result, customers=customers,
+        interest=pulled_in(conn, who, named),
+        references=dict(conn.execute(select(t.customer.c.reference, t.customer.c.id).where(
+            t.customer.c.reference.in_(sorted(refs)))).all()) if refs else {},
+        notes=dict(conn.execute(select(r.key, r.store_code).where(
+            r.kind == "note", r.key.in_(sorted(notes)))).all()) if notes else {},
+        conflicts={row.key: {"doc": json.loads(row.doc), "customer_id": row.customer_id}
+                   for row in conn.execute(select(r.key, r.doc, r.customer_id).where(
+                       r.kind == "conflict", r.key.in_(sorted(conflicts))))} if conflicts else {})
+
+
+def _write(conn: Connection, b: Batch, applied: list[Any]) -> None:
+    who, now = b.who, b.now
+    conn.execute(update(t.terminal).where(t.terminal.c.id == who.terminal_id).values(last_seen_at=now))
+    # the seq counter is locked last and only for the writes: pushes queue here briefly,
+    # and their rows become visible in seq order
+    seq = start = lock_seq(conn)
+    inserts, updates = [], []
+    for cid in b.touched:
+        seq += 1
+        c = b.customers[cid]
+        values = dict(
+            home_store=c["home_store"], region=c["region"], created_at=c["created_at"],
+            updated_at=now, anonymized_at=c["anonymized_at"], seq=seq,
+            fields=dumps(c["fields"]), clocks=dumps(c["clocks"]),
+            search_text=_search_text(c["fields"], c["reference"]))
+        if cid in b.fresh:
+            inserts.append({"id": cid, "reference": c["reference"], **values})
+        else:
+            updates.append({"b_id": cid, **values})
+    if inserts:
+        bulk_insert(conn, t.customer, inserts)
+    if updates:
+        conn.execute(update(t.customer).where(t.customer.c.id == bindparam("b_id")), updates)
+    customer_search.index_customers(conn, (  # search index (hq/search.py): in step with hq_customer
+        (cid, b.customers[cid]["fields"], b.customers[cid]["anonymized_at"] is not None) for cid in b.touched))
+    if b.records:
+        seq = put_records(conn, [(k, key, r) for (k, key), r in b.records.items()], seq)
+    for cid in b.erase:
+        erase_personal_records(conn, cid)
+    if applied:
+        bulk_insert(conn, t.applied_event, [
+            {"id": e.id, "store_code": who.store_code, "terminal_id": who.terminal_id, "applied_at": now}
+            for e in applied])
+    if seq != start:
+        store_seq(conn, seq)
+    b.result.last_seq = seq
+
+
+def _search_text(fields: dict[str, Any], reference: str) -> str:
+    from .directory import search_text
+    return search_text(fields, reference)
+
+
+def erase_personal_records(conn: Connection, customer_id: str) -> None:
+    """Anonymized: notes and conflicts about the customer go (stores drop theirs when they
+    receive the anonymization); the terminals' audit rows about them keep only their digests."""
+    notes = [json.loads(d)["id"] for d in conn.execute(select(t.record.c.doc).where(and_(
+        t.record.c.kind == "note", t.record.c.customer_id == customer_id))).scalars()]
+    conn.execute(t.record.delete().where(and_(t.record.c.customer_id == customer_id,
+                                              t.record.c.kind.in_(("note", "conflict")))))
+    for row in conn.execute(select(t.audit.c.terminal_id, t.audit.c.local_id, t.audit.c.row)).all():
+        r = json.loads(row.row)
+        about = (r.get("entity") == "customer" and r.get("entity_id") == customer_id) or (
+            r.get("entity") == "customer_note" and r.get("entity_id") in notes)
+        if about and r.get("changes"):
+            r["changes"], r["redacted"] = {}, True
+            conn.execute(update(t.audit).where(and_(t.audit.c.terminal_id == row.terminal_id,
+                                                    t.audit.c.local_id == row.local_id)).values(row=dumps(r)))
+
+
+__all__ = ["push", "PushResult", "HANDLERS", "Batch", "erase_personal_records", "parse_time"]
