@@ -188,6 +188,8 @@ def main() -> None:
         with hq.engine.begin() as conn:
             done = hq_search.reindex_all(conn)
         say(f"backfill: {done:,} customers re-indexed in {time.perf_counter() - a:.1f} s")
+        with hq.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE hq_customer_search, hq_customer_key")
     with hq.engine.connect() as conn:
         count = conn.execute(select(func.count()).select_from(t.customer)).scalar_one()
         sizes = conn.execute(text(

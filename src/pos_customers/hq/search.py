@@ -26,6 +26,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
+import phonenumbers
 from sqlalchemy import and_, delete, insert, select, text
 from sqlalchemy.engine import Connection
 
@@ -121,13 +122,14 @@ def _items(fields: Mapping[str, Any], name: str) -> list[Any]:
 
 
 def _phone_digit_forms(e164: str) -> tuple[str, str]:
-    """E.164 digits and national digits, as the till keeps them ('4915123456789', '015123456789')."""
-    from ..domain.validation import phone_from_e164
-
+    """E.164 digits and national digits, as the till keeps them ('4915123456789', '015123456789'):
+    ``Phone.digit_forms``, with only the national format made (a third of the time)."""
     try:
-        return phone_from_e164(e164).digit_forms
+        number = phonenumbers.parse(e164, None)
+        national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
     except Exception:  # noqa: BLE001 - a number phonenumbers cannot read is still found by its digits
         return "".join(c for c in e164 if c.isdigit()), ""
+    return e164.lstrip("+"), "".join(c for c in national if c.isdigit())
 
 
 def index_entry(fields: Mapping[str, Any]) -> IndexEntry:
