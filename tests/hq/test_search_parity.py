@@ -10,13 +10,13 @@ from datetime import datetime, timezone
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import insert, select, text
+from sqlalchemy import create_engine, insert, inspect, select, text
 from sqlmodel import select as sm_select
 
 from pos_customers.domain.enums import Role
 from pos_customers.hq import search as hq_search
 from pos_customers.hq import tables as t
-from pos_customers.hq.db import make_engine, upgrade
+from pos_customers.hq.db import downgrade, make_engine, upgrade
 from pos_customers.hq.service import Headquarters, Identity, digest
 from pos_customers.services.context import Actor, Services
 from pos_customers.services.customers import create_customer, get_customer, update_customer, draft_from_view
@@ -228,8 +228,31 @@ def test_a_password_reset_and_a_sign_in_keep_the_customer_s_index(hq, hq_engine)
         assert hq_search.index_problems(conn) == []
 
 
-def test_revision_0004_indexes_the_customers_already_held(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'hq.db'}")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_engine(request, tmp_path):
+    """A headquarters database with no tables yet (PostgreSQL: a database of its own)."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'hq.db'}")
+        yield engine
+        engine.dispose()
+        return
+    from tests.hq.conftest import PG_ADMIN
+
+    request.getfixturevalue("pg_url")  # skips (or fails) as the other PostgreSQL tests do
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    name = f"pos_hq_test_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = make_engine(PG_ADMIN.rsplit("/", 1)[0] + "/" + name)
+    yield engine
+    engine.dispose()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def test_revision_0004_indexes_the_customers_already_held(empty_engine):
+    engine = empty_engine
     upgrade(engine, "0002")
     doc = _doc("Anna", "Müller", ref="AAAAAAAAA", email="anna.mueller@gmx.de", phone="+4915123456789")
     gone = _doc("Anna", "Mühlberg", ref="AAAAAAAAB", email="anna.muehlberg@gmx.de")
@@ -249,4 +272,8 @@ def test_revision_0004_indexes_the_customers_already_held(tmp_path):
         assert _ids(hq, who, query) == [doc["id"]], query
     with engine.connect() as conn:
         assert hq_search.index_problems(conn) == []
-    engine.dispose()
+    # and down again: nothing of the index is left, up again: found again
+    downgrade(engine, "0002")
+    assert not [n for n in inspect(engine).get_table_names() if "search" in n or n == "hq_customer_key"]
+    upgrade(engine)
+    assert _ids(hq, who, "mül ann") == [doc["id"]]
