@@ -266,6 +266,10 @@ def search(conn: Connection, query: str, *, country: str, limit: int) -> list[di
     q = parse_query(query, country=country)
     if q.empty:
         return []
+    if conn.dialect.name == "postgresql":
+        # plan every statement for its own words: a cached generic plan walks the whole table
+        # backwards for a rare name or a whole email (200 ms at 100,000 customers instead of 0.1)
+        conn.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
     found = _ranked(conn, q, max(1, limit))
     return _hits(conn, list(found)[:limit], found)
 
