@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from sqlalchemy import and_, func, insert, select
 
-from ..domain.text import display_name
 from . import search as customer_search  # issue 11: the till's search at headquarters
 from . import tables as t
 from .common import (CUSTOMER_KINDS, STORE_KINDS, Identity, bulk_insert, customer_in_scope, dumps, iso, lock_seq,
