@@ -208,6 +208,13 @@ def test_imported_customers_are_found_and_the_store_s_country_reads_the_phone(hq
     # in Boston it is no number: digits only, newest first
     assert _ids(hq, boston, "030 1234567") == [longer["id"], landline["id"]]
     assert _ids(hq, berlin, "fest lena") == [landline["id"]]
+    # a larger load goes in at once (COPY on PostgreSQL) and is found just the same
+    symbols = "0123456789ABCDEFGHJKMNPQRSTVWXY"
+    many = [_doc("Fritz", f"Füllmann{i:02d}", ref=f"AAAAAAB{symbols[i // 31]}{symbols[i % 31]}",
+                 email=f"fritz{i}@example.org", phone=f"+49301234{i:03d}") for i in range(40)]
+    hq.import_customers(many)
+    assert {h["id"] for h in hq.search(berlin, "fuellmann", limit=100)} == {d["id"] for d in many}
+    assert _ids(hq, berlin, "fritz7@example.org")[0] == many[7]["id"]
     with hq.engine.connect() as conn:
         assert hq_search.index_problems(conn) == []
 

@@ -135,7 +135,7 @@ def import_customers(hq: Headquarters, docs: Iterable[dict[str, Any]]) -> int:
         for k in range(0, len(rows), 1000):
             bulk_insert(conn, t.customer, rows[k:k + 1000])
         customer_search.index_customers(conn, (  # search index (hq/search.py): in step with hq_customer
-            (d["id"], d["fields"], d.get("anonymized_at") is not None) for d in docs))
+            (d["id"], d["fields"], d.get("anonymized_at") is not None) for d in docs), new=True)
         store_seq(conn, seq)
     return seq
 
