@@ -105,12 +105,23 @@ def init(
     language: Optional[str] = typer.Option(None, "--language", help="Language code, e.g. de or en-GB."),
     hq: Optional[str] = typer.Option(None, "--hq", metavar="URL", help="Headquarters to enrol with."),
     token: Optional[str] = typer.Option(None, "--token", help="One-time enrolment token from `hq add-store`."),
+    terminal: Optional[int] = typer.Option(
+        None, "--terminal", metavar="N", help="This till's number in its store, 1-64, part of every reference it "
+        "issues: each till of a store needs its own (default 1 for a new database; an existing one keeps "
+        "its number). Enrolled tills get theirs from headquarters."),
     db: Optional[str] = typer.Option(None, "--db", metavar="PATH", help="SQLite file."),
 ) -> None:
     """Create the local database for a store (idempotent), standalone or enrolled with headquarters.
 
     With --hq and --token the store's settings come from headquarters; otherwise give them all.
+    On a standalone till that is set up already, `init --terminal N` alone changes its number.
     """
+    from .domain.reference import MAX_TERMINAL
+
+    if terminal is not None and not 1 <= terminal <= MAX_TERMINAL:
+        fail(f"--terminal must be between 1 and {MAX_TERMINAL}, got {terminal}", 2)
+    if terminal is not None and (hq or token):
+        fail("--terminal is for a standalone till: headquarters gives an enrolled till its number", 2)
     svc = _services(db, create=True)
     if hq or token:
         if not (hq and token):
@@ -124,20 +135,30 @@ def init(
                 fail(f"headquarters unreachable: {exc}")
             except HqRefused as exc:
                 fail(str(exc))
-        typer.echo(f"store {st['code']} ({st['name']}) enrolled with {hq}; database {svc.db.path}")
+        typer.echo(f"store {st['code']} ({st['name']}) enrolled with {hq} as till "
+                   f"{svc.settings().get('terminal_number', '?')}; database {svc.db.path}")
         typer.echo("run `pos-customers sync --once` to fetch headquarters' data")
         return
     missing = [o for o, v in (("--store", store), ("--number", number), ("--name", name),
                               ("--country", country), ("--currency", currency), ("--language", language))
                if v is None]
+    if missing and terminal is not None and len(missing) == 6 and svc.settings().get("store_code"):
+        from .services.terminal import change_terminal_number
+
+        with _errors():
+            info = change_terminal_number(svc, _actor(), terminal)
+        typer.echo(f"this till of store {svc.store_code} is till {info.number} now "
+                   f"({info.issued:,} of its {info.capacity:,} references used)")
+        return
     if missing:
         fail(f"missing {', '.join(missing)} (or enrol with --hq URL --token T)", 2)
     from .services.store import init_store
 
     with _errors():
         info = init_store(svc, _actor(), code=store, number=number, name=name, country=country,
-                          currency=currency, language=language)
-    typer.echo(f"store {info.code} ({info.name}) ready in {svc.db.path}")
+                          currency=currency, language=language, terminal=terminal)
+    typer.echo(f"store {info.code} ({info.name}) ready in {svc.db.path}; "
+               f"till {svc.settings().get('terminal_number', '1')}")
 
 
 @app.command()
@@ -204,6 +225,7 @@ def customers_show(
 ) -> None:
     """Everything about one customer."""
     from .services.customers import get_customer
+    from .services.terminal import reference_origin
 
     svc = _services()
     with _errors():
@@ -217,7 +239,8 @@ def customers_show(
                          ("currency", view.currency), ("birth date", view.birth_date),
                          ("affiliations", ", ".join(view.affiliations)),
                          ("receipt", f"{view.receipt_option} {view.receipt_email}".strip()),
-                         ("store", view.store_code), ("created", view.created_at),
+                         ("store", view.store_code), ("issued by", reference_origin(view.reference)),
+                         ("created", view.created_at),
                          ("updated", view.updated_at)):
         if value:
             typer.echo(f"  {label:<13} {value}")
@@ -492,7 +515,9 @@ def sync_main(
     while True:
         try:
             r = sync_now(svc, _actor())
-            typer.echo(f"pushed {r.pushed}, pulled {r.pulled}, conflicts {r.conflicts}")
+            typer.echo(f"pushed {r.pushed}, pulled {r.pulled}, conflicts {r.conflicts}"
+                       + (f", parked {r.parked} (refused by headquarters: `pos-customers sync parked`)"
+                          if r.parked else ""))
         except NotConnected as exc:
             fail(str(exc))
         except (HqUnavailable, HqRefused) as exc:
@@ -523,10 +548,88 @@ def sync_status(db: Optional[str] = typer.Option(None, "--db", metavar="PATH", h
     typer.echo(f"last push     {st.last_push_at or 'never'}")
     typer.echo(f"last pull     {st.last_pull_at or 'never'} (cursor {st.cursor})")
     typer.echo(f"conflicts     {st.conflicts}")
+    typer.echo(f"parked        {st.parked}" + (" refused by headquarters" if st.parked else "")
+               + (f", {st.waiting} waiting behind them" if st.waiting else ""))
+    if st.parked:
+        from .services.sync import parked_events
+
+        with _errors():
+            for p in parked_events(_services(db), _actor(), waiting=False):
+                typer.echo(f"  {p.id[:8]}  {_refusal(p)}")
+        typer.echo("              `pos-customers sync parked` lists them; "
+                   "`sync retry ID|--all`, `sync discard ID`")
     if st.last_error:
         typer.echo(f"last error    {st.last_error} ({st.last_error_at})")
     if st.audit_problem:
         typer.echo(f"AUDIT         {st.audit_problem}")
+
+
+def _refusal(p) -> str:
+    """One parked event's refusal in one line: status, reason, field."""
+    return (f"{p.status or ''} {p.reason}".strip() + (f" [{p.field}]" if p.field else ""))[:200]
+
+
+@sync_app.command("parked")
+def sync_parked(db: Optional[str] = typer.Option(None, "--db", metavar="PATH", help="SQLite file."),
+                as_json: bool = typer.Option(False, "--json", help="Machine-readable.")) -> None:
+    """Events headquarters refused (parked), and the events waiting behind them."""
+    from dataclasses import asdict
+
+    from .services.sync import parked_events
+
+    with _errors():
+        rows = parked_events(_services(db), _actor())
+    if as_json:
+        typer.echo(json.dumps([asdict(r) for r in rows], default=str, indent=2))
+        return
+    if not rows:
+        typer.echo("no parked events")
+        return
+    for r in rows:
+        when = f"{r.at:%Y-%m-%d %H:%M}" if r.at else "waiting"
+        typer.echo(f"{r.id[:8]}  {when:<16}  {r.kind:<20} {(r.customer or '-')[:30]:<30}"
+                   f"  tries {r.attempts}  {_refusal(r)}")
+    parked = sum(r.parked for r in rows)
+    typer.echo(f"{parked} parked, {len(rows) - parked} waiting behind them: "
+               "`sync retry ID|--all` sends again, `sync discard ID` drops one (audited)")
+
+
+@sync_app.command("retry")
+def sync_retry(event_id: Optional[str] = typer.Argument(None, metavar="ID", help="A parked event's id "
+                                                        "(its first characters are enough)."),
+               all_parked: bool = typer.Option(False, "--all", help="Every parked event."),
+               db: Optional[str] = typer.Option(None, "--db", metavar="PATH", help="SQLite file.")) -> None:
+    """Send parked events again with the next sync (and the events waiting behind them)."""
+    from .services.sync import retry_parked
+
+    if (event_id is None) == (not all_parked):
+        fail("give one parked event's ID or --all (`pos-customers sync parked` lists them)", 2)
+    with _errors():
+        n = retry_parked(_services(db), _actor(), event_id, all_parked=all_parked)
+    typer.echo(f"{n} event(s) will be sent with the next sync (`pos-customers sync --once`)")
+
+
+@sync_app.command("discard")
+def sync_discard(event_id: str = typer.Argument(..., metavar="ID", help="A parked event's id "
+                                                "(its first characters are enough)."),
+                 yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+                 db: Optional[str] = typer.Option(None, "--db", metavar="PATH", help="SQLite file.")) -> None:
+    """Drop a parked event for good: headquarters never gets that change (audited)."""
+    from .services.sync import check_discard, discard_parked, find_parked
+
+    with _errors():
+        svc = _services(db)
+        actor = _actor()
+        check_discard(actor)
+        chosen = find_parked(svc, actor, event_id)
+        if not yes:
+            what = f"{chosen.kind} {chosen.customer}".strip()
+            if not typer.confirm(f"Discard {what}? Headquarters will never get this change", default=False):
+                fail("nothing discarded", 1)
+        done = discard_parked(svc, actor, chosen.id)
+    typer.echo(f"discarded {done.kind} {done.event_id[:8]}"
+               + (f" and {len(done.also)} event(s) waiting behind it" if done.also else "")
+               + ("; the customer now exists on this terminal only" if done.local_only else ""))
 
 
 # -- headquarters ----------------------------------------------------------------------------------
@@ -703,8 +806,9 @@ def connected_demo(hq, path: Path, customers: int, url: str, *, progress=None, s
     hq.put_records(o for d in docs for o in orders_for(d["id"], d["fields"].get("currency") or "EUR", codes))
     removed = keep_home_store_only(svc)
     say(f"  {removed:,} customers of other stores live only at headquarters now (F5 finds them)")
-    terminal_id, credential, _ = hq.enrol(hq.issue_token(DEMO_STORE), "demo terminal")
-    connect(svc, _actor(), url=url, credential=credential, terminal_id=terminal_id, cursor=hq.current_seq())
+    terminal_id, credential, _, number = hq.enrol(hq.issue_token(DEMO_STORE), "demo terminal")
+    connect(svc, _actor(), url=url, credential=credential, terminal_id=terminal_id, cursor=hq.current_seq(),
+            terminal_number=number)
     return svc
 
 

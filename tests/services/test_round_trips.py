@@ -119,20 +119,20 @@ def test_import_updates_a_known_reference_or_refuses_it(svc, manager):
 
 
 def test_import_refuses_another_stores_reference_and_restores_its_own(svc, manager):
-    theirs = format_reference(make_reference(102, 5))
+    theirs = format_reference(make_reference(102, 5, terminal=1))
     r = import_csv(svc, manager, io.StringIO(HEADER + f"{theirs},Bea,Berg,bea@example.org,,\n"))
     assert not r.written and "not a customer of this store" in str(r.bad_rows[0])
     bad = import_csv(svc, manager, io.StringIO(HEADER + "XXX-XXX-XX1,Bea,Berg,bea@example.org,,\n"))
     assert bad.bad_rows and bad.bad_rows[0].errors[0].field == "reference"
     number = count(svc, "SELECT number FROM store WHERE code = 'BER01'")
-    ours = make_reference(number, 40)
+    ours = make_reference(number, 40, terminal=1)  # this till's 41st reference
     r = import_csv(svc, manager, io.StringIO(
         "reference,first_name,last_name,created_at\n"
         f"{format_reference(ours)},Bea,Berg,2024-05-01T10:00:00+00:00\n"))
     assert (r.created, r.bad_rows) == (1, [])
     bea = get_customer(svc, manager, ours)
     assert bea.created_at == datetime(2024, 5, 1, 10, tzinfo=timezone.utc)
-    assert count(svc, "SELECT next_sequence FROM store WHERE code = 'BER01'") == 41
+    assert count(svc, "SELECT value FROM setting WHERE key = 'reference_next'") == "41"
     assert count(svc, "SELECT count(*) FROM customer_search") == 1
 
 

@@ -20,6 +20,7 @@ from datetime import date, datetime, timezone
 from typing import Any
 
 from .address import AddressInput, format_address
+from .enums import SyncState
 from .reference import format_reference
 from .text import display_name as _display_name
 
@@ -153,7 +154,7 @@ class CustomerRecord:
     last_activity_at: datetime | None = None
     anonymized_at: datetime | None = None
     version: int = 1
-    sync_state: str = "pending"
+    sync_state: SyncState = SyncState.PENDING
     field_clocks: dict[str, str] = field(default_factory=dict, metadata={"local": True})
     # the document: every field travels and merges on its own
     customer_type: str = field(default="person", metadata=DOC)
@@ -191,6 +192,7 @@ class CustomerRecord:
             set_(self, name, tuple(sorted(items, key=key)) if len(items) > 1 else tuple(items))
         set_(self, "attributes", dict(sorted(self.attributes.items())) if len(self.attributes) > 1
              else dict(self.attributes))
+        set_(self, "sync_state", SyncState(self.sync_state))
         for name in ("created_at", "updated_at", "last_activity_at", "anonymized_at",
                      "password_changed_at", "last_sign_in_at"):
             set_(self, name, utc(getattr(self, name)))

