@@ -378,15 +378,18 @@ def apply_items(s: Session, items: list[dict[str, Any]], local_store: str,
                 pending: dict[str, frozenset[str]]) -> None:
     """One pulled page: customers new here go in through the fast path, the rest one by one."""
     known = holds(s, [i["doc"]["id"] for i in items if i["t"] == PullItemKind.CUSTOMER])
-    new: dict[str, dict[str, Any]] = {}
+    run: list[dict[str, Any]] = []  # consecutive new customers, inserted together (in page order)
     for item in items:
-        if item["t"] == PullItemKind.CUSTOMER and item["doc"]["id"] not in known and item["doc"]["id"] not in new:
-            new[item["doc"]["id"]] = item["doc"]
-    insert_documents(s, list(new.values()))  # first, together: later items may refer to them
-    inserted = {id(doc) for doc in new.values()}
-    for item in items:
-        if item["t"] != PullItemKind.CUSTOMER or id(item["doc"]) not in inserted:
-            apply_item(s, item, local_store, pending)
+        if item["t"] == PullItemKind.CUSTOMER and item["doc"]["id"] not in known:
+            run.append(item["doc"])
+            known.add(item["doc"]["id"])
+            continue
+        if run:
+            insert_documents(s, run)
+            run = []
+        apply_item(s, item, local_store, pending)
+    if run:
+        insert_documents(s, run)
     s.flush()
 
 
