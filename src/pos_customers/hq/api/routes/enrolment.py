@@ -8,7 +8,7 @@ from ..deps import HQ, problems
 router = APIRouter(tags=["terminals"])
 
 
-@router.post("/v1/enrol", response_model=EnrolResponse, responses=problems(401, e401="unknown, used or expired token"),
+@router.post("/v1/enrol", response_model=EnrolResponse, responses=problems(400, 401, e401="unknown, used or expired token"),
              summary="Trade a one-time enrolment token for a terminal credential")
 def enrol(body: EnrolRequest, hq: HQ) -> EnrolResponse:
     terminal_id, credential, store = hq.enrol(body.token, body.terminal_name)
