@@ -21,6 +21,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer,
                       StrictBool, StrictInt, ValidationError, create_model, model_validator)
 
+from .errors import FieldError, ValidationFailed
 from .enums import AccountType, AttributeType, CustomerStatus, CustomerType, ReceiptOption, Role
 from .merge import DOCUMENT_FIELDS
 from .reference import InvalidReference, parse_reference
@@ -60,8 +61,12 @@ class PullItemKind(StrEnum):
     CONFLICT = "conflict"
 
 
-class ProtocolError(ValueError):
-    """A payload a terminal was about to queue does not have the shape headquarters accepts."""
+class ProtocolError(ValidationFailed):
+    """A payload a terminal was about to queue does not have the shape headquarters accepts
+    (nothing is written: the change it belongs to is rolled back)."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(FieldError(field, message))
 
 
 # -- value types ------------------------------------------------------------------------------------
@@ -415,13 +420,13 @@ def validate_payload(kind: EventKind | str, payload: dict[str, Any]) -> _Model:
     try:
         model, _entity = EVENT_PAYLOADS[EventKind(kind)]
     except ValueError:
-        raise ProtocolError(f"unknown event kind {kind!r}") from None
+        raise ProtocolError("type", f"unknown event kind {kind!r}") from None
     try:
         return model.model_validate(payload)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in ("payload", *first["loc"]))
-        raise ProtocolError(f"{kind} event: {where}: {first['msg']}") from None
+        raise ProtocolError(where, f"{kind} event: {first['msg']}") from None
 
 
 # -- the event envelope -------------------------------------------------------------------------------
