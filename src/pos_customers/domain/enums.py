@@ -31,6 +31,7 @@ class SyncState(StrEnum):
     PENDING = "pending"  # changed here, not yet accepted by headquarters
     SYNCED = "synced"
     CONFLICT = "conflict"  # headquarters kept another value for a field
+    LOCAL = "local"  # a change headquarters refused was discarded: it holds this customer only here
 
 
 class Role(StrEnum):

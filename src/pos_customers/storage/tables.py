@@ -274,6 +274,11 @@ class OutboxEvent(SQLModel, table=True):
     payload: dict[str, Any] = _json(dict)
     attempts: int = 0
     last_error: str = Field(default="", max_length=500)
+    # refused by headquarters: kept here, not sent again until someone retries (or discards) it
+    parked_at: datetime | None = None
+    parked_reason: str = Field(default="", max_length=500)  # one line, headquarters' words
+    parked_status: int | None = None  # the HTTP status of the refusal (403, 404, 409, 422)
+    parked_field: str = Field(default="", max_length=200)  # e.g. payload.fields.emails
 
 
 class CustomerSearch(SQLModel, table=True):

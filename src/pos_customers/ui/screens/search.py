@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from ...domain.customer import CustomerDraft
     from ...storage.search_index import SearchPage
 
-SYNC_MARK = {"synced": "✓", "pending": "↑", "conflict": "!"}  # 80 columns: one mark
+SYNC_MARK = {"synced": "✓", "pending": "↑", "conflict": "!", "local": "×"}  # 80 columns: one mark
 _EMAIL = re.compile(r"\S+@\S+")
 _PHONE = re.compile(r"^[\d\s+()\-./]*\d[\d\s+()\-./]*$")  # digits are never a name
 
