@@ -151,12 +151,14 @@ def _date(value: Any) -> Any:
 def _moment(value: Any) -> Any:
     if isinstance(value, str):
         try:
-            return datetime.fromisoformat(value)
+            value = datetime.fromisoformat(value)
         except ValueError:
             raise ValueError("must be a date and time in ISO 8601") from None
-    if isinstance(value, datetime):
-        return value
-    raise ValueError("must be a date and time in ISO 8601")
+    if not isinstance(value, datetime):
+        raise ValueError("must be a date and time in ISO 8601")
+    if not 1900 <= value.year <= 9000:
+        raise ValueError("must be a date and time between the years 1900 and 9000")  # UTC is then in range too
+    return value
 
 
 IsoDate = Annotated[date, BeforeValidator(_date), PlainSerializer(lambda d: d.isoformat(), when_used="json"),
@@ -461,7 +463,7 @@ Event = Annotated[Union[tuple(EVENT_MODELS.values())], Field(discriminator="type
 
 class AuditRow(_Model):
     id: Annotated[StrictInt, Field(ge=1, le=MAX_SEQ)]
-    at: datetime
+    at: Moment
     associate: Line(64)
     terminal: Line(64)
     store: Line(32)
