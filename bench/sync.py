@@ -64,7 +64,8 @@ def event(i: int, store_number: int, store: str, seq: int | None = None) -> dict
     cid = str(uuid.UUID(int=i + 1, version=4))
     return {"id": str(uuid.uuid4()), "seq": i + 1, "hlc": f"{1764000000000 + i:013d}-00000-bench",
             "type": "customer.created", "entity": "customer", "entity_id": cid,
-            "payload": {"id": cid, "reference": make_reference(store_number, i if seq is None else seq), "store_code": store,
+            "payload": {"id": cid, "reference": make_reference(store_number, i if seq is None else seq, terminal=0),
+                        "store_code": store,
                         "created_at": "2026-11-24T10:00:00+00:00", "fields": document_fields(i)}}
 
 

@@ -105,12 +105,23 @@ def init(
     language: Optional[str] = typer.Option(None, "--language", help="Language code, e.g. de or en-GB."),
     hq: Optional[str] = typer.Option(None, "--hq", metavar="URL", help="Headquarters to enrol with."),
     token: Optional[str] = typer.Option(None, "--token", help="One-time enrolment token from `hq add-store`."),
+    terminal: Optional[int] = typer.Option(
+        None, "--terminal", metavar="N", help="This till's number in its store, 1-64, part of every reference it "
+        "issues: each till of a store needs its own (default 1 for a new database; an existing one keeps "
+        "its number). Enrolled tills get theirs from headquarters."),
     db: Optional[str] = typer.Option(None, "--db", metavar="PATH", help="SQLite file."),
 ) -> None:
     """Create the local database for a store (idempotent), standalone or enrolled with headquarters.
 
     With --hq and --token the store's settings come from headquarters; otherwise give them all.
+    On a standalone till that is set up already, `init --terminal N` alone changes its number.
     """
+    from .domain.reference import MAX_TERMINAL
+
+    if terminal is not None and not 1 <= terminal <= MAX_TERMINAL:
+        fail(f"--terminal must be between 1 and {MAX_TERMINAL}, got {terminal}", 2)
+    if terminal is not None and (hq or token):
+        fail("--terminal is for a standalone till: headquarters gives an enrolled till its number", 2)
     svc = _services(db, create=True)
     if hq or token:
         if not (hq and token):
@@ -124,20 +135,30 @@ def init(
                 fail(f"headquarters unreachable: {exc}")
             except HqRefused as exc:
                 fail(str(exc))
-        typer.echo(f"store {st['code']} ({st['name']}) enrolled with {hq}; database {svc.db.path}")
+        typer.echo(f"store {st['code']} ({st['name']}) enrolled with {hq} as till "
+                   f"{svc.settings().get('terminal_number', '?')}; database {svc.db.path}")
         typer.echo("run `pos-customers sync --once` to fetch headquarters' data")
         return
     missing = [o for o, v in (("--store", store), ("--number", number), ("--name", name),
                               ("--country", country), ("--currency", currency), ("--language", language))
                if v is None]
+    if missing and terminal is not None and len(missing) == 6 and svc.settings().get("store_code"):
+        from .services.terminal import change_terminal_number
+
+        with _errors():
+            info = change_terminal_number(svc, _actor(), terminal)
+        typer.echo(f"this till of store {svc.store_code} is till {info.number} now "
+                   f"({info.issued:,} of its {info.capacity:,} references used)")
+        return
     if missing:
         fail(f"missing {', '.join(missing)} (or enrol with --hq URL --token T)", 2)
     from .services.store import init_store
 
     with _errors():
         info = init_store(svc, _actor(), code=store, number=number, name=name, country=country,
-                          currency=currency, language=language)
-    typer.echo(f"store {info.code} ({info.name}) ready in {svc.db.path}")
+                          currency=currency, language=language, terminal=terminal)
+    typer.echo(f"store {info.code} ({info.name}) ready in {svc.db.path}; "
+               f"till {svc.settings().get('terminal_number', '1')}")
 
 
 @app.command()
@@ -204,6 +225,7 @@ def customers_show(
 ) -> None:
     """Everything about one customer."""
     from .services.customers import get_customer
+    from .services.terminal import reference_origin
 
     svc = _services()
     with _errors():
@@ -217,7 +239,8 @@ def customers_show(
                          ("currency", view.currency), ("birth date", view.birth_date),
                          ("affiliations", ", ".join(view.affiliations)),
                          ("receipt", f"{view.receipt_option} {view.receipt_email}".strip()),
-                         ("store", view.store_code), ("created", view.created_at),
+                         ("store", view.store_code), ("issued by", reference_origin(view.reference)),
+                         ("created", view.created_at),
                          ("updated", view.updated_at)):
         if value:
             typer.echo(f"  {label:<13} {value}")
@@ -773,8 +796,9 @@ def connected_demo(hq, path: Path, customers: int, url: str, *, progress=None, s
     hq.put_records(o for d in docs for o in orders_for(d["id"], d["fields"].get("currency") or "EUR", codes))
     removed = keep_home_store_only(svc)
     say(f"  {removed:,} customers of other stores live only at headquarters now (F5 finds them)")
-    terminal_id, credential, _ = hq.enrol(hq.issue_token(DEMO_STORE), "demo terminal")
-    connect(svc, _actor(), url=url, credential=credential, terminal_id=terminal_id, cursor=hq.current_seq())
+    terminal_id, credential, _, number = hq.enrol(hq.issue_token(DEMO_STORE), "demo terminal")
+    connect(svc, _actor(), url=url, credential=credential, terminal_id=terminal_id, cursor=hq.current_seq(),
+            terminal_number=number)
     return svc
 
 

@@ -27,7 +27,7 @@ def fields(first="Anna", last="Müller", email="anna@example.org", **more):
 
 def ref(n=0, store_number=1):
     """A real reference of the n-th customer of the store with this number (BER01 is 1, the first added)."""
-    return make_reference(store_number, n)
+    return make_reference(store_number, n, terminal=1)
 
 
 def created(cid, ref, store, stamp, **kw):

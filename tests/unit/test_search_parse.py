@@ -23,7 +23,7 @@ def test_full_phone_number_is_also_an_exact_lookup():
 
 def test_email_and_reference():
     assert parse_query("Anna@GMX.de", country="DE").email_key == "anna@gmx.de"
-    ref = make_reference(3, 3)
+    ref = make_reference(3, 3, terminal=1)
     assert parse_query(ref.lower(), country="DE").reference == ref
     assert parse_query(ref[:5], country="DE").reference_prefix == ref[:5]
 

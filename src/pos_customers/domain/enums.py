@@ -34,6 +34,13 @@ class SyncState(StrEnum):
     LOCAL = "local"  # a change headquarters refused was discarded: it holds this customer only here
 
 
+class ConflictResolution(StrEnum):
+    """What a person chose for a sync conflict."""
+
+    KEPT = "kept"  # the value headquarters kept stays
+    TAKEN = "taken"  # the value that lost is set again, as a new edit
+
+
 class Role(StrEnum):
     ASSOCIATE = "associate"
     MANAGER = "manager"

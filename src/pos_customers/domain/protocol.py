@@ -24,7 +24,7 @@ from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fi
 from .errors import FieldError, ValidationFailed
 from .enums import AccountType, AttributeType, CustomerStatus, CustomerType, ReceiptOption, Role
 from .merge import DOCUMENT_FIELDS
-from .reference import InvalidReference, parse_reference
+from .reference import MAX_TERMINAL, InvalidReference, parse_reference
 
 MAX_SEQ = 2**62          # cursors, outbox and audit sequence numbers: well inside a 64-bit integer
 MAX_EVENTS = 2000        # events in one push
@@ -537,6 +537,8 @@ class EnrolResponse(BaseModel):
     terminal_id: str
     credential: str = Field(description="keep it secret: it is the terminal's identity from now on")
     store: dict[str, Any]
+    terminal_number: int = Field(ge=1, le=MAX_TERMINAL, description="the till's number in its store, part of "
+                                 "every customer reference it issues; never given to another till of the store")
 
 
 def field_path(loc: tuple[Any, ...] | list[Any]) -> str:

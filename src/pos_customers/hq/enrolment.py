@@ -14,7 +14,8 @@ from sqlalchemy.engine import Connection
 
 from . import tables as t
 from .common import SCOPES, Identity, aware, digest
-from .errors import HqError, NotFound, Unauthorized
+from ..domain.reference import MAX_TERMINAL
+from .errors import Conflict, HqError, NotFound, Unauthorized
 
 if TYPE_CHECKING:
     from .service import Headquarters
@@ -77,24 +78,36 @@ def stores(hq: Headquarters) -> list[dict[str, Any]]:
         return [dict(r._mapping) for r in conn.execute(select(t.store).order_by(t.store.c.code))]
 
 
-def enrol(hq: Headquarters, token: str, terminal_name: str = "") -> tuple[str, str, dict[str, Any]]:
-    """Trade a one-time token for a terminal credential. Returns (terminal id, credential, store)."""
+def enrol(hq: Headquarters, token: str, terminal_name: str = "") -> tuple[str, str, dict[str, Any], int]:
+    """Trade a one-time token for a terminal credential and the till's number in its store.
+
+    Returns (terminal id, credential, store, terminal number). The number is the smallest one
+    no terminal of the store ever had (revoked ones included: the references a till made carry
+    its number). A store with all of them given out is refused with 409; the token stays unused."""
     now = hq.now()
     with hq.engine.begin() as conn:
         row = conn.execute(select(t.enrolment).where(t.enrolment.c.token_hash == digest(token))
                            .with_for_update()).first()
         if row is None or row.used_at is not None or aware(row.expires_at) < now:
             raise Unauthorized("the enrolment token is unknown, used or expired")
+        # one enrolment of a store at a time picks a number (the store row is the lock)
+        store = dict(conn.execute(select(t.store).where(t.store.c.code == row.store_code)
+                                  .with_for_update()).one()._mapping)
+        taken = set(conn.execute(select(t.terminal.c.number).where(
+            t.terminal.c.store_code == row.store_code, t.terminal.c.number.is_not(None))).scalars())
+        number = next((n for n in range(1, MAX_TERMINAL + 1) if n not in taken), None)
+        if number is None:
+            raise Conflict(f"store {row.store_code} has all {MAX_TERMINAL} terminal numbers in use "
+                           "(they are never given twice): no further till can be enrolled for it")
         conn.execute(update(t.enrolment).where(t.enrolment.c.token_hash == row.token_hash)
                      .values(used_at=now))
         credential = secrets.token_urlsafe(32)
         terminal_id = str(uuid.uuid4())
         conn.execute(insert(t.terminal).values(
             id=terminal_id, store_code=row.store_code, name=terminal_name[:120],
-            credential_hash=digest(credential), created_at=now))
-        store = dict(conn.execute(select(t.store).where(t.store.c.code == row.store_code)).one()._mapping)
+            credential_hash=digest(credential), created_at=now, number=number))
     store["created_at"] = store["created_at"].isoformat() if store["created_at"] else None
-    return terminal_id, credential, store
+    return terminal_id, credential, store, number
 
 
 def authenticate(hq: Headquarters, credential: str | None) -> Identity:

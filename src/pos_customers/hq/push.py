@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from ..domain.merge import merge_fields
 from ..domain.protocol import CUSTOMER_EVENTS, Event, EventKind, fields_json
 from ..domain.reference import InvalidReference, decode_reference
+from . import search as customer_search  # issue 11: the till's search at headquarters
 from . import tables as t
 from .common import (Identity, bulk_insert, dumps, load_customers, lock_seq, parse_time, pulled_in, put_records,
                      sees, store_seq)
@@ -85,7 +86,15 @@ class Batch:
 # -- one handler per event kind -------------------------------------------------------------------------
 
 def _customer_created(b: Batch, e) -> None:
-    p, who = e.payload, b.who
+    p = e.payload
+    c = _register(b, p)
+    b.merge(c, fields_json(p.fields), e.hlc, {})
+    b.touched[p.id] = None
+
+
+def _register(b: Batch, p) -> dict[str, Any]:
+    """A new customer of the pushing store (or the same one sent again after a crash)."""
+    who = b.who
     if p.store_code is not None and p.store_code != who.store_code:
         raise Refused(403, f"store {who.store_code} may not register customers for store {p.store_code}",
                       "payload.store_code")
@@ -107,11 +116,10 @@ def _customer_created(b: Batch, e) -> None:
             raise Refused(409, f"reference {p.reference} belongs to another customer", "payload.reference")
         c = b.customers[p.id] = {
             "id": p.id, "reference": p.reference, "home_store": who.store_code, "region": who.region,
-            "created_at": p.created_at, "anonymized_at": None, "fields": {}, "clocks": {}}
+            "created_at": getattr(p, "created_at", None), "anonymized_at": None, "fields": {}, "clocks": {}}
         b.references[p.reference] = p.id
         b.fresh.add(p.id)
-    b.merge(c, fields_json(p.fields), e.hlc, {})
-    b.touched[p.id] = None
+    return c
 
 
 def _check_reference(c: dict[str, Any], p) -> None:
@@ -130,6 +138,10 @@ def _customer_updated(b: Batch, e) -> None:
 
 def _customer_anonymized(b: Batch, e) -> None:
     p = e.payload
+    if p.id not in b.customers and p.reference is not None:
+        # made and anonymized before its first sync: the till dropped the unsent creation (it held
+        # the personal data); the anonymized customer is registered with the creation's checks
+        _register(b, p)
     c = b.customer(p.id, "payload.id")
     _check_reference(c, p)
     incoming = fields_json(p.fields)
@@ -324,6 +336,8 @@ def _write(conn: Connection, b: Batch, applied: list[Any]) -> None:
         bulk_insert(conn, t.customer, inserts)
     if updates:
         conn.execute(update(t.customer).where(t.customer.c.id == bindparam("b_id")), updates)
+    customer_search.index_customers(conn, (  # search index (hq/search.py): in step with hq_customer
+        (cid, b.customers[cid]["fields"], b.customers[cid]["anonymized_at"] is not None) for cid in b.touched))
     if b.records:
         seq = put_records(conn, [(k, key, r) for (k, key), r in b.records.items()], seq)
     for cid in b.erase:

@@ -56,7 +56,8 @@ class Headquarters:
     def stores(self) -> list[dict[str, Any]]:
         return enrolment.stores(self)
 
-    def enrol(self, token: str, terminal_name: str = "") -> tuple[str, str, dict[str, Any]]:
+    def enrol(self, token: str, terminal_name: str = "") -> tuple[str, str, dict[str, Any], int]:
+        """(terminal id, credential, store, the till's terminal number in its store)."""
         return enrolment.enrol(self, token, terminal_name)
 
     def authenticate(self, credential: str | None) -> Identity:

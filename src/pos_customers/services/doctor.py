@@ -39,7 +39,25 @@ def run_checks(svc: Services, actor: Actor, *, full: bool = True) -> list[Check]
         checks.append(Check("outbox", True, f"{pending} events waiting for headquarters"))
     finally:
         conn.close()
+    checks.append(_terminal_check(svc))
     return checks
+
+
+def _terminal_check(svc: Services) -> Check:
+    """Which till this is (its number is part of every reference it issues) and how many are left."""
+    from .terminal import terminal_info
+
+    with svc.db.read() as s:
+        info = terminal_info(s)
+    store = svc.settings().get("store_code", "")
+    detail = f"till {info.number} of store {store}: {info.issued:,} of {info.capacity:,} references used"
+    if not info.assigned:
+        detail += (" (no number recorded: works as till 1; a store with several tills gives each its own, "
+                   "by re-enrolling or `init --terminal N`)")
+    nearly_out = info.issued >= info.capacity * 0.95
+    if nearly_out:
+        detail += "; re-enrol this till soon to get a new terminal number"
+    return Check("terminal number", not nearly_out, detail)
 
 
 @dataclass(frozen=True)

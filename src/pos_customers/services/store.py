@@ -11,19 +11,24 @@ from ..domain import template as domain_template
 from ..domain.customer import AttributeDef, PurposeRules
 from ..domain.enums import AttributeType, CustomerType, ReceiptOption
 from ..domain.errors import FieldError, FieldProblem, ValidationFailed
-from ..domain.reference import MAX_STORE
+from ..domain.reference import MAX_STORE, MAX_TERMINAL
 from ..domain.validation import clean_country, clean_currency, clean_language, clean_text
 from ..storage.tables import (AddressPurpose, AttributeDefinition, CustomerGroup, Setting, Store,
                               StoreTemplate)
 from .context import Actor, NotFound, Permission, Services
 from .reference_data import load_reference_data
 from .store_info import StoreInfo, store_info
+from .terminal import LEGACY_TERMINAL, has_terminal_number, set_terminal_number
 
 
 def init_store(svc: Services, actor: Actor, *, code: str, number: int, name: str, country: str,
                currency: str, language: str, region: str = "",
-               template: domain_template.StoreTemplate | None = None) -> StoreInfo:
-    """Set this database up as a store's terminal (idempotent for the same store)."""
+               template: domain_template.StoreTemplate | None = None,
+               terminal: int | None = None) -> StoreInfo:
+    """Set this database up as a store's terminal (idempotent for the same store).
+
+    ``terminal`` is this till's number in its store (1..64, part of every reference it issues);
+    None keeps the number a database already has, and makes a new one till 1."""
     errors: list[FieldError] = []
 
     def run(field, fn, *args, **kw):
@@ -37,6 +42,8 @@ def init_store(svc: Services, actor: Actor, *, code: str, number: int, name: str
         errors.append(FieldError("code", "Store code must be 1-32 letters, digits, - or _"))
     if not 1 <= int(number) <= MAX_STORE:
         errors.append(FieldError("number", f"Store number must be between 1 and {MAX_STORE}"))
+    if terminal is not None and not 1 <= int(terminal) <= MAX_TERMINAL:
+        errors.append(FieldError("terminal", f"Terminal number must be between 1 and {MAX_TERMINAL}"))
     name = run("name", clean_text, name, max_len=120, required=True, what="Store name")
     country = run("country", clean_country, country)
     currency = run("currency", clean_currency, currency)
@@ -76,6 +83,10 @@ def init_store(svc: Services, actor: Actor, *, code: str, number: int, name: str
             s.add(Setting(key="store_country", value=store.country))
         if s.get(Setting, "terminal_id") is None:
             s.add(Setting(key="terminal_id", value=f"T-{uuid.uuid4().hex[:12]}"))
+        if terminal is not None:
+            set_terminal_number(s, int(terminal))
+        elif not has_terminal_number(s):
+            set_terminal_number(s, LEGACY_TERMINAL)
     svc.forget_settings()
     return store_info(svc, code)
 

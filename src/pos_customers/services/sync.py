@@ -12,6 +12,7 @@ from sqlmodel import Session, delete, func, select
 
 from ..domain.enums import Role, SyncState
 from ..domain.protocol import EventKind
+from ..storage import conflicts as conflict_store
 from ..storage.documents import apply_document
 from ..storage.tables import Customer, CustomerSearch, OrderSummary, OutboxEvent, Setting, SyncConflict
 from ..sync.client import HqClient, HqRefused, HqUnavailable
@@ -75,6 +76,15 @@ class ConflictView:
     lost: Any
     origin_store: str
     at: datetime
+    id: str = ""
+    resolved_at: datetime | None = None
+    resolved_by: str = ""
+    resolution: str = ""  # a ConflictResolution once resolved
+
+
+def conflict_view(r: SyncConflict) -> ConflictView:
+    return ConflictView(r.field, r.kept, r.lost, r.origin_store, utc(r.at), r.id, utc(r.resolved_at),
+                        r.resolved_by, r.resolution)
 
 
 def enrol_terminal(svc: Services, actor: Actor, url: str, token: str, *, terminal_name: str = "",
@@ -89,9 +99,13 @@ def enrol_terminal(svc: Services, actor: Actor, url: str, token: str, *, termina
     finally:
         client.close()
     st = answer["store"]
+    number = answer.get("terminal_number")
+    if not isinstance(number, int) or isinstance(number, bool):
+        raise HqRefused(200, "headquarters assigned no terminal number (it is older than this till): "
+                             "upgrade headquarters, then enrol with a new token")
     init_store(svc, actor, code=st["code"], number=st["number"], name=st["name"],
                country=st["country"] or "DE", currency=st["currency"] or "EUR",
-               language=st["language"] or "en", region=st.get("region") or "")
+               language=st["language"] or "en", region=st.get("region") or "", terminal=number)
     with svc.db.write() as s:
         for key, value in (("hq_url", url.rstrip("/")), ("hq_credential", answer["credential"]),
                            ("terminal_id", answer["terminal_id"])):
@@ -103,8 +117,11 @@ def enrol_terminal(svc: Services, actor: Actor, url: str, token: str, *, termina
 
 
 def connect(svc: Services, actor: Actor, *, url: str, credential: str | None = None,
-            terminal_id: str | None = None, cursor: int | None = None) -> None:
+            terminal_id: str | None = None, cursor: int | None = None,
+            terminal_number: int | None = None) -> None:
     """Point this terminal at headquarters (a new URL, or a credential obtained elsewhere)."""
+    from .terminal import set_terminal_number
+
     actor.require(Permission.CONFIGURE_STORE)
     values = {"hq_url": url.rstrip("/"), "hq_credential": credential, "terminal_id": terminal_id,
               "sync_cursor": None if cursor is None else str(cursor)}
@@ -114,6 +131,8 @@ def connect(svc: Services, actor: Actor, *, url: str, credential: str | None = N
                 row = s.get(Setting, key) or Setting(key=key)
                 row.value = value
                 s.add(row)
+        if terminal_number is not None:
+            set_terminal_number(s, terminal_number)
     svc.forget_settings()
 
 
@@ -151,7 +170,8 @@ def status(svc: Services, actor: Actor) -> SyncStatus:
             "sync_cursor", "sync_audit_problem"))))}
         depth = s.exec(select(func.count()).select_from(OutboxEvent)).one()
         oldest = s.exec(select(func.min(OutboxEvent.created_at))).one()
-        conflicts = s.exec(select(func.count()).select_from(SyncConflict)).one()
+        conflicts = s.exec(select(func.count()).select_from(SyncConflict)
+                           .where(SyncConflict.resolved_at.is_(None))).one()
         parked = s.exec(select(func.count()).select_from(OutboxEvent).where(_PARKED)).one()
         waiting = len(_waiting(s)) if parked else 0
     return SyncStatus(bool(settings.get("hq_url")), settings.get("hq_url", ""), depth, utc(oldest),
@@ -201,6 +221,8 @@ def open_remote(svc: Services, actor: Actor, customer_id: str, *, transport=None
             apply_item(s, {"t": "order", "doc": order}, settings_store, {})
         for conflict in got.get("conflicts") or []:
             apply_item(s, {"t": "conflict", "doc": conflict}, settings_store, {})
+        s.flush()
+        conflict_store.settle(s, [customer_id])  # an open conflict about them shows "!" here too
     return get_customer(svc, actor, customer_id)
 
 
@@ -264,13 +286,15 @@ def remote_record(svc: Services, customer_id: str, *, transport=None) -> dict[st
 
 
 def conflicts_for(svc: Services, actor: Actor, customer_id: str) -> list[ConflictView]:
+    """The customer's sync conflicts: open ones first, then resolved ones; newest first in each."""
     actor.require(Permission.SEARCH)
     with svc.db.read() as s:
         if s.get(Customer, customer_id) is None:
             raise NotFound(f"customer {customer_id} not found")
         rows = s.exec(select(SyncConflict).where(SyncConflict.customer_id == customer_id)
-                      .order_by(SyncConflict.at.desc())).all()
-        return [ConflictView(r.field, r.kept, r.lost, r.origin_store, utc(r.at)) for r in rows]
+                      .order_by(SyncConflict.resolved_at.is_not(None), SyncConflict.at.desc(),
+                                SyncConflict.id)).all()
+        return [conflict_view(r) for r in rows]
 
 
 @dataclass(frozen=True)

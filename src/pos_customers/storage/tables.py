@@ -13,6 +13,8 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from ..domain.enums import SyncState
+
 
 def new_id() -> str:
     return str(uuid.uuid4())
@@ -134,7 +136,7 @@ class Customer(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
     last_activity_at: datetime | None = None
     anonymized_at: datetime | None = None
-    sync_state: str = Field(default="pending", max_length=16)
+    sync_state: str = Field(default=SyncState.PENDING.value, max_length=16)  # a SyncState
     version: int = 1  # bumped on every change: an edit made on stale data is detected
     name_key: str = Field(default="", max_length=16)  # phonetic key of the last/organization name
     field_clocks: dict[str, str] = _json(dict)  # field -> HLC stamp of the edit that set it (sync merge)
@@ -343,3 +345,6 @@ class SyncConflict(SQLModel, table=True):
     lost_stamp: str = Field(default="", max_length=40)
     origin_store: str = Field(default="", max_length=32)
     at: datetime = Field(default_factory=utcnow)
+    resolved_at: datetime | None = None  # someone kept the winner or took the other value
+    resolved_by: str = Field(default="", max_length=64)  # associate number, or "store X" when pulled
+    resolution: str = Field(default="", max_length=8)  # a ConflictResolution

@@ -25,13 +25,15 @@ import httpx
 from sqlmodel import Session, delete, select
 
 from ..domain.audit import at_text
+from ..domain.enums import SyncState
 from ..domain.protocol import PullItemKind
 from ..storage import audit_chain, search_index
+from ..storage import conflicts as conflict_store
 from ..storage.documents import apply_document, erase_personal_records, holds, insert_new
 from ..storage.engine import Database
 from ..storage.tables import (AddressPurpose, Affiliation, Associate, AttributeDefinition, Customer,
                               CustomerAddress, CustomerGroup, CustomerNote, OrderSummary, OutboxEvent,
-                              Setting, Store, StoreTemplate, SyncConflict)
+                              Setting, Store, StoreTemplate)
 from .client import HqClient, HqRefused, HqUnavailable
 
 PUSH_BATCH = 500
@@ -126,15 +128,14 @@ class SyncEngine:
             s.exec(delete(OutboxEvent).where(OutboxEvent.id.in_(held)))
             s.flush()
             customers = {e["entity_id"] for e in events if e["entity"] == "customer" and e["id"] in held}
-            still = set(s.exec(select(OutboxEvent.entity_id).where(
-                OutboxEvent.entity == "customer", OutboxEvent.entity_id.in_(customers))))
-            for cid in customers - still:  # a parked event keeps its customer pending
-                row = s.get(Customer, cid)
-                if row is not None and row.sync_state != "synced":
-                    row.sync_state = "synced"
-                    s.add(row)
+            customers |= {str((e["payload"] or {}).get("customer_id") or "") for e in events
+                          if e["entity"] == conflict_store.CONFLICT_ENTITY and e["id"] in held}
             for c in conflicts:
                 _store_conflict(s, c)
+                customers.add(c.get("customer_id") or "")
+            s.flush()
+            # synced once headquarters holds every change; "!" while a conflict is open
+            conflict_store.settle(s, customers)
             _put(s, "sync_last_push_at", _now())
             _put(s, "sync_last_error", "")
             if audit:
@@ -170,6 +171,7 @@ class SyncEngine:
             apply_items(s, items, local_store, pending)
             for cid in newly_anonymized:
                 erase_personal_records(s, cid, datetime.now(timezone.utc))
+            _settle_pulled(s, items)
             stamps = [max(i["doc"]["clocks"].values()) for i in items
                       if i["t"] == PullItemKind.CUSTOMER and i["doc"].get("clocks")]
             if stamps:
@@ -211,6 +213,12 @@ class SyncEngine:
                 s.add(row)
 
 
+def _settle_pulled(s: Session, items: list[dict[str, Any]]) -> None:
+    """A pulled customer document says nothing about conflicts: one with an open conflict keeps
+    showing it; customers whose conflicts came or went in this page get their state again."""
+    about = {str(i["doc"].get("customer_id") or "") for i in items if i["t"] == PullItemKind.CONFLICT}
+    pulled = [i["doc"]["id"] for i in items if i["t"] == PullItemKind.CUSTOMER]
+    conflict_store.settle(s, about | conflict_store.unresolved_customers(s, pulled))
 @dataclass(frozen=True)
 class Refusal:
     """Why headquarters would not take one event."""
@@ -391,7 +399,7 @@ class _Pulled:
 
 def _pull_customer(s: Session, item: _Pulled) -> None:
     keep = item.pending.get(item.doc["id"], frozenset())
-    apply_document(s, item.doc, keep=keep, sync_state="pending" if keep else "synced")
+    apply_document(s, item.doc, keep=keep, sync_state=SyncState.PENDING if keep else SyncState.SYNCED)
 
 
 def _reference_row(model: type, *, keep_in_use: bool = False) -> Callable[[Session, _Pulled], None]:
@@ -434,7 +442,7 @@ def _pull_order(s: Session, item: _Pulled) -> None:
 
 
 def _pull_conflict(s: Session, item: _Pulled) -> None:
-    _store_conflict(s, item.doc)
+    _store_conflict(s, item.doc, deleted=item.deleted)  # deleted: resolved (here or in another store)
 
 
 PULL_HANDLERS: dict[PullItemKind, Callable[[Session, _Pulled], None]] = {
@@ -462,12 +470,10 @@ def apply_item(s: Session, item: dict[str, Any], local_store: str,
     s.flush()
 
 
-def _store_conflict(s: Session, doc: dict[str, Any]) -> None:
-    if s.get(SyncConflict, doc["id"]) is None:
-        s.add(SyncConflict(id=doc["id"], customer_id=doc.get("customer_id", ""), field=doc["field"],
-                           kept=doc.get("kept"), lost=doc.get("lost"), kept_stamp=doc.get("kept_stamp", ""),
-                           lost_stamp=doc.get("lost_stamp", ""), origin_store=doc.get("origin_store", ""),
-                           at=datetime.fromisoformat(doc["at"]) if doc.get("at") else datetime.now(timezone.utc)))
+def _store_conflict(s: Session, doc: dict[str, Any], *, deleted: bool = False) -> None:
+    """A conflict headquarters recorded; deleted: it was resolved (here or in another store).
+    Callers settle the customer's sync state afterwards."""
+    conflict_store.store_conflict(s, doc, deleted=deleted, now=datetime.now(timezone.utc))
 
 
 def decode(text: str) -> Any:

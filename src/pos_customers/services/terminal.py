@@ -1,0 +1,154 @@
+"""This till's terminal number and the sequence behind the customer references it issues.
+
+Headquarters hands the number out at enrolment (a standalone till takes ``init --terminal N``);
+the till keeps it in the ``setting`` table under ``terminal_number`` and counts its references
+under ``reference_next``, in the same transaction as the customer it numbers. A database made
+before terminal numbers has no ``terminal_number``: it works as till 1 (its earlier references
+were made by the old store-wide scheme and stay valid).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from ..domain.errors import FieldError, ValidationFailed
+from ..domain.reference import (BULK_TERMINAL, MAX_TERMINAL, MAX_TERMINAL_SEQUENCE, ReferenceOrigin,
+                                SequenceExhausted, decode_reference, make_reference)
+from ..storage.tables import Setting
+
+TERMINAL_KEY = "terminal_number"
+NEXT_KEY = "reference_next"
+LEGACY_TERMINAL = 1  # a till set up before terminal numbers counts as till 1
+
+
+class ReferencesExhausted(ValidationFailed):
+    """This till has issued every reference its terminal number allows. Nothing was written."""
+
+    def __init__(self, store_number: int, terminal: int):
+        self.store_number, self.terminal = store_number, terminal
+        super().__init__(FieldError("reference", (
+            f"till {terminal} of store {store_number} has issued all {MAX_TERMINAL_SEQUENCE + 1:,} "
+            "customer references it can; re-enrol this till to get a new terminal number "
+            "(`pos-customers hq token STORE` at headquarters, then `pos-customers init --hq URL --token T`; "
+            "standalone: `pos-customers init --terminal N` with a number no other till of the store uses)")))
+
+
+def check_terminal_number(number: int) -> None:
+    if not 1 <= number <= MAX_TERMINAL:
+        raise ValidationFailed(FieldError(
+            "terminal", f"a till's terminal number is 1..{MAX_TERMINAL}, got {number}"))
+
+
+def terminal_number(s: Session) -> int:
+    row = s.get(Setting, TERMINAL_KEY)
+    return int(row.value) if row is not None and row.value else LEGACY_TERMINAL
+
+
+def has_terminal_number(s: Session) -> bool:
+    row = s.get(Setting, TERMINAL_KEY)
+    return row is not None and bool(row.value)
+
+
+def _put(s: Session, key: str, value: str) -> None:
+    row = s.get(Setting, key) or Setting(key=key)
+    row.value = value
+    s.add(row)
+
+
+def set_terminal_number(s: Session, number: int) -> None:
+    """Give this till its number. Changing it starts that number's own sequence; the counter of
+    the number left is kept, so coming back to it never hands out one of its references again."""
+    check_terminal_number(number)
+    current = terminal_number(s)
+    if has_terminal_number(s) and current == number:
+        return
+    counter = s.get(Setting, NEXT_KEY)
+    if counter is not None and current != number:
+        _put(s, f"{NEXT_KEY}.{current}", counter.value)
+    parked = s.get(Setting, f"{NEXT_KEY}.{number}")
+    if current != number or counter is None:
+        _put(s, NEXT_KEY, parked.value if parked is not None else "0")
+    _put(s, TERMINAL_KEY, str(number))
+
+
+def next_reference(s: Session, store_number: int) -> str:
+    """The next reference of this till; the counter moves in the caller's transaction."""
+    number = terminal_number(s)
+    counter = s.get(Setting, NEXT_KEY) or Setting(key=NEXT_KEY, value="0")
+    sequence = int(counter.value or 0)
+    try:
+        reference = make_reference(store_number, sequence, terminal=number)
+    except SequenceExhausted:
+        raise ReferencesExhausted(store_number, number) from None
+    counter.value = str(sequence + 1)
+    s.add(counter)
+    return reference
+
+
+@dataclass(frozen=True)
+class TerminalInfo:
+    number: int
+    assigned: bool  # False: a database from before terminal numbers, working as till 1
+    issued: int  # references issued under this number
+    capacity: int = MAX_TERMINAL_SEQUENCE + 1
+
+
+def terminal_info(s: Session) -> TerminalInfo:
+    counter = s.get(Setting, NEXT_KEY)
+    return TerminalInfo(terminal_number(s), has_terminal_number(s), int(counter.value or 0) if counter else 0)
+
+
+def describe_origin(origin: ReferenceOrigin) -> str:
+    """``store 101, till 3``; the till is named only where the reference says which it was."""
+    if origin.terminal is None:
+        return f"store {origin.store_number}"
+    if origin.terminal == BULK_TERMINAL:
+        return f"store {origin.store_number}, bulk"
+    return f"store {origin.store_number}, till {origin.terminal}"
+
+
+def issuing_till(reference: str) -> str:
+    """``till 3`` (``bulk`` for the store's bulk range); empty where the reference does not say."""
+    try:
+        origin = decode_reference(reference)
+    except ValueError:
+        return ""
+    if origin.terminal is None:
+        return ""
+    return "bulk" if origin.terminal == BULK_TERMINAL else f"till {origin.terminal}"
+
+
+def reference_origin(reference: str) -> str:
+    """Who issued a reference, in words; empty for one that does not decode."""
+    try:
+        return describe_origin(decode_reference(reference))
+    except ValueError:
+        return ""
+
+
+def change_terminal_number(svc, actor, number: int) -> TerminalInfo:
+    """`init --terminal N` on a standalone till that is set up already: give it another number.
+
+    A till enrolled with headquarters gets its number there (re-enrol it); a standalone store's
+    administrator makes sure no two of its tills use the same number."""
+    from .context import NotInitialized, Permission
+
+    check_terminal_number(number)
+    settings = svc.settings()
+    if not settings.get("store_code"):
+        raise NotInitialized("no store is set up in this database: run `pos-customers init` with the store's "
+                             "settings (and --terminal N)")
+    if settings.get("hq_url"):
+        raise ValidationFailed(FieldError("terminal", (
+            "this till is enrolled with headquarters, which gives it its number: to get a new one, "
+            "re-enrol it (`pos-customers hq token STORE`, then `pos-customers init --hq URL --token T`)")))
+    with svc.change(actor, Permission.CONFIGURE_STORE) as tx:
+        before = terminal_number(tx.session)
+        if before != number or not has_terminal_number(tx.session):
+            set_terminal_number(tx.session, number)
+            tx.audit("terminal", svc.terminal_id, "number", {"terminal_number": (before, number)})
+        info = terminal_info(tx.session)
+    svc.forget_settings()
+    return info
