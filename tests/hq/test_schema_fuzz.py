@@ -32,7 +32,7 @@ def hq_app(hq_engine, tmp_path):
     """Headquarters with one enrolled store holding one customer (so lookups can find something)."""
     hq = Headquarters(hq_engine, mailer=FileMailer(tmp_path / "mail"))
     app = create_app(hq_engine, hq)
-    _terminal_id, credential, _store = hq.enrol(hq.add_store("BER01", "Berlin"), "till 1")
+    _terminal_id, credential, _store, _number = hq.enrol(hq.add_store("BER01", "Berlin"), "till 1")
     who = hq.authenticate(credential)
     result = hq.push(who, [created(str(uuid.uuid4()), ref(), "BER01", "0000000000001-00000-a")])
     assert result.applied and not result.refused

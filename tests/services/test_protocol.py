@@ -26,7 +26,7 @@ def test_every_event_kind_has_one_payload_model_and_the_customer_fields_are_the_
 
 def test_a_payload_keeps_its_json_shape():
     cid = str(uuid.uuid4())
-    sent = {"id": cid, "reference": make_reference(3, 7), "store_code": "BER01",
+    sent = {"id": cid, "reference": make_reference(3, 7, terminal=1), "store_code": "BER01",
             "fields": {"birth_date": "1990-02-03", "password_changed_at": "2026-11-24T10:00:00+00:00",
                        "emails": [{"address": "a@example.org", "purpose": "personal", "primary": True,
                                    "marketing_consent": False}]},
