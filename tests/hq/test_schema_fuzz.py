@@ -83,7 +83,5 @@ def test_no_server_error_with_a_terminal_credential(hq_app, credential, mode):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
-def test_no_server_error_with_a_terminal_credential_many_examples(hq_app, credential, mode, request):
-    if "slow" not in (request.config.getoption("markexpr") or ""):
-        pytest.skip("several minutes: run with -m slow")
+def test_no_server_error_with_a_terminal_credential_many_examples(hq_app, credential, mode):
     assert fuzz(hq_app, mode, credential, examples=300) > 0
