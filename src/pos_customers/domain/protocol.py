@@ -4,7 +4,7 @@ row that crosses between them, as pydantic models.
 Both sides use these models: a terminal validates an event's payload before it queues it (so it can
 never queue what headquarters refuses for its shape), headquarters validates every request with them.
 Everything is bounded (string lengths, list sizes, integer ranges); customer ids are UUIDs, references
-pass their check symbol, dates are dates. Adding an event kind is one member of :class:`EventKind`, one
+pass their check symbol, dates are dates. Adding an event kind is one member of :class:`EventKind` (domain/enums.py), one
 payload model in :data:`EVENT_PAYLOADS` (with the entity it is about), and one handler on each side.
 
 The JSON shape of every payload is the one terminals have always sent: models describe it, they do not
@@ -22,6 +22,7 @@ from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fi
                       StrictBool, StrictInt, ValidationError, create_model, model_validator)
 
 from .errors import FieldError, ValidationFailed
+from .enums import EventKind, PullItemKind  # noqa: F401  (part of the protocol; plain enums, no pydantic)
 from .enums import AccountType, AttributeType, CustomerStatus, CustomerType, ReceiptOption, Role
 from .merge import DOCUMENT_FIELDS
 from .reference import MAX_TERMINAL, InvalidReference, parse_reference
@@ -32,33 +33,8 @@ MAX_AUDIT_ROWS = 5000    # audit rows in one push
 MAX_PULL_LIMIT = 5000
 
 
-class EventKind(StrEnum):
-    CUSTOMER_CREATED = "customer.created"
-    CUSTOMER_UPDATED = "customer.updated"
-    CUSTOMER_ANONYMIZED = "customer.anonymized"
-    NOTE_CREATED = "note.created"
-    TEMPLATE_UPDATED = "template.updated"
-    ASSOCIATE_CHANGED = "associate.changed"
-    GROUP_CHANGED = "group.changed"
-    AFFILIATION_CHANGED = "affiliation.changed"
-    ATTRIBUTE_CHANGED = "attribute.changed"
-    PURPOSE_CHANGED = "purpose.changed"
-    PURPOSE_DELETED = "purpose.deleted"
-    STORE_CREATED = "store.created"
-    CONFLICT_RESOLVED = "conflict.resolved"
 
 
-class PullItemKind(StrEnum):
-    CUSTOMER = "customer"
-    GROUP = "group"
-    AFFILIATION = "affiliation"
-    ATTRIBUTE = "attribute"
-    PURPOSE = "purpose"
-    TEMPLATE = "template"
-    ASSOCIATE = "associate"
-    NOTE = "note"
-    ORDER = "order"
-    CONFLICT = "conflict"
 
 
 class ProtocolError(ValidationFailed):

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlmodel import Session, delete, select
 
-from ..domain.protocol import EventKind
+from ..domain.enums import EventKind
 from ..domain import duplicates as dup
 from ..domain.address import AddressInput, format_address
 from ..domain.customer import (AddressDraft, CleanCustomer, CustomerDraft, EmailInput, PhoneInput,

@@ -11,7 +11,7 @@ from sqlalchemy import tuple_
 from sqlmodel import Session, delete, func, select
 
 from ..domain.enums import Role, SyncState
-from ..domain.protocol import EventKind
+from ..domain.enums import EventKind
 from ..storage import conflicts as conflict_store
 from ..storage.documents import apply_document
 from ..storage.tables import Customer, CustomerSearch, OrderSummary, OutboxEvent, Setting, SyncConflict
