@@ -65,6 +65,21 @@ def test_customer_card_tabs(snap_compare, make_app, tab):
     assert snap_compare(make_app(), terminal_size=(80, 24), run_before=run)
 
 
+def test_customer_card_with_a_sync_conflict(snap_compare, make_app, shop, admin):
+    """The header's "! conflict" and the Activity tab's open conflict with its keys."""
+    from tests.ui.test_conflicts_ui import anna_id, pull_conflict
+
+    pull_conflict(shop, admin, anna_id(shop, admin))
+
+    async def run(pilot):
+        await at_card("anna müller")(pilot)
+        pilot.app.screen.query_one("#tabs").active = "tab-activity"
+        await settle(pilot.app, pilot)
+        pilot.app.screen.query_one("#conflicts-table").focus()
+        await settle(pilot.app, pilot)
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=run)
+
+
 def test_customer_card_wide(snap_compare, make_app):
     assert snap_compare(make_app(), terminal_size=(120, 40), run_before=at_card("anna müller"))
 

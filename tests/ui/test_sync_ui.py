@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import sqlite3
+
+import httpx
 import pytest
+from sqlmodel import select
 from textual.widgets import DataTable
 
 from pos_customers.services import sync
 from pos_customers.services.associates import add_associate
 from pos_customers.services.context import Actor
 from pos_customers.services.customers import create_customer
+from pos_customers.storage.tables import Customer, OutboxEvent
 from pos_customers.ui.app import PosApp
 from pos_customers.ui.config import UiConfig
 from tests.helpers import person
 from tests.sync.conftest import HqProcess, terminal
+from tests.sync.fake_hq import FakeHq, refuse
 from tests.ui.conftest import settle, sign_in
 
 
@@ -92,3 +98,77 @@ async def test_sync_screen_shows_the_queue_and_sync_now_drains_it(two_stores, hq
         assert app.sync_line == "HQ online"
         rows = {str(state.get_row_at(i)[0]): str(state.get_row_at(i)[1]) for i in range(state.row_count)}
         assert rows["Waiting to send"].startswith("0 ")
+
+
+@pytest.fixture
+def parked_shop(shop, admin):
+    """The shop's terminal points at a headquarters that refused Anna's creation (parked) and took
+    the rest; nothing listens at that address now."""
+    sync.connect(shop, admin, url="http://127.0.0.1:9", credential="secret", terminal_id="T-test")
+    with shop.db.read() as s:
+        anna_id = s.exec(select(Customer.id).where(Customer.first_name == "Anna")).one()
+    sync.sync_now(shop, admin, transport=httpx.MockTransport(FakeHq(refuse(anna_id, 403, "not your store"))))
+    return shop, anna_id
+
+
+def parked_rows(svc):
+    return sqlite3.connect(svc.db.path).execute(
+        "SELECT entity_id, parked_at IS NOT NULL FROM outbox_event ORDER BY seq").fetchall()
+
+
+async def test_sync_screen_lists_parked_events_and_retries_and_discards_them(parked_shop, make_app):
+    svc, anna_id = parked_shop
+    assert parked_rows(svc) == [(anna_id, 1)]
+    app = make_app(sync_seconds=3600)
+    async with app.run_test(size=(80, 24)) as pilot:
+        # an associate retries, but may not discard
+        await sign_in(app, pilot, "1002", "1357")
+        await pilot.press("f8")
+        await settle(app, pilot, 0.1)
+        table = app.screen.query_one("#parked", DataTable)
+        assert table.row_count == 1
+        row = [str(c) for c in table.get_row_at(0)]
+        assert row[1] == "customer.created" and "Anna Müller" in row[2]
+        assert row[3] == "403 not your store [payload.store_code]"
+        assert {"sync.retry", "sync.discard"} <= {b.id for b in app.screen.BINDINGS}
+        await pilot.press("d")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "SyncScreen"  # refused before any confirmation
+        assert any("may not discard" in n.message for n in app._notifications)
+        assert parked_rows(svc) == [(anna_id, 1)]
+        await pilot.press("enter")  # the whole refusal, which the Why column cuts
+        await settle(app, pilot)
+        detail = str(app.screen.query_one("#detail").render())
+        assert "403 not your store [payload.store_code]" in detail and "Anna Müller" in detail
+        await pilot.press("escape")
+        await settle(app, pilot)
+        await pilot.press("r")
+        await settle(app, pilot, 0.1)
+        assert parked_rows(svc) == [(anna_id, 0)]
+        assert table.row_count == 0
+    # parked again; a manager discards it after confirming (n first: nothing happens)
+    with svc.db.write() as s:
+        row = s.exec(select(OutboxEvent)).one()
+        row.parked_at, row.parked_reason, row.parked_status = svc.now(), "not your store", 403
+        s.add(row)
+    app = make_app(sync_seconds=3600)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot, "1001", "2468")
+        await pilot.press("f8")
+        await settle(app, pilot, 0.1)
+        await pilot.press("d")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "ConfirmModal"
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert parked_rows(svc) == [(anna_id, 1)]
+        await pilot.press("d")
+        await settle(app, pilot)
+        await pilot.press("y")
+        await settle(app, pilot, 0.1)
+        assert parked_rows(svc) == []
+        assert app.screen.query_one("#parked", DataTable).row_count == 0
+    con = sqlite3.connect(svc.db.path)
+    assert con.execute("SELECT sync_state FROM customer WHERE id = ?", (anna_id,)).fetchone() == ("local",)
+    assert con.execute("SELECT action, associate_number FROM audit_event WHERE action LIKE 'sync_%' "
+                       "ORDER BY id").fetchall() == [("sync_retry", "1002"), ("sync_discard", "1001")]

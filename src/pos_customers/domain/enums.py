@@ -31,6 +31,14 @@ class SyncState(StrEnum):
     PENDING = "pending"  # changed here, not yet accepted by headquarters
     SYNCED = "synced"
     CONFLICT = "conflict"  # headquarters kept another value for a field
+    LOCAL = "local"  # a change headquarters refused was discarded: it holds this customer only here
+
+
+class ConflictResolution(StrEnum):
+    """What a person chose for a sync conflict."""
+
+    KEPT = "kept"  # the value headquarters kept stays
+    TAKEN = "taken"  # the value that lost is set again, as a new edit
 
 
 class Role(StrEnum):

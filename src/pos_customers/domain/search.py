@@ -96,12 +96,19 @@ def fts_exact_query(name_words: tuple[str, ...]) -> str:
     return " ".join(f'"{w}"' for w in name_words)
 
 
-def fts_fragment_query(fragment: str) -> str | None:
-    """A trigram substring query, or None when the fragment is too short for trigrams."""
+def fragment_text(fragment: str) -> str | None:
+    """The text a fragment search looks for inside the contact text (emails, phone digits, card
+    numbers), or None when it is too short for a trigram index (under three characters)."""
     cleaned = fragment.replace('"', "")
     if len(cleaned) < 3:
         return None
-    return f'"{cleaned}"'
+    return cleaned
+
+
+def fts_fragment_query(fragment: str) -> str | None:
+    """A trigram substring query, or None when the fragment is too short for trigrams."""
+    cleaned = fragment_text(fragment)
+    return None if cleaned is None else f'"{cleaned}"'
 
 
 def name_index_text(*names: str) -> str:

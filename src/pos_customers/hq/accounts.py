@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.engine import Connection
 
+from . import search as customer_search  # issue 11: the till's search at headquarters
 from . import tables as t
 from .common import Identity, aware, digest, dumps, load_customers, lock_seq, next_stamp, store_seq
 from .errors import HqError, Unauthorized
@@ -98,6 +99,7 @@ def reset_password(hq: Headquarters, token: str, new_password: str) -> None:
         seq = lock_seq(conn) + 1
         conn.execute(update(t.customer).where(t.customer.c.id == row.customer_id).values(
             fields=dumps(fields), clocks=dumps(clocks), updated_at=now, seq=seq))
+        customer_search.index_customers(conn, [(row.customer_id, fields, False)])  # search index
         store_seq(conn, seq)
 
 
@@ -126,5 +128,6 @@ def sign_in(hq: Headquarters, email: str, password: str) -> dict[str, Any]:
         seq = lock_seq(conn) + 1
         conn.execute(update(t.customer).where(t.customer.c.id == row.id).values(
             fields=dumps(fields), clocks=dumps(clocks), updated_at=now, seq=seq))
+        customer_search.index_customers(conn, [(row.id, fields, False)])  # search index
         store_seq(conn, seq)
     return {"customer_id": row.id, "reference": customer["reference"]}

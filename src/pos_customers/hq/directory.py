@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from sqlalchemy import and_, func, insert, select
 
-from ..domain.text import display_name
+from . import search as customer_search  # issue 11: the till's search at headquarters
 from . import tables as t
 from .common import (CUSTOMER_KINDS, STORE_KINDS, Identity, bulk_insert, customer_in_scope, dumps, iso, lock_seq,
                      parse_time, put_records as _put_records, store_seq)
@@ -31,28 +31,11 @@ def search_text(fields: dict[str, Any], reference: str) -> str:
 
 
 def search(hq: Headquarters, who: Identity, query: str, *, limit: int = 20) -> list[dict[str, Any]]:
-    words = [w for w in query.casefold().replace("+", " ").split() if w][:6]
-    if not words:
-        return []
-    c = t.customer.c
-    q = select(c.id, c.reference, c.home_store, c.fields).where(c.anonymized_at.is_(None))
-    for w in words:
-        escaped = w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        q = q.where(c.search_text.like(f"%{escaped}%", escape="\\"))
+    """The till's search over every store's customers (hq/search.py), phone numbers read as in the
+    calling terminal's store's country."""
     with hq.engine.connect() as conn:
-        rows = conn.execute(q.order_by(c.updated_at.desc()).limit(max(1, min(limit, 100)))).all()
-    out = []
-    for row in rows:
-        f = json.loads(row.fields)
-        out.append({
-            "id": row.id, "reference": row.reference, "store_code": row.home_store,
-            "display_name": display_name(f.get("customer_type") or "person", f.get("first_name", ""),
-                                         f.get("middle_name", ""), f.get("last_name", ""),
-                                         f.get("organization_name", "")),
-            "email": next((e["address"] for e in f.get("emails") or [] if e.get("primary")), ""),
-            "phone": next((p["e164"] for p in f.get("phones") or [] if p.get("primary")), ""),
-            "city": next((a["city"] for a in f.get("addresses") or []), "")})
-    return out
+        return customer_search.search(conn, query, country=customer_search.store_country(conn, who.store_code),
+                                      limit=max(1, min(limit, 100)))
 
 
 def pull_in(hq: Headquarters, who: Identity, customer_id: str) -> dict[str, Any]:
@@ -65,7 +48,8 @@ def pull_in(hq: Headquarters, who: Identity, customer_id: str) -> dict[str, Any]
                 t.interest.c.store_code == who.store_code, t.interest.c.customer_id == customer_id))).first():
             conn.execute(insert(t.interest).values(store_code=who.store_code, customer_id=customer_id))
         linked = conn.execute(select(t.record.c.kind, t.record.c.doc).where(and_(
-            t.record.c.customer_id == customer_id, t.record.c.kind.in_(CUSTOMER_KINDS)))).all()
+            t.record.c.customer_id == customer_id, t.record.c.kind.in_(CUSTOMER_KINDS),
+            t.record.c.deleted.is_(False)))).all()  # a resolved conflict is gone
     return {"customer": {"id": row.id, "reference": row.reference, "store_code": row.home_store,
                          "created_at": iso(row.created_at), "anonymized_at": iso(row.anonymized_at),
                          "fields": json.loads(row.fields), "clocks": json.loads(row.clocks)},
@@ -135,6 +119,7 @@ _REFERENCE = re.compile(r"[0-9A-Z]{9}")
 def import_customers(hq: Headquarters, docs: Iterable[dict[str, Any]]) -> int:
     """Load customer documents as they are (fields and clocks): a terminal's existing customers
     on first connection, or the demo. Returns headquarters' seq afterwards."""
+    docs = list(docs)  # read twice: the rows, then the search index
     with hq.engine.begin() as conn:
         regions = dict(conn.execute(select(t.store.c.code, t.store.c.region)).all())
         seq = lock_seq(conn)
@@ -150,6 +135,8 @@ def import_customers(hq: Headquarters, docs: Iterable[dict[str, Any]]) -> int:
                          "search_text": search_text(d["fields"], d["reference"])})
         for k in range(0, len(rows), 1000):
             bulk_insert(conn, t.customer, rows[k:k + 1000])
+        customer_search.index_customers(conn, (  # search index (hq/search.py): in step with hq_customer
+            (d["id"], d["fields"], d.get("anonymized_at") is not None) for d in docs), new=True)
         store_seq(conn, seq)
     return seq
 

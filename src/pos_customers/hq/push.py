@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from ..domain.merge import merge_fields
 from ..domain.protocol import CUSTOMER_EVENTS, Event, EventKind, fields_json
 from ..domain.reference import InvalidReference, decode_reference
+from . import search as customer_search  # issue 11: the till's search at headquarters
 from . import tables as t
 from .common import (Identity, bulk_insert, dumps, load_customers, lock_seq, parse_time, pulled_in, put_records,
                      sees, store_seq)
@@ -335,6 +336,8 @@ def _write(conn: Connection, b: Batch, applied: list[Any]) -> None:
         bulk_insert(conn, t.customer, inserts)
     if updates:
         conn.execute(update(t.customer).where(t.customer.c.id == bindparam("b_id")), updates)
+    customer_search.index_customers(conn, (  # search index (hq/search.py): in step with hq_customer
+        (cid, b.customers[cid]["fields"], b.customers[cid]["anonymized_at"] is not None) for cid in b.touched))
     if b.records:
         seq = put_records(conn, [(k, key, r) for (k, key), r in b.records.items()], seq)
     for cid in b.erase:

@@ -128,3 +128,25 @@ reset_token = Table(
     Column("expires_at", DateTime(timezone=True), nullable=False),
     Column("used_at", DateTime(timezone=True)),
 )
+
+# -- customer search (hq/search.py writes these wherever hq_customer is written) --------------------
+# One row per searchable customer (anonymized customers have none): the till's index texts.
+# ``id`` only grows: the FTS5 rowid on SQLite, and "newest first" within a rank on both databases.
+# The dialect's own indexes over it (FTS5 tables on SQLite, GIN indexes on PostgreSQL) are made by
+# revision 0004 and named ``hq_search_fts_*`` / ``ix_hq_search_fts_*``.
+customer_search = Table(
+    "hq_customer_search", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("customer_id", String(36), nullable=False, unique=True),
+    Column("name_text", Text, nullable=False),     # folded name words plus German spellings
+    Column("contact_text", Text, nullable=False),  # emails, phone digits, card numbers
+)
+
+# Exact lookups: a whole email (case-folded), a whole phone number (E.164), a card number.
+customer_key = Table(
+    "hq_customer_key", metadata,
+    Column("kind", String(8), primary_key=True),   # email | phone | card
+    Column("value", String(254), primary_key=True),
+    Column("customer_id", String(36), primary_key=True),
+    Index("ix_hq_customer_key_customer", "customer_id"),
+)

@@ -15,6 +15,7 @@ from ..domain import duplicates as dup
 from ..domain.address import AddressInput, format_address
 from ..domain.customer import (AddressDraft, CleanCustomer, CustomerDraft, EmailInput, PhoneInput,
                                check_customer, display_name)
+from ..domain.enums import SyncState
 from ..domain.errors import FieldError, ValidationFailed
 from ..domain.reference import make_reference, normalize, parse_reference, InvalidReference
 from ..domain.validation import phone_from_e164
@@ -22,6 +23,7 @@ from ..domain.template import apply_template, financial_dimensions_for
 from ..domain.merge import DOCUMENT_FIELDS
 from ..domain.password import PasswordPolicy
 from ..storage import queries, search_index
+from ..storage.conflicts import edited_state
 from ..storage.documents import customer_document, customer_fields
 from ..storage.tables import (Affiliation, ConsentEvent, Customer, CustomerAddress,
                               CustomerAffiliation, CustomerAttribute, CustomerCard, CustomerEmail,
@@ -63,6 +65,14 @@ def get_customer(svc: Services, actor: Actor, key: str) -> CustomerView:
         return _view(s, row)
 
 
+def view_in(tx: Change, customer_id: str) -> CustomerView:
+    """The customer as stored, inside a transaction that is already open."""
+    row = tx.session.get(Customer, customer_id)
+    if row is None:
+        raise NotFound(f"customer {customer_id} no longer exists")
+    return _view(tx.session, row)
+
+
 def _view(s: Session, c: Customer) -> CustomerView:
     emails = s.exec(select(CustomerEmail).where(CustomerEmail.customer_id == c.id)
                     .order_by(CustomerEmail.is_primary.desc(), CustomerEmail.address)).all()
@@ -89,7 +99,7 @@ def _view(s: Session, c: Customer) -> CustomerView:
         account_type=c.account_type, store_code=c.store_code, created_at=utc(c.created_at),
         updated_at=utc(c.updated_at), last_activity_at=utc(c.last_activity_at),
         password_changed_at=utc(c.password_changed_at), last_sign_in_at=utc(c.last_sign_in_at),
-        sync_state=c.sync_state, version=c.version,
+        sync_state=SyncState(c.sync_state), version=c.version,
         emails=tuple(EmailView(e.id, e.address, e.purpose, e.is_primary, e.marketing_consent) for e in emails),
         phones=tuple(PhoneView(p.id, p.e164, p.national, p.purpose, p.is_primary, p.marketing_consent)
                      for p in phones),
@@ -368,47 +378,54 @@ def update_customer(svc: Services, actor: Actor, customer_id: str, draft: Custom
     nothing is written: the associate chooses, nothing is silently overwritten.
     """
     with svc.change(actor, Permission.EDIT) as tx:
-        s = tx.session
-        row = s.get(Customer, customer_id)
-        if row is None:
-            raise NotFound(f"customer {customer_id} no longer exists")
-        current = _view(s, row)
-        if row.anonymized_at is not None:
-            raise ValidationFailed(FieldError("customer", "This customer was anonymized: there is nothing to edit"))
-        if current.version != opened.version:
-            raise StaleEdit(current, diff(opened, current))
-        before_fields = customer_fields(s, row)
-        prepared = prepare(svc, s, draft, new=False,
-                           existing_purposes=frozenset(a.purpose for a in current.addresses))
-        clean = prepared.clean
-        new_scalars = _scalars(clean)
-        if clean.group_code != row.group_code:
-            row.financial_dimensions = financial_dimensions_for(group_dimensions(s, clean.group_code))
-        for k, v in new_scalars.items():
-            if getattr(row, k) != v:
-                setattr(row, k, v)
-        after_scalars = {f: getattr(row, f) for f in SCALAR_FIELDS}
-        children_changed = _children_differ(current, clean)
-        password_changed = _set_password(tx, row, clean)
-        if not children_changed and not password_changed and all(
-                after_scalars[f] == getattr(current, f) for f in SCALAR_FIELDS):
-            s.expunge(row)
-            return current  # nothing changed: no write, no audit
-        row.version += 1
-        row.updated_at = row.last_activity_at = tx.now
-        row.sync_state = "pending"
-        s.add(row)
-        s.flush()
-        if children_changed:
-            _write_children(tx, row, clean, previous=current)
-        else:
-            search_index.reindex_customer(s, row.id)
-        after = _view(s, row)
-        changes = diff(current, after)
-        if password_changed:
-            changes["password"] = ("…", "set by hand" if row.password_hash else "removed (guest account)")
-        tx.audit("customer", row.id, "update", changes)
-        announce_updated(tx, row, before_fields)
+        return edit_in(svc, tx, customer_id, draft, opened=opened)
+
+
+def edit_in(svc: Services, tx: Change, customer_id: str, draft: CustomerDraft, *,
+            opened: CustomerView) -> CustomerView:
+    """:func:`update_customer` inside a transaction that is already open (a use case that edits
+    a customer as one of its steps)."""
+    s = tx.session
+    row = s.get(Customer, customer_id)
+    if row is None:
+        raise NotFound(f"customer {customer_id} no longer exists")
+    current = _view(s, row)
+    if row.anonymized_at is not None:
+        raise ValidationFailed(FieldError("customer", "This customer was anonymized: there is nothing to edit"))
+    if current.version != opened.version:
+        raise StaleEdit(current, diff(opened, current))
+    before_fields = customer_fields(s, row)
+    prepared = prepare(svc, s, draft, new=False,
+                       existing_purposes=frozenset(a.purpose for a in current.addresses))
+    clean = prepared.clean
+    new_scalars = _scalars(clean)
+    if clean.group_code != row.group_code:
+        row.financial_dimensions = financial_dimensions_for(group_dimensions(s, clean.group_code))
+    for k, v in new_scalars.items():
+        if getattr(row, k) != v:
+            setattr(row, k, v)
+    after_scalars = {f: getattr(row, f) for f in SCALAR_FIELDS}
+    children_changed = _children_differ(current, clean)
+    password_changed = _set_password(tx, row, clean)
+    if not children_changed and not password_changed and all(
+            after_scalars[f] == getattr(current, f) for f in SCALAR_FIELDS):
+        s.expunge(row)
+        return current  # nothing changed: no write, no audit
+    row.version += 1
+    row.updated_at = row.last_activity_at = tx.now
+    row.sync_state = edited_state(s, row.id)  # an open conflict still shows
+    s.add(row)
+    s.flush()
+    if children_changed:
+        _write_children(tx, row, clean, previous=current)
+    else:
+        search_index.reindex_customer(s, row.id)
+    after = _view(s, row)
+    changes = diff(current, after)
+    if password_changed:
+        changes["password"] = ("…", "set by hand" if row.password_hash else "removed (guest account)")
+    tx.audit("customer", row.id, "update", changes)
+    announce_updated(tx, row, before_fields)
     return after
 
 

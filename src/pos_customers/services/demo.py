@@ -21,7 +21,7 @@ import phonenumbers
 
 from ..domain import duplicates as dup
 from ..domain.text import display_name
-from ..domain.enums import Role
+from ..domain.enums import Role, SyncState
 from ..domain.reference import BULK_TERMINAL, make_reference
 from ..domain.text import fold
 from ..paths import data_dir
@@ -261,10 +261,10 @@ def _insert(conn, p: dict, ref: str, store: str) -> None:
         " receipt_option, receipt_email, status, account_type, store_code, created_at, updated_at,"
         " last_activity_at, sync_state, version, name_key)"
         " VALUES (?, ?, ?, '', ?, '', ?, ?, '', ?, ?, ?, ?, (SELECT financial_dimensions FROM"
-        " customer_group WHERE code = ?), ?, '', 'active', 'guest', ?, ?, ?, ?, 'synced', 1, ?)",
+        " customer_group WHERE code = ?), ?, '', 'active', 'guest', ?, ?, ?, ?, ?, 1, ?)",
         (p["id"], ref, p["type"], p["first"], p["last"], p["org"],
          p["birth"].isoformat() if p["birth"] else None, p["language"], p["currency"], p["group"],
-         p["group"], p["receipt"], store, created, created, created, key))
+         p["group"], p["receipt"], store, created, created, created, SyncState.SYNCED.value, key))
     emails, phones, cards, city = [], [], [], ""
     if p["email"]:
         conn.execute(
@@ -323,7 +323,7 @@ def export_for_hq(svc: Services, stamp: str) -> list[dict]:
     clocks = _json.dumps({f: stamp for f in DOCUMENT_FIELDS})
     with svc.db.write() as s:
         search_index.raw_connection(s).execute(
-            "UPDATE customer SET field_clocks = ?, sync_state = 'synced'", (clocks,))
+            "UPDATE customer SET field_clocks = ?, sync_state = ?", (clocks, SyncState.SYNCED.value))
     with svc.db.read() as s:
         return list(all_documents(s))
 

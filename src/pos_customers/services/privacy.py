@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlmodel import delete, select
 
+from ..domain.enums import SyncState
 from ..domain.protocol import EventKind
 from ..domain.errors import FieldError, ValidationFailed
 from ..domain.merge import DOCUMENT_FIELDS
@@ -80,7 +81,7 @@ def anonymize_customer(svc: Services, actor: Actor, customer_id: str, confirmati
         row.name_key = ""
         row.anonymized_at = row.updated_at = tx.now
         row.version += 1
-        row.sync_state = "pending"
+        row.sync_state = SyncState.PENDING
         s.add(row)
         s.flush()
         conn = search_index.raw_connection(s)

@@ -7,17 +7,24 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import func, select
+from sqlalchemy import tuple_
+from sqlmodel import Session, delete, func, select
 
+from ..domain.enums import Role, SyncState
+from ..domain.protocol import EventKind
+from ..storage import conflicts as conflict_store
 from ..storage.documents import apply_document
-from ..storage.tables import Customer, OrderSummary, OutboxEvent, Setting, SyncConflict
+from ..storage.tables import Customer, CustomerSearch, OrderSummary, OutboxEvent, Setting, SyncConflict
 from ..sync.client import HqClient, HqRefused, HqUnavailable
-from ..sync.engine import SyncEngine, SyncResult, apply_item
-from .context import Actor, NotFound, Permission, Services
+from ..sync.engine import SyncEngine, SyncResult, apply_item, depends_on, parked_keys, waits_behind
+from .context import Actor, NotFound, Permission, PermissionDenied, Services
 from .customers import get_customer
 from .views import CustomerView, utc
 
-__all__ = ["HqRefused", "HqUnavailable", "NotConnected", "SyncResult"]
+__all__ = ["HqRefused", "HqUnavailable", "NotConnected", "NotFound", "PermissionDenied", "SyncResult"]
+
+
+_PARKED = OutboxEvent.parked_at.is_not(None)
 
 
 class NotConnected(RuntimeError):
@@ -37,6 +44,8 @@ class SyncStatus:
     cursor: int
     conflicts: int
     audit_problem: str = ""
+    parked: int = 0  # events headquarters refused, kept until retried or discarded
+    waiting: int = 0  # events queued after a parked event of the same customer (or entity)
 
 
 @dataclass(frozen=True)
@@ -67,6 +76,15 @@ class ConflictView:
     lost: Any
     origin_store: str
     at: datetime
+    id: str = ""
+    resolved_at: datetime | None = None
+    resolved_by: str = ""
+    resolution: str = ""  # a ConflictResolution once resolved
+
+
+def conflict_view(r: SyncConflict) -> ConflictView:
+    return ConflictView(r.field, r.kept, r.lost, r.origin_store, utc(r.at), r.id, utc(r.resolved_at),
+                        r.resolved_by, r.resolution)
 
 
 def enrol_terminal(svc: Services, actor: Actor, url: str, token: str, *, terminal_name: str = "",
@@ -155,16 +173,26 @@ def status(svc: Services, actor: Actor) -> SyncStatus:
             "sync_cursor", "sync_audit_problem"))))}
         depth = s.exec(select(func.count()).select_from(OutboxEvent)).one()
         oldest = s.exec(select(func.min(OutboxEvent.created_at))).one()
-        conflicts = s.exec(select(func.count()).select_from(SyncConflict)).one()
+        conflicts = s.exec(select(func.count()).select_from(SyncConflict)
+                           .where(SyncConflict.resolved_at.is_(None))).one()
+        parked = s.exec(select(func.count()).select_from(OutboxEvent).where(_PARKED)).one()
+        waiting = len(_waiting(s)) if parked else 0
     return SyncStatus(bool(settings.get("hq_url")), settings.get("hq_url", ""), depth, utc(oldest),
                       settings.get("sync_last_push_at", ""), settings.get("sync_last_pull_at", ""),
                       settings.get("sync_last_error", ""), settings.get("sync_last_error_at", ""),
-                      int(settings.get("sync_cursor") or 0), conflicts, settings.get("sync_audit_problem", ""))
+                      int(settings.get("sync_cursor") or 0), conflicts, settings.get("sync_audit_problem", ""),
+                      parked, waiting)
 
 
 def outbox_depth(svc: Services) -> int:
     with svc.db.read() as s:
         return s.exec(select(func.count()).select_from(OutboxEvent)).one()
+
+
+def parked_count(svc: Services) -> int:
+    """Events headquarters refused, kept in the outbox until retried or discarded."""
+    with svc.db.read() as s:
+        return s.exec(select(func.count()).select_from(OutboxEvent).where(_PARKED)).one()
 
 
 def search_all_stores(svc: Services, actor: Actor, query: str, *, transport=None) -> list[RemoteCustomer]:
@@ -196,6 +224,8 @@ def open_remote(svc: Services, actor: Actor, customer_id: str, *, transport=None
             apply_item(s, {"t": "order", "doc": order}, settings_store, {})
         for conflict in got.get("conflicts") or []:
             apply_item(s, {"t": "conflict", "doc": conflict}, settings_store, {})
+        s.flush()
+        conflict_store.settle(s, [customer_id])  # an open conflict about them shows "!" here too
     return get_customer(svc, actor, customer_id)
 
 
@@ -259,13 +289,15 @@ def remote_record(svc: Services, customer_id: str, *, transport=None) -> dict[st
 
 
 def conflicts_for(svc: Services, actor: Actor, customer_id: str) -> list[ConflictView]:
+    """The customer's sync conflicts: open ones first, then resolved ones; newest first in each."""
     actor.require(Permission.SEARCH)
     with svc.db.read() as s:
         if s.get(Customer, customer_id) is None:
             raise NotFound(f"customer {customer_id} not found")
         rows = s.exec(select(SyncConflict).where(SyncConflict.customer_id == customer_id)
-                      .order_by(SyncConflict.at.desc())).all()
-        return [ConflictView(r.field, r.kept, r.lost, r.origin_store, utc(r.at)) for r in rows]
+                      .order_by(SyncConflict.resolved_at.is_not(None), SyncConflict.at.desc(),
+                                SyncConflict.id)).all()
+        return [conflict_view(r) for r in rows]
 
 
 @dataclass(frozen=True)
@@ -289,3 +321,194 @@ def recent_conflicts(svc: Services, actor: Actor, *, limit: int = 50) -> list[St
                       .order_by(SyncConflict.at.desc()).limit(limit)).all()
         return [StoreConflictView(format_reference(ref) if ref else c.customer_id[:8], c.field, c.kept, c.lost,
                                   c.origin_store, utc(c.at)) for c, ref in rows]
+
+
+# -- parked events -------------------------------------------------------------------------------
+# An event headquarters refused stays in the outbox, parked (sync/engine.py). People see them here,
+# retry them (after headquarters or the data was put right) or discard them (managers and above).
+# Discarding is never silent: it writes an audit row naming the event, its kind, the fields it
+# carried and why headquarters refused it. A customer whose change was discarded keeps the change
+# on this terminal only: its sync state becomes ``local`` (× in the search list). Discarding a
+# ``customer.created`` discards with it every event queued after it for that customer (notes
+# too), since headquarters cannot apply them without the customer: the customer is then local-only.
+
+@dataclass(frozen=True)
+class ParkedEventView:
+    id: str
+    kind: str
+    customer_id: str | None
+    customer: str  # "K7Q-M2X-R4P Anna Müller" when the event is a customer's (or a note on one)
+    reason: str  # headquarters' words, one line; for a waiting event: what it waits for
+    status: int | None
+    field: str
+    at: datetime | None  # when it was parked; None for an event waiting behind a parked one
+    attempts: int
+    waiting_behind: str | None = None  # the parked event this one was queued after
+
+    @property
+    def parked(self) -> bool:
+        return self.waiting_behind is None
+
+
+def _waiting(s: Session) -> list[tuple[OutboxEvent, str]]:
+    """Events not parked themselves but queued after a parked event they depend on."""
+    blocked = parked_keys(s)
+    if not blocked:
+        return []
+    customers = [entity_id for entity, entity_id in blocked if entity == "customer"]
+    related = tuple_(OutboxEvent.entity, OutboxEvent.entity_id).in_(list(blocked))
+    if customers:
+        related = related | func.json_extract(OutboxEvent.payload, "$.customer_id").in_(customers)
+    rows = s.exec(select(OutboxEvent).where(OutboxEvent.parked_at.is_(None), related)
+                  .order_by(OutboxEvent.seq)).all()
+    return [(r, behind) for r in rows if (behind := waits_behind(r, blocked)) is not None]
+
+
+def _customer_of(row: OutboxEvent) -> str | None:
+    if row.entity == "customer":
+        return row.entity_id
+    payload = row.payload if isinstance(row.payload, dict) else {}
+    return str(payload["customer_id"]) if payload.get("customer_id") else None
+
+
+def _customer_labels(s: Session, ids: set[str]) -> dict[str, str]:
+    from ..domain.reference import format_reference
+
+    if not ids:
+        return {}
+    rows = s.exec(select(Customer.id, Customer.reference, CustomerSearch.display_name)
+                  .join(CustomerSearch, CustomerSearch.customer_id == Customer.id, isouter=True)
+                  .where(Customer.id.in_(list(ids)))).all()
+    return {cid: f"{format_reference(ref)} {name or ''}".strip() for cid, ref, name in rows}
+
+
+def parked_events(svc: Services, actor: Actor, *, waiting: bool = True) -> list[ParkedEventView]:
+    """Parked events (and, unless ``waiting=False``, the events waiting behind them), oldest first."""
+    actor.require(Permission.SEARCH)
+    with svc.db.read() as s:
+        parked = s.exec(select(OutboxEvent).where(OutboxEvent.parked_at.is_not(None))
+                        .order_by(OutboxEvent.seq)).all()
+        held = _waiting(s) if waiting and parked else []
+        rows = sorted([(r, None) for r in parked] + held, key=lambda pair: pair[0].seq)
+        labels = _customer_labels(s, {c for r, _ in rows if (c := _customer_of(r))})
+        out = []
+        for r, behind in rows:
+            cid = _customer_of(r)
+            out.append(ParkedEventView(
+                r.id, r.event_type, cid, labels.get(cid, cid[:8] if cid else "") if cid else "",
+                r.parked_reason if behind is None else f"waiting behind a parked event ({behind[:8]})",
+                r.parked_status if behind is None else None, r.parked_field if behind is None else "",
+                utc(r.parked_at) if behind is None else None, r.attempts, behind))
+        return out
+
+
+def _find_parked(s: Session, event_id: str) -> OutboxEvent:
+    """A parked event by its id or a unique start of it (as `sync parked` shows it)."""
+    key = event_id.strip().lower()
+    if len(key) < 4:
+        raise NotFound(f"no parked event {event_id!r}: give at least 4 characters of its id (`sync parked`)")
+    rows = s.exec(select(OutboxEvent).where(OutboxEvent.id.startswith(key)).limit(2)).all()
+    if len(rows) > 1:
+        raise NotFound(f"more than one event starts with {event_id!r}: give more of its id")
+    if not rows:
+        raise NotFound(f"no event {event_id!r} in the outbox (`sync parked` lists the parked ones)")
+    row = rows[0]
+    if row.parked_at is None:
+        behind = waits_behind(row, parked_keys(s))
+        raise NotFound(f"event {row.id[:8]} is not parked"
+                       + (f": it waits behind parked event {behind[:8]}; retry or discard that one" if behind
+                          else ": it goes with the next sync"))
+    return row
+
+
+def find_parked(svc: Services, actor: Actor, event_id: str) -> ParkedEventView:
+    """One parked event by its id or a unique start of it; NotFound says why not."""
+    actor.require(Permission.SEARCH)
+    with svc.db.read() as s:
+        row_id = _find_parked(s, event_id).id
+    return next(p for p in parked_events(svc, actor, waiting=False) if p.id == row_id)
+
+
+def _event_label(row: OutboxEvent) -> str:
+    return f"{row.event_type} {row.id}"
+
+
+def retry_parked(svc: Services, actor: Actor, event_id: str | None = None, *, all_parked: bool = False) -> int:
+    """Un-park one event (or every one): the next sync sends it again, and what waited behind it.
+    Returns how many were un-parked. Each one gets an audit row."""
+    if (event_id is None) == (not all_parked):
+        raise ValueError("give an event id or all_parked=True")
+    with svc.change(actor, Permission.SEARCH) as tx:
+        s = tx.session
+        rows = (s.exec(select(OutboxEvent).where(OutboxEvent.parked_at.is_not(None))
+                       .order_by(OutboxEvent.seq)).all() if all_parked else [_find_parked(s, event_id or "")])
+        for row in rows:
+            tx.audit(row.entity, row.entity_id, "sync_retry",
+                     {"event": (_event_label(row), _event_label(row)),
+                      "parked": (f"{row.parked_status or ''} {row.parked_reason}".strip(), None)})
+            row.parked_at = None
+            row.parked_reason = ""
+            row.parked_status = None
+            row.parked_field = ""
+            s.add(row)
+        return len(rows)
+
+
+@dataclass(frozen=True)
+class Discarded:
+    event_id: str
+    kind: str
+    customer_id: str | None
+    also: tuple[str, ...]  # events discarded with it (queued after a discarded customer.created)
+    local_only: bool  # the customer now exists on this terminal only
+
+
+def check_discard(actor: Actor) -> None:
+    """Discarding a refused change is for managers and above (the screen asks this before it asks
+    for confirmation; :func:`discard_parked` asks it again)."""
+    if actor.role.rank < Role.MANAGER.rank:
+        raise PermissionDenied(f"{actor.name or actor.associate_number} ({actor.role.value}) may not discard "
+                               "a change headquarters refused: a manager can")
+
+
+def discard_parked(svc: Services, actor: Actor, event_id: str) -> Discarded:
+    """Remove a parked event for good (managers and above). Audited; see the notes above."""
+    check_discard(actor)
+    with svc.change(actor) as tx:
+        s = tx.session
+        row = _find_parked(s, event_id)
+        cid = _customer_of(row)
+        also: list[OutboxEvent] = []
+        if row.event_type == EventKind.CUSTOMER_CREATED:
+            key = ("customer", row.entity_id)
+            candidates = s.exec(select(OutboxEvent).where(
+                OutboxEvent.seq > row.seq,
+                (OutboxEvent.entity_id == row.entity_id)
+                | (func.json_extract(OutboxEvent.payload, "$.customer_id") == row.entity_id))
+                .order_by(OutboxEvent.seq)).all()
+            also = [r for r in candidates if key in depends_on(r.entity, r.entity_id, r.payload)]
+        payload = row.payload if isinstance(row.payload, dict) else {}
+        fields = sorted((payload.get("fields") or {}) if isinstance(payload.get("fields"), dict) else payload)
+        changes: dict[str, tuple[Any, Any]] = {
+            "event": (_event_label(row), None),
+            "refused": (f"{row.parked_status or ''} {row.parked_reason}".strip(), None),
+            "fields": (fields, None)}
+        if row.parked_field:
+            changes["field"] = (row.parked_field, None)
+        if also:
+            changes["also_discarded"] = ([_event_label(r) for r in also], None)
+        local_only = False
+        customer = s.get(Customer, cid) if cid and row.entity == "customer" else None
+        gone = {row.id, *(r.id for r in also)}
+        if customer is not None:
+            left = s.exec(select(func.count()).select_from(OutboxEvent).where(
+                OutboxEvent.entity == "customer", OutboxEvent.entity_id == customer.id,
+                OutboxEvent.id.not_in(gone))).one()
+            if (row.event_type == EventKind.CUSTOMER_CREATED or not left) and customer.sync_state != SyncState.CONFLICT:
+                changes["sync_state"] = (customer.sync_state, SyncState.LOCAL.value)
+                customer.sync_state = SyncState.LOCAL.value
+                s.add(customer)
+            local_only = row.event_type == EventKind.CUSTOMER_CREATED
+        tx.audit(row.entity, row.entity_id, "sync_discard", changes)
+        s.exec(delete(OutboxEvent).where(OutboxEvent.id.in_(gone)))
+        return Discarded(row.id, row.event_type, cid, tuple(r.id for r in also), local_only)

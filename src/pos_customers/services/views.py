@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any
 
+from ..domain.enums import SyncState
 from ..domain.reference import format_reference
 
 
@@ -80,7 +81,7 @@ class CustomerView:
     last_activity_at: datetime | None
     password_changed_at: datetime | None
     last_sign_in_at: datetime | None
-    sync_state: str
+    sync_state: SyncState
     version: int
     emails: tuple[EmailView, ...]
     phones: tuple[PhoneView, ...]

@@ -14,6 +14,7 @@ from typing import Any
 from sqlmodel import Session, delete, select
 
 from ..domain import duplicates as dup
+from ..domain.enums import SyncState
 from ..domain.merge import DOCUMENT_FIELDS
 from ..domain.validation import phone_from_e164
 from . import search_index
@@ -123,7 +124,7 @@ def _ensure_reference_rows(s: Session, doc: dict[str, Any]) -> None:
 
 
 def apply_document(s: Session, doc: dict[str, Any], *, keep: frozenset[str] = frozenset(),
-                   sync_state: str = "synced") -> Customer:
+                   sync_state: SyncState = SyncState.SYNCED) -> Customer:
     """Write a customer document into the tables (insert or replace) and reindex it.
 
     Fields in ``keep`` hold local edits not yet sent: their local values and clocks stay.
@@ -213,7 +214,7 @@ def _ts(text: str | None) -> str | None:
     return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def insert_new(s: Session, doc: dict[str, Any], *, sync_state: str = "synced") -> None:
+def insert_new(s: Session, doc: dict[str, Any], *, sync_state: SyncState = SyncState.SYNCED) -> None:
     """Insert a customer this file does not hold yet, with raw SQL (no ORM objects): what an
     initial pull of a whole region does many thousand times. Same rows as :func:`apply_document`."""
     import json as _json
@@ -239,7 +240,7 @@ def insert_new(s: Session, doc: dict[str, Any], *, sync_state: str = "synced") -
          f.get("receipt_option") or "print", f.get("receipt_email") or "", f.get("status") or "active",
          f.get("account_type") or "guest", f.get("password_hash"), _ts(f.get("password_changed_at")),
          _ts(f.get("last_sign_in_at")), doc["store_code"], created, now,
-         _ts(_iso(last_change(doc.get("clocks") or {}))), _ts(doc.get("anonymized_at")), sync_state,
+         _ts(_iso(last_change(doc.get("clocks") or {}))), _ts(doc.get("anonymized_at")), SyncState(sync_state).value,
          dup.name_key(ctype, f.get("last_name") or "", f.get("organization_name") or ""),
          _json.dumps(doc.get("clocks") or {})))
     conn.executemany(

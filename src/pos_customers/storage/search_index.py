@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from ..domain.text import display_name
 from ..domain.search import (SearchQuery, contact_index_text, fts_exact_query,
                              fts_fragment_query, fts_name_query, name_index_text)
+from ..domain.enums import SyncState
 from ..domain.text import digits
 from .search_schema import FTS_TABLES
 
@@ -130,7 +131,7 @@ class SearchRow:
     primary_email: str
     primary_phone: str
     city: str
-    sync_state: str
+    sync_state: SyncState
     status: str
     matched_by: str  # reference | email | phone | card | name | fragment | recent
 
@@ -230,7 +231,12 @@ def _rows(conn: sqlite3.Connection, ids: list[str], how: dict[str, str],
         marks = ",".join("?" * len(missing))
         by_id.update((r[0], r) for r in conn.execute(
             f"SELECT {_ROW_COLUMNS} {_ROW_FROM} WHERE s.customer_id IN ({marks})", missing))
-    return [SearchRow(*by_id[i], matched_by=how[i]) for i in ids if i in by_id]
+    return [_row(by_id[i], how[i]) for i in ids if i in by_id]
+
+
+def _row(values: tuple, how: str) -> SearchRow:
+    *shown, sync_state, status = values
+    return SearchRow(*shown, sync_state=SyncState(sync_state), status=status, matched_by=how)
 
 
 def integrity_problems(conn: sqlite3.Connection, *, sample: int | None = None) -> list[str]:

@@ -13,6 +13,8 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from ..domain.enums import SyncState
+
 
 def new_id() -> str:
     return str(uuid.uuid4())
@@ -134,7 +136,7 @@ class Customer(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
     last_activity_at: datetime | None = None
     anonymized_at: datetime | None = None
-    sync_state: str = Field(default="pending", max_length=16)
+    sync_state: str = Field(default=SyncState.PENDING.value, max_length=16)  # a SyncState
     version: int = 1  # bumped on every change: an edit made on stale data is detected
     name_key: str = Field(default="", max_length=16)  # phonetic key of the last/organization name
     field_clocks: dict[str, str] = _json(dict)  # field -> HLC stamp of the edit that set it (sync merge)
@@ -274,6 +276,11 @@ class OutboxEvent(SQLModel, table=True):
     payload: dict[str, Any] = _json(dict)
     attempts: int = 0
     last_error: str = Field(default="", max_length=500)
+    # refused by headquarters: kept here, not sent again until someone retries (or discards) it
+    parked_at: datetime | None = None
+    parked_reason: str = Field(default="", max_length=500)  # one line, headquarters' words
+    parked_status: int | None = None  # the HTTP status of the refusal (403, 404, 409, 422)
+    parked_field: str = Field(default="", max_length=200)  # e.g. payload.fields.emails
 
 
 class CustomerSearch(SQLModel, table=True):
@@ -338,3 +345,6 @@ class SyncConflict(SQLModel, table=True):
     lost_stamp: str = Field(default="", max_length=40)
     origin_store: str = Field(default="", max_length=32)
     at: datetime = Field(default_factory=utcnow)
+    resolved_at: datetime | None = None  # someone kept the winner or took the other value
+    resolved_by: str = Field(default="", max_length=64)  # associate number, or "store X" when pulled
+    resolution: str = Field(default="", max_length=8)  # a ConflictResolution

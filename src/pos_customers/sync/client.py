@@ -28,8 +28,9 @@ class HqUnavailable(RuntimeError):
 class HqRefused(RuntimeError):
     """Headquarters answered and said no (401, 403, 422...): retrying the same request will not help."""
 
-    def __init__(self, status: int, detail: str):
+    def __init__(self, status: int, detail: str, body: Any = None):
         self.status = status
+        self.body = body  # the answer's ``detail`` as sent (FastAPI's 422 is a list naming each field)
         super().__init__(f"headquarters refused ({status}): {detail}")
 
 
@@ -52,10 +53,11 @@ class HqClient:
             raise HqUnavailable(f"{self.url} answered {r.status_code}")
         if r.status_code >= 400:
             try:
-                detail = r.json().get("detail", r.text)
+                answer = r.json()
+                detail = answer.get("detail", r.text) if isinstance(answer, dict) else answer
             except ValueError:
                 detail = r.text
-            raise HqRefused(r.status_code, str(detail)[:300])
+            raise HqRefused(r.status_code, str(detail)[:300], detail)
         return _loads(r.content)
 
     def enrol(self, token: str, terminal_name: str) -> dict[str, Any]:

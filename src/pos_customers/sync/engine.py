@@ -4,6 +4,12 @@ Push: outbox events go in ``seq`` order, in batches. Headquarters applies each i
 resent after a crash (sent, committed there, but the terminal died before deleting it) changes
 nothing. An event leaves the outbox only after headquarters answered that it holds it.
 
+Refused events are never dropped: an event headquarters refuses (listed in the answer's ``refused``,
+or named by a 422's ``loc``) is parked with the reason, status and field; it is not sent again until
+retried, and events queued after it for the same entity (a note for its customer too) wait behind
+it. The rest of the outbox goes on. A refusal of the request as a whole (401, or a 403/404/409/422
+that names no event) parks nothing: it is recorded as the last error, as a network failure is.
+
 Pull: a cursor (headquarters' ``seq``). Applying a page and advancing the cursor is one local
 transaction: a crash mid-page re-pulls that page, and applying a page twice gives the same rows.
 """
@@ -19,12 +25,15 @@ import httpx
 from sqlmodel import Session, delete, select
 
 from ..domain.audit import at_text
+from ..domain.enums import SyncState
+from ..domain.protocol import PullItemKind
 from ..storage import audit_chain, search_index
+from ..storage import conflicts as conflict_store
 from ..storage.documents import apply_document, erase_personal_records, holds, insert_new
 from ..storage.engine import Database
 from ..storage.tables import (AddressPurpose, Affiliation, Associate, AttributeDefinition, Customer,
                               CustomerAddress, CustomerGroup, CustomerNote, OrderSummary, OutboxEvent,
-                              Setting, Store, StoreTemplate, SyncConflict)
+                              Setting, Store, StoreTemplate)
 from .client import HqClient, HqRefused, HqUnavailable
 
 PUSH_BATCH = 500
@@ -37,6 +46,7 @@ class SyncResult:
     pushed: int
     pulled: int
     conflicts: int
+    parked: int = 0  # events headquarters refused in this round (kept, see the Sync screen)
 
 
 def _get(s: Session, key: str, default: str = "") -> str:
@@ -66,12 +76,19 @@ class SyncEngine:
         self.db = db
         self.client = client
         self.observe = observe or (lambda stamp: None)
+        self.audit_sent = 0  # audit rows the last push_batch delivered
+        self.parked = 0  # events the last push_batch parked
 
     # -- push ------------------------------------------------------------------------------------
     def push_batch(self, size: int | None = None) -> tuple[int, int]:
-        """Send the oldest ``size`` events. Returns (events that left the outbox, conflicts)."""
+        """Send the oldest ``size`` events that may go. Returns (events that left the outbox, conflicts).
+
+        Events headquarters refuses are parked (see :func:`park`); ``self.parked`` counts those parked
+        by this call. A 422 that names an event (``loc`` ``["body", "events", N, ...]``) parks event N
+        and sends the batch again without it and without what waits behind it.
+        """
         with self.db.read() as s:
-            rows = s.exec(select(OutboxEvent).order_by(OutboxEvent.seq).limit(size or PUSH_BATCH)).all()
+            rows = sendable(s, size or PUSH_BATCH)
             events = [{"id": r.id, "seq": r.seq, "hlc": r.hlc, "type": r.event_type, "entity": r.entity,
                        "entity_id": r.entity_id, "payload": r.payload} for r in rows]
             sent_audit = int(_get(s, "sync_audit_sent", "0") or 0)
@@ -81,28 +98,44 @@ class SyncEngine:
                       "changes_hash": r.changes_hash, "redacted": r.redacted}
                      for r in audit_chain.rows_after(search_index.raw_connection(s), sent_audit, AUDIT_BATCH)]
         self.audit_sent = 0
+        self.parked = 0
         if not events and not audit:
             return 0, 0
-        try:
-            answer = self.client.push(events, audit)
-        except (HqUnavailable, HqRefused) as exc:
-            self._failed("push", str(exc), [e["id"] for e in events])
-            raise
-        held = set(answer["applied"]) | set(answer["duplicates"])
+        while True:
+            try:
+                answer = self.client.push(events, audit)
+                break
+            except HqRefused as exc:
+                pinned = pinned_refusals(exc, events)
+                if not pinned:  # the request as a whole (a credential, a batch rule): not the events' fault
+                    self._failed("push", str(exc), [e["id"] for e in events])
+                    raise
+                with self.db.write() as s:
+                    park(s, pinned)
+                self.parked += len(pinned)
+                events = _without(events, pinned)
+                if not events and not audit:
+                    return 0, 0
+            except HqUnavailable as exc:
+                self._failed("push", str(exc), [e["id"] for e in events])
+                raise
+        refused = {r["id"]: Refusal(int(r.get("status") or 0), str(r.get("reason") or ""), r.get("field") or "")
+                   for r in answer.get("refused") or [] if isinstance(r, dict) and r.get("id")}
+        held = (set(answer["applied"]) | set(answer["duplicates"])) - set(refused)
         conflicts = answer.get("conflicts") or []
         with self.db.write() as s:
+            park(s, refused)
             s.exec(delete(OutboxEvent).where(OutboxEvent.id.in_(held)))
             s.flush()
             customers = {e["entity_id"] for e in events if e["entity"] == "customer" and e["id"] in held}
-            still = set(s.exec(select(OutboxEvent.entity_id).where(
-                OutboxEvent.entity == "customer", OutboxEvent.entity_id.in_(customers))))
-            for cid in customers - still:
-                row = s.get(Customer, cid)
-                if row is not None and row.sync_state != "synced":
-                    row.sync_state = "synced"
-                    s.add(row)
+            customers |= {str((e["payload"] or {}).get("customer_id") or "") for e in events
+                          if e["entity"] == conflict_store.CONFLICT_ENTITY and e["id"] in held}
             for c in conflicts:
                 _store_conflict(s, c)
+                customers.add(c.get("customer_id") or "")
+            s.flush()
+            # synced once headquarters holds every change; "!" while a conflict is open
+            conflict_store.settle(s, customers)
             _put(s, "sync_last_push_at", _now())
             _put(s, "sync_last_error", "")
             if audit:
@@ -112,6 +145,7 @@ class SyncEngine:
                 _put(s, "sync_audit_problem", "; ".join(answer["audit_problems"])[:500])
             if events:
                 _seen(s, max(e["hlc"] for e in events))
+        self.parked += len(refused)
         for e in events:
             self.observe(e["hlc"])
         self.audit_sent = len(audit)
@@ -131,14 +165,15 @@ class SyncEngine:
         with self.db.write() as s:
             if int(_get(s, "sync_cursor", "0") or 0) != cursor:
                 return 0, True  # another process applied this page meanwhile: ask again
-            pending = _pending_fields(s, {i["doc"]["id"] for i in items if i["t"] == "customer"})
+            pending = _pending_fields(s, {i["doc"]["id"] for i in items if i["t"] == PullItemKind.CUSTOMER})
             local_store = _get(s, "store_code")
             newly_anonymized = _newly_anonymized(s, items)
             apply_items(s, items, local_store, pending)
             for cid in newly_anonymized:
                 erase_personal_records(s, cid, datetime.now(timezone.utc))
+            _settle_pulled(s, items)
             stamps = [max(i["doc"]["clocks"].values()) for i in items
-                      if i["t"] == "customer" and i["doc"].get("clocks")]
+                      if i["t"] == PullItemKind.CUSTOMER and i["doc"].get("clocks")]
             if stamps:
                 _seen(s, max(stamps))
             _put(s, "sync_cursor", str(page["cursor"]))
@@ -147,7 +182,7 @@ class SyncEngine:
         if newly_anonymized:
             scrub(self.db)
         for item in items:
-            if item["t"] == "customer":
+            if item["t"] == PullItemKind.CUSTOMER:
                 clocks = item["doc"].get("clocks") or {}
                 if clocks:
                     self.observe(max(clocks.values()))
@@ -155,18 +190,18 @@ class SyncEngine:
 
     def run_once(self) -> SyncResult:
         """Push until the outbox is empty, then pull until headquarters has nothing newer."""
-        pushed = conflicts = pulled = 0
+        pushed = conflicts = pulled = parked = 0
         while True:
             n, c = self.push_batch()
-            pushed, conflicts = pushed + n, conflicts + c
-            if n == 0 and not self.audit_sent:
+            pushed, conflicts, parked = pushed + n, conflicts + c, parked + self.parked
+            if n == 0 and not self.audit_sent and not self.parked:
                 break
         while True:
             n, more = self.pull_page()
             pulled += n
             if not more:
                 break
-        return SyncResult(pushed, pulled, conflicts)
+        return SyncResult(pushed, pulled, conflicts, parked)
 
     def _failed(self, what: str, message: str, event_ids: list[str]) -> None:
         with self.db.write() as s:
@@ -178,8 +213,118 @@ class SyncEngine:
                 s.add(row)
 
 
+def _settle_pulled(s: Session, items: list[dict[str, Any]]) -> None:
+    """A pulled customer document says nothing about conflicts: one with an open conflict keeps
+    showing it; customers whose conflicts came or went in this page get their state again."""
+    about = {str(i["doc"].get("customer_id") or "") for i in items if i["t"] == PullItemKind.CONFLICT}
+    pulled = [i["doc"]["id"] for i in items if i["t"] == PullItemKind.CUSTOMER]
+    conflict_store.settle(s, about | conflict_store.unresolved_customers(s, pulled))
+@dataclass(frozen=True)
+class Refusal:
+    """Why headquarters would not take one event."""
+
+    status: int
+    reason: str
+    field: str = ""
+
+
+def one_line(text: str, limit: int = 500) -> str:
+    return " ".join(str(text).split())[:limit]
+
+
+def park(s: Session, refusals: dict[str, Refusal]) -> None:
+    """Keep these events in the outbox, not to be sent again until retried; say why."""
+    if not refusals:
+        return
+    now = datetime.now(timezone.utc)
+    for row in s.exec(select(OutboxEvent).where(OutboxEvent.id.in_(list(refusals)))):
+        r = refusals[row.id]
+        reason = one_line(r.reason) or f"refused by headquarters ({r.status})"
+        row.parked_at = now
+        row.parked_reason = reason
+        row.parked_status = r.status or None
+        row.parked_field = one_line(r.field or "", 200)
+        row.attempts += 1
+        row.last_error = reason
+        s.add(row)
+
+
+def depends_on(entity: str, entity_id: str, payload: Any) -> set[tuple[str, str]]:
+    """The entities an event needs headquarters to hold first: its own, and a note's customer."""
+    keys = {(entity, entity_id)}
+    if entity != "customer" and isinstance(payload, dict) and payload.get("customer_id"):
+        keys.add(("customer", str(payload["customer_id"])))
+    return keys
+
+
+def parked_keys(s: Session) -> dict[tuple[str, str], tuple[int, str]]:
+    """(entity, entity_id) of every parked event -> (seq, id) of the oldest parked one."""
+    out: dict[tuple[str, str], tuple[int, str]] = {}
+    for entity, entity_id, seq, event_id in s.exec(
+            select(OutboxEvent.entity, OutboxEvent.entity_id, OutboxEvent.seq, OutboxEvent.id)
+            .where(OutboxEvent.parked_at.is_not(None)).order_by(OutboxEvent.seq)):
+        out.setdefault((entity, entity_id), (seq, event_id))
+    return out
+
+
+def waits_behind(row: OutboxEvent, blocked: dict[tuple[str, str], tuple[int, str]]) -> str | None:
+    """The id of the parked event ``row`` was queued after and depends on, if any."""
+    for key in depends_on(row.entity, row.entity_id, row.payload):
+        hit = blocked.get(key)
+        if hit is not None and hit[0] < row.seq:
+            return hit[1]
+    return None
+
+
+def sendable(s: Session, size: int) -> list[OutboxEvent]:
+    """The oldest ``size`` events that may go: not parked, not waiting behind a parked event."""
+    query = select(OutboxEvent).where(OutboxEvent.parked_at.is_(None)).order_by(OutboxEvent.seq)
+    blocked = parked_keys(s)
+    if not blocked:
+        return list(s.exec(query.limit(size)).all())
+    out: list[OutboxEvent] = []
+    after = 0
+    while len(out) < size:
+        page = s.exec(query.where(OutboxEvent.seq > after).limit(size)).all()
+        if not page:
+            break
+        out += [r for r in page if waits_behind(r, blocked) is None]
+        after = page[-1].seq
+    return out[:size]
+
+
+def pinned_refusals(exc: HqRefused, events: list[dict[str, Any]]) -> dict[str, Refusal]:
+    """A 422 whose errors name events of the batch: {event id: why}. Empty when any error of the
+    answer cannot be pinned on one event (the request as a whole is wrong)."""
+    if exc.status != 422 or not isinstance(exc.body, list) or not exc.body:
+        return {}
+    out: dict[str, Refusal] = {}
+    for d in exc.body:
+        loc = d.get("loc") if isinstance(d, dict) else None
+        if not (isinstance(loc, (list, tuple)) and len(loc) >= 3 and list(loc[:2]) == ["body", "events"]
+                and isinstance(loc[2], int) and not isinstance(loc[2], bool) and 0 <= loc[2] < len(events)):
+            return {}
+        event = events[loc[2]]
+        path = [str(p) for p in loc[3:]]
+        if path and path[0] == event["type"]:  # a union tagged by the event kind names the tag first
+            path = path[1:]
+        if event["id"] not in out:
+            out[event["id"]] = Refusal(422, str(d.get("msg") or "invalid"), ".".join(path))
+    return out
+
+
+def _without(events: list[dict[str, Any]], parked: dict[str, Refusal]) -> list[dict[str, Any]]:
+    """The batch less the parked events and what depends on them (queued after them)."""
+    blocked: dict[tuple[str, str], int] = {}
+    for e in events:
+        if e["id"] in parked:
+            blocked.setdefault((e["entity"], e["entity_id"]), e["seq"])
+    return [e for e in events if e["id"] not in parked and not any(
+        blocked.get(k, e["seq"]) < e["seq"] for k in depends_on(e["entity"], e["entity_id"], e["payload"]))]
+
+
 def _newly_anonymized(s: Session, items: list[dict[str, Any]]) -> list[str]:
-    ids = [i["doc"]["id"] for i in items if i["t"] == "customer" and i["doc"].get("anonymized_at")]
+    ids = [i["doc"]["id"] for i in items if i["t"] == PullItemKind.CUSTOMER and i["doc"].get("anonymized_at")]
     if not ids:
         return []
     held = {cid: at for cid, at in s.exec(select(Customer.id, Customer.anonymized_at).where(Customer.id.in_(ids)))}
@@ -232,9 +377,9 @@ def _upsert(s: Session, model, key, doc: dict[str, Any]) -> None:
 def apply_items(s: Session, items: list[dict[str, Any]], local_store: str,
                 pending: dict[str, frozenset[str]]) -> None:
     """One pulled page: customers new here go in through the fast path, the rest one by one."""
-    known = holds(s, [i["doc"]["id"] for i in items if i["t"] == "customer"])
+    known = holds(s, [i["doc"]["id"] for i in items if i["t"] == PullItemKind.CUSTOMER])
     for item in items:
-        if item["t"] == "customer" and item["doc"]["id"] not in known:
+        if item["t"] == PullItemKind.CUSTOMER and item["doc"]["id"] not in known:
             insert_new(s, item["doc"])
             known.add(item["doc"]["id"])
         else:
@@ -242,52 +387,98 @@ def apply_items(s: Session, items: list[dict[str, Any]], local_store: str,
     s.flush()
 
 
+@dataclass(frozen=True)
+class _Pulled:
+    """One pulled item and what its handler needs to know about this terminal."""
+
+    doc: dict[str, Any]
+    deleted: bool
+    local_store: str
+    pending: dict[str, frozenset[str]]
+
+
+def _pull_customer(s: Session, item: _Pulled) -> None:
+    keep = item.pending.get(item.doc["id"], frozenset())
+    apply_document(s, item.doc, keep=keep, sync_state=SyncState.PENDING if keep else SyncState.SYNCED)
+
+
+def _reference_row(model: type, *, keep_in_use: bool = False) -> Callable[[Session, _Pulled], None]:
+    """Reference data keyed by ``code``: upserted, or deleted (a purpose still in use stays)."""
+
+    def handle(s: Session, item: _Pulled) -> None:
+        code = item.doc["code"]
+        if not item.deleted:
+            _upsert(s, model, code, item.doc)
+            return
+        row = s.get(model, code)
+        in_use = keep_in_use and s.exec(select(CustomerAddress.id).where(
+            CustomerAddress.purpose_code == code).limit(1)).first()
+        if row is not None and not in_use:
+            s.delete(row)
+
+    return handle
+
+
+def _pull_template(s: Session, item: _Pulled) -> None:
+    if item.doc.get("store_code") == item.local_store and s.get(Store, item.local_store) is not None:
+        _upsert(s, StoreTemplate, item.local_store, item.doc)
+
+
+def _pull_associate(s: Session, item: _Pulled) -> None:
+    doc = item.doc
+    if doc.get("store_code") == item.local_store:
+        row = s.get(Associate, doc["number"])
+        local = {} if row is None else {"failed_attempts": row.failed_attempts, "locked_until": row.locked_until}
+        _upsert(s, Associate, doc["number"], {**doc, **local})
+
+
+def _pull_note(s: Session, item: _Pulled) -> None:
+    if s.get(Customer, item.doc["customer_id"]) is not None:
+        _upsert(s, CustomerNote, item.doc["id"], item.doc)
+
+
+def _pull_order(s: Session, item: _Pulled) -> None:
+    _upsert(s, OrderSummary, item.doc["id"], item.doc)
+
+
+def _pull_conflict(s: Session, item: _Pulled) -> None:
+    _store_conflict(s, item.doc, deleted=item.deleted)  # deleted: resolved (here or in another store)
+
+
+PULL_HANDLERS: dict[PullItemKind, Callable[[Session, _Pulled], None]] = {
+    PullItemKind.CUSTOMER: _pull_customer,
+    PullItemKind.GROUP: _reference_row(CustomerGroup),
+    PullItemKind.AFFILIATION: _reference_row(Affiliation),
+    PullItemKind.ATTRIBUTE: _reference_row(AttributeDefinition),
+    PullItemKind.PURPOSE: _reference_row(AddressPurpose, keep_in_use=True),
+    PullItemKind.TEMPLATE: _pull_template,
+    PullItemKind.ASSOCIATE: _pull_associate,
+    PullItemKind.NOTE: _pull_note,
+    PullItemKind.ORDER: _pull_order,
+    PullItemKind.CONFLICT: _pull_conflict,
+}
+"""One handler per kind of pulled item; a new kind is one member above and one handler here."""
+
+
 def apply_item(s: Session, item: dict[str, Any], local_store: str,
                pending: dict[str, frozenset[str]]) -> None:
-    kind, doc = item["t"], item["doc"]
-    if kind == "customer":
-        keep = pending.get(doc["id"], frozenset())
-        apply_document(s, doc, keep=keep, sync_state="pending" if keep else "synced")
-    elif kind in ("group", "affiliation", "attribute", "purpose"):
-        model = {"group": CustomerGroup, "affiliation": Affiliation, "attribute": AttributeDefinition,
-                 "purpose": AddressPurpose}[kind]
-        if item.get("deleted"):
-            row = s.get(model, doc["code"])
-            in_use = kind == "purpose" and s.exec(select(CustomerAddress.id).where(
-                CustomerAddress.purpose_code == doc["code"]).limit(1)).first()
-            if row is not None and not in_use:
-                s.delete(row)
-        else:
-            _upsert(s, model, doc["code"], doc)
-    elif kind == "template":
-        if doc.get("store_code") == local_store and s.get(Store, local_store) is not None:
-            _upsert(s, StoreTemplate, local_store, doc)
-    elif kind == "associate":
-        if doc.get("store_code") == local_store:
-            row = s.get(Associate, doc["number"])
-            local = {} if row is None else {"failed_attempts": row.failed_attempts,
-                                            "locked_until": row.locked_until}
-            _upsert(s, Associate, doc["number"], {**doc, **local})
-    elif kind == "note":
-        if s.get(Customer, doc["customer_id"]) is not None:
-            _upsert(s, CustomerNote, doc["id"], doc)
-    elif kind == "order":
-        _upsert(s, OrderSummary, doc["id"], doc)
-    elif kind == "conflict":
-        _store_conflict(s, doc)
+    try:
+        kind = PullItemKind(item["t"])
+    except ValueError:
+        return  # a kind newer than this terminal: skipped, so the cursor still moves on
+    PULL_HANDLERS[kind](s, _Pulled(item["doc"], bool(item.get("deleted")), local_store, pending))
     s.flush()
 
 
-def _store_conflict(s: Session, doc: dict[str, Any]) -> None:
-    if s.get(SyncConflict, doc["id"]) is None:
-        s.add(SyncConflict(id=doc["id"], customer_id=doc.get("customer_id", ""), field=doc["field"],
-                           kept=doc.get("kept"), lost=doc.get("lost"), kept_stamp=doc.get("kept_stamp", ""),
-                           lost_stamp=doc.get("lost_stamp", ""), origin_store=doc.get("origin_store", ""),
-                           at=datetime.fromisoformat(doc["at"]) if doc.get("at") else datetime.now(timezone.utc)))
+def _store_conflict(s: Session, doc: dict[str, Any], *, deleted: bool = False) -> None:
+    """A conflict headquarters recorded; deleted: it was resolved (here or in another store).
+    Callers settle the customer's sync state afterwards."""
+    conflict_store.store_conflict(s, doc, deleted=deleted, now=datetime.now(timezone.utc))
 
 
 def decode(text: str) -> Any:
     return json.loads(text)
 
 
-__all__ = ["SyncEngine", "SyncResult", "HqClient", "HqRefused", "HqUnavailable", "httpx"]
+__all__ = ["SyncEngine", "SyncResult", "HqClient", "HqRefused", "HqUnavailable", "PullItemKind", "Refusal",
+           "httpx"]

@@ -286,11 +286,12 @@ class PosApp(App):
             state, error = "HQ online", None
         except (sync.HqUnavailable, sync.HqRefused) as exc:
             result, state, error = None, "HQ offline", str(exc)
-        depth = sync.outbox_depth(svc)
-        self.call_from_thread(self._synced, state, depth, result, error, announce)
+        depth, parked = sync.outbox_depth(svc), sync.parked_count(svc)
+        self.call_from_thread(self._synced, state, depth, result, error, announce, parked)
 
-    def _synced(self, state: str, depth: int, result, error: str | None, announce: bool) -> None:
-        self.sync_line = f"{state} · {depth} to send" if depth else state
+    def _synced(self, state: str, depth: int, result, error: str | None, announce: bool, parked: int = 0) -> None:
+        self.sync_line = ((f"{state} · {depth} to send" if depth else state)
+                          + (f" · {parked} parked" if parked else ""))
         for screen in self.screen_stack:
             if screen.sub_title:
                 screen.sub_title = self.header_text()
@@ -299,7 +300,9 @@ class PosApp(App):
                 self.notify(f"Sync failed: {error}", severity="warning", markup=False)
             else:
                 self.notify(f"Synced: {result.pushed} sent, {result.pulled} received"
-                            + (f", {result.conflicts} conflict(s)" if result.conflicts else ""), markup=False)
+                            + (f", {result.conflicts} conflict(s)" if result.conflicts else "")
+                            + (f", {result.parked} refused by headquarters (parked)" if result.parked else ""),
+                            markup=False)
         refresh = getattr(self.screen, "sync_finished", None)
         if refresh is not None:
             refresh()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
+from pos_customers.hq.search import include_name
 from pos_customers.hq.tables import metadata
 
 config = context.config
@@ -24,7 +25,8 @@ def run_migrations_online() -> None:
 
 def _run(connection) -> None:
     context.configure(connection=connection, target_metadata=target_metadata,
-                      render_as_batch=connection.dialect.name == "sqlite", compare_type=True)
+                      render_as_batch=connection.dialect.name == "sqlite", compare_type=True,
+                      include_name=include_name)
     with context.begin_transaction():
         context.run_migrations()
 

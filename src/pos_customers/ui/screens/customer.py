@@ -13,6 +13,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Input, Label, Static, TabbedContent, TabPane
 
+from ...domain.enums import SyncState
 from ...domain.errors import ValidationFailed
 from ...services import records, sync
 from ...services.context import Permission
@@ -36,6 +37,11 @@ def kv_table(rows: list[tuple[str, object]], table_id: str) -> DataTable:
 class CustomerScreen(Screen):
     BINDINGS = [
         Binding("escape", "back", "Back", id="card.back", tooltip="Back to the search"),
+        # shown on the Activity tab while a conflict is open: first, so 80 columns show them
+        Binding("k", "resolve_conflict(False)", "Keep", id="card.conflict_keep",
+                tooltip="Sync conflict (Activity tab): keep the value headquarters kept"),
+        Binding("t", "resolve_conflict(True)", "Take other", id="card.conflict_take",
+                tooltip="Sync conflict (Activity tab): set the field to the other value, as an edit"),
         Binding("e", "edit", "Edit", id="card.edit", tooltip="Edit this customer"),
         Binding("a", "add_address", "Add address", id="card.add_address", tooltip="Add an address"),
         Binding("n", "note", "Add note", id="card.note", tooltip="Write a note (managers, support)"),
@@ -63,6 +69,7 @@ class CustomerScreen(Screen):
         self._row_after_save: int | None = None  # the address row to land on once reloaded
         self._filling: list = []  # the tabs' contents being mounted
         self._activity: list = []  # the Activity tab's rows, in order
+        self._conflicts: list = []  # the Activity tab's sync conflicts, open ones first
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -94,7 +101,18 @@ class CustomerScreen(Screen):
                     and self.view.account_type == "registered" and self.view.anonymized_at is None)
         if action == "export_data":
             return self.app.actor.can(Permission.NOTES)
+        if action == "resolve_conflict":
+            return (self.app.actor.can(Permission.EDIT) and self.view is not None and self.view.anonymized_at is None
+                    and any(c.resolved_at is None for c in self._conflicts) and self._on_activity_tab())
         return True
+
+    def _on_activity_tab(self) -> bool:
+        tabs = self.query("#tabs")
+        return bool(tabs) and tabs.first(TabbedContent).active == "tab-activity"
+
+    @on(TabbedContent.TabActivated, "#tabs")
+    def _tab_changed(self) -> None:
+        self.refresh_bindings()  # k and t are offered on the Activity tab only
 
     @work(exclusive=True, thread=True, group="card")
     def load(self) -> None:
@@ -118,11 +136,14 @@ class CustomerScreen(Screen):
         self._row_after_save = None
         self._filling = []
         self.view, self.choices = view, choices
+        self._conflicts = list(conflicts)
         self.refresh_bindings()
+        sync_text = (("! conflict: see Activity", "bold") if view.sync_state == SyncState.CONFLICT
+                     else str(view.sync_state))
         head = Text.assemble(
             (view.display_name or "(no name)", "bold"), "  ", (view.reference_display, "bold reverse"), "\n",
             f"{view.customer_type} · group {view.group_code or '—'} · {view.status} · "
-            f"{view.account_type} · sync {view.sync_state}")
+            f"{view.account_type} · sync ", sync_text)
         self.query_one("#head", Static).update(head)
         self._fill("tab-account", [kv_table([
             ("Title", view.title), ("First name", view.first_name), ("Middle name", view.middle_name),
@@ -184,12 +205,14 @@ class CustomerScreen(Screen):
             "No change to this customer has been recorded on this terminal yet.", classes="muted")]
         if conflicts:
             ct = DataTable(id="conflicts-table", cursor_type="row", zebra_stripes=True)
-            ct.add_columns("When", "Field", "Kept", "Lost", "From")
-            for c in conflicts:
-                ct.add_row(plain(c.at), plain(c.field), plain(shown_value(c.kept)), plain(shown_value(c.lost)),
-                           plain(c.origin_store))
-            parts += [Label("Sync conflicts (two stores changed the same field; the later change was kept)",
-                            classes="section"), ct]
+            ct.add_columns("When", "Field", "Kept", "Other", "From", "Resolved")
+            for i, c in enumerate(conflicts):
+                done = "open" if c.resolved_at is None else f"{c.resolution} ({c.resolved_by})"
+                ct.add_row(plain(c.at), plain(c.field), plain(conflict_value(c.kept)),
+                           plain(conflict_value(c.lost)), plain(c.origin_store), plain(done), key=str(i))
+            opened = sum(c.resolved_at is None for c in conflicts)
+            hint = f"{opened} open · k keep the kept value · t take the other" if opened else "all resolved"
+            parts += [Label(f"Sync conflicts: {hint}", classes="section", markup=False), ct]
         self._fill("tab-activity", parts)
         if refocus is not None:
             self.call_later(self._refocus, self._filling, *refocus)
@@ -337,6 +360,42 @@ class CustomerScreen(Screen):
         entry = self._activity[int(event.row_key.value)]
         self.app.push_screen(DetailModal(f"{entry.at} · {entry.who} · {entry.action}", change_lines(entry.changes)))
 
+    @on(DataTable.RowSelected, "#conflicts-table")
+    def _show_conflict(self, event: DataTable.RowSelected) -> None:
+        from .dialogs import DetailModal
+
+        c = self._conflicts[int(event.row_key.value)]
+        self.app.push_screen(DetailModal(f"{plain(c.at)} · {c.field} · from {c.origin_store}",
+                                         [f"kept: {shown_value(c.kept)}", f"other: {shown_value(c.lost)}"]))
+
+    def action_resolve_conflict(self, take_other: bool) -> None:
+        """k / t on the Activity tab: the conflict under the cursor (the first open one otherwise)."""
+        found = self.query("#conflicts-table")
+        row = found.first(DataTable).cursor_row if found else 0
+        if not 0 <= row < len(self._conflicts) or self._conflicts[row].resolved_at is not None:
+            row = next((i for i, c in enumerate(self._conflicts) if c.resolved_at is None), -1)
+        if row >= 0:
+            self.run_resolve(self._conflicts[row].id, take_other)
+
+    @work(thread=True, exclusive=True, group="conflict")
+    def run_resolve(self, conflict_id: str, take_other: bool) -> None:
+        from ...services.conflicts import resolve_conflict
+        from ...services.context import NotFound
+
+        try:
+            done = resolve_conflict(self.app.services, self.app.actor, conflict_id, take_other)
+        except ValidationFailed as exc:
+            self.app.call_from_thread(self.notify, "Not resolved: " + "; ".join(e.message for e in exc.errors),
+                                      severity="error", markup=False, timeout=8)
+            return
+        except (NotFound, StaleEdit) as exc:
+            self.app.call_from_thread(self.notify, f"Not resolved: {exc}. Press r to reload.",
+                                      severity="error", markup=False, timeout=8)
+            return
+        what = "the other value is set" if take_other else "the kept value stays"
+        self.app.call_from_thread(self.notify, f"Conflict on {done.field} resolved: {what}.", markup=False)
+        self.app.call_from_thread(self.load)
+
     @on(DataTable.RowSelected, "#addresses-table")
     def _edit_address(self, event: DataTable.RowSelected) -> None:
         index = int(event.row_key.value)
@@ -390,6 +449,15 @@ class CustomerScreen(Screen):
         else:
             self.notify(message)
         self.load()
+
+
+def conflict_value(value: object) -> str:
+    """A conflict's value in one table cell: contacts and addresses by what identifies them."""
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        return ", ".join(str(v.get("address") or v.get("e164") or
+                             " ".join(str(v.get(k) or "") for k in ("line1", "postal_code", "city")).strip())
+                         for v in value)
+    return shown_value(value)
 
 
 def _exclusive_defaults(addresses: list, chosen: int) -> None:

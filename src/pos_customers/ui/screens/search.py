@@ -14,6 +14,7 @@ from textual.timer import Timer
 from textual.widgets import Header, Input, Label
 from textual.worker import get_current_worker
 
+from ...domain.enums import SyncState
 from ...domain.reference import format_reference
 from ...services.auth import Permission
 from ...services.search import search_customers
@@ -24,7 +25,8 @@ if TYPE_CHECKING:
     from ...domain.customer import CustomerDraft
     from ...storage.search_index import SearchPage
 
-SYNC_MARK = {"synced": "✓", "pending": "↑", "conflict": "!"}  # 80 columns: one mark
+SYNC_MARK = {SyncState.SYNCED: "✓", SyncState.PENDING: "↑", SyncState.CONFLICT: "!",
+             SyncState.LOCAL: "×"}  # 80 columns: one mark
 _EMAIL = re.compile(r"\S+@\S+")
 _PHONE = re.compile(r"^[\d\s+()\-./]*\d[\d\s+()\-./]*$")  # digits are never a name
 

@@ -11,32 +11,50 @@ from textual.widgets import DataTable, Header, Label, Static
 from ...services import sync
 from ..text import plain
 from ..widgets.footer import KeysFooter
+from .dialogs import ConfirmModal, DetailModal
 
 
 class SyncScreen(Screen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="sync.back", tooltip="Back"),
         Binding("ctrl+r", "sync_now", "Sync now", id="sync.now", tooltip="Send and fetch changes now"),
+        Binding("r", "retry", "Retry", id="sync.retry",
+                tooltip="Send the selected parked event again with the next sync"),
+        Binding("d", "discard", "Discard", id="sync.discard",
+                tooltip="Drop the selected parked event for good (managers; audited)"),
     ]
     DEFAULT_CSS = """
     SyncScreen #state { height: auto; padding: 0 1; }
+    SyncScreen #parked { height: 1fr; }
     SyncScreen #conflicts { height: 1fr; }
     SyncScreen .muted { color: $text-muted; padding: 0 1; }
     """
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._parked: list[sync.ParkedEventView] = []
+
     def compose(self) -> ComposeResult:
         yield Header()
         yield DataTable(id="state", show_header=False, cursor_type="none")
+        yield Label("Refused by headquarters (parked): enter details · r retry · d discard", classes="muted",
+                    id="parked-label")
+        yield DataTable(id="parked", cursor_type="row", zebra_stripes=True)
         yield Label("Conflicts headquarters resolved (newest first)", classes="muted")
         yield DataTable(id="conflicts", cursor_type="row", zebra_stripes=True)
-        yield KeysFooter()
+        yield KeysFooter(compact=True)  # six keys: compact fits them in 80 columns
 
     def on_mount(self) -> None:
         self.title = "Sync with headquarters"
         self.sub_title = self.app.header_text()
         table = self.query_one("#conflicts", DataTable)
         table.add_columns("When", "Customer", "Field", "Kept", "Lost", "From")
+        parked = self.query_one("#parked", DataTable)
+        # 80 columns, a scrollbar included; Enter shows what the cells cut
+        for label, width in (("When", 11), ("Event", 17), ("Customer", 15), ("Why (enter: all of it)", 27)):
+            parked.add_column(label, width=width)
         self.query_one("#state", DataTable).add_columns("What", "Value")
+        self.query_one("#parked", DataTable).focus()
         self.load()
 
     def sync_finished(self) -> None:
@@ -45,10 +63,11 @@ class SyncScreen(Screen):
     @work(thread=True, exclusive=True, group="sync-screen")
     def load(self) -> None:
         st = sync.status(self.app.services, self.app.actor)
+        parked = sync.parked_events(self.app.services, self.app.actor)
         rows = sync.recent_conflicts(self.app.services, self.app.actor, limit=50)
-        self.app.call_from_thread(self._show, st, rows)
+        self.app.call_from_thread(self._show, st, parked, rows)
 
-    def _show(self, st: sync.SyncStatus, conflicts) -> None:
+    def _show(self, st: sync.SyncStatus, parked: list[sync.ParkedEventView], conflicts) -> None:
         state = self.query_one("#state", DataTable)
         state.clear()
         for k, v in (("Headquarters", st.hq_url or "not connected: pos-customers init --hq URL --token T"),
@@ -58,14 +77,95 @@ class SyncScreen(Screen):
                      ("Last push", st.last_push_at or "never"),
                      ("Last pull", f"{st.last_pull_at or 'never'} (cursor {st.cursor})"),
                      ("Last error", f"{st.last_error} ({st.last_error_at})" if st.last_error else "none"),
+                     ("Parked", f"{st.parked} refused"
+                      + (f", {st.waiting} waiting behind them" if st.waiting else "")),
                      ("Conflicts", str(st.conflicts)),
                      *((("Audit trail", st.audit_problem),) if st.audit_problem else ())):
             state.add_row(k, plain(v))
+        table = self.query_one("#parked", DataTable)
+        row = table.cursor_row
+        table.clear()
+        self._parked = list(parked)
+        for p in parked:
+            table.add_row(plain(f"{p.at:%m-%d %H:%M}" if p.at else "waiting"), plain(p.kind),
+                          plain(p.customer or "—"), plain(_why(p)), key=p.id)
+        if parked:
+            table.move_cursor(row=min(row or 0, len(parked) - 1))
         table = self.query_one("#conflicts", DataTable)
         table.clear()
         for c in conflicts:
             table.add_row(plain(f"{c.at:%Y-%m-%d %H:%M}"), plain(c.customer), plain(c.field),
                           plain(c.kept), plain(c.lost), plain(c.origin_store))
+
+    @on(DataTable.RowSelected, "#parked")
+    def _show_parked(self, event: DataTable.RowSelected) -> None:
+        """Enter: the whole refusal, which the Why column cuts."""
+        p = next((p for p in self._parked if p.id == event.row_key.value), None)
+        if p is None:
+            return
+        lines = [f"Why: {_why(p)}", f"Customer: {p.customer or '—'}", f"Event: {p.id}",
+                 f"Parked: {p.at:%Y-%m-%d %H:%M} UTC" if p.at else "Not parked itself: it goes once that one is "
+                 "retried (r) or discarded (d)", f"Attempts: {p.attempts}"]
+        self.app.push_screen(DetailModal(f"{p.kind} · refused by headquarters" if p.parked else p.kind, lines))
+
+    def _selected(self) -> sync.ParkedEventView | None:
+        """The parked event under the cursor; a one-line notice when there is none to act on."""
+        table = self.query_one("#parked", DataTable)
+        if not self._parked or table.cursor_row is None or not 0 <= table.cursor_row < len(self._parked):
+            self.notify("No parked event: nothing headquarters refused is waiting.", severity="information")
+            return None
+        chosen = self._parked[table.cursor_row]
+        if not chosen.parked:
+            self.notify(f"This event waits behind parked event {chosen.waiting_behind[:8]}: "
+                        "retry or discard that one.", severity="warning")
+            return None
+        return chosen
+
+    def action_retry(self) -> None:
+        chosen = self._selected()
+        if chosen is not None:
+            self._retry(chosen.id)
+
+    @work(thread=True, exclusive=True, group="sync-parked")
+    def _retry(self, event_id: str) -> None:
+        try:
+            sync.retry_parked(self.app.services, self.app.actor, event_id)
+        except (sync.NotFound, sync.PermissionDenied) as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error")
+        else:
+            self.app.call_from_thread(self.notify, "It goes with the next sync (ctrl+r sends it now).")
+        self.app.call_from_thread(self.load)
+
+    def action_discard(self) -> None:
+        chosen = self._selected()
+        if chosen is None:
+            return
+        try:
+            sync.check_discard(self.app.actor)
+        except sync.PermissionDenied as exc:
+            self.notify(str(exc), severity="error")
+            return
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self._discard(chosen.id)
+
+        what = f"{chosen.kind} {chosen.customer}".strip()
+        self.app.push_screen(ConfirmModal(f"Discard {what}? Headquarters will never get this change. "
+                                          "The discard is recorded in the audit trail.",
+                                          yes="Discard", no="Keep"), answer)
+
+    @work(thread=True, exclusive=True, group="sync-parked")
+    def _discard(self, event_id: str) -> None:
+        try:
+            done = sync.discard_parked(self.app.services, self.app.actor, event_id)
+        except (sync.NotFound, sync.PermissionDenied) as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error")
+        else:
+            extra = f" and {len(done.also)} waiting behind it" if done.also else ""
+            local = "; the customer stays on this terminal only" if done.local_only else ""
+            self.app.call_from_thread(self.notify, f"Discarded {done.kind}{extra}{local}.")
+        self.app.call_from_thread(self.load)
 
     def action_sync_now(self) -> None:
         if not sync.is_enrolled(self.app.services):
@@ -73,6 +173,13 @@ class SyncScreen(Screen):
             return
         self.notify("Syncing…")
         self.app.run_sync(announce=True)
+
+
+def _why(p: sync.ParkedEventView) -> str:
+    """A refusal in one line: HTTP status, headquarters' reason, the field it named."""
+    if not p.parked:
+        return p.reason
+    return f"{p.status or ''} {p.reason}".strip() + (f" [{p.field}]" if p.field else "")
 
 
 class RemoteSearchScreen(ModalScreen[str | None]):

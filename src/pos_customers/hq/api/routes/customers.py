@@ -25,7 +25,7 @@ class CustomerHit(BaseModel):
 
 
 @router.get("/v1/customers/search", response_model=list[CustomerHit], responses=problems(401),
-            summary="Customers of every store, by name, email, phone, postal code or reference")
+            summary="Customers of every store, found as at the till: name words, email, phone, reference, card")
 def search(who: Terminal, hq: HQ,
            q: Annotated[str, Query(min_length=1, max_length=200), AfterValidator(storable)],
            limit: Annotated[int, Query(ge=1, le=100)] = 20) -> list[dict[str, Any]]:
