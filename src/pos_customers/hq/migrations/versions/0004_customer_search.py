@@ -1,7 +1,7 @@
 """customer search: the till's index texts and exact keys, with FTS5 (SQLite) or GIN (PostgreSQL)
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 """
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0004'
-down_revision = '0002'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 
