@@ -260,7 +260,7 @@ def empty_engine(request, tmp_path):
 
 def test_revision_0004_indexes_the_customers_already_held(empty_engine):
     engine = empty_engine
-    upgrade(engine, "0002")
+    upgrade(engine, "0003")
     doc = _doc("Anna", "Müller", ref="AAAAAAAAA", email="anna.mueller@gmx.de", phone="+4915123456789")
     gone = _doc("Anna", "Mühlberg", ref="AAAAAAAAB", email="anna.muehlberg@gmx.de")
     with engine.begin() as conn:
@@ -280,7 +280,7 @@ def test_revision_0004_indexes_the_customers_already_held(empty_engine):
     with engine.connect() as conn:
         assert hq_search.index_problems(conn) == []
     # and down again: nothing of the index is left, up again: found again
-    downgrade(engine, "0002")
+    downgrade(engine, "0003")
     assert not [n for n in inspect(engine).get_table_names() if "search" in n or n == "hq_customer_key"]
     upgrade(engine)
     assert _ids(hq, who, "mül ann") == [doc["id"]]
