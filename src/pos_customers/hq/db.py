@@ -98,15 +98,17 @@ def scrub(engine: Engine, *, full: bool = False) -> None:
         raw = engine.raw_connection()  # outside any transaction (the engine opens BEGIN IMMEDIATE)
         try:
             db = raw.driver_connection
-            # the search index's full-text segments keep deleted words until they are merged
-            for fts in [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND "
-                                                 "name IN ('hq_search_fts_name', 'hq_search_fts_contact')")]:
+            # full-text indexes keep a deleted term in their segments until they are merged
+            fts = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                            "AND sql LIKE 'CREATE VIRTUAL TABLE%USING fts5%'")]
+            if fts:
                 db.execute("BEGIN IMMEDIATE")
-                db.execute(f"INSERT INTO {fts}({fts}) VALUES('optimize')")
+                for name in fts:
+                    db.execute(f'INSERT INTO "{name}"("{name}") VALUES(\'optimize\')')
                 db.execute("COMMIT")
             if full:
-                raw.driver_connection.execute("VACUUM")
-            raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                db.execute("VACUUM")
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             raw.close()
         return
