@@ -101,8 +101,11 @@ def enrol_terminal(svc: Services, actor: Actor, url: str, token: str, *, termina
     st = answer["store"]
     number = answer.get("terminal_number")
     if not isinstance(number, int) or isinstance(number, bool):
-        raise HqRefused(200, "headquarters assigned no terminal number (it is older than this till): "
-                             "upgrade headquarters, then enrol with a new token")
+        from ..domain.errors import FieldError, ValidationFailed
+
+        raise ValidationFailed(FieldError("terminal", (
+            "headquarters assigned no terminal number (it is older than this till): "
+            "upgrade headquarters, then enrol with a new token")))
     init_store(svc, actor, code=st["code"], number=st["number"], name=st["name"],
                country=st["country"] or "DE", currency=st["currency"] or "EUR",
                language=st["language"] or "en", region=st.get("region") or "", terminal=number)
