@@ -21,6 +21,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer,
                       StrictBool, StrictInt, ValidationError, create_model, model_validator)
 
+from .errors import FieldError, ValidationFailed
 from .enums import AccountType, AttributeType, CustomerStatus, CustomerType, ReceiptOption, Role
 from .merge import DOCUMENT_FIELDS
 from .reference import MAX_TERMINAL, InvalidReference, parse_reference
@@ -60,8 +61,12 @@ class PullItemKind(StrEnum):
     CONFLICT = "conflict"
 
 
-class ProtocolError(ValueError):
-    """A payload a terminal was about to queue does not have the shape headquarters accepts."""
+class ProtocolError(ValidationFailed):
+    """A payload a terminal was about to queue does not have the shape headquarters accepts
+    (nothing is written: the change it belongs to is rolled back)."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(FieldError(field, message))
 
 
 # -- value types ------------------------------------------------------------------------------------
@@ -146,12 +151,14 @@ def _date(value: Any) -> Any:
 def _moment(value: Any) -> Any:
     if isinstance(value, str):
         try:
-            return datetime.fromisoformat(value)
+            value = datetime.fromisoformat(value)
         except ValueError:
             raise ValueError("must be a date and time in ISO 8601") from None
-    if isinstance(value, datetime):
-        return value
-    raise ValueError("must be a date and time in ISO 8601")
+    if not isinstance(value, datetime):
+        raise ValueError("must be a date and time in ISO 8601")
+    if not 1900 <= value.year <= 9000:
+        raise ValueError("must be a date and time between the years 1900 and 9000")  # UTC is then in range too
+    return value
 
 
 IsoDate = Annotated[date, BeforeValidator(_date), PlainSerializer(lambda d: d.isoformat(), when_used="json"),
@@ -415,13 +422,13 @@ def validate_payload(kind: EventKind | str, payload: dict[str, Any]) -> _Model:
     try:
         model, _entity = EVENT_PAYLOADS[EventKind(kind)]
     except ValueError:
-        raise ProtocolError(f"unknown event kind {kind!r}") from None
+        raise ProtocolError("type", f"unknown event kind {kind!r}") from None
     try:
         return model.model_validate(payload)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in ("payload", *first["loc"]))
-        raise ProtocolError(f"{kind} event: {where}: {first['msg']}") from None
+        raise ProtocolError(where, f"{kind} event: {first['msg']}") from None
 
 
 # -- the event envelope -------------------------------------------------------------------------------
@@ -456,7 +463,7 @@ Event = Annotated[Union[tuple(EVENT_MODELS.values())], Field(discriminator="type
 
 class AuditRow(_Model):
     id: Annotated[StrictInt, Field(ge=1, le=MAX_SEQ)]
-    at: datetime
+    at: Moment
     associate: Line(64)
     terminal: Line(64)
     store: Line(32)
