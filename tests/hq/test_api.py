@@ -70,6 +70,18 @@ def test_openapi_describes_every_route(api):
     for path, ops in doc["paths"].items():
         for op in ops.values():
             assert op.get("summary"), f"{path} has no summary"
+    # the refusals each route can give are documented (422 wherever there is something to validate)
+    expected = {("/v1/push", "post"): {"400", "401", "409", "422"}, ("/v1/pull", "get"): {"401", "422"},
+                ("/v1/enrol", "post"): {"400", "401", "422"},
+                ("/v1/customers/{customer_id}", "get"): {"401", "403", "404", "422"},
+                ("/v1/customers/{customer_id}/orders", "get"): {"401", "403", "404", "422"},
+                ("/v1/customers/{customer_id}/pull-in", "post"): {"401", "404", "422"},
+                ("/v1/customers/search", "get"): {"401", "422"},
+                ("/v1/stores/{code}/{kind}", "get"): {"401", "403", "404", "422"},
+                ("/v1/accounts/reset", "post"): {"400", "422"}, ("/v1/accounts/sign-in", "post"): {"400", "401", "422"},
+                ("/v1/accounts/reset-link", "post"): {"400", "401", "422"}}
+    for (path, method), codes in expected.items():
+        assert codes <= set(doc["paths"][path][method]["responses"]), (path, method)
 
 
 def test_enrolment_token_is_single_use_and_only_hashes_are_kept(api, hq, hq_engine):

@@ -94,7 +94,7 @@ def headquarters(request, till, tmp_path_factory):
     engine = _clean_engine(request.param, request, tmp_path_factory)
     hq = Headquarters(engine)
     token = hq.add_store(STORE["code"], STORE["name"], number=STORE["number"], country=STORE["country"])
-    _, credential, _ = hq.enrol(token, "till 1")
+    _, credential, _, _ = hq.enrol(token, "till 1")
     who = hq.authenticate(credential)
     for events in till.batches:
         assert hq.push(who, events).refused == []

@@ -122,14 +122,14 @@ def test_going_back_to_an_earlier_number_does_not_repeat_its_references(svc, adm
 def test_an_enrolment_answer_without_a_terminal_number_is_refused_and_writes_nothing(db, admin):
     import httpx
 
-    from pos_customers.services.sync import HqRefused, enrol_terminal
+    from pos_customers.services.sync import enrol_terminal
 
     store = {"code": "BER01", "number": 101, "name": "Berlin", "country": "DE", "currency": "EUR",
              "language": "de", "region": ""}
     old_hq = httpx.MockTransport(lambda request: httpx.Response(
         200, json={"terminal_id": "t-1", "credential": "c" * 40, "store": store}))
     svc = Services(db, now=lambda: FIXED_NOW)
-    with pytest.raises(HqRefused, match="assigned no terminal number .*upgrade headquarters"):
+    with pytest.raises(ValidationFailed, match="terminal: headquarters assigned no terminal number .*upgrade"):
         enrol_terminal(svc, admin, "http://hq.test", "t" * 20, transport=old_hq)
     assert count(svc, "SELECT count(*) FROM setting") == 0
     numbered = httpx.MockTransport(lambda request: httpx.Response(

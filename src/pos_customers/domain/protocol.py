@@ -4,7 +4,7 @@ row that crosses between them, as pydantic models.
 Both sides use these models: a terminal validates an event's payload before it queues it (so it can
 never queue what headquarters refuses for its shape), headquarters validates every request with them.
 Everything is bounded (string lengths, list sizes, integer ranges); customer ids are UUIDs, references
-pass their check symbol, dates are dates. Adding an event kind is one member of :class:`EventKind`, one
+pass their check symbol, dates are dates. Adding an event kind is one member of :class:`EventKind` (domain/enums.py), one
 payload model in :data:`EVENT_PAYLOADS` (with the entity it is about), and one handler on each side.
 
 The JSON shape of every payload is the one terminals have always sent: models describe it, they do not
@@ -21,6 +21,8 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer,
                       StrictBool, StrictInt, ValidationError, create_model, model_validator)
 
+from .errors import FieldError, ValidationFailed
+from .enums import EventKind, PullItemKind  # noqa: F401  (part of the protocol; plain enums, no pydantic)
 from .enums import AccountType, AttributeType, CustomerStatus, CustomerType, ReceiptOption, Role
 from .merge import DOCUMENT_FIELDS
 from .reference import MAX_TERMINAL, InvalidReference, parse_reference
@@ -31,37 +33,16 @@ MAX_AUDIT_ROWS = 5000    # audit rows in one push
 MAX_PULL_LIMIT = 5000
 
 
-class EventKind(StrEnum):
-    CUSTOMER_CREATED = "customer.created"
-    CUSTOMER_UPDATED = "customer.updated"
-    CUSTOMER_ANONYMIZED = "customer.anonymized"
-    NOTE_CREATED = "note.created"
-    TEMPLATE_UPDATED = "template.updated"
-    ASSOCIATE_CHANGED = "associate.changed"
-    GROUP_CHANGED = "group.changed"
-    AFFILIATION_CHANGED = "affiliation.changed"
-    ATTRIBUTE_CHANGED = "attribute.changed"
-    PURPOSE_CHANGED = "purpose.changed"
-    PURPOSE_DELETED = "purpose.deleted"
-    STORE_CREATED = "store.created"
-    CONFLICT_RESOLVED = "conflict.resolved"
 
 
-class PullItemKind(StrEnum):
-    CUSTOMER = "customer"
-    GROUP = "group"
-    AFFILIATION = "affiliation"
-    ATTRIBUTE = "attribute"
-    PURPOSE = "purpose"
-    TEMPLATE = "template"
-    ASSOCIATE = "associate"
-    NOTE = "note"
-    ORDER = "order"
-    CONFLICT = "conflict"
 
 
-class ProtocolError(ValueError):
-    """A payload a terminal was about to queue does not have the shape headquarters accepts."""
+class ProtocolError(ValidationFailed):
+    """A payload a terminal was about to queue does not have the shape headquarters accepts
+    (nothing is written: the change it belongs to is rolled back)."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(FieldError(field, message))
 
 
 # -- value types ------------------------------------------------------------------------------------
@@ -146,12 +127,14 @@ def _date(value: Any) -> Any:
 def _moment(value: Any) -> Any:
     if isinstance(value, str):
         try:
-            return datetime.fromisoformat(value)
+            value = datetime.fromisoformat(value)
         except ValueError:
             raise ValueError("must be a date and time in ISO 8601") from None
-    if isinstance(value, datetime):
-        return value
-    raise ValueError("must be a date and time in ISO 8601")
+    if not isinstance(value, datetime):
+        raise ValueError("must be a date and time in ISO 8601")
+    if not 1900 <= value.year <= 9000:
+        raise ValueError("must be a date and time between the years 1900 and 9000")  # UTC is then in range too
+    return value
 
 
 IsoDate = Annotated[date, BeforeValidator(_date), PlainSerializer(lambda d: d.isoformat(), when_used="json"),
@@ -415,13 +398,13 @@ def validate_payload(kind: EventKind | str, payload: dict[str, Any]) -> _Model:
     try:
         model, _entity = EVENT_PAYLOADS[EventKind(kind)]
     except ValueError:
-        raise ProtocolError(f"unknown event kind {kind!r}") from None
+        raise ProtocolError("type", f"unknown event kind {kind!r}") from None
     try:
         return model.model_validate(payload)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in ("payload", *first["loc"]))
-        raise ProtocolError(f"{kind} event: {where}: {first['msg']}") from None
+        raise ProtocolError(where, f"{kind} event: {first['msg']}") from None
 
 
 # -- the event envelope -------------------------------------------------------------------------------
@@ -456,7 +439,7 @@ Event = Annotated[Union[tuple(EVENT_MODELS.values())], Field(discriminator="type
 
 class AuditRow(_Model):
     id: Annotated[StrictInt, Field(ge=1, le=MAX_SEQ)]
-    at: datetime
+    at: Moment
     associate: Line(64)
     terminal: Line(64)
     store: Line(32)

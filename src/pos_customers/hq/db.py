@@ -97,9 +97,18 @@ def scrub(engine: Engine, *, full: bool = False) -> None:
     if engine.dialect.name == "sqlite":
         raw = engine.raw_connection()  # outside any transaction (the engine opens BEGIN IMMEDIATE)
         try:
+            db = raw.driver_connection
+            # full-text indexes keep a deleted term in their segments until they are merged
+            fts = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                            "AND sql LIKE 'CREATE VIRTUAL TABLE%USING fts5%'")]
+            if fts:
+                db.execute("BEGIN IMMEDIATE")
+                for name in fts:
+                    db.execute(f'INSERT INTO "{name}"("{name}") VALUES(\'optimize\')')
+                db.execute("COMMIT")
             if full:
-                raw.driver_connection.execute("VACUUM")
-            raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                db.execute("VACUUM")
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             raw.close()
         return

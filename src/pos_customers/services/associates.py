@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlmodel import func, select
 
-from ..domain.protocol import EventKind
+from ..domain.enums import EventKind
 from ..domain.enums import Role
 from ..domain.errors import FieldError, FieldProblem, ValidationFailed
 from ..domain.validation import clean_text

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 
 from sqlmodel import Session, func, select
 
-from ..domain.protocol import EventKind
+from ..domain.enums import EventKind
 from ..domain.enums import AttributeType, CustomerType, ReceiptOption
 from ..domain.errors import FieldError, FieldProblem, ValidationFailed
 from ..domain.template import StoreTemplate as TemplateValue

@@ -16,7 +16,7 @@ from ..domain.address import AddressInput
 from ..domain.customer import AddressDraft, EmailInput, PhoneInput
 from ..domain.enums import ConflictResolution
 from ..domain.errors import FieldError, ValidationFailed
-from ..domain.protocol import EventKind
+from ..domain.enums import EventKind
 from ..domain.validation import phone_from_e164
 from ..storage import conflicts as conflict_store
 from ..storage.documents import customer_fields

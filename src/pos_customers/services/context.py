@@ -14,7 +14,7 @@ from datetime import date, datetime, timezone
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Callable
 
-from ..domain.protocol import EventKind, validate_payload
+from ..domain.enums import EventKind
 from ..storage.engine import Database
 from ..sync.clock import HybridClock
 from .auth import (Actor, NotFound, NotInitialized, Permission,  # noqa: F401  (re-exported)
@@ -72,6 +72,7 @@ class Change:
                hlc: str | None = None) -> str:
         """Queue an event for headquarters. Its payload is checked against the wire protocol first
         (domain.protocol): a terminal never queues what headquarters would refuse for its shape."""
+        from ..domain.protocol import validate_payload  # pydantic: not on the sign-in path
         from ..storage.tables import OutboxEvent, new_id
 
         kind = EventKind(event_type)

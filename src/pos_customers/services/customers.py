@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from ..domain.protocol import EventKind
+from ..domain.enums import EventKind
 from ..domain import duplicates as dup
 from ..domain.address import AddressInput
 from ..domain.customer import (AddressDraft, CleanCustomer, CustomerDraft, EmailInput, PhoneInput,

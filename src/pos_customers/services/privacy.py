@@ -21,7 +21,7 @@ from typing import Any
 from sqlmodel import delete, select
 
 from ..domain.enums import SyncState
-from ..domain.protocol import EventKind
+from ..domain.enums import EventKind
 from ..domain.errors import FieldError, ValidationFailed
 from ..domain.record import CHILD_FIELDS, DOCUMENT_FIELDS
 from ..domain.reference import format_reference, normalize

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlmodel import select
 
-from ..domain.protocol import EventKind
+from ..domain.enums import EventKind
 from ..domain.customer import AttributeDef
 from ..domain.reference import format_reference
 from ..domain.errors import FieldError, FieldProblem, ValidationFailed

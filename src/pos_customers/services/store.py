@@ -6,7 +6,7 @@ import uuid
 
 from sqlmodel import Session, select
 
-from ..domain.protocol import EventKind
+from ..domain.enums import EventKind
 from ..domain import template as domain_template
 from ..domain.customer import AttributeDef, PurposeRules
 from ..domain.enums import AttributeType, CustomerType, ReceiptOption

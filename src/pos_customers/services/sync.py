@@ -11,7 +11,7 @@ from sqlalchemy import tuple_
 from sqlmodel import Session, delete, func, select
 
 from ..domain.enums import Role, SyncState
-from ..domain.protocol import EventKind
+from ..domain.enums import EventKind
 from ..storage import conflicts as conflict_store
 from ..storage.documents import apply_document
 from ..storage.tables import Customer, CustomerSearch, OrderSummary, OutboxEvent, Setting, SyncConflict
@@ -101,8 +101,11 @@ def enrol_terminal(svc: Services, actor: Actor, url: str, token: str, *, termina
     st = answer["store"]
     number = answer.get("terminal_number")
     if not isinstance(number, int) or isinstance(number, bool):
-        raise HqRefused(200, "headquarters assigned no terminal number (it is older than this till): "
-                             "upgrade headquarters, then enrol with a new token")
+        from ..domain.errors import FieldError, ValidationFailed
+
+        raise ValidationFailed(FieldError("terminal", (
+            "headquarters assigned no terminal number (it is older than this till): "
+            "upgrade headquarters, then enrol with a new token")))
     init_store(svc, actor, code=st["code"], number=st["number"], name=st["name"],
                country=st["country"] or "DE", currency=st["currency"] or "EUR",
                language=st["language"] or "en", region=st.get("region") or "", terminal=number)

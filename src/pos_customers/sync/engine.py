@@ -26,7 +26,7 @@ from sqlmodel import Session, delete, select
 
 from ..domain.audit import at_text
 from ..domain.enums import SyncState
-from ..domain.protocol import PullItemKind
+from ..domain.enums import PullItemKind
 from ..storage import audit_chain, search_index
 from ..storage import conflicts as conflict_store
 from ..storage.documents import apply_document, erase_personal_records, holds, insert_documents

@@ -42,7 +42,7 @@ class Problem(BaseModel):
     detail: str
 
 
-_WHY = {400: "the request cannot be carried out (the detail says why)",
+_WHY = {400: "the body is not JSON, or the request cannot be carried out (the detail says why)",
         401: "no terminal credential, or an unknown or revoked one",
         403: "another store's data, or a customer outside this store's scope",
         404: "no such customer or record at headquarters",

@@ -39,7 +39,7 @@ class SignedIn(BaseModel):
     reference: str
 
 
-@router.post("/v1/accounts/reset-link", status_code=202, response_model=Detail, responses=problems(401),
+@router.post("/v1/accounts/reset-link", status_code=202, response_model=Detail, responses=problems(400, 401),
              summary="Mail a single-use link to set a password (same answer whether or not the address exists)")
 def reset_link(body: ResetLinkRequest, who: Terminal, hq: HQ) -> Detail:
     return Detail(detail=hq.request_reset(who, body.email))
@@ -47,7 +47,7 @@ def reset_link(body: ResetLinkRequest, who: Terminal, hq: HQ) -> Detail:
 
 @router.post("/v1/accounts/reset", response_model=Detail,
              summary="Consume a password link: set the new password (checked against the policy)",
-             responses=problems(400, e400="unknown, used or expired link, or a weak password"))
+             responses=problems(400, e400="the body is not JSON; an unknown, used or expired link, or a weak password"))
 def reset(body: ResetRequest, hq: HQ) -> Detail:
     hq.reset_password(body.token, body.password)
     return Detail(detail="Your password is set.")
@@ -55,7 +55,7 @@ def reset(body: ResetRequest, hq: HQ) -> Detail:
 
 @router.post("/v1/accounts/sign-in", response_model=SignedIn,
              summary="An online sign-in (for the web shop): checks the password, records the time",
-             responses=problems(401, e401="unknown email or wrong password (indistinguishable)"))
+             responses=problems(400, 401, e401="unknown email or wrong password (indistinguishable)"))
 def account_sign_in(body: SignInRequest, hq: HQ) -> dict[str, Any]:
     return hq.sign_in(body.email, body.password)
 

@@ -9,7 +9,7 @@ router = APIRouter(tags=["terminals"])
 
 
 @router.post("/v1/enrol", response_model=EnrolResponse,
-             responses=problems(401, 409, e401="unknown, used or expired token",
+             responses=problems(400, 401, 409, e401="unknown, used or expired token",
                                 e409="the store has every terminal number in use"),
              summary="Trade a one-time enrolment token for a terminal credential and a terminal number")
 def enrol(body: EnrolRequest, hq: HQ) -> EnrolResponse:

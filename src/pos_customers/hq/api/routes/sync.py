@@ -10,7 +10,7 @@ from ..deps import HQ, Terminal, problems
 router = APIRouter(tags=["sync"])
 
 
-@router.post("/v1/push", response_model=PushResponse, responses=problems(401, 409),
+@router.post("/v1/push", response_model=PushResponse, responses=problems(400, 401, 409),
              summary="Apply outbox events in order; each event id is applied once",
              description="Each event is checked for the credential's store: an event the store may not send "
                          "(another store's data, a customer outside its scope, an unknown customer) is listed "

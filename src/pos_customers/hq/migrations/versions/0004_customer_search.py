@@ -1,7 +1,7 @@
 """customer search: the till's index texts and exact keys, with FTS5 (SQLite) or GIN (PostgreSQL)
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 """
 from __future__ import annotations
 
