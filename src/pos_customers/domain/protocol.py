@@ -509,6 +509,18 @@ class EnrolRequest(_Model):
     terminal_name: Line(120) = ""
 
 
+class CustomerHit(BaseModel):
+    """One customer found at headquarters (F5, all stores): what the till shows before bringing it in."""
+
+    id: str = Field(max_length=36)
+    reference: str = Field(max_length=9)
+    store_code: str = Field(max_length=32)
+    display_name: str = Field(max_length=1000)
+    email: str = Field(max_length=320)
+    phone: str = Field(max_length=32)
+    city: str = Field(max_length=200)
+
+
 class EnrolResponse(BaseModel):
     terminal_id: str
     credential: str = Field(description="keep it secret: it is the terminal's identity from now on")

@@ -136,3 +136,54 @@ def contact_index_text(emails: list[str], phone_digit_forms: list[tuple[str, str
             parts.append(national_digits)
     parts.extend(cards)
     return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class FtsSchema:
+    """The two FTS5 indexes over a table of index texts (the till's ``customer_search``,
+    headquarters' ``hq_customer_search`` on SQLite), and the triggers that keep them in step:
+
+    - ``<prefix>name``: words, unicode61 with diacritics removed, prefix indexes 1-3 so a typed
+      prefix is a cheap lookup;
+    - ``<prefix>contact``: trigram, for fragments of emails, phone digits and card numbers.
+
+    One definition, so the till and headquarters index the same way (their search must agree).
+    """
+
+    content: str      # the table holding name_text and contact_text
+    rowid: str        # its integer row id column
+    name_fts: str
+    contact_fts: str
+    trigger_prefix: str
+
+    @property
+    def tables(self) -> tuple[str, str]:
+        return (self.name_fts, self.contact_fts)
+
+    def create(self) -> list[str]:
+        n, c, t = self.name_fts, self.contact_fts, self.trigger_prefix
+        insert = (f"INSERT INTO {n}(rowid, name_text) VALUES (new.{self.rowid}, new.name_text);\n"
+                  f"        INSERT INTO {c}(rowid, contact_text) VALUES (new.{self.rowid}, new.contact_text);")
+        delete = (f"INSERT INTO {n}({n}, rowid, name_text) VALUES ('delete', old.{self.rowid}, old.name_text);\n"
+                  f"        INSERT INTO {c}({c}, rowid, contact_text)"
+                  f" VALUES ('delete', old.{self.rowid}, old.contact_text);")
+        return [
+            f"""CREATE VIRTUAL TABLE {n} USING fts5(
+        name_text, content='{self.content}', content_rowid='{self.rowid}',
+        tokenize="unicode61 remove_diacritics 2", prefix='1 2 3', detail=column)""",
+            f"""CREATE VIRTUAL TABLE {c} USING fts5(
+        contact_text, content='{self.content}', content_rowid='{self.rowid}', tokenize='trigram')""",
+            f"CREATE TRIGGER {t}_ai AFTER INSERT ON {self.content} BEGIN\n        {insert}\n    END",
+            f"CREATE TRIGGER {t}_ad AFTER DELETE ON {self.content} BEGIN\n        {delete}\n    END",
+            f"CREATE TRIGGER {t}_au AFTER UPDATE ON {self.content} BEGIN\n        {delete}\n        {insert}\n    END",
+        ]
+
+    def drop(self) -> list[str]:
+        t = self.trigger_prefix
+        return [f"DROP TRIGGER IF EXISTS {t}_au", f"DROP TRIGGER IF EXISTS {t}_ad",
+                f"DROP TRIGGER IF EXISTS {t}_ai", f"DROP TABLE IF EXISTS {self.contact_fts}",
+                f"DROP TABLE IF EXISTS {self.name_fts}"]
+
+
+TILL_FTS = FtsSchema("customer_search", "rowid", "customer_name_fts", "customer_contact_fts", "customer_search")
+HQ_FTS = FtsSchema("hq_customer_search", "id", "hq_search_fts_name", "hq_search_fts_contact", "hq_search_fts")

@@ -30,7 +30,7 @@ import phonenumbers
 from sqlalchemy import and_, delete, insert, select, text
 from sqlalchemy.engine import Connection
 
-from ..domain.search import (SearchQuery, contact_index_text, fragment_text, fts_exact_query,
+from ..domain.search import (HQ_FTS, SearchQuery, contact_index_text, fragment_text, fts_exact_query,
                              fts_name_query, name_index_text, parse_query)
 from ..domain.text import display_name
 from . import tables as t
@@ -42,39 +42,9 @@ MAX_KEY = 254  # longer values cannot be an email, a phone number or a card numb
 # -- the dialects' own indexes (revision 0004 makes them) -----------------------------------------
 # Names start with hq_search_fts_ / ix_hq_search_fts_: see include_name, which keeps them out of
 # the comparison of the tables with the migrations.
-SQLITE_CREATE = [
-    """CREATE VIRTUAL TABLE hq_search_fts_name USING fts5(
-        name_text, content='hq_customer_search', content_rowid='id',
-        tokenize="unicode61 remove_diacritics 2", prefix='1 2 3', detail=column)""",
-    """CREATE VIRTUAL TABLE hq_search_fts_contact USING fts5(
-        contact_text, content='hq_customer_search', content_rowid='id', tokenize='trigram')""",
-    """CREATE TRIGGER hq_search_fts_ai AFTER INSERT ON hq_customer_search BEGIN
-        INSERT INTO hq_search_fts_name(rowid, name_text) VALUES (new.id, new.name_text);
-        INSERT INTO hq_search_fts_contact(rowid, contact_text) VALUES (new.id, new.contact_text);
-    END""",
-    """CREATE TRIGGER hq_search_fts_ad AFTER DELETE ON hq_customer_search BEGIN
-        INSERT INTO hq_search_fts_name(hq_search_fts_name, rowid, name_text)
-            VALUES ('delete', old.id, old.name_text);
-        INSERT INTO hq_search_fts_contact(hq_search_fts_contact, rowid, contact_text)
-            VALUES ('delete', old.id, old.contact_text);
-    END""",
-    """CREATE TRIGGER hq_search_fts_au AFTER UPDATE ON hq_customer_search BEGIN
-        INSERT INTO hq_search_fts_name(hq_search_fts_name, rowid, name_text)
-            VALUES ('delete', old.id, old.name_text);
-        INSERT INTO hq_search_fts_contact(hq_search_fts_contact, rowid, contact_text)
-            VALUES ('delete', old.id, old.contact_text);
-        INSERT INTO hq_search_fts_name(rowid, name_text) VALUES (new.id, new.name_text);
-        INSERT INTO hq_search_fts_contact(rowid, contact_text) VALUES (new.id, new.contact_text);
-    END""",
-]
-SQLITE_DROP = [
-    "DROP TRIGGER IF EXISTS hq_search_fts_au",
-    "DROP TRIGGER IF EXISTS hq_search_fts_ad",
-    "DROP TRIGGER IF EXISTS hq_search_fts_ai",
-    "DROP TABLE IF EXISTS hq_search_fts_contact",
-    "DROP TABLE IF EXISTS hq_search_fts_name",
-]
-SQLITE_FTS_TABLES = ("hq_search_fts_name", "hq_search_fts_contact")
+SQLITE_CREATE = HQ_FTS.create()   # the till's FTS5 definition (domain/search.py), over this table
+SQLITE_DROP = HQ_FTS.drop()
+SQLITE_FTS_TABLES = HQ_FTS.tables
 
 # The name words as a tsvector, exactly as indexed: one lexeme per folded word.
 PG_NAME_VECTOR = "array_to_tsvector(string_to_array(name_text, ' '))"

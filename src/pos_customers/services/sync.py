@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import tuple_
 from sqlmodel import Session, delete, func, select
@@ -20,6 +20,9 @@ from ..sync.engine import SyncEngine, SyncResult, apply_item, depends_on, parked
 from .context import Actor, NotFound, Permission, PermissionDenied, Services
 from .customers import get_customer
 from .views import CustomerView, utc
+
+if TYPE_CHECKING:
+    from ..domain.protocol import CustomerHit
 
 __all__ = ["HqRefused", "HqUnavailable", "NotConnected", "NotFound", "PermissionDenied", "SyncResult"]
 
@@ -46,17 +49,6 @@ class SyncStatus:
     audit_problem: str = ""
     parked: int = 0  # events headquarters refused, kept until retried or discarded
     waiting: int = 0  # events queued after a parked event of the same customer (or entity)
-
-
-@dataclass(frozen=True)
-class RemoteCustomer:
-    id: str
-    reference: str
-    store_code: str
-    display_name: str
-    email: str
-    phone: str
-    city: str
 
 
 @dataclass(frozen=True)
@@ -195,8 +187,10 @@ def parked_count(svc: Services) -> int:
         return s.exec(select(func.count()).select_from(OutboxEvent).where(_PARKED)).one()
 
 
-def search_all_stores(svc: Services, actor: Actor, query: str, *, transport=None) -> list[RemoteCustomer]:
-    """Customers at headquarters that this terminal does not hold yet."""
+def search_all_stores(svc: Services, actor: Actor, query: str, *, transport=None) -> list[CustomerHit]:
+    """Customers at headquarters that this terminal does not hold yet (the wire's hits, checked)."""
+    from ..domain.protocol import CustomerHit  # pydantic: not on the sign-in path
+
     actor.require(Permission.SEARCH)
     client = _client(svc, timeout=5.0, transport=transport)
     try:
@@ -205,8 +199,7 @@ def search_all_stores(svc: Services, actor: Actor, query: str, *, transport=None
         client.close()
     with svc.db.read() as s:
         local = set(s.exec(select(Customer.id).where(Customer.id.in_([h["id"] for h in hits]))))
-    return [RemoteCustomer(h["id"], h["reference"], h["store_code"], h["display_name"], h["email"],
-                           h["phone"], h["city"]) for h in hits if h["id"] not in local]
+    return [CustomerHit.model_validate(h) for h in hits if h["id"] not in local]
 
 
 def open_remote(svc: Services, actor: Actor, customer_id: str, *, transport=None) -> CustomerView:

@@ -3,25 +3,15 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
-from pydantic import AfterValidator, BaseModel
+from pydantic import AfterValidator
 
-from ....domain.protocol import UUID_PATTERN, storable
+from ....domain.protocol import UUID_PATTERN, CustomerHit, storable
 from ..deps import HQ, Terminal, problems
 
 router = APIRouter(tags=["customers"])
 
 CustomerIdPath = Annotated[str, Path(pattern=UUID_PATTERN, min_length=36, max_length=36,
                                      description="the customer's id (a UUID)")]
-
-
-class CustomerHit(BaseModel):
-    id: str
-    reference: str
-    store_code: str
-    display_name: str
-    email: str
-    phone: str
-    city: str
 
 
 @router.get("/v1/customers/search", response_model=list[CustomerHit], responses=problems(401),
