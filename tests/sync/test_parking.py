@@ -100,6 +100,24 @@ def test_events_behind_a_parked_event_wait_and_the_rest_of_the_outbox_goes_on(ti
     assert row.changes["parked"]["old"].startswith("403 store BER01")
 
 
+def test_edits_refused_in_the_same_batch_as_their_creation_wait_behind_it(till, admin):
+    """Created and edited offline, sent in one batch, the creation refused: headquarters refuses
+    the edit too (it never got the customer), but only the creation is parked, with the true
+    reason; the edit waits behind it and goes once the creation is retried."""
+    anna = create_customer(till, admin, person("Anna", "Müller", "anna@example.org"))
+    rename(till, admin, anna.id, "Schmidt")
+    run_sync(till, admin, FakeHq(refuse(anna.id)))
+    created, edited = outbox(till)
+    assert (created.event_type, created.parked_at is not None) == ("customer.created", True)
+    assert (edited.event_type, edited.parked_at, edited.parked_reason) == ("customer.updated", None, "")
+    assert (sync.status(till, admin).parked, sync.status(till, admin).waiting) == (1, 1)
+    sync.retry_parked(till, admin, created.id)
+    accept = FakeHq()
+    run_sync(till, admin, accept)
+    assert [e["type"] for e in accept.pushes[0]] == ["customer.created", "customer.updated"]
+    assert outbox(till) == [] and get_customer(till, admin, anna.id).sync_state == "synced"
+
+
 def test_a_422_naming_one_event_parks_it_and_the_batch_goes_again_without_it(till, admin):
     anna = create_customer(till, admin, person("Anna", "Müller", "anna@example.org"))
     hans = create_customer(till, admin, person("Hans", "Meier", "hans@example.org"))

@@ -122,6 +122,10 @@ class SyncEngine:
         refused = {r["id"]: Refusal(int(r.get("status") or 0), str(r.get("reason") or ""), r.get("field") or "")
                    for r in answer.get("refused") or [] if isinstance(r, dict) and r.get("id")}
         held = (set(answer["applied"]) | set(answer["duplicates"])) - set(refused)
+        # a refused event's later events about the same entity were refused because of it (an edit
+        # of a customer headquarters never got): they wait behind it instead of being parked with a
+        # reason of their own that stops being true once the first one is retried
+        refused = first_refusals(events, refused)
         conflicts = answer.get("conflicts") or []
         with self.db.write() as s:
             park(s, refused)
@@ -247,6 +251,21 @@ def park(s: Session, refusals: dict[str, Refusal]) -> None:
         row.attempts += 1
         row.last_error = reason
         s.add(row)
+
+
+def first_refusals(events: list[dict[str, Any]], refused: dict[str, Refusal]) -> dict[str, Refusal]:
+    """Of the refused events (in outbox order), those that do not come after another refused event
+    about an entity they depend on: only these are parked; the others stay queued behind them."""
+    blocked: set[tuple[str, str]] = set()
+    first: dict[str, Refusal] = {}
+    for e in events:
+        if e["id"] not in refused:
+            continue
+        keys = depends_on(e["entity"], e["entity_id"], e["payload"])
+        if not keys & blocked:
+            first[e["id"]] = refused[e["id"]]
+        blocked |= keys
+    return first
 
 
 def depends_on(entity: str, entity_id: str, payload: Any) -> set[tuple[str, str]]:
