@@ -137,7 +137,8 @@ def init(
                 fail(str(exc))
         typer.echo(f"store {st['code']} ({st['name']}) enrolled with {hq} as till "
                    f"{svc.settings().get('terminal_number', '?')}; database {svc.db.path}")
-        typer.echo("run `pos-customers sync --once` to fetch headquarters' data")
+        typer.echo("run `pos-customers sync --once` to fetch headquarters' data (the store's associates "
+                   "come with it; a new store has none: `pos-customers associates add`)")
         return
     missing = [o for o, v in (("--store", store), ("--number", number), ("--name", name),
                               ("--country", country), ("--currency", currency), ("--language", language))
@@ -159,6 +160,13 @@ def init(
                           currency=currency, language=language, terminal=terminal)
     typer.echo(f"store {info.code} ({info.name}) ready in {svc.db.path}; "
                f"till {svc.settings().get('terminal_number', '1')}")
+    if not svc.settings().get("hq_url"):
+        from .services.associates import list_associates
+
+        with _errors():
+            if not list_associates(svc, _actor()):
+                typer.echo("no associates yet: add the first manager to sign in with "
+                           "`pos-customers associates add --number 1001 --name NAME --role manager`")
 
 
 @app.command()

@@ -37,6 +37,17 @@ def test_commands_before_init_say_what_to_do(run):
     assert r.exit_code == 1 and "pos-customers init" in r.output
 
 
+def test_init_says_how_to_add_the_first_associate_until_there_is_one(run):
+    args = ("init", "--store", "BER01", "--number", 101, "--name", "Berlin", "--country", "DE",
+            "--currency", "EUR", "--language", "de")
+    r = run(*args)
+    assert r.exit_code == 0 and "no associates yet" in r.output and "associates add" in r.output
+    r = run("associates", "add", "--number", 1001, "--name", "Mia Chef", "--role", "manager", "--pin", "2468")
+    assert r.exit_code == 0, r.output
+    r = run(*args)
+    assert r.exit_code == 0 and "no associates yet" not in r.output
+
+
 def test_add_search_show(store):
     r = store("customers", "add", "--first", "Anna", "--last", "Müller", "--email", "anna@gmx.de",
               "--phone", "0151 23456789", "--street", "Hauptstr. 1", "--city", "Berlin",

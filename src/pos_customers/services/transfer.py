@@ -218,7 +218,8 @@ def _import_row(svc: Services, tx, store: Store, row: dict[str, str], country: s
     if origin.store_number != store.number:
         raise ValidationFailed(FieldError(
             "reference", f"{format_reference(reference)} is not a customer of this store: it was issued"
-                         f" by store number {origin.store_number}, this store is {store.number}"))
+                         f" by store number {origin.store_number}, this store is {store.number} (empty the reference"
+                         " column to import the row as a new customer of this store)"))
     created_at = _moment(row, "created_at")
     updated_at = _moment(row, "updated_at")
     prepared = prepare(svc, s, draft, new=True, fill=False)

@@ -218,8 +218,9 @@ class RemoteSearchScreen(ModalScreen[str | None]):
     def search(self) -> None:
         try:
             hits = sync.search_all_stores(self.app.services, self.app.actor, self.query_text)
-            message = (f"{len(hits)} customer(s) of other stores match “{self.query_text}”. Enter brings one here."
-                       if hits else f"No customer of another store matches “{self.query_text}”.")
+            message = (f"{len(hits)} customer(s) at headquarters, not on this till, match “{self.query_text}”."
+                       " Enter brings one here."
+                       if hits else f"No customer at headquarters that is not on this till matches “{self.query_text}”.")
         except sync.NotConnected as exc:
             hits, message = [], str(exc)
         except (sync.HqUnavailable, sync.HqRefused) as exc:
