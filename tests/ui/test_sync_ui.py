@@ -156,6 +156,10 @@ async def test_sync_screen_lists_parked_events_and_retries_and_discards_them(par
         await sign_in(app, pilot, "1001", "2468")
         await pilot.press("f8")
         await settle(app, pilot, 0.1)
+        await pilot.press("ctrl+r")  # headquarters is not there: offline, the event still parked
+        await app.workers.wait_for_complete()
+        await settle(app, pilot, 0.1)
+        assert app.sync_line == "HQ offline · 1 to send · 1 parked"
         await pilot.press("d")
         await settle(app, pilot)
         assert type(app.screen).__name__ == "ConfirmModal"
@@ -168,6 +172,8 @@ async def test_sync_screen_lists_parked_events_and_retries_and_discards_them(par
         await settle(app, pilot, 0.1)
         assert parked_rows(svc) == []
         assert app.screen.query_one("#parked", DataTable).row_count == 0
+        # the header and the Connection line follow at once, without waiting for a sync
+        assert app.sync_line == "HQ offline"
     con = sqlite3.connect(svc.db.path)
     assert con.execute("SELECT sync_state FROM customer WHERE id = ?", (anna_id,)).fetchone() == ("local",)
     assert con.execute("SELECT action, associate_number FROM audit_event WHERE action LIKE 'sync_%' "

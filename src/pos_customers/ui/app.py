@@ -289,6 +289,17 @@ class PosApp(App):
         depth, parked = sync.outbox_depth(svc), sync.parked_count(svc)
         self.call_from_thread(self._synced, state, depth, result, error, announce, parked)
 
+    def recount_outbox(self) -> None:
+        """From a worker thread, after the outbox changed without a sync (a parked event retried or
+        discarded): the header's "N to send · N parked" follows at once."""
+        from ..services import sync
+
+        if not self.sync_line:
+            return  # not connected: the header shows no sync line
+        state = self.sync_line.split(" · ")[0]
+        depth, parked = sync.outbox_depth(self.services), sync.parked_count(self.services)
+        self.call_from_thread(self._synced, state, depth, None, None, False, parked)
+
     def _synced(self, state: str, depth: int, result, error: str | None, announce: bool, parked: int = 0) -> None:
         self.sync_line = ((f"{state} · {depth} to send" if depth else state)
                           + (f" · {parked} parked" if parked else ""))

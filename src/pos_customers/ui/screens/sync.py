@@ -134,6 +134,7 @@ class SyncScreen(Screen):
             self.app.call_from_thread(self.notify, str(exc), severity="error")
         else:
             self.app.call_from_thread(self.notify, "It goes with the next sync (ctrl+r sends it now).")
+            self.app.recount_outbox()
         self.app.call_from_thread(self.load)
 
     def action_discard(self) -> None:
@@ -165,6 +166,7 @@ class SyncScreen(Screen):
             extra = f" and {len(done.also)} waiting behind it" if done.also else ""
             local = "; the customer stays on this terminal only" if done.local_only else ""
             self.app.call_from_thread(self.notify, f"Discarded {done.kind}{extra}{local}.")
+            self.app.recount_outbox()
         self.app.call_from_thread(self.load)
 
     def action_sync_now(self) -> None:
