@@ -100,24 +100,25 @@ def terminal_info(s: Session) -> TerminalInfo:
     return TerminalInfo(terminal_number(s), has_terminal_number(s), int(counter.value or 0) if counter else 0)
 
 
+def till_words(terminal: int | None) -> str:
+    """``till 3``, ``loaded in bulk`` (the store's bulk range: demo, headquarters), or empty for an
+    old reference, which does not say which till issued it."""
+    if terminal is None:
+        return ""
+    return "loaded in bulk" if terminal == BULK_TERMINAL else f"till {terminal}"
+
+
 def describe_origin(origin: ReferenceOrigin) -> str:
     """``store 101, till 3``; the till is named only where the reference says which it was."""
-    if origin.terminal is None:
-        return f"store {origin.store_number}"
-    if origin.terminal == BULK_TERMINAL:
-        return f"store {origin.store_number}, bulk"
-    return f"store {origin.store_number}, till {origin.terminal}"
+    return ", ".join(filter(None, (f"store {origin.store_number}", till_words(origin.terminal))))
 
 
 def issuing_till(reference: str) -> str:
-    """``till 3`` (``bulk`` for the store's bulk range); empty where the reference does not say."""
+    """``till 3`` (or ``loaded in bulk``); empty where the reference does not say."""
     try:
-        origin = decode_reference(reference)
+        return till_words(decode_reference(reference).terminal)
     except ValueError:
         return ""
-    if origin.terminal is None:
-        return ""
-    return "bulk" if origin.terminal == BULK_TERMINAL else f"till {origin.terminal}"
 
 
 def reference_origin(reference: str) -> str:
