@@ -69,11 +69,12 @@ def private_file(path: str | os.PathLike) -> Path:
     is (``wider_than_private`` tells whether it is)."""
     file = Path(path)
     private_dir(file.parent)
-    if not file.exists():
-        fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE) if os.name == "posix" else None
-        if fd is not None:
-            os.close(fd)
-            os.chmod(file, PRIVATE_FILE)
+    if os.name == "posix" and not file.exists():
+        try:
+            os.close(os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
+        except FileExistsError:  # made by another process meanwhile: leave it as it is
+            return file
+        os.chmod(file, PRIVATE_FILE)  # the umask filters os.open's mode
     return file
 
 
