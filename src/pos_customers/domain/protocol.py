@@ -318,6 +318,31 @@ class AssociateChanged(_Model):
     created_at: Moment | None = None
 
 
+def _support_number(text: str) -> str:
+    from .security import is_support_number
+
+    if not is_support_number(text) or text != text.upper():
+        raise ValueError("must be a support number: S and 1 to 15 digits, e.g. S100")
+    return text
+
+
+SupportNumber = Annotated[str, Field(min_length=2, max_length=16, description="S and 1 to 15 digits"),
+                          AfterValidator(_support_number)]
+
+
+class SupportAccount(_Model):
+    """A support account of the chain, as every store pulls it (:attr:`PullItemKind.SUPPORT`). The
+    PIN's argon2id hash travels, never the PIN; a removed account comes as ``active`` false with no
+    hash (the item is marked deleted) and is deactivated on every till."""
+
+    number: SupportNumber
+    name: Line(120, min_length=1)
+    pin_hash: Line(255)
+    active: StrictBool = True
+    created_at: Moment | None = None
+    updated_at: Moment | None = None
+
+
 class GroupChanged(_Model):
     code: Code
     name: Line(120)
@@ -535,4 +560,4 @@ def field_path(loc: tuple[Any, ...] | list[Any]) -> str:
 
 __all__ = ["EventKind", "PullItemKind", "Event", "EVENT_MODELS", "EVENT_PAYLOADS", "PushRequest", "PushResponse",
            "Refusal", "PullPage", "PullItem", "AuditRow", "EnrolRequest", "EnrolResponse", "CustomerFields",
-           "ProtocolError", "validate_payload", "MAX_SEQ"]
+           "ProtocolError", "validate_payload", "MAX_SEQ", "SupportAccount"]

@@ -11,30 +11,16 @@ from datetime import timedelta
 from functools import cache
 from typing import Any
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-
 from ..domain.enums import Role
+from ..domain.security import HASHER as _HASHER
+from ..domain.security import hash_secret, staff_number, verify_secret  # noqa: F401  (re-exported)
 from ..storage import associates as staff
 from ..storage.audit_chain import append_raw
 from .auth import Actor
 from .context import Services, audit_changes
 
-# argon2id with the OWASP-recommended memory/time cost (19 MiB, t=2, p=1)
-_HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 MAX_ATTEMPTS = 5
 LOCKOUT = timedelta(minutes=5)
-
-
-def hash_secret(secret: str) -> str:
-    return _HASHER.hash(secret)
-
-
-def verify_secret(stored_hash: str, secret: str) -> bool:
-    try:
-        return _HASHER.verify(stored_hash, secret)
-    except (VerificationError, InvalidHashError):
-        return False
 
 
 @cache
@@ -57,7 +43,7 @@ def sign_in(svc: Services, number: str, pin: str, *, max_attempts: int = MAX_ATT
             lockout: timedelta = LOCKOUT) -> Actor:
     """Check an associate's PIN. Too many wrong PINs lock the associate for a while. Every
     attempt, good or bad, leaves an audit row; the counter and the row commit together."""
-    typed, number, pin = number or "", (number or "").strip(), pin or ""
+    typed, number, pin = number or "", staff_number(number), pin or ""
     now = svc.now()
     terminal, store = svc.terminal_id, svc.settings().get("store_code", "")
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from .engine import Database
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-HEAD = "0006"  # the newest revision in migrations/versions
+HEAD = "0007"  # the newest revision in migrations/versions
 
 
 def alembic_config(db: Database):

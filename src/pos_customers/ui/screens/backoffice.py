@@ -483,13 +483,26 @@ class AssociatesScreen(ListScreen):
 
     def rows(self):
         now = datetime.now(timezone.utc)
-        return [(a.number, (a.number, a.name, a.role, a.store_code or "all", yes_no(a.active),
+        return [(a.number, (a.number, a.name, a.role, "chain" if a.support_account else a.store_code or "all",
+                            yes_no(a.active),
                             a.locked_until.replace(tzinfo=timezone.utc).astimezone().strftime("%H:%M")
                             if a.locked_until and a.locked_until.replace(tzinfo=timezone.utc) > now else ""))
                 for a in self._all()]
 
     def _roles(self):
-        return [(r.value, r.value) for r in Role if r.rank <= self.app.actor.role.rank]
+        actor = self.app.actor
+        return [(r.value, r.value) for r in Role if r.rank <= actor.role.rank
+                and (r is not Role.SUPPORT or actor.role is Role.ADMIN)]
+
+    def _changeable(self) -> str | None:
+        """The selected associate's number; None (with a message) for the chain's support accounts,
+        which only headquarters changes."""
+        number = self.current
+        if number and any(a.support_account for a in self._all() if a.number == number):
+            self.notify(f"{number} is a support account of the chain: only headquarters changes it",
+                        severity="warning", timeout=8)
+            return None
+        return number
 
     PIN_FIELDS = [Field("pin", "PIN (4-12 digits)", kind="password"), Field("pin_again", "PIN again", kind="password")]
 
@@ -503,7 +516,7 @@ class AssociatesScreen(ListScreen):
                                     *self.PIN_FIELDS], submit)
 
     def action_role(self) -> None:
-        number = self.current
+        number = self._changeable()
         if number:
             current = next(a.role for a in self._all() if a.number == number)
             self.edit(f"Role of {number}", [Field("role", "Role", kind="select", value=current,
@@ -511,7 +524,7 @@ class AssociatesScreen(ListScreen):
                       lambda v: assoc.change_role(self.app.services, self.app.actor, number, v["role"] or current))
 
     def action_pin(self) -> None:
-        number = self.current
+        number = self._changeable()
         if number:
             def submit(v):
                 _same_pin(v)
@@ -519,11 +532,11 @@ class AssociatesScreen(ListScreen):
             self.edit(f"New PIN for {number}", self.PIN_FIELDS, submit)
 
     def action_unlock(self) -> None:
-        if self.current and _guard(self, assoc.unlock, self.current, done=f"{self.current} unlocked"):
+        if self._changeable() and _guard(self, assoc.unlock, self.current, done=f"{self.current} unlocked"):
             self.reload()
 
     def action_active(self) -> None:
-        number = self.current
+        number = self._changeable()
         if number:
             active = next(a.active for a in self._all() if a.number == number)
             if _guard(self, assoc.set_active, number, not active,
