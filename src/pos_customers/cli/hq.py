@@ -137,7 +137,7 @@ def _read_pin(from_stdin: bool) -> str:
         return (sys.stdin.readline() if sys.stdin else "").rstrip("\r\n")
     if not _stdin_is_tty():
         fail("no terminal to ask for the PIN: pass --pin-stdin and give the PIN on standard input", 2)
-    return typer.prompt("PIN (4-12 digits)", hide_input=True, confirmation_prompt=True)
+    return typer.prompt("PIN (4-12 digits)", hide_input=True, confirmation_prompt="PIN again")
 
 
 def _hq_run(db: Optional[str], call):

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..domain.enums import Role
 from ..domain.security import HASHER as _HASHER
-from ..domain.security import hash_secret, staff_number, verify_secret  # noqa: F401  (re-exported)
+from ..domain.security import hash_secret, is_support_number, staff_number, verify_secret  # noqa: F401
 from ..storage import associates as staff
 from ..storage.audit_chain import append_raw
 from .auth import Actor
@@ -44,6 +44,7 @@ def sign_in(svc: Services, number: str, pin: str, *, max_attempts: int = MAX_ATT
     """Check an associate's PIN. Too many wrong PINs lock the associate for a while. Every
     attempt, good or bad, leaves an audit row; the counter and the row commit together."""
     typed, number, pin = number or "", staff_number(number), pin or ""
+    typed = number if is_support_number(number) else typed  # a support number as it is stored (s100: S100)
     now = svc.now()
     terminal, store = svc.terminal_id, svc.settings().get("store_code", "")
 
