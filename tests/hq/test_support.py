@@ -15,6 +15,7 @@ from pos_customers.domain.security import verify_secret
 from pos_customers.hq import tables as t
 from pos_customers.hq.api import create_app
 from pos_customers.hq.errors import Conflict, Invalid, NotFound
+from pos_customers.hq.service import Headquarters
 
 BY = "cli:hq-admin"
 
@@ -150,3 +151,47 @@ def test_no_route_lets_a_terminal_make_or_change_a_support_account(api, hq):
     assert hq.support_accounts() == []
     items, _ = support_items(api, ber)
     assert items == []
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def fresh_engine(request, tmp_path):
+    """An empty database of its own (the migration is run down and up on it)."""
+    from sqlalchemy import create_engine, text
+
+    from pos_customers.hq.db import make_engine
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
+        yield engine
+        engine.dispose()
+        return
+    from tests.hq.conftest import PG_ADMIN
+    request.getfixturevalue("pg_url")  # skips (or fails in CI) without a server
+    name = f"pos_hq_mig_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = make_engine(PG_ADMIN.rsplit("/", 1)[0] + "/" + name)
+    yield engine
+    engine.dispose()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def test_revision_0005_up_down_and_up_on_a_database_in_use(fresh_engine):
+    from sqlalchemy import inspect
+
+    from pos_customers.hq.db import downgrade, upgrade
+    upgrade(fresh_engine, "0004")
+    hq = Headquarters(fresh_engine)
+    hq.add_store("BER01", "Berlin")
+    upgrade(fresh_engine)
+    hq.add_support("S100", "Sam Support", "8642", by=BY)
+    downgrade(fresh_engine, "0004")
+    assert "hq_support" not in inspect(fresh_engine).get_table_names()
+    with fresh_engine.connect() as conn:  # no store pulls an account headquarters no longer knows
+        assert conn.execute(select(t.record.c.key).where(t.record.c.kind == "support")).all() == []
+    assert [s["code"] for s in hq.stores()] == ["BER01"]
+    upgrade(fresh_engine)
+    assert hq.support_accounts() == []
+    assert hq.add_support("S100", "Sam Support", "8642", by=BY).active
