@@ -65,7 +65,7 @@ def test_a_pulled_support_account_is_read_only_at_the_store(svc, admin, boss):
     assert (view.role, view.store_code, view.support_account) == ("support", None, True)
     for actor in (boss, admin):
         with pytest.raises(PermissionDenied, match="only headquarters"):
-            assoc.reset_pin(svc, actor, "S100", "1111")
+            assoc.reset_pin(svc, actor, "s100", "1111")  # typed in any case
         with pytest.raises(PermissionDenied, match="only headquarters"):
             assoc.set_active(svc, actor, "S100", False)
         with pytest.raises(PermissionDenied, match="only headquarters"):

@@ -15,7 +15,7 @@ from sqlmodel import func, select
 from ..domain.enums import EventKind
 from ..domain.enums import Role
 from ..domain.errors import FieldError, FieldProblem, ValidationFailed
-from ..domain.security import clean_pin, hash_secret, is_support_number
+from ..domain.security import clean_pin, hash_secret, is_support_number, staff_number
 from ..domain.validation import clean_text
 from ..storage.tables import Associate
 from .context import Actor, Change, Permission, PermissionDenied, Services
@@ -104,7 +104,7 @@ def list_associates(svc: Services, actor: Actor) -> list[AssociateView]:
 
 
 def _managed(tx, actor: Actor, number: str) -> Associate:
-    row = tx.session.get(Associate, (number or "").strip())
+    row = tx.session.get(Associate, staff_number(number))
     if row is None:
         raise ValidationFailed(FieldError("number", f"Associate {number} does not exist"))
     if row.support_account:
