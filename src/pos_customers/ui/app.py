@@ -50,14 +50,19 @@ class PosApp(App):
 
     def __init__(self, services: Services | None = None, *, db_path: Path | None = None,
                  config: UiConfig | None = None, demo: bool = False,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+                 monotonic: Callable[[], float] = time.monotonic, origin: str | None = None) -> None:
         """Give ``services`` (tests, the demo), or ``db_path``: then the sign-in screen is up at
-        once while the database, its migrations and the heavier modules load in the background."""
+        once while the database, its migrations and the heavier modules load in the background.
+        ``origin``: how this session reached the terminal ("ssh from 192.0.2.7"; None at the till),
+        written on the sign-in audit rows."""
         self.actor: Actor | None = None
         super().__init__()
         self.config = config or UiConfig()
-        if not self.config.cursor_blink:
+        self.origin = origin
+        if self.config.cursor_blink is False:
             _no_cursor_blink()
+        if self.config.animations:
+            self.animation_level = self.config.animations
         self.demo = demo
         self._monotonic = monotonic
         self._last_input = monotonic()

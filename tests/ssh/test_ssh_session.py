@@ -1,0 +1,131 @@
+"""Support over SSH, for real: OpenSSH's server and client, the app in a pseudo-terminal."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+
+from tests.ssh.conftest import SUPPORT_NUMBER, SUPPORT_PIN
+
+
+def audit_rows(db_path, *actions: str) -> list[tuple[str, str, dict]]:
+    with sqlite3.connect(db_path) as conn:
+        rows = conn.execute(
+            f"SELECT associate_number, action, changes FROM audit_event WHERE action IN "
+            f"({','.join('?' * len(actions))}) ORDER BY id", actions).fetchall()
+    return [(who, action, json.loads(changes)) for who, action, changes in rows]
+
+
+def test_support_signs_in_over_ssh_finds_a_customer_and_quits(ssh_server):
+    screen = ssh_server.login("support")
+    shown = screen.wait_for(r"Berlin Alexanderplatz", "the sign-in screen with the store's name")
+    assert "pos-customers" in shown
+
+    screen.type(SUPPORT_NUMBER)
+    screen.press("Enter")
+    screen.type(SUPPORT_PIN)
+    screen.press("Enter")
+    shown = screen.wait_for(r"Sam Support \(support\)", "the search screen, signed in as support")
+    # keyboard only: mouse reporting is off over SSH, so the terminal's own selection works
+    assert screen.info("#{mouse_any_flag}") == "0"
+
+    screen.type("meier")
+    shown = screen.wait_for(r"Hans Meier", "the search result")
+    screen.press("Enter")
+    shown = screen.wait_for(r"hans@meier\.de", "the customer card")
+    assert "Hans Meier" in shown
+
+    screen.press("C-q")
+    assert screen.wait_closed() == 0
+
+    # the sign-in's audit row says the session came over SSH, and from where
+    (who, _, changes), = audit_rows(ssh_server.db_path, "sign_in")
+    assert who == SUPPORT_NUMBER
+    assert changes == {"via": {"old": None, "new": "ssh from 127.0.0.1"}}
+
+
+def test_a_wrong_pin_over_ssh_is_audited_with_its_origin(ssh_server):
+    screen = ssh_server.login("wrong-pin")
+    screen.wait_for(r"Berlin Alexanderplatz", "the sign-in screen")
+    screen.type(SUPPORT_NUMBER)
+    screen.press("Enter")
+    screen.type("0000")
+    screen.press("Enter")
+    screen.wait_for(r"wrong PIN", "the refusal")
+    screen.press("C-q")
+    assert screen.wait_closed() == 0
+    (who, _, changes), = audit_rows(ssh_server.db_path, "sign_in_failed")
+    assert who == SUPPORT_NUMBER
+    assert changes["via"] == {"old": None, "new": "ssh from 127.0.0.1"}
+
+
+TERMS = ["xterm", "xterm-256color", "screen", "linux", "vt220"]
+SIXTEEN = {"xterm", "screen", "linux", "vt220"}  # what these terminals announce: 16 colours at most
+
+
+@pytest.mark.parametrize("term", TERMS)
+def test_the_sign_in_screen_renders_under_each_term(ssh_server, term):
+    screen = ssh_server.login(f"term-{term}", term=term)
+    shown = screen.wait_for(r"Berlin Alexanderplatz", f"the sign-in screen under TERM={term}")
+    assert "Quit" in shown  # the footer's keys, at the bottom of 80x24
+    styled = screen.styled()
+    if term in SIXTEEN:
+        # only the 16 ANSI colours reach the terminal: no 256-colour nor true-colour codes
+        assert "38;5;" not in styled and "38;2;" not in styled and "48;2;" not in styled, styled
+    invisible = unreadable_text(styled)
+    assert not invisible, f"text drawn in its own background colour under TERM={term}: {invisible}"
+    screen.press("C-q")
+    assert screen.wait_closed() == 0
+
+
+def unreadable_text(styled: str) -> list[str]:
+    """Characters (other than blanks) whose foreground is their background, from capture-pane -e."""
+    import re
+
+    bad: list[str] = []
+    for line in styled.splitlines():
+        fg, bg, reverse = "fg", "bg", False  # the terminal's own foreground and background
+        for part in re.split(r"(\x1b\[[0-9;:]*m)", line):
+            if part.startswith("\x1b["):
+                fg, bg, reverse = _sgr(part[2:-1], fg, bg, reverse)
+                continue
+            shown_fg, shown_bg = (bg, fg) if reverse else (fg, bg)
+            if shown_fg == shown_bg and part.strip():
+                bad.append(part.strip())
+    return bad
+
+
+def _sgr(params: str, fg: str, bg: str, reverse: bool) -> tuple[str, str, bool]:
+    codes = [int(c) if c.isdigit() else 0 for c in params.replace(":", ";").split(";")] or [0]
+    i = 0
+    while i < len(codes):
+        c = codes[i]
+        if c == 0:
+            fg, bg, reverse = "fg", "bg", False
+        elif c == 7:
+            reverse = True
+        elif c == 27:
+            reverse = False
+        elif 30 <= c <= 37 or 90 <= c <= 97:
+            fg = f"c{c - 30 if c < 90 else c - 82}"
+        elif 40 <= c <= 47 or 100 <= c <= 107:
+            bg = f"c{c - 40 if c < 100 else c - 92}"
+        elif c == 39:
+            fg = "fg"
+        elif c == 49:
+            bg = "bg"
+        elif c in (38, 48) and i + 1 < len(codes):
+            if codes[i + 1] == 5 and i + 2 < len(codes):
+                value, i = f"c{codes[i + 2]}", i + 2
+            elif codes[i + 1] == 2 and i + 4 < len(codes):
+                value, i = "rgb" + ",".join(map(str, codes[i + 2:i + 5])), i + 4
+            else:
+                value = "fg" if c == 38 else "bg"
+            if c == 38:
+                fg = value
+            else:
+                bg = value
+        i += 1
+    return fg, bg, reverse
