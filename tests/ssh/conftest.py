@@ -78,6 +78,7 @@ class Screen:
 
     tmux: list[str]
     name: str
+    status_file: Path
 
     def text(self) -> str:
         return self._tmux("capture-pane", "-p", "-t", self.name).stdout
@@ -103,21 +104,19 @@ class Screen:
             screen = self.text()
             if re.search(pattern, screen):
                 return screen
-            if self.info("#{pane_dead}") == "1":
+            if self.status_file.exists():
                 break
             time.sleep(0.1)
         pytest.fail(f"{what or pattern!r} never showed; the screen:\n{screen}")
 
     def wait_closed(self) -> int:
-        """The exit status of ssh (the app's, passed on by sshd)."""
+        """The exit status of ssh (the app's, passed on by sshd). Read from a file the pane's
+        shell writes: tmux sometimes leaves a quickly ended pane's process unreaped."""
         deadline = time.monotonic() + WAIT
         while time.monotonic() < deadline:
-            # the pane's end (its terminal closed) and its status (the process reaped) come apart
-            dead, status, signal = self.info("#{pane_dead}|#{pane_dead_status}|#{pane_dead_signal}").split("|")
-            if dead == "1" and status.isdigit():
+            status = self.status_file.read_text().strip() if self.status_file.exists() else ""
+            if status.isdigit():
                 return int(status)
-            if dead == "1" and signal:
-                pytest.fail(f"ssh ended by signal {signal}; the screen:\n{self.text()}")
             time.sleep(0.1)
         pytest.fail(f"the session did not end; the screen:\n{self.text()}")
 
@@ -137,10 +136,13 @@ class SshServer:
 
     def login(self, name: str, term: str = "xterm-256color", size: tuple[int, int] = (80, 24)) -> Screen:
         """A support person's terminal (TERM=``term``) logging in: the app opens at once."""
-        command = shlex.join(["env", f"TERM={term}", *self.client])
+        status = self.folder / f"{name}.status"
+        ssh = shlex.join(["env", f"TERM={term}", *self.client])
+        command = shlex.join(["sh", "-c", f"{ssh}; echo $? > {shlex.quote(str(status))}.new && "
+                                          f"mv {shlex.quote(str(status))}.new {shlex.quote(str(status))}"])
         subprocess.run([*self.tmux, "new-session", "-d", "-s", name, "-x", str(size[0]), "-y", str(size[1]),
                         command], check=True, capture_output=True)
-        return Screen(self.tmux, name)
+        return Screen(self.tmux, name, status)
 
 
 def _start_sshd(folder: Path, config: str) -> tuple[subprocess.Popen, int, Path]:
