@@ -62,10 +62,13 @@ def run_app(svc=None, *, db_path: Path | None = None, demo: bool = False) -> int
     # the frame rate must be in the environment before Textual is imported
     config, env = for_session(config, os.environ, fps_from_environment=ui.FPS_FROM_ENVIRONMENT)
     os.environ.update(env)
-    from .ui.app import PosApp
+    from .ui.app import NoTerminal, PosApp
 
     app = PosApp(svc, db_path=db_path, config=config, demo=demo, origin=session_origin())
-    app.run(mouse=bool(config.mouse))
+    try:
+        app.run()
+    except NoTerminal as exc:
+        return _error(str(exc), 2)
     return app.return_code or 0
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import subprocess
 
 from tests.ssh.conftest import SUPPORT_NUMBER, SUPPORT_PIN
 
@@ -58,6 +59,21 @@ def test_a_wrong_pin_over_ssh_is_audited_with_its_origin(ssh_server):
     (who, _, changes), = audit_rows(ssh_server.db_path, "sign_in_failed")
     assert who == SUPPORT_NUMBER
     assert changes["via"] == {"old": None, "new": "ssh from 127.0.0.1"}
+
+
+def test_the_login_runs_the_app_and_nothing_else(ssh_server):
+    """A command given to ssh is not run (the ForceCommand is); without a terminal the app says
+    it needs one instead of waiting; forwarding a port is refused."""
+    no_tty = [arg for arg in ssh_server.client if arg != "-tt"]
+    done = subprocess.run([*no_tty, "-T", "echo SHELL-REACHED; id"], capture_output=True, text=True,
+                          timeout=60, stdin=subprocess.DEVNULL)
+    assert done.returncode == 2
+    assert "SHELL-REACHED" not in done.stdout + done.stderr
+    assert done.stderr.strip().splitlines()[-1] == "error: the app needs a terminal (over SSH: ssh -t)"
+
+    done = subprocess.run([*no_tty, "-N", "-o", "ExitOnForwardFailure=yes", "-R", "0:127.0.0.1:9"],
+                          capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert done.returncode == 255 and "forwarding failed" in done.stderr
 
 
 TERMS = ["xterm", "xterm-256color", "screen", "linux", "vt220"]

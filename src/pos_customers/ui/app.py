@@ -8,6 +8,7 @@ stack back exactly as it was, unsaved form included. Another associate gets a fr
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -30,6 +31,10 @@ if TYPE_CHECKING:
     from ..services.views import CustomerView
 
 LOCK_MODE = "lock"
+
+
+class NoTerminal(RuntimeError):
+    """The app was started without a terminal to draw on (over SSH: a command without ``-t``)."""
 
 
 class PosApp(App):
@@ -77,6 +82,16 @@ class PosApp(App):
         if services is not None:
             self._adopt(services)
         self.theme = self._pick_theme()
+
+    def run(self, **kwargs):
+        """As Textual's, with the mouse as configured (off over SSH unless config.toml says
+        otherwise). Without a terminal (stdin and stderr, where Textual draws) it would wait
+        for ever: it refuses instead."""
+        if not kwargs.get("headless") and not all(f is not None and f.isatty()
+                                                  for f in (sys.__stdin__, sys.__stderr__)):
+            raise NoTerminal("the app needs a terminal (over SSH: ssh -t)")
+        kwargs.setdefault("mouse", self.config.mouse is not False)
+        return super().run(**kwargs)
 
     def _adopt(self, services: Services) -> None:
         from ..services.store_info import store_info
