@@ -99,13 +99,13 @@ class Screen:
     def press(self, *keys: str) -> None:
         self._tmux("send-keys", "-t", self.name, *keys)
 
-    def wait_for(self, pattern: str, what: str = "") -> str:
-        """The screen once it shows ``pattern`` (a regular expression); fails with the screen
-        as it was after WAIT seconds."""
+    def wait_for(self, pattern: str, what: str = "", *, absent: str | None = None) -> str:
+        """The screen once it shows ``pattern`` (a regular expression), and no longer ``absent``;
+        fails with the screen as it was after WAIT seconds."""
         deadline, screen = time.monotonic() + WAIT, ""
         while time.monotonic() < deadline:
             screen = self.text()
-            if re.search(pattern, screen):
+            if re.search(pattern, screen) and not (absent and re.search(absent, screen)):
                 return screen
             if self.status_file.exists():
                 break
