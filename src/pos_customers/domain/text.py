@@ -47,6 +47,9 @@ _NOT_SHOWN = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})  # private-use and unassi
 _ZWJ = "\u200d"
 _EMOJI_MODIFIERS = frozenset(["\ufe0f", *map(chr, range(0x1F3FB, 0x1F400))])  # VS16, skin tones
 _BLACK_FLAG, _TAG_END = "\U0001F3F4", "\U000E007F"  # 🏴 + tag letters + cancel tag: a subdivision flag
+# the bidi controls and zero-width characters named in the issue are all format characters (Cf):
+# both rules cover them, and every other format character with them
+assert all(unicodedata.category(c) == "Cf" for c in BIDI_CONTROLS | ZERO_WIDTH)
 
 
 def hostile_character(text: str) -> str | None:
