@@ -70,7 +70,8 @@ def test_add_list_and_every_store_pulls_the_hash_never_the_pin(api, hq):
 
 @pytest.mark.parametrize("number, name, pin, field", [
     ("100", "Sam", "8642", "number"), ("S", "Sam", "8642", "number"), ("S1234567890123456", "Sam", "8642", "number"),
-    ("S100", "", "8642", "name"), ("S100", "Sam\x1b[31m", "8642", "name"), ("S100", "Sam", "12", "pin"),
+    ("S100", "", "8642", "name"), ("S100", "Sam\x1b[31m", "8642", "name"), ("S100", "Sam\u202eSupport", "8642", "name"),
+    ("S100", "Sam", "12", "pin"),
     ("S100", "Sam", "12ab", "pin")])
 def test_bad_input_is_a_422_naming_the_field_and_writes_nothing(hq, hq_engine, number, name, pin, field):
     before = counts(hq_engine)

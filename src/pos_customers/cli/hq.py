@@ -14,6 +14,7 @@ from .common import (
     _run_app,
     fail,
     hq_app,
+    say,
 )
 
 # -- headquarters ----------------------------------------------------------------------------------
@@ -157,7 +158,7 @@ def hq_support_add(number: str = typer.Argument(..., help="S and 1-15 digits, e.
     """Add a support account; every store's terminals receive it with their next sync."""
     pin = _read_pin(pin_stdin)
     view = _hq_run(db, lambda hq: hq.add_support(number, name, pin, by=_actor().name))
-    typer.echo(f"support account {view.number} ({view.name}) added: it reaches every store with its next sync")
+    say(f"support account {view.number} ({view.name}) added: it reaches every store with its next sync")
 
 
 @support_app.command("list")
@@ -165,10 +166,10 @@ def hq_support_list(db: Optional[str] = _HQ_DB) -> None:
     """Every support account, removed ones too."""
     accounts = _hq_run(db, lambda hq: hq.support_accounts())
     if not accounts:
-        typer.echo("no support accounts (add one: pos-customers hq support add S100 --name NAME)")
+        say("no support accounts (add one: pos-customers hq support add S100 --name NAME)")
     for a in accounts:
         state = f"removed {a.removed_at:%Y-%m-%d}" if a.removed_at else "active"
-        typer.echo(f"{a.number:<17} {a.name:<40} {state:<18} added {a.created_at:%Y-%m-%d}")
+        say(f"{a.number:<17} {a.name:<40} {state:<18} added {a.created_at:%Y-%m-%d}")
 
 
 @support_app.command("remove")
@@ -176,7 +177,7 @@ def hq_support_remove(number: str = typer.Argument(..., help="The support accoun
                       db: Optional[str] = _HQ_DB) -> None:
     """Remove a support account: every store's terminals deactivate it with their next sync."""
     view = _hq_run(db, lambda hq: hq.remove_support(number, by=_actor().name))
-    typer.echo(f"support account {view.number} ({view.name}) removed: every store deactivates it with its next sync")
+    say(f"support account {view.number} ({view.name}) removed: every store deactivates it with its next sync")
 
 
 @support_app.command("reset")
@@ -186,7 +187,7 @@ def hq_support_reset(number: str = typer.Argument(..., help="The support account
     """A new PIN for a support account; it also ends a lockout on every till (next sync)."""
     pin = _read_pin(pin_stdin)
     view = _hq_run(db, lambda hq: hq.reset_support(number, pin, by=_actor().name))
-    typer.echo(f"support account {view.number} ({view.name}): new PIN set; every store takes it with its next sync")
+    say(f"support account {view.number} ({view.name}): new PIN set; every store takes it with its next sync")
 
 
 @hq_app.command("demo")
@@ -281,4 +282,4 @@ def connected_demo(hq, path: Path, customers: int, url: str, *, progress=None, s
 def hq_stores(db: Optional[str] = _HQ_DB) -> None:
     """The stores headquarters knows."""
     for st in _hq(db).stores():
-        typer.echo(f"{st['code']:<10} {st['number']:>5}  {st['name']:<30} {st['country']}  scope={st['scope']}")
+        say(f"{st['code']:<10} {st['number']:>5}  {st['name']:<30} {st['country']}  scope={st['scope']}")

@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection
 
 from ..domain.errors import FieldProblem
 from ..domain.security import clean_pin, clean_support_number, hash_secret, staff_number
+from ..domain.text import hostile_problem
 from . import audit
 from . import tables as t
 from .common import aware, iso, lock_seq, put_records, store_seq
@@ -59,8 +60,11 @@ def _pin(pin: str) -> str:
 
 def _name(name: str) -> str:
     name = " ".join((name or "").split())
-    if not name or len(name) > 120 or any(ord(c) < 32 or ord(c) == 127 for c in name):
+    if not name or len(name) > 120:
         raise Invalid("name: 1 to 120 characters on one line")
+    problem = hostile_problem(name)
+    if problem:
+        raise Invalid(f"name: {problem}")
     return name
 
 

@@ -8,6 +8,7 @@ stack back exactly as it was, unsaved form included. Another associate gets a fr
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -17,12 +18,14 @@ from typing import TYPE_CHECKING
 from textual import work, events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.content import Content
 from textual.screen import Screen
 
 from ..services.auth import Actor, Permission
 from .commands import app_commands
 from .config import UiConfig
 from .screens.sign_in import SignInScreen
+from .text import safe
 
 if TYPE_CHECKING:
     from ..domain.customer import CustomerDraft
@@ -30,6 +33,10 @@ if TYPE_CHECKING:
     from ..services.views import CustomerView
 
 LOCK_MODE = "lock"
+
+
+class NoTerminal(RuntimeError):
+    """The app was started without a terminal to draw on (over SSH: a command without ``-t``)."""
 
 
 class PosApp(App):
@@ -50,14 +57,19 @@ class PosApp(App):
 
     def __init__(self, services: Services | None = None, *, db_path: Path | None = None,
                  config: UiConfig | None = None, demo: bool = False,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+                 monotonic: Callable[[], float] = time.monotonic, origin: str | None = None) -> None:
         """Give ``services`` (tests, the demo), or ``db_path``: then the sign-in screen is up at
-        once while the database, its migrations and the heavier modules load in the background."""
+        once while the database, its migrations and the heavier modules load in the background.
+        ``origin``: how this session reached the terminal ("ssh from 192.0.2.7"; None at the till),
+        written on the sign-in audit rows."""
         self.actor: Actor | None = None
         super().__init__()
         self.config = config or UiConfig()
-        if not self.config.cursor_blink:
+        self.origin = origin
+        if self.config.cursor_blink is False:
             _no_cursor_blink()
+        if self.config.animations:
+            self.animation_level = self.config.animations
         self.demo = demo
         self._monotonic = monotonic
         self._last_input = monotonic()
@@ -72,6 +84,16 @@ class PosApp(App):
         if services is not None:
             self._adopt(services)
         self.theme = self._pick_theme()
+
+    def run(self, **kwargs):
+        """As Textual's, with the mouse as configured (off over SSH unless config.toml says
+        otherwise). Without a terminal (stdin and stderr, where Textual draws) it would wait
+        for ever: it refuses instead."""
+        if not kwargs.get("headless") and not all(f is not None and f.isatty()
+                                                  for f in (sys.__stdin__, sys.__stderr__)):
+            raise NoTerminal("the app needs a terminal (over SSH: ssh -t)")
+        kwargs.setdefault("mouse", self.config.mouse is not False)
+        return super().run(**kwargs)
 
     def _adopt(self, services: Services) -> None:
         from ..services.store_info import store_info
@@ -186,6 +208,18 @@ class PosApp(App):
             threading.Thread(target=self._load, name="load-services", daemon=True).start()
             # an associate still typing their number and PIN: the rest loads meanwhile
             self.set_timer(1.0, self._typing_at_sign_in)
+
+    # -- everything drawn from data goes through ui.text.safe: headers and notifications here ------
+    def format_title(self, title: str, sub_title: str) -> Content:
+        """Every screen's header: the store's and the associate's names are data."""
+        return super().format_title(safe(title), safe(sub_title))
+
+    def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
+               markup: bool = False) -> None:
+        """Every notification is plain text through the sanitizer (messages often carry a name, a
+        reference or headquarters' words): never markup, whatever the caller asked."""
+        super().notify(safe(message, multiline=True), title=safe(title), severity=severity, timeout=timeout,
+                       markup=False)
 
     def header_text(self) -> str:
         who = f"{self.actor.name} ({self.actor.role.value})" if self.actor else ""
