@@ -295,3 +295,35 @@ def test_salvaged_parked_events_stay_parked(tmp_path, config):
     payload = json.loads(conn.execute("SELECT payload FROM outbox_event WHERE entity_id = ?", (hans.id,)).fetchone()[0])
     assert payload["reference"] == hans.reference
     conn.close()
+
+
+def test_a_running_sync_keeps_the_rolling_backups_of_config_toml(tmp_path, config, monkeypatch):
+    from pos_customers.services import sync
+    from pos_customers.services.sync import SyncResult
+
+    config.write_text(f'[backup]\nevery_hours = 24\nkeep = 2\nfolder = "{tmp_path / "rolling"}"\n')
+    store(tmp_path / "till.db").db.dispose()
+    rounds = []
+
+    def one_round(*args, **kw):
+        rounds.append(1)
+        return SyncResult(0, 0, 0)
+
+    def stop_after_two(seconds):
+        if len(rounds) >= 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(sync, "sync_now", one_round)
+    monkeypatch.setattr("time.sleep", stop_after_two)
+    from typer.testing import CliRunner
+
+    from pos_customers.cli import app
+
+    r = CliRunner().invoke(app, ["--db", str(tmp_path / "till.db"), "sync", "--every", "1"])
+    assert r.exit_code == 130  # interrupted, as Ctrl+C does
+    assert r.stdout.count("backup ") == 1  # one a day, not one a round
+    made = list_backups(tmp_path / "till.db", tmp_path / "rolling")
+    assert len(made) == 1 and made[0].auto
+    config.write_text("[backup]\nkeep = 0\n")
+    bad = quick_cli("--db", tmp_path / "till.db", "sync")
+    assert bad.returncode == 2 and "keep must be a whole number" in bad.stderr

@@ -168,11 +168,11 @@ def rolling_backup(svc: Services, settings: BackupSettings, *, now: datetime | N
                      "excluded.value", (LAST_KEY, at.astimezone(timezone.utc).isoformat(timespec="seconds")))
     svc.forget_settings()
     folder = backup_folder(svc.db.path, settings)
-    path = backup_files.new_backup_path(svc.db.path, svc.settings().get("store_code", ""), at,
-                                        folder=folder, auto=True)
     try:
+        path = backup_files.new_backup_path(svc.db.path, svc.settings().get("store_code", ""), at,
+                                            folder=folder, auto=True)
         backup_files.copy_database(svc.db.path, path)
-    except BackupFailed:
+    except (BackupFailed, OSError):
         with svc.db.raw_write() as conn:  # not made: due again at the next look
             if previous is None:
                 conn.execute("DELETE FROM setting WHERE key = ?", (LAST_KEY,))

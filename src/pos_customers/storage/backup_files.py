@@ -88,13 +88,13 @@ def copy_database(source: Path, target: Path, *, check: bool = True, timeout: fl
     The copy is written under a temporary name, checked (``quick_check``) and renamed into place:
     ``target`` is either a whole, checked copy or absent. The copy is one file (no -wal)."""
     target = Path(target)
-    private_dir(target.parent)
     partial = target.with_name(target.name + ".partial")
-    for leftover in (partial, Path(f"{partial}-journal")):
-        leftover.unlink(missing_ok=True)
-    private_file(partial)
     src = dst = None
     try:
+        private_dir(target.parent)
+        for leftover in (partial, Path(f"{partial}-journal")):
+            leftover.unlink(missing_ok=True)
+        private_file(partial)
         src = sqlite3.connect(source, timeout=timeout)  # only read
         dst = sqlite3.connect(partial, timeout=timeout)
         src.backup(dst)  # every page in one step: one consistent snapshot of the source
@@ -118,8 +118,11 @@ def copy_database(source: Path, target: Path, *, check: bool = True, timeout: fl
         for conn in (src, dst):
             if conn is not None:
                 conn.close()
-        partial.unlink(missing_ok=True)
-        Path(f"{partial}-journal").unlink(missing_ok=True)
+        for leftover in (partial, Path(f"{partial}-journal")):
+            try:
+                leftover.unlink(missing_ok=True)
+            except OSError:
+                pass
 
 
 def new_backup_path(db_path: Path, store: str, at: datetime, *, folder: Path | None = None,

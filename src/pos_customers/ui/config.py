@@ -10,6 +10,10 @@
 
     [keymap]                  # binding id = keys, e.g. a second key for "new customer"
     "search.new" = "f2,ctrl+n"
+
+    [backup]                  # rolling local backups (services/backup.py)
+    every_hours = 24          # 0: none
+    keep = 7
 """
 
 from __future__ import annotations
@@ -17,8 +21,13 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ..paths import config_path
+
+
+if TYPE_CHECKING:
+    from ..services.backup import BackupSettings
 
 
 class ConfigError(ValueError):
@@ -35,6 +44,21 @@ class UiConfig:
     theme: str = ""
     sync_seconds: float = 15.0  # background sync with headquarters, when the terminal is enrolled
     cursor_blink: bool = True  # off: less redrawing over slow SSH links (and still screenshots)
+    backup: BackupSettings | None = None  # [backup]; None: the defaults (daily, 7 kept)
+
+    @property
+    def backups(self) -> BackupSettings:
+        from ..services.backup import BackupSettings
+
+        return self.backup or BackupSettings()
+
+
+def _backup(table: Any) -> BackupSettings | None:
+    if table is None:
+        return None  # the defaults, without loading the backup module on the way to sign-in
+    from ..services.backup import backup_settings
+
+    return backup_settings(table)
 
 
 def load_config(path: Path | None = None) -> UiConfig:
@@ -59,6 +83,7 @@ def load_config(path: Path | None = None) -> UiConfig:
             theme=str(data.get("theme", "")),
             sync_seconds=max(1.0, float(data.get("sync", {}).get("every_seconds", 15))),
             cursor_blink=bool(data.get("display", {}).get("cursor_blink", True)),
+            backup=_backup(data.get("backup")),
         )
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{path}: {exc}") from None
