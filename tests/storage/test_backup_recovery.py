@@ -221,6 +221,8 @@ def test_recover_uses_the_newest_good_backup_and_keeps_the_offline_changes_made_
     assert f"from backup {good.path.name}" in r.stdout and old.path.name not in r.stdout
     moved = next(tmp_path.glob("till.db.damaged-*Z"))
     assert moved.read_bytes() == damaged_bytes  # moved aside, never deleted
+    if os.name == "posix":  # both hold customers: private
+        assert (path.stat().st_mode & 0o777) == (moved.stat().st_mode & 0o777) == 0o600
     assert integrity_problem(path) == ""
     recovered = Services(Database(path))
     try:

@@ -41,6 +41,9 @@ def backup(
             fail(str(exc))
         except (sqlite3.Error, OSError) as exc:
             fail(f"no backup was made: {where} cannot be read ({exc}); `pos-customers recover` rebuilds it")
+        except Exception as exc:  # noqa: BLE001 - a damaged file fails in the ORM's words too: one line
+            reason = " ".join(str(getattr(exc, "orig", None) or exc).split())[:160]
+            fail(f"no backup was made: {where} cannot be read ({reason}); `pos-customers recover` rebuilds it")
     typer.echo(f"backup {done.path} ({done.size / 1_048_576:.1f} MiB)")
 
 

@@ -447,8 +447,9 @@ def _merge(svc: Services, actor: Actor, found: Salvaged, report: RecoveryReport,
             report.parked_queued += event.get("parked_at") is not None
             try:
                 payload = json.loads(event["payload"])
-                outcome = _reapply(s, event, payload)
-            except (ValueError, KeyError, TypeError) as exc:
+                with s.begin_nested():  # one event that cannot be applied leaves the others be
+                    outcome = _reapply(s, event, payload)
+            except Exception as exc:  # noqa: BLE001 - salvaged data: any of it may be odd
                 report.could_not.append(f"event {event['id'][:8]} ({event['event_type']}) is queued but could "
                                         f"not be applied here: {str(exc)[:80]}")
                 continue

@@ -102,7 +102,8 @@ def copy_database(source: Path, target: Path, *, check: bool = True, timeout: fl
         if check:
             result = dst.execute("PRAGMA quick_check").fetchone()
             if not result or result[0] != "ok":
-                raise BackupFailed(f"the database is damaged ({result[0] if result else 'no answer'}): "
+                what = " ".join(str(result[0]).split())[:160] if result else "no answer"
+                raise BackupFailed(f"the database is damaged ({what}): "
                                    "no backup was made; `pos-customers recover` rebuilds it")
         dst.close()
         dst = None
@@ -165,7 +166,7 @@ def integrity_problem(path: Path, *, full: bool = True) -> str:
             if conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'setting'").fetchone()[0] != 1:
                 return "not a terminal database (no setting table)"
             return ""
-        return "; ".join(str(r[0]) for r in rows[:3]) or "no answer"
+        return " ".join("; ".join(str(r[0]) for r in rows[:3]).split())[:200] or "no answer"
     except sqlite3.Error as exc:
         return str(exc)
     finally:
