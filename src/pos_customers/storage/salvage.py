@@ -15,6 +15,7 @@ read plus notes on what could not. Three readers, their rows merged by key:
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 import sqlite3
@@ -380,53 +381,102 @@ def _hex64(value: Any) -> bool:
     return isinstance(value, str) and len(value) == 64 and all(c in "0123456789abcdef" for c in value)
 
 
+def _types(payload: bytes) -> list[int]:
+    """The serial types of a record's header (its column count and kinds), body not decoded."""
+    header_len, pos = _varint(payload, 0)
+    if not 1 <= header_len <= len(payload):
+        raise ValueError("bad record header")
+    types = []
+    while pos < header_len:
+        t, pos = _varint(payload, pos)
+        types.append(t)
+    return types
+
+
+def _text(t: int, length: int | None = None) -> bool:
+    return t >= 13 and t % 2 == 1 and (length is None or (t - 13) // 2 == length)
+
+
+def _kind(types: list[int]) -> str:
+    """Which of the wanted tables a record of this shape belongs to ("" for none): a leaf page
+    holds one table's rows, so its first readable cell says whether the page is worth decoding."""
+    n = len(types)
+    if n == 2 and _text(types[0]):
+        return "setting"
+    if n == len(AUDIT_COLUMNS) and types[0] == 0 and _text(types[9], 64) and _text(types[10], 64):
+        return "audit"
+    if 10 <= n <= 1 + len(OUTBOX_COLUMNS) and types[0] == 0 and _text(types[1], 36) and _text(types[4]):
+        return "outbox"
+    if n == 9 and _text(types[0]) and 1 <= types[1] <= 9 and _text(types[3], 2) and _text(types[4], 3):
+        return "store"
+    return ""
+
+
+def _page_kind(pages: _Pages, number: int, usable: int) -> tuple[str, Iterator[tuple[int, bytes]]]:
+    cells = _leaf_cells(pages, number, usable)
+    seen: list[tuple[int, bytes]] = []
+    for rowid, payload in cells:
+        seen.append((rowid, payload))
+        try:
+            kind = _kind(_types(payload))
+        except (ValueError, IndexError):
+            kind = ""
+        if kind or len(seen) >= 3:
+            return kind, itertools.chain(seen, cells)
+    return "", iter(())
+
+
 def _read_pages(copy: Path, out: Salvaged) -> bool:
     data = copy.read_bytes()
     wal_path = Path(f"{copy}-wal")
     wal = wal_path.read_bytes() if wal_path.is_file() else b""
-    best: tuple[int, int, list[tuple[int, list[Any]]]] | None = None
-    for size in _page_size(data, wal):
-        pages = _Pages(data, wal, size)
-        if pages.count == 0:
+    sizes = _page_size(data, wal)
+    header_ok = data[:16] == _MAGIC
+    size = sizes[0]
+    if not header_ok:  # guess the page size from a sample: the one under which most pages are table leaves
+        def score(candidate: int) -> int:
+            pages = _Pages(data, wal, candidate)
+            return sum(1 for n in range(2, min(pages.count, 400) + 1)
+                       if _page_kind(pages, n, candidate)[0] or next(_leaf_cells(pages, n, candidate), None))
+        size = max(sizes, key=score)
+    pages = _Pages(data, wal, size)
+    reserved = data[20] if header_ok else 0
+    free = _freelist(data, pages) if header_ok else set()
+    rows: dict[str, list[tuple[int, list[Any]]]] = {"setting": [], "audit": [], "outbox": [], "store": []}
+    for number in range(1, pages.count + 1):
+        if number in free:
             continue
-        reserved = data[20] if data[:16] == _MAGIC and size == _page_size(data, wal)[0] else 0
-        free = _freelist(data, pages)
-        records: list[tuple[int, list[Any]]] = []
-        for number in range(1, pages.count + 1):
-            if number in free:
+        kind, cells = _page_kind(pages, number, size - reserved)
+        if not kind:
+            continue
+        for rowid, payload in cells:
+            try:
+                values = _record(payload)
+            except (ValueError, UnicodeDecodeError, IndexError, struct.error):
                 continue
-            for rowid, payload in _leaf_cells(pages, number, size - reserved):
-                try:
-                    records.append((rowid, _record(payload)))
-                except (ValueError, UnicodeDecodeError, IndexError, struct.error):
-                    continue
-        if best is None or len(records) > best[1]:
-            best = (size, len(records), records)
-        if records and size == _page_size(data, wal)[0] and data[:16] == _MAGIC:
-            break  # the header's page size worked: no need to guess
-    if not best or not best[2]:
+            rows[kind].append((rowid, values))
+    if not any(rows.values()):
         out.notes.append("no readable rows in the file's pages")
         return False
     found = False
-    for rowid, values in best[2]:
+    for rowid, values in rows["setting"]:
         if len(values) == 2 and isinstance(values[0], str):
             found |= _add_setting(out, values[0], values[1])
-    audit_ids = {r["id"] for r in out.audit}
-    for rowid, values in best[2]:
+    for rowid, values in rows["outbox"]:
         # outbox_event: seq (the rowid, stored as NULL), then OUTBOX_COLUMNS (older files lack parked_*)
-        if 10 <= len(values) <= 1 + len(OUTBOX_COLUMNS) and values[0] is None:
-            row = dict(zip(OUTBOX_COLUMNS, values[1:]))
-            row["seq"] = rowid
-            for k in OUTBOX_COLUMNS[9:]:
-                row.setdefault(k, None)
-            found |= _add_outbox(out, row)
-        elif (len(values) == len(AUDIT_COLUMNS) and values[0] is None and _hex64(values[9]) and _hex64(values[10])
-              and isinstance(values[8], str) and rowid not in audit_ids):
+        row = dict(zip(OUTBOX_COLUMNS, values[1:]))
+        row["seq"] = rowid
+        for k in OUTBOX_COLUMNS[9:]:
+            row.setdefault(k, None)
+        found |= _add_outbox(out, row)
+    audit_ids = {r["id"] for r in out.audit}
+    for rowid, values in rows["audit"]:
+        if rowid not in audit_ids and isinstance(values[8], str) and _hex64(values[9]) and _hex64(values[10]):
             audit_ids.add(rowid)
             out.audit.append(dict(zip(AUDIT_COLUMNS, [rowid, *values[1:]])))
             found = True
-        elif (out.store is None and len(values) >= len(STORE_COLUMNS) and values[0] == out.settings.get("store_code")
-              and isinstance(values[1], int)):
+    for rowid, values in rows["store"]:
+        if out.store is None and values[0] == out.settings.get("store_code") and isinstance(values[1], int):
             out.store = dict(zip(STORE_COLUMNS, values))
             found = True
     return found
