@@ -248,20 +248,42 @@ def test_recover_uses_the_newest_good_backup_and_keeps_the_offline_changes_made_
 
 
 @pytest.mark.parametrize("kind", DAMAGES)
-def test_without_a_backup_a_standalone_till_is_told_what_to_do_and_its_file_is_left_alone(tmp_path, config, kind):
+def test_without_a_backup_a_standalone_till_is_rebuilt_from_its_own_outbox(tmp_path, config, kind):
+    """A standalone till never sends its outbox: it holds every change the till made."""
     path = tmp_path / "till.db"
     svc = store(path)
-    create_customer(svc, Actor.command_line(), person("Anna", "Müller", "anna@example.org"))
+    actor = Actor.command_line()
+    from pos_customers.services.associates import add_associate
+
+    add_associate(svc, actor, number="1001", name="Maria Schneider", role="manager", pin="2468")
+    anna = create_customer(svc, actor, person("Anna", "Müller", "anna@example.org"))
+    view = get_customer(svc, actor, anna.id)
+    update_customer(svc, actor, anna.id, replace(draft_from_view(view), last_name="Schmidt"), opened=view)
+    events = outbox_ids(path)
+    later_history(svc, anna.id)
     svc.db.dispose()
     damage(path, kind)
     before = path.read_bytes()
     r = quick_cli("--db", path, "recover")
-    assert r.returncode == 1
-    assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
-    assert "--hq URL --token T" in r.stderr and "left as it is" in r.stderr
-    assert path.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("till.db")) == ["till.db"] or \
-        not list(tmp_path.glob("till.db.recovering-*"))
+    if kind == "text":  # nothing left to rebuild from: say what to do, touch nothing
+        assert r.returncode == 1
+        assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+        assert "--from BACKUP" in r.stderr and "left as it is" in r.stderr
+        assert path.read_bytes() == before and not list(tmp_path.glob("till.db.*"))
+        return
+    assert r.returncode == 0, r.stderr
+    assert "its outbox" in r.stdout and "1 customer(s) rebuilt" in r.stdout
+    back = Services(Database(path))
+    try:
+        got = get_customer(back, actor, anna.id)
+        assert (got.reference, got.last_name, got.primary_email) == (anna.reference, "Schmidt", "anna@example.org")
+        assert [e for e in outbox_ids(path) if e in events] == events  # still all there, in order
+        from pos_customers.services.access import sign_in
+
+        assert sign_in(back, "1001", "2468").name == "Maria Schneider"  # associates come back too
+        assert create_customer(back, actor, person("Lea", "Wolf", "lea@example.org")).reference != anna.reference
+    finally:
+        back.db.dispose()
 
 
 def test_recover_from_a_named_backup_and_a_file_that_is_gone(tmp_path, config):

@@ -79,13 +79,20 @@ def recover(
             fail(f"recovery stopped, nothing was changed: {type(exc).__name__}: {str(exc)[:200]}")
     if report.source == "backup":
         typer.echo(f"rebuilt {path} from backup {report.backup.name} ({describe_age(report.backup_at)})")
+    elif report.source == "outbox":
+        typer.echo(f"rebuilt {path} from the changes this standalone till made (its outbox), "
+                   "as far as they could be read")
     else:
         typer.echo(f"rebuilt {path} from headquarters {report.hq_url}: {report.pulled} item(s) pulled"
                    + (" (re-enrolled: a new terminal number)" if report.re_enrolled else ""))
-    typer.echo(f"kept {report.events_queued} offline change(s) headquarters has not got"
-               + (f" ({report.parked_queued} of them parked)" if report.parked_queued else "")
-               + (f", {report.events_in_backup} more already in the backup" if report.events_in_backup else "")
-               + f"; {report.customers_reapplied} customer(s) re-applied from them")
+    if report.source == "outbox":
+        typer.echo(f"replayed {report.events_queued} change(s) from the outbox; "
+                   f"{report.customers_reapplied} customer(s) rebuilt from them")
+    else:
+        typer.echo(f"kept {report.events_queued} offline change(s) headquarters has not got"
+                   + (f" ({report.parked_queued} of them parked)" if report.parked_queued else "")
+                   + (f", {report.events_in_backup} more already in the backup" if report.events_in_backup else "")
+                   + f"; {report.customers_reapplied} customer(s) re-applied from them")
     if report.audit_carried:
         typer.echo(f"kept {report.audit_carried} audit row(s) written after the "
                    f"{'backup' if report.source == 'backup' else 'start'}")
@@ -93,7 +100,7 @@ def recover(
         typer.echo(f"the damaged file is now {report.moved_to}")
     for line in report.could_not:
         typer.echo(f"could not: {line}")
-    if report.events_queued or report.source == "backup":
+    if report.source != "outbox" and (report.events_queued or report.source == "backup"):
         typer.echo("next: `pos-customers sync --once` sends the kept changes"
                    + (" and fetches what headquarters got since the backup" if report.source == "backup" else "")
                    + (" (enrolled terminals)" if report.source == "backup" else ""))

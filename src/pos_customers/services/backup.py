@@ -351,6 +351,8 @@ def _rebuild(fresh: Path, path: Path, found: Salvaged, report: RecoveryReport, a
         raise RecoveryFailed(f"the backup {backup} cannot be used: {report.could_not[-1].split(': ', 1)[-1]}")
     url = hq_url or found.settings.get("hq_url")
     credential = found.settings.get("hq_credential")
+    if not url and found.settings.get("store_code") and found.store and found.outbox:
+        return _from_outbox(fresh, found, report, actor)
     if not url or not (token or credential):
         where = backup_folder(path, settings)
         raise RecoveryFailed(
@@ -369,10 +371,42 @@ def _rebuild(fresh: Path, path: Path, found: Salvaged, report: RecoveryReport, a
                               transport=transport)
 
 
+def _from_outbox(fresh: Path, found: Salvaged, report: RecoveryReport, actor: Actor) -> Services:
+    """A standalone till never sends its outbox: it holds every change the till made. A fresh file
+    with the store set up again; :func:`_merge` then replays the events."""
+    from ..storage.salvage import carry_audit
+
+    svc = _open(fresh)
+    try:
+        with svc.db.raw_write() as conn:
+            report.audit_carried = carry_audit(conn, found.audit)
+            conn.executemany("INSERT OR REPLACE INTO setting (key, value) VALUES (?, ?)", [
+                (k, v) for k, v in found.settings.items()
+                if k in ("terminal_id", "terminal_number", "reference_next", "sync_hlc_seen")])
+        svc.forget_settings()
+        _init_from(svc, actor, found)
+    except BaseException:
+        svc.db.dispose()
+        raise
+    report.source = "outbox"
+    report.could_not.append("the consent history (when each marketing consent was given or withdrawn) is not "
+                            "in the outbox: the customers' current consent is, its history starts again")
+    return svc
+
+
+def _init_from(svc: Services, actor: Actor, found: Salvaged) -> None:
+    from .store import init_store
+
+    s = found.store or {}
+    init_store(svc, actor, code=s["code"], number=int(s["number"]), name=s.get("name") or s["code"],
+               country=s.get("country") or found.settings.get("store_country") or "DE",
+               currency=s.get("currency") or "EUR", language=s.get("language") or "en",
+               region=s.get("region") or "")
+
+
 def _from_headquarters(fresh: Path, found: Salvaged, report: RecoveryReport, actor: Actor, *, url: str,
                        token: str | None, credential: str | None, transport) -> Services:
     from ..storage.salvage import carry_audit
-    from .store import init_store
     from .sync import HqRefused, HqUnavailable, engine, enrol_terminal
 
     svc = _open(fresh)
@@ -394,11 +428,7 @@ def _from_headquarters(fresh: Path, found: Salvaged, report: RecoveryReport, act
             with svc.db.raw_write() as conn:
                 conn.executemany("INSERT OR REPLACE INTO setting (key, value) VALUES (?, ?)", list(keep.items()))
             svc.forget_settings()
-            s = found.store or {}
-            init_store(svc, actor, code=s["code"], number=int(s["number"]), name=s.get("name") or s["code"],
-                       country=s.get("country") or found.settings.get("store_country") or "DE",
-                       currency=s.get("currency") or "EUR", language=s.get("language") or "en",
-                       region=s.get("region") or "")
+            _init_from(svc, actor, found)
         report.source, report.hq_url = "headquarters", url.rstrip("/")
         eng = engine(svc, transport=transport)
         try:
@@ -466,7 +496,8 @@ def _merge(svc: Services, actor: Actor, found: Salvaged, report: RecoveryReport,
                                     "changes are queued for headquarters but not shown here")
         _bump_reference_counter(s, conn)
         tx.audit("terminal", svc.terminal_id or found.settings.get("terminal_id", ""), "recover", {
-            "source": (None, str(report.backup.name) if report.backup else f"headquarters {report.hq_url}"),
+            "source": (None, str(report.backup.name) if report.backup else
+                       "the till's own outbox" if report.source == "outbox" else f"headquarters {report.hq_url}"),
             "events_queued": (None, report.events_queued),
             "customers_reapplied": (None, report.customers_reapplied),
             "damaged_file": (None, f"{svc.db.path.name}"),
@@ -515,15 +546,28 @@ def _reapply(s, event: dict[str, Any], payload: dict[str, Any]) -> str | None:
             return "missing"
         apply_item(s, {"t": "note", "doc": payload}, "", {})
         return None
+    if kind in _ROWS:  # reference data, the template, associates: the whole row, as a pull brings it
+        item, deleted = _ROWS[kind], kind == EventKind.PURPOSE_DELETED
+        store = s.connection().connection.driver_connection.execute(
+            "SELECT value FROM setting WHERE key = 'store_code'").fetchone()
+        apply_item(s, {"t": item, "doc": payload, "deleted": deleted}, store[0] if store else "", {})
+        return None
     if kind not in (EventKind.CUSTOMER_CREATED, EventKind.CUSTOMER_UPDATED, EventKind.CUSTOMER_ANONYMIZED):
-        return None  # reference data, templates, associates: headquarters applies them and the pull returns them
+        return None
     cid = payload["id"]
     current = customers.read(s, cid)
     if current is None:
-        if kind != EventKind.CUSTOMER_CREATED:
-            return "missing"
-        apply_document(s, payload, sync_state=SyncState.PENDING)
-        return cid
+        if kind == EventKind.CUSTOMER_CREATED:
+            apply_document(s, payload, sync_state=SyncState.PENDING)
+            return cid
+        if kind == EventKind.CUSTOMER_ANONYMIZED:  # its earlier events were erased with it: it comes back anonymized
+            when = _moment(event["created_at"])
+            apply_document(s, {"id": cid, "reference": payload["reference"], "store_code": payload["store_code"],
+                               "created_at": when.isoformat(), "anonymized_at": when.isoformat(),
+                               "fields": payload["fields"], "clocks": {k: event["hlc"] for k in payload["fields"]}},
+                           sync_state=SyncState.PENDING)
+            return cid
+        return "missing"
     fields = payload.get("fields") or {}
     stamps = (payload.get("clocks") or {}) if kind == EventKind.CUSTOMER_CREATED else {k: event["hlc"] for k in fields}
     doc = current.to_document()
@@ -535,8 +579,7 @@ def _reapply(s, event: dict[str, Any], payload: dict[str, Any]) -> str | None:
             changed = True
     erase = kind == EventKind.CUSTOMER_ANONYMIZED and current.anonymized_at is None
     if erase:
-        when = datetime.fromisoformat(str(event["created_at"]))
-        when = when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+        when = _moment(event["created_at"])
         doc["anonymized_at"] = when.isoformat()
         changed = True
     if not changed:
@@ -551,6 +594,18 @@ def _reapply(s, event: dict[str, Any], payload: dict[str, Any]) -> str | None:
         conn.execute("DELETE FROM outbox_event WHERE entity = 'customer_note' AND "
                      "json_extract(payload, '$.customer_id') = ?", (cid,))
     return cid
+
+
+_ROWS = {EventKind.TEMPLATE_UPDATED: "template", EventKind.ASSOCIATE_CHANGED: "associate",
+         EventKind.GROUP_CHANGED: "group", EventKind.AFFILIATION_CHANGED: "affiliation",
+         EventKind.ATTRIBUTE_CHANGED: "attribute", EventKind.PURPOSE_CHANGED: "purpose",
+         EventKind.PURPOSE_DELETED: "purpose"}
+"""Outbox events that carry a whole row, and the kind of pulled item that writes it (sync/engine.py)."""
+
+
+def _moment(text: Any) -> datetime:
+    when = datetime.fromisoformat(str(text))
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
 
 
 def _bump_reference_counter(s, conn) -> None:
