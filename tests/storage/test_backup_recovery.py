@@ -351,3 +351,19 @@ def test_a_running_sync_keeps_the_rolling_backups_of_config_toml(tmp_path, confi
     config.write_text("[backup]\nkeep = 0\n")
     bad = quick_cli("--db", tmp_path / "till.db", "sync")
     assert bad.returncode == 2 and "keep must be a whole number" in bad.stderr
+
+
+def test_recover_says_how_many_outbox_pages_were_lost(tmp_path, config):
+    """Truncated before the offline changes' pages: they are gone, and the report says so."""
+    path = tmp_path / "till.db"
+    svc = store(path)
+    actor = Actor.command_line()
+    backups.backup_now(svc, actor)
+    for n in range(3):
+        create_customer(svc, actor, person("Hans", "Meier", f"hans{n}@example.org"))
+    svc.db.dispose()
+    damage(path, "truncated")  # the outbox's pages were added last: past the cut
+    r = quick_cli("--db", path, "recover")
+    assert r.returncode == 0, r.stderr
+    assert "kept 0 offline change(s)" in r.stdout
+    assert "could not: " in r.stdout and "of the outbox's" in r.stdout and "cannot be read" in r.stdout

@@ -236,9 +236,11 @@ def recover(db_path: str | os.PathLike, actor: Actor, *, hq_url: str | None = No
     if path.exists() and not found.anything:
         report.could_not.append(f"nothing could be read from the damaged file ({found.notes[0] if found.notes else 'empty'})")
     elif path.exists() and not found.outbox_complete:
+        lost = [n for n in found.notes if "outbox's" in n]
         report.could_not.append(
-            f"the damaged file's outbox was read page by page ({found.notes[0] if found.notes else 'damaged'}): "
-            "changes on its damaged pages, if any, are lost")
+            f"the damaged file's outbox was read page by page ({found.notes[0] if found.notes else 'damaged'})"
+            + ("" if lost else ": changes on its damaged pages, if any, are lost"))
+        report.could_not += lost
     stamp = at.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     fresh = path.with_name(f"{path.name}.recovering-{stamp}")
     _remove_db_files(fresh)

@@ -426,6 +426,52 @@ def _page_kind(pages: _Pages, number: int, usable: int) -> tuple[str, Iterator[t
     return "", iter(())
 
 
+def _tree(pages: _Pages, root: int, usable: int) -> tuple[list[int], int]:
+    """The leaf pages of the table b-tree at ``root``, and how many of its pages could not be read
+    (cut off, or not b-tree pages any more)."""
+    leaves: list[int] = []
+    lost = 0
+    todo, seen = [root], set()
+    while todo:
+        number = todo.pop()
+        if number in seen or not 1 <= number:
+            continue
+        seen.add(number)
+        page = pages.get(number)
+        base = 100 if number == 1 else 0
+        if page is None or page[base] not in (0x05, 0x0D):
+            lost += 1
+            continue
+        if page[base] == 0x0D:
+            leaves.append(number)
+            continue
+        n_cells = struct.unpack(">H", page[base + 3:base + 5])[0]
+        todo.append(struct.unpack(">I", page[base + 8:base + 12])[0])
+        for i in range(n_cells):
+            offset = struct.unpack(">H", page[base + 12 + 2 * i:base + 14 + 2 * i])[0]
+            if base + 12 <= offset <= usable - 4:
+                todo.append(struct.unpack(">I", page[offset:offset + 4])[0])
+            else:
+                lost += 1
+    return leaves, lost
+
+
+def _outbox_pages(pages: _Pages, usable: int) -> tuple[int, int] | None:
+    """(pages of the outbox table, how many of them are unreadable), from the schema on page 1;
+    None when the schema cannot be read."""
+    leaves, _ = _tree(pages, 1, usable)
+    for number in leaves:
+        for _rowid, payload in _leaf_cells(pages, number, usable):
+            try:
+                values = _record(payload)
+            except (ValueError, UnicodeDecodeError, IndexError, struct.error):
+                continue
+            if len(values) == 5 and values[0] == "table" and values[1] == "outbox_event" and isinstance(values[3], int):
+                found, lost = _tree(pages, values[3], usable)
+                return len(found) + lost, lost
+    return None
+
+
 def _read_pages(copy: Path, out: Salvaged) -> bool:
     data = copy.read_bytes()
     wal_path = Path(f"{copy}-wal")
@@ -442,6 +488,14 @@ def _read_pages(copy: Path, out: Salvaged) -> bool:
     pages = _Pages(data, wal, size)
     reserved = data[20] if header_ok else 0
     free = _freelist(data, pages) if header_ok else set()
+    if header_ok:
+        try:
+            counted = _outbox_pages(pages, size - reserved)
+        except (IndexError, struct.error, ValueError):
+            counted = None
+        if counted and counted[1]:
+            out.notes.append(f"{counted[1]} of the outbox's {counted[0]} page(s) cannot be read "
+                             "(cut off or overwritten): the changes on them are lost")
     rows: dict[str, list[tuple[int, list[Any]]]] = {"setting": [], "audit": [], "outbox": [], "store": []}
     for number in range(1, pages.count + 1):
         if number in free:
