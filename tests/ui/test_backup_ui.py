@@ -38,3 +38,18 @@ async def test_a_failed_backup_is_a_warning_not_a_crash(make_app, shop, tmp_path
         assert any("Backup failed" in str(n.message) for n in app._notifications)
         assert app.is_running
     assert last_backup_at(shop) is None  # due again at the next look
+
+
+def test_config_toml_backup_table_is_read_and_checked(tmp_path):
+    import pytest
+
+    from pos_customers.ui.config import ConfigError, load_config
+
+    path = tmp_path / "config.toml"
+    path.write_text("[backup]\nevery_hours = 6\nkeep = 14\n")
+    assert load_config(path).backups == BackupSettings(6.0, 14)
+    path.write_text("[sync]\nevery_seconds = 30\n")
+    assert load_config(path).backups == BackupSettings()  # daily, 7 kept
+    path.write_text("[backup]\nkeep = -1\n")
+    with pytest.raises(ConfigError, match="keep must be a whole number"):
+        load_config(path)

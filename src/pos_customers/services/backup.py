@@ -234,7 +234,8 @@ def recover(db_path: str | os.PathLike, actor: Actor, *, hq_url: str | None = No
     report.readers = found.readers
     report.events_read = len(found.outbox)
     if path.exists() and not found.anything:
-        report.could_not.append(f"nothing could be read from the damaged file ({found.notes[0] if found.notes else 'empty'})")
+        why = found.notes[0] if found.notes else "empty"
+        report.could_not.append(f"nothing could be read from the damaged file ({why})")
     elif path.exists() and not found.outbox_complete:
         lost = [n for n in found.notes if "outbox's" in n]
         report.could_not.append(
