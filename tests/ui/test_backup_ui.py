@@ -5,12 +5,22 @@ from __future__ import annotations
 import sqlite3
 
 from pos_customers.services.backup import BackupSettings, last_backup_at
+from pos_customers.ui.app import PosApp
+from pos_customers.ui.config import UiConfig
 from pos_customers.storage.backup_files import integrity_problem, list_backups
 from tests.ui.conftest import settle, sign_in
 
 
-async def test_the_app_makes_a_rolling_backup_in_the_background_and_keeps_working(make_app, shop, tmp_path):
-    app = make_app(backup=BackupSettings(every_hours=24, keep=2, folder=str(tmp_path / "rolling")))
+def till_app(shop, clock, backup: BackupSettings) -> PosApp:
+    """A store's till (the demo store makes no rolling backups: it is rebuilt, not backed up)."""
+    app = PosApp(shop, config=UiConfig(debounce_ms=10, cursor_blink=False, backup=backup), demo=False,
+                 monotonic=clock)
+    app.theme = "textual-dark"
+    return app
+
+
+async def test_the_app_makes_a_rolling_backup_in_the_background_and_keeps_working(shop, clock, tmp_path):
+    app = till_app(shop, clock, BackupSettings(every_hours=24, keep=2, folder=str(tmp_path / "rolling")))
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(app, pilot)
         app.background_backup()  # what the timer calls (a minute after start, then every ten)
@@ -27,10 +37,10 @@ async def test_the_app_makes_a_rolling_backup_in_the_background_and_keeps_workin
     conn.close()
 
 
-async def test_a_failed_backup_is_a_warning_not_a_crash(make_app, shop, tmp_path):
+async def test_a_failed_backup_is_a_warning_not_a_crash(shop, clock, tmp_path):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the backup folder should be")
-    app = make_app(backup=BackupSettings(every_hours=1, keep=2, folder=str(blocker)))
+    app = till_app(shop, clock, BackupSettings(every_hours=1, keep=2, folder=str(blocker)))
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(app, pilot)
         app.background_backup()

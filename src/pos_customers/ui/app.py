@@ -182,7 +182,7 @@ class PosApp(App):
         self.switch_mode(LOCK_MODE)
         self.set_interval(5, self.lock_if_idle)
         self.set_interval(self.config.sync_seconds, self.background_sync)
-        if self.config.backups.every_hours > 0:
+        if self.config.backups.every_hours > 0 and not self.demo:  # the demo store is rebuilt, not backed up
             self.set_timer(BACKUP_FIRST_LOOK, self.background_backup)
             self.set_interval(BACKUP_LOOK_EVERY, self.background_backup)
         if not self.services_ready.is_set():
