@@ -216,12 +216,18 @@ def _sql_audit(conn: sqlite3.Connection, out: Salvaged) -> bool:
 def _read_recover(copy: Path, out: Salvaged) -> bool:
     """SQLite's own recovery into a fresh file, read like a healthy one. Some builds of the
     ``sqlite3`` program lack what ``.recover`` needs: then it yields nothing and the others go on."""
+    if out.outbox_complete:
+        return False  # SQL read the whole outbox already
     rebuilt = copy.with_name("recovered.db")
-    dump = subprocess.run(["sqlite3", str(copy), ".recover"], capture_output=True, timeout=600)
-    if b"INSERT" not in dump.stdout:
-        return False
-    load = subprocess.run(["sqlite3", str(rebuilt)], input=dump.stdout, capture_output=True, timeout=600)
-    if load.returncode not in (0, 1) or not rebuilt.is_file():
+    dump = subprocess.Popen(["sqlite3", str(copy), ".recover"], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL)
+    try:  # piped from one program to the other: the dump never sits in memory
+        subprocess.run(["sqlite3", str(rebuilt)], stdin=dump.stdout, capture_output=True, timeout=900)
+    finally:
+        dump.stdout.close()
+        dump.kill()
+        dump.wait()
+    if not rebuilt.is_file() or rebuilt.stat().st_size == 0:
         return False
     return _read_sql(rebuilt, out)
 
