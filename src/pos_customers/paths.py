@@ -86,3 +86,19 @@ def wider_than_private(path: str | os.PathLike) -> bool:
         return bool(Path(path).stat().st_mode & 0o077)
     except OSError:
         return False
+
+
+def write_private(path: str | os.PathLike, data: str | bytes, *, encoding: str = "utf-8") -> Path:
+    """Write ``data`` to ``path`` as a file only its owner can read (0600, a new folder 0700),
+    whatever mode a file already there had: written beside it under another name, then renamed
+    over it, so a half-written file never carries the real name."""
+    target = Path(path)
+    tmp = private_file(target.with_name(target.name + ".part"))
+    if os.name == "posix":
+        os.chmod(tmp, PRIVATE_FILE)  # a .part left over from an earlier run may be wider
+    if isinstance(data, str):
+        data = data.encode(encoding)
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+    tmp.replace(target)
+    return target

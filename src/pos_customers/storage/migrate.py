@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from . import engine
 from .engine import Database
 from .errors import Failure, StorageError
 
@@ -34,7 +35,10 @@ def head_revision(db: Database) -> str:
 def current_revision(db: Database) -> str | None:
     """The file's revision; None for a new, empty file. A file SQLite cannot read, or an SQLite
     file of another program, raises :class:`StorageError`."""
-    conn = db.raw()
+    try:  # a plain connection: no pragma (journal_mode=WAL would rewrite another program's file)
+        conn = sqlite3.connect(db.path, timeout=engine.BUSY_TIMEOUT_MS / 1000)
+    except sqlite3.Error as exc:
+        raise db.failure(exc) or exc from exc
     try:
         row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
     except sqlite3.OperationalError as exc:
