@@ -56,10 +56,18 @@ def private_dir(path: str | os.PathLike) -> Path:
     """Make ``path`` (and missing parents) a folder only its owner can enter. An existing folder
     keeps its mode (it may be the user's home or a shared mount); a new one is 0700."""
     folder = Path(path)
-    if not folder.exists():
-        folder.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+    missing = []
+    for candidate in (folder, *folder.parents):
+        if candidate.exists():
+            break
+        missing.append(candidate)
+    for new in reversed(missing):  # every folder made here is 0700, not only the last one
+        try:
+            new.mkdir(mode=PRIVATE_DIR)
+        except FileExistsError:  # made by another process meanwhile: leave it as it is
+            continue
         if os.name == "posix":
-            os.chmod(folder, PRIVATE_DIR)  # mkdir's mode is filtered by the umask
+            os.chmod(new, PRIVATE_DIR)  # mkdir's mode is filtered by the umask
     return folder
 
 

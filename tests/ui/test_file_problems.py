@@ -157,3 +157,30 @@ async def test_a_worker_failing_on_the_file_shows_the_dialog_and_the_app_goes_on
         assert isinstance(app.screen, SearchScreen)
 
 
+async def test_the_cards_data_export_is_private(shop, tmp_path, monkeypatch):
+    import os
+    import stat
+
+    import platformdirs
+
+    def mode(p):
+        return stat.S_IMODE(os.stat(p).st_mode)
+
+    docs = tmp_path / "Documents"
+    monkeypatch.setattr(platformdirs, "user_documents_dir", lambda: str(docs))
+    app = PosApp(shop, config=UiConfig(debounce_ms=10, cursor_blink=False))
+    old = os.umask(0o022)  # a usual shell's: without care the files would be 0644
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await sign_in(app, pilot, "1001", "2468")  # a manager
+            await pilot.press(*"anna")
+            await settle(app, pilot)
+            await pilot.press("enter")
+            await settle(app, pilot)
+            await pilot.press("ctrl+e")
+            await settle(app, pilot)
+    finally:
+        os.umask(old)
+    written = sorted((docs / "pos-customers").iterdir())
+    assert [p.suffix for p in written] == [".json", ".txt"]
+    assert all(mode(p) == 0o600 for p in written) and mode(docs / "pos-customers") == 0o700
