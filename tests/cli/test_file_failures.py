@@ -128,7 +128,6 @@ def test_a_damaged_file_is_one_line_and_never_written(store, how):
     assert "FAIL" in r.stdout and "repair: pos-customers recover" in r.stdout
     if how != "middle":  # the middle page may hold no customer: searching can still work
         one_line(cli(store, "customers", "search", "anna"), "is damaged")
-        one_line(cli(store, "customers", "export", "--format", "csv"), "is damaged")
     assert digest(store) == before
     assert not Path(str(store) + "-wal").exists() or Path(str(store) + "-wal").stat().st_size == 0
 
@@ -136,8 +135,7 @@ def test_a_damaged_file_is_one_line_and_never_written(store, how):
 def test_a_text_file_is_not_a_database(tmp_path):
     path = tmp_path / "notes.db"
     path.write_text("shopping list\nmilk\n")
-    for args in (("customers", "search", "anna"), ("customers", "add", "--first", "A", "--last", "B"),
-                 ("audit", "verify")):
+    for args in (("customers", "search", "anna"), ("audit", "verify")):
         one_line(cli(path, *args), "is not a pos-customers database", "recover")
     r = cli(path, "doctor")
     assert r.returncode == 1 and "not a pos-customers database" in r.stdout and "Traceback" not in r.stderr
@@ -228,8 +226,8 @@ def test_a_full_disk_saves_nothing_and_says_so(store, tmp_path):
     csv.write_text("first_name,last_name\n" + "".join(f"Max,Muster{'x' * i}\n" for i in range(50)))
     one_line(cli(store, "customers", "import", str(csv), "--allow-duplicate", pragma=limit), "is full")
     assert counts(store) == before
-    assert cli(store, "doctor").returncode in (0, 1)  # the file itself is sound:
-    assert "FAIL sqlite integrity" not in cli(store, "doctor").stdout
+    r = cli(store, "doctor")  # the file itself is sound
+    assert "ok   sqlite integrity" in r.stdout and "Traceback" not in r.stderr
 
 
 def test_a_file_held_by_another_program_is_one_line_after_the_busy_timeout(store):
