@@ -11,9 +11,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from ...services.health import StorageError, failure_line, failure_title
+from ..widgets.footer import KeysFooter
 
 
 class FileProblemScreen(Screen[None]):
@@ -38,7 +39,7 @@ class FileProblemScreen(Screen[None]):
             yield Static(failure_line(self.error), id="file-problem-line", markup=False)
             yield Static("Nothing was changed. Tell whoever looks after this till; ctrl+q closes the app.",
                          id="file-problem-hint", markup=False)
-        yield Footer()
+        yield KeysFooter()
 
 
 class FileProblemModal(ModalScreen[None]):
