@@ -87,8 +87,8 @@ class Database:
     """One SQLite file, with a read engine and a write engine.
 
     A file SQLite cannot use raises :class:`StorageError` (what kind, which file) from every
-    method, never a bare sqlite3 or SQLAlchemy error. Before the first write of the process the
-    file passes ``PRAGMA quick_check`` (:meth:`health`): a damaged file is never written.
+    method, never a bare sqlite3 or SQLAlchemy error. A file ``PRAGMA quick_check`` finds damaged
+    is never written (:meth:`health`, :meth:`before_write`: when the check runs).
 
     A new file is made readable by its owner only (0600, folder 0700); SQLite gives its -wal and
     -shm the same mode.
