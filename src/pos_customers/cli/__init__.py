@@ -20,7 +20,7 @@ def main() -> None:
     import os
     import sys
 
-    from .common import file_failure_line
+    from .common import file_failure_line, say
 
     try:
         app()
@@ -31,5 +31,5 @@ def main() -> None:
                 raise
             line = (f"unexpected failure ({type(exc).__name__}): run `pos-customers doctor`; "
                     "set POS_CUSTOMERS_TRACEBACK=1 to see the details")
-        print(f"error: {line}", file=sys.stderr)
+        say(f"error: {line}", err=True)
         sys.exit(1)

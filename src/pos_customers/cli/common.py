@@ -9,6 +9,7 @@ from typing import Optional
 import typer
 
 from ..domain.errors import ValidationFailed
+from ..domain.text import shown
 from ..paths import resolve_db_path
 
 app = typer.Typer(help="Customer management for the store floor. Without a command: open the app.",
@@ -28,8 +29,15 @@ app.add_typer(audit_app, name="audit")
 _state: dict[str, Optional[str]] = {"db": None, "path": None}
 
 
+def say(text: object, *, err: bool = False, multiline: bool = False) -> None:
+    """A human-readable line (not --json): customer text in it goes through the screens' rule
+    (domain.text.shown), so a name holding an ANSI escape or a bidi override cannot act on the
+    terminal; it shows as "�"."""
+    typer.echo(shown(str(text), multiline=multiline), err=err)
+
+
 def fail(message: str, code: int = 1) -> None:
-    typer.echo(f"error: {message}", err=True)
+    say(f"error: {message}", err=True)
     raise typer.Exit(code)
 
 

@@ -17,12 +17,14 @@ from typing import TYPE_CHECKING
 from textual import work, events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.content import Content
 from textual.screen import Screen
 
 from ..services.auth import Actor, Permission
 from .commands import app_commands
 from .config import UiConfig
 from .screens.sign_in import SignInScreen
+from .text import safe
 
 if TYPE_CHECKING:
     from ..domain.customer import CustomerDraft
@@ -246,6 +248,18 @@ class PosApp(App):
             threading.Thread(target=self._load, name="load-services", daemon=True).start()
             # an associate still typing their number and PIN: the rest loads meanwhile
             self.set_timer(1.0, self._typing_at_sign_in)
+
+    # -- everything drawn from data goes through ui.text.safe: headers and notifications here ------
+    def format_title(self, title: str, sub_title: str) -> Content:
+        """Every screen's header: the store's and the associate's names are data."""
+        return super().format_title(safe(title), safe(sub_title))
+
+    def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
+               markup: bool = False) -> None:
+        """Every notification is plain text through the sanitizer (messages often carry a name, a
+        reference or headquarters' words): never markup, whatever the caller asked."""
+        super().notify(safe(message, multiline=True), title=safe(title), severity=severity, timeout=timeout,
+                       markup=False)
 
     def header_text(self) -> str:
         who = f"{self.actor.name} ({self.actor.role.value})" if self.actor else ""
