@@ -14,6 +14,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 from ...services.health import StorageError, failure_line, failure_title
+from ..text import safe
 from ..widgets.footer import KeysFooter
 
 
@@ -36,7 +37,7 @@ class FileProblemScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(failure_title(self.error), id="file-problem-title", markup=False)
-            yield Static(failure_line(self.error), id="file-problem-line", markup=False)
+            yield Static(safe(failure_line(self.error)), id="file-problem-line", markup=False)
             yield Static("Nothing was changed. Tell whoever looks after this till; ctrl+q closes the app.",
                          id="file-problem-hint", markup=False)
         yield KeysFooter()
@@ -64,6 +65,6 @@ class FileProblemModal(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(failure_title(self.error), id="file-problem-title", markup=False)
-            yield Static(failure_line(self.error), id="file-problem-line", markup=False)
+            yield Static(safe(failure_line(self.error)), id="file-problem-line", markup=False)
             yield Static("Nothing was saved. esc: back to where you were (what you typed is kept).",
                          id="file-problem-hint", markup=False)
