@@ -8,6 +8,7 @@ stack back exactly as it was, unsaved form included. Another associate gets a fr
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -34,6 +35,10 @@ if TYPE_CHECKING:
 LOCK_MODE = "lock"
 
 
+class NoTerminal(RuntimeError):
+    """The app was started without a terminal to draw on (over SSH: a command without ``-t``)."""
+
+
 class PosApp(App):
     TITLE = "pos-customers"
     BINDINGS = [
@@ -52,14 +57,19 @@ class PosApp(App):
 
     def __init__(self, services: Services | None = None, *, db_path: Path | None = None,
                  config: UiConfig | None = None, demo: bool = False,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+                 monotonic: Callable[[], float] = time.monotonic, origin: str | None = None) -> None:
         """Give ``services`` (tests, the demo), or ``db_path``: then the sign-in screen is up at
-        once while the database, its migrations and the heavier modules load in the background."""
+        once while the database, its migrations and the heavier modules load in the background.
+        ``origin``: how this session reached the terminal ("ssh from 192.0.2.7"; None at the till),
+        written on the sign-in audit rows."""
         self.actor: Actor | None = None
         super().__init__()
         self.config = config or UiConfig()
-        if not self.config.cursor_blink:
+        self.origin = origin
+        if self.config.cursor_blink is False:
             _no_cursor_blink()
+        if self.config.animations:
+            self.animation_level = self.config.animations
         self.demo = demo
         self._monotonic = monotonic
         self._last_input = monotonic()
@@ -75,6 +85,16 @@ class PosApp(App):
         if services is not None:
             self._adopt(services)
         self.theme = self._pick_theme()
+
+    def run(self, **kwargs):
+        """As Textual's, with the mouse as configured (off over SSH unless config.toml says
+        otherwise). Without a terminal (stdin and stderr, where Textual draws) it would wait
+        for ever: it refuses instead."""
+        if not kwargs.get("headless") and not all(f is not None and f.isatty()
+                                                  for f in (sys.__stdin__, sys.__stderr__)):
+            raise NoTerminal("the app needs a terminal (over SSH: ssh -t)")
+        kwargs.setdefault("mouse", self.config.mouse is not False)
+        return super().run(**kwargs)
 
     def _adopt(self, services: Services) -> None:
         from ..services.store_info import store_info
