@@ -37,6 +37,8 @@ def backup(
         try:
             svc = _services(db)
             done = backup_now(svc, _actor(), path, settings=settings)
+        except typer.Exit:
+            raise
         except BackupFailed as exc:
             fail(str(exc))
         except (sqlite3.Error, OSError) as exc:
@@ -70,6 +72,8 @@ def recover(
         try:
             report = run(path, _actor(), hq_url=hq, token=token, backup=backup_file, settings=settings,
                          force=force, use_sqlite_program=not no_sqlite_program)
+        except typer.Exit:
+            raise
         except NothingToRecover as exc:
             typer.echo(str(exc))
             return

@@ -59,15 +59,19 @@ def refusal(max_attempts: int, lockout: timedelta) -> str:
 
 
 def sign_in(svc: Services, number: str, pin: str, *, max_attempts: int = MAX_ATTEMPTS,
-            lockout: timedelta = LOCKOUT) -> Actor:
+            lockout: timedelta = LOCKOUT, via: str | None = None) -> Actor:
     """Check an associate's PIN. Too many wrong PINs lock the associate for a while. Every
-    attempt, good or bad, leaves an audit row; the counter and the row commit together."""
+    attempt, good or bad, leaves an audit row; the counter and the row commit together.
+    ``via``: how the session reached the terminal (``"ssh from 192.0.2.7"``, see
+    :func:`.origin.session_origin`), kept on every row of the attempt; None at the till."""
     typed, number, pin = number or "", (number or "").strip(), pin or ""
     now = svc.now()
     terminal, store = svc.terminal_id, svc.settings().get("store_code", "")
 
     with svc.db.raw_write() as conn:
         def audit(entity_id: str, action: str, changes: dict[str, tuple[Any, Any]] | None = None) -> None:
+            if via:
+                changes = {**(changes or {}), "via": (None, via)}
             append_raw(conn, at=now, associate=typed, terminal=terminal, store=store, entity="associate",
                        entity_id=entity_id, action=action, changes=audit_changes(changes))
 

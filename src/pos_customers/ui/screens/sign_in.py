@@ -84,7 +84,7 @@ class SignInScreen(Screen):
 
         try:
             actor = sign_in(self.app.services, number, pin, max_attempts=cfg.max_pin_attempts,
-                            lockout=timedelta(minutes=cfg.lockout_minutes))
+                            lockout=timedelta(minutes=cfg.lockout_minutes), via=app.origin)
         except SignInFailed as exc:
             self.app.call_from_thread(self._failed, str(exc))
             return
