@@ -29,9 +29,9 @@ def app_only(args: list[str]) -> tuple[bool, str | None]:
 def main() -> None:
     plain, db = app_only(sys.argv[1:])
     if not plain:
-        from .cli import app
+        from .cli import main as cli_main
 
-        app()
+        cli_main()
         return
     sys.exit(open_app(db))
 
@@ -69,6 +69,10 @@ def run_app(svc=None, *, db_path: Path | None = None, demo: bool = False) -> int
         app.run()
     except NoTerminal as exc:
         return _error(str(exc), 2)
+    if app.file_problem is not None:  # the screen said it; the terminal keeps it after the app ends
+        from .services.health import failure_line
+
+        return _error(failure_line(app.file_problem))
     return app.return_code or 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Optional
@@ -150,7 +151,10 @@ def customers_data(
         report = access_report(svc, _actor(), view.id)
     body = report_text(report) if fmt == "text" else json.dumps(report, ensure_ascii=False, indent=2, default=str)
     if output:
-        output.write_text(body, encoding="utf-8")
+        from ..paths import write_private
+
+        with _errors():
+            write_private(output, body)
         say(f"written to {output}", err=True)
     elif fmt == "text":
         say(body, multiline=True)
@@ -269,7 +273,11 @@ def customers_export(
     svc = _services()
     with _errors():
         if output:
-            tmp = output.with_name(output.name + ".part")
+            from ..paths import PRIVATE_FILE, private_file
+
+            tmp = private_file(output.with_name(output.name + ".part"))  # 0600: every customer is in it
+            if os.name == "posix":
+                os.chmod(tmp, PRIVATE_FILE)
             with open(tmp, "w", newline="", encoding="utf-8") as fh:
                 count = export(svc, _actor(), fh, fmt=fmt)
             tmp.replace(output)  # a half-written export never carries the real name

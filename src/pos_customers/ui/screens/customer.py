@@ -316,11 +316,17 @@ class CustomerScreen(Screen):
         from ...services.privacy import access_report, report_text
 
         report = access_report(self.app.services, self.app.actor, self.customer_id)
-        folder = Path(platformdirs.user_documents_dir()) / "pos-customers"
-        folder.mkdir(parents=True, exist_ok=True)
+        from ...paths import private_dir, write_private
+
+        folder = private_dir(Path(platformdirs.user_documents_dir()) / "pos-customers")
         stem = folder / f"customer-{report['reference']}-{self.app.services.now():%Y%m%d-%H%M%S}"
-        stem.with_suffix(".json").write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str), "utf-8")
-        stem.with_suffix(".txt").write_text(report_text(report), "utf-8")
+        try:  # readable by this user only: it holds everything about the customer
+            write_private(stem.with_suffix(".json"), json.dumps(report, ensure_ascii=False, indent=2, default=str))
+            write_private(stem.with_suffix(".txt"), report_text(report))
+        except OSError as exc:
+            self.app.call_from_thread(self.notify, f"Not written: {exc.strerror or exc} ({folder})",
+                                      severity="error", markup=False, timeout=10)
+            return
         self.app.call_from_thread(self.notify, f"Written: {stem}.json and .txt", markup=False, timeout=10)
 
     def action_note(self) -> None:
