@@ -9,7 +9,7 @@ from typing import Optional
 import typer
 
 from ..domain.errors import ValidationFailed
-from ..paths import resolve_db_path
+from ..paths import demo_notice, resolve_db_path, store_db_path
 
 app = typer.Typer(help="Customer management for the store floor. Without a command: open the app.",
                   add_completion=False, pretty_exceptions_enable=False, invoke_without_command=True)
@@ -26,6 +26,12 @@ audit_app = typer.Typer(help="The store's audit trail.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 
 _state: dict[str, Optional[str]] = {"db": None}
+
+# every command that opens the store's file takes --db after it, as the app does before it:
+# `pos-customers customers search x --db F` and `pos-customers --db F customers search x`
+DB_OPTION = typer.Option(None, "--db", metavar="PATH",
+                         help="The store's SQLite file (default: $POS_CUSTOMERS_DB, then the user data folder, "
+                              "then the demo store's). Also accepted before the command.")
 
 
 def fail(message: str, code: int = 1) -> None:
@@ -53,9 +59,14 @@ def _services(db: Optional[str] = None, *, create: bool = False):
     from ..storage.engine import Database
     from ..storage.migrate import upgrade
 
-    path = resolve_db_path(db or _state["db"])
-    if not create and not path.exists():
-        fail(f"no database at {path}: run `pos-customers init` or `pos-customers demo` first")
+    if create:
+        path = resolve_db_path(db or _state["db"])
+    else:
+        path, is_demo = store_db_path(db or _state["db"])
+        if not path.exists():
+            fail(f"no database at {path}: run `pos-customers init` or `pos-customers demo` first")
+        if is_demo:
+            typer.echo(demo_notice(path), err=True)
     database = Database(path)
     upgrade(database)
     return Services(database)

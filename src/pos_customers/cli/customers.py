@@ -11,6 +11,7 @@ import typer
 
 from ..domain.reference import format_reference
 from .common import (
+    DB_OPTION,
     _actor,
     _errors,
     _services,
@@ -31,11 +32,12 @@ def customers_search(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     limit: int = typer.Option(20, "--limit", min=1, max=500),
     offset: int = typer.Option(0, "--offset", min=0),
+    db: Optional[str] = DB_OPTION,
 ) -> None:
     """Find customers; an empty TEXT lists this store's recent customers."""
     from ..services.search import search_customers
 
-    svc = _services()
+    svc = _services(db)
     with _errors():
         page = search_customers(svc, _actor(), text, limit=limit, offset=offset)
     if as_json:
@@ -55,12 +57,13 @@ def customers_search(
 def customers_show(
     ref: str = typer.Argument(..., help="Customer reference (any case, separators optional) or id."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    db: Optional[str] = DB_OPTION,
 ) -> None:
     """Everything about one customer."""
     from ..services.customers import get_customer
     from ..services.terminal import reference_origin
 
-    svc = _services()
+    svc = _services(db)
     with _errors():
         view = get_customer(svc, _actor(), ref)
     if as_json:
@@ -92,7 +95,8 @@ def customers_show(
 
 
 @customers_app.command("password-link")
-def customers_password_link(ref: str = typer.Argument(..., help="Customer reference or id.")) -> None:
+def customers_password_link(ref: str = typer.Argument(..., help="Customer reference or id."),
+                            db: Optional[str] = DB_OPTION) -> None:
     """Ask headquarters to mail the customer a single-use link to set their password."""
     from ..services.customers import get_customer
     from ..services.sync import (
@@ -102,7 +106,7 @@ def customers_password_link(ref: str = typer.Argument(..., help="Customer refere
         send_password_link,
     )
 
-    svc = _services()
+    svc = _services(db)
     with _errors():
         view = get_customer(svc, _actor(), ref)
         try:
@@ -116,12 +120,13 @@ def customers_anonymize(
     ref: str = typer.Argument(..., help="Customer reference or id."),
     confirm: str = typer.Option(..., "--confirm", prompt="Type the customer's reference to confirm",
                                 help="The customer's reference again: anonymization cannot be undone."),
+    db: Optional[str] = DB_OPTION,
 ) -> None:
     """Delete on request: erase the customer's personal data here, at headquarters and in every store."""
     from ..services.customers import get_customer
     from ..services.privacy import anonymize_customer
 
-    svc = _services()
+    svc = _services(db)
     with _errors():
         view = get_customer(svc, _actor(), ref)
         result = anonymize_customer(svc, _actor(), view.id, confirm)
@@ -134,6 +139,7 @@ def customers_data(
     ref: str = typer.Argument(..., help="Customer reference or id."),
     fmt: str = typer.Option("text", "--format", help="text (readable) or json (complete)."),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="File to write (default: stdout)."),
+    db: Optional[str] = DB_OPTION,
 ) -> None:
     """Access request: everything held on one customer, on this terminal and at headquarters."""
     from ..services.customers import get_customer
@@ -141,7 +147,7 @@ def customers_data(
 
     if fmt not in ("text", "json"):
         fail("--format is text or json", 2)
-    svc = _services()
+    svc = _services(db)
     with _errors():
         view = get_customer(svc, _actor(), ref)
         report = access_report(svc, _actor(), view.id)
@@ -174,6 +180,7 @@ def customers_add(
     from_json: bool = typer.Option(False, "--json", help="Read one customer as a JSON object on stdin."),
     allow_duplicate: bool = typer.Option(False, "--allow-duplicate",
                                          help="Create even when a likely duplicate exists."),
+    db: Optional[str] = DB_OPTION,
 ) -> None:
     """Create a customer from flags, or from JSON on stdin (--json). The store template fills the rest."""
     from ..domain.address import AddressInput
@@ -181,7 +188,7 @@ def customers_add(
     from ..services.customers import create_customer, find_duplicates
     from ..services.transfer import draft_from_json
 
-    svc = _services()
+    svc = _services(db)
     actor = _actor()
     with _errors():
         if from_json:
@@ -219,6 +226,7 @@ def customers_import(
                                    help="Refuse rows whose reference is a customer of this store."),
     allow_duplicate: bool = typer.Option(False, "--allow-duplicate",
                                          help="Import new rows even when a likely duplicate exists."),
+    db: Optional[str] = DB_OPTION,
 ) -> None:
     """Import customers from CSV (header row; same columns as `export --format csv`).
 
@@ -231,7 +239,7 @@ def customers_import(
     """
     from ..services.transfer import import_csv
 
-    svc = _services()
+    svc = _services(db)
     with _errors():
         try:
             with open(file, newline="", encoding="utf-8-sig") as fh:
@@ -255,13 +263,14 @@ def customers_import(
 def customers_export(
     fmt: str = typer.Option("json", "--format", help="json or csv."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="File (default: stdout)."),
+    db: Optional[str] = DB_OPTION,
 ) -> None:
     """Export every customer in this file."""
     from ..services.transfer import export
 
     if fmt not in ("json", "csv"):
         fail(f"--format must be json or csv, not '{fmt}'", 2)
-    svc = _services()
+    svc = _services(db)
     with _errors():
         if output:
             tmp = output.with_name(output.name + ".part")

@@ -7,6 +7,7 @@ from typing import Optional
 import typer
 
 from .common import (
+    DB_OPTION,
     _actor,
     _errors,
     _services,
@@ -19,11 +20,12 @@ from .common import (
 def doctor(
     repair: bool = typer.Option(False, "--repair", help="Rebuild the search index from the tables."),
     quick: bool = typer.Option(False, "--quick", help="Sample the search index instead of every row."),
+    db: Optional[str] = DB_OPTION,
 ) -> None:
     """Check the database: integrity, migrations, search index consistency."""
     from ..services.doctor import repair_search_index, run_checks
 
-    svc = _services()
+    svc = _services(db)
     with _errors():
         if repair:
             repair_search_index(svc, _actor())
@@ -38,7 +40,7 @@ def doctor(
 # -- audit ----------------------------------------------------------------------------------------
 
 @audit_app.command("verify")
-def audit_verify(db: Optional[str] = typer.Option(None, "--db", metavar="PATH", help="SQLite file.")) -> None:
+def audit_verify(db: Optional[str] = DB_OPTION) -> None:
     """Check the hash chain: every changed, removed or inserted audit row is named (exit 1)."""
     from ..services.doctor import verify_audit
 
