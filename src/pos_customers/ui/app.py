@@ -38,6 +38,11 @@ class PosApp(App):
         Binding("ctrl+q", "quit", "Quit", id="app.quit", tooltip="Close the app", priority=True),
         Binding("f1", "keys", "Keys", id="app.keys", tooltip="List the keys of this screen"),
         Binding("ctrl+l", "lock", "Lock", id="app.lock", tooltip="Lock the terminal now"),
+        # on the screens that list them in APP_KEYS; F5 only on a till connected to headquarters
+        Binding("f5", "all_stores", "All stores", id="app.all_stores",
+                tooltip="Look for the typed text in every store, at headquarters"),
+        Binding("f8", "sync", "Sync", id="app.sync",
+                tooltip="Sync with headquarters: state, conflicts, sync now"),
         # Tab moves the focus as soon as the app reads it (a priority binding), so the keys after
         # it in the same burst (a paste, a scanner, keys bunched up over SSH) land in the next
         # field; otherwise they are already queued on the field that had the focus
@@ -222,6 +227,8 @@ class PosApp(App):
         else:
             self.foreground_idle()
         self.switch_mode(mode)
+        if self.connected and not self.sync_line:
+            self.check_headquarters()
 
     def _has_mode(self, mode: str) -> bool:
         return mode in self._modes
@@ -230,7 +237,28 @@ class PosApp(App):
         if self._has_mode(mode):
             self.call_later(self.remove_mode, mode)
 
+    @property
+    def connected(self) -> bool:
+        """Enrolled with headquarters: sync states, F5 and the header's HQ state mean something."""
+        from ..services.store_info import is_connected
+
+        return self.services is not None and is_connected(self.services)
+
+    def _working_screen(self) -> Screen:
+        """The screen the associate works on: under F1's list of keys or the command palette."""
+        from textual.command import CommandPalette
+
+        screen = self.screen
+        if isinstance(screen, CommandPalette) and len(self.screen_stack) > 1:
+            screen = self.screen_stack[-2]
+        return getattr(screen, "under", None) or screen
+
     def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action in ("sync", "all_stores"):
+            # where the screen says they make sense (search, card, the F5 list), once signed in
+            if self.actor is None or action not in getattr(self._working_screen(), "APP_KEYS", ()):
+                return False
+            return action == "sync" or self.connected
         if action == "lock":
             return self.actor is not None and self.current_mode != LOCK_MODE
         if action in ("next_field", "previous_field"):
@@ -322,6 +350,30 @@ class PosApp(App):
         from .screens.sync import SyncScreen
 
         self.push_screen(SyncScreen())
+
+    def action_sync(self) -> None:
+        self.open_sync()
+
+    def action_all_stores(self) -> None:
+        """F5: the screen says what to look for (the search box's text; the F5 list searches again)."""
+        handler = getattr(self.screen, "all_stores", None)
+        if handler is not None:
+            handler()
+
+    @work(thread=True, exclusive=True, group="hq-health", exit_on_error=False)
+    def check_headquarters(self) -> None:
+        """Right after a sign-in: is headquarters there (a quick health check, not a sync), so the
+        header shows its state at once rather than after the first background sync."""
+        from ..services import sync
+
+        svc = self.services
+        state = "HQ online" if sync.headquarters_answers(svc) else "HQ offline"
+        depth, parked = sync.outbox_depth(svc), sync.parked_count(svc)
+        self.call_from_thread(self._checked, state, depth, parked)
+
+    def _checked(self, state: str, depth: int, parked: int) -> None:
+        if not self.sync_line:  # a sync that ended first knows better
+            self._synced(state, depth, None, None, False, parked)
 
     # -- navigation ----------------------------------------------------------------------------------
     def open_customer(self, customer_id: str) -> None:
