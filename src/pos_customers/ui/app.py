@@ -78,6 +78,14 @@ class PosApp(App):
             self._adopt(services)
         self.theme = self._pick_theme()
 
+    def run(self, *args, **kwargs):
+        """On the real terminal: what libraries log and threads raise goes to a file in the user log
+        folder, never over the screen (see :mod:`pos_customers.logs`)."""
+        from ..logs import to_file
+
+        to_file()
+        return super().run(*args, **kwargs)
+
     def _adopt(self, services: Services) -> None:
         from ..services.store_info import store_info
 
