@@ -35,14 +35,15 @@ LOCK_MODE = "lock"
 class PosApp(App):
     TITLE = "pos-customers"
     BINDINGS = [
-        Binding("ctrl+q", "quit", "Quit", id="app.quit", tooltip="Close the app", priority=True),
-        Binding("f1", "keys", "Keys", id="app.keys", tooltip="List the keys of this screen"),
-        Binding("ctrl+l", "lock", "Lock", id="app.lock", tooltip="Lock the terminal now"),
-        # on the screens that list them in APP_KEYS; F5 only on a till connected to headquarters
+        # on the screens that list them in APP_KEYS, before the keys every screen has (80 columns);
+        # F5 only on a till connected to headquarters
         Binding("f5", "all_stores", "All stores", id="app.all_stores",
                 tooltip="Look for the typed text in every store, at headquarters"),
         Binding("f8", "sync", "Sync", id="app.sync",
                 tooltip="Sync with headquarters: state, conflicts, sync now"),
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", tooltip="Close the app", priority=True),
+        Binding("f1", "keys", "Keys", id="app.keys", tooltip="List the keys of this screen"),
+        Binding("ctrl+l", "lock", "Lock", id="app.lock", tooltip="Lock the terminal now"),
         # Tab moves the focus as soon as the app reads it (a priority binding), so the keys after
         # it in the same burst (a paste, a scanner, keys bunched up over SSH) land in the next
         # field; otherwise they are already queued on the field that had the focus
