@@ -70,6 +70,9 @@ def test_the_command_line_uses_the_demo_database_and_says_so(home):
     assert r.returncode == 0, r.stderr
     assert r.stderr.splitlines() == [f"using the demo store at {demo} (pos-customers init sets up a real store)"]
     assert "Möller" in r.stdout
+    assert "synced" not in r.stdout  # a standalone till has no sync state to show
+    r = home("pos-customers sync status")
+    assert r.returncode == 0 and r.stdout.startswith("standalone: this till is not connected to headquarters")
     # --db before the command group and after the command reach the same file, without the notice
     copy = home.work / "elsewhere.db"
     home(f"cp {demo} {copy}")

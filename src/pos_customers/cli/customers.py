@@ -21,9 +21,11 @@ from .common import (
 
 # -- customers -----------------------------------------------------------------------------------
 
-def _row_line(r) -> str:
-    return (f"{format_reference(r.reference):<13} {r.display_name[:32]:<32} {r.primary_phone[:18]:<18}"
-            f" {r.primary_email[:34]:<34} {r.city[:18]:<18} {r.sync_state}")
+def _row_line(r, connected: bool = True) -> str:
+    """One result; the sync state only on a till connected to headquarters (a standalone one has none)."""
+    line = (f"{format_reference(r.reference):<13} {r.display_name[:32]:<32} {r.primary_phone[:18]:<18}"
+            f" {r.primary_email[:34]:<34} {r.city[:18]:<18}")
+    return f"{line} {r.sync_state}" if connected else line.rstrip()
 
 
 @customers_app.command("search")
@@ -47,8 +49,11 @@ def customers_search(
     if not page.rows:
         typer.echo("no customers found", err=True)
         raise typer.Exit(1)
+    from ..services.store_info import is_connected
+
+    connected = is_connected(svc)
     for r in page.rows:
-        typer.echo(_row_line(r))
+        typer.echo(_row_line(r, connected))
     if page.has_more:
         typer.echo(f"... more: --offset {offset + limit}", err=True)
 
@@ -69,8 +74,11 @@ def customers_show(
     if as_json:
         typer.echo(json.dumps(view.to_json(), ensure_ascii=False, indent=2))
         return
+    from ..services.store_info import is_connected
+
+    sync_state = f", sync: {view.sync_state}" if is_connected(svc) else ""
     typer.echo(f"{view.display_name}  [{view.reference_display}]  {view.customer_type}, {view.status},"
-               f" {view.account_type}, sync: {view.sync_state}")
+               f" {view.account_type}{sync_state}")
     for label, value in (("group", view.group_code), ("language", view.language),
                          ("currency", view.currency), ("birth date", view.birth_date),
                          ("affiliations", ", ".join(view.affiliations)),

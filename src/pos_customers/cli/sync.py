@@ -62,7 +62,11 @@ def sync_status(db: Optional[str] = DB_OPTION,
     if as_json:
         typer.echo(json.dumps(asdict(st), default=str, indent=2))
         return
-    typer.echo(f"headquarters  {st.hq_url or 'not connected'}")
+    if not st.enrolled:
+        typer.echo("standalone: this till is not connected to headquarters (`pos-customers init --hq URL "
+                   "--token T` enrols it; what it made meanwhile is sent with the first sync)")
+        return
+    typer.echo(f"headquarters  {st.hq_url}")
     typer.echo(f"outbox        {st.outbox} event(s) waiting"
                + (f", oldest {st.oldest_pending:%Y-%m-%d %H:%M} UTC" if st.oldest_pending else ""))
     typer.echo(f"last push     {st.last_push_at or 'never'}")
