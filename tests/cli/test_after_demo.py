@@ -32,6 +32,7 @@ def home(tmp_path):
         return subprocess.run(["bash", "-o", "pipefail", "-c", line], cwd=work, env={**env, **(extra or {})},
                               input=stdin, capture_output=True, text=True, timeout=120)
 
+    sh.env = env
     sh.data = tmp_path / "data" / "pos-customers"
     sh.work = work
     return sh
@@ -73,6 +74,12 @@ def test_the_command_line_uses_the_demo_database_and_says_so(home):
     assert "synced" not in r.stdout  # a standalone till has no sync state to show
     r = home("pos-customers sync status")
     assert r.returncode == 0 and r.stdout.startswith("standalone: this till is not connected to headquarters")
+    # the app alone opens on it too (as the demo store: the sign-in screen shows its PINs)
+    from tests.cli.test_cli import launch
+
+    seen, err = launch(env=home.env)
+    assert seen["opened"] == [str(demo)] and seen["code"] == 0
+    assert err.strip() == f"using the demo store at {demo} (pos-customers init sets up a real store)"
     # --db before the command group and after the command reach the same file, without the notice
     copy = home.work / "elsewhere.db"
     home(f"cp {demo} {copy}")

@@ -316,6 +316,8 @@ class CustomerFormScreen(Screen):
         self.app.call_from_thread(self._show_checks, errors, hits, False)
 
     def _show_checks(self, errors: list[FieldError], hits: list, all_fields: bool) -> None:
+        if self not in self.app.screen_stack:
+            return  # saved or cancelled while the check ran (off the stack, perhaps still being removed)
         try:
             self._put_checks(errors, hits, all_fields)
         except NoMatches:
