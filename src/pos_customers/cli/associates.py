@@ -12,6 +12,7 @@ from .common import (
     _errors,
     _services,
     associates_app,
+    say,
 )
 
 
@@ -32,7 +33,7 @@ def associates_add(
     svc = _services(db)
     with _errors():
         view = add_associate(svc, _actor(), number=number, name=name, role=role, pin=pin)
-    typer.echo(f"associate {view.number} ({view.name}, {view.role}) added")
+    say(f"associate {view.number} ({view.name}, {view.role}) added")
 
 
 # -- diagnostics -----------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from .common import (
     _run_app,
     fail,
     hq_app,
+    say,
 )
 
 # -- headquarters ----------------------------------------------------------------------------------
@@ -220,4 +221,4 @@ def connected_demo(hq, path: Path, customers: int, url: str, *, progress=None, s
 def hq_stores(db: Optional[str] = _HQ_DB) -> None:
     """The stores headquarters knows."""
     for st in _hq(db).stores():
-        typer.echo(f"{st['code']:<10} {st['number']:>5}  {st['name']:<30} {st['country']}  scope={st['scope']}")
+        say(f"{st['code']:<10} {st['number']:>5}  {st['name']:<30} {st['country']}  scope={st['scope']}")

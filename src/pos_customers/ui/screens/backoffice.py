@@ -21,7 +21,7 @@ from ...services import associates as assoc
 from ...services import backoffice as bo
 from ...services import records
 from ...services.auth import PermissionDenied
-from ..text import change_lines, plain, yes_no
+from ..text import change_lines, plain, safe, yes_no
 from ..widgets.field_error import ErrorLine
 from ..widgets.footer import KeysFooter
 from .dialogs import ConfirmModal
@@ -109,22 +109,23 @@ class TemplateScreen(Screen):
                 if len(stores) > 1:  # support and administrators shape any store's template
                     with Horizontal(classes="row"):
                         yield Label("Store", classes="field-label")
-                        yield Select([(f"{name} ({code})", code) for code, name in stores],
+                        yield Select([(plain(f"{name} ({code})"), code) for code, name in stores],
                                      value=self.store_code, allow_blank=False, id="store", compact=True)
                 rows = [
                     ("customer_type", "Customer type", Select([("Person", "person"), ("Organization", "organization")],
                                                             value=t.customer_type.value, allow_blank=False,
                                                             id="customer_type", compact=True)),
-                    ("group_code", "Customer group", Select([(f"{c.label} ({c.code})", c.code) for c in choices.groups],
+                    ("group_code", "Customer group", Select([(plain(f"{c.label} ({c.code})"), c.code)
+                                                             for c in choices.groups],
                                                             value=t.group_code or Select.NULL, id="group_code",
                                                             compact=True, prompt="none")),
                     ("receipt_option", "Receipt", Select([(o.value, o.value) for o in ReceiptOption],
                                                          value=t.receipt_option.value, allow_blank=False,
                                                          id="receipt_option", compact=True)),
-                    ("receipt_email", "Receipt email", Input(t.receipt_email, id="receipt_email", compact=True)),
-                    ("currency", "Currency", Input(t.currency, id="currency", compact=True)),
-                    ("language", "Language", Input(t.language, id="language", compact=True)),
-                    ("address_country", "Address country", Input(t.address_country, id="address_country",
+                    ("receipt_email", "Receipt email", Input(safe(t.receipt_email), id="receipt_email", compact=True)),
+                    ("currency", "Currency", Input(safe(t.currency), id="currency", compact=True)),
+                    ("language", "Language", Input(safe(t.language), id="language", compact=True)),
+                    ("address_country", "Address country", Input(safe(t.address_country), id="address_country",
                                                                  compact=True, max_length=2)),
                 ]
                 for name, label, widget in rows:
@@ -133,7 +134,7 @@ class TemplateScreen(Screen):
                         yield widget
                     yield ErrorLine(id=f"err-{name}")
                 yield Label("Affiliations")
-                yield SelectionList(*[(f"{c.label} ({c.code})", c.code, c.code in t.affiliations)
+                yield SelectionList(*[(plain(f"{c.label} ({c.code})"), c.code, c.code in t.affiliations)
                                       for c in choices.affiliations], id="affiliations")
                 yield ErrorLine(id="err-affiliations")
                 yield Static("", id="warning", markup=False)
@@ -199,7 +200,7 @@ class TemplateScreen(Screen):
             self._show_errors(exc)
             return
         self._show_errors(None)
-        self.query_one("#warning", Static).update(view.receipt_email_warning)
+        self.query_one("#warning", Static).update(safe(view.receipt_email_warning))
         text = Text()
         for title, p in (("A new Person gets", view.person), ("A new Organization gets", view.organization)):
             text.append(f"{title}\n", style="bold")
@@ -209,7 +210,7 @@ class TemplateScreen(Screen):
                                  ("affiliations", ", ".join(p.affiliations) or "—"),
                                  ("financial dims", ", ".join(f"{k}={v}" for k, v in p.financial_dimensions.items()) or "—"),
                                  ("address", f"{p.address_purpose}, {p.address_country}")):
-                text.append(f"  {label:<15}{value}\n")
+                text.append(f"  {label:<15}{safe(value)}\n")
             text.append("\n")
         self.query_one("#preview", Static).update(text)
 
@@ -596,7 +597,7 @@ class AuditScreen(Screen):
         table = self.query_one("#audit", DataTable)
         status = self.query_one("#status", Static)
         if isinstance(q, str):
-            status.update(q)
+            status.update(safe(q))
             return
         if not more:
             self._entries = []
@@ -605,7 +606,7 @@ class AuditScreen(Screen):
         try:
             entries = records.store_audit(self.app.services, self.app.actor, before_id=before, limit=100, **q)
         except PermissionDenied as exc:
-            status.update(str(exc))
+            status.update(safe(exc))
             return
         start = len(self._entries)
         self._entries += entries
