@@ -33,6 +33,7 @@ def sync_main(
     from ..services.sync import HqRefused, HqUnavailable, NotConnected, sync_now
 
     svc = _services(db)
+    settings = None if once else _backup_settings()
     while True:
         try:
             r = sync_now(svc, _actor())
@@ -47,7 +48,32 @@ def sync_main(
             say(f"will retry: {exc}", err=True)
         if once:
             return
+        _rolling_backup(svc, settings)
         time.sleep(every)
+
+
+def _backup_settings():
+    """config.toml [backup], as the app reads it: a running `sync` keeps the rolling backups too."""
+    from ..services.backup import load_backup_settings
+
+    try:
+        return load_backup_settings()
+    except ValueError as exc:
+        fail(f"config: {exc}", 2)
+
+
+def _rolling_backup(svc, settings) -> None:
+    import sqlite3
+
+    from ..services.backup import BackupFailed, rolling_backup
+
+    try:
+        done = rolling_backup(svc, settings)
+    except (BackupFailed, OSError, sqlite3.Error) as exc:
+        typer.echo(f"backup failed: {exc}", err=True)
+        return
+    if done is not None:
+        typer.echo(f"backup {done.path}" + (f" ({len(done.removed)} older removed)" if done.removed else ""))
 
 
 @sync_app.command("status")

@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from ..services.views import CustomerView
 
 LOCK_MODE = "lock"
+BACKUP_FIRST_LOOK = 60.0  # seconds after start: is a rolling backup due? (config.toml [backup])
+BACKUP_LOOK_EVERY = 600.0  # then every ten minutes
 
 
 class NoTerminal(RuntimeError):
@@ -273,6 +275,9 @@ class PosApp(App):
         self.switch_mode(LOCK_MODE)
         self.set_interval(5, self.lock_if_idle)
         self.set_interval(self.config.sync_seconds, self.background_sync)
+        if self.config.backups.every_hours > 0 and not self.demo:  # the demo store is rebuilt, not backed up
+            self.set_timer(BACKUP_FIRST_LOOK, self.background_backup)
+            self.set_interval(BACKUP_LOOK_EVERY, self.background_backup)
         if not self.services_ready.is_set():
             # at once: opening the file and loading the next screen's modules overlap the
             # first paint, so a sign-in typed ahead finds them ready
@@ -416,6 +421,24 @@ class PosApp(App):
             result, state, error = None, "HQ offline", str(exc)
         depth, parked = sync.outbox_depth(svc), sync.parked_count(svc)
         self.call_from_thread(self._synced, state, depth, result, error, announce, parked)
+
+    # -- rolling local backups -------------------------------------------------------------------
+    def background_backup(self) -> None:
+        if self.services is not None:
+            self.run_backup()
+
+    @work(thread=True, exclusive=True, group="backup", exit_on_error=False)
+    def run_backup(self) -> None:
+        """A rolling backup when one is due (config.toml [backup]); the copy runs in this thread
+        and never holds the database's write lock, so the screens go on meanwhile."""
+        import sqlite3
+
+        from ..services.backup import BackupFailed, rolling_backup
+
+        try:
+            rolling_backup(self.services, self.config.backups)
+        except (BackupFailed, OSError, sqlite3.Error) as exc:
+            self.call_from_thread(self.notify, f"Backup failed: {exc}", severity="warning", markup=False)
 
     def recount_outbox(self) -> None:
         """From a worker thread, after the outbox changed without a sync (a parked event retried or

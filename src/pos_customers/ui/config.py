@@ -16,6 +16,10 @@
 
     [keymap]                  # binding id = keys, e.g. a second key for "new customer"
     "search.new" = "f2,ctrl+n"
+
+    [backup]                  # rolling local backups (services/backup.py)
+    every_hours = 24          # 0: none
+    keep = 7
 """
 
 from __future__ import annotations
@@ -24,12 +28,17 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ..paths import config_path
 from ..services.origin import over_ssh
 
 ANIMATION_LEVELS = ("none", "basic", "full")
 TILL_FPS, SSH_FPS = 120, 30
+
+
+if TYPE_CHECKING:
+    from ..services.backup import BackupSettings
 
 
 class ConfigError(ValueError):
@@ -50,6 +59,21 @@ class UiConfig:
     fps: int | None = None
     animations: str | None = None
     mouse: bool | None = None
+    backup: BackupSettings | None = None  # [backup]; None: the defaults (daily, 7 kept)
+
+    @property
+    def backups(self) -> BackupSettings:
+        from ..services.backup import BackupSettings
+
+        return self.backup or BackupSettings()
+
+
+def _backup(table: Any) -> BackupSettings | None:
+    if table is None:
+        return None  # the defaults, without loading the backup module on the way to sign-in
+    from ..services.backup import backup_settings
+
+    return backup_settings(table)
 
 
 def load_config(path: Path | None = None) -> UiConfig:
@@ -89,6 +113,7 @@ def load_config(path: Path | None = None) -> UiConfig:
             fps=fps,
             animations=animations,
             mouse=display.get("mouse"),
+            backup=_backup(data.get("backup")),
         )
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{path}: {exc}") from None
