@@ -37,14 +37,17 @@ def main() -> None:
 
 
 def open_app(db: str | None) -> int:
-    """The app on the store's file (``--db``, else $POS_CUSTOMERS_DB, else the user data folder).
+    """The app on the store's file (``--db``, else $POS_CUSTOMERS_DB, else the user data folder,
+    else the demo store's file when only the demo was made).
     Returns the exit code; a problem is one line on stderr."""
-    from .paths import resolve_db_path
+    from .paths import demo_notice, store_db_path
 
-    path = resolve_db_path(db)
+    path, is_demo = store_db_path(db)
     if not path.exists():
         return _error(f"no database at {path}: run `pos-customers init` or `pos-customers demo` first")
-    return run_app(db_path=path)
+    if is_demo:
+        print(demo_notice(path), file=sys.stderr)
+    return run_app(db_path=path, demo=is_demo)
 
 
 def run_app(svc=None, *, db_path: Path | None = None, demo: bool = False) -> int:

@@ -29,6 +29,24 @@ def resolve_db_path(explicit: str | os.PathLike | None = None) -> Path:
     return default_db_path()
 
 
+def store_db_path(explicit: str | os.PathLike | None = None) -> tuple[Path, bool]:
+    """The store file a command or the app opens, and whether it is the demo's: as
+    :func:`resolve_db_path`, except that with nothing given and no store set up in the user data
+    folder, the demo database is used when `pos-customers demo` has made one."""
+    path = resolve_db_path(explicit)
+    if explicit or os.environ.get(DB_ENV) or path.exists():
+        return path, False
+    demo = demo_db_path()
+    if demo.exists():
+        return demo, True
+    return path, False
+
+
+def demo_notice(path: Path) -> str:
+    """The one line that says the demo database is in use."""
+    return f"using the demo store at {path} (pos-customers init sets up a real store)"
+
+
 def config_path() -> Path:
     if os.environ.get(CONFIG_ENV):
         return Path(os.environ[CONFIG_ENV]).expanduser()

@@ -41,3 +41,22 @@ def test_demo_grows_without_changing_existing_customers(tmp_path):
     fresh = tmp_path / "fresh.db"
     seed_demo(Database(fresh), 500)
     assert snapshot(fresh) == grown
+
+
+def test_the_demo_template_prints_a_receipt_unless_an_email_is_given(tmp_path):
+    """BER01's template asks for email receipts: a customer without an email still saves, with a
+    printed receipt; one with an email gets the template's email receipt."""
+    from pos_customers.domain.customer import CustomerDraft, EmailInput
+    from pos_customers.services.customers import create_customer, template_draft
+
+    svc = seed_demo(Database(tmp_path / "demo.db"), 20)
+    actor = Actor.command_line()
+    assert template_draft(svc, actor).receipt_option == "email"  # the template's intent, for the form
+    zoe = create_customer(svc, actor, CustomerDraft(first_name="Zoë", last_name="Weiß"))
+    assert zoe.receipt_option == "print"
+    anna = create_customer(svc, actor, CustomerDraft(first_name="Anna", last_name="Kurz",
+                                                     emails=[EmailInput("anna.kurz@example.org")]))
+    assert anna.receipt_option == "email"
+    # what the associate chose explicitly is kept, and checked as before
+    ben = create_customer(svc, actor, CustomerDraft(first_name="Ben", last_name="Roth", receipt_option="none"))
+    assert ben.receipt_option == "none"

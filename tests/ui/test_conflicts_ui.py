@@ -21,7 +21,11 @@ CONFLICT_ID = "7d6a2f1e-0c4b-4c55-9d59-3c1f0f5e8a11:last_name"
 
 
 def pull_conflict(svc, admin, customer_id: str, *, deleted: bool = False, resolution: str = "") -> None:
-    """Headquarters' next pull page holds one conflict about the customer (the real pull path)."""
+    """Headquarters' next pull page holds one conflict about the customer (the real pull path).
+    The till is a connected one (conflicts come from headquarters): its headquarters is away."""
+    from pos_customers.services.sync import connect
+
+    connect(svc, admin, url="http://127.0.0.1:9", credential="credential")
     view = get_customer(svc, admin, customer_id)
     with svc.db.read() as s:
         from pos_customers.storage.tables import Customer

@@ -218,7 +218,7 @@ def test_form_modal(snap_compare, make_app):
     assert snap_compare(make_app(), terminal_size=(80, 24), run_before=run)
 
 
-def test_sync_screen_not_connected(snap_compare, make_app):
+def test_sync_screen_standalone(snap_compare, make_app):
     async def run(pilot):
         await sign_in(pilot.app, pilot, "1001", "2468")
         await pilot.press("f8")
@@ -226,7 +226,12 @@ def test_sync_screen_not_connected(snap_compare, make_app):
     assert snap_compare(make_app(), terminal_size=(80, 24), run_before=run)
 
 
-def test_all_stores_not_connected(snap_compare, make_app):
+def test_all_stores_offline(snap_compare, make_app, shop, admin):
+    """F5 on a connected till whose headquarters does not answer (a standalone till has no F5)."""
+    from pos_customers.services.sync import connect
+
+    connect(shop, admin, url="http://127.0.0.1:9", credential="credential")
+
     async def run(pilot):
         await signed_in(pilot)
         await pilot.press(*"Eva", "f5")

@@ -69,8 +69,67 @@ async def test_f5_finds_another_stores_customer_and_brings_her_here(two_stores):
         await settle(app, pilot, 0.2)
         orders = app.screen.query_one("#orders-table", DataTable)
         assert "W-100231" in str(orders.get_row_at(0))
+        # her Activity tab says how she came here, and who brought her
+        app.screen.query_one("TabbedContent").active = "tab-activity"
+        await settle(app, pilot, 0.1)
+        activity = app.screen.query_one("#activity-table", DataTable)
+        assert [str(c) for c in activity.get_row_at(0)][1:3] == ["2001", "brought from headquarters"]
+        # F8 works from the card: the Sync screen, and Esc comes back to her
+        card = app.screen
+        await pilot.press("f8")
+        await settle(app, pilot, 0.1)
+        assert type(app.screen).__name__ == "SyncScreen"
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app.screen is card
     # she is in Hamburg's file now, and in Hamburg's future pulls
     assert sync.search_all_stores(ham, Actor.command_line(), "anna") == []
+    con = sqlite3.connect(ham.db.path)
+    assert con.execute("SELECT associate_number, action FROM audit_event WHERE entity_id = ?",
+                       (anna.id,)).fetchall() == [("2001", "brought_in")]
+
+
+async def test_the_header_shows_headquarters_state_right_after_sign_in(two_stores, hq_server):
+    """No sync has run (the background sync is an hour away): a health check at sign-in tells."""
+    ber, ham, anna = two_stores
+    app = app_for(ham)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(app, pilot, "2001", "1357")
+        await settle(app, pilot, 0.1)
+        assert app.sync_line == "HQ online · 2 to send"  # Lea Wolf and her store's setup, not sent yet
+        assert "HQ online" in app.screen.sub_title
+        assert sync.status(ham, Actor.command_line()).last_pull_at == ""  # a health check, not a sync
+        # F5 and F8 are in the footer on a connected till
+        keys = {b.id for b in app.screen.active_bindings.values() for b in [b.binding] if b.show}
+        assert {"app.all_stores", "app.sync"} <= keys
+    hq_server.stop()
+    app = app_for(ham)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(app, pilot, "2001", "1357")
+        await settle(app, pilot, 0.1)
+        assert app.sync_line.startswith("HQ offline")
+
+
+async def test_f8_and_f5_work_in_the_f5_list(two_stores):
+    ber, ham, anna = two_stores
+    app = app_for(ham)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(app, pilot, "2001", "1357")
+        await pilot.press(*"anna müller")
+        await settle(app, pilot)
+        await pilot.press("f5")
+        await settle(app, pilot, 0.2)
+        remote = app.screen
+        assert type(remote).__name__ == "RemoteSearchScreen"
+        await pilot.press("f5")  # again: asks headquarters again, the same one row
+        await settle(app, pilot, 0.2)
+        assert app.screen is remote and remote.query_one("#remote", DataTable).row_count == 1
+        await pilot.press("f8")
+        await settle(app, pilot, 0.1)
+        assert type(app.screen).__name__ == "SyncScreen"
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app.screen is remote
 
 
 async def test_sync_screen_shows_the_queue_and_sync_now_drains_it(two_stores, hq_server):

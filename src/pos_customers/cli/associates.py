@@ -7,6 +7,7 @@ from typing import Optional
 import typer
 
 from .common import (
+    DB_OPTION,
     _actor,
     _errors,
     _services,
@@ -22,13 +23,14 @@ def associates_add(
     role: str = typer.Option("associate", "--role", help="associate, manager, support or admin."),
     pin: Optional[str] = typer.Option(None, "--pin", help="4-12 digits (asked for when omitted).",
                                       envvar="POS_CUSTOMERS_PIN"),
+    db: Optional[str] = DB_OPTION,
 ) -> None:
     """Add a store associate; the PIN is stored as an argon2id hash only."""
     from ..services.associates import add_associate
 
     if pin is None:
         pin = typer.prompt("PIN", hide_input=True, confirmation_prompt=True)
-    svc = _services()
+    svc = _services(db)
     with _errors():
         view = add_associate(svc, _actor(), number=number, name=name, role=role, pin=pin)
     say(f"associate {view.number} ({view.name}, {view.role}) added")

@@ -10,7 +10,7 @@ import typer
 
 from ..domain.errors import ValidationFailed
 from ..domain.text import shown
-from ..paths import resolve_db_path
+from ..paths import demo_notice, resolve_db_path, store_db_path
 
 app = typer.Typer(help="Customer management for the store floor. Without a command: open the app.",
                   add_completion=False, pretty_exceptions_enable=False, invoke_without_command=True)
@@ -34,6 +34,12 @@ def say(text: object, *, err: bool = False, multiline: bool = False) -> None:
     (domain.text.shown), so a name holding an ANSI escape or a bidi override cannot act on the
     terminal; it shows as "�"."""
     typer.echo(shown(str(text), multiline=multiline), err=err)
+
+# every command that opens the store's file takes --db after it, as the app does before it:
+# `pos-customers customers search x --db F` and `pos-customers --db F customers search x`
+DB_OPTION = typer.Option(None, "--db", metavar="PATH",
+                         help="The store's SQLite file (default: $POS_CUSTOMERS_DB, then the user data folder, "
+                              "then the demo store's). Also accepted before the command.")
 
 
 def fail(message: str, code: int = 1) -> None:
@@ -77,7 +83,12 @@ def _services(db: Optional[str] = None, *, create: bool = False):
     from ..storage.engine import open_database
     from ..storage.migrate import upgrade
 
-    path = resolve_db_path(db or _state["db"])
+    if create:
+        path = resolve_db_path(db or _state["db"])
+    else:
+        path, is_demo = store_db_path(db or _state["db"])
+        if is_demo:
+            typer.echo(demo_notice(path), err=True)
     _state["path"] = str(path)
     with _errors():
         database = open_database(path, create=create)

@@ -13,6 +13,7 @@ import typer
 from ..domain.reference import format_reference
 from ..domain.text import shown
 from .common import (
+    DB_OPTION,
     _actor,
     _errors,
     _services,
@@ -23,10 +24,12 @@ from .common import (
 
 # -- customers -----------------------------------------------------------------------------------
 
-def _row_line(r) -> str:
+def _row_line(r, connected: bool = True) -> str:
+    """One result; the sync state only on a till connected to headquarters (a standalone one has none)."""
     name, phone, email, city = (shown(v) for v in (r.display_name, r.primary_phone, r.primary_email, r.city))
-    return (f"{format_reference(r.reference):<13} {name[:32]:<32} {phone[:18]:<18}"
-            f" {email[:34]:<34} {city[:18]:<18} {r.sync_state}")
+    line = (f"{format_reference(r.reference):<13} {name[:32]:<32} {phone[:18]:<18}"
+            f" {email[:34]:<34} {city[:18]:<18}")
+    return f"{line} {r.sync_state}" if connected else line.rstrip()
 
 
 @customers_app.command("search")
@@ -35,11 +38,12 @@ def customers_search(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     limit: int = typer.Option(20, "--limit", min=1, max=500),
     offset: int = typer.Option(0, "--offset", min=0),
+    db: Optional[str] = DB_OPTION,
 ) -> None:
     """Find customers; an empty TEXT lists this store's recent customers."""
     from ..services.search import search_customers
 
-    svc = _services()
+    svc = _services(db)
     with _errors():
         page = search_customers(svc, _actor(), text, limit=limit, offset=offset)
     if as_json:
@@ -49,8 +53,11 @@ def customers_search(
     if not page.rows:
         say("no customers found", err=True)
         raise typer.Exit(1)
+    from ..services.store_info import is_connected
+
+    connected = is_connected(svc)
     for r in page.rows:
-        say(_row_line(r))
+        say(_row_line(r, connected))
     if page.has_more:
         say(f"... more: --offset {offset + limit}", err=True)
 
@@ -59,19 +66,23 @@ def customers_search(
 def customers_show(
     ref: str = typer.Argument(..., help="Customer reference (any case, separators optional) or id."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    db: Optional[str] = DB_OPTION,
 ) -> None:
     """Everything about one customer."""
     from ..services.customers import get_customer
     from ..services.terminal import reference_origin
 
-    svc = _services()
+    svc = _services(db)
     with _errors():
         view = get_customer(svc, _actor(), ref)
     if as_json:
         typer.echo(json.dumps(view.to_json(), ensure_ascii=False, indent=2))
         return
+    from ..services.store_info import is_connected
+
+    sync_state = f", sync: {view.sync_state}" if is_connected(svc) else ""
     say(f"{view.display_name}  [{view.reference_display}]  {view.customer_type}, {view.status},"
-               f" {view.account_type}, sync: {view.sync_state}")
+        f" {view.account_type}{sync_state}")
     for label, value in (("group", view.group_code), ("language", view.language),
                          ("currency", view.currency), ("birth date", view.birth_date),
                          ("affiliations", ", ".join(view.affiliations)),
@@ -96,7 +107,8 @@ def customers_show(
 
 
 @customers_app.command("password-link")
-def customers_password_link(ref: str = typer.Argument(..., help="Customer reference or id.")) -> None:
+def customers_password_link(ref: str = typer.Argument(..., help="Customer reference or id."),
+                            db: Optional[str] = DB_OPTION) -> None:
     """Ask headquarters to mail the customer a single-use link to set their password."""
     from ..services.customers import get_customer
     from ..services.sync import (
@@ -106,7 +118,7 @@ def customers_password_link(ref: str = typer.Argument(..., help="Customer refere
         send_password_link,
     )
 
-    svc = _services()
+    svc = _services(db)
     with _errors():
         view = get_customer(svc, _actor(), ref)
         try:
@@ -120,12 +132,13 @@ def customers_anonymize(
     ref: str = typer.Argument(..., help="Customer reference or id."),
     confirm: str = typer.Option(..., "--confirm", prompt="Type the customer's reference to confirm",
                                 help="The customer's reference again: anonymization cannot be undone."),
+    db: Optional[str] = DB_OPTION,
 ) -> None:
     """Delete on request: erase the customer's personal data here, at headquarters and in every store."""
     from ..services.customers import get_customer
     from ..services.privacy import anonymize_customer
 
-    svc = _services()
+    svc = _services(db)
     with _errors():
         view = get_customer(svc, _actor(), ref)
         result = anonymize_customer(svc, _actor(), view.id, confirm)
@@ -138,6 +151,7 @@ def customers_data(
     ref: str = typer.Argument(..., help="Customer reference or id."),
     fmt: str = typer.Option("text", "--format", help="text (readable) or json (complete)."),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="File to write (default: stdout)."),
+    db: Optional[str] = DB_OPTION,
 ) -> None:
     """Access request: everything held on one customer, on this terminal and at headquarters."""
     from ..services.customers import get_customer
@@ -145,7 +159,7 @@ def customers_data(
 
     if fmt not in ("text", "json"):
         fail("--format is text or json", 2)
-    svc = _services()
+    svc = _services(db)
     with _errors():
         view = get_customer(svc, _actor(), ref)
         report = access_report(svc, _actor(), view.id)
@@ -183,6 +197,7 @@ def customers_add(
     from_json: bool = typer.Option(False, "--json", help="Read one customer as a JSON object on stdin."),
     allow_duplicate: bool = typer.Option(False, "--allow-duplicate",
                                          help="Create even when a likely duplicate exists."),
+    db: Optional[str] = DB_OPTION,
 ) -> None:
     """Create a customer from flags, or from JSON on stdin (--json). The store template fills the rest."""
     from ..domain.address import AddressInput
@@ -190,7 +205,7 @@ def customers_add(
     from ..services.customers import create_customer, find_duplicates
     from ..services.transfer import draft_from_json
 
-    svc = _services()
+    svc = _services(db)
     actor = _actor()
     with _errors():
         if from_json:
@@ -228,6 +243,7 @@ def customers_import(
                                    help="Refuse rows whose reference is a customer of this store."),
     allow_duplicate: bool = typer.Option(False, "--allow-duplicate",
                                          help="Import new rows even when a likely duplicate exists."),
+    db: Optional[str] = DB_OPTION,
 ) -> None:
     """Import customers from CSV (header row; same columns as `export --format csv`).
 
@@ -240,7 +256,7 @@ def customers_import(
     """
     from ..services.transfer import import_csv
 
-    svc = _services()
+    svc = _services(db)
     with _errors():
         try:
             with open(file, newline="", encoding="utf-8-sig") as fh:
@@ -264,13 +280,14 @@ def customers_import(
 def customers_export(
     fmt: str = typer.Option("json", "--format", help="json or csv."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="File (default: stdout)."),
+    db: Optional[str] = DB_OPTION,
 ) -> None:
     """Export every customer in this file."""
     from ..services.transfer import export
 
     if fmt not in ("json", "csv"):
         fail(f"--format must be json or csv, not '{fmt}'", 2)
-    svc = _services()
+    svc = _services(db)
     with _errors():
         if output:
             from ..paths import PRIVATE_FILE, private_file

@@ -200,12 +200,15 @@ def hq_demo(customers: int = typer.Option(10_000, "--customers", min=10, max=1_0
             serve_only: bool = typer.Option(False, "--serve-only", help="Set up and serve; no app.")) -> None:
     """The demo store connected to a demo headquarters: other stores' customers (F5), order
     history (Orders tab), sync state (F8). Headquarters runs on loopback while the app is open."""
+    import signal
     import threading
     import time as _time
 
     import uvicorn
 
     from ..hq.api import create_app
+    from ..hq.db import close
+    from ..logs import log_file, uvicorn_config
 
     folder = demo_db_path().parent
     hq = _hq(db or str(folder / "demo-hq.db"))
@@ -217,8 +220,10 @@ def hq_demo(customers: int = typer.Option(10_000, "--customers", min=10, max=1_0
 
     with _errors():
         svc = connected_demo(hq, path, customers, url, progress=progress, say=lambda m: typer.echo(m, err=True))
+    # the server's messages and its access log go to a file: the app has the terminal
+    log = log_file("demo-hq.log")
     server = uvicorn.Server(uvicorn.Config(create_app(hq.engine, hq), host="127.0.0.1", port=port,
-                                           log_level="warning"))
+                                           log_level="info", log_config=uvicorn_config(log)))
     thread = threading.Thread(target=server.run, name="demo-hq", daemon=True)
     thread.start()
     for _ in range(100):
@@ -226,16 +231,26 @@ def hq_demo(customers: int = typer.Option(10_000, "--customers", min=10, max=1_0
             break
         _time.sleep(0.05)
     if not server.started:
+        close(hq.engine)
         fail(f"headquarters could not listen on 127.0.0.1:{port} (in use?): try --port")
-    typer.echo(f"demo headquarters on {url}; terminal {path}", err=True)
-    if serve_only:
-        thread.join()
-        return
+    typer.echo(f"demo headquarters on {url}; terminal {path}; its log {log}", err=True)
     try:
-        _run_app(svc, demo=True)
+        if serve_only:
+            signal.signal(signal.SIGTERM, _interrupt)  # stopped like Ctrl+C: it closes its file
+            while thread.is_alive():
+                thread.join(0.5)
+        else:
+            _run_app(svc, demo=True)
+    except KeyboardInterrupt:
+        pass
     finally:
         server.should_exit = True
         thread.join(timeout=5)
+        close(hq.engine)  # no -wal or -shm left behind
+
+
+def _interrupt(_signum, _frame) -> None:
+    raise KeyboardInterrupt
 
 
 def connected_demo(hq, path: Path, customers: int, url: str, *, progress=None, say=lambda m: None):

@@ -7,6 +7,7 @@ from typing import Optional
 import typer
 
 from .common import (
+    DB_OPTION,
     _actor,
     _errors,
     _services,
@@ -23,13 +24,16 @@ def doctor(
     full: bool = typer.Option(False, "--full", help="PRAGMA integrity_check and every search row "
                               "(slower) instead of quick_check and a sample."),
     quick: bool = typer.Option(False, "--quick", hidden=True, help="The default now; kept for scripts."),
+    db: Optional[str] = DB_OPTION,
 ) -> None:
     """Check the database file: integrity, migrations, search index, audit chain, file modes.
     Each problem names the command that repairs it; exit 1 when something is wrong."""
-    from ..paths import resolve_db_path
+    from ..paths import demo_notice, store_db_path
     from ..services.doctor import Services, diagnose, open_database, repair as mend
 
-    path = resolve_db_path(_state["db"])
+    path, is_demo = store_db_path(db or _state["db"])
+    if is_demo:
+        typer.echo(demo_notice(path), err=True)
     _state["path"] = str(path)
     with _errors():
         if repair:
@@ -48,7 +52,7 @@ def doctor(
 # -- audit ----------------------------------------------------------------------------------------
 
 @audit_app.command("verify")
-def audit_verify(db: Optional[str] = typer.Option(None, "--db", metavar="PATH", help="SQLite file.")) -> None:
+def audit_verify(db: Optional[str] = DB_OPTION) -> None:
     """Check the hash chain: every changed, removed or inserted audit row is named (exit 1)."""
     from ..services.doctor import verify_audit
 

@@ -8,6 +8,7 @@ from typing import Optional
 import typer
 
 from .common import (
+    DB_OPTION,
     _actor,
     _errors,
     _services,
@@ -22,7 +23,7 @@ def sync_main(
     ctx: typer.Context,
     once: bool = typer.Option(False, "--once", help="One round (push, then pull) and exit."),
     every: float = typer.Option(15.0, "--every", min=1.0, help="Seconds between rounds."),
-    db: Optional[str] = typer.Option(None, "--db", metavar="PATH", help="SQLite file."),
+    db: Optional[str] = DB_OPTION,
 ) -> None:
     """Push the outbox and pull headquarters' changes; repeat until interrupted (or --once)."""
     if ctx.invoked_subcommand is not None:
@@ -76,7 +77,7 @@ def _rolling_backup(svc, settings) -> None:
 
 
 @sync_app.command("status")
-def sync_status(db: Optional[str] = typer.Option(None, "--db", metavar="PATH", help="SQLite file."),
+def sync_status(db: Optional[str] = DB_OPTION,
                 as_json: bool = typer.Option(False, "--json", help="Machine-readable.")) -> None:
     """Headquarters, outbox depth, last push and pull, last error (for support over SSH)."""
     from dataclasses import asdict
@@ -88,7 +89,11 @@ def sync_status(db: Optional[str] = typer.Option(None, "--db", metavar="PATH", h
     if as_json:
         typer.echo(json.dumps(asdict(st), default=str, indent=2))
         return
-    say(f"headquarters  {st.hq_url or 'not connected'}")
+    if not st.enrolled:
+        say("standalone: this till is not connected to headquarters (`pos-customers init --hq URL "
+            "--token T` enrols it; what it made meanwhile is sent with the first sync)")
+        return
+    say(f"headquarters  {st.hq_url}")
     say(f"outbox        {st.outbox} event(s) waiting"
                + (f", oldest {st.oldest_pending:%Y-%m-%d %H:%M} UTC" if st.oldest_pending else ""))
     say(f"last push     {st.last_push_at or 'never'}")
@@ -116,7 +121,7 @@ def _refusal(p) -> str:
 
 
 @sync_app.command("parked")
-def sync_parked(db: Optional[str] = typer.Option(None, "--db", metavar="PATH", help="SQLite file."),
+def sync_parked(db: Optional[str] = DB_OPTION,
                 as_json: bool = typer.Option(False, "--json", help="Machine-readable.")) -> None:
     """Events headquarters refused (parked), and the events waiting behind them."""
     from dataclasses import asdict
@@ -144,7 +149,7 @@ def sync_parked(db: Optional[str] = typer.Option(None, "--db", metavar="PATH", h
 def sync_retry(event_id: Optional[str] = typer.Argument(None, metavar="ID", help="A parked event's id "
                                                         "(its first characters are enough)."),
                all_parked: bool = typer.Option(False, "--all", help="Every parked event."),
-               db: Optional[str] = typer.Option(None, "--db", metavar="PATH", help="SQLite file.")) -> None:
+               db: Optional[str] = DB_OPTION) -> None:
     """Send parked events again with the next sync (and the events waiting behind them)."""
     from ..services.sync import retry_parked
 
@@ -159,7 +164,7 @@ def sync_retry(event_id: Optional[str] = typer.Argument(None, metavar="ID", help
 def sync_discard(event_id: str = typer.Argument(..., metavar="ID", help="A parked event's id "
                                                 "(its first characters are enough)."),
                  yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
-                 db: Optional[str] = typer.Option(None, "--db", metavar="PATH", help="SQLite file.")) -> None:
+                 db: Optional[str] = DB_OPTION) -> None:
     """Drop a parked event for good: headquarters never gets that change (audited)."""
     from ..services.sync import check_discard, discard_parked, find_parked
 

@@ -2,7 +2,9 @@
 
 Copied onto every new customer: customer type, customer group, receipt option, receipt email,
 currency, language and affiliations. The receipt email is copied only when the customer gave
-none. Financial dimensions are not the template's: they come from the customer group.
+none. A template's email receipt (email, or both) is for customers who give an email address:
+a customer without one gets a printed receipt (``receipt_for``). Financial dimensions are not the
+template's: they come from the customer group.
 """
 
 from __future__ import annotations
@@ -25,13 +27,24 @@ class StoreTemplate:
     address_country: str = ""
 
 
+def receipt_for(option: ReceiptOption | str, has_email: bool) -> ReceiptOption:
+    """The receipt a template's ``option`` gives a customer: printed unless an email is given
+    (an email receipt needs an address to go to)."""
+    option = ReceiptOption(option)
+    if option in (ReceiptOption.EMAIL, ReceiptOption.BOTH) and not has_email:
+        return ReceiptOption.PRINT
+    return option
+
+
 def apply_template(draft: CustomerDraft, template: StoreTemplate) -> CustomerDraft:
     """Fill what the draft leaves unsaid (None) from the template; never overwrite a given value."""
+    has_email = bool(any((e.address or "").strip() for e in draft.emails) or draft.receipt_email
+                     or template.receipt_email)
     return replace(
         draft,
         customer_type=draft.customer_type or template.customer_type,
         group_code=draft.group_code if draft.group_code is not None else template.group_code,
-        receipt_option=draft.receipt_option or template.receipt_option,
+        receipt_option=draft.receipt_option or receipt_for(template.receipt_option, has_email),
         receipt_email=draft.receipt_email if draft.receipt_email else (template.receipt_email or None),
         currency=draft.currency if draft.currency else template.currency,
         language=draft.language if draft.language else template.language,

@@ -92,6 +92,26 @@ def ping(engine: Engine) -> None:
         conn.execute(text("SELECT 1"))
 
 
+def close(engine: Engine) -> None:
+    """Headquarters is shutting down: on SQLite, move the write-ahead log into the database file
+    and empty it (``wal_checkpoint(TRUNCATE)``), then close every pooled connection, so no -wal or
+    -shm file stays behind (SQLite removes them when the last connection closes cleanly). The
+    engine stays usable: a later call opens new connections."""
+    if engine.dialect.name == "sqlite":
+        try:
+            raw = engine.raw_connection()  # outside any transaction (the engine opens BEGIN IMMEDIATE)
+        except Exception:  # noqa: BLE001 - nothing to checkpoint if the file cannot be opened
+            raw = None
+        if raw is not None:
+            try:
+                raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            except Exception:  # noqa: BLE001 - busy: the last connection's close checkpoints anyway
+                pass
+            finally:
+                raw.close()
+    engine.dispose()
+
+
 def scrub(engine: Engine, *, full: bool = False) -> None:
     """Leave no erased bytes behind. SQLite: empty the write-ahead log into the file (deleted
     content was already overwritten). PostgreSQL: ``full`` rewrites the tables holding customer

@@ -122,10 +122,12 @@ def validate_draft(svc: Services, actor: Actor, draft: CustomerDraft, *, new: bo
 
 
 def template_draft(svc: Services, actor: Actor) -> CustomerDraft:
-    """An empty new-customer form, pre-filled from the store's default-customer template."""
+    """An empty new-customer form, pre-filled from the store's default-customer template. Its
+    receipt option is the template's own (the form shows what it gives: ``receipt_for``)."""
     actor.require(Permission.CREATE)
     with svc.db.read() as s:
-        return apply_template(CustomerDraft(), template_of(s, svc.store_code))
+        template = template_of(s, svc.store_code)
+    return replace(apply_template(CustomerDraft(), template), receipt_option=template.receipt_option)
 
 
 # -- creating --------------------------------------------------------------------------------------

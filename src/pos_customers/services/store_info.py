@@ -28,3 +28,8 @@ def store_info(svc: Services, code: str | None = None) -> StoreInfo:
     if row is None:
         raise NotFound(f"store {code} not found")
     return StoreInfo(*row)
+
+
+def is_connected(svc: Services) -> bool:
+    """Is this till enrolled with headquarters? A standalone till has no sync to show."""
+    return bool(svc.settings().get("hq_url"))

@@ -147,6 +147,21 @@ def is_enrolled(svc: Services) -> bool:
     return bool(svc.settings().get("hq_url"))
 
 
+def headquarters_answers(svc: Services, *, timeout: float = 2.0, transport=None) -> bool:
+    """A quick health check (no push, no pull): does headquarters answer? False when it does not
+    or this till is not connected."""
+    if not is_enrolled(svc):
+        return False
+    client = _client(svc, timeout=timeout, transport=transport)
+    try:
+        client.health()
+        return True
+    except (HqUnavailable, HqRefused):
+        return False
+    finally:
+        client.close()
+
+
 def sync_now(svc: Services, actor: Actor, *, transport=None) -> SyncResult:
     actor.require(Permission.SEARCH)
     eng = engine(svc, transport=transport)
@@ -202,6 +217,9 @@ def search_all_stores(svc: Services, actor: Actor, query: str, *, transport=None
     return [CustomerHit.model_validate(h) for h in hits if h["id"] not in local]
 
 
+BROUGHT_IN = "brought_in"  # the audit action of a customer brought here with F5 (all stores)
+
+
 def open_remote(svc: Services, actor: Actor, customer_id: str, *, transport=None) -> CustomerView:
     """Pull another store's customer into this terminal (and into its future pulls)."""
     actor.require(Permission.SEARCH)
@@ -210,9 +228,13 @@ def open_remote(svc: Services, actor: Actor, customer_id: str, *, transport=None
         got = client.pull_in(customer_id)
     finally:
         client.close()
-    with svc.db.write() as s:
+    with svc.change(actor) as tx:
+        s = tx.session
         settings_store = svc.settings().get("store_code", "")
+        held = s.get(Customer, customer_id) is not None
         apply_document(s, got["customer"])
+        if not held:  # the Activity tab says how the customer came to this till, and who asked
+            tx.audit("customer", customer_id, BROUGHT_IN, {"from": (None, "headquarters")})
         for order in got.get("orders") or []:
             apply_item(s, {"t": "order", "doc": order}, settings_store, {})
         for conflict in got.get("conflicts") or []:

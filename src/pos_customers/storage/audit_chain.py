@@ -57,6 +57,31 @@ def append_raw(conn: sqlite3.Connection, *, at: datetime, associate: str, termin
     return cur.lastrowid
 
 
+def append_many_raw(conn: sqlite3.Connection, *, at: datetime, associate: str, terminal: str, store: str,
+                    entity: str, entity_ids: list[str], action: str, changes: dict[str, Any]) -> None:
+    """The same audit row for many entities at once (a pulled page's new customers), sealed in
+    order inside the caller's write transaction: one insert and one update a row, no lookups."""
+    if not entity_ids:
+        return
+    prev = conn.execute("SELECT hash FROM audit_event ORDER BY id DESC LIMIT 1").fetchone()
+    prev_hash = prev[0] if prev else GENESIS
+    body = json.dumps(changes)
+    ch = changes_hash(json.loads(body))
+    stamp = sqlite_timestamp(at)
+    moment = datetime.fromisoformat(stamp)
+    sealed = []
+    for entity_id in entity_ids:
+        row_id = conn.execute(
+            "INSERT INTO audit_event (at, associate_number, terminal_id, store_code, entity, entity_id,"
+            " action, changes, prev_hash, hash, changes_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', '', '')",
+            (stamp, associate, terminal, store, entity, entity_id, action, body)).lastrowid
+        digest = audit_hash(prev_hash, id=row_id, at=moment, associate=associate, terminal=terminal, store=store,
+                            entity=entity, entity_id=entity_id, action=action, changes_digest=ch)
+        sealed.append((prev_hash, digest, ch, row_id))
+        prev_hash = digest
+    conn.executemany("UPDATE audit_event SET prev_hash = ?, hash = ?, changes_hash = ? WHERE id = ?", sealed)
+
+
 def _rows(conn: sqlite3.Connection, where: str = "", args: tuple = ()) -> Iterator[ChainRow]:
     for row in conn.execute(
             "SELECT id, at, associate_number, terminal_id, store_code, entity, entity_id, action, changes,"

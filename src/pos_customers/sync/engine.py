@@ -394,7 +394,9 @@ def _upsert(s: Session, model, key, doc: dict[str, Any]) -> None:
 
 def apply_items(s: Session, items: list[dict[str, Any]], local_store: str,
                 pending: dict[str, frozenset[str]]) -> None:
-    """One pulled page: customers new here go in through the fast path, the rest one by one."""
+    """One pulled page: customers new here go in through the fast path, the rest one by one.
+    Each customer new to this till gets an audit row saying it came from headquarters (its
+    Activity tab shows how it arrived)."""
     known = holds(s, [i["doc"]["id"] for i in items if i["t"] == PullItemKind.CUSTOMER])
     run: list[dict[str, Any]] = []  # consecutive new customers, inserted together (in page order)
     for item in items:
@@ -403,12 +405,23 @@ def apply_items(s: Session, items: list[dict[str, Any]], local_store: str,
             known.add(item["doc"]["id"])
             continue
         if run:
-            insert_documents(s, run)
+            _insert_received(s, run, local_store)
             run = []
         apply_item(s, item, local_store, pending)
     if run:
-        insert_documents(s, run)
+        _insert_received(s, run, local_store)
     s.flush()
+
+
+RECEIVED = "received"  # the audit action of a customer that arrived by pull
+
+
+def _insert_received(s: Session, docs: list[dict[str, Any]], local_store: str) -> None:
+    insert_documents(s, docs)
+    audit_chain.append_many_raw(
+        search_index.raw_connection(s), at=datetime.now(timezone.utc), associate="sync",
+        terminal=_get(s, "terminal_id"), store=local_store, entity="customer",
+        entity_ids=[d["id"] for d in docs], action=RECEIVED, changes={"from": {"old": None, "new": "headquarters"}})
 
 
 @dataclass(frozen=True)

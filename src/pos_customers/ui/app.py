@@ -44,6 +44,12 @@ class NoTerminal(RuntimeError):
 class PosApp(App):
     TITLE = "pos-customers"
     BINDINGS = [
+        # on the screens that list them in APP_KEYS, before the keys every screen has (80 columns);
+        # F5 only on a till connected to headquarters
+        Binding("f5", "all_stores", "All stores", id="app.all_stores",
+                tooltip="Look for the typed text in every store, at headquarters"),
+        Binding("f8", "sync", "Sync", id="app.sync",
+                tooltip="Sync with headquarters: state, conflicts, sync now"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", tooltip="Close the app", priority=True),
         Binding("f1", "keys", "Keys", id="app.keys", tooltip="List the keys of this screen"),
         Binding("ctrl+l", "lock", "Lock", id="app.lock", tooltip="Lock the terminal now"),
@@ -91,11 +97,16 @@ class PosApp(App):
     def run(self, **kwargs):
         """As Textual's, with the mouse as configured (off over SSH unless config.toml says
         otherwise). Without a terminal (stdin and stderr, where Textual draws) it would wait
-        for ever: it refuses instead."""
+        for ever: it refuses instead. On the terminal, what libraries log and threads raise goes
+        to a file in the user log folder, never over the screen (see :mod:`pos_customers.logs`)."""
         if not kwargs.get("headless") and not all(f is not None and f.isatty()
                                                   for f in (sys.__stdin__, sys.__stderr__)):
             raise NoTerminal("the app needs a terminal (over SSH: ssh -t)")
         kwargs.setdefault("mouse", self.config.mouse is not False)
+        if not kwargs.get("headless"):
+            from ..logs import to_file
+
+            to_file()
         return super().run(**kwargs)
 
     def _adopt(self, services: Services) -> None:
@@ -321,6 +332,8 @@ class PosApp(App):
         else:
             self.foreground_idle()
         self.switch_mode(mode)
+        if self.connected and not self.sync_line:
+            self.check_headquarters()
 
     def _has_mode(self, mode: str) -> bool:
         return mode in self._modes
@@ -329,7 +342,28 @@ class PosApp(App):
         if self._has_mode(mode):
             self.call_later(self.remove_mode, mode)
 
+    @property
+    def connected(self) -> bool:
+        """Enrolled with headquarters: sync states, F5 and the header's HQ state mean something."""
+        from ..services.store_info import is_connected
+
+        return self.services is not None and is_connected(self.services)
+
+    def _working_screen(self) -> Screen:
+        """The screen the associate works on: under F1's list of keys or the command palette."""
+        from textual.command import CommandPalette
+
+        screen = self.screen
+        if isinstance(screen, CommandPalette) and len(self.screen_stack) > 1:
+            screen = self.screen_stack[-2]
+        return getattr(screen, "under", None) or screen
+
     def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action in ("sync", "all_stores"):
+            # where the screen says they make sense (search, card, the F5 list), once signed in
+            if self.actor is None or action not in getattr(self._working_screen(), "APP_KEYS", ()):
+                return False
+            return action == "sync" or self.connected
         if action == "lock":
             return self.actor is not None and self.current_mode != LOCK_MODE
         if action in ("next_field", "previous_field"):
@@ -439,6 +473,30 @@ class PosApp(App):
         from .screens.sync import SyncScreen
 
         self.push_screen(SyncScreen())
+
+    def action_sync(self) -> None:
+        self.open_sync()
+
+    def action_all_stores(self) -> None:
+        """F5: the screen says what to look for (the search box's text; the F5 list searches again)."""
+        handler = getattr(self.screen, "all_stores", None)
+        if handler is not None:
+            handler()
+
+    @work(thread=True, exclusive=True, group="hq-health", exit_on_error=False)
+    def check_headquarters(self) -> None:
+        """Right after a sign-in: is headquarters there (a quick health check, not a sync), so the
+        header shows its state at once rather than after the first background sync."""
+        from ..services import sync
+
+        svc = self.services
+        state = "HQ online" if sync.headquarters_answers(svc) else "HQ offline"
+        depth, parked = sync.outbox_depth(svc), sync.parked_count(svc)
+        self.call_from_thread(self._checked, state, depth, parked)
+
+    def _checked(self, state: str, depth: int, parked: int) -> None:
+        if not self.sync_line:  # a sync that ended first knows better
+            self._synced(state, depth, None, None, False, parked)
 
     # -- navigation ----------------------------------------------------------------------------------
     def open_customer(self, customer_id: str) -> None:

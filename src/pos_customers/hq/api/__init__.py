@@ -9,6 +9,9 @@ that does not fit its model is FastAPI's 422 naming the field (for a push: ``["b
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
@@ -16,6 +19,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.engine import Engine
 
 from ...domain.protocol import EventKind
+from ..db import close
 from ..errors import Forbidden, HqError
 from ..service import Headquarters
 from .routes import accounts, customers, enrolment, health, stores, sync
@@ -39,7 +43,13 @@ def _loc(loc: tuple) -> list:
 
 def create_app(engine: Engine, hq: Headquarters | None = None) -> FastAPI:
     hq = hq or Headquarters(engine)
-    app = FastAPI(title="pos-customers headquarters", version="1",
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        close(engine)  # on shutdown: checkpoint the SQLite log, close the connections
+
+    app = FastAPI(title="pos-customers headquarters", version="1", lifespan=lifespan,
                   description="Enrolment, push, pull and cross-store lookup for store terminals.")
     app.state.hq = hq
 

@@ -34,7 +34,12 @@ def kv_table(rows: list[tuple[str, object]], table_id: str) -> DataTable:
     return table
 
 
+# audit actions that read better in words on the Activity tab (the others are plain words already)
+ACTION_TEXT = {"brought_in": "brought from headquarters", "received": "received from headquarters"}
+
+
 class CustomerScreen(Screen):
+    APP_KEYS = ("sync",)  # F8 from the card
     BINDINGS = [
         Binding("escape", "back", "Back", id="card.back", tooltip="Back to the search"),
         # shown on the Activity tab while a conflict is open: first, so 80 columns show them
@@ -140,10 +145,13 @@ class CustomerScreen(Screen):
         self.refresh_bindings()
         sync_text = (("! conflict: see Activity", "bold") if view.sync_state == SyncState.CONFLICT
                      else safe(view.sync_state))
+        # a standalone till syncs with nothing: no sync state on the card
+        sync_part = ((safe(" · sync "), sync_text) if self.app.connected or view.sync_state == SyncState.CONFLICT
+                     else ())
         head = Text.assemble(
             (safe(view.display_name) or "(no name)", "bold"), "  ", (safe(view.reference_display), "bold reverse"),
             "\n", safe(f"{view.customer_type} · group {view.group_code or '—'} · {view.status} · "
-                       f"{view.account_type} · sync "), sync_text)
+                       f"{view.account_type}"), *sync_part)
         self.query_one("#head", Static).update(head)
         self._fill("tab-account", [kv_table([
             ("Title", view.title), ("First name", view.first_name), ("Middle name", view.middle_name),
@@ -200,7 +208,7 @@ class CustomerScreen(Screen):
         act.add_columns("When", "Who", "Action", "Changes")
         self._activity = list(activity)
         for i, entry in enumerate(activity):
-            act.add_row(plain(entry.at), plain(entry.who), plain(entry.action),
+            act.add_row(plain(entry.at), plain(entry.who), plain(ACTION_TEXT.get(entry.action, entry.action)),
                         plain("; ".join(change_lines(entry.changes))), key=str(i))
         parts = [act] if activity else [Label(
             "No change to this customer has been recorded on this terminal yet.", classes="muted")]

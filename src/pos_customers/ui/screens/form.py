@@ -20,6 +20,7 @@ from ...domain.customer import CustomerDraft, EmailInput, PhoneInput
 from ...domain.enums import AttributeType, CustomerType, ReceiptOption
 from ...domain.errors import FieldError, ValidationFailed
 from ...domain.reference import format_reference
+from ...domain.template import receipt_for
 from ...services.customers import (StaleEdit, create_customer, draft_from_view, find_duplicates,
                                    rebase_draft, update_customer, validate_draft)
 from ...services.records import form_choices
@@ -111,7 +112,8 @@ class CustomerFormScreen(Screen):
             with Horizontal(classes="row"):
                 yield Label("Receipt", classes="field-label")
                 yield Select([(o.value, o.value) for o in ReceiptOption],
-                             value=str(d.receipt_option or "print"), allow_blank=False, id="receipt_option", compact=True)
+                             value=self._receipt(bool(d.emails or d.receipt_email)), allow_blank=False,
+                             id="receipt_option", compact=True)
             yield ErrorLine(id="err-receipt_option")
             with Horizontal(classes="row"):
                 yield Label("Online account", classes="field-label")
@@ -148,6 +150,23 @@ class CustomerFormScreen(Screen):
             yield Label("", id="dup-title", markup=False)
             yield OptionList(id="duplicates")
         yield KeysFooter()
+
+    def _receipt(self, has_email: bool) -> str:
+        """A new customer's receipt as the template gives it: its email receipt once an email is
+        typed, printed until then. An edited customer's stays as it is."""
+        option = self.base.receipt_option or ReceiptOption.PRINT
+        return str(option if self.view is not None else receipt_for(option, has_email))
+
+    def _follow_email(self) -> None:
+        """A new customer's receipt follows the email field until the associate picks one."""
+        if self.view is not None or "receipt_option" in self.touched:
+            return
+        wanted = self._receipt(bool(self.query_one("#email", Input).value.strip()
+                                    or self.query_one("#receipt_email", Input).value.strip()))
+        select = self.query_one("#receipt_option", Select)
+        if str(select.value) != wanted:
+            self._moved["receipt_option"] = wanted
+            select.value = wanted
 
     def _initial(self, name: str) -> str:
         """A field's first value, through the sanitizer: a character nobody can see (one that came
@@ -279,6 +298,8 @@ class CustomerFormScreen(Screen):
         if widget is not None and widget.id == "customer_type":
             self._apply_type(str(event.value))
             self._carry_name(str(event.value))
+        if widget is not None and widget.id in ("email", "receipt_email"):
+            self._follow_email()
         if widget is not None and widget.id == "account_type":
             self.query_one("#row-password").set_class(str(event.value) != "registered", "hidden")
         self._schedule()
@@ -296,6 +317,8 @@ class CustomerFormScreen(Screen):
         self.app.call_from_thread(self._show_checks, errors, hits, False)
 
     def _show_checks(self, errors: list[FieldError], hits: list, all_fields: bool) -> None:
+        if self not in self.app.screen_stack:
+            return  # saved or cancelled while the check ran (off the stack, perhaps still being removed)
         try:
             self._put_checks(errors, hits, all_fields)
         except NoMatches:

@@ -50,15 +50,13 @@ def draft_from_query(text: str) -> CustomerDraft:
 
 class SearchScreen(Screen):
     AUTO_FOCUS = "#query"
+    APP_KEYS = ("all_stores", "sync")  # F5 looks for the typed text at headquarters; F8
     BINDINGS = [
         Binding("f2", "new_customer", "New customer", id="search.new",
                 tooltip="Create a customer, pre-filled with what you typed"),
         Binding("down", "to_results", "Results", show=False, id="search.to_results"),
         Binding("escape", "clear", "Clear", id="search.clear", tooltip="Clear the search box"),
         Binding("f3", "more", "More results", id="search.more", tooltip="Load the next page"),
-        Binding("f5", "all_stores", "All stores", id="search.all_stores",
-                tooltip="Look for the typed text in every store, at headquarters"),
-        Binding("f8", "sync", "Sync", id="search.sync", tooltip="Sync with headquarters: state, conflicts, sync now"),
         Binding("f9", "back_office", "Back office", id="search.back_office",
                 tooltip="Template, address purposes, reference data, associates, audit"),
     ]
@@ -102,10 +100,14 @@ class SearchScreen(Screen):
     def _columns_for(self, width: int) -> bool:
         """Fit the six columns to the terminal: names and emails get what is left."""
         wide = width >= 110
-        fixed = {"Reference": 11, "Phone": 14, "City": 16 if wide else 8, "Sync": 8 if wide else 1}
-        rest = max(20, width - 6 - 12 - sum(fixed.values()))
+        # a standalone till has no sync: no Sync column (its room goes to the city)
+        synced = self.app.connected
+        fixed = {"Reference": 11, "Phone": 14, "City": (16 if wide else 8) + (0 if synced else 3)}
+        if synced:
+            fixed["Sync"] = 8 if wide else 1
+        rest = max(20, width - 6 - 2 * (len(fixed) + 2) - sum(fixed.values()))  # margins, padding
         widths = {"Name": rest * 11 // 20, **fixed, "Email": rest - rest * 11 // 20}
-        order = ("Name", "Reference", "Phone", "Email", "City", "Sync")
+        order = ("Name", "Reference", "Phone", "Email", "City") + (("Sync",) if synced else ())
         if self._widths == widths:
             return False
         self._widths = widths
@@ -180,7 +182,8 @@ class SearchScreen(Screen):
         self._shown_query = query
         self._has_more = page.has_more
         status = self.query_one("#status", Label)
-        legend = "" if self._widths["Sync"] > 1 else "   S: ✓ synced ↑ to send ! conflict"  # fits 80 columns
+        legend = ("" if self._widths.get("Sync", 8) > 1
+                  else "   S: ✓ synced ↑ to send ! conflict")  # fits 80 columns
         if not self._rows and query.strip():
             typed = query.strip()
             typed = typed if len(typed) <= 24 else typed[:23] + "…"  # the hint after it stays in view
@@ -197,9 +200,11 @@ class SearchScreen(Screen):
 
     def _cells(self, r) -> tuple[str, tuple[str, ...]]:
         """One result as the list shows it (plain text: never markup)."""
+        cells = (r.display_name, format_reference(r.reference), r.primary_phone, r.primary_email, r.city)
+        if "Sync" not in self._widths:
+            return r.customer_id, cells
         sync = r.sync_state if self._widths["Sync"] > 1 else SYNC_MARK.get(r.sync_state, "?")
-        return r.customer_id, (r.display_name, format_reference(r.reference), r.primary_phone,
-                               r.primary_email, r.city, sync)
+        return r.customer_id, (*cells, sync)
 
     def _open_current(self) -> None:
         results = self.query_one("#results", ResultsList)
@@ -241,7 +246,8 @@ class SearchScreen(Screen):
     def action_new_customer(self) -> None:
         self.app.new_customer(draft_from_query(self.query_one("#query", Input).value))
 
-    def action_all_stores(self) -> None:
+    def all_stores(self) -> None:
+        """F5 (an app key): the typed text, looked for at headquarters."""
         from .sync import RemoteSearchScreen
 
         text = self.query_one("#query", Input).value.strip()
@@ -254,6 +260,3 @@ class SearchScreen(Screen):
                 self.app.open_customer(customer_id)
 
         self.app.push_screen(RemoteSearchScreen(text), opened)
-
-    def action_sync(self) -> None:
-        self.app.open_sync()

@@ -28,14 +28,26 @@ class SyncScreen(Screen):
     SyncScreen #parked { height: 1fr; }
     SyncScreen #conflicts { height: 1fr; }
     SyncScreen .muted { color: $text-muted; padding: 0 1; }
+    SyncScreen #standalone { padding: 1 2; height: 1fr; }
     """
+
+    STANDALONE = ("standalone: this till is not connected to headquarters.\n\n"
+                  "Its customers and changes are kept on this till only; nothing waits to be sent "
+                  "anywhere. Once it is enrolled (pos-customers init --hq URL --token T), everything "
+                  "made before is sent with the first sync.")
 
     def __init__(self) -> None:
         super().__init__()
         self._parked: list[sync.ParkedEventView] = []
+        self.standalone = False
 
     def compose(self) -> ComposeResult:
         yield Header()
+        self.standalone = not self.app.connected
+        if self.standalone:
+            yield Static(self.STANDALONE, id="standalone", markup=False)
+            yield KeysFooter()
+            return
         yield DataTable(id="state", show_header=False, cursor_type="none")
         yield Label("Refused by headquarters (parked): enter details · r retry · d discard", classes="muted",
                     id="parked-label")
@@ -47,6 +59,8 @@ class SyncScreen(Screen):
     def on_mount(self) -> None:
         self.title = "Sync with headquarters"
         self.sub_title = self.app.header_text()
+        if self.standalone:
+            return
         table = self.query_one("#conflicts", DataTable)
         table.add_columns("When", "Customer", "Field", "Kept", "Lost", "From")
         parked = self.query_one("#parked", DataTable)
@@ -57,8 +71,14 @@ class SyncScreen(Screen):
         self.query_one("#parked", DataTable).focus()
         self.load()
 
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action in ("sync_now", "retry", "discard"):
+            return not self.standalone
+        return True
+
     def sync_finished(self) -> None:
-        self.load()
+        if not self.standalone:
+            self.load()
 
     @work(thread=True, exclusive=True, group="sync-screen")
     def load(self) -> None:
@@ -187,10 +207,17 @@ def _why(p: sync.ParkedEventView) -> str:
 class RemoteSearchScreen(ModalScreen[str | None]):
     """Customers at headquarters that this terminal does not hold: Enter brings one in."""
 
+    APP_KEYS = ("all_stores", "sync")  # F5 again: ask headquarters again (after "offline"); F8
+
     BINDINGS = [
         Binding("escape", "dismiss_none", "Close", id="remote.close", tooltip="Back to the search"),
         Binding("enter", "choose", "Open", id="remote.open", tooltip="Bring this customer here and open it",
                 show=True),
+        # a modal screen hides the app's own keys: F5 and F8 are offered here as well
+        Binding("f5", "app.all_stores", "Search again", id="remote.all_stores",
+                tooltip="Ask headquarters again"),
+        Binding("f8", "app.sync", "Sync", id="remote.sync",
+                tooltip="Sync with headquarters: state, conflicts, sync now"),
     ]
     DEFAULT_CSS = """
     RemoteSearchScreen { align: center middle; }
@@ -217,6 +244,11 @@ class RemoteSearchScreen(ModalScreen[str | None]):
         self.query_one("#remote", DataTable).add_columns("Name", "Reference", "Store", "Email", "Phone", "City")
         self.search()
 
+    def all_stores(self) -> None:
+        """F5 here: ask headquarters again."""
+        self.query_one("#msg", Static).update(f"All stores: looking for “{self.query_text}” at headquarters…")
+        self.search()
+
     @work(thread=True, exclusive=True, group="remote")
     def search(self) -> None:
         try:
@@ -235,6 +267,7 @@ class RemoteSearchScreen(ModalScreen[str | None]):
 
         self.query_one("#msg", Static).update(safe(message))
         table = self.query_one("#remote", DataTable)
+        table.clear()
         self._ids = [h.id for h in hits]
         for h in hits:
             table.add_row(plain(h.display_name), plain(format_reference(h.reference)), plain(h.store_code),
