@@ -298,9 +298,10 @@ class CustomerFormScreen(Screen):
         try:
             self._put_checks(errors, hits, all_fields)
         except NoMatches:
-            if self.is_attached:
+            if self.is_attached and self.is_current:
                 raise
-            # the form was saved or cancelled while the check ran: nothing left to show it on
+            # the form was saved or cancelled while the check ran (it may still be attached while
+            # its widgets are being removed): nothing left to show it on
 
     def _put_checks(self, errors: list[FieldError], hits: list, all_fields: bool) -> None:
         for label in self.query(ErrorLine):
