@@ -42,3 +42,47 @@ def data_dir() -> Path:
         if (candidate / "address_purposes.csv").exists():
             return candidate
     raise FileNotFoundError("reference data folder not found (expected data/address_purposes.csv)")
+
+
+# -- private files ---------------------------------------------------------------------------------
+# A till's files hold every customer and headquarters' credential: on POSIX they are readable by
+# their owner only (files 0600, folders 0700). Everything that writes such a file uses these.
+
+PRIVATE_FILE = 0o600
+PRIVATE_DIR = 0o700
+
+
+def private_dir(path: str | os.PathLike) -> Path:
+    """Make ``path`` (and missing parents) a folder only its owner can enter. An existing folder
+    keeps its mode (it may be the user's home or a shared mount); a new one is 0700."""
+    folder = Path(path)
+    if not folder.exists():
+        folder.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+        if os.name == "posix":
+            os.chmod(folder, PRIVATE_DIR)  # mkdir's mode is filtered by the umask
+    return folder
+
+
+def private_file(path: str | os.PathLike) -> Path:
+    """Create ``path`` empty with mode 0600 if it does not exist (its folder 0700 if new), so the
+    program that writes it next never makes it readable by others. An existing file is left as it
+    is (``wider_than_private`` tells whether it is)."""
+    file = Path(path)
+    private_dir(file.parent)
+    if os.name == "posix" and not file.exists():
+        try:
+            os.close(os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
+        except FileExistsError:  # made by another process meanwhile: leave it as it is
+            return file
+        os.chmod(file, PRIVATE_FILE)  # the umask filters os.open's mode
+    return file
+
+
+def wider_than_private(path: str | os.PathLike) -> bool:
+    """Can someone other than the owner read or write ``path``? (Always False off POSIX.)"""
+    if os.name != "posix":
+        return False
+    try:
+        return bool(Path(path).stat().st_mode & 0o077)
+    except OSError:
+        return False

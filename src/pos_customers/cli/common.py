@@ -1,0 +1,76 @@
+"""What every command shares: the Typer apps, one-line failures, the store's services."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from ..domain.errors import ValidationFailed
+from ..paths import resolve_db_path
+
+app = typer.Typer(help="Customer management for the store floor. Without a command: open the app.",
+                  add_completion=False, pretty_exceptions_enable=False, invoke_without_command=True)
+customers_app = typer.Typer(help="Search, show, add, import and export customers.", no_args_is_help=True)
+associates_app = typer.Typer(help="Store staff who sign in to the terminal.", no_args_is_help=True)
+app.add_typer(customers_app, name="customers")
+app.add_typer(associates_app, name="associates")
+hq_app = typer.Typer(help="Headquarters: the service every store's terminals sync with.", no_args_is_help=True)
+sync_app = typer.Typer(help="Send this terminal's changes to headquarters and fetch theirs.",
+                       invoke_without_command=True)
+app.add_typer(hq_app, name="hq")
+app.add_typer(sync_app, name="sync")
+audit_app = typer.Typer(help="The store's audit trail.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+_state: dict[str, Optional[str]] = {"db": None}
+
+
+def fail(message: str, code: int = 1) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def _errors():
+    """Every known failure becomes one line on stderr and a non-zero exit."""
+    from ..services.context import NotFound, NotInitialized, PermissionDenied
+
+    try:
+        yield
+    except ValidationFailed as exc:
+        fail(str(exc), 2)
+    except PermissionDenied as exc:
+        fail(f"not allowed: {exc}", 3)
+    except (NotFound, NotInitialized) as exc:
+        fail(str(exc), 1)
+
+
+def _services(db: Optional[str] = None, *, create: bool = False):
+    from ..services.context import Services
+    from ..storage.engine import Database
+    from ..storage.migrate import upgrade
+
+    path = resolve_db_path(db or _state["db"])
+    if not create and not path.exists():
+        fail(f"no database at {path}: run `pos-customers init` or `pos-customers demo` first")
+    database = Database(path)
+    upgrade(database)
+    return Services(database)
+
+
+def _actor():
+    from ..services.context import Actor
+
+    return Actor.command_line()
+
+
+def _run_app(svc=None, *, db_path: Optional[Path] = None, demo: bool) -> None:
+    from ..launch import run_app
+
+    with _errors():
+        code = run_app(svc, db_path=db_path, demo=demo)
+    if code:
+        raise typer.Exit(code)

@@ -1,0 +1,276 @@
+"""`customers …`: search, show, add, import, export, access requests, anonymize."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from ..domain.reference import format_reference
+from .common import (
+    _actor,
+    _errors,
+    _services,
+    customers_app,
+    fail,
+)
+
+# -- customers -----------------------------------------------------------------------------------
+
+def _row_line(r) -> str:
+    return (f"{format_reference(r.reference):<13} {r.display_name[:32]:<32} {r.primary_phone[:18]:<18}"
+            f" {r.primary_email[:34]:<34} {r.city[:18]:<18} {r.sync_state}")
+
+
+@customers_app.command("search")
+def customers_search(
+    text: str = typer.Argument("", help="Name words, email or part of it, phone digits, reference, card."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    limit: int = typer.Option(20, "--limit", min=1, max=500),
+    offset: int = typer.Option(0, "--offset", min=0),
+) -> None:
+    """Find customers; an empty TEXT lists this store's recent customers."""
+    from ..services.search import search_customers
+
+    svc = _services()
+    with _errors():
+        page = search_customers(svc, _actor(), text, limit=limit, offset=offset)
+    if as_json:
+        typer.echo(json.dumps({"offset": page.offset, "has_more": page.has_more,
+                               "results": [r.__dict__ for r in page.rows]}, ensure_ascii=False, indent=2))
+        return
+    if not page.rows:
+        typer.echo("no customers found", err=True)
+        raise typer.Exit(1)
+    for r in page.rows:
+        typer.echo(_row_line(r))
+    if page.has_more:
+        typer.echo(f"... more: --offset {offset + limit}", err=True)
+
+
+@customers_app.command("show")
+def customers_show(
+    ref: str = typer.Argument(..., help="Customer reference (any case, separators optional) or id."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Everything about one customer."""
+    from ..services.customers import get_customer
+    from ..services.terminal import reference_origin
+
+    svc = _services()
+    with _errors():
+        view = get_customer(svc, _actor(), ref)
+    if as_json:
+        typer.echo(json.dumps(view.to_json(), ensure_ascii=False, indent=2))
+        return
+    typer.echo(f"{view.display_name}  [{view.reference_display}]  {view.customer_type}, {view.status},"
+               f" {view.account_type}, sync: {view.sync_state}")
+    for label, value in (("group", view.group_code), ("language", view.language),
+                         ("currency", view.currency), ("birth date", view.birth_date),
+                         ("affiliations", ", ".join(view.affiliations)),
+                         ("receipt", f"{view.receipt_option} {view.receipt_email}".strip()),
+                         ("store", view.store_code), ("issued by", reference_origin(view.reference)),
+                         ("created", view.created_at),
+                         ("updated", view.updated_at)):
+        if value:
+            typer.echo(f"  {label:<13} {value}")
+    for e in view.emails:
+        typer.echo(f"  email         {e.address} ({e.purpose}{', primary' if e.primary else ''}"
+                   f"{', marketing ok' if e.marketing_consent else ''})")
+    for p in view.phones:
+        typer.echo(f"  phone         {p.national} / {p.e164} ({p.purpose}{', primary' if p.primary else ''})")
+    for a in view.addresses:
+        flags = ", ".join(x for x, on in (("billing", a.default_billing), ("shipping", a.default_shipping)) if on)
+        typer.echo(f"  address       {a.purpose}{' (' + flags + ')' if flags else ''}")
+        for line in a.formatted.splitlines():
+            typer.echo(f"                {line}")
+    for c in view.cards:
+        typer.echo(f"  card          {c}")
+
+
+@customers_app.command("password-link")
+def customers_password_link(ref: str = typer.Argument(..., help="Customer reference or id.")) -> None:
+    """Ask headquarters to mail the customer a single-use link to set their password."""
+    from ..services.customers import get_customer
+    from ..services.sync import (
+        HqRefused,
+        HqUnavailable,
+        NotConnected,
+        send_password_link,
+    )
+
+    svc = _services()
+    with _errors():
+        view = get_customer(svc, _actor(), ref)
+        try:
+            typer.echo(send_password_link(svc, _actor(), view.id))
+        except (HqUnavailable, HqRefused, NotConnected) as exc:
+            fail(str(exc))
+
+
+@customers_app.command("anonymize")
+def customers_anonymize(
+    ref: str = typer.Argument(..., help="Customer reference or id."),
+    confirm: str = typer.Option(..., "--confirm", prompt="Type the customer's reference to confirm",
+                                help="The customer's reference again: anonymization cannot be undone."),
+) -> None:
+    """Delete on request: erase the customer's personal data here, at headquarters and in every store."""
+    from ..services.customers import get_customer
+    from ..services.privacy import anonymize_customer
+
+    svc = _services()
+    with _errors():
+        view = get_customer(svc, _actor(), ref)
+        result = anonymize_customer(svc, _actor(), view.id, confirm)
+    erased = ", ".join(f"{n} {k}" for k, n in result.erased.items())
+    typer.echo(f"customer {result.reference} anonymized ({erased}); headquarters gets it with the next sync")
+
+
+@customers_app.command("data")
+def customers_data(
+    ref: str = typer.Argument(..., help="Customer reference or id."),
+    fmt: str = typer.Option("text", "--format", help="text (readable) or json (complete)."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="File to write (default: stdout)."),
+) -> None:
+    """Access request: everything held on one customer, on this terminal and at headquarters."""
+    from ..services.customers import get_customer
+    from ..services.privacy import access_report, report_text
+
+    if fmt not in ("text", "json"):
+        fail("--format is text or json", 2)
+    svc = _services()
+    with _errors():
+        view = get_customer(svc, _actor(), ref)
+        report = access_report(svc, _actor(), view.id)
+    body = report_text(report) if fmt == "text" else json.dumps(report, ensure_ascii=False, indent=2, default=str)
+    if output:
+        output.write_text(body, encoding="utf-8")
+        typer.echo(f"written to {output}", err=True)
+    else:
+        typer.echo(body)
+
+
+@customers_app.command("add")
+def customers_add(
+    first: str = typer.Option("", "--first", help="First name."),
+    last: str = typer.Option("", "--last", help="Last name."),
+    organization: str = typer.Option("", "--organization", help="Organization name (type organization)."),
+    customer_type: Optional[str] = typer.Option(None, "--type", help="person or organization (default: store template)."),
+    email: list[str] = typer.Option([], "--email", help="Email (repeatable; first is primary)."),
+    phone: list[str] = typer.Option([], "--phone", help="Phone (repeatable; national or +international)."),
+    birth_date: Optional[str] = typer.Option(None, "--birth-date", help="YYYY-MM-DD."),
+    street: str = typer.Option("", "--street", help="Street and number."),
+    city: str = typer.Option("", "--city"),
+    postal_code: str = typer.Option("", "--postal-code"),
+    region: str = typer.Option("", "--region", help="State/province where the country uses one."),
+    country: str = typer.Option("", "--country", help="Address country (default: store template)."),
+    group: Optional[str] = typer.Option(None, "--group", help="Customer group code."),
+    language: Optional[str] = typer.Option(None, "--language"),
+    card: list[str] = typer.Option([], "--card", help="Customer card number (repeatable)."),
+    marketing: bool = typer.Option(False, "--marketing", help="Marketing consent on the first email/phone."),
+    from_json: bool = typer.Option(False, "--json", help="Read one customer as a JSON object on stdin."),
+    allow_duplicate: bool = typer.Option(False, "--allow-duplicate",
+                                         help="Create even when a likely duplicate exists."),
+) -> None:
+    """Create a customer from flags, or from JSON on stdin (--json). The store template fills the rest."""
+    from ..domain.address import AddressInput
+    from ..domain.customer import AddressDraft, CustomerDraft, EmailInput, PhoneInput
+    from ..services.customers import create_customer, find_duplicates
+    from ..services.transfer import draft_from_json
+
+    svc = _services()
+    actor = _actor()
+    with _errors():
+        if from_json:
+            try:
+                draft = draft_from_json(json.loads(sys.stdin.read()))
+            except json.JSONDecodeError as exc:
+                fail(f"stdin is not valid JSON: {exc}", 2)
+        else:
+            addresses = []
+            if street or city or postal_code:
+                addresses.append(AddressDraft(AddressInput(line1=street, city=city, region=region,
+                                                           postal_code=postal_code, country=country)))
+            draft = CustomerDraft(
+                customer_type=customer_type, first_name=first, last_name=last,
+                organization_name=organization, birth_date=birth_date, group_code=group,
+                language=language,
+                emails=[EmailInput(e, marketing_consent=marketing and i == 0) for i, e in enumerate(email)],
+                phones=[PhoneInput(p, marketing_consent=marketing and i == 0) for i, p in enumerate(phone)],
+                addresses=addresses, cards=list(card))
+        if not allow_duplicate:
+            hits = find_duplicates(svc, actor, draft)
+            if hits:
+                h = hits[0]
+                fail(f"likely duplicate of {format_reference(h.reference)} {h.display_name}"
+                     f" ({'; '.join(h.reasons)}); use --allow-duplicate to create anyway", 4)
+        view = create_customer(svc, actor, draft)
+    typer.echo(f"created {view.reference_display} {view.display_name}")
+
+
+@customers_app.command("import")
+def customers_import(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True, help="CSV file."),
+    skip_bad: bool = typer.Option(False, "--skip-bad", help="Write the good rows and list the bad ones."),
+    no_update: bool = typer.Option(False, "--no-update",
+                                   help="Refuse rows whose reference is a customer of this store."),
+    allow_duplicate: bool = typer.Option(False, "--allow-duplicate",
+                                         help="Import new rows even when a likely duplicate exists."),
+) -> None:
+    """Import customers from CSV (header row; same columns as `export --format csv`).
+
+    Every row is checked first. By default a single bad row means NOTHING is written and every bad
+    row is reported. With --skip-bad the good rows are written and the bad rows are listed.
+    Either way the import is one transaction. A row with the reference of a customer of this
+    store updates it (--no-update refuses it); a reference this store issued but does not hold
+    is restored with that reference; any other reference is refused. Rows without a reference
+    are new customers, refused as likely duplicates unless --allow-duplicate.
+    """
+    from ..services.transfer import import_csv
+
+    svc = _services()
+    with _errors():
+        try:
+            with open(file, newline="", encoding="utf-8-sig") as fh:
+                result = import_csv(svc, _actor(), fh, skip_bad=skip_bad, update=not no_update,
+                                    allow_duplicate=allow_duplicate)
+        except UnicodeDecodeError as exc:
+            fail(f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start})", 2)
+    for bad in result.bad_rows:
+        typer.echo(f"{file}: {bad}", err=True)
+    if result.bad_rows and not result.written:
+        fail(f"{len(result.bad_rows)} bad row(s): nothing imported (use --skip-bad to import the good rows)", 2)
+    typer.echo(f"imported {result.created} customer(s)"
+               + (f", updated {result.updated}" if result.updated else "")
+               + (f", {result.unchanged} unchanged" if result.unchanged else "")
+               + (f", skipped {len(result.bad_rows)} bad row(s)" if result.bad_rows else ""))
+    if result.bad_rows:
+        raise typer.Exit(2)
+
+
+@customers_app.command("export")
+def customers_export(
+    fmt: str = typer.Option("json", "--format", help="json or csv."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="File (default: stdout)."),
+) -> None:
+    """Export every customer in this file."""
+    from ..services.transfer import export
+
+    if fmt not in ("json", "csv"):
+        fail(f"--format must be json or csv, not '{fmt}'", 2)
+    svc = _services()
+    with _errors():
+        if output:
+            tmp = output.with_name(output.name + ".part")
+            with open(tmp, "w", newline="", encoding="utf-8") as fh:
+                count = export(svc, _actor(), fh, fmt=fmt)
+            tmp.replace(output)  # a half-written export never carries the real name
+            typer.echo(f"exported {count} customer(s) to {output}", err=True)
+        else:
+            export(svc, _actor(), sys.stdout, fmt=fmt)
+
+
+# -- associates ------------------------------------------------------------------------------------

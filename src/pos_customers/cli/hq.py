@@ -1,0 +1,208 @@
+"""`hq …`: run and administer headquarters."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from ..paths import demo_db_path
+from .common import (
+    _actor,
+    _errors,
+    _run_app,
+    fail,
+    hq_app,
+)
+
+# -- headquarters ----------------------------------------------------------------------------------
+
+def _hq(db: Optional[str]):
+    from ..hq.db import make_engine, upgrade
+    from ..hq.service import Headquarters
+
+    engine = make_engine(db)
+    upgrade(engine)
+    return Headquarters(engine)
+
+
+_HQ_DB = typer.Option(None, "--db", metavar="URL",
+                      help="postgresql://... or a SQLite path (default: $POS_CUSTOMERS_HQ_DB, then hq.db "
+                           "in the user data folder).")
+
+
+@hq_app.command("serve")
+def hq_serve(db: Optional[str] = _HQ_DB,
+             host: str = typer.Option("127.0.0.1", "--host"),
+             port: int = typer.Option(8750, "--port"),
+             smtp: Optional[str] = typer.Option(None, "--smtp", metavar="HOST[:PORT]",
+                                                help="Send mail through this SMTP server (default: .eml files)."),
+             smtp_starttls: bool = typer.Option(False, "--smtp-starttls"),
+             smtp_user: str = typer.Option("", "--smtp-user", envvar="POS_CUSTOMERS_SMTP_USER"),
+             smtp_password: str = typer.Option("", "--smtp-password", envvar="POS_CUSTOMERS_SMTP_PASSWORD"),
+             mail_folder: Optional[Path] = typer.Option(None, "--mail-folder",
+                                                        help="Where .eml files go without --smtp."),
+             mail_from: str = typer.Option("no-reply@pos-customers.invalid", "--mail-from"),
+             reset_url: Optional[str] = typer.Option(None, "--reset-url",
+                                                     help="The page password links open (default: this "
+                                                          "server's /reset)."),
+             reset_hours: float = typer.Option(2.0, "--reset-hours", min=0.1, max=72.0,
+                                               help="How long a password link works.")) -> None:
+    """Run headquarters (HTTP). The OpenAPI document is at /docs and /openapi.json."""
+    from datetime import timedelta
+
+    import uvicorn
+
+    from ..hq.api import create_app
+    from ..hq.mailer import mailer_from
+
+    hq = _hq(db)
+    hq.mailer = mailer_from(smtp, folder=mail_folder, starttls=smtp_starttls, user=smtp_user,
+                            password=smtp_password)
+    hq.mail_from, hq.reset_ttl = mail_from, timedelta(hours=reset_hours)
+    hq.reset_url = reset_url or f"http://{host}:{port}/reset"
+    typer.echo(f"headquarters on http://{host}:{port} ({hq.engine.url.render_as_string(hide_password=True)})",
+               err=True)
+    uvicorn.run(create_app(hq.engine, hq), host=host, port=port, log_level="warning")
+
+
+@hq_app.command("add-store")
+def hq_add_store(code: str = typer.Argument(..., help="Store code, e.g. BER01."),
+                 name: str = typer.Option(..., "--name"),
+                 number: Optional[int] = typer.Option(None, "--number", help="1-8191 (default: next free)."),
+                 country: str = typer.Option("DE", "--country"),
+                 currency: str = typer.Option("EUR", "--currency"),
+                 language: str = typer.Option("de", "--language"),
+                 region: str = typer.Option("", "--region"),
+                 scope: str = typer.Option("own", "--scope", help="Customers its terminals pull: own, region, all."),
+                 db: Optional[str] = _HQ_DB) -> None:
+    """Register a store and print a one-time enrolment token for its terminal."""
+    from ..hq.service import HqError
+
+    try:
+        token = _hq(db).add_store(code, name, number=number, country=country, currency=currency,
+                                  language=language, region=region, scope=scope)
+    except HqError as exc:
+        fail(str(exc), 2)
+    typer.echo(token)
+
+
+@hq_app.command("token")
+def hq_token(code: str = typer.Argument(..., help="Store code."), db: Optional[str] = _HQ_DB) -> None:
+    """A new one-time enrolment token for another terminal of a store (valid 24 hours)."""
+    from ..hq.service import HqError
+
+    try:
+        typer.echo(_hq(db).issue_token(code))
+    except HqError as exc:
+        fail(str(exc), 2)
+
+
+@hq_app.command("set-scope")
+def hq_set_scope(code: str = typer.Argument(..., help="Store code."),
+                 scope: str = typer.Argument(..., help="own, region or all"),
+                 db: Optional[str] = _HQ_DB) -> None:
+    """Which customers a store's terminals receive: its own, its region's, or every store's."""
+    from ..hq.service import HqError
+
+    try:
+        _hq(db).set_scope(code, scope)
+    except HqError as exc:
+        fail(str(exc), 2)
+    typer.echo(f"store {code.upper()} now pulls: {scope}")
+
+
+@hq_app.command("demo")
+def hq_demo(customers: int = typer.Option(10_000, "--customers", min=10, max=1_000_000),
+            port: int = typer.Option(8750, "--port"),
+            db: Optional[str] = typer.Option(None, "--db", metavar="URL", help="HQ database (default: "
+                                             "demo-hq.db in the user data folder)."),
+            terminal_db: Optional[str] = typer.Option(None, "--terminal-db", metavar="PATH",
+                                                      help="The demo terminal's SQLite file."),
+            serve_only: bool = typer.Option(False, "--serve-only", help="Set up and serve; no app.")) -> None:
+    """The demo store connected to a demo headquarters: other stores' customers (F5), order
+    history (Orders tab), sync state (F8). Headquarters runs on loopback while the app is open."""
+    import threading
+    import time as _time
+
+    import uvicorn
+
+    from ..hq.api import create_app
+
+    folder = demo_db_path().parent
+    hq = _hq(db or str(folder / "demo-hq.db"))
+    path = Path(terminal_db or folder / "demo-connected.db").expanduser()
+    url = f"http://127.0.0.1:{port}"
+
+    def progress(done: int, total: int) -> None:
+        typer.echo(f"\r  {done:,} / {total:,} customers", err=True, nl=done == total)
+
+    with _errors():
+        svc = connected_demo(hq, path, customers, url, progress=progress, say=lambda m: typer.echo(m, err=True))
+    server = uvicorn.Server(uvicorn.Config(create_app(hq.engine, hq), host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, name="demo-hq", daemon=True)
+    thread.start()
+    for _ in range(100):
+        if server.started or not thread.is_alive():
+            break
+        _time.sleep(0.05)
+    if not server.started:
+        fail(f"headquarters could not listen on 127.0.0.1:{port} (in use?): try --port")
+    typer.echo(f"demo headquarters on {url}; terminal {path}", err=True)
+    if serve_only:
+        thread.join()
+        return
+    try:
+        _run_app(svc, demo=True)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=5)
+
+
+def connected_demo(hq, path: Path, customers: int, url: str, *, progress=None, say=lambda m: None):
+    """The demo terminal at ``path`` connected to the demo headquarters ``hq`` (set up once):
+    every demo customer at headquarters with an order history, the other stores' customers only
+    there. Returns the terminal's services."""
+    import time as _time
+
+    from ..hq.demo import orders_for
+    from ..services.demo import (
+        DEMO_STORE,
+        export_for_hq,
+        keep_home_store_only,
+        seed_demo,
+    )
+    from ..services.reference_data import demo_stores
+    from ..services.sync import connect
+    from ..storage.engine import Database
+
+    svc = seed_demo(Database(path), customers, progress=progress)
+    if svc.settings().get("hq_credential"):
+        connect(svc, _actor(), url=url)
+        return svc
+    stores = demo_stores()
+    known = {st["code"] for st in hq.stores()}
+    for st in stores:
+        if st.code not in known:
+            hq.add_store(st.code, st.name, number=st.number, country=st.country, currency=st.currency,
+                         language=st.language, region=st.region)
+    say("  headquarters: loading the demo customers and their orders")
+    docs = export_for_hq(svc, f"{int(_time.time() * 1000):013d}-00000-demo")
+    hq.import_customers(docs)
+    codes = [st.code for st in stores]
+    hq.put_records(o for d in docs for o in orders_for(d["id"], d["fields"].get("currency") or "EUR", codes))
+    removed = keep_home_store_only(svc)
+    say(f"  {removed:,} customers of other stores live only at headquarters now (F5 finds them)")
+    terminal_id, credential, _, number = hq.enrol(hq.issue_token(DEMO_STORE), "demo terminal")
+    connect(svc, _actor(), url=url, credential=credential, terminal_id=terminal_id, cursor=hq.current_seq(),
+            terminal_number=number)
+    return svc
+
+
+@hq_app.command("stores")
+def hq_stores(db: Optional[str] = _HQ_DB) -> None:
+    """The stores headquarters knows."""
+    for st in _hq(db).stores():
+        typer.echo(f"{st['code']:<10} {st['number']:>5}  {st['name']:<30} {st['country']}  scope={st['scope']}")

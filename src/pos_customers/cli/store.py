@@ -1,0 +1,132 @@
+"""Open the app, set up a store (`init`), the demo store (`demo`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from ..paths import demo_db_path
+from .common import (
+    _actor,
+    _errors,
+    _run_app,
+    _services,
+    _state,
+    app,
+    fail,
+)
+
+
+@app.callback()
+def main_callback(
+    ctx: typer.Context,
+    db: Optional[str] = typer.Option(None, "--db", help="SQLite file (default: $POS_CUSTOMERS_DB, "
+                                     "then the user data folder).", metavar="PATH"),
+) -> None:
+    _state["db"] = db
+    if ctx.invoked_subcommand is None:  # `pos-customers --db PATH` opens through launch.main
+        from ..launch import open_app
+
+        code = open_app(db)
+        if code:
+            raise typer.Exit(code)
+
+
+@app.command()
+def init(
+    store: Optional[str] = typer.Option(None, "--store", help="Store code, e.g. BER01."),
+    number: Optional[int] = typer.Option(None, "--number", help="Store number, 1-8191 (part of every reference)."),
+    name: Optional[str] = typer.Option(None, "--name", help="Store name."),
+    country: Optional[str] = typer.Option(None, "--country", help="ISO country code, e.g. DE."),
+    currency: Optional[str] = typer.Option(None, "--currency", help="ISO currency code, e.g. EUR."),
+    language: Optional[str] = typer.Option(None, "--language", help="Language code, e.g. de or en-GB."),
+    hq: Optional[str] = typer.Option(None, "--hq", metavar="URL", help="Headquarters to enrol with."),
+    token: Optional[str] = typer.Option(None, "--token", help="One-time enrolment token from `hq add-store`."),
+    terminal: Optional[int] = typer.Option(
+        None, "--terminal", metavar="N", help="This till's number in its store, 1-64, part of every reference it "
+        "issues: each till of a store needs its own (default 1 for a new database; an existing one keeps "
+        "its number). Enrolled tills get theirs from headquarters."),
+    db: Optional[str] = typer.Option(None, "--db", metavar="PATH", help="SQLite file."),
+) -> None:
+    """Create the local database for a store (idempotent), standalone or enrolled with headquarters.
+
+    With --hq and --token the store's settings come from headquarters; otherwise give them all.
+    On a standalone till that is set up already, `init --terminal N` alone changes its number.
+    """
+    from ..domain.reference import MAX_TERMINAL
+
+    if terminal is not None and not 1 <= terminal <= MAX_TERMINAL:
+        fail(f"--terminal must be between 1 and {MAX_TERMINAL}, got {terminal}", 2)
+    if terminal is not None and (hq or token):
+        fail("--terminal is for a standalone till: headquarters gives an enrolled till its number", 2)
+    svc = _services(db, create=True)
+    if hq or token:
+        if not (hq and token):
+            fail("enrolling needs both --hq URL and --token T", 2)
+        from ..services.sync import HqRefused, HqUnavailable, enrol_terminal
+
+        with _errors():
+            try:
+                st = enrol_terminal(svc, _actor(), hq, token)
+            except HqUnavailable as exc:
+                fail(f"headquarters unreachable: {exc}")
+            except HqRefused as exc:
+                fail(str(exc))
+        typer.echo(f"store {st['code']} ({st['name']}) enrolled with {hq} as till "
+                   f"{svc.settings().get('terminal_number', '?')}; database {svc.db.path}")
+        typer.echo("run `pos-customers sync --once` to fetch headquarters' data (the store's associates "
+                   "come with it; a new store has none: `pos-customers associates add`)")
+        return
+    missing = [o for o, v in (("--store", store), ("--number", number), ("--name", name),
+                              ("--country", country), ("--currency", currency), ("--language", language))
+               if v is None]
+    if missing and terminal is not None and len(missing) == 6 and svc.settings().get("store_code"):
+        from ..services.terminal import change_terminal_number
+
+        with _errors():
+            info = change_terminal_number(svc, _actor(), terminal)
+        typer.echo(f"this till of store {svc.store_code} is till {info.number} now "
+                   f"({info.issued:,} of its {info.capacity:,} references used)")
+        return
+    if missing:
+        fail(f"missing {', '.join(missing)} (or enrol with --hq URL --token T)", 2)
+    from ..services.store import init_store
+
+    with _errors():
+        info = init_store(svc, _actor(), code=store, number=number, name=name, country=country,
+                          currency=currency, language=language, terminal=terminal)
+    typer.echo(f"store {info.code} ({info.name}) ready in {svc.db.path}; "
+               f"till {svc.settings().get('terminal_number', '1')}")
+    if not svc.settings().get("hq_url"):
+        from ..services.associates import list_associates
+
+        with _errors():
+            if not list_associates(svc, _actor()):
+                typer.echo("no associates yet: add the first manager to sign in with "
+                           "`pos-customers associates add --number 1001 --name NAME --role manager`")
+
+
+@app.command()
+def demo(
+    customers: int = typer.Option(10_000, "--customers", min=0, max=1_000_000,
+                                  help="How many demo customers (up to 1,000,000)."),
+    db: Optional[str] = typer.Option(None, "--db", metavar="PATH", help="Demo SQLite file."),
+    seed_only: bool = typer.Option(False, "--seed-only", help="Create the database and exit."),
+) -> None:
+    """A demo store (BER01) with realistic customers from several countries, seeded deterministically."""
+    from ..services.demo import seed_demo
+    from ..storage.engine import Database
+
+    path = Path(db or _state["db"] or demo_db_path()).expanduser()
+
+    def progress(done: int, total: int) -> None:
+        typer.echo(f"\r  {done:,} / {total:,} customers", err=True, nl=done == total)
+
+    with _errors():
+        svc = seed_demo(Database(path), customers, progress=progress)
+    typer.echo(f"demo store BER01 ready in {path}", err=not seed_only)
+    if seed_only:
+        return
+    _run_app(svc, demo=True)

@@ -1,0 +1,151 @@
+"""`sync …`: send this terminal's changes to headquarters, fetch theirs, parked events."""
+
+from __future__ import annotations
+
+import json
+from typing import Optional
+
+import typer
+
+from .common import (
+    _actor,
+    _errors,
+    _services,
+    fail,
+    sync_app,
+)
+
+
+@sync_app.callback()
+def sync_main(
+    ctx: typer.Context,
+    once: bool = typer.Option(False, "--once", help="One round (push, then pull) and exit."),
+    every: float = typer.Option(15.0, "--every", min=1.0, help="Seconds between rounds."),
+    db: Optional[str] = typer.Option(None, "--db", metavar="PATH", help="SQLite file."),
+) -> None:
+    """Push the outbox and pull headquarters' changes; repeat until interrupted (or --once)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    import time
+
+    from ..services.sync import HqRefused, HqUnavailable, NotConnected, sync_now
+
+    svc = _services(db)
+    while True:
+        try:
+            r = sync_now(svc, _actor())
+            typer.echo(f"pushed {r.pushed}, pulled {r.pulled}, conflicts {r.conflicts}"
+                       + (f", parked {r.parked} (refused by headquarters: `pos-customers sync parked`)"
+                          if r.parked else ""))
+        except NotConnected as exc:
+            fail(str(exc))
+        except (HqUnavailable, HqRefused) as exc:
+            if once:
+                fail(str(exc))
+            typer.echo(f"will retry: {exc}", err=True)
+        if once:
+            return
+        time.sleep(every)
+
+
+@sync_app.command("status")
+def sync_status(db: Optional[str] = typer.Option(None, "--db", metavar="PATH", help="SQLite file."),
+                as_json: bool = typer.Option(False, "--json", help="Machine-readable.")) -> None:
+    """Headquarters, outbox depth, last push and pull, last error (for support over SSH)."""
+    from dataclasses import asdict
+
+    from ..services.sync import status
+
+    with _errors():
+        st = status(_services(db), _actor())
+    if as_json:
+        typer.echo(json.dumps(asdict(st), default=str, indent=2))
+        return
+    typer.echo(f"headquarters  {st.hq_url or 'not connected'}")
+    typer.echo(f"outbox        {st.outbox} event(s) waiting"
+               + (f", oldest {st.oldest_pending:%Y-%m-%d %H:%M} UTC" if st.oldest_pending else ""))
+    typer.echo(f"last push     {st.last_push_at or 'never'}")
+    typer.echo(f"last pull     {st.last_pull_at or 'never'} (cursor {st.cursor})")
+    typer.echo(f"conflicts     {st.conflicts}")
+    typer.echo(f"parked        {st.parked}" + (" refused by headquarters" if st.parked else "")
+               + (f", {st.waiting} waiting behind them" if st.waiting else ""))
+    if st.parked:
+        from ..services.sync import parked_events
+
+        with _errors():
+            for p in parked_events(_services(db), _actor(), waiting=False):
+                typer.echo(f"  {p.id[:8]}  {_refusal(p)}")
+        typer.echo("              `pos-customers sync parked` lists them; "
+                   "`sync retry ID|--all`, `sync discard ID`")
+    if st.last_error:
+        typer.echo(f"last error    {st.last_error} ({st.last_error_at})")
+    if st.audit_problem:
+        typer.echo(f"AUDIT         {st.audit_problem}")
+
+
+def _refusal(p) -> str:
+    """One parked event's refusal in one line: status, reason, field."""
+    return (f"{p.status or ''} {p.reason}".strip() + (f" [{p.field}]" if p.field else ""))[:200]
+
+
+@sync_app.command("parked")
+def sync_parked(db: Optional[str] = typer.Option(None, "--db", metavar="PATH", help="SQLite file."),
+                as_json: bool = typer.Option(False, "--json", help="Machine-readable.")) -> None:
+    """Events headquarters refused (parked), and the events waiting behind them."""
+    from dataclasses import asdict
+
+    from ..services.sync import parked_events
+
+    with _errors():
+        rows = parked_events(_services(db), _actor())
+    if as_json:
+        typer.echo(json.dumps([asdict(r) for r in rows], default=str, indent=2))
+        return
+    if not rows:
+        typer.echo("no parked events")
+        return
+    for r in rows:
+        when = f"{r.at:%Y-%m-%d %H:%M}" if r.at else "waiting"
+        typer.echo(f"{r.id[:8]}  {when:<16}  {r.kind:<20} {(r.customer or '-')[:30]:<30}"
+                   f"  tries {r.attempts}  {_refusal(r)}")
+    parked = sum(r.parked for r in rows)
+    typer.echo(f"{parked} parked, {len(rows) - parked} waiting behind them: "
+               "`sync retry ID|--all` sends again, `sync discard ID` drops one (audited)")
+
+
+@sync_app.command("retry")
+def sync_retry(event_id: Optional[str] = typer.Argument(None, metavar="ID", help="A parked event's id "
+                                                        "(its first characters are enough)."),
+               all_parked: bool = typer.Option(False, "--all", help="Every parked event."),
+               db: Optional[str] = typer.Option(None, "--db", metavar="PATH", help="SQLite file.")) -> None:
+    """Send parked events again with the next sync (and the events waiting behind them)."""
+    from ..services.sync import retry_parked
+
+    if (event_id is None) == (not all_parked):
+        fail("give one parked event's ID or --all (`pos-customers sync parked` lists them)", 2)
+    with _errors():
+        n = retry_parked(_services(db), _actor(), event_id, all_parked=all_parked)
+    typer.echo(f"{n} event(s) will be sent with the next sync (`pos-customers sync --once`)")
+
+
+@sync_app.command("discard")
+def sync_discard(event_id: str = typer.Argument(..., metavar="ID", help="A parked event's id "
+                                                "(its first characters are enough)."),
+                 yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+                 db: Optional[str] = typer.Option(None, "--db", metavar="PATH", help="SQLite file.")) -> None:
+    """Drop a parked event for good: headquarters never gets that change (audited)."""
+    from ..services.sync import check_discard, discard_parked, find_parked
+
+    with _errors():
+        svc = _services(db)
+        actor = _actor()
+        check_discard(actor)
+        chosen = find_parked(svc, actor, event_id)
+        if not yes:
+            what = f"{chosen.kind} {chosen.customer}".strip()
+            if not typer.confirm(f"Discard {what}? Headquarters will never get this change", default=False):
+                fail("nothing discarded", 1)
+        done = discard_parked(svc, actor, chosen.id)
+    typer.echo(f"discarded {done.kind} {done.event_id[:8]}"
+               + (f" and {len(done.also)} event(s) waiting behind it" if done.also else "")
+               + ("; the customer now exists on this terminal only" if done.local_only else ""))
