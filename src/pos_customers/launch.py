@@ -8,6 +8,7 @@ converter for every option of every command (about 200 ms on a till PC).
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -28,9 +29,9 @@ def app_only(args: list[str]) -> tuple[bool, str | None]:
 def main() -> None:
     plain, db = app_only(sys.argv[1:])
     if not plain:
-        from .cli import app
+        from .cli import main as cli_main
 
-        app()
+        cli_main()
         return
     sys.exit(open_app(db))
 
@@ -49,15 +50,29 @@ def open_app(db: str | None) -> int:
 def run_app(svc=None, *, db_path: Path | None = None, demo: bool = False) -> int:
     """Given only a path, the app shows the sign-in screen at once and opens the database in
     the background."""
-    from .ui.app import PosApp
-    from .ui.config import ConfigError, load_config
+    from . import ui
+    from .services.origin import session_origin
+    from .ui.config import ConfigError, for_session, load_config
 
     try:
         config = load_config()
     except ConfigError as exc:
         return _error(f"config: {exc}", 2)
-    app = PosApp(svc, db_path=db_path, config=config, demo=demo)
-    app.run()
+    # over SSH: no blinking, no animations, fewer frames, no mouse reporting (unless configured);
+    # the frame rate must be in the environment before Textual is imported
+    config, env = for_session(config, os.environ, fps_from_environment=ui.FPS_FROM_ENVIRONMENT)
+    os.environ.update(env)
+    from .ui.app import NoTerminal, PosApp
+
+    app = PosApp(svc, db_path=db_path, config=config, demo=demo, origin=session_origin())
+    try:
+        app.run()
+    except NoTerminal as exc:
+        return _error(str(exc), 2)
+    if app.file_problem is not None:  # the screen said it; the terminal keeps it after the app ends
+        from .services.health import failure_line
+
+        return _error(failure_line(app.file_problem))
     return app.return_code or 0
 
 

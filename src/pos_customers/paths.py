@@ -56,10 +56,18 @@ def private_dir(path: str | os.PathLike) -> Path:
     """Make ``path`` (and missing parents) a folder only its owner can enter. An existing folder
     keeps its mode (it may be the user's home or a shared mount); a new one is 0700."""
     folder = Path(path)
-    if not folder.exists():
-        folder.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+    missing = []
+    for candidate in (folder, *folder.parents):
+        if candidate.exists():
+            break
+        missing.append(candidate)
+    for new in reversed(missing):  # every folder made here is 0700, not only the last one
+        try:
+            new.mkdir(mode=PRIVATE_DIR)
+        except FileExistsError:  # made by another process meanwhile: leave it as it is
+            continue
         if os.name == "posix":
-            os.chmod(folder, PRIVATE_DIR)  # mkdir's mode is filtered by the umask
+            os.chmod(new, PRIVATE_DIR)  # mkdir's mode is filtered by the umask
     return folder
 
 
@@ -86,3 +94,19 @@ def wider_than_private(path: str | os.PathLike) -> bool:
         return bool(Path(path).stat().st_mode & 0o077)
     except OSError:
         return False
+
+
+def write_private(path: str | os.PathLike, data: str | bytes, *, encoding: str = "utf-8") -> Path:
+    """Write ``data`` to ``path`` as a file only its owner can read (0600, a new folder 0700),
+    whatever mode a file already there had: written beside it under another name, then renamed
+    over it, so a half-written file never carries the real name."""
+    target = Path(path)
+    tmp = private_file(target.with_name(target.name + ".part"))
+    if os.name == "posix":
+        os.chmod(tmp, PRIVATE_FILE)  # a .part left over from an earlier run may be wider
+    if isinstance(data, str):
+        data = data.encode(encoding)
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+    tmp.replace(target)
+    return target

@@ -145,7 +145,7 @@ async def test_manager_adds_an_associate_but_not_an_admin(make_app, shop):
         await settle(app, pilot)
         modal = app.screen
         assert [v for _, v in modal.query_one("#f-role", Select)._options if v != Select.NULL] == [
-            "associate", "manager", "support"]
+            "associate", "manager"]  # support: an administrator or headquarters gives it
         modal.query_one("#f-number", Input).value = "1003"
         modal.query_one("#f-name", Input).value = "Lea Wolf"
         modal.query_one("#f-pin", Input).value = "4321"

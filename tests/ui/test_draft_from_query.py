@@ -12,3 +12,12 @@ def test_typed_text_goes_to_the_right_field():
     assert (d.first_name, d.last_name) == ("Anna Maria", "Müller")
     assert draft_from_query("Weiß").last_name == "Weiß"
     assert draft_from_query("   ").last_name == ""
+
+
+def test_names_typed_in_lower_case_are_capitalised_as_people_write_them():
+    assert draft_from_query("neum").last_name == "Neum"
+    d = draft_from_query("jan de vries")
+    assert (d.first_name, d.last_name) == ("Jan", "de Vries")
+    d = draft_from_query("ronald mcdonald")
+    assert (d.first_name, d.last_name) == ("Ronald", "McDonald")
+    assert draft_from_query("anna@GMX.de").emails[0].address == "anna@GMX.de"  # an email is not a name

@@ -38,7 +38,8 @@ def test_fit_pads_cuts_and_counts_wide_characters():
     assert fit("Ann", 5) == "Ann  "
     assert fit("Annabelle", 5) == "Anna…"
     assert fit("😀😀😀", 4) == "😀…" + " "  # an emoji takes two cells: never half of one
-    assert fit("a\tb\nc", 6) == "a?b?c "
+    assert fit("a\tb\nc", 6) == "a\ufffdb\ufffdc "  # controls: the one sanitizer (ui.text.safe)
+    assert fit("Ann\u202eeL", 7) == "Ann\ufffdeL "
     assert fit("x" * 5000, 3) == "xx…"
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 # registration order is the order of `--help`
 from . import store  # noqa: F401, I001  (init, demo first)
-from . import customers, associates, maintenance, sync, hq  # noqa: F401, I001
+from . import customers, associates, maintenance, backup, sync, hq  # noqa: F401, I001
 from .common import app
 from .hq import connected_demo
 
@@ -15,4 +15,21 @@ __all__ = ["app", "connected_demo", "main"]
 
 
 def main() -> None:
-    app()
+    """`pos-customers COMMAND`: a failure of the till's file that a command did not turn into its
+    own message still ends in one line on stderr, never a traceback."""
+    import os
+    import sys
+
+    from .common import file_failure_line, say
+
+    try:
+        app()
+    except Exception as exc:
+        line = file_failure_line(exc)
+        if line is None:
+            if os.environ.get("POS_CUSTOMERS_TRACEBACK"):
+                raise
+            line = (f"unexpected failure ({type(exc).__name__}): run `pos-customers doctor`; "
+                    "set POS_CUSTOMERS_TRACEBACK=1 to see the details")
+        say(f"error: {line}", err=True)
+        sys.exit(1)

@@ -11,6 +11,7 @@ from .common import (
     _errors,
     _services,
     associates_app,
+    say,
 )
 
 
@@ -30,7 +31,7 @@ def associates_add(
     svc = _services()
     with _errors():
         view = add_associate(svc, _actor(), number=number, name=name, role=role, pin=pin)
-    typer.echo(f"associate {view.number} ({view.name}, {view.role}) added")
+    say(f"associate {view.number} ({view.name}, {view.role}) added")
 
 
 # -- diagnostics -----------------------------------------------------------------------------------

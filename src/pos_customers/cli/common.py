@@ -9,6 +9,7 @@ from typing import Optional
 import typer
 
 from ..domain.errors import ValidationFailed
+from ..domain.text import shown
 from ..paths import resolve_db_path
 
 app = typer.Typer(help="Customer management for the store floor. Without a command: open the app.",
@@ -25,11 +26,18 @@ app.add_typer(sync_app, name="sync")
 audit_app = typer.Typer(help="The store's audit trail.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 
-_state: dict[str, Optional[str]] = {"db": None}
+_state: dict[str, Optional[str]] = {"db": None, "path": None}
+
+
+def say(text: object, *, err: bool = False, multiline: bool = False) -> None:
+    """A human-readable line (not --json): customer text in it goes through the screens' rule
+    (domain.text.shown), so a name holding an ANSI escape or a bidi override cannot act on the
+    terminal; it shows as "�"."""
+    typer.echo(shown(str(text), multiline=multiline), err=err)
 
 
 def fail(message: str, code: int = 1) -> None:
-    typer.echo(f"error: {message}", err=True)
+    say(f"error: {message}", err=True)
     raise typer.Exit(code)
 
 
@@ -46,18 +54,34 @@ def _errors():
         fail(f"not allowed: {exc}", 3)
     except (NotFound, NotInitialized) as exc:
         fail(str(exc), 1)
+    except Exception as exc:
+        line = file_failure_line(exc)
+        if line is None:
+            raise
+        fail(line, 1)
+
+
+def file_failure_line(exc: BaseException) -> Optional[str]:
+    """The one line for a failure of the till's file (damaged, read-only, full disk, ...), or None
+    when ``exc`` is about something else."""
+    from ..services.health import as_storage_error, failure_line
+
+    err = as_storage_error(exc, _state["path"])
+    return failure_line(err) if err is not None else None
 
 
 def _services(db: Optional[str] = None, *, create: bool = False):
+    """The store's services on its file, opened and checked: a missing, empty, damaged or
+    foreign file, or one that cannot be written when it must be, ends here with one line."""
     from ..services.context import Services
-    from ..storage.engine import Database
+    from ..storage.engine import open_database
     from ..storage.migrate import upgrade
 
     path = resolve_db_path(db or _state["db"])
-    if not create and not path.exists():
-        fail(f"no database at {path}: run `pos-customers init` or `pos-customers demo` first")
-    database = Database(path)
-    upgrade(database)
+    _state["path"] = str(path)
+    with _errors():
+        database = open_database(path, create=create)
+        upgrade(database)
     return Services(database)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Optional
@@ -10,19 +11,22 @@ from typing import Optional
 import typer
 
 from ..domain.reference import format_reference
+from ..domain.text import shown
 from .common import (
     _actor,
     _errors,
     _services,
     customers_app,
     fail,
+    say,
 )
 
 # -- customers -----------------------------------------------------------------------------------
 
 def _row_line(r) -> str:
-    return (f"{format_reference(r.reference):<13} {r.display_name[:32]:<32} {r.primary_phone[:18]:<18}"
-            f" {r.primary_email[:34]:<34} {r.city[:18]:<18} {r.sync_state}")
+    name, phone, email, city = (shown(v) for v in (r.display_name, r.primary_phone, r.primary_email, r.city))
+    return (f"{format_reference(r.reference):<13} {name[:32]:<32} {phone[:18]:<18}"
+            f" {email[:34]:<34} {city[:18]:<18} {r.sync_state}")
 
 
 @customers_app.command("search")
@@ -43,12 +47,12 @@ def customers_search(
                                "results": [r.__dict__ for r in page.rows]}, ensure_ascii=False, indent=2))
         return
     if not page.rows:
-        typer.echo("no customers found", err=True)
+        say("no customers found", err=True)
         raise typer.Exit(1)
     for r in page.rows:
-        typer.echo(_row_line(r))
+        say(_row_line(r))
     if page.has_more:
-        typer.echo(f"... more: --offset {offset + limit}", err=True)
+        say(f"... more: --offset {offset + limit}", err=True)
 
 
 @customers_app.command("show")
@@ -66,7 +70,7 @@ def customers_show(
     if as_json:
         typer.echo(json.dumps(view.to_json(), ensure_ascii=False, indent=2))
         return
-    typer.echo(f"{view.display_name}  [{view.reference_display}]  {view.customer_type}, {view.status},"
+    say(f"{view.display_name}  [{view.reference_display}]  {view.customer_type}, {view.status},"
                f" {view.account_type}, sync: {view.sync_state}")
     for label, value in (("group", view.group_code), ("language", view.language),
                          ("currency", view.currency), ("birth date", view.birth_date),
@@ -76,19 +80,19 @@ def customers_show(
                          ("created", view.created_at),
                          ("updated", view.updated_at)):
         if value:
-            typer.echo(f"  {label:<13} {value}")
+            say(f"  {label:<13} {value}")
     for e in view.emails:
-        typer.echo(f"  email         {e.address} ({e.purpose}{', primary' if e.primary else ''}"
+        say(f"  email         {e.address} ({e.purpose}{', primary' if e.primary else ''}"
                    f"{', marketing ok' if e.marketing_consent else ''})")
     for p in view.phones:
-        typer.echo(f"  phone         {p.national} / {p.e164} ({p.purpose}{', primary' if p.primary else ''})")
+        say(f"  phone         {p.national} / {p.e164} ({p.purpose}{', primary' if p.primary else ''})")
     for a in view.addresses:
         flags = ", ".join(x for x, on in (("billing", a.default_billing), ("shipping", a.default_shipping)) if on)
-        typer.echo(f"  address       {a.purpose}{' (' + flags + ')' if flags else ''}")
+        say(f"  address       {a.purpose}{' (' + flags + ')' if flags else ''}")
         for line in a.formatted.splitlines():
-            typer.echo(f"                {line}")
+            say(f"                {line}")
     for c in view.cards:
-        typer.echo(f"  card          {c}")
+        say(f"  card          {c}")
 
 
 @customers_app.command("password-link")
@@ -106,7 +110,7 @@ def customers_password_link(ref: str = typer.Argument(..., help="Customer refere
     with _errors():
         view = get_customer(svc, _actor(), ref)
         try:
-            typer.echo(send_password_link(svc, _actor(), view.id))
+            say(send_password_link(svc, _actor(), view.id))
         except (HqUnavailable, HqRefused, NotConnected) as exc:
             fail(str(exc))
 
@@ -126,7 +130,7 @@ def customers_anonymize(
         view = get_customer(svc, _actor(), ref)
         result = anonymize_customer(svc, _actor(), view.id, confirm)
     erased = ", ".join(f"{n} {k}" for k, n in result.erased.items())
-    typer.echo(f"customer {result.reference} anonymized ({erased}); headquarters gets it with the next sync")
+    say(f"customer {result.reference} anonymized ({erased}); headquarters gets it with the next sync")
 
 
 @customers_app.command("data")
@@ -147,8 +151,13 @@ def customers_data(
         report = access_report(svc, _actor(), view.id)
     body = report_text(report) if fmt == "text" else json.dumps(report, ensure_ascii=False, indent=2, default=str)
     if output:
-        output.write_text(body, encoding="utf-8")
-        typer.echo(f"written to {output}", err=True)
+        from ..paths import write_private
+
+        with _errors():
+            write_private(output, body)
+        say(f"written to {output}", err=True)
+    elif fmt == "text":
+        say(body, multiline=True)
     else:
         typer.echo(body)
 
@@ -208,7 +217,7 @@ def customers_add(
                 fail(f"likely duplicate of {format_reference(h.reference)} {h.display_name}"
                      f" ({'; '.join(h.reasons)}); use --allow-duplicate to create anyway", 4)
         view = create_customer(svc, actor, draft)
-    typer.echo(f"created {view.reference_display} {view.display_name}")
+    say(f"created {view.reference_display} {view.display_name}")
 
 
 @customers_app.command("import")
@@ -240,10 +249,10 @@ def customers_import(
         except UnicodeDecodeError as exc:
             fail(f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start})", 2)
     for bad in result.bad_rows:
-        typer.echo(f"{file}: {bad}", err=True)
+        say(f"{file}: {bad}", err=True)
     if result.bad_rows and not result.written:
         fail(f"{len(result.bad_rows)} bad row(s): nothing imported (use --skip-bad to import the good rows)", 2)
-    typer.echo(f"imported {result.created} customer(s)"
+    say(f"imported {result.created} customer(s)"
                + (f", updated {result.updated}" if result.updated else "")
                + (f", {result.unchanged} unchanged" if result.unchanged else "")
                + (f", skipped {len(result.bad_rows)} bad row(s)" if result.bad_rows else ""))
@@ -264,11 +273,15 @@ def customers_export(
     svc = _services()
     with _errors():
         if output:
-            tmp = output.with_name(output.name + ".part")
+            from ..paths import PRIVATE_FILE, private_file
+
+            tmp = private_file(output.with_name(output.name + ".part"))  # 0600: every customer is in it
+            if os.name == "posix":
+                os.chmod(tmp, PRIVATE_FILE)
             with open(tmp, "w", newline="", encoding="utf-8") as fh:
                 count = export(svc, _actor(), fh, fmt=fmt)
             tmp.replace(output)  # a half-written export never carries the real name
-            typer.echo(f"exported {count} customer(s) to {output}", err=True)
+            say(f"exported {count} customer(s) to {output}", err=True)
         else:
             export(svc, _actor(), sys.stdout, fmt=fmt)
 

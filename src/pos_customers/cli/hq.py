@@ -14,6 +14,7 @@ from .common import (
     _run_app,
     fail,
     hq_app,
+    say,
 )
 
 # -- headquarters ----------------------------------------------------------------------------------
@@ -113,6 +114,82 @@ def hq_set_scope(code: str = typer.Argument(..., help="Store code."),
     typer.echo(f"store {code.upper()} now pulls: {scope}")
 
 
+# -- the chain's support accounts ------------------------------------------------------------------
+
+support_app = typer.Typer(help="The chain's support staff: they sign in at every store's terminal.",
+                          no_args_is_help=True)
+hq_app.add_typer(support_app, name="support")
+
+_PIN_STDIN = typer.Option(False, "--pin-stdin", help="Read the PIN from the first line of standard input "
+                                                     "(for scripts; without it the PIN is asked twice).")
+
+
+def _stdin_is_tty() -> bool:
+    import sys
+
+    return sys.stdin is not None and sys.stdin.isatty()
+
+
+def _read_pin(from_stdin: bool) -> str:
+    """The new PIN: typed twice at a terminal (hidden), or one line of standard input."""
+    import sys
+
+    if from_stdin:
+        return (sys.stdin.readline() if sys.stdin else "").rstrip("\r\n")
+    if not _stdin_is_tty():
+        fail("no terminal to ask for the PIN: pass --pin-stdin and give the PIN on standard input", 2)
+    return typer.prompt("PIN (4-12 digits)", hide_input=True, confirmation_prompt="PIN again")
+
+
+def _hq_run(db: Optional[str], call):
+    from ..hq.service import HqError
+
+    try:
+        return call(_hq(db))
+    except HqError as exc:
+        fail(str(exc), 2 if exc.status in (400, 422) else 1)
+
+
+@support_app.command("add")
+def hq_support_add(number: str = typer.Argument(..., help="S and 1-15 digits, e.g. S100."),
+                   name: str = typer.Option(..., "--name"),
+                   pin_stdin: bool = _PIN_STDIN,
+                   db: Optional[str] = _HQ_DB) -> None:
+    """Add a support account; every store's terminals receive it with their next sync."""
+    pin = _read_pin(pin_stdin)
+    view = _hq_run(db, lambda hq: hq.add_support(number, name, pin, by=_actor().name))
+    say(f"support account {view.number} ({view.name}) added: it reaches every store with its next sync")
+
+
+@support_app.command("list")
+def hq_support_list(db: Optional[str] = _HQ_DB) -> None:
+    """Every support account, removed ones too."""
+    accounts = _hq_run(db, lambda hq: hq.support_accounts())
+    if not accounts:
+        say("no support accounts (add one: pos-customers hq support add S100 --name NAME)")
+    for a in accounts:
+        state = f"removed {a.removed_at:%Y-%m-%d}" if a.removed_at else "active"
+        say(f"{a.number:<17} {a.name:<40} {state:<18} added {a.created_at:%Y-%m-%d}")
+
+
+@support_app.command("remove")
+def hq_support_remove(number: str = typer.Argument(..., help="The support account's number."),
+                      db: Optional[str] = _HQ_DB) -> None:
+    """Remove a support account: every store's terminals deactivate it with their next sync."""
+    view = _hq_run(db, lambda hq: hq.remove_support(number, by=_actor().name))
+    say(f"support account {view.number} ({view.name}) removed: every store deactivates it with its next sync")
+
+
+@support_app.command("reset")
+def hq_support_reset(number: str = typer.Argument(..., help="The support account's number."),
+                     pin_stdin: bool = _PIN_STDIN,
+                     db: Optional[str] = _HQ_DB) -> None:
+    """A new PIN for a support account; it also ends a lockout on every till (next sync)."""
+    pin = _read_pin(pin_stdin)
+    view = _hq_run(db, lambda hq: hq.reset_support(number, pin, by=_actor().name))
+    say(f"support account {view.number} ({view.name}): new PIN set; every store takes it with its next sync")
+
+
 @hq_app.command("demo")
 def hq_demo(customers: int = typer.Option(10_000, "--customers", min=10, max=1_000_000),
             port: int = typer.Option(8750, "--port"),
@@ -205,4 +282,4 @@ def connected_demo(hq, path: Path, customers: int, url: str, *, progress=None, s
 def hq_stores(db: Optional[str] = _HQ_DB) -> None:
     """The stores headquarters knows."""
     for st in _hq(db).stores():
-        typer.echo(f"{st['code']:<10} {st['number']:>5}  {st['name']:<30} {st['country']}  scope={st['scope']}")
+        say(f"{st['code']:<10} {st['number']:>5}  {st['name']:<30} {st['country']}  scope={st['scope']}")

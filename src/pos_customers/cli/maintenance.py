@@ -10,6 +10,7 @@ from .common import (
     _actor,
     _errors,
     _services,
+    _state,
     app,
     audit_app,
 )
@@ -17,20 +18,29 @@ from .common import (
 
 @app.command()
 def doctor(
-    repair: bool = typer.Option(False, "--repair", help="Rebuild the search index from the tables."),
-    quick: bool = typer.Option(False, "--quick", help="Sample the search index instead of every row."),
+    repair: bool = typer.Option(False, "--repair", help="Apply pending migrations and rebuild the search "
+                                "index (refused on a damaged file: that is `pos-customers recover`)."),
+    full: bool = typer.Option(False, "--full", help="PRAGMA integrity_check and every search row "
+                              "(slower) instead of quick_check and a sample."),
+    quick: bool = typer.Option(False, "--quick", hidden=True, help="The default now; kept for scripts."),
 ) -> None:
-    """Check the database: integrity, migrations, search index consistency."""
-    from ..services.doctor import repair_search_index, run_checks
+    """Check the database file: integrity, migrations, search index, audit chain, file modes.
+    Each problem names the command that repairs it; exit 1 when something is wrong."""
+    from ..paths import resolve_db_path
+    from ..services.doctor import Services, diagnose, open_database, repair as mend
 
-    svc = _services()
+    path = resolve_db_path(_state["db"])
+    _state["path"] = str(path)
     with _errors():
         if repair:
-            repair_search_index(svc, _actor())
-            typer.echo("search index rebuilt")
-        checks = run_checks(svc, _actor(), full=not quick)
+            svc = Services(open_database(path))
+            for line in mend(svc, _actor()):
+                typer.echo(line)
+        checks = diagnose(path, _actor(), full=full and not quick)
     for c in checks:
         typer.echo(f"{'ok  ' if c.ok else 'FAIL'} {c.name:<18} {c.detail}")
+        if not c.ok and c.repair:
+            typer.echo(f"     {'':<18} repair: {c.repair}")
     if not all(c.ok for c in checks):
         raise typer.Exit(1)
 

@@ -120,6 +120,7 @@ def demo(
     from ..storage.engine import Database
 
     path = Path(db or _state["db"] or demo_db_path()).expanduser()
+    _state["path"] = str(path)
 
     def progress(done: int, total: int) -> None:
         typer.echo(f"\r  {done:,} / {total:,} customers", err=True, nl=done == total)

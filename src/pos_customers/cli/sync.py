@@ -13,6 +13,7 @@ from .common import (
     _services,
     fail,
     sync_app,
+    say,
 )
 
 
@@ -31,10 +32,11 @@ def sync_main(
     from ..services.sync import HqRefused, HqUnavailable, NotConnected, sync_now
 
     svc = _services(db)
+    settings = None if once else _backup_settings()
     while True:
         try:
             r = sync_now(svc, _actor())
-            typer.echo(f"pushed {r.pushed}, pulled {r.pulled}, conflicts {r.conflicts}"
+            say(f"pushed {r.pushed}, pulled {r.pulled}, conflicts {r.conflicts}"
                        + (f", parked {r.parked} (refused by headquarters: `pos-customers sync parked`)"
                           if r.parked else ""))
         except NotConnected as exc:
@@ -42,10 +44,35 @@ def sync_main(
         except (HqUnavailable, HqRefused) as exc:
             if once:
                 fail(str(exc))
-            typer.echo(f"will retry: {exc}", err=True)
+            say(f"will retry: {exc}", err=True)
         if once:
             return
+        _rolling_backup(svc, settings)
         time.sleep(every)
+
+
+def _backup_settings():
+    """config.toml [backup], as the app reads it: a running `sync` keeps the rolling backups too."""
+    from ..services.backup import load_backup_settings
+
+    try:
+        return load_backup_settings()
+    except ValueError as exc:
+        fail(f"config: {exc}", 2)
+
+
+def _rolling_backup(svc, settings) -> None:
+    import sqlite3
+
+    from ..services.backup import BackupFailed, rolling_backup
+
+    try:
+        done = rolling_backup(svc, settings)
+    except (BackupFailed, OSError, sqlite3.Error) as exc:
+        typer.echo(f"backup failed: {exc}", err=True)
+        return
+    if done is not None:
+        typer.echo(f"backup {done.path}" + (f" ({len(done.removed)} older removed)" if done.removed else ""))
 
 
 @sync_app.command("status")
@@ -61,26 +88,26 @@ def sync_status(db: Optional[str] = typer.Option(None, "--db", metavar="PATH", h
     if as_json:
         typer.echo(json.dumps(asdict(st), default=str, indent=2))
         return
-    typer.echo(f"headquarters  {st.hq_url or 'not connected'}")
-    typer.echo(f"outbox        {st.outbox} event(s) waiting"
+    say(f"headquarters  {st.hq_url or 'not connected'}")
+    say(f"outbox        {st.outbox} event(s) waiting"
                + (f", oldest {st.oldest_pending:%Y-%m-%d %H:%M} UTC" if st.oldest_pending else ""))
-    typer.echo(f"last push     {st.last_push_at or 'never'}")
-    typer.echo(f"last pull     {st.last_pull_at or 'never'} (cursor {st.cursor})")
-    typer.echo(f"conflicts     {st.conflicts}")
-    typer.echo(f"parked        {st.parked}" + (" refused by headquarters" if st.parked else "")
+    say(f"last push     {st.last_push_at or 'never'}")
+    say(f"last pull     {st.last_pull_at or 'never'} (cursor {st.cursor})")
+    say(f"conflicts     {st.conflicts}")
+    say(f"parked        {st.parked}" + (" refused by headquarters" if st.parked else "")
                + (f", {st.waiting} waiting behind them" if st.waiting else ""))
     if st.parked:
         from ..services.sync import parked_events
 
         with _errors():
             for p in parked_events(_services(db), _actor(), waiting=False):
-                typer.echo(f"  {p.id[:8]}  {_refusal(p)}")
-        typer.echo("              `pos-customers sync parked` lists them; "
+                say(f"  {p.id[:8]}  {_refusal(p)}")
+        say("              `pos-customers sync parked` lists them; "
                    "`sync retry ID|--all`, `sync discard ID`")
     if st.last_error:
-        typer.echo(f"last error    {st.last_error} ({st.last_error_at})")
+        say(f"last error    {st.last_error} ({st.last_error_at})")
     if st.audit_problem:
-        typer.echo(f"AUDIT         {st.audit_problem}")
+        say(f"AUDIT         {st.audit_problem}")
 
 
 def _refusal(p) -> str:
@@ -102,14 +129,14 @@ def sync_parked(db: Optional[str] = typer.Option(None, "--db", metavar="PATH", h
         typer.echo(json.dumps([asdict(r) for r in rows], default=str, indent=2))
         return
     if not rows:
-        typer.echo("no parked events")
+        say("no parked events")
         return
     for r in rows:
         when = f"{r.at:%Y-%m-%d %H:%M}" if r.at else "waiting"
-        typer.echo(f"{r.id[:8]}  {when:<16}  {r.kind:<20} {(r.customer or '-')[:30]:<30}"
+        say(f"{r.id[:8]}  {when:<16}  {r.kind:<20} {(r.customer or '-')[:30]:<30}"
                    f"  tries {r.attempts}  {_refusal(r)}")
     parked = sum(r.parked for r in rows)
-    typer.echo(f"{parked} parked, {len(rows) - parked} waiting behind them: "
+    say(f"{parked} parked, {len(rows) - parked} waiting behind them: "
                "`sync retry ID|--all` sends again, `sync discard ID` drops one (audited)")
 
 
@@ -125,7 +152,7 @@ def sync_retry(event_id: Optional[str] = typer.Argument(None, metavar="ID", help
         fail("give one parked event's ID or --all (`pos-customers sync parked` lists them)", 2)
     with _errors():
         n = retry_parked(_services(db), _actor(), event_id, all_parked=all_parked)
-    typer.echo(f"{n} event(s) will be sent with the next sync (`pos-customers sync --once`)")
+    say(f"{n} event(s) will be sent with the next sync (`pos-customers sync --once`)")
 
 
 @sync_app.command("discard")
@@ -146,6 +173,6 @@ def sync_discard(event_id: str = typer.Argument(..., metavar="ID", help="A parke
             if not typer.confirm(f"Discard {what}? Headquarters will never get this change", default=False):
                 fail("nothing discarded", 1)
         done = discard_parked(svc, actor, chosen.id)
-    typer.echo(f"discarded {done.kind} {done.event_id[:8]}"
+    say(f"discarded {done.kind} {done.event_id[:8]}"
                + (f" and {len(done.also)} event(s) waiting behind it" if done.also else "")
                + ("; the customer now exists on this terminal only" if done.local_only else ""))

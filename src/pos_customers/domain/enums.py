@@ -114,3 +114,4 @@ class PullItemKind(StrEnum):
     NOTE = "note"
     ORDER = "order"
     CONFLICT = "conflict"
+    SUPPORT = "support"  # a support account of the chain (every store receives them)

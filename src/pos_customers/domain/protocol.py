@@ -26,6 +26,7 @@ from .enums import EventKind, PullItemKind  # noqa: F401  (part of the protocol;
 from .enums import AccountType, AttributeType, CustomerStatus, CustomerType, ReceiptOption, Role
 from .merge import DOCUMENT_FIELDS
 from .reference import MAX_TERMINAL, InvalidReference, parse_reference
+from .text import hostile_problem
 
 MAX_SEQ = 2**62          # cursors, outbox and audit sequence numbers: well inside a 64-bit integer
 MAX_EVENTS = 2000        # events in one push
@@ -73,6 +74,22 @@ def Line(max_length: int, *, min_length: int = 0) -> Any:  # noqa: N802
     """A bounded single-line string (codes, numbers, names of things)."""
     return Annotated[str, Field(min_length=min_length, max_length=max_length), AfterValidator(storable),
                      AfterValidator(_single_line)]
+
+
+def _shown_text(text: str) -> str:
+    """The forms' rule for what a person reads (domain.text.hostile_character): no control, bidi,
+    zero-width or other invisible character."""
+    problem = hostile_problem(text)
+    if problem:
+        raise ValueError(problem)
+    return text
+
+
+def Shown(max_length: int, *, min_length: int = 0) -> Any:  # noqa: N802
+    """A single line a person reads (names, contacts, addresses): checked by the same rule as the
+    forms, so headquarters refuses what no form would have let through."""
+    return Annotated[str, Field(min_length=min_length, max_length=max_length), AfterValidator(storable),
+                     AfterValidator(_shown_text)]  # controls (line breaks too) are among what it refuses
 
 
 UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
@@ -191,7 +208,7 @@ def _e164(text: str) -> str:
 
 
 class EmailEntry(_Model):
-    address: Line(254, min_length=3)
+    address: Shown(254, min_length=3)
     purpose: Line(16, min_length=1)
     primary: StrictBool
     marketing_consent: StrictBool
@@ -207,13 +224,13 @@ class PhoneEntry(_Model):
 
 class AddressEntry(_Model):
     purpose: Code
-    line1: Line(120)
-    line2: Line(120)
-    city: Line(120)
-    district: Line(120)
-    region: Line(120)
-    postal_code: Line(20)
-    country: Line(2)
+    line1: Shown(120)
+    line2: Shown(120)
+    city: Shown(120)
+    district: Shown(120)
+    region: Shown(120)
+    postal_code: Shown(20)
+    country: Shown(2)
     default_billing: StrictBool
     default_shipping: StrictBool
 
@@ -223,19 +240,19 @@ class CustomerFields(_Model):
     changed, so each is optional; one that is sent has its type."""
 
     customer_type: CustomerType = CustomerType.PERSON
-    title: Line(30) = ""
-    first_name: Line(80) = ""
-    middle_name: Line(80) = ""
-    last_name: Line(80) = ""
-    organization_name: Line(160) = ""
-    company: Line(160) = ""
+    title: Shown(30) = ""
+    first_name: Shown(80) = ""
+    middle_name: Shown(80) = ""
+    last_name: Shown(80) = ""
+    organization_name: Shown(160) = ""
+    company: Shown(160) = ""
     birth_date: IsoDate | None = None
     language: Line(16) = ""
     currency: Line(3) = ""
     group_code: Code | None = None
     financial_dimensions: Annotated[dict[Line(32, min_length=1), Line(120)], Field(max_length=20)] = {}
     receipt_option: ReceiptOption = ReceiptOption.PRINT
-    receipt_email: Line(254) = ""
+    receipt_email: Shown(254) = ""
     status: CustomerStatus = CustomerStatus.ACTIVE
     account_type: AccountType = AccountType.GUEST
     password_hash: Line(255) | None = None
@@ -245,8 +262,8 @@ class CustomerFields(_Model):
     phones: Annotated[list[PhoneEntry], Field(max_length=20)] = []
     addresses: Annotated[list[AddressEntry], Field(max_length=20)] = []
     affiliations: Annotated[list[Code], Field(max_length=50)] = []
-    cards: Annotated[list[Line(24, min_length=1)], Field(max_length=20)] = []
-    attributes: Annotated[dict[Code, Text(2000)], Field(max_length=100)] = {}
+    cards: Annotated[list[Shown(24, min_length=1)], Field(max_length=20)] = []
+    attributes: Annotated[dict[Code, Shown(2000)], Field(max_length=100)] = {}
 
 
 assert set(CustomerFields.model_fields) == set(DOCUMENT_FIELDS)
@@ -288,9 +305,9 @@ class NoteCreated(_Model):
     id: Uuid
     customer_id: CustomerId
     author_number: Line(16) = ""
-    author_name: Line(120) = ""
+    author_name: Shown(120) = ""
     created_at: Moment | None = None
-    text: Text(2000, min_length=1)
+    text: Shown(2000, min_length=1)
 
 
 class TemplateUpdated(_Model):
@@ -308,7 +325,7 @@ class TemplateUpdated(_Model):
 
 class AssociateChanged(_Model):
     number: Line(16, min_length=1)
-    name: Line(120)
+    name: Shown(120)
     role: Role
     pin_hash: Line(255)
     store_code: StoreCode | None = None
@@ -316,6 +333,31 @@ class AssociateChanged(_Model):
     failed_attempts: Annotated[StrictInt, Field(ge=0, le=1_000_000)] = 0
     locked_until: Moment | None = None
     created_at: Moment | None = None
+
+
+def _support_number(text: str) -> str:
+    from .security import is_support_number
+
+    if not is_support_number(text) or text != text.upper():
+        raise ValueError("must be a support number: S and 1 to 15 digits, e.g. S100")
+    return text
+
+
+SupportNumber = Annotated[str, Field(min_length=2, max_length=16, description="S and 1 to 15 digits"),
+                          AfterValidator(_support_number)]
+
+
+class SupportAccount(_Model):
+    """A support account of the chain, as every store pulls it (:attr:`PullItemKind.SUPPORT`). The
+    PIN's argon2id hash travels, never the PIN; a removed account comes as ``active`` false with no
+    hash (the item is marked deleted) and is deactivated on every till."""
+
+    number: SupportNumber
+    name: Shown(120, min_length=1)
+    pin_hash: Line(255)
+    active: StrictBool = True
+    created_at: Moment | None = None
+    updated_at: Moment | None = None
 
 
 class GroupChanged(_Model):
@@ -535,4 +577,4 @@ def field_path(loc: tuple[Any, ...] | list[Any]) -> str:
 
 __all__ = ["EventKind", "PullItemKind", "Event", "EVENT_MODELS", "EVENT_PAYLOADS", "PushRequest", "PushResponse",
            "Refusal", "PullPage", "PullItem", "AuditRow", "EnrolRequest", "EnrolResponse", "CustomerFields",
-           "ProtocolError", "validate_payload", "MAX_SEQ"]
+           "ProtocolError", "validate_payload", "MAX_SEQ", "SupportAccount"]

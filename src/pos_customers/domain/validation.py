@@ -14,7 +14,7 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from .errors import FieldProblem
-from .text import has_control_characters
+from .text import hostile_problem
 
 NAME_MAX = 80
 ORG_NAME_MAX = 160
@@ -32,8 +32,9 @@ def clean_text(value: str | None, *, max_len: int = TEXT_MAX, required: bool = F
         if required:
             raise FieldProblem(f"{what} is required")
         return ""
-    if has_control_characters(text):
-        raise FieldProblem(f"{what} contains control or invisible characters")
+    problem = hostile_problem(text)
+    if problem:
+        raise FieldProblem(f"{what} {problem}")
     if len(text) > max_len:
         raise FieldProblem(f"{what} is too long ({len(text)} characters, at most {max_len})")
     return " ".join(text.split())
@@ -70,6 +71,9 @@ def clean_email(value: str) -> Email:
     text = unicodedata.normalize("NFC", value or "").strip()
     if not text:
         raise FieldProblem("Email is required")
+    problem = hostile_problem(text)
+    if problem:
+        raise FieldProblem(f"Email {problem}")
     if len(text) > 254:
         raise FieldProblem(f"Email is too long ({len(text)} characters, at most 254)")
     try:

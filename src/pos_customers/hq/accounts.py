@@ -23,8 +23,8 @@ SIGN_IN_REFUSED = "unknown email or wrong password"
 
 
 def _hasher():
-    from argon2 import PasswordHasher
-    return PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+    from ..domain.security import HASHER  # the terminal's parameters: one hash for one kind of secret
+    return HASHER
 
 
 def request_reset(hq: Headquarters, who: Identity | None, email: str) -> str:

@@ -1,5 +1,6 @@
 """Every terminal's audit trail, as it was sent: its hash chain continues at headquarters, so a
-terminal that rewrites or drops rows it already sent is caught."""
+terminal that rewrites or drops rows it already sent is caught. Headquarters' own changes (support
+accounts) are a trail of the same shape, hash-chained, under the name :data:`HQ_TRAIL`."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import select
+from sqlalchemy import insert, select
+from sqlalchemy.engine import Connection
 
-from ..domain.audit import GENESIS, audit_hash, changes_hash
+from ..domain.audit import GENESIS, ChainRow, audit_hash, changes_hash
 from ..domain.protocol import AuditRow
 from . import tables as t
 from .common import Identity, bulk_insert, dumps
@@ -19,6 +21,7 @@ if TYPE_CHECKING:
     from .service import Headquarters
 
 _ROWS = TypeAdapter(list[AuditRow])
+HQ_TRAIL = "headquarters"  # the terminal_id of headquarters' own trail in hq_audit
 
 
 def _naive_utc(moment: datetime) -> datetime:
@@ -73,3 +76,44 @@ def audit_rows(hq: Headquarters, store_code: str) -> list[dict[str, Any]]:
         return [dict(r._mapping) for r in conn.execute(
             select(t.audit).where(t.audit.c.store_code == store_code).order_by(t.audit.c.terminal_id,
                                                                               t.audit.c.local_id))]
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def record(hq: Headquarters, conn: Connection, *, by: str, entity: str, entity_id: str, action: str,
+           changes: dict[str, tuple[Any, Any]] | None = None) -> None:
+    """One change headquarters made itself, in the caller's transaction, chained to the row before.
+    Callers hold the seq counter (lock_seq) first, so two changes never take the same place."""
+    at = _naive_utc(hq.now())
+    body = {k: {"old": _plain(o), "new": _plain(n)} for k, (o, n) in (changes or {}).items()}
+    last = conn.execute(select(t.audit.c.local_id, t.audit.c.hash).where(t.audit.c.terminal_id == HQ_TRAIL)
+                        .order_by(t.audit.c.local_id.desc()).limit(1)).first()
+    local_id, prev = (last.local_id + 1, last.hash) if last else (1, GENESIS)
+    digest = changes_hash(body)
+    by = by[:64]
+    row_hash = audit_hash(prev, id=local_id, at=at, associate=by, terminal=HQ_TRAIL, store="", entity=entity,
+                          entity_id=entity_id, action=action, changes_digest=digest)
+    conn.execute(insert(t.audit).values(
+        terminal_id=HQ_TRAIL, local_id=local_id, store_code="", at=at, prev_hash=prev, hash=row_hash,
+        chain_ok=True, row=dumps({"associate": by, "terminal": HQ_TRAIL, "store": "", "entity": entity,
+                                  "entity_id": entity_id, "action": action, "changes": body,
+                                  "changes_hash": digest, "redacted": False})))
+
+
+def own_trail(hq: Headquarters) -> list[ChainRow]:
+    """Headquarters' own audit rows, oldest first (domain.audit.verify_chain checks them)."""
+    import json
+
+    with hq.engine.connect() as conn:
+        rows = conn.execute(select(t.audit).where(t.audit.c.terminal_id == HQ_TRAIL)
+                            .order_by(t.audit.c.local_id)).all()
+    out = []
+    for r in rows:
+        d = json.loads(r.row)
+        out.append(ChainRow(id=r.local_id, at=r.at, associate=d["associate"], terminal=d["terminal"],
+                            store=d["store"], entity=d["entity"], entity_id=d["entity_id"], action=d["action"],
+                            changes=d["changes"], prev_hash=r.prev_hash, hash=r.hash,
+                            changes_hash=d.get("changes_hash", ""), redacted=bool(d.get("redacted"))))
+    return out

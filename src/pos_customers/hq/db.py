@@ -35,8 +35,10 @@ def make_engine(url: str | None = None) -> Engine:
     url = resolve_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database:
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        if parsed.database and parsed.database != ":memory:":
+            from ..paths import private_file
+
+            private_file(parsed.database)  # every store's customers: 0600 (SQLite's -wal/-shm follow)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
                                pool_size=8, max_overflow=8)
 

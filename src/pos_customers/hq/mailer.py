@@ -24,8 +24,10 @@ class FileMailer:
     folder: Path
 
     def send(self, message: EmailMessage) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        (self.folder / f"{uuid.uuid4()}.eml").write_bytes(bytes(message))
+        from ..paths import private_dir, write_private
+
+        private_dir(self.folder)  # password links: 0700, each message 0600
+        write_private(self.folder / f"{uuid.uuid4()}.eml", bytes(message))
 
 
 @dataclass

@@ -177,6 +177,10 @@ def _associate_changed(b: Batch, e) -> None:
     if p.store_code not in (None, "", who.store_code):
         raise Refused(403, f"store {who.store_code} may not change store {p.store_code}'s associates",
                       "payload.store_code")
+    from .support import is_support_account
+    if is_support_account(b.conn, p.number):
+        raise Refused(409, f"{p.number} is a support account of the chain (headquarters manages it), "
+                           "not an associate of a store", "payload.number")
     b.records[("associate", f"{who.store_code}:{p.number}")] = {
         "doc": {**p.model_dump(mode="json", exclude_unset=True), "store_code": who.store_code},
         "store_code": who.store_code}

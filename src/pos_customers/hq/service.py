@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterable
 from sqlalchemy.engine import Engine
 
 from ..domain.merge import DOCUMENT_FIELDS
-from . import accounts, audit, directory, enrolment, pull, push
+from . import accounts, audit, directory, enrolment, pull, push, support
 from .common import GLOBAL_KINDS, SCOPES, STORE_KINDS, CUSTOMER_KINDS, Identity, digest
 from .directory import search_text
 from .enrolment import ENROLMENT_TTL
@@ -104,6 +104,23 @@ class Headquarters:
 
     def audit_rows(self, store_code: str) -> list[dict[str, Any]]:
         return audit.audit_rows(self, store_code)
+
+    def own_audit(self) -> list[Any]:
+        """Headquarters' own audit trail (support accounts), oldest first, as hash-chained rows."""
+        return audit.own_trail(self)
+
+    # -- the chain's support accounts (support.py) ------------------------------------------------
+    def add_support(self, number: str, name: str, pin: str, *, by: str) -> support.SupportAccountView:
+        return support.add(self, number, name, pin, by=by)
+
+    def support_accounts(self, *, removed: bool = True) -> list[support.SupportAccountView]:
+        return support.accounts(self, removed=removed)
+
+    def remove_support(self, number: str, *, by: str) -> support.SupportAccountView:
+        return support.remove(self, number, by=by)
+
+    def reset_support(self, number: str, pin: str, *, by: str) -> support.SupportAccountView:
+        return support.reset(self, number, pin, by=by)
 
     # -- online accounts (accounts.py) ------------------------------------------------------------
     def request_reset(self, who: Identity | None, email: str) -> str:

@@ -150,3 +150,17 @@ customer_key = Table(
     Column("customer_id", String(36), primary_key=True),
     Index("ix_hq_customer_key_customer", "customer_id"),
 )
+
+# The chain's support accounts (`hq support ...`): S-numbers, no store. Every store pulls them as
+# records of kind "support" (the PIN's argon2id hash travels, never the PIN). A removed account stays
+# here (its number is never given again: audit rows name it) and is deactivated on every till.
+support = Table(
+    "hq_support", metadata,
+    Column("number", String(16), primary_key=True),
+    Column("name", String(120), nullable=False),
+    Column("pin_hash", String(255), nullable=False, server_default=""),
+    Column("active", Boolean, nullable=False, server_default="1"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("removed_at", DateTime(timezone=True)),
+)

@@ -8,20 +8,18 @@ nothing heavy: the ORM loads in the background meanwhile.
 from __future__ import annotations
 
 from datetime import timedelta
-from functools import cache
 from typing import Any
 
-from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from ..domain.enums import Role
+from ..domain.security import HASHER as _HASHER  # one set of argon2id parameters, terminal and headquarters
+from ..domain.security import is_support_number, staff_number
 from ..storage import associates as staff
 from ..storage.audit_chain import append_raw
 from .auth import Actor
 from .context import Services, audit_changes
 
-# argon2id with the OWASP-recommended memory/time cost (19 MiB, t=2, p=1)
-_HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 MAX_ATTEMPTS = 5
 LOCKOUT = timedelta(minutes=5)
 
@@ -37,43 +35,54 @@ def verify_secret(stored_hash: str, secret: str) -> bool:
         return False
 
 
-@cache
-def _dummy_hash() -> str:
-    return _HASHER.hash("not-a-real-pin")
+# A hash of a random PIN nobody knows, made with the parameters above (a test checks they agree):
+# an unknown number or a locked associate costs one verification, as a real wrong PIN does.
+_STAND_IN_HASH = "$argon2id$v=19$m=19456,t=2,p=1$4qZuVm1Kj1NjU3+WuhjY1g$q8iJ3CU68OM6jrxdYZPWN3LPxeQwxS4VT4hdUciHi4s"
 
 
 def warm_up() -> None:
-    """Hash once, in the background at start: the first argon2 call of a process pays for
-    mapping its 19 MiB; the allocator keeps the memory for the next
-    one. The hash made is the stand-in checked for unknown numbers."""
-    _dummy_hash()
+    """Verify once, in the background at start: the first argon2 call of a process pays for
+    mapping its 19 MiB; the allocator keeps the memory for the next one."""
+    verify_secret(_STAND_IN_HASH, "")
 
 
 class SignInFailed(PermissionError):
-    pass
+    """Refused. The message is the same for an unknown number, a wrong PIN and a locked
+    associate: it tells nobody which numbers exist or which are locked (the audit trail does)."""
+
+
+def refusal(max_attempts: int, lockout: timedelta) -> str:
+    minutes = max(1, int(lockout.total_seconds() // 60))
+    return (f"Number or PIN not accepted. {max_attempts} wrong PINs in a row lock an associate for "
+            f"{minutes} minute{'s' if minutes != 1 else ''}; a manager can unlock.")
 
 
 def sign_in(svc: Services, number: str, pin: str, *, max_attempts: int = MAX_ATTEMPTS,
-            lockout: timedelta = LOCKOUT) -> Actor:
+            lockout: timedelta = LOCKOUT, via: str | None = None) -> Actor:
     """Check an associate's PIN. Too many wrong PINs lock the associate for a while. Every
-    attempt, good or bad, leaves an audit row; the counter and the row commit together."""
-    typed, number, pin = number or "", (number or "").strip(), pin or ""
+    attempt, good or bad, leaves an audit row; the counter and the row commit together.
+    ``via``: how the session reached the terminal (``"ssh from 192.0.2.7"``, see
+    :func:`.origin.session_origin`), kept on every row of the attempt; None at the till."""
+    typed, number, pin = number or "", staff_number(number), pin or ""
+    typed = number if is_support_number(number) else typed  # a support number as it is stored (s100: S100)
     now = svc.now()
     terminal, store = svc.terminal_id, svc.settings().get("store_code", "")
 
     with svc.db.raw_write() as conn:
         def audit(entity_id: str, action: str, changes: dict[str, tuple[Any, Any]] | None = None) -> None:
+            if via:
+                changes = {**(changes or {}), "via": (None, via)}
             append_raw(conn, at=now, associate=typed, terminal=terminal, store=store, entity="associate",
                        entity_id=entity_id, action=action, changes=audit_changes(changes))
 
+        # every refusal does one argon2 verification and says the same words
         row = staff.find(conn, number)
         if row is None or not row.active:
-            verify_secret(_dummy_hash(), pin)  # same work whether or not the number exists
+            verify_secret(_STAND_IN_HASH, pin)
             audit(typed, "sign_in_failed", {"reason": (None, "unknown number")})
-            failure = SignInFailed("Unknown associate number or wrong PIN")
         elif row.locked_until and row.locked_until > now:
+            verify_secret(_STAND_IN_HASH, pin)  # even the right PIN waits for the lockout to end
             audit(row.number, "sign_in_refused", {"reason": (None, "locked")})
-            failure = SignInFailed(f"Associate {row.number} is locked until {row.locked_until.astimezone():%H:%M}")
         elif verify_secret(row.pin_hash, pin):
             staff.set_attempts(conn, row.number, 0, None)
             audit(row.number, "sign_in")
@@ -85,11 +94,8 @@ def sign_in(svc: Services, number: str, pin: str, *, max_attempts: int = MAX_ATT
                 until = now + lockout
                 staff.set_attempts(conn, row.number, 0, until)
                 changes["locked_until"] = (None, until)
-                audit(row.number, "locked", changes)
-                failure = SignInFailed(f"Too many wrong PINs: associate {row.number} is locked for "
-                                       f"{int(lockout.total_seconds() // 60)} minutes")
+                audit(row.number, "locked", changes)  # the store audit shows it to managers
             else:
                 staff.set_attempts(conn, row.number, attempts, row.locked_until)
                 audit(row.number, "sign_in_failed", changes)
-                failure = SignInFailed("Unknown associate number or wrong PIN")
-    raise failure
+    raise SignInFailed(refusal(max_attempts, lockout))

@@ -1,4 +1,9 @@
-"""Store staff: numbers, roles, argon2id-hashed PINs, lockout after repeated wrong PINs."""
+"""Store staff: numbers, roles, argon2id-hashed PINs, lockout after repeated wrong PINs.
+
+The chain's support accounts (S-numbers) are listed with them but are headquarters': nothing here
+creates, changes, resets, unlocks or removes one (`pos-customers hq support ...` does). A store's
+associate never gets an S-number, and the support role is given by an administrator only.
+"""
 
 from __future__ import annotations
 
@@ -10,23 +15,22 @@ from sqlmodel import func, select
 from ..domain.enums import EventKind
 from ..domain.enums import Role
 from ..domain.errors import FieldError, FieldProblem, ValidationFailed
+from ..domain.security import clean_pin, hash_secret, is_support_number, staff_number
 from ..domain.validation import clean_text
 from ..storage.tables import Associate
-from .access import hash_secret
-from .context import Actor, Permission, PermissionDenied, Services
+from .context import Actor, Change, Permission, PermissionDenied, Services
 
-
-def clean_pin(pin: str) -> str:
-    pin = (pin or "").strip()
-    if not (pin.isdigit() and 4 <= len(pin) <= 12):
-        raise FieldProblem("PIN must be 4 to 12 digits")
-    return pin
+__all__ = ["clean_pin", "clean_number", "AssociateView", "add_associate", "list_associates", "change_role",
+           "reset_pin", "unlock", "set_active"]
 
 
 def clean_number(number: str) -> str:
     number = (number or "").strip()
-    if not (number.isalnum() and 1 <= len(number) <= 16):
+    if not (number.isascii() and number.isalnum() and 1 <= len(number) <= 16):
         raise FieldProblem("Associate number must be 1 to 16 letters or digits")
+    if is_support_number(number):
+        raise FieldProblem("Numbers of S and digits (S100) are the chain's support accounts, given by "
+                           "headquarters: choose another number")
     return number
 
 
@@ -38,6 +42,20 @@ class AssociateView:
     store_code: str | None
     active: bool
     locked_until: datetime | None
+    support_account: bool = False  # the chain's, managed at headquarters: read-only here
+
+
+def _check_role_given(actor: Actor, role: Role) -> None:
+    """Nobody gives a role above their own; support reads every store, so only an administrator
+    gives it at a store (the chain's support accounts come from headquarters)."""
+    if role.rank > actor.role.rank or (role is Role.SUPPORT and actor.role is not Role.ADMIN):
+        raise PermissionDenied(f"{actor.name or actor.associate_number} ({actor.role.value}) may not give "
+                               f"the role {role.value}")
+
+
+def _send(tx: Change, row: Associate) -> None:
+    """The associate as headquarters keeps it for the store (the till's own flag stays here)."""
+    tx.outbox(EventKind.ASSOCIATE_CHANGED, "associate", row.number, row.model_dump(exclude={"support_account"}))
 
 
 def add_associate(svc: Services, actor: Actor, *, number: str, name: str, role: Role | str,
@@ -61,16 +79,18 @@ def add_associate(svc: Services, actor: Actor, *, number: str, name: str, role: 
         errors.append(FieldError("role", f"Role must be one of {', '.join(r.value for r in Role)}"))
     if errors:
         raise ValidationFailed(errors)
-    if role.rank > actor.role.rank:
-        raise PermissionDenied(f"{actor.name} ({actor.role.value}) may not give the role {role.value}")
+    actor.require(Permission.MANAGE_ASSOCIATES)
+    _check_role_given(actor, role)
     with svc.change(actor, Permission.MANAGE_ASSOCIATES) as tx:
-        if tx.session.get(Associate, number) is not None:
-            raise ValidationFailed(FieldError("number", f"Associate {number} already exists"))
+        held = tx.session.get(Associate, number)
+        if held is not None:
+            raise ValidationFailed(FieldError("number", f"Number {number} is a support account of the chain"
+                                              if held.support_account else f"Associate {number} already exists"))
         row = Associate(number=number, name=name, role=role.value, pin_hash=hash_secret(pin),
                         store_code=tx.store_code or None, created_at=tx.now)
         tx.session.add(row)
         tx.audit("associate", number, "create", {"name": (None, name), "role": (None, role.value)})
-        tx.outbox_row(EventKind.ASSOCIATE_CHANGED, "associate", number, row)
+        _send(tx, row)
     return AssociateView(number, name, role.value, row.store_code, True, None)
 
 
@@ -78,14 +98,18 @@ def list_associates(svc: Services, actor: Actor) -> list[AssociateView]:
     actor.require(Permission.MANAGE_ASSOCIATES)
     with svc.db.read() as s:
         rows = s.exec(select(Associate).order_by(Associate.number)).all()
-        return [AssociateView(r.number, r.name, r.role, r.store_code, r.active, r.locked_until) for r in rows
-                if actor.store_code in (None, r.store_code) or actor.role in (Role.SUPPORT, Role.ADMIN)]
+        return [AssociateView(r.number, r.name, r.role, r.store_code, r.active, r.locked_until, r.support_account)
+                for r in rows if actor.store_code in (None, r.store_code) or r.support_account
+                or actor.role in (Role.SUPPORT, Role.ADMIN)]
 
 
 def _managed(tx, actor: Actor, number: str) -> Associate:
-    row = tx.session.get(Associate, (number or "").strip())
+    row = tx.session.get(Associate, staff_number(number))
     if row is None:
         raise ValidationFailed(FieldError("number", f"Associate {number} does not exist"))
+    if row.support_account:
+        raise PermissionDenied(f"{row.number} is a support account of the chain: only headquarters "
+                               "changes it (pos-customers hq support ...)")
     if row.store_code:
         actor.require_store(row.store_code)
     if Role(row.role).rank > actor.role.rank:
@@ -108,8 +132,8 @@ def change_role(svc: Services, actor: Actor, number: str, role: Role | str) -> N
         role = Role(role)
     except ValueError:
         raise ValidationFailed(FieldError("role", f"Role must be one of {', '.join(r.value for r in Role)}")) from None
-    if role.rank > actor.role.rank:
-        raise PermissionDenied(f"{actor.name} ({actor.role.value}) may not give the role {role.value}")
+    actor.require(Permission.MANAGE_ASSOCIATES)
+    _check_role_given(actor, role)
     with svc.change(actor, Permission.MANAGE_ASSOCIATES) as tx:
         row = _managed(tx, actor, number)
         if row.role == role.value:
@@ -120,7 +144,7 @@ def change_role(svc: Services, actor: Actor, number: str, role: Role | str) -> N
         tx.audit("associate", row.number, "role", {"role": (row.role, role.value)})
         row.role = role.value
         tx.session.add(row)
-        tx.outbox_row(EventKind.ASSOCIATE_CHANGED, "associate", row.number, row)
+        _send(tx, row)
 
 
 def reset_pin(svc: Services, actor: Actor, number: str, pin: str) -> None:
@@ -134,7 +158,7 @@ def reset_pin(svc: Services, actor: Actor, number: str, pin: str) -> None:
         row.failed_attempts, row.locked_until = 0, None
         tx.session.add(row)
         tx.audit("associate", row.number, "pin_reset", {"pin": ("(hidden)", "(new)")})
-        tx.outbox_row(EventKind.ASSOCIATE_CHANGED, "associate", row.number, row)
+        _send(tx, row)
 
 
 def unlock(svc: Services, actor: Actor, number: str) -> None:
@@ -156,4 +180,4 @@ def set_active(svc: Services, actor: Actor, number: str, active: bool) -> None:
         row.active = active
         tx.session.add(row)
         tx.audit("associate", row.number, "activate" if active else "deactivate", {"active": (not active, active)})
-        tx.outbox_row(EventKind.ASSOCIATE_CHANGED, "associate", row.number, row)
+        _send(tx, row)

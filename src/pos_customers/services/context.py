@@ -43,6 +43,18 @@ def audit_changes(changes: dict[str, tuple[Any, Any]] | None) -> dict[str, dict[
     return {k: {"old": _json_safe(o), "new": _json_safe(n)} for k, (o, n) in (changes or {}).items()}
 
 
+SECRET_SETTINGS = frozenset({"hq_credential"})
+
+
+class Secret(str):
+    """A credential: usable as the str it is, shown as ``'***'`` by repr() (tracebacks, logs)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "'***'"
+
+
 @dataclass
 class Change:
     """The open transaction of one use case."""
@@ -100,9 +112,12 @@ class Services:
 
     # -- settings -------------------------------------------------------------------------
     def settings(self) -> dict[str, str]:
+        """The terminal's settings. Headquarters' credential comes as a :class:`Secret`: a str
+        whose repr is masked, so a traceback that shows local variables never prints it."""
         if self._settings is None:
             with self.db.snapshot() as conn:
-                self._settings = dict(conn.execute("SELECT key, value FROM setting"))
+                self._settings = {k: Secret(v) if k in SECRET_SETTINGS and v else v
+                                  for k, v in conn.execute("SELECT key, value FROM setting")}
         return self._settings
 
     def forget_settings(self) -> None:

@@ -1,11 +1,22 @@
-"""Health checks support staff run over SSH: file integrity, migrations, search index."""
+"""Health checks support staff run over SSH: the file, integrity, migrations, search index, audit
+chain, file modes. Each check says what is wrong and the command that repairs it. Nothing here
+writes (``repair`` does, on request); a file SQLite cannot read is one failed check, not an error."""
 
 from __future__ import annotations
 
+import os
+import shlex
 from dataclasses import dataclass
+from pathlib import Path
 
+from ..paths import wider_than_private
 from ..storage import audit_chain, migrate, search_index
+from ..storage.engine import Database, open_database  # noqa: F401  (open_database: the CLI's)
+from ..storage.errors import StorageError, open_problem
 from .context import Actor, Permission, Services
+from .health import DOCTOR, RECOVER, failure_line
+
+REPAIR = f"{DOCTOR} --repair"
 
 
 @dataclass(frozen=True)
@@ -13,34 +24,123 @@ class Check:
     name: str
     ok: bool
     detail: str
+    repair: str = ""  # what to run (or do) when not ok
+
+
+def diagnose(path: Path, actor: Actor, *, full: bool = False) -> list[Check]:
+    """Every check on the file at ``path``, whatever state it is in (missing, empty, damaged, not
+    a database, read-only): the command line's `doctor`."""
+    actor.require(Permission.DIAGNOSTICS)
+    problem = open_problem(Path(path))
+    if problem is not None:
+        return [Check("database file", False, failure_line(problem),
+                      RECOVER if problem.kind.value not in ("missing",) else "pos-customers init")]
+    db = Database(path)
+    try:
+        return run_checks(Services(db), actor, full=full) + [file_modes(db.path)]
+    finally:
+        db.dispose()
+
+
+def _guarded(name: str, svc: Services, check) -> Check:
+    """A check that fails on the file itself (a damaged page, a read-only folder) is a failed
+    check naming what happened, not an error."""
+    try:
+        return check()
+    except Exception as exc:
+        problem = svc.db.failure(exc)
+        if problem is None:
+            raise
+        return Check(name, False, f"could not be checked: {failure_line(problem)}", _repair_for(problem))
+
+
+def _repair_for(problem: StorageError) -> str:
+    return {"damaged": RECOVER, "not_a_database": RECOVER, "io_error": RECOVER}.get(problem.kind.value, "")
 
 
 def run_checks(svc: Services, actor: Actor, *, full: bool = True) -> list[Check]:
+    """``full``: ``integrity_check`` (every index against its table) and every search row;
+    otherwise ``quick_check`` and a sample of 2,000 search rows."""
     actor.require(Permission.DIAGNOSTICS)
     checks: list[Check] = []
-    conn = svc.db.raw()
     try:
-        result = [r[0] for r in conn.execute("PRAGMA quick_check" if not full else "PRAGMA integrity_check")]
-        checks.append(Check("sqlite integrity", result == ["ok"], "; ".join(result[:5])))
-        fk = conn.execute("PRAGMA foreign_key_check").fetchall()
-        checks.append(Check("foreign keys", not fk, f"{len(fk)} rows point at nothing" if fk else "ok"))
-        mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
-        checks.append(Check("journal mode", mode == "wal", mode))
-        current, head = migrate.current_revision(svc.db), migrate.head_revision(svc.db)
-        checks.append(Check("migrations", current == head, f"at {current}, latest {head}"))
-        problems = search_index.integrity_problems(conn, sample=None if full else 2000)
-        count = conn.execute("SELECT count(*) FROM customer").fetchone()[0]
-        checks.append(Check("search index", not problems,
-                            "; ".join(problems) if problems else f"consistent for {count} customers"))
-        rows, head, chain = audit_chain.verify(conn)
-        checks.append(Check("audit chain", not chain,
-                            "; ".join(map(str, chain[:3])) if chain else f"intact, {rows} rows"))
-        pending = conn.execute("SELECT count(*) FROM outbox_event").fetchone()[0]
-        checks.append(Check("outbox", True, f"{pending} events waiting for headquarters"))
+        conn = svc.db.raw()
+    except StorageError as exc:
+        return [Check("database file", False, failure_line(exc), _repair_for(exc))]
+    try:
+        def integrity() -> Check:
+            pragma = "PRAGMA integrity_check(20)" if full else "PRAGMA quick_check(20)"
+            result = [line for r in conn.execute(pragma) for line in str(r[0]).splitlines()]
+            ok = result == ["ok"]
+            if not ok:
+                svc.db.forget_check_record()
+            return Check("sqlite integrity", ok,
+                         "ok" + ("" if full else " (quick_check; --full runs integrity_check)") if ok
+                         else "damaged: " + "; ".join(result[:5]), RECOVER)
+        checks.append(_guarded("sqlite integrity", svc, integrity))
+
+        def foreign_keys() -> Check:
+            fk = conn.execute("PRAGMA foreign_key_check").fetchall()
+            return Check("foreign keys", not fk, f"{len(fk)} rows point at nothing" if fk else "ok", RECOVER)
+        checks.append(_guarded("foreign keys", svc, foreign_keys))
+
+        def journal() -> Check:
+            mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+            return Check("journal mode", mode == "wal", mode, REPAIR)
+        checks.append(_guarded("journal mode", svc, journal))
+
+        def migrations() -> Check:
+            current, head = migrate.current_revision(svc.db), migrate.HEAD
+            if current == head:
+                return Check("migrations", True, f"at {current}, the latest")
+            if current is not None and current > head:
+                return Check("migrations", False, f"at {current}, newer than this program ({head})",
+                             "update pos-customers on this till")
+            return Check("migrations", False, f"at {current or 'none'}, latest {head}", REPAIR)
+        checks.append(_guarded("migrations", svc, migrations))
+
+        def index() -> Check:
+            problems = search_index.integrity_problems(conn, sample=None if full else 2000)
+            count = conn.execute("SELECT count(*) FROM customer").fetchone()[0]
+            return Check("search index", not problems,
+                         "; ".join(problems) if problems else f"consistent for {count} customers", REPAIR)
+        checks.append(_guarded("search index", svc, index))
+
+        def chain() -> Check:
+            rows, _head, problems = audit_chain.verify(conn)
+            return Check("audit chain", not problems,
+                         "; ".join(map(str, problems[:3])) if problems else f"intact, {rows} rows",
+                         "rows were changed outside the app: keep this file as it is and tell headquarters "
+                         "(`pos-customers audit verify` lists them)")
+        checks.append(_guarded("audit chain", svc, chain))
+
+        def outbox() -> Check:
+            pending = conn.execute("SELECT count(*) FROM outbox_event").fetchone()[0]
+            return Check("outbox", True, f"{pending} events waiting for headquarters")
+        checks.append(_guarded("outbox", svc, outbox))
     finally:
         conn.close()
-    checks.append(_terminal_check(svc))
+    checks.append(_guarded("terminal number", svc, lambda: _terminal_check(svc)))
     return checks
+
+
+def file_modes(path: Path) -> Check:
+    """The database, its -wal/-shm (and the check record) readable by their owner only; its
+    folder not writable by others (who could replace the file)."""
+    files = [p for p in (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm", "-checked")))
+             if p.exists() and wider_than_private(p)]
+    folder = path.parent
+    folder_open = os.name == "posix" and folder.exists() and bool(folder.stat().st_mode & 0o022)
+    if not files and not folder_open:
+        return Check("file modes", True, "readable by this user only")
+    fixes, said = [], []
+    if files:
+        said.append(f"{', '.join(p.name for p in files)} readable by other users")
+        fixes.append("chmod 600 " + " ".join(shlex.quote(str(p)) for p in files))
+    if folder_open:
+        said.append(f"other users may write in {folder}")
+        fixes.append(f"chmod 700 {shlex.quote(str(folder))}")
+    return Check("file modes", False, "; ".join(said), "; ".join(fixes))
 
 
 def _terminal_check(svc: Services) -> Check:
@@ -78,12 +178,30 @@ def verify_audit(svc: Services, actor: Actor) -> AuditCheck:
     return AuditCheck(rows, head, [str(p) for p in problems])
 
 
+def repair(svc: Services, actor: Actor) -> list[str]:
+    """What `doctor --repair` mends: pending migrations, the search index. Refused (StorageError)
+    on a damaged or read-only file: that is `pos-customers recover`'s work."""
+    actor.require(Permission.DIAGNOSTICS)
+    done = []
+    problem = svc.db.health()  # a damaged file is never written: that is recover's work
+    if problem is not None:
+        raise problem
+    if migrate.current_revision(svc.db) != migrate.HEAD:
+        migrate.upgrade(svc.db)
+        done.append(f"migrations applied up to {migrate.HEAD}")
+    repair_search_index(svc, actor)
+    done.append("search index rebuilt")
+    return done
+
+
 def repair_search_index(svc: Services, actor: Actor) -> None:
     actor.require(Permission.DIAGNOSTICS)
-    conn = svc.db.raw()
-    try:
-        search_index.rebuild(conn)
-    finally:
-        conn.close()
+    svc.db.before_write()
+    with svc.db.classified():
+        conn = svc.db.raw()
+        try:
+            search_index.rebuild(conn)
+        finally:
+            conn.close()
     with svc.change(actor) as tx:
         tx.audit("search_index", "customer_search", "rebuild")

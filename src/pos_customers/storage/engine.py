@@ -11,6 +11,8 @@ so the terminal is usable while the ORM still loads in the background.
 
 from __future__ import annotations
 
+import atexit
+import os
 import queue
 import sqlite3
 import threading
@@ -19,11 +21,41 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..paths import private_file
+from .errors import Failure, StorageError, classify, open_problem, read_only_kind
+
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
     from sqlmodel import Session
 
 BUSY_TIMEOUT_MS = 30_000
+
+# every connection, ORM or plain, gets these (tests append e.g. ``PRAGMA max_page_count=N``)
+CONNECT_PRAGMAS: list[str] = [
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=FULL",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA secure_delete=ON",  # deleted or replaced content is overwritten, not left behind
+]
+
+
+def _configure(conn: sqlite3.Connection) -> None:
+    conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    for pragma in CONNECT_PRAGMAS:
+        conn.execute(pragma)
+
+
+def open_database(path: Path | str, *, create: bool = False) -> Database:
+    """The till's file, checked before SQLite touches it: a missing or 0-byte file (unless
+    ``create``: only `init` and `demo` make a store), another kind of file or a broken header
+    raise :class:`StorageError` instead of becoming an empty database or a traceback."""
+    path = Path(path)
+    problem = open_problem(path, create=create)
+    if problem is not None:
+        raise problem
+    if create and read_only_kind(path):
+        raise StorageError(read_only_kind(path), path)
+    return Database(path)
 
 
 def _make_engine(path: Path, *, begin: str) -> Engine:
@@ -40,15 +72,9 @@ def _make_engine(path: Path, *, begin: str) -> Engine:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: sqlite3.Connection, _record) -> None:
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
-        cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA synchronous=FULL")
-        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA secure_delete=ON")  # deleted or replaced content is overwritten, not left behind
-        cur.execute("PRAGMA temp_store=MEMORY")
-        cur.execute("PRAGMA cache_size=-8000")  # 8 MB page cache per connection
-        cur.close()
+        _configure(dbapi_conn)
+        dbapi_conn.execute("PRAGMA temp_store=MEMORY")
+        dbapi_conn.execute("PRAGMA cache_size=-8000")  # 8 MB page cache per connection
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn) -> None:
@@ -58,14 +84,144 @@ def _make_engine(path: Path, *, begin: str) -> Engine:
 
 
 class Database:
-    """One SQLite file, with a read engine and a write engine."""
+    """One SQLite file, with a read engine and a write engine.
+
+    A file SQLite cannot use raises :class:`StorageError` (what kind, which file) from every
+    method, never a bare sqlite3 or SQLAlchemy error. A file ``PRAGMA quick_check`` finds damaged
+    is never written (:meth:`health`, :meth:`before_write`: when the check runs).
+
+    A new file is made readable by its owner only (0600, folder 0700); SQLite gives its -wal and
+    -shm the same mode.
+    """
 
     def __init__(self, path: Path | str):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._health_lock = threading.Lock()
+        self._health: tuple[StorageError | None] | None = None  # None: not checked yet
+        if not self.path.exists():
+            with self.classified():
+                private_file(self.path)
         self._engines: dict[str, Engine] = {}
         self._engines_lock = threading.Lock()
         self._readers: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
+
+    # -- the file's state --------------------------------------------------------------------
+    def failure(self, exc: BaseException) -> StorageError | None:
+        """``exc`` as a :class:`StorageError` about this file, if it is one."""
+        return classify(exc, self.path)
+
+    @contextmanager
+    def classified(self) -> Iterator[None]:
+        try:
+            yield
+        except StorageError:
+            raise
+        except Exception as exc:
+            problem = classify(exc, self.path)
+            if problem is None:
+                raise
+            raise problem from exc
+
+    # -- is the file sound? ------------------------------------------------------------------
+    # ``PRAGMA quick_check`` reads every page: about 0.8 s per 100,000 customers (bench/quick_check.py),
+    # some 8 s at 1M. So:
+    # - every process: the header and size are checked when the file opens (microseconds);
+    # - the app: quick_check once per start, on a background thread; a write waits for nobody
+    #   (``wait_for_check = False``) and is refused once damage is found;
+    # - a command: quick_check before its first write, skipped when the file is unchanged (same
+    #   inode, size and modification time to the nanosecond) since a check that passed, as
+    #   recorded next to it in ``<file>-checked`` (refreshed when a process that found the file
+    #   sound ends, after SQLite's own last write). Anything but SQLite that writes the file
+    #   (a disk fault that reports, a stray copy, ``dd``) changes the time, and the next write
+    #   checks again; ``doctor`` always checks.
+    wait_for_check = True
+
+    def health(self, *, trust_record: bool = False) -> StorageError | None:
+        """``PRAGMA quick_check``, once per process (later calls return the first answer; a
+        caller arriving while it runs waits for it). None when the file is sound.
+        ``trust_record``: an unchanged file that passed before is not read again."""
+        with self._health_lock:
+            if self._health is None:
+                if trust_record and self._unchanged_since_check():
+                    problem = None
+                else:
+                    problem = self._quick_check()
+                    if problem is None:
+                        self._record_check()
+                self._health = (problem,)
+                if problem is None:
+                    atexit.register(self._refresh_check_record)
+            return self._health[0]
+
+    def health_known(self) -> bool:
+        return self._health is not None
+
+    @property
+    def check_record(self) -> Path:
+        return self.path.with_name(self.path.name + "-checked")
+
+    def _file_state(self) -> str:
+        try:
+            st = os.stat(self.path)
+        except OSError:
+            return ""
+        return f"{st.st_ino} {st.st_size} {st.st_mtime_ns}"
+
+    def _unchanged_since_check(self) -> bool:
+        try:
+            return self.check_record.read_text("ascii").strip() == self._file_state() != ""
+        except (OSError, UnicodeDecodeError):
+            return False
+
+    def _record_check(self) -> None:
+        try:
+            private_file(self.check_record).write_text(self._file_state() + "\n", "ascii")
+        except OSError:
+            pass  # a read-only folder: the next process checks again
+
+    def _refresh_check_record(self) -> None:
+        """At exit, after this process's connections (and so SQLite's checkpoint) are closed:
+        the file as SQLite left it is the file found sound."""
+        if self._health == (None,) and self.check_record.exists():
+            self.dispose()
+            self._record_check()
+
+    def forget_check_record(self) -> None:
+        """The file was found damaged (doctor) or replaced (recover): the next write checks it."""
+        try:
+            self.check_record.unlink()
+        except OSError:
+            pass
+
+    def _quick_check(self) -> StorageError | None:
+        try:
+            with self.classified():
+                conn = self.raw()
+                try:
+                    rows = [r[0] for r in conn.execute("PRAGMA quick_check(10)")]
+                finally:
+                    conn.close()
+        except StorageError as exc:
+            if exc.kind in (Failure.DAMAGED, Failure.NOT_A_DATABASE, Failure.IO_ERROR):
+                self.forget_check_record()
+                return exc
+            return None  # busy or unreadable: not a verdict on the file; the write itself says why
+        if rows == ["ok"]:
+            return None
+        self.forget_check_record()
+        return StorageError(Failure.DAMAGED, self.path, rows[0].splitlines()[-1] if rows else "")
+
+    def before_write(self) -> None:
+        """Raise :class:`StorageError` if this file may not be written now: read-only file or
+        folder, or found damaged (see above for when quick_check runs)."""
+        kind = read_only_kind(self.path)
+        if kind is not None:
+            raise StorageError(kind, self.path)
+        if self._health is None and not self.wait_for_check:
+            return  # the app's background check has not answered yet
+        problem = self.health(trust_record=True)
+        if problem is not None:
+            raise problem
 
     def _engine(self, begin: str) -> Engine:
         with self._engines_lock:
@@ -86,7 +242,7 @@ class Database:
         from sqlmodel import Session
 
         # closing (not rolling back) ends the read transaction and leaves loaded rows readable
-        with Session(self.read_engine, expire_on_commit=False) as session:
+        with self.classified(), Session(self.read_engine, expire_on_commit=False) as session:
             yield session
 
     @contextmanager
@@ -94,7 +250,8 @@ class Database:
         """One transaction: everything done in the block commits together or not at all."""
         from sqlmodel import Session
 
-        with Session(self.write_engine, expire_on_commit=False) as session:
+        self.before_write()
+        with self.classified(), Session(self.write_engine, expire_on_commit=False) as session:
             try:
                 yield session
                 session.commit()
@@ -106,44 +263,51 @@ class Database:
     def snapshot(self) -> Iterator[sqlite3.Connection]:
         """A read-only sqlite3 connection in one read transaction: the search hot path, without
         ORM overhead. Connections are pooled and reused across threads."""
-        try:
-            conn = self._readers.get_nowait()
-        except queue.Empty:
-            conn = self.raw()
-            conn.execute("PRAGMA query_only=ON")
-            conn.execute("PRAGMA cache_size=-8000")
-        conn.execute("BEGIN")
-        try:
-            yield conn
-        finally:
-            conn.execute("COMMIT")
-            self._readers.put(conn)
+        with self.classified():
+            try:
+                conn = self._readers.get_nowait()
+            except queue.Empty:
+                conn = self.raw()
+                conn.execute("PRAGMA query_only=ON")
+                conn.execute("PRAGMA cache_size=-8000")
+            conn.execute("BEGIN")
+            try:
+                yield conn
+            finally:
+                if conn.in_transaction:
+                    conn.execute("COMMIT")
+                self._readers.put(conn)
 
     @contextmanager
     def raw_write(self) -> Iterator[sqlite3.Connection]:
         """One write transaction (BEGIN IMMEDIATE) on a plain sqlite3 connection: commits when
         the block ends, rolls back if it raises."""
-        conn = self.raw()
-        try:
-            conn.execute("BEGIN IMMEDIATE")
+        self.before_write()
+        with self.classified():
+            conn = self.raw()
             try:
-                yield conn
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-        finally:
-            conn.close()
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield conn
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:  # SQLite already rolled back after e.g. a full disk
+                        conn.execute("ROLLBACK")
+                    raise
+            finally:
+                conn.close()
 
     def raw(self) -> sqlite3.Connection:
-        """A plain sqlite3 connection with the same pragmas (bulk loading, benchmarks, doctor)."""
-        conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
-                               check_same_thread=False)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=FULL")
-        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        conn.execute("PRAGMA foreign_keys=ON")
-        conn.execute("PRAGMA secure_delete=ON")
+        """A plain sqlite3 connection with the same pragmas (bulk loading, benchmarks, doctor).
+        Its errors are the caller's to classify (:meth:`failure`)."""
+        with self.classified():
+            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                                   check_same_thread=False)
+            try:
+                _configure(conn)
+            except BaseException:
+                conn.close()
+                raise
         return conn
 
     def dispose(self) -> None:

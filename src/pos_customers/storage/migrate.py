@@ -9,10 +9,12 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from . import engine
 from .engine import Database
+from .errors import Failure, StorageError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-HEAD = "0006"  # the newest revision in migrations/versions
+HEAD = "0007"  # the newest revision in migrations/versions
 
 
 def alembic_config(db: Database):
@@ -31,11 +33,23 @@ def head_revision(db: Database) -> str:
 
 
 def current_revision(db: Database) -> str | None:
-    conn = sqlite3.connect(db.path, timeout=30)
+    """The file's revision; None for a new, empty file. A file SQLite cannot read, or an SQLite
+    file of another program, raises :class:`StorageError`."""
+    try:  # a plain connection: no pragma (journal_mode=WAL would rewrite another program's file)
+        conn = sqlite3.connect(db.path, timeout=engine.BUSY_TIMEOUT_MS / 1000)
+    except sqlite3.Error as exc:
+        raise db.failure(exc) or exc from exc
     try:
         row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
-    except sqlite3.OperationalError:
-        return None  # no alembic_version table: an empty file
+    except sqlite3.OperationalError as exc:
+        if "no such table" not in str(exc):
+            raise db.failure(exc) or exc from exc
+        tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'").fetchone()[0]
+        if tables:  # another program's database: never turned into a store
+            raise StorageError(Failure.NOT_A_DATABASE, db.path, "no alembic_version table") from None
+        return None  # no tables at all: a new file
+    except sqlite3.Error as exc:
+        raise db.failure(exc) or exc from exc
     finally:
         conn.close()
     return row[0] if row else None
@@ -44,10 +58,11 @@ def current_revision(db: Database) -> str | None:
 def upgrade(db: Database, revision: str = "head") -> None:
     if revision == "head" and current_revision(db) == HEAD:
         return  # the usual start: nothing to do, no write lock, no Alembic import
+    db.before_write()
     from alembic import command
 
     cfg = alembic_config(db)
-    with db.write_engine.begin() as conn:
+    with db.classified(), db.write_engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
 

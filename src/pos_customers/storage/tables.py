@@ -240,6 +240,9 @@ class Associate(SQLModel, table=True):
     failed_attempts: int = 0
     locked_until: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
+    # a support account of the chain (S-number, no store): headquarters manages it, it arrives by
+    # pull, and nothing at the store changes it; failed_attempts and locked_until stay this till's
+    support_account: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
 
 
 class AuditEvent(SQLModel, table=True):

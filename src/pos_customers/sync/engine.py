@@ -25,8 +25,7 @@ import httpx
 from sqlmodel import Session, delete, select
 
 from ..domain.audit import at_text
-from ..domain.enums import SyncState
-from ..domain.enums import PullItemKind
+from ..domain.enums import PullItemKind, Role, SyncState
 from ..storage import audit_chain, search_index
 from ..storage import conflicts as conflict_store
 from ..storage.documents import apply_document, erase_personal_records, holds, insert_documents
@@ -453,8 +452,35 @@ def _pull_associate(s: Session, item: _Pulled) -> None:
     doc = item.doc
     if doc.get("store_code") == item.local_store:
         row = s.get(Associate, doc["number"])
+        if row is not None and row.support_account:
+            return  # the chain's support account keeps its number (headquarters refuses such an associate)
         local = {} if row is None else {"failed_attempts": row.failed_attempts, "locked_until": row.locked_until}
         _upsert(s, Associate, doc["number"], {**doc, **local})
+
+
+def _pull_support(s: Session, item: _Pulled) -> None:
+    """A support account of the chain: it signs in at every till as support. A new PIN (reset at
+    headquarters) clears this till's lockout; a removed account is deactivated and its hash erased.
+    A store associate holding the number is left alone (the numbers' ranges keep them apart)."""
+    from ..domain.protocol import SupportAccount  # pydantic: not on the sign-in path
+
+    account = SupportAccount.model_validate(item.doc)
+    row = s.get(Associate, account.number)
+    if row is not None and not row.support_account:
+        return
+    if item.deleted or not account.active:
+        if row is not None:
+            row.active, row.pin_hash, row.failed_attempts, row.locked_until = False, "", 0, None
+            s.add(row)
+        return
+    if row is None:
+        row = Associate(number=account.number, support_account=True,
+                        created_at=account.created_at or datetime.now(timezone.utc))
+    if row.pin_hash != account.pin_hash:
+        row.failed_attempts, row.locked_until = 0, None
+    row.name, row.role, row.pin_hash, row.store_code, row.active = (
+        account.name, Role.SUPPORT.value, account.pin_hash, None, True)
+    s.add(row)
 
 
 def _pull_note(s: Session, item: _Pulled) -> None:
@@ -481,6 +507,7 @@ PULL_HANDLERS: dict[PullItemKind, Callable[[Session, _Pulled], None]] = {
     PullItemKind.NOTE: _pull_note,
     PullItemKind.ORDER: _pull_order,
     PullItemKind.CONFLICT: _pull_conflict,
+    PullItemKind.SUPPORT: _pull_support,
 }
 """One handler per kind of pulled item; a new kind is one member above and one handler here."""
 

@@ -8,6 +8,7 @@ stack back exactly as it was, unsaved form included. Another associate gets a fr
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -17,12 +18,14 @@ from typing import TYPE_CHECKING
 from textual import work, events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.content import Content
 from textual.screen import Screen
 
 from ..services.auth import Actor, Permission
 from .commands import app_commands
 from .config import UiConfig
 from .screens.sign_in import SignInScreen
+from .text import safe
 
 if TYPE_CHECKING:
     from ..domain.customer import CustomerDraft
@@ -30,6 +33,12 @@ if TYPE_CHECKING:
     from ..services.views import CustomerView
 
 LOCK_MODE = "lock"
+BACKUP_FIRST_LOOK = 60.0  # seconds after start: is a rolling backup due? (config.toml [backup])
+BACKUP_LOOK_EVERY = 600.0  # then every ten minutes
+
+
+class NoTerminal(RuntimeError):
+    """The app was started without a terminal to draw on (over SSH: a command without ``-t``)."""
 
 
 class PosApp(App):
@@ -50,14 +59,19 @@ class PosApp(App):
 
     def __init__(self, services: Services | None = None, *, db_path: Path | None = None,
                  config: UiConfig | None = None, demo: bool = False,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+                 monotonic: Callable[[], float] = time.monotonic, origin: str | None = None) -> None:
         """Give ``services`` (tests, the demo), or ``db_path``: then the sign-in screen is up at
-        once while the database, its migrations and the heavier modules load in the background."""
+        once while the database, its migrations and the heavier modules load in the background.
+        ``origin``: how this session reached the terminal ("ssh from 192.0.2.7"; None at the till),
+        written on the sign-in audit rows."""
         self.actor: Actor | None = None
         super().__init__()
         self.config = config or UiConfig()
-        if not self.config.cursor_blink:
+        self.origin = origin
+        if self.config.cursor_blink is False:
             _no_cursor_blink()
+        if self.config.animations:
+            self.animation_level = self.config.animations
         self.demo = demo
         self._monotonic = monotonic
         self._last_input = monotonic()
@@ -66,12 +80,23 @@ class PosApp(App):
         self.services: Services | None = None
         self.services_ready = threading.Event()
         self.load_error: str | None = None
+        self.file_problem = None  # the StorageError that stopped the app, for launch to print
         # closed until the associate has a screen to work on and nobody waits for the next one
         self._foreground_idle = threading.Event()
         self._waiting = False  # a sign-in is being checked
         if services is not None:
             self._adopt(services)
         self.theme = self._pick_theme()
+
+    def run(self, **kwargs):
+        """As Textual's, with the mouse as configured (off over SSH unless config.toml says
+        otherwise). Without a terminal (stdin and stderr, where Textual draws) it would wait
+        for ever: it refuses instead."""
+        if not kwargs.get("headless") and not all(f is not None and f.isatty()
+                                                  for f in (sys.__stdin__, sys.__stderr__)):
+            raise NoTerminal("the app needs a terminal (over SSH: ssh -t)")
+        kwargs.setdefault("mouse", self.config.mouse is not False)
+        return super().run(**kwargs)
 
     def _adopt(self, services: Services) -> None:
         from ..services.store_info import store_info
@@ -113,18 +138,77 @@ class PosApp(App):
             from ..services.bootstrap import open_services
 
             services = open_services(self._db_path)
+            services.db.wait_for_check = False  # checked in the background (_check_file)
             from .screens import search  # noqa: F401
             self._adopt(services)
         except Exception as exc:  # noqa: BLE001 - shown on the sign-in screen, app stays usable to quit
-            self.load_error = str(exc)
+            from ..services.health import as_storage_error, failure_line
+
+            problem = as_storage_error(exc, self._db_path)
+            if problem is not None:
+                self.file_problem = problem
+            self.load_error = failure_line(problem) if problem is not None else str(exc)
             self.services_ready.set()
         self.call_from_thread(self._loaded)
         if self.load_error is None:
+            # the once-per-process quick_check, now rather than before the first sign-in's write
+            threading.Thread(target=self._check_file, name="quick-check", daemon=True).start()
             self._warm_up()
 
     def _loaded(self) -> None:
-        if isinstance(self.screen, SignInScreen):
+        if self.file_problem is not None:
+            self.show_file_problem(self.file_problem, fatal=True)
+        elif isinstance(self.screen, SignInScreen):
             self.screen.show_store(self.store.name if self.services else None, self.load_error)
+
+    def _check_file(self) -> None:
+        problem = self.services.db.health()
+        if problem is not None:
+            self.call_from_thread(self.show_file_problem, problem, fatal=True)
+
+    # -- the till's file failed --------------------------------------------------------------------
+    def show_file_problem(self, problem, *, fatal: bool = False) -> None:
+        """What happened to the file and what to do. ``fatal`` (at start, a damaged file): a screen
+        with only ctrl+q; otherwise a dialog over the current screen, which keeps its state."""
+        from .screens.file_problem import FileProblemModal, FileProblemScreen
+
+        if fatal or self.file_problem is not None:
+            self.file_problem = problem
+            if not isinstance(self.screen, FileProblemScreen):
+                self.push_screen(FileProblemScreen(problem))
+        elif not isinstance(self.screen, (FileProblemModal, FileProblemScreen)):
+            self.push_screen(FileProblemModal(problem))
+
+    def _problem_of(self, error: BaseException):
+        from ..services.health import as_storage_error
+
+        db_path = self.services.db.path if self.services is not None else self._db_path
+        return as_storage_error(error, db_path) if isinstance(error, Exception) else None
+
+    async def run_action(self, action, default_namespace=None) -> bool:
+        """Every key's action: a failure of the till's file (a save on a full disk, a search on a
+        damaged file) shows what happened over the screen, which keeps its state."""
+        try:
+            return await super().run_action(action, default_namespace)
+        except Exception as exc:
+            problem = self._problem_of(exc)
+            if problem is None:
+                raise
+            self.show_file_problem(problem)
+            return True
+
+    def _handle_exception(self, error: Exception) -> None:
+        """Textual's handler of an exception nothing caught (it ends the app with a traceback).
+        A worker (search, card, sync, sign-in) that failed on the till's file shows what happened
+        instead and the app goes on. The one override of a Textual internal:
+        tests/ui/test_file_problems.py fails if Textual stops calling it for a failed worker."""
+        from textual.worker import WorkerFailed
+
+        problem = self._problem_of(error.error) if isinstance(error, WorkerFailed) else None
+        if problem is None:
+            super()._handle_exception(error)
+            return
+        self.show_file_problem(problem)
 
     # Imported in this order while the associate types their PIN or reads the results. A screen
     # that needs one of them sooner imports it itself (Python's import lock makes them wait for
@@ -180,12 +264,27 @@ class PosApp(App):
         self.switch_mode(LOCK_MODE)
         self.set_interval(5, self.lock_if_idle)
         self.set_interval(self.config.sync_seconds, self.background_sync)
+        if self.config.backups.every_hours > 0 and not self.demo:  # the demo store is rebuilt, not backed up
+            self.set_timer(BACKUP_FIRST_LOOK, self.background_backup)
+            self.set_interval(BACKUP_LOOK_EVERY, self.background_backup)
         if not self.services_ready.is_set():
             # at once: opening the file and loading the next screen's modules overlap the
             # first paint, so a sign-in typed ahead finds them ready
             threading.Thread(target=self._load, name="load-services", daemon=True).start()
             # an associate still typing their number and PIN: the rest loads meanwhile
             self.set_timer(1.0, self._typing_at_sign_in)
+
+    # -- everything drawn from data goes through ui.text.safe: headers and notifications here ------
+    def format_title(self, title: str, sub_title: str) -> Content:
+        """Every screen's header: the store's and the associate's names are data."""
+        return super().format_title(safe(title), safe(sub_title))
+
+    def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
+               markup: bool = False) -> None:
+        """Every notification is plain text through the sanitizer (messages often carry a name, a
+        reference or headquarters' words): never markup, whatever the caller asked."""
+        super().notify(safe(message, multiline=True), title=safe(title), severity=severity, timeout=timeout,
+                       markup=False)
 
     def header_text(self) -> str:
         who = f"{self.actor.name} ({self.actor.role.value})" if self.actor else ""
@@ -288,6 +387,24 @@ class PosApp(App):
             result, state, error = None, "HQ offline", str(exc)
         depth, parked = sync.outbox_depth(svc), sync.parked_count(svc)
         self.call_from_thread(self._synced, state, depth, result, error, announce, parked)
+
+    # -- rolling local backups -------------------------------------------------------------------
+    def background_backup(self) -> None:
+        if self.services is not None:
+            self.run_backup()
+
+    @work(thread=True, exclusive=True, group="backup", exit_on_error=False)
+    def run_backup(self) -> None:
+        """A rolling backup when one is due (config.toml [backup]); the copy runs in this thread
+        and never holds the database's write lock, so the screens go on meanwhile."""
+        import sqlite3
+
+        from ..services.backup import BackupFailed, rolling_backup
+
+        try:
+            rolling_backup(self.services, self.config.backups)
+        except (BackupFailed, OSError, sqlite3.Error) as exc:
+            self.call_from_thread(self.notify, f"Backup failed: {exc}", severity="warning", markup=False)
 
     def recount_outbox(self) -> None:
         """From a worker thread, after the outbox changed without a sync (a parked event retried or

@@ -1,4 +1,11 @@
-"""Customer text is data, never markup: everything shown goes through these helpers."""
+"""Customer text is data, never markup: everything shown goes through these helpers.
+
+:func:`safe` is the one sanitizer of the screens: every text drawn from data (the results list,
+the card, dialogs, headers, back-office lists, the Sync screen, notifications) passes through it.
+It is :func:`pos_customers.domain.text.shown` (the CLI's text output uses the same rule): control
+characters and ANSI escapes, bidi overrides and isolates, zero-width characters become a visible
+U+FFFD; letters of every script, emoji and markup-looking text (``[b]Ann``) are shown as they are.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +13,26 @@ from datetime import date, datetime
 
 from rich.text import Text
 
+from ..domain.text import shown
 
-def plain(value: object, style: str = "") -> Text:
-    """A Rich Text that shows ``value`` exactly as typed (``[b]Ann`` stays ``[b]Ann``)."""
+
+def safe(value: object, *, multiline: bool = False) -> str:
+    """``value`` as a string safe to draw: dates as a person reads them, hostile characters made
+    visible (line breaks kept with ``multiline``). Not markup: give it to a widget with
+    ``markup=False`` or wrap it in :func:`plain`."""
     if value is None:
-        return Text("", style=style)
+        return ""
     if isinstance(value, datetime):
         value = value.astimezone().strftime("%Y-%m-%d %H:%M")
     elif isinstance(value, date):
         value = value.isoformat()
-    return Text(str(value), style=style, no_wrap=True, overflow="ellipsis")
+    return shown(str(value), multiline=multiline)
+
+
+def plain(value: object, style: str = "", *, multiline: bool = False) -> Text:
+    """A Rich Text that shows ``value`` exactly as typed (``[b]Ann`` stays ``[b]Ann``), through
+    :func:`safe`."""
+    return Text(safe(value, multiline=multiline), style=style, no_wrap=True, overflow="ellipsis")
 
 
 def yes_no(flag: bool) -> str:

@@ -12,7 +12,8 @@ from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from ...domain.address import AddressInput, address_form, clean_address, known_country
 from ...domain.customer import AddressDraft
-from ..widgets.field_error import ErrorLine, clear_message_of
+from ..text import plain, safe
+from ..widgets.field_error import ErrorLine, clear_message_of, focus_at_end
 
 FIELDS = ("line1", "line2", "district", "city", "region", "postal_code")
 
@@ -55,7 +56,7 @@ class AddressModal(ModalScreen[AddressDraft | None]):
             with VerticalScroll():
                 with Horizontal(classes="row"):
                     yield Label("Purpose", classes="field-label required")
-                    yield Select([(label, code) for code, label in self.purposes], value=self.purpose,
+                    yield Select([(plain(label), code) for code, label in self.purposes], value=self.purpose,
                                  allow_blank=False, id="purpose", compact=True)
                 with Horizontal(classes="row"):
                     yield Label("Country *", classes="field-label required")
@@ -66,7 +67,7 @@ class AddressModal(ModalScreen[AddressDraft | None]):
                         yield Label(name, classes="field-label", id=f"label-{name}", markup=False)
                         if name == "region":
                             yield Select([], id="region-select", allow_blank=True, prompt="Choose", compact=True)
-                        yield Input(getattr(a, name), id=name, compact=True)
+                        yield Input(safe(getattr(a, name)), id=name, compact=True)
                     yield ErrorLine(id=f"err-{name}")
                 yield Checkbox("Default billing address", self.draft.default_billing if self.draft else False,
                                id="billing")
@@ -76,7 +77,7 @@ class AddressModal(ModalScreen[AddressDraft | None]):
 
     def on_mount(self) -> None:
         self._apply_country(self.country, initial_region=self.draft.address.region if self.draft else "")
-        self.query_one("#line1", Input).focus()
+        focus_at_end(self.query_one("#line1", Input))
 
     @on(Input.Changed)
     @on(Select.Changed)

@@ -21,7 +21,7 @@ from ...services import associates as assoc
 from ...services import backoffice as bo
 from ...services import records
 from ...services.auth import PermissionDenied
-from ..text import change_lines, plain, yes_no
+from ..text import change_lines, plain, safe, yes_no
 from ..widgets.field_error import ErrorLine
 from ..widgets.footer import KeysFooter
 from .dialogs import ConfirmModal
@@ -109,22 +109,23 @@ class TemplateScreen(Screen):
                 if len(stores) > 1:  # support and administrators shape any store's template
                     with Horizontal(classes="row"):
                         yield Label("Store", classes="field-label")
-                        yield Select([(f"{name} ({code})", code) for code, name in stores],
+                        yield Select([(plain(f"{name} ({code})"), code) for code, name in stores],
                                      value=self.store_code, allow_blank=False, id="store", compact=True)
                 rows = [
                     ("customer_type", "Customer type", Select([("Person", "person"), ("Organization", "organization")],
                                                             value=t.customer_type.value, allow_blank=False,
                                                             id="customer_type", compact=True)),
-                    ("group_code", "Customer group", Select([(f"{c.label} ({c.code})", c.code) for c in choices.groups],
+                    ("group_code", "Customer group", Select([(plain(f"{c.label} ({c.code})"), c.code)
+                                                             for c in choices.groups],
                                                             value=t.group_code or Select.NULL, id="group_code",
                                                             compact=True, prompt="none")),
                     ("receipt_option", "Receipt", Select([(o.value, o.value) for o in ReceiptOption],
                                                          value=t.receipt_option.value, allow_blank=False,
                                                          id="receipt_option", compact=True)),
-                    ("receipt_email", "Receipt email", Input(t.receipt_email, id="receipt_email", compact=True)),
-                    ("currency", "Currency", Input(t.currency, id="currency", compact=True)),
-                    ("language", "Language", Input(t.language, id="language", compact=True)),
-                    ("address_country", "Address country", Input(t.address_country, id="address_country",
+                    ("receipt_email", "Receipt email", Input(safe(t.receipt_email), id="receipt_email", compact=True)),
+                    ("currency", "Currency", Input(safe(t.currency), id="currency", compact=True)),
+                    ("language", "Language", Input(safe(t.language), id="language", compact=True)),
+                    ("address_country", "Address country", Input(safe(t.address_country), id="address_country",
                                                                  compact=True, max_length=2)),
                 ]
                 for name, label, widget in rows:
@@ -133,7 +134,7 @@ class TemplateScreen(Screen):
                         yield widget
                     yield ErrorLine(id=f"err-{name}")
                 yield Label("Affiliations")
-                yield SelectionList(*[(f"{c.label} ({c.code})", c.code, c.code in t.affiliations)
+                yield SelectionList(*[(plain(f"{c.label} ({c.code})"), c.code, c.code in t.affiliations)
                                       for c in choices.affiliations], id="affiliations")
                 yield ErrorLine(id="err-affiliations")
                 yield Static("", id="warning", markup=False)
@@ -199,7 +200,7 @@ class TemplateScreen(Screen):
             self._show_errors(exc)
             return
         self._show_errors(None)
-        self.query_one("#warning", Static).update(view.receipt_email_warning)
+        self.query_one("#warning", Static).update(safe(view.receipt_email_warning))
         text = Text()
         for title, p in (("A new Person gets", view.person), ("A new Organization gets", view.organization)):
             text.append(f"{title}\n", style="bold")
@@ -209,7 +210,7 @@ class TemplateScreen(Screen):
                                  ("affiliations", ", ".join(p.affiliations) or "—"),
                                  ("financial dims", ", ".join(f"{k}={v}" for k, v in p.financial_dimensions.items()) or "—"),
                                  ("address", f"{p.address_purpose}, {p.address_country}")):
-                text.append(f"  {label:<15}{value}\n")
+                text.append(f"  {label:<15}{safe(value)}\n")
             text.append("\n")
         self.query_one("#preview", Static).update(text)
 
@@ -483,13 +484,26 @@ class AssociatesScreen(ListScreen):
 
     def rows(self):
         now = datetime.now(timezone.utc)
-        return [(a.number, (a.number, a.name, a.role, a.store_code or "all", yes_no(a.active),
+        return [(a.number, (a.number, a.name, a.role, "chain" if a.support_account else a.store_code or "all",
+                            yes_no(a.active),
                             a.locked_until.replace(tzinfo=timezone.utc).astimezone().strftime("%H:%M")
                             if a.locked_until and a.locked_until.replace(tzinfo=timezone.utc) > now else ""))
                 for a in self._all()]
 
     def _roles(self):
-        return [(r.value, r.value) for r in Role if r.rank <= self.app.actor.role.rank]
+        actor = self.app.actor
+        return [(r.value, r.value) for r in Role if r.rank <= actor.role.rank
+                and (r is not Role.SUPPORT or actor.role is Role.ADMIN)]
+
+    def _changeable(self) -> str | None:
+        """The selected associate's number; None (with a message) for the chain's support accounts,
+        which only headquarters changes."""
+        number = self.current
+        if number and any(a.support_account for a in self._all() if a.number == number):
+            self.notify(f"{number} is a support account of the chain: only headquarters changes it",
+                        severity="warning", timeout=8)
+            return None
+        return number
 
     PIN_FIELDS = [Field("pin", "PIN (4-12 digits)", kind="password"), Field("pin_again", "PIN again", kind="password")]
 
@@ -503,7 +517,7 @@ class AssociatesScreen(ListScreen):
                                     *self.PIN_FIELDS], submit)
 
     def action_role(self) -> None:
-        number = self.current
+        number = self._changeable()
         if number:
             current = next(a.role for a in self._all() if a.number == number)
             self.edit(f"Role of {number}", [Field("role", "Role", kind="select", value=current,
@@ -511,7 +525,7 @@ class AssociatesScreen(ListScreen):
                       lambda v: assoc.change_role(self.app.services, self.app.actor, number, v["role"] or current))
 
     def action_pin(self) -> None:
-        number = self.current
+        number = self._changeable()
         if number:
             def submit(v):
                 _same_pin(v)
@@ -519,11 +533,11 @@ class AssociatesScreen(ListScreen):
             self.edit(f"New PIN for {number}", self.PIN_FIELDS, submit)
 
     def action_unlock(self) -> None:
-        if self.current and _guard(self, assoc.unlock, self.current, done=f"{self.current} unlocked"):
+        if self._changeable() and _guard(self, assoc.unlock, self.current, done=f"{self.current} unlocked"):
             self.reload()
 
     def action_active(self) -> None:
-        number = self.current
+        number = self._changeable()
         if number:
             active = next(a.active for a in self._all() if a.number == number)
             if _guard(self, assoc.set_active, number, not active,
@@ -596,7 +610,7 @@ class AuditScreen(Screen):
         table = self.query_one("#audit", DataTable)
         status = self.query_one("#status", Static)
         if isinstance(q, str):
-            status.update(q)
+            status.update(safe(q))
             return
         if not more:
             self._entries = []
@@ -605,7 +619,7 @@ class AuditScreen(Screen):
         try:
             entries = records.store_audit(self.app.services, self.app.actor, before_id=before, limit=100, **q)
         except PermissionDenied as exc:
-            status.update(str(exc))
+            status.update(safe(exc))
             return
         start = len(self._entries)
         self._entries += entries

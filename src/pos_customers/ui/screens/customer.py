@@ -20,7 +20,7 @@ from ...services.context import Permission
 from ...services.customers import StaleEdit, draft_from_view, get_customer, update_customer
 from ...services.views import CustomerView
 from ...services.terminal import issuing_till
-from ..text import change_lines, plain, shown_value, yes_no
+from ..text import change_lines, plain, safe, shown_value, yes_no
 from ..widgets.footer import KeysFooter
 from .address import AddressModal
 from .dialogs import ConfirmModal
@@ -139,11 +139,11 @@ class CustomerScreen(Screen):
         self._conflicts = list(conflicts)
         self.refresh_bindings()
         sync_text = (("! conflict: see Activity", "bold") if view.sync_state == SyncState.CONFLICT
-                     else str(view.sync_state))
+                     else safe(view.sync_state))
         head = Text.assemble(
-            (view.display_name or "(no name)", "bold"), "  ", (view.reference_display, "bold reverse"), "\n",
-            f"{view.customer_type} · group {view.group_code or '—'} · {view.status} · "
-            f"{view.account_type} · sync ", sync_text)
+            (safe(view.display_name) or "(no name)", "bold"), "  ", (safe(view.reference_display), "bold reverse"),
+            "\n", safe(f"{view.customer_type} · group {view.group_code or '—'} · {view.status} · "
+                       f"{view.account_type} · sync "), sync_text)
         self.query_one("#head", Static).update(head)
         self._fill("tab-account", [kv_table([
             ("Title", view.title), ("First name", view.first_name), ("Middle name", view.middle_name),
@@ -160,9 +160,10 @@ class CustomerScreen(Screen):
         contacts = DataTable(id="contacts-table", cursor_type="row", zebra_stripes=True)
         contacts.add_columns("Kind", "Contact", "Purpose", "Primary", "Marketing")
         for e in view.emails:
-            contacts.add_row("email", plain(e.address), e.purpose, yes_no(e.primary), yes_no(e.marketing_consent))
+            contacts.add_row("email", plain(e.address), plain(e.purpose), yes_no(e.primary),
+                             yes_no(e.marketing_consent))
         for p in view.phones:
-            contacts.add_row("phone", plain(f"{p.national}  ({p.e164})"), p.purpose, yes_no(p.primary),
+            contacts.add_row("phone", plain(f"{p.national}  ({p.e164})"), plain(p.purpose), yes_no(p.primary),
                              yes_no(p.marketing_consent))
         history = DataTable(id="consent-table", cursor_type="row")
         history.add_columns("When", "Contact", "Consent", "Store", "By")
@@ -279,7 +280,7 @@ class CustomerScreen(Screen):
             f"Anonymize {view.display_name} ({view.reference_display})? Names, contacts, addresses, date of birth, "
             "notes and attribute values are erased here, at headquarters and in every store. Orders stay. "
             f"This cannot be undone. Type the reference {view.reference_display} to confirm.",
-            view.reference_display, placeholder=view.reference_display), confirmed)
+            view.reference_display, placeholder=safe(view.reference_display)), confirmed)
 
     @work(thread=True, exclusive=True, group="privacy")
     def run_anonymize(self, customer_id: str, typed: str) -> None:
@@ -315,11 +316,17 @@ class CustomerScreen(Screen):
         from ...services.privacy import access_report, report_text
 
         report = access_report(self.app.services, self.app.actor, self.customer_id)
-        folder = Path(platformdirs.user_documents_dir()) / "pos-customers"
-        folder.mkdir(parents=True, exist_ok=True)
+        from ...paths import private_dir, write_private
+
+        folder = private_dir(Path(platformdirs.user_documents_dir()) / "pos-customers")
         stem = folder / f"customer-{report['reference']}-{self.app.services.now():%Y%m%d-%H%M%S}"
-        stem.with_suffix(".json").write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str), "utf-8")
-        stem.with_suffix(".txt").write_text(report_text(report), "utf-8")
+        try:  # readable by this user only: it holds everything about the customer
+            write_private(stem.with_suffix(".json"), json.dumps(report, ensure_ascii=False, indent=2, default=str))
+            write_private(stem.with_suffix(".txt"), report_text(report))
+        except OSError as exc:
+            self.app.call_from_thread(self.notify, f"Not written: {exc.strerror or exc} ({folder})",
+                                      severity="error", markup=False, timeout=10)
+            return
         self.app.call_from_thread(self.notify, f"Written: {stem}.json and .txt", markup=False, timeout=10)
 
     def action_note(self) -> None:
@@ -365,7 +372,7 @@ class CustomerScreen(Screen):
         from .dialogs import DetailModal
 
         c = self._conflicts[int(event.row_key.value)]
-        self.app.push_screen(DetailModal(f"{plain(c.at)} · {c.field} · from {c.origin_store}",
+        self.app.push_screen(DetailModal(f"{safe(c.at)} · {c.field} · from {c.origin_store}",
                                          [f"kept: {shown_value(c.kept)}", f"other: {shown_value(c.lost)}"]))
 
     def action_resolve_conflict(self, take_other: bool) -> None:

@@ -10,7 +10,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Label, Static
 
-from ..text import plain
+from ..text import plain, safe
 
 
 class ConfirmModal(ModalScreen[bool]):
@@ -33,7 +33,7 @@ class ConfirmModal(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(plain(self.question), id="question")
+            yield Static(plain(self.question, multiline=True), id="question")
             with Horizontal():
                 yield Button(f"{self.no} (n)", id="no")
                 yield Button(f"{self.yes} (y)", id="yes", variant="warning")
@@ -67,7 +67,7 @@ class DetailModal(ModalScreen[None]):
         with Vertical():
             yield Static(plain(self.title_text), id="title")
             with VerticalScroll():
-                yield Static(plain("\n".join(self.lines) or "—"), id="detail")
+                yield Static(plain("\n".join(safe(line) for line in self.lines) or "—", multiline=True), id="detail")
             yield Static("esc close", classes="hint")
 
 
@@ -145,7 +145,7 @@ class TypedConfirmModal(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(plain(self.question), id="question")
+            yield Static(plain(self.question, multiline=True), id="question")
             yield Input(placeholder=self.placeholder, id="typed")
             yield Static("", id="typed-error", markup=False)
             yield Label("Enter confirms · Esc cancels", classes="muted")
@@ -155,6 +155,6 @@ class TypedConfirmModal(ModalScreen[str | None]):
         from ...domain.reference import normalize
 
         if normalize(event.value) != normalize(self.expected):
-            self.query_one("#typed-error", Static).update(f"That is not {self.expected}: nothing was changed.")
+            self.query_one("#typed-error", Static).update(safe(f"That is not {self.expected}: nothing was changed."))
             return
         self.dismiss(event.value)

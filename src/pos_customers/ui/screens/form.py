@@ -24,8 +24,8 @@ from ...services.customers import (StaleEdit, create_customer, draft_from_view, 
                                    rebase_draft, update_customer, validate_draft)
 from ...services.records import form_choices
 from ...services.views import CustomerView
-from ..text import plain
-from ..widgets.field_error import ErrorLine
+from ..text import plain, safe
+from ..widgets.field_error import ErrorLine, focus_at_end
 from ..widgets.footer import KeysFooter
 from .address import AddressModal
 from .dialogs import ConfirmModal, ConflictModal
@@ -105,7 +105,7 @@ class CustomerFormScreen(Screen):
                                    id="phone_marketing")
             with Horizontal(classes="row"):
                 yield Label("Customer group", classes="field-label")
-                yield Select([(f"{c.label} ({c.code})", c.code) for c in choices.groups],
+                yield Select([(plain(f"{c.label} ({c.code})"), c.code) for c in choices.groups],
                              value=d.group_code or Select.NULL, id="group_code", prompt="none", compact=True)
             yield ErrorLine(id="err-group_code")
             with Horizontal(classes="row"):
@@ -125,19 +125,19 @@ class CustomerFormScreen(Screen):
             yield ErrorLine(id="err-password")
             with Horizontal(classes="row"):
                 yield Label("Affiliations", classes="field-label")
-                yield SelectionList(*[(f"{c.label} ({c.code})", c.code, c.code in (d.affiliations or []))
+                yield SelectionList(*[(plain(f"{c.label} ({c.code})"), c.code, c.code in (d.affiliations or []))
                                       for c in choices.affiliations], id="affiliations")
             shown = choices.attributes if self.view is None else choices.attributes_all
             for a in shown:
                 with Horizontal(classes="row"):
-                    yield Label(a.label + (" *" if a.required else ""),
+                    yield Label(safe(a.label) + (" *" if a.required else ""),
                                 classes="field-label" + (" required" if a.required else ""), markup=False)
                     value = str(d.attributes.get(a.code, ""))
                     if a.type == AttributeType.CHOICE:
-                        yield Select([(c, c) for c in a.choices], value=value or Select.NULL,
+                        yield Select([(plain(c), c) for c in a.choices], value=value or Select.NULL,
                                      id=f"attr-{a.code}", prompt="—", classes="attr-field", compact=True)
                     else:
-                        yield Input(value, id=f"attr-{a.code}", classes="attr-field", compact=True,
+                        yield Input(safe(value), id=f"attr-{a.code}", classes="attr-field", compact=True,
                                     placeholder={AttributeType.DATE: "YYYY-MM-DD",
                                                  AttributeType.BOOLEAN: "yes / no"}.get(a.type, ""))
                 yield ErrorLine(id=f"err-attributes.{a.code}".replace(".", "-"))
@@ -150,13 +150,14 @@ class CustomerFormScreen(Screen):
         yield KeysFooter()
 
     def _initial(self, name: str) -> str:
+        """A field's first value, through the sanitizer: a character nobody can see (one that came
+        with a pull) shows as "�", which the checks then name, and the associate deletes it."""
         d = self.base
         if name == "email":
-            return d.emails[0].address if d.emails else ""
+            return safe(d.emails[0].address) if d.emails else ""
         if name == "phone":
-            return d.phones[0].number if d.phones else ""
-        value = getattr(d, name)
-        return "" if value is None else str(value)
+            return safe(d.phones[0].number) if d.phones else ""
+        return safe(getattr(d, name))
 
     def on_mount(self) -> None:
         ref = f" {format_reference(self.view.reference)}" if self.view else ""
@@ -165,8 +166,8 @@ class CustomerFormScreen(Screen):
         self._apply_type(str(self.base.customer_type or "person"))
         self.query_one("#row-password").set_class(str(self.base.account_type or "guest") != "registered", "hidden")
         self._show_addresses()
-        self.query_one("#first_name" if self.base.customer_type != "organization" else "#organization_name",
-                       Input).focus()
+        focus_at_end(self.query_one("#first_name" if self.base.customer_type != "organization"
+                                    else "#organization_name", Input))
         self.call_after_refresh(self._loaded)
 
     def _loaded(self) -> None:
@@ -213,7 +214,7 @@ class CustomerFormScreen(Screen):
             flags = ", ".join(x for x, on_ in (("billing", a.default_billing), ("shipping", a.default_shipping)) if on_)
             purpose = self.choices.all_purposes.get(a.purpose or "", a.purpose or "default")
             lines.append(f"{i}. {purpose}: {one_line(a.address)}" + (f" [{flags}]" if flags else ""))
-        self.query_one("#addresses", Static).update("\n".join(lines) or "none")
+        self.query_one("#addresses", Static).update("\n".join(safe(line) for line in lines) or "none")
 
     # -- reading the form ------------------------------------------------------------------------
     def draft(self) -> CustomerDraft:
@@ -298,10 +299,10 @@ class CustomerFormScreen(Screen):
         try:
             self._put_checks(errors, hits, all_fields)
         except NoMatches:
-            if self.is_attached and self.is_current:
+            if self.is_attached and self in self.app.screen_stack:
                 raise
-            # the form was saved or cancelled while the check ran (it may still be attached while
-            # its widgets are being removed): nothing left to show it on
+            # the form was saved or cancelled while the check ran (it may still be unmounting its
+            # fields): nothing left to show it on
 
     def _put_checks(self, errors: list[FieldError], hits: list, all_fields: bool) -> None:
         for label in self.query(ErrorLine):
@@ -322,7 +323,7 @@ class CustomerFormScreen(Screen):
                 self.query_one("#err-addresses", ErrorLine).show(e.message)
             elif all_fields:
                 other.append(str(e))
-        self.query_one("#form-errors", Label).update("; ".join(other))
+        self.query_one("#form-errors", Label).update(safe("; ".join(other)))
         self.duplicates = hits
         box = self.query_one("#dup-box")
         box.set_class(not hits, "hidden")

@@ -14,7 +14,8 @@ from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from ...domain.errors import ValidationFailed
 from ...services.auth import PermissionDenied
-from ..widgets.field_error import ErrorLine, clear_message_of
+from ..text import plain, safe
+from ..widgets.field_error import ErrorLine, clear_message_of, focus_at_end
 
 
 @dataclass
@@ -57,7 +58,7 @@ class FormModal(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(self.title_text, id="title", markup=False)
+            yield Static(safe(self.title_text), id="title", markup=False)
             with VerticalScroll():
                 for f in self.fields:
                     if f.kind == "check":
@@ -66,17 +67,21 @@ class FormModal(ModalScreen[bool]):
                         with Horizontal(classes="row"):
                             yield Label(f.label, classes="field-label", markup=False)
                             if f.kind == "select":
-                                yield Select(f.choices, value=f.value if f.value not in (None, "") else Select.NULL,
+                                yield Select([(plain(label), v) for label, v in f.choices], value=f.value if f.value not in (None, "") else Select.NULL,
                                              id=f"f-{f.name}", compact=True, prompt="—")
                             else:
-                                yield Input(str(f.value or ""), id=f"f-{f.name}", compact=True,
+                                yield Input(safe(f.value or ""), id=f"f-{f.name}", compact=True,
                                             password=f.kind == "password", placeholder=f.placeholder)
                     yield ErrorLine(id=f"err-{f.name}")
             yield Static("", id="form-error", markup=False)
             yield Static("ctrl+s save · esc cancel", classes="hint", markup=False)
 
     def on_mount(self) -> None:
-        self.query_one(f"#f-{self.fields[0].name}").focus()
+        first = self.query_one(f"#f-{self.fields[0].name}")
+        if isinstance(first, Input):
+            focus_at_end(first)
+        else:
+            first.focus()
 
     @on(Input.Changed)
     @on(Select.Changed)
@@ -105,13 +110,13 @@ class FormModal(ModalScreen[bool]):
                     found.first().show(e.message)
                 else:
                     other.append(e.message)
-            self.query_one("#form-error", Static).update("; ".join(other))
+            self.query_one("#form-error", Static).update(safe("; ".join(other)))
             fields = [self.query(f"#f-{e.field}") for e in exc.errors]
             first = next((f.first() for f in fields if f), None)
             if first is not None:
                 first.focus()  # on the field to correct
             return
         except PermissionDenied as exc:
-            self.query_one("#form-error", Static).update(f"Not allowed: {exc}")
+            self.query_one("#form-error", Static).update(safe(f"Not allowed: {exc}"))
             return
         self.dismiss(True)

@@ -18,6 +18,7 @@ from ...domain.enums import SyncState
 from ...domain.reference import format_reference
 from ...services.auth import Permission
 from ...services.search import search_customers
+from ..text import safe
 from ..widgets.results import ResultsList
 from ..widgets.footer import KeysFooter
 
@@ -33,20 +34,18 @@ _PHONE = re.compile(r"^[\d\s+()\-./]*\d[\d\s+()\-./]*$")  # digits are never a n
 
 def draft_from_query(text: str) -> CustomerDraft:
     """What an associate typed before deciding to create: email to email, digits to phone,
-    words to names (last word is the last name)."""
+    words to names, capitalised as people write names (the last word, with its particles, is
+    the last name: "jan de vries" -> Jan / de Vries); the associate corrects them in the form."""
     from ...domain.customer import CustomerDraft, EmailInput, PhoneInput
+    from ...domain.names import split_typed_name
 
     text = text.strip()
     if _EMAIL.fullmatch(text):
         return CustomerDraft(emails=[EmailInput(text)])
     if _PHONE.match(text):
         return CustomerDraft(phones=[PhoneInput(text)])
-    words = text.split()
-    if not words:
-        return CustomerDraft()
-    if len(words) == 1:
-        return CustomerDraft(last_name=words[0])
-    return CustomerDraft(first_name=" ".join(words[:-1]), last_name=words[-1])
+    first, last = split_typed_name(text)
+    return CustomerDraft(first_name=first, last_name=last)
 
 
 class SearchScreen(Screen):
@@ -185,7 +184,7 @@ class SearchScreen(Screen):
         if not self._rows and query.strip():
             typed = query.strip()
             typed = typed if len(typed) <= 24 else typed[:23] + "…"  # the hint after it stays in view
-            status.update(f"No customer matches “{typed}”: F2 creates one from it.",
+            status.update(safe(f"No customer matches “{typed}”: F2 creates one from it."),
                           layout=False)  # fixed size: no relayout, a faster paint
         elif not query.strip():
             status.update(f"Recent customers of this store ({len(self._rows)}"

@@ -11,7 +11,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Static
 
-from ..text import plain
+from ..text import plain, safe
 from ..widgets.footer import KeysFooter
 from ..widgets.sign_in_form import SignInForm
 
@@ -40,25 +40,25 @@ class SignInScreen(Screen):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="box"):
-            yield Static(f"pos-customers · {self.store_name or 'starting…'}", id="title", markup=False)
+            yield Static(safe(f"pos-customers · {self.store_name or 'starting…'}"), id="title", markup=False)
             yield Static("", id="locked", markup=False)
             yield SignInForm()
             yield Static("", id="error", markup=False)
             yield Static("⏎ next · Tab/↑↓ switch field · Esc clear", classes="hint", markup=False)
             if self.demo:
-                yield Static(plain("Demo manager   1001  PIN 2468\nDemo associate 1002  PIN 1357"),
+                yield Static(plain("Demo manager   1001  PIN 2468\nDemo associate 1002  PIN 1357", multiline=True),
                              id="demo")
         yield KeysFooter()
 
     def show_store(self, name: str | None, error: str | None) -> None:
         """The background start finished: name the store, or say why the app cannot be used."""
-        self.query_one("#title", Static).update(f"pos-customers · {name}" if name else "pos-customers")
+        self.query_one("#title", Static).update(safe(f"pos-customers · {name}" if name else "pos-customers"))
         if error:
-            self.query_one("#error", Static).update(error)
+            self.query_one("#error", Static).update(safe(error))
 
     def show_locked(self, who: str | None, *, idle: bool = True) -> None:
         why = "Locked after inactivity" if idle else f"Locked by {who}"
-        self.query_one("#locked", Static).update(f"{why}. {who} can sign in to carry on." if who else "")
+        self.query_one("#locked", Static).update(safe(f"{why}. {who} can sign in to carry on." if who else ""))
         self.query_one("#error", Static).update("")
         self.query_one(SignInForm).clear()
         self.set_focus(self.query_one(SignInForm))
@@ -84,7 +84,7 @@ class SignInScreen(Screen):
 
         try:
             actor = sign_in(self.app.services, number, pin, max_attempts=cfg.max_pin_attempts,
-                            lockout=timedelta(minutes=cfg.lockout_minutes))
+                            lockout=timedelta(minutes=cfg.lockout_minutes), via=app.origin)
         except SignInFailed as exc:
             self.app.call_from_thread(self._failed, str(exc))
             return
@@ -95,7 +95,7 @@ class SignInScreen(Screen):
 
     def _failed(self, message: str) -> None:
         self.app.foreground_idle()
-        self.query_one("#error", Static).update(message)
+        self.query_one("#error", Static).update(safe(message))
         self.query_one(SignInForm).clear()
 
     def _succeeded(self, actor, first_page) -> None:

@@ -9,7 +9,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Header, Label, Static
 
 from ...services import sync
-from ..text import plain
+from ..text import plain, safe
 from ..widgets.footer import KeysFooter
 from .dialogs import ConfirmModal, DetailModal
 
@@ -81,7 +81,7 @@ class SyncScreen(Screen):
                       + (f", {st.waiting} waiting behind them" if st.waiting else "")),
                      ("Conflicts", str(st.conflicts)),
                      *((("Audit trail", st.audit_problem),) if st.audit_problem else ())):
-            state.add_row(k, plain(v))
+            state.add_row(plain(k), plain(v))
         table = self.query_one("#parked", DataTable)
         row = table.cursor_row
         table.clear()
@@ -208,7 +208,8 @@ class RemoteSearchScreen(ModalScreen[str | None]):
         from textual.containers import Vertical
 
         with Vertical(id="box"):
-            yield Static(f"All stores: looking for “{self.query_text}” at headquarters…", id="msg", markup=False)
+            yield Static(safe(f"All stores: looking for “{self.query_text}” at headquarters…"), id="msg",
+                         markup=False)
             yield DataTable(id="remote", cursor_type="row", zebra_stripes=True)
             yield KeysFooter()
 
@@ -232,11 +233,11 @@ class RemoteSearchScreen(ModalScreen[str | None]):
     def _show(self, hits, message: str) -> None:
         from ...domain.reference import format_reference
 
-        self.query_one("#msg", Static).update(message)
+        self.query_one("#msg", Static).update(safe(message))
         table = self.query_one("#remote", DataTable)
         self._ids = [h.id for h in hits]
         for h in hits:
-            table.add_row(plain(h.display_name), format_reference(h.reference), plain(h.store_code),
+            table.add_row(plain(h.display_name), plain(format_reference(h.reference)), plain(h.store_code),
                           plain(h.email), plain(h.phone), plain(h.city))
         table.focus()
 
@@ -254,7 +255,8 @@ class RemoteSearchScreen(ModalScreen[str | None]):
         try:
             sync.open_remote(self.app.services, self.app.actor, customer_id)
         except (sync.HqUnavailable, sync.HqRefused, sync.NotConnected) as exc:
-            self.app.call_from_thread(self.query_one("#msg", Static).update, f"Could not bring the customer here: {exc}")
+            self.app.call_from_thread(self.query_one("#msg", Static).update,
+                                      safe(f"Could not bring the customer here: {exc}"))
             return
         self.app.call_from_thread(self.dismiss, customer_id)
 

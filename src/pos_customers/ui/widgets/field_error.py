@@ -1,8 +1,11 @@
-"""The message shown under a form field; takes no room while there is nothing to say."""
+"""The message shown under a form field (it takes no room while there is nothing to say), and how a
+form lands on its first field."""
 
 from __future__ import annotations
 
-from textual.widgets import Label
+from textual.widgets import Input, Label
+
+from ..text import safe
 
 
 class ErrorLine(Label):
@@ -14,8 +17,17 @@ class ErrorLine(Label):
         super().__init__("", id=id, classes="error", markup=False)
 
     def show(self, message: str) -> None:
-        self.update(message)
+        self.update(safe(message, multiline=True))
         self.set_class(bool(message), "shown")
+
+
+def focus_at_end(field: Input) -> None:
+    """A form opens on its first field with the cursor after the text and nothing selected: a
+    stray key adds a letter the associate sees, it never replaces "Zoe" with "e". That field
+    keeps doing so when Tab brings the focus back to it."""
+    field.select_on_focus = False
+    field.cursor_position = len(field.value)
+    field.focus()
 
 
 def clear_message_of(screen, widget_id: str | None) -> None:

@@ -4,8 +4,8 @@ Drawn with Textual's line API straight from the cells' text. A DataTable renders
 cell through Rich on each new page of results (30 to 40 ms at 80x24 on a small till PC, more
 than the keystroke budget); here a page costs well under a millisecond of cell work.
 
-Customer text is never markup: cells are plain strings, shown as typed; control characters
-become "?", a cell too long for its column ends in "…", wide characters (emoji, CJK) count
+Customer text is never markup: cells are plain strings, shown as typed through the one
+sanitizer (ui.text.safe: control, bidi and zero-width characters become "�"), a cell too long for its column ends in "…", wide characters (emoji, CJK) count
 as the two columns they take.
 """
 
@@ -22,13 +22,14 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-_CONTROL = {i: "?" for i in (*range(32), 127)}
+from ..text import safe
+
 PADDING = 1  # blank cells each side of a column
 
 
 def fit(text: str, width: int) -> str:
     """``text`` in exactly ``width`` terminal cells: padded, or cut with an ellipsis."""
-    text = text.translate(_CONTROL)
+    text = safe(text)
     if cell_len(text) > width:
         if width <= 0:
             return ""

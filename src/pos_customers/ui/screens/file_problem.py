@@ -1,0 +1,70 @@
+"""The till's file failed (damaged, read-only, full disk, busy): what happened and what to do.
+
+At start, :class:`FileProblemScreen` takes the whole screen: the app cannot work on that file and
+the only key is ctrl+q. In the running app, :class:`FileProblemModal` sits over the screen the
+associate was on (a form keeps what was typed); Escape goes back to it.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Static
+
+from ...services.health import StorageError, failure_line, failure_title
+from ..text import safe
+from ..widgets.footer import KeysFooter
+
+
+class FileProblemScreen(Screen[None]):
+    """Nothing can be done on this file: say so, and how to get the store back to work."""
+
+    BINDINGS = [Binding("ctrl+q", "app.quit", "Quit", id="file_problem.quit", tooltip="Close the app")]
+    DEFAULT_CSS = """
+    FileProblemScreen { align: center middle; }
+    FileProblemScreen > Vertical { width: 76; max-width: 100%; height: auto; border: thick $error;
+                                   padding: 1 2; background: $surface; }
+    FileProblemScreen #file-problem-title { text-style: bold; color: $error; margin-bottom: 1; }
+    FileProblemScreen #file-problem-hint { color: $text-muted; margin-top: 1; }
+    """
+
+    def __init__(self, error: StorageError) -> None:
+        super().__init__()
+        self.error = error
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(failure_title(self.error), id="file-problem-title", markup=False)
+            yield Static(safe(failure_line(self.error)), id="file-problem-line", markup=False)
+            yield Static("Nothing was changed. Tell whoever looks after this till; ctrl+q closes the app.",
+                         id="file-problem-hint", markup=False)
+        yield KeysFooter()
+
+
+class FileProblemModal(ModalScreen[None]):
+    """A save or a search failed on the file: the screen underneath keeps its state."""
+
+    BINDINGS = [
+        Binding("escape", "dismiss", "Back", id="file_problem.back", tooltip="Back to where you were"),
+        Binding("enter", "dismiss", "Back", show=False, id="file_problem.back_enter"),
+    ]
+    DEFAULT_CSS = """
+    FileProblemModal { align: center middle; }
+    FileProblemModal > Vertical { width: 72; max-width: 95%; height: auto; border: thick $error;
+                                  padding: 1 2; background: $surface; }
+    FileProblemModal #file-problem-title { text-style: bold; color: $error; margin-bottom: 1; }
+    FileProblemModal #file-problem-hint { color: $text-muted; margin-top: 1; }
+    """
+
+    def __init__(self, error: StorageError) -> None:
+        super().__init__()
+        self.error = error
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(failure_title(self.error), id="file-problem-title", markup=False)
+            yield Static(safe(failure_line(self.error)), id="file-problem-line", markup=False)
+            yield Static("Nothing was saved. esc: back to where you were (what you typed is kept).",
+                         id="file-problem-hint", markup=False)
