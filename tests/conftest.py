@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -8,8 +10,13 @@ import pytest
 from pos_customers.domain.enums import Role
 from pos_customers.services.context import Actor, Services
 from pos_customers.services.store import init_store
-from pos_customers.storage.engine import Database
-from pos_customers.storage.migrate import upgrade
+from tests import templates
+
+# Where the environment sets PYTHONDONTWRITEBYTECODE, every test process and every child it starts
+# (headquarters, tills killed mid-sync, xdist workers) would compile all its imports again, seconds
+# each. The test run writes the bytecode caches (ignored by git) so later processes reuse them.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+sys.dont_write_bytecode = False
 
 FIXED_NOW = datetime(2026, 11, 24, 10, 30, tzinfo=timezone.utc)
 
@@ -19,10 +26,16 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "store.db"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _template_folder(tmp_path_factory):
+    """Migrated databases are made once per test process (per xdist worker) and copied per test."""
+    templates.use_folder(tmp_path_factory.mktemp("templates"))
+
+
 @pytest.fixture
 def db(db_path: Path):
-    database = Database(db_path)
-    upgrade(database)
+    """An empty terminal database at db_path, migrated to the newest revision."""
+    database = templates.store_db(db_path)
     yield database
     database.dispose()
 

@@ -1,8 +1,9 @@
 """Headquarters on SQLite and, for real, on PostgreSQL.
 
-PostgreSQL tests run against 127.0.0.1:5432 (user postgres), in a database made for the run.
-Without a server they are skipped with the reason; POS_CUSTOMERS_REQUIRE_PG=1 (set by CI)
-turns that skip into a failure.
+PostgreSQL tests run against 127.0.0.1:5432 (user postgres), in a database made for the test
+process: one per pytest-xdist worker (its name carries the worker id), dropped at the end; each test
+starts from empty tables. Without a server they are skipped with the reason;
+POS_CUSTOMERS_REQUIRE_PG=1 (set by CI) turns that skip into a failure.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy import create_engine, text
 from pos_customers.hq import tables as t
 from pos_customers.hq.db import make_engine, upgrade
 from pos_customers.hq.service import Headquarters
+from tests import templates
 
 PG_ADMIN = os.environ.get("POS_CUSTOMERS_PG_ADMIN", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REQUIRE_PG = os.environ.get("POS_CUSTOMERS_REQUIRE_PG") == "1"
@@ -26,7 +28,8 @@ def pg_url():
     try:
         admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
         with admin.connect() as conn:
-            name = f"pos_hq_test_{uuid.uuid4().hex[:8]}"
+            worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+            name = f"pos_hq_test_{worker}_{uuid.uuid4().hex[:8]}"
             conn.execute(text(f'CREATE DATABASE "{name}"'))
     except Exception as exc:  # noqa: BLE001 - any failure to reach the server means "no PostgreSQL here"
         if REQUIRE_PG:
@@ -46,8 +49,7 @@ def pg_url():
 @pytest.fixture(params=["sqlite", "postgresql"])
 def hq_engine(request, tmp_path):
     if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'hq.db'}")
-        upgrade(engine)
+        engine = make_engine(templates.hq_sqlite_url(tmp_path / "hq.db"))
     else:
         engine = make_engine(request.getfixturevalue("pg_url"))
         with engine.begin() as conn:

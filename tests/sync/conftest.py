@@ -15,8 +15,7 @@ from pos_customers.hq.db import make_engine, upgrade
 from pos_customers.hq.service import Headquarters
 from pos_customers.services.context import Actor, Services
 from pos_customers.services.sync import enrol_terminal
-from pos_customers.storage.engine import Database
-from pos_customers.storage.migrate import upgrade as upgrade_terminal
+from tests import templates
 
 
 def free_port() -> int:
@@ -32,23 +31,39 @@ class HqProcess:
         self.url = f"http://127.0.0.1:{self.port}"
         self.mail_folder = db_path.parent / "mail"
         self.proc: subprocess.Popen | None = None
-        engine = make_engine(f"sqlite:///{db_path}")
-        upgrade(engine)
+        if db_path.exists():  # a headquarters file made by the test: brought up to date
+            engine = make_engine(f"sqlite:///{db_path}")
+            upgrade(engine)
+        else:
+            engine = make_engine(templates.hq_sqlite_url(db_path))
         from pos_customers.hq.mailer import FileMailer
         self.hq = Headquarters(engine, mailer=FileMailer(self.mail_folder))
 
     def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "pos_customers.cli", "hq", "serve", "--db", str(self.db_path),
-             "--port", str(self.port), "--mail-folder", str(self.mail_folder)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.url}/v1/health", timeout=0.5).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        raise RuntimeError(f"headquarters did not start: {self.proc.stderr.read1(4000)!r}")
+        """Start the process and wait for its health answer. A port taken between free_port() and
+        the server's bind (another xdist worker) is retried on a new port (before any terminal
+        knows the URL)."""
+        for _ in range(3):
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "pos_customers.cli", "hq", "serve", "--db", str(self.db_path),
+                 "--port", str(self.port), "--mail-folder", str(self.mail_folder)],
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and self.proc.poll() is None:
+                try:
+                    if httpx.get(f"{self.url}/v1/health", timeout=0.5).status_code == 200:
+                        if self.proc.poll() is None:  # ours answered, not another worker's
+                            return
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.1)
+            error = self.proc.stderr.read1(4000) if self.proc.poll() is not None else b"(no answer)"
+            self.stop()
+            if b"address already in use" not in error.lower():
+                break
+            self.port = free_port()
+            self.url = f"http://127.0.0.1:{self.port}"
+        raise RuntimeError(f"headquarters did not start: {error!r}")
 
     def stop(self) -> None:
         if self.proc is not None:
@@ -68,9 +83,7 @@ def hq_server(tmp_path):
 
 def terminal(tmp_path: Path, server: HqProcess, code: str, **store) -> Services:
     token = server.hq.add_store(code, f"Store {code}", **store)
-    db = Database(tmp_path / f"{code}.db")
-    upgrade_terminal(db)
-    svc = Services(db)
+    svc = Services(templates.store_db(tmp_path / f"{code}.db"))
     enrol_terminal(svc, Actor.command_line(), server.url, token, terminal_name=f"{code} till")
     return svc
 
