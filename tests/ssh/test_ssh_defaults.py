@@ -92,6 +92,7 @@ def test_the_launcher_applies_the_ssh_defaults_before_textual_starts(monkeypatch
         def __init__(self, svc, **kw):
             made.update(kw)
             self.return_code = 0
+            self.file_problem = None  # what PosApp tells the launcher after a file failure
 
         def run(self):
             made["run"] = True
