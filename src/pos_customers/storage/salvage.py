@@ -265,14 +265,8 @@ def _varint(buf: bytes, pos: int) -> tuple[int, int]:
 
 
 def _record(payload: bytes) -> list[Any]:
-    header_len, pos = _varint(payload, 0)
-    if not 1 <= header_len <= len(payload):
-        raise ValueError("bad record header")
-    types = []
-    while pos < header_len:
-        t, pos = _varint(payload, pos)
-        types.append(t)
-    body = header_len
+    types = _types(payload)
+    body, _ = _varint(payload, 0)  # the header's length: the body starts there
     values: list[Any] = []
     for t in types:
         if t == 0:
