@@ -91,6 +91,47 @@ def test_the_connected_demo_has_other_stores_customers_and_orders(tmp_path, hq_s
     assert source == "headquarters" and len(orders) == len(with_orders)
 
 
+def test_a_second_connected_demo_reuses_the_till_and_headquarters(tmp_path, hq_server):
+    admin = Actor.command_line()
+    path = tmp_path / "demo.db"
+    first = connected_demo(hq_server.hq, path, 120, hq_server.url)
+    before = _customers(first)
+    settings = dict(first.settings())
+    at_hq = hq_server.hq.customer_count()
+    first.db.dispose()
+    said = []
+    again = connected_demo(hq_server.hq, path, 120, hq_server.url, say=said.append)  # no IntegrityError
+    assert not said  # nothing built again
+    assert _customers(again) == before and before
+    assert again.settings()["hq_credential"] == settings["hq_credential"]
+    assert again.settings()["terminal_id"] == settings["terminal_id"]
+    assert hq_server.hq.customer_count() == at_hq
+    st = sync.status(again, admin)
+    assert st.enrolled
+    sync.sync_now(again, admin)
+
+
+def test_an_unfinished_demo_till_is_built_again(tmp_path, hq_server):
+    from pos_customers.services.demo import seed_demo
+    from pos_customers.storage.engine import Database
+
+    path = tmp_path / "demo.db"
+    seed_demo(Database(path), 50)  # stopped before it was connected: every store's customers, no credential
+    said = []
+    svc = connected_demo(hq_server.hq, path, 50, hq_server.url, say=said.append)
+    assert any("building it again" in m for m in said)
+    assert sync.status(svc, Actor.command_line()).enrolled
+    assert {store for _, _, store in _customers(svc)} == {"BER01"}
+
+
+def _customers(svc):
+    conn = svc.db.raw()
+    try:
+        return sorted(conn.execute("SELECT id, reference, store_code FROM customer").fetchall())
+    finally:
+        conn.close()
+
+
 def test_access_request_and_anonymize_from_the_command_line(run, tmp_path):
     assert run("init", "--store", "BER01", "--number", 101, "--name", "Berlin", "--country", "DE",
                "--currency", "EUR", "--language", "de").exit_code == 0

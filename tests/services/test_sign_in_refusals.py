@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 import argon2
 import pytest
 
+from pos_customers.domain import security
 from pos_customers.services import access
 from pos_customers.services.access import SignInFailed, sign_in
 from pos_customers.services.associates import add_associate, set_active
@@ -53,8 +54,8 @@ def refusal_of(svc, number, pin, hasher) -> tuple[str, int]:
 
 
 def test_unknown_inactive_wrong_and_locked_get_the_same_words_and_the_same_work(store, monkeypatch):
-    hasher = CountingHasher(access._HASHER)
-    monkeypatch.setattr(access, "_HASHER", hasher)
+    hasher = CountingHasher(security.HASHER)
+    monkeypatch.setattr(security, "HASHER", hasher)
     answers = {"unknown number": refusal_of(store, "4242", "1234", hasher),
                "inactive associate": refusal_of(store, "1003", "1111", hasher),
                "wrong PIN": refusal_of(store, "1002", "0000", hasher)}
@@ -67,13 +68,13 @@ def test_unknown_inactive_wrong_and_locked_get_the_same_words_and_the_same_work(
     assert "1002" not in words.pop() and "locked until" not in str(answers)
     assert {work for _, work in answers.values()} == {1}  # one argon2 verification each
     # ... and every verification costs the same: the stand-in hash has the real hashes' parameters
-    real = argon2.extract_parameters(access.hash_secret("1357"))
+    real = argon2.extract_parameters(security.hash_secret("1357"))
     assert hasher.checked and all(p == real for p in hasher.checked)
 
 
 def test_the_stand_in_hash_is_made_with_the_hasher_of_real_pins():
-    assert not access._HASHER.check_needs_rehash(access._STAND_IN_HASH)
-    assert argon2.extract_parameters(access._STAND_IN_HASH) == argon2.extract_parameters(access.hash_secret("1"))
+    assert not security.HASHER.check_needs_rehash(access._STAND_IN_HASH)
+    assert argon2.extract_parameters(access._STAND_IN_HASH) == argon2.extract_parameters(security.hash_secret("1"))
 
 
 def test_the_lockout_holds_per_associate(store, clock):

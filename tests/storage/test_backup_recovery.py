@@ -367,3 +367,63 @@ def test_recover_says_how_many_outbox_pages_were_lost(tmp_path, config):
     assert r.returncode == 0, r.stderr
     assert "kept 0 offline change(s)" in r.stdout
     assert "could not: " in r.stdout and "of the outbox's" in r.stdout and "cannot be read" in r.stdout
+
+
+def test_a_standalone_rebuild_says_which_customers_it_could_not_bring_back_and_leaves_no_stray_files(
+        tmp_path, config):
+    """Customers that never went through the outbox (as the demo's seeded ones) cannot be rebuilt
+    from it: the report counts the damaged file's customers against the rebuilt file's."""
+    path = tmp_path / "till.db"
+    svc = store(path)
+    actor = Actor.command_line()
+    anna = create_customer(svc, actor, person("Anna", "Müller", "anna@example.org"))
+    seeded = create_customer(svc, actor, person("Lea", "Wolf", "lea@example.org"))
+    with svc.db.raw_write() as conn:  # as if loaded without the outbox
+        conn.execute("DELETE FROM outbox_event WHERE entity_id = ?", (seeded.id,))
+    svc.db.dispose()
+    r = quick_cli("recover", "--force", "--db", path)
+    assert r.returncode == 0, r.stderr
+    assert "its outbox" in r.stdout
+    assert "the damaged file held 2 customer(s); the rebuilt file has 1: 1 of them are not in it" in r.stdout
+    assert "sync --once" not in r.stdout  # a standalone till has nothing to sync
+    left = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("till.db"))
+    assert [n for n in left if "recovering" in n or n.endswith("-checked")] == [], left
+    back = Services(Database(path))
+    try:
+        assert get_customer(back, actor, anna.id).last_name == "Müller"
+    finally:
+        back.db.dispose()
+
+
+def test_a_recover_that_changes_nothing_leaves_no_wal_or_shm_beside_the_file(tmp_path, config):
+    path = tmp_path / "till.db"
+    store(path).db.dispose()
+    assert not Path(f"{path}-wal").exists() and not Path(f"{path}-shm").exists()
+    r = quick_cli("--db", path, "recover")
+    assert r.returncode == 0 and "nothing to recover" in r.stdout
+    assert not Path(f"{path}-wal").exists() and not Path(f"{path}-shm").exists()
+    with sqlite3.connect(path) as conn:  # no outbox and no backup: the file is left as it is
+        conn.execute("DELETE FROM outbox_event")
+    conn.close()
+    before = path.read_bytes()
+    r = quick_cli("recover", "--force", "--db", path)
+    assert r.returncode == 1 and "left as it is" in r.stderr, r.stderr
+    assert path.read_bytes() == before
+    assert not Path(f"{path}-wal").exists() and not Path(f"{path}-shm").exists()
+    assert not [p for p in tmp_path.iterdir() if "recovering" in p.name]
+
+
+def test_an_enrolled_terminal_is_told_to_sync_after_recovery_and_a_standalone_one_is_not(tmp_path, config):
+    path = tmp_path / "till.db"
+    svc = store(path)
+    done = backups.backup_now(svc, Actor.command_line(), tmp_path / "one.db")
+    svc.db.dispose()
+    r = quick_cli("recover", "--force", "--from", done.path, "--db", path)
+    assert r.returncode == 0, r.stderr
+    assert "sync --once" not in r.stdout
+    with sqlite3.connect(done.path) as conn:
+        conn.execute("INSERT OR REPLACE INTO setting (key, value) VALUES ('hq_url', 'http://hq.invalid')")
+    conn.close()
+    r = quick_cli("recover", "--force", "--from", done.path, "--db", path)
+    assert r.returncode == 0, r.stderr
+    assert "next: `pos-customers sync --once`" in r.stdout and "enrolled terminals" not in r.stdout

@@ -104,10 +104,13 @@ async def test_the_header_shows_headquarters_state_right_after_sign_in(two_store
         assert {"app.all_stores", "app.sync"} <= keys
     hq_server.stop()
     app = app_for(ham)
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(app, pilot, "2001", "1357")
         await settle(app, pilot, 0.1)
         assert app.sync_line.startswith("HQ offline")
+        # at 80 columns the header cuts the store and the associate's name, never the sync state
+        first_line = app.export_screenshot().replace("&#160;", " ")
+        assert "HQ offline · 2 to send" in first_line
 
 
 async def test_f8_and_f5_work_in_the_f5_list(two_stores):

@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from .common import _actor, _errors, _state, app, fail
+from .common import DB_OPTION, _actor, _errors, _state, app, fail
 
 
 def _settings():
@@ -22,16 +22,16 @@ def _settings():
 def backup(
     path: Optional[str] = typer.Argument(None, metavar="[PATH]", help="A folder, or a new file name "
                                          "(default: the backups/ folder next to the database)."),
-    db: Optional[str] = typer.Option(None, "--db", metavar="PATH", help="SQLite file."),
+    db: Optional[str] = DB_OPTION,
 ) -> None:
     """A consistent copy of the database, made while the app runs (private: mode 0600)."""
     import sqlite3
 
-    from ..paths import resolve_db_path
+    from ..paths import store_db_path
     from ..services.backup import BackupFailed, backup_now
     from .common import _services
 
-    where = resolve_db_path(db or _state["db"])
+    where, _ = store_db_path(db or _state["db"])  # as _services opens it (it says when it is the demo's)
     settings = _settings()
     with _errors():
         try:
@@ -59,14 +59,17 @@ def recover(
     force: bool = typer.Option(False, "--force", help="Rebuild even when the file passes integrity_check."),
     no_sqlite_program: bool = typer.Option(False, "--no-sqlite-program", hidden=True,
                                            help="Do not try the sqlite3 program's .recover."),
-    db: Optional[str] = typer.Option(None, "--db", metavar="PATH", help="SQLite file."),
+    db: Optional[str] = DB_OPTION,
 ) -> None:
     """Rebuild a damaged database from the newest good backup, or from headquarters, keeping every
     change made here that headquarters has not got. The damaged file is moved aside, not deleted."""
-    from ..paths import resolve_db_path
+    from ..paths import demo_notice, store_db_path
     from ..services.backup import NothingToRecover, RecoveryFailed, describe_age, recover as run
 
-    path = resolve_db_path(db or _state["db"])
+    path, is_demo = store_db_path(db or _state["db"])  # the file every other command opens
+    if is_demo:
+        typer.echo(demo_notice(path), err=True)
+    _state["path"] = str(path)
     settings = _settings()
     with _errors():
         try:
@@ -102,9 +105,18 @@ def recover(
                    f"{'backup' if report.source == 'backup' else 'start'}")
     if report.moved_to:
         typer.echo(f"the damaged file is now {report.moved_to}")
+        if report.customers_before is None:
+            typer.echo(f"the damaged file's customers could not be counted; the rebuilt file has "
+                       f"{report.customers_after} customer(s)")
+        else:
+            held = (f"{report.customers_before}" if report.customers_before_complete
+                    else f"at least {report.customers_before} (part of it could not be read)")
+            typer.echo(f"the damaged file held {held} customer(s); the rebuilt file has "
+                       f"{report.customers_after}"
+                       + (f": {report.customers_before - report.customers_after} of them are not in it"
+                          if report.customers_before > report.customers_after else ""))
     for line in report.could_not:
         typer.echo(f"could not: {line}")
-    if report.source != "outbox" and (report.events_queued or report.source == "backup"):
+    if report.enrolled and (report.events_queued or report.source == "backup"):
         typer.echo("next: `pos-customers sync --once` sends the kept changes"
-                   + (" and fetches what headquarters got since the backup" if report.source == "backup" else "")
-                   + (" (enrolled terminals)" if report.source == "backup" else ""))
+                   + (" and fetches what headquarters got since the backup" if report.source == "backup" else ""))

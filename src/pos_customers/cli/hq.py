@@ -222,15 +222,35 @@ def hq_demo(customers: int = typer.Option(10_000, "--customers", min=10, max=1_0
     from ..logs import log_file, uvicorn_config
 
     folder = demo_db_path().parent
-    hq = _hq(db or str(folder / "demo-hq.db"))
+    hq_db = db or str(folder / "demo-hq.db")
+    hq = _hq(hq_db)
     path = Path(terminal_db or folder / "demo-connected.db").expanduser()
     url = f"http://127.0.0.1:{port}"
 
     def progress(done: int, total: int) -> None:
         typer.echo(f"\r  {done:,} / {total:,} customers", err=True, nl=done == total)
 
+    def fresh_hq():
+        """An empty demo headquarters in place of one left by an unfinished or mismatched run."""
+        nonlocal hq
+        from sqlalchemy.engine import make_url
+
+        from ..hq.db import resolve_url
+
+        parsed = make_url(resolve_url(hq_db))
+        if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+            fail(f"headquarters at {hq_db} already holds customers that do not match the demo till "
+                 f"{path}: give an empty database with --db")
+        close(hq.engine)
+        hq.engine.dispose()
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(parsed.database + suffix).unlink(missing_ok=True)
+        hq = _hq(hq_db)
+        return hq
+
     with _errors():
-        svc = connected_demo(hq, path, customers, url, progress=progress, say=lambda m: typer.echo(m, err=True))
+        svc = connected_demo(hq, path, customers, url, progress=progress,
+                             say=lambda m: typer.echo(m, err=True), fresh_hq=fresh_hq)
     # the server's messages and its access log go to a file: the app has the terminal
     log = log_file("demo-hq.log")
     server = uvicorn.Server(uvicorn.Config(create_app(hq.engine, hq), host="127.0.0.1", port=port,
@@ -264,13 +284,18 @@ def _interrupt(_signum, _frame) -> None:
     raise KeyboardInterrupt
 
 
-def connected_demo(hq, path: Path, customers: int, url: str, *, progress=None, say=lambda m: None):
+def connected_demo(hq, path: Path, customers: int, url: str, *, progress=None, say=lambda m: None,
+                   fresh_hq=None):
     """The demo terminal at ``path`` connected to the demo headquarters ``hq`` (set up once):
     every demo customer at headquarters with an order history, the other stores' customers only
-    there. Returns the terminal's services."""
+    there. A later call reuses both when they make a complete demo (the till enrolled at this
+    headquarters, headquarters holding the customers); otherwise it builds both again, asking
+    ``fresh_hq()`` for an empty headquarters when ``hq`` already holds customers. Returns the
+    terminal's services."""
     import time as _time
 
     from ..hq.demo import orders_for
+    from ..services.context import Services
     from ..services.demo import (
         DEMO_STORE,
         export_for_hq,
@@ -280,11 +305,28 @@ def connected_demo(hq, path: Path, customers: int, url: str, *, progress=None, s
     from ..services.reference_data import demo_stores
     from ..services.sync import connect
     from ..storage.engine import Database
+    from ..storage.migrate import upgrade
 
+    path = Path(path)
+    if path.exists():
+        if _complete_demo(hq, path, DEMO_STORE):
+            db = Database(path)
+            upgrade(db)
+            svc = Services(db)
+            connect(svc, _actor(), url=url)  # only the address: this run's port
+            return svc
+        if not _demo_file(path):
+            fail(f"{path} is not a demo till: give another file with --terminal-db")
+        say(f"  {path} is not a complete connected demo: building it again")
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+    if hq.customer_count():
+        if fresh_hq is None:
+            fail("the demo headquarters already holds customers that do not match the demo till "
+                 f"{path}: remove both files and run again")
+        say("  headquarters holds another demo's customers: building it again")
+        hq = fresh_hq()
     svc = seed_demo(Database(path), customers, progress=progress)
-    if svc.settings().get("hq_credential"):
-        connect(svc, _actor(), url=url)
-        return svc
     stores = demo_stores()
     known = {st["code"] for st in hq.stores()}
     for st in stores:
@@ -302,6 +344,49 @@ def connected_demo(hq, path: Path, customers: int, url: str, *, progress=None, s
     connect(svc, _actor(), url=url, credential=credential, terminal_id=terminal_id, cursor=hq.current_seq(),
             terminal_number=number)
     return svc
+
+
+def _demo_file(path: Path) -> bool:
+    """``path`` may be replaced by a new demo: an empty or unfinished file, or one the demo seeded
+    (never a real store's till)."""
+    import sqlite3
+
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if "customer" not in tables or not conn.execute("SELECT 1 FROM customer LIMIT 1").fetchone():
+                return True
+            return "audit_event" in tables and conn.execute(
+                "SELECT 1 FROM audit_event WHERE action = 'demo_seeded' LIMIT 1").fetchone() is not None
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False
+
+
+def _complete_demo(hq, path: Path, store: str) -> bool:
+    """The till at ``path`` finished a connected demo set-up with ``hq``: it is enrolled there (its
+    credential is the last step) and headquarters holds the demo customers."""
+    import sqlite3
+
+    from ..hq.errors import Unauthorized
+
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            row = conn.execute("SELECT value FROM setting WHERE key = 'hq_credential'").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False  # not a till's file (or a damaged one): built again
+    if not row or not row[0]:
+        return False
+    try:
+        who = hq.authenticate(row[0])
+    except Unauthorized:
+        return False
+    return who.store_code == store and hq.customer_count() > 0
 
 
 @hq_app.command("stores")

@@ -10,11 +10,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from argon2.exceptions import InvalidHashError, VerificationError
-
 from ..domain.enums import Role
-from ..domain.security import HASHER as _HASHER  # one set of argon2id parameters, terminal and headquarters
-from ..domain.security import is_support_number, staff_number
+from ..domain.security import (  # one set of argon2id parameters, terminal and headquarters
+    is_support_number, staff_number, verify_secret)
 from ..storage import associates as staff
 from ..storage.audit_chain import append_raw
 from .auth import Actor
@@ -24,18 +22,7 @@ MAX_ATTEMPTS = 5
 LOCKOUT = timedelta(minutes=5)
 
 
-def hash_secret(secret: str) -> str:
-    return _HASHER.hash(secret)
-
-
-def verify_secret(stored_hash: str, secret: str) -> bool:
-    try:
-        return _HASHER.verify(stored_hash, secret)
-    except (VerificationError, InvalidHashError):
-        return False
-
-
-# A hash of a random PIN nobody knows, made with the parameters above (a test checks they agree):
+# A hash of a random PIN nobody knows, made with domain.security's parameters (a test checks they agree):
 # an unknown number or a locked associate costs one verification, as a real wrong PIN does.
 _STAND_IN_HASH = "$argon2id$v=19$m=19456,t=2,p=1$4qZuVm1Kj1NjU3+WuhjY1g$q8iJ3CU68OM6jrxdYZPWN3LPxeQwxS4VT4hdUciHi4s"
 

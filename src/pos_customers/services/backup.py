@@ -209,6 +209,10 @@ class RecoveryReport:
     customers_reapplied: int = 0
     audit_carried: int = 0
     moved_to: Path | None = None
+    enrolled: bool = False  # the rebuilt file is a terminal enrolled with headquarters
+    customers_before: int | None = None  # customer rows SQL could count in the damaged file (None: none)
+    customers_before_complete: bool = False  # ... the whole table (else: at least that many)
+    customers_after: int = 0  # customer rows in the rebuilt file
     readers: list[str] = field(default_factory=list)
     could_not: list[str] = field(default_factory=list)
 
@@ -220,6 +224,24 @@ def recover(db_path: str | os.PathLike, actor: Actor, *, hq_url: str | None = No
     """`pos-customers recover`: see the module notes. Raises RecoveryFailed (nothing changed)."""
     actor.require(Permission.CONFIGURE_STORE)
     path = Path(db_path)
+    # reading a WAL file (even read-only) makes -wal and -shm beside it: those this run made go again
+    # unless the file is replaced, so a file "left as it is" is left as it was
+    made_here = [Path(f"{path}{suffix}") for suffix in ("-wal", "-shm") if not Path(f"{path}{suffix}").exists()]
+    try:
+        return _recover(path, actor, hq_url=hq_url, token=token, backup=backup, settings=settings, force=force,
+                        now=now, transport=transport, use_sqlite_program=use_sqlite_program)
+    finally:
+        for side in made_here:
+            try:
+                if side.exists() and (side.name.endswith("-shm") or side.stat().st_size == 0):
+                    side.unlink()
+            except OSError:
+                pass
+
+
+def _recover(path: Path, actor: Actor, *, hq_url: str | None, token: str | None,
+             backup: str | os.PathLike | None, settings: BackupSettings | None, force: bool,
+             now: datetime | None, transport, use_sqlite_program: bool) -> RecoveryReport:
     at = now or _utcnow()
     if bool(hq_url) != bool(token):
         raise RecoveryFailed("give both --hq URL and --token T (a new token: `pos-customers hq token STORE` "
@@ -233,6 +255,7 @@ def recover(db_path: str | os.PathLike, actor: Actor, *, hq_url: str | None = No
     found = salvage(path, use_sqlite_program=use_sqlite_program)
     report.readers = found.readers
     report.events_read = len(found.outbox)
+    report.customers_before, report.customers_before_complete = found.customers, found.customers_complete
     if path.exists() and not found.anything:
         why = found.notes[0] if found.notes else "empty"
         report.could_not.append(f"nothing could be read from the damaged file ({why})")
@@ -250,9 +273,17 @@ def recover(db_path: str | os.PathLike, actor: Actor, *, hq_url: str | None = No
                        settings=settings, transport=transport)
         try:
             _merge(svc, actor, found, report, at)
+            conn = svc.db.raw()
+            try:
+                report.customers_after = conn.execute("SELECT count(*) FROM customer").fetchone()[0]
+                report.enrolled = bool(conn.execute("SELECT 1 FROM setting WHERE key = 'hq_url' AND value != ''")
+                                       .fetchone())
+            finally:
+                conn.close()
             _finish(svc.db)
         finally:
             svc.db.dispose()
+            svc.db.forget_check_record()  # it names the .recovering- file, which is about to be renamed
     except BaseException:
         _remove_db_files(fresh)
         raise
@@ -269,6 +300,7 @@ def recover(db_path: str | os.PathLike, actor: Actor, *, hq_url: str | None = No
                 if os.name == "posix" and side.exists():
                     os.chmod(side, 0o600)  # it holds customers: private like the rest
         os.replace(fresh, path)
+        Database(path).forget_check_record()  # the damaged file's: the rebuilt one is checked at its first write
     except OSError as exc:
         raise RecoveryFailed(f"the rebuilt file is {fresh} but it could not take the damaged file's place: "
                              f"{exc.strerror or exc}; move it there by hand") from None
@@ -276,7 +308,7 @@ def recover(db_path: str | os.PathLike, actor: Actor, *, hq_url: str | None = No
 
 
 def _remove_db_files(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm", "-journal"):
+    for suffix in ("", "-wal", "-shm", "-journal", "-checked"):
         try:
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         except OSError:

@@ -172,7 +172,7 @@ def _password(tx: Change, clean: CleanCustomer,
               previous: CustomerRecord | None) -> tuple[str | None, datetime | None, bool]:
     """A typed password becomes an argon2id hash at once; a guest account has none.
     Returns (hash, when it changed, whether it changed now)."""
-    from .access import hash_secret
+    from ..domain.security import hash_secret
 
     old_hash = previous.password_hash if previous else None
     old_at = previous.password_changed_at if previous else None

@@ -49,6 +49,10 @@ class Salvaged:
     outbox_complete: bool = False  # the whole outbox table was read through SQL without an error
     notes: list[str] = field(default_factory=list)  # what could not be read, one line each
     readers: list[str] = field(default_factory=list)  # which readers found something
+    # customer rows SQL could count in the damaged file (None: the table could not be read at all);
+    # customers_complete: the whole table was counted without an error, else it held at least that many
+    customers: int | None = None
+    customers_complete: bool = False
 
     @property
     def anything(self) -> bool:
@@ -144,9 +148,25 @@ def _read_sql(copy: Path, out: Salvaged) -> bool:
         found |= _sql_store(conn, out)
         found |= _sql_outbox(conn, out)
         found |= _sql_audit(conn, out)
+        _sql_count_customers(conn, out)
     finally:
         conn.close()
     return found
+
+
+def _sql_count_customers(conn: sqlite3.Connection, out: Salvaged) -> None:
+    """How many customers the damaged file held, as far as SQL can count them: the whole table, else
+    the rows read forwards and backwards until the first damaged page (at least that many)."""
+    try:
+        out.customers = conn.execute("SELECT count(*) FROM customer").fetchone()[0]
+        out.customers_complete = True
+        return
+    except sqlite3.Error:
+        pass
+    ids: set[Any] = set()
+    for order in ("ASC", "DESC"):
+        ids |= {r[0] for r in _try(conn, f"SELECT rowid FROM customer ORDER BY rowid {order}")}
+    out.customers = len(ids) if ids else None
 
 
 def _try(conn: sqlite3.Connection, sql: str, args: tuple = ()) -> list[tuple]:

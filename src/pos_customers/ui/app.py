@@ -298,9 +298,10 @@ class PosApp(App):
                        markup=False)
 
     def header_text(self) -> str:
+        """The sync state first: at 80 columns the header cuts its end, never what headquarters says."""
         who = f"{self.actor.name} ({self.actor.role.value})" if self.actor else ""
-        sync = f" · {self.sync_line}" if getattr(self, "sync_line", "") else ""
-        return f"{self.store.name} · {who}{sync}"
+        sync = f"{self.sync_line} · " if getattr(self, "sync_line", "") else ""
+        return f"{sync}{self.store.name} · {who}"
 
     def _styled(self, screen: Screen) -> Screen:
         """A screen made just now gets its styles from the stylesheet as it stands when it mounts.

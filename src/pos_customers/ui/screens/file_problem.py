@@ -18,16 +18,32 @@ from ..text import safe
 from ..widgets.footer import KeysFooter
 
 
+class FileProblemBox(Vertical):
+    """What happened to the file, the one line that says what to do, and a hint for this screen."""
+
+    DEFAULT_CSS = """
+    FileProblemBox { height: auto; border: thick $error; padding: 1 2; background: $surface; }
+    FileProblemBox #file-problem-title { text-style: bold; color: $error; margin-bottom: 1; }
+    FileProblemBox #file-problem-hint { color: $text-muted; margin-top: 1; }
+    """
+
+    def __init__(self, error: StorageError, hint: str) -> None:
+        super().__init__()
+        self.error, self.hint = error, hint
+
+    def compose(self) -> ComposeResult:
+        yield Static(failure_title(self.error), id="file-problem-title", markup=False)
+        yield Static(safe(failure_line(self.error)), id="file-problem-line", markup=False)
+        yield Static(self.hint, id="file-problem-hint", markup=False)
+
+
 class FileProblemScreen(Screen[None]):
     """Nothing can be done on this file: say so, and how to get the store back to work."""
 
     BINDINGS = [Binding("ctrl+q", "app.quit", "Quit", id="file_problem.quit", tooltip="Close the app")]
     DEFAULT_CSS = """
     FileProblemScreen { align: center middle; }
-    FileProblemScreen > Vertical { width: 76; max-width: 100%; height: auto; border: thick $error;
-                                   padding: 1 2; background: $surface; }
-    FileProblemScreen #file-problem-title { text-style: bold; color: $error; margin-bottom: 1; }
-    FileProblemScreen #file-problem-hint { color: $text-muted; margin-top: 1; }
+    FileProblemScreen > FileProblemBox { width: 76; max-width: 100%; }
     """
 
     def __init__(self, error: StorageError) -> None:
@@ -35,11 +51,8 @@ class FileProblemScreen(Screen[None]):
         self.error = error
 
     def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(failure_title(self.error), id="file-problem-title", markup=False)
-            yield Static(safe(failure_line(self.error)), id="file-problem-line", markup=False)
-            yield Static("Nothing was changed. Tell whoever looks after this till; ctrl+q closes the app.",
-                         id="file-problem-hint", markup=False)
+        yield FileProblemBox(self.error, "Nothing was changed. Tell whoever looks after this till; "
+                                         "ctrl+q closes the app.")
         yield KeysFooter()
 
 
@@ -52,10 +65,7 @@ class FileProblemModal(ModalScreen[None]):
     ]
     DEFAULT_CSS = """
     FileProblemModal { align: center middle; }
-    FileProblemModal > Vertical { width: 72; max-width: 95%; height: auto; border: thick $error;
-                                  padding: 1 2; background: $surface; }
-    FileProblemModal #file-problem-title { text-style: bold; color: $error; margin-bottom: 1; }
-    FileProblemModal #file-problem-hint { color: $text-muted; margin-top: 1; }
+    FileProblemModal > FileProblemBox { width: 72; max-width: 95%; }
     """
 
     def __init__(self, error: StorageError) -> None:
@@ -63,8 +73,5 @@ class FileProblemModal(ModalScreen[None]):
         self.error = error
 
     def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(failure_title(self.error), id="file-problem-title", markup=False)
-            yield Static(safe(failure_line(self.error)), id="file-problem-line", markup=False)
-            yield Static("Nothing was saved. esc: back to where you were (what you typed is kept).",
-                         id="file-problem-hint", markup=False)
+        yield FileProblemBox(self.error, "Nothing was saved. esc: back to where you were (what you typed "
+                                         "is kept).")
