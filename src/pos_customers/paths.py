@@ -47,6 +47,33 @@ def demo_notice(path: Path) -> str:
     return f"using the demo store at {path} (pos-customers init sets up a real store)"
 
 
+HQ_DB_ENV = "POS_CUSTOMERS_HQ_DB"
+
+
+def hq_db_path(explicit: str | None = None) -> tuple[str | None, bool]:
+    """The headquarters database an `hq` command opens and whether it is the demo's: --db, then
+    $POS_CUSTOMERS_HQ_DB (returned as None: headquarters' own default rules apply), then hq.db in
+    the user data folder; when that does not exist and `pos-customers hq demo` has made
+    demo-hq.db beside it, that one."""
+    if explicit or os.environ.get(HQ_DB_ENV):
+        return explicit, False
+    folder = demo_db_path().parent
+    default, demo = folder / "hq.db", folder / "demo-hq.db"
+    if not default.exists() and demo.exists():
+        return str(demo), True
+    return None, False
+
+
+def default_hq_db_path() -> Path:
+    return demo_db_path().parent / "hq.db"
+
+
+def hq_demo_notice(path: str | os.PathLike) -> str:
+    """The one line that says the demo headquarters is in use."""
+    return (f"using the demo headquarters at {path} (--db URL or $POS_CUSTOMERS_HQ_DB chooses "
+            "another)")
+
+
 def config_path() -> Path:
     if os.environ.get(CONFIG_ENV):
         return Path(os.environ[CONFIG_ENV]).expanduser()

@@ -112,8 +112,6 @@ def test_every_readme_command_works_after_the_demo(home):
         stdin, extra = "", {}
         if " anonymize " in f"{line} ":
             stdin = words[words.index("anonymize") + 1] + "\n"  # it asks for the reference again
-        if " associates add " in line:
-            extra = {"POS_CUSTOMERS_PIN": "2580"}  # otherwise asked for twice, hidden
         r = home(line, stdin=stdin, extra=extra)
         assert r.returncode == 0, f"{line}\nexit {r.returncode}\n{r.stdout[-2000:]}\n{r.stderr[-2000:]}"
         assert "Traceback" not in r.stderr, line

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Optional
 
 import typer
@@ -12,6 +13,7 @@ from .common import (
     _errors,
     _services,
     associates_app,
+    fail,
     say,
 )
 
@@ -21,15 +23,21 @@ def associates_add(
     number: str = typer.Option(..., "--number", help="Associate number (what they type to sign in)."),
     name: str = typer.Option(..., "--name"),
     role: str = typer.Option("associate", "--role", help="associate, manager, support or admin."),
-    pin: Optional[str] = typer.Option(None, "--pin", help="4-12 digits (asked for when omitted).",
+    pin: Optional[str] = typer.Option(None, "--pin", help="4-12 digits (asked for twice, hidden, when omitted).",
                                       envvar="POS_CUSTOMERS_PIN"),
+    pin_stdin: bool = typer.Option(False, "--pin-stdin", help="Read the PIN from the first line of standard "
+                                                              "input (for scripts)."),
     db: Optional[str] = DB_OPTION,
 ) -> None:
     """Add a store associate; the PIN is stored as an argon2id hash only."""
     from ..services.associates import add_associate
 
-    if pin is None:
-        pin = typer.prompt("PIN", hide_input=True, confirmation_prompt=True)
+    if pin_stdin:
+        pin = (sys.stdin.readline() if sys.stdin else "").rstrip("\r\n")
+    elif pin is None:
+        if sys.stdin is None or not sys.stdin.isatty():
+            fail("no terminal to type the PIN on: give it on standard input with --pin-stdin", 2)
+        pin = typer.prompt("PIN", hide_input=True, confirmation_prompt="PIN again")
     svc = _services(db)
     with _errors():
         view = add_associate(svc, _actor(), number=number, name=name, role=role, pin=pin)

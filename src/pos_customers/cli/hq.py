@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Optional
 
 import typer
 
-from ..paths import demo_db_path
+from ..paths import HQ_DB_ENV, default_hq_db_path, demo_db_path, hq_db_path, hq_demo_notice
 from .common import (
     _actor,
     _errors,
@@ -19,11 +20,20 @@ from .common import (
 
 # -- headquarters ----------------------------------------------------------------------------------
 
-def _hq(db: Optional[str]):
+def _hq(db: Optional[str], *, create: bool = True):
+    """Headquarters from --db, $POS_CUSTOMERS_HQ_DB or the user data folder (the demo's
+    demo-hq.db when there is no hq.db, said on stderr). ``create=False``: a command that only
+    reads or changes what is there refuses to make an empty hq.db."""
     from ..hq.db import make_engine, upgrade
     from ..hq.service import Headquarters
 
-    engine = make_engine(db)
+    url, is_demo = hq_db_path(db)
+    if is_demo:
+        typer.echo(hq_demo_notice(url), err=True)
+    elif url is None and not create and not os.environ.get(HQ_DB_ENV) and not default_hq_db_path().exists():
+        fail(f"no headquarters database at {default_hq_db_path()}: `pos-customers hq add-store CODE "
+             "--name NAME` makes one (or give --db URL, or `pos-customers hq demo` for the demo's)", 1)
+    engine = make_engine(url)
     upgrade(engine)
     return Headquarters(engine)
 
@@ -95,7 +105,7 @@ def hq_token(code: str = typer.Argument(..., help="Store code."), db: Optional[s
     from ..hq.service import HqError
 
     try:
-        typer.echo(_hq(db).issue_token(code))
+        typer.echo(_hq(db, create=False).issue_token(code))
     except HqError as exc:
         fail(str(exc), 2)
 
@@ -108,7 +118,7 @@ def hq_set_scope(code: str = typer.Argument(..., help="Store code."),
     from ..hq.service import HqError
 
     try:
-        _hq(db).set_scope(code, scope)
+        _hq(db, create=False).set_scope(code, scope)
     except HqError as exc:
         fail(str(exc), 2)
     typer.echo(f"store {code.upper()} now pulls: {scope}")
@@ -141,11 +151,12 @@ def _read_pin(from_stdin: bool) -> str:
     return typer.prompt("PIN (4-12 digits)", hide_input=True, confirmation_prompt="PIN again")
 
 
-def _hq_run(db: Optional[str], call):
+def _hq_run(db: Optional[str], call, *, create: bool = False):
     from ..hq.service import HqError
 
+    hq = _hq(db, create=create)
     try:
-        return call(_hq(db))
+        return call(hq)
     except HqError as exc:
         fail(str(exc), 2 if exc.status in (400, 422) else 1)
 
@@ -157,7 +168,7 @@ def hq_support_add(number: str = typer.Argument(..., help="S and 1-15 digits, e.
                    db: Optional[str] = _HQ_DB) -> None:
     """Add a support account; every store's terminals receive it with their next sync."""
     pin = _read_pin(pin_stdin)
-    view = _hq_run(db, lambda hq: hq.add_support(number, name, pin, by=_actor().name))
+    view = _hq_run(db, lambda hq: hq.add_support(number, name, pin, by=_actor().name), create=True)
     say(f"support account {view.number} ({view.name}) added: it reaches every store with its next sync")
 
 
@@ -381,5 +392,5 @@ def _complete_demo(hq, path: Path, store: str) -> bool:
 @hq_app.command("stores")
 def hq_stores(db: Optional[str] = _HQ_DB) -> None:
     """The stores headquarters knows."""
-    for st in _hq(db).stores():
+    for st in _hq(db, create=False).stores():
         say(f"{st['code']:<10} {st['number']:>5}  {st['name']:<30} {st['country']}  scope={st['scope']}")

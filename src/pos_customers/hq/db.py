@@ -9,8 +9,9 @@ import platformdirs
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
 
+from ..paths import HQ_DB_ENV
+
 MIGRATIONS = Path(__file__).with_name("migrations")
-HQ_DB_ENV = "POS_CUSTOMERS_HQ_DB"
 
 
 def default_url() -> str:
