@@ -9,12 +9,12 @@ from pos_customers.cli import app, connected_demo
 from pos_customers.hq.service import Identity
 from pos_customers.services import sync
 from pos_customers.services.context import Actor
-from tests.sync.conftest import HqProcess
+from tests.sync.conftest import HqServer
 
 
 @pytest.fixture
 def hq_server(tmp_path):
-    server = HqProcess(tmp_path / "hq.db")
+    server = HqServer(tmp_path / "hq.db")
     server.start()
     yield server
     server.stop()

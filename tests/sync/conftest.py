@@ -1,10 +1,18 @@
-"""A real headquarters process on loopback, and terminals (SQLite files) enrolled with it."""
+"""Headquarters over HTTP on loopback, and terminals (SQLite files) enrolled with it.
+
+``hq_server`` is headquarters as `pos-customers hq serve` builds it (cli.hq.serve_app), served by
+uvicorn in a thread of the test process: real HTTP on a real socket, its own database engine, and
+stop()/start() take it off and back on its port, as a process would be. ``HqProcess`` starts the
+real `hq serve` process instead, for the tests about processes (tests/hq/test_shutdown.py starts
+its own too); starting one costs a Python start and every import, a second or more each time.
+"""
 
 from __future__ import annotations
 
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -72,9 +80,55 @@ class HqProcess:
             self.proc = None
 
 
+class HqServer(HqProcess):
+    """Headquarters served in a thread of this process (see the module's doc); HqProcess's interface."""
+
+    def __init__(self, db_path: Path):
+        super().__init__(db_path)
+        self.server = None
+        self.thread: threading.Thread | None = None
+        self._sock: socket.socket | None = socket.socket()  # the port, held from now on: no race
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._sock.bind(("127.0.0.1", 0))
+        self.port = self._sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        import uvicorn
+
+        from pos_customers.cli.hq import serve_app
+
+        if self._sock is None:  # started again after stop(): the same port, as the tills know it
+            self._sock = socket.socket()
+            self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            self._sock.bind(("127.0.0.1", self.port))
+        _, app = serve_app(str(self.db_path), port=self.port, mail_folder=self.mail_folder)
+        self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning", log_config=None,
+                                                    access_log=False))
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self._sock]},
+                                       name=f"hq-{self.port}", daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 60
+        while not self.server.started and self.thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.005)
+        if not self.server.started:
+            self.stop()
+            raise RuntimeError(f"headquarters did not start on port {self.port}")
+
+    def stop(self) -> None:
+        """Off the port: connections are refused until start() (the app closes its database)."""
+        if self.server is not None:
+            self.server.should_exit = True
+            self.thread.join(timeout=30)
+            self.server = self.thread = None
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+
+
 @pytest.fixture
 def hq_server(tmp_path):
-    server = HqProcess(tmp_path / "hq.db")
+    server = HqServer(tmp_path / "hq.db")
     server.start()
     yield server
     server.stop()

@@ -17,14 +17,14 @@ from pos_customers.storage.tables import Customer, OutboxEvent
 from pos_customers.ui.app import PosApp
 from pos_customers.ui.config import UiConfig
 from tests.helpers import person
-from tests.sync.conftest import HqProcess, terminal
+from tests.sync.conftest import HqServer, terminal
 from tests.sync.fake_hq import FakeHq, refuse
 from tests.ui.conftest import settle, sign_in
 
 
 @pytest.fixture
 def hq_server(tmp_path):
-    server = HqProcess(tmp_path / "hq.db")
+    server = HqServer(tmp_path / "hq.db")
     server.start()
     yield server
     server.stop()

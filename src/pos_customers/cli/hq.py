@@ -61,9 +61,23 @@ def hq_serve(db: Optional[str] = _HQ_DB,
              reset_hours: float = typer.Option(2.0, "--reset-hours", min=0.1, max=72.0,
                                                help="How long a password link works.")) -> None:
     """Run headquarters (HTTP). The OpenAPI document is at /docs and /openapi.json."""
-    from datetime import timedelta
-
     import uvicorn
+
+    hq, app = serve_app(db, host=host, port=port, smtp=smtp, smtp_starttls=smtp_starttls, smtp_user=smtp_user,
+                        smtp_password=smtp_password, mail_folder=mail_folder, mail_from=mail_from,
+                        reset_url=reset_url, reset_hours=reset_hours)
+    typer.echo(f"headquarters on http://{host}:{port} ({hq.engine.url.render_as_string(hide_password=True)})",
+               err=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+def serve_app(db: Optional[str], *, host: str = "127.0.0.1", port: int = 8750, smtp: Optional[str] = None,
+              smtp_starttls: bool = False, smtp_user: str = "", smtp_password: str = "",
+              mail_folder: Optional[Path] = None, mail_from: str = "no-reply@pos-customers.invalid",
+              reset_url: Optional[str] = None, reset_hours: float = 2.0):
+    """Headquarters and its HTTP app as `hq serve` runs them (the tests serve the same app in a
+    thread). Returns ``(hq, app)``."""
+    from datetime import timedelta
 
     from ..hq.api import create_app
     from ..hq.mailer import mailer_from
@@ -73,9 +87,7 @@ def hq_serve(db: Optional[str] = _HQ_DB,
                             password=smtp_password)
     hq.mail_from, hq.reset_ttl = mail_from, timedelta(hours=reset_hours)
     hq.reset_url = reset_url or f"http://{host}:{port}/reset"
-    typer.echo(f"headquarters on http://{host}:{port} ({hq.engine.url.render_as_string(hide_password=True)})",
-               err=True)
-    uvicorn.run(create_app(hq.engine, hq), host=host, port=port, log_level="warning")
+    return hq, create_app(hq.engine, hq)
 
 
 @hq_app.command("add-store")
