@@ -4,7 +4,7 @@ import os
 import time
 
 import pytest
-from textual.worker import WorkerCancelled
+from textual.worker import WorkerCancelled, WorkerState
 
 from pos_customers.services.associates import add_associate
 from pos_customers.services.customers import create_customer
@@ -14,6 +14,26 @@ from tests.helpers import person
 
 os.environ["TZ"] = "UTC"
 time.tzset()
+
+
+def _finer_idle_steps(step: float = 1 / 200) -> None:
+    """Pilot waits for the app to go idle after every key it presses and in every pause(): it sleeps
+    in steps of textual._wait.SLEEP_GRANULARITY (1/50 s) until one step passes in which the process
+    used under SLEEP_IDLE (a twentieth of a step) of CPU time. The same test in steps of 1/200 s:
+    a key costs 10 ms of waiting instead of 40 (thousands of keys in the UI tests). This reaches
+    into Textual's internals, here only: an upgrade that drops these names fails every UI test."""
+    import textual._wait as textual_wait
+
+    for name in ("SLEEP_GRANULARITY", "SLEEP_IDLE", "wait_for_idle"):
+        if not hasattr(textual_wait, name):
+            raise RuntimeError(f"textual._wait.{name} is gone (Textual upgraded?): see tests/ui/conftest.py")
+    textual_wait.SLEEP_GRANULARITY = step
+    textual_wait.SLEEP_IDLE = step / 20
+    import textual.screen
+    textual.screen.UPDATE_PERIOD = step * 0.8
+
+
+_finer_idle_steps()
 
 
 class FakeClock:
@@ -53,14 +73,23 @@ def make_app(shop, clock):
 
 
 async def settle(app, pilot, delay: float = 0.05) -> None:
-    """Let timers fire and workers finish, then let the screen catch up."""
-    for _ in range(3):
-        await pilot.pause(delay)
-        for worker in list(app.workers):
+    """Let the timers due within ``delay`` fire, then wait until no worker is running (nor any worker
+    that a finished one's result started), then let the screen catch up. ``delay`` covers the
+    app's timers only (the search's debounce: 10 ms here; the form's check: 0.25 s); what workers do
+    is waited for, however long it takes (up to a minute: then the test fails saying which)."""
+    await pilot.pause(delay)
+    deadline = time.monotonic() + 60
+    while busy := [w for w in list(app.workers) if w.state in (WorkerState.PENDING, WorkerState.RUNNING)]:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"workers still running after a minute: {[w.name for w in busy]}")
+        for worker in busy:
+            if worker.state == WorkerState.PENDING:
+                continue  # starting: waited for in the next round
             try:
                 await worker.wait()
             except WorkerCancelled:
                 pass  # an exclusive worker replaced by a newer one: that one is waited for too
+        await pilot.pause()  # their results handled (which may start more workers)
     await pilot.pause()
 
 
