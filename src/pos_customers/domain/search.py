@@ -32,8 +32,8 @@ class SearchQuery:
     fragment: str | None = None  # text to find inside emails, phone digits and card numbers
     phone_e164: str | None = None
     card: str | None = None
-    # a whole email that validates as stored ones do, a valid phone number, a card number or a
-    # reference: an exact hit answers it alone (no fragment or name search after it)
+    # the shape of a whole email, a valid phone number, a card number or a reference: an exact hit
+    # answers it alone (no fragment or name search after it); no exact hit, the normal search
     complete: bool = False
 
     @property
@@ -62,7 +62,9 @@ def parse_query(text: str, *, country: str) -> SearchQuery:
         lowered = text.casefold().replace(" ", "")
         if re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", lowered):
             fields["email_key"] = lowered
-            fields["complete"] = _valid_email(text.replace(" ", ""))
+            # whole if found: the exact index holds only addresses that passed the forms' check
+            # (email-validator), so an exact hit is a whole, valid email; nothing is validated here
+            fields["complete"] = True
         if len(lowered) >= 3:
             fields["fragment"] = lowered
         return SearchQuery(**fields)
@@ -93,17 +95,6 @@ def parse_query(text: str, *, country: str) -> SearchQuery:
     if len(text) >= 3 and not any(ch.isspace() for ch in text):
         fields["fragment"] = fold(text)  # 'mueller' or 'gmx.de' also find emails
     return SearchQuery(**fields)
-
-
-def _valid_email(text: str) -> bool:
-    """Would this be stored as an email (the forms' own check)? Then it is a whole one."""
-    from email_validator import EmailNotValidError, validate_email  # only text with an "@" needs it
-
-    try:
-        validate_email(text, check_deliverability=False)
-    except EmailNotValidError:
-        return False
-    return True
 
 
 def fts_name_query(name_words: tuple[str, ...]) -> str:
