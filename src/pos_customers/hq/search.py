@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
 import phonenumbers
-from sqlalchemy import and_, delete, insert, select, text, tuple_
+from sqlalchemy import and_, delete, insert, select, text
 from sqlalchemy.engine import Connection
 
 from ..domain import fuzzy
@@ -194,8 +194,8 @@ def _held_words(conn: Connection, words: set[str]) -> set[str]:
     n = t.name_key.c
     out: set[str] = set()
     for chunk in _chunks(sorted(words)):
-        pairs = [(fuzzy.presence_key(w), w) for w in chunk]
-        out |= set(conn.execute(select(n.word).where(tuple_(n.key, n.word).in_(pairs))).scalars())
+        rows = conn.execute(select(n.key, n.word).where(n.key.in_([fuzzy.presence_key(w) for w in chunk])))
+        out |= {word for key, word in rows if key == fuzzy.presence_key(word)}
     return out
 
 

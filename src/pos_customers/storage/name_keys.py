@@ -28,10 +28,9 @@ def held(conn: sqlite3.Connection, words: Iterable[str]) -> set[str]:
     """Which of these words have their keys stored already."""
     out: set[str] = set()
     for chunk in _chunks(sorted(set(words))):
-        pairs = [v for w in chunk for v in (fuzzy.presence_key(w), w)]
-        out |= {r[0] for r in conn.execute(
-            "SELECT word FROM customer_name_key WHERE (key, word) IN (VALUES "
-            + ",".join(["(?, ?)"] * len(chunk)) + ")", pairs)}
+        rows = conn.execute(f"SELECT key, word FROM customer_name_key WHERE key IN ({','.join('?' * len(chunk))})",
+                            [fuzzy.presence_key(w) for w in chunk])
+        out |= {word for key, word in rows if key == fuzzy.presence_key(word)}
     return out
 
 
