@@ -287,3 +287,28 @@ def test_revision_0004_indexes_the_customers_already_held(empty_engine):
     assert not [n for n in inspect(engine).get_table_names() if "search" in n or n == "hq_customer_key"]
     upgrade(engine)
     assert _ids(hq, who, "mül ann") == [doc["id"]]
+
+
+def test_revision_0010_keys_the_names_already_held(empty_engine):
+    engine = empty_engine
+    upgrade(engine, "0005")
+    doc = _doc("Eva", "Schmidt", ref="AAAAAAAAA", email="eva@example.org")
+    with engine.begin() as conn:
+        conn.execute(insert(t.store).values(code="BER01", number=101, name="Berlin", country="DE",
+                                            created_at=NOW))
+        conn.execute(text(
+            "INSERT INTO hq_customer (id, reference, home_store, region, updated_at, anonymized_at, seq,"
+            " fields, clocks) VALUES (:id, :ref, 'BER01', '', :now, NULL, 1, :fields, '{}')"),
+            {"id": doc["id"], "ref": doc["reference"], "now": NOW, "fields": json.dumps(doc["fields"])})
+        hq_search.reindex_all(conn, name_keys=False)  # indexed as revision 0004 left it: no keys yet
+    upgrade(engine)
+    with engine.connect() as conn:
+        words = set(conn.execute(select(t.name_key.c.word)).scalars())
+        assert "schmidt" in words and "eva" not in words  # three letters: no keys
+        assert hq_search.index_problems(conn) == []
+    hq = Headquarters(engine)
+    who = Identity("t", "BER01", "own", "")
+    assert [(h["id"], h["matched_by"]) for h in hq.search(who, "shmidt", limit=5)] == [(doc["id"], "sounds_like")]
+    assert [(h["id"], h["matched_by"]) for h in hq.search(who, "schmdit", limit=5)] == [(doc["id"], "typo")]
+    downgrade(engine, "0005")
+    assert "hq_name_key" not in inspect(engine).get_table_names()
