@@ -225,8 +225,8 @@ def _write(tx: Change, person: CustomerRecord, org: CustomerRecord, current: Mem
         return current
     stamp = tx.clock.now()
     _, after = store.apply(tx.session, org.id, person.id, changed, dict.fromkeys(changed, stamp))
-    audit = {"organization": (None, f"{org.reference_display} {org.display_name}"),
-             "person": (None, f"{person.reference_display} {person.display_name}")}
+    # references only: no name stays in the audit trail once a customer is anonymized
+    audit = {"organization": (None, org.reference_display), "person": (None, person.reference_display)}
     audit |= {k: (before.get(k), v) for k, v in changed.items() if k in MEMBERSHIP_FIELDS}
     tx.audit(ENTITY, after.id, action, audit)
     tx.outbox(EventKind.MEMBERSHIP_CHANGED, ENTITY, after.id,

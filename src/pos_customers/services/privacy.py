@@ -25,7 +25,7 @@ from ..domain.enums import EventKind
 from ..domain.errors import FieldError, ValidationFailed
 from ..domain.record import CHILD_FIELDS, DOCUMENT_FIELDS
 from ..domain.reference import format_reference, normalize
-from ..storage import audit_chain, search_index
+from ..storage import audit_chain, memberships, search_index
 from ..storage import customers as rows
 from ..sync.engine import scrub
 from ..storage.tables import (ConsentEvent, Customer, CustomerMatchKey, CustomerNote, OrderSummary,
@@ -66,6 +66,9 @@ def anonymize_customer(svc: Services, actor: Actor, customer_id: str, confirmati
             erased[name] = s.exec(delete(model).where(model.customer_id == customer_id)).rowcount
         erased["unsent changes"] = s.exec(delete(OutboxEvent).where(
             OutboxEvent.entity == "customer", OutboxEvent.entity_id == customer_id)).rowcount
+        erased["unsent membership changes"] = search_index.raw_connection(s).execute(
+            "DELETE FROM outbox_event WHERE entity = 'membership' AND (json_extract(payload, '$.person_id') = ?"
+            " OR json_extract(payload, '$.organization_id') = ?)", (customer_id, customer_id)).rowcount
         if note_ids:
             erased["unsent notes"] = s.exec(delete(OutboxEvent).where(
                 OutboxEvent.entity == "customer_note", OutboxEvent.entity_id.in_(note_ids))).rowcount
@@ -78,6 +81,7 @@ def anonymize_customer(svc: Services, actor: Actor, customer_id: str, confirmati
             receipt_option="print", **{name: type(getattr(current, name))() for name in CHILD_FIELDS},
             anonymized_at=tx.now, updated_at=tx.now, version=current.version + 1,
             sync_state=SyncState.PENDING, field_clocks={k: stamp for k in DOCUMENT_FIELDS})
+        erased["memberships"] = memberships.deactivate_all(s, customer_id, stamp)
         conn = search_index.raw_connection(s)
         erased["audit rows redacted"] = audit_chain.redact(
             conn, "entity = 'customer' AND entity_id = ?" + (
