@@ -156,3 +156,22 @@ def test_a_removed_member_holds_no_mark_even_when_a_claim_arrives_later():
               ("a", {"active": False, "primary": False, "manager": False}, "0000000000002-00000-t1"),
               ("a", {"primary": True}, "0000000000003-00000-t2")]
     assert _apply_all(events)[0] == {"primary": None, "manager": None}
+
+
+def test_searching_an_organizations_name_finds_its_people_after_it(svc, associate, acme):
+    from pos_customers.services.search import search_customers
+
+    org, anna, bob = acme
+    carl = create_customer(svc, associate, person("Carl", "Acme"))  # found by his own name: his own place
+    link(svc, associate, anna.id, org.id, role="buyer")
+    link(svc, associate, bob.id, org.id, role="contact", primary=True)
+    link(svc, associate, carl.id, org.id, role="contact")
+    rows_ = search_customers(svc, associate, "acme").rows
+    got = [(r.display_name, r.matched_by, r.via) for r in rows_]
+    assert got[got.index(("Acme GmbH", "name", "")) + 1:][:2] == [
+        ("Bob Bauer", "member", "Acme GmbH"), ("Anna Müller", "member", "Acme GmbH")]  # primary contact first
+    assert ("Carl Acme", "name", "") in got and len(got) == 4
+    unlink(svc, associate, anna.id, org.id)
+    assert "Anna Müller" not in [r.display_name for r in search_customers(svc, associate, "acme gmbh").rows]
+    # a name that finds no organization finds no members
+    assert [r.display_name for r in search_customers(svc, associate, "bauer").rows] == ["Bob Bauer"]

@@ -200,7 +200,8 @@ class SearchScreen(Screen):
 
     def _cells(self, r) -> tuple[str, tuple[str, ...]]:
         """One result as the list shows it (plain text: never markup)."""
-        cells = (r.display_name, format_reference(r.reference), r.primary_phone, r.primary_email, r.city)
+        name = f"{r.display_name} (via {r.via})" if r.via else r.display_name  # a person of an organization found
+        cells = (name, format_reference(r.reference), r.primary_phone, r.primary_email, r.city)
         if "Sync" not in self._widths:
             return r.customer_id, cells
         sync = r.sync_state if self._widths["Sync"] > 1 else SYNC_MARK.get(r.sync_state, "?")
