@@ -82,6 +82,9 @@ def members(svc: Services, actor: Actor, organization_key: str, *, language: str
     actor.require(Permission.SEARCH)
     with svc.db.read() as s:
         org = find_customer(s, organization_key)
+        if org.customer_type != CustomerType.ORGANIZATION:
+            raise ValidationFailed(FieldError("organization", f"{org.display_name} ({org.reference_display}) "
+                                                              "is not an organization"))
         links = [m for m in store.of_organization(s, org.id) if m.active]
         people = rows.read_many(s, [m.person_id for m in links])
         labels = _labels(s, language)
