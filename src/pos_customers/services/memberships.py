@@ -120,6 +120,25 @@ def organizations_of(svc: Services, actor: Actor, person_key: str, *,
     return sorted(out, key=lambda o: (o.name.casefold(), o.reference))
 
 
+def candidates(svc: Services, actor: Actor, organization_id: str, text: str, *, limit: int = 20) -> list[Any]:
+    """People the search box finds for ``text`` who are not members of the organization yet (the
+    People tab's picker): search result rows."""
+    from sqlmodel import select
+
+    from ..storage.tables import Customer
+    from .search import search_customers
+
+    if not text.strip():
+        return []
+    found = search_customers(svc, actor, text, limit=limit * 2).rows
+    with svc.db.read() as s:
+        ids = [r.customer_id for r in found]
+        people = set(s.exec(select(Customer.id).where(Customer.id.in_(ids), Customer.customer_type == "person",
+                                                      Customer.anonymized_at.is_(None))))
+        members_now = {m.person_id for m in store.of_organization(s, organization_id) if m.active}
+    return [r for r in found if r.customer_id in people and r.customer_id not in members_now][:limit]
+
+
 # -- changing --------------------------------------------------------------------------------------
 
 def link(svc: Services, actor: Actor, person_key: str, organization_key: str, *, role: str | None = None,
