@@ -200,3 +200,43 @@ async def test_an_associate_without_edit_rights_gets_no_member_keys(make_app, sh
         await pilot.press("plus")
         await settle(app, pilot)
         assert app.screen is card
+
+
+# -- snapshots at 80x24 ------------------------------------------------------------------------------
+
+def _at_tab(query: str, tab: str, table: str):
+    async def run(pilot):
+        await sign_in(pilot.app, pilot, "1001", "2468")
+        await pilot.press(*query)
+        await settle(pilot.app, pilot)
+        await pilot.press("enter")
+        await settle(pilot.app, pilot)
+        pilot.app.screen.query_one("#tabs", TabbedContent).active = tab
+        await settle(pilot.app, pilot)
+        pilot.app.screen.query_one(f"#{table}", DataTable).focus()
+        await settle(pilot.app, pilot)
+    return run
+
+
+@pytest.fixture
+def acme_people(shop, admin, acme):
+    link(shop, admin, shop_id(shop, "Meier"), acme.id, role="manager", manager=True)
+    return acme
+
+
+def test_snapshot_people_tab(snap_compare, make_app, acme_people):
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=_at_tab("acme gmbh", "tab-people",
+                                                                               "people-table"))
+
+
+def test_snapshot_organizations_tab(snap_compare, make_app, acme_people):
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=_at_tab("mül ann", "tab-organizations",
+                                                                               "organizations-table"))
+
+
+def test_snapshot_person_picker(snap_compare, make_app, acme_people):
+    async def run(pilot):
+        await _at_tab("acme gmbh", "tab-people", "people-table")(pilot)
+        await pilot.press("plus", *"we")
+        await settle(pilot.app, pilot)
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=run)
