@@ -175,3 +175,24 @@ def test_searching_an_organizations_name_finds_its_people_after_it(svc, associat
     assert "Anna Müller" not in [r.display_name for r in search_customers(svc, associate, "acme gmbh").rows]
     # a name that finds no organization finds no members
     assert [r.display_name for r in search_customers(svc, associate, "bauer").rows] == ["Bob Bauer"]
+
+
+def test_the_demo_has_organizations_with_people(tmp_path):
+    from pos_customers.services.context import Actor
+    from pos_customers.services.demo import DEMO_MEMBERS, seed_demo
+    from pos_customers.services.search import search_customers
+    from pos_customers.storage.engine import Database
+
+    svc = seed_demo(Database(tmp_path / "demo.db"), 600)
+    actor = Actor.command_line()
+    conn = sqlite3.connect(tmp_path / "demo.db")
+    orgs = [r[0] for r in conn.execute("SELECT DISTINCT organization_id FROM customer_membership")]
+    assert len(orgs) >= 3
+    people = members(svc, actor, orgs[0])
+    assert len(people) == len(DEMO_MEMBERS)
+    assert sum(p.primary for p in people) == 1 and sum(p.manager for p in people) == 1
+    name = conn.execute("SELECT organization_name FROM customer WHERE id = ?", (orgs[0],)).fetchone()[0]
+    found = search_customers(svc, actor, name).rows
+    assert {r.display_name for r in found if r.via == name} == {p.name for p in people}
+    seed_demo(Database(tmp_path / "demo.db"), 600)  # a second run adds nothing
+    assert conn.execute("SELECT count(*) FROM customer_membership").fetchone()[0] == len(orgs) * len(DEMO_MEMBERS)

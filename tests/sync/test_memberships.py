@@ -89,3 +89,21 @@ def test_membership_events_go_out_and_pulled_ones_come_in_through_the_fake(tmp_p
     engine.run_once()
     assert marks(svc, admin, acme.id) == [("Anna Müller", "buyer", False, False), ("Bob Bauer", "contact", True, False)]
     assert json.loads(json.dumps(sent[0]["payload"]))["fields"]["role"] == "buyer"
+
+
+def test_the_connected_demo_holds_the_same_memberships_at_headquarters(tmp_path, hq_server, admin):
+    from sqlalchemy import func, select
+
+    from pos_customers.cli import connected_demo
+    from pos_customers.hq import tables as t
+
+    svc = connected_demo(hq_server.hq, tmp_path / "demo.db", 300, hq_server.url)
+    conn = __import__("sqlite3").connect(tmp_path / "demo.db")
+    here = conn.execute("SELECT count(*) FROM customer_membership").fetchone()[0]
+    with hq_server.hq.engine.connect() as hq_conn:
+        there = hq_conn.execute(select(func.count()).select_from(t.membership)).scalar_one()
+    assert here == there > 0
+    org = conn.execute("SELECT organization_id FROM customer_membership LIMIT 1").fetchone()[0]
+    before = marks(svc, admin, org)
+    sync.sync_now(svc, admin)
+    assert marks(svc, admin, org) == before and len(before) == 3

@@ -144,6 +144,12 @@ def import_customers(hq: Headquarters, docs: Iterable[dict[str, Any]]) -> int:
     return seq
 
 
+def import_memberships(hq: Headquarters, docs: Iterable[dict[str, Any]]) -> None:
+    """Load membership documents as they are (fields and clocks): the connected demo's."""
+    with hq.engine.begin() as conn:
+        store_seq(conn, memberships.import_documents(conn, list(docs), lock_seq(conn), hq.now()))
+
+
 def put_records(hq: Headquarters, items: Iterable[tuple[str, str, dict[str, Any]]]) -> None:
     """Headquarters' own data (order summaries from the order system, ...): kind, key, record."""
     with hq.engine.begin() as conn:
@@ -162,4 +168,5 @@ def customer_count(hq: Headquarters) -> int:
 
 
 __all__ = ["search", "search_text", "pull_in", "customer_record", "orders", "store_records", "import_customers",
+           "import_memberships",
            "put_records", "current_seq", "customer_count"]

@@ -47,6 +47,13 @@ def write(conn: Connection, records: list[MembershipRecord], existing: set[str],
     return seq
 
 
+def import_documents(conn: Connection, docs: list[dict[str, Any]], seq: int, now: datetime) -> int:
+    """Memberships as they are (a terminal's existing ones, or the demo's), each with the next seq."""
+    records = [MembershipRecord.from_document(d) for d in docs]
+    held = set(conn.execute(select(m.id).where(m.id.in_([r.id for r in records]))).scalars()) if records else set()
+    return write(conn, records, held, seq, now)
+
+
 def pull_query(who: Identity, cursor: int, limit: int):
     """The memberships changed after ``cursor`` whose organization and person the store both sees."""
     q = select(m.id, m.seq, m.organization_id, m.person_id, m.fields, m.clocks).where(m.seq > cursor)

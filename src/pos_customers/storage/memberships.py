@@ -92,6 +92,10 @@ def deactivate_all(s: Session, customer_id: str, stamp: str) -> int:
     return len(pairs)
 
 
+def all_documents(s: Session) -> list[dict[str, Any]]:
+    return [_record(r).to_document() for r in s.exec(select(CustomerMembership).order_by(CustomerMembership.id))]
+
+
 def roles(s: Session, *, active_only: bool = True) -> list[MembershipRole]:
     q = select(MembershipRole).order_by(MembershipRole.sort_order, MembershipRole.code)
     if active_only:
