@@ -240,3 +240,18 @@ def test_snapshot_person_picker(snap_compare, make_app, acme_people):
         await pilot.press("plus", *"we")
         await settle(pilot.app, pilot)
     assert snap_compare(make_app(), terminal_size=(80, 24), run_before=run)
+
+
+async def test_f1_lists_the_people_tabs_keys(make_app, shop, acme):
+    from pos_customers.ui.screens.keys import KeysScreen
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        card = await open_card(app, pilot, "acme gmbh", "tab-people")
+        card.query_one("#people-table", DataTable).focus()
+        await pilot.press("f1")
+        await settle(app, pilot)
+        assert isinstance(app.screen, KeysScreen)
+        listed = {r[0]: r[1] for r in cells(app.screen.query_one(DataTable))}
+        assert listed["plus"].startswith("People tab: add an existing customer")
+        assert {"c", "p", "m", "o", "delete"} <= set(listed)

@@ -123,6 +123,8 @@ def access_report(svc: Services, actor: Actor, customer_id: str, *, transport=No
             select(ConsentEvent).where(ConsentEvent.customer_id == customer_id).order_by(ConsentEvent.at))]
         conflicts = [c.model_dump(mode="json") for c in s.exec(
             select(SyncConflict).where(SyncConflict.customer_id == customer_id))]
+        links = [m.record.to_document() | {"primary_contact": m.is_primary, "manager": m.is_manager}
+                 for m in memberships.of_person(s, customer_id) + memberships.of_organization(s, customer_id)]
     data = view.to_json()
     data.pop("version", None)
     report: dict[str, Any] = {
@@ -134,7 +136,7 @@ def access_report(svc: Services, actor: Actor, customer_id: str, *, transport=No
             "consent_history": consents,
             "activity": [{"at": a.at.isoformat(), "who": a.who, "action": a.action, "changes": a.changes}
                          for a in records.activity(svc, actor, customer_id, limit=10_000)],
-            "orders": orders, "sync_conflicts": conflicts,
+            "orders": orders, "sync_conflicts": conflicts, "memberships": links,
         },
         "headquarters": None,
     }
