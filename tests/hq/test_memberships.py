@@ -7,25 +7,11 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from fastapi.testclient import TestClient
-
 from pos_customers.domain.membership import membership_id
-from pos_customers.hq.api import create_app
-from tests.hq.test_api import created, enrol, ref
-from tests.hq.test_attacks import event, push, pulled
+from tests.hq.test_api import created, ref
+from tests.hq.test_attacks import api, event, push, pulled, stores  # noqa: F401  (fixtures)
 
 T1, T2, T3, T4 = (f"000000000000{n}-00000-a" for n in range(1, 5))
-
-
-@pytest.fixture
-def api(hq, hq_engine):
-    return TestClient(create_app(hq_engine, hq))
-
-
-@pytest.fixture
-def stores(api, hq):
-    return {code: enrol(api, hq, code, **kw)[0] for code, kw in
-            (("BER01", {}), ("HAM01", {}), ("HQ01", {"scope": "all"}))}
 
 
 def link_event(org, person, stamp, **fields):

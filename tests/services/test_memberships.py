@@ -10,14 +10,7 @@ from pos_customers.services.customers import create_customer
 from pos_customers.services.memberships import (link, members, membership_roles, organizations_of, set_mark,
                                                 set_role, unlink)
 from tests.helpers import organization, person
-
-
-def rows(svc, sql, *args):
-    conn = sqlite3.connect(svc.db.path)
-    try:
-        return conn.execute(sql, args).fetchall()
-    finally:
-        conn.close()
+from tests.services.test_customers import rows
 
 
 @pytest.fixture

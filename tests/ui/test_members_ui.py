@@ -1,8 +1,6 @@
 """The People tab of an organization and the Organizations tab of a person, driven by keys at 80x24,
 asserting on the database and on what the screen shows; and searching an organization's name."""
 
-import sqlite3
-
 import pytest
 from textual.widgets import DataTable, Input, OptionList, TabbedContent
 
@@ -15,18 +13,7 @@ from pos_customers.ui.screens.members import PersonPickerModal, RolePickerModal
 from pos_customers.ui.widgets.results import ResultsList
 from tests.helpers import organization
 from tests.ui.conftest import settle, sign_in
-
-
-def db_rows(svc, sql, *args):
-    conn = sqlite3.connect(svc.db.path)
-    try:
-        return conn.execute(sql, args).fetchall()
-    finally:
-        conn.close()
-
-
-def cells(table) -> list[list[str]]:
-    return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+from tests.ui.test_flows import cells, db_rows
 
 
 def member(svc, last_name):

@@ -18,6 +18,19 @@ def _marks(item) -> str:
     return ", ".join(label for name, label in MARKS if getattr(item, name))
 
 
+def _listing(items: list, as_json: bool, empty: str, lines) -> None:
+    """A list as JSON, or as lines (``lines(item)``); an empty one says so on stderr (exit 1)."""
+    if as_json:
+        typer.echo(json.dumps([asdict(i) for i in items], ensure_ascii=False, indent=2))
+        return
+    if not items:
+        say(empty, err=True)
+        raise typer.Exit(1)
+    for item in items:
+        for line in lines(item):
+            say(line)
+
+
 @customers_app.command("members")
 def customers_members(
     org: str = typer.Argument(..., help="The organization's reference or id."),
@@ -30,15 +43,9 @@ def customers_members(
     svc = _services(db)
     with _errors():
         people = members(svc, _actor(), org)
-    if as_json:
-        typer.echo(json.dumps([asdict(p) for p in people], ensure_ascii=False, indent=2))
-        return
-    if not people:
-        say("no people in this organization", err=True)
-        raise typer.Exit(1)
-    for p in people:
-        say(f"{format_reference(p.reference):<13} {p.name[:32]:<32} {p.role_label[:16]:<16} {p.phone[:18]:<18}"
-            f" {_marks(p)}".rstrip())
+    _listing(people, as_json, "no people in this organization", lambda p: [
+        f"{format_reference(p.reference):<13} {p.name[:32]:<32} {p.role_label[:16]:<16} {p.phone[:18]:<18}"
+        f" {_marks(p)}".rstrip()])
 
 
 @customers_app.command("organizations")
@@ -53,18 +60,10 @@ def customers_organizations(
     svc = _services(db)
     with _errors():
         orgs = organizations_of(svc, _actor(), person)
-    if as_json:
-        typer.echo(json.dumps([asdict(o) for o in orgs], ensure_ascii=False, indent=2))
-        return
-    if not orgs:
-        say("not a member of any organization", err=True)
-        raise typer.Exit(1)
-    for o in orgs:
-        say(f"{format_reference(o.reference):<13} {o.name[:28]:<28} {o.role_label[:14]:<14}"
-            f" manager: {o.manager_name or '—'} {o.manager_phone}".rstrip()
-            + (f"  ({_marks(o)})" if _marks(o) else ""))
-        if o.address:
-            say(f"{'':<13} {o.address}")
+    _listing(orgs, as_json, "not a member of any organization", lambda o: [
+        f"{format_reference(o.reference):<13} {o.name[:28]:<28} {o.role_label[:14]:<14}"
+        f" manager: {o.manager_name or '—'} {o.manager_phone}".rstrip() + (f"  ({_marks(o)})" if _marks(o) else ""),
+        *([f"{'':<13} {o.address}"] if o.address else [])])
 
 
 @customers_app.command("link")
@@ -86,8 +85,7 @@ def customers_link(
     svc = _services(db)
     with _errors():
         m = link(svc, _actor(), person, org, role=role, primary=primary, manager=manager)
-    marks = ", ".join(label for name, label in MARKS if getattr(m, name))
-    say(f"linked: {m.role}{', ' + marks if marks else ''}")
+    say(f"linked: {m.role}{', ' + _marks(m) if _marks(m) else ''}")
 
 
 @customers_app.command("unlink")
