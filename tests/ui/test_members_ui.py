@@ -75,23 +75,21 @@ async def test_people_tab_add_mark_role_remove_and_create(make_app, shop, acme):
         assert member(shop, "Meier") == [("contact", 1, 0, 0)]
         # m on Hans: the manager; p on Hans: the primary contact moves from Anna
         table = card.query_one("#people-table", DataTable)
-        table.focus()
+        assert app.focused is table  # the list comes back focused after a change
         rows = cells(table)
-        table.move_cursor(row=[r[0] for r in rows].index("Hans Meier"))
+        await pilot.press(*["down"] * [r[0] for r in rows].index("Hans Meier"))
         await pilot.press("m")
         await settle(app, pilot)
         assert member(shop, "Meier") == [("contact", 1, 0, 1)]
         table = card.query_one("#people-table", DataTable)
-        table.focus()
-        table.move_cursor(row=[r[0] for r in cells(table)].index("Hans Meier"))
+        assert app.focused is table and cells(table)[table.cursor_row][0] == "Hans Meier"  # same row
         await pilot.press("p")
         await settle(app, pilot)
         assert member(shop, "Meier") == [("contact", 1, 1, 1)] and member(shop, "Müller") == [("buyer", 1, 0, 0)]
         table = card.query_one("#people-table", DataTable)
         assert cells(table)[0][0] == "Hans Meier" and cells(table)[0][4] == "primary, manager"
-        # o: another role
-        table.focus()
-        table.move_cursor(row=0)
+        # o: another role (the cursor stayed on Hans, now first)
+        assert app.focused is table and table.cursor_row == 0
         await pilot.press("o")
         await settle(app, pilot)
         assert isinstance(app.screen, RolePickerModal)
@@ -100,8 +98,7 @@ async def test_people_tab_add_mark_role_remove_and_create(make_app, shop, acme):
         assert member(shop, "Meier") == [("buyer", 1, 1, 1)]
         # Delete asks, y removes
         table = card.query_one("#people-table", DataTable)
-        table.focus()
-        table.move_cursor(row=0)
+        assert app.focused is table and cells(table)[table.cursor_row][0] == "Hans Meier"
         await pilot.press("delete")
         await settle(app, pilot)
         assert isinstance(app.screen, ConfirmModal)
@@ -109,7 +106,7 @@ async def test_people_tab_add_mark_role_remove_and_create(make_app, shop, acme):
         await settle(app, pilot)
         assert member(shop, "Meier") == [("buyer", 0, 0, 0)]
         # c: a role, then the create form; saving adds the new person
-        card.query_one("#people-table", DataTable).focus()
+        assert app.focused is card.query_one("#people-table", DataTable)
         await pilot.press("c")
         await settle(app, pilot)
         assert isinstance(app.screen, RolePickerModal)

@@ -203,6 +203,7 @@ class MembershipTabs:
                                           classes="muted")])
             return
         self._fill(TAB_PEOPLE, [people_table(people), Label(PEOPLE_HINT, classes="muted", markup=False)])
+        self._member_focus_again("people-table", [p.person_id for p in people])
 
     def _show_organizations(self, orgs) -> None:
         self._organizations = list(orgs)
@@ -213,6 +214,16 @@ class MembershipTabs:
                                        Static(organization_detail(orgs[0]), id="organization-detail",
                                               classes="muted", markup=False),
                                        Label(ORGANIZATIONS_HINT, classes="muted", markup=False)])
+        self._member_focus_again("organizations-table", [o.organization_id for o in orgs])
+
+    # the row a change was made on (its key, its index): the list comes back focused on it
+    _member_row: tuple[str, int] | None = None
+
+    def _member_focus_again(self, table_id: str, keys: list[str]) -> None:
+        at, self._member_row = self._member_row, None
+        if at is not None:
+            key, row = at
+            self.call_later(self._refocus, list(self._filling), table_id, keys.index(key) if key in keys else row)
 
     # (plain handler names: a mixin's @on handlers are not collected)
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -262,6 +273,10 @@ class MembershipTabs:
             self.notify(message, severity="error", markup=False, timeout=8)
             return
         self.notify(done, markup=False)
+        tables = [t for t in self.query("#people-table, #organizations-table").results(DataTable) if t.row_count]
+        if tables:
+            t = tables[0]
+            self._member_row = (t.coordinate_to_cell_key((t.cursor_row, 0)).row_key.value, t.cursor_row)
         self.load()
 
     def _roles(self) -> list[memberships.RoleChoice]:
