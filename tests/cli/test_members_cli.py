@@ -54,3 +54,11 @@ def test_mistakes_are_one_line_and_write_nothing(store):  # noqa: F811
         assert r.exit_code == code, (args, r.output)
         assert words in r.output and len(r.output.strip().splitlines()) == 1 and "Traceback" not in r.output
     assert sqlite3.connect(store.db).execute("SELECT count(*) FROM customer_membership").fetchone() == (0,)
+
+
+def test_search_by_the_organizations_name_lists_its_people_marked(store):  # noqa: F811
+    acme = add(store, "--type", "organization", "--organization", "Acme GmbH")
+    anna = add(store, "--first", "Anna", "--last", "Müller")
+    store("customers", "link", anna, acme, "--role", "buyer")
+    lines = store("customers", "search", "acme").output.splitlines()
+    assert "Acme GmbH" in lines[0] and "Anna Müller (via Acme GmbH)" in lines[1]
