@@ -360,4 +360,6 @@ def keep_home_store_only(svc: Services) -> int:
                       "customer_attribute", "customer_card", "customer_note", "consent_event",
                       "customer_search", "customer_match_key", "order_summary", "sync_conflict"):
             conn.execute(f"DELETE FROM {table} WHERE customer_id IN ({others})", (code,))
+        conn.execute(f"DELETE FROM customer_membership WHERE person_id IN ({others}) OR organization_id IN ({others})",
+                     (code, code))
         return conn.execute("DELETE FROM customer WHERE store_code != ?", (code,)).rowcount
