@@ -101,14 +101,3 @@ def roles(s: Session, *, active_only: bool = True) -> list[MembershipRole]:
     if active_only:
         q = q.where(MembershipRole.active)
     return list(s.exec(q))
-
-
-def members_of_many(conn: Any, organization_ids: list[str]) -> list[tuple[str, str]]:
-    """(organization id, person id) of the active members of these organizations, primary contact
-    and manager first (one index lookup per organization)."""
-    if not organization_ids:
-        return []
-    marks = ",".join("?" * len(organization_ids))
-    return [(r[0], r[1]) for r in conn.execute(
-        f"SELECT organization_id, person_id FROM customer_membership WHERE organization_id IN ({marks})"
-        " AND active ORDER BY is_primary DESC, is_manager DESC, person_id", organization_ids)]

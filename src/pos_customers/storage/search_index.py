@@ -214,8 +214,6 @@ def search(conn: sqlite3.Connection, q: SearchQuery, *, limit: int, offset: int 
 def _people_of_organizations(conn: sqlite3.Connection, found: dict[str, str], want: int) -> dict[str, str]:
     """Organizations found by name bring their people, each right after its organization (one index
     lookup for all of them). Reorders ``found`` in place; returns person id -> organization name."""
-    from .memberships import members_of_many  # noqa: PLC0415
-
     named = [cid for cid, how in found.items() if how == "name"]
     if not named:
         return {}
@@ -224,8 +222,12 @@ def _people_of_organizations(conn: sqlite3.Connection, found: dict[str, str], wa
         f"SELECT c.id, s.display_name FROM customer c JOIN customer_search s ON s.customer_id = c.id"
         f" WHERE c.id IN ({marks}) AND c.customer_type = 'organization'", named)}
     people: dict[str, list[str]] = {}
-    for org, person in members_of_many(conn, list(orgs)):
-        people.setdefault(org, []).append(person)
+    if orgs:  # their active members, primary contact and manager first (index on organization_id)
+        marks = ",".join("?" * len(orgs))
+        for org, person in conn.execute(
+                f"SELECT organization_id, person_id FROM customer_membership WHERE organization_id IN ({marks})"
+                " AND active ORDER BY is_primary DESC, is_manager DESC, person_id", list(orgs)):
+            people.setdefault(org, []).append(person)
     if not people:
         return {}
     via: dict[str, str] = {}
