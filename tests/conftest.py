@@ -6,8 +6,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 
+from pos_customers.domain import security
 from pos_customers.domain.enums import Role
+from pos_customers.services import access
 from pos_customers.services.context import Actor, Services
 from pos_customers.services.store import init_store
 from tests import templates
@@ -19,6 +22,31 @@ os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 sys.dont_write_bytecode = False
 
 FIXED_NOW = datetime(2026, 11, 24, 10, 30, tzinfo=timezone.utc)
+
+# argon2id at the production cost (19 MiB, t=2: tests/unit/test_argon2_cost.py checks it) takes
+# 70 ms of CPU a hash, and the tests make hundreds (every associate added, every sign-in). In this
+# process the tests hash and verify at the lowest cost argon2 allows; the stand-in hash of unknown
+# numbers is made with the same parameters, as in production. Production code has no switch for
+# this: nothing it reads can lower its cost. Processes the tests start (the command line, the app
+# over SSH) use the real cost. A test about the real parameters asks for the ``real_argon2``
+# fixture.
+REAL_HASHER, REAL_STAND_IN_HASH = security.HASHER, access._STAND_IN_HASH
+CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_argon2():
+    security.HASHER = CHEAP_HASHER
+    access._STAND_IN_HASH = CHEAP_HASHER.hash(os.urandom(16).hex())
+    yield
+    security.HASHER, access._STAND_IN_HASH = REAL_HASHER, REAL_STAND_IN_HASH
+
+
+@pytest.fixture
+def real_argon2(monkeypatch):
+    """argon2id at the production cost for this test (ask for it before the fixtures that hash)."""
+    monkeypatch.setattr(security, "HASHER", REAL_HASHER)
+    monkeypatch.setattr(access, "_STAND_IN_HASH", REAL_STAND_IN_HASH)
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from tests.helpers import person
 GOOD = "Kx7#mP2!qRs"
 
 
+@pytest.mark.usefixtures("real_argon2")
 def test_a_registered_customer_gets_an_argon2id_hash_and_nothing_else(svc, admin, db_path):
     view = create_customer(svc, admin, replace(person("Anna", "Müller", "anna@example.org"),
                                                account_type="registered", password=GOOD))

@@ -53,6 +53,7 @@ def refusal_of(svc, number, pin, hasher) -> tuple[str, int]:
     return str(exc.value), len(hasher.checked) - before
 
 
+@pytest.mark.usefixtures("real_argon2")
 def test_unknown_inactive_wrong_and_locked_get_the_same_words_and_the_same_work(store, monkeypatch):
     hasher = CountingHasher(security.HASHER)
     monkeypatch.setattr(security, "HASHER", hasher)
@@ -72,6 +73,7 @@ def test_unknown_inactive_wrong_and_locked_get_the_same_words_and_the_same_work(
     assert hasher.checked and all(p == real for p in hasher.checked)
 
 
+@pytest.mark.usefixtures("real_argon2")
 def test_the_stand_in_hash_is_made_with_the_hasher_of_real_pins():
     assert not security.HASHER.check_needs_rehash(access._STAND_IN_HASH)
     assert argon2.extract_parameters(access._STAND_IN_HASH) == argon2.extract_parameters(security.hash_secret("1"))
