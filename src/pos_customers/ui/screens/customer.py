@@ -141,6 +141,7 @@ class CustomerScreen(Screen):
         self._row_after_save = None
         self._filling = []
         self.view, self.choices = view, choices
+        self.app.customer_shown(view)  # the strip of open customers names it
         self._conflicts = list(conflicts)
         self.refresh_bindings()
         sync_text = (("! conflict: see Activity", "bold") if view.sync_state == SyncState.CONFLICT
@@ -266,7 +267,7 @@ class CustomerScreen(Screen):
 
     # -- actions -----------------------------------------------------------------------------
     def action_back(self) -> None:
-        self.app.pop_screen()
+        self.app.close_customer(self.customer_id)  # one of the open customers: closed, back where it was opened
 
     def action_reload(self) -> None:
         self.load()

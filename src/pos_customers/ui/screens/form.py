@@ -81,6 +81,18 @@ class CustomerFormScreen(Screen):
         self._timer: Timer | None = None
         self._loading = True
 
+    @property
+    def dirty(self) -> bool:
+        """Something was typed and not saved: closing the customer or quitting asks first."""
+        return self._dirty
+
+    @dirty.setter
+    def dirty(self, value: bool) -> None:
+        changed = value != getattr(self, "_dirty", False)
+        self._dirty = value
+        if changed and self.is_attached:
+            getattr(self.app, "unsaved_changed", lambda: None)()  # the strip marks it
+
     # -- layout ---------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         d = self.base
