@@ -110,3 +110,11 @@ def test_a_reset_link_sets_the_flag_and_using_it_clears_it(setup, smtp, hq_engin
     assert stored(hq_engine, cid)[0]["must_change_password"] is False
     assert trail(hq_engine, cid)[-1][0] == "password_reset"
     assert sign_in(api, "Neu#Passwort-27").status_code == 200
+
+
+def test_the_routes_are_documented(setup):
+    api = setup[0]
+    paths = api.get("/openapi.json").json()["paths"]
+    assert {"400", "401", "403", "422"} <= set(paths["/v1/accounts/sign-in"]["post"]["responses"])
+    change = paths["/v1/accounts/change-password"]["post"]
+    assert change["summary"] and {"400", "401", "422"} <= set(change["responses"])

@@ -165,7 +165,7 @@ class CustomerScreen(Screen):
             ("Registering store", ", ".join(filter(None, (view.store_code, issuing_till(view.reference))))),
             ("Last activity", view.last_activity_at), ("Last sign-in", view.last_sign_in_at or "—"),
             ("Last password change", " · ".join(filter(None, (
-                str(view.password_changed_at or "—"),
+                safe(view.password_changed_at) or "—",
                 "must change at next sign-in" if view.must_change_password else "")))),
             ("Cards", ", ".join(view.cards) or "—")], "account-table")])
         contacts = DataTable(id="contacts-table", cursor_type="row", zebra_stripes=True)
