@@ -3,7 +3,6 @@ when the store says so, cleared with the account made a guest; audited and sent 
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import replace
 
 import pytest
@@ -14,17 +13,14 @@ from pos_customers.domain.password import MANUAL_MUST_CHANGE
 from pos_customers.services.customers import (create_customer, draft_from_view, get_customer,
                                               set_must_change_password, update_customer)
 from pos_customers.storage.tables import AuditEvent, OutboxEvent, Setting
-from tests.helpers import person
+from tests.helpers import db_rows, person
 
 GOOD = "Kx7#mP2!qRs"
 
 
 def stored_flag(svc, customer_id):
-    conn = sqlite3.connect(svc.db.path)
-    try:
-        return conn.execute("SELECT must_change_password FROM customer WHERE id = ?", (customer_id,)).fetchone()[0]
-    finally:
-        conn.close()
+    (flag,), = db_rows(svc, "SELECT must_change_password FROM customer WHERE id = ?", customer_id)
+    return flag
 
 
 def registered(svc, admin, **kw):

@@ -3,14 +3,13 @@ by the online sign-in, cleared by the customer's change, learned back by the til
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import replace
 
 import httpx
 
 from pos_customers.services import sync
 from pos_customers.services.customers import create_customer, get_customer, set_must_change_password
-from tests.helpers import person
+from tests.helpers import db_rows, person
 from tests.sync.conftest import terminal
 
 TYPED = "Kx7#mP2!qRs"
@@ -18,12 +17,8 @@ NEW = "Tee#Zeit-2026"
 
 
 def flag_at_till(svc, customer_id):
-    conn = sqlite3.connect(svc.db.path)
-    try:
-        return conn.execute("SELECT must_change_password, sync_state FROM customer WHERE id = ?",
-                            (customer_id,)).fetchone()
-    finally:
-        conn.close()
+    (row,) = db_rows(svc, "SELECT must_change_password, sync_state FROM customer WHERE id = ?", customer_id)
+    return row
 
 
 def test_set_at_the_till_honoured_online_cleared_by_the_customer(tmp_path, hq_server, admin):

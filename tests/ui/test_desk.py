@@ -4,8 +4,6 @@ restores them all, quitting asks."""
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 from textual.widgets import Input, TabbedContent
 
@@ -16,6 +14,7 @@ from pos_customers.ui.screens.form import CustomerFormScreen
 from pos_customers.ui.screens.search import SearchScreen
 from pos_customers.ui.screens.sign_in import SignInScreen
 from pos_customers.ui.widgets.open_strip import OpenStrip
+from tests.helpers import db_rows
 from tests.ui.conftest import settle, sign_in
 
 
@@ -86,14 +85,6 @@ def test_names_shorten(name, limit, person, short):
 
 # -- the app at 80x24 -------------------------------------------------------------------------------
 
-def db_rows(svc, sql, *args):
-    conn = sqlite3.connect(svc.db.path)
-    try:
-        return conn.execute(sql, args).fetchall()
-    finally:
-        conn.close()
-
-
 def strip_text(app) -> str | None:
     """The strip as the screen in front shows it (None: not shown)."""
     found = app.screen.query(OpenStrip)
@@ -113,6 +104,15 @@ async def open_from_search(app, pilot, text: str) -> None:
     await pilot.press("escape", *text)
     await settle(app, pilot)
     await pilot.press("enter")
+    await settle(app, pilot)
+
+
+async def type_on_edit_form(app, pilot, field: str, text: str) -> None:
+    """e on the card in front, then ``text`` typed at the end of ``field``."""
+    await pilot.press("e")
+    await settle(app, pilot)
+    app.screen.query_one(f"#{field}", Input).focus()
+    await pilot.press("end", *text)
     await settle(app, pilot)
 
 
@@ -176,11 +176,7 @@ async def test_closing_asks_before_dropping_typed_text(make_app, shop):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await two_open(app, pilot)
-        await pilot.press("e")
-        await settle(app, pilot)
-        app.screen.query_one("#last_name", Input).focus()
-        await pilot.press("end", *"-Schulz")
-        await settle(app, pilot)
+        await type_on_edit_form(app, pilot, "last_name", "-Schulz")
         await pilot.press("ctrl+w")  # on a text box: closes the customer (not "delete word") ...
         await settle(app, pilot)
         assert isinstance(app.screen, ConfirmModal)
@@ -206,10 +202,7 @@ async def test_the_idle_lock_restores_every_open_customer(make_app, clock):
     app = make_app(idle_minutes=2)
     async with app.run_test(size=(80, 24)) as pilot:
         await two_open(app, pilot)
-        await pilot.press("e")
-        await settle(app, pilot)
-        app.screen.query_one("#first_name", Input).focus()
-        await pilot.press("end", *"-Peter")
+        await type_on_edit_form(app, pilot, "first_name", "-Peter")
         clock.now += 121
         app.lock_if_idle()
         await settle(app, pilot)
@@ -299,10 +292,7 @@ def test_the_strip_at_80x24(snap_compare, make_app):
     async def run(pilot):
         app = pilot.app
         await two_open(app, pilot)
-        await pilot.press("e")
-        await settle(app, pilot)
-        app.screen.query_one("#first_name", Input).focus()
-        await pilot.press("end", "s")
+        await type_on_edit_form(app, pilot, "first_name", "s")
         await pilot.press("alt+0")
         await open_from_search(app, pilot, "zoë")
         await settle(app, pilot)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import replace
 
 from textual.widgets import Checkbox, DataTable
 
 from pos_customers.services.customers import create_customer
 from pos_customers.ui.screens.customer import CustomerScreen
-from tests.helpers import person
+from tests.helpers import db_rows, person
 from tests.ui.conftest import settle, sign_in
 
 
@@ -31,11 +30,6 @@ async def test_the_flag_is_set_on_the_form_saved_and_shown_on_the_card(make_app,
         rows = app.screen.query_one("#account-table", DataTable)
         shown = dict((str(rows.get_row_at(i)[0]), str(rows.get_row_at(i)[1])) for i in range(rows.row_count))
         assert shown["Last password change"] == "— · must change at next sign-in"
-    conn = sqlite3.connect(shop.db.path)
-    try:
-        assert conn.execute("SELECT must_change_password FROM customer WHERE id = ?", (view.id,)).fetchone() == (1,)
-        (changes,), = conn.execute("SELECT changes FROM audit_event WHERE entity_id = ? AND action = 'update'",
-                                   (view.id,)).fetchall()
-    finally:
-        conn.close()
+    assert db_rows(shop, "SELECT must_change_password FROM customer WHERE id = ?", view.id) == [(1,)]
+    (changes,), = db_rows(shop, "SELECT changes FROM audit_event WHERE entity_id = ? AND action = 'update'", view.id)
     assert '"must_change_password"' in changes
