@@ -1,7 +1,7 @@
 """a registered customer's "must change password at next sign-in" flag
 
 Revision ID: 0011
-Revises: 0007
+Revises: 0012
 
 Set by the associate on the card, by a password typed at the till when the store's setting
 ``manual_password_must_change`` is on, and by a password link (a reset); a document field like
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision = '0011'
-down_revision = '0007'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
