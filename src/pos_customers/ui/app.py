@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 LOCK_MODE = "lock"
 # what a person reads (issue 14 wraps them for gettext)
 CLOSE_QUESTION = "Close {name}? What you typed on it is not saved."
-GO_HELP = "Go to it as it was left (alt+its number)"
+GO_HELP = "Back to this open customer as it was left"
 QUIT_QUESTION = ("{count} open {things} unsaved changes. Quit anyway? What was typed is lost.")
 BACKUP_FIRST_LOOK = 60.0  # seconds after start: is a rolling backup due? (config.toml [backup])
 BACKUP_LOOK_EVERY = 600.0  # then every ten minutes
