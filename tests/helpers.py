@@ -14,6 +14,14 @@ def person(first="Anna", last="Müller", email=None, phone=None, postal=None, bi
         **kw)
 
 
+def organization(name="Acme GmbH", postal=None, **kw) -> CustomerDraft:
+    return CustomerDraft(
+        customer_type="organization", organization_name=name,
+        addresses=[AddressDraft(AddressInput(line1="Industriestr. 5", city="Berlin", postal_code=postal,
+                                             country="DE"), purpose="BUSINESS")] if postal else [],
+        **kw)
+
+
 def db_rows(svc, sql: str, *args) -> list[tuple]:
     """Rows of the till's file, read on a connection of their own (what another reader sees)."""
     conn = sqlite3.connect(svc.db.path)
