@@ -218,18 +218,16 @@ def _people_of_organizations(conn: sqlite3.Connection, found: dict[str, str], wa
     if not named:
         return {}
     marks = ",".join("?" * len(named))
-    orgs = {r[0]: r[1] for r in conn.execute(
-        f"SELECT c.id, s.display_name FROM customer c JOIN customer_search s ON s.customer_id = c.id"
-        f" WHERE c.id IN ({marks}) AND c.customer_type = 'organization'", named)}
-    people: dict[str, list[str]] = {}
-    if orgs:  # their active members, primary contact and manager first (index on organization_id)
-        marks = ",".join("?" * len(orgs))
-        for org, person in conn.execute(
-                f"SELECT organization_id, person_id FROM customer_membership WHERE organization_id IN ({marks})"
-                " AND active ORDER BY is_primary DESC, is_manager DESC, person_id", list(orgs)):
-            people.setdefault(org, []).append(person)
+    people: dict[str, list[str]] = {}  # only an organization has members: no need to ask for the type
+    for org, person in conn.execute(
+            f"SELECT organization_id, person_id FROM customer_membership WHERE organization_id IN ({marks})"
+            " AND active ORDER BY is_primary DESC, is_manager DESC, person_id", named):
+        people.setdefault(org, []).append(person)
     if not people:
         return {}
+    marks = ",".join("?" * len(people))
+    orgs = dict(conn.execute(f"SELECT customer_id, display_name FROM customer_search WHERE customer_id IN ({marks})",
+                             list(people)).fetchall())
     via: dict[str, str] = {}
     order = list(found.items())
     own = set(found)  # people found on their own keep their own place
@@ -238,7 +236,7 @@ def _people_of_organizations(conn: sqlite3.Connection, found: dict[str, str], wa
         found[cid] = how
         for person in people.get(cid, ()):
             if person not in own and person not in via and len(found) < want:
-                found[person], via[person] = "member", orgs[cid]
+                found[person], via[person] = "member", orgs.get(cid, "")
     return via
 
 
