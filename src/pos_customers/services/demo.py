@@ -26,7 +26,7 @@ from ..domain.record import AddressRecord, CustomerRecord, EmailRecord, PhoneRec
 from ..domain.reference import BULK_TERMINAL, make_reference
 from ..domain.text import fold
 from ..paths import data_dir
-from ..storage import customers, search_index
+from ..storage import customers, name_keys, search_index
 from ..storage.audit_chain import append_raw, sqlite_timestamp as _ts
 from ..storage.engine import Database
 from ..storage.migrate import upgrade
@@ -362,4 +362,6 @@ def keep_home_store_only(svc: Services) -> int:
             conn.execute(f"DELETE FROM {table} WHERE customer_id IN ({others})", (code,))
         conn.execute(f"DELETE FROM customer_membership WHERE person_id IN ({others}) OR organization_id IN ({others})",
                      (code, code))
-        return conn.execute("DELETE FROM customer WHERE store_code != ?", (code,)).rowcount
+        removed = conn.execute("DELETE FROM customer WHERE store_code != ?", (code,)).rowcount
+        name_keys.rebuild(conn)  # the names that left with them leave no sound-alike keys behind
+        return removed
