@@ -136,7 +136,8 @@ class SearchRow:
     city: str
     sync_state: SyncState
     status: str
-    matched_by: str  # reference | email | phone | card | name | fragment | sounds_like | typo | recent
+    matched_by: str  # reference | email | phone | card | name | fragment | sounds_like | typo | recent | member
+    via: str = ""  # matched_by "member": the name of the organization found, whose person this is
 
 
 @dataclass(frozen=True)
@@ -225,14 +226,46 @@ def search(conn: sqlite3.Connection, q: SearchQuery, *, limit: int, offset: int 
                 "SELECT rowid FROM customer_contact_fts WHERE customer_contact_fts MATCH ?"
                 " ORDER BY rowid DESC LIMIT ?", (match, want + len(found))),
                 "phone" if q.fragment.isdigit() else "fragment")
-    return _page(conn, found, fetched, offset, limit)
+    via = _people_of_organizations(conn, found, want) if q.name_words else {}
+    return _page(conn, found, fetched, offset, limit, via)
 
 
 def _page(conn: sqlite3.Connection, found: dict[str, str], fetched: dict[str, tuple], offset: int,
-          limit: int) -> SearchPage:
+          limit: int, via: dict[str, str] | None = None) -> SearchPage:
     ids = list(found)[offset: offset + limit]
-    return SearchPage(rows=_rows(conn, ids, found, fetched), offset=offset,
+    return SearchPage(rows=_rows(conn, ids, found, fetched, via), offset=offset,
                       has_more=len(found) > offset + limit)
+
+
+def _people_of_organizations(conn: sqlite3.Connection, found: dict[str, str], want: int) -> dict[str, str]:
+    """Organizations found by name bring their people, each right after its organization (one index
+    lookup for all of them). Reorders ``found`` in place; returns person id -> organization name."""
+    named = [cid for cid, how in found.items() if how == "name"]
+    if not named:
+        return {}
+    marks = ",".join("?" * len(named))
+    orgs = {r[0]: r[1] for r in conn.execute(
+        f"SELECT c.id, s.display_name FROM customer c JOIN customer_search s ON s.customer_id = c.id"
+        f" WHERE c.id IN ({marks}) AND c.customer_type = 'organization'", named)}
+    people: dict[str, list[str]] = {}
+    if orgs:  # their active members, primary contact and manager first (index on organization_id)
+        marks = ",".join("?" * len(orgs))
+        for org, person in conn.execute(
+                f"SELECT organization_id, person_id FROM customer_membership WHERE organization_id IN ({marks})"
+                " AND active ORDER BY is_primary DESC, is_manager DESC, person_id", list(orgs)):
+            people.setdefault(org, []).append(person)
+    if not people:
+        return {}
+    via: dict[str, str] = {}
+    order = list(found.items())
+    own = set(found)  # people found on their own keep their own place
+    found.clear()
+    for cid, how in order:
+        found[cid] = how
+        for person in people.get(cid, ()):
+            if person not in own and person not in via and len(found) < want:
+                found[person], via[person] = "member", orgs[cid]
+    return via
 
 
 def recent(conn: sqlite3.Connection, store_code: str, *, limit: int, offset: int = 0) -> SearchPage:
@@ -249,19 +282,19 @@ _ROW_FROM = "FROM customer_search s JOIN customer c ON c.id = s.customer_id"
 
 
 def _rows(conn: sqlite3.Connection, ids: list[str], how: dict[str, str],
-          fetched: dict[str, tuple] | None = None) -> list[SearchRow]:
+          fetched: dict[str, tuple] | None = None, via: dict[str, str] | None = None) -> list[SearchRow]:
     by_id = dict(fetched or {})
     missing = [i for i in ids if i not in by_id]
     if missing:
         marks = ",".join("?" * len(missing))
         by_id.update((r[0], r) for r in conn.execute(
             f"SELECT {_ROW_COLUMNS} {_ROW_FROM} WHERE s.customer_id IN ({marks})", missing))
-    return [_row(by_id[i], how[i]) for i in ids if i in by_id]
+    return [_row(by_id[i], how[i], (via or {}).get(i, "")) for i in ids if i in by_id]
 
 
-def _row(values: tuple, how: str) -> SearchRow:
+def _row(values: tuple, how: str, via: str = "") -> SearchRow:
     *shown, sync_state, status = values
-    return SearchRow(*shown, sync_state=SyncState(sync_state), status=status, matched_by=how)
+    return SearchRow(*shown, sync_state=SyncState(sync_state), status=status, matched_by=how, via=via)
 
 
 def integrity_problems(conn: sqlite3.Connection, *, sample: int | None = None) -> list[str]:
