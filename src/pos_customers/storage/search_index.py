@@ -149,8 +149,8 @@ class SearchPage:
 
 def search(conn: sqlite3.Connection, q: SearchQuery, *, limit: int, offset: int = 0) -> SearchPage:
     """Exact reference/email/phone/card hits first (alone, for a whole email, phone or card
-    number), then names (whole words before prefixes), then email/phone fragments, then (when
-    the names found fewer than a page) names that sound alike, then names one typo away."""
+    number), then names (whole words before prefixes), then (when the names found fewer than a
+    page) names that sound alike and names one typo away, then email/phone fragments."""
     want = offset + limit + 1
     found: dict[str, str] = {}  # customer_id -> matched_by, in rank order
 
@@ -210,13 +210,6 @@ def search(conn: sqlite3.Connection, q: SearchQuery, *, limit: int, offset: int 
                 "SELECT rowid FROM customer_name_fts WHERE customer_name_fts MATCH ?"
                 " ORDER BY rowid DESC LIMIT ?", (match, want + len(found))), "name")
     named = len(found) - before_names
-    if q.fragment and len(found) < want:
-        match = fts_fragment_query(q.fragment)
-        if match:
-            take_rows(conn.execute(
-                "SELECT rowid FROM customer_contact_fts WHERE customer_contact_fts MATCH ?"
-                " ORDER BY rowid DESC LIMIT ?", (match, want + len(found))),
-                "phone" if q.fragment.isdigit() else "fragment")
     if q.name_words and len(found) < want and named < limit:
         # the name words found fewer than a page: names that sound alike, then one typo away
         alternatives = name_keys.lookup(conn, q.name_words)
@@ -226,6 +219,13 @@ def search(conn: sqlite3.Connection, q: SearchQuery, *, limit: int, offset: int 
                 take_rows(conn.execute(
                     "SELECT rowid FROM customer_name_fts WHERE customer_name_fts MATCH ?"
                     " ORDER BY rowid DESC LIMIT ?", (match, want + len(found))), how)
+    if q.fragment and len(found) < want:
+        match = fts_fragment_query(q.fragment)
+        if match:
+            take_rows(conn.execute(
+                "SELECT rowid FROM customer_contact_fts WHERE customer_contact_fts MATCH ?"
+                " ORDER BY rowid DESC LIMIT ?", (match, want + len(found))),
+                "phone" if q.fragment.isdigit() else "fragment")
     via = _people_of_organizations(conn, found, want) if q.name_words else {}
     return _page(conn, found, fetched, offset, limit, via)
 
