@@ -258,6 +258,7 @@ class CustomerFields(_Model):
     password_hash: Line(255) | None = None
     password_changed_at: Moment | None = None
     last_sign_in_at: Moment | None = None
+    preferred_store: Annotated[str, Field(max_length=32, pattern=r"^[A-Za-z0-9_-]*$")] = ""
     emails: Annotated[list[EmailEntry], Field(max_length=20)] = []
     phones: Annotated[list[PhoneEntry], Field(max_length=20)] = []
     addresses: Annotated[list[AddressEntry], Field(max_length=20)] = []
@@ -415,6 +416,25 @@ class ConflictResolved(_Model):
     resolution: Literal["kept", "taken"]
 
 
+def _not_a_card_number(text: str) -> str:
+    from .customer_data import looks_like_pan
+
+    if looks_like_pan(text):
+        raise ValueError("looks like a card number: a saved payment is named by its id")
+    return text
+
+
+class PaymentDeleted(_Model):
+    """A customer's saved payment deleted at a till (its token and last four digits only ever
+    travel from headquarters; the event names the payment by its id). ``role`` is the deleting
+    associate's: headquarters refuses the event unless that role may delete saved payments."""
+
+    id: Annotated[Line(64, min_length=1), AfterValidator(_not_a_card_number)]
+    customer_id: CustomerId
+    associate: Line(64) = ""
+    role: Role
+
+
 # kind -> (the payload's model, the entity the event is about; None: any entity name)
 EVENT_PAYLOADS: dict[EventKind, tuple[type[_Model], str | None]] = {
     EventKind.CUSTOMER_CREATED: (CustomerCreated, "customer"),
@@ -430,6 +450,7 @@ EVENT_PAYLOADS: dict[EventKind, tuple[type[_Model], str | None]] = {
     EventKind.PURPOSE_DELETED: (PurposeDeleted, "address_purpose"),
     EventKind.STORE_CREATED: (StoreCreated, "store"),
     EventKind.CONFLICT_RESOLVED: (ConflictResolved, None),
+    EventKind.PAYMENT_DELETED: (PaymentDeleted, "saved_payment"),
 }
 CUSTOMER_EVENTS = frozenset({EventKind.CUSTOMER_CREATED, EventKind.CUSTOMER_UPDATED,
                              EventKind.CUSTOMER_ANONYMIZED})

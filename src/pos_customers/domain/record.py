@@ -176,6 +176,7 @@ class CustomerRecord:
     password_hash: str | None = field(default=None, metadata=SECRET)
     password_changed_at: datetime | None = field(default=None, metadata=DOC)
     last_sign_in_at: datetime | None = field(default=None, metadata=DOC)
+    preferred_store: str = field(default="", metadata=DOC)  # a store code of the chain's directory
     emails: tuple[EmailRecord, ...] = field(default=(), metadata=CHILD)
     phones: tuple[PhoneRecord, ...] = field(default=(), metadata=CHILD)
     addresses: tuple[AddressRecord, ...] = field(default=(), metadata=CHILD)

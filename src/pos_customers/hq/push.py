@@ -209,6 +209,11 @@ def _conflict_resolved(b: Batch, e) -> None:
     b.records[("conflict", p.id)] = {"doc": doc, "customer_id": p.customer_id, "deleted": True}
 
 
+def _payment_deleted(b: Batch, e) -> None:
+    from .customer_data import payment_deleted  # saved payments (hq/customer_data.py)
+    payment_deleted(b, e)
+
+
 HANDLERS: dict[EventKind, Callable[[Batch, Any], None]] = {
     EventKind.CUSTOMER_CREATED: _customer_created,
     EventKind.CUSTOMER_UPDATED: _customer_updated,
@@ -223,6 +228,7 @@ HANDLERS: dict[EventKind, Callable[[Batch, Any], None]] = {
     EventKind.PURPOSE_DELETED: _reference_data("purpose", deleted=True),
     EventKind.STORE_CREATED: _store_created,
     EventKind.CONFLICT_RESOLVED: _conflict_resolved,
+    EventKind.PAYMENT_DELETED: _payment_deleted,
 }
 assert set(HANDLERS) == set(EventKind)
 
@@ -303,6 +309,8 @@ def _prepare(conn: Connection, who: Identity, now: datetime, result: PushResult,
         elif e.type == EventKind.CONFLICT_RESOLVED:
             named.add(p.customer_id)
             conflicts.add(p.id)
+        elif e.type == EventKind.PAYMENT_DELETED:
+            named.add(p.customer_id)
     customers = load_customers(conn, named)
     r = t.record.c
     return Batch(
