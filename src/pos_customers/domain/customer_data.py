@@ -160,7 +160,7 @@ class StoreInfo(_Doc):
     name: Line(120)
     address: Shown(200) = ""
     phone: Shown(40) = ""
-    status: Line(16) = "open"
+    status: Line(24) = "open"
 
 
 __all__ = ["Cart", "SavedPayment", "OrderLine", "OrderDetail", "Shipment", "StoreInfo",

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any, Iterable
 
+from pydantic import ValidationError
 from sqlalchemy import and_, delete, func, insert, select, update
 
 from ..domain.customer_data import (MAX_ITEMS, MAX_STORES, PAYMENT_DELETE_ROLES, Cart, OrderDetail, SavedPayment,
@@ -77,7 +78,8 @@ def order_detail(hq: Headquarters, who: Identity | None, customer_id: str, order
         lines = conn.execute(select(t.order_line).where(t.order_line.c.order_id == order_id)
                              .order_by(t.order_line.c.line_no)).all()
         shipments = conn.execute(select(t.shipment).where(t.shipment.c.order_id == order_id)
-                                 .order_by(t.shipment.c.shipped_at, t.shipment.c.id)).all()
+                                 .order_by(t.shipment.c.shipped_at.is_(None), t.shipment.c.shipped_at,
+                                           t.shipment.c.id)).all()
     return OrderDetail(
         id=order_id, customer_id=customer_id, number=order["number"], currency=order.get("currency") or "EUR",
         lines=[{"sku": r.sku, "name": r.name, "quantity": r.quantity, "unit_price_minor": r.unit_price_minor,
@@ -111,7 +113,11 @@ def set_store_contact(hq: Headquarters, code: str, *, address: str | None = None
     if status is not None and status not in STORE_STATUSES:
         raise HqError(f"a store's status is one of: {', '.join(STORE_STATUSES)}")
     values = {k: v for k, v in (("address", address), ("phone", phone), ("status", status)) if v is not None}
-    StoreInfo(code=code.upper(), name="-", **values)  # the same checks as the wire's
+    try:
+        StoreInfo(code=code.upper(), name="-", **values)  # the same checks as the wire's
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise HqError(f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}") from None
     with hq.engine.begin() as conn:
         if values and not conn.execute(update(t.store).where(t.store.c.code == code.upper()).values(**values)).rowcount:
             raise NotFound(f"no store {code}")
@@ -174,7 +180,7 @@ def payment_deleted(b: Batch, e) -> None:
         raise Refused(403, f"a {p.role.value} may not delete a saved payment "
                            f"(roles that may: {', '.join(sorted(r.value for r in PAYMENT_DELETE_ROLES))})",
                       "payload.role")
-    known = _associate_role(b.conn, who.store_code, p.associate)
+    known = _associate_role(b, who.store_code, p.associate)
     if known is not None and known not in PAYMENT_DELETE_ROLES:
         raise Refused(403, f"associate {p.associate} of store {who.store_code} is a {known.value} at "
                            "headquarters and may not delete a saved payment", "payload.associate")
@@ -187,16 +193,19 @@ def payment_deleted(b: Batch, e) -> None:
             deleted_at=b.now, deleted_by=f"{who.store_code}:{p.associate}"[:100]))
 
 
-def _associate_role(conn, store_code: str, number: str) -> Role | None:
-    """The role headquarters holds for this store's associate (None: it does not know them)."""
+def _associate_role(b: Batch, store_code: str, number: str) -> Role | None:
+    """The role headquarters holds for this store's associate, this batch's change of them
+    included (None: it does not know them)."""
     if not number:
         return None
-    doc = conn.execute(select(t.record.c.doc).where(
-        t.record.c.kind == "associate", t.record.c.key == f"{store_code}:{number}")).scalar()
+    key = f"{store_code}:{number}"
+    staged = b.records.get(("associate", key))
+    doc = staged["doc"] if staged else b.conn.execute(select(t.record.c.doc).where(
+        t.record.c.kind == "associate", t.record.c.key == key)).scalar()
     if doc is None:
         return None
     try:
-        return Role(json.loads(doc).get("role"))
+        return Role((json.loads(doc) if isinstance(doc, str) else doc).get("role"))
     except ValueError:
         return None
 

@@ -26,7 +26,7 @@ store = Table(
     # the store directory every till shows on a customer's Stores tab
     Column("address", String(200), nullable=False, server_default=""),
     Column("phone", String(40), nullable=False, server_default=""),
-    Column("status", String(16), nullable=False, server_default="open"),  # open | closed | temporarily closed
+    Column("status", String(24), nullable=False, server_default="open"),  # open | closed | temporarily closed
 )
 
 enrolment = Table(

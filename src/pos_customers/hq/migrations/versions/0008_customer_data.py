@@ -20,7 +20,7 @@ def upgrade() -> None:
     with op.batch_alter_table('hq_store') as batch:
         batch.add_column(sa.Column('address', sa.String(length=200), nullable=False, server_default=''))
         batch.add_column(sa.Column('phone', sa.String(length=40), nullable=False, server_default=''))
-        batch.add_column(sa.Column('status', sa.String(length=16), nullable=False, server_default='open'))
+        batch.add_column(sa.Column('status', sa.String(length=24), nullable=False, server_default='open'))
     op.create_table(
         'hq_cart',
         sa.Column('id', sa.String(length=64), nullable=False),
