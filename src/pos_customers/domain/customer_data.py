@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 
@@ -39,14 +39,23 @@ def looks_like_pan(text: str) -> bool:
     return bool(_PAN.search(text))
 
 
-def _no_pan(value: Any, where: str = "") -> None:
+def is_pan(text: str) -> bool:
+    """Whether a whole value (an id) is a card number: 12-19 digits once spaces, dots and dashes
+    are left out. Ids and dates hold digits among other characters: only this is refused in them."""
+    digits = re.sub(r"[ .\-]", "", text)
+    return digits.isdigit() and 12 <= len(digits) <= 19
+
+
+_PAN_REFUSED = "looks like a card number: only a token reference and the last four digits are ever stored"
+
+
+def _no_pan(value: Any, where: str) -> None:
     if isinstance(value, str):
         if looks_like_pan(value):
-            raise ValueError(f"{where or 'a value'} looks like a card number: only a token reference and "
-                             "the last four digits are ever stored")
+            raise ValueError(f"{where} {_PAN_REFUSED}")
     elif isinstance(value, dict):
         for k, v in value.items():
-            _no_pan(v, f"{where}.{k}" if where else str(k))
+            _no_pan(v, f"{where}.{k}")
     elif isinstance(value, (list, tuple)):
         for i, v in enumerate(value):
             _no_pan(v, f"{where}[{i}]")
@@ -57,12 +66,20 @@ class _Doc(BaseModel):
 
 
 class NoPan(_Doc):
-    """A model none of whose texts may look like a card number (checked before field types)."""
+    """A model none of whose texts may hold something shaped like a card number (checked before the
+    field types); its ids and moments (:attr:`WHOLE_ONLY`) may not be one."""
+
+    WHOLE_ONLY: ClassVar[frozenset[str]] = frozenset({"id", "customer_id", "added_at"})
 
     @model_validator(mode="before")
     @classmethod
     def _refuse_card_numbers(cls, data: Any) -> Any:
-        _no_pan(data)
+        if isinstance(data, dict):
+            for k, v in data.items():
+                if k not in cls.WHOLE_ONLY:
+                    _no_pan(v, str(k))
+                elif isinstance(v, str) and is_pan(v):
+                    raise ValueError(f"{k} {_PAN_REFUSED}")
         return data
 
 
@@ -164,4 +181,4 @@ class StoreInfo(_Doc):
 
 
 __all__ = ["Cart", "SavedPayment", "OrderLine", "OrderDetail", "Shipment", "StoreInfo",
-           "ItemLine", "looks_like_pan", "money", "PAYMENT_DELETE_ROLES", "NoPan"]
+           "ItemLine", "looks_like_pan", "is_pan", "money", "PAYMENT_DELETE_ROLES", "NoPan"]

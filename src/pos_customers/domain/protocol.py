@@ -417,9 +417,9 @@ class ConflictResolved(_Model):
 
 
 def _not_a_card_number(text: str) -> str:
-    from .customer_data import looks_like_pan
+    from .customer_data import is_pan
 
-    if looks_like_pan(text):
+    if is_pan(text):
         raise ValueError("looks like a card number: a saved payment is named by its id")
     return text
 
