@@ -82,11 +82,13 @@ def _kept(s: Session, model: type[M], kind: str, customer_id: str, key: str | No
 
 
 def _read(svc: Services, actor: Actor, model: type[M], kind: str, customer_id: str,
-          call: Callable[[HqClient], Any], transport=None) -> tuple[list[M], str]:
+          call: Callable[[HqClient], Any], transport=None, *, leave_out: frozenset[str] = frozenset()
+          ) -> tuple[list[M], str]:
+    """Headquarters' answer kept (less the ids in ``leave_out``), then what is kept."""
     actor.require(Permission.SEARCH)
     answer, source = _ask(svc, call, transport)
     if answer is not None:
-        _keep(svc, kind, customer_id, _valid(model, answer))
+        _keep(svc, kind, customer_id, [x for x in _valid(model, answer) if getattr(x, "id", None) not in leave_out])
     with svc.db.read() as s:
         return _kept(s, model, kind, customer_id), source
 
@@ -102,12 +104,12 @@ def carts(svc: Services, actor: Actor, customer_id: str, *, transport=None) -> t
 def saved_payments(svc: Services, actor: Actor, customer_id: str, *,
                    transport=None) -> tuple[list[SavedPayment], str]:
     """The customer's saved payments, newest first; one deleted here and not yet sent stays away."""
-    got, source = _read(svc, actor, SavedPayment, PAYMENT, customer_id,
-                        lambda c: c.saved_payments(customer_id), transport)
     with svc.db.read() as s:
-        pending = set(s.exec(select(OutboxEvent.entity_id).where(
+        pending = frozenset(s.exec(select(OutboxEvent.entity_id).where(
             OutboxEvent.event_type == EventKind.PAYMENT_DELETED.value, OutboxEvent.entity == PAYMENT_ENTITY)))
-    return sorted((p for p in got if p.id not in pending), key=lambda p: p.added_at, reverse=True), source
+    got, source = _read(svc, actor, SavedPayment, PAYMENT, customer_id,
+                        lambda c: c.saved_payments(customer_id), transport, leave_out=pending)
+    return sorted(got, key=lambda p: p.added_at, reverse=True), source
 
 
 def order_detail(svc: Services, actor: Actor, customer_id: str, order_id: str, *,

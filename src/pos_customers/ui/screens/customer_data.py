@@ -121,10 +121,11 @@ class StoresPane(DataPane):
         if not rows:
             return [Label(f"No store known. {source_note(source)}", classes="muted")]
         table = DataTable(id="stores-table", cursor_type="row", zebra_stripes=True)
-        table.add_columns("★", "Store", "Status", "Phone", "Address", "Uses")
-        for u in rows:
-            table.add_row("★" if u.preferred else "", plain(f"{u.code} {u.name}".strip()), plain(u.status or "—"),
-                          plain(u.phone or "—"), plain(u.address or "—"), plain(u.how))
+        table.add_columns("★", "Store · address", "Phone · status", "Customer here")
+        for u in rows:  # two lines a store: 80 columns hold them
+            table.add_row("★" if u.preferred else "", plain(f"{u.code} {u.name}".strip() + "\n" + (u.address or "—"),
+                                                            multiline=True),
+                          plain(f"{u.phone or '—'}\n{u.status or '—'}", multiline=True), plain(u.how), height=2)
         return [table, Label(f"p preferred store · {source_note(source)}", classes="muted")]
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
@@ -248,6 +249,7 @@ class LinesModal(ModalScreen[None]):
     LinesModal > Vertical { width: 96%; height: auto; max-height: 92%; border: thick $primary; padding: 0 1;
                             background: $surface; }
     LinesModal #title { text-style: bold; }
+    LinesModal #body { height: auto; }
     LinesModal DataTable { height: auto; max-height: 10; }
     LinesModal .section { text-style: bold; margin-top: 1; }
     LinesModal .muted { color: $text-muted; }
@@ -282,7 +284,8 @@ class LinesModal(ModalScreen[None]):
                 table.add_row(plain(line.name), plain(line.sku), plain(line.quantity),
                               plain(money(line.unit_price_minor, currency)), plain(money(line.total_minor, currency)))
             total = money(sum(line.total_minor for line in lines), currency)
-            parts += [table, Label(safe(f"{sum(line.quantity for line in lines)} items · {total}"), classes="muted",
+            items = sum(line.quantity for line in lines)
+            parts += [table, Label(safe(f"{items} item{'s' if items != 1 else ''} · {total}"), classes="muted",
                                    markup=False)]
         else:
             parts.append(Label("No lines.", classes="muted"))
