@@ -99,11 +99,13 @@ def shipment_counts(conn, order_ids: list[str]) -> dict[str, int]:
 
 def store_directory(hq: Headquarters) -> list[StoreInfo]:
     """Every store of the chain: name, address, phone, status."""
-    s = t.store.c
+    s, c = t.store.c, t.store_contact.c
     with hq.engine.connect() as conn:
-        rows = conn.execute(select(s.code, s.name, s.address, s.phone, s.status).order_by(s.code)
-                            .limit(MAX_STORES)).all()
-    return [StoreInfo(code=r.code, name=r.name, address=r.address, phone=r.phone, status=r.status) for r in rows]
+        rows = conn.execute(select(s.code, s.name, c.address, c.phone, c.status)
+                            .join_from(t.store, t.store_contact, c.code == s.code, isouter=True)
+                            .order_by(s.code).limit(MAX_STORES)).all()
+    return [StoreInfo(code=r.code, name=r.name, address=r.address or "", phone=r.phone or "",
+                      status=r.status or "open") for r in rows]
 
 
 # -- writing (the order system, the payment provider, the directory's keeper) --------------------------
@@ -118,9 +120,14 @@ def set_store_contact(hq: Headquarters, code: str, *, address: str | None = None
     except ValidationError as exc:
         first = exc.errors()[0]
         raise HqError(f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}") from None
+    code = code.upper()
     with hq.engine.begin() as conn:
-        if values and not conn.execute(update(t.store).where(t.store.c.code == code.upper()).values(**values)).rowcount:
+        if conn.execute(select(t.store.c.code).where(t.store.c.code == code)).first() is None:
             raise NotFound(f"no store {code}")
+        if not values:
+            return
+        if conn.execute(update(t.store_contact).where(t.store_contact.c.code == code).values(**values)).rowcount == 0:
+            conn.execute(insert(t.store_contact).values(code=code, **values))
 
 
 def put_carts(hq: Headquarters, docs: Iterable[dict[str, Any] | Cart]) -> int:

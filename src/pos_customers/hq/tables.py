@@ -23,10 +23,6 @@ store = Table(
     Column("region", String(64), nullable=False, server_default=""),
     Column("scope", String(8), nullable=False, server_default="own"),  # own | region | all
     Column("created_at", DateTime(timezone=True), nullable=False),
-    # the store directory every till shows on a customer's Stores tab
-    Column("address", String(200), nullable=False, server_default=""),
-    Column("phone", String(40), nullable=False, server_default=""),
-    Column("status", String(24), nullable=False, server_default="open"),  # open | closed | temporarily closed
 )
 
 enrolment = Table(
@@ -172,6 +168,16 @@ support = Table(
 # -- what headquarters holds about a customer besides the record (hq/customer_data.py) -----------------
 # Money in minor units (BigInteger), never a float. A saved payment is the payment provider's token
 # and the last four digits: never a card number (the models of domain/customer_data.py refuse one).
+# the store directory every till shows on a customer's Stores tab: a store without a row is open
+# and has no address or phone on record
+store_contact = Table(
+    "hq_store_contact", metadata,
+    Column("code", String(32), primary_key=True),
+    Column("address", String(200), nullable=False, server_default=""),
+    Column("phone", String(40), nullable=False, server_default=""),
+    Column("status", String(24), nullable=False, server_default="open"),  # open | closed | temporarily closed
+)
+
 cart = Table(
     "hq_cart", metadata,
     Column("id", String(64), primary_key=True),

@@ -17,10 +17,13 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('hq_store') as batch:
-        batch.add_column(sa.Column('address', sa.String(length=200), nullable=False, server_default=''))
-        batch.add_column(sa.Column('phone', sa.String(length=40), nullable=False, server_default=''))
-        batch.add_column(sa.Column('status', sa.String(length=24), nullable=False, server_default='open'))
+    op.create_table(
+        'hq_store_contact',
+        sa.Column('code', sa.String(length=32), nullable=False),
+        sa.Column('address', sa.String(length=200), server_default='', nullable=False),
+        sa.Column('phone', sa.String(length=40), server_default='', nullable=False),
+        sa.Column('status', sa.String(length=24), server_default='open', nullable=False),
+        sa.PrimaryKeyConstraint('code'))
     op.create_table(
         'hq_cart',
         sa.Column('id', sa.String(length=64), nullable=False),
@@ -80,7 +83,4 @@ def downgrade() -> None:
     op.drop_table('hq_saved_payment')
     op.drop_index('ix_hq_cart_customer_id', table_name='hq_cart')
     op.drop_table('hq_cart')
-    with op.batch_alter_table('hq_store') as batch:
-        batch.drop_column('status')
-        batch.drop_column('phone')
-        batch.drop_column('address')
+    op.drop_table('hq_store_contact')
