@@ -99,7 +99,7 @@ def footer_keys(app) -> set[str]:
 
 
 async def test_a_manager_deletes_a_saved_payment_after_confirming(make_app, hq_link, shop):
-    app = make_app()
+    app = make_app(sync_seconds=3600)  # no background sync: the outbox is looked at
     async with app.run_test(size=SIZE) as pilot:
         await open_tab(app, pilot, "payments", "payments-table")
         assert [row[:3] for row in cells(app, "payments-table")] == [
@@ -119,7 +119,17 @@ async def test_a_manager_deletes_a_saved_payment_after_confirming(make_app, hq_l
         assert [row[1] for row in cells(app, "payments-table")] == ["•••• 4444"]
         app.screen.query_one("#tabs").active = "tab-activity"
         await settle(app, pilot)
-        assert cells(app, "activity-table")[0][1:3] == ["1001", "payment_delete"]
+        assert cells(app, "activity-table")[0][1:3] == ["1001", "saved payment deleted"]
+        # F1 lists the tab's keys with the card's
+        app.screen.query_one("#tabs").active = "tab-payments"
+        await settle(app, pilot)
+        app.screen.query_one("#payments-table", DataTable).focus()
+        await pilot.press("f1")
+        await settle(app, pilot)
+        keys = app.screen.query_one(DataTable)
+        listed = [str(keys.get_row_at(i)[1]) for i in range(keys.row_count)]
+        assert any("delete the saved payment" in d for d in listed) and any("Edit this customer" in d for d in listed)
+        await pilot.press("escape")
     with shop.db.read() as s:
         assert s.get(CustomerDataCache, ("payment", f"{hq_link.anna}:p0")) is None
         event = s.exec(select(OutboxEvent).where(OutboxEvent.event_type == "payment.deleted")).one()
@@ -128,7 +138,7 @@ async def test_a_manager_deletes_a_saved_payment_after_confirming(make_app, hq_l
 
 
 async def test_an_associate_may_not_delete_a_saved_payment(make_app, hq_link, shop):
-    app = make_app()
+    app = make_app(sync_seconds=3600)  # no background sync: the outbox is looked at
     async with app.run_test(size=SIZE) as pilot:
         await open_tab(app, pilot, "payments", "payments-table", who=("1002", "1357"))
         assert "card.delete_payment" not in footer_keys(app)
@@ -141,7 +151,7 @@ async def test_an_associate_may_not_delete_a_saved_payment(make_app, hq_link, sh
 
 
 async def test_the_stores_tab_sets_the_preferred_store(make_app, hq_link, shop, admin):
-    app = make_app()
+    app = make_app(sync_seconds=3600)  # no background sync: the outbox is looked at
     async with app.run_test(size=SIZE) as pilot:
         await open_tab(app, pilot, "stores", "stores-table", who=("1002", "1357"))
         rows = cells(app, "stores-table")
@@ -159,7 +169,7 @@ async def test_the_stores_tab_sets_the_preferred_store(make_app, hq_link, shop, 
 
 
 async def test_enter_shows_a_carts_lines_and_an_orders_lines_and_shipments(make_app, hq_link):
-    app = make_app()
+    app = make_app(sync_seconds=3600)  # no background sync: the outbox is looked at
     async with app.run_test(size=SIZE) as pilot:
         await open_tab(app, pilot, "carts", "carts-table")
         assert [r[:2] + r[4:] for r in cells(app, "carts-table")] == [
@@ -185,7 +195,7 @@ async def test_with_headquarters_down_the_tabs_show_the_kept_copy(make_app, hq_l
     data.order_detail(shop, admin, hq_link.anna, "o-2")
     data.customer_stores(shop, admin, hq_link.anna)
     hq_link.transport = httpx.MockTransport(down)
-    app = make_app()
+    app = make_app(sync_seconds=3600)  # no background sync: the outbox is looked at
     async with app.run_test(size=SIZE) as pilot:
         await open_tab(app, pilot, "carts", "carts-table")
         assert len(cells(app, "carts-table")) == 2
@@ -221,4 +231,4 @@ def at_tab(tab: str, table: str | None = None, *keys: str):
     ("payments", "payments-table", ("delete",))],
     ids=["stores", "carts", "payments", "cart-lines", "orders", "order-lines-and-shipments", "delete-payment"])
 def test_snapshots(snap_compare, make_app, hq_link, tab, table, keys):
-    assert snap_compare(make_app(), terminal_size=SIZE, run_before=at_tab(tab, table, *keys))
+    assert snap_compare(make_app(sync_seconds=3600), terminal_size=SIZE, run_before=at_tab(tab, table, *keys))

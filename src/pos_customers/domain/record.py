@@ -345,7 +345,7 @@ BOOKKEEPING_FIELDS: tuple[str, ...] = _names(doc=False)
 #: what ``show --json`` prints that ``add --json`` does not take from the person: ignored on add
 READ_ONLY_KEYS: frozenset[str] = frozenset(
     set(BOOKKEEPING_FIELDS) | {"display_name", "financial_dimensions", "password_changed_at",
-                            "last_sign_in_at"}) - {"field_clocks"}
+                            "last_sign_in_at", "preferred_store"}) - {"field_clocks"}
 
 
 def _plain(value: Any) -> Any:

@@ -38,7 +38,8 @@ def kv_table(rows: list[tuple[str, object]], table_id: str) -> DataTable:
 
 
 # audit actions that read better in words on the Activity tab (the others are plain words already)
-ACTION_TEXT = {"brought_in": "brought from headquarters", "received": "received from headquarters"}
+ACTION_TEXT = {"brought_in": "brought from headquarters", "received": "received from headquarters",
+               "payment_delete": "saved payment deleted"}
 
 
 class CustomerScreen(Screen):
