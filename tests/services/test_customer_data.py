@@ -21,8 +21,7 @@ from pos_customers.services.context import Actor, Permission, PermissionDenied
 from pos_customers.services.customers import create_customer, get_customer
 from pos_customers.storage.tables import AuditEvent, CustomerDataCache, OutboxEvent
 from tests import templates
-from tests.helpers import InProcessHq, person
-from tests.hq.test_customer_data import cart, payment
+from tests.helpers import InProcessHq, customer_data_chain, person, stock_customer
 
 
 def unreachable(request: httpx.Request) -> httpx.Response:
@@ -41,30 +40,12 @@ def hq(tmp_path):
 
 @pytest.fixture
 def till(svc, admin, hq):
-    """The BER01 till (svc) enrolled at an in-process headquarters, Anna pushed there with a cart,
-    two saved payments and two orders (one at MUC01 with lines and a shipment, one on the web)."""
-    token = hq.add_store("BER01", "Berlin Alexanderplatz", number=101)
-    hq.add_store("MUC01", "München Marienplatz", number=102)
-    hq.set_store_contact("BER01", address="Alexanderplatz 9, 10178 Berlin", phone="+49 30 2472 100")
-    hq.set_store_contact("MUC01", address="Marienplatz 21, 80331 München", phone="+49 89 2318 200",
-                         status="temporarily closed")
-    terminal_id, credential, _, number = hq.enrol(token, "till")
-    sync.connect(svc, admin, url="http://hq.test", credential=credential, terminal_id=terminal_id,
-                 terminal_number=number)
-    http = InProcessHq(hq)
+    """The BER01 till (svc) enrolled at an in-process headquarters, Anna pushed there with two
+    carts, two saved payments and two orders (tests.helpers.stock_customer)."""
+    http = customer_data_chain(hq, svc, admin)
     anna = create_customer(svc, admin, person("Anna", "Müller", "anna@example.org"))
     sync.sync_now(svc, admin, transport=http)
-    hq.put_carts([cart(anna.id, 0)])
-    hq.put_payments([payment(anna.id, 0), payment(anna.id, 1, brand="Mastercard", last4="4444")])
-    hq.put_records([(("order", oid, {"customer_id": anna.id, "doc": {
-        "id": oid, "customer_id": anna.id, "number": number, "ordered_at": at, "store_code": store,
-        "status": "delivered", "total": "129.90", "currency": "EUR"}}))
-        for oid, number, at, store in (("o-1", "S-100001", "2026-10-02T15:04:00+00:00", "MUC01"),
-                                       ("o-2", "W-100002", "2026-11-02T15:04:00+00:00", "WEB"))])
-    hq.put_order_details([{"id": "o-2", "customer_id": anna.id, "number": "W-100002", "currency": "EUR",
-                           "lines": [{"sku": "SKU-3", "name": "Rain jacket", "quantity": 1,
-                                      "unit_price_minor": 12990, "total_minor": 12990}],
-                           "shipments": [{"id": "s1", "carrier": "DHL", "tracking": "DHL1", "status": "delivered"}]}])
+    stock_customer(hq, anna.id)
     return svc, http, anna
 
 
@@ -77,14 +58,15 @@ def test_carts_and_payments_come_from_headquarters_and_stay_for_offline(till, ad
     svc, http, anna = till
     carts, source = data.carts(svc, admin, anna.id, transport=http)
     assert source == "headquarters"
-    assert [(c.name, c.items, c.total_minor, c.currency) for c in carts] == [("Web cart 20 Nov", 3, 6395, "EUR")]
+    assert [(c.name, c.store_code, c.items, c.total_minor, c.currency) for c in carts] == [
+        ("Reserved in store", "MUC01", 3, 6395, "EUR"), ("Web cart 20 Nov", "WEB", 3, 6395, "EUR")]
     payments, source = data.saved_payments(svc, admin, anna.id, transport=http)
     assert source == "headquarters" and {(p.brand, p.last4, p.expiry) for p in payments} == {
-        ("Visa", "1111", "04/28"), ("Mastercard", "4444", "04/28")}
+        ("Visa", "1111", "04/28"), ("Mastercard", "4444", "04/27")}
     # headquarters down: the copy kept on this till
     carts, source = data.carts(svc, admin, anna.id, transport=DOWN)
-    assert source == "cache" and [c.name for c in carts] == ["Web cart 20 Nov"]
-    assert [c.lines[0].name for c in carts] == ["Wool scarf"]
+    assert source == "cache" and [c.name for c in carts] == ["Reserved in store", "Web cart 20 Nov"]
+    assert [c.lines[0].name for c in carts] == ["Wool scarf", "Wool scarf"]
     payments, source = data.saved_payments(svc, admin, anna.id, transport=DOWN)
     assert source == "cache" and len(payments) == 2
     # a cart headquarters no longer has leaves the copy at the next answer

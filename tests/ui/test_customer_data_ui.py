@@ -17,8 +17,7 @@ from pos_customers.services.search import search_customers
 from pos_customers.storage.tables import AuditEvent, CustomerDataCache, OutboxEvent
 from pos_customers.sync.client import HqClient
 from tests import templates
-from tests.helpers import InProcessHq
-from tests.hq.test_customer_data import cart, payment
+from tests.helpers import customer_data_chain, stock_customer
 from tests.ui.conftest import settle, sign_in
 
 SIZE = (80, 24)
@@ -45,34 +44,11 @@ def hq_link(tmp_path, shop, admin, monkeypatch):
     """The shop's till enrolled at headquarters (in this process); Anna there with two carts, two
     saved payments and two orders (one with lines and shipments); the store directory filled."""
     hq = Headquarters(make_engine(templates.hq_sqlite_url(tmp_path / "hq.db")))
-    token = hq.add_store("BER01", "Berlin Alexanderplatz", number=101)
-    hq.add_store("MUC01", "München Marienplatz", number=102)
-    hq.set_store_contact("BER01", address="Alexanderplatz 9, 10178 Berlin", phone="+49 30 2472 100")
-    hq.set_store_contact("MUC01", address="Marienplatz 21, 80331 München", phone="+49 89 2318 200",
-                         status="temporarily closed")
-    terminal_id, credential, _, number = hq.enrol(token, "till")
-    sync.connect(shop, admin, url="http://hq.test", credential=credential, terminal_id=terminal_id,
-                 terminal_number=number)
-    link = Link(InProcessHq(hq))
+    link = Link(customer_data_chain(hq, shop, admin))
     monkeypatch.setattr(sync, "_client", link.client)
     sync.sync_now(shop, admin)
     anna = search_customers(shop, admin, "anna müller").rows[0]
-    hq.put_carts([cart(anna.customer_id, 0),
-                  cart(anna.customer_id, 1, name="Reserved in store", type="reserved", store_code="MUC01")])
-    hq.put_payments([payment(anna.customer_id, 0),
-                     payment(anna.customer_id, 1, brand="Mastercard", last4="4444", expiry_year=2027,
-                             added_at="2026-03-01T09:00:00+00:00")])
-    hq.put_records([("order", oid, {"customer_id": anna.customer_id, "doc": {
-        "id": oid, "customer_id": anna.customer_id, "number": num, "ordered_at": at, "store_code": store,
-        "status": "delivered", "total": "129.90", "currency": "EUR"}})
-        for oid, num, at, store in (("o-1", "S-100001", "2026-10-02T15:04:00+00:00", "MUC01"),
-                                    ("o-2", "W-100002", "2026-11-02T15:04:00+00:00", "WEB"))])
-    hq.put_order_details([{"id": "o-2", "customer_id": anna.customer_id, "number": "W-100002", "currency": "EUR",
-                           "lines": [{"sku": "SKU-3", "name": "Rain jacket", "quantity": 1,
-                                      "unit_price_minor": 12990, "total_minor": 12990}],
-                           "shipments": [{"id": "s1", "carrier": "DHL", "tracking": "DHL0001234", "status": "delivered",
-                                          "shipped_at": "2026-11-03T08:00:00+00:00",
-                                          "delivered_at": "2026-11-05T08:00:00+00:00", "items": 1}]}])
+    stock_customer(hq, anna.customer_id)
     link.anna = anna.customer_id
     yield link
     hq.engine.dispose()
