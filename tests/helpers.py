@@ -69,3 +69,11 @@ def stock_customer(hq, cid):
                            "shipments": [{"id": "s1", "carrier": "DHL", "tracking": "DHL0001234", "status": "delivered",
                                           "shipped_at": "2026-11-03T08:00:00+00:00",
                                           "delivered_at": "2026-11-05T08:00:00+00:00", "items": 1}]}])
+
+
+def organization(name="Acme GmbH", postal=None, **kw) -> CustomerDraft:
+    return CustomerDraft(
+        customer_type="organization", organization_name=name,
+        addresses=[AddressDraft(AddressInput(line1="Industriestr. 5", city="Berlin", postal_code=postal,
+                                             country="DE"), purpose="BUSINESS")] if postal else [],
+        **kw)

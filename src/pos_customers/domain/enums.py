@@ -100,6 +100,7 @@ class EventKind(StrEnum):
     STORE_CREATED = "store.created"
     CONFLICT_RESOLVED = "conflict.resolved"
     PAYMENT_DELETED = "payment.deleted"  # a customer's saved payment removed at a till
+    MEMBERSHIP_CHANGED = "membership.changed"  # a person linked to an organization (domain/membership.py)
 
 
 class PullItemKind(StrEnum):
@@ -116,3 +117,4 @@ class PullItemKind(StrEnum):
     ORDER = "order"
     CONFLICT = "conflict"
     SUPPORT = "support"  # a support account of the chain (every store receives them)
+    MEMBERSHIP = "membership"  # a person's membership of an organization (both in the store's scope)

@@ -14,7 +14,7 @@ from .engine import Database
 from .errors import Failure, StorageError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-HEAD = "0010"  # the newest revision in migrations/versions
+HEAD = "0010"  # the newest revision in migrations/versions (0010 follows 0012: ids as given out)
 
 
 def alembic_config(db: Database):

@@ -1,5 +1,6 @@
 """The customer card: header and tabs (Account, Contacts, Addresses, Attributes & groups,
-Notes for managers and support, Orders, Stores, Active carts, Saved payments, Activity).
+Notes for managers and support, Orders, Organizations of a person / People of an organization
+(screens/members.py), Stores, Active carts, Saved payments, Activity).
 
 The tabs headquarters feeds besides the orders are panes of their own (customer_data.py)."""
 
@@ -27,6 +28,7 @@ from ..widgets.footer import KeysFooter
 from .address import AddressModal
 from .customer_data import PANES, DataPane, order_modal, source_note
 from .dialogs import ConfirmModal
+from .members import MEMBER_ACTIONS, MEMBER_BINDINGS, TAB_ORGANIZATIONS, TAB_PEOPLE, MembershipTabs
 
 
 def kv_table(rows: list[tuple[str, object]], table_id: str) -> DataTable:
@@ -42,7 +44,7 @@ ACTION_TEXT = {"brought_in": "brought from headquarters", "received": "received 
                "payment_delete": "saved payment deleted"}
 
 
-class CustomerScreen(Screen):
+class CustomerScreen(MembershipTabs, Screen):
     APP_KEYS = ("sync",)  # F8 from the card
     BINDINGS = [
         Binding("escape", "back", "Back", id="card.back", tooltip="Back to the search"),
@@ -51,6 +53,7 @@ class CustomerScreen(Screen):
                 tooltip="Sync conflict (Activity tab): keep the value headquarters kept"),
         Binding("t", "resolve_conflict(True)", "Take other", id="card.conflict_take",
                 tooltip="Sync conflict (Activity tab): set the field to the other value, as an edit"),
+        *MEMBER_BINDINGS,  # the People / Organizations tab's keys (screens/members.py)
         Binding("e", "edit", "Edit", id="card.edit", tooltip="Edit this customer"),
         Binding("a", "add_address", "Add address", id="card.add_address", tooltip="Add an address"),
         Binding("n", "note", "Add note", id="card.note", tooltip="Write a note (managers, support)"),
@@ -92,6 +95,8 @@ class CustomerScreen(Screen):
             if self.app.actor.can(Permission.NOTES):
                 yield TabPane("Notes", id="tab-notes")
             yield TabPane("Orders", id="tab-orders")
+            yield TabPane("Organizations", id=TAB_ORGANIZATIONS)  # a person's; an organization shows People
+            yield TabPane("People", id=TAB_PEOPLE)
             for pane in PANES:
                 yield pane()
             yield TabPane("Activity", id="tab-activity")
@@ -102,6 +107,8 @@ class CustomerScreen(Screen):
         self.load()
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action in MEMBER_ACTIONS:
+            return self.member_action_allowed(action)
         if action == "note":
             return self.app.actor.can(Permission.NOTES)
         if action == "edit" or action == "add_address":
@@ -124,7 +131,7 @@ class CustomerScreen(Screen):
 
     @on(TabbedContent.TabActivated, "#tabs")
     def _tab_changed(self) -> None:
-        self.refresh_bindings()  # k and t are offered on the Activity tab only
+        self.refresh_bindings()  # k and t are offered on the Activity tab only, the members' keys on theirs
 
     @work(exclusive=True, thread=True, group="card")
     def load(self) -> None:
@@ -211,6 +218,7 @@ class CustomerScreen(Screen):
                                      notes_table if notes else Label("No notes yet.", classes="muted")])
         self._fill("tab-orders", [Label("Asking headquarters for the order history…", classes="muted")])
         self.load_orders(view.id)
+        self.show_member_tab(view)
         for pane in self.query(DataPane):
             pane.show(view)
         act = DataTable(id="activity-table", cursor_type="row", zebra_stripes=True)

@@ -2,7 +2,7 @@
 lines and shipments
 
 Revision ID: 0008
-Revises: 0005
+Revises: 0010
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = '0008'
-down_revision = '0005'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """customer data from headquarters: preferred store, shipment counts, the offline cache
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0012
 
 A customer's preferred store (a document field, synced); the number of shipments of a cached
 order; and one cache table for what headquarters answers about a customer (active carts, saved
@@ -15,7 +15,7 @@ import sqlmodel.sql.sqltypes
 
 
 revision = '0010'
-down_revision = '0007'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
