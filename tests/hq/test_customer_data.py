@@ -179,3 +179,16 @@ def test_a_payment_deleted_event_with_a_card_number_is_a_422_naming_it(api, worl
     assert r.status_code == 422
     assert r.json()["detail"][0]["loc"] == ["body", "events", 0, "payload", "id"]
     assert "card number" in r.json()["detail"][0]["msg"]
+
+
+def test_an_anonymized_customers_carts_and_saved_payments_go(api, world, hq_engine):
+    cid, ber = world["cid"], world["ber"]
+    event = {"id": str(uuid.uuid4()), "seq": 9, "hlc": "0000000000009-00000-t1", "type": "customer.anonymized",
+             "entity": "customer", "entity_id": cid,
+             "payload": {"id": cid, "fields": {"first_name": "", "last_name": "", "emails": []}}}
+    assert api.post("/v1/push", json={"events": [event]}, headers=ber).json()["refused"] == []
+    assert api.get(f"/v1/customers/{cid}/carts", headers=ber).json() == []
+    assert api.get(f"/v1/customers/{cid}/saved-payments", headers=ber).json() == []
+    with hq_engine.connect() as conn:
+        assert conn.execute(select(t.saved_payment)).all() == [] and conn.execute(select(t.cart)).all() == []
+    assert len(api.get(f"/v1/customers/{cid}/orders/{ORDER_ID}", headers=ber).json()["lines"]) == 1  # orders stay

@@ -176,6 +176,13 @@ def _replace(hq: Headquarters, table, rows: list[dict[str, Any]]) -> int:
     return len(rows)
 
 
+def erase_customer_data(conn, customer_id: str) -> None:
+    """An anonymized customer's carts and saved payments go (orders, their lines and shipments stay:
+    they hold no personal data of their own)."""
+    conn.execute(delete(t.cart).where(t.cart.c.customer_id == customer_id))
+    conn.execute(delete(t.saved_payment).where(t.saved_payment.c.customer_id == customer_id))
+
+
 # -- a terminal's event (push.py) -----------------------------------------------------------------------
 
 def payment_deleted(b: Batch, e) -> None:
@@ -218,4 +225,4 @@ def _associate_role(b: Batch, store_code: str, number: str) -> Role | None:
 
 
 __all__ = ["carts", "saved_payments", "order_detail", "store_directory", "set_store_contact", "put_carts",
-           "put_payments", "put_order_details", "payment_deleted", "shipment_counts", "STORE_STATUSES"]
+           "put_payments", "put_order_details", "payment_deleted", "erase_customer_data", "shipment_counts", "STORE_STATUSES"]

@@ -404,12 +404,14 @@ def _search_text(fields: dict[str, Any], reference: str) -> str:
 
 
 def erase_personal_records(conn: Connection, customer_id: str) -> None:
-    """Anonymized: notes and conflicts about the customer go (stores drop theirs when they
-    receive the anonymization); the terminals' audit rows about them keep only their digests."""
+    """Anonymized: notes, conflicts, carts and saved payments of the customer go (stores drop theirs
+    when they receive the anonymization); the terminals' audit rows about them keep only their digests."""
     notes = [json.loads(d)["id"] for d in conn.execute(select(t.record.c.doc).where(and_(
         t.record.c.kind == "note", t.record.c.customer_id == customer_id))).scalars()]
     conn.execute(t.record.delete().where(and_(t.record.c.customer_id == customer_id,
                                               t.record.c.kind.in_(("note", "conflict")))))
+    from .customer_data import erase_customer_data  # carts and saved payments (the holder's name)
+    erase_customer_data(conn, customer_id)
     for row in conn.execute(select(t.audit.c.terminal_id, t.audit.c.local_id, t.audit.c.row)).all():
         r = json.loads(row.row)
         about = (r.get("entity") == "customer" and r.get("entity_id") == customer_id) or (
