@@ -137,6 +137,19 @@ def test_the_preferred_store_is_audited_synced_and_checked(till, admin, associat
     assert get_customer(svc, admin, anna.id).preferred_store == ""
 
 
+def test_the_access_request_lists_the_kept_carts_and_saved_payments(till, admin):
+    from pos_customers.services.privacy import access_report, report_text
+
+    svc, http, anna = till
+    data.carts(svc, admin, anna.id, transport=http)
+    data.saved_payments(svc, admin, anna.id, transport=http)
+    report = access_report(svc, admin, anna.id, transport=http)
+    assert sorted(p["last4"] for p in report["terminal"]["saved_payments"]) == ["1111", "4444"]
+    assert len(report["terminal"]["active_carts"]) == 2
+    text = report_text(report)
+    assert "Visa •••• 1111  expires 04/2028  Anna Müller" in text and "Reserved in store  MUC01" in text
+
+
 def test_only_managers_and_administrators_may_delete_a_saved_payment():
     allowed = {role for role in Role if Actor("1", "x", role).can(Permission.DELETE_PAYMENT)}
     assert allowed == set(PAYMENT_DELETE_ROLES) == {Role.MANAGER, Role.ADMIN}
