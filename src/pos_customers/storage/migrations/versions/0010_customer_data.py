@@ -42,7 +42,7 @@ def downgrade() -> None:
     with op.batch_alter_table('customer_data_cache', schema=None) as batch_op:
         batch_op.drop_index('ix_customer_data_cache_customer')
     op.drop_table('customer_data_cache')
-    with op.batch_alter_table('order_summary', schema=None) as batch_op:
-        batch_op.drop_column('shipments')
-    with op.batch_alter_table('customer', schema=None) as batch_op:
-        batch_op.drop_column('preferred_store')
+    # SQLite's own DROP COLUMN (3.35+): a batch copy of customer would drop the table its
+    # addresses, emails and notes point at
+    op.execute("ALTER TABLE order_summary DROP COLUMN shipments")
+    op.execute("ALTER TABLE customer DROP COLUMN preferred_store")
