@@ -178,6 +178,7 @@ class CustomerRecord:
     # the online sign-in asks for a new password first (set at the till or by a reset; a change clears it)
     must_change_password: bool = field(default=False, metadata=DOC)
     last_sign_in_at: datetime | None = field(default=None, metadata=DOC)
+    preferred_store: str = field(default="", metadata=DOC)  # a store code of the chain's directory
     emails: tuple[EmailRecord, ...] = field(default=(), metadata=CHILD)
     phones: tuple[PhoneRecord, ...] = field(default=(), metadata=CHILD)
     addresses: tuple[AddressRecord, ...] = field(default=(), metadata=CHILD)
@@ -346,7 +347,7 @@ BOOKKEEPING_FIELDS: tuple[str, ...] = _names(doc=False)
 #: what ``show --json`` prints that ``add --json`` does not take from the person: ignored on add
 READ_ONLY_KEYS: frozenset[str] = frozenset(
     set(BOOKKEEPING_FIELDS) | {"display_name", "financial_dimensions", "password_changed_at",
-                            "last_sign_in_at"}) - {"field_clocks"}
+                            "last_sign_in_at", "preferred_store"}) - {"field_clocks"}
 
 
 def _plain(value: Any) -> Any:

@@ -218,6 +218,11 @@ def _conflict_resolved(b: Batch, e) -> None:
     b.records[("conflict", p.id)] = {"doc": doc, "customer_id": p.customer_id, "deleted": True}
 
 
+def _payment_deleted(b: Batch, e) -> None:
+    from .customer_data import payment_deleted  # saved payments (hq/customer_data.py)
+    payment_deleted(b, e)
+
+
 def _membership_changed(b: Batch, e) -> None:
     """A person linked to an organization, or the link changed: the store must see both customers."""
     p = e.payload
@@ -247,6 +252,7 @@ HANDLERS: dict[EventKind, Callable[[Batch, Any], None]] = {
     EventKind.PURPOSE_DELETED: _reference_data("purpose", deleted=True),
     EventKind.STORE_CREATED: _store_created,
     EventKind.CONFLICT_RESOLVED: _conflict_resolved,
+    EventKind.PAYMENT_DELETED: _payment_deleted,
     EventKind.MEMBERSHIP_CHANGED: _membership_changed,
 }
 assert set(HANDLERS) == set(EventKind)
@@ -328,6 +334,8 @@ def _prepare(conn: Connection, who: Identity, now: datetime, result: PushResult,
         elif e.type == EventKind.CONFLICT_RESOLVED:
             named.add(p.customer_id)
             conflicts.add(p.id)
+        elif e.type == EventKind.PAYMENT_DELETED:
+            named.add(p.customer_id)
         elif e.type == EventKind.MEMBERSHIP_CHANGED:
             named |= {p.organization_id, p.person_id}
             links.add(p.id)
@@ -396,12 +404,14 @@ def _search_text(fields: dict[str, Any], reference: str) -> str:
 
 
 def erase_personal_records(conn: Connection, customer_id: str) -> None:
-    """Anonymized: notes and conflicts about the customer go (stores drop theirs when they
-    receive the anonymization); the terminals' audit rows about them keep only their digests."""
+    """Anonymized: notes, conflicts, carts and saved payments of the customer go (stores drop theirs
+    when they receive the anonymization); the terminals' audit rows about them keep only their digests."""
     notes = [json.loads(d)["id"] for d in conn.execute(select(t.record.c.doc).where(and_(
         t.record.c.kind == "note", t.record.c.customer_id == customer_id))).scalars()]
     conn.execute(t.record.delete().where(and_(t.record.c.customer_id == customer_id,
                                               t.record.c.kind.in_(("note", "conflict")))))
+    from .customer_data import erase_customer_data  # carts and saved payments (the holder's name)
+    erase_customer_data(conn, customer_id)
     for row in conn.execute(select(t.audit.c.terminal_id, t.audit.c.local_id, t.audit.c.row)).all():
         r = json.loads(row.row)
         about = (r.get("entity") == "customer" and r.get("entity_id") == customer_id) or (

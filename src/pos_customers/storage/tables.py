@@ -132,6 +132,7 @@ class Customer(SQLModel, table=True):
     password_changed_at: datetime | None = None
     must_change_password: bool = False
     last_sign_in_at: datetime | None = None
+    preferred_store: str = Field(default="", max_length=32, sa_column_kwargs={"server_default": ""})
     store_code: str = Field(foreign_key="store.code", max_length=32)  # the registering store
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
@@ -344,6 +345,21 @@ class OrderSummary(SQLModel, table=True):
     status: str = Field(max_length=24)
     total: str = Field(max_length=24)  # decimal as text: never a float
     currency: str = Field(max_length=3)
+    shipments: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+
+
+class CustomerDataCache(SQLModel, table=True):
+    """What headquarters answered about a customer (carts, saved payments, an order's lines and
+    shipments) and its store directory, kept for offline viewing: one validated document per row
+    (domain/customer_data.py). A saved payment is its token reference and last four digits only."""
+
+    __tablename__ = "customer_data_cache"
+    __table_args__ = (Index("ix_customer_data_cache_customer", "customer_id", "kind"),)
+    kind: str = Field(primary_key=True, max_length=16)  # cart | payment | order_detail | store
+    key: str = Field(primary_key=True, max_length=64)
+    customer_id: str = Field(default="", max_length=36)  # "" for a store of the directory
+    doc: dict[str, Any] = _json(dict)
+    fetched_at: datetime = Field(default_factory=utcnow)
 
 
 class SyncConflict(SQLModel, table=True):

@@ -1,6 +1,8 @@
 """The customer card: header and tabs (Account, Contacts, Addresses, Attributes & groups,
 Notes for managers and support, Orders, Organizations of a person / People of an organization
-(screens/members.py), Activity)."""
+(screens/members.py), Stores, Active carts, Saved payments, Activity).
+
+The tabs headquarters feeds besides the orders are panes of their own (customer_data.py)."""
 
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from ...services.terminal import issuing_till
 from ..text import change_lines, plain, safe, shown_value, yes_no
 from ..widgets.footer import KeysFooter
 from .address import AddressModal
+from .customer_data import PANES, DataPane, order_modal, source_note
 from .dialogs import ConfirmModal
 from .members import MEMBER_ACTIONS, MEMBER_BINDINGS, TAB_ORGANIZATIONS, TAB_PEOPLE, MembershipTabs
 
@@ -37,7 +40,8 @@ def kv_table(rows: list[tuple[str, object]], table_id: str) -> DataTable:
 
 
 # audit actions that read better in words on the Activity tab (the others are plain words already)
-ACTION_TEXT = {"brought_in": "brought from headquarters", "received": "received from headquarters"}
+ACTION_TEXT = {"brought_in": "brought from headquarters", "received": "received from headquarters",
+               "payment_delete": "saved payment deleted"}
 
 
 class CustomerScreen(MembershipTabs, Screen):
@@ -78,6 +82,7 @@ class CustomerScreen(MembershipTabs, Screen):
         self._filling: list = []  # the tabs' contents being mounted
         self._activity: list = []  # the Activity tab's rows, in order
         self._conflicts: list = []  # the Activity tab's sync conflicts, open ones first
+        self._orders: list = []  # the Orders tab's rows, in order
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -92,6 +97,8 @@ class CustomerScreen(MembershipTabs, Screen):
             yield TabPane("Orders", id="tab-orders")
             yield TabPane("Organizations", id=TAB_ORGANIZATIONS)  # a person's; an organization shows People
             yield TabPane("People", id=TAB_PEOPLE)
+            for pane in PANES:
+                yield pane()
             yield TabPane("Activity", id="tab-activity")
         yield KeysFooter()
 
@@ -215,6 +222,8 @@ class CustomerScreen(MembershipTabs, Screen):
         self._fill("tab-orders", [Label("Asking headquarters for the order history…", classes="muted")])
         self.load_orders(view.id)
         self.show_member_tab(view)
+        for pane in self.query(DataPane):
+            pane.show(view)
         act = DataTable(id="activity-table", cursor_type="row", zebra_stripes=True)
         act.add_columns("When", "Who", "Action", "Changes")
         self._activity = list(activity)
@@ -256,17 +265,22 @@ class CustomerScreen(MembershipTabs, Screen):
             self._fill("tab-orders", [Label(
                 "Order history comes from headquarters when this terminal is connected to it.", classes="muted")])
             return
-        note = {"headquarters": "From headquarters.",
-                "cache": "Headquarters is not reachable: showing the copy kept on this terminal."}[source]
+        note = source_note(source)
+        self._orders = list(orders)
         if not orders:
             self._fill("tab-orders", [Label(f"No orders. {note}", classes="muted")])
             return
         table = DataTable(id="orders-table", cursor_type="row", zebra_stripes=True)
-        table.add_columns("Order", "Date", "Store", "Status", "Total")
-        for o in orders:
+        table.add_columns("Order", "Date", "Store", "Status", "Shipments", "Total")
+        for i, o in enumerate(orders):
             table.add_row(plain(o.number), plain(f"{o.ordered_at:%Y-%m-%d}"), plain(o.store_code),
-                          plain(o.status), plain(f"{o.total} {o.currency}"))
-        self._fill("tab-orders", [table, Label(note, classes="muted")])
+                          plain(o.status), plain(o.shipments), plain(f"{o.total} {o.currency}"), key=str(i))
+        self._fill("tab-orders", [table, Label(f"⏎ lines and shipments · {note}", classes="muted")])
+
+    @on(DataTable.RowSelected, "#orders-table")
+    def _show_order(self, event: DataTable.RowSelected) -> None:
+        order = self._orders[int(event.row_key.value)]
+        self.app.push_screen(order_modal(self.app, self.customer_id, order))
 
     def _fill(self, pane_id: str, widgets: list) -> None:
         pane = self.query_one(f"#{pane_id}", TabPane)
