@@ -28,7 +28,8 @@ from .tables import new_id
 _SPECS = [f for f in fields(CustomerRecord) if f.name not in CHILD_FIELDS]
 COLUMNS: tuple[str, ...] = tuple(f.name for f in _SPECS)
 _KIND = {f.name: ("datetime" if f.type.startswith("datetime") else "date" if f.type.startswith("date")
-                  else "json" if f.type.startswith("dict") else "") for f in _SPECS}
+                  else "json" if f.type.startswith("dict") else "bool" if f.type == "bool" else "")
+         for f in _SPECS}
 
 _INSERT_CUSTOMER = (f"INSERT INTO customer ({', '.join(COLUMNS)}, name_key)"
                     f" VALUES ({', '.join('?' * (len(COLUMNS) + 1))})")
@@ -77,6 +78,8 @@ def _decode(name: str, value: Any) -> Any:
         return day(value)
     if kind == "json":
         return json.loads(value) if value else {}
+    if kind == "bool":
+        return bool(value)
     return value
 
 
