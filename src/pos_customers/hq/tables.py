@@ -164,3 +164,12 @@ support = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("removed_at", DateTime(timezone=True)),
 )
+
+# Loyalty cards, one holder each across the chain: a push that gives a card to a second customer
+# is refused for that event (409, payload.fields.cards). Kept in step with hq_customer's fields.
+card = Table(
+    "hq_card", metadata,
+    Column("number", String(24), primary_key=True),
+    Column("customer_id", String(36), nullable=False),
+    Index("ix_hq_card_customer", "customer_id"),
+)
