@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from ...domain.customer import CustomerDraft
     from ...storage.search_index import SearchPage
 
+BLOCKED_MARK = "⊘"  # before a blocked customer's name: found, but not for a sale
 SYNC_MARK = {SyncState.SYNCED: "✓", SyncState.PENDING: "↑", SyncState.CONFLICT: "!",
              SyncState.LOCAL: "×"}  # 80 columns: one mark
 _EMAIL = re.compile(r"\S+@\S+")
@@ -184,6 +185,8 @@ class SearchScreen(Screen):
         status = self.query_one("#status", Label)
         legend = ("" if self._widths.get("Sync", 8) > 1
                   else "   S: ✓ synced ↑ to send ! conflict")  # fits 80 columns
+        if any(r.status == "blocked" for r in self._rows):
+            legend += f"   {BLOCKED_MARK} blocked"
         if not self._rows and query.strip():
             typed = query.strip()
             typed = typed if len(typed) <= 24 else typed[:23] + "…"  # the hint after it stays in view
@@ -200,7 +203,8 @@ class SearchScreen(Screen):
 
     def _cells(self, r) -> tuple[str, tuple[str, ...]]:
         """One result as the list shows it (plain text: never markup)."""
-        cells = (r.display_name, format_reference(r.reference), r.primary_phone, r.primary_email, r.city)
+        name = f"{BLOCKED_MARK} {r.display_name}" if r.status == "blocked" else r.display_name
+        cells = (name, format_reference(r.reference), r.primary_phone, r.primary_email, r.city)
         if "Sync" not in self._widths:
             return r.customer_id, cells
         sync = r.sync_state if self._widths["Sync"] > 1 else SYNC_MARK.get(r.sync_state, "?")
