@@ -198,12 +198,9 @@ def clean_vat_number(value: str | None, *, country: str) -> str:
     from stdnum import get_cc_module
     from stdnum.exceptions import ValidationError as StdnumError
 
-    text = "".join(ch for ch in unicodedata.normalize("NFKC", value or "") if not ch.isspace()).upper()
+    text = "".join(clean_text(value, max_len=VAT_MAX + 16, what="VAT number").split()).upper()
     if not text:
         return ""
-    problem = hostile_problem(text)
-    if problem:
-        raise FieldProblem(f"VAT number {problem}")
     if len(text) > VAT_MAX:
         raise FieldProblem(f"VAT number is too long ({len(text)} characters, at most {VAT_MAX})")
     prefix = text[:2]
