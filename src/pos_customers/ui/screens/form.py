@@ -3,7 +3,7 @@ duplicates as you type, ctrl+s to save, Escape to cancel (asking first when some
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import fields, replace
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -682,13 +682,22 @@ class CustomerFormScreen(Screen):
 
 def _changes(view: CustomerView, draft: CustomerDraft) -> dict:
     before = draft_from_view(view)
+    before = replace(before, credit_limit=amount_text(before.credit_limit, before.currency or ""))
     out = {}
-    for field in ("first_name", "middle_name", "last_name", "organization_name", "company", "title",
-                  "language", "currency", "group_code", "receipt_option", "receipt_email"):
-        if getattr(before, field) != getattr(draft, field):
-            out[field] = (getattr(before, field), getattr(draft, field))
+    for field in _PLAIN_FIELDS:
+        old, new = getattr(before, field), getattr(draft, field)
+        if ("" if old is None else str(old)) != ("" if new is None else str(new)):
+            out[field] = (old, new)
     if [e.address for e in before.emails] != [e.address for e in draft.emails]:
         out["emails"] = (None, [e.address for e in draft.emails])
     if [p.number for p in before.phones] != [p.number for p in draft.phones]:
         out["phones"] = (None, [p.number for p in draft.phones])
+    if before.cards != draft.cards:
+        out["cards"] = (before.cards, draft.cards)
     return out
+
+
+#: the draft's single values (the conflict question lists those this form changed)
+_PLAIN_FIELDS = tuple(f.name for f in fields(CustomerDraft)
+                      if f.name not in ("password", "emails", "phones", "addresses", "cards", "attributes",
+                                        "affiliations"))
