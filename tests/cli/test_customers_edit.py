@@ -45,7 +45,7 @@ def test_flags_change_contacts_cards_status_and_details(store, anna):
                                                   "salutation", "vat_number", "tax_exempt", "credit_limit"}
     assert q(db, "SELECT count(*) FROM audit_event WHERE action = 'update'") == [(1,)]
     shown = store("customers", "search", "müller")
-    assert "[blocked] Anna Müller" in shown.output
+    assert "⊘ Anna Müller" in shown.output
     r = store("customers", "edit", anna, "--email-primary", "anna@work.de", "--email-remove", "anna@gmx.de",
               "--card-remove", "2000 0123 4567 8", "--status", "active", "--no-tax-exempt", "--credit-limit", "none")
     assert r.exit_code == 0, r.output

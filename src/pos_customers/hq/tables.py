@@ -151,6 +151,14 @@ customer_key = Table(
     Index("ix_hq_customer_key_customer", "customer_id"),
 )
 
+# Sound-alike and one-typo keys of the name words in hq_customer_search (domain/fuzzy.py): the
+# till's customer_name_key, over every store's names.
+name_key = Table(
+    "hq_name_key", metadata,
+    Column("key", String(40), primary_key=True),
+    Column("word", String(32), primary_key=True),
+)
+
 # The chain's support accounts (`hq support ...`): S-numbers, no store. Every store pulls them as
 # records of kind "support" (the PIN's argon2id hash travels, never the PIN). A removed account stays
 # here (its number is never given again: audit rows name it) and is deactivated on every till.
@@ -163,6 +171,22 @@ support = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("removed_at", DateTime(timezone=True)),
+)
+
+# A person's membership of an organization (domain/membership.py): one row per pair, its fields
+# merged one by one by clock stamp. A store pulls it when it sees both customers.
+membership = Table(
+    "hq_membership", metadata,
+    Column("id", String(36), primary_key=True),          # membership_id(organization, person)
+    Column("organization_id", String(36), nullable=False),
+    Column("person_id", String(36), nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("fields", Text, nullable=False),   # JSON: role, active, primary, manager
+    Column("clocks", Text, nullable=False),   # JSON: field -> HLC stamp
+    Index("ix_hq_membership_seq", "seq"),
+    Index("ix_hq_membership_organization", "organization_id"),
+    Index("ix_hq_membership_person", "person_id"),
 )
 
 # Loyalty cards, one holder each across the chain: a push that gives a card to a second customer

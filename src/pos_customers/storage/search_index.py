@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..domain import duplicates as dup
+from ..domain import fuzzy
 from ..domain.record import CustomerRecord
 from ..domain.search import (SearchQuery, contact_index_text, fts_exact_query,
                              fts_fragment_query, fts_name_query, name_index_text)
 from ..domain.enums import SyncState
 from ..domain.text import digits
+from . import name_keys
 from .search_schema import FTS_TABLES
 
 if TYPE_CHECKING:
@@ -102,10 +104,12 @@ def reindex_customer(session: Session, customer_id: str) -> None:
     """Bring the search row and the duplicate match keys of one customer up to date."""
     conn = raw_connection(session)
     doc = derive_doc(conn, customer_id)
+    old = conn.execute("SELECT name_text FROM customer_search WHERE customer_id = ?", (customer_id,)).fetchone()
     if doc is None:
         conn.execute("DELETE FROM customer_search WHERE customer_id = ?", (customer_id,))
     else:
         conn.execute(UPSERT, doc.as_params())
+    name_keys.update(conn, [(old[0] if old else "", doc.name_text if doc else "")])
     write_match_keys(conn, customer_id)
 
 
@@ -132,7 +136,8 @@ class SearchRow:
     city: str
     sync_state: SyncState
     status: str
-    matched_by: str  # reference | email | phone | card | name | fragment | recent
+    matched_by: str  # reference | email | phone | card | name | fragment | sounds_like | typo | recent | member
+    via: str = ""  # matched_by "member": the name of the organization found, whose person this is
 
 
 @dataclass(frozen=True)
@@ -143,8 +148,9 @@ class SearchPage:
 
 
 def search(conn: sqlite3.Connection, q: SearchQuery, *, limit: int, offset: int = 0) -> SearchPage:
-    """Exact reference/email/phone/card hits first, then names (whole words before prefixes),
-    then email/phone fragments."""
+    """Exact reference/email/phone/card hits first (alone, for a whole email, phone or card
+    number), then names (whole words before prefixes), then email/phone fragments, then (when
+    the names found fewer than a page) names that sound alike, then names one typo away."""
     want = offset + limit + 1
     found: dict[str, str] = {}  # customer_id -> matched_by, in rank order
 
@@ -171,23 +177,29 @@ def search(conn: sqlite3.Connection, q: SearchQuery, *, limit: int, offset: int 
 
     seen_rowids: set[int] = set()
 
+    def take_exact(join: str, where: str, value: str, how: str) -> None:
+        """An exact index lookup with its display rows, in one statement."""
+        for row in conn.execute(f"SELECT {_ROW_COLUMNS} {_ROW_FROM} {join} WHERE {where} LIMIT ?", (value, want)):
+            fetched.setdefault(row[0], row)
+            found.setdefault(row[0], how)
+
     if q.reference:
-        take(conn.execute("SELECT id FROM customer WHERE reference = ?", (q.reference,)), "reference")
+        take_exact("", "c.reference = ?", q.reference, "reference")
         if found:  # a complete reference with a valid check character: that customer, nothing else
-            return SearchPage(rows=_rows(conn, list(found)[offset: offset + limit], found),
-                              offset=offset, has_more=False)
+            return _page(conn, found, fetched, offset, limit)
     if q.email_key:
-        take(conn.execute("SELECT customer_id FROM customer_email WHERE address_key = ? LIMIT ?",
-                          (q.email_key, want)), "email")
+        take_exact("JOIN customer_email e ON e.customer_id = c.id", "e.address_key = ?", q.email_key, "email")
     if q.phone_e164:
-        take(conn.execute("SELECT customer_id FROM customer_phone WHERE e164 = ? LIMIT ?",
-                          (q.phone_e164, want)), "phone")
+        take_exact("JOIN customer_phone p ON p.customer_id = c.id", "p.e164 = ?", q.phone_e164, "phone")
     if q.card:
-        take(conn.execute("SELECT customer_id FROM customer_card WHERE number = ?", (q.card,)), "card")
+        take_exact("JOIN customer_card k ON k.customer_id = c.id", "k.number = ?", q.card, "card")
+    if q.complete and found:  # a whole email, phone or card number found exactly: no scan after it
+        return _page(conn, found, fetched, offset, limit)
     if q.reference_prefix and len(found) < want:
         take(conn.execute(
             "SELECT id FROM customer WHERE reference >= ? AND reference < ? ORDER BY reference LIMIT ?",
             (q.reference_prefix, q.reference_prefix + "~", want)), "reference")
+    before_names = len(found)
     if q.name_words and len(found) < want:
         # every word whole first, then every word as a prefix; newest customers first in each.
         # (bm25 ordering would score every match: 1 s for "m" at a million customers)
@@ -197,6 +209,7 @@ def search(conn: sqlite3.Connection, q: SearchQuery, *, limit: int, offset: int 
             take_rows(conn.execute(
                 "SELECT rowid FROM customer_name_fts WHERE customer_name_fts MATCH ?"
                 " ORDER BY rowid DESC LIMIT ?", (match, want + len(found))), "name")
+    named = len(found) - before_names
     if q.fragment and len(found) < want:
         match = fts_fragment_query(q.fragment)
         if match:
@@ -204,9 +217,55 @@ def search(conn: sqlite3.Connection, q: SearchQuery, *, limit: int, offset: int 
                 "SELECT rowid FROM customer_contact_fts WHERE customer_contact_fts MATCH ?"
                 " ORDER BY rowid DESC LIMIT ?", (match, want + len(found))),
                 "phone" if q.fragment.isdigit() else "fragment")
+    if q.name_words and len(found) < want and named < limit:
+        # the name words found fewer than a page: names that sound alike, then one typo away
+        alternatives = name_keys.lookup(conn, q.name_words)
+        for how in fuzzy.MATCH_KINDS:
+            match = fuzzy.fts_query(q.name_words, alternatives.of(how))
+            if match and len(found) < want:
+                take_rows(conn.execute(
+                    "SELECT rowid FROM customer_name_fts WHERE customer_name_fts MATCH ?"
+                    " ORDER BY rowid DESC LIMIT ?", (match, want + len(found))), how)
+    via = _people_of_organizations(conn, found, want) if q.name_words else {}
+    return _page(conn, found, fetched, offset, limit, via)
+
+
+def _page(conn: sqlite3.Connection, found: dict[str, str], fetched: dict[str, tuple], offset: int,
+          limit: int, via: dict[str, str] | None = None) -> SearchPage:
     ids = list(found)[offset: offset + limit]
-    return SearchPage(rows=_rows(conn, ids, found, fetched), offset=offset,
+    return SearchPage(rows=_rows(conn, ids, found, fetched, via), offset=offset,
                       has_more=len(found) > offset + limit)
+
+
+def _people_of_organizations(conn: sqlite3.Connection, found: dict[str, str], want: int) -> dict[str, str]:
+    """Organizations found by name bring their people, each right after its organization (one index
+    lookup for all of them). Reorders ``found`` in place; returns person id -> organization name."""
+    named = [cid for cid, how in found.items() if how == "name"]
+    if not named:
+        return {}
+    marks = ",".join("?" * len(named))
+    orgs = {r[0]: r[1] for r in conn.execute(
+        f"SELECT c.id, s.display_name FROM customer c JOIN customer_search s ON s.customer_id = c.id"
+        f" WHERE c.id IN ({marks}) AND c.customer_type = 'organization'", named)}
+    people: dict[str, list[str]] = {}
+    if orgs:  # their active members, primary contact and manager first (index on organization_id)
+        marks = ",".join("?" * len(orgs))
+        for org, person in conn.execute(
+                f"SELECT organization_id, person_id FROM customer_membership WHERE organization_id IN ({marks})"
+                " AND active ORDER BY is_primary DESC, is_manager DESC, person_id", list(orgs)):
+            people.setdefault(org, []).append(person)
+    if not people:
+        return {}
+    via: dict[str, str] = {}
+    order = list(found.items())
+    own = set(found)  # people found on their own keep their own place
+    found.clear()
+    for cid, how in order:
+        found[cid] = how
+        for person in people.get(cid, ()):
+            if person not in own and person not in via and len(found) < want:
+                found[person], via[person] = "member", orgs[cid]
+    return via
 
 
 def recent(conn: sqlite3.Connection, store_code: str, *, limit: int, offset: int = 0) -> SearchPage:
@@ -223,19 +282,19 @@ _ROW_FROM = "FROM customer_search s JOIN customer c ON c.id = s.customer_id"
 
 
 def _rows(conn: sqlite3.Connection, ids: list[str], how: dict[str, str],
-          fetched: dict[str, tuple] | None = None) -> list[SearchRow]:
+          fetched: dict[str, tuple] | None = None, via: dict[str, str] | None = None) -> list[SearchRow]:
     by_id = dict(fetched or {})
     missing = [i for i in ids if i not in by_id]
     if missing:
         marks = ",".join("?" * len(missing))
         by_id.update((r[0], r) for r in conn.execute(
             f"SELECT {_ROW_COLUMNS} {_ROW_FROM} WHERE s.customer_id IN ({marks})", missing))
-    return [_row(by_id[i], how[i]) for i in ids if i in by_id]
+    return [_row(by_id[i], how[i], (via or {}).get(i, "")) for i in ids if i in by_id]
 
 
-def _row(values: tuple, how: str) -> SearchRow:
+def _row(values: tuple, how: str, via: str = "") -> SearchRow:
     *shown, sync_state, status = values
-    return SearchRow(*shown, sync_state=SyncState(sync_state), status=status, matched_by=how)
+    return SearchRow(*shown, sync_state=SyncState(sync_state), status=status, matched_by=how, via=via)
 
 
 def integrity_problems(conn: sqlite3.Connection, *, sample: int | None = None) -> list[str]:
@@ -275,6 +334,7 @@ def integrity_problems(conn: sqlite3.Connection, *, sample: int | None = None) -
         f" EXCEPT SELECT * FROM ({keys}))").fetchone()[0]
     if wrong:
         problems.append(f"{wrong} duplicate-finder keys differ from the customers' addresses")
+    problems += name_keys.problems(conn)
     return problems
 
 
@@ -290,6 +350,7 @@ def rebuild(conn: sqlite3.Connection) -> None:
             write_match_keys(conn, cid)
         for table in FTS_TABLES:
             conn.execute(f"INSERT INTO {table}({table}) VALUES ('rebuild')")
+        name_keys.rebuild(conn)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")

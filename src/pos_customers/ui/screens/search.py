@@ -17,7 +17,7 @@ from textual.worker import get_current_worker
 from ...domain.enums import SyncState
 from ...domain.reference import format_reference
 from ...services.auth import Permission
-from ...services.search import search_customers
+from ...services.search import BLOCKED_MARK, listed_name, search_customers
 from ..text import safe
 from ..widgets.results import ResultsList
 from ..widgets.footer import KeysFooter
@@ -26,9 +26,11 @@ if TYPE_CHECKING:
     from ...domain.customer import CustomerDraft
     from ...storage.search_index import SearchPage
 
-BLOCKED_MARK = "⊘"  # before a blocked customer's name: found, but not for a sale
 SYNC_MARK = {SyncState.SYNCED: "✓", SyncState.PENDING: "↑", SyncState.CONFLICT: "!",
              SyncState.LOCAL: "×"}  # 80 columns: one mark
+# a name found because it sounds alike or is one typo away is marked before it (issue 15)
+MATCH_MARK = {"sounds_like": "≈ ", "typo": "~ "}
+MATCH_LEGEND = "  ≈ alike ~ typo"
 _EMAIL = re.compile(r"\S+@\S+")
 _PHONE = re.compile(r"^[\d\s+()\-./]*\d[\d\s+()\-./]*$")  # digits are never a name
 
@@ -196,6 +198,8 @@ class SearchScreen(Screen):
             status.update(f"Recent customers of this store ({len(self._rows)}"
                           f"{'+' if page.has_more else ''}){legend}", layout=False)
         else:
+            if any(r.matched_by in MATCH_MARK for r in self._rows):
+                legend += MATCH_LEGEND
             status.update(f"{len(self._rows)} found{', F3 shows more' if page.has_more else ''}{legend}",
                           layout=False)
         if open_first and self._rows:
@@ -203,8 +207,8 @@ class SearchScreen(Screen):
 
     def _cells(self, r) -> tuple[str, tuple[str, ...]]:
         """One result as the list shows it (plain text: never markup)."""
-        name = f"{BLOCKED_MARK} {r.display_name}" if r.status == "blocked" else r.display_name
-        cells = (name, format_reference(r.reference), r.primary_phone, r.primary_email, r.city)
+        cells = (MATCH_MARK.get(r.matched_by, "") + listed_name(r), format_reference(r.reference),
+                 r.primary_phone, r.primary_email, r.city)
         if "Sync" not in self._widths:
             return r.customer_id, cells
         sync = r.sync_state if self._widths["Sync"] > 1 else SYNC_MARK.get(r.sync_state, "?")

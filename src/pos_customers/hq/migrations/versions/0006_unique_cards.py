@@ -1,7 +1,7 @@
 """loyalty cards unique across the chain: hq_card, filled from the customers held
 
 Revision ID: 0006
-Revises: 0005
+Revises: 0010
 
 Where two customers already carry the same number, the one headquarters has had longer (the lower
 seq) keeps it in hq_card; the other keeps it in its fields until someone edits it there.
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 
 revision = '0006'
-down_revision = '0005'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """customer details: salutation, gender, status reason, VAT number, tax exemption, credit limit
 
 Revision ID: 0008
-Revises: 0007
+Revises: 0012
 
 The title stays what it was (free text: an academic or honorary title such as "Dr."); the
 salutation is a new field chosen from a list. Existing customers get empty values: nothing
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision = '0008'
-down_revision = '0007'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
