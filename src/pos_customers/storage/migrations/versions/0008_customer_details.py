@@ -30,6 +30,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('customer', schema=None) as batch_op:
+    # ALTER TABLE ... DROP COLUMN in place: recreating the table would drop one other tables refer to
+    with op.batch_alter_table('customer', schema=None, recreate='never') as batch_op:
         for name in ('credit_limit', 'tax_exempt', 'vat_number', 'status_reason', 'gender', 'salutation'):
             batch_op.drop_column(name)
