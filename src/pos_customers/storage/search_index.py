@@ -149,8 +149,8 @@ class SearchPage:
 
 def search(conn: sqlite3.Connection, q: SearchQuery, *, limit: int, offset: int = 0) -> SearchPage:
     """Exact reference/email/phone/card hits first (alone, for a whole email, phone or card
-    number), then names (whole words before prefixes), then email/phone fragments, then (when
-    the names found fewer than a page) names that sound alike, then names one typo away."""
+    number), then names (whole words before prefixes), then (when the names found fewer than a
+    page) names that sound alike and names one typo away, then email/phone fragments."""
     want = offset + limit + 1
     found: dict[str, str] = {}  # customer_id -> matched_by, in rank order
 
@@ -210,13 +210,6 @@ def search(conn: sqlite3.Connection, q: SearchQuery, *, limit: int, offset: int 
                 "SELECT rowid FROM customer_name_fts WHERE customer_name_fts MATCH ?"
                 " ORDER BY rowid DESC LIMIT ?", (match, want + len(found))), "name")
     named = len(found) - before_names
-    if q.fragment and len(found) < want:
-        match = fts_fragment_query(q.fragment)
-        if match:
-            take_rows(conn.execute(
-                "SELECT rowid FROM customer_contact_fts WHERE customer_contact_fts MATCH ?"
-                " ORDER BY rowid DESC LIMIT ?", (match, want + len(found))),
-                "phone" if q.fragment.isdigit() else "fragment")
     if q.name_words and len(found) < want and named < limit:
         # the name words found fewer than a page: names that sound alike, then one typo away
         alternatives = name_keys.lookup(conn, q.name_words)
@@ -226,6 +219,13 @@ def search(conn: sqlite3.Connection, q: SearchQuery, *, limit: int, offset: int 
                 take_rows(conn.execute(
                     "SELECT rowid FROM customer_name_fts WHERE customer_name_fts MATCH ?"
                     " ORDER BY rowid DESC LIMIT ?", (match, want + len(found))), how)
+    if q.fragment and len(found) < want:
+        match = fts_fragment_query(q.fragment)
+        if match:
+            take_rows(conn.execute(
+                "SELECT rowid FROM customer_contact_fts WHERE customer_contact_fts MATCH ?"
+                " ORDER BY rowid DESC LIMIT ?", (match, want + len(found))),
+                "phone" if q.fragment.isdigit() else "fragment")
     via = _people_of_organizations(conn, found, want) if q.name_words else {}
     return _page(conn, found, fetched, offset, limit, via)
 
@@ -244,18 +244,16 @@ def _people_of_organizations(conn: sqlite3.Connection, found: dict[str, str], wa
     if not named:
         return {}
     marks = ",".join("?" * len(named))
-    orgs = {r[0]: r[1] for r in conn.execute(
-        f"SELECT c.id, s.display_name FROM customer c JOIN customer_search s ON s.customer_id = c.id"
-        f" WHERE c.id IN ({marks}) AND c.customer_type = 'organization'", named)}
-    people: dict[str, list[str]] = {}
-    if orgs:  # their active members, primary contact and manager first (index on organization_id)
-        marks = ",".join("?" * len(orgs))
-        for org, person in conn.execute(
-                f"SELECT organization_id, person_id FROM customer_membership WHERE organization_id IN ({marks})"
-                " AND active ORDER BY is_primary DESC, is_manager DESC, person_id", list(orgs)):
-            people.setdefault(org, []).append(person)
+    people: dict[str, list[str]] = {}  # only an organization has members: no need to ask for the type
+    for org, person in conn.execute(
+            f"SELECT organization_id, person_id FROM customer_membership WHERE organization_id IN ({marks})"
+            " AND active ORDER BY is_primary DESC, is_manager DESC, person_id", named):
+        people.setdefault(org, []).append(person)
     if not people:
         return {}
+    marks = ",".join("?" * len(people))
+    orgs = dict(conn.execute(f"SELECT customer_id, display_name FROM customer_search WHERE customer_id IN ({marks})",
+                             list(people)).fetchall())
     via: dict[str, str] = {}
     order = list(found.items())
     own = set(found)  # people found on their own keep their own place
@@ -264,7 +262,7 @@ def _people_of_organizations(conn: sqlite3.Connection, found: dict[str, str], wa
         found[cid] = how
         for person in people.get(cid, ()):
             if person not in own and person not in via and len(found) < want:
-                found[person], via[person] = "member", orgs[cid]
+                found[person], via[person] = "member", orgs.get(cid, "")
     return via
 
 
