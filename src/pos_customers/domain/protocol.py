@@ -241,6 +241,7 @@ class CustomerFields(_Model):
     changed, so each is optional; one that is sent has its type."""
 
     customer_type: CustomerType = CustomerType.PERSON
+    salutation: Line(16) = ""
     title: Shown(30) = ""
     first_name: Shown(80) = ""
     middle_name: Shown(80) = ""
@@ -248,6 +249,7 @@ class CustomerFields(_Model):
     organization_name: Shown(160) = ""
     company: Shown(160) = ""
     birth_date: IsoDate | None = None
+    gender: Line(16) = ""
     language: Line(16) = ""
     currency: Line(3) = ""
     group_code: Code | None = None
@@ -255,7 +257,11 @@ class CustomerFields(_Model):
     receipt_option: ReceiptOption = ReceiptOption.PRINT
     receipt_email: Shown(254) = ""
     status: CustomerStatus = CustomerStatus.ACTIVE
+    status_reason: Shown(200) = ""
     account_type: AccountType = AccountType.GUEST
+    vat_number: Annotated[str, Field(max_length=32, pattern=r"^[A-Z0-9]*$")] = ""
+    tax_exempt: StrictBool = False
+    credit_limit: Annotated[StrictInt, Field(ge=0, le=10**13)] | None = None
     password_hash: Line(255) | None = None
     password_changed_at: Moment | None = None
     must_change_password: StrictBool = False

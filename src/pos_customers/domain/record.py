@@ -158,13 +158,15 @@ class CustomerRecord:
     field_clocks: dict[str, str] = field(default_factory=dict, metadata={"local": True})
     # the document: every field travels and merges on its own
     customer_type: str = field(default="person", metadata=DOC)
-    title: str = field(default="", metadata=DOC)
+    salutation: str = field(default="", metadata=DOC)  # a code of the salutation list (reference data)
+    title: str = field(default="", metadata=DOC)  # free text: an academic or honorary title (Dr., Prof.)
     first_name: str = field(default="", metadata=DOC)
     middle_name: str = field(default="", metadata=DOC)
     last_name: str = field(default="", metadata=DOC)
     organization_name: str = field(default="", metadata=DOC)
     company: str = field(default="", metadata=DOC)
     birth_date: date | None = field(default=None, metadata=DOC)
+    gender: str = field(default="", metadata=DOC)  # a code of the gender list (reference data), "" = not said
     language: str = field(default="", metadata=DOC)
     currency: str = field(default="", metadata=DOC)
     group_code: str | None = field(default=None, metadata=DOC)
@@ -172,7 +174,11 @@ class CustomerRecord:
     receipt_option: str = field(default="print", metadata=DOC)
     receipt_email: str = field(default="", metadata=DOC)
     status: str = field(default="active", metadata=DOC)
+    status_reason: str = field(default="", metadata=DOC)  # why a blocked customer is blocked
     account_type: str = field(default="guest", metadata=DOC)
+    vat_number: str = field(default="", metadata=DOC)  # compact, with its country prefix
+    tax_exempt: bool = field(default=False, metadata=DOC)
+    credit_limit: int | None = field(default=None, metadata=DOC)  # whole minor units of ``currency``
     password_hash: str | None = field(default=None, metadata=SECRET)
     password_changed_at: datetime | None = field(default=None, metadata=DOC)
     # the online sign-in asks for a new password first (set at the till or by a reset; a change clears it)
@@ -218,6 +224,10 @@ class CustomerRecord:
     @property
     def primary_phone(self) -> str:
         return next((p.national for p in self.phones if p.primary), "")
+
+    @property
+    def blocked(self) -> bool:
+        return self.status == "blocked"
 
     @property
     def city(self) -> str:

@@ -186,3 +186,34 @@ def clean_currency(value: str | None) -> str:
     if len(code) != 3 or not code.isalpha():
         raise FieldProblem(f"Currency '{value}' is not an ISO 4217 code like EUR")
     return code
+
+
+VAT_MAX = 32
+
+
+def clean_vat_number(value: str | None, *, country: str) -> str:
+    """A VAT number checked by the rules of its country (python-stdnum), stored compact with its
+    country prefix (``DE136695976``). A number that starts with a country code is checked as that
+    country's; otherwise as ``country``'s (the customer's billing address, else the store's)."""
+    from stdnum import get_cc_module
+    from stdnum.exceptions import ValidationError as StdnumError
+
+    text = "".join(clean_text(value, max_len=VAT_MAX + 16, what="VAT number").split()).upper()
+    if not text:
+        return ""
+    if len(text) > VAT_MAX:
+        raise FieldProblem(f"VAT number is too long ({len(text)} characters, at most {VAT_MAX})")
+    prefix = text[:2]
+    cc = (country or "").upper()
+    if prefix.isalpha() and get_cc_module("gr" if prefix == "EL" else prefix.lower(), "vat") is not None:
+        cc = "GR" if prefix == "EL" else prefix
+    module = get_cc_module(cc.lower(), "vat") if len(cc) == 2 and cc.isalpha() else None
+    if module is None:
+        raise FieldProblem(f"VAT numbers of country '{cc or '?'}' cannot be checked here: "
+                           "start the number with its country code, e.g. DE136695976")
+    try:
+        compact = module.compact(module.validate(text))
+    except StdnumError:
+        raise FieldProblem(f"'{value.strip()}' is not a valid {cc} VAT number") from None
+    own = "EL" if cc == "GR" and compact.startswith("EL") else cc
+    return compact if compact.startswith(own) else own + compact

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from sqlalchemy import and_, func, insert, select
 
+from . import cards as chain_cards
 from . import memberships
 from . import search as customer_search  # issue 11: the till's search at headquarters
 from . import tables as t
@@ -144,6 +145,7 @@ def import_customers(hq: Headquarters, docs: Iterable[dict[str, Any]]) -> int:
             bulk_insert(conn, t.customer, rows[k:k + 1000])
         customer_search.index_customers(conn, (  # search index (hq/search.py): in step with hq_customer
             (d["id"], d["fields"], d.get("anonymized_at") is not None) for d in docs), new=True)
+        chain_cards.write_holders(conn, ((d["id"], d["fields"], d.get("anonymized_at") is not None) for d in docs))
         store_seq(conn, seq)
     return seq
 

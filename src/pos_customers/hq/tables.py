@@ -251,3 +251,12 @@ membership = Table(
     Index("ix_hq_membership_organization", "organization_id"),
     Index("ix_hq_membership_person", "person_id"),
 )
+
+# Loyalty cards, one holder each across the chain: a push that gives a card to a second customer
+# is refused for that event (409, payload.fields.cards). Kept in step with hq_customer's fields.
+card = Table(
+    "hq_card", metadata,
+    Column("number", String(24), primary_key=True),
+    Column("customer_id", String(36), nullable=False),
+    Index("ix_hq_card_customer", "customer_id"),
+)

@@ -10,7 +10,7 @@ import uuid
 from datetime import date, datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, text
+from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from ..domain.enums import SyncState
@@ -113,6 +113,7 @@ class Customer(SQLModel, table=True):
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
     reference: str = Field(unique=True, max_length=9)
     customer_type: str = Field(max_length=16)
+    salutation: str = Field(default="", max_length=16, sa_column_kwargs={"server_default": ""})
     title: str = Field(default="", max_length=30)
     first_name: str = Field(default="", max_length=80)
     middle_name: str = Field(default="", max_length=80)
@@ -120,6 +121,7 @@ class Customer(SQLModel, table=True):
     organization_name: str = Field(default="", max_length=160)
     company: str = Field(default="", max_length=160)
     birth_date: date | None = None
+    gender: str = Field(default="", max_length=16, sa_column_kwargs={"server_default": ""})
     language: str = Field(default="", max_length=16)
     currency: str = Field(default="", max_length=3)
     group_code: str | None = Field(default=None, foreign_key="customer_group.code", max_length=32)
@@ -127,7 +129,12 @@ class Customer(SQLModel, table=True):
     receipt_option: str = Field(default="print", max_length=8)
     receipt_email: str = Field(default="", max_length=254)
     status: str = Field(default="active", max_length=16)
+    status_reason: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
     account_type: str = Field(default="guest", max_length=16)
+    vat_number: str = Field(default="", max_length=32, sa_column_kwargs={"server_default": ""})
+    tax_exempt: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
+    # whole minor units of the customer's currency: never a float
+    credit_limit: int | None = Field(default=None, sa_type=BigInteger)
     password_hash: str | None = Field(default=None, max_length=255)
     password_changed_at: datetime | None = None
     must_change_password: bool = False

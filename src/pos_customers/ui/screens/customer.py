@@ -20,7 +20,8 @@ from ...domain.enums import SyncState
 from ...domain.errors import ValidationFailed
 from ...services import records, sync
 from ...services.context import Permission
-from ...services.customers import StaleEdit, draft_from_view, get_customer, update_customer
+from ...domain.money import format_minor
+from ...services.customers import StaleEdit, choose_for_sale, draft_from_view, get_customer, update_customer
 from ...services.views import CustomerView
 from ...services.terminal import issuing_till
 from ..text import change_lines, plain, safe, shown_value, yes_no
@@ -55,6 +56,8 @@ class CustomerScreen(MembershipTabs, Screen):
                 tooltip="Sync conflict (Activity tab): set the field to the other value, as an edit"),
         *MEMBER_BINDINGS,  # the People / Organizations tab's keys (screens/members.py)
         Binding("e", "edit", "Edit", id="card.edit", tooltip="Edit this customer"),
+        Binding("s", "choose_for_sale", "For sale", id="card.sale",
+                tooltip="Choose this customer for the sale at the till (refused while blocked)"),
         Binding("a", "add_address", "Add address", id="card.add_address", tooltip="Add an address"),
         Binding("n", "note", "Add note", id="card.note", tooltip="Write a note (managers, support)"),
         Binding("r", "reload", "Reload", id="card.reload", tooltip="Read the customer again"),
@@ -163,18 +166,28 @@ class CustomerScreen(MembershipTabs, Screen):
         # a standalone till syncs with nothing: no sync state on the card
         sync_part = ((safe(" · sync "), sync_text) if self.app.connected or view.sync_state == SyncState.CONFLICT
                      else ())
+        blocked = ((safe(f"BLOCKED: {view.status_reason}" if view.status_reason else "BLOCKED"), "bold reverse"),
+                   "  ") if view.blocked and view.anonymized_at is None else ()
         head = Text.assemble(
-            (safe(view.display_name) or "(no name)", "bold"), "  ", (safe(view.reference_display), "bold reverse"),
+            *blocked, (safe(view.display_name) or "(no name)", "bold"), "  ",
+            (safe(view.reference_display), "bold reverse"),
             "\n", safe(f"{view.customer_type} · group {view.group_code or '—'} · {view.status} · "
                        f"{view.account_type}"), *sync_part)
         self.query_one("#head", Static).update(head)
+        labels = {"gender": {c.code: c.label for c in choices.genders},
+                  "salutation": {c.code: c.label for c in choices.salutations}}
         self._fill("tab-account", [kv_table([
+            ("Salutation", labels["salutation"].get(view.salutation, view.salutation)),
             ("Title", view.title), ("First name", view.first_name), ("Middle name", view.middle_name),
             ("Last name", view.last_name), ("Organization", view.organization_name),
             ("Company", view.company), ("Date of birth", view.birth_date),
+            ("Gender", labels["gender"].get(view.gender, view.gender)),
             ("Language", view.language), ("Currency", view.currency),
             ("Receipt", view.receipt_option), ("Receipt email", view.receipt_email),
-            ("Status", view.status), ("Account type", view.account_type),
+            ("Status", f"{view.status}: {view.status_reason}" if view.status_reason else view.status),
+            ("Account type", view.account_type),
+            ("VAT number", view.vat_number), ("Tax exempt", yes_no(view.tax_exempt)),
+            ("Credit limit", format_minor(view.credit_limit, view.currency) or "—"),
             ("Registered", view.created_at),
             ("Registering store", ", ".join(filter(None, (view.store_code, issuing_till(view.reference))))),
             ("Last activity", view.last_activity_at), ("Last sign-in", view.last_sign_in_at or "—"),
@@ -297,6 +310,16 @@ class CustomerScreen(MembershipTabs, Screen):
     def action_edit(self) -> None:
         if self.view:
             self.app.edit_customer(self.view)
+
+    def action_choose_for_sale(self) -> None:
+        """The customer for the sale at the till: a blocked customer is refused, with the reason."""
+        try:
+            view = choose_for_sale(self.app.services, self.app.actor, self.customer_id)
+        except ValidationFailed as exc:
+            self.notify("; ".join(e.message for e in exc.errors), severity="error", markup=False, timeout=8)
+            return
+        self.app.sale_customer = view
+        self.notify(f"{view.display_name} ({view.reference_display}) chosen for the sale", markup=False)
 
     def action_anonymize(self) -> None:
         from .dialogs import TypedConfirmModal
