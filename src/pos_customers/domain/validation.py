@@ -128,6 +128,12 @@ def phone_from_e164(e164: str) -> Phone:
     return phone_from_number(phonenumbers.parse(e164, None))
 
 
+def national_form(e164: str) -> str:
+    """The national form of a stored number (``phone_from_e164(e164).national``, at half the cost:
+    a pull derives it for every phone it receives)."""
+    return phonenumbers.format_number(phonenumbers.parse(e164, None), phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
 def _phone_reason(exc: phonenumbers.NumberParseException) -> str:
     reasons = {
         phonenumbers.NumberParseException.INVALID_COUNTRY_CODE: "unknown country code",

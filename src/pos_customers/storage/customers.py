@@ -10,6 +10,7 @@ written with the customer.
 from __future__ import annotations
 
 import json
+import operator
 import sqlite3
 from enum import Enum
 from collections.abc import Iterable, Iterator
@@ -20,7 +21,7 @@ from typing import Any
 from ..domain import duplicates as dup
 from ..domain.record import (ADDRESS_LINES, CHILD_FIELDS, AddressRecord, CustomerRecord, EmailRecord,
                              PhoneRecord, day, moment)
-from ..domain.validation import phone_from_e164
+from ..domain.validation import national_form
 from . import search_index
 from .tables import new_id
 
@@ -29,6 +30,10 @@ _SPECS = [f for f in fields(CustomerRecord) if f.name not in CHILD_FIELDS]
 COLUMNS: tuple[str, ...] = tuple(f.name for f in _SPECS)
 _KIND = {f.name: ("datetime" if f.type.startswith("datetime") else "date" if f.type.startswith("date")
                   else "json" if f.type.startswith("dict") else "") for f in _SPECS}
+# columns SQLite takes as they are (text, numbers, flags); the others are encoded (moments, JSON, enums)
+_PLAIN_TYPES = frozenset({"str", "int", "bool", "float", "str | None", "int | None", "bool | None"})
+_VALUES = operator.attrgetter(*COLUMNS)
+_ENCODED: tuple[tuple[int, str], ...] = tuple((i, f.name) for i, f in enumerate(_SPECS) if f.type not in _PLAIN_TYPES)
 
 _INSERT_CUSTOMER = (f"INSERT INTO customer ({', '.join(COLUMNS)}, name_key)"
                     f" VALUES ({', '.join('?' * (len(COLUMNS) + 1))})")
@@ -81,9 +86,13 @@ def _decode(name: str, value: Any) -> Any:
 
 
 def _customer_params(r: CustomerRecord) -> list[Any]:
+    """The customer row of a record: every column (in ``COLUMNS`` order), then the name key."""
+    values = list(_VALUES(r))
+    for i, name in _ENCODED:
+        values[i] = _encode(name, values[i])
     # an anonymized customer is nobody's likely duplicate
-    key = "" if r.anonymized_at else dup.name_key(r.customer_type, r.last_name, r.organization_name)
-    return [_encode(c, getattr(r, c)) for c in COLUMNS] + [key]
+    values.append("" if r.anonymized_at else dup.name_key(r.customer_type, r.last_name, r.organization_name))
+    return values
 
 
 # -- writing ---------------------------------------------------------------------------------------
@@ -152,7 +161,7 @@ def _insert_children(conn: sqlite3.Connection, records: list[CustomerRecord]) ->
 
 def _index(conn: sqlite3.Connection, records: list[CustomerRecord], *, new: bool) -> None:
     """The search row and the duplicate-finder keys, from the same records."""
-    conn.executemany(search_index.UPSERT, [search_index.doc_from_record(r).as_params() for r in records])
+    search_index.write_rows(conn, [search_index.doc_from_record(r) for r in records])
     if not new:
         conn.executemany("DELETE FROM customer_match_key WHERE customer_id = ?", [(r.id,) for r in records])
     conn.executemany(
@@ -163,7 +172,7 @@ def _index(conn: sqlite3.Connection, records: list[CustomerRecord], *, new: bool
 # -- reading ---------------------------------------------------------------------------------------
 
 def _national(e164: str) -> str:
-    return phone_from_e164(e164).national
+    return national_form(e164)
 
 
 def read(session_or_conn: Any, customer_id: str) -> CustomerRecord | None:
