@@ -195,7 +195,7 @@ class SyncEngine:
             raise
         items = page["items"]
         newly_anonymized: list[str] = []
-        at, size = 0, self._chunk
+        at, size = 0, max(PULL_PART_MIN, min(PULL_PART_MAX, self._chunk))
         while True:
             part = items[at:at + size]
             last = at + size >= len(items)
