@@ -232,14 +232,15 @@ def _batches(stores, seqs: dict[str, int], dimensions: dict[str, dict[str, str]]
         i += n
 
 
-def demo_documents(total: int, *, seed: int = 20261124,
-                   stamp: str = "0001700000000-00000-demo") -> Iterator[dict]:
+def demo_documents(total: int, *, seed: int = 20261124, stamp: str = "0001700000000-00000-demo",
+                   first_sequence: int = 0) -> Iterator[dict]:
     """The demo's customers as headquarters sends them in a pull (every field stamped ``stamp``),
-    made without a database: what a bench or a test pulls into a till. Same seed, same customers."""
+    made without a database: what a bench or a test pulls into a till. Same seed, same customers.
+    ``first_sequence``: where each store's references start (past those of a demo file)."""
     from ..domain.merge import DOCUMENT_FIELDS
 
     stores = demo_stores()
-    seqs = {s.code: 0 for s in stores}
+    seqs = {s.code: first_sequence for s in stores}
     clocks = {f: stamp for f in DOCUMENT_FIELDS}
     for _, records in _batches(stores, seqs, {}, 0, total, seed):
         for r in records:

@@ -56,6 +56,8 @@ def stored_moment(value: datetime | None) -> str | None:
         return None
     if value.tzinfo is not None:
         value = value.astimezone(timezone.utc).replace(tzinfo=None)
+    if value.year >= 1000:  # the same text as strftime below, a third of its cost
+        return value.isoformat(" ", "microseconds")
     return value.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
