@@ -300,7 +300,7 @@ def _person(rng: random.Random, locales, weights, by_country, made: list, index:
     org = f"{last_m[:1].upper()}{last_m[1:]} {_ORG_KIND[loc.country]} {_ORG_SUFFIX[loc.country]}" if is_org else ""
     city, postal, region = rng.choice(loc.cities)
     p = {
-        "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+        "id": _uuid4_text(rng.getrandbits(128)),
         "type": "organization" if is_org else "person",
         "first": "" if is_org else first, "last": "" if is_org else last, "org": org,
         "birth": None if is_org else birth, "country": loc.country, "language": loc.language,
@@ -339,6 +339,13 @@ def _person(rng: random.Random, locales, weights, by_country, made: list, index:
     if rng.random() < 0.3:
         p["card"] = "2" + "".join([_DIGITS[below(10)] for _ in range(12)]) + f"{index % 10}"
     return p
+
+
+def _uuid4_text(n: int) -> str:
+    """``str(uuid.UUID(int=n, version=4))`` without the UUID object (the same bits set)."""
+    n = (n & ~(0xC000 << 48) | (0x8000 << 48)) & ~(0xF000 << 64) | (4 << 76)
+    h = f"{n:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 _BIRTH_START = date(1940, 1, 1)

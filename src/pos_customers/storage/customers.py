@@ -54,7 +54,9 @@ def stored_moment(value: datetime | None) -> str | None:
     """A moment in the text form SQLAlchemy uses for SQLite DATETIME columns (UTC, no zone)."""
     if value is None:
         return None
-    if value.tzinfo is not None:
+    if value.tzinfo is timezone.utc:
+        value = value.replace(tzinfo=None)
+    elif value.tzinfo is not None:
         value = value.astimezone(timezone.utc).replace(tzinfo=None)
     if value.year >= 1000:  # the same text as strftime below, a third of its cost
         return value.isoformat(" ", "microseconds")
@@ -87,11 +89,23 @@ def _decode(name: str, value: Any) -> Any:
     return value
 
 
+def _encoder(name: str):
+    kind = _KIND[name]
+    if kind == "datetime":
+        return lambda v: None if v is None else stored_moment(v)
+    if kind == "date":
+        return lambda v: None if v is None else v.isoformat()
+    return lambda v: _encode(name, v)
+
+
+_ENCODERS = tuple((i, _encoder(name)) for i, name in _ENCODED)
+
+
 def _customer_params(r: CustomerRecord) -> list[Any]:
     """The customer row of a record: every column (in ``COLUMNS`` order), then the name key."""
     values = list(_VALUES(r))
-    for i, name in _ENCODED:
-        values[i] = _encode(name, values[i])
+    for i, encode in _ENCODERS:
+        values[i] = encode(values[i])
     # an anonymized customer is nobody's likely duplicate
     values.append("" if r.anonymized_at else dup.name_key(r.customer_type, r.last_name, r.organization_name))
     return values
