@@ -50,20 +50,27 @@ ANONYMIZED = ("gone",)
 @dataclass(frozen=True)
 class Case:
     query: str                      # what is typed; "<dashed:anna>" etc. stand for a customer's reference
-    expect: frozenset[str]          # the customers found (keys of CUSTOMERS)
+    expect: frozenset[str]          # the customers found (keys of CUSTOMERS), sound-alikes and typos aside
     first: tuple[str, str] | None = None  # (customer, matched_by) of an exact hit, ranked first
+    # the customers found only because their names sound alike or are one typo away, in rank order
+    # after every other hit, with how they matched ("sounds_like" | "typo")
+    fuzzy: tuple[tuple[str, str], ...] = ()
 
 
-def case(query: str, *expect: str, first: tuple[str, str] | None = None) -> Case:
-    return Case(query, frozenset(expect), first)
+def case(query: str, *expect: str, first: tuple[str, str] | None = None,
+         fuzzy: tuple[tuple[str, str], ...] = ()) -> Case:
+    return Case(query, frozenset(expect), first, fuzzy)
+
+
+ALIKE, TYPO = "sounds_like", "typo"
 
 
 CASES: list[Case] = [
     # names: any order, prefixes, diacritics folded, German spellings
-    case("muller", "anna", "org"),
+    case("muller", "anna", "org", fuzzy=(("juergen", ALIKE),)),
     case("mueller", "anna", "org", "juergen"),        # 'Müller' is indexed as 'mueller' too
-    case("Müller", "anna", "org"),
-    case("MÜLLER", "anna", "org"),
+    case("Müller", "anna", "org", fuzzy=(("juergen", ALIKE),)),
+    case("MÜLLER", "anna", "org", fuzzy=(("juergen", ALIKE),)),
     case("anna mül", "anna"),
     case("mül anna", "anna"),
     case("ann mül", "anna"),
@@ -76,10 +83,20 @@ CASES: list[Case] = [
     case("gmbh", "org"),
     case("a", "anna", "annette", "hanna"),             # one letter: every name word starting with it
     case("m", "anna", "mark", "org", "juergen"),
+    # names that sound alike or are one typo away: after every other hit, marked
+    case("mark mulins", fuzzy=(("mark", ALIKE),)),
+    case("mark mullina", fuzzy=(("mark", TYPO),)),     # one letter wrong: not alike, one typo
+    case("shroeder", fuzzy=(("annette", ALIKE),)),
+    case("schroder", "annette"),                       # 'Schröder' folded: found as it is
+    case("mulllins", fuzzy=(("mark", ALIKE),)),
+    case("mullnis", fuzzy=(("mark", ALIKE),)),
+    case("garsia", fuzzy=(("jose", ALIKE),)),
+    case("anna mueler", fuzzy=(("anna", ALIKE),)),
+    case("mühlberk"),                                   # an anonymized customer's name: never, not even alike
     # phone numbers: fragments in any formatting, whole numbers exactly
     case("0151 234", "anna"),
     case("+49 151 234", "anna"),
-    case("0151-2345-6789", "anna", first=("anna", "phone")),
+    case("0151-2345-6789", "anna", first=("anna", "phone")),  # a whole number: that customer alone
     case("+49 151 23456789", "anna", first=("anna", "phone")),
     case("(030) 123 4567", "anna", first=("anna", "phone")),
     case("+44 20 7946 0958", "mark", first=("mark", "phone")),

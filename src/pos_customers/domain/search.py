@@ -16,6 +16,7 @@ from . import reference
 from .text import digits, fold, words
 
 MAX_QUERY = 200
+CARD_MIN, CARD_MAX = 6, 24  # a card number's letters or digits (domain.customer checks the same)
 MAX_WORDS = 8
 _PHONE_CHARS = re.compile(r"^[\d\s+()\-./]+$")
 _GERMAN_ALTERNATES = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
@@ -31,6 +32,9 @@ class SearchQuery:
     fragment: str | None = None  # text to find inside emails, phone digits and card numbers
     phone_e164: str | None = None
     card: str | None = None
+    # the shape of a whole email, a valid phone number, a card number or a reference: an exact hit
+    # answers it alone (no fragment or name search after it); no exact hit, the normal search
+    complete: bool = False
 
     @property
     def empty(self) -> bool:
@@ -49,6 +53,7 @@ def parse_query(text: str, *, country: str) -> SearchQuery:
 
     if reference.looks_like_reference(text):
         fields["reference"] = reference.parse_reference(text)
+        fields["complete"] = True
     elif 5 <= len(compact) < 9 and all(c in reference.ALPHABET for c in compact) and " " not in text:
         fields["reference_prefix"] = compact
     raw = "".join(c for c in text if c.isalnum()).upper()
@@ -57,6 +62,9 @@ def parse_query(text: str, *, country: str) -> SearchQuery:
         lowered = text.casefold().replace(" ", "")
         if re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", lowered):
             fields["email_key"] = lowered
+            # whole if found: the exact index holds only addresses that passed the forms' check
+            # (email-validator), so an exact hit is a whole, valid email; nothing is validated here
+            fields["complete"] = True
         if len(lowered) >= 3:
             fields["fragment"] = lowered
         return SearchQuery(**fields)
@@ -64,8 +72,9 @@ def parse_query(text: str, *, country: str) -> SearchQuery:
     number = digits(text)
     if _PHONE_CHARS.match(text) and len(number) >= 3:
         fields["fragment"] = number
-        if len(number) >= 6:
+        if CARD_MIN <= len(number) <= CARD_MAX:
             fields["card"] = number
+            fields["complete"] = True
         import phonenumbers  # on first use: only phone-like text needs it, and it is slow to load
 
         try:
@@ -73,14 +82,16 @@ def parse_query(text: str, *, country: str) -> SearchQuery:
             if phonenumbers.is_valid_number(parsed):
                 fields["phone_e164"] = phonenumbers.format_number(
                     parsed, phonenumbers.PhoneNumberFormat.E164)
+                fields["complete"] = True
         except phonenumbers.NumberParseException:
             pass
         return SearchQuery(**fields)
 
     found = tuple(dict.fromkeys(words(text)))[:MAX_WORDS]
     fields["name_words"] = found
-    if 6 <= len(raw) <= 24 and raw.isascii() and any(c.isdigit() for c in raw) and len(found) == 1:
+    if CARD_MIN <= len(raw) <= CARD_MAX and raw.isascii() and any(c.isdigit() for c in raw) and len(found) == 1:
         fields["card"] = raw
+        fields["complete"] = True
     if len(text) >= 3 and not any(ch.isspace() for ch in text):
         fields["fragment"] = fold(text)  # 'mueller' or 'gmx.de' also find emails
     return SearchQuery(**fields)

@@ -30,6 +30,7 @@ import phonenumbers
 from sqlalchemy import and_, delete, insert, select, text
 from sqlalchemy.engine import Connection
 
+from ..domain import fuzzy
 from ..domain.search import (HQ_FTS, SearchQuery, contact_index_text, fragment_text, fts_exact_query,
                              fts_name_query, name_index_text, parse_query)
 from ..domain.text import display_name
@@ -136,12 +137,13 @@ def _chunks(values: list[Any], size: int = 500) -> Iterable[list[Any]]:
 
 
 def index_customers(conn: Connection, customers: Iterable[tuple[str, Mapping[str, Any] | None, bool]], *,
-                    new: bool = False) -> None:
+                    new: bool = False, name_keys: bool = True) -> None:
     """Bring the search rows of these customers up to date, in the caller's transaction.
 
     customers: (customer id, document fields, anonymized). An anonymized customer (or one
     without fields) loses its rows: it is never found again. ``new``: none of them has index rows
     yet (customers just inserted): their rows are written at once (COPY on PostgreSQL).
+    ``name_keys``: keep the name words' sound-alike keys too (False only before revision 0010).
     """
     todo = {cid: (fields, anonymized) for cid, fields, anonymized in customers}
     if not todo:
@@ -158,7 +160,14 @@ def index_customers(conn: Connection, customers: Iterable[tuple[str, Mapping[str
         for table, values in ((t.customer_search, rows), (t.customer_key, keys)):
             if values:
                 bulk_insert(conn, table, values)
+        if name_keys:
+            _add_name_keys(conn, [r["name_text"] for r in rows])
         return
+    s = t.customer_search.c
+    before: dict[str, str] = {}
+    if name_keys:
+        for chunk in _chunks(list(todo)):
+            before.update(conn.execute(select(s.customer_id, s.name_text).where(s.customer_id.in_(chunk))).all())
     for chunk in _chunks(list(todo)):
         conn.execute(delete(t.customer_key).where(t.customer_key.c.customer_id.in_(chunk)))
     for chunk in _chunks(gone):
@@ -167,9 +176,65 @@ def index_customers(conn: Connection, customers: Iterable[tuple[str, Mapping[str
         conn.execute(_UPSERT, chunk)
     for chunk in _chunks(keys, 1000):
         conn.execute(insert(t.customer_key), chunk)
+    if name_keys:
+        after = {r["customer_id"]: r["name_text"] for r in rows}
+        _add_name_keys(conn, after.values())
+        removed = {w for cid, old in before.items() for w in set(old.split()) - set(after.get(cid, "").split())}
+        gone = [w for w in sorted(fuzzy.name_words([" ".join(removed)])) if not _word_in_use(conn, w)]
+        for chunk in _chunks([{"key": k, "word": w} for k, w in fuzzy.key_rows(gone)], 1000):
+            conn.execute(_DELETE_NAME_KEY, chunk)
 
 
-def reindex_all(conn: Connection, *, batch: int = 2000) -> int:
+# -- the name words' sound-alike and one-typo keys (domain/fuzzy.py) -------------------------------
+_INSERT_NAME_KEY = text("INSERT INTO hq_name_key (key, word) VALUES (:key, :word) ON CONFLICT DO NOTHING")
+_DELETE_NAME_KEY = text("DELETE FROM hq_name_key WHERE key = :key AND word = :word")
+
+
+def _held_words(conn: Connection, words: set[str]) -> set[str]:
+    n = t.name_key.c
+    out: set[str] = set()
+    for chunk in _chunks(sorted(words)):
+        rows = conn.execute(select(n.key, n.word).where(n.key.in_([fuzzy.presence_key(w) for w in chunk])))
+        out |= {word for key, word in rows if key == fuzzy.presence_key(word)}
+    return out
+
+
+def _add_name_keys(conn: Connection, name_texts: Iterable[str]) -> None:
+    """Keys for the words of these name texts that have none yet."""
+    words = fuzzy.name_words(name_texts)
+    rows = [{"key": k, "word": w} for k, w in fuzzy.key_rows(words - _held_words(conn, words))] if words else []
+    for chunk in _chunks(rows, 1000):
+        conn.execute(_INSERT_NAME_KEY, chunk)
+
+
+def _word_in_use(conn: Connection, word: str) -> bool:
+    if conn.dialect.name == "postgresql":
+        return conn.execute(text(f"SELECT 1 FROM hq_customer_search WHERE {PG_NAME_VECTOR} @@ CAST(:q AS tsquery)"
+                                 " LIMIT 1"), {"q": _tsquery((word,), prefix=False)}).first() is not None
+    return conn.execute(text("SELECT 1 FROM hq_search_fts_name WHERE hq_search_fts_name MATCH :q LIMIT 1"),
+                        {"q": f'"{word}"'}).first() is not None
+
+
+def rebuild_name_keys(conn: Connection) -> None:
+    """Every name word's keys again, from every search row (revision 0010's backfill; a repair)."""
+    conn.execute(delete(t.name_key))
+    words: set[str] = set()
+    result = conn.execute(select(t.customer_search.c.name_text)).scalars()
+    for text_ in result:
+        words |= fuzzy.name_words([text_])
+    for chunk in _chunks([{"key": k, "word": w} for k, w in fuzzy.key_rows(words)], 5000):
+        conn.execute(_INSERT_NAME_KEY, chunk)
+
+
+def _name_alternatives(conn: Connection, typed: tuple[str, ...]) -> fuzzy.Alternatives:
+    n = t.name_key.c
+    rows: list[tuple[str, str]] = []
+    for chunk in _chunks(fuzzy.lookup_keys(typed)):
+        rows += [tuple(r) for r in conn.execute(select(n.key, n.word).where(n.key.in_(chunk)))]
+    return fuzzy.alternatives(typed, rows)
+
+
+def reindex_all(conn: Connection, *, batch: int = 2000, name_keys: bool = True) -> int:
     """Index every customer (revision 0004's backfill; a repair). Returns the customers indexed."""
     c = t.customer.c
     done, after = 0, ""
@@ -178,7 +243,8 @@ def reindex_all(conn: Connection, *, batch: int = 2000) -> int:
                             .order_by(c.id).limit(batch)).all()
         if not rows:
             return done
-        index_customers(conn, ((r.id, _fields(r.fields), r.anonymized_at is not None) for r in rows))
+        index_customers(conn, ((r.id, _fields(r.fields), r.anonymized_at is not None) for r in rows),
+                        name_keys=name_keys)
         done += len(rows)
         after = rows[-1].id
 
@@ -221,6 +287,15 @@ def index_problems(conn: Connection) -> list[str]:
         problems.append(f"{wrong} search rows differ from their customer's fields")
     if stored or stored_keys:
         problems.append(f"{len(set(stored) | set(stored_keys))} search rows have no customer")
+    words: set[str] = set()
+    for name_text in conn.execute(select(s.name_text)).scalars():
+        words |= fuzzy.name_words([name_text])
+    n = t.name_key.c
+    keyed = set(conn.execute(select(n.word).where(n.key == "d" + n.word)).scalars())
+    if words - keyed:
+        problems.append(f"{len(words - keyed)} name words have no sound-alike keys")
+    if keyed - words:
+        problems.append(f"{len(keyed - words)} sound-alike keys belong to words no customer has")
     if conn.dialect.name == "sqlite":
         for table in SQLITE_FTS_TABLES:
             try:
@@ -277,6 +352,8 @@ def _ranked(conn: Connection, q: SearchQuery, want: int) -> dict[str, str]:
         take(by_key("phone", q.phone_e164), "phone")
     if q.card:
         take(by_key("card", q.card), "card")
+    if q.complete and found:  # a whole email, phone or card number found exactly: no scan after it
+        return found
     if q.reference_prefix and len(found) < want:
         # references are letters and digits only: every one that starts with the prefix sorts
         # below prefix + "Z" ("Z" is not a reference symbol), in any collation
@@ -285,23 +362,27 @@ def _ranked(conn: Connection, q: SearchQuery, want: int) -> dict[str, str]:
                                              c.anonymized_at.is_(None))
                           .order_by(c.reference).limit(want)).scalars(), "reference")
     postgres = conn.dialect.name == "postgresql"
+
+    def by_name(tsquery: str, match: str) -> Iterable[str]:
+        """Newest first: the tsquery on PostgreSQL, the FTS5 match on SQLite."""
+        if postgres:
+            return conn.execute(text(
+                f"SELECT customer_id FROM hq_customer_search WHERE {PG_NAME_VECTOR} @@ CAST(:q AS tsquery)"
+                " ORDER BY id DESC LIMIT :n"), {"q": tsquery, "n": want + len(found)}).scalars()
+        return conn.execute(text(
+            "SELECT customer_id FROM hq_customer_search WHERE id IN (SELECT rowid FROM"
+            " hq_search_fts_name WHERE hq_search_fts_name MATCH :q ORDER BY rowid DESC LIMIT :n)"
+            " ORDER BY id DESC"), {"q": match, "n": want + len(found)}).scalars()
+
+    before_names = len(found)
     if q.name_words and len(found) < want:
         # every word whole first, then every word as a prefix; newest customers first in each
         for whole in (True, False):
             if len(found) >= want:
                 break
-            if postgres:
-                ids = conn.execute(text(
-                    f"SELECT customer_id FROM hq_customer_search WHERE {PG_NAME_VECTOR} @@ CAST(:q AS tsquery)"
-                    " ORDER BY id DESC LIMIT :n"), {"q": _tsquery(q.name_words, prefix=not whole),
-                                                     "n": want + len(found)}).scalars()
-            else:
-                match = fts_exact_query(q.name_words) if whole else fts_name_query(q.name_words)
-                ids = conn.execute(text(
-                    "SELECT customer_id FROM hq_customer_search WHERE id IN (SELECT rowid FROM"
-                    " hq_search_fts_name WHERE hq_search_fts_name MATCH :q ORDER BY rowid DESC LIMIT :n)"
-                    " ORDER BY id DESC"), {"q": match, "n": want + len(found)}).scalars()
-            take(ids, "name")
+            take(by_name(_tsquery(q.name_words, prefix=not whole),
+                         fts_exact_query(q.name_words) if whole else fts_name_query(q.name_words)), "name")
+    named = len(found) - before_names
     fragment = fragment_text(q.fragment) if q.fragment else None
     if fragment and len(found) < want:
         if postgres:
@@ -315,14 +396,30 @@ def _ranked(conn: Connection, q: SearchQuery, want: int) -> dict[str, str]:
                 " hq_search_fts_contact WHERE hq_search_fts_contact MATCH :q ORDER BY rowid DESC LIMIT :n)"
                 " ORDER BY id DESC"), {"q": f'"{fragment}"', "n": want + len(found)}).scalars()
         take(ids, "phone" if fragment.isdigit() else "fragment")
+    if q.name_words and len(found) < want and named < want:
+        # the name words found fewer than a page: names that sound alike, then one typo away
+        alternatives = _name_alternatives(conn, q.name_words)
+        for how in fuzzy.MATCH_KINDS:
+            match = fuzzy.fts_query(q.name_words, alternatives.of(how))
+            if match and len(found) < want:
+                take(by_name(_fuzzy_tsquery(q.name_words, alternatives.of(how)), match), how)
     return found
 
 
+def _lexeme(word: str, *, prefix: bool) -> str:
+    """A word quoted as it is, so nothing in it is an operator ('mul':* as a prefix)."""
+    return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'" + (":*" if prefix else "")
+
+
 def _tsquery(name_words: tuple[str, ...], *, prefix: bool) -> str:
-    """'anna':* & 'mul':* (or whole words): lexemes quoted as they are, so nothing is an operator."""
-    def lexeme(word: str) -> str:
-        return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'" + (":*" if prefix else "")
-    return " & ".join(lexeme(w) for w in name_words)
+    """'anna':* & 'mul':* (or whole words)."""
+    return " & ".join(_lexeme(w, prefix=prefix) for w in name_words)
+
+
+def _fuzzy_tsquery(name_words: tuple[str, ...], alternatives_of: Mapping[str, tuple[str, ...]]) -> str:
+    """('meier':* | 'meyer' | 'maier') & 'anna':* : every word as typed or as one it may stand for."""
+    return " & ".join("(" + " | ".join([_lexeme(w, prefix=True)] + [_lexeme(v, prefix=False) for v in alts]) + ")"
+                      for w, alts in fuzzy.groups(name_words, alternatives_of) or ())
 
 
 def _hits(conn: Connection, ids: list[str], how: Mapping[str, str]) -> list[dict[str, Any]]:

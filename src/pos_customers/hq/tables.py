@@ -151,6 +151,14 @@ customer_key = Table(
     Index("ix_hq_customer_key_customer", "customer_id"),
 )
 
+# Sound-alike and one-typo keys of the name words in hq_customer_search (domain/fuzzy.py): the
+# till's customer_name_key, over every store's names.
+name_key = Table(
+    "hq_name_key", metadata,
+    Column("key", String(40), primary_key=True),
+    Column("word", String(32), primary_key=True),
+)
+
 # The chain's support accounts (`hq support ...`): S-numbers, no store. Every store pulls them as
 # records of kind "support" (the PIN's argon2id hash travels, never the PIN). A removed account stays
 # here (its number is never given again: audit rows name it) and is deactivated on every till.

@@ -28,7 +28,7 @@ from ..domain.record import AddressRecord, CustomerRecord, EmailRecord, PhoneRec
 from ..domain.reference import BULK_TERMINAL, make_reference
 from ..domain.text import fold
 from ..paths import data_dir
-from ..storage import customers, search_index
+from ..storage import customers, name_keys, search_index
 from ..storage.audit_chain import append_raw, sqlite_timestamp as _ts
 from ..storage.engine import Database
 from ..storage.migrate import upgrade
@@ -426,4 +426,6 @@ def keep_home_store_only(svc: Services) -> int:
                       "customer_attribute", "customer_card", "customer_note", "consent_event",
                       "customer_search", "customer_match_key", "order_summary", "sync_conflict"):
             conn.execute(f"DELETE FROM {table} WHERE customer_id IN ({others})", (code,))
-        return conn.execute("DELETE FROM customer WHERE store_code != ?", (code,)).rowcount
+        removed = conn.execute("DELETE FROM customer WHERE store_code != ?", (code,)).rowcount
+        name_keys.rebuild(conn)  # the names that left with them leave no sound-alike keys behind
+        return removed

@@ -22,7 +22,7 @@ from ..domain import duplicates as dup
 from ..domain.record import (ADDRESS_LINES, CHILD_FIELDS, AddressRecord, CustomerRecord, EmailRecord,
                              PhoneRecord, day, moment)
 from ..domain.validation import national_form
-from . import search_index
+from . import name_keys, search_index
 from .tables import new_id
 
 # the customer table's columns: every record field not kept in rows of its own, plus the name key
@@ -137,7 +137,7 @@ def replace(session_or_conn: Any, record: CustomerRecord, previous: CustomerReco
         for table in _CHILD_TABLES:
             conn.execute(f"DELETE FROM {table} WHERE customer_id = ?", (record.id,))
         _insert_children(conn, [record])
-    _index(conn, [record], new=False)
+    _index(conn, [record], new=False, previous=[previous])
 
 
 def set_clocks(session_or_conn: Any, customer_id: str, clocks: dict[str, str]) -> None:
@@ -175,9 +175,14 @@ def _insert_children(conn: sqlite3.Connection, records: list[CustomerRecord]) ->
     conn.executemany("INSERT INTO customer_card (number, customer_id, issued_at) VALUES (?,?,?)", cards)
 
 
-def _index(conn: sqlite3.Connection, records: list[CustomerRecord], *, new: bool) -> None:
-    """The search row and the duplicate-finder keys, from the same records."""
-    search_index.write_rows(conn, [search_index.doc_from_record(r) for r in records])
+def _index(conn: sqlite3.Connection, records: list[CustomerRecord], *, new: bool,
+           previous: list[CustomerRecord] | None = None) -> None:
+    """The search row, its name words' sound-alike keys and the duplicate-finder keys, from the
+    same records (``previous``: the same customers as stored before, for a change)."""
+    docs = [search_index.doc_from_record(r) for r in records]
+    search_index.write_rows(conn, docs)
+    before = [search_index.doc_from_record(p).name_text for p in previous] if previous else [""] * len(docs)
+    name_keys.update(conn, zip(before, (d.name_text for d in docs)))
     if not new:
         conn.executemany("DELETE FROM customer_match_key WHERE customer_id = ?", [(r.id,) for r in records])
     conn.executemany(

@@ -13,11 +13,13 @@ from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
 
 from ..domain import duplicates as dup
+from ..domain import fuzzy
 from ..domain.record import CustomerRecord
 from ..domain.search import (SearchQuery, contact_index_text, fts_exact_query,
                              fts_fragment_query, fts_name_query, name_index_text)
 from ..domain.enums import SyncState
 from ..domain.text import digits
+from . import name_keys
 from .search_schema import FTS_TABLES
 
 if TYPE_CHECKING:
@@ -132,10 +134,12 @@ def reindex_customer(session: Session, customer_id: str) -> None:
     """Bring the search row and the duplicate match keys of one customer up to date."""
     conn = raw_connection(session)
     doc = derive_doc(conn, customer_id)
+    old = conn.execute("SELECT name_text FROM customer_search WHERE customer_id = ?", (customer_id,)).fetchone()
     if doc is None:
         conn.execute("DELETE FROM customer_search WHERE customer_id = ?", (customer_id,))
     else:
         conn.execute(UPSERT, doc.as_params())
+    name_keys.update(conn, [(old[0] if old else "", doc.name_text if doc else "")])
     write_match_keys(conn, customer_id)
 
 
@@ -162,7 +166,7 @@ class SearchRow:
     city: str
     sync_state: SyncState
     status: str
-    matched_by: str  # reference | email | phone | card | name | fragment | recent
+    matched_by: str  # reference | email | phone | card | name | fragment | sounds_like | typo | recent
 
 
 @dataclass(frozen=True)
@@ -173,8 +177,9 @@ class SearchPage:
 
 
 def search(conn: sqlite3.Connection, q: SearchQuery, *, limit: int, offset: int = 0) -> SearchPage:
-    """Exact reference/email/phone/card hits first, then names (whole words before prefixes),
-    then email/phone fragments."""
+    """Exact reference/email/phone/card hits first (alone, for a whole email, phone or card
+    number), then names (whole words before prefixes), then email/phone fragments, then (when
+    the names found fewer than a page) names that sound alike, then names one typo away."""
     want = offset + limit + 1
     found: dict[str, str] = {}  # customer_id -> matched_by, in rank order
 
@@ -201,23 +206,29 @@ def search(conn: sqlite3.Connection, q: SearchQuery, *, limit: int, offset: int 
 
     seen_rowids: set[int] = set()
 
+    def take_exact(join: str, where: str, value: str, how: str) -> None:
+        """An exact index lookup with its display rows, in one statement."""
+        for row in conn.execute(f"SELECT {_ROW_COLUMNS} {_ROW_FROM} {join} WHERE {where} LIMIT ?", (value, want)):
+            fetched.setdefault(row[0], row)
+            found.setdefault(row[0], how)
+
     if q.reference:
-        take(conn.execute("SELECT id FROM customer WHERE reference = ?", (q.reference,)), "reference")
+        take_exact("", "c.reference = ?", q.reference, "reference")
         if found:  # a complete reference with a valid check character: that customer, nothing else
-            return SearchPage(rows=_rows(conn, list(found)[offset: offset + limit], found),
-                              offset=offset, has_more=False)
+            return _page(conn, found, fetched, offset, limit)
     if q.email_key:
-        take(conn.execute("SELECT customer_id FROM customer_email WHERE address_key = ? LIMIT ?",
-                          (q.email_key, want)), "email")
+        take_exact("JOIN customer_email e ON e.customer_id = c.id", "e.address_key = ?", q.email_key, "email")
     if q.phone_e164:
-        take(conn.execute("SELECT customer_id FROM customer_phone WHERE e164 = ? LIMIT ?",
-                          (q.phone_e164, want)), "phone")
+        take_exact("JOIN customer_phone p ON p.customer_id = c.id", "p.e164 = ?", q.phone_e164, "phone")
     if q.card:
-        take(conn.execute("SELECT customer_id FROM customer_card WHERE number = ?", (q.card,)), "card")
+        take_exact("JOIN customer_card k ON k.customer_id = c.id", "k.number = ?", q.card, "card")
+    if q.complete and found:  # a whole email, phone or card number found exactly: no scan after it
+        return _page(conn, found, fetched, offset, limit)
     if q.reference_prefix and len(found) < want:
         take(conn.execute(
             "SELECT id FROM customer WHERE reference >= ? AND reference < ? ORDER BY reference LIMIT ?",
             (q.reference_prefix, q.reference_prefix + "~", want)), "reference")
+    before_names = len(found)
     if q.name_words and len(found) < want:
         # every word whole first, then every word as a prefix; newest customers first in each.
         # (bm25 ordering would score every match: 1 s for "m" at a million customers)
@@ -227,6 +238,7 @@ def search(conn: sqlite3.Connection, q: SearchQuery, *, limit: int, offset: int 
             take_rows(conn.execute(
                 "SELECT rowid FROM customer_name_fts WHERE customer_name_fts MATCH ?"
                 " ORDER BY rowid DESC LIMIT ?", (match, want + len(found))), "name")
+    named = len(found) - before_names
     if q.fragment and len(found) < want:
         match = fts_fragment_query(q.fragment)
         if match:
@@ -234,6 +246,20 @@ def search(conn: sqlite3.Connection, q: SearchQuery, *, limit: int, offset: int 
                 "SELECT rowid FROM customer_contact_fts WHERE customer_contact_fts MATCH ?"
                 " ORDER BY rowid DESC LIMIT ?", (match, want + len(found))),
                 "phone" if q.fragment.isdigit() else "fragment")
+    if q.name_words and len(found) < want and named < limit:
+        # the name words found fewer than a page: names that sound alike, then one typo away
+        alternatives = name_keys.lookup(conn, q.name_words)
+        for how in fuzzy.MATCH_KINDS:
+            match = fuzzy.fts_query(q.name_words, alternatives.of(how))
+            if match and len(found) < want:
+                take_rows(conn.execute(
+                    "SELECT rowid FROM customer_name_fts WHERE customer_name_fts MATCH ?"
+                    " ORDER BY rowid DESC LIMIT ?", (match, want + len(found))), how)
+    return _page(conn, found, fetched, offset, limit)
+
+
+def _page(conn: sqlite3.Connection, found: dict[str, str], fetched: dict[str, tuple], offset: int,
+          limit: int) -> SearchPage:
     ids = list(found)[offset: offset + limit]
     return SearchPage(rows=_rows(conn, ids, found, fetched), offset=offset,
                       has_more=len(found) > offset + limit)
@@ -305,6 +331,7 @@ def integrity_problems(conn: sqlite3.Connection, *, sample: int | None = None) -
         f" EXCEPT SELECT * FROM ({keys}))").fetchone()[0]
     if wrong:
         problems.append(f"{wrong} duplicate-finder keys differ from the customers' addresses")
+    problems += name_keys.problems(conn)
     return problems
 
 
@@ -320,6 +347,7 @@ def rebuild(conn: sqlite3.Connection) -> None:
             write_match_keys(conn, cid)
         for table in FTS_TABLES:
             conn.execute(f"INSERT INTO {table}({table}) VALUES ('rebuild')")
+        name_keys.rebuild(conn)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")

@@ -313,6 +313,17 @@ class CustomerSearch(SQLModel, table=True):
     contact_text: str = Field(default="", sa_column=Column(Text, nullable=False))
 
 
+class CustomerNameKey(SQLModel, table=True):
+    """Sound-alike and one-typo keys of the name words in the search index (``domain.fuzzy``):
+    one row per (key, word), a few per distinct word, so "shmidt" finds "schmidt" by a lookup.
+    Maintained with the search projection (see storage/name_keys.py)."""
+
+    __tablename__ = "customer_name_key"
+    __table_args__ = {"sqlite_with_rowid": False}
+    key: str = Field(primary_key=True, max_length=40)
+    word: str = Field(primary_key=True, max_length=32)
+
+
 class CustomerMatchKey(SQLModel, table=True):
     """Phonetic surname key x postal code, one row per customer address: the duplicate finder's
     "similar name at the same postal code" is one index seek, however big the store is.

@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 
 SYNC_MARK = {SyncState.SYNCED: "✓", SyncState.PENDING: "↑", SyncState.CONFLICT: "!",
              SyncState.LOCAL: "×"}  # 80 columns: one mark
+# a name found because it sounds alike or is one typo away is marked before it (issue 15)
+MATCH_MARK = {"sounds_like": "≈ ", "typo": "~ "}
+MATCH_LEGEND = "  ≈ alike ~ typo"
 _EMAIL = re.compile(r"\S+@\S+")
 _PHONE = re.compile(r"^[\d\s+()\-./]*\d[\d\s+()\-./]*$")  # digits are never a name
 
@@ -193,6 +196,8 @@ class SearchScreen(Screen):
             status.update(f"Recent customers of this store ({len(self._rows)}"
                           f"{'+' if page.has_more else ''}){legend}", layout=False)
         else:
+            if any(r.matched_by in MATCH_MARK for r in self._rows):
+                legend += MATCH_LEGEND
             status.update(f"{len(self._rows)} found{', F3 shows more' if page.has_more else ''}{legend}",
                           layout=False)
         if open_first and self._rows:
@@ -200,7 +205,8 @@ class SearchScreen(Screen):
 
     def _cells(self, r) -> tuple[str, tuple[str, ...]]:
         """One result as the list shows it (plain text: never markup)."""
-        cells = (r.display_name, format_reference(r.reference), r.primary_phone, r.primary_email, r.city)
+        cells = (MATCH_MARK.get(r.matched_by, "") + r.display_name, format_reference(r.reference),
+                 r.primary_phone, r.primary_email, r.city)
         if "Sync" not in self._widths:
             return r.customer_id, cells
         sync = r.sync_state if self._widths["Sync"] > 1 else SYNC_MARK.get(r.sync_state, "?")

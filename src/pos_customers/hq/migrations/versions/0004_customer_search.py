@@ -37,9 +37,9 @@ def upgrade() -> None:
     bind = op.get_bind()
     if bind.dialect.name == "sqlite":
         create_dialect_indexes(bind)  # FTS5 follows the rows through triggers: made first
-        reindex_all(bind)             # the customers headquarters already holds
+        reindex_all(bind, name_keys=False)  # the customers headquarters already holds (keys: 0010)
     else:
-        reindex_all(bind)
+        reindex_all(bind, name_keys=False)
         create_dialect_indexes(bind)  # a GIN index is built faster over the rows than row by row
 
 

@@ -1,0 +1,135 @@
+"""Names that sound alike or are one typo away: the keys that find them, and the check (pure).
+
+The keys belong to name *words*, not to customers: a chain of a million customers has a few
+thousand distinct name words, so the table of keys stays small and a search reads a handful of
+its rows. Every name word of four to 32 letters has:
+
+- ``k`` + its Kölner Phonetik code (German names: Meier, Meyer, Maier, Mayer -> 67),
+- ``m`` + its Double Metaphone codes (other names: Smith, Smyth -> SM0 and XMT),
+- ``d`` + the word itself and each one-letter deletion of it (a deletion neighbourhood: a typed
+  word and a stored word one typo apart share one of these keys, found by a lookup, not a scan).
+
+A search looks up the typed word's own keys, keeps the stored words that really sound alike or are
+one edit away (OSA distance 1: a letter missing, extra or wrong, or two letters swapped), and asks
+the word index for customers with those words. Hits are marked ``sounds_like`` or ``typo`` and
+ranked after every exact and prefix hit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import cologne_phonetics
+from doublemetaphone import doublemetaphone
+from rapidfuzz.distance import OSA
+
+MIN_LETTERS = 4        # shorter words sound like half the names ("ann", "mai")
+MAX_LETTERS = 32       # longer ones are no names anybody types
+MAX_ALTERNATIVES = 24  # stored words one typed word may stand for (closest first)
+MAX_KEY = 40           # "d" + a word of 32 letters fits, as does every phonetic code
+
+SOUNDS_LIKE = "sounds_like"
+TYPO = "typo"
+MATCH_KINDS = (SOUNDS_LIKE, TYPO)  # in rank order, both after every exact and prefix hit
+
+
+def eligible(word: str) -> bool:
+    """Does this (folded) word get keys, and is a typed one looked up by its keys?"""
+    return MIN_LETTERS <= len(word) <= MAX_LETTERS and word.isalpha()
+
+
+def sound_keys(word: str) -> list[str]:
+    if not (eligible(word) and word.isascii()):
+        return []
+    keys = [f"k{code}" for _, code in cologne_phonetics.encode(word) if code]
+    keys += [f"m{code}" for code in doublemetaphone(word) if code]
+    return list(dict.fromkeys(k for k in keys if len(k) <= MAX_KEY))
+
+
+def typo_keys(word: str) -> list[str]:
+    if not eligible(word):
+        return []
+    return list(dict.fromkeys([f"d{word}"] + [f"d{word[:i]}{word[i + 1:]}" for i in range(len(word))]))
+
+
+def word_keys(word: str) -> list[str]:
+    """Every key of one word: what the table holds for it, and what a typed word looks up."""
+    return sound_keys(word) + typo_keys(word)
+
+
+def presence_key(word: str) -> str:
+    """The key whose row (key, word) says the word's keys are stored."""
+    return f"d{word}"
+
+
+def name_words(name_texts: Iterable[str]) -> set[str]:
+    """The words of search index texts (``name_index_text``) that get keys."""
+    return {w for text in name_texts for w in text.split() if eligible(w)}
+
+
+def key_rows(words: Iterable[str]) -> list[tuple[str, str]]:
+    """(key, word) rows for these words."""
+    return [(key, word) for word in sorted(set(words)) for key in word_keys(word)]
+
+
+@dataclass(frozen=True)
+class Alternatives:
+    """For each typed word, the stored words it may have meant: by sound, by one typo."""
+
+    sounds_like: Mapping[str, tuple[str, ...]]
+    typo: Mapping[str, tuple[str, ...]]
+
+    def of(self, kind: str) -> Mapping[str, tuple[str, ...]]:
+        return self.sounds_like if kind == SOUNDS_LIKE else self.typo
+
+
+def lookup_keys(typed: Iterable[str]) -> list[str]:
+    """The keys to look up for the typed words (each word's own keys)."""
+    return list(dict.fromkeys(k for w in typed for k in word_keys(w)))
+
+
+def alternatives(typed: Iterable[str], rows: Iterable[tuple[str, str]]) -> Alternatives:
+    """Which stored words each typed word may stand for, from the (key, word) rows found by
+    :func:`lookup_keys`. A sound-alike shares a phonetic key; a typo is one edit away (checked
+    here: two words sharing a deletion key can be two edits apart). The typed word itself and
+    words starting with it are not alternatives: the exact and prefix searches find them."""
+    by_key: dict[str, set[str]] = {}
+    for key, word in rows:
+        by_key.setdefault(key, set()).add(word)
+    sounds: dict[str, tuple[str, ...]] = {}
+    typos: dict[str, tuple[str, ...]] = {}
+    for w in dict.fromkeys(typed):
+        if not eligible(w):
+            continue
+        alike = {v for k in sound_keys(w) for v in by_key.get(k, ())}
+        near = {v for k in typo_keys(w) for v in by_key.get(k, ()) if OSA.distance(w, v, score_cutoff=1) <= 1}
+        alike = {v for v in alike if not v.startswith(w)}
+        near = {v for v in near if not v.startswith(w)} - alike
+        if alike:
+            sounds[w] = _closest(w, alike)
+        if near:
+            typos[w] = _closest(w, near)
+    return Alternatives(sounds, typos)
+
+
+def _closest(word: str, found: set[str]) -> tuple[str, ...]:
+    return tuple(sorted(found, key=lambda v: (OSA.distance(word, v), v))[:MAX_ALTERNATIVES])
+
+
+def groups(name_words: tuple[str, ...], alternatives_of: Mapping[str, tuple[str, ...]]
+           ) -> list[tuple[str, tuple[str, ...]]] | None:
+    """Each typed word with the stored words it may stand for (every word must match, as typed
+    or as one of them); None when no word has any (nothing more to find)."""
+    if not any(alternatives_of.get(w) for w in name_words):
+        return None
+    return [(w, tuple(alternatives_of.get(w, ()))) for w in name_words]
+
+
+def fts_query(name_words: tuple[str, ...], alternatives_of: Mapping[str, tuple[str, ...]]) -> str | None:
+    """'("meier"* OR "meyer" OR "maier") AND "anna"*' for FTS5 (words are letters and digits only)."""
+    found = groups(name_words, alternatives_of)
+    if found is None:
+        return None
+    return " AND ".join(f'"{w}"*' if not alts else "(" + " OR ".join([f'"{w}"*'] + [f'"{v}"' for v in alts]) + ")"
+                    for w, alts in found)
