@@ -117,6 +117,16 @@ async def main() -> None:
         ]
         for t in ("contacts", "addresses", "attributes", "notes", "orders", "activity"):
             shots.append((f"customer-{t}", (80, 24), flow(target, "enter", tab(t))))
+        # an organization of the demo with its people, and one of them (by reference: exactly them)
+        with svc.db.read() as s:
+            org_id, person_id = s.connection().exec_driver_sql(
+                "SELECT organization_id, person_id FROM customer_membership WHERE is_primary LIMIT 1").one()
+        org, person = get_customer(svc, actor, org_id), get_customer(svc, actor, person_id)
+        shots += [
+            ("customer-people", (80, 24), flow(org.reference, "enter", tab("people"))),
+            ("customer-organizations", (80, 24), flow(person.reference, "enter", tab("organizations"))),
+            ("search-organization-people", (80, 24), flow(org.organization_name)),
+        ]
         shots += [
             ("new-customer", (80, 24), flow("f2")),
             ("new-customer-wide", (120, 40), flow("f2")),

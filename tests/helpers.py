@@ -10,3 +10,11 @@ def person(first="Anna", last="Müller", email=None, phone=None, postal=None, bi
         addresses=[AddressDraft(AddressInput(line1="Hauptstr. 1", city="Berlin", postal_code=postal,
                                              country="DE"))] if postal else [],
         **kw)
+
+
+def organization(name="Acme GmbH", postal=None, **kw) -> CustomerDraft:
+    return CustomerDraft(
+        customer_type="organization", organization_name=name,
+        addresses=[AddressDraft(AddressInput(line1="Industriestr. 5", city="Berlin", postal_code=postal,
+                                             country="DE"), purpose="BUSINESS")] if postal else [],
+        **kw)

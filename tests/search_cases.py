@@ -53,7 +53,7 @@ class Case:
     expect: frozenset[str]          # the customers found (keys of CUSTOMERS), sound-alikes and typos aside
     first: tuple[str, str] | None = None  # (customer, matched_by) of an exact hit, ranked first
     # the customers found only because their names sound alike or are one typo away, in rank order
-    # after every other hit, with how they matched ("sounds_like" | "typo")
+    # (after every exact and name hit, before fragments), with how they matched ("sounds_like" | "typo")
     fuzzy: tuple[tuple[str, str], ...] = ()
 
 
@@ -83,7 +83,7 @@ CASES: list[Case] = [
     case("gmbh", "org"),
     case("a", "anna", "annette", "hanna"),             # one letter: every name word starting with it
     case("m", "anna", "mark", "org", "juergen"),
-    # names that sound alike or are one typo away: after every other hit, marked
+    # names that sound alike or are one typo away: after every exact and name hit, marked
     case("mark mulins", fuzzy=(("mark", ALIKE),)),
     case("mark mullina", fuzzy=(("mark", TYPO),)),     # one letter wrong: not alike, one typo
     case("shroeder", fuzzy=(("annette", ALIKE),)),

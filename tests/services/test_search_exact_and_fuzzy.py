@@ -113,6 +113,14 @@ def test_short_words_and_far_words_find_nothing_fuzzy(svc, admin, names):
     assert found(svc, admin, "karl shmidt") == []  # every word must match, as typed or alike
 
 
+def test_a_word_still_being_typed_gets_no_alternatives(svc, admin, names):
+    # "mein" begins "meiners" and is no name of its own: being typed, not misspelt ("meier" is one
+    # letter away, yet not offered)
+    assert found(svc, admin, "mein") == [("Olaf Meiners", "name")]
+    # a word that begins no stored name does: "meyr" sounds like both
+    assert found(svc, admin, "meyr") == [("Hans Meyer", "sounds_like"), ("Karl Meier", "sounds_like")]
+
+
 def test_a_full_page_of_name_hits_looks_no_further(svc, admin, names):
     for first in ("Ida", "Uwe", "Tom"):
         create_customer(svc, admin, person(first, "Meier"))

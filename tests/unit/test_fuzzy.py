@@ -49,3 +49,9 @@ def test_alternatives_are_bounded_closest_first():
     found = fuzzy.alternatives(["meier"], stored(*words))
     everything = found.typo["meier"] + found.sounds_like.get("meier", ())
     assert len(found.typo["meier"]) <= fuzzy.MAX_ALTERNATIVES and "meir" in everything
+
+
+def test_a_word_that_only_begins_stored_words_has_no_alternatives():
+    assert fuzzy.alternatives(["mein"], stored("meiners", "meier")).typo == {}
+    # a whole stored word that also begins others still has them
+    assert fuzzy.alternatives(["meier"], stored("meier", "meiers", "meyer")).sounds_like == {"meier": ("meyer",)}

@@ -26,7 +26,9 @@ from .common import (
 
 def _row_line(r, connected: bool = True) -> str:
     """One result; the sync state only on a till connected to headquarters (a standalone one has none)."""
-    name, phone, email, city = (shown(v) for v in (r.display_name, r.primary_phone, r.primary_email, r.city))
+    from ..services.search import listed_name
+
+    name, phone, email, city = (shown(v) for v in (listed_name(r), r.primary_phone, r.primary_email, r.city))
     line = (f"{format_reference(r.reference):<13} {name[:32]:<32} {phone[:18]:<18}"
             f" {email[:34]:<34} {city[:18]:<18}")
     return f"{line} {r.sync_state}" if connected else line.rstrip()

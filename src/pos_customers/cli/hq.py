@@ -299,6 +299,7 @@ def connected_demo(hq, path: Path, customers: int, url: str, *, progress=None, s
     from ..services.demo import (
         DEMO_STORE,
         export_for_hq,
+        export_memberships,
         keep_home_store_only,
         seed_demo,
     )
@@ -336,6 +337,7 @@ def connected_demo(hq, path: Path, customers: int, url: str, *, progress=None, s
     say("  headquarters: loading the demo customers and their orders")
     docs = export_for_hq(svc, f"{int(_time.time() * 1000):013d}-00000-demo")
     hq.import_customers(docs)
+    hq.import_memberships(export_memberships(svc))
     codes = [st.code for st in stores]
     hq.put_records(o for d in docs for o in orders_for(d["id"], d["fields"].get("currency") or "EUR", codes))
     removed = keep_home_store_only(svc)

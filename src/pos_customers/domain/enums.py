@@ -99,6 +99,7 @@ class EventKind(StrEnum):
     PURPOSE_DELETED = "purpose.deleted"
     STORE_CREATED = "store.created"
     CONFLICT_RESOLVED = "conflict.resolved"
+    MEMBERSHIP_CHANGED = "membership.changed"  # a person linked to an organization (domain/membership.py)
 
 
 class PullItemKind(StrEnum):
@@ -115,3 +116,4 @@ class PullItemKind(StrEnum):
     ORDER = "order"
     CONFLICT = "conflict"
     SUPPORT = "support"  # a support account of the chain (every store receives them)
+    MEMBERSHIP = "membership"  # a person's membership of an organization (both in the store's scope)

@@ -7,7 +7,9 @@ its rows. Every name word of four to 32 letters has:
 - ``k`` + its Kölner Phonetik code (German names: Meier, Meyer, Maier, Mayer -> 67),
 - ``m`` + its Double Metaphone codes (other names: Smith, Smyth -> SM0 and XMT),
 - ``d`` + the word itself and each one-letter deletion of it (a deletion neighbourhood: a typed
-  word and a stored word one typo apart share one of these keys, found by a lookup, not a scan).
+  word and a stored word one typo apart share one of these keys, found by a lookup, not a scan),
+- ``p`` + each of its beginnings of four letters or more: a typed word that only begins stored
+  words ("flor" of "Florence") is being typed, not misspelt, and gets no alternatives.
 
 A search looks up the typed word's own keys, keeps the stored words that really sound alike or are
 one edit away (OSA distance 1: a letter missing, extra or wrong, or two letters swapped), and asks
@@ -53,9 +55,15 @@ def typo_keys(word: str) -> list[str]:
     return list(dict.fromkeys([f"d{word}"] + [f"d{word[:i]}{word[i + 1:]}" for i in range(len(word))]))
 
 
+def prefix_keys(word: str) -> list[str]:
+    if not eligible(word):
+        return []
+    return [f"p{word[:n]}" for n in range(MIN_LETTERS, len(word))]
+
+
 def word_keys(word: str) -> list[str]:
-    """Every key of one word: what the table holds for it, and what a typed word looks up."""
-    return sound_keys(word) + typo_keys(word)
+    """Every key of one word: what the table holds for it."""
+    return sound_keys(word) + typo_keys(word) + prefix_keys(word)
 
 
 def presence_key(word: str) -> str:
@@ -85,22 +93,25 @@ class Alternatives:
 
 
 def lookup_keys(typed: Iterable[str]) -> list[str]:
-    """The keys to look up for the typed words (each word's own keys)."""
-    return list(dict.fromkeys(k for w in typed for k in word_keys(w)))
+    """The keys to look up for the typed words: each word's sound and typo keys, and whether it
+    begins a stored word."""
+    return list(dict.fromkeys(k for w in typed if eligible(w)
+                              for k in sound_keys(w) + typo_keys(w) + [f"p{w}"]))
 
 
 def alternatives(typed: Iterable[str], rows: Iterable[tuple[str, str]]) -> Alternatives:
     """Which stored words each typed word may stand for, from the (key, word) rows found by
     :func:`lookup_keys`. A sound-alike shares a phonetic key; a typo is one edit away (checked
     here: two words sharing a deletion key can be two edits apart). The typed word itself and
-    words starting with it are not alternatives: the exact and prefix searches find them."""
+    words starting with it are not alternatives: the exact and prefix searches find them; a typed
+    word that only begins stored words (and is none itself) has none."""
     by_key: dict[str, set[str]] = {}
     for key, word in rows:
         by_key.setdefault(key, set()).add(word)
     sounds: dict[str, tuple[str, ...]] = {}
     typos: dict[str, tuple[str, ...]] = {}
     for w in dict.fromkeys(typed):
-        if not eligible(w):
+        if not eligible(w) or (f"p{w}" in by_key and w not in by_key.get(presence_key(w), ())):
             continue
         alike = {v for k in sound_keys(w) for v in by_key.get(k, ())}
         near = {v for k in typo_keys(w) for v in by_key.get(k, ()) if OSA.distance(w, v, score_cutoff=1) <= 1}

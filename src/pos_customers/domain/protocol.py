@@ -24,6 +24,7 @@ from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fi
 from .errors import FieldError, ValidationFailed
 from .enums import EventKind, PullItemKind  # noqa: F401  (part of the protocol; plain enums, no pydantic)
 from .enums import AccountType, AttributeType, CustomerStatus, CustomerType, ReceiptOption, Role
+from .membership import MEMBERSHIP_FIELDS, membership_id
 from .merge import DOCUMENT_FIELDS
 from .reference import MAX_TERMINAL, InvalidReference, parse_reference
 from .text import hostile_problem
@@ -415,6 +416,50 @@ class ConflictResolved(_Model):
     resolution: Literal["kept", "taken"]
 
 
+class MembershipFields(_Model):
+    """The fields of a membership an event sets (only those sent are set: see domain/membership.py)."""
+
+    role: Code = "contact"
+    active: StrictBool = True
+    primary: StrictBool = False
+    manager: StrictBool = False
+
+
+class MembershipChanged(_Model):
+    """A person's membership of an organization changed (linked, role, primary contact, manager,
+    removed). Its id is derived from the pair; the event's stamp stamps every field it sends."""
+
+    id: Uuid
+    organization_id: CustomerId
+    person_id: CustomerId
+    fields: MembershipFields
+
+    @model_validator(mode="after")
+    def _pair(self):
+        if self.organization_id == self.person_id:
+            raise ValueError("an organization cannot be a member of itself")
+        if self.id != membership_id(self.organization_id, self.person_id):
+            raise ValueError("id must be the membership id of the organization and the person")
+        if not self.fields.model_fields_set:
+            raise ValueError("fields: at least one field is sent")
+        return self
+
+
+class MembershipDocument(_Model):
+    """A membership as headquarters holds it and every store in whose scope both customers are pulls
+    (:attr:`PullItemKind.MEMBERSHIP`): every field, each with its clock stamp."""
+
+    id: Uuid
+    organization_id: CustomerId
+    person_id: CustomerId
+    fields: MembershipFields
+    clocks: Annotated[dict[Literal[MEMBERSHIP_FIELDS], Hlc],  # type: ignore[valid-type]
+                      Field(max_length=len(MEMBERSHIP_FIELDS))] = {}
+
+
+assert set(MembershipFields.model_fields) == set(MEMBERSHIP_FIELDS)
+
+
 # kind -> (the payload's model, the entity the event is about; None: any entity name)
 EVENT_PAYLOADS: dict[EventKind, tuple[type[_Model], str | None]] = {
     EventKind.CUSTOMER_CREATED: (CustomerCreated, "customer"),
@@ -430,6 +475,7 @@ EVENT_PAYLOADS: dict[EventKind, tuple[type[_Model], str | None]] = {
     EventKind.PURPOSE_DELETED: (PurposeDeleted, "address_purpose"),
     EventKind.STORE_CREATED: (StoreCreated, "store"),
     EventKind.CONFLICT_RESOLVED: (ConflictResolved, None),
+    EventKind.MEMBERSHIP_CHANGED: (MembershipChanged, "membership"),
 }
 CUSTOMER_EVENTS = frozenset({EventKind.CUSTOMER_CREATED, EventKind.CUSTOMER_UPDATED,
                              EventKind.CUSTOMER_ANONYMIZED})
@@ -462,6 +508,8 @@ class EventBase(_Model):
         payload = getattr(self, "payload", None)
         if getattr(self, "type", None) in CUSTOMER_EVENTS and payload is not None and payload.id != self.entity_id:
             raise ValueError("entity_id must be the customer id in the payload")
+        if getattr(self, "type", None) == EventKind.MEMBERSHIP_CHANGED and payload.id != self.entity_id:
+            raise ValueError("entity_id must be the membership id in the payload")
         return self
 
 
@@ -577,4 +625,5 @@ def field_path(loc: tuple[Any, ...] | list[Any]) -> str:
 
 __all__ = ["EventKind", "PullItemKind", "Event", "EVENT_MODELS", "EVENT_PAYLOADS", "PushRequest", "PushResponse",
            "Refusal", "PullPage", "PullItem", "AuditRow", "EnrolRequest", "EnrolResponse", "CustomerFields",
-           "ProtocolError", "validate_payload", "MAX_SEQ", "SupportAccount"]
+           "ProtocolError", "validate_payload", "MAX_SEQ", "SupportAccount", "MembershipChanged",
+           "MembershipDocument"]

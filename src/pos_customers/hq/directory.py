@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from sqlalchemy import and_, func, insert, select
 
+from . import memberships
 from . import search as customer_search  # issue 11: the till's search at headquarters
 from . import tables as t
 from .common import (CUSTOMER_KINDS, STORE_KINDS, Identity, bulk_insert, customer_in_scope, dumps, iso, lock_seq,
@@ -50,11 +51,13 @@ def pull_in(hq: Headquarters, who: Identity, customer_id: str) -> dict[str, Any]
         linked = conn.execute(select(t.record.c.kind, t.record.c.doc).where(and_(
             t.record.c.customer_id == customer_id, t.record.c.kind.in_(CUSTOMER_KINDS),
             t.record.c.deleted.is_(False)))).all()  # a resolved conflict is gone
+        links = memberships.of_customer(conn, who, customer_id)
     return {"customer": {"id": row.id, "reference": row.reference, "store_code": row.home_store,
                          "created_at": iso(row.created_at), "anonymized_at": iso(row.anonymized_at),
                          "fields": json.loads(row.fields), "clocks": json.loads(row.clocks)},
             "orders": [json.loads(d) for k, d in linked if k == "order"],
-            "conflicts": [json.loads(d) for k, d in linked if k == "conflict"]}
+            "conflicts": [json.loads(d) for k, d in linked if k == "conflict"],
+            "memberships": links}
 
 
 def _require_scope(conn, who: Identity | None, customer_id: str) -> None:
@@ -141,6 +144,12 @@ def import_customers(hq: Headquarters, docs: Iterable[dict[str, Any]]) -> int:
     return seq
 
 
+def import_memberships(hq: Headquarters, docs: Iterable[dict[str, Any]]) -> None:
+    """Load membership documents as they are (fields and clocks): the connected demo's."""
+    with hq.engine.begin() as conn:
+        store_seq(conn, memberships.import_documents(conn, list(docs), lock_seq(conn), hq.now()))
+
+
 def put_records(hq: Headquarters, items: Iterable[tuple[str, str, dict[str, Any]]]) -> None:
     """Headquarters' own data (order summaries from the order system, ...): kind, key, record."""
     with hq.engine.begin() as conn:
@@ -159,4 +168,5 @@ def customer_count(hq: Headquarters) -> int:
 
 
 __all__ = ["search", "search_text", "pull_in", "customer_record", "orders", "store_records", "import_customers",
+           "import_memberships",
            "put_records", "current_seq", "customer_count"]

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import and_, select
 
 from ..domain.protocol import MAX_PULL_LIMIT, MAX_SEQ
+from . import memberships
 from . import tables as t
 from .common import CUSTOMER_KINDS, GLOBAL_KINDS, STORE_KINDS, Identity, in_scope, json_time
 from .errors import Invalid
@@ -54,11 +55,12 @@ def pull(hq: Headquarters, who: Identity, cursor: int, limit: int = 500) -> str:
     with hq.engine.connect() as conn:
         customers = [row for q in customer_queries(who, cursor, limit) for row in conn.execute(q)]
         records = [row for q in record_parts for row in conn.execute(q.order_by(r.seq).limit(limit))]
-    merged = sorted([(row.seq, "c", row) for row in customers] + [(row.seq, "r", row) for row in records],
-                    key=lambda x: x[0])
+        links = conn.execute(memberships.pull_query(who, cursor, limit)).all()
+    merged = sorted([(row.seq, "c", row) for row in customers] + [(row.seq, "r", row) for row in records]
+                    + [(row.seq, "m", row) for row in links], key=lambda x: x[0])
     # every part returned at most ``limit`` rows in seq order: the first ``limit`` of the merge
     # are exactly the next ``limit`` rows of the whole scope
-    more = len(merged) > limit or len(customers) >= limit or len(records) >= limit
+    more = len(merged) > limit or len(customers) >= limit or len(records) >= limit or len(links) >= limit
     merged = merged[:limit]
     parts = []
     for seq, what, row in merged:
@@ -68,6 +70,8 @@ def pull(hq: Headquarters, who: Identity, cursor: int, limit: int = 500) -> str:
                 '"created_at":%s,"anonymized_at":%s,"fields":%s,"clocks":%s}}' % (
                     seq, json.dumps(row.id), json.dumps(row.reference), json.dumps(row.home_store),
                     json_time(row.created_at), json_time(row.anonymized_at), row.fields, row.clocks))
+        elif what == "m":
+            parts.append(memberships.pull_item(row))
         else:
             parts.append('{"t":%s,"seq":%d,"key":%s,"deleted":%s,"doc":%s}' % (
                 json.dumps(row.kind), seq, json.dumps(row.key), "true" if row.deleted else "false",

@@ -19,9 +19,11 @@ from sqlalchemy import and_, bindparam, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+from ..domain.membership import MembershipRecord, deactivation, merge_event
 from ..domain.merge import merge_fields
 from ..domain.protocol import CUSTOMER_EVENTS, Event, EventKind, fields_json
 from ..domain.reference import InvalidReference, decode_reference
+from . import memberships
 from . import search as customer_search  # issue 11: the till's search at headquarters
 from . import tables as t
 from .common import (Identity, bulk_insert, dumps, load_customers, lock_seq, parse_time, pulled_in, put_records,
@@ -60,6 +62,9 @@ class Batch:
     touched: dict[str, None] = field(default_factory=dict)  # in event order
     erase: list[str] = field(default_factory=list)            # anonymized: their notes etc. go
     records: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    memberships: dict[str, MembershipRecord] = field(default_factory=dict)  # loaded: memberships.load
+    stored_memberships: set[str] = field(default_factory=set)
+    touched_memberships: dict[str, None] = field(default_factory=dict)
     event_id: str = ""
 
     def customer(self, customer_id: str, where: str) -> dict[str, Any]:
@@ -150,6 +155,10 @@ def _customer_anonymized(b: Batch, e) -> None:
     c["anonymized_at"] = c["anonymized_at"] or b.now
     b.erase.append(p.id)
     b.touched[p.id] = None
+    for mid, ms in list(b.memberships.items()):  # an anonymized customer has no organization, no people
+        if p.id in (ms.person_id, ms.organization_id) and ms.active:
+            b.memberships[mid] = merge_event(ms, ms.organization_id, ms.person_id, deactivation(), e.hlc)
+            b.touched_memberships[mid] = None
 
 
 def _note_created(b: Batch, e) -> None:
@@ -209,6 +218,21 @@ def _conflict_resolved(b: Batch, e) -> None:
     b.records[("conflict", p.id)] = {"doc": doc, "customer_id": p.customer_id, "deleted": True}
 
 
+def _membership_changed(b: Batch, e) -> None:
+    """A person linked to an organization, or the link changed: the store must see both customers."""
+    p = e.payload
+    org = b.customer(p.organization_id, "payload.organization_id")
+    person = b.customer(p.person_id, "payload.person_id")
+    for c, where, kind in ((org, "payload.organization_id", "organization"), (person, "payload.person_id", "person")):
+        if c["anonymized_at"] is not None:
+            raise Refused(409, f"customer {c['id']} is anonymized", where)
+        if (c["fields"].get("customer_type") or "person") != kind:
+            raise Refused(422, f"customer {c['id']} is not a {kind}", where)
+    b.memberships[p.id] = merge_event(b.memberships.get(p.id), p.organization_id, p.person_id,
+                                      p.fields.model_dump(mode="json", exclude_unset=True), e.hlc)
+    b.touched_memberships[p.id] = None
+
+
 HANDLERS: dict[EventKind, Callable[[Batch, Any], None]] = {
     EventKind.CUSTOMER_CREATED: _customer_created,
     EventKind.CUSTOMER_UPDATED: _customer_updated,
@@ -223,6 +247,7 @@ HANDLERS: dict[EventKind, Callable[[Batch, Any], None]] = {
     EventKind.PURPOSE_DELETED: _reference_data("purpose", deleted=True),
     EventKind.STORE_CREATED: _store_created,
     EventKind.CONFLICT_RESOLVED: _conflict_resolved,
+    EventKind.MEMBERSHIP_CHANGED: _membership_changed,
 }
 assert set(HANDLERS) == set(EventKind)
 
@@ -290,7 +315,7 @@ def _prepare(conn: Connection, who: Identity, now: datetime, result: PushResult,
     """Load (and lock, in id order: no deadlock) what the events name; a concurrent resend of the same
     batch waits here and then finds its events applied."""
     named: set[str] = set()
-    refs, notes, conflicts = set(), set(), set()
+    refs, notes, conflicts, links, anonymized = set(), set(), set(), set(), set()
     for e in todo:
         p = e.payload
         if e.type in CUSTOMER_EVENTS:
@@ -303,9 +328,16 @@ def _prepare(conn: Connection, who: Identity, now: datetime, result: PushResult,
         elif e.type == EventKind.CONFLICT_RESOLVED:
             named.add(p.customer_id)
             conflicts.add(p.id)
+        elif e.type == EventKind.MEMBERSHIP_CHANGED:
+            named |= {p.organization_id, p.person_id}
+            links.add(p.id)
+        if e.type == EventKind.CUSTOMER_ANONYMIZED:
+            anonymized.add(p.id)
     customers = load_customers(conn, named)
+    held = memberships.load(conn, links, anonymized)
     r = t.record.c
     return Batch(
+        memberships=held, stored_memberships=set(held),
         who=who, conn=conn, now=now, result=result, customers=customers,
         interest=pulled_in(conn, who, named),
         references=dict(conn.execute(select(t.customer.c.reference, t.customer.c.id).where(
@@ -342,6 +374,9 @@ def _write(conn: Connection, b: Batch, applied: list[Any]) -> None:
         conn.execute(update(t.customer).where(t.customer.c.id == bindparam("b_id")), updates)
     customer_search.index_customers(conn, (  # search index (hq/search.py): in step with hq_customer
         (cid, b.customers[cid]["fields"], b.customers[cid]["anonymized_at"] is not None) for cid in b.touched))
+    if b.touched_memberships:
+        seq = memberships.write(conn, [b.memberships[mid] for mid in b.touched_memberships],
+                                b.stored_memberships, seq, now)
     if b.records:
         seq = put_records(conn, [(k, key, r) for (k, key), r in b.records.items()], seq)
     for cid in b.erase:

@@ -13,7 +13,8 @@ store's country for phone numbers), and a customer is indexed from the same text
 Whole emails, phone numbers (E.164) and card numbers are looked up in ``hq_customer_key``, and
 references in ``hq_customer``. Results are ranked as at the till: exact hits (reference, email,
 phone, card, a reference's beginning), then names (every word whole before every word as a
-prefix), then fragments of emails, phone digits and card numbers; newest first within each.
+prefix), then names that sound alike or are one typo away (``hq_name_key``), then fragments of
+emails, phone digits and card numbers; newest first within each.
 
 :func:`index_customers` is called in the transaction of every write to ``hq_customer``, so the
 index never disagrees with the customers after a commit (:func:`index_problems` checks it).
@@ -383,6 +384,13 @@ def _ranked(conn: Connection, q: SearchQuery, want: int) -> dict[str, str]:
             take(by_name(_tsquery(q.name_words, prefix=not whole),
                          fts_exact_query(q.name_words) if whole else fts_name_query(q.name_words)), "name")
     named = len(found) - before_names
+    if q.name_words and len(found) < want and named < want:
+        # the name words found fewer than a page: names that sound alike, then one typo away
+        alternatives = _name_alternatives(conn, q.name_words)
+        for how in fuzzy.MATCH_KINDS:
+            match = fuzzy.fts_query(q.name_words, alternatives.of(how))
+            if match and len(found) < want:
+                take(by_name(_fuzzy_tsquery(q.name_words, alternatives.of(how)), match), how)
     fragment = fragment_text(q.fragment) if q.fragment else None
     if fragment and len(found) < want:
         if postgres:
@@ -396,13 +404,6 @@ def _ranked(conn: Connection, q: SearchQuery, want: int) -> dict[str, str]:
                 " hq_search_fts_contact WHERE hq_search_fts_contact MATCH :q ORDER BY rowid DESC LIMIT :n)"
                 " ORDER BY id DESC"), {"q": f'"{fragment}"', "n": want + len(found)}).scalars()
         take(ids, "phone" if fragment.isdigit() else "fragment")
-    if q.name_words and len(found) < want and named < want:
-        # the name words found fewer than a page: names that sound alike, then one typo away
-        alternatives = _name_alternatives(conn, q.name_words)
-        for how in fuzzy.MATCH_KINDS:
-            match = fuzzy.fts_query(q.name_words, alternatives.of(how))
-            if match and len(found) < want:
-                take(by_name(_fuzzy_tsquery(q.name_words, alternatives.of(how)), match), how)
     return found
 
 

@@ -89,6 +89,9 @@ class Headquarters:
     def import_customers(self, docs: Iterable[dict[str, Any]]) -> int:
         return directory.import_customers(self, docs)
 
+    def import_memberships(self, docs: Iterable[dict[str, Any]]) -> None:
+        directory.import_memberships(self, docs)
+
     def put_records(self, items: Iterable[tuple[str, str, dict[str, Any]]]) -> None:
         directory.put_records(self, items)
 

@@ -172,3 +172,19 @@ support = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("removed_at", DateTime(timezone=True)),
 )
+
+# A person's membership of an organization (domain/membership.py): one row per pair, its fields
+# merged one by one by clock stamp. A store pulls it when it sees both customers.
+membership = Table(
+    "hq_membership", metadata,
+    Column("id", String(36), primary_key=True),          # membership_id(organization, person)
+    Column("organization_id", String(36), nullable=False),
+    Column("person_id", String(36), nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("fields", Text, nullable=False),   # JSON: role, active, primary, manager
+    Column("clocks", Text, nullable=False),   # JSON: field -> HLC stamp
+    Index("ix_hq_membership_seq", "seq"),
+    Index("ix_hq_membership_organization", "organization_id"),
+    Index("ix_hq_membership_person", "person_id"),
+)

@@ -581,6 +581,10 @@ def _reapply(s, event: dict[str, Any], payload: dict[str, Any]) -> str | None:
             return "missing"
         apply_item(s, {"t": "note", "doc": payload}, "", {})
         return None
+    if kind == EventKind.MEMBERSHIP_CHANGED:  # merged field by field: an older copy changes nothing
+        apply_item(s, {"t": "membership", "doc": {**payload, "clocks": {k: event["hlc"] for k in payload["fields"]}}},
+                   "", {})
+        return None
     if kind in _ROWS:  # reference data, the template, associates: the whole row, as a pull brings it
         item, deleted = _ROWS[kind], kind == EventKind.PURPOSE_DELETED
         store = s.connection().connection.driver_connection.execute(

@@ -152,7 +152,47 @@ def seed_demo(db: Database, customers: int = 10_000, *, seed: int = 20261124,
             restore_deferred(conn)
     finally:
         conn.close()
+    _link_members(svc)
     return svc
+
+
+DEMO_ORGANIZATIONS = 12  # organizations of the demo store that get people (People tab, search)
+# each organization's people: (role, primary contact, manager)
+DEMO_MEMBERS = (("manager", False, True), ("buyer", True, False), ("accounting", False, False))
+
+
+def _link_members(svc: Services) -> None:
+    """A few organizations of the demo store with people of the demo store (each person in one),
+    once: a manager, a buyer who is the primary contact, someone in accounting. Deterministic."""
+    from ..storage import memberships
+
+    with svc.db.write() as s:
+        conn = search_index.raw_connection(s)
+        if conn.execute("SELECT 1 FROM customer_membership LIMIT 1").fetchone():
+            return
+        orgs = [r[0] for r in conn.execute(
+            "SELECT id FROM customer WHERE store_code = ? AND customer_type = 'organization'"
+            " AND anonymized_at IS NULL ORDER BY reference LIMIT ?", (DEMO_STORE, DEMO_ORGANIZATIONS))]
+        people = [r[0] for r in conn.execute(
+            "SELECT c.id FROM customer c JOIN customer_phone p ON p.customer_id = c.id AND p.is_primary"
+            " WHERE c.store_code = ? AND c.customer_type = 'person' AND c.anonymized_at IS NULL"
+            " ORDER BY c.reference DESC LIMIT ?", (DEMO_STORE, len(orgs) * len(DEMO_MEMBERS)))]
+        stamp = svc.clock.now()
+        for i, org in enumerate(orgs):
+            for k, (role, primary, manager) in enumerate(DEMO_MEMBERS):
+                if i * len(DEMO_MEMBERS) + k >= len(people):
+                    return
+                person = people[i * len(DEMO_MEMBERS) + k]
+                fields = {"role": role, "active": True, "primary": primary, "manager": manager}
+                memberships.apply(s, org, person, fields, dict.fromkeys(fields, stamp))
+
+
+def export_memberships(svc: Services) -> list[dict]:
+    """The demo's memberships as headquarters keeps them (the connected demo)."""
+    from ..storage import memberships
+
+    with svc.db.read() as s:
+        return memberships.all_documents(s)
 
 
 # -- indexes made after the load ----------------------------------------------------------------------
@@ -426,6 +466,8 @@ def keep_home_store_only(svc: Services) -> int:
                       "customer_attribute", "customer_card", "customer_note", "consent_event",
                       "customer_search", "customer_match_key", "order_summary", "sync_conflict"):
             conn.execute(f"DELETE FROM {table} WHERE customer_id IN ({others})", (code,))
+        conn.execute(f"DELETE FROM customer_membership WHERE person_id IN ({others}) OR organization_id IN ({others})",
+                     (code, code))
         removed = conn.execute("DELETE FROM customer WHERE store_code != ?", (code,)).rowcount
         name_keys.rebuild(conn)  # the names that left with them leave no sound-alike keys behind
         return removed

@@ -25,7 +25,7 @@ from ..domain.enums import EventKind
 from ..domain.errors import FieldError, ValidationFailed
 from ..domain.record import CHILD_FIELDS, DOCUMENT_FIELDS
 from ..domain.reference import format_reference, normalize
-from ..storage import audit_chain, search_index
+from ..storage import audit_chain, memberships, search_index
 from ..storage import customers as rows
 from ..sync.engine import scrub
 from ..storage.tables import (ConsentEvent, Customer, CustomerMatchKey, CustomerNote, OrderSummary,
@@ -66,6 +66,9 @@ def anonymize_customer(svc: Services, actor: Actor, customer_id: str, confirmati
             erased[name] = s.exec(delete(model).where(model.customer_id == customer_id)).rowcount
         erased["unsent changes"] = s.exec(delete(OutboxEvent).where(
             OutboxEvent.entity == "customer", OutboxEvent.entity_id == customer_id)).rowcount
+        erased["unsent membership changes"] = search_index.raw_connection(s).execute(
+            "DELETE FROM outbox_event WHERE entity = 'membership' AND (json_extract(payload, '$.person_id') = ?"
+            " OR json_extract(payload, '$.organization_id') = ?)", (customer_id, customer_id)).rowcount
         if note_ids:
             erased["unsent notes"] = s.exec(delete(OutboxEvent).where(
                 OutboxEvent.entity == "customer_note", OutboxEvent.entity_id.in_(note_ids))).rowcount
@@ -78,6 +81,7 @@ def anonymize_customer(svc: Services, actor: Actor, customer_id: str, confirmati
             receipt_option="print", **{name: type(getattr(current, name))() for name in CHILD_FIELDS},
             anonymized_at=tx.now, updated_at=tx.now, version=current.version + 1,
             sync_state=SyncState.PENDING, field_clocks={k: stamp for k in DOCUMENT_FIELDS})
+        erased["memberships"] = memberships.deactivate_all(s, customer_id, stamp)
         conn = search_index.raw_connection(s)
         erased["audit rows redacted"] = audit_chain.redact(
             conn, "entity = 'customer' AND entity_id = ?" + (
@@ -119,6 +123,8 @@ def access_report(svc: Services, actor: Actor, customer_id: str, *, transport=No
             select(ConsentEvent).where(ConsentEvent.customer_id == customer_id).order_by(ConsentEvent.at))]
         conflicts = [c.model_dump(mode="json") for c in s.exec(
             select(SyncConflict).where(SyncConflict.customer_id == customer_id))]
+        links = [m.record.to_document() | {"primary_contact": m.is_primary, "manager": m.is_manager}
+                 for m in memberships.of_person(s, customer_id) + memberships.of_organization(s, customer_id)]
     data = view.to_json()
     data.pop("version", None)
     report: dict[str, Any] = {
@@ -130,7 +136,7 @@ def access_report(svc: Services, actor: Actor, customer_id: str, *, transport=No
             "consent_history": consents,
             "activity": [{"at": a.at.isoformat(), "who": a.who, "action": a.action, "changes": a.changes}
                          for a in records.activity(svc, actor, customer_id, limit=10_000)],
-            "orders": orders, "sync_conflicts": conflicts,
+            "orders": orders, "sync_conflicts": conflicts, "memberships": links,
         },
         "headquarters": None,
     }

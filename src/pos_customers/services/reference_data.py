@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from ..paths import data_dir
-from ..storage.tables import AddressPurpose, Affiliation, AttributeDefinition, CustomerGroup
+from ..storage.tables import AddressPurpose, Affiliation, AttributeDefinition, CustomerGroup, MembershipRole
 
 
 def _rows(name: str, folder: Path | None = None) -> list[dict[str, str]]:
@@ -85,6 +85,11 @@ def load_reference_data(session: Session, folder: Path | None = None) -> list[st
                 choices=[c for c in r["choices"].split("|") if c], show_on_create=_bool(r["show_on_create"]),
                 sort_order=int(r["sort_order"])))
             added.append(f"attribute:{r['code']}")
+    for r in _rows("membership_roles.csv", folder):
+        if missing(MembershipRole, r["code"]):
+            session.add(MembershipRole(code=r["code"], label=r["label"], labels=_pairs(r["labels"]),
+                                       sort_order=int(r["sort_order"])))
+            added.append(f"membership role:{r['code']}")
     session.flush()
     return added
 

@@ -15,6 +15,11 @@ from .context import Services
 PAGE_SIZE = 50
 
 
+def listed_name(row) -> str:
+    """A result's name as a list shows it: a person found through an organization says which."""
+    return f"{row.display_name} (via {row.via})" if row.via else row.display_name
+
+
 def search_customers(svc: Services, actor: Actor, text: str, *, limit: int = PAGE_SIZE,
                      offset: int = 0) -> SearchPage:
     """One box for everything; an empty box lists this store's most recently changed customers."""

@@ -239,6 +239,8 @@ def open_remote(svc: Services, actor: Actor, customer_id: str, *, transport=None
             apply_item(s, {"t": "order", "doc": order}, settings_store, {})
         for conflict in got.get("conflicts") or []:
             apply_item(s, {"t": "conflict", "doc": conflict}, settings_store, {})
+        for link in got.get("memberships") or []:  # with the organizations or people held here
+            apply_item(s, {"t": "membership", "doc": link}, settings_store, {})
         s.flush()
         conflict_store.settle(s, [customer_id])  # an open conflict about them shows "!" here too
     return get_customer(svc, actor, customer_id)

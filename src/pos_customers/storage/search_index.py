@@ -166,7 +166,8 @@ class SearchRow:
     city: str
     sync_state: SyncState
     status: str
-    matched_by: str  # reference | email | phone | card | name | fragment | sounds_like | typo | recent
+    matched_by: str  # reference | email | phone | card | name | fragment | sounds_like | typo | recent | member
+    via: str = ""  # matched_by "member": the name of the organization found, whose person this is
 
 
 @dataclass(frozen=True)
@@ -178,8 +179,8 @@ class SearchPage:
 
 def search(conn: sqlite3.Connection, q: SearchQuery, *, limit: int, offset: int = 0) -> SearchPage:
     """Exact reference/email/phone/card hits first (alone, for a whole email, phone or card
-    number), then names (whole words before prefixes), then email/phone fragments, then (when
-    the names found fewer than a page) names that sound alike, then names one typo away."""
+    number), then names (whole words before prefixes), then (when the names found fewer than a
+    page) names that sound alike and names one typo away, then email/phone fragments."""
     want = offset + limit + 1
     found: dict[str, str] = {}  # customer_id -> matched_by, in rank order
 
@@ -239,13 +240,6 @@ def search(conn: sqlite3.Connection, q: SearchQuery, *, limit: int, offset: int 
                 "SELECT rowid FROM customer_name_fts WHERE customer_name_fts MATCH ?"
                 " ORDER BY rowid DESC LIMIT ?", (match, want + len(found))), "name")
     named = len(found) - before_names
-    if q.fragment and len(found) < want:
-        match = fts_fragment_query(q.fragment)
-        if match:
-            take_rows(conn.execute(
-                "SELECT rowid FROM customer_contact_fts WHERE customer_contact_fts MATCH ?"
-                " ORDER BY rowid DESC LIMIT ?", (match, want + len(found))),
-                "phone" if q.fragment.isdigit() else "fragment")
     if q.name_words and len(found) < want and named < limit:
         # the name words found fewer than a page: names that sound alike, then one typo away
         alternatives = name_keys.lookup(conn, q.name_words)
@@ -255,14 +249,51 @@ def search(conn: sqlite3.Connection, q: SearchQuery, *, limit: int, offset: int 
                 take_rows(conn.execute(
                     "SELECT rowid FROM customer_name_fts WHERE customer_name_fts MATCH ?"
                     " ORDER BY rowid DESC LIMIT ?", (match, want + len(found))), how)
-    return _page(conn, found, fetched, offset, limit)
+    if q.fragment and len(found) < want:
+        match = fts_fragment_query(q.fragment)
+        if match:
+            take_rows(conn.execute(
+                "SELECT rowid FROM customer_contact_fts WHERE customer_contact_fts MATCH ?"
+                " ORDER BY rowid DESC LIMIT ?", (match, want + len(found))),
+                "phone" if q.fragment.isdigit() else "fragment")
+    via = _people_of_organizations(conn, found, want) if q.name_words else {}
+    return _page(conn, found, fetched, offset, limit, via)
 
 
 def _page(conn: sqlite3.Connection, found: dict[str, str], fetched: dict[str, tuple], offset: int,
-          limit: int) -> SearchPage:
+          limit: int, via: dict[str, str] | None = None) -> SearchPage:
     ids = list(found)[offset: offset + limit]
-    return SearchPage(rows=_rows(conn, ids, found, fetched), offset=offset,
+    return SearchPage(rows=_rows(conn, ids, found, fetched, via), offset=offset,
                       has_more=len(found) > offset + limit)
+
+
+def _people_of_organizations(conn: sqlite3.Connection, found: dict[str, str], want: int) -> dict[str, str]:
+    """Organizations found by name bring their people, each right after its organization (one index
+    lookup for all of them). Reorders ``found`` in place; returns person id -> organization name."""
+    named = [cid for cid, how in found.items() if how == "name"]
+    if not named:
+        return {}
+    marks = ",".join("?" * len(named))
+    people: dict[str, list[str]] = {}  # only an organization has members: no need to ask for the type
+    for org, person in conn.execute(
+            f"SELECT organization_id, person_id FROM customer_membership WHERE organization_id IN ({marks})"
+            " AND active ORDER BY is_primary DESC, is_manager DESC, person_id", named):
+        people.setdefault(org, []).append(person)
+    if not people:
+        return {}
+    marks = ",".join("?" * len(people))
+    orgs = dict(conn.execute(f"SELECT customer_id, display_name FROM customer_search WHERE customer_id IN ({marks})",
+                             list(people)).fetchall())
+    via: dict[str, str] = {}
+    order = list(found.items())
+    own = set(found)  # people found on their own keep their own place
+    found.clear()
+    for cid, how in order:
+        found[cid] = how
+        for person in people.get(cid, ()):
+            if person not in own and person not in via and len(found) < want:
+                found[person], via[person] = "member", orgs.get(cid, "")
+    return via
 
 
 def recent(conn: sqlite3.Connection, store_code: str, *, limit: int, offset: int = 0) -> SearchPage:
@@ -279,19 +310,19 @@ _ROW_FROM = "FROM customer_search s JOIN customer c ON c.id = s.customer_id"
 
 
 def _rows(conn: sqlite3.Connection, ids: list[str], how: dict[str, str],
-          fetched: dict[str, tuple] | None = None) -> list[SearchRow]:
+          fetched: dict[str, tuple] | None = None, via: dict[str, str] | None = None) -> list[SearchRow]:
     by_id = dict(fetched or {})
     missing = [i for i in ids if i not in by_id]
     if missing:
         marks = ",".join("?" * len(missing))
         by_id.update((r[0], r) for r in conn.execute(
             f"SELECT {_ROW_COLUMNS} {_ROW_FROM} WHERE s.customer_id IN ({marks})", missing))
-    return [_row(by_id[i], how[i]) for i in ids if i in by_id]
+    return [_row(by_id[i], how[i], (via or {}).get(i, "")) for i in ids if i in by_id]
 
 
-def _row(values: tuple, how: str) -> SearchRow:
+def _row(values: tuple, how: str, via: str = "") -> SearchRow:
     *shown, sync_state, status = values
-    return SearchRow(*shown, sync_state=SyncState(sync_state), status=status, matched_by=how)
+    return SearchRow(*shown, sync_state=SyncState(sync_state), status=status, matched_by=how, via=via)
 
 
 def integrity_problems(conn: sqlite3.Connection, *, sample: int | None = None) -> list[str]:

@@ -11,7 +11,7 @@ import uuid
 from datetime import date, datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from ..domain.enums import SyncState
@@ -368,3 +368,44 @@ class SyncConflict(SQLModel, table=True):
     resolved_at: datetime | None = None  # someone kept the winner or took the other value
     resolved_by: str = Field(default="", max_length=64)  # associate number, or "store X" when pulled
     resolution: str = Field(default="", max_length=8)  # a ConflictResolution
+
+
+class MembershipRole(SQLModel, table=True):
+    """What a person does for an organization they belong to (buyer, contact, ...): reference data
+    shipped in data/membership_roles.csv, labels per language."""
+
+    __tablename__ = "membership_role"
+    code: str = Field(primary_key=True, max_length=32)
+    label: str = Field(max_length=80)
+    labels: dict[str, str] = _json(dict)  # language -> label
+    sort_order: int = 0
+    active: bool = True
+
+
+class CustomerMembership(SQLModel, table=True):
+    """A person's membership of an organization (domain/membership.py): one row per pair, kept when
+    the person is removed (``active`` false). No foreign keys: a pulled membership may arrive before
+    one of its customers. ``primary`` and ``manager`` are the member's claims (what syncs);
+    ``is_primary`` and ``is_manager`` the marks derived from them (domain.membership.holders): at
+    most one of each per organization."""
+
+    __tablename__ = "customer_membership"
+    __table_args__ = (
+        UniqueConstraint("organization_id", "person_id"),
+        Index("ix_customer_membership_person", "person_id"),
+        Index("ux_customer_membership_primary", "organization_id", unique=True,
+              sqlite_where=text("is_primary")),
+        Index("ux_customer_membership_manager", "organization_id", unique=True,
+              sqlite_where=text("is_manager")),
+    )
+    id: str = Field(primary_key=True, max_length=36)  # membership_id(organization, person)
+    organization_id: str = Field(max_length=36)
+    person_id: str = Field(max_length=36)
+    role: str = Field(default="", max_length=32)
+    active: bool = True
+    primary: bool = False
+    manager: bool = False
+    is_primary: bool = False
+    is_manager: bool = False
+    clocks: dict[str, str] = _json(dict)  # field -> HLC stamp of the change that set it
+    updated_at: datetime = Field(default_factory=utcnow)

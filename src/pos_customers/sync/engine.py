@@ -335,10 +335,12 @@ def first_refusals(events: list[dict[str, Any]], refused: dict[str, Refusal]) ->
 
 
 def depends_on(entity: str, entity_id: str, payload: Any) -> set[tuple[str, str]]:
-    """The entities an event needs headquarters to hold first: its own, and a note's customer."""
+    """The entities an event needs headquarters to hold first: its own, a note's customer, a
+    membership's organization and person."""
     keys = {(entity, entity_id)}
-    if entity != "customer" and isinstance(payload, dict) and payload.get("customer_id"):
-        keys.add(("customer", str(payload["customer_id"])))
+    if entity != "customer" and isinstance(payload, dict):
+        keys |= {("customer", str(payload[k])) for k in ("customer_id", "organization_id", "person_id")
+                 if payload.get(k)}
     return keys
 
 
@@ -572,6 +574,15 @@ def _pull_order(s: Session, item: _Pulled) -> None:
     _upsert(s, OrderSummary, item.doc["id"], item.doc)
 
 
+def _pull_membership(s: Session, item: _Pulled) -> None:
+    """A person's membership of an organization, merged field by field with what this till holds."""
+    from ..domain.protocol import MembershipDocument  # pydantic: not on the sign-in path
+    from ..storage import memberships
+
+    doc = MembershipDocument.model_validate(item.doc)
+    memberships.apply(s, doc.organization_id, doc.person_id, doc.fields.model_dump(mode="json"), doc.clocks)
+
+
 def _pull_conflict(s: Session, item: _Pulled) -> None:
     _store_conflict(s, item.doc, deleted=item.deleted)  # deleted: resolved (here or in another store)
 
@@ -588,6 +599,7 @@ PULL_HANDLERS: dict[PullItemKind, Callable[[Session, _Pulled], None]] = {
     PullItemKind.ORDER: _pull_order,
     PullItemKind.CONFLICT: _pull_conflict,
     PullItemKind.SUPPORT: _pull_support,
+    PullItemKind.MEMBERSHIP: _pull_membership,
 }
 """One handler per kind of pulled item; a new kind is one member above and one handler here."""
 

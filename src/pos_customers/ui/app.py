@@ -526,7 +526,10 @@ class PosApp(App):
     def after_save(self, view: CustomerView) -> None:
         from .screens.customer import CustomerScreen
 
-        # after a create, show the new customer's card; after an edit, the card reloads itself
+        # after a create, show the new customer's card (unless an organization's People tab asked
+        # for a new person: it joins the organization); after an edit, the card reloads itself
+        if isinstance(self.screen, CustomerScreen) and self.screen.took_created(view):
+            return
         if isinstance(self.screen, CustomerScreen) and self.screen.customer_id == view.id:
             self.screen.load()
         else:

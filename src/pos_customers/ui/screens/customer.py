@@ -1,5 +1,6 @@
 """The customer card: header and tabs (Account, Contacts, Addresses, Attributes & groups,
-Notes for managers and support, Orders, Activity)."""
+Notes for managers and support, Orders, Organizations of a person / People of an organization
+(screens/members.py), Activity)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from ..text import change_lines, plain, safe, shown_value, yes_no
 from ..widgets.footer import KeysFooter
 from .address import AddressModal
 from .dialogs import ConfirmModal
+from .members import MEMBER_ACTIONS, MEMBER_BINDINGS, TAB_ORGANIZATIONS, TAB_PEOPLE, MembershipTabs
 
 
 def kv_table(rows: list[tuple[str, object]], table_id: str) -> DataTable:
@@ -38,7 +40,7 @@ def kv_table(rows: list[tuple[str, object]], table_id: str) -> DataTable:
 ACTION_TEXT = {"brought_in": "brought from headquarters", "received": "received from headquarters"}
 
 
-class CustomerScreen(Screen):
+class CustomerScreen(MembershipTabs, Screen):
     APP_KEYS = ("sync",)  # F8 from the card
     BINDINGS = [
         Binding("escape", "back", "Back", id="card.back", tooltip="Back to the search"),
@@ -47,6 +49,7 @@ class CustomerScreen(Screen):
                 tooltip="Sync conflict (Activity tab): keep the value headquarters kept"),
         Binding("t", "resolve_conflict(True)", "Take other", id="card.conflict_take",
                 tooltip="Sync conflict (Activity tab): set the field to the other value, as an edit"),
+        *MEMBER_BINDINGS,  # the People / Organizations tab's keys (screens/members.py)
         Binding("e", "edit", "Edit", id="card.edit", tooltip="Edit this customer"),
         Binding("a", "add_address", "Add address", id="card.add_address", tooltip="Add an address"),
         Binding("n", "note", "Add note", id="card.note", tooltip="Write a note (managers, support)"),
@@ -87,6 +90,8 @@ class CustomerScreen(Screen):
             if self.app.actor.can(Permission.NOTES):
                 yield TabPane("Notes", id="tab-notes")
             yield TabPane("Orders", id="tab-orders")
+            yield TabPane("Organizations", id=TAB_ORGANIZATIONS)  # a person's; an organization shows People
+            yield TabPane("People", id=TAB_PEOPLE)
             yield TabPane("Activity", id="tab-activity")
         yield KeysFooter()
 
@@ -95,6 +100,8 @@ class CustomerScreen(Screen):
         self.load()
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action in MEMBER_ACTIONS:
+            return self.member_action_allowed(action)
         if action == "note":
             return self.app.actor.can(Permission.NOTES)
         if action == "edit" or action == "add_address":
@@ -117,7 +124,7 @@ class CustomerScreen(Screen):
 
     @on(TabbedContent.TabActivated, "#tabs")
     def _tab_changed(self) -> None:
-        self.refresh_bindings()  # k and t are offered on the Activity tab only
+        self.refresh_bindings()  # k and t are offered on the Activity tab only, the members' keys on theirs
 
     @work(exclusive=True, thread=True, group="card")
     def load(self) -> None:
@@ -204,6 +211,7 @@ class CustomerScreen(Screen):
                                      notes_table if notes else Label("No notes yet.", classes="muted")])
         self._fill("tab-orders", [Label("Asking headquarters for the order history…", classes="muted")])
         self.load_orders(view.id)
+        self.show_member_tab(view)
         act = DataTable(id="activity-table", cursor_type="row", zebra_stripes=True)
         act.add_columns("When", "Who", "Action", "Changes")
         self._activity = list(activity)

@@ -17,7 +17,7 @@ from textual.worker import get_current_worker
 from ...domain.enums import SyncState
 from ...domain.reference import format_reference
 from ...services.auth import Permission
-from ...services.search import search_customers
+from ...services.search import listed_name, search_customers
 from ..text import safe
 from ..widgets.results import ResultsList
 from ..widgets.footer import KeysFooter
@@ -205,7 +205,7 @@ class SearchScreen(Screen):
 
     def _cells(self, r) -> tuple[str, tuple[str, ...]]:
         """One result as the list shows it (plain text: never markup)."""
-        cells = (MATCH_MARK.get(r.matched_by, "") + r.display_name, format_reference(r.reference),
+        cells = (MATCH_MARK.get(r.matched_by, "") + listed_name(r), format_reference(r.reference),
                  r.primary_phone, r.primary_email, r.city)
         if "Sync" not in self._widths:
             return r.customer_id, cells

@@ -16,7 +16,7 @@ import sqlmodel.sql.sqltypes
 
 
 revision = '0012'
-down_revision = '0007'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

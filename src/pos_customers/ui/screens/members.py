@@ -1,0 +1,358 @@
+"""The customer card's Organizations tab (a person: the organizations they belong to) and People tab
+(an organization: its people; add an existing customer, create one, remove, role, primary contact,
+manager), and the two small pickers they use. The card mixes :class:`MembershipTabs` in."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Input, Label, OptionList, Static, TabbedContent
+from textual.widgets.option_list import Option
+
+from ...domain.enums import CustomerType
+from ...domain.errors import ValidationFailed
+from ...domain.reference import format_reference
+from ...services import memberships
+from ...services.context import NotFound, Permission
+from ..text import plain, safe
+
+TAB_PEOPLE, TAB_ORGANIZATIONS = "tab-people", "tab-organizations"
+
+# first in the card's bindings: on the People tab, 80 columns show them
+MEMBER_BINDINGS = [
+    Binding("plus", "member_add", "Add person", id="card.member_add",
+            tooltip="People tab: add an existing customer to this organization"),
+    Binding("c", "member_new", "New person", id="card.member_new",
+            tooltip="People tab: create a person, then add them to this organization"),
+    Binding("p", "member_mark('primary')", "Primary", id="card.member_primary",
+            tooltip="People tab: make the person the primary contact (again: no longer)"),
+    Binding("m", "member_mark('manager')", "Manager", id="card.member_manager",
+            tooltip="People tab: make the person the organization's manager (again: no longer)"),
+    Binding("o", "member_role", "Role", id="card.member_role", tooltip="People tab: change the person's role"),
+    Binding("delete", "member_remove", "Remove", id="card.member_remove",
+            tooltip="People / Organizations tab: remove the person from the organization (asks first)"),
+]
+MEMBER_ACTIONS = {"member_add", "member_new", "member_mark", "member_role", "member_remove"}
+
+PEOPLE_HINT = "+ add · c new person · p primary · m manager · o role · del remove · ⏎ open"
+ORGANIZATIONS_HINT = "⏎ open the organization · del remove from it"
+
+
+def _marks(item) -> str:
+    return ", ".join(word for word, on_ in (("primary", item.primary), ("manager", item.manager)) if on_)
+
+
+def people_table(people: list[memberships.MemberView]) -> DataTable:
+    table = DataTable(id="people-table", cursor_type="row", zebra_stripes=True)
+    for label, width in (("Name", 18), ("Reference", 11), ("Role", 11), ("Phone", 13), ("Marks", 16)):
+        table.add_column(label, width=width)
+    for p in people:
+        table.add_row(plain(p.name), plain(format_reference(p.reference)), plain(p.role_label), plain(p.phone),
+                      plain(_marks(p)), key=p.person_id)
+    return table
+
+
+def organizations_table(orgs: list[memberships.OrganizationLink]) -> DataTable:
+    table = DataTable(id="organizations-table", cursor_type="row", zebra_stripes=True)
+    for label, width in (("Number", 11), ("Organization", 16), ("Role", 11), ("Manager", 16), ("Phone", 14)):
+        table.add_column(label, width=width)
+    for o in orgs:
+        table.add_row(plain(format_reference(o.reference)), plain(o.name), plain(o.role_label),
+                      plain(o.manager_name or "—"), plain(o.manager_phone), key=o.organization_id)
+    return table
+
+
+def organization_detail(o: memberships.OrganizationLink) -> str:
+    parts = [f"Address: {o.address or '—'}", f"manager {o.manager_name} {o.manager_phone}".strip()
+             if o.manager_name else "no manager"]
+    if o.primary:
+        parts.append("primary contact")
+    return safe(" · ".join(parts))
+
+
+class RolePickerModal(ModalScreen[str | None]):
+    """The roles of the reference data: ⏎ picks one, Esc cancels."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="role.cancel", tooltip="Do nothing")]
+    DEFAULT_CSS = """
+    RolePickerModal { align: center middle; }
+    RolePickerModal > Vertical { width: 50; max-width: 95%; height: auto; max-height: 20; border: thick $primary;
+                                 padding: 0 1; background: $surface; }
+    RolePickerModal OptionList { height: auto; max-height: 12; }
+    RolePickerModal .hint { color: $text-muted; }
+    """
+
+    def __init__(self, title: str, roles: list[memberships.RoleChoice], current: str = "") -> None:
+        super().__init__()
+        self.title_text, self.roles, self.current = title, roles, current
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(plain(self.title_text))
+            yield OptionList(*(Option(plain(r.label), id=r.code) for r in self.roles), id="roles")
+            yield Static("⏎ choose · esc cancel", classes="hint")
+
+    def on_mount(self) -> None:
+        options = self.query_one("#roles", OptionList)
+        codes = [r.code for r in self.roles]
+        options.highlighted = codes.index(self.current) if self.current in codes else 0
+        options.focus()
+
+    @on(OptionList.OptionSelected, "#roles")
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+
+class PersonPickerModal(ModalScreen[str | None]):
+    """Find an existing person to add to an organization: type, ↓ to the list, ⏎ picks."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="picker.cancel", tooltip="Do nothing")]
+    DEFAULT_CSS = """
+    PersonPickerModal { align: center middle; }
+    PersonPickerModal > Vertical { width: 76; max-width: 100%; height: 20; border: thick $primary;
+                                   padding: 0 1; background: $surface; }
+    PersonPickerModal DataTable { height: 1fr; }
+    PersonPickerModal .hint { color: $text-muted; }
+    """
+
+    def __init__(self, organization_id: str, organization_name: str) -> None:
+        super().__init__()
+        self.organization_id, self.organization_name = organization_id, organization_name
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(plain(f"Add a person to {self.organization_name}"))
+            yield Input(placeholder="name, phone, email or reference", id="person-query")
+            table = DataTable(id="person-results", cursor_type="row", zebra_stripes=True)
+            for label, width in (("Name", 24), ("Reference", 11), ("Phone", 14), ("City", 14)):
+                table.add_column(label, width=width)
+            yield table
+            yield Static("type to search · ↓ the list · ⏎ add · esc cancel", classes="hint", id="picker-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#person-query", Input).focus()
+
+    @on(Input.Changed, "#person-query")
+    def _typed(self, event: Input.Changed) -> None:
+        self.find(event.value)
+
+    @work(exclusive=True, thread=True, group="person-picker")
+    def find(self, text: str) -> None:
+        found = memberships.candidates(self.app.services, self.app.actor, self.organization_id, text)
+        self.app.call_from_thread(self._show, found)
+
+    def _show(self, found) -> None:
+        table = self.query_one("#person-results", DataTable)
+        table.clear()
+        for r in found:
+            table.add_row(plain(r.display_name), plain(format_reference(r.reference)), plain(r.primary_phone),
+                          plain(r.city), key=r.customer_id)
+
+    def on_key(self, event) -> None:
+        table = self.query_one("#person-results", DataTable)
+        if event.key == "down" and self.focused is self.query_one("#person-query") and table.row_count:
+            table.focus()
+            event.stop()
+
+    @on(Input.Submitted, "#person-query")
+    def _first(self) -> None:
+        table = self.query_one("#person-results", DataTable)
+        if table.row_count:
+            self.dismiss(table.coordinate_to_cell_key((0, 0)).row_key.value)
+
+    @on(DataTable.RowSelected, "#person-results")
+    def _picked(self, event: DataTable.RowSelected) -> None:
+        self.dismiss(event.row_key.value)
+
+
+class MembershipTabs:
+    """What the customer card does on its People and Organizations tabs (mixed into CustomerScreen)."""
+
+    _new_member_role: str | None = None
+    _members: list = []
+    _organizations: list = []
+
+    # -- showing -----------------------------------------------------------------------------------
+    def show_member_tab(self, view) -> None:
+        """The card of an organization has People, the card of a person Organizations."""
+        tabs = self.query_one("#tabs", TabbedContent)
+        organization = view.customer_type == CustomerType.ORGANIZATION
+        tabs.show_tab(TAB_PEOPLE if organization else TAB_ORGANIZATIONS)
+        tabs.hide_tab(TAB_ORGANIZATIONS if organization else TAB_PEOPLE)
+        self.load_members(view)
+
+    @work(exclusive=True, thread=True, group="members")
+    def load_members(self, view) -> None:
+        svc, actor = self.app.services, self.app.actor
+        if view.customer_type == CustomerType.ORGANIZATION:
+            people = memberships.members(svc, actor, view.id)
+            self.app.call_from_thread(self._show_people, people)
+        else:
+            orgs = memberships.organizations_of(svc, actor, view.id)
+            self.app.call_from_thread(self._show_organizations, orgs)
+
+    def _show_people(self, people) -> None:
+        self._members = list(people)
+        if not people:
+            self._fill(TAB_PEOPLE, [Label("No people yet: + adds an existing customer, c creates one.",
+                                          classes="muted")])
+            return
+        self._fill(TAB_PEOPLE, [people_table(people), Label(PEOPLE_HINT, classes="muted", markup=False)])
+        self._member_focus_again("people-table", [p.person_id for p in people])
+
+    def _show_organizations(self, orgs) -> None:
+        self._organizations = list(orgs)
+        if not orgs:
+            self._fill(TAB_ORGANIZATIONS, [Label("Not a member of any organization.", classes="muted")])
+            return
+        self._fill(TAB_ORGANIZATIONS, [organizations_table(orgs),
+                                       Static(organization_detail(orgs[0]), id="organization-detail",
+                                              classes="muted", markup=False),
+                                       Label(ORGANIZATIONS_HINT, classes="muted", markup=False)])
+        self._member_focus_again("organizations-table", [o.organization_id for o in orgs])
+
+    # the row a change was made on (its key, its index): the list comes back focused on it
+    _member_row: tuple[str, int] | None = None
+
+    def _member_focus_again(self, table_id: str, keys: list[str]) -> None:
+        at, self._member_row = self._member_row, None
+        if at is not None:
+            key, row = at
+            self.call_later(self._refocus, list(self._filling), table_id, keys.index(key) if key in keys else row)
+
+    # (plain handler names: a mixin's @on handlers are not collected)
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.id != "organizations-table":
+            return
+        found = [o for o in self._organizations if o.organization_id == event.row_key.value]
+        details = self.query("#organization-detail")
+        if found and details:
+            details.first(Static).update(organization_detail(found[0]))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.data_table.id in ("people-table", "organizations-table"):
+            self.app.open_customer(event.row_key.value)
+
+    # -- which keys work where ---------------------------------------------------------------------
+    def _on_tab(self, pane: str) -> bool:
+        tabs = self.query("#tabs")
+        return bool(tabs) and tabs.first(TabbedContent).active == pane
+
+    def member_action_allowed(self, action: str) -> bool:
+        view = self.view
+        if view is None or view.anonymized_at is not None or not self.app.actor.can(Permission.EDIT):
+            return False
+        if action == "member_remove":
+            return ((self._on_tab(TAB_PEOPLE) and bool(self._members))
+                    or (self._on_tab(TAB_ORGANIZATIONS) and bool(self._organizations)))
+        if not self._on_tab(TAB_PEOPLE):
+            return False
+        if action == "member_new":
+            return self.app.actor.can(Permission.CREATE)
+        return action == "member_add" or bool(self._members)
+
+    def _current_member(self):
+        found = self.query("#people-table")
+        if not found or not self._members:
+            return None
+        row = found.first(DataTable).cursor_row
+        return self._members[max(0, min(row, len(self._members) - 1))]
+
+    # -- changing ----------------------------------------------------------------------------------
+    def _run(self, change, done: str) -> None:
+        """One membership change: a toast saying what happened, or one line saying why not."""
+        try:
+            change()
+        except (ValidationFailed, NotFound) as exc:
+            message = "; ".join(e.message for e in exc.errors) if isinstance(exc, ValidationFailed) else str(exc)
+            self.notify(message, severity="error", markup=False, timeout=8)
+            return
+        self.notify(done, markup=False)
+        tables = [t for t in self.query("#people-table, #organizations-table").results(DataTable) if t.row_count]
+        if tables:
+            t = tables[0]
+            self._member_row = (t.coordinate_to_cell_key((t.cursor_row, 0)).row_key.value, t.cursor_row)
+        self.load()
+
+    def _roles(self) -> list[memberships.RoleChoice]:
+        return memberships.membership_roles(self.app.services, self.app.actor)
+
+    def action_member_add(self) -> None:
+        org = self.view
+
+        def picked(person_id: str | None) -> None:
+            if person_id:
+                self._ask_role(f"Role at {org.display_name}", "", lambda role: self._run(
+                    lambda: memberships.link(self.app.services, self.app.actor, person_id, org.id, role=role),
+                    f"Added to {org.display_name}."))
+        self.app.push_screen(PersonPickerModal(org.id, org.display_name), picked)
+
+    def action_member_new(self) -> None:
+        from ...services.customers import template_draft
+        from .form import CustomerFormScreen
+
+        def chosen(role: str) -> None:
+            self._new_member_role = role
+            draft = replace(template_draft(self.app.services, self.app.actor), customer_type=CustomerType.PERSON.value)
+            self.app.push_screen(CustomerFormScreen(draft=draft))
+        self._ask_role(f"Role of the new person at {self.view.display_name}", "", chosen)
+
+    def took_created(self, created) -> bool:
+        """A person just created from this organization's People tab (c): linked with the role chosen
+        before. False when this card was not waiting for one (a form left without saving leaves
+        nothing waiting once another customer is saved from here)."""
+        role, self._new_member_role = self._new_member_role, None
+        if role is None or created.id == self.customer_id or created.customer_type != CustomerType.PERSON:
+            return False
+        self._run(lambda: memberships.link(self.app.services, self.app.actor, created.id, self.customer_id, role=role),
+                  f"{created.display_name} created and added to {self.view.display_name}.")
+        return True
+
+    def _ask_role(self, title: str, current: str, then) -> None:
+        def chosen(role: str | None) -> None:
+            if role:
+                then(role)
+        self.app.push_screen(RolePickerModal(title, self._roles(), current), chosen)
+
+    def action_member_mark(self, mark: str) -> None:
+        m, org = self._current_member(), self.view
+        if m is None:
+            return
+        value = not getattr(m, mark)
+        what = {"primary": "the primary contact", "manager": "the manager"}[mark]
+        self._run(lambda: memberships.set_mark(self.app.services, self.app.actor, m.person_id, org.id, mark, value),
+                  f"{m.name} is {'now' if value else 'no longer'} {what} of {org.display_name}.")
+
+    def action_member_role(self) -> None:
+        m, org = self._current_member(), self.view
+        if m is None:
+            return
+        self._ask_role(f"Role of {m.name} at {org.display_name}", m.role, lambda role: self._run(
+            lambda: memberships.set_role(self.app.services, self.app.actor, m.person_id, org.id, role),
+            f"{m.name}: {role}."))
+
+    def action_member_remove(self) -> None:
+        from .dialogs import ConfirmModal
+
+        if self._on_tab(TAB_PEOPLE):
+            m = self._current_member()
+            if m is None:
+                return
+            person_id, org_id, person, org = m.person_id, self.view.id, m.name, self.view.display_name
+        else:
+            found = self.query("#organizations-table")
+            if not found or not self._organizations:
+                return
+            o = self._organizations[max(0, min(found.first(DataTable).cursor_row, len(self._organizations) - 1))]
+            person_id, org_id, person, org = self.view.id, o.organization_id, self.view.display_name, o.name
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self._run(lambda: memberships.unlink(self.app.services, self.app.actor, person_id, org_id),
+                          f"{person} removed from {org}.")
+        self.app.push_screen(ConfirmModal(f"Remove {person} from {org}?", yes="Remove"), confirmed)
