@@ -131,7 +131,8 @@ def _contents(path: Path) -> dict[str, list]:
         # a child row's own id is a random uuid made on insert; a store's created_at is its arrival
         keep = [c for c in columns if not (c == "id" and "customer_id" in columns)
                 and not (table == "store" and c == "created_at")]
-        out[table] = sorted(conn.execute(f"SELECT {', '.join(keep)} FROM {table}").fetchall(), key=repr)
+        quoted = ", ".join('"' + c + '"' for c in keep)  # a column may be called "primary"
+        out[table] = sorted(conn.execute(f"SELECT {quoted} FROM {table}").fetchall(), key=repr)
     for fts in ("customer_name_fts", "customer_contact_fts"):
         conn.execute(f"CREATE VIRTUAL TABLE temp.v_{fts} USING fts5vocab(main, {fts}, instance)")
         out[fts] = conn.execute(f"SELECT * FROM temp.v_{fts} ORDER BY 1, 2, 3, 4").fetchall()
