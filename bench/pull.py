@@ -109,8 +109,9 @@ def till(path: Path, *, fresh: bool = True) -> Services:
 
 
 class Saves:
-    """A save at the till every ``period`` seconds on another thread, each timed, and the time its
-    ``BEGIN IMMEDIATE`` waited for the write lock (``lock_waits``)."""
+    """A save at the till every ``period`` seconds on another thread, each timed, and the time it
+    waited for the write lock (``lock_waits``: its turn among the process's writers, then its
+    ``BEGIN IMMEDIATE``)."""
 
     def __init__(self, svc: Services, period: float = 0.25):
         from sqlalchemy import event
@@ -126,10 +127,28 @@ class Saves:
 
         def after(conn, cursor, statement, *_):
             if statement == "BEGIN IMMEDIATE" and threading.get_ident() == self._thread.ident:
-                self.lock_waits.append(time.perf_counter() - began.pop(threading.get_ident()))
+                self.lock_waits.append(time.perf_counter() - began.pop(threading.get_ident())
+                                       + began.pop(-1, 0.0))
 
         event.listen(svc.db.write_engine, "before_cursor_execute", before)
         event.listen(svc.db.write_engine, "after_cursor_execute", after)
+        saves = self
+
+        class Turn:  # the process's writers' turn (storage.engine): waiting for it is waiting too
+            def __init__(self, lock):
+                self.lock = lock
+
+            def acquire(self, *args, **kw):
+                t0 = time.perf_counter()
+                got = self.lock.acquire(*args, **kw)
+                if threading.get_ident() == saves._thread.ident:
+                    began[-1] = time.perf_counter() - t0
+                return got
+
+            def release(self):
+                self.lock.release()
+
+        svc.db._write_turn = Turn(svc.db._write_turn)
 
     def one(self) -> float:
         self.n += 1
