@@ -1,3 +1,5 @@
+import sqlite3
+
 from pos_customers.domain.address import AddressInput
 from pos_customers.domain.customer import AddressDraft, CustomerDraft, EmailInput, PhoneInput
 
@@ -18,3 +20,12 @@ def organization(name="Acme GmbH", postal=None, **kw) -> CustomerDraft:
         addresses=[AddressDraft(AddressInput(line1="Industriestr. 5", city="Berlin", postal_code=postal,
                                              country="DE"), purpose="BUSINESS")] if postal else [],
         **kw)
+
+
+def db_rows(svc, sql: str, *args) -> list[tuple]:
+    """Rows of the till's file, read on a connection of their own (what another reader sees)."""
+    conn = sqlite3.connect(svc.db.path)
+    try:
+        return conn.execute(sql, args).fetchall()
+    finally:
+        conn.close()

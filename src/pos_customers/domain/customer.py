@@ -71,6 +71,7 @@ class CustomerDraft:
     cards: list[str] = field(default_factory=list)
     attributes: dict[str, object] = field(default_factory=dict)
     password: str = ""  # a new account password typed at the till; never stored as typed
+    must_change_password: bool = False  # the online sign-in asks for a new password first
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,7 @@ class CleanCustomer:
     cards: tuple[str, ...]
     attributes: dict[str, str]
     password: str = ""  # checked against the store's policy; the services hash it at once
+    must_change_password: bool = False  # registered accounts only
 
     @property
     def display_name(self) -> str:
@@ -165,13 +167,15 @@ def check_customer(
     require_attributes: bool = True,
     password_policy: PasswordPolicy | None = None,
     manual_password: bool = True,
+    manual_password_must_change: bool = False,
 ) -> CleanCustomer:
     """Check every field; raise ValidationFailed listing every problem, or return the clean value.
 
     ``existing_purposes`` are purposes already on this customer's stored addresses: a retired
     purpose stays valid there, it is only refused for new addresses. ``require_attributes``
     is False for customers saved before: a required attribute added later is asked for on new
-    customers and does not block edits of existing ones.
+    customers and does not block edits of existing ones. ``manual_password_must_change`` (the
+    store's setting): a password typed at the till must be changed at the next online sign-in.
     """
     errors: list[FieldError] = []
 
@@ -243,6 +247,8 @@ def check_customer(
         status=CustomerStatus(draft.status), account_type=account_type,
         emails=emails, phones=phones, addresses=addresses, cards=cards, attributes=attributes,
         password=draft.password if account_type == AccountType.REGISTERED else "",
+        must_change_password=account_type == AccountType.REGISTERED and (
+            bool(draft.must_change_password) or bool(draft.password and manual_password_must_change)),
     )
 
 

@@ -10,6 +10,10 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
+#: the store's setting (on / off, off by default): a password typed at the till is temporary, the
+#: customer must change it at their next online sign-in
+MANUAL_MUST_CHANGE = "manual_password_must_change"
+
 
 @dataclass(frozen=True)
 class PasswordPolicy:

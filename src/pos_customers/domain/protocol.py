@@ -258,6 +258,7 @@ class CustomerFields(_Model):
     account_type: AccountType = AccountType.GUEST
     password_hash: Line(255) | None = None
     password_changed_at: Moment | None = None
+    must_change_password: StrictBool = False
     last_sign_in_at: Moment | None = None
     emails: Annotated[list[EmailEntry], Field(max_length=20)] = []
     phones: Annotated[list[PhoneEntry], Field(max_length=20)] = []

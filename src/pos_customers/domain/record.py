@@ -176,6 +176,8 @@ class CustomerRecord:
     account_type: str = field(default="guest", metadata=DOC)
     password_hash: str | None = field(default=None, metadata=SECRET)
     password_changed_at: datetime | None = field(default=None, metadata=DOC)
+    # the online sign-in asks for a new password first (set at the till or by a reset; a change clears it)
+    must_change_password: bool = field(default=False, metadata=DOC)
     last_sign_in_at: datetime | None = field(default=None, metadata=DOC)
     emails: tuple[EmailRecord, ...] = field(default=(), metadata=CHILD)
     phones: tuple[PhoneRecord, ...] = field(default=(), metadata=CHILD)

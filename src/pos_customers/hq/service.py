@@ -135,6 +135,9 @@ class Headquarters:
     def sign_in(self, email: str, password: str) -> dict[str, Any]:
         return accounts.sign_in(self, email, password)
 
+    def change_password(self, email: str, password: str, new_password: str) -> dict[str, Any]:
+        return accounts.change_password(self, email, password, new_password)
+
 
 __all__ = ["Headquarters", "Identity", "PushResult", "HqError", "Forbidden", "NotFound", "Unauthorized",
            "Conflict", "Invalid", "Refused", "DOCUMENT_FIELDS", "search_text", "digest", "ENROLMENT_TTL",

@@ -22,7 +22,7 @@ from ..domain.record import CHILD_FIELDS, DOCUMENT_FIELDS, CustomerRecord, field
 from ..domain.reference import normalize, parse_reference, InvalidReference
 from ..domain.validation import phone_from_e164
 from ..domain.template import apply_template, financial_dimensions_for
-from ..domain.password import PasswordPolicy
+from ..domain.password import MANUAL_MUST_CHANGE, PasswordPolicy
 from ..storage import customers as rows
 from ..storage import queries
 from ..storage.tables import Affiliation, ConsentEvent, CustomerGroup, Store
@@ -106,7 +106,8 @@ def prepare(svc: Services, s: Session, draft: CustomerDraft, *, new: bool,
         attribute_defs=attribute_defs(s), known_groups=known_groups, known_affiliations=known_aff,
         existing_purposes=existing_purposes, require_attributes=new,
         password_policy=PasswordPolicy.from_settings(svc.settings()),
-        manual_password=svc.settings().get("manual_password", "on") != "off")
+        manual_password=svc.settings().get("manual_password", "on") != "off",
+        manual_password_must_change=svc.settings().get(MANUAL_MUST_CHANGE, "off") == "on")
     return Prepared(draft, clean)
 
 
@@ -256,7 +257,7 @@ def draft_from_view(view: CustomerView) -> CustomerDraft:
         birth_date=view.birth_date, language=view.language, currency=view.currency,
         group_code=view.group_code, affiliations=list(view.affiliations),
         receipt_option=view.receipt_option, receipt_email=view.receipt_email, status=view.status,
-        account_type=view.account_type,
+        account_type=view.account_type, must_change_password=view.must_change_password,
         emails=[EmailInput(e.address, e.purpose, e.primary, e.marketing_consent) for e in view.emails],
         phones=[PhoneInput(phone_from_e164(p.e164).international, p.purpose, p.primary,
                            p.marketing_consent) for p in view.phones],
@@ -345,6 +346,18 @@ def write_update(tx: Change, current: CustomerRecord, clean: CleanCustomer, *,
     if clean.group_code != current.group_code:
         new = replace(new, financial_dimensions=financial_dimensions_for(group_dimensions(s, clean.group_code)))
     new, consents = _consents(tx, new, current)
+    extra = {}
+    if password_changed:
+        extra["password"] = ("…", "set by hand" if new.password_hash else "removed (guest account)")
+    return write_record(tx, current, new, action=action, consents=consents, extra=extra)
+
+
+def write_record(tx: Change, current: CustomerRecord, new: CustomerRecord, *, action: str = "update",
+                 consents: list = (), extra: dict[str, tuple[Any, Any]] | None = None) -> CustomerRecord:
+    """Store ``new`` over ``current``: the changed document fields, stamped now, the audit row
+    (``extra``: more changes to show on it) and the ``customer.updated`` event with those fields.
+    Nothing changed: nothing is written."""
+    s = tx.session
     before_fields, after_fields = current.document_fields(), new.document_fields()
     changed = {k: v for k, v in after_fields.items() if before_fields.get(k) != v}
     if not changed:
@@ -358,14 +371,28 @@ def write_update(tx: Change, current: CustomerRecord, clean: CleanCustomer, *,
     _check_cards(s, new)
     rows.replace(s, new, current)
     s.add_all(consents)
-    changes = diff(current, new)
-    if password_changed:
-        changes["password"] = ("…", "set by hand" if new.password_hash else "removed (guest account)")
-    tx.audit("customer", new.id, action, changes)
+    tx.audit("customer", new.id, action, diff(current, new) | (extra or {}))
     tx.outbox(EventKind.CUSTOMER_UPDATED, "customer", new.id,
               {"id": new.id, "reference": new.reference, "store_code": new.store_code,
                "fields": changed, "base": base}, hlc=stamp)
     return new
+
+
+def set_must_change_password(svc: Services, actor: Actor, customer_id: str, on: bool = True) -> CustomerView:
+    """Set (or clear) "must change password at next sign-in" on a registered account: audited,
+    and synced as a change of that one field (headquarters' online sign-in honours it)."""
+    with svc.change(actor, Permission.EDIT) as tx:
+        return flag_password_change(tx, view_in(tx, customer_id), on)
+
+
+def flag_password_change(tx: Change, current: CustomerRecord, on: bool = True) -> CustomerRecord:
+    """:func:`set_must_change_password` inside an open transaction (a password link sets it too)."""
+    if current.anonymized_at is not None:
+        raise ValidationFailed(FieldError("customer", "This customer was anonymized: there is nothing to edit"))
+    if on and current.account_type != AccountType.REGISTERED:
+        raise ValidationFailed(FieldError("must_change_password",
+                                          "A guest has no online account: make it Registered first"))
+    return write_record(tx, current, replace(current, must_change_password=on))
 
 
 # -- duplicates ------------------------------------------------------------------------------------

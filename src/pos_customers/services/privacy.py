@@ -77,7 +77,7 @@ def anonymize_customer(svc: Services, actor: Actor, customer_id: str, confirmati
         anonymous = replace(
             current, title="", first_name="", middle_name="", company="", receipt_email="",
             last_name=ANONYMIZED_NAME if person else "", organization_name="" if person else ANONYMIZED_NAME,
-            birth_date=None, password_hash=None, account_type="guest", status="blocked",
+            birth_date=None, password_hash=None, must_change_password=False, account_type="guest", status="blocked",
             receipt_option="print", **{name: type(getattr(current, name))() for name in CHILD_FIELDS},
             anonymized_at=tx.now, updated_at=tx.now, version=current.version + 1,
             sync_state=SyncState.PENDING, field_clocks={k: stamp for k in DOCUMENT_FIELDS})

@@ -76,7 +76,7 @@ def draft_from_json(doc: dict[str, Any]) -> CustomerDraft:
         affiliations=listed("affiliations") if "affiliations" in doc else None,
         receipt_option=doc.get("receipt_option") or None, receipt_email=doc.get("receipt_email") or None,
         status=doc.get("status") or "active", account_type=doc.get("account_type") or "guest",
-        emails=emails, phones=phones, addresses=addresses,
+        must_change_password=doc.get("must_change_password") is True, emails=emails, phones=phones, addresses=addresses,
         cards=[str(c) for c in listed("cards")], attributes=attrs)
 
 

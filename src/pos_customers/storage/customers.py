@@ -29,7 +29,8 @@ from .tables import new_id
 _SPECS = [f for f in fields(CustomerRecord) if f.name not in CHILD_FIELDS]
 COLUMNS: tuple[str, ...] = tuple(f.name for f in _SPECS)
 _KIND = {f.name: ("datetime" if f.type.startswith("datetime") else "date" if f.type.startswith("date")
-                  else "json" if f.type.startswith("dict") else "") for f in _SPECS}
+                  else "json" if f.type.startswith("dict") else "bool" if f.type == "bool" else "")
+         for f in _SPECS}
 # columns SQLite takes as they are (text, numbers, flags); the others are encoded (moments, JSON, enums)
 _PLAIN_TYPES = frozenset({"str", "int", "bool", "float", "str | None", "int | None", "bool | None"})
 _VALUES = operator.attrgetter(*COLUMNS)
@@ -86,6 +87,8 @@ def _decode(name: str, value: Any) -> Any:
         return day(value)
     if kind == "json":
         return json.loads(value) if value else {}
+    if kind == "bool":
+        return bool(value)  # SQLite hands back 0 / 1: the wire wants true / false
     return value
 
 

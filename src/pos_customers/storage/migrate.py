@@ -14,7 +14,7 @@ from .engine import Database
 from .errors import Failure, StorageError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-HEAD = "0012"  # the newest revision in migrations/versions
+HEAD = "0011"  # the newest revision in migrations/versions (0007 -> 0009 -> 0012 -> 0011)
 
 
 def alembic_config(db: Database):

@@ -136,6 +136,7 @@ class Customer(SQLModel, table=True):
     account_type: str = Field(default="guest", max_length=16)
     password_hash: str | None = Field(default=None, max_length=255)
     password_changed_at: datetime | None = None
+    must_change_password: bool = False
     last_sign_in_at: datetime | None = None
     store_code: str = Field(foreign_key="store.code", max_length=32)  # the registering store
     created_at: datetime = Field(default_factory=utcnow)

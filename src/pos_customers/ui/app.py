@@ -1,8 +1,10 @@
 """The associate's terminal app: sign in, search as you type, the customer card, create, edit.
 
-Each signed-in associate gets their own screen stack (a Textual mode). Idle for the configured
-minutes, the app switches to the lock screen; the same associate signing in again gets their
-stack back exactly as it was, unsaved form included. Another associate gets a fresh stack.
+Each signed-in associate gets their own screen stack (a Textual mode), and one more for each
+customer they have open (ui/desk.py says which are open, which is in front, which hold unsaved
+work; a strip under the header lists them). Idle for the configured minutes, the app switches to
+the lock screen; the same associate signing in again gets all their stacks back exactly as they
+were, unsaved forms included. Another associate gets a fresh start.
 """
 
 from __future__ import annotations
@@ -19,11 +21,13 @@ from textual import work, events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.content import Content
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 
 from ..services.auth import Actor, Permission
 from .commands import app_commands
 from .config import UiConfig
+from .desk import FULL_MESSAGE, HOME, HOME_LABEL, DeskFull, OpenCustomers
+from .screens.keys import DESK_BINDINGS, DESK_GO
 from .screens.sign_in import SignInScreen
 from .text import safe
 
@@ -33,6 +37,10 @@ if TYPE_CHECKING:
     from ..services.views import CustomerView
 
 LOCK_MODE = "lock"
+# what a person reads (issue 14 wraps them for gettext)
+CLOSE_QUESTION = "Close {name}? What you typed on it is not saved."
+GO_HELP = "Back to this open customer as it was left"
+QUIT_QUESTION = ("{count} open {things} unsaved changes. Quit anyway? What was typed is lost.")
 BACKUP_FIRST_LOOK = 60.0  # seconds after start: is a rolling backup due? (config.toml [backup])
 BACKUP_LOOK_EVERY = 600.0  # then every ten minutes
 
@@ -58,6 +66,7 @@ class PosApp(App):
         # field; otherwise they are already queued on the field that had the focus
         Binding("tab", "next_field", show=False, priority=True, id="app.next_field"),
         Binding("shift+tab", "previous_field", show=False, priority=True, id="app.previous_field"),
+        *DESK_BINDINGS,  # several customers open at once: alt+0 … alt+9, F7, ctrl+w (screens/keys.py)
     ]
     CSS = """
     Screen { background: $background; }
@@ -90,6 +99,7 @@ class PosApp(App):
         # closed until the associate has a screen to work on and nobody waits for the next one
         self._foreground_idle = threading.Event()
         self._waiting = False  # a sign-in is being checked
+        self.desk = OpenCustomers()  # the signed-in associate's open customers
         if services is not None:
             self._adopt(services)
         self.theme = self._pick_theme()
@@ -273,6 +283,7 @@ class PosApp(App):
         name = self.store.name if self.services else ""
         self.add_mode(LOCK_MODE, lambda: self._styled(SignInScreen(store_name=name, demo=self.demo)))
         self.switch_mode(LOCK_MODE)
+        self.screen_change_signal.subscribe(self, self._screen_changed)
         self.set_interval(5, self.lock_if_idle)
         self.set_interval(self.config.sync_seconds, self.background_sync)
         if self.config.backups.every_hours > 0 and not self.demo:  # the demo store is rebuilt, not backed up
@@ -325,14 +336,17 @@ class PosApp(App):
         mode = f"associate:{actor.associate_number}"
         if previous and previous.associate_number != actor.associate_number:
             # another associate: their own fresh stack; the previous one's work is not shown
+            for place in self.desk.ids:
+                self._drop_mode(self._mode_of(place, previous))
             self._drop_mode(f"associate:{previous.associate_number}")
+            self.desk.clear()
         if not self._has_mode(mode):
             # its first results end the foreground wait
             self.add_mode(mode, lambda: self._styled(SearchScreen(first_page=first_page)))
             self.set_timer(3, self.foreground_idle)  # and should they never come, this does
         else:
             self.foreground_idle()
-        self.switch_mode(mode)
+        self.switch_mode(self._mode_of(self.desk.current))  # where they were: every stack as it was
         if self.connected and not self.sync_line:
             self.check_headquarters()
 
@@ -367,6 +381,8 @@ class PosApp(App):
             return action == "sync" or self.connected
         if action == "lock":
             return self.actor is not None and self.current_mode != LOCK_MODE
+        if action.startswith("desk_"):
+            return self._desk_action_ok(action, parameters)
         if action in ("next_field", "previous_field"):
             # a widget that takes Tab itself keeps it (the sign-in form switches its two fields)
             return not getattr(self.focused, "TAKES_TAB", False)
@@ -501,9 +517,155 @@ class PosApp(App):
 
     # -- navigation ----------------------------------------------------------------------------------
     def open_customer(self, customer_id: str) -> None:
+        """Open a customer beside those already open (its own screen stack), or go back to it as
+        it was left when it is open already."""
         from .screens.customer import CustomerScreen
 
-        self.push_screen(CustomerScreen(customer_id))
+        try:
+            new = self.desk.open(customer_id)
+        except DeskFull:
+            self.notify(FULL_MESSAGE.format(cap=self.desk.cap, close=self._keys_of("desk.close", "ctrl+w")),
+                        severity="warning")
+            return
+        mode = self._mode_of(customer_id)
+        if new:
+            self.add_mode(mode, lambda: self._styled(CustomerScreen(customer_id)))
+        self.switch_mode(mode)
+
+    # -- several customers open at once (ui/desk.py) -----------------------------------------------
+    def _mode_of(self, place: str | None, actor: Actor | None = None) -> str:
+        number = (actor or self.actor).associate_number
+        return f"associate:{number}" if place is HOME else f"associate:{number}:customer:{place}"
+
+    def _screens_of(self, mode: str) -> list[Screen]:
+        """The screen stack of a mode, the one in front or not. The one use of a Textual internal
+        here (``_screen_stacks``): tests/ui/test_desk.py fails if Textual renames it."""
+        if mode == self.current_mode:
+            return list(self.screen_stack)
+        return list(self._screen_stacks.get(mode, ()))
+
+    def _unsaved_in(self, place: str | None) -> bool:
+        return any(getattr(screen, "dirty", False) for screen in self._screens_of(self._mode_of(place)))
+
+    @property
+    def desk_in_use(self) -> bool:
+        """Signed in, not locked, with a customer open: the desk keys mean something."""
+        return (self.actor is not None and self.current_mode != LOCK_MODE and len(self.desk) > 0
+                and self.file_problem is None)
+
+    def _desk_action_ok(self, action: str, parameters: tuple) -> bool:
+        if not self.desk_in_use or isinstance(self._working_screen(), ModalScreen):
+            return False  # a question on screen is answered first
+        if action == DESK_GO:
+            try:
+                return parameters == () or self.desk.numbered(parameters[0]) != self.desk.current
+            except KeyError:
+                return False
+        if action == "desk_close":
+            return self.desk.current is not HOME
+        return True
+
+    def _keys_of(self, binding_id: str, default: str) -> str:
+        return self._keymap.get(binding_id, default) if hasattr(self, "_keymap") else default
+
+    def action_desk_go(self, number: int) -> None:
+        try:
+            self._show_place(self.desk.numbered(number))
+        except KeyError:
+            pass
+
+    def action_desk_step(self, by: int) -> None:
+        self._show_place(self.desk.step(by))
+
+    def _show_place(self, place: str | None) -> None:
+        self.desk.go(place)
+        self.switch_mode(self._mode_of(place))
+
+    def action_desk_close(self) -> None:
+        if self.desk.current is not HOME:
+            self.close_customer(self.desk.current)
+
+    def close_customer(self, customer_id: str) -> None:
+        """Close an open customer (Escape on its card, ctrl+w anywhere on it), asking first when a
+        form on it has unsaved changes; back to where it was opened from."""
+        entry = self.desk.get(customer_id)
+        if entry is None:  # not one of the open customers (a card pushed elsewhere): just back
+            self.pop_screen()
+            return
+        if not self._unsaved_in(customer_id):
+            self._drop_customer(customer_id)
+            return
+
+        def answer(close: bool | None) -> None:
+            if close:
+                self._drop_customer(customer_id)
+        from .screens.dialogs import ConfirmModal
+
+        self.push_screen(ConfirmModal(CLOSE_QUESTION.format(name=entry.name or "this customer"),
+                                      yes="Close", no="Keep it open"), answer)
+
+    def _drop_customer(self, customer_id: str) -> None:
+        mode = self._mode_of(customer_id)
+        back_to = self.desk.close(customer_id)
+        if self.current_mode == mode:
+            self.switch_mode(self._mode_of(back_to))
+        self.remove_mode(mode)
+        self._desk_changed()
+
+    def customer_shown(self, view: CustomerView) -> None:
+        """A card (re)loaded its customer: the strip shows the name."""
+        self.desk.name(view.id, safe(view.display_name), person=view.customer_type != "organization")
+        self._desk_changed()
+
+    def unsaved_changed(self) -> None:
+        """A form's unsaved state changed: the strip marks it (``*``)."""
+        self._desk_changed()
+
+    def _screen_changed(self, screen: Screen) -> None:
+        if screen.sub_title and self.actor is not None:
+            screen.sub_title = self.header_text()  # a screen that waited in another stack
+        self._desk_changed()
+
+    def _desk_changed(self) -> None:
+        """Mark what holds unsaved work and show the strip on the screen in front (mounted the
+        first time it is needed there; hidden when there is nowhere else to go)."""
+        from .widgets.open_strip import OpenStrip
+
+        if self.actor is None or self.current_mode == LOCK_MODE:
+            return
+        for place in self.desk.places():
+            self.desk.mark(place, self._unsaved_in(place))
+        screen = self.screen
+        if isinstance(screen, ModalScreen) or not screen.is_attached:
+            return
+        found = screen.query(OpenStrip)
+        if not found:
+            if not self.desk.strip_shown:
+                return
+            screen.mount(OpenStrip(self.desk), before=0)
+            return
+        strip = found.first()
+        strip.display = self.desk.strip_shown
+        strip.update()
+
+    async def action_quit(self) -> None:
+        """ctrl+q: asks first when a form on any open customer (or a new customer's) is unsaved;
+        the question names no customer (it may be asked on the locked terminal's screen)."""
+        from .screens.dialogs import ConfirmModal
+
+        unsaved = [p for p in self.desk.places() if self._unsaved_in(p)] if self.actor else []
+        if not unsaved or self.file_problem is not None or getattr(self.screen, "asks_quit", False):
+            self.exit()
+            return
+
+        def answer(quit_: bool | None) -> None:
+            if quit_:
+                self.exit()
+        question = ConfirmModal(QUIT_QUESTION.format(
+            count=len(unsaved), things="customer has" if len(unsaved) == 1 else "customers have"),
+            yes="Quit", no="Keep working")
+        question.asks_quit = True  # ctrl+q again on the question quits
+        self.push_screen(question, answer)
 
     def new_customer(self, typed: CustomerDraft | None = None) -> None:
         from ..services.customers import template_draft
@@ -546,6 +708,12 @@ class PosApp(App):
         if self.actor is None:
             return
         yield from app_commands(self, screen)
+        if self.desk_in_use:  # the open customers by name, as the strip numbers them
+            for number, place in enumerate(self.desk.places()):
+                if place != self.desk.current:
+                    name = self.desk.get(place).name if place is not HOME else HOME_LABEL
+                    yield SystemCommand(f"Open customers: {number} {name}", GO_HELP,
+                                        lambda number=number: self.action_desk_go(number))
         if self.actor.can(Permission.CONFIGURE_STORE):
             from .screens.backoffice import BackOfficeScreen
 

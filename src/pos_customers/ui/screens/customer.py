@@ -148,6 +148,7 @@ class CustomerScreen(MembershipTabs, Screen):
         self._row_after_save = None
         self._filling = []
         self.view, self.choices = view, choices
+        self.app.customer_shown(view)  # the strip of open customers names it
         self._conflicts = list(conflicts)
         self.refresh_bindings()
         sync_text = (("! conflict: see Activity", "bold") if view.sync_state == SyncState.CONFLICT
@@ -170,7 +171,9 @@ class CustomerScreen(MembershipTabs, Screen):
             ("Registered", view.created_at),
             ("Registering store", ", ".join(filter(None, (view.store_code, issuing_till(view.reference))))),
             ("Last activity", view.last_activity_at), ("Last sign-in", view.last_sign_in_at or "—"),
-            ("Last password change", view.password_changed_at or "—"),
+            ("Last password change", " · ".join(filter(None, (
+                safe(view.password_changed_at) or "—",
+                "must change at next sign-in" if view.must_change_password else "")))),
             ("Cards", ", ".join(view.cards) or "—")], "account-table")])
         contacts = DataTable(id="contacts-table", cursor_type="row", zebra_stripes=True)
         contacts.add_columns("Kind", "Contact", "Purpose", "Primary", "Marketing")
@@ -272,7 +275,7 @@ class CustomerScreen(MembershipTabs, Screen):
 
     # -- actions -----------------------------------------------------------------------------
     def action_back(self) -> None:
-        self.app.pop_screen()
+        self.app.close_customer(self.customer_id)  # one of the open customers: closed, back where it was opened
 
     def action_reload(self) -> None:
         self.load()

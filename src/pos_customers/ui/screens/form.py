@@ -81,6 +81,18 @@ class CustomerFormScreen(Screen):
         self._timer: Timer | None = None
         self._loading = True
 
+    @property
+    def dirty(self) -> bool:
+        """Something was typed and not saved: closing the customer or quitting asks first."""
+        return self._dirty
+
+    @dirty.setter
+    def dirty(self, value: bool) -> None:
+        changed = value != getattr(self, "_dirty", False)
+        self._dirty = value
+        if changed and self.is_attached:
+            getattr(self.app, "unsaved_changed", lambda: None)()  # the strip marks it
+
     # -- layout ---------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         d = self.base
@@ -125,6 +137,8 @@ class CustomerFormScreen(Screen):
                 yield Input("", id="password", password=True, compact=True,
                             placeholder="leave empty to keep" if self.view else "optional: or send a link later")
             yield ErrorLine(id="err-password")
+            yield Checkbox("Must change password at next online sign-in", bool(d.must_change_password),
+                           id="must_change_password")
             with Horizontal(classes="row"):
                 yield Label("Affiliations", classes="field-label")
                 yield SelectionList(*[(plain(f"{c.label} ({c.code})"), c.code, c.code in (d.affiliations or []))
@@ -183,7 +197,7 @@ class CustomerFormScreen(Screen):
         self.title = f"Edit customer{ref}" if self.view else "New customer"
         self.sub_title = self.app.header_text()
         self._apply_type(str(self.base.customer_type or "person"))
-        self.query_one("#row-password").set_class(str(self.base.account_type or "guest") != "registered", "hidden")
+        self._show_password(str(self.base.account_type or "guest"))
         self._show_addresses()
         focus_at_end(self.query_one("#first_name" if self.base.customer_type != "organization"
                                     else "#organization_name", Input))
@@ -193,6 +207,11 @@ class CustomerFormScreen(Screen):
         self._loading = False
         if any(self._initial(n) for n in ("first_name", "last_name", "email", "phone", "organization_name")):
             self._schedule()  # pre-filled from the search box: look for duplicates straight away
+
+    def _show_password(self, account_type: str) -> None:
+        """The password and its "must change" flag: for a registered account only."""
+        for found in (self.query_one("#row-password"), self.query_one("#must_change_password")):
+            found.set_class(account_type != "registered", "hidden")
 
     def _apply_type(self, ctype: str) -> None:
         person = ctype != CustomerType.ORGANIZATION
@@ -276,6 +295,7 @@ class CustomerFormScreen(Screen):
             receipt_email=v["receipt_email"],
             account_type=str(self.query_one("#account_type", Select).value),
             password=self.query_one("#password", Input).value,
+            must_change_password=self.query_one("#must_change_password", Checkbox).value,
             affiliations=list(self.query_one("#affiliations", SelectionList).selected),
             emails=emails, phones=phones, addresses=list(self.addresses), attributes=attributes)
 
@@ -301,7 +321,7 @@ class CustomerFormScreen(Screen):
         if widget is not None and widget.id in ("email", "receipt_email"):
             self._follow_email()
         if widget is not None and widget.id == "account_type":
-            self.query_one("#row-password").set_class(str(event.value) != "registered", "hidden")
+            self._show_password(str(event.value))
         self._schedule()
 
     def _schedule(self) -> None:

@@ -1,4 +1,5 @@
-"""F1: every key of the screen underneath, with what it does."""
+"""F1: every key of the screen underneath, with what it does; and the keys of the open customers
+(the app's bindings with ids ``desk.*``, rebound in config.toml's [keymap] like the others)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,30 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Label
+from textual.widgets import Label
 
 from ..text import plain
+
+# Several customers open at once (ui/desk.py). Textual reads alt+digit and ctrl+tab only from
+# terminals that speak the kitty keyboard protocol (kitty, foot, WezTerm, Ghostty; ctrl+tab also
+# where xterm's modifyOtherKeys is on): elsewhere alt+1 arrives as ESC 1, which Textual turns into
+# "¡", and ctrl+tab as a plain Tab. So every switch also has a key every terminal sends, over SSH
+# and on the Linux console: F7 / shift+F7 go round the open customers.
+DESK_GO = "desk_go"  # alt+N: the strip's place N
+DESK_BINDINGS = [
+    Binding("alt+0", f"{DESK_GO}(0)", "", show=False, priority=True, id="desk.search",
+            tooltip="Back to the search; the open customers stay open"),
+    *[Binding(f"alt+{n}", f"{DESK_GO}({n})", "", show=False, priority=True, id=f"desk.customer_{n}")
+      for n in range(1, 10)],
+    Binding("f7,ctrl+tab", "desk_step(1)", "Next open", show=False, priority=True,
+            id="desk.next", tooltip="Next open customer (the search counts as one), in the strip's order"),
+    Binding("shift+f7,ctrl+shift+tab", "desk_step(-1)", "Previous open", show=False,
+            priority=True, id="desk.previous", tooltip="Previous open customer, in the strip's order"),
+    Binding("ctrl+w", "desk_close", "Close customer", show=False, priority=True, id="desk.close",
+            tooltip="Close this customer (asks first when a form has unsaved changes)"),
+]
+DESK_GO_ROW = ("Go to the search (0) or to open customer 1 … 9: the numbers of the strip "
+               "under the header")
 
 
 class KeysScreen(ModalScreen[None]):
@@ -24,6 +46,8 @@ class KeysScreen(ModalScreen[None]):
         self.under = under
 
     def compose(self) -> ComposeResult:
+        from textual.widgets import DataTable  # here: the app imports this module's keymap at start
+
         with Vertical():
             yield Label("Keys of this screen", markup=False)
             table = DataTable(cursor_type="row", zebra_stripes=True)
@@ -42,6 +66,10 @@ class KeysScreen(ModalScreen[None]):
                     seen.add((keys, binding.description))
                     table.add_row(plain(keys),
                                   plain(binding.tooltip or binding.description))
+            if getattr(self.app, "desk_in_use", False):
+                first, last = (keymap.get(f"desk.{n}", key) for n, key in (("search", "alt+0"),
+                                                                            ("customer_9", "alt+9")))
+                table.add_row(plain(f"{first} … {last}"), plain(DESK_GO_ROW))
             table.add_row("ctrl+p", "Command palette: every action by name")
             yield table
             yield Label("esc closes", markup=False)

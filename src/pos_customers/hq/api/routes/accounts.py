@@ -30,6 +30,12 @@ class SignInRequest(BaseModel):
     password: Text(256, min_length=1)
 
 
+class ChangeRequest(BaseModel):
+    email: Line(254, min_length=3)
+    password: Text(256, min_length=1)
+    new_password: Text(256, min_length=1)
+
+
 class Detail(BaseModel):
     detail: str
 
@@ -55,9 +61,19 @@ def reset(body: ResetRequest, hq: HQ) -> Detail:
 
 @router.post("/v1/accounts/sign-in", response_model=SignedIn,
              summary="An online sign-in (for the web shop): checks the password, records the time",
-             responses=problems(400, 401, e401="unknown email or wrong password (indistinguishable)"))
+             responses=problems(400, 401, 403, e401="unknown email or wrong password (indistinguishable)",
+                                e403="the password is right but the account must change it first "
+                                     "(set at a store or by a reset): POST /v1/accounts/change-password"))
 def account_sign_in(body: SignInRequest, hq: HQ) -> dict[str, Any]:
     return hq.sign_in(body.email, body.password)
+
+
+@router.post("/v1/accounts/change-password", response_model=SignedIn,
+             summary="The customer sets a new password with their current one; clears \"must change password\"",
+             responses=problems(400, 401, e400="the new password is too weak or the same as the current one",
+                                e401="unknown email or wrong password (indistinguishable)"))
+def change_password(body: ChangeRequest, hq: HQ) -> dict[str, Any]:
+    return hq.change_password(body.email, body.password, body.new_password)
 
 
 @router.get("/reset", response_class=HTMLResponse,
