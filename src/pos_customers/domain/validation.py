@@ -6,9 +6,11 @@ written for the associate at the till.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -126,6 +128,44 @@ def phone_from_number(number: phonenumbers.PhoneNumber) -> Phone:
 
 def phone_from_e164(e164: str) -> Phone:
     return phone_from_number(phonenumbers.parse(e164, None))
+
+
+def national_form(e164: str) -> str:
+    """The national form of a stored number: ``phone_from_e164(e164).national`` at a third of the
+    cost (a pull derives it for every phone it receives, a million at a chain's size)."""
+    number = _plain_e164(e164) or phonenumbers.parse(e164, None)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
+def _plain_e164(e164: str) -> phonenumbers.PhoneNumber | None:
+    """The number ``phonenumbers.parse`` reads from a plain "+<country code><national number>",
+    without its general parsing; None where parse might read more into it (a national number
+    starting with 0, or with the country's national prefix): those go through parse."""
+    digits = e164[1:]
+    if e164[:1] != "+" or not (digits.isascii() and digits.isdigit()) or digits[:1] in ("", "0"):
+        return None
+    for size in (1, 2, 3):  # country codes are 1 to 3 digits, none a prefix of another
+        code = int(digits[:size])
+        if code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+            national = digits[size:]
+            break
+    else:
+        return None
+    if not 2 <= len(national) <= 17 or national[0] == "0":
+        return None
+    prefix = _national_prefix(code)
+    if prefix is not None and prefix.match(national):
+        return None
+    return phonenumbers.PhoneNumber(country_code=code, national_number=int(national))
+
+
+@cache
+def _national_prefix(code: int) -> re.Pattern | None:
+    """What parse strips from a national number of this country code as a national prefix."""
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(
+        code, phonenumbers.region_code_for_country_code(code))
+    pattern = metadata.national_prefix_for_parsing if metadata is not None else None
+    return re.compile(pattern) if pattern else None
 
 
 def _phone_reason(exc: phonenumbers.NumberParseException) -> str:
