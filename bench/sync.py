@@ -101,28 +101,37 @@ def main() -> None:
     args = ap.parse_args()
 
     name = f"pos_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = ADMIN.rsplit("/", 1)[0] + "/" + name
-    engine = make_engine(url)
-    upgrade(engine)
-    hq = Headquarters(engine)
-    base = f"http://127.0.0.1:{args.port}"
-    server = start_server(url, args.port)
+    phase = "creating the bench database"
+    server = engine = None
     try:
+        with psycopg.connect(ADMIN, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        url = ADMIN.rsplit("/", 1)[0] + "/" + name
+        engine = make_engine(url)
+        upgrade(engine)
+        hq = Headquarters(engine)
+        base = f"http://127.0.0.1:{args.port}"
+        phase = "starting headquarters"
+        server = start_server(url, args.port)
         ber = enrol(base, hq, "BER01", number=1)
         events = [event(i, 1, "BER01") for i in range(args.customers)]
         client = httpx.Client(base_url=base, timeout=60)
+        print(f"headquarters on PostgreSQL, {args.customers:,} customers, batches of {args.batch}   [{load()}]",
+              flush=True)
 
         # -- push -----------------------------------------------------------------------------
+        phase = "push"
         t0 = time.perf_counter()
         for k in range(0, len(events), args.batch):
             r = client.post("/v1/push", content=orjson.dumps({"events": events[k:k + args.batch]}),
                             headers={**ber, "Content-Type": "application/json"})
             r.raise_for_status()
         push_s = time.perf_counter() - t0
+        print(f"  push          {args.customers / push_s:>10,.0f} events/s   ({push_s:.2f} s over HTTP)"
+              f"   [{load()}]", flush=True)
 
         # -- raw baseline: the same rows, COPY into the same PostgreSQL ---------------------------
+        phase = "raw COPY baseline"
         rows = [(e["payload"]["id"], e["payload"]["reference"], json.dumps(e["payload"]["fields"]))
                 for e in events]
         with psycopg.connect(url) as conn:
@@ -133,13 +142,17 @@ def main() -> None:
                     copy.write_row(row)
             conn.commit()
             raw_s = time.perf_counter() - t0
+        print(f"  raw COPY      {args.customers / raw_s:>10,.0f} rows/s     ({raw_s:.2f} s)"
+              f"   push is {raw_s / push_s:.2f}x of raw   [{load()}]", flush=True)
 
         # -- initial pull ---------------------------------------------------------------------
+        phase = "initial pull"
         everything = enrol(base, hq, "HQ01", number=2, scope="all")
         t0 = time.perf_counter()
         cursor, pulled, pages = 0, 0, []
         while True:
             r = client.get("/v1/pull", params={"cursor": cursor, "limit": PAGE}, headers=everything)
+            r.raise_for_status()
             page = _loads(r.content)   # as the terminal's client parses it
             pages.append(page)
             pulled += sum(1 for i in page["items"] if i["t"] == "customer")
@@ -147,32 +160,47 @@ def main() -> None:
             if not page["more"]:
                 break
         pull_s = time.perf_counter() - t0
+        print(f"  pull (HTTP)   {pulled / pull_s:>10,.0f} customers/s ({pull_s:.2f} s, {len(pages)} pages of "
+              f"{PAGE:,})   {pull_s / raw_s:.2f}x the raw insert time   [{load()}]", flush=True)
+        phase = "applying the pull into a terminal"
         apply_s = apply_into_terminal(pages)
+        print(f"  pull + apply  {pulled / (pull_s + apply_s):>10,.0f} customers/s into a terminal's SQLite "
+              f"(apply {apply_s:.2f} s, {pulled / apply_s:,.0f} customers/s; bench/pull.py measures it"
+              f" at scale)   [{load()}]", flush=True)
 
-        # -- 200 stores at once ---------------------------------------------------------------
+        # -- many stores at once ----------------------------------------------------------------
+        phase = f"{args.stores} stores syncing every {args.period:g} s"
         stores = [enrol(base, hq, f"S{i:03d}", number=100 + i) for i in range(args.stores)]
         paced = asyncio.run(many_stores(base, stores, args.rounds, spread=args.period))
+        print(f"  {args.stores} stores syncing at once, each every {args.period:g} s (jittered; --period), "
+              f"push 5 events + pull: p50 {statistics.median(paced) * 1000:.0f} ms, p99 {pct(paced, 99) * 1000:.0f}"
+              f" ms over {len(paced)} requests   [{load()}]", flush=True)
+        phase = f"all {args.stores} stores in the same instant"
         burst = asyncio.run(many_stores(base, stores, 1, spread=0.0))
-
-        print(f"headquarters on PostgreSQL, {args.customers:,} customers, batches of {args.batch}")
-        print(f"  push          {args.customers / push_s:>10,.0f} events/s   ({push_s:.2f} s over HTTP)")
-        print(f"  raw COPY      {args.customers / raw_s:>10,.0f} rows/s     ({raw_s:.2f} s)"
-              f"   push is {raw_s / push_s:.2f}x of raw")
-        print(f"  pull (HTTP)   {pulled / pull_s:>10,.0f} customers/s ({pull_s:.2f} s, {len(pages)} pages)"
-              f"   {pull_s / raw_s:.2f}x the raw insert time")
-        print(f"  pull + apply  {pulled / (pull_s + apply_s):>10,.0f} customers/s into a terminal's SQLite "
-              f"(apply {apply_s:.2f} s)")
-        print(f"  {args.stores} stores syncing at once, each every {args.period:g} s (jittered), push 5 events + pull: "
-              f"p50 {statistics.median(paced) * 1000:.0f} ms, p99 {pct(paced, 99) * 1000:.0f} ms "
-              f"over {len(paced)} requests")
         print(f"  worst case, all {args.stores} in the same instant: p50 {statistics.median(burst) * 1000:.0f} ms, "
-              f"p99 {pct(burst, 99) * 1000:.0f} ms")
+              f"p99 {pct(burst, 99) * 1000:.0f} ms   [{load()}]", flush=True)
+    except Exception as exc:  # a late phase failing says so, in one line, and the run fails
+        print(f"bench/sync.py: {phase} failed: {type(exc).__name__}: {' '.join(str(exc).split())[:300]}",
+              file=sys.stderr, flush=True)
+        code = 1
+    else:
+        code = 0
     finally:
-        server.kill()
-        server.wait()
-        engine.dispose()
-        with psycopg.connect(ADMIN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if server is not None:
+            server.kill()
+            server.wait()
+        if engine is not None:
+            engine.dispose()
+        try:
+            with psycopg.connect(ADMIN, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        except psycopg.Error as exc:
+            print(f"bench/sync.py: could not drop the bench database {name}: {exc}", file=sys.stderr)
+    sys.exit(code)
+
+
+def load() -> str:
+    return "load average " + " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def apply_into_terminal(pages: list[dict]) -> float:

@@ -150,7 +150,8 @@ async def main() -> None:
 
 
 async def connected(tmp: Path) -> None:
-    """The demo store connected to a demo headquarters on loopback: F5, orders, sync."""
+    """The demo store connected to a demo headquarters on loopback: F5, orders, sync; a customer's
+    stores, carts, saved payments and an order's lines and shipments."""
     import json
     import socket
     import sqlite3
@@ -181,14 +182,35 @@ async def connected(tmp: Path) -> None:
         "SELECT c.fields FROM hq_customer c WHERE c.home_store != 'BER01' AND c.fields LIKE '%\"person\"%'"
         " AND (SELECT count(*) FROM hq_record r WHERE r.customer_id = c.id AND r.kind = 'order') >= 3"
         " ORDER BY c.id LIMIT 1").fetchone()
+    # a customer of the demo store with carts, saved payments and a shipped web order
+    mine, = conn.execute(
+        "SELECT c.fields FROM hq_customer c WHERE c.home_store = 'BER01' AND c.fields LIKE '%\"person\"%'"
+        " AND EXISTS (SELECT 1 FROM hq_cart k WHERE k.customer_id = c.id)"
+        " AND EXISTS (SELECT 1 FROM hq_saved_payment p WHERE p.customer_id = c.id)"
+        " AND EXISTS (SELECT 1 FROM hq_record r JOIN hq_shipment s ON s.order_id = r.key"
+        "             WHERE r.customer_id = c.id AND r.kind = 'order')"
+        " ORDER BY c.id LIMIT 1").fetchone()
     conn.close()
     f = json.loads(fields)
     name = f"{f['first_name']} {f['last_name']}"
+    m = json.loads(mine)
+    own = f"{m['first_name']} {m['last_name']}"
+
+    def focus(table_id):
+        async def run(app, pilot):
+            app.screen.query_one(f"#{table_id}").focus()
+        return run
+
     try:
         for shot, size, steps in [
             ("all-stores", (80, 24), flow(name, "f5")),
             ("customer-orders-from-hq", (80, 24), flow(name, "f5", "enter", tab("orders"))),
             ("sync", (80, 24), flow("f8", "ctrl+r")),
+            ("customer-stores", (80, 24), flow(own, "enter", tab("stores"), focus("stores-table"))),
+            ("customer-active-carts", (80, 24), flow(own, "enter", tab("carts"), focus("carts-table"))),
+            ("customer-cart-lines", (80, 24), flow(own, "enter", tab("carts"), focus("carts-table"), "enter")),
+            ("customer-saved-payments", (80, 24), flow(own, "enter", tab("payments"), focus("payments-table"))),
+            ("customer-order-lines", (80, 24), flow(own, "enter", tab("orders"), focus("orders-table"), "enter")),
         ]:
             await shoot(svc, shot, size, steps)
     finally:

@@ -85,10 +85,17 @@ def customers_show(
     sync_state = f", sync: {view.sync_state}" if is_connected(svc) else ""
     say(f"{view.display_name}  [{view.reference_display}]  {view.customer_type}, {view.status},"
         f" {view.account_type}{sync_state}")
-    for label, value in (("group", view.group_code), ("language", view.language),
+    if view.blocked and view.status_reason:
+        say(f"  blocked:      {view.status_reason}")
+    from ..domain.money import format_minor
+
+    for label, value in (("salutation", view.salutation), ("title", view.title), ("gender", view.gender),
+                         ("group", view.group_code), ("language", view.language),
                          ("currency", view.currency), ("birth date", view.birth_date),
                          ("affiliations", ", ".join(view.affiliations)),
                          ("receipt", f"{view.receipt_option} {view.receipt_email}".strip()),
+                         ("VAT number", view.vat_number), ("tax exempt", "yes" if view.tax_exempt else ""),
+                         ("credit limit", format_minor(view.credit_limit, view.currency)),
                          ("store", view.store_code), ("issued by", reference_origin(view.reference)),
                          ("created", view.created_at),
                          ("updated", view.updated_at)):
@@ -235,6 +242,97 @@ def customers_add(
                      f" ({'; '.join(h.reasons)}); use --allow-duplicate to create anyway", 4)
         view = create_customer(svc, actor, draft)
     say(f"created {view.reference_display} {view.display_name}")
+
+
+@customers_app.command("edit")
+def customers_edit(
+    ref: str = typer.Argument(..., help="Customer reference (any case, separators optional) or id."),
+    json_file: Optional[str] = typer.Option(None, "--json", metavar="FILE|-",
+                                            help="A partial document in the shape of `show --json` (- reads stdin): "
+                                                 "its keys replace the customer's values. Flags apply after it."),
+    first: Optional[str] = typer.Option(None, "--first", help="First name."),
+    middle: Optional[str] = typer.Option(None, "--middle", help="Middle name."),
+    last: Optional[str] = typer.Option(None, "--last", help="Last name."),
+    organization: Optional[str] = typer.Option(None, "--organization", help="Organization name."),
+    company: Optional[str] = typer.Option(None, "--company"),
+    title: Optional[str] = typer.Option(None, "--title", help="Academic or honorary title (free text, e.g. Dr.)."),
+    salutation: Optional[str] = typer.Option(None, "--salutation", help="Salutation code (MR, MS, MX, ...); '' for none."),
+    gender: Optional[str] = typer.Option(None, "--gender", help="Gender code (FEMALE, MALE, DIVERSE); '' for not said."),
+    birth_date: Optional[str] = typer.Option(None, "--birth-date", help="YYYY-MM-DD; '' removes it."),
+    language: Optional[str] = typer.Option(None, "--language"),
+    currency: Optional[str] = typer.Option(None, "--currency"),
+    group: Optional[str] = typer.Option(None, "--group", help="Customer group code; '' for none."),
+    email_add: list[str] = typer.Option([], "--email-add", help="Add an email (repeatable)."),
+    email_remove: list[str] = typer.Option([], "--email-remove", help="Remove an email (repeatable)."),
+    email_primary: Optional[str] = typer.Option(None, "--email-primary", help="Make this email the primary one."),
+    phone_add: list[str] = typer.Option([], "--phone-add", help="Add a phone (repeatable)."),
+    phone_remove: list[str] = typer.Option([], "--phone-remove", help="Remove a phone (repeatable)."),
+    phone_primary: Optional[str] = typer.Option(None, "--phone-primary", help="Make this phone the primary one."),
+    purpose: list[str] = typer.Option([], "--purpose", metavar="CONTACT=PURPOSE",
+                                      help="Purpose of an email (personal, work, other) or phone (mobile, home, "
+                                           "work, fax, other)."),
+    marketing_on: list[str] = typer.Option([], "--marketing-on", metavar="CONTACT",
+                                           help="Marketing consent given for this email or phone."),
+    marketing_off: list[str] = typer.Option([], "--marketing-off", metavar="CONTACT",
+                                            help="Marketing consent withdrawn for this email or phone."),
+    card_add: list[str] = typer.Option([], "--card-add", help="Add a loyalty card (repeatable)."),
+    card_remove: list[str] = typer.Option([], "--card-remove", help="Remove a loyalty card (repeatable)."),
+    status: Optional[str] = typer.Option(None, "--status", help="active or blocked (blocked needs --reason)."),
+    reason: Optional[str] = typer.Option(None, "--reason", help="Why the customer is blocked."),
+    vat: Optional[str] = typer.Option(None, "--vat", help="VAT number, checked for its country; '' removes it."),
+    tax_exempt: Optional[bool] = typer.Option(None, "--tax-exempt/--no-tax-exempt", help="Tax-exempt customer."),
+    credit_limit: Optional[str] = typer.Option(None, "--credit-limit",
+                                               help="Amount in the customer's currency (1500.00); 'none' removes "
+                                                    "it. Managers only."),
+    db: Optional[str] = DB_OPTION,
+) -> None:
+    """Change a customer: names, contacts, cards, status and the rest, from flags or a JSON document."""
+    from ..domain.errors import FieldError, ValidationFailed
+    from ..services.customers import draft_from_view, get_customer, update_customer
+    from ..services.transfer import DraftEdits, apply_edits, draft_with_json
+
+    svc = _services(db)
+    actor = _actor()
+    given = {"first_name": first, "middle_name": middle, "last_name": last, "organization_name": organization,
+             "company": company, "title": title, "salutation": salutation, "gender": gender,
+             "birth_date": birth_date, "language": language, "currency": currency, "group_code": group,
+             "status": status, "status_reason": reason, "vat_number": vat, "tax_exempt": tax_exempt}
+    fields = {k: v for k, v in given.items() if v is not None}
+    if "group_code" in fields or "birth_date" in fields:
+        fields.update({k: fields[k] or None for k in ("group_code", "birth_date") if k in fields})
+    if credit_limit is not None:
+        fields["credit_limit"] = None if credit_limit.strip().lower() in ("", "none") else credit_limit
+    with _errors():
+        pairs = {}
+        for item in purpose:
+            contact, sep, value = item.rpartition("=")
+            if not sep or not contact or not value:
+                raise ValidationFailed(FieldError("purpose", f"'{item}' is not CONTACT=PURPOSE"))
+            pairs[contact] = value
+        edits = DraftEdits(fields=fields, email_add=email_add, email_remove=email_remove,
+                           email_primary=email_primary, phone_add=phone_add, phone_remove=phone_remove,
+                           phone_primary=phone_primary, purposes=pairs,
+                           marketing={**{c: True for c in marketing_on}, **{c: False for c in marketing_off}},
+                           card_add=card_add, card_remove=card_remove)
+        view = get_customer(svc, actor, ref)
+        draft = draft_from_view(view)
+        if json_file is not None:
+            try:
+                text = sys.stdin.read() if json_file == "-" else Path(json_file).read_text(encoding="utf-8")
+                doc = json.loads(text)
+            except OSError as exc:
+                fail(f"{json_file}: {exc.strerror or exc}", 2)
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                fail(f"{'stdin' if json_file == '-' else json_file} is not valid JSON: {exc}", 2)
+            draft = draft_with_json(view, doc)
+        draft = apply_edits(draft, edits, country=svc.settings().get("store_country", "") or "DE")
+        saved = update_customer(svc, actor, view.id, draft, opened=view)
+    if saved is view or saved.version == view.version:
+        say(f"{view.reference_display}: nothing changed")
+        return
+    from ..services.customers import diff
+
+    say(f"saved {saved.reference_display} {saved.display_name}: {', '.join(diff(view, saved))}")
 
 
 @customers_app.command("import")

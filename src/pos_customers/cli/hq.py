@@ -306,7 +306,7 @@ def connected_demo(hq, path: Path, customers: int, url: str, *, progress=None, s
     terminal's services."""
     import time as _time
 
-    from ..hq.demo import orders_for
+    from ..hq.demo import seed_customer_data
     from ..services.context import Services
     from ..services.demo import (
         DEMO_STORE,
@@ -346,12 +346,12 @@ def connected_demo(hq, path: Path, customers: int, url: str, *, progress=None, s
         if st.code not in known:
             hq.add_store(st.code, st.name, number=st.number, country=st.country, currency=st.currency,
                          language=st.language, region=st.region)
-    say("  headquarters: loading the demo customers and their orders")
+    say("  headquarters: loading the demo customers, their orders, carts and saved payments")
     docs = export_for_hq(svc, f"{int(_time.time() * 1000):013d}-00000-demo")
     hq.import_customers(docs)
     hq.import_memberships(export_memberships(svc))
     codes = [st.code for st in stores]
-    hq.put_records(o for d in docs for o in orders_for(d["id"], d["fields"].get("currency") or "EUR", codes))
+    seed_customer_data(hq, docs, codes)  # orders with lines and shipments, carts, saved payments
     removed = keep_home_store_only(svc)
     say(f"  {removed:,} customers of other stores live only at headquarters now (F5 finds them)")
     terminal_id, credential, _, number = hq.enrol(hq.issue_token(DEMO_STORE), "demo terminal")

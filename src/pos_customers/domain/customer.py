@@ -14,7 +14,8 @@ from .errors import FieldError, FieldProblem, ValidationFailed
 from .text import display_name
 from .validation import (Email, Phone, clean_birth_date, clean_currency, clean_email,
                          clean_language, clean_organization_name, clean_person_name, clean_phone,
-                         clean_text)
+                         clean_text, clean_vat_number)
+from .money import MAX_MINOR, parse_amount
 from .search import CARD_MAX, CARD_MIN  # one definition: the search box reads card numbers too
 
 
@@ -64,7 +65,14 @@ class CustomerDraft:
     receipt_option: ReceiptOption | None = None
     receipt_email: str | None = None
     status: CustomerStatus = CustomerStatus.ACTIVE
+    status_reason: str = ""  # why the customer is blocked (required when blocked)
     account_type: AccountType = AccountType.GUEST
+    gender: str = ""  # a code of the gender list (reference data), "" = not said
+    salutation: str = ""  # a code of the salutation list (reference data)
+    vat_number: str = ""
+    tax_exempt: bool = False
+    # whole minor units (an int: as stored and in JSON), or an amount as typed ("1500.50"); None: no limit
+    credit_limit: int | str | None = None
     emails: list[EmailInput] = field(default_factory=list)
     phones: list[PhoneInput] = field(default_factory=list)
     addresses: list[AddressDraft] = field(default_factory=list)
@@ -125,7 +133,13 @@ class CleanCustomer:
     receipt_option: ReceiptOption
     receipt_email: str
     status: CustomerStatus
+    status_reason: str
     account_type: AccountType
+    gender: str
+    salutation: str
+    vat_number: str
+    tax_exempt: bool
+    credit_limit: int | None
     emails: tuple[CleanEmail, ...]
     phones: tuple[CleanPhone, ...]
     addresses: tuple[CleanAddressEntry, ...]
@@ -168,6 +182,8 @@ def check_customer(
     password_policy: PasswordPolicy | None = None,
     manual_password: bool = True,
     manual_password_must_change: bool = False,
+    known_genders: frozenset[str] | None = None,
+    known_salutations: frozenset[str] | None = None,
 ) -> CleanCustomer:
     """Check every field; raise ValidationFailed listing every problem, or return the clean value.
 
@@ -215,6 +231,23 @@ def check_customer(
         got = run("receipt_email", clean_email, draft.receipt_email)
         receipt_email = got.address if got else ""
 
+    status = run("status", _status, draft.status)
+    status_reason = run("status_reason", clean_text, draft.status_reason, max_len=200, what="Reason")
+    if status == CustomerStatus.BLOCKED and not status_reason and "status_reason" not in {e.field for e in errors}:
+        errors.append(FieldError("status_reason", "Say why the customer is blocked"))
+    if status == CustomerStatus.ACTIVE:
+        status_reason = ""
+    gender = (draft.gender or "").strip()
+    if gender and known_genders is not None and gender not in known_genders:
+        errors.append(FieldError("gender", f"Gender '{gender}' is not in the list"))
+    salutation = (draft.salutation or "").strip()
+    if salutation and known_salutations is not None and salutation not in known_salutations:
+        errors.append(FieldError("salutation", f"Salutation '{salutation}' is not in the list"))
+    vat_country = next((a.address.country for a in draft.addresses if a.default_billing and a.address.country),
+                       next((a.address.country for a in draft.addresses if a.address.country), country))
+    vat_number = run("vat_number", clean_vat_number, draft.vat_number, country=vat_country)
+    credit_limit = run("credit_limit", _clean_credit_limit, draft.credit_limit, currency or "")
+
     emails = _check_emails(draft.emails, errors)
     phones = _check_phones(draft.phones, country, errors)
     addresses = _check_addresses(draft.addresses, ctype, purposes, existing_purposes, errors)
@@ -244,12 +277,33 @@ def check_customer(
         organization_name=org, company=company, birth_date=birth, language=language,
         currency=currency, group_code=group, affiliations=affiliations,
         receipt_option=receipt_option, receipt_email=receipt_email,
-        status=CustomerStatus(draft.status), account_type=account_type,
-        emails=emails, phones=phones, addresses=addresses, cards=cards, attributes=attributes,
+        status=status, status_reason=status_reason, account_type=account_type,
+        gender=gender, salutation=salutation, vat_number=vat_number, tax_exempt=bool(draft.tax_exempt),
+        credit_limit=credit_limit, emails=emails, phones=phones, addresses=addresses, cards=cards, attributes=attributes,
         password=draft.password if account_type == AccountType.REGISTERED else "",
         must_change_password=account_type == AccountType.REGISTERED and (
             bool(draft.must_change_password) or bool(draft.password and manual_password_must_change)),
     )
+
+
+def _status(value: object) -> CustomerStatus:
+    try:
+        return CustomerStatus(value or CustomerStatus.ACTIVE)
+    except ValueError:
+        raise FieldProblem(f"Status must be one of: {', '.join(CustomerStatus)}") from None
+
+
+def _clean_credit_limit(value: int | str | None, currency: str) -> int | None:
+    """None or "" is no credit limit; an int is whole minor units; text is an amount as typed."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        raise FieldProblem("Credit limit must be an amount")
+    if isinstance(value, int):
+        if not 0 <= value <= MAX_MINOR:
+            raise FieldProblem("Credit limit must be between 0 and a hundred billion")
+        return value
+    return parse_amount(str(value), currency, what="Credit limit")
 
 
 def _one_primary(items: list, errors: list[FieldError], kind: str) -> list[bool]:

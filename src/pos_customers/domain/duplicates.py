@@ -8,6 +8,7 @@ names really are alike (Meier / Meyer / Maier, Müller / Mueller) before a reaso
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import jellyfish
 from rapidfuzz import fuzz
@@ -20,6 +21,7 @@ NAME_SCORE = 82.0
 FIRST_NAME_SIMILARITY = 0.85
 
 
+@lru_cache(maxsize=65536)  # surnames repeat: a pull of a million customers asks for a few thousand
 def name_key(customer_type: str, last_name: str, organization_name: str) -> str:
     """Soundex of the folded surname (or organization name): Meier, Meyer, Maier -> M600."""
     source = organization_name if customer_type == CustomerType.ORGANIZATION else last_name

@@ -99,6 +99,7 @@ class EventKind(StrEnum):
     PURPOSE_DELETED = "purpose.deleted"
     STORE_CREATED = "store.created"
     CONFLICT_RESOLVED = "conflict.resolved"
+    PAYMENT_DELETED = "payment.deleted"  # a customer's saved payment removed at a till
     MEMBERSHIP_CHANGED = "membership.changed"  # a person linked to an organization (domain/membership.py)
 
 

@@ -241,6 +241,7 @@ class CustomerFields(_Model):
     changed, so each is optional; one that is sent has its type."""
 
     customer_type: CustomerType = CustomerType.PERSON
+    salutation: Line(16) = ""
     title: Shown(30) = ""
     first_name: Shown(80) = ""
     middle_name: Shown(80) = ""
@@ -248,6 +249,7 @@ class CustomerFields(_Model):
     organization_name: Shown(160) = ""
     company: Shown(160) = ""
     birth_date: IsoDate | None = None
+    gender: Line(16) = ""
     language: Line(16) = ""
     currency: Line(3) = ""
     group_code: Code | None = None
@@ -255,11 +257,16 @@ class CustomerFields(_Model):
     receipt_option: ReceiptOption = ReceiptOption.PRINT
     receipt_email: Shown(254) = ""
     status: CustomerStatus = CustomerStatus.ACTIVE
+    status_reason: Shown(200) = ""
     account_type: AccountType = AccountType.GUEST
+    vat_number: Annotated[str, Field(max_length=32, pattern=r"^[A-Z0-9]*$")] = ""
+    tax_exempt: StrictBool = False
+    credit_limit: Annotated[StrictInt, Field(ge=0, le=10**13)] | None = None
     password_hash: Line(255) | None = None
     password_changed_at: Moment | None = None
     must_change_password: StrictBool = False
     last_sign_in_at: Moment | None = None
+    preferred_store: Annotated[str, Field(max_length=32, pattern=r"^[A-Za-z0-9_-]*$")] = ""
     emails: Annotated[list[EmailEntry], Field(max_length=20)] = []
     phones: Annotated[list[PhoneEntry], Field(max_length=20)] = []
     addresses: Annotated[list[AddressEntry], Field(max_length=20)] = []
@@ -417,6 +424,25 @@ class ConflictResolved(_Model):
     resolution: Literal["kept", "taken"]
 
 
+def _not_a_card_number(text: str) -> str:
+    from .customer_data import is_pan
+
+    if is_pan(text):
+        raise ValueError("looks like a card number: a saved payment is named by its id")
+    return text
+
+
+class PaymentDeleted(_Model):
+    """A customer's saved payment deleted at a till (its token and last four digits only ever
+    travel from headquarters; the event names the payment by its id). ``role`` is the deleting
+    associate's: headquarters refuses the event unless that role may delete saved payments."""
+
+    id: Annotated[Line(64, min_length=1), AfterValidator(_not_a_card_number)]
+    customer_id: CustomerId
+    associate: Line(64) = ""
+    role: Role
+
+
 class MembershipFields(_Model):
     """The fields of a membership an event sets (only those sent are set: see domain/membership.py)."""
 
@@ -476,6 +502,7 @@ EVENT_PAYLOADS: dict[EventKind, tuple[type[_Model], str | None]] = {
     EventKind.PURPOSE_DELETED: (PurposeDeleted, "address_purpose"),
     EventKind.STORE_CREATED: (StoreCreated, "store"),
     EventKind.CONFLICT_RESOLVED: (ConflictResolved, None),
+    EventKind.PAYMENT_DELETED: (PaymentDeleted, "saved_payment"),
     EventKind.MEMBERSHIP_CHANGED: (MembershipChanged, "membership"),
 }
 CUSTOMER_EVENTS = frozenset({EventKind.CUSTOMER_CREATED, EventKind.CUSTOMER_UPDATED,

@@ -134,11 +134,13 @@ class _Network:
         self.half = bits // 2
         self.mask = (1 << self.half) - 1
         self.people = [bytes([tag, rnd]) * 8 for rnd in range(_ROUNDS)]
+        # each round's keyed hash, set up once and copied (setting up a keyed hash hashes a block)
+        self._rounds = [hashlib.blake2b(key=_KEY, digest_size=4, person=p) for p in self.people]
 
     def _f(self, value: int, rnd: int) -> int:
-        digest = hashlib.blake2b(value.to_bytes(3, "big"), key=_KEY, digest_size=4,
-                                 person=self.people[rnd]).digest()
-        return int.from_bytes(digest, "big") & self.mask
+        h = self._rounds[rnd].copy()
+        h.update(value.to_bytes(3, "big"))
+        return int.from_bytes(h.digest(), "big") & self.mask
 
     def forward(self, x: int) -> int:
         left, right = x >> self.half, x & self.mask

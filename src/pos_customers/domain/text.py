@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from .enums import CustomerType
 
@@ -14,6 +15,7 @@ _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _NON_DIGITS = re.compile(r"\D+")
 
 
+@lru_cache(maxsize=65536)  # names and words repeat: a pull folds the same ones again and again
 def fold(text: str) -> str:
     """Lower-case, without diacritics: 'Müller' -> 'muller', 'Łukasz' -> 'lukasz'."""
     text = unicodedata.normalize("NFKD", text.casefold().translate(_EXTRA_FOLDS))

@@ -6,9 +6,11 @@ written for the associate at the till.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -128,6 +130,44 @@ def phone_from_e164(e164: str) -> Phone:
     return phone_from_number(phonenumbers.parse(e164, None))
 
 
+def national_form(e164: str) -> str:
+    """The national form of a stored number: ``phone_from_e164(e164).national`` at a third of the
+    cost (a pull derives it for every phone it receives, a million at a chain's size)."""
+    number = _plain_e164(e164) or phonenumbers.parse(e164, None)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
+def _plain_e164(e164: str) -> phonenumbers.PhoneNumber | None:
+    """The number ``phonenumbers.parse`` reads from a plain "+<country code><national number>",
+    without its general parsing; None where parse might read more into it (a national number
+    starting with 0, or with the country's national prefix): those go through parse."""
+    digits = e164[1:]
+    if e164[:1] != "+" or not (digits.isascii() and digits.isdigit()) or digits[:1] in ("", "0"):
+        return None
+    for size in (1, 2, 3):  # country codes are 1 to 3 digits, none a prefix of another
+        code = int(digits[:size])
+        if code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+            national = digits[size:]
+            break
+    else:
+        return None
+    if not 2 <= len(national) <= 17 or national[0] == "0":
+        return None
+    prefix = _national_prefix(code)
+    if prefix is not None and prefix.match(national):
+        return None
+    return phonenumbers.PhoneNumber(country_code=code, national_number=int(national))
+
+
+@cache
+def _national_prefix(code: int) -> re.Pattern | None:
+    """What parse strips from a national number of this country code as a national prefix."""
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(
+        code, phonenumbers.region_code_for_country_code(code))
+    pattern = metadata.national_prefix_for_parsing if metadata is not None else None
+    return re.compile(pattern) if pattern else None
+
+
 def _phone_reason(exc: phonenumbers.NumberParseException) -> str:
     reasons = {
         phonenumbers.NumberParseException.INVALID_COUNTRY_CODE: "unknown country code",
@@ -186,3 +226,34 @@ def clean_currency(value: str | None) -> str:
     if len(code) != 3 or not code.isalpha():
         raise FieldProblem(f"Currency '{value}' is not an ISO 4217 code like EUR")
     return code
+
+
+VAT_MAX = 32
+
+
+def clean_vat_number(value: str | None, *, country: str) -> str:
+    """A VAT number checked by the rules of its country (python-stdnum), stored compact with its
+    country prefix (``DE136695976``). A number that starts with a country code is checked as that
+    country's; otherwise as ``country``'s (the customer's billing address, else the store's)."""
+    from stdnum import get_cc_module
+    from stdnum.exceptions import ValidationError as StdnumError
+
+    text = "".join(clean_text(value, max_len=VAT_MAX + 16, what="VAT number").split()).upper()
+    if not text:
+        return ""
+    if len(text) > VAT_MAX:
+        raise FieldProblem(f"VAT number is too long ({len(text)} characters, at most {VAT_MAX})")
+    prefix = text[:2]
+    cc = (country or "").upper()
+    if prefix.isalpha() and get_cc_module("gr" if prefix == "EL" else prefix.lower(), "vat") is not None:
+        cc = "GR" if prefix == "EL" else prefix
+    module = get_cc_module(cc.lower(), "vat") if len(cc) == 2 and cc.isalpha() else None
+    if module is None:
+        raise FieldProblem(f"VAT numbers of country '{cc or '?'}' cannot be checked here: "
+                           "start the number with its country code, e.g. DE136695976")
+    try:
+        compact = module.compact(module.validate(text))
+    except StdnumError:
+        raise FieldProblem(f"'{value.strip()}' is not a valid {cc} VAT number") from None
+    own = "EL" if cc == "GR" and compact.startswith("EL") else cc
+    return compact if compact.startswith(own) else own + compact

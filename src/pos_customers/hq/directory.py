@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from sqlalchemy import and_, func, insert, select
 
+from . import cards as chain_cards
 from . import memberships
 from . import search as customer_search  # issue 11: the till's search at headquarters
 from . import tables as t
@@ -94,9 +95,13 @@ def customer_record(hq: Headquarters, who: Identity, customer_id: str) -> dict[s
 def orders(hq: Headquarters, who: Identity | None, customer_id: str) -> list[dict[str, Any]]:
     with hq.engine.connect() as conn:
         _require_scope(conn, who, customer_id)
-        docs = conn.execute(select(t.record.c.doc).where(and_(
-            t.record.c.kind == "order", t.record.c.customer_id == customer_id))).scalars().all()
-    return sorted((json.loads(d) for d in docs), key=lambda o: o["ordered_at"], reverse=True)
+        docs = [json.loads(d) for d in conn.execute(select(t.record.c.doc).where(and_(
+            t.record.c.kind == "order", t.record.c.customer_id == customer_id))).scalars()]
+        from .customer_data import shipment_counts  # the shipments of each order (hq_shipment)
+        counts = shipment_counts(conn, [d["id"] for d in docs])
+    for d in docs:
+        d["shipments"] = counts.get(d["id"], d.get("shipments", 0))
+    return sorted(docs, key=lambda o: o["ordered_at"], reverse=True)
 
 
 def store_records(hq: Headquarters, who: Identity, code: str, kind: str) -> list[dict[str, Any]]:
@@ -140,6 +145,7 @@ def import_customers(hq: Headquarters, docs: Iterable[dict[str, Any]]) -> int:
             bulk_insert(conn, t.customer, rows[k:k + 1000])
         customer_search.index_customers(conn, (  # search index (hq/search.py): in step with hq_customer
             (d["id"], d["fields"], d.get("anonymized_at") is not None) for d in docs), new=True)
+        chain_cards.write_holders(conn, ((d["id"], d["fields"], d.get("anonymized_at") is not None) for d in docs))
         store_seq(conn, seq)
     return seq
 

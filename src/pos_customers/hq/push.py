@@ -23,6 +23,7 @@ from ..domain.membership import MembershipRecord, deactivation, merge_event
 from ..domain.merge import merge_fields
 from ..domain.protocol import CUSTOMER_EVENTS, Event, EventKind, fields_json
 from ..domain.reference import InvalidReference, decode_reference
+from . import cards as chain_cards
 from . import memberships
 from . import search as customer_search  # issue 11: the till's search at headquarters
 from . import tables as t
@@ -62,6 +63,7 @@ class Batch:
     touched: dict[str, None] = field(default_factory=dict)  # in event order
     erase: list[str] = field(default_factory=list)            # anonymized: their notes etc. go
     records: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    cards: dict[str, str] = field(default_factory=dict)  # card number -> holder, for the cards events name
     memberships: dict[str, MembershipRecord] = field(default_factory=dict)  # loaded: memberships.load
     stored_memberships: set[str] = field(default_factory=set)
     touched_memberships: dict[str, None] = field(default_factory=dict)
@@ -90,10 +92,30 @@ class Batch:
 
 # -- one handler per event kind -------------------------------------------------------------------------
 
+def _check_cards(b: Batch, p) -> None:
+    """A card another customer of the chain holds is refused: the event is not applied."""
+    sent = fields_json(p.fields).get("cards")
+    other = chain_cards.taken(sent or (), p.id, b.cards)
+    if other is not None:
+        raise Refused(409, f"card {other} belongs to another customer of the chain: take it off this "
+                           "customer (or off the other one first)", "payload.fields.cards")
+
+
+def _hold_cards(b: Batch, c: dict[str, Any]) -> None:
+    """The batch's view of who holds which card, after the customer's fields changed."""
+    mine = set(c["fields"].get("cards") or ()) if c["anonymized_at"] is None else set()
+    for number in [n for n, holder in b.cards.items() if holder == c["id"] and n not in mine]:
+        del b.cards[number]
+    for number in mine:
+        b.cards.setdefault(number, c["id"])
+
+
 def _customer_created(b: Batch, e) -> None:
     p = e.payload
+    _check_cards(b, p)
     c = _register(b, p)
     b.merge(c, fields_json(p.fields), e.hlc, {})
+    _hold_cards(b, c)
     b.touched[p.id] = None
 
 
@@ -137,7 +159,9 @@ def _customer_updated(b: Batch, e) -> None:
     p = e.payload
     c = b.customer(p.id, "payload.id")
     _check_reference(c, p)
+    _check_cards(b, p)
     b.merge(c, fields_json(p.fields), e.hlc, dict(p.base))
+    _hold_cards(b, c)
     b.touched[p.id] = None
 
 
@@ -153,6 +177,7 @@ def _customer_anonymized(b: Batch, e) -> None:
     c["fields"] = {**c["fields"], **incoming}
     c["clocks"] = {**c["clocks"], **{k: e.hlc for k in incoming}}
     c["anonymized_at"] = c["anonymized_at"] or b.now
+    _hold_cards(b, c)
     b.erase.append(p.id)
     b.touched[p.id] = None
     for mid, ms in list(b.memberships.items()):  # an anonymized customer has no organization, no people
@@ -218,6 +243,11 @@ def _conflict_resolved(b: Batch, e) -> None:
     b.records[("conflict", p.id)] = {"doc": doc, "customer_id": p.customer_id, "deleted": True}
 
 
+def _payment_deleted(b: Batch, e) -> None:
+    from .customer_data import payment_deleted  # saved payments (hq/customer_data.py)
+    payment_deleted(b, e)
+
+
 def _membership_changed(b: Batch, e) -> None:
     """A person linked to an organization, or the link changed: the store must see both customers."""
     p = e.payload
@@ -247,6 +277,7 @@ HANDLERS: dict[EventKind, Callable[[Batch, Any], None]] = {
     EventKind.PURPOSE_DELETED: _reference_data("purpose", deleted=True),
     EventKind.STORE_CREATED: _store_created,
     EventKind.CONFLICT_RESOLVED: _conflict_resolved,
+    EventKind.PAYMENT_DELETED: _payment_deleted,
     EventKind.MEMBERSHIP_CHANGED: _membership_changed,
 }
 assert set(HANDLERS) == set(EventKind)
@@ -315,11 +346,12 @@ def _prepare(conn: Connection, who: Identity, now: datetime, result: PushResult,
     """Load (and lock, in id order: no deadlock) what the events name; a concurrent resend of the same
     batch waits here and then finds its events applied."""
     named: set[str] = set()
-    refs, notes, conflicts, links, anonymized = set(), set(), set(), set(), set()
+    refs, notes, conflicts, links, anonymized, numbers = set(), set(), set(), set(), set(), set()
     for e in todo:
         p = e.payload
         if e.type in CUSTOMER_EVENTS:
             named.add(p.id)
+            numbers.update(fields_json(p.fields).get("cards") or ())
             if e.type == EventKind.CUSTOMER_CREATED:
                 refs.add(p.reference)
         elif e.type == EventKind.NOTE_CREATED:
@@ -328,6 +360,8 @@ def _prepare(conn: Connection, who: Identity, now: datetime, result: PushResult,
         elif e.type == EventKind.CONFLICT_RESOLVED:
             named.add(p.customer_id)
             conflicts.add(p.id)
+        elif e.type == EventKind.PAYMENT_DELETED:
+            named.add(p.customer_id)
         elif e.type == EventKind.MEMBERSHIP_CHANGED:
             named |= {p.organization_id, p.person_id}
             links.add(p.id)
@@ -340,6 +374,7 @@ def _prepare(conn: Connection, who: Identity, now: datetime, result: PushResult,
         memberships=held, stored_memberships=set(held),
         who=who, conn=conn, now=now, result=result, customers=customers,
         interest=pulled_in(conn, who, named),
+        cards=chain_cards.holders(conn, numbers) if numbers else {},
         references=dict(conn.execute(select(t.customer.c.reference, t.customer.c.id).where(
             t.customer.c.reference.in_(sorted(refs)))).all()) if refs else {},
         notes=dict(conn.execute(select(r.key, r.store_code).where(
@@ -374,6 +409,8 @@ def _write(conn: Connection, b: Batch, applied: list[Any]) -> None:
         conn.execute(update(t.customer).where(t.customer.c.id == bindparam("b_id")), updates)
     customer_search.index_customers(conn, (  # search index (hq/search.py): in step with hq_customer
         (cid, b.customers[cid]["fields"], b.customers[cid]["anonymized_at"] is not None) for cid in b.touched))
+    chain_cards.write_holders(conn, ((cid, b.customers[cid]["fields"], b.customers[cid]["anonymized_at"] is not None)
+                                     for cid in b.touched))
     if b.touched_memberships:
         seq = memberships.write(conn, [b.memberships[mid] for mid in b.touched_memberships],
                                 b.stored_memberships, seq, now)
@@ -396,12 +433,14 @@ def _search_text(fields: dict[str, Any], reference: str) -> str:
 
 
 def erase_personal_records(conn: Connection, customer_id: str) -> None:
-    """Anonymized: notes and conflicts about the customer go (stores drop theirs when they
-    receive the anonymization); the terminals' audit rows about them keep only their digests."""
+    """Anonymized: notes, conflicts, carts and saved payments of the customer go (stores drop theirs
+    when they receive the anonymization); the terminals' audit rows about them keep only their digests."""
     notes = [json.loads(d)["id"] for d in conn.execute(select(t.record.c.doc).where(and_(
         t.record.c.kind == "note", t.record.c.customer_id == customer_id))).scalars()]
     conn.execute(t.record.delete().where(and_(t.record.c.customer_id == customer_id,
                                               t.record.c.kind.in_(("note", "conflict")))))
+    from .customer_data import erase_customer_data  # carts and saved payments (the holder's name)
+    erase_customer_data(conn, customer_id)
     for row in conn.execute(select(t.audit.c.terminal_id, t.audit.c.local_id, t.audit.c.row)).all():
         r = json.loads(row.row)
         about = (r.get("entity") == "customer" and r.get("entity_id") == customer_id) or (

@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterable
 from sqlalchemy.engine import Engine
 
 from ..domain.merge import DOCUMENT_FIELDS
-from . import accounts, audit, directory, enrolment, pull, push, support
+from . import accounts, audit, customer_data, directory, enrolment, pull, push, support
 from .common import GLOBAL_KINDS, SCOPES, STORE_KINDS, CUSTOMER_KINDS, Identity, digest
 from .directory import search_text
 from .enrolment import ENROLMENT_TTL
@@ -82,6 +82,31 @@ class Headquarters:
 
     def orders(self, who: Identity, customer_id: str) -> list[dict[str, Any]]:
         return directory.orders(self, who, customer_id)
+
+    # -- carts, saved payments, order details, the store directory (customer_data.py) -------------
+    def carts(self, who: Identity | None, customer_id: str) -> list[Any]:
+        return customer_data.carts(self, who, customer_id)
+
+    def saved_payments(self, who: Identity | None, customer_id: str) -> list[Any]:
+        return customer_data.saved_payments(self, who, customer_id)
+
+    def order_detail(self, who: Identity | None, customer_id: str, order_id: str) -> Any:
+        return customer_data.order_detail(self, who, customer_id, order_id)
+
+    def store_directory(self) -> list[Any]:
+        return customer_data.store_directory(self)
+
+    def set_store_contact(self, code: str, **values: str | None) -> None:
+        customer_data.set_store_contact(self, code, **values)
+
+    def put_carts(self, docs: Iterable[Any]) -> int:
+        return customer_data.put_carts(self, docs)
+
+    def put_payments(self, docs: Iterable[Any]) -> int:
+        return customer_data.put_payments(self, docs)
+
+    def put_order_details(self, docs: Iterable[Any]) -> int:
+        return customer_data.put_order_details(self, docs)
 
     def store_records(self, who: Identity, code: str, kind: str) -> list[dict[str, Any]]:
         return directory.store_records(self, who, code, kind)

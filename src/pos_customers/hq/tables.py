@@ -173,6 +173,69 @@ support = Table(
     Column("removed_at", DateTime(timezone=True)),
 )
 
+# -- what headquarters holds about a customer besides the record (hq/customer_data.py) -----------------
+# Money in minor units (BigInteger), never a float. A saved payment is the payment provider's token
+# and the last four digits: never a card number (the models of domain/customer_data.py refuse one).
+# the store directory every till shows on a customer's Stores tab: a store without a row is open
+# and has no address or phone on record
+store_contact = Table(
+    "hq_store_contact", metadata,
+    Column("code", String(32), primary_key=True),
+    Column("address", String(200), nullable=False, server_default=""),
+    Column("phone", String(40), nullable=False, server_default=""),
+    Column("status", String(24), nullable=False, server_default="open"),  # open | closed | temporarily closed
+)
+
+cart = Table(
+    "hq_cart", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("customer_id", String(36), nullable=False, index=True),
+    Column("store_code", String(32), nullable=False),  # the scope: WEB or a store
+    Column("name", String(80), nullable=False),
+    Column("type", String(24), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("lines", Text, nullable=False),  # JSON: [{sku, name, quantity, unit_price_minor, total_minor}]
+)
+
+saved_payment = Table(
+    "hq_saved_payment", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("customer_id", String(36), nullable=False, index=True),
+    Column("token_ref", String(64), nullable=False),
+    Column("brand", String(24), nullable=False),
+    Column("last4", String(4), nullable=False),
+    Column("expiry_month", Integer, nullable=False),
+    Column("expiry_year", Integer, nullable=False),
+    Column("holder", String(120), nullable=False, server_default=""),
+    Column("added_at", DateTime(timezone=True), nullable=False),
+    Column("deleted_at", DateTime(timezone=True)),
+    Column("deleted_by", String(100), nullable=False, server_default=""),  # store and associate
+)
+
+order_line = Table(
+    "hq_order_line", metadata,
+    Column("order_id", String(64), primary_key=True),
+    Column("line_no", Integer, primary_key=True),
+    Column("sku", String(40), nullable=False, server_default=""),
+    Column("name", String(120), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("unit_price_minor", BigInteger, nullable=False),
+    Column("total_minor", BigInteger, nullable=False),
+)
+
+shipment = Table(
+    "hq_shipment", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("order_id", String(64), nullable=False, index=True),
+    Column("carrier", String(40), nullable=False, server_default=""),
+    Column("tracking", String(64), nullable=False, server_default=""),
+    Column("status", String(24), nullable=False),
+    Column("shipped_at", DateTime(timezone=True)),
+    Column("delivered_at", DateTime(timezone=True)),
+    Column("items", Integer, nullable=False, server_default="0"),
+)
+
 # A person's membership of an organization (domain/membership.py): one row per pair, its fields
 # merged one by one by clock stamp. A store pulls it when it sees both customers.
 membership = Table(
@@ -187,4 +250,13 @@ membership = Table(
     Index("ix_hq_membership_seq", "seq"),
     Index("ix_hq_membership_organization", "organization_id"),
     Index("ix_hq_membership_person", "person_id"),
+)
+
+# Loyalty cards, one holder each across the chain: a push that gives a card to a second customer
+# is refused for that event (409, payload.fields.cards). Kept in step with hq_customer's fields.
+card = Table(
+    "hq_card", metadata,
+    Column("number", String(24), primary_key=True),
+    Column("customer_id", String(36), nullable=False),
+    Index("ix_hq_card_customer", "customer_id"),
 )

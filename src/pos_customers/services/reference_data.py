@@ -94,5 +94,36 @@ def load_reference_data(session: Session, folder: Path | None = None) -> list[st
     return added
 
 
+@dataclass(frozen=True)
+class ListEntry:
+    """One entry of a short list shipped in data/ (genders, salutations): a code and its labels."""
+
+    code: str
+    label: str
+    labels: dict[str, str]
+
+    def label_in(self, language: str = "") -> str:
+        lang = (language or "").split("-")[0]
+        return self.labels.get(language) or self.labels.get(lang) or self.label
+
+
+#: the lists that are data files of their own, one code per row, labels per language
+CHOICE_LISTS = {"gender": "genders.csv", "salutation": "salutations.csv"}
+_lists: dict[tuple[str, Path | None], tuple[ListEntry, ...]] = {}
+
+
+def choice_list(name: str, folder: Path | None = None) -> tuple[ListEntry, ...]:
+    """The entries of one shipped list, in their order (read once)."""
+    key = (name, folder)
+    if key not in _lists:
+        rows = sorted(_rows(CHOICE_LISTS[name], folder), key=lambda r: int(r.get("sort_order") or 0))
+        _lists[key] = tuple(ListEntry(r["code"], r["label"], _pairs(r["labels"])) for r in rows)
+    return _lists[key]
+
+
+def choice_codes(name: str) -> frozenset[str]:
+    return frozenset(e.code for e in choice_list(name))
+
+
 def has_reference_data(session: Session) -> bool:
     return session.exec(select(AddressPurpose).limit(1)).first() is not None

@@ -15,9 +15,14 @@ from .context import Services
 PAGE_SIZE = 50
 
 
+BLOCKED_MARK = "⊘"  # before a blocked customer's name: found, but not for a sale
+
+
 def listed_name(row) -> str:
-    """A result's name as a list shows it: a person found through an organization says which."""
-    return f"{row.display_name} (via {row.via})" if row.via else row.display_name
+    """A result's name as a list shows it: a person found through an organization says which; a
+    blocked customer is marked."""
+    name = f"{row.display_name} (via {row.via})" if row.via else row.display_name
+    return f"{BLOCKED_MARK} {name}" if row.status == "blocked" else name
 
 
 def search_customers(svc: Services, actor: Actor, text: str, *, limit: int = PAGE_SIZE,

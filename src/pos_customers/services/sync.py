@@ -59,6 +59,8 @@ class OrderView:
     status: str
     total: str
     currency: str
+    shipments: int = 0
+    id: str = ""  # headquarters' order id: its lines and shipments (services.customer_data.order_detail)
 
 
 @dataclass(frozen=True)
@@ -272,8 +274,8 @@ def orders(svc: Services, actor: Actor, customer_id: str, *, refresh: bool = Tru
     with svc.db.read() as s:
         rows = s.exec(select(OrderSummary).where(OrderSummary.customer_id == customer_id)
                       .order_by(OrderSummary.ordered_at.desc()).limit(50)).all()
-        return [OrderView(r.number, utc(r.ordered_at), r.store_code, r.status, r.total, r.currency)
-                for r in rows], source
+        return [OrderView(r.number, utc(r.ordered_at), r.store_code, r.status, r.total, r.currency, r.shipments,
+                          r.id) for r in rows], source
 
 
 def send_password_link(svc: Services, actor: Actor, customer_id: str, *, transport=None) -> str:

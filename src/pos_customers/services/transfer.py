@@ -27,6 +27,7 @@ CSV_COLUMNS = [
     "receipt_email", "status", "account_type", "email", "email2", "email_marketing", "phone",
     "phone2", "phone_marketing", "address_purpose", "line1", "line2", "city", "district", "region",
     "postal_code", "country", "card", "store_code", "created_at", "updated_at",
+    "salutation", "gender", "status_reason", "vat_number", "tax_exempt", "credit_limit",
 ]
 #: what ``add --json`` takes: the draft's fields, plus the short names the CSV uses
 _DRAFT_KEYS = frozenset(f.name for f in fields(CustomerDraft) if f.name != "password") | {"type", "group"}
@@ -34,6 +35,36 @@ _DRAFT_KEYS = frozenset(f.name for f in fields(CustomerDraft) if f.name != "pass
 
 def _truthy(value: Any) -> bool:
     return str(value).strip().lower() in ("1", "true", "yes", "y")
+
+
+#: plain text fields of the draft that JSON gives as they are
+_PLAIN_TEXT = ("status_reason", "gender", "salutation", "vat_number")
+
+
+def _flag(doc: dict[str, Any], name: str) -> bool:
+    value = doc.get(name, False)
+    if not isinstance(value, bool):
+        raise ValidationFailed(FieldError(name, "expected true or false"))
+    return value
+
+
+def _limit(value: Any) -> int | None:
+    """JSON's credit limit: whole minor units (as ``show --json`` prints it), or null for none."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationFailed(FieldError("credit_limit", "expected whole minor units (e.g. 150000 for 1500.00)"
+                                                          " or null"))
+    return value
+
+
+def _minor(text: str) -> int | None:
+    if not text:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise ValidationFailed(FieldError("credit_limit", "expected whole minor units, e.g. 150000")) from None
 
 
 def draft_from_json(doc: dict[str, Any]) -> CustomerDraft:
@@ -76,6 +107,8 @@ def draft_from_json(doc: dict[str, Any]) -> CustomerDraft:
         affiliations=listed("affiliations") if "affiliations" in doc else None,
         receipt_option=doc.get("receipt_option") or None, receipt_email=doc.get("receipt_email") or None,
         status=doc.get("status") or "active", account_type=doc.get("account_type") or "guest",
+        **{name: str(doc.get(name) or "") for name in _PLAIN_TEXT},
+        tax_exempt=_flag(doc, "tax_exempt"), credit_limit=_limit(doc.get("credit_limit")),
         must_change_password=doc.get("must_change_password") is True, emails=emails, phones=phones, addresses=addresses,
         cards=[str(c) for c in listed("cards")], attributes=attrs)
 
@@ -105,6 +138,8 @@ def draft_from_csv_row(row: dict[str, str]) -> CustomerDraft:
         affiliations=[a for a in g("affiliations").split("|") if a] if g("affiliations") else None,
         receipt_option=g("receipt_option") or None, receipt_email=g("receipt_email") or None,
         status=g("status") or "active", account_type=g("account_type") or "guest",
+        salutation=g("salutation"), gender=g("gender"), status_reason=g("status_reason"),
+        vat_number=g("vat_number"), tax_exempt=_truthy(g("tax_exempt")), credit_limit=_minor(g("credit_limit")),
         emails=emails, phones=phones, addresses=addresses, cards=[g("card")] if g("card") else [],
         attributes={k[5:]: v for k, v in row.items() if k.startswith("attr:") and v})
 
@@ -308,6 +343,9 @@ def csv_row(r: CustomerRecord) -> dict[str, str]:
         **{k: getattr(a, k) if a else "" for k in ADDRESS_LINES},
         "card": r.cards[0] if r.cards else "", "store_code": r.store_code,
         "created_at": doc["created_at"], "updated_at": doc["updated_at"],
+        "salutation": r.salutation, "gender": r.gender, "status_reason": r.status_reason,
+        "vat_number": r.vat_number, "tax_exempt": "yes" if r.tax_exempt else "",
+        "credit_limit": "" if r.credit_limit is None else str(r.credit_limit),
         **{f"attr:{k}": v for k, v in r.attributes.items()},
     }
 
@@ -329,3 +367,93 @@ def export(svc: Services, actor: Actor, out: TextIO, *, fmt: str = "json") -> in
     else:
         raise ValueError(f"unknown export format '{fmt}' (json or csv)")
     return count
+
+
+# -- editing from the command line -------------------------------------------------------------------
+
+def draft_with_json(view: CustomerRecord, doc: Any) -> CustomerDraft:
+    """An edit given as a partial document in the shape of ``show --json``: the keys it has replace
+    the customer's values (a list replaces the whole list), every other field stays as it is."""
+    if not isinstance(doc, dict):
+        raise ValidationFailed(FieldError("json", "expected a JSON object"))
+    return draft_from_json({**view.to_json(), **doc})
+
+
+@dataclass
+class DraftEdits:
+    """Changes to a customer named one by one (``customers edit`` flags). Contacts and cards are
+    named by their value; a phone in any form the store's country reads."""
+
+    fields: dict[str, Any] = field(default_factory=dict)  # draft field -> new value
+    email_add: list[str] = field(default_factory=list)
+    email_remove: list[str] = field(default_factory=list)
+    email_primary: str | None = None
+    phone_add: list[str] = field(default_factory=list)
+    phone_remove: list[str] = field(default_factory=list)
+    phone_primary: str | None = None
+    purposes: dict[str, str] = field(default_factory=dict)  # contact -> purpose
+    marketing: dict[str, bool] = field(default_factory=dict)  # contact -> consent
+    card_add: list[str] = field(default_factory=list)
+    card_remove: list[str] = field(default_factory=list)
+
+
+def apply_edits(draft: CustomerDraft, edits: DraftEdits, *, country: str) -> CustomerDraft:
+    """The draft with ``edits`` made; ValidationFailed names a contact or card it does not have."""
+    from dataclasses import replace as changed
+
+    from ..domain.customer import clean_card_number
+    from ..domain.errors import FieldProblem
+    from ..domain.validation import clean_email, clean_phone
+
+    def email_key(text: str) -> str:
+        try:
+            return clean_email(text).key
+        except FieldProblem:
+            return text.strip().casefold()
+
+    def phone_key(text: str) -> str:
+        try:
+            return clean_phone(text, country).e164
+        except FieldProblem:
+            return text.strip()
+
+    def card_key(text: str) -> str:
+        try:
+            return clean_card_number(text)
+        except FieldProblem:
+            return text.strip().upper()
+
+    emails, phones, cards = list(draft.emails), list(draft.phones), list(draft.cards)
+
+    def find(items: list, key, value: str, kind: str) -> int:
+        wanted = key(value)
+        for i, item in enumerate(items):
+            if key(item.address if kind == "email" else item.number) == wanted:
+                return i
+        raise ValidationFailed(FieldError(f"{kind}s", f"{value} is not one of the customer's {kind}s"))
+
+    for value in edits.email_remove:
+        del emails[find(emails, email_key, value, "email")]
+    for value in edits.phone_remove:
+        del phones[find(phones, phone_key, value, "phone")]
+    emails += [EmailInput(v, primary=not emails and i == 0) for i, v in enumerate(edits.email_add)]
+    phones += [PhoneInput(v, primary=not phones and i == 0) for i, v in enumerate(edits.phone_add)]
+    if edits.email_primary:
+        chosen = find(emails, email_key, edits.email_primary, "email")
+        emails = [changed(e, primary=i == chosen) for i, e in enumerate(emails)]
+    if edits.phone_primary:
+        chosen = find(phones, phone_key, edits.phone_primary, "phone")
+        phones = [changed(p, primary=i == chosen) for i, p in enumerate(phones)]
+    for contact, what in [*((c, "purpose") for c in edits.purposes), *((c, "marketing") for c in edits.marketing)]:
+        is_email = "@" in contact
+        items = emails if is_email else phones
+        i = find(items, email_key if is_email else phone_key, contact, "email" if is_email else "phone")
+        items[i] = (changed(items[i], purpose=edits.purposes[contact]) if what == "purpose"
+                    else changed(items[i], marketing_consent=edits.marketing[contact]))
+    for value in edits.card_remove:
+        wanted = card_key(value)
+        if wanted not in [card_key(c) for c in cards]:
+            raise ValidationFailed(FieldError("cards", f"{value} is not one of the customer's cards"))
+        cards = [c for c in cards if card_key(c) != wanted]
+    cards += edits.card_add
+    return changed(draft, **edits.fields, emails=emails, phones=phones, cards=cards)

@@ -60,26 +60,25 @@ def append_raw(conn: sqlite3.Connection, *, at: datetime, associate: str, termin
 def append_many_raw(conn: sqlite3.Connection, *, at: datetime, associate: str, terminal: str, store: str,
                     entity: str, entity_ids: list[str], action: str, changes: dict[str, Any]) -> None:
     """The same audit row for many entities at once (a pulled page's new customers), sealed in
-    order inside the caller's write transaction: one insert and one update a row, no lookups."""
+    order inside the caller's write transaction: one insert a row, no lookups."""
     if not entity_ids:
         return
-    prev = conn.execute("SELECT hash FROM audit_event ORDER BY id DESC LIMIT 1").fetchone()
-    prev_hash = prev[0] if prev else GENESIS
+    last = conn.execute("SELECT id, hash FROM audit_event ORDER BY id DESC LIMIT 1").fetchone()
+    row_id, prev_hash = (last[0], last[1]) if last else (0, GENESIS)
     body = json.dumps(changes)
     ch = changes_hash(json.loads(body))
     stamp = sqlite_timestamp(at)
     moment = datetime.fromisoformat(stamp)
-    sealed = []
+    rows = []
     for entity_id in entity_ids:
-        row_id = conn.execute(
-            "INSERT INTO audit_event (at, associate_number, terminal_id, store_code, entity, entity_id,"
-            " action, changes, prev_hash, hash, changes_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', '', '')",
-            (stamp, associate, terminal, store, entity, entity_id, action, body)).lastrowid
+        row_id += 1  # the id SQLite would give the row (the largest so far plus one): sealed before it is written
         digest = audit_hash(prev_hash, id=row_id, at=moment, associate=associate, terminal=terminal, store=store,
                             entity=entity, entity_id=entity_id, action=action, changes_digest=ch)
-        sealed.append((prev_hash, digest, ch, row_id))
+        rows.append((row_id, stamp, associate, terminal, store, entity, entity_id, action, body, prev_hash, digest, ch))
         prev_hash = digest
-    conn.executemany("UPDATE audit_event SET prev_hash = ?, hash = ?, changes_hash = ? WHERE id = ?", sealed)
+    conn.executemany(
+        "INSERT INTO audit_event (id, at, associate_number, terminal_id, store_code, entity, entity_id,"
+        " action, changes, prev_hash, hash, changes_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
 
 def _rows(conn: sqlite3.Connection, where: str = "", args: tuple = ()) -> Iterator[ChainRow]:

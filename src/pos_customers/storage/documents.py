@@ -44,35 +44,53 @@ def customer_document(s: Session, c: Customer | str) -> dict[str, Any]:
     return _record(s, c).to_document()
 
 
-def _ensure_reference_rows(s: Session, doc: dict[str, Any]) -> None:
-    """A pulled customer may name a store, group, purpose, affiliation or attribute this terminal
-    has not received yet: a placeholder row keeps the customer (the next pull fills it in)."""
-    f = doc["fields"]
+_REFERENCE_TABLES = {"store": Store, "group": CustomerGroup, "purpose": AddressPurpose,
+                     "affiliation": Affiliation, "attribute": AttributeDefinition}
+
+
+def _ensure_reference_rows(s: Session, docs: list[dict[str, Any]]) -> None:
+    """Pulled customers may name a store, group, purpose, affiliation or attribute this terminal
+    has not received yet: a placeholder row keeps the customer (the next pull fills it in).
+    Each code is looked up once per transaction, whatever the number of customers naming it."""
     seen = s.info.setdefault("reference_rows_seen", set())  # this transaction's checks, not repeated
-    wanted = {("store", doc["store_code"]), ("group", f.get("group_code")),
-              *(("purpose", a["purpose"]) for a in f.get("addresses") or []),
-              *(("affiliation", c) for c in f.get("affiliations") or []),
-              *(("attribute", c) for c in (f.get("attributes") or {}))}
-    if wanted <= seen:
+    wanted: dict[tuple[str, Any], None] = {}  # in the order the customers name them (new stores' numbers)
+    for doc in docs:
+        f = doc["fields"]
+        wanted[("store", doc["store_code"])] = None
+        if f.get("group_code"):
+            wanted[("group", f["group_code"])] = None
+        wanted.update((("purpose", a["purpose"]), None) for a in f.get("addresses") or ())
+        wanted.update((("affiliation", c), None) for c in f.get("affiliations") or ())
+        wanted.update((("attribute", c), None) for c in (f.get("attributes") or {}))
+    todo = [w for w in wanted if w not in seen]
+    if not todo:
         return
-    seen |= wanted
-    if s.get(Store, doc["store_code"]) is None:
-        used = set(s.exec(select(Store.number)))
-        number = next(n for n in range(8191, 0, -1) if n not in used)
-        s.add(Store(code=doc["store_code"], number=number, name=doc["store_code"], country="",
-                    currency="", language="", next_sequence=0))
-    if f.get("group_code") and s.get(CustomerGroup, f["group_code"]) is None:
-        s.add(CustomerGroup(code=f["group_code"], name=f["group_code"]))
-    for a in f.get("addresses") or []:
-        if s.get(AddressPurpose, a["purpose"]) is None:
-            s.add(AddressPurpose(code=a["purpose"], label=a["purpose"], sort_order=999))
-    for code in f.get("affiliations") or []:
-        if s.get(Affiliation, code) is None:
+    seen.update(todo)
+    conn = search_index.raw_connection(s)
+    held = set()
+    for kind, model in _REFERENCE_TABLES.items():
+        codes = [c for k, c in todo if k == kind]
+        for at in range(0, len(codes), 500):
+            chunk = codes[at:at + 500]
+            held |= {(kind, r[0]) for r in conn.execute(
+                f"SELECT {model.__table__.primary_key.columns.keys()[0]} FROM {model.__tablename__}"
+                f" WHERE {model.__table__.primary_key.columns.keys()[0]} IN ({','.join('?' * len(chunk))})", chunk)}
+    todo = [w for w in todo if w not in held]
+    for kind, code in todo:
+        if kind == "store" and s.get(Store, code) is None:
+            used = set(s.exec(select(Store.number)))
+            number = next(n for n in range(8191, 0, -1) if n not in used)
+            s.add(Store(code=code, number=number, name=code, country="", currency="", language="",
+                        next_sequence=0))
+            s.flush()
+        elif kind == "group" and s.get(CustomerGroup, code) is None:
+            s.add(CustomerGroup(code=code, name=code))
+        elif kind == "purpose" and s.get(AddressPurpose, code) is None:
+            s.add(AddressPurpose(code=code, label=code, sort_order=999))
+        elif kind == "affiliation" and s.get(Affiliation, code) is None:
             s.add(Affiliation(code=code, name=code))
-    for code in (f.get("attributes") or {}):
-        if s.get(AttributeDefinition, code) is None:
-            s.add(AttributeDefinition(code=code, label=code, type="text", show_on_create=False,
-                                      active=False))
+        elif kind == "attribute" and s.get(AttributeDefinition, code) is None:
+            s.add(AttributeDefinition(code=code, label=code, type="text", show_on_create=False, active=False))
     s.flush()
 
 
@@ -82,7 +100,7 @@ def apply_document(s: Session, doc: dict[str, Any], *, keep: frozenset[str] = fr
 
     Fields in ``keep`` hold local edits not yet sent: their local values and clocks stay.
     """
-    _ensure_reference_rows(s, doc)
+    _ensure_reference_rows(s, [doc])
     previous = customers.read(s, doc["id"])
     if previous is None:
         return insert_new(s, doc, sync_state=sync_state)
@@ -135,8 +153,7 @@ def insert_documents(s: Session, docs: list[dict[str, Any]], *,
                      sync_state: SyncState = SyncState.SYNCED) -> list[CustomerRecord]:
     """Insert customers this file does not hold yet, all at once: what an initial pull of a whole
     region does many thousand times (one ``executemany`` per table for the whole page)."""
-    for doc in docs:
-        _ensure_reference_rows(s, doc)
+    _ensure_reference_rows(s, docs)
     now = datetime.now(timezone.utc)
     records = [customers.from_document(doc, now=now, updated_at=now, version=1, sync_state=sync_state,
                                        last_activity_at=last_change(doc.get("clocks") or {}))
@@ -164,14 +181,14 @@ def all_documents(s: Session, *, store_code: str | None = None):
 
 
 def erase_personal_records(s: Session, customer_id: str, at: datetime) -> None:
-    """An anonymized customer (here or elsewhere): notes, consent history, conflicts and match
-    keys go; the audit rows about them keep only their digests."""
+    """An anonymized customer (here or elsewhere): notes, consent history, conflicts, match keys
+    and the cached carts and saved payments go; the audit rows about them keep only their digests."""
     from . import audit_chain
-    from .tables import ConsentEvent, CustomerMatchKey, CustomerNote, SyncConflict
+    from .tables import ConsentEvent, CustomerDataCache, CustomerMatchKey, CustomerNote, SyncConflict
 
     conn = search_index.raw_connection(s)
     notes = [r[0] for r in conn.execute("SELECT id FROM customer_note WHERE customer_id = ?", (customer_id,))]
-    for model in (CustomerNote, ConsentEvent, SyncConflict, CustomerMatchKey):
+    for model in (CustomerNote, ConsentEvent, SyncConflict, CustomerMatchKey, CustomerDataCache):
         s.exec(delete(model).where(model.customer_id == customer_id))
     audit_chain.redact(conn, "entity = 'customer' AND entity_id = ?" + (
         f" OR entity = 'customer_note' AND entity_id IN ({','.join('?' * len(notes))})" if notes else ""),

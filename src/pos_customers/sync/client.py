@@ -85,5 +85,19 @@ class HqClient:
     def orders(self, customer_id: str) -> list[dict[str, Any]]:
         return self._call("GET", f"/v1/customers/{customer_id}/orders")
 
+    def carts(self, customer_id: str) -> list[dict[str, Any]]:
+        return self._call("GET", f"/v1/customers/{customer_id}/carts")
+
+    def saved_payments(self, customer_id: str) -> list[dict[str, Any]]:
+        return self._call("GET", f"/v1/customers/{customer_id}/saved-payments")
+
+    def order_detail(self, customer_id: str, order_id: str) -> dict[str, Any]:
+        from urllib.parse import quote
+
+        return self._call("GET", f"/v1/customers/{customer_id}/orders/{quote(order_id, safe='')}")
+
+    def store_directory(self) -> list[dict[str, Any]]:
+        return self._call("GET", "/v1/stores")
+
     def health(self) -> dict[str, Any]:
         return self._call("GET", "/v1/health")

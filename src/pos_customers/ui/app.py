@@ -80,6 +80,7 @@ class PosApp(App):
         ``origin``: how this session reached the terminal ("ssh from 192.0.2.7"; None at the till),
         written on the sign-in audit rows."""
         self.actor: Actor | None = None
+        self.sale_customer: CustomerView | None = None  # chosen on the card (s) for the sale at the till
         super().__init__()
         self.config = config or UiConfig()
         self.origin = origin

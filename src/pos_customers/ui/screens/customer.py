@@ -1,6 +1,8 @@
 """The customer card: header and tabs (Account, Contacts, Addresses, Attributes & groups,
 Notes for managers and support, Orders, Organizations of a person / People of an organization
-(screens/members.py), Activity)."""
+(screens/members.py), Stores, Active carts, Saved payments, Activity).
+
+The tabs headquarters feeds besides the orders are panes of their own (customer_data.py)."""
 
 from __future__ import annotations
 
@@ -18,12 +20,14 @@ from ...domain.enums import SyncState
 from ...domain.errors import ValidationFailed
 from ...services import records, sync
 from ...services.context import Permission
-from ...services.customers import StaleEdit, draft_from_view, get_customer, update_customer
+from ...domain.money import format_minor
+from ...services.customers import StaleEdit, choose_for_sale, draft_from_view, get_customer, update_customer
 from ...services.views import CustomerView
 from ...services.terminal import issuing_till
 from ..text import change_lines, plain, safe, shown_value, yes_no
 from ..widgets.footer import KeysFooter
 from .address import AddressModal
+from .customer_data import PANES, DataPane, order_modal, source_note
 from .dialogs import ConfirmModal
 from .members import MEMBER_ACTIONS, MEMBER_BINDINGS, TAB_ORGANIZATIONS, TAB_PEOPLE, MembershipTabs
 
@@ -37,7 +41,8 @@ def kv_table(rows: list[tuple[str, object]], table_id: str) -> DataTable:
 
 
 # audit actions that read better in words on the Activity tab (the others are plain words already)
-ACTION_TEXT = {"brought_in": "brought from headquarters", "received": "received from headquarters"}
+ACTION_TEXT = {"brought_in": "brought from headquarters", "received": "received from headquarters",
+               "payment_delete": "saved payment deleted"}
 
 
 class CustomerScreen(MembershipTabs, Screen):
@@ -51,6 +56,8 @@ class CustomerScreen(MembershipTabs, Screen):
                 tooltip="Sync conflict (Activity tab): set the field to the other value, as an edit"),
         *MEMBER_BINDINGS,  # the People / Organizations tab's keys (screens/members.py)
         Binding("e", "edit", "Edit", id="card.edit", tooltip="Edit this customer"),
+        Binding("s", "choose_for_sale", "For sale", id="card.sale",
+                tooltip="Choose this customer for the sale at the till (refused while blocked)"),
         Binding("a", "add_address", "Add address", id="card.add_address", tooltip="Add an address"),
         Binding("n", "note", "Add note", id="card.note", tooltip="Write a note (managers, support)"),
         Binding("r", "reload", "Reload", id="card.reload", tooltip="Read the customer again"),
@@ -78,6 +85,7 @@ class CustomerScreen(MembershipTabs, Screen):
         self._filling: list = []  # the tabs' contents being mounted
         self._activity: list = []  # the Activity tab's rows, in order
         self._conflicts: list = []  # the Activity tab's sync conflicts, open ones first
+        self._orders: list = []  # the Orders tab's rows, in order
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -92,6 +100,8 @@ class CustomerScreen(MembershipTabs, Screen):
             yield TabPane("Orders", id="tab-orders")
             yield TabPane("Organizations", id=TAB_ORGANIZATIONS)  # a person's; an organization shows People
             yield TabPane("People", id=TAB_PEOPLE)
+            for pane in PANES:
+                yield pane()
             yield TabPane("Activity", id="tab-activity")
         yield KeysFooter()
 
@@ -156,18 +166,28 @@ class CustomerScreen(MembershipTabs, Screen):
         # a standalone till syncs with nothing: no sync state on the card
         sync_part = ((safe(" · sync "), sync_text) if self.app.connected or view.sync_state == SyncState.CONFLICT
                      else ())
+        blocked = ((safe(f"BLOCKED: {view.status_reason}" if view.status_reason else "BLOCKED"), "bold reverse"),
+                   "  ") if view.blocked and view.anonymized_at is None else ()
         head = Text.assemble(
-            (safe(view.display_name) or "(no name)", "bold"), "  ", (safe(view.reference_display), "bold reverse"),
+            *blocked, (safe(view.display_name) or "(no name)", "bold"), "  ",
+            (safe(view.reference_display), "bold reverse"),
             "\n", safe(f"{view.customer_type} · group {view.group_code or '—'} · {view.status} · "
                        f"{view.account_type}"), *sync_part)
         self.query_one("#head", Static).update(head)
+        labels = {"gender": {c.code: c.label for c in choices.genders},
+                  "salutation": {c.code: c.label for c in choices.salutations}}
         self._fill("tab-account", [kv_table([
+            ("Salutation", labels["salutation"].get(view.salutation, view.salutation)),
             ("Title", view.title), ("First name", view.first_name), ("Middle name", view.middle_name),
             ("Last name", view.last_name), ("Organization", view.organization_name),
             ("Company", view.company), ("Date of birth", view.birth_date),
+            ("Gender", labels["gender"].get(view.gender, view.gender)),
             ("Language", view.language), ("Currency", view.currency),
             ("Receipt", view.receipt_option), ("Receipt email", view.receipt_email),
-            ("Status", view.status), ("Account type", view.account_type),
+            ("Status", f"{view.status}: {view.status_reason}" if view.status_reason else view.status),
+            ("Account type", view.account_type),
+            ("VAT number", view.vat_number), ("Tax exempt", yes_no(view.tax_exempt)),
+            ("Credit limit", format_minor(view.credit_limit, view.currency) or "—"),
             ("Registered", view.created_at),
             ("Registering store", ", ".join(filter(None, (view.store_code, issuing_till(view.reference))))),
             ("Last activity", view.last_activity_at), ("Last sign-in", view.last_sign_in_at or "—"),
@@ -215,6 +235,8 @@ class CustomerScreen(MembershipTabs, Screen):
         self._fill("tab-orders", [Label("Asking headquarters for the order history…", classes="muted")])
         self.load_orders(view.id)
         self.show_member_tab(view)
+        for pane in self.query(DataPane):
+            pane.show(view)
         act = DataTable(id="activity-table", cursor_type="row", zebra_stripes=True)
         act.add_columns("When", "Who", "Action", "Changes")
         self._activity = list(activity)
@@ -256,17 +278,22 @@ class CustomerScreen(MembershipTabs, Screen):
             self._fill("tab-orders", [Label(
                 "Order history comes from headquarters when this terminal is connected to it.", classes="muted")])
             return
-        note = {"headquarters": "From headquarters.",
-                "cache": "Headquarters is not reachable: showing the copy kept on this terminal."}[source]
+        note = source_note(source)
+        self._orders = list(orders)
         if not orders:
             self._fill("tab-orders", [Label(f"No orders. {note}", classes="muted")])
             return
         table = DataTable(id="orders-table", cursor_type="row", zebra_stripes=True)
-        table.add_columns("Order", "Date", "Store", "Status", "Total")
-        for o in orders:
+        table.add_columns("Order", "Date", "Store", "Status", "Shipments", "Total")
+        for i, o in enumerate(orders):
             table.add_row(plain(o.number), plain(f"{o.ordered_at:%Y-%m-%d}"), plain(o.store_code),
-                          plain(o.status), plain(f"{o.total} {o.currency}"))
-        self._fill("tab-orders", [table, Label(note, classes="muted")])
+                          plain(o.status), plain(o.shipments), plain(f"{o.total} {o.currency}"), key=str(i))
+        self._fill("tab-orders", [table, Label(f"⏎ lines and shipments · {note}", classes="muted")])
+
+    @on(DataTable.RowSelected, "#orders-table")
+    def _show_order(self, event: DataTable.RowSelected) -> None:
+        order = self._orders[int(event.row_key.value)]
+        self.app.push_screen(order_modal(self.app, self.customer_id, order))
 
     def _fill(self, pane_id: str, widgets: list) -> None:
         pane = self.query_one(f"#{pane_id}", TabPane)
@@ -283,6 +310,16 @@ class CustomerScreen(MembershipTabs, Screen):
     def action_edit(self) -> None:
         if self.view:
             self.app.edit_customer(self.view)
+
+    def action_choose_for_sale(self) -> None:
+        """The customer for the sale at the till: a blocked customer is refused, with the reason."""
+        try:
+            view = choose_for_sale(self.app.services, self.app.actor, self.customer_id)
+        except ValidationFailed as exc:
+            self.notify("; ".join(e.message for e in exc.errors), severity="error", markup=False, timeout=8)
+            return
+        self.app.sale_customer = view
+        self.notify(f"{view.display_name} ({view.reference_display}) chosen for the sale", markup=False)
 
     def action_anonymize(self) -> None:
         from .dialogs import TypedConfirmModal

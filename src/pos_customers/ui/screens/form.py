@@ -3,7 +3,7 @@ duplicates as you type, ctrl+s to save, Escape to cancel (asking first when some
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import fields, replace
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -12,16 +12,19 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import (Checkbox, Header, Input, Label, OptionList, Select,
+from textual.widgets import (Checkbox, DataTable, Header, Input, Label, OptionList, Select,
                              SelectionList, Static)
 from textual.widgets.option_list import Option
 
-from ...domain.customer import CustomerDraft, EmailInput, PhoneInput
-from ...domain.enums import AttributeType, CustomerType, ReceiptOption
+from ...domain.customer import CustomerDraft, EmailInput, PhoneInput, clean_card_number
+from ...domain.enums import AttributeType, CustomerStatus, CustomerType, EmailPurpose, PhonePurpose, ReceiptOption
+from ...domain.errors import FieldProblem
+from ...domain.money import minor_digits
+from ...services.context import Permission
 from ...domain.errors import FieldError, ValidationFailed
 from ...domain.reference import format_reference
 from ...domain.template import receipt_for
-from ...services.customers import (StaleEdit, create_customer, draft_from_view, find_duplicates,
+from ...services.customers import (StaleEdit, card_holder, create_customer, draft_from_view, find_duplicates,
                                    rebase_draft, update_customer, validate_draft)
 from ...services.records import form_choices
 from ...services.views import CustomerView
@@ -29,6 +32,7 @@ from ..text import plain, safe
 from ..widgets.field_error import ErrorLine, focus_at_end
 from ..widgets.footer import KeysFooter
 from .address import AddressModal
+from .contact import ContactEdit, ContactModal
 from .dialogs import ConfirmModal, ConflictModal
 
 TEXT_FIELDS = [
@@ -36,11 +40,35 @@ TEXT_FIELDS = [
     ("last_name", "Last name"), ("organization_name", "Organization"), ("company", "Company"),
     ("birth_date", "Date of birth"), ("email", "Email"), ("phone", "Phone"),
     ("language", "Language"), ("currency", "Currency"), ("receipt_email", "Receipt email"),
+    ("vat_number", "VAT number"), ("credit_limit", "Credit limit"),
 ]
 PLACEHOLDERS = {"birth_date": "YYYY-MM-DD", "language": "de, en-GB, …", "currency": "EUR",
-                "phone": "national or +international", "email": "name@example.com"}
+                "phone": "national or +international", "email": "name@example.com",
+                "vat_number": "with or without country code", "credit_limit": "none; e.g. 1500.00"}
+CONTACT_PURPOSES = {"email": [(p.value, p.value) for p in EmailPurpose],
+                    "phone": [(p.value, p.value) for p in PhonePurpose]}
 # the error field names the services use -> the widget that shows them
-ERROR_TARGET = {"emails.0.address": "email", "phones.0.number": "phone", "group_code": "group_code"}
+ERROR_TARGET = {"emails.0.address": "email", "phones.0.number": "phone", "group_code": "group_code",
+                "emails": "more-contacts", "phones": "more-contacts"}
+
+
+def error_target(field: str) -> str:
+    """The widget whose error line shows a service's error about ``field``."""
+    if field in ERROR_TARGET:
+        return ERROR_TARGET[field]
+    if field.startswith(("emails.", "phones.")):
+        return "more-contacts"  # a contact of the list under the first email and phone
+    if field.startswith("cards"):
+        return "card-input"
+    return field
+
+
+def amount_text(minor: int | str | None, currency: str) -> str:
+    """A credit limit in the form: whole minor units shown as an amount (150050 -> 1500.50)."""
+    if minor is None or isinstance(minor, str):
+        return minor or ""
+    digits = minor_digits(currency)
+    return f"{minor / 10**digits:.{digits}f}" if digits else str(minor)
 
 
 class CustomerFormScreen(Screen):
@@ -50,6 +78,10 @@ class CustomerFormScreen(Screen):
         Binding("f4", "add_address", "Add address", id="form.add_address", tooltip="Add an address"),
         Binding("f6", "duplicates", "Duplicates", id="form.duplicates",
                 tooltip="Go to the list of likely existing customers"),
+        Binding("f3", "add_contact", "Add contact", id="form.add_contact",
+                tooltip="Add another email or phone (purpose, marketing consent, primary)"),
+        Binding("delete", "remove_row", "Remove", id="form.remove_row",
+                tooltip="Remove the email, phone or loyalty card under the cursor (lists of the form)"),
     ]
     DEFAULT_CSS = """
     CustomerFormScreen #form { height: 1fr; padding: 0 1; }
@@ -67,6 +99,9 @@ class CustomerFormScreen(Screen):
     CustomerFormScreen SelectionList { height: auto; max-height: 6; width: 1fr; }
     CustomerFormScreen .section { text-style: bold; margin-top: 1; }
     CustomerFormScreen #form-errors { color: $error; padding: 0 1; height: auto; }
+    CustomerFormScreen .row .purpose { width: 12; }
+    CustomerFormScreen .list { height: auto; max-height: 8; margin-left: 18; width: 1fr; }
+    CustomerFormScreen .muted { color: $text-muted; }
     """
 
     def __init__(self, *, draft: CustomerDraft, view: CustomerView | None = None) -> None:
@@ -74,6 +109,10 @@ class CustomerFormScreen(Screen):
         self.view = view  # None: a new customer
         self.base = draft
         self.addresses = list(draft.addresses)
+        # the first email and phone are in the fields; the others in the list under them
+        self.more_emails: list[EmailInput] = list(draft.emails[1:])
+        self.more_phones: list[PhoneInput] = list(draft.phones[1:])
+        self.cards: list[str] = list(draft.cards)
         self.touched: set[str] = set()
         self._moved: dict[str, str] = {}  # values this form put in fields itself (not typed)
         self.dirty = False
@@ -105,17 +144,59 @@ class CustomerFormScreen(Screen):
                 yield Label("Customer type *", classes="field-label required")
                 yield Select([("Person", "person"), ("Organization", "organization")],
                              value=str(d.customer_type or "person"), allow_blank=False, id="customer_type", compact=True)
+            with Horizontal(classes="row"):
+                yield Label("Salutation", classes="field-label")
+                yield Select(self._options(choices.salutations, d.salutation), value=d.salutation or Select.NULL,
+                             id="salutation", prompt="none", compact=True)
+            yield ErrorLine(id="err-salutation")
             for name, label in TEXT_FIELDS:
                 with Horizontal(classes="row", id=f"row-{name}"):
                     yield Label(label, classes="field-label", id=f"label-{name}", markup=False)
-                    yield Input(self._initial(name), id=name, placeholder=PLACEHOLDERS.get(name, ""), compact=True)
+                    yield Input(self._initial(name), id=name, placeholder=PLACEHOLDERS.get(name, ""), compact=True,
+                                disabled=name == "credit_limit" and not self.app.actor.can(Permission.SET_CREDIT_LIMIT))
+                    if name in ("email", "phone"):
+                        first = (d.emails if name == "email" else d.phones)[:1]
+                        yield Select(CONTACT_PURPOSES[name], value=str(first[0].purpose) if first
+                                     else CONTACT_PURPOSES[name][0][1], allow_blank=False, id=f"{name}_purpose",
+                                     classes="purpose", compact=True)
                 yield ErrorLine(id=f"err-{name}")
+                if name == "birth_date":
+                    with Horizontal(classes="row", id="row-gender"):
+                        yield Label("Gender", classes="field-label")
+                        yield Select(self._options(choices.genders, d.gender), value=d.gender or Select.NULL,
+                                     id="gender", prompt="not said", compact=True)
+                    yield ErrorLine(id="err-gender")
                 if name == "email":
                     yield Checkbox("Marketing by email", bool(d.emails and d.emails[0].marketing_consent),
                                    id="email_marketing")
                 if name == "phone":
                     yield Checkbox("Marketing by phone/SMS", bool(d.phones and d.phones[0].marketing_consent),
                                    id="phone_marketing")
+                    with Horizontal(classes="row"):
+                        yield Label("More contacts", classes="field-label")
+                        yield Label("F3 adds · Enter edits · Delete removes", classes="muted", markup=False)
+                    contacts = DataTable(id="more-contacts", cursor_type="row", classes="list", show_header=False)
+                    contacts.add_columns("Contact", "Purpose", "Marketing")
+                    yield contacts
+                    yield ErrorLine(id="err-more-contacts")
+                if name == "vat_number":
+                    yield Checkbox("Tax exempt", bool(d.tax_exempt), id="tax_exempt")
+            with Horizontal(classes="row"):
+                yield Label("Loyalty cards", classes="field-label")
+                yield Input("", id="card-input", placeholder="type or scan, Enter adds", compact=True)
+            yield ErrorLine(id="err-card-input")
+            cards = DataTable(id="cards-list", cursor_type="row", classes="list", show_header=False)
+            cards.add_columns("Card")
+            yield cards
+            with Horizontal(classes="row"):
+                yield Label("Status", classes="field-label")
+                yield Select([("active", "active"), ("blocked", "blocked")], value=str(d.status or "active"),
+                             allow_blank=False, id="status", compact=True)
+            with Horizontal(classes="row", id="row-status_reason"):
+                yield Label("Blocked because", classes="field-label")
+                yield Input(safe(d.status_reason), id="status_reason", compact=True,
+                            placeholder="why: shown wherever the customer is")
+            yield ErrorLine(id="err-status_reason")
             with Horizontal(classes="row"):
                 yield Label("Customer group", classes="field-label")
                 yield Select([(plain(f"{c.label} ({c.code})"), c.code) for c in choices.groups],
@@ -190,7 +271,17 @@ class CustomerFormScreen(Screen):
             return safe(d.emails[0].address) if d.emails else ""
         if name == "phone":
             return safe(d.phones[0].number) if d.phones else ""
+        if name == "credit_limit":
+            return amount_text(d.credit_limit, d.currency or "")
         return safe(getattr(d, name))
+
+    @staticmethod
+    def _options(choices, current: str) -> list[tuple[str, str]]:
+        """A reference list's choices; a code it no longer has stays choosable on the customer that has it."""
+        options = [(plain(c.label), c.code) for c in choices]
+        if current and current not in [c.code for c in choices]:
+            options.append((plain(current), current))
+        return options
 
     def on_mount(self) -> None:
         ref = f" {format_reference(self.view.reference)}" if self.view else ""
@@ -198,7 +289,10 @@ class CustomerFormScreen(Screen):
         self.sub_title = self.app.header_text()
         self._apply_type(str(self.base.customer_type or "person"))
         self._show_password(str(self.base.account_type or "guest"))
+        self.query_one("#row-status_reason").set_class(str(self.base.status or "active") != "blocked", "hidden")
         self._show_addresses()
+        self._show_contacts()
+        self._show_cards()
         focus_at_end(self.query_one("#first_name" if self.base.customer_type != "organization"
                                     else "#organization_name", Input))
         self.call_after_refresh(self._loaded)
@@ -221,7 +315,7 @@ class CustomerFormScreen(Screen):
             text = dict(TEXT_FIELDS)[name]
             label.update(text + (" *" if required else ""))
             label.set_class(required, "required")
-        for name in ("title", "middle_name", "birth_date"):
+        for name in ("title", "middle_name", "birth_date", "gender"):
             self.query_one(f"#row-{name}").set_class(not person, "hidden")
 
     def _carry_name(self, ctype: str) -> None:
@@ -254,29 +348,44 @@ class CustomerFormScreen(Screen):
             lines.append(f"{i}. {purpose}: {one_line(a.address)}" + (f" [{flags}]" if flags else ""))
         self.query_one("#addresses", Static).update("\n".join(safe(line) for line in lines) or "none")
 
+    def _show_contacts(self) -> None:
+        table = self.query_one("#more-contacts", DataTable)
+        row = table.cursor_row
+        table.clear()
+        for i, e in enumerate(self.more_emails):
+            table.add_row(plain(e.address), plain(str(e.purpose)), "marketing" if e.marketing_consent else "",
+                          key=f"email:{i}")
+        for i, p in enumerate(self.more_phones):
+            table.add_row(plain(p.number), plain(str(p.purpose)), "marketing" if p.marketing_consent else "",
+                          key=f"phone:{i}")
+        table.set_class(not table.row_count, "hidden")
+        if table.row_count:
+            table.move_cursor(row=min(row, table.row_count - 1))
+
+    def _show_cards(self) -> None:
+        table = self.query_one("#cards-list", DataTable)
+        row = table.cursor_row
+        table.clear()
+        for number in self.cards:
+            table.add_row(plain(number), key=number)
+        table.set_class(not table.row_count, "hidden")
+        if table.row_count:
+            table.move_cursor(row=min(row, table.row_count - 1))
+
     # -- reading the form ------------------------------------------------------------------------
     def draft(self) -> CustomerDraft:
         v = {name: self.query_one(f"#{name}", Input).value for name, _ in TEXT_FIELDS}
+        v["status_reason"] = self.query_one("#status_reason", Input).value
         ctype = str(self.query_one("#customer_type", Select).value)
         group = self.query_one("#group_code", Select)
-        emails = list(self.base.emails)
-        phones = list(self.base.phones)
-        email_consent = self.query_one("#email_marketing", Checkbox).value
-        phone_consent = self.query_one("#phone_marketing", Checkbox).value
+        emails = [replace(e, primary=False) for e in self.more_emails]
+        phones = [replace(p, primary=False) for p in self.more_phones]
         if v["email"].strip():
-            first = emails[0] if emails else EmailInput("")
-            emails[0:1] = [replace(first, address=v["email"], primary=True, marketing_consent=email_consent)]
-        elif emails:
-            emails = emails[1:]
+            emails.insert(0, EmailInput(v["email"], str(self.query_one("#email_purpose", Select).value), True,
+                                        self.query_one("#email_marketing", Checkbox).value))
         if v["phone"].strip():
-            first = phones[0] if phones else PhoneInput("")
-            phones[0:1] = [replace(first, number=v["phone"], primary=True, marketing_consent=phone_consent)]
-        elif phones:
-            phones = phones[1:]
-        for i in range(1, len(emails)):
-            emails[i] = replace(emails[i], primary=False)
-        for i in range(1, len(phones)):
-            phones[i] = replace(phones[i], primary=False)
+            phones.insert(0, PhoneInput(v["phone"], str(self.query_one("#phone_purpose", Select).value), True,
+                                        self.query_one("#phone_marketing", Checkbox).value))
         attributes = dict(self.base.attributes)
         for widget in self.query(".attr-field"):
             code = widget.id[5:]
@@ -297,7 +406,16 @@ class CustomerFormScreen(Screen):
             password=self.query_one("#password", Input).value,
             must_change_password=self.query_one("#must_change_password", Checkbox).value,
             affiliations=list(self.query_one("#affiliations", SelectionList).selected),
-            emails=emails, phones=phones, addresses=list(self.addresses), attributes=attributes)
+            emails=emails, phones=phones, addresses=list(self.addresses), attributes=attributes,
+            salutation=self._code("#salutation"), gender=self._code("#gender") if person else "",
+            status=str(self.query_one("#status", Select).value), status_reason=v["status_reason"]
+            if str(self.query_one("#status", Select).value) == CustomerStatus.BLOCKED else "",
+            vat_number=v["vat_number"], tax_exempt=self.query_one("#tax_exempt", Checkbox).value,
+            credit_limit=v["credit_limit"].strip() or None, cards=list(self.cards))
+
+    def _code(self, selector: str) -> str:
+        select = self.query_one(selector, Select)
+        return "" if select.is_blank() else str(select.value)
 
     # -- live checks ------------------------------------------------------------------------------
     @on(Input.Changed)
@@ -307,6 +425,9 @@ class CustomerFormScreen(Screen):
     def _changed(self, event) -> None:
         if self._loading:
             return
+        if getattr(getattr(event, "input", None), "id", None) == "card-input":
+            self.query_one("#err-card-input", ErrorLine).show("")
+            return  # a card being typed or scanned: added with Enter
         widget = getattr(event, "input", None) or getattr(event, "select", None) or getattr(
             event, "checkbox", None) or getattr(event, "selection_list", None)
         if widget is not None and widget.id:
@@ -320,6 +441,8 @@ class CustomerFormScreen(Screen):
             self._carry_name(str(event.value))
         if widget is not None and widget.id in ("email", "receipt_email"):
             self._follow_email()
+        if widget is not None and widget.id == "status":
+            self.query_one("#row-status_reason").set_class(str(event.value) != "blocked", "hidden")
         if widget is not None and widget.id == "account_type":
             self._show_password(str(event.value))
         self._schedule()
@@ -352,7 +475,7 @@ class CustomerFormScreen(Screen):
             label.show("")
         other = []
         for e in errors:
-            target = ERROR_TARGET.get(e.field, e.field)
+            target = error_target(e.field)
             if target.startswith("attributes."):
                 target = target.replace(".", "-")
             if not all_fields and target not in self.touched and not target.startswith("attr"):
@@ -407,6 +530,103 @@ class CustomerFormScreen(Screen):
         self.app.push_screen(AddressModal(draft=None, purposes=active, default_purpose=default,
                                           default_country=self.app.template_country), done)
 
+    # -- more emails and phones, loyalty cards -------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "remove_row":
+            return isinstance(self.focused, DataTable) and self.focused.id in ("more-contacts", "cards-list") \
+                and self.focused.row_count > 0
+        return True
+
+    def on_descendant_focus(self) -> None:
+        self.refresh_bindings()  # Delete is offered on the lists only
+
+    def action_add_contact(self) -> None:
+        self.app.push_screen(ContactModal(contact=None, country=self.app.store_country), self._contact_done(None))
+
+    @on(DataTable.RowSelected, "#more-contacts")
+    def _edit_contact(self, event: DataTable.RowSelected) -> None:
+        kind, index = str(event.row_key.value).split(":")
+        contact = (self.more_emails if kind == "email" else self.more_phones)[int(index)]
+        self.app.push_screen(ContactModal(contact=contact, country=self.app.store_country),
+                             self._contact_done((kind, int(index))))
+
+    def _contact_done(self, where: tuple[str, int] | None):
+        def done(result: ContactEdit | None) -> None:
+            if result is None:
+                return
+            items = self.more_emails if result.kind == "email" else self.more_phones
+            if where is not None:
+                del items[where[1]]
+            if result.primary:
+                self._make_primary(result)
+            else:
+                items.insert(where[1] if where is not None else len(items), result.contact)
+            self.touched.add("more-contacts")
+            self.dirty = True
+            self._show_contacts()
+            self._schedule()
+        return done
+
+    def _make_primary(self, chosen: ContactEdit) -> None:
+        """The chosen contact goes to the fields at the top; the one that was there joins the list."""
+        kind = chosen.kind
+        box = self.query_one(f"#{kind}", Input)
+        purpose = self.query_one(f"#{kind}_purpose", Select)
+        marketing = self.query_one(f"#{kind}_marketing", Checkbox)
+        items = self.more_emails if kind == "email" else self.more_phones
+        if box.value.strip():
+            make = EmailInput if kind == "email" else PhoneInput
+            items.insert(0, make(box.value.strip(), str(purpose.value), False, marketing.value))
+        c = chosen.contact
+        box.value = c.address if kind == "email" else c.number
+        purpose.value = str(c.purpose)
+        marketing.value = bool(c.marketing_consent)
+        self.touched.add(kind)
+
+    @on(Input.Submitted, "#card-input")
+    def _add_card(self, event: Input.Submitted) -> None:
+        """Typed or scanned (a scanner types the digits, then Enter): checked here, then listed."""
+        error = self.query_one("#err-card-input", ErrorLine)
+        try:
+            number = clean_card_number(event.value)
+        except FieldProblem as exc:
+            error.show(str(exc))
+            return
+        if number in self.cards:
+            error.show(f"Card {number} is already on this customer")
+            return
+        holder = card_holder(self.app.services, self.app.actor, number,
+                             exclude_id=self.view.id if self.view else None)
+        if holder is not None:
+            error.show(f"Card {number} belongs to {holder.display_name} ({holder.reference_display})")
+            return
+        self.cards.append(number)
+        event.input.value = ""
+        error.show("")
+        self.dirty = True
+        self._show_cards()
+        self._schedule()
+
+    def action_remove_row(self) -> None:
+        table = self.focused
+        if not isinstance(table, DataTable) or not table.row_count:
+            return
+        key = str(table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value)
+        if table.id == "cards-list":
+            self.cards.remove(key)
+            self._show_cards()
+        elif table.id == "more-contacts":
+            kind, index = key.split(":")
+            del (self.more_emails if kind == "email" else self.more_phones)[int(index)]
+            self.touched.add("more-contacts")
+            self._show_contacts()
+        else:
+            return
+        self.dirty = True
+        if not table.row_count:
+            self.query_one("#card-input" if table.id == "cards-list" else "#phone").focus()
+        self._schedule()
+
     def action_cancel(self) -> None:
         if not self.dirty:
             self.app.pop_screen()
@@ -442,7 +662,7 @@ class CustomerFormScreen(Screen):
     def _focus_first(self, errors: list[FieldError]) -> None:
         """The associate lands on the first field to correct, the form scrolled to it."""
         for e in errors:
-            target = ERROR_TARGET.get(e.field, e.field).replace("attributes.", "attr-")
+            target = error_target(e.field).replace("attributes.", "attr-")
             found = self.query(f"#{target}")
             if found and found.first().focusable:
                 found.first().focus()
@@ -482,13 +702,22 @@ class CustomerFormScreen(Screen):
 
 def _changes(view: CustomerView, draft: CustomerDraft) -> dict:
     before = draft_from_view(view)
+    before = replace(before, credit_limit=amount_text(before.credit_limit, before.currency or ""))
     out = {}
-    for field in ("first_name", "middle_name", "last_name", "organization_name", "company", "title",
-                  "language", "currency", "group_code", "receipt_option", "receipt_email"):
-        if getattr(before, field) != getattr(draft, field):
-            out[field] = (getattr(before, field), getattr(draft, field))
+    for field in _PLAIN_FIELDS:
+        old, new = getattr(before, field), getattr(draft, field)
+        if ("" if old is None else str(old)) != ("" if new is None else str(new)):
+            out[field] = (old, new)
     if [e.address for e in before.emails] != [e.address for e in draft.emails]:
         out["emails"] = (None, [e.address for e in draft.emails])
     if [p.number for p in before.phones] != [p.number for p in draft.phones]:
         out["phones"] = (None, [p.number for p in draft.phones])
+    if before.cards != draft.cards:
+        out["cards"] = (before.cards, draft.cards)
     return out
+
+
+#: the draft's single values (the conflict question lists those this form changed)
+_PLAIN_FIELDS = tuple(f.name for f in fields(CustomerDraft)
+                      if f.name not in ("password", "emails", "phones", "addresses", "cards", "attributes",
+                                        "affiliations"))

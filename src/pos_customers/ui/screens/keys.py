@@ -54,9 +54,16 @@ class KeysScreen(ModalScreen[None]):
             table.add_columns("Key", "Does")
             seen = set()
             keymap = self.app._keymap if hasattr(self.app, "_keymap") else {}
-            for node in (self.under, self.app):
+            # the focused widget's own keys and its containers' (a tab of the card), then the screen's
+            # and the app's; widgets' built-in keys (no id) are the widgets' business
+            focused = self.under.focused
+            chain = [w for w in (focused.ancestors_with_self if focused else [])
+                     if w is not self.under and w is not self.app]
+            for node in (*chain, self.under, self.app):
                 for binding in node.BINDINGS:
                     if not isinstance(binding, Binding) or not binding.description:
+                        continue
+                    if node in chain and not binding.id:
                         continue
                     if node.check_action(binding.action, ()) is False:
                         continue  # not for this associate's role, or not now

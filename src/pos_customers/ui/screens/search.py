@@ -17,7 +17,7 @@ from textual.worker import get_current_worker
 from ...domain.enums import SyncState
 from ...domain.reference import format_reference
 from ...services.auth import Permission
-from ...services.search import listed_name, search_customers
+from ...services.search import BLOCKED_MARK, listed_name, search_customers
 from ..text import safe
 from ..widgets.results import ResultsList
 from ..widgets.footer import KeysFooter
@@ -187,6 +187,8 @@ class SearchScreen(Screen):
         status = self.query_one("#status", Label)
         legend = ("" if self._widths.get("Sync", 8) > 1
                   else "   S: ✓ synced ↑ to send ! conflict")  # fits 80 columns
+        if any(r.status == "blocked" for r in self._rows):
+            legend += f"   {BLOCKED_MARK} blocked"
         if not self._rows and query.strip():
             typed = query.strip()
             typed = typed if len(typed) <= 24 else typed[:23] + "…"  # the hint after it stays in view

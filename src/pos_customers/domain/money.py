@@ -1,0 +1,48 @@
+"""Amounts of money as whole minor units (cents): parsed from what a person types, never a float."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from .errors import FieldProblem
+
+#: currencies whose minor unit is not the hundredth (ISO 4217); every other one has two digits
+_DIGITS = {"BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0, "PYG": 0,
+           "RWF": 0, "UGX": 0, "UYI": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0,
+           "BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3}
+MAX_MINOR = 10**13  # a hundred billion in a two-digit currency: far beyond any credit limit
+
+
+def minor_digits(currency: str) -> int:
+    return _DIGITS.get((currency or "").upper(), 2)
+
+
+def parse_amount(text: str, currency: str, *, what: str = "Amount") -> int:
+    """``"1500"``, ``"1500.50"`` or ``"1500,50"`` in ``currency`` as whole minor units."""
+    raw = (text or "").strip().replace(" ", "").replace("_", "")
+    if raw.count(",") == 1 and "." not in raw:
+        raw = raw.replace(",", ".")
+    try:
+        amount = Decimal(raw)
+    except InvalidOperation:
+        raise FieldProblem(f"{what} must be a number like 1500 or 1500.50") from None
+    if not amount.is_finite():
+        raise FieldProblem(f"{what} must be a number like 1500 or 1500.50")
+    if amount < 0:
+        raise FieldProblem(f"{what} cannot be negative")
+    digits = minor_digits(currency)
+    minor = amount.scaleb(digits)
+    if minor != minor.to_integral_value():
+        raise FieldProblem(f"{what} has more than {digits} decimal places")
+    if minor > MAX_MINOR:
+        raise FieldProblem(f"{what} is too large")
+    return int(minor)
+
+
+def format_minor(minor: int | None, currency: str) -> str:
+    """Whole minor units shown in major units with the currency: ``150050`` -> ``1500.50 EUR``."""
+    if minor is None:
+        return ""
+    digits = minor_digits(currency)
+    amount = Decimal(minor).scaleb(-digits)
+    return f"{amount:.{digits}f} {currency}".strip()

@@ -1,0 +1,111 @@
+"""Add or edit one email or phone of a customer: the address or number, its purpose, marketing
+consent and whether it is the primary one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Checkbox, Input, Label, Select, Static
+
+from ...domain.customer import EmailInput, PhoneInput
+from ...domain.enums import EmailPurpose, PhonePurpose
+from ...domain.errors import FieldProblem
+from ...domain.validation import clean_email, clean_phone
+from ..text import safe
+from ..widgets.field_error import ErrorLine, focus_at_end
+
+KINDS = (("Email", "email"), ("Phone", "phone"))
+PURPOSES = {"email": [(p.value, p.value) for p in EmailPurpose], "phone": [(p.value, p.value) for p in PhonePurpose]}
+
+
+@dataclass(frozen=True)
+class ContactEdit:
+    """What the modal gives back: an email or a phone, and whether it becomes the primary one."""
+
+    contact: EmailInput | PhoneInput
+    primary: bool
+
+    @property
+    def kind(self) -> str:
+        return "email" if isinstance(self.contact, EmailInput) else "phone"
+
+
+class ContactModal(ModalScreen[ContactEdit | None]):
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Keep", id="contact.save", tooltip="Check and keep this email or phone"),
+        Binding("escape", "cancel", "Cancel", id="contact.cancel", tooltip="Close without keeping"),
+    ]
+    DEFAULT_CSS = """
+    ContactModal { align: center middle; }
+    ContactModal > Vertical { width: 64; max-width: 100%; height: auto; border: thick $primary; background: $surface; padding: 0 1; }
+    ContactModal #title { text-style: bold; }
+    ContactModal .row { height: auto; }
+    ContactModal .field-label { width: 14; }
+    ContactModal Input, ContactModal Select { width: 1fr; }
+    ContactModal .error { color: $error; padding-left: 14; height: auto; display: none; }
+    ContactModal .error.shown { display: block; }
+    ContactModal Checkbox, ContactModal Checkbox:focus { border: none; height: 1; padding: 0; margin-left: 14; }
+    ContactModal #hint { color: $text-muted; }
+    """
+
+    def __init__(self, *, contact: EmailInput | PhoneInput | None, country: str) -> None:
+        super().__init__()
+        self.contact = contact
+        self.country = country
+        self.kind = "phone" if isinstance(contact, PhoneInput) else "email"
+
+    def compose(self) -> ComposeResult:
+        c = self.contact
+        value = (c.address if isinstance(c, EmailInput) else c.number) if c else ""
+        with Vertical():
+            yield Static("Edit email or phone" if c else "New email or phone", id="title")
+            with Horizontal(classes="row"):
+                yield Label("Kind", classes="field-label")
+                yield Select(KINDS, value=self.kind, allow_blank=False, id="kind", compact=True,
+                             disabled=c is not None)
+            with Horizontal(classes="row"):
+                yield Label("Email / phone", classes="field-label")
+                yield Input(safe(value), id="value", compact=True)
+            yield ErrorLine(id="err-value")
+            with Horizontal(classes="row"):
+                yield Label("Purpose", classes="field-label")
+                yield Select(PURPOSES[self.kind], value=str(c.purpose) if c else PURPOSES[self.kind][0][1],
+                             allow_blank=False, id="purpose", compact=True)
+            yield Checkbox("Marketing consent", bool(c and c.marketing_consent), id="marketing")
+            yield Checkbox("Primary (the one the form shows first)", False, id="primary")
+            yield Label("ctrl+s keeps · esc cancels · saved with the customer", id="hint", markup=False)
+
+    def on_mount(self) -> None:
+        focus_at_end(self.query_one("#value", Input))
+
+    @on(Select.Changed, "#kind")
+    def _kind(self, event: Select.Changed) -> None:
+        self.kind = str(event.value)
+        purpose = self.query_one("#purpose", Select)
+        purpose.set_options(PURPOSES[self.kind])
+        purpose.value = PURPOSES[self.kind][0][1]
+
+    def action_save(self) -> None:
+        value = self.query_one("#value", Input).value
+        try:
+            if self.kind == "email":
+                clean_email(value)
+            else:
+                clean_phone(value, self.country)
+        except FieldProblem as exc:
+            self.query_one("#err-value", ErrorLine).show(str(exc))
+            self.query_one("#value", Input).focus()
+            return
+        purpose = str(self.query_one("#purpose", Select).value)
+        marketing = self.query_one("#marketing", Checkbox).value
+        contact = (EmailInput(value.strip(), purpose, False, marketing) if self.kind == "email"
+                   else PhoneInput(value.strip(), purpose, False, marketing))
+        self.dismiss(ContactEdit(contact, self.query_one("#primary", Checkbox).value))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
