@@ -110,7 +110,7 @@ async def test_blocked_with_a_reason_is_marked_and_refused_for_a_sale(make_app, 
         form.query_one("#status", Select).value = "blocked"
         await settle(app, pilot)
         await pilot.press("ctrl+s")
-        await settle(app, pilot)
+        await settle(app, pilot, 0.3)  # past the live check's 0.25 s: it must not hide the save's messages
         assert app.screen is form  # a blocked customer needs a reason
         assert "Say why the customer is blocked" in str(form.query_one("#err-status_reason", Label).render())
         assert app.focused is form.query_one("#status_reason", Input)
@@ -151,3 +151,17 @@ def _with_card(view, number):
 
     return replace(draft_from_view(view), cards=[number])
 
+
+
+async def test_a_refused_save_lands_on_the_topmost_field_to_correct(make_app, shop, admin):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await _open_form(app, pilot, "hans meier")
+        form.query_one("#status", Select).value = "blocked"  # below the VAT number, and no reason given
+        form.query_one("#vat_number", Input).value = "DE123456780"
+        await settle(app, pilot, 0.3)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot, 0.3)
+        assert app.screen is form
+        assert "Say why the customer is blocked" in str(form.query_one("#err-status_reason", Label).render())
+        assert app.focused is form.query_one("#vat_number", Input)

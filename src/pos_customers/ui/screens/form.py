@@ -118,6 +118,7 @@ class CustomerFormScreen(Screen):
         self.dirty = False
         self.duplicates: list = []
         self._timer: Timer | None = None
+        self._save_tried = False
         self._loading = True
 
     @property
@@ -463,7 +464,7 @@ class CustomerFormScreen(Screen):
         if self not in self.app.screen_stack:
             return  # saved or cancelled while the check ran (off the stack, perhaps still being removed)
         try:
-            self._put_checks(errors, hits, all_fields)
+            self._put_checks(errors, hits, all_fields or self._save_tried)
         except NoMatches:
             if self.is_attached and self in self.app.screen_stack:
                 raise
@@ -638,6 +639,10 @@ class CustomerFormScreen(Screen):
         self.app.push_screen(ConfirmModal("Discard what you typed?", yes="Discard", no="Keep editing"), answer)
 
     def action_save(self) -> None:
+        if self._timer is not None:  # a pending live check would hide what this save shows
+            self._timer.stop()
+        self.workers.cancel_group(self, "form-check")
+        self._save_tried = True  # from now on the live check shows every field's message
         draft = self.draft()
         errors = validate_draft(self.app.services, self.app.actor, draft, new=self.view is None)
         if errors:
@@ -660,12 +665,12 @@ class CustomerFormScreen(Screen):
         self._write(draft)
 
     def _focus_first(self, errors: list[FieldError]) -> None:
-        """The associate lands on the first field to correct, the form scrolled to it."""
-        for e in errors:
-            target = error_target(e.field).replace("attributes.", "attr-")
-            found = self.query(f"#{target}")
-            if found and found.first().focusable:
-                found.first().focus()
+        """The associate lands on the first field to correct as the form shows them (top to
+        bottom, not the order the checks ran in), the form scrolled to it."""
+        targets = {error_target(e.field).replace("attributes.", "attr-") for e in errors}
+        for widget in self.query("*"):  # the form's own order
+            if widget.id in targets and widget.focusable:
+                widget.focus()
                 return
 
     def _write(self, draft: CustomerDraft, opened: CustomerView | None = None) -> None:
