@@ -11,24 +11,34 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from ..domain.enums import EventKind
 from ..domain import duplicates as dup
 from ..domain.address import AddressInput
-from ..domain.customer import (AddressDraft, CleanCustomer, CustomerDraft, EmailInput, PhoneInput,
-                               check_customer, display_name)
-from ..domain.enums import AccountType, SyncState
+from ..domain.customer import (
+    AddressDraft,
+    CleanCustomer,
+    CustomerDraft,
+    EmailInput,
+    PhoneInput,
+    check_customer,
+    display_name,
+)
+from ..domain.enums import AccountType, EventKind, SyncState
 from ..domain.errors import FieldError, ValidationFailed
-from ..domain.record import CHILD_FIELDS, DOCUMENT_FIELDS, CustomerRecord, fields_from_clean
-from ..domain.reference import normalize, parse_reference, InvalidReference
-from ..domain.validation import phone_from_e164
-from ..domain.template import apply_template, financial_dimensions_for
 from ..domain.password import MANUAL_MUST_CHANGE, PasswordPolicy
+from ..domain.record import (
+    CHILD_FIELDS,
+    DOCUMENT_FIELDS,
+    CustomerRecord,
+    fields_from_clean,
+)
+from ..domain.reference import InvalidReference, normalize, parse_reference
+from ..domain.template import apply_template, financial_dimensions_for
+from ..domain.validation import phone_from_e164
 from ..storage import customers as rows
 from ..storage import queries
-from ..storage.tables import Affiliation, ConsentEvent, CustomerGroup, Store
 from ..storage.conflicts import edited_state
 from ..storage.documents import customer_fields
-from ..storage.tables import Customer
+from ..storage.tables import Affiliation, ConsentEvent, Customer, CustomerGroup, Store
 from .context import Actor, Change, NotFound, Permission, Services
 from .reference_data import choice_codes
 from .store import attribute_defs, group_dimensions, purpose_rules, template_of
@@ -89,7 +99,8 @@ def choose_for_sale(svc: Services, actor: Actor, key: str) -> CustomerView:
     if view.blocked:
         why = f" ({view.status_reason})" if view.status_reason else ""
         raise ValidationFailed(FieldError(
-            "status", f"{view.display_name} is blocked{why}: not for a sale until a manager unblocks the customer"))
+            "status", f"{view.display_name} is blocked{why}: not for a sale until the status is set back to"
+                      " active (edit, Status)"))
     return view
 
 
@@ -451,8 +462,8 @@ def find_duplicates(svc: Services, actor: Actor, draft: CustomerDraft, *,
 def duplicates_in(conn, country: str, draft: CustomerDraft, *, exclude_id: str | None = None,
                   limit: int = 10) -> list[DuplicateHit]:
     """:func:`find_duplicates` on a given connection (an import sees the rows it wrote)."""
-    from ..domain.validation import clean_email, clean_phone  # noqa: PLC0415
     from ..domain.errors import FieldProblem  # noqa: PLC0415
+    from ..domain.validation import clean_email, clean_phone  # noqa: PLC0415
 
     reasons: dict[str, list[str]] = {}
     emails, phones = [], []
