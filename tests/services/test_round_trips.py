@@ -158,3 +158,23 @@ def test_records_compare_by_value(kind):
                        created_at=datetime(2026, 1, 1, tzinfo=timezone.utc), cards=("1", "2"),
                        affiliations=("A", "B"))
     assert a == b and a.to_document() == b.to_document()
+
+
+def test_keeping_the_home_store_only_leaves_no_row_of_the_customers_removed(tmp_path):
+    demo = seed_demo(Database(tmp_path / "demo.db"), 300)
+    with demo.db.write() as s:  # a cached answer of headquarters about another store's customer
+        conn = search_index.raw_connection(s)
+        other = conn.execute("SELECT id FROM customer WHERE store_code != ? LIMIT 1", (demo.store_code,)).fetchone()[0]
+        conn.execute("INSERT INTO customer_data_cache (kind, key, customer_id, doc, fetched_at)"
+                     " VALUES ('cart', 'c-1', ?, '{}', '2026-12-03 10:00:00')", (other,))
+    assert keep_home_store_only(demo) > 0
+    with demo.db.read() as s:
+        conn = search_index.raw_connection(s)
+        tables = [r[0] for r in conn.execute(
+            "SELECT m.name FROM sqlite_master m WHERE m.type = 'table' AND EXISTS"
+            " (SELECT 1 FROM pragma_table_info(m.name) WHERE name = 'customer_id')")]
+        assert "customer_data_cache" in tables
+        for table in tables:
+            left = conn.execute(f"SELECT count(*) FROM {table} WHERE customer_id != ''"
+                                " AND customer_id NOT IN (SELECT id FROM customer)").fetchone()[0]
+            assert left == 0, table

@@ -211,9 +211,7 @@ _DEFERRED = "demo_deferred_schema"
 def defer_indexes(conn) -> None:
     from ..storage.search_schema import FTS_TABLES
 
-    customer_tables = [r[0] for r in conn.execute(
-        "SELECT m.name FROM sqlite_master m WHERE m.type = 'table' AND (m.name = 'customer' OR EXISTS"
-        " (SELECT 1 FROM pragma_table_info(m.name) WHERE name = 'customer_id'))")]
+    customer_tables = ["customer", *customers.tables_of_customers(conn)]
     marks = ",".join("?" * len(customer_tables))
     deferred = conn.execute(
         f"SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND ((type = 'index' AND"
@@ -462,9 +460,7 @@ def keep_home_store_only(svc: Services) -> int:
         conn = search_index.raw_connection(s)
         others = "SELECT id FROM customer WHERE store_code != ?"
         code = svc.store_code
-        for table in ("customer_email", "customer_phone", "customer_address", "customer_affiliation",
-                      "customer_attribute", "customer_card", "customer_note", "consent_event",
-                      "customer_search", "customer_match_key", "order_summary", "sync_conflict"):
+        for table in customers.tables_of_customers(conn):  # cached orders, carts and payments go with them too
             conn.execute(f"DELETE FROM {table} WHERE customer_id IN ({others})", (code,))
         conn.execute(f"DELETE FROM customer_membership WHERE person_id IN ({others}) OR organization_id IN ({others})",
                      (code, code))

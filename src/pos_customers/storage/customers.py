@@ -41,6 +41,14 @@ _INSERT_CUSTOMER = (f"INSERT INTO customer ({', '.join(COLUMNS)}, name_key)"
 _UPDATE_CUSTOMER = (f"UPDATE customer SET {', '.join(f'{c} = ?' for c in COLUMNS[1:])}, name_key = ?"
                     " WHERE id = ?")
 _ADDRESS_COLUMNS = ("purpose_code",) + ADDRESS_LINES + ("default_billing", "default_shipping")
+def tables_of_customers(conn) -> list[str]:
+    """Every table whose rows belong to a customer (a ``customer_id`` column), read from the schema:
+    a table added by a later migration is included without a list to keep up to date."""
+    return [r[0] for r in conn.execute(
+        "SELECT m.name FROM sqlite_master m WHERE m.type = 'table' AND EXISTS"
+        " (SELECT 1 FROM pragma_table_info(m.name) WHERE name = 'customer_id') ORDER BY m.name")]
+
+
 _CHILD_TABLES = ("customer_email", "customer_phone", "customer_address", "customer_affiliation",
                  "customer_attribute", "customer_card")
 
