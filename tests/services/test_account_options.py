@@ -150,3 +150,13 @@ def test_changes_are_audited_queued_for_headquarters_and_for_managers_only(svc, 
     with pytest.raises(PermissionDenied):
         ao.set_account_options(svc, Actor("2001", "Max", Role.MANAGER, "T", "HAM01"), birth_date="optional")
     assert ao.form_options(svc, associate) == AccountOptions({"birth_date": FieldOption.REQUIRED})
+
+
+def test_headquarters_takes_only_known_fields_and_levels():
+    from pos_customers.domain.protocol import ProtocolError, validate_payload
+
+    ok = validate_payload("template.updated", {"store_code": "BER01", "account_options": {"emails": "required"}})
+    assert ok.account_options == {"emails": FieldOption.REQUIRED}
+    for bad in ({"cards": "required"}, {"last_name": "hidden"}, {"emails": "sometimes"}):
+        with pytest.raises(ProtocolError):
+            validate_payload("template.updated", {"store_code": "BER01", "account_options": bad})
