@@ -57,7 +57,8 @@ class AccountOptionsScreen(Screen):
                     yield Select([(plain(f"{name} ({code})"), code) for code, name in stores],
                                  value=self.store_code, allow_blank=False, id="store", compact=True)
             yield Static("What the new-customer form asks in this store (the form, the command line"
-                         " and import follow it). Hidden: not shown, no value taken.", id="hint", markup=False)
+                         " and import follow it). Hidden: not shown, and a value for it is refused.",
+                         id="hint", markup=False)
             for row in view.rows:
                 f = row.field
                 with Horizontal(classes="row"):
