@@ -77,6 +77,18 @@ async def test_a_hidden_field_is_not_on_the_form_and_a_needed_name_is_fixed(make
         assert form.query_one("#phone_marketing").has_class("hidden")
         assert not form.query_one("#row-email").has_class("hidden")
         assert str(form.query_one("#label-company", Label).render()) == "Company *"
+        form.query_one("#phone", Input).value = "0151 23456789"  # as the search box would pre-fill it
+        await pilot.press(*"Eva", "tab", "tab", *"Lang", "ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is form
+        assert "Company is required in this store" in str(form.query_one("#err-company").render())
+        form.query_one("#company", Input).value = "ACME"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, CustomerFormScreen)
+    assert db_rows(shop, "SELECT company FROM customer WHERE last_name = 'Lang'") == [("ACME",)]
+    assert db_rows(shop, "SELECT count(*) FROM customer_phone p JOIN customer c ON c.id = p.customer_id"
+                         " WHERE c.last_name = 'Lang'") == [(0,)]
 
 
 def test_snapshot_account_options(snap_compare, make_app):

@@ -423,7 +423,7 @@ class CustomerFormScreen(Screen):
             value = widget.value
             attributes[code] = "" if value is None or value is Select.NULL else str(value)
         person = ctype != CustomerType.ORGANIZATION
-        return replace(
+        draft = replace(
             self.base, customer_type=ctype,
             title=v["title"] if person else "", first_name=v["first_name"],
             middle_name=v["middle_name"] if person else "", last_name=v["last_name"],
@@ -442,8 +442,8 @@ class CustomerFormScreen(Screen):
             status=str(self.query_one("#status", Select).value), status_reason=v["status_reason"]
             if str(self.query_one("#status", Select).value) == CustomerStatus.BLOCKED else "",
             vat_number=v["vat_number"], tax_exempt=self.query_one("#tax_exempt", Checkbox).value,
-            credit_limit=v["credit_limit"].strip() or None, cards=list(self.cards),
-            **self._hidden_empty())
+            credit_limit=v["credit_limit"].strip() or None, cards=list(self.cards))
+        return replace(draft, **self._hidden_empty())
 
     def _hidden_empty(self) -> dict:
         """A new customer's hidden fields: empty, whatever the search box put there (the form does
