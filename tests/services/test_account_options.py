@@ -160,3 +160,15 @@ def test_headquarters_takes_only_known_fields_and_levels():
     for bad in ({"cards": "required"}, {"last_name": "hidden"}, {"emails": "sometimes"}):
         with pytest.raises(ProtocolError):
             validate_payload("template.updated", {"store_code": "BER01", "account_options": bad})
+
+
+def test_taking_the_other_value_of_a_sync_conflict_is_not_judged_by_them(svc, manager, admin):
+    from pos_customers.services.conflicts import resolve_conflict
+    from tests.services.test_conflicts import clear_outbox, pull_conflict
+
+    anna = create_customer(svc, admin, person(company="Alt GmbH")).id
+    clear_outbox(svc)
+    ao.set_account_options(svc, manager, company="hidden")
+    cid = pull_conflict(svc, anna, "company", "Neu GmbH")  # another store's value lost at headquarters
+    resolve_conflict(svc, admin, cid, take_other=True)
+    assert rows(svc, "SELECT company FROM customer") == [("Neu GmbH",)]

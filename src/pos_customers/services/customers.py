@@ -375,9 +375,10 @@ def update_customer(svc: Services, actor: Actor, customer_id: str, draft: Custom
 
 
 def edit_in(svc: Services, tx: Change, customer_id: str, draft: CustomerDraft, *,
-            opened: CustomerView) -> CustomerView:
+            opened: CustomerView, account_options: bool = True) -> CustomerView:
     """:func:`update_customer` inside a transaction that is already open (a use case that edits
-    a customer as one of its steps)."""
+    a customer as one of its steps). ``account_options`` False: the store's hidden and required
+    fields are not judged (a value chosen between two that were already entered, not typed here)."""
     s = tx.session
     current = view_in(tx, customer_id)
     if current.anonymized_at is not None:
@@ -385,7 +386,8 @@ def edit_in(svc: Services, tx: Change, customer_id: str, draft: CustomerDraft, *
     if current.version != opened.version:
         raise StaleEdit(current, diff(opened, current))
     prepared = prepare(svc, s, draft, new=False,
-                       existing_purposes=frozenset(a.purpose for a in current.addresses), before=current)
+                       existing_purposes=frozenset(a.purpose for a in current.addresses),
+                       before=current if account_options else None)
     return write_update(tx, current, prepared.clean)
 
 
