@@ -28,6 +28,7 @@ from .text import display_name as _display_name
 DOC = {"doc": True}
 CHILD = {"doc": True, "child": True}
 SECRET = {"doc": True, "secret": True}
+SERVICE = {"doc": True, "service": True}  # set by its own use case only, never from a form or a file
 
 
 def utc(moment: datetime | None) -> datetime | None:
@@ -186,6 +187,11 @@ class CustomerRecord:
     must_change_password: bool = field(default=False, metadata=DOC)
     last_sign_in_at: datetime | None = field(default=None, metadata=DOC)
     preferred_store: str = field(default="", metadata=DOC)  # a store code of the chain's directory
+    # shopper assistance (services/assistance.py): the customer agreed that staff may open their
+    # online account for them; who recorded it (associate number) and when. Set only by that use case.
+    assist_consent: bool = field(default=False, metadata=SERVICE)
+    assist_consent_by: str = field(default="", metadata=SERVICE)
+    assist_consent_at: datetime | None = field(default=None, metadata=SERVICE)
     emails: tuple[EmailRecord, ...] = field(default=(), metadata=CHILD)
     phones: tuple[PhoneRecord, ...] = field(default=(), metadata=CHILD)
     addresses: tuple[AddressRecord, ...] = field(default=(), metadata=CHILD)
@@ -204,7 +210,7 @@ class CustomerRecord:
              else dict(self.attributes))
         set_(self, "sync_state", SyncState(self.sync_state))
         for name in ("created_at", "updated_at", "last_activity_at", "anonymized_at",
-                     "password_changed_at", "last_sign_in_at"):
+                     "password_changed_at", "last_sign_in_at", "assist_consent_at"):
             set_(self, name, utc(getattr(self, name)))
 
     # -- derived values ------------------------------------------------------------------------
@@ -371,7 +377,7 @@ BOOKKEEPING_FIELDS: tuple[str, ...] = _names(doc=False)
 #: what ``show --json`` prints that ``add --json`` does not take from the person: ignored on add
 READ_ONLY_KEYS: frozenset[str] = frozenset(
     set(BOOKKEEPING_FIELDS) | {"display_name", "financial_dimensions", "password_changed_at",
-                            "last_sign_in_at", "preferred_store"}) - {"field_clocks"}
+                            "last_sign_in_at", "preferred_store"} | set(_names(service=True))) - {"field_clocks"}
 
 
 def _plain(value: Any) -> Any:
