@@ -26,8 +26,6 @@ from .protocol import CustomerId, Line, Moment, StoreCode
 ASSIST_LINK_TTL = timedelta(minutes=15)
 #: the customer session lifetime by default (Adobe Commerce's default cookie lifetime: 3600 s)
 SESSION_LIFETIME = timedelta(minutes=60)
-#: the bounds `hq serve --session-minutes` accepts
-SESSION_MINUTES_MIN, SESSION_MINUTES_MAX = 1, 7 * 24 * 60
 #: the assistance history headquarters sends with a customer's online state (newest first)
 MAX_HISTORY = 20
 

@@ -372,12 +372,14 @@ def _names(**flags: bool) -> tuple[str, ...]:
 DOCUMENT_FIELDS: tuple[str, ...] = _names(doc=True)
 #: the document fields kept in rows of their own
 CHILD_FIELDS: tuple[str, ...] = _names(child=True)
+#: the document fields only their own use case sets (never a form, an import or ``add --json``)
+SERVICE_FIELDS: tuple[str, ...] = _names(service=True)
 #: identity and local bookkeeping: never taken from what a person types
 BOOKKEEPING_FIELDS: tuple[str, ...] = _names(doc=False)
 #: what ``show --json`` prints that ``add --json`` does not take from the person: ignored on add
 READ_ONLY_KEYS: frozenset[str] = frozenset(
     set(BOOKKEEPING_FIELDS) | {"display_name", "financial_dimensions", "password_changed_at",
-                            "last_sign_in_at", "preferred_store"} | set(_names(service=True))) - {"field_clocks"}
+                            "last_sign_in_at", "preferred_store"} | set(SERVICE_FIELDS)) - {"field_clocks"}
 
 
 def _plain(value: Any) -> Any:

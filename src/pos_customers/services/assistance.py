@@ -24,6 +24,7 @@ from sqlmodel import select
 from ..domain.assistance import CONSENT_GIVEN, CONSENT_WITHDRAWN, LINK_ISSUED, LINK_USED, AssistLink, OnlineState
 from ..domain.enums import AccountType
 from ..domain.errors import FieldError, ValidationFailed
+from ..domain.record import SERVICE_FIELDS
 from ..storage.tables import AuditEvent, CustomerDataCache, OutboxEvent
 from . import sync
 from .context import Actor, Permission, Services
@@ -55,7 +56,9 @@ def set_consent(svc: Services, actor: Actor, customer_id: str, given: bool) -> C
         if current.assist_consent == given:
             return current
         new = replace(current, assist_consent=given, assist_consent_by=_who(tx.actor)[:64], assist_consent_at=tx.now)
-        return write_record(tx, current, new, action=CONSENT_GIVEN if given else CONSENT_WITHDRAWN)
+        shown = {k: (getattr(current, k), getattr(new, k)) for k in SERVICE_FIELDS
+                 if k.startswith("assist_") and getattr(current, k) != getattr(new, k)}
+        return write_record(tx, current, new, action=CONSENT_GIVEN if given else CONSENT_WITHDRAWN, extra=shown)
 
 
 def check_assistable(view: CustomerView) -> None:
@@ -106,13 +109,14 @@ class OnlineView:
     state: OnlineState | None
     source: str  # headquarters | cache | not connected
     fetched_at: datetime | None
+    recorded: int = 0  # uses of links this answer brought to the customer's Activity rows here
 
 
 def online_state(svc: Services, actor: Actor, customer_id: str, *, transport=None) -> OnlineView:
     """The customer's online state: from headquarters (kept for offline), else the kept copy."""
     actor.require(Permission.SEARCH)
     answer, source = _ask(svc, lambda c: c.online_state(customer_id), transport)
-    state = None
+    state, recorded = None, 0
     if answer is not None:
         try:
             state = OnlineState.model_validate(answer)
@@ -126,7 +130,7 @@ def online_state(svc: Services, actor: Actor, customer_id: str, *, transport=Non
                 row = CustomerDataCache(kind=ONLINE, key=customer_id, customer_id=customer_id, doc={})
             row.doc, row.fetched_at = state.model_dump(mode="json"), tx.now
             s.add(row)
-            _record_uses(tx, customer_id, state)
+            recorded = _record_uses(tx, customer_id, state)
     with svc.db.read() as s:
         row = s.get(CustomerDataCache, (ONLINE, customer_id))
         if row is None:
@@ -135,19 +139,22 @@ def online_state(svc: Services, actor: Actor, customer_id: str, *, transport=Non
             kept = OnlineState.model_validate(row.doc)
         except ValidationError:
             return OnlineView(None, source, None)
-        return OnlineView(kept, source if source != NOT_CONNECTED else CACHE, utc(row.fetched_at))
+        return OnlineView(kept, source if source != NOT_CONNECTED else CACHE, utc(row.fetched_at), recorded)
 
 
-def _record_uses(tx, customer_id: str, state: OnlineState) -> None:
+def _record_uses(tx, customer_id: str, state: OnlineState) -> int:
     """A link used at headquarters: one audit row on this till (the customer's Activity tab), once."""
     seen = set()
     for changes in tx.session.exec(select(AuditEvent.changes).where(
             AuditEvent.entity == "customer", AuditEvent.entity_id == customer_id, AuditEvent.action == LINK_USED)):
         seen.add(((changes or {}).get("assist_link") or {}).get("old"))
+    recorded = 0
     for link in reversed(state.links):  # oldest first
         if link.used_at is not None and link.id not in seen:
+            recorded += 1
             tx.audit("customer", customer_id, LINK_USED, {"assist_link": (
                 link.id, f"used at headquarters {utc(link.used_at):%Y-%m-%d %H:%M} UTC by {link.requested_by}")})
+    return recorded
 
 
 __all__ = ["set_consent", "request_link", "online_state", "check_assistable", "OnlineView", "NO_CONSENT",
