@@ -32,7 +32,7 @@ def online_state(customer_id: CustomerIdPath, who: Terminal, hq: HQ) -> OnlineSt
 
 @router.post("/v1/customers/{customer_id}/assist-link", status_code=201, response_model=AssistLink,
              tags=["customers"],
-             responses=problems(401, 403, 404, 409, e403="outside this store's scope, or the customer has not "
+             responses=problems(400, 401, 403, 404, 409, e403="outside this store's scope, or the customer has not "
                                                         "agreed to shopper assistance",
                                 e409="a guest (no online account) or an anonymized customer"),
              summary="A single-use, short-lived link into the customer's online account (shopper assistance)")
@@ -49,13 +49,13 @@ def consume(body: AssistConsume, hq: HQ) -> OnlineSession:
 
 
 @router.post("/v1/accounts/session", response_model=OnlineSession, tags=["accounts"],
-             responses=problems(401, e401="the session ended or expired: sign in again"),
+             responses=problems(400, 401, e401="the session ended or expired: sign in again"),
              summary="The web shop uses a session: it stays open for another customer session lifetime")
 def touch(body: SessionToken, hq: HQ) -> OnlineSession:
     return hq.touch_session(body.session)
 
 
-@router.post("/v1/accounts/sign-out", response_model=Detail, tags=["accounts"],
+@router.post("/v1/accounts/sign-out", response_model=Detail, tags=["accounts"], responses=problems(400),
              summary="End an online session (again, or with an expired one: nothing changes)")
 def sign_out(body: SessionToken, hq: HQ) -> Detail:
     hq.sign_out(body.session)
