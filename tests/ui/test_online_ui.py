@@ -81,6 +81,16 @@ async def test_the_associate_records_consent_and_gets_a_link(make_app, assisted,
         await pilot.press("escape")
         await settle(app, pilot)
         assert app.screen.query_one("#assist-links-table", DataTable).row_count == 1
+        # the same from the command palette: the consent withdrawn
+        await pilot.press("ctrl+p")
+        await settle(app, pilot)
+        await pilot.press(*"assist consent")
+        await settle(app, pilot, 0.3)
+        await pilot.press("enter")
+        await settle(app, pilot, 0.2)
+        view = get_customer(shop, admin, assisted.anna)
+        assert (view.assist_consent, view.assist_consent_by) == (False, "1002")
+        assert online_rows(app)["Assistance consent"].startswith("withdrawn · recorded by 1002")
 
 
 def test_snapshot_online_tab(snap_compare, make_app, assisted, shop, admin):
