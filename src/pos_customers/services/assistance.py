@@ -35,7 +35,7 @@ from .views import CustomerView, utc
 ONLINE = "online"  # the kind of the kept copy in customer_data_cache (key: the customer id)
 
 NO_CONSENT = ("The customer has not agreed to shopper assistance: ask them, then record it "
-              "(g on the card's Online tab, or `customers assist-consent REF --on`)")
+              "(g on the card, or `customers assist-consent REF --on`)")
 GUEST = "A guest has no online account to assist with: make the account Registered first"
 ANONYMIZED = "This customer was anonymized: there is no account to assist with"
 
