@@ -28,7 +28,7 @@ from . import audit
 from . import tables as t
 from .common import Identity, aware, digest, load_customers, lock_seq
 from .directory import _require_scope
-from .errors import Conflict, Forbidden, HqError, NotFound, Unauthorized
+from .errors import Conflict, Forbidden, HqError, Unauthorized
 
 if TYPE_CHECKING:
     from .service import Headquarters
