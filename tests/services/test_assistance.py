@@ -82,6 +82,9 @@ def test_consent_is_recorded_with_who_and_when_synced_and_the_link_is_issued(til
         got = assistance.online_state(svc, associate, eva.id, transport=http)
     assert got.source == "headquarters" and got.state.online and got.state.assisted_by.endswith("(associate)")
     assert actions(svc, eva.id).count("assist_link_used") == 1
+    with svc.db.read() as s:
+        used = s.exec(select(AuditEvent).where(AuditEvent.action == "assist_link_used")).one()
+    assert used.associate_number == "headquarters" and "used at headquarters" in str(used.changes)
     # withdrawn: refused again, in the services
     assistance.set_consent(svc, associate, eva.id, False)
     with pytest.raises(ValidationFailed):

@@ -123,7 +123,8 @@ def online_state(svc: Services, actor: Actor, customer_id: str, *, transport=Non
         except ValidationError:
             source = CACHE  # not kept: what was kept before is shown
     if state is not None and state.customer_id == customer_id:
-        with svc.change(actor) as tx:
+        # what headquarters reported: its rows on the Activity tab name headquarters, not the viewer
+        with svc.change(Actor("", "headquarters", actor.role, actor.terminal_id, actor.store_code)) as tx:
             s = tx.session
             row = s.get(CustomerDataCache, (ONLINE, customer_id))
             if row is None:
