@@ -96,6 +96,9 @@ class HqClient:
 
         return self._call("GET", f"/v1/customers/{customer_id}/orders/{quote(order_id, safe='')}")
 
+    def credit(self, customer_id: str) -> dict[str, Any]:
+        return self._call("GET", f"/v1/customers/{customer_id}/credit")
+
     def store_directory(self) -> list[dict[str, Any]]:
         return self._call("GET", "/v1/stores")
 
