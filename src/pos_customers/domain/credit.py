@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from .customer_data import Currency
 from .enums import CreditKind, Role
-from .money import MAX_MINOR, format_minor
+from .money import MAX_MINOR, format_minor, parse_amount
 from .protocol import CustomerId, Line, Moment, Shown
 
 #: the roles that may add or correct store credit (the services grant the permission to these
@@ -92,10 +92,18 @@ def refusal(kind: CreditKind, amount_minor: int, balance_minor: int, currency: s
     return None
 
 
+def parse_signed(text: str, currency: str, *, what: str = "Amount") -> int:
+    """What a person types for a movement, ``25``, ``+25.00`` or ``-5,50``, as signed minor units
+    (:class:`~.errors.FieldProblem` when it is not an amount)."""
+    raw = (text or "").strip()
+    sign = -1 if raw.startswith(("-", "−")) else 1
+    return sign * parse_amount(raw.lstrip("+-−"), currency, what=what)
+
+
 def signed(minor: int, currency: str) -> str:
     """An amount with its sign: ``+25.00 EUR``, ``-5.00 EUR``."""
     return ("+" if minor > 0 else "") + format_minor(minor, currency)
 
 
-__all__ = ["CreditKind", "CreditMovement", "CreditBalance", "CreditAccount", "CREDIT_ROLES", "refusal", "signed",
+__all__ = ["CreditKind", "CreditMovement", "CreditBalance", "CreditAccount", "CREDIT_ROLES", "refusal", "signed", "parse_signed",
            "MAX_MOVEMENTS", "MAX_REASON"]
