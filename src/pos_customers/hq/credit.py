@@ -166,7 +166,7 @@ def moves(hq: Headquarters, items: Iterable[dict[str, Any]]) -> list[CreditMovem
     return out
 
 
-DEMO_SHARE = 0.08  # of the demo customers hold store credit
+DEMO_SHARE = 0.03  # of the demo customers hold store credit
 
 
 def demo_movements(customer_id: str, currency: str, *, today: datetime) -> list[dict[str, Any]]:
