@@ -92,8 +92,9 @@ def customers_credit_add(
 @customers_app.command("credit-correct")
 def customers_credit_correct(
     ref: str = typer.Argument(..., help="Customer reference or id."),
-    amount: str = typer.Argument(..., metavar="AMOUNT", help="Signed amount, e.g. -5.00 or +2.50 (use -- before "
-                                                             "a negative one: credit-correct REF -- -5.00)."),
+    amount: str = typer.Argument(..., metavar="AMOUNT", help="Signed amount, e.g. -5.00 or +2.50 (options first, "
+                                                             "then -- before a negative one: credit-correct "
+                                                             "--reason 'Counted twice' REF -- -5.00)."),
     reason: str = typer.Option(..., "--reason", help="Why (kept with the movement)."),
     currency: str = typer.Option("", "--currency", help="Currency code; default: the customer's, else the store's."),
     db: Optional[str] = DB_OPTION,

@@ -146,7 +146,11 @@ class CreditModal(ModalScreen[bool]):
         except FieldProblem as exc:
             self._error(str(exc))
             return
-        self.save(str(self.query_one("#credit-kind", Select).value), amount, currency,
+        kind = str(self.query_one("#credit-kind", Select).value)
+        if kind == CreditKind.ADDED.value and amount < 0:
+            self._error("A negative amount is a correction: choose Correct above (shift+tab).")
+            return
+        self.save(kind, amount, currency,
                   self.query_one("#credit-reason", Input).value)
 
     def _error(self, text: str) -> None:
