@@ -167,3 +167,13 @@ def test_the_order_systems_movements_keep_the_rule(till, hq):
     acct = hq.credit_account(None, anna.id)
     assert [(b.currency, b.balance_minor) for b in acct.balances] == [("CHF", 990), ("EUR", 0)]
     assert [m.kind for m in acct.movements] == ["refunded", "used", "refunded"]
+
+
+def test_an_access_request_holds_the_kept_store_credit(till, manager):
+    from pos_customers.services.privacy import access_report
+
+    svc, http, anna = till
+    credit.credit_account(svc, manager, anna.id, transport=http)
+    report = access_report(svc, manager, anna.id, transport=http)
+    (kept,) = report["terminal"]["store_credit"]
+    assert kept["balances"] == [{"currency": "EUR", "balance_minor": 4550}]
