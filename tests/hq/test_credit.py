@@ -113,3 +113,15 @@ def test_the_order_systems_movements_keep_the_rule_per_currency(hq, world, hq_en
     assert [(b.currency, b.balance_minor) for b in acct.balances] == [("CHF", 990), ("EUR", 2000)]
     with hq_engine.connect() as conn:
         assert sorted(conn.execute(select(t.credit_movement.c.n)).scalars()) == [1, 2]
+
+
+def test_an_anonymized_customers_credit_keeps_its_amounts_not_its_reasons_and_moves_no_more(api, world, hq):
+    cid, ber = world["cid"], world["ber"]
+    event = {"id": str(uuid.uuid4()), "seq": 9, "hlc": "0000000000009-00000-t1", "type": "customer.anonymized",
+             "entity": "customer", "entity_id": cid,
+             "payload": {"id": cid, "fields": {"first_name": "", "last_name": "", "emails": []}}}
+    assert api.post("/v1/push", json={"events": [event]}, headers=ber).json()["refused"] == []
+    acct = hq.credit_account(None, cid)
+    assert [(m.amount_minor, m.reason) for m in acct.movements] == [(2000, "")]
+    r = api.post("/v1/push", json={"events": [moved(cid, -100, seq=10)]}, headers=ber).json()
+    assert [(x["status"], x["field"]) for x in r["refused"]] == [(409, "payload.customer_id")]

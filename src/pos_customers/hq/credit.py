@@ -20,7 +20,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Iterable
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from ..domain.credit import (CREDIT_ROLES, MAX_MOVEMENTS, CreditAccount, CreditBalance, CreditKind, CreditMovement,
@@ -129,6 +129,12 @@ def credit_moved(b: Batch, e) -> None:
         b.audit_rows.append(_audit_entry(row))
 
 
+def erase_reasons(conn: Connection, customer_id: str) -> None:
+    """An anonymized customer's ledger keeps its amounts (the money is accounted for) but not the
+    reasons people typed, which may name them."""
+    conn.execute(update(t.credit_movement).where(t.credit_movement.c.customer_id == customer_id).values(reason=""))
+
+
 # -- the order system's movements (refunds, sales, expiry) and the demo -----------------------------------
 
 def move(hq: Headquarters, customer_id: str, *, currency: str, kind: CreditKind | str, amount_minor: int,
@@ -210,4 +216,4 @@ def seed_demo(hq: Headquarters, docs: list[dict[str, Any]], *, today: datetime,
     return len({i["customer_id"] for i in items})
 
 
-__all__ = ["account", "credit_moved", "move", "moves", "balance", "seed_demo", "demo_movements", "ENTITY"]
+__all__ = ["account", "credit_moved", "move", "moves", "balance", "erase_reasons", "seed_demo", "demo_movements", "ENTITY"]

@@ -452,6 +452,8 @@ def erase_personal_records(conn: Connection, customer_id: str) -> None:
                                               t.record.c.kind.in_(("note", "conflict")))))
     from .customer_data import erase_customer_data  # carts and saved payments (the holder's name)
     erase_customer_data(conn, customer_id)
+    from .credit import erase_reasons  # store credit: the amounts stay, the reasons go
+    erase_reasons(conn, customer_id)
     for row in conn.execute(select(t.audit.c.terminal_id, t.audit.c.local_id, t.audit.c.row)).all():
         r = json.loads(row.row)
         about = (r.get("entity") == "customer" and r.get("entity_id") == customer_id) or (
