@@ -76,7 +76,6 @@ def test_a_manager_adds_credit_offline_and_headquarters_applies_it_once(till, ma
     (event,) = outbox(svc)
     assert event.payload["role"] == "manager" and event.entity_id == moved.id
     # sent twice (a retry after a lost answer): applied once
-    from pos_customers.hq.common import Identity  # noqa: F401
     sync.sync_now(svc, manager, transport=http)
     assert outbox(svc) == []
     again = {"id": event.id, "seq": event.seq, "hlc": event.hlc, "type": event.event_type, "entity": event.entity,
