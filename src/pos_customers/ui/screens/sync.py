@@ -8,10 +8,12 @@ from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Header, Label, Static
 
-from ...services import sync
+from ...domain.errors import FieldError, ValidationFailed
+from ...services import account_scope, sync
 from ..text import plain, safe
 from ..widgets.footer import KeysFooter
 from .dialogs import ConfirmModal, DetailModal
+from .form_modal import Field, FormModal
 
 
 class SyncScreen(Screen):
@@ -22,6 +24,10 @@ class SyncScreen(Screen):
                 tooltip="Send the selected parked event again with the next sync"),
         Binding("d", "discard", "Discard", id="sync.discard",
                 tooltip="Drop the selected parked event for good (managers; audited)"),
+        Binding("m", "merge_account", "Merge", id="sync.merge_account",
+                tooltip="A new customer refused for an account's email: merge it into that account"),
+        Binding("e", "change_email", "New email", id="sync.change_email",
+                tooltip="A customer refused for an account's email: give it another email and send it again"),
     ]
     DEFAULT_CSS = """
     SyncScreen #state { height: auto; padding: 0 1; }
@@ -49,7 +55,8 @@ class SyncScreen(Screen):
             yield KeysFooter()
             return
         yield DataTable(id="state", show_header=False, cursor_type="none")
-        yield Label("Refused by headquarters (parked): enter details · r retry · d discard", classes="muted",
+        yield Label("Refused by headquarters (parked): enter details · r retry · d discard · m merge · e email",
+                    classes="muted",
                     id="parked-label")
         yield DataTable(id="parked", cursor_type="row", zebra_stripes=True)
         yield Label("Conflicts headquarters resolved (newest first)", classes="muted")
@@ -72,7 +79,7 @@ class SyncScreen(Screen):
         self.load()
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
-        if action in ("sync_now", "retry", "discard"):
+        if action in ("sync_now", "retry", "discard", "merge_account", "change_email"):
             return not self.standalone
         return True
 
@@ -187,6 +194,69 @@ class SyncScreen(Screen):
             local = "; the customer stays on this terminal only" if done.local_only else ""
             self.app.call_from_thread(self.notify, f"Discarded {done.kind}{extra}{local}.")
             self.app.recount_outbox()
+        self.app.call_from_thread(self.load)
+
+    def _clash(self) -> sync.ParkedEventView | None:
+        chosen = self._selected()
+        if chosen is None:
+            return None
+        try:
+            account_scope.parked_clash(self.app.services, self.app.actor, chosen.id)
+        except sync.NotFound as exc:
+            self.notify(str(exc), severity="warning")
+            return None
+        return chosen
+
+    def action_merge_account(self) -> None:
+        chosen = self._clash()
+        if chosen is None:
+            return
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self._merge(chosen.id)
+
+        self.app.push_screen(ConfirmModal(
+            f"Merge {chosen.customer} into the registered account that holds its email? Its details and notes "
+            "join that account; this customer is removed from this till. Recorded in the audit trail.",
+            yes="Merge", no="Keep"), answer)
+
+    @work(thread=True, exclusive=True, group="sync-parked")
+    def _merge(self, event_id: str) -> None:
+        try:
+            done = account_scope.merge_into_account(self.app.services, self.app.actor, event_id)
+        except (sync.NotFound, sync.PermissionDenied, sync.HqUnavailable, sync.HqRefused, sync.NotConnected,
+                ValidationFailed) as exc:
+            self.app.call_from_thread(self.notify, f"Not merged: {exc}", severity="error")
+        else:
+            self.app.call_from_thread(self.notify, f"{done.removed_reference} merged into "
+                                      f"{done.account.reference_display}; it goes with the next sync.")
+            self.app.recount_outbox()
+        self.app.call_from_thread(self.load)
+
+    def action_change_email(self) -> None:
+        chosen = self._clash()
+        if chosen is None:
+            return
+
+        def submit(values: dict) -> None:
+            try:
+                account_scope.change_account_email(self.app.services, self.app.actor, chosen.id,
+                                                   values.get("email") or "")
+            except ValidationFailed as exc:  # the form shows it under the one field it has
+                raise ValidationFailed([FieldError("email", e.message) for e in exc.errors]) from None
+
+        def done(saved: bool | None) -> None:
+            if saved:
+                self.notify("Email changed: it goes with the next sync (ctrl+r sends it now).")
+                self._changed()
+
+        self.app.push_screen(FormModal(f"Another email for {chosen.customer}",
+                                       [Field("email", "New email", placeholder="name@example.org")], submit), done)
+
+    @work(thread=True, exclusive=True, group="sync-parked")
+    def _changed(self) -> None:
+        self.app.recount_outbox()
         self.app.call_from_thread(self.load)
 
     def action_sync_now(self) -> None:
