@@ -47,6 +47,11 @@ async def test_a_refused_email_is_changed_from_the_sync_screen(tmp_path, hq_serv
         table = app.screen.query_one("#parked", DataTable)
         row = [str(c) for c in table.get_row_at(0)]
         assert row[1] == "customer.created" and row[3].startswith("409 anna@example.org is the email")
+        await pilot.press("a")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "AccountClashModal"
+        assert "one account per email in the chain" in str(
+            app.screen.query_one("#clash-text").render()).replace("\n", " ")
         await pilot.press("e")
         await settle(app, pilot)
         assert isinstance(app.focused, Input)

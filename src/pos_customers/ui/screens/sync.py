@@ -6,7 +6,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Header, Label, Static
+from textual.widgets import Button, DataTable, Header, Label, Static
 
 from ...domain.errors import FieldError, ValidationFailed
 from ...services import account_scope, sync
@@ -24,10 +24,10 @@ class SyncScreen(Screen):
                 tooltip="Send the selected parked event again with the next sync"),
         Binding("d", "discard", "Discard", id="sync.discard",
                 tooltip="Drop the selected parked event for good (managers; audited)"),
-        Binding("m", "merge_account", "Merge", id="sync.merge_account",
-                tooltip="A new customer refused for an account's email: merge it into that account"),
-        Binding("e", "change_email", "New email", id="sync.change_email",
-                tooltip="A customer refused for an account's email: give it another email and send it again"),
+        # not in the footer (80 columns are full): the line above the parked events names it, F1 and
+        # the command palette list it
+        Binding("a", "account_clash", "Account email", id="sync.account_clash", show=False,
+                tooltip="Refused for an account's email: merge with that account, or give it another email"),
     ]
     DEFAULT_CSS = """
     SyncScreen #state { height: auto; padding: 0 1; }
@@ -55,7 +55,7 @@ class SyncScreen(Screen):
             yield KeysFooter()
             return
         yield DataTable(id="state", show_header=False, cursor_type="none")
-        yield Label("Refused by headquarters (parked): enter details · r retry · d discard · m merge · e email",
+        yield Label("Refused by headquarters: enter details · r retry · d discard · a account",
                     classes="muted",
                     id="parked-label")
         yield DataTable(id="parked", cursor_type="row", zebra_stripes=True)
@@ -79,7 +79,7 @@ class SyncScreen(Screen):
         self.load()
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
-        if action in ("sync_now", "retry", "discard", "merge_account", "change_email"):
+        if action in ("sync_now", "retry", "discard", "account_clash"):
             return not self.standalone
         return True
 
@@ -207,19 +207,18 @@ class SyncScreen(Screen):
             return None
         return chosen
 
-    def action_merge_account(self) -> None:
+    def action_account_clash(self) -> None:
         chosen = self._clash()
         if chosen is None:
             return
 
-        def answer(yes: bool | None) -> None:
-            if yes:
+        def answer(choice: str | None) -> None:
+            if choice == "merge":
                 self._merge(chosen.id)
+            elif choice == "email":
+                self._change_email(chosen)
 
-        self.app.push_screen(ConfirmModal(
-            f"Merge {chosen.customer} into the registered account that holds its email? Its details and notes "
-            "join that account; this customer is removed from this till. Recorded in the audit trail.",
-            yes="Merge", no="Keep"), answer)
+        self.app.push_screen(AccountClashModal(chosen), answer)
 
     @work(thread=True, exclusive=True, group="sync-parked")
     def _merge(self, event_id: str) -> None:
@@ -234,11 +233,7 @@ class SyncScreen(Screen):
             self.app.recount_outbox()
         self.app.call_from_thread(self.load)
 
-    def action_change_email(self) -> None:
-        chosen = self._clash()
-        if chosen is None:
-            return
-
+    def _change_email(self, chosen: sync.ParkedEventView) -> None:
         def submit(values: dict) -> None:
             try:
                 account_scope.change_account_email(self.app.services, self.app.actor, chosen.id,
@@ -265,6 +260,50 @@ class SyncScreen(Screen):
             return
         self.notify("Syncing…")
         self.app.run_sync(announce=True)
+
+
+class AccountClashModal(ModalScreen[str | None]):
+    """A customer refused because another registered account holds its email: merge or new email."""
+
+    BINDINGS = [
+        Binding("escape", "dismiss(None)", "Cancel", id="clash.cancel", tooltip="Decide later"),
+        Binding("m", "dismiss('merge')", "Merge", id="clash.merge",
+                tooltip="Merge this new customer into the account that holds the email"),
+        Binding("e", "dismiss('email')", "New email", id="clash.email",
+                tooltip="Give this customer another email and send it again"),
+    ]
+    DEFAULT_CSS = """
+    AccountClashModal { align: center middle; }
+    AccountClashModal > Vertical { width: 70; max-width: 95%; height: auto; border: thick $warning;
+                                   padding: 1 2; background: $surface; }
+    AccountClashModal #clash-text { margin-bottom: 1; }
+    AccountClashModal Horizontal { height: auto; align: right middle; }
+    AccountClashModal Button { margin-left: 1; }
+    """
+
+    def __init__(self, chosen: sync.ParkedEventView) -> None:
+        super().__init__()
+        self.chosen = chosen
+
+    def compose(self) -> ComposeResult:
+        from textual.containers import Horizontal, Vertical
+
+        text = (f"{self.chosen.customer}: {self.chosen.reason}\n\n"
+                "m  merge: its details and notes join that account (a new customer made here only); "
+                "it is removed from this till\n"
+                "e  another email for it; the refused change is sent again\n"
+                "Either is recorded in the audit trail.")
+        with Vertical():
+            yield Static(safe(text, multiline=True), id="clash-text", markup=False)
+            with Horizontal():
+                yield Button("Cancel (esc)", id="cancel")
+                yield Button("New email (e)", id="email")
+                yield Button("Merge (m)", id="merge", variant="warning")
+            yield KeysFooter()
+
+    @on(Button.Pressed)
+    def _pressed(self, event) -> None:
+        self.dismiss(None if event.button.id == "cancel" else event.button.id)
 
 
 def _why(p: sync.ParkedEventView) -> str:
