@@ -155,7 +155,8 @@ def change_account_email(svc: Services, actor: Actor, event_id: str, new_address
 
 def merged_draft(account: CustomerDraft, other: CustomerDraft) -> CustomerDraft:
     """The account, with what the other customer adds: empty values filled, contacts, addresses,
-    cards, affiliations and attributes the account lacks appended (never made primary or default)."""
+    cards, affiliations and attributes the account lacks appended (never primary or default over
+    the account's own)."""
     changes: dict[str, Any] = {}
     for f in fields(CustomerDraft):
         if f.name in _NOT_MERGED:
@@ -163,7 +164,8 @@ def merged_draft(account: CustomerDraft, other: CustomerDraft) -> CustomerDraft:
         mine, theirs = getattr(account, f.name), getattr(other, f.name)
         if isinstance(mine, list):
             keys = {_key(x) for x in mine}
-            extra = [_secondary(x) for x in theirs or () if _key(x) not in keys]
+            # the account's own primary and default ones stay; a list it lacks comes as it is
+            extra = [_secondary(x) if mine else x for x in theirs or () if _key(x) not in keys]
             if extra:
                 changes[f.name] = [*mine, *extra]
         elif isinstance(mine, dict):
