@@ -108,3 +108,21 @@ def test_store_scope_lets_two_stores_register_the_same_email(tmp_path, hq_server
         create_customer(till, admin, account())
     assert [sync.sync_now(till, admin).parked for till in (ber, ham)] == [0, 0]
     assert hq_emails(hq_server) == [MAIL, MAIL]
+
+
+def test_the_command_line_changes_the_email_of_a_parked_clash(two_tills, admin, hq_server, tmp_path):
+    from typer.testing import CliRunner
+
+    from pos_customers.cli import app
+
+    ber, ham, mine, event = _clash(two_tills, admin, hq_server)
+    runner = CliRunner()
+    db = str(tmp_path / "HAM01.db")
+    same = runner.invoke(app, ["--db", db, "sync", "change-email", event.id[:8], "ANNA@example.org"])
+    assert same.exit_code == 2 and "another email" in same.output and "Traceback" not in same.output
+    r = runner.invoke(app, ["--db", db, "sync", "change-email", event.id[:8], "ann.m@example.org"])
+    assert r.exit_code == 0, r.output
+    assert "now has ann.m@example.org" in r.output
+    assert sync.sync_now(ham, admin).parked == 0
+    r = runner.invoke(app, ["--db", db, "sync", "merge-account", event.id[:8]])
+    assert r.exit_code == 1 and "no event" in r.output

@@ -27,7 +27,7 @@ from ..domain.account_scope import (SETTING_KEY, AccountScope, AccountScopeSetti
 from . import audit
 from . import tables as t
 from .common import lock_seq, put_records, store_seq
-from .errors import Invalid
+from .errors import Conflict, Invalid
 
 if TYPE_CHECKING:
     from .service import Headquarters
@@ -181,6 +181,8 @@ def write(conn: Connection, state: Claims, customers: Iterable[tuple[str, str, d
     """Each written customer's claims as its fields now say. A claim another customer holds is left
     to it when it was there before (addresses shared before the scope was set); for a customer an
     event asked to claim, the insert meets the primary key and the batch is sent again."""
+    if current(conn).value != state.setting.value:  # `hq settings set` ran since the batch was loaded
+        raise Conflict("the chain's account scope changed meanwhile: send the batch again")
     if state.setting.value == AccountScope.SHARED:
         return
     todo = list(customers)
