@@ -21,6 +21,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer,
                       StrictBool, StrictInt, ValidationError, create_model, model_validator)
 
+from .account_options import CONFIGURABLE, FieldOption
 from .errors import FieldError, ValidationFailed
 from .enums import EventKind, PullItemKind  # noqa: F401  (part of the protocol; plain enums, no pydantic)
 from .enums import AccountType, AttributeType, CustomerStatus, CustomerType, ReceiptOption, Role
@@ -267,6 +268,9 @@ class CustomerFields(_Model):
     must_change_password: StrictBool = False
     last_sign_in_at: Moment | None = None
     preferred_store: Annotated[str, Field(max_length=32, pattern=r"^[A-Za-z0-9_-]*$")] = ""
+    assist_consent: StrictBool = False
+    assist_consent_by: Line(64) = ""
+    assist_consent_at: Moment | None = None
     emails: Annotated[list[EmailEntry], Field(max_length=20)] = []
     phones: Annotated[list[PhoneEntry], Field(max_length=20)] = []
     addresses: Annotated[list[AddressEntry], Field(max_length=20)] = []
@@ -329,6 +333,8 @@ class TemplateUpdated(_Model):
     language: Line(16) = ""
     affiliations: Annotated[list[Code], Field(max_length=50)] = []
     address_country: Line(2) = ""
+    account_options: Annotated[dict[Literal[CONFIGURABLE], FieldOption],  # type: ignore[valid-type]
+                               Field(max_length=len(CONFIGURABLE))] = {}
     updated_at: Moment | None = None
 
 

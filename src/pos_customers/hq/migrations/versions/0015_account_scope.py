@@ -1,7 +1,7 @@
 """account sharing scope: hq_account_email, one registered account per email and scope
 
 Revision ID: 0015
-Revises: 0006
+Revises: 0013
 
 The table starts empty: the chain setting starts as ``shared`` (any number of accounts per email,
 as before), and ``hq settings set account-scope ...`` fills it from the customers held.
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = '0015'
-down_revision = '0006'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """parked events name the customer holding the value at fault (account sharing scope)
 
 Revision ID: 0018
-Revises: 0008
+Revises: 0016
 
 A customer.created or customer.updated headquarters refused because another registered account
 holds its email in the chain's account scope keeps that account's customer id, so the Sync screen
@@ -15,7 +15,7 @@ import sqlmodel.sql.sqltypes
 
 
 revision = '0018'
-down_revision = '0008'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 
