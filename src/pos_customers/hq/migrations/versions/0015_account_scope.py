@@ -1,7 +1,7 @@
 """account sharing scope: hq_account_email, one registered account per email and scope
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0011
 
 The table starts empty: the chain setting starts as ``shared`` (any number of accounts per email,
 as before), and ``hq settings set account-scope ...`` fills it from the customers held.
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = '0015'
-down_revision = '0013'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
