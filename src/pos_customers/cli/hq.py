@@ -418,3 +418,41 @@ def hq_stores(db: Optional[str] = _HQ_DB) -> None:
     """The stores headquarters knows."""
     for st in _hq(db, create=False).stores():
         say(f"{st['code']:<10} {st['number']:>5}  {st['name']:<30} {st['country']}  scope={st['scope']}")
+
+
+# -- chain settings --------------------------------------------------------------------------------
+
+settings_app = typer.Typer(help="Chain settings: kept here, every store's terminals receive them with their next sync.",
+                           no_args_is_help=True)
+hq_app.add_typer(settings_app, name="settings")
+
+
+@settings_app.command("show")
+def hq_settings_show(db: Optional[str] = _HQ_DB) -> None:
+    """The chain's settings as headquarters holds them."""
+    from ..hq.account_scope import scope_of
+
+    setting = _hq_run(db, scope_of)
+    say(f"account-scope  {setting.value.value:<8} (one registered account per email: shared = no limit, "
+        "chain, region or store)")
+
+
+@settings_app.command("set")
+def hq_settings_set(name: str = typer.Argument(..., help="account-scope"),
+                    value: str = typer.Argument(..., help="shared, chain, region or store"),
+                    db: Optional[str] = _HQ_DB) -> None:
+    """Change a chain setting. account-scope: how many registered accounts may share one email:
+    shared (no limit, the default), chain (one in the whole chain), region (one per region: the store's
+    --region, else its country) or store (one per store)."""
+    from ..hq.account_scope import set_scope
+
+    if name.strip().lower().replace("_", "-") != "account-scope":
+        fail(f"no chain setting {name!r}: the settings are account-scope", 2)
+    done = _hq_run(db, lambda hq: set_scope(hq, value, by=_actor().name))
+    say(f"account-scope: {done.before.value} -> {done.after.value}; {done.claims} address(es) of registered "
+        "accounts claimed; every store receives it with its next sync")
+    for key, email, refs in done.shared[:50]:
+        say(f"  already shared in {key}: {email} by {', '.join(refs)} (the first keeps it; merge or change "
+            "the others' email)")
+    if len(done.shared) > 50:
+        say(f"  … and {len(done.shared) - 50} more")

@@ -119,6 +119,7 @@ class PullItemKind(StrEnum):
     CONFLICT = "conflict"
     SUPPORT = "support"  # a support account of the chain (every store receives them)
     MEMBERSHIP = "membership"  # a person's membership of an organization (both in the store's scope)
+    SETTING = "setting"  # a chain setting (account sharing scope: domain/account_scope.py)
 
 
 class CreditKind(StrEnum):

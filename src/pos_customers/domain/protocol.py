@@ -616,6 +616,8 @@ class Refusal(BaseModel):
     status: Literal[403, 404, 409, 422]
     reason: str = Field(description="one line: what is wrong")
     field: str | None = Field(default=None, description="payload path of the value at fault, if one is")
+    holder: str | None = Field(default=None, description="the customer id that holds the value at fault "
+                                                         "(an email another registered account holds)")
 
 
 class ConflictRecord(BaseModel):

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 
 from . import tables as t
 
-GLOBAL_KINDS = ("group", "affiliation", "attribute", "purpose", "support")
+GLOBAL_KINDS = ("group", "affiliation", "attribute", "purpose", "support", "setting")
 STORE_KINDS = ("template", "associate", "note")
 CUSTOMER_KINDS = ("order", "conflict")
 SCOPES = ("own", "region", "all")

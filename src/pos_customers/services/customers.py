@@ -205,6 +205,7 @@ def insert_customer(tx: Change, clean: CleanCustomer, *, reference: str | None =
     _credit_limit_allowed(tx, record.credit_limit, None)
     record, consents = _consents(tx, record, None)
     _check_cards(s, record)
+    check_account_scope(s, record, clean)
     rows.insert(s, [record])
     s.add_all(consents)
     tx.audit("customer", record.id, action, {k: (None, v) for k, v in _snapshot(record).items() if v}
@@ -260,6 +261,13 @@ def _credit_limit_allowed(tx: Change, limit: int | None, before: int | None) -> 
     a screen showed."""
     if limit != before and not tx.actor.can(Permission.SET_CREDIT_LIMIT):
         tx.actor.require(Permission.SET_CREDIT_LIMIT)
+
+
+def check_account_scope(s: Session, record: CustomerRecord, clean: CleanCustomer) -> None:
+    """One registered account per email in the chain's account scope (services/account_scope.py)."""
+    from .account_scope import check
+
+    check(s, record, clean)
 
 
 def _check_cards(s: Session, record: CustomerRecord) -> None:
@@ -402,6 +410,8 @@ def write_update(tx: Change, current: CustomerRecord, clean: CleanCustomer, *,
     if clean.group_code != current.group_code:
         new = replace(new, financial_dimensions=financial_dimensions_for(group_dimensions(s, clean.group_code)))
     new, consents = _consents(tx, new, current)
+    if (new.account_type, new.emails) != (current.account_type, current.emails):
+        check_account_scope(s, new, clean)
     extra = {}
     if password_changed:
         extra["password"] = ("…", "set by hand" if new.password_hash else "removed (guest account)")

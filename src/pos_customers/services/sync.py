@@ -469,6 +469,7 @@ def retry_parked(svc: Services, actor: Actor, event_id: str | None = None, *, al
             row.parked_reason = ""
             row.parked_status = None
             row.parked_field = ""
+            row.parked_holder = ""
             s.add(row)
         return len(rows)
 

@@ -49,6 +49,17 @@ def tables_of_customers(conn) -> list[str]:
         " (SELECT 1 FROM pragma_table_info(m.name) WHERE name = 'customer_id') ORDER BY m.name")]
 
 
+def remove(session_or_conn: Any, customer_id: str) -> None:
+    """Every row of one customer (its tables read from the schema), the customer row last: a customer
+    made on this till that headquarters never took and that was merged into another account."""
+    conn = connection(session_or_conn)
+    for table in tables_of_customers(conn):
+        conn.execute(f"DELETE FROM {table} WHERE customer_id = ?", (customer_id,))
+    conn.execute("DELETE FROM customer_membership WHERE person_id = ? OR organization_id = ?",
+                 (customer_id, customer_id))
+    conn.execute("DELETE FROM customer WHERE id = ?", (customer_id,))
+
+
 _CHILD_TABLES = ("customer_email", "customer_phone", "customer_address", "customer_affiliation",
                  "customer_attribute", "customer_card")
 

@@ -304,6 +304,8 @@ class OutboxEvent(SQLModel, table=True):
     parked_reason: str = Field(default="", max_length=500)  # one line, headquarters' words
     parked_status: int | None = None  # the HTTP status of the refusal (403, 404, 409, 422)
     parked_field: str = Field(default="", max_length=200)  # e.g. payload.fields.emails
+    # the customer id that holds the value at fault (an email another registered account holds)
+    parked_holder: str = Field(default="", max_length=36, sa_column_kwargs={"server_default": ""})
 
 
 class CustomerSearch(SQLModel, table=True):
