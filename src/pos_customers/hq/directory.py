@@ -58,6 +58,7 @@ def pull_in(hq: Headquarters, who: Identity, customer_id: str) -> dict[str, Any]
                          "fields": json.loads(row.fields), "clocks": json.loads(row.clocks)},
             "orders": [json.loads(d) for k, d in linked if k == "order"],
             "conflicts": [json.loads(d) for k, d in linked if k == "conflict"],
+            "segments": [json.loads(d) for k, d in linked if k == "customer_segments"],
             "memberships": links}
 
 
