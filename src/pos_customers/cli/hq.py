@@ -213,6 +213,111 @@ def hq_support_reset(number: str = typer.Argument(..., help="The support account
     say(f"support account {view.number} ({view.name}): new PIN set; every store takes it with its next sync")
 
 
+# -- customer segments -----------------------------------------------------------------------------
+
+segments_app = typer.Typer(help="Customer segments: rules over customer data and order history (the rule "
+                                "format: README, Customer segments).", no_args_is_help=True)
+hq_app.add_typer(segments_app, name="segments")
+
+
+def _rule_text(rule: Optional[str], rule_file: Optional[str]) -> str:
+    import sys
+
+    if (rule is None) == (rule_file is None):
+        fail("give the rule as --rule JSON or --rule-file FILE (- for standard input)", 2)
+    if rule is not None:
+        return rule
+    if rule_file == "-":
+        return sys.stdin.read() if sys.stdin else ""
+    try:
+        return Path(rule_file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"could not read the rule from {rule_file}: {exc.strerror or exc}", 2)
+    return ""
+
+
+@segments_app.command("add")
+def hq_segments_add(code: str = typer.Argument(..., help="Lower-case letters, digits, - and _: what seg:CODE names."),
+                    name: str = typer.Option(..., "--name"),
+                    rule: Optional[str] = typer.Option(None, "--rule", metavar="JSON", help="The rule as JSON."),
+                    rule_file: Optional[str] = typer.Option(None, "--rule-file", metavar="FILE",
+                                                            help="Read the rule from a file (- standard input)."),
+                    replace: bool = typer.Option(False, "--replace", help="Change an existing segment."),
+                    db: Optional[str] = _HQ_DB) -> None:
+    """Define a segment (or change one with --replace) and evaluate it at once."""
+    text = _rule_text(rule, rule_file)
+    view = _hq_run(db, lambda hq: hq.add_segment(code, name, text, replace=replace), create=True)
+    say(f"segment {view.code} ({view.name}): {view.members:,} customer(s); every till receives it with its next sync")
+
+
+@segments_app.command("list")
+def hq_segments_list(db: Optional[str] = _HQ_DB) -> None:
+    """Every segment: code, members as last evaluated, when, name."""
+    views = _hq_run(db, lambda hq: hq.segments())
+    if not views:
+        say("no segments (add one: pos-customers hq segments add vip --name VIP --rule '{...}')")
+    for v in views:
+        when = f"{v.evaluated_at:%Y-%m-%d %H:%M}" if v.evaluated_at else "never"
+        say(f"{v.code:<20} {v.members:>9,}  evaluated {when:<16}  {v.name}")
+
+
+@segments_app.command("show")
+def hq_segments_show(code: str = typer.Argument(...), db: Optional[str] = _HQ_DB) -> None:
+    """One segment: its name, members as last evaluated, and its rule (JSON)."""
+    import json
+
+    v = _hq_run(db, lambda hq: hq.segment(code))
+    when = f"{v.evaluated_at:%Y-%m-%d %H:%M} UTC" if v.evaluated_at else "never"
+    say(f"segment {v.code}: {v.name}\nmembers: {v.members:,} (evaluated {when})\nrule:", multiline=True)
+    say(json.dumps(json.loads(v.rule_text), indent=2, ensure_ascii=False), multiline=True)
+
+
+@segments_app.command("remove")
+def hq_segments_remove(code: str = typer.Argument(...), db: Optional[str] = _HQ_DB) -> None:
+    """Remove a segment: its members lose it on every till with the next sync."""
+    v = _hq_run(db, lambda hq: hq.remove_segment(code))
+    say(f"segment {v.code} ({v.name}) removed")
+
+
+@segments_app.command("refresh")
+def hq_segments_refresh(codes: Optional[list[str]] = typer.Argument(None, help="Segments (default: all)."),
+                        db: Optional[str] = _HQ_DB) -> None:
+    """Evaluate segments again (rules such as "registered in the last 30 days" move with time: run it
+    daily); the tills receive the changed memberships with their next sync."""
+    counts = _hq_run(db, lambda hq: hq.refresh_segments(codes or None))
+    for code, members in sorted(counts.items()):
+        say(f"{code:<20} {members:>9,}")
+
+
+@segments_app.command("report")
+def hq_segments_report(code: str = typer.Argument(...),
+                       csv_file: Optional[Path] = typer.Option(None, "--csv", metavar="FILE",
+                                                               help="Export the members (reference, name, "
+                                                                    "email) as CSV, readable by you only."),
+                       db: Optional[str] = _HQ_DB) -> None:
+    """How many customers the segment holds now (its rule evaluated afresh); --csv exports them."""
+    import csv
+
+    from ..domain.reference import format_reference
+    from ..hq.segments import REPORT_COLUMNS
+    from ..paths import private_file
+
+    count, rows = _hq_run(db, lambda hq: hq.segment_report(code, members=csv_file is not None))
+    if csv_file is not None:
+        try:
+            part = private_file(csv_file.with_name(csv_file.name + ".part"))
+            with open(part, "w", newline="", encoding="utf-8") as out:
+                writer = csv.writer(out)
+                writer.writerow(REPORT_COLUMNS)
+                writer.writerows((format_reference(r), name, email) for r, name, email in rows)
+            part.replace(csv_file)
+        except OSError as exc:
+            fail(f"could not write {csv_file}: {exc.strerror or exc}", 1)
+        say(f"segment {code.casefold()}: {count:,} customer(s), written to {csv_file}")
+    else:
+        say(f"segment {code.casefold()}: {count:,} customer(s)")
+
+
 @hq_app.command("demo")
 def hq_demo(customers: int = typer.Option(10_000, "--customers", min=10, max=1_000_000),
             port: int = typer.Option(8750, "--port"),
@@ -306,7 +411,7 @@ def connected_demo(hq, path: Path, customers: int, url: str, *, progress=None, s
     terminal's services."""
     import time as _time
 
-    from ..hq.demo import seed_customer_data
+    from ..hq.demo import seed_customer_data, seed_segments
     from ..services.context import Services
     from ..services.demo import (
         DEMO_STORE,
@@ -352,6 +457,7 @@ def connected_demo(hq, path: Path, customers: int, url: str, *, progress=None, s
     hq.import_memberships(export_memberships(svc))
     codes = [st.code for st in stores]
     seed_customer_data(hq, docs, codes)  # orders with lines and shipments, carts, saved payments
+    seed_segments(hq)  # vip (by spend), new this month, newsletter: evaluated before the till enrols
     removed = keep_home_store_only(svc)
     say(f"  {removed:,} customers of other stores live only at headquarters now (F5 finds them)")
     terminal_id, credential, _, number = hq.enrol(hq.issue_token(DEMO_STORE), "demo terminal")

@@ -31,7 +31,6 @@ MAX_SEGMENTS = 200     # segments a chain defines (each is evaluated over every 
 SEGMENT_CODE = r"^[a-z0-9][a-z0-9_-]{0,31}$"
 SegmentCode = Annotated[str, Field(min_length=1, max_length=32, pattern=SEGMENT_CODE,
                                    description="lower-case letters, digits, - and _ (what seg:CODE names)")]
-_SEG_TOKEN = re.compile(r"(?<!\S)seg:(\S*)", re.IGNORECASE)
 
 Codes = Annotated[list[Code], Field(min_length=1, max_length=MAX_LIST)]
 Stores = Annotated[list[StoreCode], Field(min_length=1, max_length=MAX_LIST)]
@@ -223,19 +222,10 @@ def rule_json(rule: Rule) -> str:
     return _RULE.dump_json(rule, exclude_none=True).decode()
 
 
-def split_segment_filters(text: str) -> tuple[str, tuple[str, ...]]:
-    """``"seg:vip mül"`` -> ``("mül", ("vip",))``: the search text without its ``seg:`` words, and
-    the segment codes they name (lower case, in order, once each). ``seg:`` alone names ``""``."""
-    codes = tuple(dict.fromkeys(m.group(1).casefold() for m in _SEG_TOKEN.finditer(text or "")))
-    if not codes:
-        return text, ()
-    return " ".join(_SEG_TOKEN.sub(" ", text).split()), codes
-
-
 def valid_code(code: str) -> bool:
     return re.fullmatch(SEGMENT_CODE, code) is not None
 
 
 __all__ = ["Rule", "SegmentRule", "SegmentDefinition", "SegmentInfo", "CustomerSegments", "RuleProblem",
-           "parse_rule", "rule_from", "rule_json", "split_segment_filters", "valid_code", "GroupIs",
+           "parse_rule", "rule_from", "rule_json", "valid_code", "GroupIs",
            "RegisteredWithin", "Spent", "BoughtIn", "HomeStore", "MarketingConsent", "AllOf", "AnyOf", "NotRule"]
