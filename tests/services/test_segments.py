@@ -7,7 +7,7 @@ import pytest
 
 from pos_customers.services.customers import create_customer
 from pos_customers.services.search import UnknownSegment, search_customers, unknown_segment_text
-from pos_customers.services.segments import customer_segments, known_segments, segments_line
+from pos_customers.services.segments import customer_segments, known_segments, segment_rows, segments_line
 from pos_customers.sync.engine import apply_item
 from tests.helpers import person
 
@@ -56,7 +56,9 @@ def test_unknown_segment_is_said(svc, admin, members):
 
 def test_card_line_and_changes_from_headquarters(svc, admin, members):
     anna = members["anna"].id
-    assert segments_line(customer_segments(svc, admin, anna)) == "new (New this month), vip (VIP customers)"
+    assert segments_line(customer_segments(svc, admin, anna)) == "new, vip"
+    assert segment_rows(customer_segments(svc, admin, anna))[1:] == [("  seg:new", "New this month"),
+                                                                    ("  seg:vip", "VIP customers")]
     assert segments_line(customer_segments(svc, admin, members["carl"].id)) == "—"
     pull(svc, "customer_segments", {"customer_id": anna, "codes": ["vip"]}, anna)  # left "new"
     assert customer_segments(svc, admin, anna) == [("vip", "VIP customers")]

@@ -457,12 +457,13 @@ def connected_demo(hq, path: Path, customers: int, url: str, *, progress=None, s
     hq.import_memberships(export_memberships(svc))
     codes = [st.code for st in stores]
     seed_customer_data(hq, docs, codes)  # orders with lines and shipments, carts, saved payments
-    seed_segments(hq)  # vip (by spend), new this month, newsletter: evaluated before the till enrols
     removed = keep_home_store_only(svc)
     say(f"  {removed:,} customers of other stores live only at headquarters now (F5 finds them)")
     terminal_id, credential, _, number = hq.enrol(hq.issue_token(DEMO_STORE), "demo terminal")
     connect(svc, _actor(), url=url, credential=credential, terminal_id=terminal_id, cursor=hq.current_seq(),
             terminal_number=number)
+    seed_segments(hq)  # vip (by spend), new, newsletter: the till's first pull brings them
+    say("  segments vip, new and newsletter defined (`pos-customers hq segments list`)")
     return svc
 
 

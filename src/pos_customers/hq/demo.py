@@ -152,12 +152,13 @@ def seed_customer_data(hq, docs: list[dict[str, Any]], stores: list[str]) -> Non
 DEMO_SEGMENTS = (
     ("vip", "VIP: spent over 500 EUR in 12 months",
      {"kind": "spent", "more_than": 50000, "currency": "EUR", "months": 12}),
-    ("new", "New this month", {"kind": "registered_within", "days": 30}),
+    ("new", "New: registered in the last 90 days", {"kind": "registered_within", "days": 90}),
     ("newsletter", "Newsletter: email marketing consent", {"kind": "marketing_consent", "channel": "email"}),
 )
 
 
 def seed_segments(hq) -> None:
-    """The demo's segments, defined and evaluated (their memberships go out with the first pull)."""
+    """The demo's segments, defined and evaluated. Done after the till enrolled (its cursor starts at
+    headquarters' seq then): the memberships reach it with its first pull, as a real till's would."""
     for code, name, rule in DEMO_SEGMENTS:
         hq.add_segment(code, name, rule, replace=True)

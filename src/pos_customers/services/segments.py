@@ -23,5 +23,10 @@ def known_segments(svc: Services, actor: Actor) -> dict[str, str]:
 
 
 def segments_line(found: list[tuple[str, str]]) -> str:
-    """The card's line: ``vip (VIP customers), new (New this month)``; "—" for none."""
-    return ", ".join(code if name == code else f"{code} ({name})" for code, name in found) or "—"
+    """The card's line: the codes (what ``seg:`` takes), ``new, vip``; "—" for none."""
+    return ", ".join(code for code, _ in found) or "—"
+
+
+def segment_rows(found: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The card's rows: "Segments" with the codes, then each segment's name under ``seg:CODE``."""
+    return [("Segments", segments_line(found))] + [(f"  seg:{code}", name) for code, name in found if name != code]

@@ -22,7 +22,7 @@ from ...services import records, sync
 from ...services.context import Permission
 from ...domain.money import format_minor
 from ...services.customers import StaleEdit, choose_for_sale, draft_from_view, get_customer, update_customer
-from ...services.segments import customer_segments, segments_line
+from ...services.segments import customer_segments, segment_rows
 from ...services.views import CustomerView
 from ...services.terminal import issuing_till
 from ..text import change_lines, plain, safe, shown_value, yes_no
@@ -224,7 +224,7 @@ class CustomerScreen(MembershipTabs, Screen):
         attrs = [("Customer group", view.group_code or "—"),
                  ("Financial dimensions", ", ".join(f"{k}={v}" for k, v in view.financial_dimensions.items()) or "—"),
                  ("Affiliations", ", ".join(view.affiliations) or "—"),
-                 ("Segments", segments_line(getattr(self, "_segments", [])))]
+                 *segment_rows(getattr(self, "_segments", []))]
         labels = {d.code: d.label for d in choices.attributes_all}
         attrs += [(labels.get(k, k), v) for k, v in view.attributes.items()]
         self._fill("tab-attributes", [kv_table(attrs, "attributes-table")])
