@@ -41,8 +41,9 @@ def draft_from_query(text: str) -> CustomerDraft:
     the last name: "jan de vries" -> Jan / de Vries); the associate corrects them in the form."""
     from ...domain.customer import CustomerDraft, EmailInput, PhoneInput
     from ...domain.names import split_typed_name
+    from ...domain.search import split_segment_filters
 
-    text = text.strip()
+    text = split_segment_filters(text.strip())[0]  # seg:vip filters the search: not a name
     if _EMAIL.fullmatch(text):
         return CustomerDraft(emails=[EmailInput(text)])
     if _PHONE.match(text):
