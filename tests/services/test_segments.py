@@ -67,3 +67,15 @@ def test_card_line_and_changes_from_headquarters(svc, admin, members):
     assert known_segments(svc, admin) == {"new": "New this month"}
     with pytest.raises(UnknownSegment):
         search_customers(svc, admin, "seg:vip")
+
+
+def test_access_request_names_the_segments_and_anonymizing_drops_them(svc, admin, members):
+    from pos_customers.services.privacy import access_report, anonymize_customer, report_text
+
+    anna = members["anna"]
+    report = access_report(svc, admin, anna.id)
+    assert report["terminal"]["segments"] == [{"code": "new", "name": "New this month"},
+                                              {"code": "vip", "name": "VIP customers"}]
+    assert "vip: VIP customers" in report_text(report)
+    anonymize_customer(svc, admin, anna.id, anna.reference)
+    assert customer_segments(svc, admin, anna.id) == []

@@ -59,8 +59,13 @@ def hq_serve(db: Optional[str] = _HQ_DB,
                                                      help="The page password links open (default: this "
                                                           "server's /reset)."),
              reset_hours: float = typer.Option(2.0, "--reset-hours", min=0.1, max=72.0,
-                                               help="How long a password link works.")) -> None:
+                                               help="How long a password link works."),
+             segments_every: float = typer.Option(24.0, "--segments-every", min=0.0, max=24 * 31, metavar="HOURS",
+                                                  help="Evaluate every customer segment again this often "
+                                                       "(0: only `hq segments refresh`).")) -> None:
     """Run headquarters (HTTP). The OpenAPI document is at /docs and /openapi.json."""
+    import threading
+
     import uvicorn
 
     hq, app = serve_app(db, host=host, port=port, smtp=smtp, smtp_starttls=smtp_starttls, smtp_user=smtp_user,
@@ -68,7 +73,28 @@ def hq_serve(db: Optional[str] = _HQ_DB,
                         reset_url=reset_url, reset_hours=reset_hours)
     typer.echo(f"headquarters on http://{host}:{port} ({hq.engine.url.render_as_string(hide_password=True)})",
                err=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    stop = threading.Event()
+    if segments_every > 0:
+        threading.Thread(target=_refresh_segments_every, args=(hq, segments_every * 3600, stop),
+                         name="segments", daemon=True).start()
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+    finally:
+        stop.set()
+
+
+def _refresh_segments_every(hq, seconds: float, stop) -> None:
+    """`hq serve`'s own `hq segments refresh`, every ``seconds`` (rules with a time window move by
+    themselves); a failure is logged and tried again next time."""
+    import logging
+
+    log = logging.getLogger("pos_customers.hq.segments")
+    while not stop.wait(seconds):
+        try:
+            counts = hq.refresh_segments()
+            log.info("segments evaluated again: %s", counts)
+        except Exception:  # noqa: BLE001 - the server goes on; the next round tries again
+            log.exception("evaluating the segments failed")
 
 
 def serve_app(db: Optional[str], *, host: str = "127.0.0.1", port: int = 8750, smtp: Optional[str] = None,
