@@ -48,7 +48,8 @@ def test_add_list_show_report_remove(run, tmp_path):
     r = run("add", "vip", "--name", "VIP customers", "--rule", '{"kind": "group", "codes": ["VIP"]}')
     assert r.exit_code == 0, r.output
     assert "segment vip (VIP customers): 1 customer(s)" in r.stdout
-    r = run("add", "all-ber", "--name", "Berlin", "--rule-file", "-", input='{"kind": "home_store", "stores": ["BER01"]}')
+    r = run("add", "all-ber", "--name", "Berlin", "--rule-file", "-",
+            input='{"kind": "home_store", "stores": ["BER01"]}')
     assert r.exit_code == 0, r.output
     listed = run("list").stdout.splitlines()
     assert [line.split()[:2] for line in listed] == [["all-ber", "2"], ["vip", "1"]]

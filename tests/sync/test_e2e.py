@@ -216,7 +216,8 @@ def test_segments_reach_the_tills_by_pull_and_with_a_pull_in(tmp_path, hq_server
     create_customer(ber, admin, person("Anton", "Müller", "anton@example.org"))
     sync.sync_now(ber, admin)
     hq_server.hq.add_segment("anna", "Annas", {"kind": "home_store", "stores": ["BER01"]})
-    hq_server.hq.add_segment("vip", "VIP", {"kind": "not", "rule": {"kind": "home_store", "stores": ["BER01"]}})
+    hq_server.hq.add_segment("vip", "VIP", {"kind": "not",
+                                            "rule": {"kind": "home_store", "stores": ["BER01"]}})
     sync.sync_now(ber, admin)
     hq_server.hq.remove_segment("anna")
     hq_server.hq.add_segment("vip", "VIP", {"kind": "marketing_consent"}, replace=True)  # nobody yet
