@@ -168,3 +168,6 @@ def test_codes_names_and_duplicates(hq):
     assert hq.add_segment("vip", "Again", {"kind": "marketing_consent"}, replace=True).name == "Again"
     with pytest.raises(NotFound):
         hq.remove_segment("nope")
+    hq.remove_segment("vip", by="ops")
+    trail = [(r.entity, r.entity_id, r.action) for r in hq.own_audit()]
+    assert trail == [("segment", "vip", "create"), ("segment", "vip", "update"), ("segment", "vip", "delete")]

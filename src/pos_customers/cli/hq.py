@@ -272,7 +272,8 @@ def hq_segments_add(code: str = typer.Argument(..., help="Lower-case letters, di
                     db: Optional[str] = _HQ_DB) -> None:
     """Define a segment (or change one with --replace) and evaluate it at once."""
     text = _rule_text(rule, rule_file)
-    view = _hq_run(db, lambda hq: hq.add_segment(code, name, text, replace=replace), create=True)
+    view = _hq_run(db, lambda hq: hq.add_segment(code, name, text, replace=replace, by=_actor().name),
+                   create=True)
     say(f"segment {view.code} ({view.name}): {view.members:,} customer(s); every till receives it with its next sync")
 
 
@@ -301,7 +302,7 @@ def hq_segments_show(code: str = typer.Argument(...), db: Optional[str] = _HQ_DB
 @segments_app.command("remove")
 def hq_segments_remove(code: str = typer.Argument(...), db: Optional[str] = _HQ_DB) -> None:
     """Remove a segment: its members lose it on every till with the next sync."""
-    v = _hq_run(db, lambda hq: hq.remove_segment(code))
+    v = _hq_run(db, lambda hq: hq.remove_segment(code, by=_actor().name))
     say(f"segment {v.code} ({v.name}) removed")
 
 

@@ -29,6 +29,7 @@ from ..domain.segment import (MAX_SEGMENTS, AllOf, AnyOf, BoughtIn, GroupIs, Hom
                               NotRule, RegisteredWithin, Rule, RuleProblem, SegmentDefinition, Spent, explain,
                               rule_from, rule_json)
 from ..domain.text import display_name
+from . import audit
 from . import tables as t
 from .common import aware, lock_seq, put_records, store_seq
 from .errors import Conflict, Invalid, NotFound
@@ -176,14 +177,17 @@ def _view(row) -> SegmentView:
                        evaluated_at=aware(row.evaluated_at) if row.evaluated_at else None, members=row.members)
 
 
-def add(hq: Headquarters, code: str, name: str, rule: Any, *, replace: bool = False) -> SegmentView:
-    """Define a segment (``replace``: change an existing one) and evaluate it at once."""
+def add(hq: Headquarters, code: str, name: str, rule: Any, *, replace: bool = False,
+        by: str = "headquarters") -> SegmentView:
+    """Define a segment (``replace``: change an existing one) and evaluate it at once; on
+    headquarters' own audit trail."""
     d = definition(code.casefold(), name, rule)
     now = hq.now()
     s = t.segment.c
     with hq.engine.begin() as conn:
         seq = lock_seq(conn)
-        held = conn.execute(select(s.code).where(s.code == d.code)).first() is not None
+        before = conn.execute(select(s.name, s.rule).where(s.code == d.code)).first()
+        held = before is not None
         if held and not replace:
             raise Conflict(f"segment {d.code} exists already (--replace changes its rule and name)")
         if not held and conn.execute(select(func.count()).select_from(t.segment)).scalar_one() >= MAX_SEGMENTS:
@@ -196,6 +200,9 @@ def add(hq: Headquarters, code: str, name: str, rule: Any, *, replace: bool = Fa
         seq = put_records(conn, [(SEGMENT_KIND, d.code, {"doc": {"code": d.code, "name": d.name}})], seq)
         seq = _evaluate(conn, [d.code], now, seq)
         store_seq(conn, seq)
+        audit.record(hq, conn, by=by, entity="segment", entity_id=d.code, action="update" if held else "create",
+                     changes={"name": (before.name if held else None, d.name),
+                              "rule": (before.rule if held else None, values["rule"])})
     return get(hq, d.code)
 
 
@@ -212,7 +219,7 @@ def segments(hq: Headquarters) -> list[SegmentView]:
         return [_view(r) for r in conn.execute(select(t.segment).order_by(t.segment.c.code))]
 
 
-def remove(hq: Headquarters, code: str) -> SegmentView:
+def remove(hq: Headquarters, code: str, *, by: str = "headquarters") -> SegmentView:
     """Remove a segment: its members lose it on every till with their next pull."""
     view = get(hq, code)
     with hq.engine.begin() as conn:
@@ -224,6 +231,8 @@ def remove(hq: Headquarters, code: str) -> SegmentView:
                                                             "deleted": True})], seq)
         seq = _publish(conn, members, seq)
         store_seq(conn, seq)
+        audit.record(hq, conn, by=by, entity="segment", entity_id=view.code, action="delete",
+                     changes={"name": (view.name, None), "rule": (view.rule_text, None)})
     return view
 
 

@@ -127,8 +127,9 @@ class Headquarters:
         return directory.customer_count(self)
 
     # -- customer segments (segments.py) ---------------------------------------------------------
-    def add_segment(self, code: str, name: str, rule: Any, *, replace: bool = False) -> segments.SegmentView:
-        return segments.add(self, code, name, rule, replace=replace)
+    def add_segment(self, code: str, name: str, rule: Any, *, replace: bool = False,
+                    by: str = "headquarters") -> segments.SegmentView:
+        return segments.add(self, code, name, rule, replace=replace, by=by)
 
     def segment(self, code: str) -> segments.SegmentView:
         return segments.get(self, code)
@@ -136,8 +137,8 @@ class Headquarters:
     def segments(self) -> list[segments.SegmentView]:
         return segments.segments(self)
 
-    def remove_segment(self, code: str) -> segments.SegmentView:
-        return segments.remove(self, code)
+    def remove_segment(self, code: str, *, by: str = "headquarters") -> segments.SegmentView:
+        return segments.remove(self, code, by=by)
 
     def refresh_segments(self, codes: Iterable[str] | None = None) -> dict[str, int]:
         return segments.refresh(self, codes)
