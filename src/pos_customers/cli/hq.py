@@ -484,14 +484,30 @@ def connected_demo(hq, path: Path, customers: int, url: str, *, progress=None, s
     hq.import_memberships(export_memberships(svc))
     codes = [st.code for st in stores]
     seed_customer_data(hq, docs, codes)  # orders with lines and shipments, carts, saved payments
+    seed_segments(hq)  # vip (by spend), new, newsletter
     removed = keep_home_store_only(svc)
     say(f"  {removed:,} customers of other stores live only at headquarters now (F5 finds them)")
+    _segments_to_till(hq, svc)
+    say("  segments vip, new and newsletter defined (`pos-customers hq segments list`)")
     terminal_id, credential, _, number = hq.enrol(hq.issue_token(DEMO_STORE), "demo terminal")
     connect(svc, _actor(), url=url, credential=credential, terminal_id=terminal_id, cursor=hq.current_seq(),
             terminal_number=number)
-    seed_segments(hq)  # vip (by spend), new, newsletter: the till's first pull brings them
-    say("  segments vip, new and newsletter defined (`pos-customers hq segments list`)")
     return svc
+
+
+def _segments_to_till(hq, svc) -> None:
+    """The demo till holds its customers' segments as its pulls would have brought them (it starts
+    at headquarters' seq, as it holds its customers already)."""
+    from ..storage import segments as held
+
+    with svc.db.snapshot() as conn:
+        ids = [r[0] for r in conn.execute("SELECT id FROM customer")]
+    codes = hq.segment_codes(ids)
+    with svc.db.write() as s:
+        for view in hq.segments():
+            held.put_definition(s, view.code, view.name)
+        for cid, mine in codes.items():
+            held.put_memberships(s, cid, mine)
 
 
 def _demo_file(path: Path) -> bool:

@@ -158,7 +158,6 @@ DEMO_SEGMENTS = (
 
 
 def seed_segments(hq) -> None:
-    """The demo's segments, defined and evaluated. Done after the till enrolled (its cursor starts at
-    headquarters' seq then): the memberships reach it with its first pull, as a real till's would."""
+    """The demo's segments, defined and evaluated over every demo customer."""
     for code, name, rule in DEMO_SEGMENTS:
         hq.add_segment(code, name, rule, replace=True)

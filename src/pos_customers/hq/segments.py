@@ -297,6 +297,14 @@ def forget_customer(conn, customer_id: str) -> None:
     conn.execute(delete(t.segment_member).where(t.segment_member.c.customer_id == customer_id))
 
 
+def codes_for(hq: Headquarters, customer_ids: list[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    with hq.engine.connect() as conn:
+        for k in range(0, len(customer_ids), CHUNK):
+            out.update(codes_of(conn, customer_ids[k:k + CHUNK]))
+    return out
+
+
 def codes_of(conn, customer_ids: list[str]) -> dict[str, list[str]]:
     m = t.segment_member.c
     out: dict[str, list[str]] = {}

@@ -143,6 +143,10 @@ class Headquarters:
     def refresh_segments(self, codes: Iterable[str] | None = None) -> dict[str, int]:
         return segments.refresh(self, codes)
 
+    def segment_codes(self, customer_ids: list[str]) -> dict[str, list[str]]:
+        """customer id -> the codes of their segments (as last evaluated)."""
+        return segments.codes_for(self, customer_ids)
+
     def segment_report(self, code: str, *, members: bool = False) -> tuple[int, list[tuple[str, str, str]]]:
         return segments.report(self, code, members=members)
 
