@@ -27,7 +27,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from ..domain.money import minor_digits
 from ..domain.segment import (MAX_SEGMENTS, AllOf, AnyOf, BoughtIn, GroupIs, HomeStore, MarketingConsent,
                               NotRule, RegisteredWithin, Rule, RuleProblem, SegmentDefinition, Spent, explain,
-                              rule_from, rule_json)
+                              parse_rule, rule_from, rule_json)
 from ..domain.text import display_name
 from . import audit
 from . import tables as t
@@ -161,13 +161,15 @@ def definition(code: str, name: str, rule: Any) -> SegmentDefinition:
     from pydantic import ValidationError
 
     try:
-        parsed = rule_from(json.loads(rule) if isinstance(rule, str) else rule)
-        return SegmentDefinition(code=code, name=name, rule=parsed)
+        parsed = parse_rule(rule) if isinstance(rule, str) else rule_from(rule)
     except RuleProblem as exc:
         raise Invalid(f"rule: {exc}") from None
-    except ValueError as exc:  # JSON
-        raise Invalid(f"rule: not valid JSON: {exc}") from None
+    try:
+        return SegmentDefinition(code=code, name=name, rule=parsed)
     except ValidationError as exc:
+        if any(e["loc"][:1] == ("code",) for e in exc.errors()):
+            raise Invalid(f"code: a segment's code is 1-32 lower-case letters, digits, - and _ "
+                          f"(what seg:CODE names), not {code!r}") from None
         raise Invalid(explain(exc)) from None
 
 
