@@ -21,6 +21,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer,
                       StrictBool, StrictInt, ValidationError, create_model, model_validator)
 
+from .account_options import CONFIGURABLE, FieldOption
 from .errors import FieldError, ValidationFailed
 from .enums import EventKind, PullItemKind  # noqa: F401  (part of the protocol; plain enums, no pydantic)
 from .enums import AccountType, AttributeType, CustomerStatus, CustomerType, ReceiptOption, Role
@@ -329,6 +330,8 @@ class TemplateUpdated(_Model):
     language: Line(16) = ""
     affiliations: Annotated[list[Code], Field(max_length=50)] = []
     address_country: Line(2) = ""
+    account_options: Annotated[dict[Literal[CONFIGURABLE], FieldOption],  # type: ignore[valid-type]
+                               Field(max_length=len(CONFIGURABLE))] = {}
     updated_at: Moment | None = None
 
 

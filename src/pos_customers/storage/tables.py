@@ -68,6 +68,8 @@ class StoreTemplate(SQLModel, table=True):
     language: str = Field(default="", max_length=16)
     affiliations: list[str] = _json(list)
     address_country: str = Field(default="", max_length=2)
+    # field name -> hidden / required (domain.account_options); absent: optional, as always
+    account_options: dict[str, str] = _json(dict)
     updated_at: datetime = Field(default_factory=utcnow)
 
 
