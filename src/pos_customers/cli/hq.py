@@ -62,7 +62,11 @@ def hq_serve(db: Optional[str] = _HQ_DB,
                                                help="How long a password link works."),
              segments_every: float = typer.Option(24.0, "--segments-every", min=0.0, max=24 * 31, metavar="HOURS",
                                                   help="Evaluate every customer segment again this often "
-                                                       "(0: only `hq segments refresh`).")) -> None:
+                                                       "(0: only `hq segments refresh`)."),
+             session_minutes: int = typer.Option(60, "--session-minutes", min=1, max=7 * 24 * 60,
+                                                 envvar="POS_CUSTOMERS_HQ_SESSION_MINUTES",
+                                                 help="Customer session lifetime: how long an online session "
+                                                      "stays open after its last use.")) -> None:
     """Run headquarters (HTTP). The OpenAPI document is at /docs and /openapi.json."""
     import threading
 
@@ -70,7 +74,7 @@ def hq_serve(db: Optional[str] = _HQ_DB,
 
     hq, app = serve_app(db, host=host, port=port, smtp=smtp, smtp_starttls=smtp_starttls, smtp_user=smtp_user,
                         smtp_password=smtp_password, mail_folder=mail_folder, mail_from=mail_from,
-                        reset_url=reset_url, reset_hours=reset_hours)
+                        reset_url=reset_url, reset_hours=reset_hours, session_minutes=session_minutes)
     typer.echo(f"headquarters on http://{host}:{port} ({hq.engine.url.render_as_string(hide_password=True)})",
                err=True)
     stop = threading.Event()
@@ -100,7 +104,7 @@ def _refresh_segments_every(hq, seconds: float, stop) -> None:
 def serve_app(db: Optional[str], *, host: str = "127.0.0.1", port: int = 8750, smtp: Optional[str] = None,
               smtp_starttls: bool = False, smtp_user: str = "", smtp_password: str = "",
               mail_folder: Optional[Path] = None, mail_from: str = "no-reply@pos-customers.invalid",
-              reset_url: Optional[str] = None, reset_hours: float = 2.0):
+              reset_url: Optional[str] = None, reset_hours: float = 2.0, session_minutes: int = 60):
     """Headquarters and its HTTP app as `hq serve` runs them (the tests serve the same app in a
     thread). Returns ``(hq, app)``."""
     from datetime import timedelta
@@ -113,6 +117,7 @@ def serve_app(db: Optional[str], *, host: str = "127.0.0.1", port: int = 8750, s
                             password=smtp_password)
     hq.mail_from, hq.reset_ttl = mail_from, timedelta(hours=reset_hours)
     hq.reset_url = reset_url or f"http://{host}:{port}/reset"
+    hq.session_lifetime = timedelta(minutes=session_minutes)  # seed 002 "Customer Session Lifetime"
     return hq, create_app(hq.engine, hq)
 
 

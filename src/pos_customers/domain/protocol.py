@@ -268,6 +268,9 @@ class CustomerFields(_Model):
     must_change_password: StrictBool = False
     last_sign_in_at: Moment | None = None
     preferred_store: Annotated[str, Field(max_length=32, pattern=r"^[A-Za-z0-9_-]*$")] = ""
+    assist_consent: StrictBool = False
+    assist_consent_by: Line(64) = ""
+    assist_consent_at: Moment | None = None
     emails: Annotated[list[EmailEntry], Field(max_length=20)] = []
     phones: Annotated[list[PhoneEntry], Field(max_length=20)] = []
     addresses: Annotated[list[AddressEntry], Field(max_length=20)] = []

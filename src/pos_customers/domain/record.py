@@ -28,6 +28,7 @@ from .text import display_name as _display_name
 DOC = {"doc": True}
 CHILD = {"doc": True, "child": True}
 SECRET = {"doc": True, "secret": True}
+SERVICE = {"doc": True, "service": True}  # set by its own use case only, never from a form or a file
 
 
 def option(label: str, *, person: bool = False, child: bool = False) -> dict[str, Any]:
@@ -197,6 +198,11 @@ class CustomerRecord:
     must_change_password: bool = field(default=False, metadata=DOC)
     last_sign_in_at: datetime | None = field(default=None, metadata=DOC)
     preferred_store: str = field(default="", metadata=DOC)  # a store code of the chain's directory
+    # shopper assistance (services/assistance.py): the customer agreed that staff may open their
+    # online account for them; who recorded it (associate number) and when. Set only by that use case.
+    assist_consent: bool = field(default=False, metadata=SERVICE)
+    assist_consent_by: str = field(default="", metadata=SERVICE)
+    assist_consent_at: datetime | None = field(default=None, metadata=SERVICE)
     emails: tuple[EmailRecord, ...] = field(default=(), metadata=option("Email", child=True))
     phones: tuple[PhoneRecord, ...] = field(default=(), metadata=option("Phone", child=True))
     addresses: tuple[AddressRecord, ...] = field(default=(), metadata=option("Address", child=True))
@@ -215,7 +221,7 @@ class CustomerRecord:
              else dict(self.attributes))
         set_(self, "sync_state", SyncState(self.sync_state))
         for name in ("created_at", "updated_at", "last_activity_at", "anonymized_at",
-                     "password_changed_at", "last_sign_in_at"):
+                     "password_changed_at", "last_sign_in_at", "assist_consent_at"):
             set_(self, name, utc(getattr(self, name)))
 
     # -- derived values ------------------------------------------------------------------------
@@ -377,12 +383,14 @@ def _names(**flags: bool) -> tuple[str, ...]:
 DOCUMENT_FIELDS: tuple[str, ...] = _names(doc=True)
 #: the document fields kept in rows of their own
 CHILD_FIELDS: tuple[str, ...] = _names(child=True)
+#: the document fields only their own use case sets (never a form, an import or ``add --json``)
+SERVICE_FIELDS: tuple[str, ...] = _names(service=True)
 #: identity and local bookkeeping: never taken from what a person types
 BOOKKEEPING_FIELDS: tuple[str, ...] = _names(doc=False)
 #: what ``show --json`` prints that ``add --json`` does not take from the person: ignored on add
 READ_ONLY_KEYS: frozenset[str] = frozenset(
     set(BOOKKEEPING_FIELDS) | {"display_name", "financial_dimensions", "password_changed_at",
-                            "last_sign_in_at", "preferred_store"}) - {"field_clocks"}
+                            "last_sign_in_at", "preferred_store"} | set(SERVICE_FIELDS)) - {"field_clocks"}
 
 
 def _plain(value: Any) -> Any:

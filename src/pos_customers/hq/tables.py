@@ -282,3 +282,35 @@ segment_member = Table(
     Column("customer_id", String(36), primary_key=True),
     Index("ix_hq_segment_member_customer", "customer_id"),
 )
+
+# -- shopper assistance and online sessions (hq/online.py) ------------------------------------------
+# An assistance link (seed 002 "Providing Shopper Assistance"): only the token's SHA-256 is kept; it
+# works once (used_at) until expires_at, and only for a customer whose consent headquarters holds.
+assist_link = Table(
+    "hq_assist_link", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("customer_id", String(36), nullable=False),
+    Column("store_code", String(32), nullable=False),
+    Column("requested_by", String(64), nullable=False),  # the associate's number and role
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True)),
+    Index("ix_hq_assist_link_customer", "customer_id", "created_at"),
+)
+
+# A customer's online session (seed 002 "Now online", "Customer Session Lifetime"): opened by the
+# online sign-in or an assistance link, open until ended_at or expires_at (each use moves it on by
+# the session lifetime). Only the session token's SHA-256 is kept.
+online_session = Table(
+    "hq_online_session", metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("customer_id", String(36), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_seen_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("ended_at", DateTime(timezone=True)),
+    Column("assisted_by", String(64), nullable=False, server_default=""),  # opened by an assistance link
+    Index("ix_hq_online_session_customer", "customer_id", "last_seen_at"),
+    Index("ix_hq_online_session_open", "ended_at", "expires_at"),
+)

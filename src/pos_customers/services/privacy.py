@@ -14,7 +14,7 @@ old name, email or phone remains in the file.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Any
 
@@ -23,7 +23,7 @@ from sqlmodel import delete, select
 from ..domain.enums import SyncState
 from ..domain.enums import EventKind
 from ..domain.errors import FieldError, ValidationFailed
-from ..domain.record import CHILD_FIELDS, DOCUMENT_FIELDS
+from ..domain.record import CHILD_FIELDS, DOCUMENT_FIELDS, SERVICE_FIELDS
 from ..domain.reference import format_reference, normalize
 from ..storage import audit_chain, memberships, search_index, segments
 from ..storage import customers as rows
@@ -81,6 +81,7 @@ def anonymize_customer(svc: Services, actor: Actor, customer_id: str, confirmati
             birth_date=None, password_hash=None, must_change_password=False, account_type="guest", status="blocked",
             status_reason="", gender="", salutation="", vat_number="", tax_exempt=False, credit_limit=None,
             receipt_option="print", **{name: type(getattr(current, name))() for name in CHILD_FIELDS},
+            **{f.name: f.default for f in fields(current) if f.name in SERVICE_FIELDS},  # e.g. assistance consent
             anonymized_at=tx.now, updated_at=tx.now, version=current.version + 1,
             sync_state=SyncState.PENDING, field_clocks={k: stamp for k in DOCUMENT_FIELDS})
         erased["memberships"] = memberships.deactivate_all(s, customer_id, stamp)

@@ -14,7 +14,7 @@ from .engine import Database
 from .errors import Failure, StorageError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-HEAD = "0015"  # the newest (0007 -> 0009 -> 0012 -> 0011 -> 0010 -> 0008 -> 0017 -> 0015: in landing order)
+HEAD = "0015"  # the newest (0007 -> 0009 -> 0012 -> 0011 -> 0010 -> 0008 -> 0017 -> 0016 -> 0015: landing order)
 
 
 def alembic_config(db: Database):

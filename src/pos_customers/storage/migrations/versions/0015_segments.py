@@ -1,7 +1,7 @@
 """customer segments as headquarters sends them: segment (code, name), customer_segment (who belongs)
 
 Revision ID: 0015
-Revises: 0017
+Revises: 0016
 
 Kept locally so the search box's ``seg:CODE`` filter and the card's segments work offline.
 """
@@ -13,7 +13,7 @@ import sqlmodel.sql.sqltypes
 
 
 revision = '0015'
-down_revision = '0017'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 
