@@ -489,6 +489,11 @@ def connected_demo(hq, path: Path, customers: int, url: str, *, progress=None, s
     hq.import_memberships(export_memberships(svc))
     codes = [st.code for st in stores]
     seed_customer_data(hq, docs, codes)  # orders with lines and shipments, carts, saved payments
+    from datetime import datetime, timezone
+
+    from ..hq.credit import seed_demo as seed_credit
+    held = seed_credit(hq, docs, today=datetime.now(timezone.utc))  # refunds, goodwill, sales, expiry
+    say(f"  {held:,} customers hold store credit")
     seed_segments(hq)  # vip (by spend), new, newsletter
     removed = keep_home_store_only(svc)
     say(f"  {removed:,} customers of other stores live only at headquarters now (F5 finds them)")

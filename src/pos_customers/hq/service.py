@@ -15,7 +15,8 @@ from sqlalchemy.engine import Engine
 
 from ..domain.merge import DOCUMENT_FIELDS
 from ..domain.assistance import ASSIST_LINK_TTL, SESSION_LIFETIME
-from . import accounts, audit, customer_data, directory, enrolment, online, pull, push, segments, support
+from . import (accounts, audit, credit, customer_data, directory, enrolment, online, pull, push, segments,
+               support)
 from .common import GLOBAL_KINDS, SCOPES, STORE_KINDS, CUSTOMER_KINDS, Identity, digest
 from .directory import search_text
 from .enrolment import ENROLMENT_TTL
@@ -117,6 +118,14 @@ class Headquarters:
 
     def put_order_details(self, docs: Iterable[Any]) -> int:
         return customer_data.put_order_details(self, docs)
+
+    # -- store credit (credit.py) ---------------------------------------------------------------
+    def credit_account(self, who: Identity | None, customer_id: str) -> Any:
+        return credit.account(self, who, customer_id)
+
+    def credit_move(self, customer_id: str, **movement: Any) -> Any:
+        """A refund, sale, expiry (the order system) or a correction made at headquarters."""
+        return credit.move(self, customer_id, **movement)
 
     def store_records(self, who: Identity, code: str, kind: str) -> list[dict[str, Any]]:
         return directory.store_records(self, who, code, kind)

@@ -314,3 +314,24 @@ online_session = Table(
     Index("ix_hq_online_session_customer", "customer_id", "last_seen_at"),
     Index("ix_hq_online_session_open", "ended_at", "expires_at"),
 )
+
+# Store credit (domain/credit.py): the ledger, one row per movement, in minor units. A customer's
+# balance in a currency is the sum of its rows; ``balance_minor`` is that balance after the row.
+# A movement from a till has its event's movement id: it is recorded once.
+credit_movement = Table(
+    "hq_credit_movement", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("customer_id", String(36), nullable=False),
+    Column("n", BigInteger, nullable=False),             # the customer's movements in order: 1, 2, 3, ...
+    Column("currency", String(3), nullable=False),
+    Column("kind", String(16), nullable=False),          # added | refunded | used | expired | corrected
+    Column("amount_minor", BigInteger, nullable=False),  # signed
+    Column("balance_minor", BigInteger, nullable=False),
+    Column("reason", String(200), nullable=False, server_default=""),
+    Column("by", String(100), nullable=False, server_default=""),  # store:associate, or who at headquarters
+    Column("store_code", String(32), nullable=False, server_default=""),
+    Column("terminal_id", String(64), nullable=False, server_default=""),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Index("ix_hq_credit_movement_customer", "customer_id", "currency"),
+    UniqueConstraint("customer_id", "n", name="uq_hq_credit_movement_n"),
+)

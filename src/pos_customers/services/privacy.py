@@ -128,7 +128,7 @@ def access_report(svc: Services, actor: Actor, customer_id: str, *, transport=No
             select(SyncConflict).where(SyncConflict.customer_id == customer_id))]
         held = {kind: [r.doc for r in s.exec(select(CustomerDataCache).where(
             CustomerDataCache.customer_id == customer_id, CustomerDataCache.kind == kind)
-            .order_by(CustomerDataCache.key))] for kind in ("cart", "payment")}
+            .order_by(CustomerDataCache.key))] for kind in ("cart", "payment", "credit")}
         links = [m.record.to_document() | {"primary_contact": m.is_primary, "manager": m.is_manager}
                  for m in memberships.of_person(s, customer_id) + memberships.of_organization(s, customer_id)]
         segs = [{"code": c, "name": n} for c, n in segments.of_customer(search_index.raw_connection(s), customer_id)]
@@ -144,8 +144,9 @@ def access_report(svc: Services, actor: Actor, customer_id: str, *, transport=No
             "activity": [{"at": a.at.isoformat(), "who": a.who, "action": a.action, "changes": a.changes}
                          for a in records.activity(svc, actor, customer_id, limit=10_000)],
             "orders": orders, "sync_conflicts": conflicts, "memberships": links,
-            # kept from headquarters' answers: carts, saved payments (token and last four digits only)
-            "active_carts": held["cart"], "saved_payments": held["payment"],
+            # kept from headquarters' answers: carts, saved payments (token and last four digits only),
+            # store credit (balance and movements)
+            "active_carts": held["cart"], "saved_payments": held["payment"], "store_credit": held["credit"],
             # the segments headquarters placed the customer in (rules over their data and orders)
             "segments": segs,
         },

@@ -103,6 +103,9 @@ class HqClient:
         return self._call("POST", f"/v1/customers/{customer_id}/assist-link",
                           json={"associate": associate, "role": role})
 
+    def credit(self, customer_id: str) -> dict[str, Any]:
+        return self._call("GET", f"/v1/customers/{customer_id}/credit")
+
     def store_directory(self) -> list[dict[str, Any]]:
         return self._call("GET", "/v1/stores")
 

@@ -1,6 +1,7 @@
 """The customer card: header and tabs (Account, Contacts, Addresses, Attributes & groups,
 Notes for managers and support, Orders, Organizations of a person / People of an organization
-(screens/members.py), Stores, Active carts, Saved payments, Activity, Online (screens/online.py)).
+(screens/members.py), Stores, Active carts, Saved payments, Store credit (screens/credit.py), Activity,
+Online (screens/online.py)).
 
 The tabs headquarters feeds besides the orders are panes of their own (customer_data.py)."""
 
@@ -28,6 +29,7 @@ from ...services.terminal import issuing_till
 from ..text import change_lines, plain, safe, shown_value, yes_no
 from ..widgets.footer import KeysFooter
 from .address import AddressModal
+from .credit import CreditPane
 from .customer_data import PANES, DataPane, order_modal, source_note
 from .dialogs import ConfirmModal
 from .members import MEMBER_ACTIONS, MEMBER_BINDINGS, TAB_ORGANIZATIONS, TAB_PEOPLE, MembershipTabs
@@ -44,7 +46,9 @@ def kv_table(rows: list[tuple[str, object]], table_id: str) -> DataTable:
 
 # audit actions that read better in words on the Activity tab (the others are plain words already)
 ACTION_TEXT = {"brought_in": "brought from headquarters", "received": "received from headquarters",
-               "payment_delete": "saved payment deleted", **ASSIST_ACTION_TEXT}
+               "payment_delete": "saved payment deleted",
+               "credit_added": "store credit added", "credit_corrected": "store credit corrected",
+               **ASSIST_ACTION_TEXT}
 
 
 class CustomerScreen(AssistActions, MembershipTabs, Screen):
@@ -103,7 +107,7 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
             yield TabPane("Orders", id="tab-orders")
             yield TabPane("Organizations", id=TAB_ORGANIZATIONS)  # a person's; an organization shows People
             yield TabPane("People", id=TAB_PEOPLE)
-            for pane in PANES:
+            for pane in (*PANES, CreditPane):  # Store credit: screens/credit.py
                 yield pane()
             yield TabPane("Activity", id="tab-activity")
             yield OnlinePane()  # online now, shopper assistance (screens/online.py)

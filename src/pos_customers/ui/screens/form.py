@@ -145,7 +145,8 @@ class CustomerFormScreen(Screen):
         self.options: AccountOptions = form_options(self.app.services, self.app.actor)
         yield Header()
         yield Label("", id="form-errors", markup=False)
-        with VerticalScroll(id="form"):
+        with VerticalScroll(id="form", can_focus=False):  # focus goes to the fields (a focusable
+            # container took the first focus and gave it up: two restyles of the whole form on opening)
             with Horizontal(classes="row"):
                 yield Label("Customer type *", classes="field-label required")
                 yield Select([("Person", "person"), ("Organization", "organization")],

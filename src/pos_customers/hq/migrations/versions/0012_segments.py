@@ -1,7 +1,7 @@
 """customer segments: hq_segment (code, name, rule) and hq_segment_member (who belongs, as last evaluated)
 
 Revision ID: 0012
-Revises: 0013
+Revises: 0011
 """
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0012'
-down_revision = '0013'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
