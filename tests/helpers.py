@@ -88,3 +88,10 @@ def db_rows(svc, sql: str, *args) -> list[tuple]:
         return conn.execute(sql, args).fetchall()
     finally:
         conn.close()
+
+
+def _unreachable(request: httpx.Request) -> httpx.Response:
+    raise httpx.ConnectError("connection refused", request=request)
+
+
+DOWN = httpx.MockTransport(_unreachable)  # headquarters that cannot be reached

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import sqlite3
 
-import httpx
 import pytest
 from sqlmodel import select
 
@@ -21,14 +20,8 @@ from pos_customers.services.context import Actor, Permission, PermissionDenied
 from pos_customers.services.customers import create_customer, get_customer
 from pos_customers.storage.tables import AuditEvent, CustomerDataCache, OutboxEvent
 from tests import templates
-from tests.helpers import InProcessHq, customer_data_chain, person, stock_customer
+from tests.helpers import DOWN, InProcessHq, customer_data_chain, person, stock_customer
 
-
-def unreachable(request: httpx.Request) -> httpx.Response:
-    raise httpx.ConnectError("connection refused", request=request)
-
-
-DOWN = httpx.MockTransport(unreachable)
 
 
 @pytest.fixture

@@ -139,8 +139,7 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
         return True
 
     def _on_activity_tab(self) -> bool:
-        tabs = self.query("#tabs")
-        return bool(tabs) and tabs.first(TabbedContent).active == "tab-activity"
+        return self._on_tab("tab-activity")
 
     @on(TabbedContent.TabActivated, "#tabs")
     def _tab_changed(self) -> None:

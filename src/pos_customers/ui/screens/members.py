@@ -240,8 +240,15 @@ class MembershipTabs:
 
     # -- which keys work where ---------------------------------------------------------------------
     def _on_tab(self, pane: str) -> bool:
-        tabs = self.query("#tabs")
-        return bool(tabs) and tabs.first(TabbedContent).active == pane
+        """Asked for every key whenever the footer is refreshed: the tabs widget is looked up once
+        (a query walks the whole card each time)."""
+        tabs = getattr(self, "_tabs_widget", None)
+        if tabs is None or not tabs.is_attached:
+            found = self.query("#tabs")
+            if not found:
+                return False  # not composed yet
+            tabs = self._tabs_widget = found.first(TabbedContent)
+        return tabs.active == pane
 
     def member_action_allowed(self, action: str) -> bool:
         view = self.view
