@@ -43,11 +43,14 @@ def customers_search(
     db: Optional[str] = DB_OPTION,
 ) -> None:
     """Find customers; an empty TEXT lists this store's recent customers."""
-    from ..services.search import search_customers
+    from ..services.search import UnknownSegment, search_customers, unknown_segment_text
 
     svc = _services(db)
     with _errors():
-        page = search_customers(svc, _actor(), text, limit=limit, offset=offset)
+        try:
+            page = search_customers(svc, _actor(), text, limit=limit, offset=offset)
+        except UnknownSegment as exc:
+            fail(unknown_segment_text(exc), 2)
     if as_json:
         typer.echo(json.dumps({"offset": page.offset, "has_more": page.has_more,
                                "results": [r.__dict__ for r in page.rows]}, ensure_ascii=False, indent=2))

@@ -491,11 +491,13 @@ def erase_personal_records(conn: Connection, customer_id: str) -> None:
     notes = [json.loads(d)["id"] for d in conn.execute(select(t.record.c.doc).where(and_(
         t.record.c.kind == "note", t.record.c.customer_id == customer_id))).scalars()]
     conn.execute(t.record.delete().where(and_(t.record.c.customer_id == customer_id,
-                                              t.record.c.kind.in_(("note", "conflict")))))
+                                              t.record.c.kind.in_(("note", "conflict", "customer_segments")))))
     from .customer_data import erase_customer_data  # carts and saved payments (the holder's name)
     erase_customer_data(conn, customer_id)
     from .credit import erase_reasons  # store credit: the amounts stay, the reasons go
     erase_reasons(conn, customer_id)
+    from .segments import forget_customer  # an anonymized customer belongs to no segment
+    forget_customer(conn, customer_id)
     for row in conn.execute(select(t.audit.c.terminal_id, t.audit.c.local_id, t.audit.c.row)).all():
         r = json.loads(row.row)
         about = (r.get("entity") == "customer" and r.get("entity_id") == customer_id) or (

@@ -440,3 +440,22 @@ class CustomerMembership(SQLModel, table=True):
     is_manager: bool = False
     clocks: dict[str, str] = _json(dict)  # field -> HLC stamp of the change that set it
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Segment(SQLModel, table=True):
+    """A customer segment defined at headquarters (domain/segment.py), as the tills receive it:
+    code and name (the rule stays at headquarters). ``seg:CODE`` in the search box names it."""
+
+    __tablename__ = "segment"
+    code: str = Field(primary_key=True, max_length=32)
+    name: str = Field(max_length=80)
+
+
+class CustomerSegment(SQLModel, table=True):
+    """A customer's membership of a segment, as headquarters last evaluated it (pulled). No foreign
+    key: the membership may arrive before its customer or its segment."""
+
+    __tablename__ = "customer_segment"
+    __table_args__ = (Index("ix_customer_segment_code", "code", "customer_id"),)
+    customer_id: str = Field(primary_key=True, max_length=36)
+    code: str = Field(primary_key=True, max_length=32)

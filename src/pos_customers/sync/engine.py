@@ -593,6 +593,24 @@ def _pull_setting(s: Session, item: _Pulled) -> None:
         _put(s, f"chain.{key}", "" if item.deleted else json.dumps(item.doc, sort_keys=True))
 
 
+def _pull_segment(s: Session, item: _Pulled) -> None:
+    """A customer segment's code and name; deleted: removed at headquarters (its memberships go)."""
+    from ..domain.segment import SegmentInfo  # pydantic: not on the sign-in path
+    from ..storage import segments
+
+    info = SegmentInfo.model_validate(item.doc)
+    segments.put_definition(s, info.code, info.name, deleted=item.deleted)
+
+
+def _pull_customer_segments(s: Session, item: _Pulled) -> None:
+    """The segments one customer belongs to, as headquarters last evaluated them."""
+    from ..domain.segment import CustomerSegments
+    from ..storage import segments
+
+    doc = CustomerSegments.model_validate(item.doc)
+    segments.put_memberships(s, doc.customer_id, () if item.deleted else doc.codes)
+
+
 def _pull_conflict(s: Session, item: _Pulled) -> None:
     _store_conflict(s, item.doc, deleted=item.deleted)  # deleted: resolved (here or in another store)
 
@@ -611,6 +629,8 @@ PULL_HANDLERS: dict[PullItemKind, Callable[[Session, _Pulled], None]] = {
     PullItemKind.SUPPORT: _pull_support,
     PullItemKind.MEMBERSHIP: _pull_membership,
     PullItemKind.SETTING: _pull_setting,
+    PullItemKind.SEGMENT: _pull_segment,
+    PullItemKind.CUSTOMER_SEGMENTS: _pull_customer_segments,
 }
 """One handler per kind of pulled item; a new kind is one member above and one handler here."""
 

@@ -23,6 +23,7 @@ from ...services import records, sync
 from ...services.context import Permission
 from ...domain.money import format_minor
 from ...services.customers import StaleEdit, choose_for_sale, draft_from_view, get_customer, update_customer
+from ...services.segments import customer_segments, segment_rows
 from ...services.views import CustomerView
 from ...services.terminal import issuing_till
 from ..text import change_lines, plain, safe, shown_value, yes_no
@@ -153,6 +154,7 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
         conflicts = sync.conflicts_for(svc, actor, self.customer_id)
         notes = records.notes(svc, actor, self.customer_id) if actor.can(Permission.NOTES) else None
         choices = records.form_choices(svc, actor)
+        self._segments = customer_segments(svc, actor, self.customer_id)  # headquarters' last evaluation
         self.app.call_from_thread(self._show_customer, view, consents, activity, notes, choices, conflicts)
 
     def _show_customer(self, view: CustomerView, consents, activity, notes, choices, conflicts=()) -> None:
@@ -229,7 +231,8 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
             "a add · enter edit · delete remove", classes="muted")])
         attrs = [("Customer group", view.group_code or "—"),
                  ("Financial dimensions", ", ".join(f"{k}={v}" for k, v in view.financial_dimensions.items()) or "—"),
-                 ("Affiliations", ", ".join(view.affiliations) or "—")]
+                 ("Affiliations", ", ".join(view.affiliations) or "—"),
+                 *segment_rows(getattr(self, "_segments", []))]
         labels = {d.code: d.label for d in choices.attributes_all}
         attrs += [(labels.get(k, k), v) for k, v in view.attributes.items()]
         self._fill("tab-attributes", [kv_table(attrs, "attributes-table")])
