@@ -68,6 +68,7 @@ class Batch:
     stored_memberships: set[str] = field(default_factory=set)
     touched_memberships: dict[str, None] = field(default_factory=dict)
     event_id: str = ""
+    store_codes: set[str] | None = None  # the directory's codes, read when an event names a preferred store
 
     def customer(self, customer_id: str, where: str) -> dict[str, Any]:
         """A customer this store may change: it exists here and is in the store's scope."""
@@ -101,6 +102,20 @@ def _check_cards(b: Batch, p) -> None:
                            "customer (or off the other one first)", "payload.fields.cards")
 
 
+def _check_preferred_store(b: Batch, p) -> None:
+    """A preferred store must be a store of the chain's directory (or the online shop)."""
+    code = fields_json(p.fields).get("preferred_store")
+    if not code:
+        return
+    if b.store_codes is None:
+        from .customer_data import directory_codes
+
+        b.store_codes = directory_codes(b.conn)
+    if code not in b.store_codes:
+        raise Refused(422, f"preferred store {code} is not a store of the chain's directory: choose one of "
+                           "the Stores tab's stores", "payload.fields.preferred_store")
+
+
 def _hold_cards(b: Batch, c: dict[str, Any]) -> None:
     """The batch's view of who holds which card, after the customer's fields changed."""
     mine = set(c["fields"].get("cards") or ()) if c["anonymized_at"] is None else set()
@@ -113,6 +128,7 @@ def _hold_cards(b: Batch, c: dict[str, Any]) -> None:
 def _customer_created(b: Batch, e) -> None:
     p = e.payload
     _check_cards(b, p)
+    _check_preferred_store(b, p)
     c = _register(b, p)
     b.merge(c, fields_json(p.fields), e.hlc, {})
     _hold_cards(b, c)
@@ -160,6 +176,7 @@ def _customer_updated(b: Batch, e) -> None:
     c = b.customer(p.id, "payload.id")
     _check_reference(c, p)
     _check_cards(b, p)
+    _check_preferred_store(b, p)
     b.merge(c, fields_json(p.fields), e.hlc, dict(p.base))
     _hold_cards(b, c)
     b.touched[p.id] = None

@@ -236,7 +236,8 @@ class CustomerScreen(MembershipTabs, Screen):
         self.load_orders(view.id)
         self.show_member_tab(view)
         for pane in self.query(DataPane):
-            pane.show(view)
+            if not pane.AFTER_ORDERS:
+                pane.show(view)
         act = DataTable(id="activity-table", cursor_type="row", zebra_stripes=True)
         act.add_columns("When", "Who", "Action", "Changes")
         self._activity = list(activity)
@@ -274,6 +275,10 @@ class CustomerScreen(MembershipTabs, Screen):
         self.app.call_from_thread(self._show_orders, orders, source)
 
     def _show_orders(self, orders, source: str) -> None:
+        if self.view is not None:  # the Stores tab counts the orders just kept: no second request
+            for pane in self.query(DataPane):
+                if pane.AFTER_ORDERS:
+                    pane.show(self.view)
         if source == "not connected":
             self._fill("tab-orders", [Label(
                 "Order history comes from headquarters when this terminal is connected to it.", classes="muted")])
