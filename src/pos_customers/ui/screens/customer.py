@@ -42,7 +42,8 @@ def kv_table(rows: list[tuple[str, object]], table_id: str) -> DataTable:
 
 # audit actions that read better in words on the Activity tab (the others are plain words already)
 ACTION_TEXT = {"brought_in": "brought from headquarters", "received": "received from headquarters",
-               "payment_delete": "saved payment deleted"}
+               "payment_delete": "saved payment deleted", "membership_link": "membership added",
+               "membership_update": "membership changed", "membership_unlink": "membership removed"}
 
 
 class CustomerScreen(MembershipTabs, Screen):
