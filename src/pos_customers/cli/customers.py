@@ -96,7 +96,8 @@ def customers_show(
                          ("receipt", f"{view.receipt_option} {view.receipt_email}".strip()),
                          ("VAT number", view.vat_number), ("tax exempt", "yes" if view.tax_exempt else ""),
                          ("credit limit", format_minor(view.credit_limit, view.currency)),
-                         ("store", view.store_code), ("issued by", reference_origin(view.reference)),
+                         ("store", view.store_code), ("pref. store", view.preferred_store),
+                         ("issued by", reference_origin(view.reference)),
                          ("created", view.created_at),
                          ("updated", view.updated_at)):
         if value:
