@@ -324,8 +324,8 @@ class CustomerScreen(MembershipTabs, Screen):
         except ValidationFailed as exc:
             self.notify("; ".join(e.message for e in exc.errors), severity="error", markup=False, timeout=8)
             return
-        self.app.sale_customer = view
         self.notify(f"{view.display_name} ({view.reference_display}) chosen for the sale", markup=False)
+        self.app.hand_over(view)  # started by the point of sale: the app ends and hands the customer over
 
     def action_anonymize(self) -> None:
         from .dialogs import TypedConfirmModal
