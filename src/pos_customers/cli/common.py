@@ -102,10 +102,10 @@ def _actor():
     return Actor.command_line()
 
 
-def _run_app(svc=None, *, db_path: Optional[Path] = None, demo: bool) -> None:
+def _run_app(svc=None, *, db_path: Optional[Path] = None, demo: bool, choose: Optional[str] = None) -> None:
     from ..launch import run_app
 
     with _errors():
-        code = run_app(svc, db_path=db_path, demo=demo)
+        code = run_app(svc, db_path=db_path, demo=demo, choose=choose)
     if code:
         raise typer.Exit(code)

@@ -672,6 +672,8 @@ class CustomerHit(BaseModel):
     email: str = Field(max_length=320)
     phone: str = Field(max_length=32)
     city: str = Field(max_length=200)
+    via: str = Field("", max_length=1000, description="a person found through an organization's name: "
+                                                        "that organization's name")
 
 
 class EnrolResponse(BaseModel):

@@ -134,6 +134,26 @@ def fts_fragment_query(fragment: str) -> str | None:
     return None if cleaned is None else f'"{cleaned}"'
 
 
+def people_after_organizations(found: dict[str, str], people: dict[str, list[str]], want: int) -> dict[str, str]:
+    """Organizations found by name bring their people (``people``: organization id -> its members,
+    in order), each right after its organization, marked "member"; a person found on their own
+    keeps their own place. Reorders ``found`` (id -> how it matched) in place, up to ``want``
+    results; returns person id -> the organization id they were found through. The till and
+    headquarters both rank this way."""
+    via: dict[str, str] = {}
+    if not people:
+        return via
+    order = list(found.items())
+    own = set(found)
+    found.clear()
+    for cid, how in order:
+        found[cid] = how
+        for person in people.get(cid, ()):
+            if person not in own and person not in via and len(found) < want:
+                found[person], via[person] = "member", cid
+    return via
+
+
 def name_index_text(*names: str) -> str:
     """What the word index holds for a customer's names: folded words plus German spellings.
 

@@ -72,6 +72,7 @@ class Batch:
     event_id: str = ""
     accounts: account_scope.Claims | None = None  # one registered account per email and scope
     audit_rows: list[dict[str, Any]] = field(default_factory=list)  # headquarters' own audit rows to write
+    store_codes: set[str] | None = None  # the directory's codes, read when an event names a preferred store
 
     def customer(self, customer_id: str, where: str) -> dict[str, Any]:
         """A customer this store may change: it exists here and is in the store's scope."""
@@ -103,6 +104,20 @@ def _check_cards(b: Batch, p) -> None:
     if other is not None:
         raise Refused(409, f"card {other} belongs to another customer of the chain: take it off this "
                            "customer (or off the other one first)", "payload.fields.cards")
+
+
+def _check_preferred_store(b: Batch, p) -> None:
+    """A preferred store must be a store of the chain's directory (or the online shop)."""
+    code = fields_json(p.fields).get("preferred_store")
+    if not code:
+        return
+    if b.store_codes is None:
+        from .customer_data import directory_codes
+
+        b.store_codes = directory_codes(b.conn)
+    if code not in b.store_codes:
+        raise Refused(422, f"preferred store {code} is not a store of the chain's directory: choose one of "
+                           "the Stores tab's stores", "payload.fields.preferred_store")
 
 
 def _hold_cards(b: Batch, c: dict[str, Any]) -> None:
@@ -141,6 +156,7 @@ def _hold_account(b: Batch, c: dict[str, Any]) -> None:
 def _customer_created(b: Batch, e) -> None:
     p = e.payload
     _check_cards(b, p)
+    _check_preferred_store(b, p)
     incoming = fields_json(p.fields)
     _check_account(b, b.customers.get(p.id), p, incoming, e.hlc, {})
     c = _register(b, p)
@@ -191,6 +207,7 @@ def _customer_updated(b: Batch, e) -> None:
     c = b.customer(p.id, "payload.id")
     _check_reference(c, p)
     _check_cards(b, p)
+    _check_preferred_store(b, p)
     incoming = fields_json(p.fields)
     _check_account(b, c, p, incoming, e.hlc, dict(p.base))
     b.merge(c, incoming, e.hlc, dict(p.base))

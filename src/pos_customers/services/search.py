@@ -18,10 +18,15 @@ PAGE_SIZE = 50
 BLOCKED_MARK = "⊘"  # before a blocked customer's name: found, but not for a sale
 
 
+def via_name(name: str, via: str) -> str:
+    """A person found through an organization's name (here or at headquarters) says which."""
+    return f"{name} (via {via})" if via else name
+
+
 def listed_name(row) -> str:
     """A result's name as a list shows it: a person found through an organization says which; a
     blocked customer is marked."""
-    name = f"{row.display_name} (via {row.via})" if row.via else row.display_name
+    name = via_name(row.display_name, row.via)
     return f"{BLOCKED_MARK} {name}" if row.status == "blocked" else name
 
 

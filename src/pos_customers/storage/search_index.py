@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 from ..domain import duplicates as dup
 from ..domain import fuzzy
 from ..domain.record import CustomerRecord
-from ..domain.search import (SearchQuery, contact_index_text, fts_exact_query,
-                             fts_fragment_query, fts_name_query, name_index_text)
+from ..domain.search import (SearchQuery, contact_index_text, fts_exact_query, fts_fragment_query,
+                             fts_name_query, name_index_text, people_after_organizations)
 from ..domain.enums import SyncState
 from ..domain.text import digits
 from . import name_keys
@@ -291,16 +291,7 @@ def _people_of_organizations(conn: sqlite3.Connection, found: dict[str, str], wa
     marks = ",".join("?" * len(people))
     orgs = dict(conn.execute(f"SELECT customer_id, display_name FROM customer_search WHERE customer_id IN ({marks})",
                              list(people)).fetchall())
-    via: dict[str, str] = {}
-    order = list(found.items())
-    own = set(found)  # people found on their own keep their own place
-    found.clear()
-    for cid, how in order:
-        found[cid] = how
-        for person in people.get(cid, ()):
-            if person not in own and person not in via and len(found) < want:
-                found[person], via[person] = "member", orgs.get(cid, "")
-    return via
+    return {person: orgs.get(org, "") for person, org in people_after_organizations(found, people, want).items()}
 
 
 def in_segments(column: str, codes: tuple[str, ...], *, rowid: bool = False) -> str:

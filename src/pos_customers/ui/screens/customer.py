@@ -46,7 +46,8 @@ def kv_table(rows: list[tuple[str, object]], table_id: str) -> DataTable:
 
 # audit actions that read better in words on the Activity tab (the others are plain words already)
 ACTION_TEXT = {"brought_in": "brought from headquarters", "received": "received from headquarters",
-               "payment_delete": "saved payment deleted",
+               "payment_delete": "saved payment deleted", "membership_link": "membership added",
+               "membership_update": "membership changed", "membership_unlink": "membership removed",
                "credit_added": "store credit added", "credit_corrected": "store credit corrected",
                **ASSIST_ACTION_TEXT}
 
@@ -247,7 +248,8 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
         self.load_orders(view.id)
         self.show_member_tab(view)
         for pane in self.query(DataPane):
-            pane.show(view)
+            if not pane.AFTER_ORDERS:
+                pane.show(view)
         act = DataTable(id="activity-table", cursor_type="row", zebra_stripes=True)
         act.add_columns("When", "Who", "Action", "Changes")
         self._activity = list(activity)
@@ -285,6 +287,10 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
         self.app.call_from_thread(self._show_orders, orders, source)
 
     def _show_orders(self, orders, source: str) -> None:
+        if self.view is not None:  # the Stores tab counts the orders just kept: no second request
+            for pane in self.query(DataPane):
+                if pane.AFTER_ORDERS:
+                    pane.show(self.view)
         if source == "not connected":
             self._fill("tab-orders", [Label(
                 "Order history comes from headquarters when this terminal is connected to it.", classes="muted")])
@@ -329,8 +335,8 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
         except ValidationFailed as exc:
             self.notify("; ".join(e.message for e in exc.errors), severity="error", markup=False, timeout=8)
             return
-        self.app.sale_customer = view
         self.notify(f"{view.display_name} ({view.reference_display}) chosen for the sale", markup=False)
+        self.app.hand_over(view)  # started by the point of sale: the app ends and hands the customer over
 
     def action_anonymize(self) -> None:
         from .dialogs import TypedConfirmModal

@@ -373,13 +373,15 @@ class RemoteSearchScreen(ModalScreen[str | None]):
 
     def _show(self, hits, message: str) -> None:
         from ...domain.reference import format_reference
+        from ...services.search import via_name
 
         self.query_one("#msg", Static).update(safe(message))
         table = self.query_one("#remote", DataTable)
         table.clear()
         self._ids = [h.id for h in hits]
         for h in hits:
-            table.add_row(plain(h.display_name), plain(format_reference(h.reference)), plain(h.store_code),
+            table.add_row(plain(via_name(h.display_name, h.via)), plain(format_reference(h.reference)),
+                          plain(h.store_code),
                           plain(h.email), plain(h.phone), plain(h.city))
         table.focus()
 
