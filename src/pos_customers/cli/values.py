@@ -35,22 +35,19 @@ def install() -> None:
         many: bool
         descriptor: Any
 
-        def coerce(self, value: Any, param: Any, ctx: Any) -> Any:
-            if value is not None and not (self.many and isinstance(value, str)):
-                if self.many:
-                    if isinstance(value, (list, tuple)) and all(type(v) is self.kind for v in value):
-                        return list(value)
-                elif type(value) is self.kind and self.kind is not int:
-                    return value
-                elif self.kind is int:
-                    number = _plain_int(value)
-                    info = self.parameter_info
-                    if number is not None and (info.min is None or number >= info.min) \
-                            and (info.max is None or number <= info.max):
-                        return number
-            return self._typers().coerce(value, param=param, ctx=ctx)
-
-        def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:  # pragma: no cover
+        def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
+            # Typer's own ``coerce`` (inherited) answered None and a text given to a list already
+            if self.many:
+                if isinstance(value, (list, tuple)) and all(type(v) is str for v in value):
+                    return list(value)
+            elif self.kind is int:
+                number = _plain_int(value)
+                info = self.parameter_info
+                if number is not None and (info.min is None or number >= info.min) \
+                        and (info.max is None or number <= info.max):
+                    return number
+            elif type(value) is self.kind:
+                return value
             return self._typers()._coerce_value(value, param=param, ctx=ctx)
 
         def _typers(self) -> Any:
@@ -71,6 +68,7 @@ def install() -> None:
         return typers_own(descriptor)
 
     build_runtime_param.plain_values = True  # type: ignore[attr-defined]
+    build_runtime_param.typers_own = typers_own  # type: ignore[attr-defined]
     core.build_runtime_param = build_runtime_param
 
 

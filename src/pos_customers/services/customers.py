@@ -224,8 +224,6 @@ def _password(tx: Change, clean: CleanCustomer,
               previous: CustomerRecord | None) -> tuple[str | None, datetime | None, bool]:
     """A typed password becomes an argon2id hash at once; a guest account has none.
     Returns (hash, when it changed, whether it changed now)."""
-    from ..domain.security import hash_secret
-
     old_hash = previous.password_hash if previous else None
     old_at = previous.password_changed_at if previous else None
     if clean.account_type != AccountType.REGISTERED:
@@ -234,6 +232,8 @@ def _password(tx: Change, clean: CleanCustomer,
         return None, old_at, False
     if not clean.password:
         return old_hash, old_at, False
+    from ..domain.security import hash_secret  # argon2: imported when a password is typed, not for a guest
+
     return hash_secret(clean.password), tx.now, True
 
 
