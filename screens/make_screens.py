@@ -141,7 +141,7 @@ async def main() -> None:
             ("back-office", (80, 24), flow("f9")),
         ]
         for i, name in enumerate(("template", "address-purposes", "customer-groups", "affiliations",
-                                  "custom-attributes", "associates", "store-audit")):
+                                  "custom-attributes", "associates", "store-audit", "account-options")):
             shots.append((f"back-office-{name}", (80, 24), flow("f9", menu(i), "enter")))
         shots.append(("back-office-template-wide", (120, 40), flow("f9", "enter")))
         for name, size, steps in shots:

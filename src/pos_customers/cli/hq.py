@@ -59,13 +59,17 @@ def hq_serve(db: Optional[str] = _HQ_DB,
                                                      help="The page password links open (default: this "
                                                           "server's /reset)."),
              reset_hours: float = typer.Option(2.0, "--reset-hours", min=0.1, max=72.0,
-                                               help="How long a password link works.")) -> None:
+                                               help="How long a password link works."),
+             session_minutes: int = typer.Option(60, "--session-minutes", min=1, max=7 * 24 * 60,
+                                                 envvar="POS_CUSTOMERS_HQ_SESSION_MINUTES",
+                                                 help="Customer session lifetime: how long an online session "
+                                                      "stays open after its last use.")) -> None:
     """Run headquarters (HTTP). The OpenAPI document is at /docs and /openapi.json."""
     import uvicorn
 
     hq, app = serve_app(db, host=host, port=port, smtp=smtp, smtp_starttls=smtp_starttls, smtp_user=smtp_user,
                         smtp_password=smtp_password, mail_folder=mail_folder, mail_from=mail_from,
-                        reset_url=reset_url, reset_hours=reset_hours)
+                        reset_url=reset_url, reset_hours=reset_hours, session_minutes=session_minutes)
     typer.echo(f"headquarters on http://{host}:{port} ({hq.engine.url.render_as_string(hide_password=True)})",
                err=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")
@@ -74,7 +78,7 @@ def hq_serve(db: Optional[str] = _HQ_DB,
 def serve_app(db: Optional[str], *, host: str = "127.0.0.1", port: int = 8750, smtp: Optional[str] = None,
               smtp_starttls: bool = False, smtp_user: str = "", smtp_password: str = "",
               mail_folder: Optional[Path] = None, mail_from: str = "no-reply@pos-customers.invalid",
-              reset_url: Optional[str] = None, reset_hours: float = 2.0):
+              reset_url: Optional[str] = None, reset_hours: float = 2.0, session_minutes: int = 60):
     """Headquarters and its HTTP app as `hq serve` runs them (the tests serve the same app in a
     thread). Returns ``(hq, app)``."""
     from datetime import timedelta
@@ -87,6 +91,7 @@ def serve_app(db: Optional[str], *, host: str = "127.0.0.1", port: int = 8750, s
                             password=smtp_password)
     hq.mail_from, hq.reset_ttl = mail_from, timedelta(hours=reset_hours)
     hq.reset_url = reset_url or f"http://{host}:{port}/reset"
+    hq.session_lifetime = timedelta(minutes=session_minutes)  # seed 002 "Customer Session Lifetime"
     return hq, create_app(hq.engine, hq)
 
 
@@ -352,6 +357,11 @@ def connected_demo(hq, path: Path, customers: int, url: str, *, progress=None, s
     hq.import_memberships(export_memberships(svc))
     codes = [st.code for st in stores]
     seed_customer_data(hq, docs, codes)  # orders with lines and shipments, carts, saved payments
+    from datetime import datetime, timezone
+
+    from ..hq.credit import seed_demo as seed_credit
+    held = seed_credit(hq, docs, today=datetime.now(timezone.utc))  # refunds, goodwill, sales, expiry
+    say(f"  {held:,} customers hold store credit")
     removed = keep_home_store_only(svc)
     say(f"  {removed:,} customers of other stores live only at headquarters now (F5 finds them)")
     terminal_id, credential, _, number = hq.enrol(hq.issue_token(DEMO_STORE), "demo terminal")

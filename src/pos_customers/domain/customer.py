@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from .account_options import AccountOptions, option_problems
 from .address import AddressInput, CleanAddress, clean_address
 from .enums import (AccountType, AttributeType, CustomerStatus, CustomerType, EmailPurpose,
                     PhonePurpose, ReceiptOption)
@@ -16,6 +17,7 @@ from .validation import (Email, Phone, clean_birth_date, clean_currency, clean_e
                          clean_language, clean_organization_name, clean_person_name, clean_phone,
                          clean_text, clean_vat_number)
 from .money import MAX_MINOR, parse_amount
+from .record import CustomerRecord, fields_from_clean
 from .search import CARD_MAX, CARD_MIN  # one definition: the search box reads card numbers too
 
 
@@ -184,6 +186,8 @@ def check_customer(
     manual_password_must_change: bool = False,
     known_genders: frozenset[str] | None = None,
     known_salutations: frozenset[str] | None = None,
+    account_options: AccountOptions | None = None,
+    before: CustomerRecord | None = None,
 ) -> CleanCustomer:
     """Check every field; raise ValidationFailed listing every problem, or return the clean value.
 
@@ -192,6 +196,8 @@ def check_customer(
     is False for customers saved before: a required attribute added later is asked for on new
     customers and does not block edits of existing ones. ``manual_password_must_change`` (the
     store's setting): a password typed at the till must be changed at the next online sign-in.
+    ``account_options``: the store's hidden and required fields (None: not applied), for a new
+    customer or an edit of ``before`` (the stored customer).
     """
     errors: list[FieldError] = []
 
@@ -270,9 +276,7 @@ def check_customer(
             if problems:
                 errors.append(FieldError("password", "Password needs " + ", ".join(problems)))
 
-    if errors:
-        raise ValidationFailed(errors)
-    return CleanCustomer(
+    clean = CleanCustomer(
         customer_type=ctype, title=title, first_name=first, middle_name=middle, last_name=last,
         organization_name=org, company=company, birth_date=birth, language=language,
         currency=currency, group_code=group, affiliations=affiliations,
@@ -284,6 +288,12 @@ def check_customer(
         must_change_password=account_type == AccountType.REGISTERED and (
             bool(draft.must_change_password) or bool(draft.password and manual_password_must_change)),
     )
+    if account_options is not None:
+        errors.extend(option_problems(account_options, ctype, fields_from_clean(clean), before,
+                                      {e.field for e in errors}))
+    if errors:
+        raise ValidationFailed(errors)
+    return clean
 
 
 def _status(value: object) -> CustomerStatus:

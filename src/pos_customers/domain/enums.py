@@ -101,6 +101,7 @@ class EventKind(StrEnum):
     CONFLICT_RESOLVED = "conflict.resolved"
     PAYMENT_DELETED = "payment.deleted"  # a customer's saved payment removed at a till
     MEMBERSHIP_CHANGED = "membership.changed"  # a person linked to an organization (domain/membership.py)
+    CREDIT_MOVED = "credit.moved"  # store credit added or corrected at a till (domain/credit.py)
 
 
 class PullItemKind(StrEnum):
@@ -118,3 +119,27 @@ class PullItemKind(StrEnum):
     CONFLICT = "conflict"
     SUPPORT = "support"  # a support account of the chain (every store receives them)
     MEMBERSHIP = "membership"  # a person's membership of an organization (both in the store's scope)
+
+
+class CreditKind(StrEnum):
+    """What moved a customer's store credit (one row of the ledger at headquarters: domain/credit.py)."""
+
+    ADDED = "added"          # given by a manager, with a reason
+    REFUNDED = "refunded"    # a return refunded to store credit
+    USED = "used"            # spent in a sale
+    EXPIRED = "expired"      # lapsed
+    CORRECTED = "corrected"  # a manager's correction, either way, with a reason
+
+    @property
+    def sign(self) -> int:
+        """+1: the amount adds to the balance; -1: it takes from it; 0: either (a correction)."""
+        return _CREDIT_SIGN[self]
+
+    @property
+    def at_till(self) -> bool:
+        """A manager records it at a till (the others come from the order system at headquarters)."""
+        return self in (CreditKind.ADDED, CreditKind.CORRECTED)
+
+
+_CREDIT_SIGN = {CreditKind.ADDED: 1, CreditKind.REFUNDED: 1, CreditKind.USED: -1, CreditKind.EXPIRED: -1,
+                CreditKind.CORRECTED: 0}

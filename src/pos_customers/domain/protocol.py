@@ -21,9 +21,10 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer,
                       StrictBool, StrictInt, ValidationError, create_model, model_validator)
 
+from .account_options import CONFIGURABLE, FieldOption
 from .errors import FieldError, ValidationFailed
 from .enums import EventKind, PullItemKind  # noqa: F401  (part of the protocol; plain enums, no pydantic)
-from .enums import AccountType, AttributeType, CustomerStatus, CustomerType, ReceiptOption, Role
+from .enums import AccountType, AttributeType, CreditKind, CustomerStatus, CustomerType, ReceiptOption, Role
 from .membership import MEMBERSHIP_FIELDS, membership_id
 from .merge import DOCUMENT_FIELDS
 from .reference import MAX_TERMINAL, InvalidReference, parse_reference
@@ -267,6 +268,9 @@ class CustomerFields(_Model):
     must_change_password: StrictBool = False
     last_sign_in_at: Moment | None = None
     preferred_store: Annotated[str, Field(max_length=32, pattern=r"^[A-Za-z0-9_-]*$")] = ""
+    assist_consent: StrictBool = False
+    assist_consent_by: Line(64) = ""
+    assist_consent_at: Moment | None = None
     emails: Annotated[list[EmailEntry], Field(max_length=20)] = []
     phones: Annotated[list[PhoneEntry], Field(max_length=20)] = []
     addresses: Annotated[list[AddressEntry], Field(max_length=20)] = []
@@ -329,6 +333,8 @@ class TemplateUpdated(_Model):
     language: Line(16) = ""
     affiliations: Annotated[list[Code], Field(max_length=50)] = []
     address_country: Line(2) = ""
+    account_options: Annotated[dict[Literal[CONFIGURABLE], FieldOption],  # type: ignore[valid-type]
+                               Field(max_length=len(CONFIGURABLE))] = {}
     updated_at: Moment | None = None
 
 
@@ -487,6 +493,30 @@ class MembershipDocument(_Model):
 assert set(MembershipFields.model_fields) == set(MEMBERSHIP_FIELDS)
 
 
+class CreditMoved(_Model):
+    """Store credit added or corrected at a till by a manager, with a reason (domain/credit.py).
+    ``id`` is the movement's: one row of headquarters' ledger. ``role`` is the associate's:
+    headquarters refuses the event unless that role may move store credit, and refuses one that
+    would take the balance below zero (the till parks it, visibly)."""
+
+    id: Uuid
+    customer_id: CustomerId
+    currency: Annotated[str, Field(min_length=3, max_length=3, pattern=r"^[A-Z]{3}$")]
+    kind: CreditKind
+    amount_minor: Annotated[StrictInt, Field(ge=-10**13, le=10**13, description="minor units (cents), signed")]
+    reason: Shown(200, min_length=1)
+    associate: Line(64) = ""
+    role: Role
+
+    @model_validator(mode="after")
+    def _till_kind(self):
+        if not self.kind.at_till:
+            raise ValueError(f"kind: a till adds or corrects store credit, it does not record {self.kind.value!r}")
+        if self.amount_minor == 0 or self.kind.sign * self.amount_minor < 0:
+            raise ValueError(f"amount_minor: does not fit a movement of kind {self.kind.value!r}")
+        return self
+
+
 # kind -> (the payload's model, the entity the event is about; None: any entity name)
 EVENT_PAYLOADS: dict[EventKind, tuple[type[_Model], str | None]] = {
     EventKind.CUSTOMER_CREATED: (CustomerCreated, "customer"),
@@ -504,6 +534,7 @@ EVENT_PAYLOADS: dict[EventKind, tuple[type[_Model], str | None]] = {
     EventKind.CONFLICT_RESOLVED: (ConflictResolved, None),
     EventKind.PAYMENT_DELETED: (PaymentDeleted, "saved_payment"),
     EventKind.MEMBERSHIP_CHANGED: (MembershipChanged, "membership"),
+    EventKind.CREDIT_MOVED: (CreditMoved, "store_credit"),
 }
 CUSTOMER_EVENTS = frozenset({EventKind.CUSTOMER_CREATED, EventKind.CUSTOMER_UPDATED,
                              EventKind.CUSTOMER_ANONYMIZED})
@@ -538,6 +569,8 @@ class EventBase(_Model):
             raise ValueError("entity_id must be the customer id in the payload")
         if getattr(self, "type", None) == EventKind.MEMBERSHIP_CHANGED and payload.id != self.entity_id:
             raise ValueError("entity_id must be the membership id in the payload")
+        if getattr(self, "type", None) == EventKind.CREDIT_MOVED and payload.id != self.entity_id:
+            raise ValueError("entity_id must be the movement id in the payload")
         return self
 
 
@@ -654,4 +687,4 @@ def field_path(loc: tuple[Any, ...] | list[Any]) -> str:
 __all__ = ["EventKind", "PullItemKind", "Event", "EVENT_MODELS", "EVENT_PAYLOADS", "PushRequest", "PushResponse",
            "Refusal", "PullPage", "PullItem", "AuditRow", "EnrolRequest", "EnrolResponse", "CustomerFields",
            "ProtocolError", "validate_payload", "MAX_SEQ", "SupportAccount", "MembershipChanged",
-           "MembershipDocument"]
+           "MembershipDocument", "CreditMoved"]

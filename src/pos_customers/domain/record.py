@@ -28,6 +28,18 @@ from .text import display_name as _display_name
 DOC = {"doc": True}
 CHILD = {"doc": True, "child": True}
 SECRET = {"doc": True, "secret": True}
+SERVICE = {"doc": True, "service": True}  # set by its own use case only, never from a form or a file
+
+
+def option(label: str, *, person: bool = False, child: bool = False) -> dict[str, Any]:
+    """A field of the new-customer form a store may hide, leave optional or require (its account
+    options, :mod:`.account_options`); ``person``: asked of persons only."""
+    return {"doc": True, "child": child, "option": label, "person": person}
+
+
+def needed(label: str) -> dict[str, Any]:
+    """A name the record needs (as its customer type says): always asked, never hidden."""
+    return {"doc": True, "needed": label}
 
 
 def utc(moment: datetime | None) -> datetime | None:
@@ -159,15 +171,15 @@ class CustomerRecord:
     field_clocks: dict[str, str] = field(default_factory=dict, metadata={"local": True})
     # the document: every field travels and merges on its own
     customer_type: str = field(default="person", metadata=DOC)
-    salutation: str = field(default="", metadata=DOC)  # a code of the salutation list (reference data)
-    title: str = field(default="", metadata=DOC)  # free text: an academic or honorary title (Dr., Prof.)
-    first_name: str = field(default="", metadata=DOC)
-    middle_name: str = field(default="", metadata=DOC)
-    last_name: str = field(default="", metadata=DOC)
-    organization_name: str = field(default="", metadata=DOC)
-    company: str = field(default="", metadata=DOC)
-    birth_date: date | None = field(default=None, metadata=DOC)
-    gender: str = field(default="", metadata=DOC)  # a code of the gender list (reference data), "" = not said
+    salutation: str = field(default="", metadata=option("Salutation"))  # a code of the salutation list (reference data)
+    title: str = field(default="", metadata=option("Title", person=True))  # free text: an academic or honorary title (Dr., Prof.)
+    first_name: str = field(default="", metadata=needed("First name"))
+    middle_name: str = field(default="", metadata=option("Middle name", person=True))
+    last_name: str = field(default="", metadata=needed("Last name"))
+    organization_name: str = field(default="", metadata=needed("Organization"))
+    company: str = field(default="", metadata=option("Company"))
+    birth_date: date | None = field(default=None, metadata=option("Date of birth", person=True))
+    gender: str = field(default="", metadata=option("Gender", person=True))  # a code of the gender list (reference data), "" = not said
     language: str = field(default="", metadata=DOC)
     currency: str = field(default="", metadata=DOC)
     group_code: str | None = field(default=None, metadata=DOC)
@@ -177,7 +189,7 @@ class CustomerRecord:
     status: str = field(default="active", metadata=DOC)
     status_reason: str = field(default="", metadata=DOC)  # why a blocked customer is blocked
     account_type: str = field(default="guest", metadata=DOC)
-    vat_number: str = field(default="", metadata=DOC)  # compact, with its country prefix
+    vat_number: str = field(default="", metadata=option("VAT number"))  # compact, with its country prefix
     tax_exempt: bool = field(default=False, metadata=DOC)
     credit_limit: int | None = field(default=None, metadata=DOC)  # whole minor units of ``currency``
     password_hash: str | None = field(default=None, metadata=SECRET)
@@ -186,9 +198,14 @@ class CustomerRecord:
     must_change_password: bool = field(default=False, metadata=DOC)
     last_sign_in_at: datetime | None = field(default=None, metadata=DOC)
     preferred_store: str = field(default="", metadata=DOC)  # a store code of the chain's directory
-    emails: tuple[EmailRecord, ...] = field(default=(), metadata=CHILD)
-    phones: tuple[PhoneRecord, ...] = field(default=(), metadata=CHILD)
-    addresses: tuple[AddressRecord, ...] = field(default=(), metadata=CHILD)
+    # shopper assistance (services/assistance.py): the customer agreed that staff may open their
+    # online account for them; who recorded it (associate number) and when. Set only by that use case.
+    assist_consent: bool = field(default=False, metadata=SERVICE)
+    assist_consent_by: str = field(default="", metadata=SERVICE)
+    assist_consent_at: datetime | None = field(default=None, metadata=SERVICE)
+    emails: tuple[EmailRecord, ...] = field(default=(), metadata=option("Email", child=True))
+    phones: tuple[PhoneRecord, ...] = field(default=(), metadata=option("Phone", child=True))
+    addresses: tuple[AddressRecord, ...] = field(default=(), metadata=option("Address", child=True))
     affiliations: tuple[str, ...] = field(default=(), metadata=CHILD)
     cards: tuple[str, ...] = field(default=(), metadata=CHILD)
     attributes: dict[str, str] = field(default_factory=dict, metadata=CHILD)
@@ -204,7 +221,7 @@ class CustomerRecord:
              else dict(self.attributes))
         set_(self, "sync_state", SyncState(self.sync_state))
         for name in ("created_at", "updated_at", "last_activity_at", "anonymized_at",
-                     "password_changed_at", "last_sign_in_at"):
+                     "password_changed_at", "last_sign_in_at", "assist_consent_at"):
             set_(self, name, utc(getattr(self, name)))
 
     # -- derived values ------------------------------------------------------------------------
@@ -366,12 +383,14 @@ def _names(**flags: bool) -> tuple[str, ...]:
 DOCUMENT_FIELDS: tuple[str, ...] = _names(doc=True)
 #: the document fields kept in rows of their own
 CHILD_FIELDS: tuple[str, ...] = _names(child=True)
+#: the document fields only their own use case sets (never a form, an import or ``add --json``)
+SERVICE_FIELDS: tuple[str, ...] = _names(service=True)
 #: identity and local bookkeeping: never taken from what a person types
 BOOKKEEPING_FIELDS: tuple[str, ...] = _names(doc=False)
 #: what ``show --json`` prints that ``add --json`` does not take from the person: ignored on add
 READ_ONLY_KEYS: frozenset[str] = frozenset(
     set(BOOKKEEPING_FIELDS) | {"display_name", "financial_dimensions", "password_changed_at",
-                            "last_sign_in_at", "preferred_store"}) - {"field_clocks"}
+                            "last_sign_in_at", "preferred_store"} | set(SERVICE_FIELDS)) - {"field_clocks"}
 
 
 def _plain(value: Any) -> Any:

@@ -1,7 +1,8 @@
 """The store's default-customer template and how it is applied (Dynamics 365 Commerce rules).
 
 Copied onto every new customer: customer type, customer group, receipt option, receipt email,
-currency, language and affiliations. The receipt email is copied only when the customer gave
+currency, language and affiliations. The template also keeps the store's account options
+(:mod:`.account_options`: the form's hidden and required fields). The receipt email is copied only when the customer gave
 none. A template's email receipt (email, or both) is for customers who give an email address:
 a customer without one gets a printed receipt (``receipt_for``). Financial dimensions are not the
 template's: they come from the customer group.
@@ -9,8 +10,9 @@ template's: they come from the customer group.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
+from .account_options import AccountOptions
 from .customer import CustomerDraft
 from .enums import CustomerType, ReceiptOption
 
@@ -25,6 +27,8 @@ class StoreTemplate:
     language: str = ""
     affiliations: tuple[str, ...] = ()
     address_country: str = ""
+    # which fields of the new-customer form the store hides, leaves optional or requires
+    account_options: AccountOptions = field(default_factory=AccountOptions)
 
 
 def receipt_for(option: ReceiptOption | str, has_email: bool) -> ReceiptOption:

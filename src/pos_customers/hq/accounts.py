@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.engine import Connection
 
-from . import audit
+from . import audit, online
 from . import search as customer_search  # issue 11: the till's search at headquarters
 from . import tables as t
 from .common import Identity, aware, digest, dumps, load_customers, lock_seq, next_stamp, store_seq
@@ -168,14 +168,17 @@ def _checked(conn: Connection, email: str, password: str) -> tuple[str, dict[str
 
 def sign_in(hq: Headquarters, email: str, password: str) -> dict[str, Any]:
     """An online sign-in (the web shop asks): checks the argon2id hash and records when, so every
-    store's Account tab shows the last sign-in. An account that must change its password (set at a
+    store's Account tab shows the last sign-in, and opens an online session (hq/online.py: the
+    customer is online now until it is signed out or expires). An account that must change its password (set at a
     store, or by a reset) is refused with PasswordChangeRequired until it does (:func:`change_password`)."""
     with hq.engine.begin() as conn:
         customer_id, customer = _checked(conn, email, password)
         if customer["fields"].get("must_change_password"):
             raise PasswordChangeRequired(CHANGE_REQUIRED)
         _write_fields(hq, conn, customer_id, customer, {"last_sign_in_at": hq.now().isoformat()})
-    return {"customer_id": customer_id, "reference": customer["reference"]}
+        session = online.open_session(hq, conn, customer_id, customer["reference"])  # "now online"
+    return {"customer_id": customer_id, "reference": customer["reference"], "session": session.session,
+            "expires_at": session.expires_at.isoformat()}
 
 
 def change_password(hq: Headquarters, email: str, password: str, new_password: str) -> dict[str, Any]:

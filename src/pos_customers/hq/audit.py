@@ -82,11 +82,12 @@ def _plain(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
-def record(hq: Headquarters, conn: Connection, *, by: str, entity: str, entity_id: str, action: str,
-           changes: dict[str, tuple[Any, Any]] | None = None) -> None:
+def record(hq: Headquarters | None, conn: Connection, *, by: str, entity: str, entity_id: str, action: str,
+           changes: dict[str, tuple[Any, Any]] | None = None, at: datetime | None = None) -> None:
     """One change headquarters made itself, in the caller's transaction, chained to the row before.
-    Callers hold the seq counter (lock_seq) first, so two changes never take the same place."""
-    at = _naive_utc(hq.now())
+    Callers hold the seq counter (lock_seq) first, so two changes never take the same place.
+    ``at`` (a push's moment) or headquarters' clock."""
+    at = _naive_utc(at or hq.now())
     body = {k: {"old": _plain(o), "new": _plain(n)} for k, (o, n) in (changes or {}).items()}
     last = conn.execute(select(t.audit.c.local_id, t.audit.c.hash).where(t.audit.c.terminal_id == HQ_TRAIL)
                         .order_by(t.audit.c.local_id.desc()).limit(1)).first()

@@ -68,6 +68,7 @@ class Batch:
     stored_memberships: set[str] = field(default_factory=set)
     touched_memberships: dict[str, None] = field(default_factory=dict)
     event_id: str = ""
+    audit_rows: list[dict[str, Any]] = field(default_factory=list)  # headquarters' own audit rows to write
 
     def customer(self, customer_id: str, where: str) -> dict[str, Any]:
         """A customer this store may change: it exists here and is in the store's scope."""
@@ -248,6 +249,11 @@ def _payment_deleted(b: Batch, e) -> None:
     payment_deleted(b, e)
 
 
+def _credit_moved(b: Batch, e) -> None:
+    from .credit import credit_moved  # store credit (hq/credit.py)
+    credit_moved(b, e)
+
+
 def _membership_changed(b: Batch, e) -> None:
     """A person linked to an organization, or the link changed: the store must see both customers."""
     p = e.payload
@@ -279,6 +285,7 @@ HANDLERS: dict[EventKind, Callable[[Batch, Any], None]] = {
     EventKind.CONFLICT_RESOLVED: _conflict_resolved,
     EventKind.PAYMENT_DELETED: _payment_deleted,
     EventKind.MEMBERSHIP_CHANGED: _membership_changed,
+    EventKind.CREDIT_MOVED: _credit_moved,
 }
 assert set(HANDLERS) == set(EventKind)
 
@@ -360,8 +367,8 @@ def _prepare(conn: Connection, who: Identity, now: datetime, result: PushResult,
         elif e.type == EventKind.CONFLICT_RESOLVED:
             named.add(p.customer_id)
             conflicts.add(p.id)
-        elif e.type == EventKind.PAYMENT_DELETED:
-            named.add(p.customer_id)
+        elif e.type in (EventKind.PAYMENT_DELETED, EventKind.CREDIT_MOVED):
+            named.add(p.customer_id)  # locked: two stores moving the same credit apply one after the other
         elif e.type == EventKind.MEMBERSHIP_CHANGED:
             named |= {p.organization_id, p.person_id}
             links.add(p.id)
@@ -390,6 +397,10 @@ def _write(conn: Connection, b: Batch, applied: list[Any]) -> None:
     # the seq counter is locked last and only for the writes: pushes queue here briefly,
     # and their rows become visible in seq order
     seq = start = lock_seq(conn)
+    if b.audit_rows:
+        from .audit import record
+        for row in b.audit_rows:
+            record(None, conn, at=now, **row)
     inserts, updates = [], []
     for cid in b.touched:
         seq += 1
@@ -441,6 +452,8 @@ def erase_personal_records(conn: Connection, customer_id: str) -> None:
                                               t.record.c.kind.in_(("note", "conflict")))))
     from .customer_data import erase_customer_data  # carts and saved payments (the holder's name)
     erase_customer_data(conn, customer_id)
+    from .credit import erase_reasons  # store credit: the amounts stay, the reasons go
+    erase_reasons(conn, customer_id)
     for row in conn.execute(select(t.audit.c.terminal_id, t.audit.c.local_id, t.audit.c.row)).all():
         r = json.loads(row.row)
         about = (r.get("entity") == "customer" and r.get("entity_id") == customer_id) or (

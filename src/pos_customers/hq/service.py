@@ -14,7 +14,8 @@ from typing import Any, Callable, Iterable
 from sqlalchemy.engine import Engine
 
 from ..domain.merge import DOCUMENT_FIELDS
-from . import accounts, audit, customer_data, directory, enrolment, pull, push, support
+from ..domain.assistance import ASSIST_LINK_TTL, SESSION_LIFETIME
+from . import accounts, audit, credit, customer_data, directory, enrolment, online, pull, push, support
 from .common import GLOBAL_KINDS, SCOPES, STORE_KINDS, CUSTOMER_KINDS, Identity, digest
 from .directory import search_text
 from .enrolment import ENROLMENT_TTL
@@ -29,7 +30,9 @@ class Headquarters:
 
     def __init__(self, engine: Engine, *, now: Callable[[], datetime] | None = None, mailer=None,
                  reset_url: str = "http://127.0.0.1:8750/reset", mail_from: str = "no-reply@pos-customers.invalid",
-                 reset_ttl: timedelta = timedelta(hours=2), reset_limit_per_hour: int = 3):
+                 reset_ttl: timedelta = timedelta(hours=2), reset_limit_per_hour: int = 3,
+                 session_lifetime: timedelta = SESSION_LIFETIME, assist_ttl: timedelta = ASSIST_LINK_TTL,
+                 assist_url: str | None = None):
         self.engine = engine
         self._now = now or (lambda: datetime.now(timezone.utc))
         if mailer is None:
@@ -39,6 +42,13 @@ class Headquarters:
         self.reset_url, self.mail_from = reset_url, mail_from
         self.reset_ttl, self.reset_limit_per_hour = reset_ttl, reset_limit_per_hour
         self._auth_cache: dict[str, tuple[Identity, float]] = {}
+        # seed 002 "Customer Session Lifetime": how long an online session lasts after its last use
+        self.session_lifetime, self.assist_ttl, self._assist_url = session_lifetime, assist_ttl, assist_url
+
+    @property
+    def assist_url(self) -> str:
+        """The page an assistance link opens (beside the password page unless set)."""
+        return self._assist_url or self.reset_url.rsplit("/", 1)[0] + "/assist"
 
     def now(self) -> datetime:
         return self._now()
@@ -108,6 +118,14 @@ class Headquarters:
     def put_order_details(self, docs: Iterable[Any]) -> int:
         return customer_data.put_order_details(self, docs)
 
+    # -- store credit (credit.py) ---------------------------------------------------------------
+    def credit_account(self, who: Identity | None, customer_id: str) -> Any:
+        return credit.account(self, who, customer_id)
+
+    def credit_move(self, customer_id: str, **movement: Any) -> Any:
+        """A refund, sale, expiry (the order system) or a correction made at headquarters."""
+        return credit.move(self, customer_id, **movement)
+
     def store_records(self, who: Identity, code: str, kind: str) -> list[dict[str, Any]]:
         return directory.store_records(self, who, code, kind)
 
@@ -162,6 +180,25 @@ class Headquarters:
 
     def change_password(self, email: str, password: str, new_password: str) -> dict[str, Any]:
         return accounts.change_password(self, email, password, new_password)
+
+    # -- customers online and shopper assistance (online.py) ----------------------------------------
+    def touch_session(self, token: str) -> Any:
+        return online.touch(self, token)
+
+    def sign_out(self, token: str) -> None:
+        online.sign_out(self, token)
+
+    def assist_link(self, who: Identity, customer_id: str, request: Any) -> Any:
+        return online.request_link(self, who, customer_id, request)
+
+    def consume_assist_link(self, token: str) -> Any:
+        return online.consume_link(self, token)
+
+    def online_state(self, who: Identity | None, customer_id: str) -> Any:
+        return online.online_state(self, who, customer_id)
+
+    def online_now(self, *, limit: int = 500) -> list[Any]:
+        return online.online_now(self, limit=limit)
 
 
 __all__ = ["Headquarters", "Identity", "PushResult", "HqError", "Forbidden", "NotFound", "Unauthorized",

@@ -260,3 +260,56 @@ card = Table(
     Column("customer_id", String(36), nullable=False),
     Index("ix_hq_card_customer", "customer_id"),
 )
+
+# -- shopper assistance and online sessions (hq/online.py) ------------------------------------------
+# An assistance link (seed 002 "Providing Shopper Assistance"): only the token's SHA-256 is kept; it
+# works once (used_at) until expires_at, and only for a customer whose consent headquarters holds.
+assist_link = Table(
+    "hq_assist_link", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("customer_id", String(36), nullable=False),
+    Column("store_code", String(32), nullable=False),
+    Column("requested_by", String(64), nullable=False),  # the associate's number and role
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True)),
+    Index("ix_hq_assist_link_customer", "customer_id", "created_at"),
+)
+
+# A customer's online session (seed 002 "Now online", "Customer Session Lifetime"): opened by the
+# online sign-in or an assistance link, open until ended_at or expires_at (each use moves it on by
+# the session lifetime). Only the session token's SHA-256 is kept.
+online_session = Table(
+    "hq_online_session", metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("customer_id", String(36), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_seen_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("ended_at", DateTime(timezone=True)),
+    Column("assisted_by", String(64), nullable=False, server_default=""),  # opened by an assistance link
+    Index("ix_hq_online_session_customer", "customer_id", "last_seen_at"),
+    Index("ix_hq_online_session_open", "ended_at", "expires_at"),
+)
+
+# Store credit (domain/credit.py): the ledger, one row per movement, in minor units. A customer's
+# balance in a currency is the sum of its rows; ``balance_minor`` is that balance after the row.
+# A movement from a till has its event's movement id: it is recorded once.
+credit_movement = Table(
+    "hq_credit_movement", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("customer_id", String(36), nullable=False),
+    Column("n", BigInteger, nullable=False),             # the customer's movements in order: 1, 2, 3, ...
+    Column("currency", String(3), nullable=False),
+    Column("kind", String(16), nullable=False),          # added | refunded | used | expired | corrected
+    Column("amount_minor", BigInteger, nullable=False),  # signed
+    Column("balance_minor", BigInteger, nullable=False),
+    Column("reason", String(200), nullable=False, server_default=""),
+    Column("by", String(100), nullable=False, server_default=""),  # store:associate, or who at headquarters
+    Column("store_code", String(32), nullable=False, server_default=""),
+    Column("terminal_id", String(64), nullable=False, server_default=""),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Index("ix_hq_credit_movement_customer", "customer_id", "currency"),
+    UniqueConstraint("customer_id", "n", name="uq_hq_credit_movement_n"),
+)

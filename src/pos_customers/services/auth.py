@@ -23,17 +23,20 @@ class Permission(StrEnum):
     IMPORT_EXPORT = "import and export customers"
     DELETE_PAYMENT = "delete a customer's saved payment"
     SET_CREDIT_LIMIT = "set or change a customer's credit limit"
+    ASSIST = "ask headquarters for a shopper-assistance link"  # services/assistance.py
+    MOVE_CREDIT = "add or correct a customer's store credit"
 
 
 _GRANTS: dict[Role, frozenset[Permission]] = {
-    Role.ASSOCIATE: frozenset({Permission.SEARCH, Permission.CREATE, Permission.EDIT}),
+    Role.ASSOCIATE: frozenset({Permission.SEARCH, Permission.CREATE, Permission.EDIT, Permission.ASSIST}),
     Role.MANAGER: frozenset({Permission.SEARCH, Permission.CREATE, Permission.EDIT,
                              Permission.CONFIGURE_STORE, Permission.MANAGE_ASSOCIATES,
                              Permission.NOTES, Permission.ANONYMIZE, Permission.IMPORT_EXPORT,
-                             Permission.DELETE_PAYMENT, Permission.SET_CREDIT_LIMIT}),
+                             Permission.DELETE_PAYMENT, Permission.SET_CREDIT_LIMIT, Permission.ASSIST,
+                             Permission.MOVE_CREDIT}),
     Role.SUPPORT: frozenset({Permission.SEARCH, Permission.READ_ALL_STORES, Permission.NOTES,
                              Permission.DIAGNOSTICS, Permission.IMPORT_EXPORT,
-                             Permission.CONFIGURE_STORE}),
+                             Permission.CONFIGURE_STORE, Permission.ASSIST}),
     Role.ADMIN: frozenset(Permission),
 }
 

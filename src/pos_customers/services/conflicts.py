@@ -77,7 +77,9 @@ def _take(svc: Services, tx: Change, c: SyncConflict) -> None:
         row.field_clocks = {**(row.field_clocks or {}), c.field: c.kept_stamp}
         announce_updated(tx, row, {**here, c.field: c.kept})
         return
-    edit_in(svc, tx, c.customer_id, replace(draft, **{c.field: _draft_value(c.field, c.lost)}), opened=current)
+    # a choice between two values already entered: the store's account options do not judge it
+    edit_in(svc, tx, c.customer_id, replace(draft, **{c.field: _draft_value(c.field, c.lost)}), opened=current,
+            account_options=False)
 
 
 def _draft_value(name: str, value: Any) -> Any:

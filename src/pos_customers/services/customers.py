@@ -127,9 +127,11 @@ class Prepared:
 
 
 def prepare(svc: Services, s: Session, draft: CustomerDraft, *, new: bool,
-            existing_purposes: frozenset[str] = frozenset(), fill: bool = True) -> Prepared:
+            existing_purposes: frozenset[str] = frozenset(), fill: bool = True,
+            before: CustomerRecord | None = None) -> Prepared:
     """Apply the store template (new customers only, unless ``fill`` is False: a customer
-    restored from an export is complete as it is) and check every field."""
+    restored from an export is complete as it is) and check every field. The store's account
+    options apply to a new customer (filled from the template) and to an edit of ``before``."""
     from sqlmodel import select
 
     from ..storage.tables import Affiliation, CustomerGroup, Store
@@ -137,8 +139,9 @@ def prepare(svc: Services, s: Session, draft: CustomerDraft, *, new: bool,
     from .store import attribute_defs, purpose_rules, template_of
 
     store = s.get(Store, svc.store_code)
+    tmpl = template_of(s, store.code) if (new and fill) or before is not None else None
+    options = tmpl.account_options if tmpl is not None else None
     if new and fill:
-        tmpl = template_of(s, store.code)
         draft = apply_template(draft, tmpl)
         country = tmpl.address_country or store.country
         draft = replace(draft, addresses=[
@@ -153,16 +156,19 @@ def prepare(svc: Services, s: Session, draft: CustomerDraft, *, new: bool,
         password_policy=PasswordPolicy.from_settings(svc.settings()),
         manual_password=svc.settings().get("manual_password", "on") != "off",
         manual_password_must_change=svc.settings().get(MANUAL_MUST_CHANGE, "off") == "on",
-        known_genders=choice_codes("gender"), known_salutations=choice_codes("salutation"))
+        known_genders=choice_codes("gender"), known_salutations=choice_codes("salutation"),
+        account_options=options, before=before)
     return Prepared(draft, clean)
 
 
-def validate_draft(svc: Services, actor: Actor, draft: CustomerDraft, *, new: bool = True) -> list[FieldError]:
-    """Field errors for a draft as it stands (for live checking in a form); [] when it is fine."""
+def validate_draft(svc: Services, actor: Actor, draft: CustomerDraft, *, new: bool = True,
+                   before: CustomerRecord | None = None) -> list[FieldError]:
+    """Field errors for a draft as it stands (for live checking in a form); [] when it is fine.
+    ``before``: the customer an edit changes (the store's account options judge what changed)."""
     actor.require(Permission.CREATE if new else Permission.EDIT)
     with svc.db.read() as s:
         try:
-            prepare(svc, s, draft, new=new)
+            prepare(svc, s, draft, new=new, before=before)
         except ValidationFailed as exc:
             return exc.errors
     return []
@@ -387,9 +393,10 @@ def update_customer(svc: Services, actor: Actor, customer_id: str, draft: Custom
 
 
 def edit_in(svc: Services, tx: Change, customer_id: str, draft: CustomerDraft, *,
-            opened: CustomerView) -> CustomerView:
+            opened: CustomerView, account_options: bool = True) -> CustomerView:
     """:func:`update_customer` inside a transaction that is already open (a use case that edits
-    a customer as one of its steps)."""
+    a customer as one of its steps). ``account_options`` False: the store's hidden and required
+    fields are not judged (a value chosen between two that were already entered, not typed here)."""
     s = tx.session
     current = view_in(tx, customer_id)
     if current.anonymized_at is not None:
@@ -397,7 +404,8 @@ def edit_in(svc: Services, tx: Change, customer_id: str, draft: CustomerDraft, *
     if current.version != opened.version:
         raise StaleEdit(current, diff(opened, current))
     prepared = prepare(svc, s, draft, new=False,
-                       existing_purposes=frozenset(a.purpose for a in current.addresses))
+                       existing_purposes=frozenset(a.purpose for a in current.addresses),
+                       before=current if account_options else None)
     return write_update(tx, current, prepared.clean)
 
 

@@ -14,7 +14,7 @@ old name, email or phone remains in the file.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Any
 
@@ -23,7 +23,7 @@ from sqlmodel import delete, select
 from ..domain.enums import SyncState
 from ..domain.enums import EventKind
 from ..domain.errors import FieldError, ValidationFailed
-from ..domain.record import CHILD_FIELDS, DOCUMENT_FIELDS
+from ..domain.record import CHILD_FIELDS, DOCUMENT_FIELDS, SERVICE_FIELDS
 from ..domain.reference import format_reference, normalize
 from ..storage import audit_chain, memberships, search_index
 from ..storage import customers as rows
@@ -80,6 +80,7 @@ def anonymize_customer(svc: Services, actor: Actor, customer_id: str, confirmati
             birth_date=None, password_hash=None, must_change_password=False, account_type="guest", status="blocked",
             status_reason="", gender="", salutation="", vat_number="", tax_exempt=False, credit_limit=None,
             receipt_option="print", **{name: type(getattr(current, name))() for name in CHILD_FIELDS},
+            **{f.name: f.default for f in fields(current) if f.name in SERVICE_FIELDS},  # e.g. assistance consent
             anonymized_at=tx.now, updated_at=tx.now, version=current.version + 1,
             sync_state=SyncState.PENDING, field_clocks={k: stamp for k in DOCUMENT_FIELDS})
         erased["memberships"] = memberships.deactivate_all(s, customer_id, stamp)
@@ -126,7 +127,7 @@ def access_report(svc: Services, actor: Actor, customer_id: str, *, transport=No
             select(SyncConflict).where(SyncConflict.customer_id == customer_id))]
         held = {kind: [r.doc for r in s.exec(select(CustomerDataCache).where(
             CustomerDataCache.customer_id == customer_id, CustomerDataCache.kind == kind)
-            .order_by(CustomerDataCache.key))] for kind in ("cart", "payment")}
+            .order_by(CustomerDataCache.key))] for kind in ("cart", "payment", "credit")}
         links = [m.record.to_document() | {"primary_contact": m.is_primary, "manager": m.is_manager}
                  for m in memberships.of_person(s, customer_id) + memberships.of_organization(s, customer_id)]
     data = view.to_json()
@@ -141,8 +142,9 @@ def access_report(svc: Services, actor: Actor, customer_id: str, *, transport=No
             "activity": [{"at": a.at.isoformat(), "who": a.who, "action": a.action, "changes": a.changes}
                          for a in records.activity(svc, actor, customer_id, limit=10_000)],
             "orders": orders, "sync_conflicts": conflicts, "memberships": links,
-            # kept from headquarters' answers: carts, saved payments (token and last four digits only)
-            "active_carts": held["cart"], "saved_payments": held["payment"],
+            # kept from headquarters' answers: carts, saved payments (token and last four digits only),
+            # store credit (balance and movements)
+            "active_carts": held["cart"], "saved_payments": held["payment"], "store_credit": held["credit"],
         },
         "headquarters": None,
     }

@@ -8,6 +8,7 @@ from sqlmodel import Session, select
 
 from ..domain.enums import EventKind
 from ..domain import template as domain_template
+from ..domain.account_options import AccountOptions
 from ..domain.customer import AttributeDef, PurposeRules
 from ..domain.enums import AttributeType, CustomerType, ReceiptOption
 from ..domain.errors import FieldError, FieldProblem, ValidationFailed
@@ -72,7 +73,8 @@ def init_store(svc: Services, actor: Actor, *, code: str, number: int, name: str
                 store_code=code, customer_type=t.customer_type.value, group_code=t.group_code,
                 receipt_option=t.receipt_option.value, receipt_email=t.receipt_email,
                 currency=t.currency or currency, language=t.language or language,
-                affiliations=list(t.affiliations), address_country=t.address_country or country))
+                affiliations=list(t.affiliations), address_country=t.address_country or country,
+                account_options=t.account_options.stored()))
             tx.audit("store", code, "create", {"name": (None, name), "number": (None, int(number)),
                                                "country": (None, country)})
             tx.outbox(EventKind.STORE_CREATED, "store", code, {"code": code, "number": int(number), "name": name,
@@ -99,7 +101,8 @@ def template_of(session: Session, store_code: str) -> domain_template.StoreTempl
         customer_type=CustomerType(row.customer_type), group_code=row.group_code,
         receipt_option=ReceiptOption(row.receipt_option), receipt_email=row.receipt_email,
         currency=row.currency, language=row.language, affiliations=tuple(row.affiliations),
-        address_country=row.address_country)
+        address_country=row.address_country,
+        account_options=AccountOptions.from_stored(row.account_options))
 
 
 def purpose_rules(session: Session) -> PurposeRules:

@@ -241,7 +241,7 @@ def _import_row(svc: Services, tx, store: Store, row: dict[str, str], country: s
             raise ValidationFailed(FieldError("reference", f"customer {format_reference(reference)}"
                                                            " was anonymized: there is nothing to update"))
         prepared = prepare(svc, s, draft, new=False,
-                           existing_purposes=frozenset(a.purpose for a in current.addresses))
+                           existing_purposes=frozenset(a.purpose for a in current.addresses), before=current)
         if write:
             after = write_update(tx, current, prepared.clean, action="import")
             if after is current:

@@ -59,6 +59,8 @@ class StoreTemplate(SQLModel, table=True):
     language: str = Field(default="", max_length=16)
     affiliations: list[str] = _json(list)
     address_country: str = Field(default="", max_length=2)
+    # field name -> hidden / required (domain.account_options); absent: optional, as always
+    account_options: dict[str, str] = _json(dict)
     updated_at: datetime = Field(default_factory=utcnow)
 
 
@@ -135,6 +137,9 @@ class Customer(SQLModel, table=True):
     password_hash: str | None = Field(default=None, max_length=255)
     password_changed_at: datetime | None = None
     must_change_password: bool = False
+    assist_consent: bool = False  # shopper assistance: who and when below (services/assistance.py)
+    assist_consent_by: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
+    assist_consent_at: datetime | None = None
     last_sign_in_at: datetime | None = None
     preferred_store: str = Field(default="", max_length=32, sa_column_kwargs={"server_default": ""})
     store_code: str = Field(foreign_key="store.code", max_length=32)  # the registering store

@@ -96,6 +96,16 @@ class HqClient:
 
         return self._call("GET", f"/v1/customers/{customer_id}/orders/{quote(order_id, safe='')}")
 
+    def online_state(self, customer_id: str) -> dict[str, Any]:
+        return self._call("GET", f"/v1/customers/{customer_id}/online")
+
+    def assist_link(self, customer_id: str, associate: str, role: str) -> dict[str, Any]:
+        return self._call("POST", f"/v1/customers/{customer_id}/assist-link",
+                          json={"associate": associate, "role": role})
+
+    def credit(self, customer_id: str) -> dict[str, Any]:
+        return self._call("GET", f"/v1/customers/{customer_id}/credit")
+
     def store_directory(self) -> list[dict[str, Any]]:
         return self._call("GET", "/v1/stores")
 

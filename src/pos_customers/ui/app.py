@@ -207,11 +207,12 @@ class PosApp(App):
         db_path = self.services.db.path if self.services is not None else self._db_path
         return as_storage_error(error, db_path) if isinstance(error, Exception) else None
 
-    async def run_action(self, action, default_namespace=None) -> bool:
+    async def run_action(self, action, default_namespace=None, namespaces=None) -> bool:
         """Every key's action: a failure of the till's file (a save on a full disk, a search on a
-        damaged file) shows what happened over the screen, which keeps its state."""
+        damaged file) shows what happened over the screen, which keeps its state. (A screen's
+        ``run_action``, as the command palette calls it, passes ``namespaces`` too.)"""
         try:
-            return await super().run_action(action, default_namespace)
+            return await super().run_action(action, default_namespace, namespaces)
         except Exception as exc:
             problem = self._problem_of(exc)
             if problem is None:

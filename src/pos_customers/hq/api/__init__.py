@@ -22,7 +22,7 @@ from ...domain.protocol import EventKind
 from ..db import close
 from ..errors import Forbidden, HqError
 from ..service import Headquarters
-from .routes import accounts, customer_data, customers, enrolment, health, stores, sync
+from .routes import accounts, credit, customer_data, customers, enrolment, health, online, stores, sync
 
 _KINDS = {k.value for k in EventKind}
 
@@ -62,7 +62,7 @@ def create_app(engine: Engine, hq: Headquarters | None = None) -> FastAPI:
         detail = [{"loc": _loc(e["loc"]), "msg": _text(e["msg"]), "type": e["type"]} for e in exc.errors()]
         return JSONResponse({"detail": jsonable_encoder(detail)}, status_code=422)
 
-    for module in (health, enrolment, sync, customers, customer_data, accounts, stores):
+    for module in (health, enrolment, sync, customers, customer_data, credit, accounts, online, stores):
         app.include_router(module.router)
     return app
 

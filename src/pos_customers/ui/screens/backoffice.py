@@ -1,4 +1,4 @@
-"""The store's back office: template, address purposes, groups, affiliations, attribute
+"""The store's back office: template, account options, address purposes, groups, affiliations, attribute
 definitions, associates and the store audit. Managers for their store; support and admin any."""
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from ...services.auth import PermissionDenied
 from ..text import change_lines, plain, safe, yes_no
 from ..widgets.field_error import ErrorLine
 from ..widgets.footer import KeysFooter
+from .account_options import AccountOptionsScreen
 from .dialogs import ConfirmModal
 from .form_modal import Field, FormModal
 
@@ -53,6 +54,7 @@ class BackOfficeScreen(Screen):
         ("attributes", "Custom attributes", lambda: AttributesScreen()),
         ("associates", "Associates", lambda: AssociatesScreen()),
         ("audit", "Store audit", lambda: AuditScreen()),
+        ("options", "Account options (the form's fields)", lambda: AccountOptionsScreen()),
     ]
 
     def compose(self) -> ComposeResult:

@@ -1,6 +1,7 @@
 """The customer card: header and tabs (Account, Contacts, Addresses, Attributes & groups,
 Notes for managers and support, Orders, Organizations of a person / People of an organization
-(screens/members.py), Stores, Active carts, Saved payments, Activity).
+(screens/members.py), Stores, Active carts, Saved payments, Store credit (screens/credit.py), Activity,
+Online (screens/online.py)).
 
 The tabs headquarters feeds besides the orders are panes of their own (customer_data.py)."""
 
@@ -27,9 +28,11 @@ from ...services.terminal import issuing_till
 from ..text import change_lines, plain, safe, shown_value, yes_no
 from ..widgets.footer import KeysFooter
 from .address import AddressModal
+from .credit import CreditPane
 from .customer_data import PANES, DataPane, order_modal, source_note
 from .dialogs import ConfirmModal
 from .members import MEMBER_ACTIONS, MEMBER_BINDINGS, TAB_ORGANIZATIONS, TAB_PEOPLE, MembershipTabs
+from .online import ASSIST_ACTION_TEXT, ASSIST_ACTIONS, ASSIST_BINDINGS, AssistActions, OnlinePane
 
 
 def kv_table(rows: list[tuple[str, object]], table_id: str) -> DataTable:
@@ -42,10 +45,12 @@ def kv_table(rows: list[tuple[str, object]], table_id: str) -> DataTable:
 
 # audit actions that read better in words on the Activity tab (the others are plain words already)
 ACTION_TEXT = {"brought_in": "brought from headquarters", "received": "received from headquarters",
-               "payment_delete": "saved payment deleted"}
+               "payment_delete": "saved payment deleted",
+               "credit_added": "store credit added", "credit_corrected": "store credit corrected",
+               **ASSIST_ACTION_TEXT}
 
 
-class CustomerScreen(MembershipTabs, Screen):
+class CustomerScreen(AssistActions, MembershipTabs, Screen):
     APP_KEYS = ("sync",)  # F8 from the card
     BINDINGS = [
         Binding("escape", "back", "Back", id="card.back", tooltip="Back to the search"),
@@ -67,6 +72,7 @@ class CustomerScreen(MembershipTabs, Screen):
                 tooltip="Access request: everything held on this customer, as JSON and text files"),
         Binding("ctrl+x", "anonymize", "Anonymize", id="card.anonymize",
                 tooltip="Delete on request: erase this customer's personal data everywhere (managers)"),
+        *ASSIST_BINDINGS,  # shopper assistance (screens/online.py)
     ]
     DEFAULT_CSS = """
     CustomerScreen #head { height: auto; padding: 0 1; background: $boost; }
@@ -100,9 +106,10 @@ class CustomerScreen(MembershipTabs, Screen):
             yield TabPane("Orders", id="tab-orders")
             yield TabPane("Organizations", id=TAB_ORGANIZATIONS)  # a person's; an organization shows People
             yield TabPane("People", id=TAB_PEOPLE)
-            for pane in PANES:
+            for pane in (*PANES, CreditPane):  # Store credit: screens/credit.py
                 yield pane()
             yield TabPane("Activity", id="tab-activity")
+            yield OnlinePane()  # online now, shopper assistance (screens/online.py)
         yield KeysFooter()
 
     def on_mount(self) -> None:
@@ -112,6 +119,8 @@ class CustomerScreen(MembershipTabs, Screen):
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action in MEMBER_ACTIONS:
             return self.member_action_allowed(action)
+        if action in ASSIST_ACTIONS:
+            return self.assist_action_allowed(action)
         if action == "note":
             return self.app.actor.can(Permission.NOTES)
         if action == "edit" or action == "add_address":

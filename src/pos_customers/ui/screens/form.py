@@ -3,7 +3,7 @@ duplicates as you type, ctrl+s to save, Escape to cancel (asking first when some
 
 from __future__ import annotations
 
-from dataclasses import fields, replace
+from dataclasses import MISSING, fields, replace
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -16,6 +16,7 @@ from textual.widgets import (Checkbox, DataTable, Header, Input, Label, OptionLi
                              SelectionList, Static)
 from textual.widgets.option_list import Option
 
+from ...domain.account_options import CONFIGURABLE, OPTION_FIELDS, AccountOptions
 from ...domain.customer import CustomerDraft, EmailInput, PhoneInput, clean_card_number
 from ...domain.enums import AttributeType, CustomerStatus, CustomerType, EmailPurpose, PhonePurpose, ReceiptOption
 from ...domain.errors import FieldProblem
@@ -26,6 +27,7 @@ from ...domain.reference import format_reference
 from ...domain.template import receipt_for
 from ...services.customers import (StaleEdit, card_holder, create_customer, draft_from_view, find_duplicates,
                                    rebase_draft, update_customer, validate_draft)
+from ...services.account_options import form_options
 from ...services.records import form_choices
 from ...services.views import CustomerView
 from ..text import plain, safe
@@ -50,6 +52,8 @@ CONTACT_PURPOSES = {"email": [(p.value, p.value) for p in EmailPurpose],
 # the error field names the services use -> the widget that shows them
 ERROR_TARGET = {"emails.0.address": "email", "phones.0.number": "phone", "group_code": "group_code",
                 "emails": "more-contacts", "phones": "more-contacts"}
+# a record field with an account option -> the form's row for it (where the names differ)
+OPTION_ROW = {"emails": "email", "phones": "phone"}
 
 
 def error_target(field: str) -> str:
@@ -138,15 +142,17 @@ class CustomerFormScreen(Screen):
         d = self.base
         choices = form_choices(self.app.services, self.app.actor)
         self.choices = choices
+        self.options: AccountOptions = form_options(self.app.services, self.app.actor)
         yield Header()
         yield Label("", id="form-errors", markup=False)
-        with VerticalScroll(id="form"):
+        with VerticalScroll(id="form", can_focus=False):  # focus goes to the fields (a focusable
+            # container took the first focus and gave it up: two restyles of the whole form on opening)
             with Horizontal(classes="row"):
                 yield Label("Customer type *", classes="field-label required")
                 yield Select([("Person", "person"), ("Organization", "organization")],
                              value=str(d.customer_type or "person"), allow_blank=False, id="customer_type", compact=True)
-            with Horizontal(classes="row"):
-                yield Label("Salutation", classes="field-label")
+            with Horizontal(classes="row", id="row-salutation"):
+                yield Label("Salutation", classes="field-label", id="label-salutation")
                 yield Select(self._options(choices.salutations, d.salutation), value=d.salutation or Select.NULL,
                              id="salutation", prompt="none", compact=True)
             yield ErrorLine(id="err-salutation")
@@ -163,7 +169,7 @@ class CustomerFormScreen(Screen):
                 yield ErrorLine(id=f"err-{name}")
                 if name == "birth_date":
                     with Horizontal(classes="row", id="row-gender"):
-                        yield Label("Gender", classes="field-label")
+                        yield Label("Gender", classes="field-label", id="label-gender")
                         yield Select(self._options(choices.genders, d.gender), value=d.gender or Select.NULL,
                                      id="gender", prompt="not said", compact=True)
                     yield ErrorLine(id="err-gender")
@@ -173,7 +179,7 @@ class CustomerFormScreen(Screen):
                 if name == "phone":
                     yield Checkbox("Marketing by phone/SMS", bool(d.phones and d.phones[0].marketing_consent),
                                    id="phone_marketing")
-                    with Horizontal(classes="row"):
+                    with Horizontal(classes="row", id="row-more-contacts"):
                         yield Label("More contacts", classes="field-label")
                         yield Label("F3 adds · Enter edits · Delete removes", classes="muted", markup=False)
                     contacts = DataTable(id="more-contacts", cursor_type="row", classes="list", show_header=False)
@@ -239,7 +245,7 @@ class CustomerFormScreen(Screen):
                                     placeholder={AttributeType.DATE: "YYYY-MM-DD",
                                                  AttributeType.BOOLEAN: "yes / no"}.get(a.type, ""))
                 yield ErrorLine(id=f"err-attributes.{a.code}".replace(".", "-"))
-            yield Label("Addresses (F4 adds one)", classes="section")
+            yield Label("Addresses (F4 adds one)", classes="section", id="label-addresses")
             yield Static("", id="addresses", markup=False)
             yield ErrorLine(id="err-addresses")
         with Vertical(id="dup-box", classes="hidden"):
@@ -288,6 +294,7 @@ class CustomerFormScreen(Screen):
         ref = f" {format_reference(self.view.reference)}" if self.view else ""
         self.title = f"Edit customer{ref}" if self.view else "New customer"
         self.sub_title = self.app.header_text()
+        self._apply_options()
         self._apply_type(str(self.base.customer_type or "person"))
         self._show_password(str(self.base.account_type or "guest"))
         self.query_one("#row-status_reason").set_class(str(self.base.status or "active") != "blocked", "hidden")
@@ -316,8 +323,32 @@ class CustomerFormScreen(Screen):
             text = dict(TEXT_FIELDS)[name]
             label.update(text + (" *" if required else ""))
             label.set_class(required, "required")
-        for name in ("title", "middle_name", "birth_date", "gender"):
-            self.query_one(f"#row-{name}").set_class(not person, "hidden")
+        for f in OPTION_FIELDS:
+            if f.person_only:
+                self.query_one(f"#row-{f.name}").set_class(not person or self.options.hidden(f.name), "hidden")
+
+    def _apply_options(self) -> None:
+        """The store's account options: a hidden field is not shown, a required one is marked *."""
+        for name in CONFIGURABLE:
+            row = OPTION_ROW.get(name, name)
+            hidden, required = self.options.hidden(name), self.options.required(name)
+            if name == "addresses":
+                for found in (self.query_one("#label-addresses"), self.query_one("#addresses")):
+                    found.set_class(hidden, "hidden")
+                label = self.query_one("#label-addresses", Label)
+                label.update("Addresses (F4 adds one)" + (" *" if required else ""))
+                label.set_class(required, "required")
+                continue
+            if hidden:
+                self.query_one(f"#row-{row}").add_class("hidden")
+                for extra in self.query(f"#{row}_marketing"):
+                    extra.add_class("hidden")
+            label = self.query_one(f"#label-{row}", Label)
+            text = dict(TEXT_FIELDS).get(row) or next(f.label for f in OPTION_FIELDS if f.name == name)
+            label.update(text + (" *" if required else ""))
+            label.set_class(required, "required")
+        if self.options.hidden("emails") and self.options.hidden("phones"):
+            self.query_one("#row-more-contacts").add_class("hidden")
 
     def _carry_name(self, ctype: str) -> None:
         """Words from the search box that went to the names (or the organization) follow a switch
@@ -393,7 +424,7 @@ class CustomerFormScreen(Screen):
             value = widget.value
             attributes[code] = "" if value is None or value is Select.NULL else str(value)
         person = ctype != CustomerType.ORGANIZATION
-        return replace(
+        draft = replace(
             self.base, customer_type=ctype,
             title=v["title"] if person else "", first_name=v["first_name"],
             middle_name=v["middle_name"] if person else "", last_name=v["last_name"],
@@ -413,6 +444,16 @@ class CustomerFormScreen(Screen):
             if str(self.query_one("#status", Select).value) == CustomerStatus.BLOCKED else "",
             vat_number=v["vat_number"], tax_exempt=self.query_one("#tax_exempt", Checkbox).value,
             credit_limit=v["credit_limit"].strip() or None, cards=list(self.cards))
+        return replace(draft, **self._hidden_empty())
+
+    def _hidden_empty(self) -> dict:
+        """A new customer's hidden fields: empty, whatever the search box put there (the form does
+        not show them). An edited customer keeps what it has in them."""
+        if self.view is not None:
+            return {}
+        empty = {f.name: f.default if f.default is not MISSING else f.default_factory()
+                 for f in fields(CustomerDraft)}
+        return {name: empty[name] for name in CONFIGURABLE if self.options.hidden(name)}
 
     def _code(self, selector: str) -> str:
         select = self.query_one(selector, Select)
@@ -456,7 +497,7 @@ class CustomerFormScreen(Screen):
     @work(exclusive=True, thread=True, group="form-check")
     def check(self, draft: CustomerDraft) -> None:
         svc, actor = self.app.services, self.app.actor
-        errors = validate_draft(svc, actor, draft, new=self.view is None)
+        errors = validate_draft(svc, actor, draft, new=self.view is None, before=self.view)
         hits = find_duplicates(svc, actor, draft, exclude_id=self.view.id if self.view else None)
         self.app.call_from_thread(self._show_checks, errors, hits, False)
 
@@ -533,6 +574,10 @@ class CustomerFormScreen(Screen):
 
     # -- more emails and phones, loyalty cards -------------------------------------------------------
     def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "add_address" and self.options.hidden("addresses"):
+            return False  # the store does not ask for an address
+        if action == "add_contact" and self.options.hidden("emails") and self.options.hidden("phones"):
+            return False
         if action == "remove_row":
             return isinstance(self.focused, DataTable) and self.focused.id in ("more-contacts", "cards-list") \
                 and self.focused.row_count > 0
@@ -644,7 +689,8 @@ class CustomerFormScreen(Screen):
         self.workers.cancel_group(self, "form-check")
         self._save_tried = True  # from now on the live check shows every field's message
         draft = self.draft()
-        errors = validate_draft(self.app.services, self.app.actor, draft, new=self.view is None)
+        errors = validate_draft(self.app.services, self.app.actor, draft, new=self.view is None,
+                                before=self.view)
         if errors:
             self._show_checks(errors, self.duplicates, True)
             self._focus_first(errors)

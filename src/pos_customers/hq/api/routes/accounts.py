@@ -43,6 +43,8 @@ class Detail(BaseModel):
 class SignedIn(BaseModel):
     customer_id: str
     reference: str
+    session: str | None = None  # the sign-in's online session (hq/online.py); a password change opens none
+    expires_at: str | None = None  # when it ends unless used again (POST /v1/accounts/session)
 
 
 @router.post("/v1/accounts/reset-link", status_code=202, response_model=Detail, responses=problems(400, 401),
@@ -60,7 +62,7 @@ def reset(body: ResetRequest, hq: HQ) -> Detail:
 
 
 @router.post("/v1/accounts/sign-in", response_model=SignedIn,
-             summary="An online sign-in (for the web shop): checks the password, records the time",
+             summary="An online sign-in (for the web shop): checks the password, records the time, opens a session",
              responses=problems(400, 401, 403, e401="unknown email or wrong password (indistinguishable)",
                                 e403="the password is right but the account must change it first "
                                      "(set at a store or by a reset): POST /v1/accounts/change-password"))

@@ -1,0 +1,103 @@
+"""`customers credit / credit-add / credit-correct`: a customer's store credit (services/credit.py)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import Optional
+
+import typer
+
+from .common import DB_OPTION, _actor, _errors, _services, customers_app, fail, say
+
+
+def _when(moment) -> str:
+    return f"{moment:%Y-%m-%d %H:%M}" if moment else "—"
+
+
+@customers_app.command("credit")
+def customers_credit(
+    ref: str = typer.Argument(..., help="Customer reference or id."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    db: Optional[str] = DB_OPTION,
+) -> None:
+    """The customer's store credit: balance per currency (as of when headquarters gave it), the
+    movements queued here, and the history."""
+    from ..domain.credit import signed
+    from ..domain.money import format_minor
+    from ..domain.text import shown
+    from ..services.credit import credit_account
+    from ..services.customers import get_customer
+
+    svc = _services(db)
+    with _errors():
+        view = get_customer(svc, _actor(), ref)
+        acct = credit_account(svc, _actor(), view.id)
+    if as_json:
+        typer.echo(json.dumps({
+            "customer_id": acct.customer_id, "as_of": acct.as_of.isoformat() if acct.as_of else None,
+            "source": acct.source, "balances": [asdict(x) | {"expected_minor": x.expected_minor} for x in acct.lines],
+            "pending": [asdict(p) | {"queued_at": p.queued_at.isoformat()} for p in acct.pending],
+            "movements": [m.model_dump(mode="json") for m in acct.movements]}, ensure_ascii=False, indent=2))
+        return
+    balance = ", ".join(format_minor(x.balance_minor, x.currency) for x in acct.lines) or "none"
+    when = f"as of {_when(acct.as_of)}" if acct.as_of else "headquarters not asked yet"
+    say(f"{view.display_name}  [{view.reference_display}]  store credit: {balance} ({when}, {acct.source})")
+    for x in acct.lines:
+        if x.queued_minor:
+            say(f"  queued here: {signed(x.queued_minor, x.currency)} -> {format_minor(x.expected_minor, x.currency)}")
+    for p in acct.pending:
+        state = f"REFUSED: {shown(p.parked_reason)}" if p.parked else "queued"
+        say(f"  {_when(p.queued_at)}  {p.kind.value:<10} {signed(p.amount_minor, p.currency):>14}  "
+            f"{'':>14}  {shown(p.reason)} · {p.associate} ({state})")
+    for m in acct.movements:
+        say(f"  {_when(m.at)}  {m.kind.value:<10} {signed(m.amount_minor, m.currency):>14}  "
+            f"{format_minor(m.balance_minor, m.currency):>14}  {shown(m.reason) or '—'} · {shown(m.by) or '—'}")
+
+
+def _move(ref: str, kind: str, amount: str, reason: str, currency: str, db: Optional[str]) -> None:
+    from ..domain.credit import parse_signed, signed
+    from ..domain.errors import FieldProblem
+    from ..domain.money import format_minor
+    from ..services.credit import credit_account, currency_for, move_credit
+    from ..services.customers import get_customer
+
+    svc = _services(db)
+    with _errors():
+        view = get_customer(svc, _actor(), ref)
+        code = (currency or "").strip().upper() or currency_for(svc, view.currency)
+        try:
+            minor = parse_signed(amount, code)
+        except FieldProblem as exc:
+            fail(f"amount: {exc}", 2)
+        credit_account(svc, _actor(), view.id)  # headquarters' balance, fresh where it can be
+        moved = move_credit(svc, _actor(), view.id, kind=kind, amount_minor=minor, reason=reason, currency=code)
+        expected = credit_account(svc, _actor(), view.id).line(code).expected_minor
+    say(f"{view.reference_display}: store credit {signed(moved.amount_minor, moved.currency)} queued for "
+        f"headquarters (balance to expect: {format_minor(expected, code)})")
+
+
+@customers_app.command("credit-add")
+def customers_credit_add(
+    ref: str = typer.Argument(..., help="Customer reference or id."),
+    amount: str = typer.Argument(..., help="Amount to add, e.g. 25.00."),
+    reason: str = typer.Option(..., "--reason", help="Why (kept with the movement)."),
+    currency: str = typer.Option("", "--currency", help="Currency code; default: the customer's, else the store's."),
+    db: Optional[str] = DB_OPTION,
+) -> None:
+    """Add store credit (managers): queued for headquarters, applied there once."""
+    _move(ref, "added", amount, reason, currency, db)
+
+
+@customers_app.command("credit-correct")
+def customers_credit_correct(
+    ref: str = typer.Argument(..., help="Customer reference or id."),
+    amount: str = typer.Argument(..., metavar="AMOUNT", help="Signed amount, e.g. -5.00 or +2.50 (options first, "
+                                                             "then -- before a negative one: credit-correct "
+                                                             "--reason 'Counted twice' REF -- -5.00)."),
+    reason: str = typer.Option(..., "--reason", help="Why (kept with the movement)."),
+    currency: str = typer.Option("", "--currency", help="Currency code; default: the customer's, else the store's."),
+    db: Optional[str] = DB_OPTION,
+) -> None:
+    """Correct store credit either way (managers); never below zero."""
+    _move(ref, "corrected", amount, reason, currency, db)

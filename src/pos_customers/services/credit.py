@@ -1,0 +1,186 @@
+"""A customer's store credit at the till (domain/credit.py): the balance and the history as
+headquarters holds them, kept for offline viewing, and a manager's movements queued for it.
+
+Reading asks headquarters when the till is connected and keeps the answer in
+``customer_data_cache`` (kind ``credit``), as the carts and saved payments are; the view says as
+of when headquarters gave it. Movements recorded here and not yet accepted by headquarters are
+shown beside it: queued ones (counted in the balance to expect) and parked ones (refused by
+headquarters, with its reason; not counted).
+
+Adding or correcting credit (:func:`move_credit`) is for managers and administrators
+(:attr:`Permission.MOVE_CREDIT`, checked here whatever the screen offers). It works offline: the
+movement is checked against what this till knows (it never takes the balance below zero), audited,
+and queued as a ``credit.moved`` event in one transaction; headquarters applies it once or refuses
+it for this event (then it is parked, visibly, on the Sync screen and on the card).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from ..domain.credit import MAX_REASON, CreditAccount, CreditKind, CreditMovement, refusal, signed
+from ..domain.enums import EventKind
+from ..domain.errors import FieldError, ValidationFailed
+from ..domain.text import hostile_problem
+from ..storage.tables import OutboxEvent, Store
+from .context import Actor, Permission, Services
+from .customer_data import _ask, _keep, _kept, _valid
+from .customers import view_in
+
+CREDIT = "credit"          # the kind of the kept copy in customer_data_cache
+ENTITY = "store_credit"    # the entity of the outbox event and of headquarters' ledger
+
+
+@dataclass(frozen=True)
+class PendingMovement:
+    """A movement recorded at this till that headquarters has not accepted yet."""
+
+    id: str
+    currency: str
+    kind: CreditKind
+    amount_minor: int
+    reason: str
+    associate: str
+    queued_at: datetime
+    parked_reason: str = ""  # headquarters refused it (parked on the Sync screen)
+
+    @property
+    def parked(self) -> bool:
+        return bool(self.parked_reason)
+
+
+@dataclass(frozen=True)
+class CreditLine:
+    """One currency: headquarters' balance (as of the view's time) and what this till queued."""
+
+    currency: str
+    balance_minor: int
+    queued_minor: int = 0
+
+    @property
+    def expected_minor(self) -> int:
+        """The balance once headquarters applies what is queued here."""
+        return self.balance_minor + self.queued_minor
+
+
+@dataclass(frozen=True)
+class CreditView:
+    customer_id: str
+    as_of: datetime | None  # when headquarters gave the balance (None: this till never asked it)
+    lines: list[CreditLine]
+    movements: list[CreditMovement]  # headquarters' ledger, newest first
+    pending: list[PendingMovement] = field(default_factory=list)  # newest first
+    source: str = ""
+
+    def line(self, currency: str) -> CreditLine:
+        return next((x for x in self.lines if x.currency == currency), CreditLine(currency, 0))
+
+
+def _pending(s: Session, customer_id: str, applied: set[str]) -> list[PendingMovement]:
+    rows = s.exec(select(OutboxEvent).where(OutboxEvent.event_type == EventKind.CREDIT_MOVED.value,
+                                            OutboxEvent.entity == ENTITY).order_by(OutboxEvent.seq.desc()))
+    out = []
+    for r in rows:
+        p = r.payload
+        if p.get("customer_id") != customer_id or r.entity_id in applied:
+            continue  # another customer's, or applied at headquarters before this till heard back
+        out.append(PendingMovement(r.entity_id, p["currency"], CreditKind(p["kind"]), int(p["amount_minor"]),
+                                   p.get("reason", ""), p.get("associate", ""), r.created_at,
+                                   (r.parked_reason or f"refused by headquarters ({r.parked_status})")
+                                   if r.parked_at is not None else ""))
+    return out
+
+
+def _view(s: Session, customer_id: str, source: str = "") -> CreditView:
+    kept = _kept(s, CreditAccount, CREDIT, customer_id, customer_id)
+    account = kept[0] if kept else None
+    movements = list(account.movements) if account else []
+    pending = _pending(s, customer_id, {m.id for m in movements})
+    balances = {b.currency: b.balance_minor for b in account.balances} if account else {}
+    queued: dict[str, int] = defaultdict(int)
+    for p in pending:
+        if not p.parked:
+            queued[p.currency] += p.amount_minor
+    lines = [CreditLine(c, balances.get(c, 0), queued.get(c, 0)) for c in sorted(set(balances) | set(queued))]
+    return CreditView(customer_id, account.as_of if account else None, lines, movements, pending, source)
+
+
+def credit_account(svc: Services, actor: Actor, customer_id: str, *, transport=None) -> CreditView:
+    """The customer's store credit: from headquarters when it answers (and kept), else the kept
+    copy; with the movements queued here."""
+    actor.require(Permission.SEARCH)
+    answer, source = _ask(svc, lambda c: c.credit(customer_id), transport)
+    if answer is not None:
+        got = [a for a in _valid(CreditAccount, [answer]) if a.customer_id == customer_id]
+        if got:
+            _keep(svc, CREDIT, customer_id, got, key=customer_id)
+    with svc.db.read() as s:
+        return _view(s, customer_id, source)
+
+
+def default_currency(s: Session, store_code: str, customer_currency: str = "") -> str:
+    """The customer's currency, else the store's."""
+    if customer_currency:
+        return customer_currency.upper()
+    store = s.get(Store, store_code) if store_code else None
+    return (store.currency if store and store.currency else "EUR").upper()
+
+
+def currency_for(svc: Services, customer_currency: str = "") -> str:
+    with svc.db.read() as s:
+        return default_currency(s, svc.settings().get("store_code", ""), customer_currency)
+
+
+def move_credit(svc: Services, actor: Actor, customer_id: str, *, kind: CreditKind | str, amount_minor: int,
+                reason: str, currency: str = "") -> PendingMovement:
+    """Add credit (``added``, a positive amount) or correct it (``corrected``, either sign), with a
+    reason: managers and administrators only. Refused when, as far as this till knows, it would take
+    the balance below zero. Audited on the customer and queued for headquarters in one transaction."""
+    try:
+        kind = CreditKind(kind)
+    except ValueError:
+        raise ValidationFailed(FieldError("kind", f"{kind!r} is not a kind of store credit movement")) from None
+    if not kind.at_till:
+        raise ValidationFailed(FieldError("kind", f"store credit {kind.value} is recorded by the order system, "
+                                                  "not at a till: add or correct it"))
+    reason = " ".join((reason or "").split())
+    problems = []
+    if not reason:
+        problems.append(FieldError("reason", "Give a reason: it is kept with the movement"))
+    elif len(reason) > MAX_REASON:
+        problems.append(FieldError("reason", f"At most {MAX_REASON} characters"))
+    elif hostile_problem(reason):
+        problems.append(FieldError("reason", hostile_problem(reason) or ""))
+    if problems:
+        raise ValidationFailed(problems)
+    with svc.change(actor, Permission.MOVE_CREDIT) as tx:
+        s = tx.session
+        view = view_in(tx, customer_id)
+        if view.anonymized_at is not None:
+            raise ValidationFailed(FieldError("customer", "This customer was anonymized: their store credit "
+                                                          "does not move"))
+        code = (currency or "").strip().upper() or default_currency(s, tx.store_code, view.currency)
+        if len(code) != 3 or not code.isalpha() or not code.isascii():
+            raise ValidationFailed(FieldError("currency", f"{code!r} is not a currency code like EUR"))
+        known = _view(s, customer_id).line(code).expected_minor
+        problem = refusal(kind, amount_minor, known, code)
+        if problem:
+            raise ValidationFailed(FieldError("amount", problem[1][0].upper() + problem[1][1:]))
+        movement_id = str(uuid.uuid4())
+        associate = tx.actor.associate_number or tx.actor.name
+        tx.audit("customer", customer_id, f"credit_{kind.value}",
+                 {"store_credit": (signed(known, code), signed(known + amount_minor, code)), "reason": (None, reason)})
+        tx.outbox(EventKind.CREDIT_MOVED, ENTITY, movement_id,
+                  {"id": movement_id, "customer_id": customer_id, "currency": code, "kind": kind.value,
+                   "amount_minor": amount_minor, "reason": reason, "associate": associate[:64],
+                   "role": tx.actor.role.value})
+        return PendingMovement(movement_id, code, kind, amount_minor, reason, associate, tx.now)
+
+
+__all__ = ["credit_account", "move_credit", "default_currency", "currency_for", "CreditView", "CreditLine", "PendingMovement",
+           "CREDIT", "ENTITY"]

@@ -1,0 +1,175 @@
+"""The card's Store credit tab: the balance in each currency as of when headquarters gave it, the
+movements queued here (and any headquarters refused), and the history; managers add or correct
+credit with a reason (g), offline too (services/credit.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Input, Label, Select, Static
+
+from ...domain.credit import CreditKind, parse_signed, signed
+from ...domain.errors import FieldProblem, ValidationFailed
+from ...domain.money import format_minor
+from ...services import credit as store_credit
+from ...services.context import NotFound, Permission, PermissionDenied
+from ..text import plain, safe
+from .customer_data import DataPane, source_note
+
+KIND_TEXT = {CreditKind.ADDED: "added", CreditKind.REFUNDED: "refund", CreditKind.USED: "used in sale",
+             CreditKind.EXPIRED: "expired", CreditKind.CORRECTED: "correction"}
+
+
+def _when(moment: Any) -> str:
+    return f"{moment:%Y-%m-%d %H:%M}" if moment else "—"
+
+
+class CreditPane(DataPane):
+    """Store credit: balance, queued and refused movements, history (newest first)."""
+
+    TITLE, PANE_ID = "Store credit", "tab-credit"
+    BINDINGS = [Binding("c", "move_credit", "Add/correct credit", id="card.credit",
+                        tooltip="Store credit tab: add or correct the customer's store credit, with a reason "
+                                "(managers)")]
+
+    def fetch(self, customer_id: str):
+        view = store_credit.credit_account(self.app.services, self.app.actor, customer_id)
+        return [view], view.source
+
+    def render_rows(self, rows, source):
+        view: store_credit.CreditView = rows[0]
+        if view.lines:
+            balance = " · ".join(format_minor(x.balance_minor, x.currency) for x in view.lines)
+        else:
+            balance = "none"
+        when = f"as of {_when(view.as_of)}" if view.as_of else "headquarters not asked yet"
+        parts: list = [Label(safe(f"Balance: {balance} ({when})"), id="credit-balance", classes="section",
+                             markup=False)]
+        queued = [x for x in view.lines if x.queued_minor]
+        if queued:
+            parts.append(Label(safe("Queued here: " + " · ".join(
+                f"{signed(x.queued_minor, x.currency)} → {format_minor(x.expected_minor, x.currency)}"
+                for x in queued)), classes="muted", markup=False))
+        table = DataTable(id="credit-table", cursor_type="row", zebra_stripes=True)
+        table.add_columns("When", "Movement", "Amount", "Balance", "Reason · by")
+        for p in view.pending:
+            state = "REFUSED" if p.parked else "queued"
+            table.add_row(plain(_when(p.queued_at)), plain(f"{KIND_TEXT[p.kind]} ({state})"),
+                          plain(signed(p.amount_minor, p.currency)), plain("—"),
+                          plain(f"{p.parked_reason if p.parked else p.reason} · {p.associate}"))
+        for m in view.movements:
+            table.add_row(plain(_when(m.at)), plain(KIND_TEXT[m.kind]), plain(signed(m.amount_minor, m.currency)),
+                          plain(format_minor(m.balance_minor, m.currency)),
+                          plain(f"{m.reason or '—'} · {m.by or '—'}"))
+        parts.append(table)
+        if not view.pending and not view.movements:
+            parts.append(Label("No store credit movements.", classes="muted"))
+        hint = "g add or correct · " if self.app.actor.can(Permission.MOVE_CREDIT) else ""
+        parts.append(Label(f"{hint}{source_note(source)}", classes="muted"))
+        return parts
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "move_credit":
+            return (self.app.actor.can(Permission.MOVE_CREDIT) and self.view is not None
+                    and self.view.anonymized_at is None)
+        return True
+
+    def action_move_credit(self) -> None:
+        if self.view is None:
+            return
+        view = self.view
+        currency = store_credit.currency_for(self.app.services, view.currency)
+        shown = self.rows[0] if self.rows else None
+        balance = shown.line(currency).expected_minor if shown else 0
+
+        def saved(done: bool | None) -> None:
+            if done:
+                self.load(view.id)
+                self.screen.action_reload()  # the Activity tab shows the movement
+
+        self.app.push_screen(CreditModal(view.id, view.display_name, currency, balance), saved)
+
+
+class CreditModal(ModalScreen[bool]):
+    """Add or correct store credit: kind, amount (a correction may be negative), currency, reason."""
+
+    BINDINGS = [
+        Binding("escape", "dismiss(False)", "Cancel", id="credit.cancel", tooltip="Back to the card; nothing is saved"),
+        Binding("ctrl+s", "save", "Save", id="credit.save", tooltip="Queue the movement for headquarters"),
+    ]
+    DEFAULT_CSS = """
+    CreditModal { align: center middle; }
+    CreditModal > Vertical { width: 70; max-width: 98%; height: auto; border: thick $primary; padding: 0 1;
+                             background: $surface; }
+    CreditModal #credit-title { text-style: bold; }
+    CreditModal Horizontal { height: auto; }
+    CreditModal #credit-amount { width: 1fr; }
+    CreditModal #credit-currency { width: 12; }
+    CreditModal #credit-error { color: $error; height: auto; }
+    CreditModal .muted { color: $text-muted; }
+    """
+
+    def __init__(self, customer_id: str, name: str, currency: str, balance_minor: int) -> None:
+        super().__init__()
+        self.customer_id, self.customer_name, self.currency, self.balance_minor = (customer_id, name, currency,
+                                                                                   balance_minor)
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(safe(f"Store credit of {self.customer_name}: "
+                              f"{format_minor(self.balance_minor, self.currency)}"), id="credit-title", markup=False)
+            yield Select([("Add credit", CreditKind.ADDED.value), ("Correct (+ or −)", CreditKind.CORRECTED.value)],
+                         value=CreditKind.ADDED.value, allow_blank=False, id="credit-kind")
+            with Horizontal():
+                yield Input(placeholder="Amount, e.g. 25.00 (a correction: -5.00)", id="credit-amount")
+                yield Input(value=self.currency, max_length=3, id="credit-currency")
+            yield Input(placeholder="Reason (kept with the movement)", max_length=200, id="credit-reason")
+            yield Static("", id="credit-error", markup=False)
+            yield Label("Enter or ctrl+s saves · Esc cancels", classes="muted")
+
+    def on_mount(self) -> None:
+        self.query_one("#credit-amount", Input).focus()
+
+    @on(Input.Submitted)
+    def _submitted(self, _event: Input.Submitted) -> None:
+        self.action_save()
+
+    def action_save(self) -> None:
+        currency = self.query_one("#credit-currency", Input).value.strip().upper() or self.currency
+        try:
+            amount = parse_signed(self.query_one("#credit-amount", Input).value, currency)
+        except FieldProblem as exc:
+            self._error(str(exc))
+            return
+        kind = str(self.query_one("#credit-kind", Select).value)
+        if kind == CreditKind.ADDED.value and amount < 0:
+            self._error("A negative amount is a correction: choose Correct above (shift+tab).")
+            return
+        self.save(kind, amount, currency,
+                  self.query_one("#credit-reason", Input).value)
+
+    def _error(self, text: str) -> None:
+        self.query_one("#credit-error", Static).update(safe(text))
+
+    @work(exclusive=True, thread=True, group="credit")
+    def save(self, kind: str, amount: int, currency: str, reason: str) -> None:
+        try:
+            moved = store_credit.move_credit(self.app.services, self.app.actor, self.customer_id, kind=kind,
+                                             amount_minor=amount, currency=currency, reason=reason)
+        except ValidationFailed as exc:
+            self.app.call_from_thread(self._error, "; ".join(e.message for e in exc.errors))
+            return
+        except (PermissionDenied, NotFound) as exc:
+            self.app.call_from_thread(self._error, str(exc))
+            return
+        self.app.call_from_thread(self.notify, f"Store credit {signed(moved.amount_minor, moved.currency)} "
+                                  "queued for headquarters.", markup=False)
+        self.app.call_from_thread(self.dismiss, True)
+
+
+__all__ = ["CreditPane", "CreditModal"]

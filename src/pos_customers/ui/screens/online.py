@@ -1,0 +1,141 @@
+"""The customer card's Online tab and its two keys (services/assistance.py; seed 002 "Now online",
+"Providing Shopper Assistance").
+
+The tab says whether the customer is signed in online now or when they were last seen (from
+headquarters; offline the kept copy, "as of" when it was fetched), whether they agreed to shopper
+assistance (who recorded it, when), and their assistance links. ``g`` records or withdraws the
+consent, ``h`` asks headquarters for a single-use assistance link (refused without consent). The
+card mixes :class:`AssistActions` in, so both keys work on every tab and are in the palette.
+"""
+
+from __future__ import annotations
+
+from textual import work
+from textual.binding import Binding
+from textual.widgets import DataTable, Label
+
+from ...domain.assistance import CONSENT_GIVEN, CONSENT_WITHDRAWN, LINK_ISSUED, LINK_USED
+from ...domain.errors import ValidationFailed
+from ...services import assistance, sync
+from ...services.context import NotFound, Permission, PermissionDenied
+from ..text import plain, safe
+from .customer_data import DataPane, source_note
+from .dialogs import DetailModal
+
+TAB_ONLINE = "tab-online"
+
+# last in the card's bindings: the keys 80 columns showed before stay where they were
+ASSIST_BINDINGS = [
+    Binding("g", "assist_consent", "Assist consent", id="card.assist_consent",
+            tooltip="Shopper assistance: record that the customer agrees (again: withdraw it)"),
+    Binding("h", "assist_link", "Assist link", id="card.assist_link",
+            tooltip="Shopper assistance: a single-use link into the customer's online account (needs consent)"),
+]
+ASSIST_ACTIONS = {"assist_consent", "assist_link"}
+#: the Activity tab's words for the audit actions of shopper assistance
+ASSIST_ACTION_TEXT = {CONSENT_GIVEN: "assistance consent given", CONSENT_WITHDRAWN: "assistance consent withdrawn",
+                      LINK_ISSUED: "assistance link issued", LINK_USED: "assistance link used"}
+HINT = "g consent (again: withdraw) · h assistance link"
+
+
+def _consent_text(view) -> str:
+    if view.assist_consent:
+        return f"given · recorded by {view.assist_consent_by} {safe(view.assist_consent_at)}"
+    if view.assist_consent_by:
+        return f"withdrawn · recorded by {view.assist_consent_by} {safe(view.assist_consent_at)}"
+    return "not given"
+
+
+def _online_text(got: assistance.OnlineView) -> str:
+    state = got.state
+    if state is None:
+        return "unknown"
+    if state.online:
+        text = "online now" + (f" (assisted by {state.assisted_by})" if state.assisted_by else "")
+    else:
+        text = f"last seen {safe(state.last_seen_at)}" if state.last_seen_at else "never signed in online"
+    if got.source != assistance.HEADQUARTERS and got.fetched_at is not None:
+        text += f" · as of {safe(got.fetched_at)}"
+    return text
+
+
+class OnlinePane(DataPane):
+    """Online now / last seen, the assistance consent, and the customer's assistance links."""
+
+    TITLE, PANE_ID = "Online", TAB_ONLINE
+
+    def fetch(self, customer_id: str):
+        got = assistance.online_state(self.app.services, self.app.actor, customer_id)
+        return [got], got.source
+
+    def render_rows(self, rows, source):
+        got: assistance.OnlineView = rows[0]
+        view = self.view
+        if got.recorded:  # a link used at headquarters is now on the Activity tab: the card reads it again
+            self.call_later(self.screen.action_reload)
+        table = DataTable(id="online-table", cursor_type="row", show_header=False, zebra_stripes=True)
+        table.add_columns("Field", "Value")
+        for k, v in (("Online", _online_text(got)), ("Assistance consent", _consent_text(view)),
+                     ("Account type", view.account_type)):
+            table.add_row(plain(k, "bold"), plain(v))
+        parts: list = [table]
+        links = got.state.links if got.state is not None else []
+        if links:
+            lt = DataTable(id="assist-links-table", cursor_type="row", zebra_stripes=True)
+            lt.add_columns("Asked", "By", "Expires", "Used")
+            for link in links:
+                lt.add_row(plain(link.created_at), plain(link.requested_by), plain(link.expires_at),
+                           plain(link.used_at or "—"))
+            parts += [Label("Assistance links", classes="section"), lt]
+        parts.append(Label(f"{HINT} · {source_note(source)}", classes="muted", markup=False))
+        return parts
+
+
+class AssistActions:
+    """The card's shopper-assistance keys (mixed into CustomerScreen)."""
+
+    def assist_action_allowed(self, action: str) -> bool | None:
+        view, actor = self.view, self.app.actor
+        if view is None or view.anonymized_at is not None:
+            return False
+        if action == "assist_consent":
+            return actor.can(Permission.EDIT) and (view.account_type == "registered" or view.assist_consent)
+        return actor.can(Permission.ASSIST) and view.account_type == "registered"
+
+    def action_assist_consent(self) -> None:
+        if self.view is not None:
+            self.run_assist_consent(self.view.id, not self.view.assist_consent)
+
+    @work(thread=True, exclusive=True, group="assist")
+    def run_assist_consent(self, customer_id: str, given: bool) -> None:
+        try:
+            view = assistance.set_consent(self.app.services, self.app.actor, customer_id, given)
+        except ValidationFailed as exc:
+            self.app.call_from_thread(self.notify, "Not recorded: " + "; ".join(e.message for e in exc.errors),
+                                      severity="error", markup=False, timeout=8)
+            return
+        except (PermissionDenied, NotFound) as exc:
+            self.app.call_from_thread(self.notify, f"Not recorded: {exc}", severity="error", markup=False)
+            return
+        said = "agrees to" if view.assist_consent else "no longer agrees to"
+        self.app.call_from_thread(self.notify, f"Recorded: the customer {said} shopper assistance.", markup=False)
+        self.app.call_from_thread(self.load)  # the card and its Online tab read the customer again
+
+    @work(thread=True, exclusive=True, group="assist")
+    def action_assist_link(self) -> None:
+        try:
+            link = assistance.request_link(self.app.services, self.app.actor, self.customer_id)
+        except ValidationFailed as exc:
+            self.app.call_from_thread(self.notify, "No link: " + "; ".join(e.message for e in exc.errors),
+                                      severity="warning", markup=False, timeout=10)
+            return
+        except (sync.HqUnavailable, sync.HqRefused, sync.NotConnected, PermissionDenied, NotFound) as exc:
+            self.app.call_from_thread(self.notify, f"No link: {exc}", severity="warning", markup=False, timeout=10)
+            return
+        self.app.call_from_thread(self.app.push_screen, DetailModal(
+            "Assistance link: works once, until " + safe(link.expires_at),
+            [link.url, "", "Open it on the assisting device; it is shown only now."]))
+        self.app.call_from_thread(self.load)
+
+
+__all__ = ["OnlinePane", "AssistActions", "ASSIST_BINDINGS", "ASSIST_ACTIONS", "ASSIST_ACTION_TEXT", "TAB_ONLINE"]

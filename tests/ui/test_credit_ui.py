@@ -1,0 +1,99 @@
+"""The card's Store credit tab at 80x24: a manager adds credit with keys (queued, audited, shown),
+an associate is not offered it; the tab's snapshot."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+from sqlmodel import select
+
+from pos_customers.hq.db import make_engine
+from pos_customers.hq.service import Headquarters
+from pos_customers.services import sync
+from pos_customers.services.search import search_customers
+from pos_customers.storage.tables import AuditEvent, OutboxEvent
+from tests import templates
+from tests.helpers import customer_data_chain
+from tests.ui.conftest import settle
+from tests.ui.test_customer_data_ui import Link, cells, footer_keys, open_tab
+
+SIZE = (80, 24)
+HQ_NOW = datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def credit_link(tmp_path, shop, admin, monkeypatch):
+    """The shop's till enrolled at headquarters (in this process, its clock fixed); Anna there with
+    a refund to store credit and part of it used in a sale."""
+    hq = Headquarters(make_engine(templates.hq_sqlite_url(tmp_path / "hq.db")), now=lambda: HQ_NOW)
+    link = Link(customer_data_chain(hq, shop, admin))
+    monkeypatch.setattr(sync, "_client", link.client)
+    sync.sync_now(shop, admin)
+    anna = search_customers(shop, admin, "anna müller").rows[0].customer_id
+    hq.credit_move(anna, currency="EUR", kind="refunded", amount_minor=4550, reason="Return of S-100001",
+                   by="headquarters:orders")
+    hq.credit_move(anna, currency="EUR", kind="used", amount_minor=-1250, reason="Sale S-100007",
+                   by="headquarters:orders")
+    link.hq, link.anna = hq, anna
+    yield link
+    hq.engine.dispose()
+
+
+async def test_a_manager_adds_store_credit_on_the_card(make_app, credit_link, shop):
+    app = make_app(sync_seconds=3600)  # no background sync: the outbox is looked at
+    async with app.run_test(size=SIZE) as pilot:
+        await open_tab(app, pilot, "credit", "credit-table")
+        assert "33.00 EUR" in str(app.screen.query_one("#credit-balance").render())
+        assert [r[1:4] for r in cells(app, "credit-table")] == [["used in sale", "-12.50 EUR", "33.00 EUR"],
+                                                                 ["refund", "+45.50 EUR", "45.50 EUR"]]
+        assert "card.credit" in footer_keys(app)
+        await pilot.press("c")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "CreditModal"
+        await pilot.press(*"40", "enter")  # no reason yet: refused in the dialog
+        await settle(app, pilot)
+        assert "reason" in str(app.screen.query_one("#credit-error").render())
+        app.screen.query_one("#credit-reason").focus()
+        await pilot.press(*"Late delivery", "enter")
+        await settle(app, pilot, 0.1)
+        assert type(app.screen).__name__ == "CustomerScreen"
+        app.screen.query_one("#tabs").active = "tab-credit"
+        await settle(app, pilot)
+        rows = cells(app, "credit-table")
+        assert rows[0][1:3] == ["added (queued)", "+40.00 EUR"] and rows[0][4].startswith("Late delivery · 1001")
+        assert "Queued here: +40.00 EUR → 73.00 EUR" in " ".join(
+            str(w.render()) for w in app.screen.query("#tab-credit Label"))
+    with shop.db.read() as s:
+        event = s.exec(select(OutboxEvent).where(OutboxEvent.event_type == "credit.moved")).one()
+        assert event.payload | {"id": "-"} == {"id": "-", "customer_id": credit_link.anna, "currency": "EUR",
+                                                "kind": "added", "amount_minor": 4000, "reason": "Late delivery",
+                                                "associate": "1001", "role": "manager"}
+        assert s.exec(select(AuditEvent).where(AuditEvent.action == "credit_added")).one().associate_number == "1001"
+
+
+async def test_an_associate_sees_the_credit_but_may_not_move_it(make_app, credit_link, shop):
+    app = make_app(sync_seconds=3600)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_tab(app, pilot, "credit", "credit-table", who=("1002", "1357"))
+        assert len(cells(app, "credit-table")) == 2
+        assert "card.credit" not in footer_keys(app)
+        await pilot.press("c")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "CustomerScreen"
+    with shop.db.read() as s:
+        assert s.exec(select(OutboxEvent).where(OutboxEvent.event_type == "credit.moved")).all() == []
+
+
+def test_snapshot_store_credit_tab(snap_compare, make_app, credit_link):
+    async def run(pilot):
+        await open_tab(pilot.app, pilot, "credit", "credit-table")
+    assert snap_compare(make_app(sync_seconds=3600), terminal_size=SIZE, run_before=run)
+
+
+def test_snapshot_store_credit_dialog(snap_compare, make_app, credit_link):
+    async def run(pilot):
+        await open_tab(pilot.app, pilot, "credit", "credit-table")
+        await pilot.press("c", *"-5", "tab")
+        await settle(pilot.app, pilot)
+    assert snap_compare(make_app(sync_seconds=3600), terminal_size=SIZE, run_before=run)
