@@ -11,6 +11,9 @@ import typer
 from ..domain.errors import ValidationFailed
 from ..domain.text import shown
 from ..paths import demo_notice, resolve_db_path, store_db_path
+from . import values
+
+values.install()  # plain option values without importing pydantic (see cli/values.py)
 
 app = typer.Typer(help="Customer management for the store floor. Without a command: open the app.",
                   add_completion=False, pretty_exceptions_enable=False, invoke_without_command=True)

@@ -218,12 +218,13 @@ def customers_add(
     from ..domain.address import AddressInput
     from ..domain.customer import AddressDraft, CustomerDraft, EmailInput, PhoneInput
     from ..services.customers import create_customer, find_duplicates
-    from ..services.transfer import draft_from_json
 
     svc = _services(db)
     actor = _actor()
     with _errors():
         if from_json:
+            from ..services.transfer import draft_from_json  # the import/export module: only for --json
+
             try:
                 draft = draft_from_json(json.loads(sys.stdin.read()))
             except json.JSONDecodeError as exc:

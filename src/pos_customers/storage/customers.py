@@ -23,7 +23,7 @@ from ..domain.record import (ADDRESS_LINES, CHILD_FIELDS, AddressRecord, Custome
                              PhoneRecord, day, moment)
 from ..domain.validation import national_form
 from . import name_keys, search_index
-from .tables import new_id
+from .ids import new_id
 
 # the customer table's columns: every record field not kept in rows of its own, plus the name key
 _SPECS = [f for f in fields(CustomerRecord) if f.name not in CHILD_FIELDS]

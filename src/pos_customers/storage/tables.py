@@ -6,8 +6,6 @@ Timestamps are timezone-aware UTC. JSON columns hold small lists and maps.
 
 from __future__ import annotations
 
-import os
-import uuid
 from datetime import date, datetime, timezone
 from typing import Any
 
@@ -15,15 +13,8 @@ from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint, 
 from sqlmodel import Field, SQLModel
 
 from ..domain.enums import SyncState
+from .ids import new_id
 
-
-def new_id() -> str:
-    """A random (version 4) UUID as text, as ``str(uuid.uuid4())`` makes it, at a fifth of the cost."""
-    b = bytearray(os.urandom(16))
-    b[6] = b[6] & 0x0F | 0x40  # version 4
-    b[8] = b[8] & 0x3F | 0x80  # RFC 4122 variant
-    h = b.hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def utcnow() -> datetime:
