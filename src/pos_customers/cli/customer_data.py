@@ -13,7 +13,7 @@ from typing import Any, Optional
 
 import typer
 
-from ..domain.customer_data import money
+from ..domain.money import format_minor as money
 from .common import DB_OPTION, _actor, _errors, _services, customers_app, fail, say
 
 #: what the line on stderr says about where the rows came from (the card's tabs say the same)

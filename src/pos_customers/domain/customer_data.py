@@ -12,7 +12,6 @@ numbers and phone numbers are digits too: the other models take them as they are
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
@@ -87,11 +86,6 @@ Minor = Annotated[StrictInt, Field(ge=-10**12, le=10**12, description="money in 
 Quantity = Annotated[StrictInt, Field(ge=0, le=100_000)]
 Currency = Annotated[str, Field(min_length=3, max_length=3, pattern=r"^[A-Z]{3}$")]
 RecordId = Line(64, min_length=1)
-
-
-def money(minor: int, currency: str) -> str:
-    """Minor units as the decimal amount people read: 12990, EUR -> '129.90 EUR'."""
-    return f"{Decimal(minor).scaleb(-2):.2f} {currency}"
 
 
 class ItemLine(_Doc):

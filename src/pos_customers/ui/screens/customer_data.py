@@ -18,7 +18,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label, Static, TabPane
 
-from ...domain.customer_data import Cart, ItemLine, Shipment, money
+from ...domain.customer_data import Cart, ItemLine, Shipment
+from ...domain.money import format_minor as money
 from ...domain.errors import ValidationFailed
 from ...services import customer_data as data
 from ...services.context import NotFound, Permission, PermissionDenied
