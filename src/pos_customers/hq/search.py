@@ -34,7 +34,7 @@ from sqlalchemy.engine import Connection
 from ..domain import fuzzy
 from ..domain.search import (HQ_FTS, SearchQuery, contact_index_text, fragment_text, fts_exact_query,
                              fts_name_query, name_index_text, parse_query)
-from ..domain.text import display_name
+from ..domain.text import fields_display_name
 from . import tables as t
 from .common import bulk_insert
 
@@ -437,9 +437,7 @@ def _hits(conn: Connection, ids: list[str], how: Mapping[str, str]) -> list[dict
         f = _fields(row.fields)
         out.append({
             "id": row.id, "reference": row.reference, "store_code": row.home_store,
-            "display_name": display_name(f.get("customer_type") or "person", f.get("first_name") or "",
-                                         f.get("middle_name") or "", f.get("last_name") or "",
-                                         f.get("organization_name") or ""),
+            "display_name": fields_display_name(f),
             "email": next((e["address"] for e in _items(f, "emails") if isinstance(e, dict) and e.get("primary")), ""),
             "phone": next((p["e164"] for p in _items(f, "phones") if isinstance(p, dict) and p.get("primary")), ""),
             "city": next((a.get("city") or "" for a in _items(f, "addresses") if isinstance(a, dict)), ""),

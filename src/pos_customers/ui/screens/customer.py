@@ -187,7 +187,7 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
         self._fill("tab-account", [kv_table([
             ("Salutation", labels["salutation"].get(view.salutation, view.salutation)),
             ("Title", view.title), ("First name", view.first_name), ("Middle name", view.middle_name),
-            ("Last name", view.last_name), ("Organization", view.organization_name),
+            ("Last name", view.last_name), ("Suffix", view.suffix), ("Organization", view.organization_name),
             ("Company", view.company), ("Date of birth", view.birth_date),
             ("Gender", labels["gender"].get(view.gender, view.gender)),
             ("Language", view.language), ("Currency", view.currency),

@@ -39,13 +39,14 @@ from .dialogs import ConfirmModal, ConflictModal
 
 TEXT_FIELDS = [
     ("title", "Title"), ("first_name", "First name"), ("middle_name", "Middle name"),
-    ("last_name", "Last name"), ("organization_name", "Organization"), ("company", "Company"),
+    ("last_name", "Last name"), ("suffix", "Suffix"), ("organization_name", "Organization"),
+    ("company", "Company"),
     ("birth_date", "Date of birth"), ("email", "Email"), ("phone", "Phone"),
     ("language", "Language"), ("currency", "Currency"), ("receipt_email", "Receipt email"),
     ("vat_number", "VAT number"), ("credit_limit", "Credit limit"),
 ]
 PLACEHOLDERS = {"birth_date": "YYYY-MM-DD", "language": "de, en-GB, …", "currency": "EUR",
-                "phone": "national or +international", "email": "name@example.com",
+                "phone": "national or +international", "email": "name@example.com", "suffix": "Jr., Sr., III",
                 "vat_number": "with or without country code", "credit_limit": "none; e.g. 1500.00"}
 CONTACT_PURPOSES = {"email": [(p.value, p.value) for p in EmailPurpose],
                     "phone": [(p.value, p.value) for p in PhonePurpose]}
@@ -428,6 +429,7 @@ class CustomerFormScreen(Screen):
             self.base, customer_type=ctype,
             title=v["title"] if person else "", first_name=v["first_name"],
             middle_name=v["middle_name"] if person else "", last_name=v["last_name"],
+            suffix=v["suffix"] if person else "",
             organization_name=v["organization_name"], company=v["company"],
             birth_date=(v["birth_date"] or None) if person else None,
             language=v["language"], currency=v["currency"],
