@@ -123,7 +123,9 @@ class PhoneRecord:
 class AddressRecord:
     purpose: str
     line1: str = ""
-    line2: str = ""
+    # the one line of an address a store may hide or require on its own (its option is
+    # "address_line2"); the others follow the country's format (domain/address.py)
+    line2: str = field(default="", metadata=option("Address line 2"))
     city: str = ""
     district: str = ""
     region: str = ""
