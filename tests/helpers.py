@@ -26,8 +26,10 @@ class InProcessHq(httpx.BaseTransport):
         from pos_customers.hq.api import create_app
 
         self.hq, self.http = hq, TestClient(create_app(hq.engine, hq))
+        self.paths: list[str] = []  # every request's path, in order (what a screen asked for)
 
     def handle_request(self, request):
+        self.paths.append(request.url.path)
         headers = [(k, v) for k, v in request.headers.items() if k.lower() not in ("host", "content-length")]
         r = self.http.request(request.method, str(request.url), headers=headers, content=request.read())
         assert r.status_code < 500, f"{request.method} {request.url.path} answered {r.status_code}: {r.text[:300]}"
@@ -88,3 +90,10 @@ def db_rows(svc, sql: str, *args) -> list[tuple]:
         return conn.execute(sql, args).fetchall()
     finally:
         conn.close()
+
+
+def _unreachable(request: httpx.Request) -> httpx.Response:
+    raise httpx.ConnectError("connection refused", request=request)
+
+
+DOWN = httpx.MockTransport(_unreachable)  # headquarters that cannot be reached

@@ -36,7 +36,7 @@ def main() -> None:
     sys.exit(open_app(db))
 
 
-def open_app(db: str | None) -> int:
+def open_app(db: str | None, *, choose: str | None = None) -> int:
     """The app on the store's file (``--db``, else $POS_CUSTOMERS_DB, else the user data folder,
     else the demo store's file when only the demo was made).
     Returns the exit code; a problem is one line on stderr."""
@@ -47,12 +47,29 @@ def open_app(db: str | None) -> int:
         return _error(f"no database at {path}: run `pos-customers init` or `pos-customers demo` first")
     if is_demo:
         print(demo_notice(path), file=sys.stderr)
-    return run_app(db_path=path, demo=is_demo)
+    return run_app(db_path=path, demo=is_demo, choose=choose)
 
 
-def run_app(svc=None, *, db_path: Path | None = None, demo: bool = False) -> int:
+#: `pos-customers choose`'s exit code when the app ended without a customer chosen
+NOTHING_CHOSEN = 1
+
+
+def hand_off_line(view, fmt: str) -> str:
+    """What `pos-customers choose` prints on stdout for the point of sale: the chosen customer's
+    reference (``text``), or one line of JSON with its id, reference and name (``json``)."""
+    if fmt == "json":
+        import json
+
+        return json.dumps({"id": view.id, "reference": view.reference, "display_name": view.display_name},
+                          ensure_ascii=False)
+    return view.reference
+
+
+def run_app(svc=None, *, db_path: Path | None = None, demo: bool = False, choose: str | None = None) -> int:
     """Given only a path, the app shows the sign-in screen at once and opens the database in
-    the background."""
+    the background. ``choose`` ("text" or "json"): started by the point of sale to have a customer
+    chosen; the chosen one is printed on stdout (the app draws on stderr), else the exit code is
+    :data:`NOTHING_CHOSEN`."""
     from . import ui
     from .services.origin import session_origin
     from .ui.config import ConfigError, for_session, load_config
@@ -67,7 +84,7 @@ def run_app(svc=None, *, db_path: Path | None = None, demo: bool = False) -> int
     os.environ.update(env)
     from .ui.app import NoTerminal, PosApp
 
-    app = PosApp(svc, db_path=db_path, config=config, demo=demo, origin=session_origin())
+    app = PosApp(svc, db_path=db_path, config=config, demo=demo, origin=session_origin(), choose=choose is not None)
     try:
         app.run()
     except NoTerminal as exc:
@@ -76,6 +93,10 @@ def run_app(svc=None, *, db_path: Path | None = None, demo: bool = False) -> int
         from .services.health import failure_line
 
         return _error(failure_line(app.file_problem))
+    if choose is not None:
+        if app.return_value is None:
+            return app.return_code or NOTHING_CHOSEN
+        print(hand_off_line(app.return_value, choose), flush=True)
     return app.return_code or 0
 
 

@@ -5,18 +5,20 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import platformdirs
-
 APP = "pos-customers"
 DB_ENV = "POS_CUSTOMERS_DB"
 CONFIG_ENV = "POS_CUSTOMERS_CONFIG"
 
 
 def default_db_path() -> Path:
+    import platformdirs  # not needed when --db or the environment names the file
+
     return Path(platformdirs.user_data_dir(APP, appauthor=False)) / "customers.db"
 
 
 def demo_db_path() -> Path:
+    import platformdirs  # not needed when --db or the environment names the file
+
     return Path(platformdirs.user_data_dir(APP, appauthor=False)) / "demo.db"
 
 
@@ -77,6 +79,8 @@ def hq_demo_notice(path: str | os.PathLike) -> str:
 def config_path() -> Path:
     if os.environ.get(CONFIG_ENV):
         return Path(os.environ[CONFIG_ENV]).expanduser()
+    import platformdirs  # not needed when --db or the environment names the file
+
     return Path(platformdirs.user_config_dir(APP, appauthor=False)) / "config.toml"
 
 

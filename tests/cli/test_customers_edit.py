@@ -100,3 +100,15 @@ def test_bad_input_is_one_line_and_nothing_is_written(store, anna, args, stdin, 
 def test_an_unknown_customer_is_one_line(store):
     r = store("customers", "edit", "ZZZ-ZZZ-ZZZ", "--first", "X")
     assert r.exit_code == 1 and r.output.startswith("error:") and len(r.output.splitlines()) == 1
+
+
+def test_must_change_password_for_a_registered_account_only(store, anna):
+    r = store("customers", "edit", anna, "--must-change-password")
+    assert r.exit_code == 2 and "make it Registered first" in r.output and len(r.output.strip().splitlines()) == 1
+    r = store("customers", "edit", anna, "--json", "-", "--must-change-password",
+              input=json.dumps({"account_type": "registered"}))
+    assert r.exit_code == 0, r.output
+    assert q(store.db, "SELECT account_type, must_change_password FROM customer") == [("registered", 1)]
+    assert "must change at next sign-in" in store("customers", "show", anna).output
+    assert store("customers", "edit", anna, "--no-must-change-password").exit_code == 0
+    assert q(store.db, "SELECT must_change_password FROM customer") == [(0,)]

@@ -69,7 +69,7 @@ def test_an_update_for_an_unknown_customer_is_refused_and_creates_nobody(api, hq
     ev["payload"].update(reference=ref(5, store_number=2), store_code="HAM01")
     r = push(api, stores["BER01"], ev)
     assert r.status_code == 200 and r.json()["applied"] == []
-    assert r.json()["refused"] == [{"id": ev["id"], "status": 404, "field": "payload.id",
+    assert r.json()["refused"] == [{"id": ev["id"], "status": 404, "field": "payload.id", "holder": None,
                                     "reason": f"customer {cid} is unknown at headquarters"}]
     assert customer_ids(hq_engine) == set() and ev["id"] not in applied_ids(hq_engine)
     assert pulled(api, stores["HAM01"]) == []

@@ -3,6 +3,7 @@ store, 4xx for bad input, the payment.deleted event, and no card number ever sto
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
@@ -13,7 +14,7 @@ from sqlalchemy import select
 from pos_customers.domain.customer_data import SavedPayment, looks_like_pan
 from pos_customers.hq import tables as t
 from pos_customers.hq.api import create_app
-from tests.hq.test_api import created, enrol, ref
+from tests.hq.test_api import created, enrol, ref, updated
 
 ORDER_ID = "o-1"
 
@@ -106,8 +107,34 @@ def test_the_store_directory(api, hq, world):
     assert stores == [
         {"code": "BER01", "name": "Store BER01", "address": "Alexanderplatz 9, 10178 Berlin",
          "phone": "+49 30 2472 100", "status": "open"},
-        {"code": "HAM01", "name": "Store HAM01", "address": "", "phone": "", "status": "temporarily closed"}]
+        {"code": "HAM01", "name": "Store HAM01", "address": "", "phone": "", "status": "temporarily closed"},
+        {"code": "WEB", "name": "Online shop", "address": "online: no street address", "phone": "",
+         "status": "open"}]  # the online shop, the scope of web orders and carts, has its entry
     assert api.get("/v1/stores").status_code == 401
+
+
+def test_a_preferred_store_outside_the_directory_is_refused_per_event(api, world, hq_engine):
+    """A preferred store must be in the chain's directory (the online shop counts): an unknown code
+    is refused for its event only (422, naming the field), never stored, never a 500."""
+    cid, ber = world["cid"], world["ber"]
+    good = updated(cid, "0000000000002-00000-t1", {"preferred_store": "HAM01"}, {})
+    bad = updated(cid, "0000000000003-00000-t1", {"preferred_store": "NOPE1"}, {})
+    web = updated(cid, "0000000000004-00000-t1", {"preferred_store": "WEB"}, {})
+    r = api.post("/v1/push", json={"events": [good, bad]}, headers=ber)
+    assert r.status_code == 200
+    assert r.json()["applied"] == [good["id"]]
+    [refusal] = r.json()["refused"]
+    assert (refusal["id"], refusal["status"], refusal["field"]) == (bad["id"], 422, "payload.fields.preferred_store")
+    assert "NOPE1" in refusal["reason"]
+    with hq_engine.connect() as conn:
+        stored = json.loads(conn.execute(select(t.customer.c.fields).where(t.customer.c.id == cid)).scalar())
+    assert stored["preferred_store"] == "HAM01"
+    new = str(uuid.uuid4())  # a new customer naming an unknown store: refused, not created
+    r = api.post("/v1/push", json={"events": [created(new, ref(5), "BER01", "0000000000005-00000-t1",
+                                                      preferred_store="ZZZ99"), web]}, headers=ber)
+    assert [x["status"] for x in r.json()["refused"]] == [422] and r.json()["applied"] == [web["id"]]
+    with hq_engine.connect() as conn:
+        assert conn.execute(select(t.customer.c.id).where(t.customer.c.id == new)).first() is None
 
 
 def test_openapi_documents_the_routes_and_their_refusals(api):

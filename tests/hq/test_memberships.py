@@ -46,6 +46,25 @@ def test_a_link_is_applied_merged_and_pulled_by_the_stores_that_see_both(api, st
     assert pulled(api, stores["HAM01"], "membership") == []  # HAM01 sees neither customer
 
 
+def test_searching_an_organizations_name_finds_its_people_marked(api, stores, acme):
+    """As at the till: the organization, then its people (the primary contact first), each saying
+    through which organization; a removed member is not listed."""
+    org, anna = acme
+    bob, cleo = str(uuid.uuid4()), str(uuid.uuid4())
+    push(api, stores["BER01"], created(bob, ref(3), "BER01", T1, first="Bob", last="Bauer", email="bob@example.org"),
+         created(cleo, ref(4), "BER01", T1, first="Cleo", last="Acker", email="cleo@example.org"),
+         link_event(org, anna, T2, role="buyer", active=True, primary=False, manager=False),
+         link_event(org, bob, T2, role="contact", active=True, primary=True, manager=False),
+         link_event(org, cleo, T2, role="contact", active=True, primary=False, manager=False),
+         link_event(org, cleo, T3, active=False))
+    r = api.get("/v1/customers/search", params={"q": "acme"}, headers=stores["HAM01"])
+    assert r.status_code == 200
+    assert [(h["id"], h["via"]) for h in r.json()] == [(org, ""), (bob, "Acme GmbH"), (anna, "Acme GmbH")]
+    # a person found on their own keeps their place and says nothing of the organization
+    hits = api.get("/v1/customers/search", params={"q": "acme anna"}, headers=stores["HAM01"]).json()
+    assert [h["via"] for h in hits] == [""] * len(hits)
+
+
 def test_a_store_cannot_link_customers_outside_its_scope(api, stores, acme):
     org, anna = acme
     ham_person = str(uuid.uuid4())

@@ -155,7 +155,7 @@ def test_hits_carry_what_the_list_shows(till, headquarters):
     (hit,) = hq.search(who, "anna.mueller@gmx.de")
     assert hit == {"id": till.ids["anna"], "reference": till.references["anna"], "store_code": "BER01",
                    "display_name": "Anna Müller", "email": "anna.mueller@gmx.de", "phone": "+4915123456789",
-                   "city": "Berlin", "matched_by": "email"}
+                   "city": "Berlin", "via": "", "matched_by": "email"}
 
 
 # -- how headquarters keeps the index: every write to a customer ----------------------------------------

@@ -5,7 +5,6 @@ customer's Activity rows."""
 
 from __future__ import annotations
 
-import httpx
 import pytest
 from sqlmodel import select
 
@@ -18,14 +17,8 @@ from pos_customers.services.context import PermissionDenied
 from pos_customers.services.customers import create_customer, get_customer
 from pos_customers.storage.tables import AuditEvent, OutboxEvent
 from tests import templates
-from tests.helpers import customer_data_chain, person
+from tests.helpers import DOWN, customer_data_chain, person
 
-
-def unreachable(request: httpx.Request) -> httpx.Response:
-    raise httpx.ConnectError("connection refused", request=request)
-
-
-DOWN = httpx.MockTransport(unreachable)
 
 
 @pytest.fixture

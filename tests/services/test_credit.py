@@ -4,7 +4,6 @@ headquarters, refused there per event (parked, visible on the card)."""
 
 from __future__ import annotations
 
-import httpx
 import pytest
 from sqlmodel import select
 
@@ -19,14 +18,8 @@ from pos_customers.services.context import Actor, Permission, PermissionDenied
 from pos_customers.services.customers import create_customer
 from pos_customers.storage.tables import AuditEvent, OutboxEvent
 from tests import templates
-from tests.helpers import customer_data_chain, person
+from tests.helpers import DOWN, customer_data_chain, person
 
-
-def unreachable(request: httpx.Request) -> httpx.Response:
-    raise httpx.ConnectError("connection refused", request=request)
-
-
-DOWN = httpx.MockTransport(unreachable)
 
 
 @pytest.fixture

@@ -38,8 +38,11 @@ def last_update(svc, customer_id):
 def test_only_a_manager_sets_a_credit_limit(svc, associate, manager):
     view = create_customer(svc, associate, person(email="anna@gmx.de"))
     before = counts(svc, view.id)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied) as refused:
         edit(svc, associate, view, credit_limit="1500.50")
+    # one line: who was refused what, and who may do it
+    assert str(refused.value).endswith("(associate) may not set or change a customer's credit limit: "
+                                       "ask a manager or an administrator")
     assert rows(svc, "SELECT credit_limit FROM customer WHERE id = ?", view.id) == [(None,)]
     assert counts(svc, view.id) == before  # nothing written, nothing queued
     saved = edit(svc, manager, view, credit_limit="1500,50")

@@ -7,6 +7,7 @@ from pos_customers.domain.membership import MembershipRecord, holders, membershi
 from pos_customers.domain.protocol import validate_payload
 from pos_customers.services.context import PermissionDenied
 from pos_customers.services.customers import create_customer
+from pos_customers.services.records import activity
 from pos_customers.services.memberships import (link, members, membership_roles, organizations_of, set_mark,
                                                 set_role, unlink)
 from tests.helpers import organization, person
@@ -42,6 +43,22 @@ def test_link_writes_membership_audit_and_outbox_together(svc, associate, acme):
     payload = json.loads(events[0][3])
     assert payload["fields"] == {"role": "buyer", "active": True, "primary": True, "manager": False}
     validate_payload("membership.changed", payload)  # the shape headquarters takes
+
+
+def test_membership_changes_are_on_both_customers_activity(svc, associate, acme):
+    org, anna, bob = acme
+    link(svc, associate, anna.id, org.id, role="buyer")
+    set_role(svc, associate, anna.id, org.id, "contact")
+    link(svc, associate, bob.id, org.id)
+    unlink(svc, associate, anna.id, org.id)
+    mine = [(e.action, e.changes.get("role")) for e in activity(svc, associate, anna.id)]
+    assert mine == [("membership_unlink", None), ("membership_update", {"old": "buyer", "new": "contact"}),
+                    ("membership_link", {"old": None, "new": "buyer"}), ("create", None)]
+    theirs = [e.action for e in activity(svc, associate, org.id)]
+    assert theirs == ["membership_unlink", "membership_link", "membership_update", "membership_link", "create"]
+    first = activity(svc, associate, org.id)[-2]
+    assert first.who == "1002" and first.changes["person"]["new"] == anna.reference_display
+    assert [e.action for e in activity(svc, associate, bob.id)] == ["membership_link", "create"]
 
 
 def test_one_primary_contact_and_one_manager_per_organization(svc, associate, acme):

@@ -427,3 +427,19 @@ def test_an_enrolled_terminal_is_told_to_sync_after_recovery_and_a_standalone_on
     r = quick_cli("recover", "--force", "--from", done.path, "--db", path)
     assert r.returncode == 0, r.stderr
     assert "next: `pos-customers sync --once`" in r.stdout and "enrolled terminals" not in r.stdout
+
+
+def test_the_salvage_reads_every_column_of_the_tables_it_rebuilds_from(db):
+    """A damaged page's records are decoded by position: a column added by a migration must be in
+    the salvage's list too, in the same place, or its rows are no longer recognised."""
+    from pos_customers.storage import salvage
+
+    conn = sqlite3.connect(db.path)
+    try:
+        def columns(table):
+            return tuple(r[1] for r in conn.execute(f"PRAGMA table_info({table})"))
+        assert columns("outbox_event") == ("seq", *salvage.OUTBOX_COLUMNS)
+        assert columns("audit_event") == salvage.AUDIT_COLUMNS
+        assert set(salvage.STORE_COLUMNS) <= set(columns("store"))
+    finally:
+        conn.close()

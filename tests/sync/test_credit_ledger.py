@@ -23,7 +23,6 @@ import sys
 import time
 from collections import defaultdict
 
-import httpx
 import pytest
 from hypothesis import event
 from hypothesis import strategies as st
@@ -38,12 +37,11 @@ from pos_customers.services import credit, sync
 from pos_customers.services.context import Actor
 from pos_customers.services.customers import create_customer
 from pos_customers.services.sync import HqUnavailable
-from tests.helpers import person
+from tests.helpers import DOWN, person
 from tests.sync.test_chain_stateful import (ADMIN, SYNC_PROCESS, Chain, DiesAfter, _run, _scratch_folder,
                                             _drop_the_template)  # noqa: F401  (the template's clean-up)
 
 MANAGER = Actor("1001", "Maria", Role.MANAGER)
-DOWN = httpx.MockTransport(lambda request: (_ for _ in ()).throw(httpx.ConnectError("down", request=request)))
 CUSTOMERS = 2
 
 

@@ -201,3 +201,32 @@ def test_the_account_tab_dates_are_headquarters_dates(tmp_path, hq_server, admin
     there = get_customer(ham, admin, view.id)
     assert there.created_at == view.created_at
     assert there.last_activity_at is not None and abs((there.last_activity_at - view.last_activity_at).total_seconds()) < 1
+
+
+def test_segments_reach_the_tills_by_pull_and_with_a_pull_in(tmp_path, hq_server, admin):
+    """A segment defined at headquarters over customers a till made: the till's next sync brings
+    the definition and the memberships (search by seg: works offline then); another store that
+    brings the customer in with F5 gets their segments with them."""
+    from pos_customers.services.search import search_customers
+    from pos_customers.services.segments import customer_segments
+
+    ber = terminal(tmp_path, hq_server, "BER01", country="DE", currency="EUR", language="de")
+    ham = terminal(tmp_path, hq_server, "HAM01", country="DE", currency="EUR", language="de")
+    anna = create_customer(ber, admin, person("Anna", "Müller", "anna@example.org"))
+    create_customer(ber, admin, person("Anton", "Müller", "anton@example.org"))
+    sync.sync_now(ber, admin)
+    hq_server.hq.add_segment("anna", "Annas", {"kind": "home_store", "stores": ["BER01"]})
+    hq_server.hq.add_segment("vip", "VIP", {"kind": "not",
+                                            "rule": {"kind": "home_store", "stores": ["BER01"]}})
+    sync.sync_now(ber, admin)
+    hq_server.hq.remove_segment("anna")
+    hq_server.hq.add_segment("vip", "VIP", {"kind": "marketing_consent"}, replace=True)  # nobody yet
+    hq_server.hq.add_segment("mail", "Has email", {"kind": "any", "rules": [
+        {"kind": "home_store", "stores": ["BER01"]}]})
+    sync.sync_now(ber, admin)
+    assert customer_segments(ber, admin, anna.id) == [("mail", "Has email")]
+    assert [r.display_name for r in search_customers(ber, admin, "seg:mail anna").rows] == ["Anna Müller"]
+    sync.sync_now(ham, admin)  # the definitions (every store), not Anna's membership (not in its scope)
+    assert customer_segments(ham, admin, anna.id) == []
+    sync.open_remote(ham, admin, anna.id)
+    assert customer_segments(ham, admin, anna.id) == [("mail", "Has email")]

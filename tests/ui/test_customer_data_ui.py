@@ -129,10 +129,16 @@ async def test_an_associate_may_not_delete_a_saved_payment(make_app, hq_link, sh
 async def test_the_stores_tab_sets_the_preferred_store(make_app, hq_link, shop, admin):
     app = make_app(sync_seconds=3600)  # no background sync: the outbox is looked at
     async with app.run_test(size=SIZE) as pilot:
+        asked = hq_link.transport.paths
+        before = len(asked)
         await open_tab(app, pilot, "stores", "stores-table", who=("1002", "1357"))
+        # the card asks for the order history once: the Stores tab counts the orders it kept
+        assert [p for p in asked[before:] if p.endswith("/orders")] == [f"/v1/customers/{hq_link.anna}/orders"]
         rows = cells(app, "stores-table")
         assert [r[1] for r in rows] == ["BER01 Berlin Alexanderplatz\nAlexanderplatz 9, 10178 Berlin",
-                                        "MUC01 München Marienplatz\nMarienplatz 21, 80331 München", "WEB\n—"]
+                                        "MUC01 München Marienplatz\nMarienplatz 21, 80331 München",
+                                        "WEB Online shop\nonline: no street address"]
+        assert rows[2][2] == "—\nopen"
         assert rows[1][2:] == ["+49 89 2318 200\ntemporarily closed", "1 order"]
         assert rows[0][3] == "registered, served 1×"  # created here
         await pilot.press("down", "p")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 # registration order is the order of `--help`
 from . import store  # noqa: F401, I001  (init, demo first)
-from . import customers, members, credit, associates, maintenance, backup, sync, hq, assistance  # noqa: F401, I001
+from . import customers, members, customer_data, credit, associates, maintenance, backup, sync, hq, assistance  # noqa: F401, I001
 from .common import app
 from .hq import connected_demo
 

@@ -11,6 +11,9 @@ import typer
 from ..domain.errors import ValidationFailed
 from ..domain.text import shown
 from ..paths import demo_notice, resolve_db_path, store_db_path
+from . import values
+
+values.install()  # plain option values without importing pydantic (see cli/values.py)
 
 app = typer.Typer(help="Customer management for the store floor. Without a command: open the app.",
                   add_completion=False, pretty_exceptions_enable=False, invoke_without_command=True)
@@ -108,10 +111,10 @@ def _actor():
     return Actor.command_line()
 
 
-def _run_app(svc=None, *, db_path: Optional[Path] = None, demo: bool) -> None:
+def _run_app(svc=None, *, db_path: Optional[Path] = None, demo: bool, choose: Optional[str] = None) -> None:
     from ..launch import run_app
 
     with _errors():
-        code = run_app(svc, db_path=db_path, demo=demo)
+        code = run_app(svc, db_path=db_path, demo=demo, choose=choose)
     if code:
         raise typer.Exit(code)

@@ -43,11 +43,14 @@ def customers_search(
     db: Optional[str] = DB_OPTION,
 ) -> None:
     """Find customers; an empty TEXT lists this store's recent customers."""
-    from ..services.search import search_customers
+    from ..services.search import UnknownSegment, search_customers, unknown_segment_text
 
     svc = _services(db)
     with _errors():
-        page = search_customers(svc, _actor(), text, limit=limit, offset=offset)
+        try:
+            page = search_customers(svc, _actor(), text, limit=limit, offset=offset)
+        except UnknownSegment as exc:
+            fail(unknown_segment_text(exc), 2)
     if as_json:
         typer.echo(json.dumps({"offset": page.offset, "has_more": page.has_more,
                                "results": [r.__dict__ for r in page.rows]}, ensure_ascii=False, indent=2))
@@ -87,6 +90,8 @@ def customers_show(
         f" {view.account_type}{sync_state}")
     if view.blocked and view.status_reason:
         say(f"  blocked:      {view.status_reason}")
+    if view.must_change_password:
+        say("  password      must change at next sign-in")
     from ..domain.money import format_minor
 
     for label, value in (("salutation", view.salutation), ("title", view.title), ("suffix", view.suffix),
@@ -97,7 +102,8 @@ def customers_show(
                          ("receipt", f"{view.receipt_option} {view.receipt_email}".strip()),
                          ("VAT number", view.vat_number), ("tax exempt", "yes" if view.tax_exempt else ""),
                          ("credit limit", format_minor(view.credit_limit, view.currency)),
-                         ("store", view.store_code), ("issued by", reference_origin(view.reference)),
+                         ("store", view.store_code), ("pref. store", view.preferred_store),
+                         ("issued by", reference_origin(view.reference)),
                          ("created", view.created_at),
                          ("updated", view.updated_at)):
         if value:
@@ -214,12 +220,13 @@ def customers_add(
     from ..domain.address import AddressInput
     from ..domain.customer import AddressDraft, CustomerDraft, EmailInput, PhoneInput
     from ..services.customers import create_customer, find_duplicates
-    from ..services.transfer import draft_from_json
 
     svc = _services(db)
     actor = _actor()
     with _errors():
         if from_json:
+            from ..services.transfer import draft_from_json  # the import/export module: only for --json
+
             try:
                 draft = draft_from_json(json.loads(sys.stdin.read()))
             except json.JSONDecodeError as exc:
@@ -287,6 +294,9 @@ def customers_edit(
     credit_limit: Optional[str] = typer.Option(None, "--credit-limit",
                                                help="Amount in the customer's currency (1500.00); 'none' removes "
                                                     "it. Managers only."),
+    must_change_password: Optional[bool] = typer.Option(
+        None, "--must-change-password/--no-must-change-password",
+        help="A registered account must choose a new password at its next sign-in (or not)."),
     db: Optional[str] = DB_OPTION,
 ) -> None:
     """Change a customer: names, contacts, cards, status and the rest, from flags or a JSON document."""
@@ -300,7 +310,8 @@ def customers_edit(
              "organization_name": organization,
              "company": company, "title": title, "salutation": salutation, "gender": gender,
              "birth_date": birth_date, "language": language, "currency": currency, "group_code": group,
-             "status": status, "status_reason": reason, "vat_number": vat, "tax_exempt": tax_exempt}
+             "status": status, "status_reason": reason, "vat_number": vat, "tax_exempt": tax_exempt,
+             "must_change_password": must_change_password}
     fields = {k: v for k, v in given.items() if v is not None}
     if "group_code" in fields or "birth_date" in fields:
         fields.update({k: fields[k] or None for k in ("group_code", "birth_date") if k in fields})
@@ -330,6 +341,9 @@ def customers_edit(
                 fail(f"{'stdin' if json_file == '-' else json_file} is not valid JSON: {exc}", 2)
             draft = draft_with_json(view, doc)
         draft = apply_edits(draft, edits, country=svc.settings().get("store_country", "") or "DE")
+        if must_change_password and draft.account_type != "registered":
+            raise ValidationFailed(FieldError("must_change_password",
+                                              "A guest has no online account: make it Registered first"))
         saved = update_customer(svc, actor, view.id, draft, opened=view)
     if saved is view or saved.version == view.version:
         say(f"{view.reference_display}: nothing changed")

@@ -60,11 +60,16 @@ def hq_serve(db: Optional[str] = _HQ_DB,
                                                           "server's /reset)."),
              reset_hours: float = typer.Option(2.0, "--reset-hours", min=0.1, max=72.0,
                                                help="How long a password link works."),
+             segments_every: float = typer.Option(24.0, "--segments-every", min=0.0, max=24 * 31, metavar="HOURS",
+                                                  help="Evaluate every customer segment again this often "
+                                                       "(0: only `hq segments refresh`)."),
              session_minutes: int = typer.Option(60, "--session-minutes", min=1, max=7 * 24 * 60,
                                                  envvar="POS_CUSTOMERS_HQ_SESSION_MINUTES",
                                                  help="Customer session lifetime: how long an online session "
                                                       "stays open after its last use.")) -> None:
     """Run headquarters (HTTP). The OpenAPI document is at /docs and /openapi.json."""
+    import threading
+
     import uvicorn
 
     hq, app = serve_app(db, host=host, port=port, smtp=smtp, smtp_starttls=smtp_starttls, smtp_user=smtp_user,
@@ -72,7 +77,28 @@ def hq_serve(db: Optional[str] = _HQ_DB,
                         reset_url=reset_url, reset_hours=reset_hours, session_minutes=session_minutes)
     typer.echo(f"headquarters on http://{host}:{port} ({hq.engine.url.render_as_string(hide_password=True)})",
                err=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    stop = threading.Event()
+    if segments_every > 0:
+        threading.Thread(target=_refresh_segments_every, args=(hq, segments_every * 3600, stop),
+                         name="segments", daemon=True).start()
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+    finally:
+        stop.set()
+
+
+def _refresh_segments_every(hq, seconds: float, stop) -> None:
+    """`hq serve`'s own `hq segments refresh`, every ``seconds`` (rules with a time window move by
+    themselves); a failure is logged and tried again next time."""
+    import logging
+
+    log = logging.getLogger("pos_customers.hq.segments")
+    while not stop.wait(seconds):
+        try:
+            counts = hq.refresh_segments()
+            log.info("segments evaluated again: %s", counts)
+        except Exception:  # noqa: BLE001 - the server goes on; the next round tries again
+            log.exception("evaluating the segments failed")
 
 
 def serve_app(db: Optional[str], *, host: str = "127.0.0.1", port: int = 8750, smtp: Optional[str] = None,
@@ -218,6 +244,112 @@ def hq_support_reset(number: str = typer.Argument(..., help="The support account
     say(f"support account {view.number} ({view.name}): new PIN set; every store takes it with its next sync")
 
 
+# -- customer segments -----------------------------------------------------------------------------
+
+segments_app = typer.Typer(help="Customer segments: rules over customer data and order history (the rule "
+                                "format: README, Customer segments).", no_args_is_help=True)
+hq_app.add_typer(segments_app, name="segments")
+
+
+def _rule_text(rule: Optional[str], rule_file: Optional[str]) -> str:
+    import sys
+
+    if (rule is None) == (rule_file is None):
+        fail("give the rule as --rule JSON or --rule-file FILE (- for standard input)", 2)
+    if rule is not None:
+        return rule
+    if rule_file == "-":
+        return sys.stdin.read() if sys.stdin else ""
+    try:
+        return Path(rule_file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"could not read the rule from {rule_file}: {exc.strerror or exc}", 2)
+    return ""
+
+
+@segments_app.command("add")
+def hq_segments_add(code: str = typer.Argument(..., help="Lower-case letters, digits, - and _: what seg:CODE names."),
+                    name: str = typer.Option(..., "--name"),
+                    rule: Optional[str] = typer.Option(None, "--rule", metavar="JSON", help="The rule as JSON."),
+                    rule_file: Optional[str] = typer.Option(None, "--rule-file", metavar="FILE",
+                                                            help="Read the rule from a file (- standard input)."),
+                    replace: bool = typer.Option(False, "--replace", help="Change an existing segment."),
+                    db: Optional[str] = _HQ_DB) -> None:
+    """Define a segment (or change one with --replace) and evaluate it at once."""
+    text = _rule_text(rule, rule_file)
+    view = _hq_run(db, lambda hq: hq.add_segment(code, name, text, replace=replace, by=_actor().name),
+                   create=True)
+    say(f"segment {view.code} ({view.name}): {view.members:,} customer(s); every till receives it with its next sync")
+
+
+@segments_app.command("list")
+def hq_segments_list(db: Optional[str] = _HQ_DB) -> None:
+    """Every segment: code, members as last evaluated, when, name."""
+    views = _hq_run(db, lambda hq: hq.segments())
+    if not views:
+        say("no segments (add one: pos-customers hq segments add vip --name VIP --rule '{...}')")
+    for v in views:
+        when = f"{v.evaluated_at:%Y-%m-%d %H:%M}" if v.evaluated_at else "never"
+        say(f"{v.code:<20} {v.members:>9,}  evaluated {when:<16}  {v.name}")
+
+
+@segments_app.command("show")
+def hq_segments_show(code: str = typer.Argument(...), db: Optional[str] = _HQ_DB) -> None:
+    """One segment: its name, members as last evaluated, and its rule (JSON)."""
+    import json
+
+    v = _hq_run(db, lambda hq: hq.segment(code))
+    when = f"{v.evaluated_at:%Y-%m-%d %H:%M} UTC" if v.evaluated_at else "never"
+    say(f"segment {v.code}: {v.name}\nmembers: {v.members:,} (evaluated {when})\nrule:", multiline=True)
+    say(json.dumps(json.loads(v.rule_text), indent=2, ensure_ascii=False), multiline=True)
+
+
+@segments_app.command("remove")
+def hq_segments_remove(code: str = typer.Argument(...), db: Optional[str] = _HQ_DB) -> None:
+    """Remove a segment: its members lose it on every till with the next sync."""
+    v = _hq_run(db, lambda hq: hq.remove_segment(code, by=_actor().name))
+    say(f"segment {v.code} ({v.name}) removed")
+
+
+@segments_app.command("refresh")
+def hq_segments_refresh(codes: Optional[list[str]] = typer.Argument(None, help="Segments (default: all)."),
+                        db: Optional[str] = _HQ_DB) -> None:
+    """Evaluate segments again (rules such as "registered in the last 30 days" move with time: run it
+    daily); the tills receive the changed memberships with their next sync."""
+    counts = _hq_run(db, lambda hq: hq.refresh_segments(codes or None))
+    for code, members in sorted(counts.items()):
+        say(f"{code:<20} {members:>9,}")
+
+
+@segments_app.command("report")
+def hq_segments_report(code: str = typer.Argument(...),
+                       csv_file: Optional[Path] = typer.Option(None, "--csv", metavar="FILE",
+                                                               help="Export the members (reference, name, "
+                                                                    "email) as CSV, readable by you only."),
+                       db: Optional[str] = _HQ_DB) -> None:
+    """How many customers the segment holds now (its rule evaluated afresh); --csv exports them."""
+    import csv
+
+    from ..domain.reference import format_reference
+    from ..hq.segments import REPORT_COLUMNS
+    from ..paths import private_file
+
+    count, rows = _hq_run(db, lambda hq: hq.segment_report(code, members=csv_file is not None))
+    if csv_file is not None:
+        try:
+            part = private_file(csv_file.with_name(csv_file.name + ".part"))
+            with open(part, "w", newline="", encoding="utf-8") as out:
+                writer = csv.writer(out)
+                writer.writerow(REPORT_COLUMNS)
+                writer.writerows((format_reference(r), name, email) for r, name, email in rows)
+            part.replace(csv_file)
+        except OSError as exc:
+            fail(f"could not write {csv_file}: {exc.strerror or exc}", 1)
+        say(f"segment {code.casefold()}: {count:,} customer(s), written to {csv_file}")
+    else:
+        say(f"segment {code.casefold()}: {count:,} customer(s)")
+
+
 @hq_app.command("demo")
 def hq_demo(customers: int = typer.Option(10_000, "--customers", min=10, max=1_000_000),
             port: int = typer.Option(8750, "--port"),
@@ -311,7 +443,7 @@ def connected_demo(hq, path: Path, customers: int, url: str, *, progress=None, s
     terminal's services."""
     import time as _time
 
-    from ..hq.demo import seed_customer_data
+    from ..hq.demo import seed_customer_data, seed_segments
     from ..services.context import Services
     from ..services.demo import (
         DEMO_STORE,
@@ -362,12 +494,30 @@ def connected_demo(hq, path: Path, customers: int, url: str, *, progress=None, s
     from ..hq.credit import seed_demo as seed_credit
     held = seed_credit(hq, docs, today=datetime.now(timezone.utc))  # refunds, goodwill, sales, expiry
     say(f"  {held:,} customers hold store credit")
+    seed_segments(hq)  # vip (by spend), new, newsletter
     removed = keep_home_store_only(svc)
     say(f"  {removed:,} customers of other stores live only at headquarters now (F5 finds them)")
+    _segments_to_till(hq, svc)
+    say("  segments vip, new and newsletter defined (`pos-customers hq segments list`)")
     terminal_id, credential, _, number = hq.enrol(hq.issue_token(DEMO_STORE), "demo terminal")
     connect(svc, _actor(), url=url, credential=credential, terminal_id=terminal_id, cursor=hq.current_seq(),
             terminal_number=number)
     return svc
+
+
+def _segments_to_till(hq, svc) -> None:
+    """The demo till holds its customers' segments as its pulls would have brought them (it starts
+    at headquarters' seq, as it holds its customers already)."""
+    from ..storage import segments as held
+
+    with svc.db.snapshot() as conn:
+        ids = [r[0] for r in conn.execute("SELECT id FROM customer")]
+    codes = hq.segment_codes(ids)
+    with svc.db.write() as s:
+        for view in hq.segments():
+            held.put_definition(s, view.code, view.name)
+        for cid, mine in codes.items():
+            held.put_memberships(s, cid, mine)
 
 
 def _demo_file(path: Path) -> bool:
@@ -418,3 +568,41 @@ def hq_stores(db: Optional[str] = _HQ_DB) -> None:
     """The stores headquarters knows."""
     for st in _hq(db, create=False).stores():
         say(f"{st['code']:<10} {st['number']:>5}  {st['name']:<30} {st['country']}  scope={st['scope']}")
+
+
+# -- chain settings --------------------------------------------------------------------------------
+
+settings_app = typer.Typer(help="Chain settings: kept here, every store's terminals receive them with their next sync.",
+                           no_args_is_help=True)
+hq_app.add_typer(settings_app, name="settings")
+
+
+@settings_app.command("show")
+def hq_settings_show(db: Optional[str] = _HQ_DB) -> None:
+    """The chain's settings as headquarters holds them."""
+    from ..hq.account_scope import scope_of
+
+    setting = _hq_run(db, scope_of)
+    say(f"account-scope  {setting.value.value:<8} (one registered account per email: shared = no limit, "
+        "chain, region or store)")
+
+
+@settings_app.command("set")
+def hq_settings_set(name: str = typer.Argument(..., help="account-scope"),
+                    value: str = typer.Argument(..., help="shared, chain, region or store"),
+                    db: Optional[str] = _HQ_DB) -> None:
+    """Change a chain setting. account-scope: how many registered accounts may share one email:
+    shared (no limit, the default), chain (one in the whole chain), region (one per region: the store's
+    --region, else its country) or store (one per store)."""
+    from ..hq.account_scope import set_scope
+
+    if name.strip().lower().replace("_", "-") != "account-scope":
+        fail(f"no chain setting {name!r}: the settings are account-scope", 2)
+    done = _hq_run(db, lambda hq: set_scope(hq, value, by=_actor().name))
+    say(f"account-scope: {done.before.value} -> {done.after.value}; {done.claims} address(es) of registered "
+        "accounts claimed; every store receives it with its next sync")
+    for key, email, refs in done.shared[:50]:
+        say(f"  already shared in {key}: {email} by {', '.join(refs)} (the first keeps it; merge or change "
+            "the others' email)")
+    if len(done.shared) > 50:
+        say(f"  … and {len(done.shared) - 50} more")

@@ -112,6 +112,23 @@ def init(
 
 
 @app.command()
+def choose(
+    as_json: bool = typer.Option(False, "--json", help="Print one line of JSON (id, reference, display_name) "
+                                                       "instead of the reference."),
+    db: Optional[str] = typer.Option(None, "--db", metavar="PATH", help="The store's SQLite file."),
+) -> None:
+    """For the point of sale: open the app to choose the sale's customer. The associate signs in,
+    finds the customer and presses s on the card; the app closes and prints the customer's
+    reference on stdout (exit 0). A blocked customer is refused on the card; closing the app
+    without choosing prints nothing (exit 1)."""
+    from ..launch import open_app
+
+    code = open_app(db or _state["db"], choose="json" if as_json else "text")
+    if code:
+        raise typer.Exit(code)
+
+
+@app.command()
 def demo(
     customers: int = typer.Option(10_000, "--customers", min=0, max=1_000_000,
                                   help="How many demo customers (up to 1,000,000)."),

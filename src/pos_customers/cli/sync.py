@@ -181,3 +181,36 @@ def sync_discard(event_id: str = typer.Argument(..., metavar="ID", help="A parke
     say(f"discarded {done.kind} {done.event_id[:8]}"
                + (f" and {len(done.also)} event(s) waiting behind it" if done.also else "")
                + ("; the customer now exists on this terminal only" if done.local_only else ""))
+
+
+@sync_app.command("merge-account")
+def sync_merge_account(event_id: str = typer.Argument(..., metavar="ID", help="A parked event's id "
+                                                      "(its first characters are enough)."),
+                       db: Optional[str] = DB_OPTION) -> None:
+    """A new customer refused because a registered account holds its email: merge it into that
+    account (its details and notes join the account; it is removed from this terminal; audited)."""
+    from ..services.account_scope import merge_into_account
+    from ..services.sync import HqRefused, HqUnavailable, NotConnected
+
+    with _errors():
+        try:
+            done = merge_into_account(_services(db), _actor(), event_id)
+        except (HqUnavailable, HqRefused, NotConnected) as exc:  # the account is brought here first
+            fail(f"the account that holds the email is not on this terminal and headquarters could not send it "
+                 f"({exc}): try again once headquarters answers", 1)
+    say(f"{done.removed_reference} merged into {done.account.reference_display} {done.account.display_name}"
+        f" ({done.notes_moved} note(s) moved): it goes with the next sync")
+
+
+@sync_app.command("change-email")
+def sync_change_email(event_id: str = typer.Argument(..., metavar="ID", help="A parked event's id "
+                                                     "(its first characters are enough)."),
+                      email: str = typer.Argument(..., help="The customer's new email."),
+                      db: Optional[str] = DB_OPTION) -> None:
+    """A customer refused because a registered account holds its email: give it another email and
+    send the refused change again (audited)."""
+    from ..services.account_scope import change_account_email
+
+    with _errors():
+        done = change_account_email(_services(db), _actor(), event_id, email)
+    say(f"{done.reference_display} {done.display_name} now has {email.strip()}: it goes with the next sync")

@@ -180,5 +180,17 @@ class StoreInfo(_Doc):
     status: Line(24) = "open"
 
 
-__all__ = ["Cart", "SavedPayment", "OrderLine", "OrderDetail", "Shipment", "StoreInfo",
+#: the online shop's store code: the scope of its orders and carts (``WEB``), in the store directory
+#: as a store of its own, with no street address and no phone
+ONLINE_SHOP = "WEB"
+ONLINE_SHOP_INFO = StoreInfo(code=ONLINE_SHOP, name="Online shop", address="online: no street address",
+                             status="open")
+
+
+def with_online_shop(stores: list[StoreInfo]) -> list[StoreInfo]:
+    """The directory with the online shop's entry (unless a store of that code is in it)."""
+    return stores if any(s.code == ONLINE_SHOP for s in stores) else [*stores, ONLINE_SHOP_INFO]
+
+
+__all__ = ["ONLINE_SHOP", "ONLINE_SHOP_INFO", "with_online_shop", "Cart", "SavedPayment", "OrderLine", "OrderDetail", "Shipment", "StoreInfo",
            "ItemLine", "looks_like_pan", "is_pan", "money", "PAYMENT_DELETE_ROLES", "NoPan"]

@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import jellyfish
-from rapidfuzz import fuzz
-from rapidfuzz.distance import JaroWinkler
 
 from .enums import CustomerType
 from .text import fold, words
@@ -45,6 +43,9 @@ class NameParts:
 
 
 def similar_name(a: NameParts, b: NameParts) -> bool:
+    from rapidfuzz import fuzz  # imported by the duplicate check that compares, not by every reader
+    from rapidfuzz.distance import JaroWinkler
+
     if a.customer_type != b.customer_type:
         return False
     if a.customer_type == CustomerType.ORGANIZATION:

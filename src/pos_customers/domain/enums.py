@@ -119,6 +119,9 @@ class PullItemKind(StrEnum):
     CONFLICT = "conflict"
     SUPPORT = "support"  # a support account of the chain (every store receives them)
     MEMBERSHIP = "membership"  # a person's membership of an organization (both in the store's scope)
+    SETTING = "setting"  # a chain setting (account sharing scope: domain/account_scope.py)
+    SEGMENT = "segment"  # a customer segment's code and name (every store receives them)
+    CUSTOMER_SEGMENTS = "customer_segments"  # the segments one customer belongs to (follows the customer)
 
 
 class CreditKind(StrEnum):

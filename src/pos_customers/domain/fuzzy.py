@@ -24,7 +24,6 @@ from dataclasses import dataclass
 
 import cologne_phonetics
 from doublemetaphone import doublemetaphone
-from rapidfuzz.distance import OSA
 
 MIN_LETTERS = 4        # shorter words sound like half the names ("ann", "mai")
 MAX_LETTERS = 32       # longer ones are no names anybody types
@@ -105,6 +104,8 @@ def alternatives(typed: Iterable[str], rows: Iterable[tuple[str, str]]) -> Alter
     here: two words sharing a deletion key can be two edits apart). The typed word itself and
     words starting with it are not alternatives: the exact and prefix searches find them; a typed
     word that only begins stored words (and is none itself) has none."""
+    from rapidfuzz.distance import OSA  # imported when a search looks for typos, not by every reader
+
     by_key: dict[str, set[str]] = {}
     for key, word in rows:
         by_key.setdefault(key, set()).add(word)
@@ -125,6 +126,8 @@ def alternatives(typed: Iterable[str], rows: Iterable[tuple[str, str]]) -> Alter
 
 
 def _closest(word: str, found: set[str]) -> tuple[str, ...]:
+    from rapidfuzz.distance import OSA
+
     return tuple(sorted(found, key=lambda v: (OSA.distance(word, v), v))[:MAX_ALTERNATIVES])
 
 

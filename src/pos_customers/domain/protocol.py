@@ -617,6 +617,8 @@ class Refusal(BaseModel):
     status: Literal[403, 404, 409, 422]
     reason: str = Field(description="one line: what is wrong")
     field: str | None = Field(default=None, description="payload path of the value at fault, if one is")
+    holder: str | None = Field(default=None, description="the customer id that holds the value at fault "
+                                                         "(an email another registered account holds)")
 
 
 class ConflictRecord(BaseModel):
@@ -671,6 +673,8 @@ class CustomerHit(BaseModel):
     email: str = Field(max_length=320)
     phone: str = Field(max_length=32)
     city: str = Field(max_length=200)
+    via: str = Field("", max_length=1000, description="a person found through an organization's name: "
+                                                        "that organization's name")
 
 
 class EnrolResponse(BaseModel):

@@ -20,6 +20,7 @@ CARD_MIN, CARD_MAX = 6, 24  # a card number's letters or digits (domain.customer
 MAX_WORDS = 8
 _PHONE_CHARS = re.compile(r"^[\d\s+()\-./]+$")
 _GERMAN_ALTERNATES = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
+_SEGMENT_WORD = re.compile(r"(?<!\S)seg:(\S*)", re.IGNORECASE)  # seg:vip: only members of segment vip
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class SearchQuery:
     fragment: str | None = None  # text to find inside emails, phone digits and card numbers
     phone_e164: str | None = None
     card: str | None = None
+    segments: tuple[str, ...] = ()  # seg:CODE words: only members of every one of these segments
     # the shape of a whole email, a valid phone number, a card number or a reference: an exact hit
     # answers it alone (no fragment or name search after it); no exact hit, the normal search
     complete: bool = False
@@ -42,14 +44,24 @@ class SearchQuery:
                     or self.fragment or self.phone_e164 or self.card)
 
 
+def split_segment_filters(text: str) -> tuple[str, tuple[str, ...]]:
+    """``"seg:vip mül"`` -> ``("mül", ("vip",))``: the text without its ``seg:`` words, and the
+    segment codes they name (lower case, in order, once each; ``seg:`` alone names ``""``)."""
+    codes = tuple(dict.fromkeys(m.group(1).casefold() for m in _SEGMENT_WORD.finditer(text or "")))
+    if not codes:
+        return text, ()
+    return " ".join(_SEGMENT_WORD.sub(" ", text).split()), codes
+
+
 def parse_query(text: str, *, country: str) -> SearchQuery:
     text = unicodedata.normalize("NFC", text or "")[:MAX_QUERY]
     # control and format characters (NUL included) are never part of what a person searches for
     text = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text).strip()
+    text, segments = split_segment_filters(text)
     if not text:
-        return SearchQuery(text="")
+        return SearchQuery(text="", segments=segments)
     compact = reference.normalize(text)
-    fields: dict = {"text": text}
+    fields: dict = {"text": text, "segments": segments}
 
     if reference.looks_like_reference(text):
         fields["reference"] = reference.parse_reference(text)
@@ -120,6 +132,26 @@ def fts_fragment_query(fragment: str) -> str | None:
     """A trigram substring query, or None when the fragment is too short for trigrams."""
     cleaned = fragment_text(fragment)
     return None if cleaned is None else f'"{cleaned}"'
+
+
+def people_after_organizations(found: dict[str, str], people: dict[str, list[str]], want: int) -> dict[str, str]:
+    """Organizations found by name bring their people (``people``: organization id -> its members,
+    in order), each right after its organization, marked "member"; a person found on their own
+    keeps their own place. Reorders ``found`` (id -> how it matched) in place, up to ``want``
+    results; returns person id -> the organization id they were found through. The till and
+    headquarters both rank this way."""
+    via: dict[str, str] = {}
+    if not people:
+        return via
+    order = list(found.items())
+    own = set(found)
+    found.clear()
+    for cid, how in order:
+        found[cid] = how
+        for person in people.get(cid, ()):
+            if person not in own and person not in via and len(found) < want:
+                found[person], via[person] = "member", cid
+    return via
 
 
 def name_index_text(*names: str) -> str:

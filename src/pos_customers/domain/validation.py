@@ -11,12 +11,13 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
-
-import phonenumbers
-from email_validator import EmailNotValidError, validate_email
+from typing import TYPE_CHECKING
 
 from .errors import FieldProblem
 from .text import hostile_problem
+
+if TYPE_CHECKING:  # phonenumbers takes 30-60 ms to import: the functions on phone numbers import it
+    import phonenumbers
 
 NAME_MAX = 80
 ORG_NAME_MAX = 160
@@ -90,6 +91,8 @@ def clean_email(value: str) -> Email:
         raise FieldProblem(f"Email {problem}")
     if len(text) > 254:
         raise FieldProblem(f"Email is too long ({len(text)} characters, at most 254)")
+    from email_validator import EmailNotValidError, validate_email  # 20-40 ms to import: only to check one
+
     try:
         result = validate_email(text, check_deliverability=False)
     except EmailNotValidError as exc:
@@ -111,6 +114,8 @@ class Phone:
 
 
 def clean_phone(value: str, default_region: str) -> Phone:
+    import phonenumbers
+
     text = (value or "").strip()
     if not text:
         raise FieldProblem("Phone number is required")
@@ -129,6 +134,8 @@ def clean_phone(value: str, default_region: str) -> Phone:
 
 
 def phone_from_number(number: phonenumbers.PhoneNumber) -> Phone:
+    import phonenumbers
+
     fmt = phonenumbers.PhoneNumberFormat
     return Phone(
         e164=phonenumbers.format_number(number, fmt.E164),
@@ -139,12 +146,16 @@ def phone_from_number(number: phonenumbers.PhoneNumber) -> Phone:
 
 
 def phone_from_e164(e164: str) -> Phone:
+    import phonenumbers
+
     return phone_from_number(phonenumbers.parse(e164, None))
 
 
 def national_form(e164: str) -> str:
     """The national form of a stored number: ``phone_from_e164(e164).national`` at a third of the
     cost (a pull derives it for every phone it receives, a million at a chain's size)."""
+    import phonenumbers
+
     number = _plain_e164(e164) or phonenumbers.parse(e164, None)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
 
@@ -153,6 +164,8 @@ def _plain_e164(e164: str) -> phonenumbers.PhoneNumber | None:
     """The number ``phonenumbers.parse`` reads from a plain "+<country code><national number>",
     without its general parsing; None where parse might read more into it (a national number
     starting with 0, or with the country's national prefix): those go through parse."""
+    import phonenumbers
+
     digits = e164[1:]
     if e164[:1] != "+" or not (digits.isascii() and digits.isdigit()) or digits[:1] in ("", "0"):
         return None
@@ -174,6 +187,8 @@ def _plain_e164(e164: str) -> phonenumbers.PhoneNumber | None:
 @cache
 def _national_prefix(code: int) -> re.Pattern | None:
     """What parse strips from a national number of this country code as a national prefix."""
+    import phonenumbers
+
     metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(
         code, phonenumbers.region_code_for_country_code(code))
     pattern = metadata.national_prefix_for_parsing if metadata is not None else None
@@ -181,6 +196,8 @@ def _national_prefix(code: int) -> re.Pattern | None:
 
 
 def _phone_reason(exc: phonenumbers.NumberParseException) -> str:
+    import phonenumbers
+
     reasons = {
         phonenumbers.NumberParseException.INVALID_COUNTRY_CODE: "unknown country code",
         phonenumbers.NumberParseException.NOT_A_NUMBER: "it is not a phone number",

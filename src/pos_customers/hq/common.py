@@ -15,9 +15,9 @@ from sqlalchemy.engine import Connection
 
 from . import tables as t
 
-GLOBAL_KINDS = ("group", "affiliation", "attribute", "purpose", "support")
+GLOBAL_KINDS = ("group", "affiliation", "attribute", "purpose", "support", "setting", "segment")
 STORE_KINDS = ("template", "associate", "note")
-CUSTOMER_KINDS = ("order", "conflict")
+CUSTOMER_KINDS = ("order", "conflict", "customer_segments")
 SCOPES = ("own", "region", "all")
 
 

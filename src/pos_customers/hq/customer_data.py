@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any, Iterable
 from pydantic import ValidationError
 from sqlalchemy import and_, delete, func, insert, select, update
 
-from ..domain.customer_data import (MAX_ITEMS, MAX_STORES, PAYMENT_DELETE_ROLES, Cart, OrderDetail, SavedPayment,
-                                    StoreInfo)
+from ..domain.customer_data import (MAX_ITEMS, MAX_STORES, ONLINE_SHOP, PAYMENT_DELETE_ROLES, Cart, OrderDetail,
+                                    SavedPayment, StoreInfo, with_online_shop)
 from ..domain.enums import Role
 from . import tables as t
 from .common import aware, dumps, iso
@@ -98,14 +98,19 @@ def shipment_counts(conn, order_ids: list[str]) -> dict[str, int]:
 
 
 def store_directory(hq: Headquarters) -> list[StoreInfo]:
-    """Every store of the chain: name, address, phone, status."""
+    """Every store of the chain: name, address, phone, status; and the online shop (``WEB``)."""
     s, c = t.store.c, t.store_contact.c
     with hq.engine.connect() as conn:
         rows = conn.execute(select(s.code, s.name, c.address, c.phone, c.status)
                             .join_from(t.store, t.store_contact, c.code == s.code, isouter=True)
-                            .order_by(s.code).limit(MAX_STORES)).all()
-    return [StoreInfo(code=r.code, name=r.name, address=r.address or "", phone=r.phone or "",
-                      status=r.status or "open") for r in rows]
+                            .order_by(s.code).limit(MAX_STORES - 1)).all()
+    return with_online_shop([StoreInfo(code=r.code, name=r.name, address=r.address or "", phone=r.phone or "",
+                                       status=r.status or "open") for r in rows])
+
+
+def directory_codes(conn) -> set[str]:
+    """The codes a customer's preferred store may name: the chain's stores and the online shop."""
+    return set(conn.execute(select(t.store.c.code)).scalars()) | {ONLINE_SHOP}
 
 
 # -- writing (the order system, the payment provider, the directory's keeper) --------------------------

@@ -143,3 +143,18 @@ def seed_customer_data(hq, docs: list[dict[str, Any]], stores: list[str]) -> Non
         if code in STORE_CONTACTS:
             address, phone = STORE_CONTACTS[code]
             hq.set_store_contact(code, address=address, phone=phone, status=CLOSED.get(code, "open"))
+
+
+#: the demo's segments: code, name, rule (README, Customer segments)
+DEMO_SEGMENTS = (
+    ("vip", "VIP: spent over 500 EUR in 12 months",
+     {"kind": "spent", "more_than": 50000, "currency": "EUR", "months": 12}),
+    ("new", "New: registered in the last 90 days", {"kind": "registered_within", "days": 90}),
+    ("newsletter", "Newsletter: email marketing consent", {"kind": "marketing_consent", "channel": "email"}),
+)
+
+
+def seed_segments(hq) -> None:
+    """The demo's segments, defined and evaluated over every demo customer."""
+    for code, name, rule in DEMO_SEGMENTS:
+        hq.add_segment(code, name, rule, replace=True)

@@ -58,6 +58,7 @@ def pull_in(hq: Headquarters, who: Identity, customer_id: str) -> dict[str, Any]
                          "fields": json.loads(row.fields), "clocks": json.loads(row.clocks)},
             "orders": [json.loads(d) for k, d in linked if k == "order"],
             "conflicts": [json.loads(d) for k, d in linked if k == "conflict"],
+            "segments": [json.loads(d) for k, d in linked if k == "customer_segments"],
             "memberships": links}
 
 
@@ -89,6 +90,7 @@ def customer_record(hq: Headquarters, who: Identity, customer_id: str) -> dict[s
             "orders": [json.loads(d) for k, _, d in linked if k == "order"],
             "conflicts": [json.loads(d) for k, _, d in linked if k == "conflict"],
             "notes": [json.loads(d) for k, st, d in linked if k == "note" and st == who.store_code],
+            "segments": next((json.loads(d)["codes"] for k, _, d in linked if k == "customer_segments"), []),
             "audit": [a for a in audit if a.get("entity") == "customer" and a.get("entity_id") == customer_id]}
 
 

@@ -45,6 +45,11 @@ def add_store(hq: Headquarters, code: str, name: str, *, number: int | None = No
             code=code, number=number, name=name.strip() or code, country=country.upper(),
             currency=currency.upper(), language=language, region=region, scope=scope,
             created_at=hq.now()))
+        from .account_scope import store_added  # the chain's account scope names each store's region
+        from .common import lock_seq, store_seq
+        seq = lock_seq(conn)
+        if (after := store_added(conn, seq)) != seq:
+            store_seq(conn, after)
         return _issue_token(hq, conn, code)
 
 

@@ -30,9 +30,10 @@ class Invalid(HqError):
 class Refused(Exception):
     """One pushed event is not applied: why, and which payload value is at fault (if one is)."""
 
-    def __init__(self, status: int, reason: str, field: str | None = None):
+    def __init__(self, status: int, reason: str, field: str | None = None, holder: str | None = None):
         super().__init__(reason)
         self.status, self.reason, self.field = status, reason, field
+        self.holder = holder  # the customer that holds the value at fault (a card, an account's email)
 
 
 __all__ = ["HqError", "Unauthorized", "Forbidden", "NotFound", "Conflict", "Invalid", "Refused"]

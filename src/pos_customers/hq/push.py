@@ -21,6 +21,8 @@ from sqlalchemy.exc import IntegrityError
 
 from ..domain.membership import MembershipRecord, deactivation, merge_event
 from ..domain.merge import merge_fields
+from . import account_scope
+from ..domain.account_scope import claimed_emails
 from ..domain.protocol import CUSTOMER_EVENTS, Event, EventKind, fields_json
 from ..domain.reference import InvalidReference, decode_reference
 from . import cards as chain_cards
@@ -68,7 +70,9 @@ class Batch:
     stored_memberships: set[str] = field(default_factory=set)
     touched_memberships: dict[str, None] = field(default_factory=dict)
     event_id: str = ""
+    accounts: account_scope.Claims | None = None  # one registered account per email and scope
     audit_rows: list[dict[str, Any]] = field(default_factory=list)  # headquarters' own audit rows to write
+    store_codes: set[str] | None = None  # the directory's codes, read when an event names a preferred store
 
     def customer(self, customer_id: str, where: str) -> dict[str, Any]:
         """A customer this store may change: it exists here and is in the store's scope."""
@@ -102,6 +106,20 @@ def _check_cards(b: Batch, p) -> None:
                            "customer (or off the other one first)", "payload.fields.cards")
 
 
+def _check_preferred_store(b: Batch, p) -> None:
+    """A preferred store must be a store of the chain's directory (or the online shop)."""
+    code = fields_json(p.fields).get("preferred_store")
+    if not code:
+        return
+    if b.store_codes is None:
+        from .customer_data import directory_codes
+
+        b.store_codes = directory_codes(b.conn)
+    if code not in b.store_codes:
+        raise Refused(422, f"preferred store {code} is not a store of the chain's directory: choose one of "
+                           "the Stores tab's stores", "payload.fields.preferred_store")
+
+
 def _hold_cards(b: Batch, c: dict[str, Any]) -> None:
     """The batch's view of who holds which card, after the customer's fields changed."""
     mine = set(c["fields"].get("cards") or ()) if c["anonymized_at"] is None else set()
@@ -111,12 +129,40 @@ def _hold_cards(b: Batch, c: dict[str, Any]) -> None:
         b.cards.setdefault(number, c["id"])
 
 
+def _check_account(b: Batch, c: dict[str, Any] | None, p, incoming: dict[str, Any], stamp: str,
+                   base: dict[str, str]) -> None:
+    """An event that would give a registered account an address another registered account holds
+    in the chain's account scope is refused: the event is not applied (domain/account_scope.py)."""
+    state = b.accounts
+    if state is None or state.setting.value == "shared" or not ({"emails", "account_type"} & set(incoming)):
+        return
+    home = c["home_store"] if c is not None else b.who.store_code
+    if c is None:
+        after, anonymized = incoming, False
+    else:
+        anonymized = c["anonymized_at"] is not None
+        after = merge_fields(c["fields"], c["clocks"], incoming, stamp, base, anonymized=anonymized).fields
+    found = account_scope.clash(state, p.id, home, after, anonymized)
+    if found is not None:
+        raise Refused(409, account_scope.refusal_reason(b.conn, found), "payload.fields.emails", found.holder_id)
+    state.checked.add(p.id)
+
+
+def _hold_account(b: Batch, c: dict[str, Any]) -> None:
+    if b.accounts is not None:
+        account_scope.hold(b.accounts, c["id"], c["home_store"], c["fields"], c["anonymized_at"] is not None)
+
+
 def _customer_created(b: Batch, e) -> None:
     p = e.payload
     _check_cards(b, p)
+    _check_preferred_store(b, p)
+    incoming = fields_json(p.fields)
+    _check_account(b, b.customers.get(p.id), p, incoming, e.hlc, {})
     c = _register(b, p)
-    b.merge(c, fields_json(p.fields), e.hlc, {})
+    b.merge(c, incoming, e.hlc, {})
     _hold_cards(b, c)
+    _hold_account(b, c)
     b.touched[p.id] = None
 
 
@@ -161,8 +207,12 @@ def _customer_updated(b: Batch, e) -> None:
     c = b.customer(p.id, "payload.id")
     _check_reference(c, p)
     _check_cards(b, p)
-    b.merge(c, fields_json(p.fields), e.hlc, dict(p.base))
+    _check_preferred_store(b, p)
+    incoming = fields_json(p.fields)
+    _check_account(b, c, p, incoming, e.hlc, dict(p.base))
+    b.merge(c, incoming, e.hlc, dict(p.base))
     _hold_cards(b, c)
+    _hold_account(b, c)
     b.touched[p.id] = None
 
 
@@ -179,6 +229,7 @@ def _customer_anonymized(b: Batch, e) -> None:
     c["clocks"] = {**c["clocks"], **{k: e.hlc for k in incoming}}
     c["anonymized_at"] = c["anonymized_at"] or b.now
     _hold_cards(b, c)
+    _hold_account(b, c)
     b.erase.append(p.id)
     b.touched[p.id] = None
     for mid, ms in list(b.memberships.items()):  # an anonymized customer has no organization, no people
@@ -323,7 +374,8 @@ def push(hq: Headquarters, who: Identity, events: Sequence[Any]) -> PushResult:
                 try:
                     HANDLERS[EventKind(e.type)](b, e)
                 except Refused as no:
-                    result.refused.append({"id": e.id, "status": no.status, "reason": no.reason, "field": no.field})
+                    result.refused.append({"id": e.id, "status": no.status, "reason": no.reason, "field": no.field,
+                                           **({"holder": no.holder} if no.holder else {})})
                     continue
                 result.applied.append(e.id)
             _write(conn, b, [e for e in todo if e.id in set(result.applied)])
@@ -376,9 +428,13 @@ def _prepare(conn: Connection, who: Identity, now: datetime, result: PushResult,
             anonymized.add(p.id)
     customers = load_customers(conn, named)
     held = memberships.load(conn, links, anonymized)
+    addresses = {e for c in customers.values() for e in claimed_emails({**c["fields"], "account_type": "registered"})}
+    addresses |= {a for e in todo if e.type in CUSTOMER_EVENTS for a in claimed_emails(
+        {"account_type": "registered", **fields_json(e.payload.fields)})}
     r = t.record.c
     return Batch(
         memberships=held, stored_memberships=set(held),
+        accounts=account_scope.load(conn, addresses),
         who=who, conn=conn, now=now, result=result, customers=customers,
         interest=pulled_in(conn, who, named),
         cards=chain_cards.holders(conn, numbers) if numbers else {},
@@ -422,6 +478,9 @@ def _write(conn: Connection, b: Batch, applied: list[Any]) -> None:
         (cid, b.customers[cid]["fields"], b.customers[cid]["anonymized_at"] is not None) for cid in b.touched))
     chain_cards.write_holders(conn, ((cid, b.customers[cid]["fields"], b.customers[cid]["anonymized_at"] is not None)
                                      for cid in b.touched))
+    if b.accounts is not None:
+        account_scope.write(conn, b.accounts, ((cid, b.customers[cid]["home_store"], b.customers[cid]["fields"],
+                                                b.customers[cid]["anonymized_at"] is not None) for cid in b.touched))
     if b.touched_memberships:
         seq = memberships.write(conn, [b.memberships[mid] for mid in b.touched_memberships],
                                 b.stored_memberships, seq, now)
@@ -449,11 +508,13 @@ def erase_personal_records(conn: Connection, customer_id: str) -> None:
     notes = [json.loads(d)["id"] for d in conn.execute(select(t.record.c.doc).where(and_(
         t.record.c.kind == "note", t.record.c.customer_id == customer_id))).scalars()]
     conn.execute(t.record.delete().where(and_(t.record.c.customer_id == customer_id,
-                                              t.record.c.kind.in_(("note", "conflict")))))
+                                              t.record.c.kind.in_(("note", "conflict", "customer_segments")))))
     from .customer_data import erase_customer_data  # carts and saved payments (the holder's name)
     erase_customer_data(conn, customer_id)
     from .credit import erase_reasons  # store credit: the amounts stay, the reasons go
     erase_reasons(conn, customer_id)
+    from .segments import forget_customer  # an anonymized customer belongs to no segment
+    forget_customer(conn, customer_id)
     for row in conn.execute(select(t.audit.c.terminal_id, t.audit.c.local_id, t.audit.c.row)).all():
         r = json.loads(row.row)
         about = (r.get("entity") == "customer" and r.get("entity_id") == customer_id) or (

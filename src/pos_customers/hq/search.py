@@ -33,7 +33,7 @@ from sqlalchemy.engine import Connection
 
 from ..domain import fuzzy
 from ..domain.search import (HQ_FTS, SearchQuery, contact_index_text, fragment_text, fts_exact_query,
-                             fts_name_query, name_index_text, parse_query)
+                             fts_name_query, name_index_text, parse_query, people_after_organizations)
 from ..domain.text import fields_display_name
 from . import tables as t
 from .common import bulk_insert
@@ -315,7 +315,8 @@ def store_country(conn: Connection, store_code: str) -> str:
 def search(conn: Connection, query: str, *, country: str, limit: int) -> list[dict[str, Any]]:
     """Customers of every store for a typed query, best first (at most ``limit``).
 
-    Each hit: id, reference, store_code, display_name, email, phone, city, matched_by.
+    Each hit: id, reference, store_code, display_name, email, phone, city, via (a person found through
+    an organization's name: its name), matched_by.
     """
     q = parse_query(query, country=country)
     if q.empty:
@@ -325,7 +326,32 @@ def search(conn: Connection, query: str, *, country: str, limit: int) -> list[di
         # backwards for a rare name or a whole email (200 ms at 100,000 customers instead of 0.1)
         conn.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
     found = _ranked(conn, q, max(1, limit))
-    return _hits(conn, list(found)[:limit], found)
+    via = _people_of_organizations(conn, found, max(1, limit)) if q.name_words else {}
+    return _hits(conn, list(found)[:limit], found, via)
+
+
+def _people_of_organizations(conn: Connection, found: dict[str, str], want: int) -> dict[str, str]:
+    """As at the till (storage/search_index.py): organizations found by name bring their people,
+    each right after its organization, the primary contact and the manager first. Reorders
+    ``found`` in place; returns person id -> organization id."""
+    from ..domain.membership import MembershipRecord, holders
+
+    named = [cid for cid, how in found.items() if how == "name"]
+    if not named:
+        return {}
+    m = t.membership.c
+    members: dict[str, list[MembershipRecord]] = {}
+    for chunk in _chunks(named):
+        for r in conn.execute(select(m.organization_id, m.person_id, m.fields).where(m.organization_id.in_(chunk))):
+            record = MembershipRecord.from_document({"organization_id": r.organization_id, "person_id": r.person_id,
+                                                     "fields": _fields(r.fields)})
+            members.setdefault(r.organization_id, []).append(record)
+    people: dict[str, list[str]] = {}
+    for org, records in members.items():
+        marks = holders(records)
+        active = [x.person_id for x in records if x.active]
+        people[org] = sorted(active, key=lambda p: (p != marks.get("primary"), p != marks.get("manager"), p))
+    return people_after_organizations(found, people, want)
 
 
 def _ranked(conn: Connection, q: SearchQuery, want: int) -> dict[str, str]:
@@ -423,12 +449,17 @@ def _fuzzy_tsquery(name_words: tuple[str, ...], alternatives_of: Mapping[str, tu
                       for w, alts in fuzzy.groups(name_words, alternatives_of) or ())
 
 
-def _hits(conn: Connection, ids: list[str], how: Mapping[str, str]) -> list[dict[str, Any]]:
+def _hits(conn: Connection, ids: list[str], how: Mapping[str, str],
+          via: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+    """The hits, each with ``via``: the name of the organization a person was found through."""
     if not ids:
         return []
     c = t.customer.c
+    via = via or {}
+    wanted = set(ids) | {via[i] for i in ids if i in via}
     rows = {r.id: r for r in conn.execute(select(c.id, c.reference, c.home_store, c.fields)
-                                          .where(c.id.in_(ids), c.anonymized_at.is_(None)))}
+                                          .where(c.id.in_(sorted(wanted)), c.anonymized_at.is_(None)))}
+    names = {cid: fields_display_name(_fields(r.fields)) for cid, r in rows.items()}
     out = []
     for cid in ids:
         row = rows.get(cid)
@@ -437,9 +468,11 @@ def _hits(conn: Connection, ids: list[str], how: Mapping[str, str]) -> list[dict
         f = _fields(row.fields)
         out.append({
             "id": row.id, "reference": row.reference, "store_code": row.home_store,
-            "display_name": fields_display_name(f),
+            "display_name": names[cid], "via": names.get(via.get(cid, ""), ""),
             "email": next((e["address"] for e in _items(f, "emails") if isinstance(e, dict) and e.get("primary")), ""),
             "phone": next((p["e164"] for p in _items(f, "phones") if isinstance(p, dict) and p.get("primary")), ""),
             "city": next((a.get("city") or "" for a in _items(f, "addresses") if isinstance(a, dict)), ""),
             "matched_by": how[cid]})
     return out
+
+

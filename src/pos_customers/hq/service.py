@@ -15,7 +15,8 @@ from sqlalchemy.engine import Engine
 
 from ..domain.merge import DOCUMENT_FIELDS
 from ..domain.assistance import ASSIST_LINK_TTL, SESSION_LIFETIME
-from . import accounts, audit, credit, customer_data, directory, enrolment, online, pull, push, support
+from . import (accounts, audit, credit, customer_data, directory, enrolment, online, pull, push, segments,
+               support)
 from .common import GLOBAL_KINDS, SCOPES, STORE_KINDS, CUSTOMER_KINDS, Identity, digest
 from .directory import search_text
 from .enrolment import ENROLMENT_TTL
@@ -143,6 +144,30 @@ class Headquarters:
 
     def customer_count(self) -> int:
         return directory.customer_count(self)
+
+    # -- customer segments (segments.py) ---------------------------------------------------------
+    def add_segment(self, code: str, name: str, rule: Any, *, replace: bool = False,
+                    by: str = "headquarters") -> segments.SegmentView:
+        return segments.add(self, code, name, rule, replace=replace, by=by)
+
+    def segment(self, code: str) -> segments.SegmentView:
+        return segments.get(self, code)
+
+    def segments(self) -> list[segments.SegmentView]:
+        return segments.segments(self)
+
+    def remove_segment(self, code: str, *, by: str = "headquarters") -> segments.SegmentView:
+        return segments.remove(self, code, by=by)
+
+    def refresh_segments(self, codes: Iterable[str] | None = None) -> dict[str, int]:
+        return segments.refresh(self, codes)
+
+    def segment_codes(self, customer_ids: list[str]) -> dict[str, list[str]]:
+        """customer id -> the codes of their segments (as last evaluated)."""
+        return segments.codes_for(self, customer_ids)
+
+    def segment_report(self, code: str, *, members: bool = False) -> tuple[int, list[tuple[str, str, str]]]:
+        return segments.report(self, code, members=members)
 
     # -- audit trails (audit.py) ------------------------------------------------------------------
     def receive_audit(self, who: Identity, rows: list[Any]) -> tuple[int, list[str]]:

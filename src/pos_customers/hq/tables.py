@@ -261,6 +261,39 @@ card = Table(
     Index("ix_hq_card_customer", "customer_id"),
 )
 
+# Account sharing scope (hq/account_scope.py): one row per (scope key, folded email) a registered
+# account claims. The primary key is the rule: two pushes that claim one address in one scope at the
+# same moment cannot both commit (the later batch is sent again and then refused for that event).
+account_email = Table(
+    "hq_account_email", metadata,
+    Column("scope_key", String(80), primary_key=True),   # chain | region:<name> | country:<CC> | store:<CODE>
+    Column("email", String(254), primary_key=True),      # case-folded
+    Column("customer_id", String(36), nullable=False),
+    Index("ix_hq_account_email_customer", "customer_id"),
+)
+
+# Customer segments (hq/segments.py): a rule over customer data and order history (domain/segment.py,
+# stored as its canonical JSON), and who belongs to it as of the last evaluation. Each customer's
+# segment codes reach the tills as records of kind "customer_segments"; the definitions (code and
+# name, no rule) as records of kind "segment".
+segment = Table(
+    "hq_segment", metadata,
+    Column("code", String(32), primary_key=True),
+    Column("name", String(80), nullable=False),
+    Column("rule", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("evaluated_at", DateTime(timezone=True)),
+    Column("members", Integer, nullable=False, server_default="0"),
+)
+
+segment_member = Table(
+    "hq_segment_member", metadata,
+    Column("code", String(32), primary_key=True),
+    Column("customer_id", String(36), primary_key=True),
+    Index("ix_hq_segment_member_customer", "customer_id"),
+)
+
 # -- shopper assistance and online sessions (hq/online.py) ------------------------------------------
 # An assistance link (seed 002 "Providing Shopper Assistance"): only the token's SHA-256 is kept; it
 # works once (used_at) until expires_at, and only for a customer whose consent headquarters holds.

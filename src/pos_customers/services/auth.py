@@ -41,6 +41,15 @@ _GRANTS: dict[Role, frozenset[Permission]] = {
 }
 
 
+ROLE_WORDS = {Role.ASSOCIATE: "an associate", Role.MANAGER: "a manager", Role.SUPPORT: "support",
+              Role.ADMIN: "an administrator"}
+
+
+def who_may(permission: Permission) -> str:
+    """The roles granted ``permission``, in words: "a manager or an administrator"."""
+    return " or ".join(ROLE_WORDS[r] for r in Role if permission in _GRANTS[r])
+
+
 class PermissionDenied(PermissionError):
     """The actor's role does not allow this. Nothing was changed."""
 
@@ -72,9 +81,12 @@ class Actor:
         return permission in _GRANTS[self.role]
 
     def require(self, permission: Permission) -> None:
+        """Refused in one line that says who may: "Jonas (associate) may not set or change a
+        customer's credit limit: ask a manager or an administrator"."""
         if not self.can(permission):
             raise PermissionDenied(
-                f"{self.name or self.associate_number} ({self.role.value}) may not {permission.value}")
+                f"{self.name or self.associate_number} ({self.role.value}) may not {permission.value}: "
+                f"ask {who_may(permission)}")
 
     @classmethod
     def command_line(cls) -> Actor:

@@ -19,7 +19,7 @@ from typing import Any, Callable, TypeVar
 from pydantic import BaseModel, ValidationError
 from sqlmodel import Session, delete, func, select
 
-from ..domain.customer_data import Cart, OrderDetail, SavedPayment, StoreInfo
+from ..domain.customer_data import ONLINE_SHOP, ONLINE_SHOP_INFO, Cart, OrderDetail, SavedPayment, StoreInfo
 from ..domain.enums import EventKind
 from ..domain.errors import FieldError, ValidationFailed
 from ..storage import customers as rows
@@ -162,14 +162,16 @@ def store_directory(svc: Services, actor: Actor, *, transport=None) -> tuple[lis
     return kept, source
 
 
-def customer_stores(svc: Services, actor: Actor, customer_id: str, *,
+def customer_stores(svc: Services, actor: Actor, customer_id: str, *, refresh_orders: bool = True,
                     transport=None) -> tuple[list[StoreUse], str]:
     """The stores the customer uses: where they were registered, the stores of their orders, the
     stores whose associates served them (this till's audit trail), and the preferred one. Most used
-    first, the preferred one at the top."""
+    first, the preferred one at the top. ``refresh_orders`` False: the order history as this till
+    kept it (the card asked headquarters for it just before, for its Orders tab)."""
     actor.require(Permission.SEARCH)
     view = get_customer(svc, actor, customer_id)
-    sync.orders(svc, actor, customer_id, transport=transport)  # the order history, fresh where it can be
+    if refresh_orders:
+        sync.orders(svc, actor, customer_id, transport=transport)  # the order history, fresh where it can be
     directory, source = store_directory(svc, actor, transport=transport)
     with svc.db.read() as s:
         bought = Counter(dict(s.exec(select(OrderSummary.store_code, func.count()).where(
@@ -178,7 +180,7 @@ def customer_stores(svc: Services, actor: Actor, customer_id: str, *,
             AuditEvent.entity == "customer", AuditEvent.entity_id == customer_id,
             AuditEvent.action.not_in(SYNC_ACTIONS), AuditEvent.store_code != "")
             .group_by(AuditEvent.store_code)).all()))
-    known = {st.code: st for st in directory}
+    known = {ONLINE_SHOP: ONLINE_SHOP_INFO} | {st.code: st for st in directory}
     codes = dict.fromkeys([view.store_code, *bought, *served] + ([view.preferred_store] if view.preferred_store else []))
     uses = []
     for code in codes:
@@ -203,7 +205,8 @@ def set_preferred_store(svc: Services, actor: Actor, customer_id: str, store_cod
         current = view_in(tx, customer_id)
         if current.anonymized_at is not None:
             raise ValidationFailed(FieldError("customer", "This customer was anonymized: there is nothing to edit"))
-        if code and s.get(Store, code) is None and s.get(CustomerDataCache, (STORE, code)) is None:
+        if (code and code != ONLINE_SHOP and s.get(Store, code) is None
+                and s.get(CustomerDataCache, (STORE, code)) is None):
             raise ValidationFailed(FieldError("preferred_store", f"No store {code} in the store directory"))
         if code == current.preferred_store:
             return current

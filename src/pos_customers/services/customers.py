@@ -5,11 +5,10 @@ Each change is one transaction (customer rows + search index + audit row + outbo
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
-from typing import Any
-
-from sqlmodel import Session, select
+from typing import TYPE_CHECKING, Any
 
 from ..domain import duplicates as dup
 from ..domain.address import AddressInput
@@ -36,13 +35,17 @@ from ..domain.template import apply_template, financial_dimensions_for
 from ..domain.validation import phone_from_e164
 from ..storage import customers as rows
 from ..storage import queries
-from ..storage.conflicts import edited_state
-from ..storage.documents import customer_fields
-from ..storage.tables import Affiliation, ConsentEvent, Customer, CustomerGroup, Store
 from .context import Actor, Change, NotFound, Permission, Services
-from .reference_data import choice_codes
-from .store import attribute_defs, group_dimensions, purpose_rules, template_of
 from .views import CustomerView, DuplicateHit
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from ..storage.tables import ConsentEvent, Customer
+
+# Reading a customer (`customers show`, the card) runs on a plain sqlite3 snapshot and imports no
+# ORM: the modules that need SQLModel/SQLAlchemy (the tables, the store's settings, the conflict
+# state) are imported by the use cases that write, inside them.
 
 #: the plain (not list) fields a person sets on a customer, as the checked customer has them
 SCALAR_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(CleanCustomer)
@@ -64,11 +67,11 @@ class StaleEdit(RuntimeError):
 def get_customer(svc: Services, actor: Actor, key: str) -> CustomerView:
     """By id or by reference (any case, with or without separators)."""
     actor.require(Permission.SEARCH)
-    with svc.db.read() as s:
-        return find_customer(s, key)
+    with svc.db.snapshot() as conn:
+        return find_customer(conn, key)
 
 
-def find_customer(s: Session, key: str) -> CustomerRecord:
+def find_customer(s: Session | sqlite3.Connection, key: str) -> CustomerRecord:
     """The stored customer with this id or reference, or NotFound."""
     record = rows.read(s, key)
     if record is None:
@@ -129,6 +132,12 @@ def prepare(svc: Services, s: Session, draft: CustomerDraft, *, new: bool,
     """Apply the store template (new customers only, unless ``fill`` is False: a customer
     restored from an export is complete as it is) and check every field. The store's account
     options apply to a new customer (filled from the template) and to an edit of ``before``."""
+    from sqlmodel import select
+
+    from ..storage.tables import Affiliation, CustomerGroup, Store
+    from .reference_data import choice_codes
+    from .store import attribute_defs, purpose_rules, template_of
+
     store = s.get(Store, svc.store_code)
     tmpl = template_of(s, store.code) if (new and fill) or before is not None else None
     options = tmpl.account_options if tmpl is not None else None
@@ -168,6 +177,8 @@ def validate_draft(svc: Services, actor: Actor, draft: CustomerDraft, *, new: bo
 def template_draft(svc: Services, actor: Actor) -> CustomerDraft:
     """An empty new-customer form, pre-filled from the store's default-customer template. Its
     receipt option is the template's own (the form shows what it gives: ``receipt_for``)."""
+    from .store import template_of
+
     actor.require(Permission.CREATE)
     with svc.db.read() as s:
         template = template_of(s, svc.store_code)
@@ -191,6 +202,8 @@ def insert_customer(tx: Change, clean: CleanCustomer, *, reference: str | None =
 
     ``reference`` and the timestamps are given when a customer is restored from an export;
     otherwise the store's next reference and now."""
+    from .store import group_dimensions
+
     s = tx.session
     stamp = tx.clock.now()
     password_hash, password_changed_at, password_changed = _password(tx, clean, None)
@@ -205,6 +218,7 @@ def insert_customer(tx: Change, clean: CleanCustomer, *, reference: str | None =
     _credit_limit_allowed(tx, record.credit_limit, None)
     record, consents = _consents(tx, record, None)
     _check_cards(s, record)
+    check_account_scope(s, record, clean)
     rows.insert(s, [record])
     s.add_all(consents)
     tx.audit("customer", record.id, action, {k: (None, v) for k, v in _snapshot(record).items() if v}
@@ -217,8 +231,6 @@ def _password(tx: Change, clean: CleanCustomer,
               previous: CustomerRecord | None) -> tuple[str | None, datetime | None, bool]:
     """A typed password becomes an argon2id hash at once; a guest account has none.
     Returns (hash, when it changed, whether it changed now)."""
-    from ..domain.security import hash_secret
-
     old_hash = previous.password_hash if previous else None
     old_at = previous.password_changed_at if previous else None
     if clean.account_type != AccountType.REGISTERED:
@@ -227,11 +239,14 @@ def _password(tx: Change, clean: CleanCustomer,
         return None, old_at, False
     if not clean.password:
         return old_hash, old_at, False
+    from ..domain.security import hash_secret  # argon2: imported when a password is typed, not for a guest
+
     return hash_secret(clean.password), tx.now, True
 
 
 def _next_reference(s: Session, store_code: str) -> str:
     """(store number, this till's terminal number, the till's own sequence): see services/terminal."""
+    from ..storage.tables import Store
     from .terminal import next_reference
 
     return next_reference(s, s.get(Store, store_code).number)
@@ -241,6 +256,8 @@ def announce_updated(tx: Change, row: Customer, before: dict[str, Any]) -> None:
     """Queue the fields of ``row`` (as the session holds it) that differ from ``before``, with the
     stamp each had when the edit began (its base). For a use case that changed only clocks
     through the ORM row (resolving a conflict): customer edits go through :func:`write_update`."""
+    from ..storage.documents import customer_fields
+
     after = customer_fields(tx.session, row)
     changed = {k: v for k, v in after.items() if before.get(k) != v}
     if not changed:
@@ -262,6 +279,13 @@ def _credit_limit_allowed(tx: Change, limit: int | None, before: int | None) -> 
         tx.actor.require(Permission.SET_CREDIT_LIMIT)
 
 
+def check_account_scope(s: Session, record: CustomerRecord, clean: CleanCustomer) -> None:
+    """One registered account per email in the chain's account scope (services/account_scope.py)."""
+    from .account_scope import check
+
+    check(s, record, clean)
+
+
 def _check_cards(s: Session, record: CustomerRecord) -> None:
     for number, owner in rows.card_owners(s, record.cards):
         if owner != record.id:
@@ -272,6 +296,8 @@ def _consents(tx: Change, record: CustomerRecord,
               previous: CustomerRecord | None) -> tuple[CustomerRecord, list[ConsentEvent]]:
     """Consent given or withdrawn (a new contact with consent, or a changed flag) is recorded,
     and each contact says when its flag last changed; unchanged contacts keep their moment."""
+    from ..storage.tables import ConsentEvent
+
     events: list[ConsentEvent] = []
     before: dict[tuple[str, str], Any] = {}
     if previous is not None:
@@ -395,6 +421,8 @@ def write_update(tx: Change, current: CustomerRecord, clean: CleanCustomer, *,
                  action: str = "update") -> CustomerRecord:
     """Store a checked edit of ``current``: changed rows, consent history, audit row and the
     ``customer.updated`` event with the changed fields. Nothing changed: nothing is written."""
+    from .store import group_dimensions
+
     s = tx.session
     password_hash, password_changed_at, password_changed = _password(tx, clean, current)
     new = replace(current, **fields_from_clean(clean), password_hash=password_hash,
@@ -402,6 +430,8 @@ def write_update(tx: Change, current: CustomerRecord, clean: CleanCustomer, *,
     if clean.group_code != current.group_code:
         new = replace(new, financial_dimensions=financial_dimensions_for(group_dimensions(s, clean.group_code)))
     new, consents = _consents(tx, new, current)
+    if (new.account_type, new.emails) != (current.account_type, current.emails):
+        check_account_scope(s, new, clean)
     extra = {}
     if password_changed:
         extra["password"] = ("…", "set by hand" if new.password_hash else "removed (guest account)")
@@ -413,6 +443,8 @@ def write_record(tx: Change, current: CustomerRecord, new: CustomerRecord, *, ac
     """Store ``new`` over ``current``: the changed document fields, stamped now, the audit row
     (``extra``: more changes to show on it) and the ``customer.updated`` event with those fields.
     Nothing changed: nothing is written."""
+    from ..storage.conflicts import edited_state
+
     s = tx.session
     before_fields, after_fields = current.document_fields(), new.document_fields()
     changed = {k: v for k, v in after_fields.items() if before_fields.get(k) != v}

@@ -20,8 +20,9 @@ from ..storage import customers as rows
 from ..storage import memberships as store
 from .context import Actor, Change, Permission, Services
 from .customers import find_customer
+from .records import MEMBERSHIP
 
-ENTITY = "membership"
+ENTITY = MEMBERSHIP  # the audit entity: the Activity tab of both customers shows its rows
 
 
 @dataclass(frozen=True)

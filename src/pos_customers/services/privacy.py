@@ -25,11 +25,11 @@ from ..domain.enums import EventKind
 from ..domain.errors import FieldError, ValidationFailed
 from ..domain.record import CHILD_FIELDS, DOCUMENT_FIELDS, SERVICE_FIELDS
 from ..domain.reference import format_reference, normalize
-from ..storage import audit_chain, memberships, search_index
+from ..storage import audit_chain, memberships, search_index, segments
 from ..storage import customers as rows
 from ..sync.engine import scrub
 from ..storage.tables import (ConsentEvent, Customer, CustomerDataCache, CustomerMatchKey, CustomerNote,
-                              OrderSummary, OutboxEvent, SyncConflict)
+                              CustomerSegment, OrderSummary, OutboxEvent, SyncConflict)
 from .context import Actor, NotFound, Permission, Services
 from .customers import get_customer
 from .views import utc
@@ -62,7 +62,8 @@ def anonymize_customer(svc: Services, actor: Actor, customer_id: str, confirmati
                              ("attribute values", current.attributes), ("cards", current.cards)):
             erased[name] = len(values)
         for name, model in (("notes", CustomerNote), ("consent history", ConsentEvent),
-                            ("sync conflicts", SyncConflict), ("match keys", CustomerMatchKey)):
+                            ("sync conflicts", SyncConflict), ("match keys", CustomerMatchKey),
+                            ("segments", CustomerSegment)):
             erased[name] = s.exec(delete(model).where(model.customer_id == customer_id)).rowcount
         erased["unsent changes"] = s.exec(delete(OutboxEvent).where(
             OutboxEvent.entity == "customer", OutboxEvent.entity_id == customer_id)).rowcount
@@ -130,6 +131,7 @@ def access_report(svc: Services, actor: Actor, customer_id: str, *, transport=No
             .order_by(CustomerDataCache.key))] for kind in ("cart", "payment", "credit")}
         links = [m.record.to_document() | {"primary_contact": m.is_primary, "manager": m.is_manager}
                  for m in memberships.of_person(s, customer_id) + memberships.of_organization(s, customer_id)]
+        segs = [{"code": c, "name": n} for c, n in segments.of_customer(search_index.raw_connection(s), customer_id)]
     data = view.to_json()
     data.pop("version", None)
     report: dict[str, Any] = {
@@ -145,6 +147,8 @@ def access_report(svc: Services, actor: Actor, customer_id: str, *, transport=No
             # kept from headquarters' answers: carts, saved payments (token and last four digits only),
             # store credit (balance and movements)
             "active_carts": held["cart"], "saved_payments": held["payment"], "store_credit": held["credit"],
+            # the segments headquarters placed the customer in (rules over their data and orders)
+            "segments": segs,
         },
         "headquarters": None,
     }
@@ -205,6 +209,8 @@ def report_text(report: dict[str, Any]) -> str:
     section("Saved payments")
     lines += [f"{p['brand']} •••• {p['last4']}  expires {p['expiry_month']:02d}/{p['expiry_year']}  {p['holder']}"
               for p in t.get("saved_payments", [])] or ["none"]
+    section("Segments (from headquarters' rules over the customer's data and orders)")
+    lines += [f"{g['code']}: {g['name']}" for g in t.get("segments", [])] or ["none"]
     section("Changes (audit trail on this terminal)")
     lines += [f"{a['at']}  {a['who']}  {a['action']}  {', '.join(a['changes']) or '—'}" for a in t["activity"]] \
         or ["none"]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import and_, or_, select
 
 from ..domain.enums import EventKind
 from ..domain.customer import AttributeDef
@@ -15,7 +15,7 @@ from ..domain.reference import format_reference
 from ..domain.errors import FieldError, FieldProblem, ValidationFailed
 from ..domain.validation import clean_text
 from ..storage.tables import (AddressPurpose, Affiliation, AttributeDefinition, AuditEvent,
-                              ConsentEvent, Customer, CustomerGroup, CustomerNote)
+                              ConsentEvent, Customer, CustomerGroup, CustomerMembership, CustomerNote)
 from .context import Actor, NotFound, Permission, Services
 from .reference_data import choice_list
 from .store import attribute_defs
@@ -34,14 +34,24 @@ class ActivityEntry:
     changes: dict[str, Any]
 
 
+#: the audit entity of a person's membership of an organization (services/memberships.py); its rows
+#: are on the Activity tab of both, their actions prefixed ("membership_link")
+MEMBERSHIP = "membership"
+
+
 def activity(svc: Services, actor: Actor, customer_id: str, *, limit: int = 200) -> list[ActivityEntry]:
-    """This customer's audit trail, newest first."""
+    """This customer's audit trail, newest first: the changes of the customer and of its
+    memberships (as the person or as the organization)."""
     actor.require(Permission.SEARCH)
     with svc.db.read() as s:
-        rows = s.exec(select(AuditEvent).where(AuditEvent.entity == "customer",
-                                               AuditEvent.entity_id == customer_id)
+        links = select(CustomerMembership.id).where(or_(CustomerMembership.person_id == customer_id,
+                                                        CustomerMembership.organization_id == customer_id))
+        rows = s.exec(select(AuditEvent).where(or_(
+            and_(AuditEvent.entity == "customer", AuditEvent.entity_id == customer_id),
+            and_(AuditEvent.entity == MEMBERSHIP, AuditEvent.entity_id.in_(links))))
                       .order_by(AuditEvent.id.desc()).limit(limit)).all()
-        return [ActivityEntry(utc(r.at), r.associate_number, r.terminal_id, r.store_code, r.action,
+        return [ActivityEntry(utc(r.at), r.associate_number, r.terminal_id, r.store_code,
+                              f"{MEMBERSHIP}_{r.action}" if r.entity == MEMBERSHIP else r.action,
                               dict(r.changes)) for r in rows]
 
 

@@ -7,7 +7,7 @@ start does not wait for SQLAlchemy to load.
 from __future__ import annotations
 
 from ..domain.search import parse_query
-from ..storage import search_index
+from ..storage import search_index, segments
 from ..storage.search_index import SearchPage
 from .auth import Actor, Permission
 from .context import Services
@@ -18,24 +18,53 @@ PAGE_SIZE = 50
 BLOCKED_MARK = "⊘"  # before a blocked customer's name: found, but not for a sale
 
 
+def via_name(name: str, via: str) -> str:
+    """A person found through an organization's name (here or at headquarters) says which."""
+    return f"{name} (via {via})" if via else name
+
+
 def listed_name(row) -> str:
     """A result's name as a list shows it: a person found through an organization says which; a
     blocked customer is marked."""
-    name = f"{row.display_name} (via {row.via})" if row.via else row.display_name
+    name = via_name(row.display_name, row.via)
     return f"{BLOCKED_MARK} {name}" if row.status == "blocked" else name
+
+
+class UnknownSegment(LookupError):
+    """``seg:CODE`` names a segment this till does not know (headquarters defines them; a till
+    learns them with its sync). ``known``: the codes it does know."""
+
+    def __init__(self, code: str, known: list[str]):
+        self.code, self.known = code, known
+        super().__init__(code)
+
+
+def unknown_segment_text(exc: UnknownSegment) -> str:
+    """One line for a person: what is wrong with the seg: word and which codes there are."""
+    known = ", ".join(f"seg:{k}" for k in exc.known[:8]) + (" …" if len(exc.known) > 8 else "")
+    what = "seg: needs a segment's code" if not exc.code else f"No segment “{exc.code}”"
+    return f"{what}: {known}" if known else f"{what}: this till knows no segments yet (headquarters defines them)"
 
 
 def search_customers(svc: Services, actor: Actor, text: str, *, limit: int = PAGE_SIZE,
                      offset: int = 0) -> SearchPage:
-    """One box for everything; an empty box lists this store's most recently changed customers."""
+    """One box for everything; an empty box lists this store's most recently changed customers.
+    ``seg:CODE`` words keep to a segment's members (:class:`UnknownSegment` for a code not known)."""
     actor.require(Permission.SEARCH)
     limit = max(1, min(limit, 500))
     offset = max(0, offset)
     country = svc.settings().get("store_country", "")
     query = parse_query(text, country=country)
     with svc.db.snapshot() as conn:
+        if query.segments:
+            known = segments.known(conn)
+            for code in query.segments:
+                if code not in known:
+                    raise UnknownSegment(code, list(known))
         if query.empty:
             if query.text:
                 return SearchPage(rows=[], offset=offset, has_more=False)
+            if query.segments:
+                return search_index.segment_members(conn, query.segments, limit=limit, offset=offset)
             return search_index.recent(conn, svc.store_code, limit=limit, offset=offset)
         return search_index.search(conn, query, limit=limit, offset=offset)

@@ -241,6 +241,8 @@ def open_remote(svc: Services, actor: Actor, customer_id: str, *, transport=None
             apply_item(s, {"t": "order", "doc": order}, settings_store, {})
         for conflict in got.get("conflicts") or []:
             apply_item(s, {"t": "conflict", "doc": conflict}, settings_store, {})
+        for segments in got.get("segments") or []:  # the customer's segments (headquarters' last evaluation)
+            apply_item(s, {"t": "customer_segments", "doc": segments}, settings_store, {})
         for link in got.get("memberships") or []:  # with the organizations or people held here
             apply_item(s, {"t": "membership", "doc": link}, settings_store, {})
         s.flush()
@@ -469,6 +471,7 @@ def retry_parked(svc: Services, actor: Actor, event_id: str | None = None, *, al
             row.parked_reason = ""
             row.parked_status = None
             row.parked_field = ""
+            row.parked_holder = ""
             s.add(row)
         return len(rows)
 

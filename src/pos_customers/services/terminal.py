@@ -10,13 +10,14 @@ were made by the old store-wide scheme and stay valid).
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from sqlmodel import Session
+from typing import TYPE_CHECKING
 
 from ..domain.errors import FieldError, ValidationFailed
 from ..domain.reference import (BULK_TERMINAL, MAX_TERMINAL, MAX_TERMINAL_SEQUENCE, ReferenceOrigin,
                                 SequenceExhausted, decode_reference, make_reference)
-from ..storage.tables import Setting
+
+if TYPE_CHECKING:  # the reference's words (`customers show`) need no ORM: the functions on the
+    from sqlmodel import Session  # settings rows import the table themselves
 
 TERMINAL_KEY = "terminal_number"
 NEXT_KEY = "reference_next"
@@ -42,16 +43,22 @@ def check_terminal_number(number: int) -> None:
 
 
 def terminal_number(s: Session) -> int:
+    from ..storage.tables import Setting
+
     row = s.get(Setting, TERMINAL_KEY)
     return int(row.value) if row is not None and row.value else LEGACY_TERMINAL
 
 
 def has_terminal_number(s: Session) -> bool:
+    from ..storage.tables import Setting
+
     row = s.get(Setting, TERMINAL_KEY)
     return row is not None and bool(row.value)
 
 
 def _put(s: Session, key: str, value: str) -> None:
+    from ..storage.tables import Setting
+
     row = s.get(Setting, key) or Setting(key=key)
     row.value = value
     s.add(row)
@@ -60,6 +67,8 @@ def _put(s: Session, key: str, value: str) -> None:
 def set_terminal_number(s: Session, number: int) -> None:
     """Give this till its number. Changing it starts that number's own sequence; the counter of
     the number left is kept, so coming back to it never hands out one of its references again."""
+    from ..storage.tables import Setting
+
     check_terminal_number(number)
     current = terminal_number(s)
     if has_terminal_number(s) and current == number:
@@ -75,6 +84,8 @@ def set_terminal_number(s: Session, number: int) -> None:
 
 def next_reference(s: Session, store_number: int) -> str:
     """The next reference of this till; the counter moves in the caller's transaction."""
+    from ..storage.tables import Setting
+
     number = terminal_number(s)
     counter = s.get(Setting, NEXT_KEY) or Setting(key=NEXT_KEY, value="0")
     sequence = int(counter.value or 0)
@@ -96,6 +107,8 @@ class TerminalInfo:
 
 
 def terminal_info(s: Session) -> TerminalInfo:
+    from ..storage.tables import Setting
+
     counter = s.get(Setting, NEXT_KEY)
     return TerminalInfo(terminal_number(s), has_terminal_number(s), int(counter.value or 0) if counter else 0)
 

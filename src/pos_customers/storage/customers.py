@@ -23,7 +23,7 @@ from ..domain.record import (ADDRESS_LINES, CHILD_FIELDS, AddressRecord, Custome
                              PhoneRecord, day, moment)
 from ..domain.validation import national_form
 from . import name_keys, search_index
-from .tables import new_id
+from .ids import new_id
 
 # the customer table's columns: every record field not kept in rows of its own, plus the name key
 _SPECS = [f for f in fields(CustomerRecord) if f.name not in CHILD_FIELDS]
@@ -47,6 +47,17 @@ def tables_of_customers(conn) -> list[str]:
     return [r[0] for r in conn.execute(
         "SELECT m.name FROM sqlite_master m WHERE m.type = 'table' AND EXISTS"
         " (SELECT 1 FROM pragma_table_info(m.name) WHERE name = 'customer_id') ORDER BY m.name")]
+
+
+def remove(session_or_conn: Any, customer_id: str) -> None:
+    """Every row of one customer (its tables read from the schema), the customer row last: a customer
+    made on this till that headquarters never took and that was merged into another account."""
+    conn = connection(session_or_conn)
+    for table in tables_of_customers(conn):
+        conn.execute(f"DELETE FROM {table} WHERE customer_id = ?", (customer_id,))
+    conn.execute("DELETE FROM customer_membership WHERE person_id = ? OR organization_id = ?",
+                 (customer_id, customer_id))
+    conn.execute("DELETE FROM customer WHERE id = ?", (customer_id,))
 
 
 _CHILD_TABLES = ("customer_email", "customer_phone", "customer_address", "customer_affiliation",

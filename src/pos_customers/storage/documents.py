@@ -182,13 +182,14 @@ def all_documents(s: Session, *, store_code: str | None = None):
 
 def erase_personal_records(s: Session, customer_id: str, at: datetime) -> None:
     """An anonymized customer (here or elsewhere): notes, consent history, conflicts, match keys
-    and the cached carts and saved payments go; the audit rows about them keep only their digests."""
+    the cached carts and saved payments and the segments go; the audit rows about them keep only their digests."""
     from . import audit_chain
-    from .tables import ConsentEvent, CustomerDataCache, CustomerMatchKey, CustomerNote, SyncConflict
+    from .tables import (ConsentEvent, CustomerDataCache, CustomerMatchKey, CustomerNote, CustomerSegment,
+                         SyncConflict)
 
     conn = search_index.raw_connection(s)
     notes = [r[0] for r in conn.execute("SELECT id FROM customer_note WHERE customer_id = ?", (customer_id,))]
-    for model in (CustomerNote, ConsentEvent, SyncConflict, CustomerMatchKey, CustomerDataCache):
+    for model in (CustomerNote, ConsentEvent, SyncConflict, CustomerMatchKey, CustomerDataCache, CustomerSegment):
         s.exec(delete(model).where(model.customer_id == customer_id))
     audit_chain.redact(conn, "entity = 'customer' AND entity_id = ?" + (
         f" OR entity = 'customer_note' AND entity_id IN ({','.join('?' * len(notes))})" if notes else ""),

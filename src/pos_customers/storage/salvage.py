@@ -29,7 +29,9 @@ from typing import Any, Iterator
 from ..domain.enums import EventKind
 
 OUTBOX_COLUMNS = ("id", "created_at", "hlc", "event_type", "entity", "entity_id", "payload", "attempts",
-                  "last_error", "parked_at", "parked_reason", "parked_status", "parked_field")
+                  "last_error", "parked_at", "parked_reason", "parked_status", "parked_field", "parked_holder")
+# These lists are the tables' columns in their stored order (records are decoded by position, without
+# the schema): tests/storage/test_backup_recovery.py keeps them equal to the migrated tables.
 AUDIT_COLUMNS = ("id", "at", "associate_number", "terminal_id", "store_code", "entity", "entity_id", "action",
                  "changes", "prev_hash", "hash", "changes_hash", "redacted_at")
 STORE_COLUMNS = ("code", "number", "name", "country", "currency", "language", "region")
@@ -581,7 +583,7 @@ def carry_audit(conn: sqlite3.Connection, rows: list[dict[str, Any]]) -> int:
 def requeue(conn: sqlite3.Connection, event: dict[str, Any]) -> None:
     """Put a salvaged outbox event at the end of the rebuilt file's outbox, as it was (a parked one
     stays parked, with its reason)."""
-    defaults = {"attempts": 0, "last_error": "", "parked_reason": "", "parked_field": ""}
+    defaults = {"attempts": 0, "last_error": "", "parked_reason": "", "parked_field": "", "parked_holder": ""}
     values = [event.get(c) if event.get(c) is not None else defaults.get(c) for c in OUTBOX_COLUMNS]
     conn.execute(f"INSERT INTO outbox_event ({', '.join(OUTBOX_COLUMNS)}) VALUES "
                  f"({', '.join('?' * len(OUTBOX_COLUMNS))})", values)

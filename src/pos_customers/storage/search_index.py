@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 from ..domain import duplicates as dup
 from ..domain import fuzzy
 from ..domain.record import CustomerRecord
-from ..domain.search import (SearchQuery, contact_index_text, fts_exact_query,
-                             fts_fragment_query, fts_name_query, name_index_text)
+from ..domain.search import (SearchQuery, contact_index_text, fts_exact_query, fts_fragment_query,
+                             fts_name_query, name_index_text, people_after_organizations)
 from ..domain.enums import SyncState
 from ..domain.text import digits
 from . import name_keys
@@ -167,6 +167,7 @@ class SearchRow:
     sync_state: SyncState
     status: str
     matched_by: str  # reference | email | phone | card | name | fragment | sounds_like | typo | recent | member
+    #                 | segment (seg:CODE alone)
     via: str = ""  # matched_by "member": the name of the organization found, whose person this is
 
 
@@ -183,6 +184,9 @@ def search(conn: sqlite3.Connection, q: SearchQuery, *, limit: int, offset: int 
     page) names that sound alike and names one typo away, then email/phone fragments."""
     want = offset + limit + 1
     found: dict[str, str] = {}  # customer_id -> matched_by, in rank order
+    # seg:CODE words: every step keeps to the segments' members (by customer id, or by search rowid)
+    by_id, by_rowid = in_segments("c.id", q.segments), in_segments("rowid", q.segments, rowid=True)
+    codes = list(q.segments)
 
     def take(ids, how: str) -> None:
         for (cid,) in ids:
@@ -209,7 +213,8 @@ def search(conn: sqlite3.Connection, q: SearchQuery, *, limit: int, offset: int 
 
     def take_exact(join: str, where: str, value: str, how: str) -> None:
         """An exact index lookup with its display rows, in one statement."""
-        for row in conn.execute(f"SELECT {_ROW_COLUMNS} {_ROW_FROM} {join} WHERE {where} LIMIT ?", (value, want)):
+        for row in conn.execute(f"SELECT {_ROW_COLUMNS} {_ROW_FROM} {join} WHERE {where}{by_id} LIMIT ?",
+                                (value, *codes, want)):
             fetched.setdefault(row[0], row)
             found.setdefault(row[0], how)
 
@@ -227,8 +232,8 @@ def search(conn: sqlite3.Connection, q: SearchQuery, *, limit: int, offset: int 
         return _page(conn, found, fetched, offset, limit)
     if q.reference_prefix and len(found) < want:
         take(conn.execute(
-            "SELECT id FROM customer WHERE reference >= ? AND reference < ? ORDER BY reference LIMIT ?",
-            (q.reference_prefix, q.reference_prefix + "~", want)), "reference")
+            f"SELECT id FROM customer c WHERE reference >= ? AND reference < ?{by_id} ORDER BY reference LIMIT ?",
+            (q.reference_prefix, q.reference_prefix + "~", *codes, want)), "reference")
     before_names = len(found)
     if q.name_words and len(found) < want:
         # every word whole first, then every word as a prefix; newest customers first in each.
@@ -237,8 +242,8 @@ def search(conn: sqlite3.Connection, q: SearchQuery, *, limit: int, offset: int 
             if len(found) >= want:
                 break
             take_rows(conn.execute(
-                "SELECT rowid FROM customer_name_fts WHERE customer_name_fts MATCH ?"
-                " ORDER BY rowid DESC LIMIT ?", (match, want + len(found))), "name")
+                f"SELECT rowid FROM customer_name_fts WHERE customer_name_fts MATCH ?{by_rowid}"
+                " ORDER BY rowid DESC LIMIT ?", (match, *codes, want + len(found))), "name")
     named = len(found) - before_names
     if q.name_words and len(found) < want and named < limit:
         # the name words found fewer than a page: names that sound alike, then one typo away
@@ -247,16 +252,16 @@ def search(conn: sqlite3.Connection, q: SearchQuery, *, limit: int, offset: int 
             match = fuzzy.fts_query(q.name_words, alternatives.of(how))
             if match and len(found) < want:
                 take_rows(conn.execute(
-                    "SELECT rowid FROM customer_name_fts WHERE customer_name_fts MATCH ?"
-                    " ORDER BY rowid DESC LIMIT ?", (match, want + len(found))), how)
+                    f"SELECT rowid FROM customer_name_fts WHERE customer_name_fts MATCH ?{by_rowid}"
+                    " ORDER BY rowid DESC LIMIT ?", (match, *codes, want + len(found))), how)
     if q.fragment and len(found) < want:
         match = fts_fragment_query(q.fragment)
         if match:
             take_rows(conn.execute(
-                "SELECT rowid FROM customer_contact_fts WHERE customer_contact_fts MATCH ?"
-                " ORDER BY rowid DESC LIMIT ?", (match, want + len(found))),
+                f"SELECT rowid FROM customer_contact_fts WHERE customer_contact_fts MATCH ?{by_rowid}"
+                " ORDER BY rowid DESC LIMIT ?", (match, *codes, want + len(found))),
                 "phone" if q.fragment.isdigit() else "fragment")
-    via = _people_of_organizations(conn, found, want) if q.name_words else {}
+    via = _people_of_organizations(conn, found, want, q.segments) if q.name_words else {}
     return _page(conn, found, fetched, offset, limit, via)
 
 
@@ -267,7 +272,8 @@ def _page(conn: sqlite3.Connection, found: dict[str, str], fetched: dict[str, tu
                       has_more=len(found) > offset + limit)
 
 
-def _people_of_organizations(conn: sqlite3.Connection, found: dict[str, str], want: int) -> dict[str, str]:
+def _people_of_organizations(conn: sqlite3.Connection, found: dict[str, str], want: int,
+                             segments: tuple[str, ...] = ()) -> dict[str, str]:
     """Organizations found by name bring their people, each right after its organization (one index
     lookup for all of them). Reorders ``found`` in place; returns person id -> organization name."""
     named = [cid for cid, how in found.items() if how == "name"]
@@ -277,23 +283,33 @@ def _people_of_organizations(conn: sqlite3.Connection, found: dict[str, str], wa
     people: dict[str, list[str]] = {}  # only an organization has members: no need to ask for the type
     for org, person in conn.execute(
             f"SELECT organization_id, person_id FROM customer_membership WHERE organization_id IN ({marks})"
-            " AND active ORDER BY is_primary DESC, is_manager DESC, person_id", named):
+            f" AND active{in_segments('person_id', segments)} ORDER BY is_primary DESC, is_manager DESC, person_id",
+            [*named, *segments]):
         people.setdefault(org, []).append(person)
     if not people:
         return {}
     marks = ",".join("?" * len(people))
     orgs = dict(conn.execute(f"SELECT customer_id, display_name FROM customer_search WHERE customer_id IN ({marks})",
                              list(people)).fetchall())
-    via: dict[str, str] = {}
-    order = list(found.items())
-    own = set(found)  # people found on their own keep their own place
-    found.clear()
-    for cid, how in order:
-        found[cid] = how
-        for person in people.get(cid, ()):
-            if person not in own and person not in via and len(found) < want:
-                found[person], via[person] = "member", orgs.get(cid, "")
-    return via
+    return {person: orgs.get(org, "") for person, org in people_after_organizations(found, people, want).items()}
+
+
+def in_segments(column: str, codes: tuple[str, ...], *, rowid: bool = False) -> str:
+    """`` AND column IN (...)`` once per segment code (a parameter each): the rows of customers
+    belonging to every one of them. ``rowid``: the column is a search row's rowid."""
+    member = ("SELECT s.rowid FROM customer_search s JOIN customer_segment m ON m.customer_id = s.customer_id"
+              " WHERE m.code = ?") if rowid else "SELECT customer_id FROM customer_segment WHERE code = ?"
+    return "".join(f" AND {column} IN ({member})" for _ in codes)
+
+
+def segment_members(conn: sqlite3.Connection, codes: tuple[str, ...], *, limit: int,
+                    offset: int = 0) -> SearchPage:
+    """``seg:vip`` alone: the members of every one of these segments held here, latest changed first."""
+    ids = [r[0] for r in conn.execute(
+        f"SELECT id FROM customer c WHERE anonymized_at IS NULL{in_segments('c.id', codes)}"
+        " ORDER BY updated_at DESC LIMIT ? OFFSET ?", (*codes, limit + 1, offset))]
+    rows = _rows(conn, ids[:limit], dict.fromkeys(ids, "segment"))
+    return SearchPage(rows=rows, offset=offset, has_more=len(ids) > limit)
 
 
 def recent(conn: sqlite3.Connection, store_code: str, *, limit: int, offset: int = 0) -> SearchPage:

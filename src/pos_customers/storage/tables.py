@@ -6,8 +6,6 @@ Timestamps are timezone-aware UTC. JSON columns hold small lists and maps.
 
 from __future__ import annotations
 
-import os
-import uuid
 from datetime import date, datetime, timezone
 from typing import Any
 
@@ -15,15 +13,8 @@ from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint, 
 from sqlmodel import Field, SQLModel
 
 from ..domain.enums import SyncState
+from .ids import new_id
 
-
-def new_id() -> str:
-    """A random (version 4) UUID as text, as ``str(uuid.uuid4())`` makes it, at a fifth of the cost."""
-    b = bytearray(os.urandom(16))
-    b[6] = b[6] & 0x0F | 0x40  # version 4
-    b[8] = b[8] & 0x3F | 0x80  # RFC 4122 variant
-    h = b.hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def utcnow() -> datetime:
@@ -305,6 +296,8 @@ class OutboxEvent(SQLModel, table=True):
     parked_reason: str = Field(default="", max_length=500)  # one line, headquarters' words
     parked_status: int | None = None  # the HTTP status of the refusal (403, 404, 409, 422)
     parked_field: str = Field(default="", max_length=200)  # e.g. payload.fields.emails
+    # the customer id that holds the value at fault (an email another registered account holds)
+    parked_holder: str = Field(default="", max_length=36, sa_column_kwargs={"server_default": ""})
 
 
 class CustomerSearch(SQLModel, table=True):
@@ -439,3 +432,22 @@ class CustomerMembership(SQLModel, table=True):
     is_manager: bool = False
     clocks: dict[str, str] = _json(dict)  # field -> HLC stamp of the change that set it
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Segment(SQLModel, table=True):
+    """A customer segment defined at headquarters (domain/segment.py), as the tills receive it:
+    code and name (the rule stays at headquarters). ``seg:CODE`` in the search box names it."""
+
+    __tablename__ = "segment"
+    code: str = Field(primary_key=True, max_length=32)
+    name: str = Field(max_length=80)
+
+
+class CustomerSegment(SQLModel, table=True):
+    """A customer's membership of a segment, as headquarters last evaluated it (pulled). No foreign
+    key: the membership may arrive before its customer or its segment."""
+
+    __tablename__ = "customer_segment"
+    __table_args__ = (Index("ix_customer_segment_code", "code", "customer_id"),)
+    customer_id: str = Field(primary_key=True, max_length=36)
+    code: str = Field(primary_key=True, max_length=32)

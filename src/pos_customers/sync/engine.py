@@ -141,7 +141,8 @@ class SyncEngine:
             except HqUnavailable as exc:
                 self._failed("push", str(exc), [e["id"] for e in events])
                 raise
-        refused = {r["id"]: Refusal(int(r.get("status") or 0), str(r.get("reason") or ""), r.get("field") or "")
+        refused = {r["id"]: Refusal(int(r.get("status") or 0), str(r.get("reason") or ""), r.get("field") or "",
+                                    str(r.get("holder") or ""))
                    for r in answer.get("refused") or [] if isinstance(r, dict) and r.get("id")}
         held = (set(answer["applied"]) | set(answer["duplicates"])) - set(refused)
         # a refused event's later events about the same entity were refused because of it (an edit
@@ -296,6 +297,7 @@ class Refusal:
     status: int
     reason: str
     field: str = ""
+    holder: str = ""  # the customer that holds the value at fault (an account's email)
 
 
 def one_line(text: str, limit: int = 500) -> str:
@@ -314,6 +316,7 @@ def park(s: Session, refusals: dict[str, Refusal]) -> None:
         row.parked_reason = reason
         row.parked_status = r.status or None
         row.parked_field = one_line(r.field or "", 200)
+        row.parked_holder = one_line(r.holder or "", 36)
         row.attempts += 1
         row.last_error = reason
         s.add(row)
@@ -583,6 +586,31 @@ def _pull_membership(s: Session, item: _Pulled) -> None:
     memberships.apply(s, doc.organization_id, doc.person_id, doc.fields.model_dump(mode="json"), doc.clocks)
 
 
+def _pull_setting(s: Session, item: _Pulled) -> None:
+    """A chain setting (the account sharing scope): kept as the setting ``chain.<key>``."""
+    key = str(item.doc.get("key") or "")[:40]
+    if key:
+        _put(s, f"chain.{key}", "" if item.deleted else json.dumps(item.doc, sort_keys=True))
+
+
+def _pull_segment(s: Session, item: _Pulled) -> None:
+    """A customer segment's code and name; deleted: removed at headquarters (its memberships go)."""
+    from ..domain.segment import SegmentInfo  # pydantic: not on the sign-in path
+    from ..storage import segments
+
+    info = SegmentInfo.model_validate(item.doc)
+    segments.put_definition(s, info.code, info.name, deleted=item.deleted)
+
+
+def _pull_customer_segments(s: Session, item: _Pulled) -> None:
+    """The segments one customer belongs to, as headquarters last evaluated them."""
+    from ..domain.segment import CustomerSegments
+    from ..storage import segments
+
+    doc = CustomerSegments.model_validate(item.doc)
+    segments.put_memberships(s, doc.customer_id, () if item.deleted else doc.codes)
+
+
 def _pull_conflict(s: Session, item: _Pulled) -> None:
     _store_conflict(s, item.doc, deleted=item.deleted)  # deleted: resolved (here or in another store)
 
@@ -600,6 +628,9 @@ PULL_HANDLERS: dict[PullItemKind, Callable[[Session, _Pulled], None]] = {
     PullItemKind.CONFLICT: _pull_conflict,
     PullItemKind.SUPPORT: _pull_support,
     PullItemKind.MEMBERSHIP: _pull_membership,
+    PullItemKind.SETTING: _pull_setting,
+    PullItemKind.SEGMENT: _pull_segment,
+    PullItemKind.CUSTOMER_SEGMENTS: _pull_customer_segments,
 }
 """One handler per kind of pulled item; a new kind is one member above and one handler here."""
 

@@ -74,13 +74,17 @@ class PosApp(App):
 
     def __init__(self, services: Services | None = None, *, db_path: Path | None = None,
                  config: UiConfig | None = None, demo: bool = False,
-                 monotonic: Callable[[], float] = time.monotonic, origin: str | None = None) -> None:
+                 monotonic: Callable[[], float] = time.monotonic, origin: str | None = None,
+                 choose: bool = False) -> None:
         """Give ``services`` (tests, the demo), or ``db_path``: then the sign-in screen is up at
         once while the database, its migrations and the heavier modules load in the background.
         ``origin``: how this session reached the terminal ("ssh from 192.0.2.7"; None at the till),
-        written on the sign-in audit rows."""
+        written on the sign-in audit rows. ``choose``: the till's point of sale started the app to
+        have a customer chosen (`pos-customers choose`): choosing one (s on the card) ends the app
+        with that customer as its result (:meth:`hand_over`)."""
         self.actor: Actor | None = None
         self.sale_customer: CustomerView | None = None  # chosen on the card (s) for the sale at the till
+        self.choose = choose
         super().__init__()
         self.config = config or UiConfig()
         self.origin = origin
@@ -650,19 +654,30 @@ class PosApp(App):
         strip.display = self.desk.strip_shown
         strip.update()
 
+    def hand_over(self, view: CustomerView) -> None:
+        """A customer chosen for the sale (s on the card, refused before this for a blocked one).
+        Started by the point of sale (``choose``): the app ends with the customer as its result,
+        which `pos-customers choose` prints (asking first, as ctrl+q does, when a form is unsaved)."""
+        self.sale_customer = view
+        if self.choose:
+            self.call_later(self._leave, view)
+
     async def action_quit(self) -> None:
         """ctrl+q: asks first when a form on any open customer (or a new customer's) is unsaved;
         the question names no customer (it may be asked on the locked terminal's screen)."""
+        await self._leave(None)
+
+    async def _leave(self, result: CustomerView | None) -> None:
         from .screens.dialogs import ConfirmModal
 
         unsaved = [p for p in self.desk.places() if self._unsaved_in(p)] if self.actor else []
         if not unsaved or self.file_problem is not None or getattr(self.screen, "asks_quit", False):
-            self.exit()
+            self.exit(result)
             return
 
         def answer(quit_: bool | None) -> None:
             if quit_:
-                self.exit()
+                self.exit(result)
         question = ConfirmModal(QUIT_QUESTION.format(
             count=len(unsaved), things="customer has" if len(unsaved) == 1 else "customers have"),
             yes="Quit", no="Keep working")

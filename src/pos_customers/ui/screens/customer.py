@@ -23,6 +23,7 @@ from ...services import records, sync
 from ...services.context import Permission
 from ...domain.money import format_minor
 from ...services.customers import StaleEdit, choose_for_sale, draft_from_view, get_customer, update_customer
+from ...services.segments import customer_segments, segment_rows
 from ...services.views import CustomerView
 from ...services.terminal import issuing_till
 from ..text import change_lines, plain, safe, shown_value, yes_no
@@ -45,7 +46,8 @@ def kv_table(rows: list[tuple[str, object]], table_id: str) -> DataTable:
 
 # audit actions that read better in words on the Activity tab (the others are plain words already)
 ACTION_TEXT = {"brought_in": "brought from headquarters", "received": "received from headquarters",
-               "payment_delete": "saved payment deleted",
+               "payment_delete": "saved payment deleted", "membership_link": "membership added",
+               "membership_update": "membership changed", "membership_unlink": "membership removed",
                "credit_added": "store credit added", "credit_corrected": "store credit corrected",
                **ASSIST_ACTION_TEXT}
 
@@ -153,6 +155,7 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
         conflicts = sync.conflicts_for(svc, actor, self.customer_id)
         notes = records.notes(svc, actor, self.customer_id) if actor.can(Permission.NOTES) else None
         choices = records.form_choices(svc, actor)
+        self._segments = customer_segments(svc, actor, self.customer_id)  # headquarters' last evaluation
         self.app.call_from_thread(self._show_customer, view, consents, activity, notes, choices, conflicts)
 
     def _show_customer(self, view: CustomerView, consents, activity, notes, choices, conflicts=()) -> None:
@@ -229,7 +232,8 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
             "a add · enter edit · delete remove", classes="muted")])
         attrs = [("Customer group", view.group_code or "—"),
                  ("Financial dimensions", ", ".join(f"{k}={v}" for k, v in view.financial_dimensions.items()) or "—"),
-                 ("Affiliations", ", ".join(view.affiliations) or "—")]
+                 ("Affiliations", ", ".join(view.affiliations) or "—"),
+                 *segment_rows(getattr(self, "_segments", []))]
         labels = {d.code: d.label for d in choices.attributes_all}
         attrs += [(labels.get(k, k), v) for k, v in view.attributes.items()]
         self._fill("tab-attributes", [kv_table(attrs, "attributes-table")])
@@ -244,7 +248,8 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
         self.load_orders(view.id)
         self.show_member_tab(view)
         for pane in self.query(DataPane):
-            pane.show(view)
+            if not pane.AFTER_ORDERS:
+                pane.show(view)
         act = DataTable(id="activity-table", cursor_type="row", zebra_stripes=True)
         act.add_columns("When", "Who", "Action", "Changes")
         self._activity = list(activity)
@@ -282,6 +287,10 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
         self.app.call_from_thread(self._show_orders, orders, source)
 
     def _show_orders(self, orders, source: str) -> None:
+        if self.view is not None:  # the Stores tab counts the orders just kept: no second request
+            for pane in self.query(DataPane):
+                if pane.AFTER_ORDERS:
+                    pane.show(self.view)
         if source == "not connected":
             self._fill("tab-orders", [Label(
                 "Order history comes from headquarters when this terminal is connected to it.", classes="muted")])
@@ -326,8 +335,8 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
         except ValidationFailed as exc:
             self.notify("; ".join(e.message for e in exc.errors), severity="error", markup=False, timeout=8)
             return
-        self.app.sale_customer = view
         self.notify(f"{view.display_name} ({view.reference_display}) chosen for the sale", markup=False)
+        self.app.hand_over(view)  # started by the point of sale: the app ends and hands the customer over
 
     def action_anonymize(self) -> None:
         from .dialogs import TypedConfirmModal

@@ -48,6 +48,7 @@ class DataPane(TabPane):
 
     TITLE = ""
     PANE_ID = ""
+    AFTER_ORDERS = False  # True: the card shows it once the Orders tab's answer is kept (it reads them)
     DEFAULT_CSS = """
     DataPane DataTable { height: auto; max-height: 100%; }
     DataPane .muted { color: $text-muted; padding: 0 1; }
@@ -111,11 +112,12 @@ class StoresPane(DataPane):
     """The stores the customer uses, most used first, the preferred one on top (★)."""
 
     TITLE, PANE_ID = "Stores", "tab-stores"
+    AFTER_ORDERS = True
     BINDINGS = [Binding("p", "preferred", "Preferred store", id="card.preferred_store",
                         tooltip="Stores tab: make the store under the cursor the preferred one (again: clear it)")]
 
     def fetch(self, customer_id: str):
-        return data.customer_stores(self.app.services, self.app.actor, customer_id)
+        return data.customer_stores(self.app.services, self.app.actor, customer_id, refresh_orders=False)
 
     def render_rows(self, rows, source):
         if not rows:

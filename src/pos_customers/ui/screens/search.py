@@ -17,7 +17,7 @@ from textual.worker import get_current_worker
 from ...domain.enums import SyncState
 from ...domain.reference import format_reference
 from ...services.auth import Permission
-from ...services.search import BLOCKED_MARK, listed_name, search_customers
+from ...services.search import BLOCKED_MARK, UnknownSegment, listed_name, search_customers, unknown_segment_text
 from ..text import safe
 from ..widgets.results import ResultsList
 from ..widgets.footer import KeysFooter
@@ -41,8 +41,9 @@ def draft_from_query(text: str) -> CustomerDraft:
     the last name: "jan de vries" -> Jan / de Vries); the associate corrects them in the form."""
     from ...domain.customer import CustomerDraft, EmailInput, PhoneInput
     from ...domain.names import split_typed_name
+    from ...domain.search import split_segment_filters
 
-    text = text.strip()
+    text = split_segment_filters(text.strip())[0]  # seg:vip filters the search: not a name
     if _EMAIL.fullmatch(text):
         return CustomerDraft(emails=[EmailInput(text)])
     if _PHONE.match(text):
@@ -160,7 +161,12 @@ class SearchScreen(Screen):
 
     @work(exclusive=True, thread=True, group="search")
     def run_search(self, query: str, open_first: bool = False, offset: int = 0) -> None:
-        page = search_customers(self.app.services, self.app.actor, query, limit=50, offset=offset)
+        try:
+            page = search_customers(self.app.services, self.app.actor, query, limit=50, offset=offset)
+        except UnknownSegment as exc:  # seg:CODE of no segment this till knows: say so, list none
+            if not get_current_worker().is_cancelled:
+                self.app.call_from_thread(self._unknown_segment, query, exc)
+            return
         if get_current_worker().is_cancelled:
             return  # a newer query is on its way: never show a stale result
         self.app.call_from_thread(self._show, query, page, open_first, offset)
@@ -204,6 +210,13 @@ class SearchScreen(Screen):
                           layout=False)
         if open_first and self._rows:
             self.app.open_customer(self._rows[0].customer_id)
+
+    def _unknown_segment(self, query: str, exc: UnknownSegment) -> None:
+        if query != self.query_one("#query", Input).value:
+            return
+        self._rows, self._shown_query, self._has_more = [], query, False
+        self.query_one("#results", ResultsList).set_rows([])
+        self.query_one("#status", Label).update(safe(unknown_segment_text(exc)), layout=False)
 
     def _cells(self, r) -> tuple[str, tuple[str, ...]]:
         """One result as the list shows it (plain text: never markup)."""

@@ -6,12 +6,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Header, Label, Static
+from textual.widgets import Button, DataTable, Header, Label, Static
 
-from ...services import sync
+from ...domain.errors import FieldError, ValidationFailed
+from ...services import account_scope, sync
 from ..text import plain, safe
 from ..widgets.footer import KeysFooter
 from .dialogs import ConfirmModal, DetailModal
+from .form_modal import Field, FormModal
 
 
 class SyncScreen(Screen):
@@ -22,6 +24,10 @@ class SyncScreen(Screen):
                 tooltip="Send the selected parked event again with the next sync"),
         Binding("d", "discard", "Discard", id="sync.discard",
                 tooltip="Drop the selected parked event for good (managers; audited)"),
+        # not in the footer (80 columns are full): the line above the parked events names it, F1 and
+        # the command palette list it
+        Binding("a", "account_clash", "Account email", id="sync.account_clash", show=False,
+                tooltip="Refused for an account's email: merge with that account, or give it another email"),
     ]
     DEFAULT_CSS = """
     SyncScreen #state { height: auto; padding: 0 1; }
@@ -49,7 +55,8 @@ class SyncScreen(Screen):
             yield KeysFooter()
             return
         yield DataTable(id="state", show_header=False, cursor_type="none")
-        yield Label("Refused by headquarters (parked): enter details · r retry · d discard", classes="muted",
+        yield Label("Refused by headquarters: enter details · r retry · d discard · a account",
+                    classes="muted",
                     id="parked-label")
         yield DataTable(id="parked", cursor_type="row", zebra_stripes=True)
         yield Label("Conflicts headquarters resolved (newest first)", classes="muted")
@@ -72,7 +79,7 @@ class SyncScreen(Screen):
         self.load()
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
-        if action in ("sync_now", "retry", "discard"):
+        if action in ("sync_now", "retry", "discard", "account_clash"):
             return not self.standalone
         return True
 
@@ -189,12 +196,114 @@ class SyncScreen(Screen):
             self.app.recount_outbox()
         self.app.call_from_thread(self.load)
 
+    def _clash(self) -> sync.ParkedEventView | None:
+        chosen = self._selected()
+        if chosen is None:
+            return None
+        try:
+            account_scope.parked_clash(self.app.services, self.app.actor, chosen.id)
+        except sync.NotFound as exc:
+            self.notify(str(exc), severity="warning")
+            return None
+        return chosen
+
+    def action_account_clash(self) -> None:
+        chosen = self._clash()
+        if chosen is None:
+            return
+
+        def answer(choice: str | None) -> None:
+            if choice == "merge":
+                self._merge(chosen.id)
+            elif choice == "email":
+                self._change_email(chosen)
+
+        self.app.push_screen(AccountClashModal(chosen), answer)
+
+    @work(thread=True, exclusive=True, group="sync-parked")
+    def _merge(self, event_id: str) -> None:
+        try:
+            done = account_scope.merge_into_account(self.app.services, self.app.actor, event_id)
+        except (sync.NotFound, sync.PermissionDenied, sync.HqUnavailable, sync.HqRefused, sync.NotConnected,
+                ValidationFailed) as exc:
+            self.app.call_from_thread(self.notify, f"Not merged: {exc}", severity="error")
+        else:
+            self.app.call_from_thread(self.notify, f"{done.removed_reference} merged into "
+                                      f"{done.account.reference_display}; it goes with the next sync.")
+            self.app.recount_outbox()
+        self.app.call_from_thread(self.load)
+
+    def _change_email(self, chosen: sync.ParkedEventView) -> None:
+        def submit(values: dict) -> None:
+            try:
+                account_scope.change_account_email(self.app.services, self.app.actor, chosen.id,
+                                                   values.get("email") or "")
+            except ValidationFailed as exc:  # the form shows it under the one field it has
+                raise ValidationFailed([FieldError("email", e.message) for e in exc.errors]) from None
+
+        def done(saved: bool | None) -> None:
+            if saved:
+                self.notify("Email changed: it goes with the next sync (ctrl+r sends it now).")
+                self._changed()
+
+        self.app.push_screen(FormModal(f"Another email for {chosen.customer}",
+                                       [Field("email", "New email", placeholder="name@example.org")], submit), done)
+
+    @work(thread=True, exclusive=True, group="sync-parked")
+    def _changed(self) -> None:
+        self.app.recount_outbox()
+        self.app.call_from_thread(self.load)
+
     def action_sync_now(self) -> None:
         if not sync.is_enrolled(self.app.services):
             self.notify("This terminal is not connected to headquarters.", severity="warning")
             return
         self.notify("Syncing…")
         self.app.run_sync(announce=True)
+
+
+class AccountClashModal(ModalScreen[str | None]):
+    """A customer refused because another registered account holds its email: merge or new email."""
+
+    BINDINGS = [
+        Binding("escape", "dismiss(None)", "Cancel", id="clash.cancel", tooltip="Decide later"),
+        Binding("m", "dismiss('merge')", "Merge", id="clash.merge",
+                tooltip="Merge this new customer into the account that holds the email"),
+        Binding("e", "dismiss('email')", "New email", id="clash.email",
+                tooltip="Give this customer another email and send it again"),
+    ]
+    DEFAULT_CSS = """
+    AccountClashModal { align: center middle; }
+    AccountClashModal > Vertical { width: 70; max-width: 95%; height: auto; border: thick $warning;
+                                   padding: 1 2; background: $surface; }
+    AccountClashModal #clash-text { margin-bottom: 1; }
+    AccountClashModal Horizontal { height: auto; align: right middle; }
+    AccountClashModal Button { margin-left: 1; }
+    """
+
+    def __init__(self, chosen: sync.ParkedEventView) -> None:
+        super().__init__()
+        self.chosen = chosen
+
+    def compose(self) -> ComposeResult:
+        from textual.containers import Horizontal, Vertical
+
+        text = (f"{self.chosen.customer}: {self.chosen.reason}\n\n"
+                "m  merge: its details and notes join that account (a new customer made here only); "
+                "it is removed from this till\n"
+                "e  another email for it; the refused change is sent again\n"
+                "Either is recorded in the audit trail.")
+        with Vertical():
+            yield Static(safe(text, multiline=True), id="clash-text", markup=False)
+            with Horizontal():
+                yield Button("Cancel (esc)", id="cancel")
+                yield Button("New email (e)", id="email")
+                yield Button("Merge (m)", id="merge", variant="warning")
+            yield KeysFooter()
+
+    @on(Button.Pressed)
+    def _pressed(self, event) -> None:
+        self.dismiss(None if event.button.id == "cancel" else event.button.id)
 
 
 def _why(p: sync.ParkedEventView) -> str:
@@ -264,13 +373,15 @@ class RemoteSearchScreen(ModalScreen[str | None]):
 
     def _show(self, hits, message: str) -> None:
         from ...domain.reference import format_reference
+        from ...services.search import via_name
 
         self.query_one("#msg", Static).update(safe(message))
         table = self.query_one("#remote", DataTable)
         table.clear()
         self._ids = [h.id for h in hits]
         for h in hits:
-            table.add_row(plain(h.display_name), plain(format_reference(h.reference)), plain(h.store_code),
+            table.add_row(plain(via_name(h.display_name, h.via)), plain(format_reference(h.reference)),
+                          plain(h.store_code),
                           plain(h.email), plain(h.phone), plain(h.city))
         table.focus()
 

@@ -1,7 +1,7 @@
 """name suffix: Jr., Sr., III after a person's name
 
 Revision ID: 0019
-Revises: 0016
+Revises: 0015
 
 A document field like the other names: it syncs and merges on its own, and a store's account
 options may hide or require it (persons only). Existing customers have none, so nothing that was
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision = '0019'
-down_revision = '0016'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 

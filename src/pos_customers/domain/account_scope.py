@@ -1,0 +1,98 @@
+"""Account sharing scope: how many registered accounts one email address may have in the chain.
+
+A chain setting, kept at headquarters and pulled by every till (pull item kind ``setting``):
+
+- ``shared`` (the default): any number of accounts per email, as the chain always worked;
+- ``chain``: one registered account per email in the whole chain;
+- ``region``: one per region. A store's region is its ``region`` in the store directory
+  (``hq add-store --region``); a store without one counts as the region of its country;
+- ``store``: one per store (the customer's home store, the store that registered it).
+
+Only registered accounts claim their email addresses (every address of the account, case-folded):
+guests may share one with anyone. An anonymized customer claims nothing.
+
+A claim is a *scope key* and a folded address: ``chain``, ``region:<name>``, ``country:<CC>`` or
+``store:<CODE>``. Headquarters keeps one row per claim under a unique key (hq_account_email), so
+two pushes claiming one address at the same moment cannot both win.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .enums import AccountType
+
+SETTING_KEY = "account_scope"  # the pulled setting's key (and headquarters' record key)
+
+
+class AccountScope(StrEnum):
+    SHARED = "shared"
+    CHAIN = "chain"
+    REGION = "region"
+    STORE = "store"
+
+
+DEFAULT_SCOPE = AccountScope.SHARED  # what the chain did before the setting existed
+
+
+def store_key(scope: AccountScope, store_code: str, region: str = "", country: str = "") -> str | None:
+    """The scope key of a store's accounts; None when accounts are shared."""
+    if scope == AccountScope.CHAIN:
+        return "chain"
+    if scope == AccountScope.REGION:
+        return f"region:{region.strip().casefold()}" if region.strip() else f"country:{country.strip().upper()}"
+    if scope == AccountScope.STORE:
+        return f"store:{store_code.upper()}"
+    return None
+
+
+def scope_words(key: str) -> str:
+    """A scope key as a person reads it: "the chain", "region north", "country DE", "store BER01"."""
+    if key == "chain":
+        return "the chain"
+    kind, _, name = key.partition(":")
+    return f"{kind} {name}"
+
+
+def claimed_emails(fields: Mapping[str, Any], *, anonymized: bool = False) -> list[str]:
+    """The folded addresses a customer's document fields claim: a registered account's emails."""
+    if anonymized or (fields.get("account_type") or AccountType.GUEST) != AccountType.REGISTERED:
+        return []
+    out: list[str] = []
+    for e in fields.get("emails") or ():
+        address = (e.get("address") if isinstance(e, Mapping) else getattr(e, "address", "")) or ""
+        key = address.strip().casefold()
+        if key and key not in out:
+            out.append(key)
+    return out
+
+
+def claims(key: str | None, emails: Iterable[str]) -> list[tuple[str, str]]:
+    return [] if key is None else [(key, e) for e in emails]
+
+
+class AccountScopeSetting(BaseModel):
+    """The setting as every till pulls it: the scope, and each store's scope key (a till does not
+    hold the other stores' regions)."""
+
+    model_config = ConfigDict(extra="ignore")
+    key: str = SETTING_KEY
+    value: AccountScope = DEFAULT_SCOPE
+    stores: dict[str, str] = Field(default_factory=dict, max_length=8191)
+
+    def key_of(self, store_code: str) -> str | None:
+        if self.value == AccountScope.SHARED:
+            return None
+        if self.value == AccountScope.CHAIN:
+            return "chain"
+        if self.value == AccountScope.STORE:
+            return f"store:{store_code.upper()}"
+        return self.stores.get(store_code)  # a store this setting does not know: headquarters checks
+
+
+__all__ = ["AccountScope", "AccountScopeSetting", "DEFAULT_SCOPE", "SETTING_KEY", "claimed_emails", "claims",
+           "scope_words", "store_key"]

@@ -1,0 +1,255 @@
+"""Account sharing scope at the till (domain/account_scope.py says what the scopes are).
+
+- :func:`check`: on save, offline, against the customers this till holds: a registered account may
+  not take an address another registered account of the same scope holds. Headquarters checks the
+  whole chain again on push.
+- A push headquarters refused for that reason is parked (409, ``payload.fields.emails``, with the
+  holder's customer id). Two ways out, each one transaction with its audit rows and outbox events:
+  :func:`merge_into_account` folds a customer made here into the account that holds the address
+  (the customer made here goes; its data and notes join the account), and
+  :func:`change_account_email` gives the customer another address and sends the parked event again.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+from sqlmodel import Session, delete, func, select
+
+from ..domain.account_scope import SETTING_KEY, AccountScope, AccountScopeSetting, claimed_emails
+from ..domain.customer import CleanCustomer, CustomerDraft, EmailInput
+from ..domain.enums import EventKind
+from ..domain.errors import FieldError, ValidationFailed
+from ..domain.record import CustomerRecord
+from ..domain.reference import format_reference
+from ..storage import customers as rows
+from ..storage import search_index
+from ..storage.tables import Customer, CustomerNote, OutboxEvent
+from .context import Actor, NotFound, Permission, Services
+
+REFUSED_FIELD = "payload.fields.emails"
+_NOT_MERGED = frozenset({"password", "must_change_password", "account_type", "status", "status_reason",
+                         "customer_type"})  # the account keeps its own
+
+
+def setting(s: Session) -> AccountScopeSetting:
+    """The chain's account scope as this till last pulled it (shared until then)."""
+    raw = search_index.raw_connection(s).execute("SELECT value FROM setting WHERE key = ?",
+                                                 (f"chain.{SETTING_KEY}",)).fetchone()
+    if not raw or not raw[0]:
+        return AccountScopeSetting()
+    try:
+        return AccountScopeSetting.model_validate(json.loads(raw[0]))
+    except ValueError:
+        return AccountScopeSetting()
+
+
+def current_scope(svc: Services, actor: Actor) -> AccountScopeSetting:
+    actor.require(Permission.SEARCH)
+    with svc.db.read() as s:
+        return setting(s)
+
+
+def check(s: Session, record: CustomerRecord, clean: CleanCustomer | None = None) -> None:
+    """Refuse a registered account an address another registered account of its scope holds here."""
+    scope = setting(s)
+    if scope.value == AccountScope.SHARED:
+        return
+    mine = scope.key_of(record.store_code)
+    wanted = claimed_emails(record.document_fields(), anonymized=record.anonymized_at is not None)
+    if mine is None or not wanted:
+        return
+    marks = ",".join("?" * len(wanted))
+    hits = search_index.raw_connection(s).execute(
+        f"SELECT e.address_key, c.reference, c.store_code FROM customer_email e JOIN customer c ON c.id = e.customer_id"
+        f" WHERE e.address_key IN ({marks}) AND c.id != ? AND c.account_type = 'registered'"
+        " AND c.anonymized_at IS NULL ORDER BY c.created_at", (*wanted, record.id)).fetchall()
+    order = [e.email.address.casefold() for e in clean.emails] if clean is not None else wanted
+    errors = []
+    for key, reference, store in hits:
+        if scope.key_of(store) != mine or any(e.field.endswith(f"{order.index(key) if key in order else 0}.address")
+                                              for e in errors):
+            continue
+        at = order.index(key) if key in order else 0
+        errors.append(FieldError(
+            f"emails.{at}.address",
+            f"{key} is already the email of registered account {format_reference(reference)} (store {store}): "
+            f"one account per email in {_words(scope, mine)}. Open that account instead, use another email, "
+            "or save this customer as a guest"))
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def _words(scope: AccountScopeSetting, key: str) -> str:
+    from ..domain.account_scope import scope_words
+    return scope_words(key)
+
+
+# -- a parked clash ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ParkedClash:
+    event_id: str
+    kind: str
+    customer_id: str
+    holder_id: str
+    address: str  # the address headquarters named ("" if it named none this till knows)
+
+
+def _clash(s: Session, event_id: str) -> tuple[OutboxEvent, ParkedClash]:
+    from .sync import _find_parked
+
+    row = _find_parked(s, event_id)
+    if row.parked_field != REFUSED_FIELD or not row.parked_holder or row.entity != "customer":
+        raise NotFound(f"event {row.id[:8]} was not refused for an account's email: retry or discard it")
+    record = rows.read(s, row.entity_id)
+    if record is None:
+        raise NotFound(f"customer {row.entity_id} is not on this terminal")
+    reason = row.parked_reason.casefold()
+    address = next((e.address for e in record.emails if reason.startswith(e.key + " ")), "")
+    return row, ParkedClash(row.id, row.event_type, row.entity_id, row.parked_holder, address)
+
+
+def parked_clash(svc: Services, actor: Actor, event_id: str) -> ParkedClash:
+    actor.require(Permission.SEARCH)
+    with svc.db.read() as s:
+        return _clash(s, event_id)[1]
+
+
+def _unpark(tx, row: OutboxEvent, action: str, extra: dict[str, tuple[Any, Any]]) -> None:
+    tx.audit(row.entity, row.entity_id, action, {
+        "event": (f"{row.event_type} {row.id}", f"{row.event_type} {row.id}"),
+        "parked": (f"{row.parked_status or ''} {row.parked_reason}".strip(), None), **extra})
+    row.parked_at, row.parked_reason, row.parked_status, row.parked_field, row.parked_holder = None, "", None, "", ""
+    tx.session.add(row)
+
+
+def change_account_email(svc: Services, actor: Actor, event_id: str, new_address: str) -> CustomerRecord:
+    """Give the customer of a parked clash another address (in place of the one headquarters named)
+    and send the parked event again with it."""
+    from .customers import draft_from_view, prepare, view_in, write_update
+
+    with svc.change(actor, Permission.EDIT) as tx:
+        s = tx.session
+        row, clash = _clash(s, event_id)
+        current = view_in(tx, clash.customer_id)
+        old = clash.address or current.primary_email
+        draft = draft_from_view(current)
+        draft = replace(draft, emails=[replace(e, address=new_address.strip()) if e.address == old else e
+                                       for e in draft.emails])
+        if new_address.strip().casefold() == old.casefold():
+            raise ValidationFailed(FieldError("emails.0.address", "Type another email than the one refused"))
+        prepared = prepare(svc, s, draft, new=False, existing_purposes=frozenset(a.purpose for a in current.addresses))
+        before_clock = current.field_clocks.get("emails", "")
+        new = write_update(tx, current, prepared.clean, action="change_account_email")
+        payload = dict(row.payload)
+        payload["fields"] = {**payload.get("fields", {}), "emails": new.document_fields()["emails"]}
+        if "base" in payload and "emails" not in payload["base"]:
+            payload["base"] = {**payload["base"], "emails": before_clock}
+        row.payload = payload
+        _unpark(tx, row, "sync_retry", {"email": (old, new_address.strip())})
+        return new
+
+
+def merged_draft(account: CustomerDraft, other: CustomerDraft) -> CustomerDraft:
+    """The account, with what the other customer adds: empty values filled, contacts, addresses,
+    cards, affiliations and attributes the account lacks appended (never primary or default over
+    the account's own)."""
+    changes: dict[str, Any] = {}
+    for f in fields(CustomerDraft):
+        if f.name in _NOT_MERGED:
+            continue
+        mine, theirs = getattr(account, f.name), getattr(other, f.name)
+        if isinstance(mine, list):
+            keys = {_key(x) for x in mine}
+            # the account's own primary and default ones stay; a list it lacks comes as it is
+            extra = [_secondary(x) if mine else x for x in theirs or () if _key(x) not in keys]
+            if extra:
+                changes[f.name] = [*mine, *extra]
+        elif isinstance(mine, dict):
+            if set(theirs or ()) - set(mine):
+                changes[f.name] = {**(theirs or {}), **mine}
+        elif mine in ("", None) and theirs not in ("", None):
+            changes[f.name] = theirs
+    return replace(account, **changes)
+
+
+def _key(item: Any) -> Any:
+    if isinstance(item, EmailInput):
+        return item.address.strip().casefold()
+    if hasattr(item, "number"):
+        return "".join(ch for ch in item.number if ch.isdigit())
+    if hasattr(item, "address"):
+        return item.address
+    return item
+
+
+def _secondary(item: Any) -> Any:
+    for flag in ("primary", "default_billing", "default_shipping"):
+        if getattr(item, flag, False):
+            item = replace(item, **{flag: False})
+    return item
+
+
+@dataclass(frozen=True)
+class Merged:
+    account: CustomerRecord
+    removed_reference: str
+    notes_moved: int
+
+
+def merge_into_account(svc: Services, actor: Actor, event_id: str, *, transport=None) -> Merged:
+    """Fold the customer of a parked ``customer.created`` into the registered account that holds its
+    email: the account gains what the customer adds (merged_draft), the customer's notes move to it,
+    and the customer made here (which headquarters never took) is removed from this till."""
+    from .customers import draft_from_view, prepare, view_in, write_update
+    from .sync import open_remote
+
+    actor.require(Permission.EDIT)
+    with svc.db.read() as s:
+        _, clash = _clash(s, event_id)
+        held = s.get(Customer, clash.holder_id) is not None
+    if clash.kind != EventKind.CUSTOMER_CREATED:
+        raise ValidationFailed(FieldError("emails", "This customer is already at headquarters: only a customer "
+                                                    "made here and refused can be merged. Change its email instead"))
+    if not held:
+        open_remote(svc, actor, clash.holder_id, transport=transport)  # HqUnavailable: the caller says so
+    with svc.change(actor, Permission.EDIT) as tx:
+        s = tx.session
+        row, clash = _clash(s, event_id)
+        mine = view_in(tx, clash.customer_id)
+        account = view_in(tx, clash.holder_id)
+        behind = s.exec(select(OutboxEvent).where(
+            OutboxEvent.seq >= row.seq,
+            (OutboxEvent.entity_id == mine.id) | (func.json_extract(OutboxEvent.payload, "$.customer_id") == mine.id)
+        ).order_by(OutboxEvent.seq)).all()
+        others = [r for r in behind if r.entity not in ("customer", "customer_note")]
+        if others:
+            raise ValidationFailed(FieldError("customer", f"{mine.reference_display} has other changes waiting "
+                                                          f"({others[0].event_type}): send or discard them first"))
+        notes = [r for r in behind if r.entity == "customer_note"]
+        for r in notes:
+            r.payload = {**r.payload, "customer_id": account.id}
+            s.add(r)
+        s.exec(delete(OutboxEvent).where(OutboxEvent.id.in_([r.id for r in behind if r.entity == "customer"])))
+        moved = s.exec(select(CustomerNote).where(CustomerNote.customer_id == mine.id)).all()
+        for n in moved:
+            n.customer_id = account.id
+            s.add(n)
+        s.flush()
+        draft = merged_draft(draft_from_view(account), draft_from_view(mine))
+        tx.audit("customer", mine.id, "merged_into_account", {
+            "into": (None, f"{account.reference_display} {account.display_name}"),
+            "refused": (f"{row.parked_status or ''} {row.parked_reason}".strip(), None)})
+        rows.remove(s, mine.id)
+        prepared = prepare(svc, s, draft, new=False, existing_purposes=frozenset(a.purpose for a in account.addresses))
+        new = write_update(tx, account, prepared.clean, action="merge_account")
+        if new is account:  # nothing to add: the account still says it took the customer in
+            tx.audit("customer", account.id, "merge_account", {"merged": (None, mine.reference_display)})
+        return Merged(new, mine.reference_display, len(moved))
+
+
+__all__ = ["Merged", "ParkedClash", "change_account_email", "check", "current_scope", "merge_into_account",
+           "merged_draft", "parked_clash", "setting"]

@@ -1,0 +1,75 @@
+"""What a `pos-customers customers ...` process imports: support staff run these over SSH, each a new
+process, so the start-up is most of what they wait for (bench/cli.py). The app's toolkit and the
+headquarters service never load for them; searching and showing load neither the ORM nor pydantic.
+"""
+
+import json
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from pos_customers.cli import app
+
+# run `pos-customers ARGS` as the installed command does; the top-level modules it imported go to a file
+CHILD = """
+import json, sys
+out, sys.argv = sys.argv[1], ["pos-customers"] + sys.argv[2:]
+from pos_customers.launch import main
+try:
+    main()
+except SystemExit as exc:
+    code = exc.code
+else:
+    code = 0
+with open(out, "w") as fh:
+    json.dump({"code": code, "modules": sorted({m.split(".")[0] for m in sys.modules})}, fh)
+"""
+
+NEVER = {"textual", "fastapi", "uvicorn", "httpx", "starlette", "argon2"}
+NOT_FOR_READING = {"sqlalchemy", "sqlmodel", "pydantic", "alembic"}
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    db = tmp_path_factory.mktemp("imports") / "store.db"
+    runner = CliRunner()
+    r = runner.invoke(app, ["init", "--store", "BER01", "--number", "101", "--name", "Berlin", "--country", "DE",
+                            "--currency", "EUR", "--language", "de", "--db", str(db)])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["customers", "add", "--first", "Anna", "--last", "Müller", "--email", "anna@gmx.de",
+                            "--phone", "0151 23456789", "--db", str(db)])
+    assert r.exit_code == 0, r.output
+    return db, r.output.split()[1]
+
+
+def imported(tmp_path, *args) -> set[str]:
+    out = tmp_path / "modules.json"
+    p = subprocess.run([sys.executable, "-c", CHILD, str(out), *map(str, args)], capture_output=True, text=True,
+                       timeout=120)
+    assert out.exists(), p.stderr
+    result = json.loads(out.read_text())
+    assert result["code"] in (0, None), (args, p.stdout, p.stderr)
+    return set(result["modules"])
+
+
+@pytest.mark.parametrize("args", [("--help",), ("customers", "--help"), ("customers", "add", "--help")])
+def test_help_imports_neither_the_app_nor_headquarters_nor_the_orm(tmp_path, args):
+    modules = imported(tmp_path, *args)
+    assert not modules & (NEVER | NOT_FOR_READING), sorted(modules & (NEVER | NOT_FOR_READING))
+
+
+def test_search_and_show_import_no_orm_no_pydantic(tmp_path, store):
+    db, ref = store
+    for args in (("customers", "search", "müller", "--limit", "5"), ("customers", "search", "0151 234"),
+                 ("customers", "show", ref)):
+        modules = imported(tmp_path, *args, "--db", db)
+        assert not modules & (NEVER | NOT_FOR_READING), (args, sorted(modules & (NEVER | NOT_FOR_READING)))
+
+
+def test_add_imports_neither_the_app_nor_headquarters(tmp_path, store):
+    db, _ = store
+    modules = imported(tmp_path, "customers", "add", "--first", "Otto", "--last", "Brandt", "--email",
+                       "otto@example.org", "--db", db)
+    assert not modules & NEVER, sorted(modules & NEVER)
