@@ -26,9 +26,12 @@ def manager():
 
 
 def test_the_fields_come_from_the_record_and_default_to_todays_form(svc, manager, associate):
-    names = [f.name for f in OPTION_FIELDS]
+    names = [f.name for f in OPTION_FIELDS if not f.part]
     record_order = [n for n in CustomerRecord.__dataclass_fields__ if n in names]
     assert names == record_order  # derived from the record, in its order
+    # an address's own lines with an option (AddressRecord's metadata) come right after the addresses
+    assert [f.name for f in OPTION_FIELDS if f.part] == ["address_line2"]
+    assert [f.name for f in OPTION_FIELDS].index("address_line2") == names.index("addresses") + 1
     assert set(CONFIGURABLE) >= {"salutation", "title", "middle_name", "company", "birth_date", "gender",
                                  "vat_number", "emails", "phones", "addresses"}
     view = ao.options_view(svc, manager)
@@ -157,6 +160,9 @@ def test_headquarters_takes_only_known_fields_and_levels():
 
     ok = validate_payload("template.updated", {"store_code": "BER01", "account_options": {"emails": "required"}})
     assert ok.account_options == {"emails": FieldOption.REQUIRED}
+    ok = validate_payload("template.updated", {"store_code": "BER01", "account_options": {
+        "suffix": "required", "address_line2": "hidden"}})
+    assert ok.account_options == {"suffix": FieldOption.REQUIRED, "address_line2": FieldOption.HIDDEN}
     for bad in ({"cards": "required"}, {"last_name": "hidden"}, {"emails": "sometimes"}):
         with pytest.raises(ProtocolError):
             validate_payload("template.updated", {"store_code": "BER01", "account_options": bad})
@@ -172,3 +178,43 @@ def test_taking_the_other_value_of_a_sync_conflict_is_not_judged_by_them(svc, ma
     cid = pull_conflict(svc, anna, "company", "Neu GmbH")  # another store's value lost at headquarters
     resolve_conflict(svc, admin, cid, take_other=True)
     assert rows(svc, "SELECT company FROM customer") == [("Neu GmbH",)]
+
+
+def _address(line2="", postal="10115", city="Berlin"):
+    from pos_customers.domain.address import AddressInput
+    from pos_customers.domain.customer import AddressDraft
+
+    return AddressDraft(AddressInput(line1="Hauptstr. 1", line2=line2, city=city, postal_code=postal, country="DE"))
+
+
+def _with(address, first="Anna", last="Müller"):
+    draft = person(first, last)
+    draft.addresses = [address]
+    return draft
+
+
+def test_the_second_address_line_has_its_own_option(svc, manager, associate):
+    had = create_customer(svc, associate, _with(_address("Hinterhaus"), "Ben", "Berg"))
+    ao.set_account_options(svc, manager, address_line2="hidden")
+    with pytest.raises(ValidationFailed) as exc:
+        create_customer(svc, associate, _with(_address("c/o Meier")))
+    assert {e.field: e.message for e in exc.value.errors} == {
+        "addresses.0.line2": "Address line 2 is not asked in this store: leave it empty"}
+    create_customer(svc, associate, _with(_address()))  # the rest of the address is asked
+    # an edit keeps the second line an address has, even when the address changes otherwise
+    draft = draft_from_view(had)
+    draft.addresses[0].address.city, draft.addresses[0].address.postal_code = "Potsdam", "14467"
+    assert update_customer(svc, associate, had.id, draft, opened=had).addresses[0].line2 == "Hinterhaus"
+
+    ao.set_account_options(svc, manager, address_line2="required")
+    with pytest.raises(ValidationFailed, match="Address line 2 is required in this store"):
+        create_customer(svc, associate, _with(_address()))
+    assert create_customer(svc, associate, _with(_address("3. OG"))).addresses[0].line2 == "3. OG"
+    create_customer(svc, associate, person("Cleo", "Ray"))  # no address at all: the address is optional
+    # the country's format still decides the other lines: a German address needs its postal code
+    with pytest.raises(ValidationFailed) as exc:
+        create_customer(svc, associate, _with(_address("3. OG", postal="")))
+    assert [e.field for e in exc.value.errors] == ["addresses.0.postal_code"]
+    # with the whole address hidden, its line's option asks nothing more
+    ao.set_account_options(svc, manager, addresses="hidden")
+    create_customer(svc, associate, person("Dora", "Dix"))

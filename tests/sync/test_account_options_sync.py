@@ -54,3 +54,26 @@ def test_options_reach_headquarters_and_every_till_of_the_store(tmp_path, hq_ser
     sync.sync_now(second, admin)
     sync.sync_now(first, admin)
     assert {k: v.value for k, v in ao.form_options(first, admin).chosen.items()} == {"vat_number": "hidden"}
+
+
+def test_a_name_suffix_travels_through_headquarters_to_a_second_till(tmp_path, hq_server, admin):
+    from pos_customers.services.customers import draft_from_view, get_customer, update_customer
+
+    first = terminal(tmp_path, hq_server, "BER01")
+    second = Services(templates.store_db(tmp_path / "BER01-2.db"))
+    enrol_terminal(second, admin, hq_server.url, hq_server.hq.issue_token("BER01"), terminal_name="till 2")
+    ben = create_customer(first, admin, person("Ben", "Berg", suffix="Jr."))
+    sync.sync_now(first, admin)
+    with hq_server.hq.engine.connect() as conn:
+        (kept,) = conn.execute(select(t.customer.c.fields).where(t.customer.c.id == ben.id)).scalars().all()
+    assert json.loads(kept)["suffix"] == "Jr."
+    sync.sync_now(second, admin)
+    there = get_customer(second, admin, ben.reference)
+    assert (there.suffix, there.display_name) == ("Jr.", "Ben Berg Jr.")
+    # changed at the second till, merged as its own field: the first till takes it
+    draft = draft_from_view(there)
+    draft.suffix = "Sr."
+    update_customer(second, admin, there.id, draft, opened=there)
+    sync.sync_now(second, admin)
+    sync.sync_now(first, admin)
+    assert rows(first, "SELECT suffix FROM customer WHERE id = ?", ben.id) == [("Sr.",)]

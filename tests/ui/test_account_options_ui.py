@@ -96,3 +96,20 @@ def test_snapshot_account_options(snap_compare, make_app):
         await sign_in(pilot.app, pilot, "1001", "2468")
         await open_options(pilot.app, pilot)
     assert snap_compare(make_app(), terminal_size=(80, 24), run_before=run)
+
+
+async def test_the_suffix_is_typed_after_the_last_name_and_named_on_the_card(make_app, shop):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot, "1001", "2468")
+        await pilot.press("f2")
+        await settle(app, pilot)
+        form = app.screen
+        assert isinstance(form, CustomerFormScreen)
+        await pilot.press(*"Ben", "tab", "tab", *"Berg", "tab")
+        assert form.focused is form.query_one("#suffix", Input)
+        await pilot.press(*"Jr.", "ctrl+s")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, CustomerFormScreen)
+        assert "Ben Berg Jr." in str(app.screen.query_one("#head").render())
+    assert db_rows(shop, "SELECT suffix FROM customer WHERE last_name = 'Berg'") == [("Jr.",)]

@@ -28,6 +28,12 @@ app.add_typer(hq_app, name="hq")
 app.add_typer(sync_app, name="sync")
 audit_app = typer.Typer(help="The store's audit trail.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
+store_app = typer.Typer(help="This store's settings (as the back office sets them).", no_args_is_help=True)
+options_app = typer.Typer(help="Account options: which fields of the new-customer form the store hides, "
+                               "leaves optional or requires. Without a command: list them.",
+                          invoke_without_command=True)
+store_app.add_typer(options_app, name="options")
+app.add_typer(store_app, name="store")
 
 _state: dict[str, Optional[str]] = {"db": None, "path": None}
 

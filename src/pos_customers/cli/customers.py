@@ -94,7 +94,8 @@ def customers_show(
         say("  password      must change at next sign-in")
     from ..domain.money import format_minor
 
-    for label, value in (("salutation", view.salutation), ("title", view.title), ("gender", view.gender),
+    for label, value in (("salutation", view.salutation), ("title", view.title), ("suffix", view.suffix),
+                         ("gender", view.gender),
                          ("group", view.group_code), ("language", view.language),
                          ("currency", view.currency), ("birth date", view.birth_date),
                          ("affiliations", ", ".join(view.affiliations)),
@@ -195,6 +196,7 @@ def customers_data(
 def customers_add(
     first: str = typer.Option("", "--first", help="First name."),
     last: str = typer.Option("", "--last", help="Last name."),
+    suffix: str = typer.Option("", "--suffix", help="Name suffix (Jr., Sr., III)."),
     organization: str = typer.Option("", "--organization", help="Organization name (type organization)."),
     customer_type: Optional[str] = typer.Option(None, "--type", help="person or organization (default: store template)."),
     email: list[str] = typer.Option([], "--email", help="Email (repeatable; first is primary)."),
@@ -235,7 +237,7 @@ def customers_add(
                 addresses.append(AddressDraft(AddressInput(line1=street, city=city, region=region,
                                                            postal_code=postal_code, country=country)))
             draft = CustomerDraft(
-                customer_type=customer_type, first_name=first, last_name=last,
+                customer_type=customer_type, first_name=first, last_name=last, suffix=suffix,
                 organization_name=organization, birth_date=birth_date, group_code=group,
                 language=language,
                 emails=[EmailInput(e, marketing_consent=marketing and i == 0) for i, e in enumerate(email)],
@@ -260,6 +262,7 @@ def customers_edit(
     first: Optional[str] = typer.Option(None, "--first", help="First name."),
     middle: Optional[str] = typer.Option(None, "--middle", help="Middle name."),
     last: Optional[str] = typer.Option(None, "--last", help="Last name."),
+    suffix: Optional[str] = typer.Option(None, "--suffix", help="Name suffix (Jr., Sr., III); '' removes it."),
     organization: Optional[str] = typer.Option(None, "--organization", help="Organization name."),
     company: Optional[str] = typer.Option(None, "--company"),
     title: Optional[str] = typer.Option(None, "--title", help="Academic or honorary title (free text, e.g. Dr.)."),
@@ -303,7 +306,8 @@ def customers_edit(
 
     svc = _services(db)
     actor = _actor()
-    given = {"first_name": first, "middle_name": middle, "last_name": last, "organization_name": organization,
+    given = {"first_name": first, "middle_name": middle, "last_name": last, "suffix": suffix,
+             "organization_name": organization,
              "company": company, "title": title, "salutation": salutation, "gender": gender,
              "birth_date": birth_date, "language": language, "currency": currency, "group_code": group,
              "status": status, "status_reason": reason, "vat_number": vat, "tax_exempt": tax_exempt,

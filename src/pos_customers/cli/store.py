@@ -1,4 +1,4 @@
-"""Open the app, set up a store (`init`), the demo store (`demo`)."""
+"""Open the app, set up a store (`init`), the demo store (`demo`), the store's settings (`store …`)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import typer
 
 from ..paths import demo_db_path
 from .common import (
+    DB_OPTION,
     _actor,
     _errors,
     _run_app,
@@ -16,6 +17,8 @@ from .common import (
     _state,
     app,
     fail,
+    options_app,
+    say,
 )
 
 
@@ -148,3 +151,72 @@ def demo(
     if seed_only:
         return
     _run_app(svc, demo=True)
+
+
+# -- account options (services/account_options.py; the back office's "Account options") ------------
+
+_STORE_OPTION = typer.Option(None, "--store", metavar="CODE",
+                             help="Another store's options (support and administrators); default: this store.")
+
+
+def _print_options(view, as_json: bool) -> None:
+    if as_json:
+        import json
+
+        typer.echo(json.dumps({"store_code": view.store_code, "fields": [
+            {"field": r.field.name, "label": r.field.label, "level": r.level.value,
+             "persons_only": r.field.person_only, "changeable": not r.field.needed} for r in view.rows]},
+            ensure_ascii=False, indent=2))
+        return
+    say(f"account options of store {view.store_code} (the new-customer form):")
+    for r in view.rows:
+        notes = ", ".join(n for n, on in (("persons only", r.field.person_only),
+                                          ("always: every customer record needs it", r.field.needed)) if on)
+        say(f"  {r.field.name:<18} {r.level.value:<9} {r.field.label}" + (f" ({notes})" if notes else ""))
+
+
+@options_app.callback()
+def store_options(
+    ctx: typer.Context,
+    store: Optional[str] = _STORE_OPTION,
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    db: Optional[str] = DB_OPTION,
+) -> None:
+    """List each field of the new-customer form that has an option: hidden, optional or required."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from ..services.account_options import options_view
+
+    svc = _services(db)
+    with _errors():
+        view = options_view(svc, _actor(), store)
+    _print_options(view, as_json)
+
+
+@options_app.command("set")
+def store_options_set(
+    field: str = typer.Argument(..., metavar="FIELD", help="The field, as `store options` lists it (birth_date, "
+                                                          "phones, suffix, ...)."),
+    level: str = typer.Argument(..., metavar="hidden|optional|required"),
+    store: Optional[str] = _STORE_OPTION,
+    db: Optional[str] = DB_OPTION,
+) -> None:
+    """Set one field of the new-customer form to hidden, optional or required (managers of the store,
+    support and administrators; audited and sent to headquarters like the back office's change)."""
+    from ..domain.account_options import label_of
+    from ..domain.errors import ValidationFailed
+    from ..services.account_options import options_view, set_account_options
+
+    svc = _services(db)
+    name = field.strip().lower().replace("-", "_")  # birth-date as well as birth_date
+    with _errors():
+        try:
+            old = options_view(svc, _actor(), store).options.level(name)
+            after = set_account_options(svc, _actor(), store, **{name: level})
+        except ValidationFailed as exc:  # its messages name the field already
+            fail("; ".join(e.message for e in exc.errors), 2)
+    label, new = label_of(name), after.options.level(name)
+    if old == new:
+        say(f"{label} is already {new.value} in store {after.store_code}: nothing changed")
+    else:
+        say(f"{label}: {old.value} -> {new.value} in store {after.store_code}")

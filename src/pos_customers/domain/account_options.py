@@ -15,7 +15,11 @@ How they apply (the services check them, the form only shows them):
 - fields asked of persons only (title, middle name, date of birth, gender) do not apply to
   organizations;
 - the names the record needs (first and last name of a person, an organization's name) are always
-  asked and required: their option cannot be changed.
+  asked and required: their option cannot be changed;
+- a line of an address with an option of its own (the second street line, ``address_line2``)
+  applies to each address the customer is given or changes; an address the customer has, and a
+  second line it already had, are kept as they are. The other lines follow the country's format
+  only (required where it requires them, not asked where it does not use them).
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ from typing import Any, Mapping
 from .enums import CustomerType
 from .errors import FieldError, ValidationFailed
 from .record import ADDRESS_LINES, AddressRecord, CustomerRecord, EmailRecord, PhoneRecord
+
+_ADDRESS_LIST = "addresses"  # the record's list of AddressRecord (its parts' options follow it)
 
 
 class FieldOption(StrEnum):
@@ -46,13 +52,21 @@ class OptionField:
     label: str
     person_only: bool = False
     needed: bool = False  # the record needs it: always required, its option cannot change
+    part: str = ""  # a line of each address (AddressRecord's field): its option is "address_<part>"
+
+
+def _option_fields():
+    for f in fields(CustomerRecord):
+        if "option" in f.metadata or "needed" in f.metadata:
+            yield OptionField(f.name, f.metadata.get("option") or f.metadata["needed"],
+                              bool(f.metadata.get("person")), "needed" in f.metadata)
+        if f.name == _ADDRESS_LIST:  # the address's own lines with an option, right after it
+            yield from (OptionField(f"address_{a.name}", a.metadata["option"], part=a.name)
+                        for a in fields(AddressRecord) if "option" in a.metadata)
 
 
 #: the new-customer form's fields that have an option, in the record's (and the form's) order
-OPTION_FIELDS: tuple[OptionField, ...] = tuple(
-    OptionField(f.name, f.metadata.get("option") or f.metadata["needed"], bool(f.metadata.get("person")),
-                "needed" in f.metadata)
-    for f in fields(CustomerRecord) if "option" in f.metadata or "needed" in f.metadata)
+OPTION_FIELDS: tuple[OptionField, ...] = tuple(_option_fields())
 #: the fields a store chooses for
 CONFIGURABLE: tuple[str, ...] = tuple(f.name for f in OPTION_FIELDS if not f.needed)
 _BY_NAME = {f.name: f for f in OPTION_FIELDS}
@@ -158,6 +172,11 @@ def option_problems(options: AccountOptions, customer_type: CustomerType | str, 
     out: list[FieldError] = []
     for name in CONFIGURABLE:
         f, level = _BY_NAME[name], options.level(name)
+        if f.part:
+            if level != FieldOption.OPTIONAL and not options.hidden(_ADDRESS_LIST) and _ADDRESS_LIST in values \
+                    and not any(e.startswith(_ADDRESS_LIST) for e in failed):
+                out.extend(_part_problems(f, level, values[_ADDRESS_LIST], before))
+            continue
         if level == FieldOption.OPTIONAL or (f.person_only and not person) or name not in values:
             continue
         at = _ERROR_AT.get(name, name)
@@ -169,4 +188,19 @@ def option_problems(options: AccountOptions, customer_type: CustomerType | str, 
             out.append(FieldError(at, f"{f.label} is not asked in this store: leave it empty"))
         elif level == FieldOption.REQUIRED and new == () and (before is None or old != ()):
             out.append(FieldError(at, f"{f.label} is required in this store"))
+    return out
+
+
+def _part_problems(f: OptionField, level: FieldOption, addresses: tuple[AddressRecord, ...],
+                   before: CustomerRecord | None) -> list[FieldError]:
+    """What a hidden or required address line refuses in each address given or changed."""
+    kept = {_item(a) for a in before.addresses} if before is not None else set()
+    had = {getattr(a, f.part).strip() for a in before.addresses} if before is not None else set()
+    out: list[FieldError] = []
+    for i, a in enumerate(addresses):
+        value = getattr(a, f.part).strip()
+        if level == FieldOption.HIDDEN and value and value not in had:
+            out.append(FieldError(f"{_ADDRESS_LIST}.{i}.{f.part}", f"{f.label} is not asked in this store: leave it empty"))
+        elif level == FieldOption.REQUIRED and not value and _item(a) not in kept:
+            out.append(FieldError(f"{_ADDRESS_LIST}.{i}.{f.part}", f"{f.label} is required in this store"))
     return out

@@ -14,8 +14,8 @@ from .password import PasswordPolicy, password_problems
 from .errors import FieldError, FieldProblem, ValidationFailed
 from .text import display_name
 from .validation import (Email, Phone, clean_birth_date, clean_currency, clean_email,
-                         clean_language, clean_organization_name, clean_person_name, clean_phone,
-                         clean_text, clean_vat_number)
+                         clean_language, clean_name_suffix, clean_organization_name,
+                         clean_person_name, clean_phone, clean_text, clean_vat_number)
 from .money import MAX_MINOR, parse_amount
 from .record import CustomerRecord, fields_from_clean
 from .search import CARD_MAX, CARD_MIN  # one definition: the search box reads card numbers too
@@ -57,6 +57,7 @@ class CustomerDraft:
     first_name: str = ""
     middle_name: str = ""
     last_name: str = ""
+    suffix: str = ""  # after the name: Jr., Sr., III (persons)
     organization_name: str = ""
     company: str = ""
     birth_date: date | str | None = None
@@ -125,6 +126,7 @@ class CleanCustomer:
     first_name: str
     middle_name: str
     last_name: str
+    suffix: str
     organization_name: str
     company: str
     birth_date: date | None
@@ -153,7 +155,7 @@ class CleanCustomer:
     @property
     def display_name(self) -> str:
         return display_name(self.customer_type, self.first_name, self.middle_name,
-                            self.last_name, self.organization_name)
+                            self.last_name, self.organization_name, self.suffix)
 
 
 @dataclass(frozen=True)
@@ -218,6 +220,7 @@ def check_customer(
         last = run("last_name", clean_person_name, draft.last_name, what="Last name")
         org = run("organization_name", clean_organization_name, draft.organization_name, required=True)
     middle = run("middle_name", clean_person_name, draft.middle_name, what="Middle name")
+    suffix = run("suffix", clean_name_suffix, draft.suffix)
     title = run("title", clean_text, draft.title, max_len=30, what="Title")
     company = run("company", clean_text, draft.company, max_len=160, what="Company")
     birth = run("birth_date", clean_birth_date, draft.birth_date, today=today)
@@ -277,7 +280,7 @@ def check_customer(
                 errors.append(FieldError("password", "Password needs " + ", ".join(problems)))
 
     clean = CleanCustomer(
-        customer_type=ctype, title=title, first_name=first, middle_name=middle, last_name=last,
+        customer_type=ctype, title=title, first_name=first, middle_name=middle, last_name=last, suffix=suffix,
         organization_name=org, company=company, birth_date=birth, language=language,
         currency=currency, group_code=group, affiliations=affiliations,
         receipt_option=receipt_option, receipt_email=receipt_email,

@@ -247,6 +247,7 @@ class CustomerFields(_Model):
     first_name: Shown(80) = ""
     middle_name: Shown(80) = ""
     last_name: Shown(80) = ""
+    suffix: Shown(20) = ""
     organization_name: Shown(160) = ""
     company: Shown(160) = ""
     birth_date: IsoDate | None = None

@@ -123,7 +123,9 @@ class PhoneRecord:
 class AddressRecord:
     purpose: str
     line1: str = ""
-    line2: str = ""
+    # the one line of an address a store may hide or require on its own (its option is
+    # "address_line2"); the others follow the country's format (domain/address.py)
+    line2: str = field(default="", metadata=option("Address line 2"))
     city: str = ""
     district: str = ""
     region: str = ""
@@ -176,6 +178,7 @@ class CustomerRecord:
     first_name: str = field(default="", metadata=needed("First name"))
     middle_name: str = field(default="", metadata=option("Middle name", person=True))
     last_name: str = field(default="", metadata=needed("Last name"))
+    suffix: str = field(default="", metadata=option("Suffix", person=True))  # after the name: Jr., Sr., III
     organization_name: str = field(default="", metadata=needed("Organization"))
     company: str = field(default="", metadata=option("Company"))
     birth_date: date | None = field(default=None, metadata=option("Date of birth", person=True))
@@ -229,7 +232,7 @@ class CustomerRecord:
     @property
     def display_name(self) -> str:
         return _display_name(self.customer_type, self.first_name, self.middle_name, self.last_name,
-                             self.organization_name)
+                             self.organization_name, self.suffix)
 
     @property
     def reference_display(self) -> str:

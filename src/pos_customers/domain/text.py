@@ -148,8 +148,16 @@ def _flags(neutralised: str, text: str) -> str:
     return "".join(out)
 
 
-def display_name(customer_type: str, first: str, middle: str, last: str, organization: str) -> str:
-    """How a customer is named on screen: the organization's name, or the person's names in order."""
+def display_name(customer_type: str, first: str, middle: str, last: str, organization: str,
+                 suffix: str = "") -> str:
+    """How a customer is named on screen: the organization's name, or the person's names in order
+    (a suffix last: "John Smith Jr.")."""
     if customer_type == CustomerType.ORGANIZATION:
         return organization
-    return " ".join(x for x in (first, middle, last) if x)
+    return " ".join(x for x in (first, middle, last, suffix) if x)
+
+
+def fields_display_name(f: dict) -> str:
+    """:func:`display_name` of a sync document's ``fields`` (as headquarters keeps them)."""
+    return display_name(f.get("customer_type") or "person", f.get("first_name") or "", f.get("middle_name") or "",
+                        f.get("last_name") or "", f.get("organization_name") or "", f.get("suffix") or "")

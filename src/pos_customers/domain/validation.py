@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # phonenumbers takes 30-60 ms to import: the functions on pho
 
 NAME_MAX = 80
 ORG_NAME_MAX = 160
+SUFFIX_MAX = 20  # the record's, the sync document's and the table's bound
 TEXT_MAX = 500
 OLDEST_AGE = 120
 
@@ -57,6 +58,17 @@ def clean_person_name(value: str | None, *, required: bool = False, what: str = 
         raise FieldProblem(f"{what} cannot contain '{ch}'")
     if not any(unicodedata.category(ch)[0] == "L" for ch in text):
         raise FieldProblem(f"{what} must contain letters")
+    return text
+
+
+def clean_name_suffix(value: str | None) -> str:
+    """A name suffix (Jr., Sr., III, 2nd): a person name's letters and punctuation, and digits."""
+    text = clean_text(value, max_len=SUFFIX_MAX, what="Suffix")
+    for ch in text:
+        if unicodedata.category(ch)[0] not in ("L", "M", "N") and ch not in _NAME_PUNCTUATION:
+            raise FieldProblem(f"Suffix cannot contain '{ch}'")
+    if text and not any(ch.isalnum() for ch in text):
+        raise FieldProblem("Suffix must contain letters or digits")
     return text
 
 

@@ -132,16 +132,13 @@ def payments_for(customer_id: str, holder: str, *, today: datetime | None = None
 def seed_customer_data(hq, docs: list[dict[str, Any]], stores: list[str]) -> None:
     """Orders with their lines and shipments, carts and saved payments for the demo customers
     (their sync documents), and the demo stores' addresses and phones."""
-    from ..domain.text import display_name
+    from ..domain.text import fields_display_name
 
     orders = [o for d in docs for o in orders_for(d["id"], d["fields"].get("currency") or "EUR", stores)]
     hq.put_records(orders)
     hq.put_order_details(order_detail(o[2]["doc"]) for o in orders)
     hq.put_carts(c for d in docs for c in carts_for(d["id"], d["fields"].get("currency") or "EUR", stores))
-    hq.put_payments(p for d in docs for p in payments_for(d["id"], display_name(
-        d["fields"].get("customer_type") or "person", d["fields"].get("first_name") or "",
-        d["fields"].get("middle_name") or "", d["fields"].get("last_name") or "",
-        d["fields"].get("organization_name") or "")))
+    hq.put_payments(p for d in docs for p in payments_for(d["id"], fields_display_name(d["fields"])))
     for code in stores:
         if code in STORE_CONTACTS:
             address, phone = STORE_CONTACTS[code]

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection
 
 from ..domain.assistance import (LINK_ISSUED, LINK_USED, MAX_HISTORY, SIGNED_OUT, AssistLink, AssistRequest,
                                  AssistUse, OnlineCustomer, OnlineSession, OnlineState)
-from ..domain.text import display_name
+from ..domain.text import fields_display_name
 from . import audit
 from . import tables as t
 from .common import Identity, aware, digest, load_customers, lock_seq
@@ -179,8 +179,7 @@ def online_now(hq: Headquarters, *, limit: int = 500) -> list[OnlineCustomer]:
         if r.customer_id in out:
             continue
         f = json.loads(r.fields)
-        name = display_name(f.get("customer_type") or "person", f.get("first_name") or "",
-                            f.get("middle_name") or "", f.get("last_name") or "", f.get("organization_name") or "")
+        name = fields_display_name(f)
         out[r.customer_id] = OnlineCustomer(
             customer_id=r.customer_id, reference=r.reference, name=name[:250], home_store=r.home_store,
             signed_in_at=aware(r.created_at), last_seen_at=aware(r.last_seen_at), expires_at=aware(r.expires_at),

@@ -34,7 +34,7 @@ from sqlalchemy.engine import Connection
 from ..domain import fuzzy
 from ..domain.search import (HQ_FTS, SearchQuery, contact_index_text, fragment_text, fts_exact_query,
                              fts_name_query, name_index_text, parse_query, people_after_organizations)
-from ..domain.text import display_name
+from ..domain.text import fields_display_name
 from . import tables as t
 from .common import bulk_insert
 
@@ -459,7 +459,7 @@ def _hits(conn: Connection, ids: list[str], how: Mapping[str, str],
     wanted = set(ids) | {via[i] for i in ids if i in via}
     rows = {r.id: r for r in conn.execute(select(c.id, c.reference, c.home_store, c.fields)
                                           .where(c.id.in_(sorted(wanted)), c.anonymized_at.is_(None)))}
-    names = {cid: _display_name(_fields(r.fields)) for cid, r in rows.items()}
+    names = {cid: fields_display_name(_fields(r.fields)) for cid, r in rows.items()}
     out = []
     for cid in ids:
         row = rows.get(cid)
@@ -476,6 +476,3 @@ def _hits(conn: Connection, ids: list[str], how: Mapping[str, str],
     return out
 
 
-def _display_name(f: Mapping[str, Any]) -> str:
-    return display_name(f.get("customer_type") or "person", f.get("first_name") or "", f.get("middle_name") or "",
-                        f.get("last_name") or "", f.get("organization_name") or "")

@@ -28,7 +28,7 @@ from ..domain.money import minor_digits
 from ..domain.segment import (MAX_SEGMENTS, AllOf, AnyOf, BoughtIn, GroupIs, HomeStore, MarketingConsent,
                               NotRule, RegisteredWithin, Rule, RuleProblem, SegmentDefinition, Spent, explain,
                               parse_rule, rule_from, rule_json)
-from ..domain.text import display_name
+from ..domain.text import fields_display_name
 from . import audit
 from . import tables as t
 from .common import aware, lock_seq, put_records, store_seq
@@ -338,8 +338,7 @@ def report(hq: Headquarters, code: str, *, members: bool = False) -> tuple[int, 
 
 
 def _report_row(reference: str, f: dict[str, Any]) -> tuple[str, str, str]:
-    name = display_name(f.get("customer_type") or "person", f.get("first_name") or "", f.get("middle_name") or "",
-                        f.get("last_name") or "", f.get("organization_name") or "")
+    name = fields_display_name(f)
     emails = f.get("emails") or []
     primary = next((e for e in emails if e.get("primary")), emails[0] if emails else None)
     return reference, name, (primary or {}).get("address", "")

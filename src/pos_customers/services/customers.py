@@ -329,7 +329,7 @@ def draft_from_view(view: CustomerView) -> CustomerDraft:
     """The edit form's starting point: the stored customer as a draft."""
     return CustomerDraft(
         customer_type=view.customer_type, title=view.title, first_name=view.first_name,
-        middle_name=view.middle_name, last_name=view.last_name,
+        middle_name=view.middle_name, last_name=view.last_name, suffix=view.suffix,
         organization_name=view.organization_name, company=view.company,
         birth_date=view.birth_date, language=view.language, currency=view.currency,
         group_code=view.group_code, affiliations=list(view.affiliations),

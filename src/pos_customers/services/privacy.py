@@ -76,7 +76,7 @@ def anonymize_customer(svc: Services, actor: Actor, customer_id: str, confirmati
         person = current.customer_type == "person"
         stamp = tx.clock.now()
         anonymous = replace(
-            current, title="", first_name="", middle_name="", company="", receipt_email="",
+            current, title="", first_name="", middle_name="", suffix="", company="", receipt_email="",
             last_name=ANONYMIZED_NAME if person else "", organization_name="" if person else ANONYMIZED_NAME,
             birth_date=None, password_hash=None, must_change_password=False, account_type="guest", status="blocked",
             status_reason="", gender="", salutation="", vat_number="", tax_exempt=False, credit_limit=None,
@@ -178,8 +178,8 @@ def report_text(report: dict[str, Any]) -> str:
         lines.extend(["", title, "-" * len(title)])
 
     section("Profile")
-    for key in ("customer_type", "salutation", "title", "first_name", "middle_name", "last_name", "organization_name", "company",
-                "birth_date", "gender", "language", "currency", "group_code", "receipt_option", "receipt_email",
+    for key in ("customer_type", "salutation", "title", "first_name", "middle_name", "last_name", "suffix", "organization_name",
+                "company", "birth_date", "gender", "language", "currency", "group_code", "receipt_option", "receipt_email",
                 "status", "status_reason", "account_type", "vat_number", "tax_exempt", "credit_limit", "store_code", "created_at", "updated_at", "last_activity_at", "last_sign_in_at",
                 "password_changed_at"):
         if c.get(key) not in (None, "", []):

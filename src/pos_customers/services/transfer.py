@@ -27,7 +27,7 @@ CSV_COLUMNS = [
     "receipt_email", "status", "account_type", "email", "email2", "email_marketing", "phone",
     "phone2", "phone_marketing", "address_purpose", "line1", "line2", "city", "district", "region",
     "postal_code", "country", "card", "store_code", "created_at", "updated_at",
-    "salutation", "gender", "status_reason", "vat_number", "tax_exempt", "credit_limit",
+    "salutation", "gender", "status_reason", "vat_number", "tax_exempt", "credit_limit", "suffix",
 ]
 #: what ``add --json`` takes: the draft's fields, plus the short names the CSV uses
 _DRAFT_KEYS = frozenset(f.name for f in fields(CustomerDraft) if f.name != "password") | {"type", "group"}
@@ -38,7 +38,7 @@ def _truthy(value: Any) -> bool:
 
 
 #: plain text fields of the draft that JSON gives as they are
-_PLAIN_TEXT = ("status_reason", "gender", "salutation", "vat_number")
+_PLAIN_TEXT = ("status_reason", "gender", "salutation", "vat_number", "suffix")
 
 
 def _flag(doc: dict[str, Any], name: str) -> bool:
@@ -138,7 +138,7 @@ def draft_from_csv_row(row: dict[str, str]) -> CustomerDraft:
         affiliations=[a for a in g("affiliations").split("|") if a] if g("affiliations") else None,
         receipt_option=g("receipt_option") or None, receipt_email=g("receipt_email") or None,
         status=g("status") or "active", account_type=g("account_type") or "guest",
-        salutation=g("salutation"), gender=g("gender"), status_reason=g("status_reason"),
+        salutation=g("salutation"), gender=g("gender"), status_reason=g("status_reason"), suffix=g("suffix"),
         vat_number=g("vat_number"), tax_exempt=_truthy(g("tax_exempt")), credit_limit=_minor(g("credit_limit")),
         emails=emails, phones=phones, addresses=addresses, cards=[g("card")] if g("card") else [],
         attributes={k[5:]: v for k, v in row.items() if k.startswith("attr:") and v})
@@ -345,7 +345,7 @@ def csv_row(r: CustomerRecord) -> dict[str, str]:
         "created_at": doc["created_at"], "updated_at": doc["updated_at"],
         "salutation": r.salutation, "gender": r.gender, "status_reason": r.status_reason,
         "vat_number": r.vat_number, "tax_exempt": "yes" if r.tax_exempt else "",
-        "credit_limit": "" if r.credit_limit is None else str(r.credit_limit),
+        "credit_limit": "" if r.credit_limit is None else str(r.credit_limit), "suffix": r.suffix,
         **{f"attr:{k}": v for k, v in r.attributes.items()},
     }
 

@@ -117,6 +117,7 @@ class Customer(SQLModel, table=True):
     first_name: str = Field(default="", max_length=80)
     middle_name: str = Field(default="", max_length=80)
     last_name: str = Field(default="", max_length=80)
+    suffix: str = Field(default="", max_length=20, sa_column_kwargs={"server_default": ""})
     organization_name: str = Field(default="", max_length=160)
     company: str = Field(default="", max_length=160)
     birth_date: date | None = None

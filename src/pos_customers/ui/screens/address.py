@@ -10,7 +10,9 @@ from textual.css.query import NoMatches
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
+from ...domain.account_options import label_of
 from ...domain.address import AddressInput, address_form, clean_address, known_country
+from ...domain.errors import FieldError
 from ...domain.customer import AddressDraft
 from ..text import plain, safe
 from ..widgets.field_error import ErrorLine, clear_message_of, focus_at_end
@@ -39,9 +41,12 @@ class AddressModal(ModalScreen[AddressDraft | None]):
     """
 
     def __init__(self, *, draft: AddressDraft | None, purposes: list[tuple[str, str]],
-                 default_purpose: str, default_country: str) -> None:
+                 default_purpose: str, default_country: str, line2: str = "optional") -> None:
         super().__init__()
         self.draft = draft
+        # the store's account option for the second street line: hidden (still shown on an address
+        # that has one, to keep or empty it), optional or required
+        self.line2 = line2
         self.purposes = list(purposes)
         current = draft.purpose if draft and draft.purpose else default_purpose
         if current and current not in [c for c, _ in self.purposes]:
@@ -103,8 +108,11 @@ class AddressModal(ModalScreen[AddressDraft | None]):
             row.set_class(spec is None, "hidden")
             label = self.query_one(f"#label-{name}", Label)
             if spec:
-                label.update(spec.label + (" *" if spec.required else ""))
-                label.set_class(spec.required, "required")
+                required = spec.required or (name == "line2" and self.line2 == "required")
+                label.update(spec.label + (" *" if required else ""))
+                label.set_class(required, "required")
+        if self.line2 == "hidden" and not (self.draft and self.draft.address.line2):
+            self.query_one("#row-line2").add_class("hidden")
         spec = form.spec("region")
         select = self.query_one("#region-select", Select)
         region_input = self.query_one("#region", Input)
@@ -144,6 +152,9 @@ class AddressModal(ModalScreen[AddressDraft | None]):
         for name in ("country", *FIELDS):
             self.query_one(f"#err-{name}", ErrorLine).show("")
         _, errors = clean_address(draft.address)
+        if self.line2 == "required" and self.draft is None and not draft.address.line2.strip():
+            # a new address; an edited one is judged by the services (one it had stays as it was)
+            errors.append(FieldError("line2", f"{label_of('address_line2')} is required in this store"))
         if errors:
             for e in errors:
                 target = e.field if e.field in ("country", *FIELDS) else "line1"

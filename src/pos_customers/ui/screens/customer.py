@@ -190,7 +190,7 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
         self._fill("tab-account", [kv_table([
             ("Salutation", labels["salutation"].get(view.salutation, view.salutation)),
             ("Title", view.title), ("First name", view.first_name), ("Middle name", view.middle_name),
-            ("Last name", view.last_name), ("Organization", view.organization_name),
+            ("Last name", view.last_name), ("Suffix", view.suffix), ("Organization", view.organization_name),
             ("Company", view.company), ("Date of birth", view.birth_date),
             ("Gender", labels["gender"].get(view.gender, view.gender)),
             ("Language", view.language), ("Currency", view.currency),
@@ -425,13 +425,19 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
         default = "BUSINESS" if self.view.customer_type == "organization" else "HOME"
         return default if default in rules or not rules else rules[0]
 
+    def _line2_option(self) -> str:
+        """The store's account option for an address's second line (the address dialog follows it)."""
+        from ...services.account_options import form_options
+
+        return form_options(self.app.services, self.app.actor).level("address_line2").value
+
     def action_add_address(self) -> None:
         if not self.view:
             return
         self.app.push_screen(AddressModal(
             draft=None, purposes=[(c.code, c.label) for c in self.choices.purposes],
-            default_purpose=self._purpose_default(), default_country=self.app.store_country),
-            self._address_done(None))
+            default_purpose=self._purpose_default(), default_country=self.app.store_country,
+            line2=self._line2_option()), self._address_done(None))
 
     @on(DataTable.RowSelected, "#activity-table")
     def _show_change(self, event: DataTable.RowSelected) -> None:
@@ -482,8 +488,8 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
         draft = draft_from_view(self.view).addresses[index]
         self.app.push_screen(AddressModal(
             draft=draft, purposes=[(c.code, c.label) for c in self.choices.purposes],
-            default_purpose=self._purpose_default(), default_country=self.app.store_country),
-            self._address_done(index))
+            default_purpose=self._purpose_default(), default_country=self.app.store_country,
+            line2=self._line2_option()), self._address_done(index))
 
     def _address_done(self, index: int | None):
         def done(result) -> None:

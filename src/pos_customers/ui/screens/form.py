@@ -39,13 +39,14 @@ from .dialogs import ConfirmModal, ConflictModal
 
 TEXT_FIELDS = [
     ("title", "Title"), ("first_name", "First name"), ("middle_name", "Middle name"),
-    ("last_name", "Last name"), ("organization_name", "Organization"), ("company", "Company"),
+    ("last_name", "Last name"), ("suffix", "Suffix"), ("organization_name", "Organization"),
+    ("company", "Company"),
     ("birth_date", "Date of birth"), ("email", "Email"), ("phone", "Phone"),
     ("language", "Language"), ("currency", "Currency"), ("receipt_email", "Receipt email"),
     ("vat_number", "VAT number"), ("credit_limit", "Credit limit"),
 ]
 PLACEHOLDERS = {"birth_date": "YYYY-MM-DD", "language": "de, en-GB, …", "currency": "EUR",
-                "phone": "national or +international", "email": "name@example.com",
+                "phone": "national or +international", "email": "name@example.com", "suffix": "Jr., Sr., III",
                 "vat_number": "with or without country code", "credit_limit": "none; e.g. 1500.00"}
 CONTACT_PURPOSES = {"email": [(p.value, p.value) for p in EmailPurpose],
                     "phone": [(p.value, p.value) for p in PhonePurpose]}
@@ -54,6 +55,8 @@ ERROR_TARGET = {"emails.0.address": "email", "phones.0.number": "phone", "group_
                 "emails": "more-contacts", "phones": "more-contacts"}
 # a record field with an account option -> the form's row for it (where the names differ)
 OPTION_ROW = {"emails": "email", "phones": "phone"}
+# options of a line of each address (no row of the form: the address dialog follows them)
+ADDRESS_PARTS = frozenset(f.name for f in OPTION_FIELDS if f.part)
 
 
 def error_target(field: str) -> str:
@@ -330,6 +333,8 @@ class CustomerFormScreen(Screen):
     def _apply_options(self) -> None:
         """The store's account options: a hidden field is not shown, a required one is marked *."""
         for name in CONFIGURABLE:
+            if name in ADDRESS_PARTS:
+                continue  # a line of each address: the address dialog follows it
             row = OPTION_ROW.get(name, name)
             hidden, required = self.options.hidden(name), self.options.required(name)
             if name == "addresses":
@@ -428,6 +433,7 @@ class CustomerFormScreen(Screen):
             self.base, customer_type=ctype,
             title=v["title"] if person else "", first_name=v["first_name"],
             middle_name=v["middle_name"] if person else "", last_name=v["last_name"],
+            suffix=v["suffix"] if person else "",
             organization_name=v["organization_name"], company=v["company"],
             birth_date=(v["birth_date"] or None) if person else None,
             language=v["language"], currency=v["currency"],
@@ -453,7 +459,8 @@ class CustomerFormScreen(Screen):
             return {}
         empty = {f.name: f.default if f.default is not MISSING else f.default_factory()
                  for f in fields(CustomerDraft)}
-        return {name: empty[name] for name in CONFIGURABLE if self.options.hidden(name)}
+        return {name: empty[name] for name in CONFIGURABLE
+                if name not in ADDRESS_PARTS and self.options.hidden(name)}
 
     def _code(self, selector: str) -> str:
         select = self.query_one(selector, Select)
@@ -570,7 +577,8 @@ class CustomerFormScreen(Screen):
             self._show_addresses()
             self._schedule()
         self.app.push_screen(AddressModal(draft=None, purposes=active, default_purpose=default,
-                                          default_country=self.app.template_country), done)
+                                          default_country=self.app.template_country,
+                                          line2=self.options.level("address_line2").value), done)
 
     # -- more emails and phones, loyalty cards -------------------------------------------------------
     def check_action(self, action: str, parameters: tuple) -> bool | None:
