@@ -69,7 +69,7 @@ class CreditPane(DataPane):
         parts.append(table)
         if not view.pending and not view.movements:
             parts.append(Label("No store credit movements.", classes="muted"))
-        hint = "g add or correct · " if self.app.actor.can(Permission.MOVE_CREDIT) else ""
+        hint = "c add or correct · " if self.app.actor.can(Permission.MOVE_CREDIT) else ""
         parts.append(Label(f"{hint}{source_note(source)}", classes="muted"))
         return parts
 
