@@ -211,6 +211,8 @@ async def connected(tmp: Path) -> None:
             ("customer-cart-lines", (80, 24), flow(own, "enter", tab("carts"), focus("carts-table"), "enter")),
             ("customer-saved-payments", (80, 24), flow(own, "enter", tab("payments"), focus("payments-table"))),
             ("customer-order-lines", (80, 24), flow(own, "enter", tab("orders"), focus("orders-table"), "enter")),
+            ("customer-store-credit", (80, 24), flow(own, "enter", tab("credit"))),
+            ("customer-online", (80, 24), flow(own, "enter", tab("online"))),
         ]:
             await shoot(svc, shot, size, steps)
     finally:
