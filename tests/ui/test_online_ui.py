@@ -103,3 +103,19 @@ def test_snapshot_online_tab(snap_compare, make_app, assisted, shop, admin):
         await at_online_tab(pilot.app, pilot)
 
     assert snap_compare(make_app(sync_seconds=3600), terminal_size=SIZE, run_before=run)
+
+
+async def test_g_on_a_guest_says_what_to_do_instead_of_doing_nothing(make_app, shop, admin):
+    """A standalone till, a guest customer: g is offered (F1 lists it) and answers in one line."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(app, pilot)
+        await pilot.press(*"hans meier", "enter")
+        await settle(app, pilot)
+        assert "g" in app.screen.active_bindings
+        await pilot.press("g")
+        await settle(app, pilot)
+        said = [n.message for n in app._notifications]
+        assert any("Registered first" in m or "registered first" in m for m in said), said
+    hans = search_customers(shop, admin, "hans meier").rows[0].customer_id
+    assert get_customer(shop, admin, hans).assist_consent is False  # nothing recorded
