@@ -178,3 +178,39 @@ def test_keeping_the_home_store_only_leaves_no_row_of_the_customers_removed(tmp_
             left = conn.execute(f"SELECT count(*) FROM {table} WHERE customer_id != ''"
                                 " AND customer_id NOT IN (SELECT id FROM customer)").fetchone()[0]
             assert left == 0, table
+
+
+def test_a_csv_export_read_back_changes_nothing_the_row_cannot_say(svc, manager):
+    """A CSV row has two emails and phones without purposes, one address, one card: importing the
+    export over the same store keeps the rest as stored (purposes, a third email, the second
+    address and card, the password flag) and writes nothing."""
+    from pos_customers.domain.address import AddressInput
+    from pos_customers.domain.customer import AddressDraft, EmailInput, PhoneInput
+    from pos_customers.services.customers import draft_from_view, update_customer
+
+    made = create_customer(svc, manager, person("Lea", "Wolf", "lea@example.org", "0151 23456789", "10115",
+                                                account_type="registered"))
+    draft = draft_from_view(get_customer(svc, manager, made.id))
+    draft.emails = [EmailInput("lea@example.org", "work", True, True),
+                    EmailInput("lea.wolf@gmx.de", "personal", False, True),
+                    EmailInput("l.w@example.com", "work", False, False)]
+    draft.phones = [PhoneInput("+4915123456789", "work", True, False), PhoneInput("+49301234567", "home")]
+    draft.addresses = [*draft.addresses, AddressDraft(AddressInput("Ring 2", "", "Köln", "", "", "50667", "DE"),
+                                                      None, False, False)]
+    draft.cards, draft.must_change_password = ["2000012345678", "2000087654321"], True
+    stored = update_customer(svc, manager, made.id, draft, opened=get_customer(svc, manager, made.id))
+    out = io.StringIO()
+    export(svc, manager, out, fmt="csv")
+    r = import_csv(svc, manager, io.StringIO(out.getvalue()))
+    assert (r.created, r.updated, r.unchanged, r.bad_rows) == (0, 0, 1, [])
+    after = get_customer(svc, manager, made.id)
+    assert after.version == stored.version
+    assert sorted((e.address, e.purpose, e.marketing_consent) for e in after.emails) == [
+        ("l.w@example.com", "work", False), ("lea.wolf@gmx.de", "personal", True), ("lea@example.org", "work", True)]
+    assert len(after.addresses) == 2 and after.cards == ("2000012345678", "2000087654321")
+    assert after.must_change_password is True
+    # what the row does say still wins: a new first email replaces the stored one
+    changed = out.getvalue().replace("lea@example.org", "lea.new@example.org")
+    r = import_csv(svc, manager, io.StringIO(changed))
+    assert (r.updated, r.bad_rows) == (1, [])
+    assert [e.address for e in get_customer(svc, manager, made.id).emails][:1] == ["lea.new@example.org"]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field, fields
+import re
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any, TextIO
 
@@ -144,6 +145,46 @@ def draft_from_csv_row(row: dict[str, str]) -> CustomerDraft:
         attributes={k[5:]: v for k, v in row.items() if k.startswith("attr:") and v})
 
 
+def with_what_a_row_cannot_say(draft: CustomerDraft, current: CustomerRecord) -> CustomerDraft:
+    """A CSV row holds two emails and two phones without their purposes (the second without its
+    marketing consent), one address without its default flags, one card and no password flag.
+    Updating a stored customer from a row keeps all that as stored, so an export read back in
+    changes nothing; what the row does say (a changed or removed first email, another card) wins."""
+    def digits(number: str) -> str:
+        return re.sub(r"[^\d+]", "", number)
+
+    stored_emails = {e.key: e for e in current.emails}
+    emails = []
+    for i, e in enumerate(draft.emails):
+        had = stored_emails.get(e.address.strip().casefold())
+        emails.append(e if had is None else replace(
+            e, purpose=had.purpose, primary=had.primary,
+            marketing_consent=e.marketing_consent if i == 0 else had.marketing_consent))
+    listed = {e.address.strip().casefold() for e in emails}
+    emails += [EmailInput(e.address, e.purpose, e.primary, e.marketing_consent)
+               for e in current.emails[2:] if e.key not in listed]
+    stored_phones = {p.e164: p for p in current.phones}
+    phones = []
+    for i, p in enumerate(draft.phones):
+        had = stored_phones.get(digits(p.number))
+        phones.append(p if had is None else replace(
+            p, purpose=had.purpose, primary=had.primary,
+            marketing_consent=p.marketing_consent if i == 0 else had.marketing_consent))
+    listed = {digits(p.number) for p in phones}
+    phones += [PhoneInput(p.e164, p.purpose, p.primary, p.marketing_consent)
+               for p in current.phones[2:] if p.e164 not in listed]
+    addresses = list(draft.addresses)
+    if addresses and current.addresses:
+        first = current.addresses[0]
+        addresses[0] = replace(addresses[0], default_billing=first.default_billing,
+                               default_shipping=first.default_shipping)
+    addresses += [AddressDraft(AddressInput(*(getattr(a, k) for k in ADDRESS_LINES)), a.purpose,
+                               a.default_billing, a.default_shipping) for a in current.addresses[1:]]
+    cards = list(draft.cards) + [c for c in current.cards[1:] if c not in draft.cards]
+    return replace(draft, emails=emails, phones=phones, addresses=addresses, cards=cards,
+                   must_change_password=current.must_change_password)
+
+
 @dataclass(frozen=True)
 class RowError:
     row: int  # 1-based line number in the file, the header being line 1
@@ -240,6 +281,7 @@ def _import_row(svc: Services, tx, store: Store, row: dict[str, str], country: s
         if current.anonymized_at is not None:
             raise ValidationFailed(FieldError("reference", f"customer {format_reference(reference)}"
                                                            " was anonymized: there is nothing to update"))
+        draft = with_what_a_row_cannot_say(draft, current)
         prepared = prepare(svc, s, draft, new=False,
                            existing_purposes=frozenset(a.purpose for a in current.addresses), before=current)
         if write:
