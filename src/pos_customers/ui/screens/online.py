@@ -24,11 +24,12 @@ from .dialogs import DetailModal
 
 TAB_ONLINE = "tab-online"
 
-# last in the card's bindings: the keys 80 columns showed before stay where they were
+# not in the footer (80 columns keep the keys they showed: ctrl+q, F8); F1, the palette and the
+# Online tab's hint line name them
 ASSIST_BINDINGS = [
-    Binding("g", "assist_consent", "Assist consent", id="card.assist_consent",
+    Binding("g", "assist_consent", "Assist consent", id="card.assist_consent", show=False,
             tooltip="Shopper assistance: record that the customer agrees (again: withdraw it)"),
-    Binding("h", "assist_link", "Assist link", id="card.assist_link",
+    Binding("h", "assist_link", "Assist link", id="card.assist_link", show=False,
             tooltip="Shopper assistance: a single-use link into the customer's online account (needs consent)"),
 ]
 ASSIST_ACTIONS = {"assist_consent", "assist_link"}
