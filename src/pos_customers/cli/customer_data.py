@@ -48,6 +48,15 @@ def _customer(svc, ref: str):
     return get_customer(svc, _actor(), ref)
 
 
+def _listed(db: Optional[str], ref: str, fetch) -> tuple[list, str]:
+    """What ``fetch(svc, actor, customer_id)`` answers for the customer ``ref`` names, and where
+    it came from (headquarters or the kept copy): the shape of every list command here."""
+    svc = _services(db)
+    with _errors():
+        view = _customer(svc, ref)
+        return fetch(svc, _actor(), view.id)
+
+
 @customers_app.command("orders")
 def customers_orders(
     ref: str = typer.Argument(..., help="Customer reference or id."),
@@ -57,10 +66,7 @@ def customers_orders(
     """The customer's orders, newest first: number, date, store, status, shipments, total."""
     from ..services.sync import orders
 
-    svc = _services(db)
-    with _errors():
-        view = _customer(svc, ref)
-        rows, source = orders(svc, _actor(), view.id)
+    rows, source = _listed(db, ref, orders)
     _out(rows, as_json, source, "no orders", lambda o: [
         f"{o.number:<12} {o.ordered_at:%Y-%m-%d} {o.store_code:<6} {o.status:<12}"
         f" {o.shipments} shipment{'s' if o.shipments != 1 else ''}  {o.total} {o.currency}"])
@@ -116,10 +122,7 @@ def customers_stores(
     address, phone and status from the chain's store directory."""
     from ..services.customer_data import customer_stores
 
-    svc = _services(db)
-    with _errors():
-        view = _customer(svc, ref)
-        rows, source = customer_stores(svc, _actor(), view.id)
+    rows, source = _listed(db, ref, customer_stores)
     _out(rows, as_json, source, "no store known", lambda u: [
         f"{'*' if u.preferred else ' '} {u.code:<6} {u.name[:30]:<30} {u.status or '—':<18} {u.how}",
         f"  {'':<6} {u.address or '—'}{'  ' + u.phone if u.phone else ''}"])
@@ -156,10 +159,7 @@ def customers_carts(
     """The customer's active carts, newest first, with their lines."""
     from ..services.customer_data import carts
 
-    svc = _services(db)
-    with _errors():
-        view = _customer(svc, ref)
-        rows, source = carts(svc, _actor(), view.id)
+    rows, source = _listed(db, ref, carts)
     _out(rows, as_json, source, "no active carts", lambda c: [
         f"{c.store_code:<6} {c.name[:30]:<30} {c.type[:12]:<12} {_day(c.created_at)}"
         f" {c.items:>3} item{'s' if c.items != 1 else ' '} {money(c.total_minor, c.currency):>12}",
@@ -177,10 +177,7 @@ def customers_payments(
     (never a card number: only the provider's token reference and the last four digits exist)."""
     from ..services.customer_data import saved_payments
 
-    svc = _services(db)
-    with _errors():
-        view = _customer(svc, ref)
-        rows, source = saved_payments(svc, _actor(), view.id)
+    rows, source = _listed(db, ref, saved_payments)
     _out(rows, as_json, source, "no saved payments", lambda p: [
         f"{p.brand[:12]:<12} •••• {p.last4}  expires {p.expiry}  {p.holder[:30] or '—':<30}"
         f" added {_day(p.added_at)}  id {p.id}"])
