@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 
-from pos_customers.domain import security
+from pos_customers.domain import i18n, security
 from pos_customers.domain.enums import Role
 from pos_customers.services import access
 from pos_customers.services.context import Actor, Services
@@ -28,6 +28,10 @@ sys.dont_write_bytecode = False
 # exists once the tests are collected (imports, fixtures' templates) is frozen out of every later
 # collection. The app's own settings are left alone: this is the test processes' housekeeping.
 gc.set_threshold(100_000, 50, 1_000)
+
+# The tests read English unless a test asks for another language (tests/unit/test_i18n.py and the
+# translated screens set it themselves); processes they start inherit this.
+os.environ["POS_CUSTOMERS_LANG"] = "en"
 
 
 def pytest_xdist_auto_num_workers(config):
@@ -53,6 +57,12 @@ FIXED_NOW = datetime(2026, 11, 24, 10, 30, tzinfo=timezone.utc)
 # fixture.
 REAL_HASHER, REAL_STAND_IN_HASH = security.HASHER, access._STAND_IN_HASH
 CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+@pytest.fixture(autouse=True)
+def _english_after_each_test():
+    yield
+    i18n.set_language(i18n.DEFAULT)
 
 
 @pytest.fixture(scope="session", autouse=True)
