@@ -161,7 +161,8 @@ def supported(code: str | None) -> str:
     if not code:
         return ""
     for candidate in (code, code.split("_")[0]):
-        if candidate == DEFAULT or candidate == PSEUDO and _po(candidate).is_file() or candidate in available():
+        if (candidate == DEFAULT or candidate in available()
+                or candidate == PSEUDO and (candidate in _cache or _po(candidate).is_file())):  # generated or installed
             return candidate
     return ""
 

@@ -257,6 +257,15 @@ class Associate(SQLModel, table=True):
     support_account: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
 
 
+class AssociatePreference(SQLModel, table=True):
+    """What an associate chose for themselves on this till (their language): never synced."""
+
+    __tablename__ = "associate_preference"
+    associate_number: str = Field(primary_key=True, max_length=16)
+    language: str = Field(max_length=16)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
 class AuditEvent(SQLModel, table=True):
     """Who changed what, when and where: one row per change, with old and new values."""
 

@@ -13,6 +13,8 @@
     fps = 120                 # frames a second at most; till: 120; over SSH: 30 (TEXTUAL_FPS wins)
     animations = "full"       # none | basic | full; till: full; over SSH: none (TEXTUAL_ANIMATIONS wins)
     mouse = true              # till: true; over SSH: false (the terminal's own copy and paste works)
+    language = "de"           # everyone's language on this till; POS_CUSTOMERS_LANG wins over it
+                              # (unset: each associate's own choice, F12, else the store's)
 
     [keymap]                  # binding id = keys, e.g. a second key for "new customer"
     "search.new" = "f2,ctrl+n"
@@ -59,6 +61,7 @@ class UiConfig:
     fps: int | None = None
     animations: str | None = None
     mouse: bool | None = None
+    language: str = ""  # [display] language: over the associate's and the store's (services/language.py)
     backup: BackupSettings | None = None  # [backup]; None: the defaults (daily, 7 kept)
 
     @property
@@ -97,6 +100,8 @@ def load_config(path: Path | None = None) -> UiConfig:
     for key in ("cursor_blink", "mouse"):
         if not isinstance(display.get(key, True), bool):
             raise ConfigError(f"{path}: [display] {key} must be true or false")
+    if not isinstance(display.get("language", ""), str):
+        raise ConfigError(f"{path}: [display] language must be a language code like \"de\"")
     fps = display.get("fps")
     if fps is not None and (isinstance(fps, bool) or not isinstance(fps, int) or not 1 <= fps <= 240):
         raise ConfigError(f"{path}: [display] fps must be a whole number from 1 to 240")
@@ -113,6 +118,7 @@ def load_config(path: Path | None = None) -> UiConfig:
             fps=fps,
             animations=animations,
             mouse=display.get("mouse"),
+            language=display.get("language", "").strip(),
             backup=_backup(data.get("backup")),
         )
     except (TypeError, ValueError) as exc:
