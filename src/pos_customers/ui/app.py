@@ -24,6 +24,7 @@ from textual.content import Content
 from textual.screen import ModalScreen, Screen
 
 from ..services.auth import Actor, Permission
+from . import language as ui_language
 from .commands import app_commands
 from .config import UiConfig
 from .desk import FULL_MESSAGE, HOME, HOME_LABEL, DeskFull, OpenCustomers
@@ -61,6 +62,7 @@ class PosApp(App):
         Binding("ctrl+q", "quit", "Quit", id="app.quit", tooltip="Close the app", priority=True),
         Binding("f1", "keys", "Keys", id="app.keys", tooltip="List the keys of this screen"),
         Binding("ctrl+l", "lock", "Lock", id="app.lock", tooltip="Lock the terminal now"),
+        ui_language.LANGUAGE_BINDING,  # F12: the associate's own language, at once (ui/language.py)
         # Tab moves the focus as soon as the app reads it (a priority binding), so the keys after
         # it in the same burst (a paste, a scanner, keys bunched up over SSH) land in the next
         # field; otherwise they are already queued on the field that had the focus
@@ -182,6 +184,8 @@ class PosApp(App):
             self._warm_up()
 
     def _loaded(self) -> None:
+        if self.file_problem is None and self.services is not None:
+            ui_language.at_start(self)  # the store's language, unless overridden
         if self.file_problem is not None:
             self.show_file_problem(self.file_problem, fatal=True)
         elif isinstance(self.screen, SignInScreen):
@@ -286,6 +290,8 @@ class PosApp(App):
     def on_mount(self) -> None:
         if self.config.keymap:
             self.set_keymap(self.config.keymap)
+        ui_language.at_start(self)
+        ui_language.watch(self)
         name = self.store.name if self.services else ""
         self.add_mode(LOCK_MODE, lambda: self._styled(SignInScreen(store_name=name, demo=self.demo)))
         self.switch_mode(LOCK_MODE)
@@ -338,6 +344,7 @@ class PosApp(App):
 
         previous = self.actor
         self.actor = actor
+        ui_language.at_sign_in(self, actor)  # theirs: the screens made before follow when shown
         self._last_input = self._monotonic()
         mode = f"associate:{actor.associate_number}"
         if previous and previous.associate_number != actor.associate_number:
@@ -713,6 +720,9 @@ class PosApp(App):
             self.screen.load()
         else:
             self.open_customer(view.id)
+
+    def action_language(self) -> None:
+        ui_language.choose(self)
 
     def action_keys(self) -> None:
         from .screens.keys import KeysScreen

@@ -37,6 +37,8 @@ class SignInScreen(Screen):
         super().__init__()
         self.store_name = store_name
         self.demo = demo
+        self._shown: tuple[str | None, str | None] | None = None  # show_store's, for retranslate
+        self._locked: tuple[str | None, bool] | None = None  # show_locked's
 
     def compose(self) -> ComposeResult:
         with Vertical(id="box"):
@@ -52,16 +54,35 @@ class SignInScreen(Screen):
 
     def show_store(self, name: str | None, error: str | None) -> None:
         """The background start finished: name the store, or say why the app cannot be used."""
+        self._shown = (name, error)
         self.query_one("#title", Static).update(safe(f"pos-customers · {name}" if name else "pos-customers"))
         if error:
             self.query_one("#error", Static).update(safe(error))
 
     def show_locked(self, who: str | None, *, idle: bool = True) -> None:
-        why = "Locked after inactivity" if idle else f"Locked by {who}"
-        self.query_one("#locked", Static).update(safe(f"{why}. {who} can sign in to carry on." if who else ""))
+        self._locked = (who, idle)
+        self._show_locked(who, idle)
         self.query_one("#error", Static).update("")
         self.query_one(SignInForm).clear()
         self.set_focus(self.query_one(SignInForm))
+
+    def _show_locked(self, who: str | None, idle: bool) -> None:
+        why = "Locked after inactivity" if idle else f"Locked by {who}"
+        self.query_one("#locked", Static).update(safe(f"{why}. {who} can sign in to carry on." if who else ""))
+
+    async def retranslate(self) -> None:
+        """The language changed (ui/language.py): the texts again; what was typed stays."""
+        from ..language import recompose_keeping
+
+        form = self.query_one(SignInForm)
+        typed = (form.number, form.pin, form.field)
+        await recompose_keeping(self)
+        form = self.query_one(SignInForm)
+        form.number, form.pin, form.field = typed
+        if self._shown is not None:
+            self.show_store(*self._shown)
+        if self._locked is not None:
+            self._show_locked(*self._locked)
 
     @on(SignInForm.Submitted)
     def _submit(self, event: SignInForm.Submitted) -> None:
@@ -101,5 +122,6 @@ class SignInScreen(Screen):
     def _succeeded(self, actor, first_page) -> None:
         self.query_one("#error", Static).update("")
         self.query_one("#locked", Static).update("")
+        self._locked = None
         self.query_one(SignInForm).clear()
         self.app.signed_in(actor, first_page)

@@ -1,0 +1,91 @@
+"""F12: the associate's own language, at once on every screen, what was typed kept; and used again
+at their next sign-in (the store's language for the others)."""
+
+from __future__ import annotations
+
+import gettext
+
+import pytest
+from textual.widgets import Input, Label, OptionList
+
+from pos_customers.domain import i18n
+from pos_customers.services.language import preferred_language
+from pos_customers.ui.screens.form import CustomerFormScreen
+from pos_customers.ui.screens.language import LanguageModal, own_name
+from pos_customers.ui.screens.search import SearchScreen
+from tests.ui.conftest import settle, sign_in
+
+
+class _Catalog(gettext.NullTranslations):
+    def __init__(self, table: dict[str, str]):
+        super().__init__()
+        self.table = table
+
+    def gettext(self, message: str) -> str:
+        return self.table.get(message, message)
+
+
+@pytest.fixture
+def test_catalogs():
+    i18n.install("de", _Catalog({"First name": "Vorname", "Language": "Sprache", "Keys": "Tasten"}))
+    i18n.install("fr", _Catalog({"First name": "Prénom", "Language": "Langue"}))
+    yield
+    i18n.forget_catalogs()
+
+
+async def _pick(app, pilot, code: str) -> None:
+    await pilot.press("f12")
+    await settle(app, pilot)
+    assert isinstance(app.screen, LanguageModal)
+    app.screen.query_one("#languages", OptionList).highlighted = i18n.available().index(code)
+    await pilot.press("enter")
+    await settle(app, pilot)
+
+
+def _label(screen, selector: str) -> str:
+    return str(screen.query_one(selector, Label).render())
+
+
+def test_each_language_is_named_in_itself():
+    assert [own_name(code) for code in ("de", "en", "fr", "nl")] == ["Deutsch", "English", "Français", "Nederlands"]
+
+
+async def test_switching_keeps_the_form_and_is_remembered_at_the_next_sign_in(make_app, shop, test_catalogs,
+                                                                             monkeypatch):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot)  # POS_CUSTOMERS_LANG=en (tests/conftest.py): English
+        assert i18n.language() == "en"
+        await pilot.press("f2")
+        await settle(app, pilot)
+        form = app.screen
+        assert isinstance(form, CustomerFormScreen)
+        assert _label(form, "#label-first_name").startswith("First name")
+        await pilot.press(*"Eva")
+        await settle(app, pilot)
+        await _pick(app, pilot, "de")
+        assert i18n.language() == "de"
+        assert app.screen is form  # the same form, made again in German
+        assert form.query_one("#first_name", Input).value == "Eva"
+        assert form.focused is form.query_one("#first_name", Input)
+        assert _label(form, "#label-first_name").startswith("Vorname")
+        assert form.dirty
+        # the search screen under the form follows too
+        assert isinstance(app.screen_stack[-2], SearchScreen)
+        assert preferred_language(shop, "1002") == "de"
+
+        # the next sign-in without the override: Jonas reads his choice, Maria the store's
+        monkeypatch.delenv("POS_CUSTOMERS_LANG", raising=False)
+        await _pick(app, pilot, "fr")
+        assert _label(form, "#label-first_name").startswith("Prénom")
+        assert form.query_one("#first_name", Input).value == "Eva"
+        await pilot.press("ctrl+l")
+        await settle(app, pilot)
+        i18n.set_language("en")
+        await sign_in(app, pilot, "1001", "2468")
+        assert i18n.language() == "de"  # the Berlin store's
+        await pilot.press("ctrl+l")
+        await settle(app, pilot)
+        await sign_in(app, pilot, "1002", "1357")
+        assert i18n.language() == "fr"
+        assert preferred_language(shop, "1001") == ""
