@@ -1,0 +1,83 @@
+"""The catalogs: the template is what the code says today, and de, fr and nl translate every message
+of it (not fuzzy, not empty) with the same placeholders. A translator runs the README's two Babel
+commands ("Translating") when this fails after a change of text."""
+
+from __future__ import annotations
+
+import pytest
+
+from pos_customers.domain import i18n
+from tests.i18n_pseudo import TEMPLATE, extract, pseudo, read_catalog
+
+LANGUAGES = ("de", "fr", "nl")
+
+
+@pytest.fixture(scope="module")
+def extracted(tmp_path_factory):
+    return extract(tmp_path_factory.mktemp("pot") / "extracted.pot")
+
+
+def _ids(catalog) -> set:
+    return {m.id for m in catalog if m.id}
+
+
+def _texts(value) -> tuple[str, ...]:
+    return tuple(value) if isinstance(value, tuple | list) else (value,)
+
+
+def test_the_template_is_up_to_date_with_the_code(extracted):
+    kept = _ids(read_catalog(TEMPLATE))
+    code = _ids(extracted)
+    assert sorted(map(str, code - kept)) == [], "in the code, not in the template: extract again (README)"
+    assert sorted(map(str, kept - code)) == [], "in the template, gone from the code: extract again (README)"
+
+
+def test_every_message_uses_named_placeholders(extracted):
+    positional = [m.id for m in extracted if m.id and any(
+        name.isdigit() or name == "" for text in _texts(m.id) for name in _fields(text))]
+    assert positional == []
+
+
+def _fields(text: str) -> list[str]:
+    import string
+
+    try:
+        return [name for _lit, name, _spec, _conv in string.Formatter().parse(text) if name is not None]
+    except ValueError:
+        return ["<unbalanced braces>"]
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_message_is_translated(extracted, lang):
+    catalog = read_catalog(i18n.LOCALE_DIR / lang / "LC_MESSAGES" / f"{i18n.DOMAIN}.po", locale=lang)
+    problems = []
+    for message in extracted:
+        if not message.id:
+            continue
+        found = catalog.get(message.id)
+        if found is None:
+            problems.append(f"missing: {message.id!r}")
+            continue
+        if found.fuzzy:
+            problems.append(f"fuzzy: {message.id!r}")
+            continue
+        strings = _texts(found.string)
+        if not strings or any(not s for s in strings):
+            problems.append(f"empty: {message.id!r}")
+            continue
+        wanted = set().union(*(i18n.placeholders(text) for text in _texts(message.id)))
+        for text in strings:
+            if i18n.placeholders(text) != wanted:
+                problems.append(f"placeholders {sorted(i18n.placeholders(text))} instead of {sorted(wanted)}: "
+                                f"{message.id!r} -> {text!r}")
+    assert problems == [], f"{len(problems)} problems in {lang}, the first: " + "\n".join(problems[:20])
+
+
+def test_the_pseudo_locale_keeps_placeholders_and_is_longer():
+    text = "Saved {ref} to headquarters"
+    made = pseudo(text)
+    assert made.startswith("⟦") and made.endswith("⟧")
+    assert i18n.placeholders(made) == {"ref"}
+    assert len(made) - len("{ref}") >= (len(text) - len("{ref}")) * 1.4 - 1  # the text, not its fields
+    assert "Saved" not in made and "headquarters" not in made
+    assert made.format(ref="0101-000042").count("0101-000042") == 1
