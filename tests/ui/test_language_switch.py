@@ -89,3 +89,47 @@ async def test_switching_keeps_the_form_and_is_remembered_at_the_next_sign_in(ma
         await sign_in(app, pilot, "1002", "1357")
         assert i18n.language() == "fr"
         assert preferred_language(shop, "1001") == ""
+
+
+async def test_the_card_back_office_and_sync_screens_are_made_again_as_they_were(make_app, shop, test_catalogs):
+    from textual.widgets import DataTable, Static, TabbedContent
+
+    from pos_customers.ui.screens.backoffice import BackOfficeScreen, PurposesScreen
+    from pos_customers.ui.screens.customer import CustomerScreen
+    from pos_customers.ui.screens.sync import SyncScreen
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot, "1001", "2468")
+        await pilot.press(*"Anna Müller", "enter")
+        await settle(app, pilot)
+        card = app.screen
+        assert isinstance(card, CustomerScreen)
+        card.query_one("#tabs", TabbedContent).active = "tab-contacts"
+        await settle(app, pilot)
+        await _pick(app, pilot, "de")
+        assert app.screen is card
+        assert card.query_one("#tabs", TabbedContent).active == "tab-contacts"
+        assert "Anna" in str(card.query_one("#head", Static).render())  # loaded again
+        await pilot.press("escape")  # back to the search (made again when it came to the front)
+        await settle(app, pilot)
+        assert isinstance(app.screen, SearchScreen)
+        assert app.screen.query_one("#query", Input).value == "Anna Müller"
+        await pilot.press("f9")
+        await settle(app, pilot)
+        app.push_screen(PurposesScreen())
+        await settle(app, pilot)
+        rows = app.screen.query_one("#rows", DataTable).row_count
+        assert rows
+        await _pick(app, pilot, "fr")
+        assert isinstance(app.screen, PurposesScreen)
+        assert app.screen.query_one("#rows", DataTable).row_count == rows
+        assert isinstance(app.screen_stack[-2], BackOfficeScreen)
+        await pilot.press("escape", "escape")
+        await settle(app, pilot)
+        await pilot.press("f8")
+        await settle(app, pilot)
+        assert isinstance(app.screen, SyncScreen)
+        await _pick(app, pilot, "en")
+        assert isinstance(app.screen, SyncScreen)
+        assert i18n.language() == "en"

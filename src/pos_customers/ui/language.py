@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 LANGUAGE_ACTION = "language"
 LANGUAGE_BINDING = Binding("f12", LANGUAGE_ACTION, N_("Language…"), show=False, id="app.language",
-                           tooltip=N_("Choose the language of the screens (kept for your next sign-in)"))
+                           tooltip=N_("Choose your language (kept for your next sign-in)"))
 
 # screens made in an earlier language, in stacks not in front: made again when they come to it
 _stale: weakref.WeakSet[Screen] = weakref.WeakSet()
