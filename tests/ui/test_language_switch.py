@@ -73,6 +73,7 @@ async def test_switching_keeps_the_form_and_is_remembered_at_the_next_sign_in(ma
         # the search screen under the form follows too
         assert isinstance(app.screen_stack[-2], SearchScreen)
         assert preferred_language(shop, "1002") == "de"
+        assert "Language…" in [c.title for c in app.get_system_commands(app.screen)]  # the palette's too
 
         # the next sign-in without the override: Jonas reads his choice, Maria the store's
         monkeypatch.delenv("POS_CUSTOMERS_LANG", raising=False)
@@ -133,3 +134,23 @@ async def test_the_card_back_office_and_sync_screens_are_made_again_as_they_were
         await _pick(app, pilot, "en")
         assert isinstance(app.screen, SyncScreen)
         assert i18n.language() == "en"
+
+
+async def test_before_sign_in_the_store_language_or_config_toml(make_app, test_catalogs, monkeypatch):
+    monkeypatch.delenv("POS_CUSTOMERS_LANG", raising=False)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert i18n.language() == "de"  # the Berlin store's
+        await _pick(app, pilot, "fr")  # on the sign-in screen: for now, nobody's choice
+        assert i18n.language() == "fr"
+        await sign_in(app, pilot)
+        assert i18n.language() == "de"
+        assert preferred_language(app.services, "1002") == ""
+    i18n.set_language("en")
+    app = make_app(language="nl")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert i18n.language() == "nl"
+        await sign_in(app, pilot)
+        assert i18n.language() == "nl"

@@ -53,8 +53,11 @@ def choose(app: PosApp) -> None:
 async def switch(app: PosApp, code: str, *, remember: bool = False) -> str:
     """Make ``code`` the language of every screen now; ``remember``: keep it as the signed-in
     associate's own (their next sign-in on this till uses it)."""
+    from .app import LOCK_MODE
+
     lang = i18n.set_language(code)
-    if remember and app.actor is not None and app.services is not None:
+    signed_in = app.actor is not None and app.current_mode != LOCK_MODE  # not the locked one's
+    if remember and signed_in and app.services is not None:
         from ..services.language import set_preferred_language
 
         try:
@@ -173,6 +176,10 @@ async def recompose_keeping(screen: Screen) -> None:
             _put(widget, value)
     if focused is not None and (widget := keys.get(focused)) is not None and widget.focusable:
         screen.set_focus(widget)
+    elif screen.focused is None and screen.AUTO_FOCUS:
+        first = screen.query(screen.AUTO_FOCUS).first() if screen.query(screen.AUTO_FOCUS) else None
+        if first is not None and first.focusable:
+            screen.set_focus(first)
 
 
 def _keyed(screen: Screen) -> dict[str, Widget]:
