@@ -15,11 +15,15 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
+from typing import TYPE_CHECKING
+
 from ..domain import i18n
 from ..domain.errors import FieldProblem
 from ..domain.i18n import Msg
 from .auth import Actor, NotFound, NotInitialized
-from .context import Services
+
+if TYPE_CHECKING:  # light to import: the start of the app and of the command line read cli_language
+    from .context import Services
 
 ENV = "POS_CUSTOMERS_LANG"
 LOCALE_ENV = ("LC_ALL", "LC_MESSAGES", "LANG")

@@ -78,11 +78,11 @@ def at_start(app: PosApp) -> bool:
 
     if app.services is not None:
         lang = language_for(app.services, None, configured=app.config.language)
-    else:
+    else:  # the store not known yet: only what overrides it (else the language the start chose)
         import os
 
-        lang = i18n.choose(os.environ.get(ENV), app.config.language)
-    if lang == i18n.language():
+        lang = i18n.supported(os.environ.get(ENV)) or i18n.supported(app.config.language)
+    if not lang or lang == i18n.language():
         return False
     i18n.set_language(lang)
     if app.is_running and any(screen.is_attached and screen.children for screen in app.screen_stack):
