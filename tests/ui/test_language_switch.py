@@ -98,6 +98,7 @@ async def test_the_card_back_office_and_sync_screens_are_made_again_as_they_were
     from pos_customers.ui.screens.backoffice import BackOfficeScreen, PurposesScreen
     from pos_customers.ui.screens.customer import CustomerScreen
     from pos_customers.ui.screens.sync import SyncScreen
+    from pos_customers.ui.widgets.open_strip import OpenStrip
 
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -112,9 +113,13 @@ async def test_the_card_back_office_and_sync_screens_are_made_again_as_they_were
         assert app.screen is card
         assert card.query_one("#tabs", TabbedContent).active == "tab-contacts"
         assert "Anna" in str(card.query_one("#head", Static).render())  # loaded again
-        await pilot.press("escape")  # back to the search (made again when it came to the front)
+        await pilot.press("f7")  # back to the search, Anna still open (made again when it came to the front)
         await settle(app, pilot)
         assert isinstance(app.screen, SearchScreen)
+        assert app.screen.query_one("#query", Input).value == "Anna Müller"
+        assert app.screen.query_one(OpenStrip).display  # the strip of open customers is back
+        await _pick(app, pilot, "nl")
+        assert app.screen.query_one(OpenStrip).display
         assert app.screen.query_one("#query", Input).value == "Anna Müller"
         await pilot.press("f9")
         await settle(app, pilot)

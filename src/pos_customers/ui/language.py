@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import inspect
 import weakref
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding
@@ -44,9 +45,9 @@ def choose(app: PosApp) -> None:
     if isinstance(app.screen, LanguageModal):
         return
 
-    async def chosen(code: str | None) -> None:
-        if code:
-            await switch(app, code, remember=True)
+    def chosen(code: str | None) -> None:
+        if code:  # in the app's turn: this runs in the turn of the screen under the list
+            app.call_later(switch, app, code, remember=True)
     app.push_screen(LanguageModal(), chosen)
 
 
@@ -148,6 +149,24 @@ def _other_stacks(app: PosApp) -> list[Screen]:
 
 
 async def retranslate_screen(screen: Screen) -> None:
+    """Make ``screen`` again, in its own turn: none of its handlers or timers runs while its
+    widgets are being replaced. Called from the app's turn (never from the screen's: it waits)."""
+    import asyncio
+
+    if not screen.is_attached:
+        return
+    done = asyncio.Event()
+
+    async def job() -> None:
+        try:
+            await _retranslate_now(screen)
+        finally:
+            done.set()
+    if screen.call_later(job):
+        await done.wait()
+
+
+async def _retranslate_now(screen: Screen) -> None:
     if not screen.is_attached:
         return
     own = getattr(screen, "retranslate", None)
@@ -155,16 +174,23 @@ async def retranslate_screen(screen: Screen) -> None:
         result = own()
         if inspect.isawaitable(result):
             await result
-        return
-    await recompose_keeping(screen)
+    else:
+        await recompose_keeping(screen)
+    # what the app mounts on a screen itself (the strip of open customers) comes back
+    getattr(screen.app, "unsaved_changed", lambda: None)()
 
 
-async def recompose_keeping(screen: Screen) -> None:
+async def recompose_keeping(screen: Screen, *, made: Callable[[], object] | None = None) -> None:
     """Compose ``screen`` again (its texts in the current language), keeping what was typed and
-    chosen in its fields and the focus, and fill it again with its own ``on_mount``."""
+    chosen in its fields and the focus, and fill it again with its own ``on_mount``. ``made``:
+    called once the new widgets are there, before ``on_mount`` (what the screen cached about the
+    old ones goes)."""
+    await _workers_done(screen)
     values = _values(screen)
     focused = _key_of(screen, screen.focused) if screen.focused is not None else None
     await screen.recompose()
+    if made is not None:
+        made()
     if getattr(type(screen), "on_mount", None) is not None:
         result = screen.on_mount()
         if inspect.isawaitable(result):
@@ -180,6 +206,30 @@ async def recompose_keeping(screen: Screen) -> None:
         first = screen.query(screen.AUTO_FOCUS).first() if screen.query(screen.AUTO_FOCUS) else None
         if first is not None and first.focusable:
             screen.set_focus(first)
+
+
+WORKER_WAIT = 5.0  # seconds: a screen's worker still at work after this is cancelled
+
+
+async def _workers_done(screen: Screen) -> None:
+    """The screen's running workers (a search, a card loading) end first: their results land on
+    the widgets they were meant for, not on a screen half made again."""
+    import asyncio
+
+    from textual.worker import WorkerState
+
+    for worker in list(screen.app.workers):
+        node = worker.node
+        if worker.state not in (WorkerState.PENDING, WorkerState.RUNNING):
+            continue
+        if node is not screen and screen not in getattr(node, "ancestors", ()):
+            continue
+        try:
+            await asyncio.wait_for(worker.wait(), WORKER_WAIT)
+        except asyncio.TimeoutError:
+            worker.cancel()
+        except Exception:  # noqa: BLE001 - cancelled or failed: the app already handles its end
+            pass
 
 
 def _keyed(screen: Screen) -> dict[str, Widget]:

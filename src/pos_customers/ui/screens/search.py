@@ -101,8 +101,7 @@ class SearchScreen(Screen):
         """The language changed (ui/language.py): made again, the columns fitted again, the query kept."""
         from ..language import recompose_keeping
 
-        self._widths = None
-        await recompose_keeping(self)
+        await recompose_keeping(self, made=lambda: setattr(self, "_widths", None))
 
     def on_resize(self, event) -> None:
         if self._columns_for(event.size.width):
