@@ -24,13 +24,13 @@ from textual.content import Content
 from textual.screen import ModalScreen, Screen
 
 from ..services.auth import Actor, Permission
-from . import language as ui_language
 from .commands import app_commands
 from .config import UiConfig
 from .desk import FULL_MESSAGE, HOME, HOME_LABEL, DeskFull, OpenCustomers
 from .screens.keys import DESK_BINDINGS, DESK_GO
 from .screens.sign_in import SignInScreen
 from .text import safe
+from . import language as ui_language  # noqa: I001 - F12 and the language of every screen
 
 if TYPE_CHECKING:
     from ..domain.customer import CustomerDraft
@@ -62,12 +62,12 @@ class PosApp(App):
         Binding("ctrl+q", "quit", "Quit", id="app.quit", tooltip="Close the app", priority=True),
         Binding("f1", "keys", "Keys", id="app.keys", tooltip="List the keys of this screen"),
         Binding("ctrl+l", "lock", "Lock", id="app.lock", tooltip="Lock the terminal now"),
-        ui_language.LANGUAGE_BINDING,  # F12: the associate's own language, at once (ui/language.py)
         # Tab moves the focus as soon as the app reads it (a priority binding), so the keys after
         # it in the same burst (a paste, a scanner, keys bunched up over SSH) land in the next
         # field; otherwise they are already queued on the field that had the focus
         Binding("tab", "next_field", show=False, priority=True, id="app.next_field"),
         Binding("shift+tab", "previous_field", show=False, priority=True, id="app.previous_field"),
+        ui_language.LANGUAGE_BINDING,  # F12: the associate's own language, at once (ui/language.py)
         *DESK_BINDINGS,  # several customers open at once: alt+0 … alt+9, F7, ctrl+w (screens/keys.py)
     ]
     CSS = """

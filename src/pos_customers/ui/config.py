@@ -32,6 +32,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..domain.i18n import Msg
 from ..paths import config_path
 from ..services.origin import over_ssh
 
@@ -100,9 +101,9 @@ def load_config(path: Path | None = None) -> UiConfig:
     for key in ("cursor_blink", "mouse"):
         if not isinstance(display.get(key, True), bool):
             raise ConfigError(f"{path}: [display] {key} must be true or false")
-    if not isinstance(display.get("language", ""), str):
-        raise ConfigError(f"{path}: [display] language must be a language code like \"de\"")
     fps = display.get("fps")
+    if not isinstance(display.get("language", ""), str):
+        raise ConfigError(Msg('{path}: [display] language must be a language code like "de"', path=str(path)))
     if fps is not None and (isinstance(fps, bool) or not isinstance(fps, int) or not 1 <= fps <= 240):
         raise ConfigError(f"{path}: [display] fps must be a whole number from 1 to 240")
     try:

@@ -60,15 +60,12 @@ class SignInScreen(Screen):
             self.query_one("#error", Static).update(safe(error))
 
     def show_locked(self, who: str | None, *, idle: bool = True) -> None:
-        self._locked = (who, idle)
-        self._show_locked(who, idle)
+        why = "Locked after inactivity" if idle else f"Locked by {who}"
+        self.query_one("#locked", Static).update(safe(f"{why}. {who} can sign in to carry on." if who else ""))
         self.query_one("#error", Static).update("")
         self.query_one(SignInForm).clear()
         self.set_focus(self.query_one(SignInForm))
-
-    def _show_locked(self, who: str | None, idle: bool) -> None:
-        why = "Locked after inactivity" if idle else f"Locked by {who}"
-        self.query_one("#locked", Static).update(safe(f"{why}. {who} can sign in to carry on." if who else ""))
+        self._locked = (who, idle)  # for retranslate
 
     async def retranslate(self) -> None:
         """The language changed (ui/language.py): the texts again; what was typed stays."""
@@ -77,12 +74,12 @@ class SignInScreen(Screen):
         form = self.query_one(SignInForm)
         typed = (form.number, form.pin, form.field)
         await recompose_keeping(self)
-        form = self.query_one(SignInForm)
-        form.number, form.pin, form.field = typed
         if self._shown is not None:
             self.show_store(*self._shown)
         if self._locked is not None:
-            self._show_locked(*self._locked)
+            self.show_locked(self._locked[0], idle=self._locked[1])
+        form = self.query_one(SignInForm)
+        form.number, form.pin, form.field = typed
 
     @on(SignInForm.Submitted)
     def _submit(self, event: SignInForm.Submitted) -> None:
