@@ -32,8 +32,14 @@ LANGUAGE_ACTION = "language"
 LANGUAGE_BINDING = Binding("f12", LANGUAGE_ACTION, N_("Language…"), show=False, id="app.language",
                            tooltip=N_("Choose your language (kept for your next sign-in)"))
 
-# screens made in an earlier language, in stacks not in front: made again when they come to it
-_stale: weakref.WeakSet[Screen] = weakref.WeakSet()
+# screens not in front when the language changed, and the language they were made in: made again
+# when they come to the front, if that is not the language then
+_made_in: weakref.WeakKeyDictionary[Screen, str] = weakref.WeakKeyDictionary()
+
+
+def _mark(screens, language: str) -> None:
+    for screen in screens:
+        _made_in.setdefault(screen, language)
 
 
 # -- choosing ------------------------------------------------------------------------------------
@@ -56,6 +62,7 @@ async def switch(app: PosApp, code: str, *, remember: bool = False) -> str:
     associate's own (their next sign-in on this till uses it)."""
     from .app import LOCK_MODE
 
+    before = i18n.language()
     lang = i18n.set_language(code)
     signed_in = app.actor is not None and app.current_mode != LOCK_MODE  # not the locked one's
     if remember and signed_in and app.services is not None:
@@ -68,7 +75,7 @@ async def switch(app: PosApp, code: str, *, remember: bool = False) -> str:
             if problem is None:
                 raise
             app.show_file_problem(problem)
-    await retranslate_all(app)
+    await retranslate_all(app, before)
     return lang
 
 
@@ -83,11 +90,12 @@ def at_start(app: PosApp) -> bool:
         import os
 
         lang = i18n.supported(os.environ.get(ENV)) or i18n.supported(app.config.language)
-    if not lang or lang == i18n.language():
+    before = i18n.language()
+    if not lang or lang == before:
         return False
     i18n.set_language(lang)
     if app.is_running and any(screen.is_attached and screen.children for screen in app.screen_stack):
-        app.call_later(retranslate_all, app)
+        app.call_later(retranslate_all, app, before)
     return True
 
 
@@ -98,11 +106,12 @@ def at_sign_in(app: PosApp, actor) -> bool:
     from ..services.language import language_for
 
     lang = language_for(app.services, actor, configured=app.config.language)
-    if lang == i18n.language():
+    before = i18n.language()
+    if lang == before:
         return False
     i18n.set_language(lang)
-    _stale.update(app.screen_stack)
-    _stale.update(_other_stacks(app))
+    _mark(app.screen_stack, before)
+    _mark(_other_stacks(app), before)
     return True
 
 
@@ -112,24 +121,22 @@ def watch(app: PosApp) -> None:
     """Screens of other stacks made in an earlier language: made again when they come to the front
     (called once, when the app mounts)."""
     def changed(screen: Screen) -> None:
-        if screen in _stale:
-            _stale.discard(screen)
+        made_in = _made_in.pop(screen, None)
+        if made_in is not None and made_in != i18n.language():
             app.call_later(retranslate_screen, screen)
     app.screen_change_signal.subscribe(app, changed)
 
 
-async def retranslate_all(app: PosApp) -> None:
-    """Every screen of the stack in front now, the others' when they are next shown; then the
-    footer's and the palette's keys."""
+async def retranslate_all(app: PosApp, before: str) -> None:
+    """Every screen of the stack in front now (made in ``before``), the others' when they are next
+    shown; then the footer's and the palette's keys."""
     from textual.command import CommandPalette
 
     front = list(app.screen_stack)
-    for screen in _other_stacks(app):
-        if screen not in front:
-            _stale.add(screen)
+    _mark((screen for screen in _other_stacks(app) if screen not in front), before)
     for screen in front:
+        _made_in.pop(screen, None)
         if not isinstance(screen, CommandPalette):
-            _stale.discard(screen)
             await retranslate_screen(screen)
     app.refresh_bindings()
 
