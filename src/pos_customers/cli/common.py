@@ -28,12 +28,19 @@ class LocalizedGroup(TyperGroup):
     English texts are what is translated, in any language, each time)."""
 
     def main(self, *args, **kwargs):
-        i18n.set_language(cli_language())
-        _translate_help(self)
+        if i18n.set_language(cli_language()) != i18n.DEFAULT:
+            _translate_help(self)
         return super().main(*args, **kwargs)
 
 
+#: the text Click gives every command's --help (made in English; translated as ours)
+HELP_OPTION = N_("Show this message and exit.")
+
+
 def _translate_help(command) -> None:
+    helper = command.get_help_option(command.context_class(command))  # made once per command, kept
+    if helper is not None and isinstance(helper.help, str):
+        helper.help = tr(helper.help)
     for attr in ("help", "short_help", "epilog"):
         if isinstance(getattr(command, attr, None), str):
             setattr(command, attr, tr(getattr(command, attr)))
