@@ -12,6 +12,17 @@ from ..domain.i18n import N_, _, tr
 from .common import DB_OPTION, _actor, _errors, _services, customers_app, fail, say
 
 
+#: where the balance came from, in a word (the card's tab says the same at more length)
+SOURCES = {"headquarters": N_("headquarters"), "cache": N_("kept copy"), "not connected": N_("not connected")}
+#: what moved the credit (domain.enums.CreditKind), as a person reads it
+KINDS = {"added": N_("added"), "refunded": N_("refunded"), "used": N_("used"), "expired": N_("expired"),
+         "corrected": N_("corrected")}
+
+
+def _kind(kind) -> str:
+    return tr(KINDS.get(kind.value, kind.value))
+
+
 def _when(moment) -> str:
     return f"{moment:%Y-%m-%d %H:%M}" if moment else "—"
 
@@ -43,18 +54,19 @@ def customers_credit(
         return
     balance = ", ".join(format_minor(x.balance_minor, x.currency) for x in acct.lines) or _("none")
     when = _("as of {moment}").format(moment=_when(acct.as_of)) if acct.as_of else _("headquarters not asked yet")
+    source = tr(SOURCES.get(acct.source, acct.source))
     say(f"{view.display_name}  [{view.reference_display}]  "
-        + _("store credit: {balance} ({when}, {source})").format(balance=balance, when=when, source=tr(acct.source)))
+        + _("store credit: {balance} ({when}, {source})").format(balance=balance, when=when, source=source))
     for x in acct.lines:
         if x.queued_minor:
             say("  " + _("queued here: {amount} -> {expected}").format(
                 amount=signed(x.queued_minor, x.currency), expected=format_minor(x.expected_minor, x.currency)))
     for p in acct.pending:
         state = _("REFUSED: {reason}").format(reason=shown(tr(p.parked_reason))) if p.parked else _("queued")
-        say(f"  {_when(p.queued_at)}  {p.kind.value:<10} {signed(p.amount_minor, p.currency):>14}  "
+        say(f"  {_when(p.queued_at)}  {_kind(p.kind):<10} {signed(p.amount_minor, p.currency):>14}  "
             f"{'':>14}  {shown(p.reason)} · {p.associate} ({state})")
     for m in acct.movements:
-        say(f"  {_when(m.at)}  {m.kind.value:<10} {signed(m.amount_minor, m.currency):>14}  "
+        say(f"  {_when(m.at)}  {_kind(m.kind):<10} {signed(m.amount_minor, m.currency):>14}  "
             f"{format_minor(m.balance_minor, m.currency):>14}  {shown(m.reason) or '—'} · {shown(m.by) or '—'}")
 
 
