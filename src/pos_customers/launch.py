@@ -15,23 +15,9 @@ from pathlib import Path
 from .domain import i18n
 from .domain.i18n import _, tr
 
-#: where the command line finds its language, first to last (empty, C and POSIX count as unset)
-LANGUAGE_ENVIRONMENT = ("POS_CUSTOMERS_LANG", "LC_ALL", "LC_MESSAGES", "LANG")
-
-
-def cli_language(store_language: str | None = None) -> str:
-    """The command line's language: $POS_CUSTOMERS_LANG, then the locale's ($LC_ALL, $LC_MESSAGES,
-    $LANG), then the store's, else English. The one place that says so (here, not in the command
-    line package, so the plain start of the app does not load Typer for its error lines)."""
-    return i18n.choose(*(os.environ.get(name) for name in LANGUAGE_ENVIRONMENT), store_language)
-
-
-def environment_language() -> str:
-    """The language the environment names (a catalog serves it), else "" (the store's decides)."""
-    for name in LANGUAGE_ENVIRONMENT:
-        if found := i18n.supported(os.environ.get(name)):
-            return found
-    return ""
+# the command line's language (POS_CUSTOMERS_LANG, the shell's locale, the store's): decided in
+# services/language.py with the app's, light to import (the plain start of the app loads no Typer)
+from .services.language import cli_language, environment_language  # noqa: F401 - cli/common.py reads them here
 
 
 def app_only(args: list[str]) -> tuple[bool, str | None]:

@@ -8,8 +8,8 @@ import sqlite3
 import pytest
 
 from pos_customers.domain.errors import FieldProblem
-from pos_customers.services.language import (cli_language, language_for, preferred_language,
-                                             set_preferred_language)
+from pos_customers.services.language import (cli_language, environment_language, language_for,
+                                             preferred_language, set_preferred_language)
 from pos_customers.ui.config import ConfigError, load_config
 
 
@@ -61,6 +61,8 @@ def test_command_line_order():
     assert cli_language("de", {"LANG": "fr_FR.UTF-8", "LC_ALL": "en_US.UTF-8"}) == "en"
     assert cli_language("de", {"LANG": "fr_FR.UTF-8", "POS_CUSTOMERS_LANG": "nl"}) == "nl"
     assert cli_language(None, {"LANG": "it_IT.UTF-8"}) == "en"
+    assert environment_language({"LANG": "it_IT.UTF-8", "LC_MESSAGES": "C"}) == ""
+    assert environment_language({"LANG": "fr_CH.UTF-8"}) == "fr"
 
 
 def test_config_display_language(tmp_path):

@@ -71,6 +71,16 @@ def language_for(svc: Services, actor: Actor | None, *, configured: str = "",
     return i18n.choose(env.get(ENV), configured, own, store_language(svc))
 
 
+def environment_language(environ: Mapping[str, str] | None = None) -> str:
+    """The language the environment names for the command line (a catalog serves it), else ``""``
+    (then the store's decides)."""
+    env = os.environ if environ is None else environ
+    for name in (ENV, *LOCALE_ENV):
+        if found := i18n.supported(env.get(name)):
+            return found
+    return ""
+
+
 def cli_language(store_lang: str | None = None, environ: Mapping[str, str] | None = None) -> str:
     """The command line's language: ``POS_CUSTOMERS_LANG``, the shell's locale, the store's."""
     env = os.environ if environ is None else environ
