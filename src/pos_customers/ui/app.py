@@ -367,6 +367,9 @@ class PosApp(App):
                 screen.sub_title = self.header_text()
 
     def on_resize(self, event: events.Resize) -> None:
+        self.call_later(self._resized)  # after Textual's own handler took the new size
+
+    def _resized(self) -> None:
         self._refresh_headers()
         self._fit_terminal()
 

@@ -27,6 +27,13 @@ from ..text import safe
 HELP_ACTION = "keys"  # F1: the app's list of every key (screens/keys.py)
 
 
+def key_display(shown: str) -> str:
+    """Function keys as printed on the keyboard ("F2"), Escape as "Esc"."""
+    if shown[:1] == "f" and shown[1:].isdigit():
+        return shown.upper()
+    return "Esc" if shown == "esc" else shown
+
+
 @dataclass(frozen=True)
 class FooterItem:
     """One key as the footer shows it."""
@@ -107,7 +114,7 @@ class KeysFooter(Widget):
                 continue
             actions.add(binding.action)
             label = tr(binding.description)
-            found.append(FooterItem(key, self.app.get_key_display(binding), label, binding.action,
+            found.append(FooterItem(key, key_display(self.app.get_key_display(binding)), label, binding.action,
                                     active.enabled, binding.priority, tr(active.tooltip) or label,
                                     active.node))
         return found
