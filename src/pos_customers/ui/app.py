@@ -346,20 +346,22 @@ class PosApp(App):
         def line(*parts: str) -> str:
             return " · ".join(p for p in parts if p)
 
-        for text in (line(sync, store, f"{name} ({role})" if name else ""), line(sync, store, name)):
+        short = shorten(name, len(name) - 1) if len(name) > 1 else name  # "M. Schneider"
+        for text in (line(sync, store, f"{name} ({role})" if name else ""), line(sync, store, name),
+                     line(sync, store, short)):
             if len(text) <= room:
                 return text
-        short = shorten(name, max(room // 4, 5)) if name else ""
         left = room - len(line(sync, short)) - 3
-        if left >= 6:  # the store's name, cut to what is left
+        if store and left >= 6:  # the store's name, cut to what is left
             return line(sync, shorten(store, left, person=False), short)
-        for text in (line(sync, short), sync):
+        for text in (line(sync, short), line(sync, shorten(name, 4)), sync):
             if len(text) <= room:
                 return text
         return sync[:room - 1] + "…"
 
-    def _refresh_headers(self) -> None:
-        """The header of every screen of the current stack says it again (sync, size, language)."""
+    def refresh_headers(self) -> None:
+        """The header of every screen of the current stack says it again (after a sync, a resize,
+        a change of language; the screens of the other stacks when they come to the front)."""
         if self.actor is None:
             return
         for screen in self.screen_stack:
@@ -370,7 +372,7 @@ class PosApp(App):
         self.call_later(self._resized)  # after Textual's own handler took the new size
 
     def _resized(self) -> None:
-        self._refresh_headers()
+        self.refresh_headers()
         self._fit_terminal()
 
     def _fit_terminal(self) -> None:
@@ -591,7 +593,7 @@ class PosApp(App):
     def _synced(self, state: str, depth: int, result, error: BaseException | None, announce: bool,
                 parked: int = 0) -> None:
         self._sync_state = (state, depth, parked)
-        self._refresh_headers()
+        self.refresh_headers()
         if announce:
             if error is not None:
                 self.notify(_("Sync failed: {reason}").format(reason=tr(error)), severity="warning")

@@ -88,7 +88,9 @@ class KeysScreen(ModalScreen[None]):
 
         rows = self.rows()
         box = min(70, self.app.size.width)
-        key_width = min(max(cell_len(k) for k, _does in rows), 22)
+        # keys wrap after their commas ("shift+f7, ctrl+shift+tab"): the descriptions keep the room
+        rows = [(keys.replace(",", ", "), does) for keys, does in rows]
+        key_width = min(max(cell_len(k) for k, _does in rows), 14)
         # the box's border (2), each column's padding (2 + 2), the scroll bar (2)
         does_width = max(box - 2 - 4 - 2 - key_width, 20)
         with Vertical():
