@@ -663,15 +663,13 @@ class PosApp(App):
         number = (actor or self.actor).associate_number
         return f"associate:{number}" if place is HOME else f"associate:{number}:customer:{place}"
 
-    def _screens_of(self, mode: str) -> list[Screen]:
-        """The screen stack of a mode, the one in front or not. The one use of a Textual internal
-        here (``_screen_stacks``): tests/ui/test_desk.py fails if Textual renames it."""
-        if mode == self.current_mode:
-            return list(self.screen_stack)
-        return list(self._screen_stacks.get(mode, ()))
-
     def _unsaved_in(self, place: str | None) -> bool:
-        return any(getattr(screen, "dirty", False) for screen in self._screens_of(self._mode_of(place)))
+        """Does a form on this place hold unsaved changes? The place in front: its screens say so.
+        Any other: as they said when it was last in front (only the screens in front change, and
+        every change of theirs comes through :meth:`unsaved_changed` or a change of screen)."""
+        if self.actor is not None and self.current_mode == self._mode_of(place):
+            return any(getattr(screen, "dirty", False) for screen in self.screen_stack)
+        return self.desk.dirty(place)
 
     @property
     def desk_in_use(self) -> bool:
