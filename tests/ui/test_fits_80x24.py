@@ -168,6 +168,8 @@ async def test_footer_help_and_header_in_german(make_app, german):
         assert "New customer" not in line
         assert app.screen.sub_title.startswith("Zentrale online · 3 zu senden · ")
         assert "(Filialleitung)" in app.header_text(200)
+        titles = [c.title for c in app.get_system_commands(app.screen)]  # the palette, once each
+        assert titles.count("Tasten") == 1 and titles.count("Beenden") == 1 and "Neu" in titles
         await pilot.press("f1")
         await settle(app, pilot)
         assert str(app.screen.query_one("#keys-title").render()) == "Tasten dieser Ansicht"

@@ -842,10 +842,13 @@ class PosApp(App):
             self.push_screen(KeysScreen(self.screen))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from translated_system_commands(self, screen, super().get_system_commands(screen))
+        ours = list(app_commands(self, screen)) if self.actor is not None else []
+        titles = {command.title for command in ours}  # Quit and Keys once, as the keys say them
+        yield from (command for command in translated_system_commands(self, screen, super().get_system_commands(screen))
+                    if command.title not in titles)
         if self.actor is None:
             return
-        yield from app_commands(self, screen)
+        yield from ours
         if self.desk_in_use:  # the open customers by name, as the strip numbers them
             for number, place in enumerate(self.desk.places()):
                 if place != self.desk.current:
