@@ -65,9 +65,10 @@ class SearchScreen(Screen):
                 tooltip=N_("Create a customer, pre-filled with what you typed")),
         Binding("down", "to_results", N_("Results"), show=False, id="search.to_results"),
         Binding("escape", "clear", N_("Clear"), id="search.clear", tooltip=N_("Clear the search box")),
-        Binding("f3", "more", N_("More results"), id="search.more", tooltip=N_("Load the next page")),
+        # the footer drops the last first at 80 columns (the status line says when F3 shows more)
         Binding("f9", "back_office", N_("Back office"), id="search.back_office",
                 tooltip=N_("Template, address purposes, reference data, associates, audit")),
+        Binding("f3", "more", N_("More results"), id="search.more", tooltip=N_("Load the next page")),
     ]
     DEFAULT_CSS = """
     SearchScreen #query { margin: 0 1; }

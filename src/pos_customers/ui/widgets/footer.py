@@ -8,6 +8,7 @@ What it shows at the current width: the keys marked to show, in the bindings' or
 focused widget's, the screen's, then the app's), one key per action. When they do not all fit,
 the least important go first: keys that are not priority bindings before those that are, and
 among them the later ones before the earlier ones (a screen lists its keys most important first).
+The app's keys a screen names in its ``APP_KEYS`` (F5, F8) count as priority keys there.
 A key is never cut: it is shown whole or not at all. F1 (the list of every key) always stays,
 last, so a person knows where the rest are.
 """
@@ -108,6 +109,7 @@ class KeysFooter(Widget):
         """Every key the screen shows in a footer, at any width (one per action)."""
         found: list[FooterItem] = []
         actions: set[str] = set()
+        wanted = set(getattr(self.screen, "APP_KEYS", ()))  # the app's keys this screen says matter here
         for key, active in self.screen.active_bindings.items():
             binding = active.binding
             if not binding.show or binding.action in actions:
@@ -115,7 +117,8 @@ class KeysFooter(Widget):
             actions.add(binding.action)
             label = tr(binding.description)
             found.append(FooterItem(key, key_display(self.app.get_key_display(binding)), label, binding.action,
-                                    active.enabled, binding.priority, tr(active.tooltip) or label,
+                                    active.enabled, binding.priority or binding.action in wanted,
+                                    tr(active.tooltip) or label,
                                     active.node))
         return found
 
