@@ -101,7 +101,7 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
     CustomerScreen TabbedContent { height: 1fr; }
     CustomerScreen DataTable { height: auto; max-height: 100%; }
     CustomerScreen .section { text-style: bold; margin-top: 1; padding: 0 1; }
-    CustomerScreen .muted { color: $text-muted; padding: 1; }
+    CustomerScreen .muted { width: 1fr; color: $text-muted; padding: 1; }
     CustomerScreen #note-input { margin: 0 1; }
     """
 

@@ -45,6 +45,7 @@ CODE_WORDS = {
     "email": N_("email"), "phone": N_("phone"), "personal": N_("personal"), "work": N_("work"),
     "other": N_("other"), "mobile": N_("mobile"), "home": N_("home"), "fax": N_("fax"),
     "yes": N_("yes"), "no": N_("no"),  # ui/text.py's yes_no, shown as tr(yes_no(...))
+    "open": N_("open"), "closed": N_("closed"),  # a store's status in the directory
 }
 
 
@@ -60,6 +61,14 @@ def problems(exc: BaseException) -> str:
     if isinstance(exc, ValidationFailed):
         return "; ".join(tr(e.message) for e in exc.errors)
     return tr(exc)
+
+
+def store_use(u: data.StoreUse) -> str:
+    """How the customer uses a store, in words (the Stores tab's "Customer here")."""
+    parts = ([_("registered")] if u.registered else []) + (
+        [ngettext("{n} order", "{n} orders", u.orders).format(n=u.orders)] if u.orders else []) + (
+        [_("served {n}×").format(n=u.served)] if u.served else [])
+    return ", ".join(parts) or _("preferred")
 
 
 def source_note(source: str) -> str:
@@ -154,7 +163,8 @@ class StoresPane(DataPane):
         for u in rows:  # two lines a store: 80 columns hold them
             table.add_row("★" if u.preferred else "", plain(f"{u.code} {u.name}".strip() + "\n" + (u.address or "—"),
                                                             multiline=True),
-                          plain(f"{u.phone or '—'}\n{u.status or '—'}", multiline=True), plain(u.how), height=2)
+                          plain(f"{u.phone or '—'}\n{word(u.status) or '—'}", multiline=True), plain(store_use(u)),
+                          height=2)
         return [table, Label(" · ".join((_("p preferred store"), source_note(source))), classes="muted",
                              markup=False)]
 
