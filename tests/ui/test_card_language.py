@@ -85,7 +85,7 @@ async def test_switching_the_language_relabels_the_open_card(make_app, german):
         card = await open_card(app, pilot)
         assert tab_titles(card) == ["Account", "Addresses", "Store credit", "Activity"]
         i18n.set_language("de")
-        card.language_changed()
+        card.retranslate()
         await settle(app, pilot)
         assert tab_titles(card) == ["Konto", "Adressen", "Guthaben", "Verlauf"]
         assert purposes(card) == ["Privat"]  # the shipped reference data's German label
@@ -119,3 +119,20 @@ async def test_the_activity_tab_cuts_the_changes_to_the_screen(make_app):
         # nothing to scroll sideways: the changes are cut with "…", Enter shows them whole
         assert table.virtual_size.width <= table.size.width
         assert len(str(table.get_row_at(0)[3])) > list(table.columns.values())[3].width
+
+
+async def test_a_note_being_typed_stays_when_the_language_changes(make_app, german):
+    from textual.widgets import Input
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        card = await open_card(app, pilot)
+        await pilot.press("n")
+        await settle(app, pilot)
+        await pilot.press(*"Rückruf")
+        i18n.set_language("de")
+        card.retranslate()
+        await settle(app, pilot)
+        assert card.query_one("#note-input", Input).value == "Rückruf"
+        assert app.focused is card.query_one("#note-input", Input)
+        assert tab_titles(card)[0] == "Konto"

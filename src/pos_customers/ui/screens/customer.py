@@ -145,8 +145,10 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
         on_strip = focused is None or isinstance(focused, Tabs)
         self.query_one("#tabs-hint", Static).update(tr(TABS_HINT if on_strip else TABS_HINT_INSIDE))
 
-    def language_changed(self) -> None:
-        """The reader chose another language: the tab titles and hints again, then every tab anew."""
+    def retranslate(self) -> None:
+        """The reader chose another language (ui/language.py): the tab titles and hints again, then
+        every tab anew; the tab shown, the focus and a note being typed stay."""
+        self.sub_title = self.app.header_text()
         tabs = self.query_one("#tabs", TabbedContent)
         for pane in tabs.query(TabPane):
             title = pane.TITLE if isinstance(pane, DataPane) else TAB_TITLES.get(pane.id or "")
@@ -200,6 +202,7 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
         # the tabs are made anew: the address list after an address was saved or removed (on
         # that row), else a table that had the focus, on the same row, gets the focus back
         was = self.focused if isinstance(self.focused, DataTable) else None
+        typing = self.focused is not None and self.focused.id == "note-input"
         if self._row_after_save is not None:
             refocus = ("addresses-table", self._row_after_save)
         else:
@@ -292,7 +295,9 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
             notes_table.add_columns(_("When"), _("Author"), _("Note"))
             for n in notes:
                 notes_table.add_row(plain(n.at), plain(f"{n.author_name} ({n.author_number})"), plain(n.text))
-            self._fill("tab-notes", [Input(placeholder=_("n: write a note, Enter saves"), id="note-input"),
+            typed = self.query("#note-input")  # a note being typed survives a reload (another language)
+            self._fill("tab-notes", [Input(typed.first(Input).value if typed else "",
+                                           placeholder=_("n: write a note, Enter saves"), id="note-input"),
                                      notes_table if notes else Label(_("No notes yet."), classes="muted")])
         self._fill("tab-orders", [Label(_("Asking headquarters for the order history…"), classes="muted")])
         self.load_orders(view.id)
@@ -319,6 +324,15 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
         self._fill("tab-activity", parts)
         if refocus is not None:
             self.call_later(self._refocus, self._filling, *refocus)
+        elif typing:
+            self.call_later(self._refocus_note, self._filling)
+
+    async def _refocus_note(self, mounting: list) -> None:
+        for mounted in mounting:
+            await mounted
+        found = self.query("#note-input")
+        if found:
+            found.first(Input).focus()
 
     async def _refocus(self, mounting: list, table_id: str, row: int) -> None:
         for mounted in mounting:
