@@ -180,3 +180,25 @@ async def test_footer_help_and_header_in_german(make_app, german):
         await pilot.resize_terminal(60, 20)
         await settle(app, pilot)
         assert str(app.screen.query_one("#too-small").render()) == "Das Terminal muss mindestens 80×24 groß sein"
+
+
+async def test_the_search_screen_switches_language_in_place(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot)
+        await pilot.press(*"anna")
+        await settle(app, pilot)
+        search = app.screen
+        i18n.install("de", _Catalog({**GERMAN, "Name": "Name", "City": "Ort", "{n} found": "{n} gefunden"}))
+        try:
+            i18n.set_language("de")
+            search.retranslate()
+            await settle(app, pilot)
+            columns = [title for title, _width in search.query_one("#results")._columns]
+            assert "Ort" in columns and "City" not in columns
+            assert str(search.query_one("#status").render()).startswith("1 gefunden")
+            assert "F2 Neu" in footer_line(search)
+            assert search.query_one("#query").value == "anna"
+        finally:
+            i18n.set_language("en")
+            i18n.forget_catalogs()

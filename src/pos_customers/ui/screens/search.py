@@ -125,6 +125,18 @@ class SearchScreen(Screen):
             [("S" if name == "Sync" and not wide else tr(COLUMN_TITLES[name]), widths[name]) for name in order])
         return True
 
+    def retranslate(self) -> None:
+        """The reader chose another language: the header, the box's hint, the column titles, the
+        status line and the keys again; what was typed and the cursor stay."""
+        self.sub_title = self.app.header_text()
+        self.query_one("#query", Input).placeholder = _("Name, email, phone, reference or card number")
+        self._widths = None
+        self._columns_for(self.size.width)
+        self._refill()
+        self.refresh_bindings()
+        if self._shown_query is not None:
+            self.run_search(self.query_one("#query", Input).value)
+
     def _refill(self) -> None:
         """The sync column changed between a mark and a word: the cells are made again."""
         results = self.query_one("#results", ResultsList)

@@ -51,6 +51,16 @@ class SignInScreen(Screen):
                                    multiline=True), id="demo")
         yield KeysFooter()
 
+    def retranslate(self) -> None:
+        """The reader chose another language: the hint, the demo lines, the fields' titles and the
+        keys again (what was typed stays)."""
+        self.query_one(".hint", Static).update(_("⏎ next · Tab/↑↓ switch field · Esc clear"))
+        if self.demo:
+            self.query_one("#demo", Static).update(plain(_("Demo manager: 1001, PIN 2468") + "\n"
+                                                         + _("Demo associate: 1002, PIN 1357"), multiline=True))
+        self.query_one(SignInForm).refresh()
+        self.refresh_bindings()
+
     def show_store(self, name: str | None, error: object) -> None:
         """The background start finished: name the store, or say why the app cannot be used."""
         self.query_one("#title", Static).update(safe(f"pos-customers · {name}" if name else "pos-customers"))
