@@ -32,14 +32,10 @@ LANGUAGE_ACTION = "language"
 LANGUAGE_BINDING = Binding("f12", LANGUAGE_ACTION, N_("Language…"), show=False, id="app.language",
                            tooltip=N_("Choose your language (kept for your next sign-in)"))
 
-# screens not in front when the language changed, and the language they were made in: made again
-# when they come to the front, if that is not the language then
+# the language each screen is in, noted when it comes to the front (every screen does, once made)
+# and when it is made again: a screen of another stack (an open customer, the lock screen) is made
+# again when it comes back to the front in another language
 _made_in: weakref.WeakKeyDictionary[Screen, str] = weakref.WeakKeyDictionary()
-
-
-def _mark(screens, language: str) -> None:
-    for screen in screens:
-        _made_in.setdefault(screen, language)
 
 
 # -- choosing ------------------------------------------------------------------------------------
@@ -62,7 +58,6 @@ async def switch(app: PosApp, code: str, *, remember: bool = False) -> str:
     associate's own (their next sign-in on this till uses it)."""
     from .app import LOCK_MODE
 
-    before = i18n.language()
     lang = i18n.set_language(code)
     signed_in = app.actor is not None and app.current_mode != LOCK_MODE  # not the locked one's
     if remember and signed_in and app.services is not None:
@@ -75,7 +70,7 @@ async def switch(app: PosApp, code: str, *, remember: bool = False) -> str:
             if problem is None:
                 raise
             app.show_file_problem(problem)
-    await retranslate_all(app, before)
+    await retranslate_all(app)
     return lang
 
 
@@ -90,12 +85,11 @@ def at_start(app: PosApp) -> bool:
         import os
 
         lang = i18n.supported(os.environ.get(ENV)) or i18n.supported(app.config.language)
-    before = i18n.language()
-    if not lang or lang == before:
+    if not lang or lang == i18n.language():
         return False
     i18n.set_language(lang)
     if app.is_running and any(screen.is_attached and screen.children for screen in app.screen_stack):
-        app.call_later(retranslate_all, app, before)
+        app.call_later(retranslate_all, app)
     return True
 
 
@@ -106,53 +100,36 @@ def at_sign_in(app: PosApp, actor) -> bool:
     from ..services.language import language_for
 
     lang = language_for(app.services, actor, configured=app.config.language)
-    before = i18n.language()
-    if lang == before:
+    if lang == i18n.language():
         return False
     i18n.set_language(lang)
-    _mark(app.screen_stack, before)
-    _mark(_other_stacks(app), before)
     return True
 
 
 # -- making the screens again ----------------------------------------------------------------------
 
 def watch(app: PosApp) -> None:
-    """Screens of other stacks made in an earlier language: made again when they come to the front
-    (called once, when the app mounts)."""
+    """Note each screen's language as it comes to the front; one made in another language (in a
+    stack that was not in front when the language changed) is made again (called once, when the
+    app mounts)."""
     def changed(screen: Screen) -> None:
-        made_in = _made_in.pop(screen, None)
-        if made_in is not None and made_in != i18n.language():
+        made_in = _made_in.setdefault(screen, i18n.language())  # new: made just now
+        if made_in != i18n.language():
+            _made_in[screen] = i18n.language()
             app.call_later(retranslate_screen, screen)
     app.screen_change_signal.subscribe(app, changed)
 
 
-async def retranslate_all(app: PosApp, before: str) -> None:
-    """Every screen of the stack in front now (made in ``before``), the others' when they are next
-    shown; then the footer's and the palette's keys."""
+async def retranslate_all(app: PosApp) -> None:
+    """Every screen of the stack in front now (the others' when they are next shown); then the
+    footer's and the palette's keys."""
     from textual.command import CommandPalette
 
-    front = list(app.screen_stack)
-    _mark((screen for screen in _other_stacks(app) if screen not in front), before)
-    for screen in front:
-        _made_in.pop(screen, None)
+    for screen in list(app.screen_stack):
+        _made_in[screen] = i18n.language()
         if not isinstance(screen, CommandPalette):
             await retranslate_screen(screen)
     app.refresh_bindings()
-
-
-def _other_stacks(app: PosApp) -> list[Screen]:
-    from .app import LOCK_MODE
-    from .desk import HOME
-
-    screens: list[Screen] = []
-    modes = [LOCK_MODE]
-    if app.actor is not None:
-        modes += [app._mode_of(place) for place in (HOME, *app.desk.ids)]
-    for mode in modes:
-        if mode != app.current_mode and app._has_mode(mode):
-            screens += app._screens_of(mode)
-    return screens
 
 
 async def retranslate_screen(screen: Screen) -> None:

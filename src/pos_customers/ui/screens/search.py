@@ -103,12 +103,6 @@ class SearchScreen(Screen):
         else:
             self.run_search("")
 
-    async def retranslate(self) -> None:
-        """The language changed (ui/language.py): made again, the columns fitted again, the query kept."""
-        from ..language import recompose_keeping
-
-        await recompose_keeping(self, made=lambda: setattr(self, "_widths", None))
-
     def on_resize(self, event) -> None:
         if self._columns_for(event.size.width):
             self._refill()

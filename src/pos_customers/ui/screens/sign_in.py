@@ -38,8 +38,7 @@ class SignInScreen(Screen):
         super().__init__()
         self.store_name = store_name
         self.demo = demo
-        self._shown: tuple[str | None, str | None] | None = None  # show_store's, for retranslate
-        self._locked: tuple[str | None, bool] | None = None  # show_locked's
+        self._locked: tuple[str | None, bool] | None = None  # show_locked's, for retranslate
 
     def compose(self) -> ComposeResult:
         with Vertical(id="box"):
@@ -62,10 +61,14 @@ class SignInScreen(Screen):
                                                          + _("Demo associate: 1002, PIN 1357"), multiline=True))
         self.query_one(SignInForm).refresh()
         self.refresh_bindings()
+        if self._locked is not None:  # the notice again, what was typed kept
+            form = self.query_one(SignInForm)
+            typed = (form.number, form.pin, form.field)
+            self.show_locked(self._locked[0], idle=self._locked[1])
+            form.number, form.pin, form.field = typed
 
     def show_store(self, name: str | None, error: object) -> None:
         """The background start finished: name the store, or say why the app cannot be used."""
-        self._shown = (name, error)
         self.query_one("#title", Static).update(safe(f"pos-customers · {name}" if name else "pos-customers"))
         if error:
             self.query_one("#error", Static).update(safe(tr(error)))
@@ -82,20 +85,6 @@ class SignInScreen(Screen):
         self.query_one(SignInForm).clear()
         self.set_focus(self.query_one(SignInForm))
         self._locked = (who, idle)  # for retranslate
-
-    async def retranslate(self) -> None:
-        """The language changed (ui/language.py): the texts again; what was typed stays."""
-        from ..language import recompose_keeping
-
-        form = self.query_one(SignInForm)
-        typed = (form.number, form.pin, form.field)
-        await recompose_keeping(self)
-        if self._shown is not None:
-            self.show_store(*self._shown)
-        if self._locked is not None:
-            self.show_locked(self._locked[0], idle=self._locked[1])
-        form = self.query_one(SignInForm)
-        form.number, form.pin, form.field = typed
 
     @on(SignInForm.Submitted)
     def _submit(self, event: SignInForm.Submitted) -> None:
