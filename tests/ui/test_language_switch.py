@@ -54,7 +54,7 @@ async def test_switching_keeps_the_form_and_is_remembered_at_the_next_sign_in(ma
                                                                              monkeypatch):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await sign_in(app, pilot)  # POS_CUSTOMERS_LANG=en (tests/conftest.py): English
+        await sign_in(app, pilot)  # POS_CUSTOMERS_LANG=en (tests/conftest.py): the start's English stays
         assert i18n.language() == "en"
         await pilot.press("f2")
         await settle(app, pilot)
@@ -159,3 +159,17 @@ async def test_before_sign_in_the_store_language_or_config_toml(make_app, test_c
         assert i18n.language() == "nl"
         await sign_in(app, pilot)
         assert i18n.language() == "nl"
+
+
+async def test_the_override_keeps_the_language_the_start_chose(make_app, shop, test_catalogs, monkeypatch):
+    from pos_customers.services.language import set_preferred_language
+    from pos_customers.services.auth import Actor
+    from pos_customers.domain.enums import Role
+
+    set_preferred_language(shop, Actor("1002", "Jonas", Role.ASSOCIATE), "nl")
+    monkeypatch.setenv("POS_CUSTOMERS_LANG", "fr")  # support over SSH
+    i18n.set_language("fr")  # what launch.py does with it
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot)
+        assert i18n.language() == "fr"  # not Jonas's own, not the store's

@@ -40,9 +40,10 @@ def _phrases() -> frozenset[str]:
 
 @pytest.fixture
 def xx(monkeypatch):
-    """The app in ``xx``: the override support uses over SSH, as the app reads it at start and sign-in."""
+    """The app in ``xx``: the override support uses over SSH."""
     install_pseudo(_template())
-    monkeypatch.setenv("POS_CUSTOMERS_LANG", i18n.PSEUDO)
+    monkeypatch.setenv("POS_CUSTOMERS_LANG", i18n.PSEUDO)  # the app keeps the language the start set
+    i18n.set_language(i18n.PSEUDO)  # as launch.py does from POS_CUSTOMERS_LANG
     yield
     i18n.forget_catalogs()
 

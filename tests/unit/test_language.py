@@ -40,6 +40,14 @@ def test_config_and_the_environment_override_everything(svc, associate):
     assert language_for(svc, associate, configured="it", environ={"POS_CUSTOMERS_LANG": ""}) == "fr"
 
 
+def test_the_override():
+    from pos_customers.services.language import override
+
+    assert override({"POS_CUSTOMERS_LANG": "de_AT"}) == "de"
+    assert override({"POS_CUSTOMERS_LANG": "it"}) == ""
+    assert override({}) == ""
+
+
 def test_english_when_nothing_is_served(svc, associate):
     with sqlite3.connect(svc.db.path) as conn:
         conn.execute("UPDATE store SET language = 'it'")

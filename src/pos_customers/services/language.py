@@ -62,6 +62,14 @@ def store_language(svc: Services) -> str:
         return ""
 
 
+def override(environ: Mapping[str, str] | None = None) -> str:
+    """The language ``POS_CUSTOMERS_LANG`` names (a catalog serves it), else ``""``. Set, it wins
+    everywhere: the start (launch.py) makes it the process's language and the app keeps that one
+    (as it keeps one a test chose) instead of the associate's or the store's."""
+    env = os.environ if environ is None else environ
+    return i18n.supported(env.get(ENV))
+
+
 def language_for(svc: Services, actor: Actor | None, *, configured: str = "",
                  environ: Mapping[str, str] | None = None) -> str:
     """The app's language for ``actor`` (None: nobody signed in yet). ``configured``: config.toml's

@@ -77,14 +77,14 @@ async def switch(app: PosApp, code: str, *, remember: bool = False) -> str:
 def at_start(app: PosApp) -> bool:
     """Before anyone signs in: the override, config.toml, then the store's language (once the
     database is open: the sign-in screen follows at once). True if the language changed."""
-    from ..services.language import ENV, language_for
+    from ..services.language import language_for, override
 
+    if override():
+        return False  # POS_CUSTOMERS_LANG: the start made it the language; it stays
     if app.services is not None:
         lang = language_for(app.services, None, configured=app.config.language)
-    else:  # the store not known yet: only what overrides it (else the language the start chose)
-        import os
-
-        lang = i18n.supported(os.environ.get(ENV)) or i18n.supported(app.config.language)
+    else:  # the store not known yet: only config.toml (else the language the start chose)
+        lang = i18n.supported(app.config.language)
     if not lang or lang == i18n.language():
         return False
     i18n.set_language(lang)
@@ -97,8 +97,10 @@ def at_sign_in(app: PosApp, actor) -> bool:
     """The signed-in associate's language (services/language.py's order). The screens made before
     (the sign-in screen, the associate's open customers) follow when they are next shown. True if
     it changed."""
-    from ..services.language import language_for
+    from ..services.language import language_for, override
 
+    if override():
+        return False  # POS_CUSTOMERS_LANG (support over SSH): the start's language stays
     lang = language_for(app.services, actor, configured=app.config.language)
     if lang == i18n.language():
         return False
