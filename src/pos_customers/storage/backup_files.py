@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from ..domain.i18n import Msg
 from ..paths import private_dir, private_file
 
 BACKUP_FOLDER = "backups"
@@ -103,8 +104,8 @@ def copy_database(source: Path, target: Path, *, check: bool = True, timeout: fl
             result = dst.execute("PRAGMA quick_check").fetchone()
             if not result or result[0] != "ok":
                 what = " ".join(str(result[0]).split())[:160] if result else "no answer"
-                raise BackupFailed(f"the database is damaged ({what}): "
-                                   "no backup was made; `pos-customers recover` rebuilds it")
+                raise BackupFailed(Msg("the database is damaged ({what}): no backup was made; "
+                                       "`pos-customers recover` rebuilds it", what=what))
         dst.close()
         dst = None
         with open(partial, "rb+") as fh:
@@ -112,9 +113,10 @@ def copy_database(source: Path, target: Path, *, check: bool = True, timeout: fl
         os.replace(partial, target)
         _fsync_folder(target.parent)
     except sqlite3.Error as exc:
-        raise BackupFailed(f"no backup was made: {exc}") from None
+        raise BackupFailed(Msg("no backup was made: {reason}", reason=str(exc))) from None
     except OSError as exc:
-        raise BackupFailed(f"no backup was made: {exc.strerror or exc} ({exc.filename or target})") from None
+        raise BackupFailed(Msg("no backup was made: {reason} ({path})", reason=exc.strerror or str(exc),
+                               path=str(exc.filename or target))) from None
     finally:
         for conn in (src, dst):
             if conn is not None:

@@ -8,6 +8,8 @@ from typing import Any
 import httpx
 import orjson
 
+from ..domain.i18n import Msg
+
 
 def _loads(body: bytes) -> Any:
     """A pull page is thousands of small objects: the cyclic GC, run over and over while they are
@@ -31,7 +33,7 @@ class HqRefused(RuntimeError):
     def __init__(self, status: int, detail: str, body: Any = None):
         self.status = status
         self.body = body  # the answer's ``detail`` as sent (FastAPI's 422 is a list naming each field)
-        super().__init__(f"headquarters refused ({status}): {detail}")
+        super().__init__(Msg("headquarters refused ({status}): {detail}", status=status, detail=detail))
 
 
 class HqClient:
@@ -48,9 +50,10 @@ class HqClient:
         try:
             r = self._http.request(method, path, **kw)
         except httpx.HTTPError as exc:
-            raise HqUnavailable(f"{self.url} unreachable: {type(exc).__name__}: {exc}") from exc
+            raise HqUnavailable(Msg("{url} unreachable: {error}", url=self.url,
+                                    error=f"{type(exc).__name__}: {exc}")) from exc
         if r.status_code >= 500:
-            raise HqUnavailable(f"{self.url} answered {r.status_code}")
+            raise HqUnavailable(Msg("{url} answered {status}", url=self.url, status=r.status_code))
         if r.status_code >= 400:
             try:
                 answer = r.json()
