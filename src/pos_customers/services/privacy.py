@@ -208,7 +208,8 @@ def report_text(report: dict[str, Any], *, say: Callable[[Any], str] = str) -> s
     for key, label in PROFILE_LABELS.items():
         if c.get(key) not in (None, "", []):
             lines.append(f"{say(Msg(label)):<22} {c[key]}")
-    lines.append(f"{say(Msg('Password')):<22} {say(Msg(t['password']))}")
+    password = say(Msg("Password"))
+    lines.append(f"{password:<22} {say(Msg(t['password']))}")
     section(Msg("Contacts"))
     lines += [say(Msg("email  {address} ({purpose}, {marks})", address=e["address"], purpose=e["purpose"],
                       marks=mark(e["primary"], e["marketing_consent"]))) for e in c["emails"]] or [none]
