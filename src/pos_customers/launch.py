@@ -90,9 +90,10 @@ def run_app(svc=None, *, db_path: Path | None = None, demo: bool = False, choose
     except NoTerminal as exc:
         return _error(str(exc), 2)
     if app.file_problem is not None:  # the screen said it; the terminal keeps it after the app ends
+        from .domain.i18n import tr
         from .services.health import failure_line
 
-        return _error(failure_line(app.file_problem))
+        return _error(tr(failure_line(app.file_problem)))
     if choose is not None:
         if app.return_value is None:
             return app.return_code or NOTHING_CHOSEN

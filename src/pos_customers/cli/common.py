@@ -9,6 +9,7 @@ from typing import Optional
 import typer
 
 from ..domain.errors import ValidationFailed
+from ..domain.i18n import tr
 from ..domain.text import shown
 from ..paths import demo_notice, resolve_db_path, store_db_path
 from . import values
@@ -82,7 +83,7 @@ def file_failure_line(exc: BaseException) -> Optional[str]:
     from ..services.health import as_storage_error, failure_line
 
     err = as_storage_error(exc, _state["path"])
-    return failure_line(err) if err is not None else None
+    return tr(failure_line(err)) if err is not None else None
 
 
 def _services(db: Optional[str] = None, *, create: bool = False):

@@ -8,6 +8,7 @@ from typing import Optional
 
 import typer
 
+from ..domain.i18n import tr
 from .common import DB_OPTION, _actor, _errors, _services, customers_app, fail, say
 
 
@@ -47,7 +48,7 @@ def customers_credit(
         if x.queued_minor:
             say(f"  queued here: {signed(x.queued_minor, x.currency)} -> {format_minor(x.expected_minor, x.currency)}")
     for p in acct.pending:
-        state = f"REFUSED: {shown(p.parked_reason)}" if p.parked else "queued"
+        state = f"REFUSED: {shown(tr(p.parked_reason))}" if p.parked else "queued"
         say(f"  {_when(p.queued_at)}  {p.kind.value:<10} {signed(p.amount_minor, p.currency):>14}  "
             f"{'':>14}  {shown(p.reason)} · {p.associate} ({state})")
     for m in acct.movements:

@@ -10,6 +10,7 @@ from typing import Optional
 
 import typer
 
+from ..domain.i18n import tr
 from ..domain.reference import format_reference
 from ..domain.text import shown
 from .common import (
@@ -179,7 +180,7 @@ def customers_data(
     with _errors():
         view = get_customer(svc, _actor(), ref)
         report = access_report(svc, _actor(), view.id)
-    body = report_text(report) if fmt == "text" else json.dumps(report, ensure_ascii=False, indent=2, default=str)
+    body = report_text(report, say=tr) if fmt == "text" else json.dumps(report, ensure_ascii=False, indent=2, default=str)
     if output:
         from ..paths import write_private
 
@@ -248,7 +249,7 @@ def customers_add(
             if hits:
                 h = hits[0]
                 fail(f"likely duplicate of {format_reference(h.reference)} {h.display_name}"
-                     f" ({'; '.join(h.reasons)}); use --allow-duplicate to create anyway", 4)
+                     f" ({tr(h.why)}); use --allow-duplicate to create anyway", 4)
         view = create_customer(svc, actor, draft)
     say(f"created {view.reference_display} {view.display_name}")
 

@@ -7,6 +7,7 @@ from typing import Optional
 
 import typer
 
+from ..domain.i18n import tr
 from ..paths import demo_db_path
 from .common import (
     DB_OPTION,
@@ -214,7 +215,7 @@ def store_options_set(
             old = options_view(svc, _actor(), store).options.level(name)
             after = set_account_options(svc, _actor(), store, **{name: level})
         except ValidationFailed as exc:  # its messages name the field already
-            fail("; ".join(e.message for e in exc.errors), 2)
+            fail("; ".join(tr(e.message) for e in exc.errors), 2)
     label, new = label_of(name), after.options.level(name)
     if old == new:
         say(f"{label} is already {new.value} in store {after.store_code}: nothing changed")

@@ -23,6 +23,7 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
 
+from ..domain.i18n import tr
 from ..services.auth import Actor, Permission
 from .commands import app_commands
 from .config import UiConfig
@@ -173,7 +174,7 @@ class PosApp(App):
             problem = as_storage_error(exc, self._db_path)
             if problem is not None:
                 self.file_problem = problem
-            self.load_error = failure_line(problem) if problem is not None else str(exc)
+            self.load_error = tr(failure_line(problem)) if problem is not None else str(exc)
             self.services_ready.set()
         self.call_from_thread(self._loaded)
         if self.load_error is None:

@@ -17,6 +17,7 @@ from textual.widgets.option_list import Option
 
 from ...domain.enums import AttributeType, ReceiptOption, Role
 from ...domain.errors import FieldError, ValidationFailed
+from ...domain.i18n import tr
 from ...services import associates as assoc
 from ...services import backoffice as bo
 from ...services import records
@@ -360,7 +361,7 @@ class PurposesScreen(ListScreen):
         purpose = next(p for p in bo.purposes(self.app.services, self.app.actor) if p.code == code)
         reason = bo.why_purpose_stays(purpose)
         if reason:  # said at once, not after "Delete? y"
-            self.notify(reason, severity="error", timeout=8)
+            self.notify(tr(reason), severity="error", timeout=8)
             return
 
         def answer(yes: bool | None) -> None:

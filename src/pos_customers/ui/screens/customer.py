@@ -19,6 +19,7 @@ from textual.widgets import DataTable, Header, Input, Label, Static, TabbedConte
 
 from ...domain.enums import SyncState
 from ...domain.errors import ValidationFailed
+from ...domain.i18n import tr
 from ...services import records, sync
 from ...services.context import Permission
 from ...domain.money import format_minor
@@ -395,7 +396,7 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
         stem = folder / f"customer-{report['reference']}-{self.app.services.now():%Y%m%d-%H%M%S}"
         try:  # readable by this user only: it holds everything about the customer
             write_private(stem.with_suffix(".json"), json.dumps(report, ensure_ascii=False, indent=2, default=str))
-            write_private(stem.with_suffix(".txt"), report_text(report))
+            write_private(stem.with_suffix(".txt"), report_text(report, say=tr))
         except OSError as exc:
             self.app.call_from_thread(self.notify, f"Not written: {exc.strerror or exc} ({folder})",
                                       severity="error", markup=False, timeout=10)

@@ -13,6 +13,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from ...domain.i18n import tr
 from ...services.health import StorageError, failure_line, failure_title
 from ..text import safe
 from ..widgets.footer import KeysFooter
@@ -32,8 +33,8 @@ class FileProblemBox(Vertical):
         self.error, self.hint = error, hint
 
     def compose(self) -> ComposeResult:
-        yield Static(failure_title(self.error), id="file-problem-title", markup=False)
-        yield Static(safe(failure_line(self.error)), id="file-problem-line", markup=False)
+        yield Static(tr(failure_title(self.error)), id="file-problem-title", markup=False)
+        yield Static(safe(tr(failure_line(self.error))), id="file-problem-line", markup=False)
         yield Static(self.hint, id="file-problem-hint", markup=False)
 
 
