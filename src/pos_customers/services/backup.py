@@ -385,7 +385,7 @@ def _rebuild(fresh: Path, path: Path, found: Salvaged, report: RecoveryReport, a
         problem = backup_files.integrity_problem(candidate.path)
         if problem:
             skipped += 1
-            last_problem = problem[:100]
+            last_problem = problem if isinstance(problem, Msg) else problem[:100]
             report.could_not.append(Msg("backup {name} not used: {reason}", name=candidate.path.name,
                                         reason=last_problem))
             continue

@@ -59,21 +59,22 @@ def anonymize_customer(svc: Services, actor: Actor, customer_id: str, confirmati
         s = tx.session
         current = rows.read(s, customer_id)
         note_ids = list(s.exec(select(CustomerNote.id).where(CustomerNote.customer_id == customer_id)))
-        for name, values in (("emails", current.emails), ("phones", current.phones),
-                             ("addresses", current.addresses), ("affiliations", current.affiliations),
-                             ("attribute values", current.attributes), ("cards", current.cards)):
+        # what was erased, by kind: the kinds are words a person reads (the edge translates them)
+        for name, values in ((N_("emails"), current.emails), (N_("phones"), current.phones),
+                             (N_("addresses"), current.addresses), (N_("affiliations"), current.affiliations),
+                             (N_("attribute values"), current.attributes), (N_("cards"), current.cards)):
             erased[name] = len(values)
-        for name, model in (("notes", CustomerNote), ("consent history", ConsentEvent),
-                            ("sync conflicts", SyncConflict), ("match keys", CustomerMatchKey),
-                            ("segments", CustomerSegment)):
+        for name, model in ((N_("notes"), CustomerNote), (N_("consent history"), ConsentEvent),
+                            (N_("sync conflicts"), SyncConflict), (N_("match keys"), CustomerMatchKey),
+                            (N_("segments"), CustomerSegment)):
             erased[name] = s.exec(delete(model).where(model.customer_id == customer_id)).rowcount
-        erased["unsent changes"] = s.exec(delete(OutboxEvent).where(
+        erased[N_("unsent changes")] = s.exec(delete(OutboxEvent).where(
             OutboxEvent.entity == "customer", OutboxEvent.entity_id == customer_id)).rowcount
-        erased["unsent membership changes"] = search_index.raw_connection(s).execute(
+        erased[N_("unsent membership changes")] = search_index.raw_connection(s).execute(
             "DELETE FROM outbox_event WHERE entity = 'membership' AND (json_extract(payload, '$.person_id') = ?"
             " OR json_extract(payload, '$.organization_id') = ?)", (customer_id, customer_id)).rowcount
         if note_ids:
-            erased["unsent notes"] = s.exec(delete(OutboxEvent).where(
+            erased[N_("unsent notes")] = s.exec(delete(OutboxEvent).where(
                 OutboxEvent.entity == "customer_note", OutboxEvent.entity_id.in_(note_ids))).rowcount
         person = current.customer_type == "person"
         stamp = tx.clock.now()
@@ -86,9 +87,9 @@ def anonymize_customer(svc: Services, actor: Actor, customer_id: str, confirmati
             **{f.name: f.default for f in fields(current) if f.name in SERVICE_FIELDS},  # e.g. assistance consent
             anonymized_at=tx.now, updated_at=tx.now, version=current.version + 1,
             sync_state=SyncState.PENDING, field_clocks={k: stamp for k in DOCUMENT_FIELDS})
-        erased["memberships"] = memberships.deactivate_all(s, customer_id, stamp)
+        erased[N_("memberships")] = memberships.deactivate_all(s, customer_id, stamp)
         conn = search_index.raw_connection(s)
-        erased["audit rows redacted"] = audit_chain.redact(
+        erased[N_("audit rows redacted")] = audit_chain.redact(
             conn, "entity = 'customer' AND entity_id = ?" + (
                 f" OR entity = 'customer_note' AND entity_id IN ({','.join('?' * len(note_ids))})" if note_ids else ""),
             (customer_id, *note_ids), tx.now.replace(tzinfo=None).isoformat(sep=" "))

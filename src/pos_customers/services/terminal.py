@@ -115,20 +115,22 @@ def terminal_info(s: Session) -> TerminalInfo:
     return TerminalInfo(terminal_number(s), has_terminal_number(s), int(counter.value or 0) if counter else 0)
 
 
-def till_words(terminal: int | None) -> str:
+def till_words(terminal: int | None) -> Msg | str:
     """``till 3``, ``loaded in bulk`` (the store's bulk range: demo, headquarters), or empty for an
     old reference, which does not say which till issued it."""
     if terminal is None:
         return ""
-    return "loaded in bulk" if terminal == BULK_TERMINAL else f"till {terminal}"
+    return Msg("loaded in bulk") if terminal == BULK_TERMINAL else Msg("till {number}", number=terminal)
 
 
-def describe_origin(origin: ReferenceOrigin) -> str:
+def describe_origin(origin: ReferenceOrigin) -> Msg:
     """``store 101, till 3``; the till is named only where the reference says which it was."""
-    return ", ".join(filter(None, (f"store {origin.store_number}", till_words(origin.terminal))))
+    till = till_words(origin.terminal)
+    return (Msg("store {number}, {till}", number=origin.store_number, till=till) if till
+            else Msg("store {number}", number=origin.store_number))
 
 
-def issuing_till(reference: str) -> str:
+def issuing_till(reference: str) -> Msg | str:
     """``till 3`` (or ``loaded in bulk``); empty where the reference does not say."""
     try:
         return till_words(decode_reference(reference).terminal)
@@ -136,7 +138,7 @@ def issuing_till(reference: str) -> str:
         return ""
 
 
-def reference_origin(reference: str) -> str:
+def reference_origin(reference: str) -> Msg | str:
     """Who issued a reference, in words; empty for one that does not decode."""
     try:
         return describe_origin(decode_reference(reference))

@@ -153,11 +153,12 @@ def prune(db_path: Path, keep: int, *, folder: Path | None = None) -> list[Path]
     return removed
 
 
-def integrity_problem(path: Path, *, full: bool = True) -> str:
+def integrity_problem(path: Path, *, full: bool = True) -> Msg | str:
     """Empty when ``path`` is a whole SQLite database (``integrity_check``, or ``quick_check``
-    with ``full=False``); else what is wrong, in one line. Opens the file read-only."""
+    with ``full=False``); else what is wrong, in one line (SQLite's own words, or a Msg). Opens the
+    file read-only."""
     if not Path(path).is_file():
-        return "no such file"
+        return Msg("no such file")
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
     except sqlite3.Error as exc:
@@ -166,9 +167,9 @@ def integrity_problem(path: Path, *, full: bool = True) -> str:
         rows = conn.execute(f"PRAGMA {'integrity_check' if full else 'quick_check'}").fetchall()
         if rows and rows[0][0] == "ok":
             if conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'setting'").fetchone()[0] != 1:
-                return "not a terminal database (no setting table)"
+                return Msg("not a terminal database (no setting table)")
             return ""
-        return " ".join("; ".join(str(r[0]) for r in rows[:3]).split())[:200] or "no answer"
+        return " ".join("; ".join(str(r[0]) for r in rows[:3]).split())[:200] or Msg("no answer")
     except sqlite3.Error as exc:
         return str(exc)
     finally:

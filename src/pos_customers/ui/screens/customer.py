@@ -201,7 +201,7 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
             ("VAT number", view.vat_number), ("Tax exempt", yes_no(view.tax_exempt)),
             ("Credit limit", format_minor(view.credit_limit, view.currency) or "—"),
             ("Registered", view.created_at),
-            ("Registering store", ", ".join(filter(None, (view.store_code, issuing_till(view.reference))))),
+            ("Registering store", ", ".join(filter(None, (view.store_code, tr(issuing_till(view.reference) or None))))),
             ("Last activity", view.last_activity_at), ("Last sign-in", view.last_sign_in_at or "—"),
             ("Last password change", " · ".join(filter(None, (
                 safe(view.password_changed_at) or "—",
