@@ -35,7 +35,7 @@ def _guard(screen: Screen, fn, *args, done: str | None = None, **kwargs) -> bool
     try:
         fn(screen.app.services, screen.app.actor, *args, **kwargs)
     except (ValidationFailed, PermissionDenied) as exc:
-        message = "; ".join(e.message for e in exc.errors) if isinstance(exc, ValidationFailed) else str(exc)
+        message = "; ".join(tr(e.message) for e in exc.errors) if isinstance(exc, ValidationFailed) else str(exc)
         screen.notify(message, severity="error", timeout=8)
         return False
     if done:
@@ -194,7 +194,7 @@ class TemplateScreen(Screen):
         for e in (exc.errors if exc else []):
             found = self.query(f"#err-{e.field}")
             if found:
-                found.first().show(e.message)
+                found.first().show(tr(e.message))
 
     def _refresh_preview(self) -> None:
         try:

@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Input, Label, Select, Static
 from ...domain.credit import CreditKind, parse_signed, signed
 from ...domain.errors import FieldProblem, ValidationFailed
 from ...domain.money import format_minor
+from ...domain.i18n import tr
 from ...services import credit as store_credit
 from ...services.context import NotFound, Permission, PermissionDenied
 from ..text import plain, safe
@@ -162,7 +163,7 @@ class CreditModal(ModalScreen[bool]):
             moved = store_credit.move_credit(self.app.services, self.app.actor, self.customer_id, kind=kind,
                                              amount_minor=amount, currency=currency, reason=reason)
         except ValidationFailed as exc:
-            self.app.call_from_thread(self._error, "; ".join(e.message for e in exc.errors))
+            self.app.call_from_thread(self._error, "; ".join(tr(e.message) for e in exc.errors))
             return
         except (PermissionDenied, NotFound) as exc:
             self.app.call_from_thread(self._error, str(exc))

@@ -334,7 +334,7 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
         try:
             view = choose_for_sale(self.app.services, self.app.actor, self.customer_id)
         except ValidationFailed as exc:
-            self.notify("; ".join(e.message for e in exc.errors), severity="error", markup=False, timeout=8)
+            self.notify("; ".join(tr(e.message) for e in exc.errors), severity="error", markup=False, timeout=8)
             return
         self.notify(f"{view.display_name} ({view.reference_display}) chosen for the sale", markup=False)
         self.app.hand_over(view)  # started by the point of sale: the app ends and hands the customer over
@@ -415,7 +415,7 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
         try:
             records.add_note(self.app.services, self.app.actor, self.customer_id, event.value)
         except ValidationFailed as exc:
-            self.notify(str(exc.errors[0].message), severity="error")
+            self.notify(tr(exc.errors[0].message), severity="error")
             return
         event.input.value = ""
         self.notify("Note saved")
@@ -472,7 +472,7 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
         try:
             done = resolve_conflict(self.app.services, self.app.actor, conflict_id, take_other)
         except ValidationFailed as exc:
-            self.app.call_from_thread(self.notify, "Not resolved: " + "; ".join(e.message for e in exc.errors),
+            self.app.call_from_thread(self.notify, "Not resolved: " + "; ".join(tr(e.message) for e in exc.errors),
                                       severity="error", markup=False, timeout=8)
             return
         except (NotFound, StaleEdit) as exc:
@@ -530,7 +530,7 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
             self.notify("Another terminal changed this customer: reloaded, please try again.",
                         severity="warning")
         except ValidationFailed as exc:
-            self.notify("; ".join(e.message for e in exc.errors), severity="error", timeout=8)
+            self.notify("; ".join(tr(e.message) for e in exc.errors), severity="error", timeout=8)
             self._row_after_save = None  # nothing was saved: the next reload keeps the focus as it is
             return
         else:

@@ -21,6 +21,7 @@ from textual.widgets import DataTable, Label, Static, TabPane
 from ...domain.customer_data import Cart, ItemLine, Shipment
 from ...domain.money import format_minor as money
 from ...domain.errors import ValidationFailed
+from ...domain.i18n import tr
 from ...services import customer_data as data
 from ...services.context import NotFound, Permission, PermissionDenied
 from ...services.views import CustomerView
@@ -147,7 +148,7 @@ class StoresPane(DataPane):
         try:
             data.set_preferred_store(self.app.services, self.app.actor, customer_id, code)
         except (ValidationFailed, PermissionDenied, NotFound) as exc:
-            message = "; ".join(e.message for e in exc.errors) if isinstance(exc, ValidationFailed) else str(exc)
+            message = "; ".join(tr(e.message) for e in exc.errors) if isinstance(exc, ValidationFailed) else str(exc)
             self.app.call_from_thread(self.notify, f"Not changed: {message}", severity="error", markup=False)
             return
         said = f"Preferred store: {code}" if code else "No preferred store"

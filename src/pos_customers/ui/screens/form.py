@@ -534,7 +534,7 @@ class CustomerFormScreen(Screen):
                 continue
             found = self.query(f"#err-{target}")
             if found:
-                found.first().show(e.message)
+                found.first().show(tr(e.message))
             elif target.startswith("addresses"):
                 self.query_one("#err-addresses", ErrorLine).show(e.message)
             elif all_fields:

@@ -17,6 +17,7 @@ from textual.widgets.option_list import Option
 from ...domain.enums import CustomerType
 from ...domain.errors import ValidationFailed
 from ...domain.reference import format_reference
+from ...domain.i18n import tr
 from ...services import memberships
 from ...services.context import NotFound, Permission
 from ..text import plain, safe
@@ -276,7 +277,7 @@ class MembershipTabs:
         try:
             change()
         except (ValidationFailed, NotFound) as exc:
-            message = "; ".join(e.message for e in exc.errors) if isinstance(exc, ValidationFailed) else str(exc)
+            message = "; ".join(tr(e.message) for e in exc.errors) if isinstance(exc, ValidationFailed) else str(exc)
             self.notify(message, severity="error", markup=False, timeout=8)
             return
         self.notify(done, markup=False)

@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Label
 
 from ...domain.assistance import CONSENT_GIVEN, CONSENT_WITHDRAWN, LINK_ISSUED, LINK_USED
 from ...domain.errors import ValidationFailed
+from ...domain.i18n import tr
 from ...services import assistance, sync
 from ...services.context import NotFound, Permission, PermissionDenied
 from ..text import plain, safe
@@ -115,7 +116,7 @@ class AssistActions:
         try:
             view = assistance.set_consent(self.app.services, self.app.actor, customer_id, given)
         except ValidationFailed as exc:
-            self.app.call_from_thread(self.notify, "Not recorded: " + "; ".join(e.message for e in exc.errors),
+            self.app.call_from_thread(self.notify, "Not recorded: " + "; ".join(tr(e.message) for e in exc.errors),
                                       severity="error", markup=False, timeout=8)
             return
         except (PermissionDenied, NotFound) as exc:
@@ -130,7 +131,7 @@ class AssistActions:
         try:
             link = assistance.request_link(self.app.services, self.app.actor, self.customer_id)
         except ValidationFailed as exc:
-            self.app.call_from_thread(self.notify, "No link: " + "; ".join(e.message for e in exc.errors),
+            self.app.call_from_thread(self.notify, "No link: " + "; ".join(tr(e.message) for e in exc.errors),
                                       severity="warning", markup=False, timeout=10)
             return
         except (sync.HqUnavailable, sync.HqRefused, sync.NotConnected, PermissionDenied, NotFound) as exc:
