@@ -628,6 +628,12 @@ class Refusal(BaseModel):
     field: str | None = Field(default=None, description="payload path of the value at fault, if one is")
     holder: str | None = Field(default=None, description="the customer id that holds the value at fault "
                                                          "(an email another registered account holds)")
+    code: str | None = Field(default=None, description="the reason's English template (its str.format fields "
+                                                       "named), the key of its translations; absent from older "
+                                                       "headquarters")
+    params: dict[str, str | int | float | bool | None] | None = Field(
+        default=None, description="the template's parameters (at most 20): a terminal shows the reason in its "
+                                  "associate's language from code and params, else `reason`")
 
 
 class ConflictRecord(BaseModel):
