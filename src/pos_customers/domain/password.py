@@ -94,4 +94,6 @@ def password_needs(problems: list[Msg], *, new: bool = False) -> Msg:
 
 def listed(parts: list[Msg]) -> Msg:
     """``parts`` one after the other, separated by commas, each translated where shown."""
-    return Msg(", ".join(f"{{p{i}}}" for i in range(len(parts))), **{f"p{i}": p for i, p in enumerate(parts)})
+    names = [f"p{i}" for i in range(len(parts))]
+    template = ", ".join("{" + name + "}" for name in names)  # not a msgid: the catalogs have no entry
+    return Msg(template, **dict(zip(names, parts)))

@@ -90,12 +90,13 @@ class SequenceExhausted(ValueError):
 
     def __init__(self, store_number: int, terminal: int, limit: int):
         self.store_number, self.terminal, self.limit = store_number, terminal, limit
+        count = f"{limit:,}"
         if terminal:
             super().__init__(Msg("the till {terminal} of store {store} has issued all {limit} customer references",
-                                 terminal=terminal, store=store_number, limit=f"{limit:,}"))
+                                 terminal=terminal, store=store_number, limit=count))
         else:
             super().__init__(Msg("the bulk range of store {store} has issued all {limit} customer references",
-                                 store=store_number, limit=f"{limit:,}"))
+                                 store=store_number, limit=count))
 
 
 def _round(value: int, rnd: int) -> int:

@@ -186,7 +186,8 @@ class RuleProblem(ValueError):
 def parse_rule(text: str) -> Rule:
     """A rule from its JSON text; :class:`RuleProblem` says what is wrong and where."""
     if len(text) > MAX_RULE_CHARS:
-        raise RuleProblem(Msg("the rule is longer than {limit} characters", limit=f"{MAX_RULE_CHARS:,}"))
+        limit = f"{MAX_RULE_CHARS:,}"
+        raise RuleProblem(Msg("the rule is longer than {limit} characters", limit=limit))
     try:
         data = json.loads(text)
     except (ValueError, RecursionError) as exc:
