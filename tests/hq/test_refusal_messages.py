@@ -56,6 +56,16 @@ def test_an_error_answer_carries_the_code_and_parameters_of_its_detail(api, hq):
                         "code": "no customer {customer} at headquarters", "params": {"customer": nobody}}
 
 
+def test_a_value_our_protocol_refuses_is_named_with_its_code_in_the_422(api, hq):
+    ber, _ = enrol(api, hq, "BER01")
+    bad = created(str(uuid.uuid4()), ref(0, 1), "BER01", "0000000000001-00000-a", birth_date="24.12.1990")
+    r = api.post("/v1/push", json={"events": [bad]}, headers=ber)
+    assert r.status_code == 422
+    [item] = [d for d in r.json()["detail"] if d["loc"][-1] == "birth_date"]
+    assert item["msg"] == "Value error, must be a date, YYYY-MM-DD"  # pydantic's words, as before
+    assert (item["code"], item["params"]) == ("must be a date, YYYY-MM-DD", {})
+
+
 def test_a_terminal_shows_a_parked_refusal_and_an_error_answer_in_its_associates_language(hq, svc, admin):
     http = customer_data_chain(hq, svc, admin)  # the till is BER01 (store number 101); MUC01 is 102
     muc = http.http.post("/v1/enrol", json={"token": hq.issue_token("MUC01"), "terminal_name": "till"}).json()

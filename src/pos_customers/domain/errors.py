@@ -6,7 +6,9 @@ shows ``tr(error.message)`` in the reader's language; ``str()`` is the English t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from .i18n import Msg
 
@@ -49,3 +51,10 @@ def message_of(exc: BaseException) -> Msg | str:
     if len(exc.args) == 1 and isinstance(exc.args[0], Msg):
         return exc.args[0]
     return str(exc)
+
+
+def raised_message(error: Mapping[str, Any]) -> Msg | str:
+    """One pydantic validation error's message (an entry of ``ValidationError.errors()``): the Msg
+    one of our validators raised, else pydantic's own words."""
+    raised = (error.get("ctx") or {}).get("error")
+    return message_of(raised) if isinstance(raised, BaseException) else str(error.get("msg") or "")

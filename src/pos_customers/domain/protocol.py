@@ -14,7 +14,6 @@ change it (``model_dump(mode="json", exclude_unset=True)`` gives back what was s
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal, Union
@@ -23,7 +22,7 @@ from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fi
                       StrictBool, StrictInt, ValidationError, create_model, model_validator)
 
 from .account_options import CONFIGURABLE, FieldOption
-from .errors import FieldError, ValidationFailed, message_of
+from .errors import FieldError, ValidationFailed, message_of, raised_message
 from .i18n import Msg
 from .enums import EventKind, PullItemKind  # noqa: F401  (part of the protocol; plain enums, no pydantic)
 from .enums import AccountType, AttributeType, CreditKind, CustomerStatus, CustomerType, ReceiptOption, Role
@@ -555,13 +554,7 @@ def validate_payload(kind: EventKind | str, payload: dict[str, Any]) -> _Model:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in ("payload", *first["loc"]))
-        raise ProtocolError(where, Msg("{kind} event: {reason}", kind=str(kind), reason=_reason(first))) from None
-
-
-def _reason(error: Mapping[str, Any]) -> Msg | str:
-    """One pydantic error's message: ours as the Msg we raised, pydantic's own as its text."""
-    raised = (error.get("ctx") or {}).get("error")
-    return message_of(raised) if isinstance(raised, BaseException) else error["msg"]
+        raise ProtocolError(where, Msg("{kind} event: {reason}", kind=str(kind), reason=raised_message(first))) from None
 
 
 # -- the event envelope -------------------------------------------------------------------------------

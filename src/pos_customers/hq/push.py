@@ -24,7 +24,7 @@ from ..domain.merge import merge_fields
 from . import account_scope
 from ..domain.account_scope import claimed_emails
 from ..domain.protocol import CUSTOMER_EVENTS, Event, EventKind, fields_json
-from ..domain.errors import message_of
+from ..domain.errors import message_of, raised_message
 from ..domain.i18n import N_, Msg
 from ..domain.reference import InvalidReference, decode_reference
 from . import cards as chain_cards
@@ -33,7 +33,7 @@ from . import search as customer_search  # issue 11: the till's search at headqu
 from . import tables as t
 from .common import (Identity, bulk_insert, dumps, load_customers, lock_seq, parse_time, pulled_in, put_records,
                      sees, store_seq)
-from .errors import Conflict, Refused
+from .errors import Conflict, Refused, coded
 
 if TYPE_CHECKING:
     from .service import Headquarters
@@ -369,7 +369,7 @@ def _typed(events: Sequence[Any], result: PushResult) -> list[Any]:
             first = exc.errors()[0]
             loc = [p for p in first["loc"] if p != e.get("type")]
             result.refused.append({"id": str(e.get("id")), "status": 422, "reason": first["msg"],
-                                   "field": ".".join(str(p) for p in loc) or None})
+                                   "field": ".".join(str(p) for p in loc) or None, **coded(raised_message(first))})
     return out
 
 

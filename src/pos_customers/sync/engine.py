@@ -428,7 +428,7 @@ def pinned_refusals(exc: HqRefused, events: list[dict[str, Any]]) -> dict[str, R
         if path and path[0] == event["type"]:  # a union tagged by the event kind names the tag first
             path = path[1:]
         if event["id"] not in out:
-            out[event["id"]] = Refusal(422, str(d.get("msg") or "invalid"), ".".join(path))
+            out[event["id"]] = Refusal(422, str(d.get("msg") or "invalid"), ".".join(path), "", hq_message(d, ""))
     return out
 
 

@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine
 
 from ...domain.protocol import EventKind
 from ..db import close
+from ...domain.errors import raised_message
 from ..errors import Forbidden, HqError, coded
 from ..service import Headquarters
 from .routes import accounts, credit, customer_data, customers, enrolment, health, online, stores, sync
@@ -68,7 +69,8 @@ def create_app(engine: Engine, hq: Headquarters | None = None) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        detail = [{"loc": _loc(e["loc"]), "msg": _text(e["msg"]), "type": e["type"]} for e in exc.errors()]
+        detail = [{"loc": _loc(e["loc"]), "msg": _text(e["msg"]), "type": e["type"], **_text_params(coded(raised_message(e)))}
+                  for e in exc.errors()]
         return JSONResponse({"detail": jsonable_encoder(detail)}, status_code=422)
 
     for module in (health, enrolment, sync, customers, customer_data, credit, accounts, online, stores):
