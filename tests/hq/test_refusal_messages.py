@@ -83,7 +83,7 @@ def test_a_terminal_shows_a_parked_refusal_and_an_error_answer_in_its_associates
 
     i18n.install("de", _Catalog({
         CARD_HELD: "Karte {card} gehört einem anderen Kunden der Kette: nehmen Sie sie hier (oder dort) heraus",
-        "headquarters refused ({status}): {reason}": "Die Zentrale lehnt ab ({status}): {reason}",
+        "headquarters refused ({status}): {detail}": "Die Zentrale lehnt ab ({status}): {detail}",
         "no customer {customer} at headquarters": "Kein Kunde {customer} in der Zentrale"}))
     try:
         i18n.set_language("de")

@@ -360,7 +360,7 @@ class ParkedEventView:
     kind: str
     customer_id: str | None
     customer: str  # "K7Q-M2X-R4P Anna Müller" when the event is a customer's (or a note on one)
-    reason: Msg | str  # headquarters' reason (tr() shows it translated); for a waiting event: what it waits for
+    reason: str | Msg  # headquarters' words, one line; for a waiting event: what it waits for (a Msg)
     status: int | None
     field: str
     at: datetime | None  # when it was parked; None for an event waiting behind a parked one

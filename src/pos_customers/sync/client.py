@@ -45,14 +45,14 @@ def hq_message(answer: Any, text: str) -> Msg | str:
 
 class HqRefused(RuntimeError):
     """Headquarters answered and said no (401, 403, 422...): retrying the same request will not help.
-    ``str()`` is English; :attr:`msg` the same sentence with headquarters' reason as a Msg when the
-    answer carried its code (``tr(exc)`` shows it in the associate's language)."""
+    Raised with a Msg: ``str()`` is English, ``tr(exc)`` the associate's language, headquarters'
+    reason in it too when the answer carried its code and parameters."""
 
     def __init__(self, status: int, detail: str, body: Any = None, answer: Any = None):
         self.status = status
         self.body = body  # the answer's ``detail`` as sent (FastAPI's 422 is a list naming each field)
-        self.msg = Msg("headquarters refused ({status}): {reason}", status=status, reason=hq_message(answer, detail))
-        super().__init__(f"headquarters refused ({status}): {detail}")
+        super().__init__(Msg("headquarters refused ({status}): {detail}", status=status,
+                             detail=hq_message(answer, detail)))
 
 
 class HqClient:
