@@ -142,9 +142,9 @@ class SegmentRule(BaseModel):
     def _bounded(self) -> SegmentRule:
         count, depth = _shape(self.root)
         if depth > MAX_DEPTH:
-            raise ValueError(f"conditions nest at most {MAX_DEPTH} deep (all/any/not inside each other)")
+            raise ValueError(Msg("conditions nest at most {depth} deep (all/any/not inside each other)", depth=MAX_DEPTH))
         if count > MAX_CONDITIONS:
-            raise ValueError(f"a rule has at most {MAX_CONDITIONS} conditions")
+            raise ValueError(Msg("a rule has at most {count} conditions", count=MAX_CONDITIONS))
         return self
 
 
