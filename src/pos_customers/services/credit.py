@@ -29,6 +29,7 @@ from ..domain.errors import FieldError, ValidationFailed
 from ..domain.text import hostile_problem
 from ..domain.i18n import Msg
 from ..storage.tables import OutboxEvent, Store
+from ..sync.engine import parked_message
 from .context import Actor, Permission, Services
 from .customer_data import _ask, _keep, _kept, _valid
 from .customers import view_in
@@ -92,7 +93,8 @@ def _pending(s: Session, customer_id: str, applied: set[str]) -> list[PendingMov
             continue  # another customer's, or applied at headquarters before this till heard back
         out.append(PendingMovement(r.entity_id, p["currency"], CreditKind(p["kind"]), int(p["amount_minor"]),
                                    p.get("reason", ""), p.get("associate", ""), r.created_at,
-                                   (r.parked_reason or Msg("refused by headquarters ({status})", status=r.parked_status))
+                                   (parked_message(r) if r.parked_reason
+                                    else Msg("refused by headquarters ({status})", status=r.parked_status))
                                    if r.parked_at is not None else ""))
     return out
 

@@ -17,7 +17,7 @@ from ..storage import conflicts as conflict_store
 from ..storage.documents import apply_document
 from ..storage.tables import Customer, CustomerSearch, OrderSummary, OutboxEvent, Setting, SyncConflict
 from ..sync.client import HqClient, HqRefused, HqUnavailable
-from ..sync.engine import SyncEngine, SyncResult, apply_item, depends_on, parked_keys, waits_behind
+from ..sync.engine import SyncEngine, SyncResult, apply_item, depends_on, parked_keys, parked_message, waits_behind
 from .auth import who
 from .context import Actor, NotFound, Permission, PermissionDenied, Services
 from .customers import get_customer
@@ -419,7 +419,8 @@ def parked_events(svc: Services, actor: Actor, *, waiting: bool = True) -> list[
             cid = _customer_of(r)
             out.append(ParkedEventView(
                 r.id, r.event_type, cid, labels.get(cid, cid[:8] if cid else "") if cid else "",
-                r.parked_reason if behind is None else Msg("waiting behind a parked event ({event})", event=behind[:8]),
+                parked_message(r) if behind is None else Msg("waiting behind a parked event ({event})",
+                                                             event=behind[:8]),
                 r.parked_status if behind is None else None, r.parked_field if behind is None else "",
                 utc(r.parked_at) if behind is None else None, r.attempts, behind))
         return out
