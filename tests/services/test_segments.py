@@ -51,7 +51,7 @@ def test_unknown_segment_is_said(svc, admin, members):
     assert unknown_segment_text(err.value) == "No segment “gold”: seg:new, seg:vip"
     with pytest.raises(UnknownSegment) as err:
         search_customers(svc, admin, "seg:")
-    assert unknown_segment_text(err.value).startswith("seg: needs a segment's code")
+    assert str(unknown_segment_text(err.value)).startswith("seg: needs a segment's code")
 
 
 def test_card_line_and_changes_from_headquarters(svc, admin, members):

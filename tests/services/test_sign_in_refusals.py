@@ -65,7 +65,7 @@ def test_unknown_inactive_wrong_and_locked_get_the_same_words_and_the_same_work(
     answers["locked, wrong PIN"] = refusal_of(store, "1002", "0000", hasher)
     answers["locked, right PIN"] = refusal_of(store, "1002", "1357", hasher)
     words = {message for message, _ in answers.values()}
-    assert words == {access.refusal(access.MAX_ATTEMPTS, access.LOCKOUT)}, answers
+    assert words == {str(access.refusal(access.MAX_ATTEMPTS, access.LOCKOUT))}, answers
     assert "1002" not in words.pop() and "locked until" not in str(answers)
     assert {work for _, work in answers.values()} == {1}  # one argon2 verification each
     # ... and every verification costs the same: the stand-in hash has the real hashes' parameters

@@ -154,7 +154,7 @@ def test_the_demo_till_is_till_1_and_its_bulk_customers_come_from_terminal_0(tmp
     made = create_customer(svc, svc_admin(), person("Zoë", "Weiß", "zoe@example.org"))
     assert decode_reference(made.reference) == ReferenceOrigin(numbers["BER01"], 0, 1)
     assert made.reference not in origins
-    assert reference_origin(next(iter(origins))).endswith(", loaded in bulk")
+    assert str(reference_origin(next(iter(origins)))).endswith(", loaded in bulk")
 
 
 def svc_admin():

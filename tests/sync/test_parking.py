@@ -87,7 +87,7 @@ def test_events_behind_a_parked_event_wait_and_the_rest_of_the_outbox_goes_on(ti
     assert [(v.kind, v.parked, v.waiting_behind) for v in views] == [
         ("customer.created", True, None), ("customer.updated", False, created), ("note.created", False, created)]
     assert all(v.customer.endswith("Schmidt") and v.customer_id == anna.id for v in views)
-    assert views[1].reason.startswith("waiting behind a parked event")
+    assert str(views[1].reason).startswith("waiting behind a parked event")
     assert (sync.status(till, admin).parked, sync.status(till, admin).waiting) == (1, 2)
     # retried: the next sync sends her creation, then what waited, in order
     assert sync.retry_parked(till, admin, created[:8]) == 1

@@ -106,8 +106,8 @@ async def test_markup_in_a_name_is_shown_as_typed(make_app, shop, admin):
 
 async def test_sign_in_says_the_same_for_an_unknown_number_a_wrong_pin_and_a_locked_associate(make_app, shop):
     app = make_app()
-    expected = refusal(app.config.max_pin_attempts, __import__("datetime").timedelta(
-        minutes=app.config.lockout_minutes))
+    expected = str(refusal(app.config.max_pin_attempts, __import__("datetime").timedelta(
+        minutes=app.config.lockout_minutes)))
     async with app.run_test(size=(80, 24)) as pilot:
         said = {}
         await sign_in(app, pilot, "4242", "1234")

@@ -189,7 +189,7 @@ def customers_data(
     with _errors():
         view = get_customer(svc, _actor(), ref)
         report = access_report(svc, _actor(), view.id)
-    body = report_text(report) if fmt == "text" else json.dumps(report, ensure_ascii=False, indent=2, default=str)
+    body = report_text(report, say=tr) if fmt == "text" else json.dumps(report, ensure_ascii=False, indent=2, default=str)
     if output:
         from ..paths import write_private
 

@@ -70,8 +70,8 @@ class Msg:
             return str(self) == other
         return NotImplemented
 
-    def __hash__(self) -> int:
-        return hash(self.text)
+    def __hash__(self) -> int:  # equal to its English text, so hashed as that text
+        return hash(str(self))
 
     def __contains__(self, part: str) -> bool:  # "needs an email" in msg, as with a str
         return part in str(self)
@@ -106,7 +106,7 @@ class _Missing(dict):
 
 def _(message: str) -> str:
     """``message`` (a marked English text) in the current language."""
-    return _current.gettext(message)
+    return _current.gettext(message) if message else ""
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
@@ -124,10 +124,10 @@ def tr(value: object) -> str:
             return msg.translated()
         if len(value.args) == 1 and isinstance(value.args[0], Msg):
             return value.args[0].translated()
-        return _current.gettext(str(value))
+        return _(str(value))
     if value is None:
         return ""
-    return _current.gettext(str(value))
+    return _(str(value))  # "" stays "" (gettext gives the catalog's header for it)
 
 
 def placeholders(template: str) -> set[str]:

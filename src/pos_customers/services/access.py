@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from ..domain.enums import Role
+from ..domain.i18n import Msg, ngettext
 from ..domain.security import (  # one set of argon2id parameters, terminal and headquarters
     is_support_number, staff_number, verify_secret)
 from ..storage import associates as staff
@@ -38,10 +39,25 @@ class SignInFailed(PermissionError):
     associate: it tells nobody which numbers exist or which are locked (the audit trail does)."""
 
 
-def refusal(max_attempts: int, lockout: timedelta) -> str:
+def refusal(max_attempts: int, lockout: timedelta) -> Msg:
     minutes = max(1, int(lockout.total_seconds() // 60))
-    return (f"Number or PIN not accepted. {max_attempts} wrong PINs in a row lock an associate for "
-            f"{minutes} minute{'s' if minutes != 1 else ''}; a manager can unlock.")
+    return Msg("Number or PIN not accepted. {attempts} wrong PINs in a row lock an associate for "
+               "{minutes}; a manager can unlock.", attempts=max_attempts, minutes=_Minutes(minutes))
+
+
+class _Minutes(Msg):
+    """"5 minutes" in the language of the person reading (a plural form, made at the edge)."""
+
+    def __init__(self, n: int):
+        super().__init__("{n} minutes", n=n)
+
+    def __str__(self) -> str:
+        n = self.params["n"]
+        return f"{n} minute" if n == 1 else f"{n} minutes"
+
+    def translated(self) -> str:
+        n = self.params["n"]
+        return ngettext("{n} minute", "{n} minutes", n).format(n=n)
 
 
 def sign_in(svc: Services, number: str, pin: str, *, max_attempts: int = MAX_ATTEMPTS,

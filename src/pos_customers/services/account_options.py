@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from ..domain.account_options import (OPTION_FIELDS, AccountOptions, FieldOption, OptionField,
                                       check_choices)
 from ..domain.enums import EventKind
+from ..domain.i18n import Msg
 from ..storage.tables import StoreTemplate
 from .context import Actor, NotFound, Permission, Services
 from .store import template_of
@@ -63,7 +64,7 @@ def set_account_options(svc: Services, actor: Actor, store_code: str | None = No
     with svc.change(actor, Permission.CONFIGURE_STORE, store_code=code) as tx:
         row = tx.session.get(StoreTemplate, code)
         if row is None:
-            raise NotFound(f"store {code} has no template")
+            raise NotFound(Msg("store {store} has no template", store=code))
         current = AccountOptions.from_stored(row.account_options)
         new = check_choices(current, levels)
         changes = {f"account_options.{f.name}": (current.level(f.name).value, new.level(f.name).value)

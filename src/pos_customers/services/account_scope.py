@@ -24,6 +24,7 @@ from ..domain.enums import EventKind
 from ..domain.errors import FieldError, ValidationFailed
 from ..domain.record import CustomerRecord
 from ..domain.reference import format_reference
+from ..domain.i18n import Msg
 from ..storage import customers as rows
 from ..storage import search_index
 from ..storage.tables import Customer, CustomerNote, OutboxEvent
@@ -75,14 +76,14 @@ def check(s: Session, record: CustomerRecord, clean: CleanCustomer | None = None
         at = order.index(key) if key in order else 0
         errors.append(FieldError(
             f"emails.{at}.address",
-            f"{key} is already the email of registered account {format_reference(reference)} (store {store}): "
-            f"one account per email in {_words(scope, mine)}. Open that account instead, use another email, "
-            "or save this customer as a guest"))
+            Msg("{email} is already the email of registered account {reference} (store {store}): one account per "
+                "email in {scope}. Open that account instead, use another email, or save this customer as a guest",
+                email=key, reference=format_reference(reference), store=store, scope=_words(scope, mine))))
     if errors:
         raise ValidationFailed(errors)
 
 
-def _words(scope: AccountScopeSetting, key: str) -> str:
+def _words(scope: AccountScopeSetting, key: str):
     from ..domain.account_scope import scope_words
     return scope_words(key)
 
@@ -103,10 +104,11 @@ def _clash(s: Session, event_id: str) -> tuple[OutboxEvent, ParkedClash]:
 
     row = _find_parked(s, event_id)
     if row.parked_field != REFUSED_FIELD or not row.parked_holder or row.entity != "customer":
-        raise NotFound(f"event {row.id[:8]} was not refused for an account's email: retry or discard it")
+        raise NotFound(Msg("event {event} was not refused for an account's email: retry or discard it",
+                           event=row.id[:8]))
     record = rows.read(s, row.entity_id)
     if record is None:
-        raise NotFound(f"customer {row.entity_id} is not on this terminal")
+        raise NotFound(Msg("customer {customer} is not on this terminal", customer=row.entity_id))
     reason = row.parked_reason.casefold()
     address = next((e.address for e in record.emails if reason.startswith(e.key + " ")), "")
     return row, ParkedClash(row.id, row.event_type, row.entity_id, row.parked_holder, address)
@@ -140,7 +142,7 @@ def change_account_email(svc: Services, actor: Actor, event_id: str, new_address
         draft = replace(draft, emails=[replace(e, address=new_address.strip()) if e.address == old else e
                                        for e in draft.emails])
         if new_address.strip().casefold() == old.casefold():
-            raise ValidationFailed(FieldError("emails.0.address", "Type another email than the one refused"))
+            raise ValidationFailed(FieldError("emails.0.address", Msg("Type another email than the one refused")))
         prepared = prepare(svc, s, draft, new=False, existing_purposes=frozenset(a.purpose for a in current.addresses))
         before_clock = current.field_clocks.get("emails", "")
         new = write_update(tx, current, prepared.clean, action="change_account_email")
@@ -212,8 +214,9 @@ def merge_into_account(svc: Services, actor: Actor, event_id: str, *, transport=
         _, clash = _clash(s, event_id)
         held = s.get(Customer, clash.holder_id) is not None
     if clash.kind != EventKind.CUSTOMER_CREATED:
-        raise ValidationFailed(FieldError("emails", "This customer is already at headquarters: only a customer "
-                                                    "made here and refused can be merged. Change its email instead"))
+        raise ValidationFailed(FieldError("emails", Msg(
+            "This customer is already at headquarters: only a customer made here and refused can be merged. "
+            "Change its email instead")))
     if not held:
         open_remote(svc, actor, clash.holder_id, transport=transport)  # HqUnavailable: the caller says so
     with svc.change(actor, Permission.EDIT) as tx:
@@ -227,8 +230,9 @@ def merge_into_account(svc: Services, actor: Actor, event_id: str, *, transport=
         ).order_by(OutboxEvent.seq)).all()
         others = [r for r in behind if r.entity not in ("customer", "customer_note")]
         if others:
-            raise ValidationFailed(FieldError("customer", f"{mine.reference_display} has other changes waiting "
-                                                          f"({others[0].event_type}): send or discard them first"))
+            raise ValidationFailed(FieldError("customer", Msg(
+                "{reference} has other changes waiting ({event}): send or discard them first",
+                reference=mine.reference_display, event=others[0].event_type)))
         notes = [r for r in behind if r.entity == "customer_note"]
         for r in notes:
             r.payload = {**r.payload, "customer_id": account.id}

@@ -24,6 +24,7 @@ from sqlmodel import select
 from ..domain.assistance import CONSENT_GIVEN, CONSENT_WITHDRAWN, LINK_ISSUED, LINK_USED, AssistLink, OnlineState
 from ..domain.enums import AccountType
 from ..domain.errors import FieldError, ValidationFailed
+from ..domain.i18n import Msg
 from ..domain.record import SERVICE_FIELDS
 from ..storage.tables import AuditEvent, CustomerDataCache, OutboxEvent
 from . import sync
@@ -34,10 +35,10 @@ from .views import CustomerView, utc
 
 ONLINE = "online"  # the kind of the kept copy in customer_data_cache (key: the customer id)
 
-NO_CONSENT = ("The customer has not agreed to shopper assistance: ask them, then record it "
-              "(g on the card, or `customers assist-consent REF --on`)")
-GUEST = "A guest has no online account to assist with: make the account Registered first"
-ANONYMIZED = "This customer was anonymized: there is no account to assist with"
+NO_CONSENT = Msg("The customer has not agreed to shopper assistance: ask them, then record it "
+                 "(g on the card, or `customers assist-consent REF --on`)")
+GUEST = Msg("A guest has no online account to assist with: make the account Registered first")
+ANONYMIZED = Msg("This customer was anonymized: there is no account to assist with")
 
 
 def _who(actor: Actor) -> str:
@@ -94,7 +95,7 @@ def request_link(svc: Services, actor: Actor, customer_id: str, *, transport=Non
     try:
         link = AssistLink.model_validate(answer)
     except ValidationError:
-        raise sync.HqUnavailable("headquarters answered something that is not an assistance link") from None
+        raise sync.HqUnavailable(Msg("headquarters answered something that is not an assistance link")) from None
     with svc.change(actor, Permission.ASSIST) as tx:
         tx.audit("customer", customer_id, LINK_ISSUED,
                  {"assist_link": (None, f"{link.id}, works once until {utc(link.expires_at):%Y-%m-%d %H:%M} UTC")})

@@ -17,20 +17,26 @@ from ..domain.enums import Role
 from ..domain.errors import FieldError, FieldProblem, ValidationFailed
 from ..domain.security import clean_pin, hash_secret, is_support_number, staff_number
 from ..domain.validation import clean_text
+from ..domain.i18n import Msg
 from ..storage.tables import Associate
+from .auth import role_name, who
 from .context import Actor, Change, Permission, PermissionDenied, Services
 
 __all__ = ["clean_pin", "clean_number", "AssociateView", "add_associate", "list_associates", "change_role",
            "reset_pin", "unlock", "set_active"]
 
 
+def _roles() -> Msg:
+    return Msg("Role must be one of {roles}", roles=", ".join(r.value for r in Role))
+
+
 def clean_number(number: str) -> str:
     number = (number or "").strip()
     if not (number.isascii() and number.isalnum() and 1 <= len(number) <= 16):
-        raise FieldProblem("Associate number must be 1 to 16 letters or digits")
+        raise FieldProblem(Msg("Associate number must be 1 to 16 letters or digits"))
     if is_support_number(number):
-        raise FieldProblem("Numbers of S and digits (S100) are the chain's support accounts, given by "
-                           "headquarters: choose another number")
+        raise FieldProblem(Msg("Numbers of S and digits (S100) are the chain's support accounts, given by "
+                               "headquarters: choose another number"))
     return number
 
 
@@ -49,8 +55,7 @@ def _check_role_given(actor: Actor, role: Role) -> None:
     """Nobody gives a role above their own; support reads every store, so only an administrator
     gives it at a store (the chain's support accounts come from headquarters)."""
     if role.rank > actor.role.rank or (role is Role.SUPPORT and actor.role is not Role.ADMIN):
-        raise PermissionDenied(f"{actor.name or actor.associate_number} ({actor.role.value}) may not give "
-                               f"the role {role.value}")
+        raise PermissionDenied(Msg("{who} may not give the role {role}", who=who(actor), role=role_name(role)))
 
 
 def _send(tx: Change, row: Associate) -> None:
@@ -64,19 +69,19 @@ def add_associate(svc: Services, actor: Actor, *, number: str, name: str, role: 
     try:
         number = clean_number(number)
     except FieldProblem as exc:
-        errors.append(FieldError("number", str(exc)))
+        errors.append(FieldError("number", exc.args[0]))
     try:
-        name = clean_text(name, max_len=120, required=True, what="Name")
+        name = clean_text(name, max_len=120, required=True, what=Msg("Name"))
     except FieldProblem as exc:
-        errors.append(FieldError("name", str(exc)))
+        errors.append(FieldError("name", exc.args[0]))
     try:
         pin = clean_pin(pin)
     except FieldProblem as exc:
-        errors.append(FieldError("pin", str(exc)))
+        errors.append(FieldError("pin", exc.args[0]))
     try:
         role = Role(role)
     except ValueError:
-        errors.append(FieldError("role", f"Role must be one of {', '.join(r.value for r in Role)}"))
+        errors.append(FieldError("role", _roles()))
     if errors:
         raise ValidationFailed(errors)
     actor.require(Permission.MANAGE_ASSOCIATES)
@@ -84,8 +89,10 @@ def add_associate(svc: Services, actor: Actor, *, number: str, name: str, role: 
     with svc.change(actor, Permission.MANAGE_ASSOCIATES) as tx:
         held = tx.session.get(Associate, number)
         if held is not None:
-            raise ValidationFailed(FieldError("number", f"Number {number} is a support account of the chain"
-                                              if held.support_account else f"Associate {number} already exists"))
+            raise ValidationFailed(FieldError("number", Msg("Number {number} is a support account of the chain",
+                                                            number=number)
+                                              if held.support_account else Msg("Associate {number} already exists",
+                                                                               number=number)))
         row = Associate(number=number, name=name, role=role.value, pin_hash=hash_secret(pin),
                         store_code=tx.store_code or None, created_at=tx.now)
         tx.session.add(row)
@@ -106,14 +113,14 @@ def list_associates(svc: Services, actor: Actor) -> list[AssociateView]:
 def _managed(tx, actor: Actor, number: str) -> Associate:
     row = tx.session.get(Associate, staff_number(number))
     if row is None:
-        raise ValidationFailed(FieldError("number", f"Associate {number} does not exist"))
+        raise ValidationFailed(FieldError("number", Msg("Associate {number} does not exist", number=number)))
     if row.support_account:
-        raise PermissionDenied(f"{row.number} is a support account of the chain: only headquarters "
-                               "changes it (pos-customers hq support ...)")
+        raise PermissionDenied(Msg("{number} is a support account of the chain: only headquarters "
+                                   "changes it (pos-customers hq support ...)", number=row.number))
     if row.store_code:
         actor.require_store(row.store_code)
     if Role(row.role).rank > actor.role.rank:
-        raise PermissionDenied(f"{actor.name} ({actor.role.value}) may not change a {row.role}")
+        raise PermissionDenied(Msg("{who} may not change a {role}", who=who(actor), role=role_name(row.role)))
     return row
 
 
@@ -131,7 +138,7 @@ def change_role(svc: Services, actor: Actor, number: str, role: Role | str) -> N
     try:
         role = Role(role)
     except ValueError:
-        raise ValidationFailed(FieldError("role", f"Role must be one of {', '.join(r.value for r in Role)}")) from None
+        raise ValidationFailed(FieldError("role", _roles())) from None
     actor.require(Permission.MANAGE_ASSOCIATES)
     _check_role_given(actor, role)
     with svc.change(actor, Permission.MANAGE_ASSOCIATES) as tx:
@@ -139,8 +146,8 @@ def change_role(svc: Services, actor: Actor, number: str, role: Role | str) -> N
         if row.role == role.value:
             return
         if _last_manager(tx, row):
-            raise ValidationFailed(FieldError("role", f"{row.name} is the store's last manager: "
-                                                      "make someone else manager first"))
+            raise ValidationFailed(FieldError("role", Msg("{name} is the store's last manager: "
+                                                          "make someone else manager first", name=row.name)))
         tx.audit("associate", row.number, "role", {"role": (row.role, role.value)})
         row.role = role.value
         tx.session.add(row)
@@ -151,7 +158,7 @@ def reset_pin(svc: Services, actor: Actor, number: str, pin: str) -> None:
     try:
         pin = clean_pin(pin)
     except FieldProblem as exc:
-        raise ValidationFailed(FieldError("pin", str(exc))) from None
+        raise ValidationFailed(FieldError("pin", exc.args[0])) from None
     with svc.change(actor, Permission.MANAGE_ASSOCIATES) as tx:
         row = _managed(tx, actor, number)
         row.pin_hash = hash_secret(pin)
@@ -175,8 +182,8 @@ def set_active(svc: Services, actor: Actor, number: str, active: bool) -> None:
         if row.active == active:
             return
         if not active and _last_manager(tx, row):
-            raise ValidationFailed(FieldError("number", f"{row.name} is the store's last manager: "
-                                                        "they cannot be deactivated"))
+            raise ValidationFailed(FieldError("number", Msg("{name} is the store's last manager: "
+                                                            "they cannot be deactivated", name=row.name)))
         row.active = active
         tx.session.add(row)
         tx.audit("associate", row.number, "activate" if active else "deactivate", {"active": (not active, active)})

@@ -8,23 +8,24 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from ..domain.enums import Role
+from ..domain.i18n import N_, Msg
 
 
 class Permission(StrEnum):
-    SEARCH = "search customers"
-    CREATE = "create customers"
-    EDIT = "edit customers"
-    READ_ALL_STORES = "read customers of every store"
-    CONFIGURE_STORE = "change the store's template, purposes and reference data"
-    MANAGE_ASSOCIATES = "manage associates"
-    NOTES = "read and write customer notes"
-    ANONYMIZE = "anonymize customers"
-    DIAGNOSTICS = "run diagnostics"
-    IMPORT_EXPORT = "import and export customers"
-    DELETE_PAYMENT = "delete a customer's saved payment"
-    SET_CREDIT_LIMIT = "set or change a customer's credit limit"
-    ASSIST = "ask headquarters for a shopper-assistance link"  # services/assistance.py
-    MOVE_CREDIT = "add or correct a customer's store credit"
+    SEARCH = N_("search customers")
+    CREATE = N_("create customers")
+    EDIT = N_("edit customers")
+    READ_ALL_STORES = N_("read customers of every store")
+    CONFIGURE_STORE = N_("change the store's template, purposes and reference data")
+    MANAGE_ASSOCIATES = N_("manage associates")
+    NOTES = N_("read and write customer notes")
+    ANONYMIZE = N_("anonymize customers")
+    DIAGNOSTICS = N_("run diagnostics")
+    IMPORT_EXPORT = N_("import and export customers")
+    DELETE_PAYMENT = N_("delete a customer's saved payment")
+    SET_CREDIT_LIMIT = N_("set or change a customer's credit limit")
+    ASSIST = N_("ask headquarters for a shopper-assistance link")  # services/assistance.py
+    MOVE_CREDIT = N_("add or correct a customer's store credit")
 
 
 _GRANTS: dict[Role, frozenset[Permission]] = {
@@ -41,13 +42,30 @@ _GRANTS: dict[Role, frozenset[Permission]] = {
 }
 
 
-ROLE_WORDS = {Role.ASSOCIATE: "an associate", Role.MANAGER: "a manager", Role.SUPPORT: "support",
-              Role.ADMIN: "an administrator"}
+ROLE_WORDS = {Role.ASSOCIATE: N_("an associate"), Role.MANAGER: N_("a manager"), Role.SUPPORT: N_("support"),
+              Role.ADMIN: N_("an administrator")}
+# A role as a person reads it (the codes stay as they are in the database and on the wire).
+ROLE_NAMES = {Role.ASSOCIATE: N_("associate"), Role.MANAGER: N_("manager"), Role.SUPPORT: N_("support"),
+              Role.ADMIN: N_("administrator")}
 
 
-def who_may(permission: Permission) -> str:
+def role_name(role: Role | str) -> Msg:
+    """``role`` as a person reads it, translated where it is shown."""
+    return Msg(ROLE_NAMES.get(role, str(role)))  # type: ignore[call-overload]
+
+
+def who_may(permission: Permission) -> Msg:
     """The roles granted ``permission``, in words: "a manager or an administrator"."""
-    return " or ".join(ROLE_WORDS[r] for r in Role if permission in _GRANTS[r])
+    words = [Msg(ROLE_WORDS[r]) for r in Role if permission in _GRANTS[r]]
+    said = words[-1]
+    for word in reversed(words[:-1]):
+        said = Msg("{first} or {second}", first=word, second=said)
+    return said
+
+
+def who(actor: Actor) -> Msg:
+    """"Jonas (associate)": who is refused, in a refusal."""
+    return Msg("{name} ({role})", name=actor.name or actor.associate_number, role=role_name(actor.role))
 
 
 class PermissionDenied(PermissionError):
@@ -74,8 +92,8 @@ class Actor:
         """Managers shape their own store only; support and administrators any store."""
         if self.role in (Role.SUPPORT, Role.ADMIN) or self.store_code in (None, store_code):
             return
-        raise PermissionDenied(f"{self.name or self.associate_number} ({self.role.value}) works for store "
-                               f"{self.store_code}, not {store_code}")
+        raise PermissionDenied(Msg("{who} works for store {own}, not {store}", who=who(self),
+                                   own=self.store_code, store=store_code))
 
     def can(self, permission: Permission) -> bool:
         return permission in _GRANTS[self.role]
@@ -84,9 +102,8 @@ class Actor:
         """Refused in one line that says who may: "Jonas (associate) may not set or change a
         customer's credit limit: ask a manager or an administrator"."""
         if not self.can(permission):
-            raise PermissionDenied(
-                f"{self.name or self.associate_number} ({self.role.value}) may not {permission.value}: "
-                f"ask {who_may(permission)}")
+            raise PermissionDenied(Msg("{who} may not {action}: ask {whom}", who=who(self),
+                                       action=Msg(permission.value), whom=who_may(permission)))
 
     @classmethod
     def command_line(cls) -> Actor:

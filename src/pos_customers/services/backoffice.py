@@ -16,6 +16,7 @@ from ..domain.template import StoreTemplate as TemplateValue
 from ..domain.template import apply_template, financial_dimensions_for
 from ..domain.customer import CustomerDraft
 from ..domain.validation import clean_country, clean_currency, clean_email, clean_language, clean_text
+from ..domain.i18n import N_, Msg
 from ..storage.tables import (AddressPurpose, Affiliation, AttributeDefinition, CustomerAddress,
                               CustomerAttribute, CustomerGroup, Store, StoreTemplate)
 from .context import Actor, NotFound, Permission, Services
@@ -27,15 +28,15 @@ _CODE = re.compile(r"^[A-Z0-9_]{1,32}$")
 def _code(value: str, field: str = "code") -> str:
     code = (value or "").strip().upper()
     if not _CODE.match(code):
-        raise ValidationFailed(FieldError(field, "Code must be 1-32 letters, digits or _"))
+        raise ValidationFailed(FieldError(field, Msg("Code must be 1-32 letters, digits or _")))
     return code
 
 
-def _label(value: str, field: str = "label", what: str = "Label") -> str:
+def _label(value: str, field: str = "label", what: Msg | None = None) -> str:
     try:
-        return clean_text(value, max_len=80, required=True, what=what)
+        return clean_text(value, max_len=80, required=True, what=what or Msg("Label"))
     except FieldProblem as exc:
-        raise ValidationFailed(FieldError(field, str(exc))) from None
+        raise ValidationFailed(FieldError(field, exc.args[0])) from None
 
 
 # -- the default-customer template ---------------------------------------------------------------
@@ -63,9 +64,9 @@ class TemplateView:
     receipt_email_warning: str
 
 
-RECEIPT_EMAIL_WARNING = ("A receipt email here is copied onto every new customer who gives none, "
-                         "so all of them would get the same receipt address. Leave it empty unless a "
-                         "business process needs it.")
+RECEIPT_EMAIL_WARNING = N_("A receipt email here is copied onto every new customer who gives none, "
+                           "so all of them would get the same receipt address. Leave it empty unless a "
+                           "business process needs it.")
 
 
 def _preview(s: Session, store: Store, t: TemplateValue, ctype: CustomerType) -> NewCustomerPreview:
@@ -91,7 +92,7 @@ def template_view(svc: Services, actor: Actor, store_code: str | None = None, **
     with svc.db.read() as s:
         store = s.get(Store, code)
         if store is None:
-            raise NotFound(f"store {code} not found")
+            raise NotFound(Msg("store {store} not found", store=code))
         t = template_of(s, code)
         if changes:
             v = _check_template(s, {**_template_value_dict(t), **changes})
@@ -130,12 +131,12 @@ def update_template(svc: Services, actor: Actor, store_code: str | None = None, 
                "affiliations", "address_country"}
     unknown = set(values) - allowed
     if unknown:
-        raise ValidationFailed(FieldError(sorted(unknown)[0], "not a template field"))
+        raise ValidationFailed(FieldError(sorted(unknown)[0], Msg("not a template field")))
     with svc.change(actor, Permission.CONFIGURE_STORE, store_code=code) as tx:
         s = tx.session
         row = s.get(StoreTemplate, code)
         if row is None:
-            raise NotFound(f"store {code} has no template")
+            raise NotFound(Msg("store {store} has no template", store=code))
         new = _check_template(s, {**_template_dict(row), **values})
         changes = {k: (getattr(row, k), v) for k, v in new.items() if getattr(row, k) != v}
         for k, v in new.items():
@@ -160,9 +161,9 @@ def _check_template(s: Session, v: dict) -> dict:
         try:
             return fn(*args)
         except FieldProblem as exc:
-            errors.append(FieldError(field, str(exc)))
+            errors.append(FieldError(field, exc.args[0]))
         except ValueError:
-            errors.append(FieldError(field, f"'{args[0]}' is not allowed here"))
+            errors.append(FieldError(field, Msg("'{value}' is not allowed here", value=args[0])))
 
     out = {
         "customer_type": run("customer_type", lambda x: CustomerType(x).value, v["customer_type"]),
@@ -177,12 +178,12 @@ def _check_template(s: Session, v: dict) -> dict:
         out["receipt_email"] = email.address if email else ""
     group = (v.get("group_code") or "").strip() or None
     if group and s.get(CustomerGroup, group) is None:
-        errors.append(FieldError("group_code", f"Customer group '{group}' does not exist"))
+        errors.append(FieldError("group_code", Msg("Customer group '{group}' does not exist", group=group)))
     out["group_code"] = group
     affs = list(dict.fromkeys(a.strip().upper() for a in (v.get("affiliations") or []) if a.strip()))
     for a in affs:
         if s.get(Affiliation, a) is None:
-            errors.append(FieldError("affiliations", f"Affiliation '{a}' does not exist"))
+            errors.append(FieldError("affiliations", Msg("Affiliation '{affiliation}' does not exist", affiliation=a)))
     out["affiliations"] = affs
     if errors:
         raise ValidationFailed(errors)
@@ -219,7 +220,7 @@ def add_purpose(svc: Services, actor: Actor, code: str, label: str, labels: dict
     with svc.change(actor, Permission.CONFIGURE_STORE) as tx:
         s = tx.session
         if s.get(AddressPurpose, code) is not None:
-            raise ValidationFailed(FieldError("code", f"Address purpose {code} already exists"))
+            raise ValidationFailed(FieldError("code", Msg("Address purpose {code} already exists", code=code)))
         last = s.exec(select(func.max(AddressPurpose.sort_order))).one() or 0
         row = AddressPurpose(code=code, label=label, labels={k: _label(v) for k, v in (labels or {}).items()},
                              sort_order=last + 10)
@@ -231,7 +232,7 @@ def add_purpose(svc: Services, actor: Actor, code: str, label: str, labels: dict
 def _purpose(tx, code: str) -> AddressPurpose:
     row = tx.session.get(AddressPurpose, (code or "").upper())
     if row is None:
-        raise NotFound(f"address purpose {code} not found")
+        raise NotFound(Msg("address purpose {code} not found", code=code))
     return row
 
 
@@ -261,7 +262,7 @@ def move_purpose(svc: Services, actor: Actor, code: str, steps: int) -> None:
                                                                      AddressPurpose.code)))
         index = next((i for i, r in enumerate(rows) if r.code == (code or "").upper()), None)
         if index is None:
-            raise NotFound(f"address purpose {code} not found")
+            raise NotFound(Msg("address purpose {code} not found", code=code))
         target = max(0, min(len(rows) - 1, index + steps))
         rows.insert(target, rows.pop(index))
         for i, r in enumerate(rows):
@@ -279,7 +280,8 @@ def set_default_purpose(svc: Services, actor: Actor, code: str, customer_type: C
     with svc.change(actor, Permission.CONFIGURE_STORE) as tx:
         row = _purpose(tx, code)
         if not row.active:
-            raise ValidationFailed(FieldError("code", f"{row.code} is retired: reactivate it before making it a default"))
+            raise ValidationFailed(FieldError("code", Msg("{code} is retired: reactivate it before making it a default",
+                                                     code=row.code)))
         old = tx.session.exec(select(AddressPurpose).where(getattr(AddressPurpose, field))).all()
         for o in old:
             setattr(o, field, False)
@@ -296,10 +298,11 @@ def retire_purpose(svc: Services, actor: Actor, code: str) -> None:
     with svc.change(actor, Permission.CONFIGURE_STORE) as tx:
         row = _purpose(tx, code)
         if row.default_person or row.default_organization:
-            which = "Person" if row.default_person else "Organization"
-            raise ValidationFailed(FieldError(
-                "code", f"{row.code} is the default for {which}: choose another default first, "
-                        f"so {which} customers are not left without one"))
+            raise ValidationFailed(FieldError("code", Msg(
+                "{code} is the default for Person: choose another default first, so Person customers are not "
+                "left without one", code=row.code) if row.default_person else Msg(
+                "{code} is the default for Organization: choose another default first, so Organization "
+                "customers are not left without one", code=row.code)))
         if not row.active:
             return
         row.active = False
@@ -319,12 +322,13 @@ def reactivate_purpose(svc: Services, actor: Actor, code: str) -> None:
         tx.outbox_row(EventKind.PURPOSE_CHANGED, "address_purpose", row.code, row)
 
 
-def why_purpose_stays(p: PurposeView) -> str | None:
+def why_purpose_stays(p: PurposeView) -> Msg | None:
     """Why this purpose cannot be deleted (asked before the associate confirms), or None."""
     if p.in_use:
-        return f"{p.code} is used by {p.in_use} address(es): retire it instead of deleting it"
+        return Msg("{code} is used by {count} address(es): retire it instead of deleting it", code=p.code,
+                   count=p.in_use)
     if p.default_person or p.default_organization:
-        return f"{p.code} is a default: choose another default first"
+        return Msg("{code} is a default: choose another default first", code=p.code)
     return None
 
 
@@ -346,8 +350,8 @@ def delete_purpose(svc: Services, actor: Actor, code: str) -> None:
 
 def save_group(svc: Services, actor: Actor, code: str, name: str,
                financial_dimensions: dict[str, str] | None = None, *, active: bool = True) -> None:
-    code, name = _code(code), _label(name, "name", "Name")
-    dims = {clean_text(k, max_len=40, required=True, what="Dimension"): clean_text(v, max_len=80, what="Value")
+    code, name = _code(code), _label(name, "name", Msg("Name"))
+    dims = {clean_text(k, max_len=40, required=True, what=Msg("Dimension")): clean_text(v, max_len=80, what=Msg("Value"))
             for k, v in (financial_dimensions or {}).items()}
     with svc.change(actor, Permission.CONFIGURE_STORE) as tx:
         row = tx.session.get(CustomerGroup, code)
@@ -364,8 +368,8 @@ def save_group(svc: Services, actor: Actor, code: str, name: str,
 
 def save_affiliation(svc: Services, actor: Actor, code: str, name: str, description: str = "", *,
                      active: bool = True) -> None:
-    code, name = _code(code), _label(name, "name", "Name")
-    description = clean_text(description, max_len=500, what="Description")
+    code, name = _code(code), _label(name, "name", Msg("Name"))
+    description = clean_text(description, max_len=500, what=Msg("Description"))
     with svc.change(actor, Permission.CONFIGURE_STORE) as tx:
         row = tx.session.get(Affiliation, code)
         created = row is None
@@ -388,19 +392,20 @@ def save_attribute(svc: Services, actor: Actor, code: str, label: str, type: Att
     try:
         kind = AttributeType(type)
     except ValueError:
-        raise ValidationFailed(FieldError("type", f"Type must be one of {', '.join(t.value for t in AttributeType)}")) from None
-    values = [clean_text(c, max_len=80, required=True, what="Choice") for c in (choices or [])]
+        raise ValidationFailed(FieldError("type", Msg("Type must be one of {types}",
+                                                             types=", ".join(t.value for t in AttributeType)))) from None
+    values = [clean_text(c, max_len=80, required=True, what=Msg("Choice")) for c in (choices or [])]
     if kind == AttributeType.CHOICE and not values:
-        raise ValidationFailed(FieldError("choices", "A choice list needs at least one value"))
+        raise ValidationFailed(FieldError("choices", Msg("A choice list needs at least one value")))
     if len(set(values)) != len(values):
-        raise ValidationFailed(FieldError("choices", "A choice is listed twice"))
+        raise ValidationFailed(FieldError("choices", Msg("A choice is listed twice")))
     with svc.change(actor, Permission.CONFIGURE_STORE) as tx:
         s = tx.session
         row = s.get(AttributeDefinition, code)
         created = row is None
         if not created and row.type != kind.value and s.exec(
                 select(func.count()).where(CustomerAttribute.code == code)).one():
-            raise ValidationFailed(FieldError("type", f"{code} already has values: its type cannot change"))
+            raise ValidationFailed(FieldError("type", Msg("{code} already has values: its type cannot change", code=code)))
         if row is None:
             last = s.exec(select(func.max(AttributeDefinition.sort_order))).one() or 0
             row = AttributeDefinition(code=code, label=label, type=kind.value, sort_order=last + 10)

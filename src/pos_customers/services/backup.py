@@ -23,12 +23,14 @@ from typing import Any
 
 from ..domain.enums import EventKind, SyncState
 from ..domain.merge import DOCUMENT_FIELDS
+from ..domain.i18n import N_, Msg
 from ..paths import config_path
 from ..storage import backup_files
 from ..storage.backup_files import BackupFailed, BackupFile
 from ..storage.engine import Database
 from ..storage.salvage import Salvaged, salvage
 from .context import Actor, Permission, Services
+from .views import Joined
 
 __all__ = ["BackupFailed", "BackupSettings", "RecoveryFailed", "NothingToRecover", "backup_now", "recover",
            "rolling_backup"]
@@ -52,17 +54,18 @@ def backup_settings(table: Any) -> BackupSettings:
     if table is None:
         return BackupSettings()
     if not isinstance(table, dict):
-        raise ValueError("[backup] must be a table (every_hours = 24, keep = 7)")
+        raise ValueError(Msg("[backup] must be a table (every_hours = 24, keep = 7)"))
     unknown = set(table) - {"every_hours", "keep", "folder"}
     if unknown:
-        raise ValueError(f"[backup] does not know {', '.join(sorted(unknown))} (every_hours, keep, folder)")
+        raise ValueError(Msg("[backup] does not know {keys} (every_hours, keep, folder)",
+                             keys=", ".join(sorted(unknown))))
     every, keep, folder = table.get("every_hours", 24), table.get("keep", 7), table.get("folder", "")
     if isinstance(every, bool) or not isinstance(every, (int, float)) or every < 0:
-        raise ValueError("[backup] every_hours must be a number of hours, 0 or more (0: no rolling backups)")
+        raise ValueError(Msg("[backup] every_hours must be a number of hours, 0 or more (0: no rolling backups)"))
     if isinstance(keep, bool) or not isinstance(keep, int) or keep < 1:
-        raise ValueError("[backup] keep must be a whole number, 1 or more")
+        raise ValueError(Msg("[backup] keep must be a whole number, 1 or more"))
     if not isinstance(folder, str):
-        raise ValueError("[backup] folder must be a path")
+        raise ValueError(Msg("[backup] folder must be a path"))
     return BackupSettings(float(every), keep, folder)
 
 
@@ -74,11 +77,11 @@ def load_backup_settings(path: Path | None = None) -> BackupSettings:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ValueError(f"{path}: {exc}") from None
+        raise ValueError(Joined((str(path), str(exc)), ": ")) from None
     try:
         return backup_settings(data.get("backup"))
     except ValueError as exc:
-        raise ValueError(f"{path}: {exc}") from None
+        raise ValueError(Joined((str(path), exc.args[0] if exc.args else str(exc)), ": ")) from None
 
 
 def backup_folder(db_path: Path, settings: BackupSettings | None = None) -> Path:
@@ -116,7 +119,7 @@ def backup_now(svc: Services, actor: Actor, target: str | os.PathLike | None = N
         if chosen.is_dir() or str(target).endswith(("/", os.sep)):
             path = backup_files.new_backup_path(svc.db.path, store, at, folder=chosen)
         elif chosen.exists():
-            raise BackupFailed(f"{chosen} exists already: give a new file name or a folder")
+            raise BackupFailed(Msg("{path} exists already: give a new file name or a folder", path=str(chosen)))
         else:
             path = chosen
     backup_files.copy_database(svc.db.path, path)
@@ -193,6 +196,11 @@ class NothingToRecover(RecoveryFailed):
     pass
 
 
+#: where a recovery took the customers from, as a person reads it (``RecoveryReport.source``)
+SOURCES = {"backup": N_("backup"), "outbox": N_("the till's own outbox"), "headquarters": N_("headquarters"),
+           "": N_("rebuilt file")}
+
+
 @dataclass
 class RecoveryReport:
     db_path: Path
@@ -214,7 +222,7 @@ class RecoveryReport:
     customers_before_complete: bool = False  # ... the whole table (else: at least that many)
     customers_after: int = 0  # customer rows in the rebuilt file
     readers: list[str] = field(default_factory=list)
-    could_not: list[str] = field(default_factory=list)
+    could_not: list[Msg | str] = field(default_factory=list)  # what could not be put back, for people
 
 
 def recover(db_path: str | os.PathLike, actor: Actor, *, hq_url: str | None = None, token: str | None = None,
@@ -244,26 +252,28 @@ def _recover(path: Path, actor: Actor, *, hq_url: str | None, token: str | None,
              now: datetime | None, transport, use_sqlite_program: bool) -> RecoveryReport:
     at = now or _utcnow()
     if bool(hq_url) != bool(token):
-        raise RecoveryFailed("give both --hq URL and --token T (a new token: `pos-customers hq token STORE` "
-                             "at headquarters)")
+        raise RecoveryFailed(Msg("give both --hq URL and --token T (a new token: `pos-customers hq token STORE` "
+                                 "at headquarters)"))
     if path.exists() and not force:
         problem = backup_files.integrity_problem(path)
         if not problem:
-            raise NothingToRecover(f"{path} passes integrity_check: nothing to recover "
-                                   "(--force rebuilds it anyway)")
+            raise NothingToRecover(Msg("{path} passes integrity_check: nothing to recover "
+                                       "(--force rebuilds it anyway)", path=str(path)))
     report = RecoveryReport(path)
     found = salvage(path, use_sqlite_program=use_sqlite_program)
     report.readers = found.readers
     report.events_read = len(found.outbox)
     report.customers_before, report.customers_before_complete = found.customers, found.customers_complete
     if path.exists() and not found.anything:
-        why = found.notes[0] if found.notes else "empty"
-        report.could_not.append(f"nothing could be read from the damaged file ({why})")
+        report.could_not.append(Msg("nothing could be read from the damaged file ({why})", why=found.notes[0])
+                                if found.notes else Msg("nothing could be read from the damaged file (empty)"))
     elif path.exists() and not found.outbox_complete:
         lost = [n for n in found.notes if "outbox's" in n]
+        why = found.notes[0] if found.notes else Msg("damaged")
         report.could_not.append(
-            f"the damaged file's outbox was read page by page ({found.notes[0] if found.notes else 'damaged'})"
-            + ("" if lost else ": changes on its damaged pages, if any, are lost"))
+            Msg("the damaged file's outbox was read page by page ({why})", why=why) if lost else
+            Msg("the damaged file's outbox was read page by page ({why}): changes on its damaged pages, if any, "
+                "are lost", why=why))
         report.could_not += lost
     stamp = at.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     fresh = path.with_name(f"{path.name}.recovering-{stamp}")
@@ -302,8 +312,9 @@ def _recover(path: Path, actor: Actor, *, hq_url: str | None, token: str | None,
         os.replace(fresh, path)
         Database(path).forget_check_record()  # the damaged file's: the rebuilt one is checked at its first write
     except OSError as exc:
-        raise RecoveryFailed(f"the rebuilt file is {fresh} but it could not take the damaged file's place: "
-                             f"{exc.strerror or exc}; move it there by hand") from None
+        raise RecoveryFailed(Msg("the rebuilt file is {path} but it could not take the damaged file's place: "
+                                 "{reason}; move it there by hand", path=str(fresh),
+                                 reason=exc.strerror or str(exc))) from None
     return report
 
 
@@ -336,7 +347,8 @@ def _open(path: Path) -> Services:
         upgrade(db)
     except Exception as exc:  # noqa: BLE001 - a backup from a broken build: say so, never a traceback
         db.dispose()
-        raise RecoveryFailed(f"{path} could not be brought up to date: {exc}") from None
+        raise RecoveryFailed(Msg("{path} could not be brought up to date: {reason}", path=str(path),
+                                 reason=str(exc))) from None
     return Services(db)
 
 
@@ -351,7 +363,7 @@ def _candidates(path: Path, found: Salvaged, backup: str | os.PathLike | None,
     if store:
         others = [b for b in found_backups if b.store != store]
         if others and len(others) == len(found_backups):
-            report.could_not.append(f"{len(others)} backup(s) of another store left alone")
+            report.could_not.append(Msg("{count} backup(s) of another store left alone", count=len(others)))
         found_backups = [b for b in found_backups if b.store == store]
     return found_backups
 
@@ -368,40 +380,49 @@ def _rebuild(fresh: Path, path: Path, found: Salvaged, report: RecoveryReport, a
              settings: BackupSettings | None, transport) -> Services:
     """The new file from the newest good backup, else from headquarters. Nothing else changed."""
     skipped = 0
+    last_problem: Msg | str = ""
     for candidate in _candidates(path, found, backup, settings, report):
         problem = backup_files.integrity_problem(candidate.path)
         if problem:
             skipped += 1
-            report.could_not.append(f"backup {candidate.path.name} not used: {problem[:100]}")
+            last_problem = problem if isinstance(problem, Msg) else problem[:100]
+            report.could_not.append(Msg("backup {name} not used: {reason}", name=candidate.path.name,
+                                        reason=last_problem))
             continue
         try:
             backup_files.copy_database(candidate.path, fresh, check=False)
         except BackupFailed as exc:
             skipped += 1
-            report.could_not.append(f"backup {candidate.path.name} not used: {exc}")
+            last_problem = exc.args[0] if exc.args else str(exc)
+            report.could_not.append(Msg("backup {name} not used: {reason}", name=candidate.path.name,
+                                        reason=last_problem))
             continue
         report.source, report.backup, report.backup_at = "backup", candidate.path, candidate.at
         return _open(fresh)
     if backup is not None:
-        raise RecoveryFailed(f"the backup {backup} cannot be used: {report.could_not[-1].split(': ', 1)[-1]}")
+        raise RecoveryFailed(Msg("the backup {path} cannot be used: {reason}", path=str(backup), reason=last_problem))
     url = hq_url or found.settings.get("hq_url")
     credential = found.settings.get("hq_credential")
     if not url and found.settings.get("store_code") and found.store and found.outbox:
         return _from_outbox(fresh, found, report, actor)
     if not url or not (token or credential):
         where = backup_folder(path, settings)
+        backups = (Msg("none of the {count} backup(s) in {folder} passes integrity_check", count=skipped,
+                       folder=str(where)) if skipped else Msg("no backup of this file in {folder}", folder=str(where)))
+        terminal = (Msg("this terminal is not enrolled with headquarters") if found.settings.get("store_code")
+                    else Msg("this terminal's settings cannot be read from it"))
         raise RecoveryFailed(
-            (f"none of the {skipped} backup(s) in {where} passes integrity_check" if skipped
-             else f"no backup of this file in {where}")
-            + (" and this terminal is not enrolled with headquarters" if found.settings.get("store_code")
-               else " and this terminal's settings cannot be read from it")
-            + (f" ({report.events_read} offline change(s) are still readable in it)" if report.events_read else "")
-            + ": give --from BACKUP, or re-enrol with --hq URL --token T (`pos-customers hq token STORE` "
-              "at headquarters); the file was left as it is")
+            Msg("{backups} and {terminal} ({count} offline change(s) are still readable in it): give --from "
+                "BACKUP, or re-enrol with --hq URL --token T (`pos-customers hq token STORE` at headquarters); "
+                "the file was left as it is", backups=backups, terminal=terminal, count=report.events_read)
+            if report.events_read else
+            Msg("{backups} and {terminal}: give --from BACKUP, or re-enrol with --hq URL --token T "
+                "(`pos-customers hq token STORE` at headquarters); the file was left as it is",
+                backups=backups, terminal=terminal))
     if not token and not found.store:
-        raise RecoveryFailed("this terminal's store settings cannot be read from the damaged file: re-enrol "
-                             "with --hq URL --token T (`pos-customers hq token STORE` at headquarters); "
-                             "the file was left as it is")
+        raise RecoveryFailed(Msg("this terminal's store settings cannot be read from the damaged file: re-enrol "
+                                 "with --hq URL --token T (`pos-customers hq token STORE` at headquarters); "
+                                 "the file was left as it is"))
     return _from_headquarters(fresh, found, report, actor, url=url, token=token, credential=credential,
                               transport=transport)
 
@@ -424,8 +445,8 @@ def _from_outbox(fresh: Path, found: Salvaged, report: RecoveryReport, actor: Ac
         svc.db.dispose()
         raise
     report.source = "outbox"
-    report.could_not.append("the consent history (when each marketing consent was given or withdrawn) is not "
-                            "in the outbox: the customers' current consent is, its history starts again")
+    report.could_not.append(Msg("the consent history (when each marketing consent was given or withdrawn) is "
+                                "not in the outbox: the customers' current consent is, its history starts again"))
     return svc
 
 
@@ -453,8 +474,9 @@ def _from_headquarters(fresh: Path, found: Salvaged, report: RecoveryReport, act
             report.re_enrolled = True
             old = found.settings.get("store_code")
             if old and st["code"] != old:
-                raise RecoveryFailed(f"the token is for store {st['code']} but this terminal was store {old}: "
-                                     "ask headquarters for a token of that store; the file was left as it is")
+                raise RecoveryFailed(Msg("the token is for store {store} but this terminal was store {old}: ask "
+                                         "headquarters for a token of that store; the file was left as it is",
+                                         store=st["code"], old=old))
         else:
             keep = {k: v for k, v in found.settings.items()
                     if k in ("terminal_id", "terminal_number", "reference_next", "hq_url", "hq_credential",
@@ -477,9 +499,13 @@ def _from_headquarters(fresh: Path, found: Salvaged, report: RecoveryReport, act
             svc.forget_settings()
     except (HqUnavailable, HqRefused) as exc:
         svc.db.dispose()
-        hint = (": re-enrol with --hq URL --token T" if getattr(exc, "status", 0) in (401, 403) else "")
-        raise RecoveryFailed(f"headquarters ({url}) could not give this terminal its data: {exc}{hint}; "
-                             "the file was left as it is") from None
+        reason = exc.args[0] if len(exc.args) == 1 else str(exc)
+        raise RecoveryFailed(
+            Msg("headquarters ({url}) could not give this terminal its data: {reason}: re-enrol with --hq URL "
+                "--token T; the file was left as it is", url=url, reason=reason)
+            if getattr(exc, "status", 0) in (401, 403) else
+            Msg("headquarters ({url}) could not give this terminal its data: {reason}; the file was left as it is",
+                url=url, reason=reason)) from None
     except BaseException:
         svc.db.dispose()
         raise
@@ -515,8 +541,9 @@ def _merge(svc: Services, actor: Actor, found: Salvaged, report: RecoveryReport,
                 with s.begin_nested():  # one event that cannot be applied leaves the others be
                     outcome = _reapply(s, event, payload)
             except Exception as exc:  # noqa: BLE001 - salvaged data: any of it may be odd
-                report.could_not.append(f"event {event['id'][:8]} ({event['event_type']}) is queued but could "
-                                        f"not be applied here: {str(exc)[:80]}")
+                report.could_not.append(Msg("event {event} ({kind}) is queued but could not be applied here: "
+                                            "{reason}", event=event["id"][:8], kind=event["event_type"],
+                                            reason=str(exc)[:80]))
                 continue
             if outcome == "missing":
                 missing.add(str(payload.get("id") or payload.get("customer_id") or ""))
@@ -526,9 +553,10 @@ def _merge(svc: Services, actor: Actor, found: Salvaged, report: RecoveryReport,
                     anonymized.append(outcome)
         report.customers_reapplied = len(reapplied)
         if missing:
-            report.could_not.append(f"{len(missing)} customer(s) changed offline are neither in the "
-                                    f"{report.source or 'rebuilt file'} nor created by a readable event: their "
-                                    "changes are queued for headquarters but not shown here")
+            report.could_not.append(Msg("{count} customer(s) changed offline are neither in the {source} nor "
+                                        "created by a readable event: their changes are queued for headquarters "
+                                        "but not shown here", count=len(missing),
+                                        source=Msg(SOURCES.get(report.source, "rebuilt file"))))
         _bump_reference_counter(s, conn)
         tx.audit("terminal", svc.terminal_id or found.settings.get("terminal_id", ""), "recover", {
             "source": (None, str(report.backup.name) if report.backup else
@@ -671,14 +699,14 @@ def _bump_reference_counter(s, conn) -> None:
         conn.execute("INSERT OR REPLACE INTO setting (key, value) VALUES (?, ?)", (NEXT_KEY, str(highest + 1)))
 
 
-def describe_age(at: datetime | None, now: datetime | None = None) -> str:
+def describe_age(at: datetime | None, now: datetime | None = None) -> Msg:
     """'3 h old', '2 days old'."""
     if at is None:
-        return "age unknown"
+        return Msg("age unknown")
     seconds = max(0, int(((now or _utcnow()) - at).total_seconds()))
     if seconds < 3600:
-        return f"{seconds // 60} min old"
+        return Msg("{minutes} min old", minutes=seconds // 60)
     if seconds < 2 * 86400:
-        return f"{seconds // 3600} h old"
-    return f"{seconds // 86400} days old"
+        return Msg("{hours} h old", hours=seconds // 3600)
+    return Msg("{days} days old", days=seconds // 86400)
 

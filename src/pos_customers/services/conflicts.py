@@ -18,6 +18,7 @@ from ..domain.enums import ConflictResolution
 from ..domain.errors import FieldError, ValidationFailed
 from ..domain.enums import EventKind
 from ..domain.validation import phone_from_e164
+from ..domain.i18n import Msg
 from ..storage import conflicts as conflict_store
 from ..storage.documents import customer_fields
 from ..storage.tables import Customer, SyncConflict
@@ -34,15 +35,16 @@ def resolve_conflict(svc: Services, actor: Actor, conflict_id: str, take_other: 
         s = tx.session
         c = s.get(SyncConflict, conflict_id)
         if c is None:
-            raise NotFound(f"no sync conflict {conflict_id}")
+            raise NotFound(Msg("no sync conflict {conflict}", conflict=conflict_id))
         if c.resolved_at is not None:
             raise ValidationFailed(FieldError(
-                "conflict", f"This conflict was already resolved ({c.resolution} by {c.resolved_by or 'headquarters'})"))
+                "conflict", Msg("This conflict was already resolved ({resolution} by {who})", resolution=c.resolution,
+                                who=c.resolved_by or Msg("headquarters"))))
         row = s.get(Customer, c.customer_id)
         if row is None:
-            raise NotFound(f"customer {c.customer_id} is not on this terminal")
+            raise NotFound(Msg("customer {customer} is not on this terminal", customer=c.customer_id))
         if row.anonymized_at is not None:
-            raise ValidationFailed(FieldError("customer", "This customer was anonymized: there is nothing to resolve"))
+            raise ValidationFailed(FieldError("customer", Msg("This customer was anonymized: there is nothing to resolve")))
         resolution = ConflictResolution.TAKEN if take_other else ConflictResolution.KEPT
         if take_other:
             _take(svc, tx, c)
@@ -68,7 +70,8 @@ def _take(svc: Services, tx: Change, c: SyncConflict) -> None:
     # the fields a person edits on the form can take the other value; the others (password hash
     # and times, financial dimensions that follow the group) can only be kept
     if c.field not in draft.__dataclass_fields__:
-        raise ValidationFailed(FieldError(c.field, f"{c.field} is not edited by hand: only the kept value can stay"))
+        raise ValidationFailed(FieldError(c.field, Msg("{field} is not edited by hand: only the kept value can stay",
+                                                   field=c.field)))
     row = s.get(Customer, c.customer_id)
     here = customer_fields(s, row)
     if here.get(c.field) == c.lost:

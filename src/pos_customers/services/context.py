@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Callable
 
 from ..domain.enums import EventKind
+from ..domain.i18n import Msg
 from ..storage.engine import Database
 from ..sync.clock import HybridClock
 from .auth import (Actor, NotFound, NotInitialized, Permission,  # noqa: F401  (re-exported)
@@ -128,7 +129,7 @@ class Services:
         code = self.settings().get("store_code")
         if not code:
             raise NotInitialized(
-                "no store is set up in this database: run `pos-customers init` or `pos-customers demo`")
+                Msg("no store is set up in this database: run `pos-customers init` or `pos-customers demo`"))
         return code
 
     @property

@@ -27,7 +27,9 @@ from ..domain.credit import MAX_REASON, CreditAccount, CreditKind, CreditMovemen
 from ..domain.enums import EventKind
 from ..domain.errors import FieldError, ValidationFailed
 from ..domain.text import hostile_problem
+from ..domain.i18n import Msg
 from ..storage.tables import OutboxEvent, Store
+from ..sync.engine import parked_message
 from .context import Actor, Permission, Services
 from .customer_data import _ask, _keep, _kept, _valid
 from .customers import view_in
@@ -47,7 +49,7 @@ class PendingMovement:
     reason: str
     associate: str
     queued_at: datetime
-    parked_reason: str = ""  # headquarters refused it (parked on the Sync screen)
+    parked_reason: str | Msg = ""  # headquarters refused it (parked on the Sync screen)
 
     @property
     def parked(self) -> bool:
@@ -91,7 +93,8 @@ def _pending(s: Session, customer_id: str, applied: set[str]) -> list[PendingMov
             continue  # another customer's, or applied at headquarters before this till heard back
         out.append(PendingMovement(r.entity_id, p["currency"], CreditKind(p["kind"]), int(p["amount_minor"]),
                                    p.get("reason", ""), p.get("associate", ""), r.created_at,
-                                   (r.parked_reason or f"refused by headquarters ({r.parked_status})")
+                                   (parked_message(r) if r.parked_reason
+                                    else Msg("refused by headquarters ({status})", status=r.parked_status))
                                    if r.parked_at is not None else ""))
     return out
 
@@ -144,16 +147,16 @@ def move_credit(svc: Services, actor: Actor, customer_id: str, *, kind: CreditKi
     try:
         kind = CreditKind(kind)
     except ValueError:
-        raise ValidationFailed(FieldError("kind", f"{kind!r} is not a kind of store credit movement")) from None
+        raise ValidationFailed(FieldError("kind", Msg("'{kind}' is not a kind of store credit movement", kind=str(kind)))) from None
     if not kind.at_till:
-        raise ValidationFailed(FieldError("kind", f"store credit {kind.value} is recorded by the order system, "
-                                                  "not at a till: add or correct it"))
+        raise ValidationFailed(FieldError("kind", Msg("store credit {kind} is recorded by the order system, "
+                                                      "not at a till: add or correct it", kind=kind.value)))
     reason = " ".join((reason or "").split())
     problems = []
     if not reason:
-        problems.append(FieldError("reason", "Give a reason: it is kept with the movement"))
+        problems.append(FieldError("reason", Msg("Give a reason: it is kept with the movement")))
     elif len(reason) > MAX_REASON:
-        problems.append(FieldError("reason", f"At most {MAX_REASON} characters"))
+        problems.append(FieldError("reason", Msg("At most {limit} characters", limit=MAX_REASON)))
     elif hostile_problem(reason):
         problems.append(FieldError("reason", hostile_problem(reason) or ""))
     if problems:
@@ -162,15 +165,16 @@ def move_credit(svc: Services, actor: Actor, customer_id: str, *, kind: CreditKi
         s = tx.session
         view = view_in(tx, customer_id)
         if view.anonymized_at is not None:
-            raise ValidationFailed(FieldError("customer", "This customer was anonymized: their store credit "
-                                                          "does not move"))
+            raise ValidationFailed(FieldError("customer", Msg("This customer was anonymized: their store credit "
+                                                              "does not move")))
         code = (currency or "").strip().upper() or default_currency(s, tx.store_code, view.currency)
         if len(code) != 3 or not code.isalpha() or not code.isascii():
-            raise ValidationFailed(FieldError("currency", f"{code!r} is not a currency code like EUR"))
+            raise ValidationFailed(FieldError("currency", Msg("'{code}' is not a currency code like EUR", code=code)))
         known = _view(s, customer_id).line(code).expected_minor
         problem = refusal(kind, amount_minor, known, code)
         if problem:
-            raise ValidationFailed(FieldError("amount", problem[1][0].upper() + problem[1][1:]))
+            raise ValidationFailed(FieldError("amount", problem[1] if isinstance(problem[1], Msg)
+                                                        else problem[1][:1].upper() + problem[1][1:]))
         movement_id = str(uuid.uuid4())
         associate = tx.actor.associate_number or tx.actor.name
         tx.audit("customer", customer_id, f"credit_{kind.value}",

@@ -22,6 +22,7 @@ from sqlmodel import Session, delete, func, select
 from ..domain.customer_data import ONLINE_SHOP, ONLINE_SHOP_INFO, Cart, OrderDetail, SavedPayment, StoreInfo
 from ..domain.enums import EventKind
 from ..domain.errors import FieldError, ValidationFailed
+from ..domain.i18n import Msg
 from ..storage import customers as rows
 from ..storage.conflicts import edited_state
 from ..storage.tables import AuditEvent, CustomerDataCache, OrderSummary, OutboxEvent, Store
@@ -204,10 +205,10 @@ def set_preferred_store(svc: Services, actor: Actor, customer_id: str, store_cod
         s = tx.session
         current = view_in(tx, customer_id)
         if current.anonymized_at is not None:
-            raise ValidationFailed(FieldError("customer", "This customer was anonymized: there is nothing to edit"))
+            raise ValidationFailed(FieldError("customer", Msg("This customer was anonymized: there is nothing to edit")))
         if (code and code != ONLINE_SHOP and s.get(Store, code) is None
                 and s.get(CustomerDataCache, (STORE, code)) is None):
-            raise ValidationFailed(FieldError("preferred_store", f"No store {code} in the store directory"))
+            raise ValidationFailed(FieldError("preferred_store", Msg("No store {store} in the store directory", store=code)))
         if code == current.preferred_store:
             return current
         stamp = tx.clock.now()
@@ -226,8 +227,9 @@ def set_preferred_store(svc: Services, actor: Actor, customer_id: str, store_cod
 
 # -- deleting a saved payment ----------------------------------------------------------------------------
 
-def payment_label(p: SavedPayment) -> str:
-    return f"{p.brand} •••• {p.last4} (expires {p.expiry})"
+def payment_label(p: SavedPayment) -> Msg:
+    """"Visa •••• 4242 (expires 12/28)", for people; the audit row keeps it in English."""
+    return Msg("{brand} •••• {last4} (expires {expiry})", brand=p.brand, last4=p.last4, expiry=p.expiry)
 
 
 def delete_saved_payment(svc: Services, actor: Actor, customer_id: str, payment_id: str) -> SavedPayment:
@@ -238,10 +240,11 @@ def delete_saved_payment(svc: Services, actor: Actor, customer_id: str, payment_
         s = tx.session
         row = s.get(CustomerDataCache, (PAYMENT, payment_id))
         if row is None or row.customer_id != customer_id:
-            raise NotFound(f"no saved payment {payment_id} of this customer on this till: reload the tab")
+            raise NotFound(Msg("no saved payment {payment} of this customer on this till: reload the tab",
+                               payment=payment_id))
         payment = SavedPayment.model_validate(row.doc)
         s.delete(row)
-        tx.audit("customer", customer_id, "payment_delete", {"saved_payment": (payment_label(payment), None)})
+        tx.audit("customer", customer_id, "payment_delete", {"saved_payment": (str(payment_label(payment)), None)})
         tx.outbox(EventKind.PAYMENT_DELETED, PAYMENT_ENTITY, payment.id,
                   {"id": payment.id, "customer_id": customer_id,
                    "associate": tx.actor.associate_number or tx.actor.name, "role": tx.actor.role.value})

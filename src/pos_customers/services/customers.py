@@ -33,6 +33,7 @@ from ..domain.record import (
 from ..domain.reference import InvalidReference, normalize, parse_reference
 from ..domain.template import apply_template, financial_dimensions_for
 from ..domain.validation import phone_from_e164
+from ..domain.i18n import Msg
 from ..storage import customers as rows
 from ..storage import queries
 from .context import Actor, Change, NotFound, Permission, Services
@@ -58,8 +59,8 @@ class StaleEdit(RuntimeError):
     def __init__(self, current: CustomerView, changed: dict[str, tuple[Any, Any]]):
         self.current = current
         self.changed = changed  # field -> (value when opened, value now)
-        fields = ", ".join(changed) or "the customer"
-        super().__init__(f"another terminal changed {fields} since it was opened")
+        super().__init__(Msg("another terminal changed {fields} since it was opened", fields=", ".join(changed))
+                         if changed else Msg("another terminal changed the customer since it was opened"))
 
 
 # -- reading -----------------------------------------------------------------------------------
@@ -78,10 +79,10 @@ def find_customer(s: Session | sqlite3.Connection, key: str) -> CustomerRecord:
         try:
             ref = parse_reference(key)
         except InvalidReference as exc:
-            raise NotFound(f"no customer '{key}': {exc}") from None
+            raise NotFound(Msg("no customer '{key}': {reason}", key=key, reason=exc.args[0] if exc.args else "")) from None
         record = rows.by_reference(s, ref)
     if record is None:
-        raise NotFound(f"no customer with reference {normalize(key)}")
+        raise NotFound(Msg("no customer with reference {reference}", reference=normalize(key)))
     return record
 
 
@@ -89,7 +90,7 @@ def view_in(tx: Change, customer_id: str) -> CustomerView:
     """The customer as stored, inside a transaction that is already open."""
     record = rows.read(tx.session, customer_id)
     if record is None:
-        raise NotFound(f"customer {customer_id} no longer exists")
+        raise NotFound(Msg("customer {customer} no longer exists", customer=customer_id))
     return record
 
 
@@ -98,12 +99,13 @@ def choose_for_sale(svc: Services, actor: Actor, key: str) -> CustomerView:
     customer is refused: it still shows in the search, marked, but no sale is made for it."""
     view = get_customer(svc, actor, key)
     if view.anonymized_at is not None:
-        raise ValidationFailed(FieldError("customer", "This customer was anonymized: choose another customer"))
+        raise ValidationFailed(FieldError("customer", Msg("This customer was anonymized: choose another customer")))
     if view.blocked:
-        why = f" ({view.status_reason})" if view.status_reason else ""
-        raise ValidationFailed(FieldError(
-            "status", f"{view.display_name} is blocked{why}: not for a sale until the status is set back to"
-                      " active (edit, Status)"))
+        raise ValidationFailed(FieldError("status", Msg(
+            "{name} is blocked ({reason}): not for a sale until the status is set back to active (edit, Status)",
+            name=view.display_name, reason=view.status_reason) if view.status_reason else Msg(
+            "{name} is blocked: not for a sale until the status is set back to active (edit, Status)",
+            name=view.display_name)))
     return view
 
 
@@ -289,7 +291,7 @@ def check_account_scope(s: Session, record: CustomerRecord, clean: CleanCustomer
 def _check_cards(s: Session, record: CustomerRecord) -> None:
     for number, owner in rows.card_owners(s, record.cards):
         if owner != record.id:
-            raise ValidationFailed(FieldError("cards", f"Card {number} belongs to another customer"))
+            raise ValidationFailed(FieldError("cards", Msg("Card {number} belongs to another customer", number=number)))
 
 
 def _consents(tx: Change, record: CustomerRecord,
@@ -408,7 +410,7 @@ def edit_in(svc: Services, tx: Change, customer_id: str, draft: CustomerDraft, *
     s = tx.session
     current = view_in(tx, customer_id)
     if current.anonymized_at is not None:
-        raise ValidationFailed(FieldError("customer", "This customer was anonymized: there is nothing to edit"))
+        raise ValidationFailed(FieldError("customer", Msg("This customer was anonymized: there is nothing to edit")))
     if current.version != opened.version:
         raise StaleEdit(current, diff(opened, current))
     prepared = prepare(svc, s, draft, new=False,
@@ -478,10 +480,10 @@ def set_must_change_password(svc: Services, actor: Actor, customer_id: str, on: 
 def flag_password_change(tx: Change, current: CustomerRecord, on: bool = True) -> CustomerRecord:
     """:func:`set_must_change_password` inside an open transaction (a password link sets it too)."""
     if current.anonymized_at is not None:
-        raise ValidationFailed(FieldError("customer", "This customer was anonymized: there is nothing to edit"))
+        raise ValidationFailed(FieldError("customer", Msg("This customer was anonymized: there is nothing to edit")))
     if on and current.account_type != AccountType.REGISTERED:
         raise ValidationFailed(FieldError("must_change_password",
-                                          "A guest has no online account: make it Registered first"))
+                                          Msg("A guest has no online account: make it Registered first")))
     return write_record(tx, current, replace(current, must_change_password=on))
 
 
@@ -505,7 +507,7 @@ def duplicates_in(conn, country: str, draft: CustomerDraft, *, exclude_id: str |
     from ..domain.errors import FieldProblem  # noqa: PLC0415
     from ..domain.validation import clean_email, clean_phone  # noqa: PLC0415
 
-    reasons: dict[str, list[str]] = {}
+    reasons: dict[str, list[Msg]] = {}
     emails, phones = [], []
     for e in draft.emails:
         try:
@@ -521,9 +523,9 @@ def duplicates_in(conn, country: str, draft: CustomerDraft, *, exclude_id: str |
     me = dup.NameParts(ctype, draft.first_name or "", draft.last_name or "", draft.organization_name or "")
     key = dup.name_key(ctype, me.last_name, me.organization_name)
     for cid, value in queries.customers_by_email(conn, emails):
-        reasons.setdefault(cid, []).append(f"same email {value}")
+        reasons.setdefault(cid, []).append(Msg("same email {email}", email=value))
     for cid, value in queries.customers_by_phone(conn, phones):
-        reasons.setdefault(cid, []).append(f"same phone {value}")
+        reasons.setdefault(cid, []).append(Msg("same phone {phone}", phone=value))
     if key:
         birth = draft.birth_date
         if isinstance(birth, str):
@@ -532,21 +534,21 @@ def duplicates_in(conn, country: str, draft: CustomerDraft, *, exclude_id: str |
                 birth = date.fromisoformat(birth)
             except ValueError:
                 birth = None
-        candidates: list[tuple[tuple, str]] = []
+        candidates: list[tuple[tuple, Msg]] = []
         if birth:
-            candidates += [(r, "same date of birth")
+            candidates += [(r, Msg("same date of birth"))
                            for r in queries.customers_by_name_key_and_birth(conn, key, birth)]
         for a in draft.addresses:
             pc = (a.address.postal_code or "").strip().upper()
             if pc:
                 cc = (a.address.country or country).upper()
-                candidates += [(r, f"same postal code {pc}")
+                candidates += [(r, Msg("same postal code {postal_code}", postal_code=pc))
                                for r in queries.customers_by_name_key_and_postal(conn, key, cc, pc)]
         for r, why in candidates:
             other = dup.NameParts(r[2], r[3], r[4], r[5])
             if dup.similar_name(me, other):
                 shown = display_name(r[2], r[3], "", r[4], r[5])
-                reasons.setdefault(r[0], []).append(f"similar name ({shown}) and {why}")
+                reasons.setdefault(r[0], []).append(Msg("similar name ({name}) and {reason}", name=shown, reason=why))
     reasons.pop(exclude_id, None)
     names = queries.names_of(conn, list(reasons))
     hits = []
@@ -555,5 +557,5 @@ def duplicates_in(conn, country: str, draft: CustomerDraft, *, exclude_id: str |
             _, ref, t, first, last, org = names[cid]
             hits.append(DuplicateHit(cid, ref, display_name(t, first, "", last, org),
                                      tuple(dict.fromkeys(why))))
-    hits.sort(key=lambda h: (-len(h.reasons), not any(r.startswith("same") for r in h.reasons)))
+    hits.sort(key=lambda h: (-len(h.reasons), not any(str(r).startswith("same") for r in h.reasons)))
     return hits[:limit]

@@ -9,22 +9,33 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..domain.i18n import N_, Msg
 from ..paths import wider_than_private
 from ..storage import audit_chain, migrate, search_index
 from ..storage.engine import Database, open_database  # noqa: F401  (open_database: the CLI's)
 from ..storage.errors import StorageError, open_problem
 from .context import Actor, Permission, Services
 from .health import DOCTOR, RECOVER, failure_line
+from .views import Joined
 
 REPAIR = f"{DOCTOR} --repair"
 
 
 @dataclass(frozen=True)
 class Check:
-    name: str
+    name: str  # one of the N_-marked names below (the CLI translates it with tr)
     ok: bool
-    detail: str
-    repair: str = ""  # what to run (or do) when not ok
+    detail: Msg | str
+    repair: Msg | str = ""  # what to run (or do) when not ok
+
+
+# the checks' names, as a person reads them
+DATABASE_FILE, INTEGRITY, FOREIGN_KEYS, JOURNAL = (N_("database file"), N_("sqlite integrity"), N_("foreign keys"),
+                                                   N_("journal mode"))
+MIGRATIONS, SEARCH_INDEX, AUDIT_CHAIN, OUTBOX = (N_("migrations"), N_("search index"), N_("audit chain"),
+                                                 N_("outbox"))
+FILE_MODES, TERMINAL_NUMBER = N_("file modes"), N_("terminal number")
+OK = Msg("ok")
 
 
 def diagnose(path: Path, actor: Actor, *, full: bool = False) -> list[Check]:
@@ -33,7 +44,7 @@ def diagnose(path: Path, actor: Actor, *, full: bool = False) -> list[Check]:
     actor.require(Permission.DIAGNOSTICS)
     problem = open_problem(Path(path))
     if problem is not None:
-        return [Check("database file", False, failure_line(problem),
+        return [Check(DATABASE_FILE, False, failure_line(problem),
                       RECOVER if problem.kind.value not in ("missing",) else "pos-customers init")]
     db = Database(path)
     try:
@@ -51,7 +62,8 @@ def _guarded(name: str, svc: Services, check) -> Check:
         problem = svc.db.failure(exc)
         if problem is None:
             raise
-        return Check(name, False, f"could not be checked: {failure_line(problem)}", _repair_for(problem))
+        return Check(name, False, Msg("could not be checked: {reason}", reason=failure_line(problem)),
+                     _repair_for(problem))
 
 
 def _repair_for(problem: StorageError) -> str:
@@ -66,7 +78,7 @@ def run_checks(svc: Services, actor: Actor, *, full: bool = True) -> list[Check]
     try:
         conn = svc.db.raw()
     except StorageError as exc:
-        return [Check("database file", False, failure_line(exc), _repair_for(exc))]
+        return [Check(DATABASE_FILE, False, failure_line(exc), _repair_for(exc))]
     try:
         def integrity() -> Check:
             pragma = "PRAGMA integrity_check(20)" if full else "PRAGMA quick_check(20)"
@@ -74,53 +86,56 @@ def run_checks(svc: Services, actor: Actor, *, full: bool = True) -> list[Check]
             ok = result == ["ok"]
             if not ok:
                 svc.db.forget_check_record()
-            return Check("sqlite integrity", ok,
-                         "ok" + ("" if full else " (quick_check; --full runs integrity_check)") if ok
-                         else "damaged: " + "; ".join(result[:5]), RECOVER)
-        checks.append(_guarded("sqlite integrity", svc, integrity))
+            return Check(INTEGRITY, ok,
+                         (OK if full else Msg("ok (quick_check; --full runs integrity_check)")) if ok
+                         else Msg("damaged: {problems}", problems="; ".join(result[:5])), RECOVER)
+        checks.append(_guarded(INTEGRITY, svc, integrity))
 
         def foreign_keys() -> Check:
             fk = conn.execute("PRAGMA foreign_key_check").fetchall()
-            return Check("foreign keys", not fk, f"{len(fk)} rows point at nothing" if fk else "ok", RECOVER)
-        checks.append(_guarded("foreign keys", svc, foreign_keys))
+            return Check(FOREIGN_KEYS, not fk, Msg("{count} rows point at nothing", count=len(fk)) if fk else OK,
+                         RECOVER)
+        checks.append(_guarded(FOREIGN_KEYS, svc, foreign_keys))
 
         def journal() -> Check:
             mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
-            return Check("journal mode", mode == "wal", mode, REPAIR)
-        checks.append(_guarded("journal mode", svc, journal))
+            return Check(JOURNAL, mode == "wal", mode, REPAIR)
+        checks.append(_guarded(JOURNAL, svc, journal))
 
         def migrations() -> Check:
             current, head = migrate.current_revision(svc.db), migrate.HEAD
             if current == head:
-                return Check("migrations", True, f"at {current}, the latest")
+                return Check(MIGRATIONS, True, Msg("at {revision}, the latest", revision=current))
             if current is not None and current > head:
-                return Check("migrations", False, f"at {current}, newer than this program ({head})",
-                             "update pos-customers on this till")
-            return Check("migrations", False, f"at {current or 'none'}, latest {head}", REPAIR)
-        checks.append(_guarded("migrations", svc, migrations))
+                return Check(MIGRATIONS, False, Msg("at {revision}, newer than this program ({head})",
+                                                    revision=current, head=head),
+                             Msg("update pos-customers on this till"))
+            return Check(MIGRATIONS, False, Msg("at {revision}, latest {head}", revision=current or Msg("none"),
+                                                head=head), REPAIR)
+        checks.append(_guarded(MIGRATIONS, svc, migrations))
 
         def index() -> Check:
             problems = search_index.integrity_problems(conn, sample=None if full else 2000)
             count = conn.execute("SELECT count(*) FROM customer").fetchone()[0]
-            return Check("search index", not problems,
-                         "; ".join(problems) if problems else f"consistent for {count} customers", REPAIR)
-        checks.append(_guarded("search index", svc, index))
+            return Check(SEARCH_INDEX, not problems,
+                         Joined(problems) if problems else Msg("consistent for {count} customers", count=count), REPAIR)
+        checks.append(_guarded(SEARCH_INDEX, svc, index))
 
         def chain() -> Check:
             rows, _head, problems = audit_chain.verify(conn)
-            return Check("audit chain", not problems,
-                         "; ".join(map(str, problems[:3])) if problems else f"intact, {rows} rows",
-                         "rows were changed outside the app: keep this file as it is and tell headquarters "
-                         "(`pos-customers audit verify` lists them)")
-        checks.append(_guarded("audit chain", svc, chain))
+            return Check(AUDIT_CHAIN, not problems,
+                         Joined(problems[:3]) if problems else Msg("intact, {rows} rows", rows=rows),
+                         Msg("rows were changed outside the app: keep this file as it is and tell headquarters "
+                             "(`pos-customers audit verify` lists them)"))
+        checks.append(_guarded(AUDIT_CHAIN, svc, chain))
 
         def outbox() -> Check:
             pending = conn.execute("SELECT count(*) FROM outbox_event").fetchone()[0]
-            return Check("outbox", True, f"{pending} events waiting for headquarters")
-        checks.append(_guarded("outbox", svc, outbox))
+            return Check(OUTBOX, True, Msg("{count} events waiting for headquarters", count=pending))
+        checks.append(_guarded(OUTBOX, svc, outbox))
     finally:
         conn.close()
-    checks.append(_guarded("terminal number", svc, lambda: _terminal_check(svc)))
+    checks.append(_guarded(TERMINAL_NUMBER, svc, lambda: _terminal_check(svc)))
     return checks
 
 
@@ -132,15 +147,15 @@ def file_modes(path: Path) -> Check:
     folder = path.parent
     folder_open = os.name == "posix" and folder.exists() and bool(folder.stat().st_mode & 0o022)
     if not files and not folder_open:
-        return Check("file modes", True, "readable by this user only")
+        return Check(FILE_MODES, True, Msg("readable by this user only"))
     fixes, said = [], []
     if files:
-        said.append(f"{', '.join(p.name for p in files)} readable by other users")
+        said.append(Msg("{files} readable by other users", files=", ".join(p.name for p in files)))
         fixes.append("chmod 600 " + " ".join(shlex.quote(str(p)) for p in files))
     if folder_open:
-        said.append(f"other users may write in {folder}")
+        said.append(Msg("other users may write in {folder}", folder=str(folder)))
         fixes.append(f"chmod 700 {shlex.quote(str(folder))}")
-    return Check("file modes", False, "; ".join(said), "; ".join(fixes))
+    return Check(FILE_MODES, False, Joined(said), "; ".join(fixes))
 
 
 def _terminal_check(svc: Services) -> Check:
@@ -150,14 +165,15 @@ def _terminal_check(svc: Services) -> Check:
     with svc.db.read() as s:
         info = terminal_info(s)
     store = svc.settings().get("store_code", "")
-    detail = f"till {info.number} of store {store}: {info.issued:,} of {info.capacity:,} references used"
+    said: list[Msg] = [Msg("till {number} of store {store}: {issued:,} of {capacity:,} references used",
+                           number=info.number, store=store, issued=info.issued, capacity=info.capacity)]
     if not info.assigned:
-        detail += (" (no number recorded: works as till 1; a store with several tills gives each its own, "
-                   "by re-enrolling or `init --terminal N`)")
+        said = [Joined((said[0], Msg("(no number recorded: works as till 1; a store with several tills gives each "
+                                     "its own, by re-enrolling or `init --terminal N`)")), " ")]
     nearly_out = info.issued >= info.capacity * 0.95
     if nearly_out:
-        detail += "; re-enrol this till soon to get a new terminal number"
-    return Check("terminal number", not nearly_out, detail)
+        said.append(Msg("re-enrol this till soon to get a new terminal number"))
+    return Check(TERMINAL_NUMBER, not nearly_out, Joined(said))
 
 
 @dataclass(frozen=True)
@@ -178,7 +194,7 @@ def verify_audit(svc: Services, actor: Actor) -> AuditCheck:
     return AuditCheck(rows, head, [str(p) for p in problems])
 
 
-def repair(svc: Services, actor: Actor) -> list[str]:
+def repair(svc: Services, actor: Actor) -> list[Msg]:
     """What `doctor --repair` mends: pending migrations, the search index. Refused (StorageError)
     on a damaged or read-only file: that is `pos-customers recover`'s work."""
     actor.require(Permission.DIAGNOSTICS)
@@ -188,9 +204,9 @@ def repair(svc: Services, actor: Actor) -> list[str]:
         raise problem
     if migrate.current_revision(svc.db) != migrate.HEAD:
         migrate.upgrade(svc.db)
-        done.append(f"migrations applied up to {migrate.HEAD}")
+        done.append(Msg("migrations applied up to {revision}", revision=migrate.HEAD))
     repair_search_index(svc, actor)
-    done.append("search index rebuilt")
+    done.append(Msg("search index rebuilt"))
     return done
 
 

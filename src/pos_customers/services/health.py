@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shlex
 
+from ..domain.i18n import N_, Msg
 from ..storage import engine
 from ..storage.errors import Failure, StorageError, classify
 
@@ -22,44 +23,46 @@ def as_storage_error(exc: BaseException, path=None) -> StorageError | None:
     return classify(exc, path) if path is not None else None
 
 
-def failure_title(err: StorageError) -> str:
+def failure_title(err: StorageError) -> Msg:
     """A few words for a screen's heading."""
-    return {
-        Failure.MISSING: "No database file",
-        Failure.EMPTY: "The database file is empty",
-        Failure.DAMAGED: "The database file is damaged",
-        Failure.NOT_A_DATABASE: "This is not a customer database",
-        Failure.READ_ONLY_FILE: "The database file is read-only",
-        Failure.READ_ONLY_FOLDER: "The database folder is read-only",
-        Failure.DISK_FULL: "The disk is full",
-        Failure.LOCKED: "The database file is busy",
-        Failure.IO_ERROR: "The disk failed",
-        Failure.CANNOT_OPEN: "The database file cannot be opened",
-    }[err.kind]
+    return Msg({
+        Failure.MISSING: N_("No database file"),
+        Failure.EMPTY: N_("The database file is empty"),
+        Failure.DAMAGED: N_("The database file is damaged"),
+        Failure.NOT_A_DATABASE: N_("This is not a customer database"),
+        Failure.READ_ONLY_FILE: N_("The database file is read-only"),
+        Failure.READ_ONLY_FOLDER: N_("The database folder is read-only"),
+        Failure.DISK_FULL: N_("The disk is full"),
+        Failure.LOCKED: N_("The database file is busy"),
+        Failure.IO_ERROR: N_("The disk failed"),
+        Failure.CANNOT_OPEN: N_("The database file cannot be opened"),
+    }[err.kind])
 
 
-def failure_line(err: StorageError) -> str:
+_LINES = {
+    Failure.MISSING: N_("no database at {path}: run `pos-customers init` or `pos-customers demo` first"),
+    Failure.EMPTY: N_("the database file {path} is empty (0 bytes) and holds no store: if this till had one, "
+                      "run `pos-customers recover`; to set up a new store run `pos-customers init`"),
+    Failure.DAMAGED: N_("the database file {path} is damaged: run `pos-customers doctor`, then "
+                        "`pos-customers recover`"),
+    Failure.NOT_A_DATABASE: N_("{path} is not a pos-customers database: check the path (--db, "
+                               "$POS_CUSTOMERS_DB); if it was the store's file, run `pos-customers recover`"),
+    Failure.READ_ONLY_FILE: N_("the database file {path} is read-only, nothing was changed: give this user "
+                               "write access (`chmod u+w {path}`) and try again"),
+    Failure.READ_ONLY_FOLDER: N_("the folder {folder} holding the database is read-only (or on a read-only "
+                                 "disk), nothing was changed: give this user write access "
+                                 "(`chmod u+w {folder}`) or move the file to a writable disk"),
+    Failure.DISK_FULL: N_("the disk holding {path} is full, nothing was saved: free some space "
+                          "(`df -h {folder}`) and try again"),
+    Failure.LOCKED: N_("the database file {path} is busy: another program (another pos-customers, a backup) "
+                       "has held it for over {seconds} s; close it or wait, then try again"),
+    Failure.IO_ERROR: N_("the disk could not read or write {path}: check the disk, then run `pos-customers doctor`"),
+    Failure.CANNOT_OPEN: N_("cannot open the database file {path}: check that its folder exists and that "
+                            "this user may open it"),
+}
+
+
+def failure_line(err: StorageError) -> Msg:
     """What happened — what to do, in one line (the path quoted as a shell would need it)."""
-    p = shlex.quote(str(err.path))
-    folder = shlex.quote(str(err.path.parent))
-    seconds = engine.BUSY_TIMEOUT_MS // 1000
-    return {
-        Failure.MISSING: f"no database at {p}: run `pos-customers init` or `pos-customers demo` first",
-        Failure.EMPTY: (f"the database file {p} is empty (0 bytes) and holds no store: if this till had one, "
-                        f"run `{RECOVER}`; to set up a new store run `pos-customers init`"),
-        Failure.DAMAGED: f"the database file {p} is damaged: run `{DOCTOR}`, then `{RECOVER}`",
-        Failure.NOT_A_DATABASE: (f"{p} is not a pos-customers database: check the path (--db, "
-                                 f"$POS_CUSTOMERS_DB); if it was the store's file, run `{RECOVER}`"),
-        Failure.READ_ONLY_FILE: (f"the database file {p} is read-only, nothing was changed: give this user "
-                                 f"write access (`chmod u+w {p}`) and try again"),
-        Failure.READ_ONLY_FOLDER: (f"the folder {folder} holding the database is read-only (or on a read-only "
-                                   f"disk), nothing was changed: give this user write access "
-                                   f"(`chmod u+w {folder}`) or move the file to a writable disk"),
-        Failure.DISK_FULL: (f"the disk holding {p} is full, nothing was saved: free some space "
-                            f"(`df -h {folder}`) and try again"),
-        Failure.LOCKED: (f"the database file {p} is busy: another program (another pos-customers, a backup) "
-                         f"has held it for over {seconds} s; close it or wait, then try again"),
-        Failure.IO_ERROR: f"the disk could not read or write {p}: check the disk, then run `{DOCTOR}`",
-        Failure.CANNOT_OPEN: (f"cannot open the database file {p}: check that its folder exists and that "
-                              f"this user may open it"),
-    }[err.kind]
+    return Msg(_LINES[err.kind], path=shlex.quote(str(err.path)), folder=shlex.quote(str(err.path.parent)),
+               seconds=engine.BUSY_TIMEOUT_MS // 1000)

@@ -16,6 +16,7 @@ from ..domain.enums import CustomerType, EventKind
 from ..domain.errors import FieldError, ValidationFailed
 from ..domain.membership import MEMBERSHIP_FIELDS, MembershipRecord, deactivation
 from ..domain.record import CustomerRecord
+from ..domain.i18n import Msg
 from ..storage import customers as rows
 from ..storage import memberships as store
 from .context import Actor, Change, Permission, Services
@@ -84,8 +85,8 @@ def members(svc: Services, actor: Actor, organization_key: str, *, language: str
     with svc.db.read() as s:
         org = find_customer(s, organization_key)
         if org.customer_type != CustomerType.ORGANIZATION:
-            raise ValidationFailed(FieldError("organization", f"{org.display_name} ({org.reference_display}) "
-                                                              "is not an organization"))
+            raise ValidationFailed(FieldError("organization", Msg("{name} ({reference}) is not an organization",
+                                                                 name=org.display_name, reference=org.reference_display)))
         links = [m for m in store.of_organization(s, org.id) if m.active]
         people = rows.read_many(s, [m.person_id for m in links])
         labels = _labels(s, language)
@@ -193,23 +194,25 @@ def _pair(s: Session, person_key: str, organization_key: str, *,
           removing: bool = False) -> tuple[CustomerRecord, CustomerRecord]:
     person, org = find_customer(s, person_key), find_customer(s, organization_key)
     if org.customer_type != CustomerType.ORGANIZATION:
-        raise ValidationFailed(FieldError("organization", f"{org.display_name} ({org.reference_display}) "
-                                                          "is not an organization"))
+        raise ValidationFailed(FieldError("organization", Msg("{name} ({reference}) is not an organization",
+                                                             name=org.display_name, reference=org.reference_display)))
     if person.customer_type != CustomerType.PERSON:
-        raise ValidationFailed(FieldError("person", f"{person.display_name} ({person.reference_display}) "
-                                                    "is an organization: only a person can be a member"))
+        raise ValidationFailed(FieldError("person", Msg(
+            "{name} ({reference}) is an organization: only a person can be a member",
+            name=person.display_name, reference=person.reference_display)))
     if not removing:
         for c in (person, org):
             if c.anonymized_at is not None:
-                raise ValidationFailed(FieldError("customer", f"{c.reference_display} is anonymized"))
+                raise ValidationFailed(FieldError("customer", Msg("{reference} is anonymized", reference=c.reference_display)))
     return person, org
 
 
 def _member(s: Session, person: CustomerRecord, org: CustomerRecord) -> MembershipRecord:
     current = store.get(s, org.id, person.id)
     if current is None or not current.active:
-        raise ValidationFailed(FieldError("person", f"{person.display_name} ({person.reference_display}) is not "
-                                                    f"a member of {org.display_name}"))
+        raise ValidationFailed(FieldError("person", Msg(
+            "{name} ({reference}) is not a member of {organization}", name=person.display_name,
+            reference=person.reference_display, organization=org.display_name)))
     return current
 
 
@@ -217,11 +220,12 @@ def _role(s: Session, role: str | None) -> str:
     known = [r.code for r in store.roles(s)]
     if role is None:
         if not known:
-            raise ValidationFailed(FieldError("role", "No member roles are set up"))
+            raise ValidationFailed(FieldError("role", Msg("No member roles are set up")))
         return known[0]
     code = role.strip().lower()
     if code not in known:
-        raise ValidationFailed(FieldError("role", f"Unknown role '{role}': one of {', '.join(known)}"))
+        raise ValidationFailed(FieldError("role", Msg("Unknown role '{role}': one of {roles}", role=role,
+                                                             roles=", ".join(known))))
     return code
 
 

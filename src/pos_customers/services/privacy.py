@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
 
 from sqlmodel import delete, select
 
@@ -25,6 +25,7 @@ from ..domain.enums import EventKind
 from ..domain.errors import FieldError, ValidationFailed
 from ..domain.record import CHILD_FIELDS, DOCUMENT_FIELDS, SERVICE_FIELDS
 from ..domain.reference import format_reference, normalize
+from ..domain.i18n import N_, Msg
 from ..storage import audit_chain, memberships, search_index, segments
 from ..storage import customers as rows
 from ..sync.engine import scrub
@@ -48,30 +49,32 @@ def anonymize_customer(svc: Services, actor: Actor, customer_id: str, confirmati
     actor.require(Permission.ANONYMIZE)
     view = get_customer(svc, actor, customer_id)
     if _anonymized(svc, customer_id):
-        raise ValidationFailed(FieldError("confirmation", "This customer is already anonymized"))
+        raise ValidationFailed(FieldError("confirmation", Msg("This customer is already anonymized")))
     if normalize(confirmation or "") != view.reference:
         raise ValidationFailed(FieldError(
-            "confirmation", f"Type the customer's reference {format_reference(view.reference)} to confirm"))
+            "confirmation", Msg("Type the customer's reference {reference} to confirm",
+                                reference=format_reference(view.reference))))
     erased: dict[str, int] = {}
     with svc.change(actor, Permission.ANONYMIZE) as tx:
         s = tx.session
         current = rows.read(s, customer_id)
         note_ids = list(s.exec(select(CustomerNote.id).where(CustomerNote.customer_id == customer_id)))
-        for name, values in (("emails", current.emails), ("phones", current.phones),
-                             ("addresses", current.addresses), ("affiliations", current.affiliations),
-                             ("attribute values", current.attributes), ("cards", current.cards)):
+        # what was erased, by kind: the kinds are words a person reads (the edge translates them)
+        for name, values in ((N_("emails"), current.emails), (N_("phones"), current.phones),
+                             (N_("addresses"), current.addresses), (N_("affiliations"), current.affiliations),
+                             (N_("attribute values"), current.attributes), (N_("cards"), current.cards)):
             erased[name] = len(values)
-        for name, model in (("notes", CustomerNote), ("consent history", ConsentEvent),
-                            ("sync conflicts", SyncConflict), ("match keys", CustomerMatchKey),
-                            ("segments", CustomerSegment)):
+        for name, model in ((N_("notes"), CustomerNote), (N_("consent history"), ConsentEvent),
+                            (N_("sync conflicts"), SyncConflict), (N_("match keys"), CustomerMatchKey),
+                            (N_("segments"), CustomerSegment)):
             erased[name] = s.exec(delete(model).where(model.customer_id == customer_id)).rowcount
-        erased["unsent changes"] = s.exec(delete(OutboxEvent).where(
+        erased[N_("unsent changes")] = s.exec(delete(OutboxEvent).where(
             OutboxEvent.entity == "customer", OutboxEvent.entity_id == customer_id)).rowcount
-        erased["unsent membership changes"] = search_index.raw_connection(s).execute(
+        erased[N_("unsent membership changes")] = search_index.raw_connection(s).execute(
             "DELETE FROM outbox_event WHERE entity = 'membership' AND (json_extract(payload, '$.person_id') = ?"
             " OR json_extract(payload, '$.organization_id') = ?)", (customer_id, customer_id)).rowcount
         if note_ids:
-            erased["unsent notes"] = s.exec(delete(OutboxEvent).where(
+            erased[N_("unsent notes")] = s.exec(delete(OutboxEvent).where(
                 OutboxEvent.entity == "customer_note", OutboxEvent.entity_id.in_(note_ids))).rowcount
         person = current.customer_type == "person"
         stamp = tx.clock.now()
@@ -84,9 +87,9 @@ def anonymize_customer(svc: Services, actor: Actor, customer_id: str, confirmati
             **{f.name: f.default for f in fields(current) if f.name in SERVICE_FIELDS},  # e.g. assistance consent
             anonymized_at=tx.now, updated_at=tx.now, version=current.version + 1,
             sync_state=SyncState.PENDING, field_clocks={k: stamp for k in DOCUMENT_FIELDS})
-        erased["memberships"] = memberships.deactivate_all(s, customer_id, stamp)
+        erased[N_("memberships")] = memberships.deactivate_all(s, customer_id, stamp)
         conn = search_index.raw_connection(s)
-        erased["audit rows redacted"] = audit_chain.redact(
+        erased[N_("audit rows redacted")] = audit_chain.redact(
             conn, "entity = 'customer' AND entity_id = ?" + (
                 f" OR entity = 'customer_note' AND entity_id IN ({','.join('?' * len(note_ids))})" if note_ids else ""),
             (customer_id, *note_ids), tx.now.replace(tzinfo=None).isoformat(sep=" "))
@@ -138,7 +141,7 @@ def access_report(svc: Services, actor: Actor, customer_id: str, *, transport=No
         "generated_at": svc.now().isoformat(), "reference": view.reference_display,
         "terminal": {
             "customer": data,
-            "password": "set (only a one-way hash is kept)" if _has_password(svc, customer_id) else "none",
+            "password": PASSWORD_SET if _has_password(svc, customer_id) else PASSWORD_NONE,
             "notes": [n.__dict__ | {"at": n.at.isoformat()} for n in records.notes(svc, actor, customer_id)],
             "consent_history": consents,
             "activity": [{"at": a.at.isoformat(), "who": a.who, "action": a.action, "changes": a.changes}
@@ -164,66 +167,90 @@ def _has_password(svc: Services, customer_id: str) -> bool:
     with svc.db.read() as s:
         row = s.get(Customer, customer_id)
         if row is None:
-            raise NotFound(f"customer {customer_id} not found")
+            raise NotFound(Msg("customer {customer} not found", customer=customer_id))
         return bool(row.password_hash)
 
 
-def report_text(report: dict[str, Any]) -> str:
-    """The access report as a readable text (the JSON is the complete, machine-readable one)."""
+#: the profile's rows in the readable access report, in order
+PROFILE_LABELS = {
+    "customer_type": N_("Customer type"), "salutation": N_("Salutation"), "title": N_("Title"),
+    "first_name": N_("First name"), "middle_name": N_("Middle name"), "last_name": N_("Last name"),
+    "suffix": N_("Suffix"), "organization_name": N_("Organization name"), "company": N_("Company"),
+    "birth_date": N_("Birth date"), "gender": N_("Gender"), "language": N_("Language"), "currency": N_("Currency"),
+    "group_code": N_("Group code"), "receipt_option": N_("Receipt option"), "receipt_email": N_("Receipt email"),
+    "status": N_("Status"), "status_reason": N_("Status reason"), "account_type": N_("Account type"),
+    "vat_number": N_("Vat number"), "tax_exempt": N_("Tax exempt"), "credit_limit": N_("Credit limit"),
+    "store_code": N_("Store code"), "created_at": N_("Created at"), "updated_at": N_("Updated at"),
+    "last_activity_at": N_("Last activity at"), "last_sign_in_at": N_("Last sign in at"),
+    "password_changed_at": N_("Password changed at"),
+}
+PASSWORD_SET, PASSWORD_NONE = N_("set (only a one-way hash is kept)"), N_("none")
+
+
+def report_text(report: dict[str, Any], *, say: Callable[[Any], str] = str) -> str:
+    """The access report as a readable text (the JSON is the complete, machine-readable one).
+    ``say`` makes each message into text: ``str`` (English) or the edge's ``tr`` (the reader's language)."""
     t = report["terminal"]
     c = t["customer"]
-    lines = [f"Data held on customer {report['reference']}", f"Generated {report['generated_at']}", ""]
+    none = say(Msg("none"))
+    lines = [say(Msg("Data held on customer {reference}", reference=report["reference"])),
+             say(Msg("Generated {at}", at=report["generated_at"])), ""]
 
-    def section(title: str) -> None:
-        lines.extend(["", title, "-" * len(title)])
+    def section(title: Msg) -> None:
+        text = say(title)
+        lines.extend(["", text, "-" * len(text)])
 
-    section("Profile")
-    for key in ("customer_type", "salutation", "title", "first_name", "middle_name", "last_name", "suffix", "organization_name",
-                "company", "birth_date", "gender", "language", "currency", "group_code", "receipt_option", "receipt_email",
-                "status", "status_reason", "account_type", "vat_number", "tax_exempt", "credit_limit", "store_code", "created_at", "updated_at", "last_activity_at", "last_sign_in_at",
-                "password_changed_at"):
+    def mark(primary: bool, consent: bool) -> str:
+        if primary:
+            return say(Msg("primary, marketing yes") if consent else Msg("primary, marketing no"))
+        return say(Msg("marketing yes") if consent else Msg("marketing no"))
+
+    section(Msg("Profile"))
+    for key, label in PROFILE_LABELS.items():
         if c.get(key) not in (None, "", []):
-            lines.append(f"{key.replace('_', ' ').capitalize():<22} {c[key]}")
-    lines.append(f"{'Password':<22} {t['password']}")
-    section("Contacts")
-    lines += [f"email  {e['address']} ({e['purpose']}{', primary' if e['primary'] else ''},"
-              f" marketing {'yes' if e['marketing_consent'] else 'no'})" for e in c["emails"]] or ["none"]
-    lines += [f"phone  {p['national']} {p['e164']} ({p['purpose']}{', primary' if p['primary'] else ''},"
-              f" marketing {'yes' if p['marketing_consent'] else 'no'})" for p in c["phones"]]
-    section("Addresses")
+            lines.append(f"{say(Msg(label)):<22} {c[key]}")
+    password = say(Msg("Password"))
+    lines.append(f"{password:<22} {say(Msg(t['password']))}")
+    section(Msg("Contacts"))
+    lines += [say(Msg("email  {address} ({purpose}, {marks})", address=e["address"], purpose=e["purpose"],
+                      marks=mark(e["primary"], e["marketing_consent"]))) for e in c["emails"]] or [none]
+    lines += [say(Msg("phone  {national} {e164} ({purpose}, {marks})", national=p["national"], e164=p["e164"],
+                      purpose=p["purpose"], marks=mark(p["primary"], p["marketing_consent"]))) for p in c["phones"]]
+    section(Msg("Addresses"))
     lines += [f"{a['purpose']}: {' / '.join(x for x in a['formatted'].splitlines() if x)}" for a in c["addresses"]] \
-        or ["none"]
-    section("Attributes, group, affiliations")
-    lines += [f"{k}: {v}" for k, v in c["attributes"].items()] + [f"affiliations: {', '.join(c['affiliations']) or '—'}"]
-    section("Marketing consent history")
-    lines += [f"{e['at']}  {e['contact_kind']} {e['contact_value']}  {'given' if e['granted'] else 'withdrawn'}"
-              f"  store {e['store_code']}" for e in t["consent_history"]] or ["none"]
-    section("Notes")
-    lines += [f"{n['at']}  {n['author_name']}: {n['text']}" for n in t["notes"]] or ["none"]
-    section("Orders")
+        or [none]
+    section(Msg("Attributes, group, affiliations"))
+    lines += [f"{k}: {v}" for k, v in c["attributes"].items()] + [
+        say(Msg("affiliations: {codes}", codes=", ".join(c["affiliations"]) or "—"))]
+    section(Msg("Marketing consent history"))
+    lines += [say(Msg("{at}  {kind} {value}  given  store {store}", at=e["at"], kind=e["contact_kind"],
+                      value=e["contact_value"], store=e["store_code"]) if e["granted"] else
+                  Msg("{at}  {kind} {value}  withdrawn  store {store}", at=e["at"], kind=e["contact_kind"],
+                      value=e["contact_value"], store=e["store_code"])) for e in t["consent_history"]] or [none]
+    section(Msg("Notes"))
+    lines += [f"{n['at']}  {n['author_name']}: {n['text']}" for n in t["notes"]] or [none]
+    section(Msg("Orders"))
     lines += [f"{o['ordered_at']}  {o['number']}  {o['store_code']}  {o['status']}  {o['total']} {o['currency']}"
-              for o in t["orders"]] or ["none"]
-    section("Active carts")
+              for o in t["orders"]] or [none]
+    section(Msg("Active carts"))
     lines += [f"{k['created_at']}  {k['name']}  {k['store_code']}  {k['type']}  "
-              f"{sum(x['quantity'] for x in k['lines'])} items" for k in t.get("active_carts", [])] or ["none"]
-    section("Saved payments")
-    lines += [f"{p['brand']} •••• {p['last4']}  expires {p['expiry_month']:02d}/{p['expiry_year']}  {p['holder']}"
-              for p in t.get("saved_payments", [])] or ["none"]
-    section("Segments (from headquarters' rules over the customer's data and orders)")
-    lines += [f"{g['code']}: {g['name']}" for g in t.get("segments", [])] or ["none"]
-    section("Changes (audit trail on this terminal)")
+              + say(Msg("{count} items", count=sum(x["quantity"] for x in k["lines"])))
+              for k in t.get("active_carts", [])] or [none]
+    section(Msg("Saved payments"))
+    lines += [say(Msg("{brand} •••• {last4}  expires {month:02d}/{year}  {holder}", brand=p["brand"], last4=p["last4"],
+                      month=p["expiry_month"], year=p["expiry_year"], holder=p["holder"]))
+              for p in t.get("saved_payments", [])] or [none]
+    section(Msg("Segments (from headquarters' rules over the customer's data and orders)"))
+    lines += [f"{g['code']}: {g['name']}" for g in t.get("segments", [])] or [none]
+    section(Msg("Changes (audit trail on this terminal)"))
     lines += [f"{a['at']}  {a['who']}  {a['action']}  {', '.join(a['changes']) or '—'}" for a in t["activity"]] \
-        or ["none"]
-    section("Headquarters")
+        or [none]
+    section(Msg("Headquarters"))
     hq = report["headquarters"]
     if hq is None:
-        lines.append("this terminal is not connected to headquarters")
+        lines.append(say(Msg("this terminal is not connected to headquarters")))
     elif "unavailable" in hq:
-        lines.append(f"headquarters could not be asked: {hq['unavailable']}")
+        lines.append(say(Msg("headquarters could not be asked: {reason}", reason=hq["unavailable"])))
     else:
         lines.append(json.dumps(hq, ensure_ascii=False, indent=2, default=str))
     return "\n".join(lines) + "\n"
-
-
-__all__ = ["anonymize_customer", "access_report", "report_text", "AnonymizeResult", "ANONYMIZED_NAME",
-           "datetime", "utc"]

@@ -14,6 +14,7 @@ from ..domain.customer import AttributeDef
 from ..domain.reference import format_reference
 from ..domain.errors import FieldError, FieldProblem, ValidationFailed
 from ..domain.validation import clean_text
+from ..domain.i18n import Msg
 from ..storage.tables import (AddressPurpose, Affiliation, AttributeDefinition, AuditEvent,
                               ConsentEvent, Customer, CustomerGroup, CustomerMembership, CustomerNote)
 from .context import Actor, NotFound, Permission, Services
@@ -93,12 +94,12 @@ def notes(svc: Services, actor: Actor, customer_id: str) -> list[NoteView]:
 
 def add_note(svc: Services, actor: Actor, customer_id: str, text: str) -> NoteView:
     try:
-        body = clean_text(text.replace("\n", " "), max_len=NOTE_MAX, required=True, what="Note")
+        body = clean_text(text.replace("\n", " "), max_len=NOTE_MAX, required=True, what=Msg("Note"))
     except FieldProblem as exc:
-        raise ValidationFailed(FieldError("note", str(exc))) from None
+        raise ValidationFailed(FieldError("note", exc.args[0])) from None
     with svc.change(actor, Permission.NOTES) as tx:
         if tx.session.get(Customer, customer_id) is None:
-            raise NotFound(f"customer {customer_id} not found")
+            raise NotFound(Msg("customer {customer} not found", customer=customer_id))
         row = CustomerNote(customer_id=customer_id, author_number=actor.associate_number,
                            author_name=actor.name, created_at=tx.now, text=body)
         tx.session.add(row)

@@ -7,6 +7,7 @@ start does not wait for SQLAlchemy to load.
 from __future__ import annotations
 
 from ..domain.search import parse_query
+from ..domain.i18n import Msg
 from ..storage import search_index, segments
 from ..storage.search_index import SearchPage
 from .auth import Actor, Permission
@@ -39,11 +40,14 @@ class UnknownSegment(LookupError):
         super().__init__(code)
 
 
-def unknown_segment_text(exc: UnknownSegment) -> str:
+def unknown_segment_text(exc: UnknownSegment) -> Msg:
     """One line for a person: what is wrong with the seg: word and which codes there are."""
     known = ", ".join(f"seg:{k}" for k in exc.known[:8]) + (" …" if len(exc.known) > 8 else "")
-    what = "seg: needs a segment's code" if not exc.code else f"No segment “{exc.code}”"
-    return f"{what}: {known}" if known else f"{what}: this till knows no segments yet (headquarters defines them)"
+    if not exc.code:
+        return (Msg("seg: needs a segment's code: {codes}", codes=known) if known else
+                Msg("seg: needs a segment's code: this till knows no segments yet (headquarters defines them)"))
+    return (Msg("No segment “{code}”: {codes}", code=exc.code, codes=known) if known else
+            Msg("No segment “{code}”: this till knows no segments yet (headquarters defines them)", code=exc.code))
 
 
 def search_customers(svc: Services, actor: Actor, text: str, *, limit: int = PAGE_SIZE,

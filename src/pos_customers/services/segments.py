@@ -4,6 +4,7 @@ segments a customer belongs to, for the card; the ones this till knows, for ``se
 from __future__ import annotations
 
 from ..storage import segments
+from ..domain.i18n import N_
 from .auth import Actor, Permission
 from .context import Services
 
@@ -29,4 +30,4 @@ def segments_line(found: list[tuple[str, str]]) -> str:
 
 def segment_rows(found: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """The card's rows: "Segments" with the codes, then each segment's name under ``seg:CODE``."""
-    return [("Segments", segments_line(found))] + [(f"  seg:{code}", name) for code, name in found if name != code]
+    return [(N_("Segments"), segments_line(found))] + [(f"  seg:{code}", name) for code, name in found if name != code]

@@ -14,6 +14,7 @@ from ..domain.enums import AttributeType, CustomerType, ReceiptOption
 from ..domain.errors import FieldError, FieldProblem, ValidationFailed
 from ..domain.reference import MAX_STORE, MAX_TERMINAL
 from ..domain.validation import clean_country, clean_currency, clean_language, clean_text
+from ..domain.i18n import Msg
 from ..storage.tables import (AddressPurpose, AttributeDefinition, CustomerGroup, Setting, Store,
                               StoreTemplate)
 from .context import Actor, NotFound, Permission, Services
@@ -36,16 +37,17 @@ def init_store(svc: Services, actor: Actor, *, code: str, number: int, name: str
         try:
             return fn(*args, **kw)
         except FieldProblem as exc:
-            errors.append(FieldError(field, str(exc)))
+            errors.append(FieldError(field, exc.args[0]))
 
     code = (code or "").strip().upper()
     if not code or not code.replace("-", "").replace("_", "").isalnum() or len(code) > 32:
-        errors.append(FieldError("code", "Store code must be 1-32 letters, digits, - or _"))
+        errors.append(FieldError("code", Msg("Store code must be 1-32 letters, digits, - or _")))
     if not 1 <= int(number) <= MAX_STORE:
-        errors.append(FieldError("number", f"Store number must be between 1 and {MAX_STORE}"))
+        errors.append(FieldError("number", Msg("Store number must be between 1 and {most}", most=MAX_STORE)))
     if terminal is not None and not 1 <= int(terminal) <= MAX_TERMINAL:
-        errors.append(FieldError("terminal", f"Terminal number must be between 1 and {MAX_TERMINAL}"))
-    name = run("name", clean_text, name, max_len=120, required=True, what="Store name")
+        errors.append(FieldError("terminal", Msg("Terminal number must be between 1 and {most}",
+                                                 most=MAX_TERMINAL)))
+    name = run("name", clean_text, name, max_len=120, required=True, what=Msg("Store name"))
     country = run("country", clean_country, country)
     currency = run("currency", clean_currency, currency)
     language = run("language", clean_language, language)
@@ -57,12 +59,13 @@ def init_store(svc: Services, actor: Actor, *, code: str, number: int, name: str
         current = s.get(Setting, "store_code")
         if current and current.value != code:
             raise ValidationFailed(FieldError(
-                "code", f"this database already belongs to store {current.value}"))
+                "code", Msg("this database already belongs to store {store}", store=current.value)))
         store = s.get(Store, code)
         if store is None:
             clash = s.exec(select(Store).where(Store.number == int(number))).first()
             if clash:
-                raise ValidationFailed(FieldError("number", f"store number {number} is used by {clash.code}"))
+                raise ValidationFailed(FieldError("number", Msg("store number {number} is used by {store}", number=number,
+                                                                store=clash.code)))
             store = Store(code=code, number=int(number), name=name, country=country,
                           currency=currency, language=language, region=region)
             s.add(store)
@@ -96,7 +99,7 @@ def init_store(svc: Services, actor: Actor, *, code: str, number: int, name: str
 def template_of(session: Session, store_code: str) -> domain_template.StoreTemplate:
     row = session.get(StoreTemplate, store_code)
     if row is None:
-        raise NotFound(f"store {store_code} has no default-customer template")
+        raise NotFound(Msg("store {store} has no default-customer template", store=store_code))
     return domain_template.StoreTemplate(
         customer_type=CustomerType(row.customer_type), group_code=row.group_code,
         receipt_option=ReceiptOption(row.receipt_option), receipt_email=row.receipt_email,

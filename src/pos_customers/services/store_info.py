@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..domain.i18n import Msg
 from .auth import NotFound
 from .context import Services
 
@@ -26,7 +27,7 @@ def store_info(svc: Services, code: str | None = None) -> StoreInfo:
         row = conn.execute("SELECT code, number, name, country, currency, language, region FROM store"
                            " WHERE code = ?", (code,)).fetchone()
     if row is None:
-        raise NotFound(f"store {code} not found")
+        raise NotFound(Msg("store {store} not found", store=code))
     return StoreInfo(*row)
 
 

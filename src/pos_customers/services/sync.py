@@ -12,11 +12,13 @@ from sqlmodel import Session, delete, func, select
 
 from ..domain.enums import Role, SyncState
 from ..domain.enums import EventKind
+from ..domain.i18n import Msg
 from ..storage import conflicts as conflict_store
 from ..storage.documents import apply_document
 from ..storage.tables import Customer, CustomerSearch, OrderSummary, OutboxEvent, Setting, SyncConflict
 from ..sync.client import HqClient, HqRefused, HqUnavailable
-from ..sync.engine import SyncEngine, SyncResult, apply_item, depends_on, parked_keys, waits_behind
+from ..sync.engine import SyncEngine, SyncResult, apply_item, depends_on, parked_keys, parked_message, waits_behind
+from .auth import who
 from .context import Actor, NotFound, Permission, PermissionDenied, Services
 from .customers import get_customer
 from .views import CustomerView, utc
@@ -97,7 +99,7 @@ def enrol_terminal(svc: Services, actor: Actor, url: str, token: str, *, termina
     if not isinstance(number, int) or isinstance(number, bool):
         from ..domain.errors import FieldError, ValidationFailed
 
-        raise ValidationFailed(FieldError("terminal", (
+        raise ValidationFailed(FieldError("terminal", Msg(
             "headquarters assigned no terminal number (it is older than this till): "
             "upgrade headquarters, then enrol with a new token")))
     init_store(svc, actor, code=st["code"], number=st["number"], name=st["name"],
@@ -136,8 +138,8 @@ def connect(svc: Services, actor: Actor, *, url: str, credential: str | None = N
 def _client(svc: Services, *, timeout: float = 10.0, transport=None) -> HqClient:
     settings = svc.settings()
     if not settings.get("hq_url"):
-        raise NotConnected("this terminal is not connected to headquarters "
-                           "(`pos-customers init --hq URL --token T`)")
+        raise NotConnected(Msg("this terminal is not connected to headquarters "
+                               "(`pos-customers init --hq URL --token T`)"))
     return HqClient(settings["hq_url"], settings.get("hq_credential", ""), timeout=timeout, transport=transport)
 
 
@@ -287,9 +289,9 @@ def send_password_link(svc: Services, actor: Actor, customer_id: str, *, transpo
     actor.require(Permission.EDIT)
     view = get_customer(svc, actor, customer_id)
     if view.account_type != "registered":
-        raise ValidationFailed(FieldError("account_type", "A guest has no online account: make it Registered first"))
+        raise ValidationFailed(FieldError("account_type", Msg("A guest has no online account: make it Registered first")))
     if not view.primary_email:
-        raise ValidationFailed(FieldError("email", "The customer has no email address to send the link to"))
+        raise ValidationFailed(FieldError("email", Msg("The customer has no email address to send the link to")))
     client = _client(svc, timeout=5.0, transport=transport)
     try:
         answer = client.reset_link(view.primary_email)
@@ -314,7 +316,7 @@ def conflicts_for(svc: Services, actor: Actor, customer_id: str) -> list[Conflic
     actor.require(Permission.SEARCH)
     with svc.db.read() as s:
         if s.get(Customer, customer_id) is None:
-            raise NotFound(f"customer {customer_id} not found")
+            raise NotFound(Msg("customer {customer} not found", customer=customer_id))
         rows = s.exec(select(SyncConflict).where(SyncConflict.customer_id == customer_id)
                       .order_by(SyncConflict.resolved_at.is_not(None), SyncConflict.at.desc(),
                                 SyncConflict.id)).all()
@@ -359,7 +361,7 @@ class ParkedEventView:
     kind: str
     customer_id: str | None
     customer: str  # "K7Q-M2X-R4P Anna Müller" when the event is a customer's (or a note on one)
-    reason: str  # headquarters' words, one line; for a waiting event: what it waits for
+    reason: str | Msg  # headquarters' words, one line; for a waiting event: what it waits for (a Msg)
     status: int | None
     field: str
     at: datetime | None  # when it was parked; None for an event waiting behind a parked one
@@ -417,7 +419,8 @@ def parked_events(svc: Services, actor: Actor, *, waiting: bool = True) -> list[
             cid = _customer_of(r)
             out.append(ParkedEventView(
                 r.id, r.event_type, cid, labels.get(cid, cid[:8] if cid else "") if cid else "",
-                r.parked_reason if behind is None else f"waiting behind a parked event ({behind[:8]})",
+                parked_message(r) if behind is None else Msg("waiting behind a parked event ({event})",
+                                                             event=behind[:8]),
                 r.parked_status if behind is None else None, r.parked_field if behind is None else "",
                 utc(r.parked_at) if behind is None else None, r.attempts, behind))
         return out
@@ -427,18 +430,19 @@ def _find_parked(s: Session, event_id: str) -> OutboxEvent:
     """A parked event by its id or a unique start of it (as `sync parked` shows it)."""
     key = event_id.strip().lower()
     if len(key) < 4:
-        raise NotFound(f"no parked event {event_id!r}: give at least 4 characters of its id (`sync parked`)")
+        raise NotFound(Msg("no parked event '{event}': give at least 4 characters of its id (`sync parked`)",
+                           event=event_id))
     rows = s.exec(select(OutboxEvent).where(OutboxEvent.id.startswith(key)).limit(2)).all()
     if len(rows) > 1:
-        raise NotFound(f"more than one event starts with {event_id!r}: give more of its id")
+        raise NotFound(Msg("more than one event starts with '{event}': give more of its id", event=event_id))
     if not rows:
-        raise NotFound(f"no event {event_id!r} in the outbox (`sync parked` lists the parked ones)")
+        raise NotFound(Msg("no event '{event}' in the outbox (`sync parked` lists the parked ones)", event=event_id))
     row = rows[0]
     if row.parked_at is None:
         behind = waits_behind(row, parked_keys(s))
-        raise NotFound(f"event {row.id[:8]} is not parked"
-                       + (f": it waits behind parked event {behind[:8]}; retry or discard that one" if behind
-                          else ": it goes with the next sync"))
+        raise NotFound(Msg("event {event} is not parked: it waits behind parked event {behind}; retry or discard "
+                           "that one", event=row.id[:8], behind=behind[:8]) if behind
+                       else Msg("event {event} is not parked: it goes with the next sync", event=row.id[:8]))
     return row
 
 
@@ -489,8 +493,8 @@ def check_discard(actor: Actor) -> None:
     """Discarding a refused change is for managers and above (the screen asks this before it asks
     for confirmation; :func:`discard_parked` asks it again)."""
     if actor.role.rank < Role.MANAGER.rank:
-        raise PermissionDenied(f"{actor.name or actor.associate_number} ({actor.role.value}) may not discard "
-                               "a change headquarters refused: a manager can")
+        raise PermissionDenied(Msg("{who} may not discard a change headquarters refused: a manager can",
+                                   who=who(actor)))
 
 
 def discard_parked(svc: Services, actor: Actor, event_id: str) -> Discarded:

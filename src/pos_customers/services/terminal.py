@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..domain.errors import FieldError, ValidationFailed
+from ..domain.i18n import Msg
 from ..domain.reference import (BULK_TERMINAL, MAX_TERMINAL, MAX_TERMINAL_SEQUENCE, ReferenceOrigin,
                                 SequenceExhausted, decode_reference, make_reference)
 
@@ -29,17 +30,18 @@ class ReferencesExhausted(ValidationFailed):
 
     def __init__(self, store_number: int, terminal: int):
         self.store_number, self.terminal = store_number, terminal
-        super().__init__(FieldError("reference", (
-            f"till {terminal} of store {store_number} has issued all {MAX_TERMINAL_SEQUENCE + 1:,} "
+        super().__init__(FieldError("reference", Msg(
+            "till {terminal} of store {store} has issued all {count:,} "
             "customer references it can; re-enrol this till to get a new terminal number "
             "(`pos-customers hq token STORE` at headquarters, then `pos-customers init --hq URL --token T`; "
-            "standalone: `pos-customers init --terminal N` with a number no other till of the store uses)")))
+            "standalone: `pos-customers init --terminal N` with a number no other till of the store uses)",
+            terminal=terminal, store=store_number, count=MAX_TERMINAL_SEQUENCE + 1)))
 
 
 def check_terminal_number(number: int) -> None:
     if not 1 <= number <= MAX_TERMINAL:
         raise ValidationFailed(FieldError(
-            "terminal", f"a till's terminal number is 1..{MAX_TERMINAL}, got {number}"))
+            "terminal", Msg("a till's terminal number is 1..{most}, got {number}", most=MAX_TERMINAL, number=number)))
 
 
 def terminal_number(s: Session) -> int:
@@ -113,20 +115,22 @@ def terminal_info(s: Session) -> TerminalInfo:
     return TerminalInfo(terminal_number(s), has_terminal_number(s), int(counter.value or 0) if counter else 0)
 
 
-def till_words(terminal: int | None) -> str:
+def till_words(terminal: int | None) -> Msg | str:
     """``till 3``, ``loaded in bulk`` (the store's bulk range: demo, headquarters), or empty for an
     old reference, which does not say which till issued it."""
     if terminal is None:
         return ""
-    return "loaded in bulk" if terminal == BULK_TERMINAL else f"till {terminal}"
+    return Msg("loaded in bulk") if terminal == BULK_TERMINAL else Msg("till {number}", number=terminal)
 
 
-def describe_origin(origin: ReferenceOrigin) -> str:
+def describe_origin(origin: ReferenceOrigin) -> Msg:
     """``store 101, till 3``; the till is named only where the reference says which it was."""
-    return ", ".join(filter(None, (f"store {origin.store_number}", till_words(origin.terminal))))
+    till = till_words(origin.terminal)
+    return (Msg("store {number}, {till}", number=origin.store_number, till=till) if till
+            else Msg("store {number}", number=origin.store_number))
 
 
-def issuing_till(reference: str) -> str:
+def issuing_till(reference: str) -> Msg | str:
     """``till 3`` (or ``loaded in bulk``); empty where the reference does not say."""
     try:
         return till_words(decode_reference(reference).terminal)
@@ -134,7 +138,7 @@ def issuing_till(reference: str) -> str:
         return ""
 
 
-def reference_origin(reference: str) -> str:
+def reference_origin(reference: str) -> Msg | str:
     """Who issued a reference, in words; empty for one that does not decode."""
     try:
         return describe_origin(decode_reference(reference))
@@ -152,10 +156,10 @@ def change_terminal_number(svc, actor, number: int) -> TerminalInfo:
     check_terminal_number(number)
     settings = svc.settings()
     if not settings.get("store_code"):
-        raise NotInitialized("no store is set up in this database: run `pos-customers init` with the store's "
-                             "settings (and --terminal N)")
+        raise NotInitialized(Msg("no store is set up in this database: run `pos-customers init` with the "
+                                 "store's settings (and --terminal N)"))
     if settings.get("hq_url"):
-        raise ValidationFailed(FieldError("terminal", (
+        raise ValidationFailed(FieldError("terminal", Msg(
             "this till is enrolled with headquarters, which gives it its number: to get a new one, "
             "re-enrol it (`pos-customers hq token STORE`, then `pos-customers init --hq URL --token T`)")))
     with svc.change(actor, Permission.CONFIGURE_STORE) as tx:

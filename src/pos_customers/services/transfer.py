@@ -17,7 +17,9 @@ from ..domain.customer import AddressDraft, CustomerDraft, EmailInput, PhoneInpu
 from ..domain.errors import FieldError, ValidationFailed
 from ..domain.record import ADDRESS_LINES, READ_ONLY_KEYS, CustomerRecord
 from ..domain.reference import BULK_TERMINAL, InvalidReference, decode_reference, format_reference, parse_reference
+from ..domain.i18n import Msg
 from ..storage.tables import AttributeDefinition, Store
+from .views import Joined
 from .context import Actor, Permission, Services
 from ..storage import customers as rows
 from .customers import duplicates_in, insert_customer, prepare, write_update
@@ -45,7 +47,7 @@ _PLAIN_TEXT = ("status_reason", "gender", "salutation", "vat_number", "suffix")
 def _flag(doc: dict[str, Any], name: str) -> bool:
     value = doc.get(name, False)
     if not isinstance(value, bool):
-        raise ValidationFailed(FieldError(name, "expected true or false"))
+        raise ValidationFailed(FieldError(name, Msg("expected true or false")))
     return value
 
 
@@ -54,8 +56,8 @@ def _limit(value: Any) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationFailed(FieldError("credit_limit", "expected whole minor units (e.g. 150000 for 1500.00)"
-                                                          " or null"))
+        raise ValidationFailed(FieldError("credit_limit", Msg("expected whole minor units (e.g. 150000 for 1500.00)"
+                                                              " or null")))
     return value
 
 
@@ -65,21 +67,21 @@ def _minor(text: str) -> int | None:
     try:
         return int(text)
     except ValueError:
-        raise ValidationFailed(FieldError("credit_limit", "expected whole minor units, e.g. 150000")) from None
+        raise ValidationFailed(FieldError("credit_limit", Msg("expected whole minor units, e.g. 150000"))) from None
 
 
 def draft_from_json(doc: dict[str, Any]) -> CustomerDraft:
     """A draft from a JSON object (``customers add`` on stdin). Unknown keys are an error."""
     if not isinstance(doc, dict):
-        raise ValidationFailed(FieldError("json", "expected a JSON object"))
+        raise ValidationFailed(FieldError("json", Msg("expected a JSON object")))
     unknown = sorted(set(doc) - _DRAFT_KEYS - READ_ONLY_KEYS)  # `show --json` output is accepted as it is
     if unknown:
-        raise ValidationFailed(FieldError(unknown[0], "unknown field"))
+        raise ValidationFailed(FieldError(unknown[0], Msg("unknown field")))
 
     def listed(name: str) -> list:
         value = doc.get(name) or []
         if not isinstance(value, list):
-            raise ValidationFailed(FieldError(name, "expected a list"))
+            raise ValidationFailed(FieldError(name, Msg("expected a list")))
         return value
 
     emails = [EmailInput(e) if isinstance(e, str) else EmailInput(
@@ -91,13 +93,13 @@ def draft_from_json(doc: dict[str, Any]) -> CustomerDraft:
     addresses = []
     for a in listed("addresses"):
         if not isinstance(a, dict):
-            raise ValidationFailed(FieldError("addresses", "each address must be an object"))
+            raise ValidationFailed(FieldError("addresses", Msg("each address must be an object")))
         addresses.append(AddressDraft(
             AddressInput(**{k: str(a.get(k) or "") for k in ADDRESS_LINES}),
             a.get("purpose"), bool(a.get("default_billing")), bool(a.get("default_shipping"))))
     attrs = doc.get("attributes") or {}
     if not isinstance(attrs, dict):
-        raise ValidationFailed(FieldError("attributes", "expected an object"))
+        raise ValidationFailed(FieldError("attributes", Msg("expected an object")))
     return CustomerDraft(
         customer_type=doc.get("customer_type") or doc.get("type") or None,
         title=str(doc.get("title") or ""), first_name=str(doc.get("first_name") or ""),
@@ -117,9 +119,9 @@ def draft_from_json(doc: dict[str, Any]) -> CustomerDraft:
 def draft_from_csv_row(row: dict[str, str]) -> CustomerDraft:
     unknown = sorted(k for k in row if k is not None and k not in CSV_COLUMNS and not k.startswith("attr:"))
     if None in row:
-        raise ValidationFailed(FieldError("columns", "more values than column headers"))
+        raise ValidationFailed(FieldError("columns", Msg("more values than column headers")))
     if unknown:
-        raise ValidationFailed(FieldError(unknown[0], "unknown column"))
+        raise ValidationFailed(FieldError(unknown[0], Msg("unknown column")))
     g = lambda k: (row.get(k) or "").strip()  # noqa: E731
     emails = [EmailInput(g(k), marketing_consent=_truthy(g("email_marketing")) and k == "email")
               for k in ("email", "email2") if g(k)]
@@ -193,6 +195,12 @@ class RowError:
     def __str__(self) -> str:
         return f"row {self.row}: " + "; ".join(str(e) for e in self.errors)
 
+    @property
+    def message(self) -> Msg:
+        """What is wrong with the row, for people: "row 3: email: Not a valid email address"."""
+        return Msg("row {row}: {problems}", row=self.row,
+                   problems=Joined(Joined((e.field, e.message), ": ") for e in self.errors))
+
 
 @dataclass(frozen=True)
 class ImportResult:
@@ -233,7 +241,7 @@ def import_csv(svc: Services, actor: Actor, source: TextIO, *, skip_bad: bool = 
     actor.require(Permission.IMPORT_EXPORT)
     reader = csv.DictReader(source)
     if not reader.fieldnames:
-        return ImportResult(0, [RowError(1, [FieldError("header", "the file is empty")])], False)
+        return ImportResult(0, [RowError(1, [FieldError("header", Msg("the file is empty"))])], False)
     done = _Import()
     country = svc.settings().get("store_country", "") or "DE"
     with svc.change(actor, Permission.CREATE) as tx:
@@ -262,9 +270,9 @@ def _import_row(svc: Services, tx, store: Store, row: dict[str, str], country: s
             hits = duplicates_in(rows.connection(s), country, draft, limit=1)
             if hits:
                 h = hits[0]
-                raise ValidationFailed(FieldError(
-                    "reference", f"likely duplicate of {format_reference(h.reference)} {h.display_name}"
-                                 f" ({'; '.join(h.reasons)}): --allow-duplicate imports it anyway"))
+                raise ValidationFailed(FieldError("reference", Msg(
+                    "likely duplicate of {reference} {name} ({reasons}): --allow-duplicate imports it anyway",
+                    reference=format_reference(h.reference), name=h.display_name, reasons=h.why)))
         if write:
             insert_customer(tx, prepared.clean, action="import")
             done.created += 1
@@ -272,15 +280,16 @@ def _import_row(svc: Services, tx, store: Store, row: dict[str, str], country: s
     try:
         reference = parse_reference(text)
     except InvalidReference as exc:
-        raise ValidationFailed(FieldError("reference", str(exc))) from None
+        raise ValidationFailed(FieldError("reference", exc.args[0] if exc.args else str(exc))) from None
     current = rows.by_reference(s, reference)
     if current is not None:
         if not update:
             raise ValidationFailed(FieldError(
-                "reference", f"customer {format_reference(reference)} exists: not updated (--no-update)"))
+                "reference", Msg("customer {reference} exists: not updated (--no-update)",
+                                 reference=format_reference(reference))))
         if current.anonymized_at is not None:
-            raise ValidationFailed(FieldError("reference", f"customer {format_reference(reference)}"
-                                                           " was anonymized: there is nothing to update"))
+            raise ValidationFailed(FieldError("reference", Msg(
+                "customer {reference} was anonymized: there is nothing to update", reference=format_reference(reference))))
         draft = with_what_a_row_cannot_say(draft, current)
         prepared = prepare(svc, s, draft, new=False,
                            existing_purposes=frozenset(a.purpose for a in current.addresses), before=current)
@@ -294,9 +303,10 @@ def _import_row(svc: Services, tx, store: Store, row: dict[str, str], country: s
     origin = decode_reference(reference)
     if origin.store_number != store.number:
         raise ValidationFailed(FieldError(
-            "reference", f"{format_reference(reference)} is not a customer of this store: it was issued"
-                         f" by store number {origin.store_number}, this store is {store.number} (empty the reference"
-                         " column to import the row as a new customer of this store)"))
+            "reference", Msg("{reference} is not a customer of this store: it was issued by store number {issuer}, "
+                             "this store is {store} (empty the reference column to import the row as a new customer "
+                             "of this store)", reference=format_reference(reference), issuer=origin.store_number,
+                             store=store.number)))
     created_at = _moment(row, "created_at")
     updated_at = _moment(row, "updated_at")
     prepared = prepare(svc, s, draft, new=True, fill=False)
@@ -332,8 +342,8 @@ def _moment(row: dict[str, str], column: str) -> datetime | None:
     try:
         return datetime.fromisoformat(text)
     except ValueError:
-        raise ValidationFailed(FieldError(column, f"'{text}' is not a date and time like"
-                                                  " 2026-11-01T09:00:00+00:00")) from None
+        raise ValidationFailed(FieldError(column, Msg("'{text}' is not a date and time like 2026-11-01T09:00:00+00:00",
+                                                      text=text))) from None
 
 
 def iter_records(svc: Services, actor: Actor, *, batch: int = 1000) -> Iterator[CustomerRecord]:
@@ -407,7 +417,7 @@ def export(svc: Services, actor: Actor, out: TextIO, *, fmt: str = "json") -> in
             count += 1
         out.write("\n]\n")
     else:
-        raise ValueError(f"unknown export format '{fmt}' (json or csv)")
+        raise ValueError(Msg("unknown export format '{format}' (json or csv)", format=fmt))
     return count
 
 
@@ -417,7 +427,7 @@ def draft_with_json(view: CustomerRecord, doc: Any) -> CustomerDraft:
     """An edit given as a partial document in the shape of ``show --json``: the keys it has replace
     the customer's values (a list replaces the whole list), every other field stays as it is."""
     if not isinstance(doc, dict):
-        raise ValidationFailed(FieldError("json", "expected a JSON object"))
+        raise ValidationFailed(FieldError("json", Msg("expected a JSON object")))
     return draft_from_json({**view.to_json(), **doc})
 
 
@@ -472,7 +482,9 @@ def apply_edits(draft: CustomerDraft, edits: DraftEdits, *, country: str) -> Cus
         for i, item in enumerate(items):
             if key(item.address if kind == "email" else item.number) == wanted:
                 return i
-        raise ValidationFailed(FieldError(f"{kind}s", f"{value} is not one of the customer's {kind}s"))
+        raise ValidationFailed(FieldError(f"{kind}s", Msg("{value} is not one of the customer's emails", value=value)
+                                          if kind == "email" else
+                                          Msg("{value} is not one of the customer's phones", value=value)))
 
     for value in edits.email_remove:
         del emails[find(emails, email_key, value, "email")]
@@ -495,7 +507,7 @@ def apply_edits(draft: CustomerDraft, edits: DraftEdits, *, country: str) -> Cus
     for value in edits.card_remove:
         wanted = card_key(value)
         if wanted not in [card_key(c) for c in cards]:
-            raise ValidationFailed(FieldError("cards", f"{value} is not one of the customer's cards"))
+            raise ValidationFailed(FieldError("cards", Msg("{value} is not one of the customer's cards", value=value)))
         cards = [c for c in cards if card_key(c) != wanted]
     cards += edits.card_add
     return changed(draft, **edits.fields, emails=emails, phones=phones, cards=cards)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from ..domain.i18n import Msg
 from ..paths import private_dir, private_file
 
 BACKUP_FOLDER = "backups"
@@ -103,8 +104,8 @@ def copy_database(source: Path, target: Path, *, check: bool = True, timeout: fl
             result = dst.execute("PRAGMA quick_check").fetchone()
             if not result or result[0] != "ok":
                 what = " ".join(str(result[0]).split())[:160] if result else "no answer"
-                raise BackupFailed(f"the database is damaged ({what}): "
-                                   "no backup was made; `pos-customers recover` rebuilds it")
+                raise BackupFailed(Msg("the database is damaged ({what}): no backup was made; "
+                                       "`pos-customers recover` rebuilds it", what=what))
         dst.close()
         dst = None
         with open(partial, "rb+") as fh:
@@ -112,9 +113,10 @@ def copy_database(source: Path, target: Path, *, check: bool = True, timeout: fl
         os.replace(partial, target)
         _fsync_folder(target.parent)
     except sqlite3.Error as exc:
-        raise BackupFailed(f"no backup was made: {exc}") from None
+        raise BackupFailed(Msg("no backup was made: {reason}", reason=str(exc))) from None
     except OSError as exc:
-        raise BackupFailed(f"no backup was made: {exc.strerror or exc} ({exc.filename or target})") from None
+        raise BackupFailed(Msg("no backup was made: {reason} ({path})", reason=exc.strerror or str(exc),
+                               path=str(exc.filename or target))) from None
     finally:
         for conn in (src, dst):
             if conn is not None:
@@ -151,11 +153,12 @@ def prune(db_path: Path, keep: int, *, folder: Path | None = None) -> list[Path]
     return removed
 
 
-def integrity_problem(path: Path, *, full: bool = True) -> str:
+def integrity_problem(path: Path, *, full: bool = True) -> Msg | str:
     """Empty when ``path`` is a whole SQLite database (``integrity_check``, or ``quick_check``
-    with ``full=False``); else what is wrong, in one line. Opens the file read-only."""
+    with ``full=False``); else what is wrong, in one line (SQLite's own words, or a Msg). Opens the
+    file read-only."""
     if not Path(path).is_file():
-        return "no such file"
+        return Msg("no such file")
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
     except sqlite3.Error as exc:
@@ -164,9 +167,9 @@ def integrity_problem(path: Path, *, full: bool = True) -> str:
         rows = conn.execute(f"PRAGMA {'integrity_check' if full else 'quick_check'}").fetchall()
         if rows and rows[0][0] == "ok":
             if conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'setting'").fetchone()[0] != 1:
-                return "not a terminal database (no setting table)"
+                return Msg("not a terminal database (no setting table)")
             return ""
-        return " ".join("; ".join(str(r[0]) for r in rows[:3]).split())[:200] or "no answer"
+        return " ".join("; ".join(str(r[0]) for r in rows[:3]).split())[:200] or Msg("no answer")
     except sqlite3.Error as exc:
         return str(exc)
     finally:

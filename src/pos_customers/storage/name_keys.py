@@ -13,6 +13,7 @@ import sqlite3
 from collections.abc import Iterable
 
 from ..domain import fuzzy
+from ..domain.i18n import Msg
 
 _INSERT = "INSERT OR IGNORE INTO customer_name_key (key, word) VALUES (?, ?)"
 _DELETE = "DELETE FROM customer_name_key WHERE key = ? AND word = ?"
@@ -75,17 +76,17 @@ def rebuild(conn: sqlite3.Connection) -> None:
         conn.executemany(_INSERT, chunk)
 
 
-def problems(conn: sqlite3.Connection) -> list[str]:
+def problems(conn: sqlite3.Connection) -> list[Msg]:
     """Words of the search rows without keys, and keys of words no search row has."""
     words: set[str] = set()
     for (text,) in conn.execute("SELECT name_text FROM customer_search"):
         words |= fuzzy.name_words([text])
     stored = {r[0] for r in conn.execute("SELECT word FROM customer_name_key WHERE key = 'd' || word")}
-    out = []
+    out: list[Msg] = []
     if words - stored:
-        out.append(f"{len(words - stored)} name words have no sound-alike keys")
+        out.append(Msg("{count} name words have no sound-alike keys", count=len(words - stored)))
     if stored - words:
-        out.append(f"{len(stored - words)} sound-alike keys belong to words no customer has")
+        out.append(Msg("{count} sound-alike keys belong to words no customer has", count=len(stored - words)))
     return out
 
 

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ..domain.enums import EventKind
+from ..domain.i18n import Msg
 
 OUTBOX_COLUMNS = ("id", "created_at", "hlc", "event_type", "entity", "entity_id", "payload", "attempts",
                   "last_error", "parked_at", "parked_reason", "parked_status", "parked_field", "parked_holder")
@@ -49,7 +50,7 @@ class Salvaged:
     outbox: list[dict[str, Any]] = field(default_factory=list)  # OUTBOX_COLUMNS + "seq", in seq order
     audit: list[dict[str, Any]] = field(default_factory=list)  # AUDIT_COLUMNS, in id order
     outbox_complete: bool = False  # the whole outbox table was read through SQL without an error
-    notes: list[str] = field(default_factory=list)  # what could not be read, one line each
+    notes: list[Msg | str] = field(default_factory=list)  # what could not be read, one line each
     readers: list[str] = field(default_factory=list)  # which readers found something
     # customer rows SQL could count in the damaged file (None: the table could not be read at all);
     # customers_complete: the whole table was counted without an error, else it held at least that many
@@ -66,7 +67,7 @@ def salvage(path: Path, *, use_sqlite_program: bool = True) -> Salvaged:
     out = Salvaged()
     path = Path(path)
     if not path.is_file():
-        out.notes.append(f"no file at {path}")
+        out.notes.append(Msg("no file at {path}", path=str(path)))
         return out
     with tempfile.TemporaryDirectory(prefix="pos-salvage-") as tmp:
         copy = Path(tmp) / "damaged.db"
@@ -76,7 +77,7 @@ def salvage(path: Path, *, use_sqlite_program: bool = True) -> Salvaged:
             if wal.is_file():
                 shutil.copyfile(wal, Path(f"{copy}-wal"))
         except OSError as exc:
-            out.notes.append(f"the damaged file could not be read: {exc.strerror or exc}")
+            out.notes.append(Msg("the damaged file could not be read: {reason}", reason=exc.strerror or str(exc)))
             return out
         readers = [("SQL", _read_sql)]
         if use_sqlite_program and shutil.which("sqlite3"):
@@ -142,7 +143,7 @@ def _read_sql(copy: Path, out: Salvaged) -> bool:
         conn = sqlite3.connect(copy, timeout=1)
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlite3.Error as exc:
-        out.notes.append(f"the file cannot be opened as a database: {exc}")
+        out.notes.append(Msg("the file cannot be opened as a database: {reason}", reason=str(exc)))
         return False
     found = False
     try:
@@ -516,8 +517,8 @@ def _read_pages(copy: Path, out: Salvaged) -> bool:
         except (IndexError, struct.error, ValueError):
             counted = None
         if counted and counted[1]:
-            out.notes.append(f"{counted[1]} of the outbox's {counted[0]} page(s) cannot be read "
-                             "(cut off or overwritten): the changes on them are lost")
+            out.notes.append(Msg("{lost} of the outbox's {pages} page(s) cannot be read (cut off or overwritten): "
+                                 "the changes on them are lost", lost=counted[1], pages=counted[0]))
     rows: dict[str, list[tuple[int, list[Any]]]] = {"setting": [], "audit": [], "outbox": [], "store": []}
     for number in range(1, pages.count + 1):
         if number in free:
@@ -532,7 +533,7 @@ def _read_pages(copy: Path, out: Salvaged) -> bool:
                 continue
             rows[kind].append((rowid, values))
     if not any(rows.values()):
-        out.notes.append("no readable rows in the file's pages")
+        out.notes.append(Msg("no readable rows in the file's pages"))
         return False
     found = False
     for rowid, values in rows["setting"]:

@@ -19,6 +19,7 @@ from ..domain.search import (SearchQuery, contact_index_text, fts_exact_query, f
                              fts_name_query, name_index_text, people_after_organizations)
 from ..domain.enums import SyncState
 from ..domain.text import digits
+from ..domain.i18n import Msg
 from . import name_keys
 from .search_schema import FTS_TABLES
 
@@ -341,9 +342,9 @@ def _row(values: tuple, how: str, via: str = "") -> SearchRow:
     return SearchRow(*shown, sync_state=SyncState(sync_state), status=status, matched_by=how, via=via)
 
 
-def integrity_problems(conn: sqlite3.Connection, *, sample: int | None = None) -> list[str]:
+def integrity_problems(conn: sqlite3.Connection, *, sample: int | None = None) -> list[Msg | str]:
     """FTS5's own integrity check plus a comparison of every projection row with its tables."""
-    problems: list[str] = []
+    problems: list[Msg | str] = []
     for table in FTS_TABLES:
         try:
             conn.execute(f"INSERT INTO {table}({table}, rank) VALUES ('integrity-check', 1)")
@@ -353,12 +354,12 @@ def integrity_problems(conn: sqlite3.Connection, *, sample: int | None = None) -
         "SELECT count(*) FROM customer c LEFT JOIN customer_search s ON s.customer_id = c.id"
         " WHERE s.customer_id IS NULL").fetchone()[0]
     if missing:
-        problems.append(f"{missing} customers have no search row")
+        problems.append(Msg("{count} customers have no search row", count=missing))
     orphans = conn.execute(
         "SELECT count(*) FROM customer_search s LEFT JOIN customer c ON c.id = s.customer_id"
         " WHERE c.id IS NULL").fetchone()[0]
     if orphans:
-        problems.append(f"{orphans} search rows have no customer")
+        problems.append(Msg("{count} search rows have no customer", count=orphans))
     query = "SELECT customer_id, display_name, reference, primary_email, primary_phone, city," \
             " name_text, contact_text FROM customer_search"
     if sample:
@@ -369,7 +370,7 @@ def integrity_problems(conn: sqlite3.Connection, *, sample: int | None = None) -
         if doc is not None and tuple(doc.as_params().values()) != tuple(row):
             stale += 1
     if stale:
-        problems.append(f"{stale} search rows differ from their customer's data")
+        problems.append(Msg("{count} search rows differ from their customer's data", count=stale))
     keys = _MATCH_KEYS_ALL
     wrong = conn.execute(
         f"SELECT count(*) FROM (SELECT * FROM ({keys}) EXCEPT SELECT name_key, country, postal_code,"
@@ -377,7 +378,7 @@ def integrity_problems(conn: sqlite3.Connection, *, sample: int | None = None) -
         f"SELECT count(*) FROM (SELECT name_key, country, postal_code, customer_id FROM customer_match_key"
         f" EXCEPT SELECT * FROM ({keys}))").fetchone()[0]
     if wrong:
-        problems.append(f"{wrong} duplicate-finder keys differ from the customers' addresses")
+        problems.append(Msg("{count} duplicate-finder keys differ from the customers' addresses", count=wrong))
     problems += name_keys.problems(conn)
     return problems
 

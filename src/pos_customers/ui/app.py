@@ -183,7 +183,7 @@ class PosApp(App):
             problem = as_storage_error(exc, self._db_path)
             if problem is not None:
                 self.file_problem = problem
-            self.load_error = failure_line(problem) if problem is not None else tr(exc)
+            self.load_error = tr(failure_line(problem)) if problem is not None else tr(exc)
             self.services_ready.set()
         self.call_from_thread(self._loaded)
         if self.load_error is None:

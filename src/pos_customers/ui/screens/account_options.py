@@ -12,6 +12,7 @@ from textual.widgets import Header, Label, Select, Static
 
 from ...domain.account_options import FieldOption
 from ...domain.errors import ValidationFailed
+from ...domain.i18n import tr
 from ...services import account_options as ao
 from ...services import backoffice as bo
 from ...services.auth import PermissionDenied
@@ -109,7 +110,7 @@ class AccountOptionsScreen(Screen):
             for e in exc.errors:
                 found = self.query(f"#err-{e.field}")
                 if found:
-                    found.first().show(e.message)
+                    found.first().show(tr(e.message))
             self.notify("The account options were not saved: check the fields", severity="error")
             return
         except PermissionDenied as exc:

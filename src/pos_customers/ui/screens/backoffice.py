@@ -17,6 +17,7 @@ from textual.widgets.option_list import Option
 
 from ...domain.enums import AttributeType, ReceiptOption, Role
 from ...domain.errors import FieldError, ValidationFailed
+from ...domain.i18n import tr
 from ...services import associates as assoc
 from ...services import backoffice as bo
 from ...services import records
@@ -34,7 +35,7 @@ def _guard(screen: Screen, fn, *args, done: str | None = None, **kwargs) -> bool
     try:
         fn(screen.app.services, screen.app.actor, *args, **kwargs)
     except (ValidationFailed, PermissionDenied) as exc:
-        message = "; ".join(e.message for e in exc.errors) if isinstance(exc, ValidationFailed) else str(exc)
+        message = "; ".join(tr(e.message) for e in exc.errors) if isinstance(exc, ValidationFailed) else str(exc)
         screen.notify(message, severity="error", timeout=8)
         return False
     if done:
@@ -193,7 +194,7 @@ class TemplateScreen(Screen):
         for e in (exc.errors if exc else []):
             found = self.query(f"#err-{e.field}")
             if found:
-                found.first().show(e.message)
+                found.first().show(tr(e.message))
 
     def _refresh_preview(self) -> None:
         try:
@@ -360,7 +361,7 @@ class PurposesScreen(ListScreen):
         purpose = next(p for p in bo.purposes(self.app.services, self.app.actor) if p.code == code)
         reason = bo.why_purpose_stays(purpose)
         if reason:  # said at once, not after "Delete? y"
-            self.notify(reason, severity="error", timeout=8)
+            self.notify(tr(reason), severity="error", timeout=8)
             return
 
         def answer(yes: bool | None) -> None:

@@ -250,7 +250,7 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
             (_("VAT number"), view.vat_number), (_("Tax exempt"), tr(yes_no(view.tax_exempt))),
             (_("Credit limit"), format_minor(view.credit_limit, view.currency) or "—"),
             (_("Registered"), view.created_at),
-            (_("Registering store"), ", ".join(filter(None, (view.store_code, issuing_till(view.reference))))),
+            (_("Registering store"), ", ".join(filter(None, (view.store_code, tr(issuing_till(view.reference) or None))))),
             (_("Last activity"), view.last_activity_at), (_("Last sign-in"), view.last_sign_in_at or "—"),
             (_("Last password change"), " · ".join(filter(None, (
                 safe(view.password_changed_at) or "—",
@@ -462,7 +462,7 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
         stem = folder / f"customer-{report['reference']}-{self.app.services.now():%Y%m%d-%H%M%S}"
         try:  # readable by this user only: it holds everything about the customer
             write_private(stem.with_suffix(".json"), json.dumps(report, ensure_ascii=False, indent=2, default=str))
-            write_private(stem.with_suffix(".txt"), report_text(report))
+            write_private(stem.with_suffix(".txt"), report_text(report, say=tr))
         except OSError as exc:
             self.app.call_from_thread(self.notify, _("Not written: {reason} ({folder})").format(
                 reason=exc.strerror or exc, folder=folder), severity="error", markup=False, timeout=10)

@@ -16,6 +16,7 @@ from textual.widgets import (Checkbox, DataTable, Header, Input, Label, OptionLi
                              SelectionList, Static)
 from textual.widgets.option_list import Option
 
+from ...domain.i18n import tr
 from ...domain.account_options import CONFIGURABLE, OPTION_FIELDS, AccountOptions
 from ...domain.customer import CustomerDraft, EmailInput, PhoneInput, clean_card_number
 from ...domain.enums import AttributeType, CustomerStatus, CustomerType, EmailPurpose, PhonePurpose, ReceiptOption
@@ -533,7 +534,7 @@ class CustomerFormScreen(Screen):
                 continue
             found = self.query(f"#err-{target}")
             if found:
-                found.first().show(e.message)
+                found.first().show(tr(e.message))
             elif target.startswith("addresses"):
                 self.query_one("#err-addresses", ErrorLine).show(e.message)
             elif all_fields:
@@ -548,7 +549,7 @@ class CustomerFormScreen(Screen):
             self.query_one("#dup-title", Label).update(
                 f"{len(hits)} likely existing customer{'s' if len(hits) > 1 else ''} (F6, Enter opens)")
             options.add_options([Option(plain(f"{format_reference(h.reference)}  {h.display_name} · "
-                                              f"{'; '.join(h.reasons)}"), id=h.customer_id) for h in hits])
+                                              f"{tr(h.why)}"), id=h.customer_id) for h in hits])
 
     def action_duplicates(self) -> None:
         if self.duplicates:
@@ -714,7 +715,7 @@ class CustomerFormScreen(Screen):
                     self._write(draft)
             self.app.push_screen(ConfirmModal(
                 f"{hits[0].display_name} ({format_reference(hits[0].reference)}) may be the same customer: "
-                f"{'; '.join(hits[0].reasons)}. Save anyway?", yes="Save anyway", no="Check first"), answer)
+                f"{tr(hits[0].why)}. Save anyway?", yes="Save anyway", no="Check first"), answer)
             return
         self._write(draft)
 

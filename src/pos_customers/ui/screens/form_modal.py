@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from ...domain.errors import ValidationFailed
+from ...domain.i18n import tr
 from ...services.auth import PermissionDenied
 from ..text import plain, safe
 from ..widgets.field_error import ErrorLine, clear_message_of, focus_at_end
@@ -107,9 +108,9 @@ class FormModal(ModalScreen[bool]):
             for e in exc.errors:
                 found = self.query(f"#err-{e.field}")
                 if found:
-                    found.first().show(e.message)
+                    found.first().show(tr(e.message))
                 else:
-                    other.append(e.message)
+                    other.append(tr(e.message))
             self.query_one("#form-error", Static).update(safe("; ".join(other)))
             fields = [self.query(f"#f-{e.field}") for e in exc.errors]
             first = next((f.first() for f in fields if f), None)

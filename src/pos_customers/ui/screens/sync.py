@@ -9,6 +9,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable, Header, Label, Static
 
 from ...domain.errors import FieldError, ValidationFailed
+from ...domain.i18n import tr
 from ...services import account_scope, sync
 from ..text import plain, safe
 from ..widgets.footer import KeysFooter
@@ -309,8 +310,8 @@ class AccountClashModal(ModalScreen[str | None]):
 def _why(p: sync.ParkedEventView) -> str:
     """A refusal in one line: HTTP status, headquarters' reason, the field it named."""
     if not p.parked:
-        return p.reason
-    return f"{p.status or ''} {p.reason}".strip() + (f" [{p.field}]" if p.field else "")
+        return tr(p.reason)
+    return f"{p.status or ''} {tr(p.reason)}".strip() + (f" [{p.field}]" if p.field else "")
 
 
 class RemoteSearchScreen(ModalScreen[str | None]):
