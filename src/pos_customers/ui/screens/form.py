@@ -341,6 +341,8 @@ class CustomerFormScreen(Screen):
         self._loading = False
         if any(self._initial(n) for n in ("first_name", "last_name", "email", "phone", "organization_name")):
             self._schedule()  # pre-filled from the search box: look for duplicates straight away
+        elif self.touched or self._save_tried:
+            self._schedule()  # made again in another language: its messages come back in it
 
     def _show_password(self, account_type: str) -> None:
         """The password and its "must change" flag: for a registered account only."""
