@@ -12,7 +12,7 @@ from textual.widgets import Header, Label, Select, Static
 
 from ...domain.account_options import FieldOption
 from ...domain.errors import ValidationFailed
-from ...domain.i18n import tr
+from ...domain.i18n import N_, _, tr
 from ...services import account_options as ao
 from ...services import backoffice as bo
 from ...services.auth import PermissionDenied
@@ -21,14 +21,16 @@ from ..widgets.field_error import ErrorLine
 from ..widgets.footer import KeysFooter
 from .dialogs import ConfirmModal
 
-LEVELS = [(level.value, level.value) for level in FieldOption]
+#: what a person reads for each level (the code is what is stored)
+LEVELS = [(N_("hidden"), FieldOption.HIDDEN.value), (N_("optional"), FieldOption.OPTIONAL.value),
+          (N_("required"), FieldOption.REQUIRED.value)]
 
 
 class AccountOptionsScreen(Screen):
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save", id="options.save", tooltip="Save the account options"),
-        Binding("escape", "back", "Back", id="options.back",
-                tooltip="Back without saving (asks first if you changed something)"),
+        Binding("ctrl+s", "save", N_("Save"), id="options.save", tooltip=N_("Save the account options")),
+        Binding("escape", "back", N_("Back"), id="options.back",
+                tooltip=N_("Back without saving (asks first if you changed something)")),
     ]
     DEFAULT_CSS = """
     AccountOptionsScreen #fields { height: 1fr; padding: 0 1; }
@@ -54,27 +56,28 @@ class AccountOptionsScreen(Screen):
             stores = bo.stores_for(svc, actor)
             if len(stores) > 1:  # support and administrators set any store's options
                 with Horizontal(classes="row"):
-                    yield Label("Store", classes="field-label")
+                    yield Label(_("Store"), classes="field-label", markup=False)
                     yield Select([(plain(f"{name} ({code})"), code) for code, name in stores],
                                  value=self.store_code, allow_blank=False, id="store", compact=True)
-            yield Static("What the new-customer form asks in this store (the form, the command line"
-                         " and import follow it). Hidden: not shown, and a value for it is refused.",
+            yield Static(_("What the new-customer form asks in this store (the form, the command line"
+                           " and import follow it). Hidden: not shown, and a value for it is refused."),
                          id="hint", markup=False)
             for row in view.rows:
                 f = row.field
                 with Horizontal(classes="row"):
-                    yield Label(f.label + (" (persons)" if f.person_only else ""), classes="field-label",
-                                markup=False)
+                    yield Label(_("{field} (persons)").format(field=tr(f.label)) if f.person_only else tr(f.label),
+                                classes="field-label", markup=False)
                     if f.needed:
-                        yield Label("always required (by customer type)", classes="fixed")
+                        yield Label(_("always required (by customer type)"), classes="fixed", markup=False)
                     else:
-                        yield Select(LEVELS, value=row.level.value, allow_blank=False, id=f"opt-{f.name}",
+                        yield Select([(tr(label), code) for label, code in LEVELS], value=row.level.value,
+                                     allow_blank=False, id=f"opt-{f.name}",
                                      compact=True)
                 yield ErrorLine(id=f"err-{f.name}")
         yield KeysFooter()
 
     def on_mount(self) -> None:
-        self.title = "Account options"
+        self.title = _("Account options")
         self.sub_title = self.app.header_text()
         self._as_opened = self._values()
         first = next(iter(self.query(".row Select")), None)
@@ -98,8 +101,8 @@ class AccountOptionsScreen(Screen):
             if discard:
                 self.app.pop_screen()
 
-        self.app.push_screen(ConfirmModal("Leave the account options without saving your changes?",
-                                          yes="Discard", no="Keep editing"), answer)
+        self.app.push_screen(ConfirmModal(_("Leave the account options without saving your changes?"),
+                                          yes=_("Discard"), no=_("Keep editing")), answer)
 
     def action_save(self) -> None:
         for line in self.query(ErrorLine):
@@ -111,10 +114,11 @@ class AccountOptionsScreen(Screen):
                 found = self.query(f"#err-{e.field}")
                 if found:
                     found.first().show(tr(e.message))
-            self.notify("The account options were not saved: check the fields", severity="error")
+            self.notify(_("The account options were not saved: check the fields"), severity="error")
             return
         except PermissionDenied as exc:
-            self.notify(str(exc), severity="error")
+            self.notify(tr(exc), severity="error")
             return
-        self.notify(f"Account options of {self.store_code} saved: the next customer form there follows them")
+        self.notify(_("Account options of {store} saved: the next customer form there follows them").format(
+            store=self.store_code))
         self.app.pop_screen()

@@ -13,6 +13,7 @@ from textual.widgets import Checkbox, Input, Label, Select, Static
 from ...domain.account_options import label_of
 from ...domain.address import AddressInput, address_form, clean_address, known_country
 from ...domain.errors import FieldError
+from ...domain.i18n import N_, _, Msg, tr
 from ...domain.customer import AddressDraft
 from ..text import plain, safe
 from ..widgets.field_error import ErrorLine, clear_message_of, focus_at_end
@@ -22,8 +23,8 @@ FIELDS = ("line1", "line2", "district", "city", "region", "postal_code")
 
 class AddressModal(ModalScreen[AddressDraft | None]):
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save", id="address.save", tooltip="Check and keep this address"),
-        Binding("escape", "cancel", "Cancel", id="address.cancel", tooltip="Close without keeping"),
+        Binding("ctrl+s", "save", N_("Save"), id="address.save", tooltip=N_("Check and keep this address")),
+        Binding("escape", "cancel", N_("Cancel"), id="address.cancel", tooltip=N_("Close without keeping")),
     ]
     DEFAULT_CSS = """
     AddressModal { align: center middle; }
@@ -49,36 +50,36 @@ class AddressModal(ModalScreen[AddressDraft | None]):
         self.line2 = line2
         self.purposes = list(purposes)
         current = draft.purpose if draft and draft.purpose else default_purpose
-        if current and current not in [c for c, _ in self.purposes]:
-            self.purposes.append((current, f"{current} (retired)"))  # old addresses keep theirs
+        if current and current not in [code for code, _label in self.purposes]:
+            self.purposes.append((current, _("{code} (retired)").format(code=current)))  # old addresses keep theirs
         self.purpose = current
         self.country = (draft.address.country if draft and draft.address.country else default_country).upper()
 
     def compose(self) -> ComposeResult:
         a = self.draft.address if self.draft else AddressInput(country=self.country)
         with Vertical():
-            yield Static("Edit address" if self.draft else "New address", id="title")
+            yield Static(_("Edit address") if self.draft else _("New address"), id="title", markup=False)
             with VerticalScroll():
                 with Horizontal(classes="row"):
-                    yield Label("Purpose", classes="field-label required")
+                    yield Label(_("Purpose"), classes="field-label required", markup=False)
                     yield Select([(plain(label), code) for code, label in self.purposes], value=self.purpose,
                                  allow_blank=False, id="purpose", compact=True)
                 with Horizontal(classes="row"):
-                    yield Label("Country *", classes="field-label required")
+                    yield Label(_("Country") + " *", classes="field-label required", markup=False)
                     yield Input(self.country, id="country", max_length=2, restrict=r"[A-Za-z]*", compact=True)
                 yield ErrorLine(id="err-country")
                 for name in FIELDS:
                     with Horizontal(classes="row", id=f"row-{name}"):
                         yield Label(name, classes="field-label", id=f"label-{name}", markup=False)
                         if name == "region":
-                            yield Select([], id="region-select", allow_blank=True, prompt="Choose", compact=True)
+                            yield Select([], id="region-select", allow_blank=True, prompt=_("Choose"), compact=True)
                         yield Input(safe(getattr(a, name)), id=name, compact=True)
                     yield ErrorLine(id=f"err-{name}")
-                yield Checkbox("Default billing address", self.draft.default_billing if self.draft else False,
+                yield Checkbox(_("Default billing address"), self.draft.default_billing if self.draft else False,
                                id="billing")
-                yield Checkbox("Default shipping address", self.draft.default_shipping if self.draft else False,
+                yield Checkbox(_("Default shipping address"), self.draft.default_shipping if self.draft else False,
                                id="shipping")
-            yield Label("ctrl+s OK · esc cancel", classes="hint")
+            yield Label(_("ctrl+s OK · esc cancel"), classes="hint", markup=False)
 
     def on_mount(self) -> None:
         self._apply_country(self.country, initial_region=self.draft.address.region if self.draft else "")
@@ -97,7 +98,7 @@ class AddressModal(ModalScreen[AddressDraft | None]):
             self._apply_country(code)
             self.query_one("#err-country", ErrorLine).show("")
         elif len(code) == 2:
-            self.query_one("#err-country", ErrorLine).show(f"'{code}' is not a known country code")
+            self.query_one("#err-country", ErrorLine).show(_("'{code}' is not a known country code").format(code=code))
 
     def _apply_country(self, code: str, initial_region: str = "") -> None:
         self.country = code
@@ -109,7 +110,7 @@ class AddressModal(ModalScreen[AddressDraft | None]):
             label = self.query_one(f"#label-{name}", Label)
             if spec:
                 required = spec.required or (name == "line2" and self.line2 == "required")
-                label.update(spec.label + (" *" if required else ""))
+                label.update(tr(spec.label) + (" *" if required else ""))
                 label.set_class(required, "required")
         if self.line2 == "hidden" and not (self.draft and self.draft.address.line2):
             self.query_one("#row-line2").add_class("hidden")
@@ -119,7 +120,7 @@ class AddressModal(ModalScreen[AddressDraft | None]):
         if spec and spec.choices:
             select.set_options([(name if name.endswith(f"({c})") else f"{name} ({c})", c)
                                 for c, name in spec.choices])
-            codes = {c for c, _ in spec.choices}
+            codes = {c for c, _name in spec.choices}
             current = initial_region or region_input.value
             if current in codes:
                 select.value = current
@@ -129,7 +130,8 @@ class AddressModal(ModalScreen[AddressDraft | None]):
             select.add_class("hidden")
             region_input.remove_class("hidden")
         postal = self.query_one("#postal_code", Input)
-        postal.placeholder = f"e.g. {form.postal_code_examples[0]}" if form.postal_code_examples else ""
+        postal.placeholder = _("e.g. {example}").format(example=form.postal_code_examples[0]) \
+            if form.postal_code_examples else ""
 
     def _value(self) -> AddressDraft:
         form = address_form(self.country)
@@ -151,14 +153,15 @@ class AddressModal(ModalScreen[AddressDraft | None]):
         draft = self._value()
         for name in ("country", *FIELDS):
             self.query_one(f"#err-{name}", ErrorLine).show("")
-        _, errors = clean_address(draft.address)
+        _clean, errors = clean_address(draft.address)
         if self.line2 == "required" and self.draft is None and not draft.address.line2.strip():
             # a new address; an edited one is judged by the services (one it had stays as it was)
-            errors.append(FieldError("line2", f"{label_of('address_line2')} is required in this store"))
+            errors.append(FieldError("line2", Msg("{field} is required in this store",
+                                                  field=Msg(label_of("address_line2")))))
         if errors:
             for e in errors:
                 target = e.field if e.field in ("country", *FIELDS) else "line1"
-                self.query_one(f"#err-{target}", ErrorLine).show(e.message)
+                self.query_one(f"#err-{target}", ErrorLine).show(tr(e.message))
             first = errors[0].field
             widget = "#region-select" if first == "region" and not self.query_one(
                 "#region-select").has_class("hidden") else f"#{first}"

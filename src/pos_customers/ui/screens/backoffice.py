@@ -15,9 +15,10 @@ from textual.widgets import (DataTable, Header, Input, Label, OptionList, Select
                              Static)
 from textual.widgets.option_list import Option
 
-from ...domain.enums import AttributeType, ReceiptOption, Role
+from ...domain.enums import AttributeType, Role
+from ...domain import i18n
 from ...domain.errors import FieldError, ValidationFailed
-from ...domain.i18n import tr
+from ...domain.i18n import N_, _, Msg, ngettext, tr
 from ...services import associates as assoc
 from ...services import backoffice as bo
 from ...services import records
@@ -27,7 +28,25 @@ from ..widgets.field_error import ErrorLine
 from ..widgets.footer import KeysFooter
 from .account_options import AccountOptionsScreen
 from .dialogs import ConfirmModal
+from .form import CUSTOMER_TYPES, RECEIPT_LABELS, choices_in_language, receipt_options
 from .form_modal import Field, FormModal
+
+#: what a person reads for the codes these screens show (the code is what is stored)
+ROLE_LABELS = {Role.ASSOCIATE: N_("associate"), Role.MANAGER: N_("manager"), Role.SUPPORT: N_("support"),
+               Role.ADMIN: N_("admin")}
+TYPE_LABELS = {AttributeType.TEXT: N_("text"), AttributeType.CHOICE: N_("choice"), AttributeType.INTEGER: N_("integer"),
+               AttributeType.DECIMAL: N_("decimal"), AttributeType.BOOLEAN: N_("yes/no"),
+               AttributeType.DATE: N_("date")}
+_YES_NO = (N_("yes"), N_("no"))  # the words of yes_no, translated where shown
+
+
+def _label(table: dict, code: str) -> str:
+    """A code's label from ``table`` in the current language (a code it does not know: as it is)."""
+    return tr(table[code]) if code in table else code
+
+
+def _yn(flag: bool) -> str:
+    return tr(yes_no(flag))
 
 
 def _guard(screen: Screen, fn, *args, done: str | None = None, **kwargs) -> bool:
@@ -35,7 +54,7 @@ def _guard(screen: Screen, fn, *args, done: str | None = None, **kwargs) -> bool
     try:
         fn(screen.app.services, screen.app.actor, *args, **kwargs)
     except (ValidationFailed, PermissionDenied) as exc:
-        message = "; ".join(tr(e.message) for e in exc.errors) if isinstance(exc, ValidationFailed) else str(exc)
+        message = "; ".join(tr(e.message) for e in exc.errors) if isinstance(exc, ValidationFailed) else tr(exc)
         screen.notify(message, severity="error", timeout=8)
         return False
     if done:
@@ -46,31 +65,31 @@ def _guard(screen: Screen, fn, *args, done: str | None = None, **kwargs) -> bool
 class BackOfficeScreen(Screen):
     """A menu of the back-office screens (F9 from the search screen)."""
 
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back", id="backoffice.back", tooltip="Back")]
+    BINDINGS = [Binding("escape", "app.pop_screen", N_("Back"), id="backoffice.back", tooltip=N_("Back"))]
     ENTRIES = [
-        ("template", "Default-customer template", lambda: TemplateScreen()),
-        ("purposes", "Address purposes", lambda: PurposesScreen()),
-        ("groups", "Customer groups", lambda: GroupsScreen()),
-        ("affiliations", "Affiliations", lambda: AffiliationsScreen()),
-        ("attributes", "Custom attributes", lambda: AttributesScreen()),
-        ("associates", "Associates", lambda: AssociatesScreen()),
-        ("audit", "Store audit", lambda: AuditScreen()),
-        ("options", "Account options (the form's fields)", lambda: AccountOptionsScreen()),
+        ("template", N_("Default-customer template"), lambda: TemplateScreen()),
+        ("purposes", N_("Address purposes"), lambda: PurposesScreen()),
+        ("groups", N_("Customer groups"), lambda: GroupsScreen()),
+        ("affiliations", N_("Affiliations"), lambda: AffiliationsScreen()),
+        ("attributes", N_("Custom attributes"), lambda: AttributesScreen()),
+        ("associates", N_("Associates"), lambda: AssociatesScreen()),
+        ("audit", N_("Store audit"), lambda: AuditScreen()),
+        ("options", N_("Account options (the form's fields)"), lambda: AccountOptionsScreen()),
     ]
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield OptionList(*[Option(label, id=key) for key, label, _ in self.ENTRIES], id="menu")
+        yield OptionList(*[Option(tr(label), id=key) for key, label, _make in self.ENTRIES], id="menu")
         yield KeysFooter()
 
     def on_mount(self) -> None:
-        self.title = "Back office"
+        self.title = _("Back office")
         self.sub_title = self.app.header_text()
         self.query_one("#menu", OptionList).highlighted = 0
 
     @on(OptionList.OptionSelected, "#menu")
     def _open(self, event: OptionList.OptionSelected) -> None:
-        make = next(m for key, _, m in self.ENTRIES if key == event.option.id)
+        make = next(m for key, _label, m in self.ENTRIES if key == event.option.id)
         self.app.push_screen(make())
 
 
@@ -79,8 +98,9 @@ class BackOfficeScreen(Screen):
 class TemplateScreen(Screen):
     AUTO_FOCUS = "#customer_type"
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save", id="template.save", tooltip="Save the template"),
-        Binding("escape", "back", "Back", id="template.back", tooltip="Back without saving (asks first if you changed something)"),
+        Binding("ctrl+s", "save", N_("Save"), id="template.save", tooltip=N_("Save the template")),
+        Binding("escape", "back", N_("Back"), id="template.back",
+                tooltip=N_("Back without saving (asks first if you changed something)")),
     ]
     DEFAULT_CSS = """
     TemplateScreen #body { height: 1fr; }
@@ -103,7 +123,8 @@ class TemplateScreen(Screen):
         svc, actor = self.app.services, self.app.actor
         self.store_code = self.store_code or svc.store_code
         view = bo.template_view(svc, actor, self.store_code)
-        choices = records.form_choices(svc, actor)
+        choices = records.form_choices(svc, actor, language=i18n.language())
+        self.purpose_labels = choices.all_purposes  # in the current language
         t = view.template
         yield Header()
         with Horizontal(id="body"):
@@ -111,32 +132,33 @@ class TemplateScreen(Screen):
                 stores = bo.stores_for(svc, actor)
                 if len(stores) > 1:  # support and administrators shape any store's template
                     with Horizontal(classes="row"):
-                        yield Label("Store", classes="field-label")
+                        yield Label(_("Store"), classes="field-label", markup=False)
                         yield Select([(plain(f"{name} ({code})"), code) for code, name in stores],
                                      value=self.store_code, allow_blank=False, id="store", compact=True)
                 rows = [
-                    ("customer_type", "Customer type", Select([("Person", "person"), ("Organization", "organization")],
-                                                            value=t.customer_type.value, allow_blank=False,
-                                                            id="customer_type", compact=True)),
-                    ("group_code", "Customer group", Select([(plain(f"{c.label} ({c.code})"), c.code)
-                                                             for c in choices.groups],
-                                                            value=t.group_code or Select.NULL, id="group_code",
-                                                            compact=True, prompt="none")),
-                    ("receipt_option", "Receipt", Select([(o.value, o.value) for o in ReceiptOption],
-                                                         value=t.receipt_option.value, allow_blank=False,
-                                                         id="receipt_option", compact=True)),
-                    ("receipt_email", "Receipt email", Input(safe(t.receipt_email), id="receipt_email", compact=True)),
-                    ("currency", "Currency", Input(safe(t.currency), id="currency", compact=True)),
-                    ("language", "Language", Input(safe(t.language), id="language", compact=True)),
-                    ("address_country", "Address country", Input(safe(t.address_country), id="address_country",
-                                                                 compact=True, max_length=2)),
+                    ("customer_type", _("Customer type"), Select(choices_in_language(CUSTOMER_TYPES),
+                                                                 value=t.customer_type.value, allow_blank=False,
+                                                                 id="customer_type", compact=True)),
+                    ("group_code", _("Customer group"), Select([(plain(f"{c.label} ({c.code})"), c.code)
+                                                                for c in choices.groups],
+                                                               value=t.group_code or Select.NULL, id="group_code",
+                                                               compact=True, prompt=_("none"))),
+                    ("receipt_option", _("Receipt"), Select(receipt_options(),
+                                                            value=t.receipt_option.value, allow_blank=False,
+                                                            id="receipt_option", compact=True)),
+                    ("receipt_email", _("Receipt email"), Input(safe(t.receipt_email), id="receipt_email",
+                                                                compact=True)),
+                    ("currency", _("Currency"), Input(safe(t.currency), id="currency", compact=True)),
+                    ("language", _("Language"), Input(safe(t.language), id="language", compact=True)),
+                    ("address_country", _("Address country"), Input(safe(t.address_country), id="address_country",
+                                                                    compact=True, max_length=2)),
                 ]
                 for name, label, widget in rows:
                     with Horizontal(classes="row"):
-                        yield Label(label, classes="field-label")
+                        yield Label(label, classes="field-label", markup=False)
                         yield widget
                     yield ErrorLine(id=f"err-{name}")
-                yield Label("Affiliations")
+                yield Label(_("Affiliations"), markup=False)
                 yield SelectionList(*[(plain(f"{c.label} ({c.code})"), c.code, c.code in t.affiliations)
                                       for c in choices.affiliations], id="affiliations")
                 yield ErrorLine(id="err-affiliations")
@@ -145,7 +167,7 @@ class TemplateScreen(Screen):
         yield KeysFooter()
 
     def on_mount(self) -> None:
-        self.title = "Default-customer template"
+        self.title = _("Default-customer template")
         self.sub_title = self.app.header_text()
         self._refresh_preview()
         self._as_opened = self._values()
@@ -159,8 +181,8 @@ class TemplateScreen(Screen):
             if discard:
                 self.app.pop_screen()
 
-        self.app.push_screen(ConfirmModal("Leave the template without saving your changes?", yes="Discard",
-                                          no="Keep editing"), answer)
+        self.app.push_screen(ConfirmModal(_("Leave the template without saving your changes?"), yes=_("Discard"),
+                                          no=_("Keep editing")), answer)
 
     def _values(self) -> dict:
         group = self.query_one("#group_code", Select)
@@ -203,17 +225,24 @@ class TemplateScreen(Screen):
             self._show_errors(exc)
             return
         self._show_errors(None)
-        self.query_one("#warning", Static).update(safe(view.receipt_email_warning))
+        warning = view.receipt_email_warning
+        self.query_one("#warning", Static).update(safe(tr(warning)) if warning else "")
         text = Text()
-        for title, p in (("A new Person gets", view.person), ("A new Organization gets", view.organization)):
+        for title, p in ((_("A new Person gets"), view.person), (_("A new Organization gets"), view.organization)):
             text.append(f"{title}\n", style="bold")
-            for label, value in (("type", p.customer_type), ("group", p.group_code or "—"),
-                                 ("receipt", p.receipt_option), ("receipt email", p.receipt_email or "—"),
-                                 ("currency", p.currency), ("language", p.language),
-                                 ("affiliations", ", ".join(p.affiliations) or "—"),
-                                 ("financial dims", ", ".join(f"{k}={v}" for k, v in p.financial_dimensions.items()) or "—"),
-                                 ("address", f"{p.address_purpose}, {p.address_country}")):
-                text.append(f"  {label:<15}{safe(value)}\n")
+            lines = ((_("type"), tr(dict((code, label) for label, code in CUSTOMER_TYPES).get(
+                          str(p.customer_type), str(p.customer_type)))),
+                     (_("group"), p.group_code or "—"),
+                     (_("receipt"), _label(RECEIPT_LABELS, p.receipt_option)),
+                     (_("receipt email"), p.receipt_email or "—"),
+                     (_("currency"), p.currency), (_("language"), p.language),
+                     (_("affiliations"), ", ".join(p.affiliations) or "—"),
+                     (_("financial dims"), ", ".join(f"{k}={v}" for k, v in p.financial_dimensions.items()) or "—"),
+                     (_("address"), f"{self.purpose_labels.get(p.address_purpose, p.address_purpose)}, "
+                                    f"{p.address_country}"))
+            width = max(len(label) for label, _value in lines) + 1
+            for label, value in lines:
+                text.append(f"  {label:<{width}}{safe(value)}\n")
             text.append("\n")
         self.query_one("#preview", Static).update(text)
 
@@ -222,13 +251,13 @@ class TemplateScreen(Screen):
             bo.update_template(self.app.services, self.app.actor, self.store_code, **self._values())
         except ValidationFailed as exc:
             self._show_errors(exc)
-            self.notify("The template was not saved: check the fields", severity="error")
+            self.notify(_("The template was not saved: check the fields"), severity="error")
             return
         except PermissionDenied as exc:
-            self.notify(str(exc), severity="error")
+            self.notify(tr(exc), severity="error")
             return
         self.app.reload_template()
-        self.notify(f"Template of {self.store_code} saved: the next new customer there uses it")
+        self.notify(_("Template of {store} saved: the next new customer there uses it").format(store=self.store_code))
         self.app.pop_screen()
 
 
@@ -237,7 +266,7 @@ class TemplateScreen(Screen):
 class ListScreen(Screen):
     """A table of reference rows with keys to change them; subclasses say what and how."""
 
-    TITLE_TEXT = ""
+    TITLE_TEXT = ""  # these three marked with N_, translated where shown
     COLUMNS: tuple[str, ...] = ()
     DEFAULT_CSS = """
     ListScreen DataTable { height: 1fr; }
@@ -248,13 +277,13 @@ class ListScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         table = DataTable(id="rows", cursor_type="row", zebra_stripes=True)
-        table.add_columns(*self.COLUMNS)
+        table.add_columns(*[tr(c) for c in self.COLUMNS])
         yield table
-        yield Static(self.HINT, id="hint", markup=False)
+        yield Static(tr(self.HINT), id="hint", markup=False)
         yield KeysFooter()
 
     def on_mount(self) -> None:
-        self.title = self.TITLE_TEXT
+        self.title = tr(self.TITLE_TEXT)
         self.sub_title = self.app.header_text()
         self.reload()
 
@@ -291,38 +320,42 @@ class ListScreen(Screen):
 
 
 class PurposesScreen(ListScreen):
-    TITLE_TEXT = "Address purposes"
-    COLUMNS = ("Code", "Label", "Active", "Person", "Organization", "In use", "Other languages")
-    HINT = "a add · r rename · l label in a language · [ ] move · p/o default for Person/Organization · x retire/reactivate · delete"
+    TITLE_TEXT = N_("Address purposes")
+    COLUMNS = (N_("Code"), N_("Label"), N_("Active"), N_("Person"), N_("Organization"), N_("In use"),
+               N_("Other languages"))
+    HINT = N_("a add · r rename · l label in a language · [ ] move · p/o default for Person/Organization"
+              " · x retire/reactivate · delete")
     BINDINGS = [
-        Binding("escape", "app.pop_screen", "Back", id="purposes.back", tooltip="Back"),
-        Binding("a", "add", "Add", id="purposes.add", tooltip="Add an address purpose"),
-        Binding("r", "rename", "Rename", id="purposes.rename", tooltip="Change the label"),
-        Binding("l", "language", "Language label", id="purposes.language", tooltip="Label in one language"),
-        Binding("left_square_bracket", "move(-1)", "Up", id="purposes.up", tooltip="Move up the list"),
-        Binding("right_square_bracket", "move(1)", "Down", id="purposes.down", tooltip="Move down the list"),
-        Binding("p", "default('person')", "Person default", id="purposes.person", tooltip="Default for Person"),
-        Binding("o", "default('organization')", "Org default", id="purposes.org", tooltip="Default for Organization"),
-        Binding("x", "retire", "Retire", id="purposes.retire", tooltip="Retire or reactivate"),
-        Binding("delete", "delete", "Delete", id="purposes.delete", tooltip="Delete an unused purpose"),
+        Binding("escape", "app.pop_screen", N_("Back"), id="purposes.back", tooltip=N_("Back")),
+        Binding("a", "add", N_("Add"), id="purposes.add", tooltip=N_("Add an address purpose")),
+        Binding("r", "rename", N_("Rename"), id="purposes.rename", tooltip=N_("Change the label")),
+        Binding("l", "language", N_("Language label"), id="purposes.language", tooltip=N_("Label in one language")),
+        Binding("left_square_bracket", "move(-1)", N_("Up"), id="purposes.up", tooltip=N_("Move up the list")),
+        Binding("right_square_bracket", "move(1)", N_("Down"), id="purposes.down", tooltip=N_("Move down the list")),
+        Binding("p", "default('person')", N_("Person default"), id="purposes.person",
+                tooltip=N_("Default for Person")),
+        Binding("o", "default('organization')", N_("Org default"), id="purposes.org",
+                tooltip=N_("Default for Organization")),
+        Binding("x", "retire", N_("Retire"), id="purposes.retire", tooltip=N_("Retire or reactivate")),
+        Binding("delete", "delete", N_("Delete"), id="purposes.delete", tooltip=N_("Delete an unused purpose")),
     ]
 
     def rows(self):
-        return [(p.code, (p.code, p.label, yes_no(p.active), "default" if p.default_person else "",
-                          "default" if p.default_organization else "", p.in_use,
+        return [(p.code, (p.code, p.label, _yn(p.active), _("default") if p.default_person else "",
+                          _("default") if p.default_organization else "", p.in_use,
                           ", ".join(f"{k}: {v}" for k, v in p.labels.items())))
                 for p in bo.purposes(self.app.services, self.app.actor)]
 
     def action_add(self) -> None:
-        self.edit("New address purpose", [Field("code", "Code", placeholder="e.g. HOLIDAY"),
-                                          Field("label", "Label")],
+        self.edit(_("New address purpose"), [Field("code", _("Code"), placeholder=_("e.g. HOLIDAY")),
+                                             Field("label", _("Label"))],
                   lambda v: bo.add_purpose(self.app.services, self.app.actor, v["code"], v["label"]))
 
     def action_rename(self) -> None:
         code = self.current
         if code:
             label = next(p.label for p in bo.purposes(self.app.services, self.app.actor) if p.code == code)
-            self.edit(f"Rename {code}", [Field("label", "Label", value=label)],
+            self.edit(_("Rename {code}").format(code=code), [Field("label", _("Label"), value=label)],
                       lambda v: bo.rename_purpose(self.app.services, self.app.actor, code, v["label"]))
 
     def action_language(self) -> None:
@@ -330,10 +363,11 @@ class PurposesScreen(ListScreen):
         if code:
             def submit(v):
                 if not (v["language"] or "").strip():
-                    raise ValidationFailed(FieldError("language", "Language is required, like de or en-GB"))
+                    raise ValidationFailed(FieldError("language", Msg("Language is required, like de or en-GB")))
                 bo.rename_purpose(self.app.services, self.app.actor, code, v["label"], language=v["language"])
-            self.edit(f"{code} in another language", [Field("language", "Language", placeholder="de, fr, en-GB"),
-                                                       Field("label", "Label")], submit)
+            self.edit(_("{code} in another language").format(code=code),
+                      [Field("language", _("Language"), placeholder="de, fr, en-GB"), Field("label", _("Label"))],
+                      submit)
 
     def action_move(self, steps: int) -> None:
         if self.current and _guard(self, bo.move_purpose, self.current, steps):
@@ -341,8 +375,10 @@ class PurposesScreen(ListScreen):
             self.query_one("#rows", DataTable).move_cursor(row=max(0, self.query_one("#rows").cursor_row + steps))
 
     def action_default(self, ctype: str) -> None:
+        label = tr(dict((code, label) for label, code in CUSTOMER_TYPES).get(ctype, ctype))
         if self.current and _guard(self, bo.set_default_purpose, self.current, ctype,
-                                   done=f"{self.current} is now the default for {ctype}"):
+                                   done=_("{code} is now the default for {customer_type}").format(
+                                       code=self.current, customer_type=label)):
             self.reload()
 
     def action_retire(self) -> None:
@@ -351,7 +387,8 @@ class PurposesScreen(ListScreen):
             return
         active = next(p.active for p in bo.purposes(self.app.services, self.app.actor) if p.code == code)
         fn = bo.retire_purpose if active else bo.reactivate_purpose
-        if _guard(self, fn, code, done=f"{code} {'retired' if active else 'reactivated'}"):
+        done = _("{code} retired") if active else _("{code} reactivated")
+        if _guard(self, fn, code, done=done.format(code=code)):
             self.reload()
 
     def action_delete(self) -> None:
@@ -365,32 +402,34 @@ class PurposesScreen(ListScreen):
             return
 
         def answer(yes: bool | None) -> None:
-            if yes and _guard(self, bo.delete_purpose, code, done=f"{code} deleted"):
+            if yes and _guard(self, bo.delete_purpose, code, done=_("{code} deleted").format(code=code)):
                 self.reload()
-        self.app.push_screen(ConfirmModal(f"Delete the address purpose {code}?", yes="Delete"), answer)
+        self.app.push_screen(ConfirmModal(_("Delete the address purpose {code}?").format(code=code), yes=_("Delete")),
+                             answer)
 
 
 class GroupsScreen(ListScreen):
-    TITLE_TEXT = "Customer groups"
-    COLUMNS = ("Code", "Name", "Financial dimensions", "Active")
-    HINT = "a add · enter edit (dimensions as Key=Value; Key=Value)"
+    TITLE_TEXT = N_("Customer groups")
+    COLUMNS = (N_("Code"), N_("Name"), N_("Financial dimensions"), N_("Active"))
+    HINT = N_("a add · enter edit (dimensions as Key=Value; Key=Value)")
     BINDINGS = [
-        Binding("escape", "app.pop_screen", "Back", id="groups.back", tooltip="Back"),
-        Binding("a", "add", "Add", id="groups.add", tooltip="Add a customer group"),
+        Binding("escape", "app.pop_screen", N_("Back"), id="groups.back", tooltip=N_("Back")),
+        Binding("a", "add", N_("Add"), id="groups.add", tooltip=N_("Add a customer group")),
     ]
 
     def _all(self):
         return records.reference_groups(self.app.services, self.app.actor)
 
     def rows(self):
-        return [(g.code, (g.code, g.name, _dims(g.financial_dimensions), yes_no(g.active))) for g in self._all()]
+        return [(g.code, (g.code, g.name, _dims(g.financial_dimensions), _yn(g.active))) for g in self._all()]
 
     def _form(self, g=None):
-        fields = [Field("code", "Code", value=g.code if g else ""), Field("name", "Name", value=g.name if g else ""),
-                  Field("dims", "Financial dimensions", value=_dims(g.financial_dimensions) if g else "",
+        fields = [Field("code", _("Code"), value=g.code if g else ""),
+                  Field("name", _("Name"), value=g.name if g else ""),
+                  Field("dims", _("Financial dimensions"), value=_dims(g.financial_dimensions) if g else "",
                         placeholder="CostCenter=100; Department=Retail"),
-                  Field("active", "Active", kind="check", value=g.active if g else True)]
-        self.edit("Customer group", fields, lambda v: bo.save_group(
+                  Field("active", _("Active"), kind="check", value=g.active if g else True)]
+        self.edit(_("Customer group"), fields, lambda v: bo.save_group(
             self.app.services, self.app.actor, v["code"], v["name"], _parse_dims(v["dims"]), active=v["active"]))
 
     def action_add(self) -> None:
@@ -402,25 +441,26 @@ class GroupsScreen(ListScreen):
 
 
 class AffiliationsScreen(ListScreen):
-    TITLE_TEXT = "Affiliations"
-    COLUMNS = ("Code", "Name", "Description", "Active")
-    HINT = "a add · enter edit"
+    TITLE_TEXT = N_("Affiliations")
+    COLUMNS = (N_("Code"), N_("Name"), N_("Description"), N_("Active"))
+    HINT = N_("a add · enter edit")
     BINDINGS = [
-        Binding("escape", "app.pop_screen", "Back", id="affiliations.back", tooltip="Back"),
-        Binding("a", "add", "Add", id="affiliations.add", tooltip="Add an affiliation"),
+        Binding("escape", "app.pop_screen", N_("Back"), id="affiliations.back", tooltip=N_("Back")),
+        Binding("a", "add", N_("Add"), id="affiliations.add", tooltip=N_("Add an affiliation")),
     ]
 
     def _all(self):
         return records.reference_affiliations(self.app.services, self.app.actor)
 
     def rows(self):
-        return [(a.code, (a.code, a.name, a.description, yes_no(a.active))) for a in self._all()]
+        return [(a.code, (a.code, a.name, a.description, _yn(a.active))) for a in self._all()]
 
     def _form(self, a=None):
-        fields = [Field("code", "Code", value=a.code if a else ""), Field("name", "Name", value=a.name if a else ""),
-                  Field("description", "Description", value=a.description if a else ""),
-                  Field("active", "Active", kind="check", value=a.active if a else True)]
-        self.edit("Affiliation", fields, lambda v: bo.save_affiliation(
+        fields = [Field("code", _("Code"), value=a.code if a else ""),
+                  Field("name", _("Name"), value=a.name if a else ""),
+                  Field("description", _("Description"), value=a.description if a else ""),
+                  Field("active", _("Active"), kind="check", value=a.active if a else True)]
+        self.edit(_("Affiliation"), fields, lambda v: bo.save_affiliation(
             self.app.services, self.app.actor, v["code"], v["name"], v["description"], active=v["active"]))
 
     def action_add(self) -> None:
@@ -432,31 +472,34 @@ class AffiliationsScreen(ListScreen):
 
 
 class AttributesScreen(ListScreen):
-    TITLE_TEXT = "Custom attributes"
-    COLUMNS = ("Code", "Label", "Type", "Required", "On create form", "Choices", "Active")
-    HINT = "a add · enter edit · choices separated by |"
+    TITLE_TEXT = N_("Custom attributes")
+    COLUMNS = (N_("Code"), N_("Label"), N_("Type"), N_("Required"), N_("On create form"), N_("Choices"),
+               N_("Active"))
+    HINT = N_("a add · enter edit · choices separated by |")
     BINDINGS = [
-        Binding("escape", "app.pop_screen", "Back", id="attributes.back", tooltip="Back"),
-        Binding("a", "add", "Add", id="attributes.add", tooltip="Add a custom attribute"),
+        Binding("escape", "app.pop_screen", N_("Back"), id="attributes.back", tooltip=N_("Back")),
+        Binding("a", "add", N_("Add"), id="attributes.add", tooltip=N_("Add a custom attribute")),
     ]
 
     def _all(self):
         return records.reference_attributes(self.app.services, self.app.actor)
 
     def rows(self):
-        return [(d.code, (d.code, d.label, d.type, yes_no(d.required), yes_no(d.show_on_create),
-                          " | ".join(d.choices), yes_no(d.active))) for d in self._all()]
+        return [(d.code, (d.code, d.label, _label(TYPE_LABELS, d.type), _yn(d.required), _yn(d.show_on_create),
+                          " | ".join(d.choices), _yn(d.active))) for d in self._all()]
 
     def _form(self, d=None):
-        fields = [Field("code", "Code", value=d.code if d else ""), Field("label", "Label", value=d.label if d else ""),
-                  Field("type", "Type", kind="select", value=d.type if d else "text",
-                        choices=[(t.value, t.value) for t in AttributeType]),
-                  Field("choices", "Choices", value=" | ".join(d.choices) if d else "", placeholder="Morning | Evening"),
-                  Field("required", "Required", kind="check", value=d.required if d else False),
-                  Field("show_on_create", "Shown on the create form", kind="check",
+        fields = [Field("code", _("Code"), value=d.code if d else ""),
+                  Field("label", _("Label"), value=d.label if d else ""),
+                  Field("type", _("Type"), kind="select", value=d.type if d else "text",
+                        choices=[(_label(TYPE_LABELS, t), t.value) for t in AttributeType]),
+                  Field("choices", _("Choices"), value=" | ".join(d.choices) if d else "",
+                        placeholder=_("Morning | Evening")),
+                  Field("required", _("Required"), kind="check", value=d.required if d else False),
+                  Field("show_on_create", _("Shown on the create form"), kind="check",
                         value=d.show_on_create if d else True),
-                  Field("active", "Active", kind="check", value=d.active if d else True)]
-        self.edit("Custom attribute", fields, lambda v: bo.save_attribute(
+                  Field("active", _("Active"), kind="check", value=d.active if d else True)]
+        self.edit(_("Custom attribute"), fields, lambda v: bo.save_attribute(
             self.app.services, self.app.actor, v["code"], v["label"], v["type"] or "text",
             required=v["required"], choices=[c.strip() for c in (v["choices"] or "").split("|") if c.strip()],
             show_on_create=v["show_on_create"], active=v["active"]))
@@ -470,16 +513,16 @@ class AttributesScreen(ListScreen):
 
 
 class AssociatesScreen(ListScreen):
-    TITLE_TEXT = "Associates"
-    COLUMNS = ("Number", "Name", "Role", "Store", "Active", "Locked until")
-    HINT = "a add · r role · p reset PIN · u unlock · d deactivate/activate"
+    TITLE_TEXT = N_("Associates")
+    COLUMNS = (N_("Number"), N_("Name"), N_("Role"), N_("Store"), N_("Active"), N_("Locked until"))
+    HINT = N_("a add · r role · p reset PIN · u unlock · d deactivate/activate")
     BINDINGS = [
-        Binding("escape", "app.pop_screen", "Back", id="associates.back", tooltip="Back"),
-        Binding("a", "add", "Add", id="associates.add", tooltip="Add an associate"),
-        Binding("r", "role", "Role", id="associates.role", tooltip="Change the role"),
-        Binding("p", "pin", "Reset PIN", id="associates.pin", tooltip="Set a new PIN"),
-        Binding("u", "unlock", "Unlock", id="associates.unlock", tooltip="Unlock after wrong PINs"),
-        Binding("d", "active", "Deactivate", id="associates.active", tooltip="Deactivate or activate"),
+        Binding("escape", "app.pop_screen", N_("Back"), id="associates.back", tooltip=N_("Back")),
+        Binding("a", "add", N_("Add"), id="associates.add", tooltip=N_("Add an associate")),
+        Binding("r", "role", N_("Role"), id="associates.role", tooltip=N_("Change the role")),
+        Binding("p", "pin", N_("Reset PIN"), id="associates.pin", tooltip=N_("Set a new PIN")),
+        Binding("u", "unlock", N_("Unlock"), id="associates.unlock", tooltip=N_("Unlock after wrong PINs")),
+        Binding("d", "active", N_("Deactivate"), id="associates.active", tooltip=N_("Deactivate or activate")),
     ]
 
     def _all(self):
@@ -487,15 +530,15 @@ class AssociatesScreen(ListScreen):
 
     def rows(self):
         now = datetime.now(timezone.utc)
-        return [(a.number, (a.number, a.name, a.role, "chain" if a.support_account else a.store_code or "all",
-                            yes_no(a.active),
+        return [(a.number, (a.number, a.name, _label(ROLE_LABELS, a.role),
+                            _("chain") if a.support_account else a.store_code or _("all"), _yn(a.active),
                             a.locked_until.replace(tzinfo=timezone.utc).astimezone().strftime("%H:%M")
                             if a.locked_until and a.locked_until.replace(tzinfo=timezone.utc) > now else ""))
                 for a in self._all()]
 
     def _roles(self):
         actor = self.app.actor
-        return [(r.value, r.value) for r in Role if r.rank <= actor.role.rank
+        return [(_label(ROLE_LABELS, r), r.value) for r in Role if r.rank <= actor.role.rank
                 and (r is not Role.SUPPORT or actor.role is Role.ADMIN)]
 
     def _changeable(self) -> str | None:
@@ -503,28 +546,32 @@ class AssociatesScreen(ListScreen):
         which only headquarters changes."""
         number = self.current
         if number and any(a.support_account for a in self._all() if a.number == number):
-            self.notify(f"{number} is a support account of the chain: only headquarters changes it",
-                        severity="warning", timeout=8)
+            self.notify(_("{number} is a support account of the chain: only headquarters changes it").format(
+                number=number), severity="warning", timeout=8)
             return None
         return number
 
-    PIN_FIELDS = [Field("pin", "PIN (4-12 digits)", kind="password"), Field("pin_again", "PIN again", kind="password")]
+    @staticmethod
+    def _pin_fields() -> list[Field]:
+        return [Field("pin", _("PIN (4-12 digits)"), kind="password"),
+                Field("pin_again", _("PIN again"), kind="password")]
 
     def action_add(self) -> None:
         def submit(v):
             _same_pin(v)
             assoc.add_associate(self.app.services, self.app.actor, number=v["number"], name=v["name"],
                                 role=v["role"] or "associate", pin=v["pin"])
-        self.edit("New associate", [Field("number", "Number"), Field("name", "Name"),
-                                    Field("role", "Role", kind="select", value="associate", choices=self._roles()),
-                                    *self.PIN_FIELDS], submit)
+        self.edit(_("New associate"), [Field("number", _("Number")), Field("name", _("Name")),
+                                       Field("role", _("Role"), kind="select", value="associate",
+                                             choices=self._roles()),
+                                       *self._pin_fields()], submit)
 
     def action_role(self) -> None:
         number = self._changeable()
         if number:
             current = next(a.role for a in self._all() if a.number == number)
-            self.edit(f"Role of {number}", [Field("role", "Role", kind="select", value=current,
-                                                  choices=self._roles())],
+            self.edit(_("Role of {number}").format(number=number),
+                      [Field("role", _("Role"), kind="select", value=current, choices=self._roles())],
                       lambda v: assoc.change_role(self.app.services, self.app.actor, number, v["role"] or current))
 
     def action_pin(self) -> None:
@@ -533,33 +580,34 @@ class AssociatesScreen(ListScreen):
             def submit(v):
                 _same_pin(v)
                 assoc.reset_pin(self.app.services, self.app.actor, number, v["pin"])
-            self.edit(f"New PIN for {number}", self.PIN_FIELDS, submit)
+            self.edit(_("New PIN for {number}").format(number=number), self._pin_fields(), submit)
 
     def action_unlock(self) -> None:
-        if self._changeable() and _guard(self, assoc.unlock, self.current, done=f"{self.current} unlocked"):
+        if self._changeable() and _guard(self, assoc.unlock, self.current,
+                                         done=_("{number} unlocked").format(number=self.current)):
             self.reload()
 
     def action_active(self) -> None:
         number = self._changeable()
         if number:
             active = next(a.active for a in self._all() if a.number == number)
-            if _guard(self, assoc.set_active, number, not active,
-                      done=f"{number} {'deactivated' if active else 'activated'}"):
+            done = _("{number} deactivated") if active else _("{number} activated")
+            if _guard(self, assoc.set_active, number, not active, done=done.format(number=number)):
                 self.reload()
 
 
 def _same_pin(values: dict) -> None:
     """A PIN is typed twice: a typo would lock the associate out of their first sign-in."""
     if (values.get("pin") or "") != (values.get("pin_again") or ""):
-        raise ValidationFailed(FieldError("pin_again", "The two PINs differ: type the same PIN twice"))
+        raise ValidationFailed(FieldError("pin_again", Msg("The two PINs differ: type the same PIN twice")))
 
 
 class AuditScreen(Screen):
     """Every change in the store, filtered by associate, customer reference, entity and date."""
 
     BINDINGS = [
-        Binding("escape", "app.pop_screen", "Back", id="audit.back", tooltip="Back"),
-        Binding("f3", "more", "More", id="audit.more", tooltip="Older entries"),
+        Binding("escape", "app.pop_screen", N_("Back"), id="audit.back", tooltip=N_("Back")),
+        Binding("f3", "more", N_("More"), id="audit.more", tooltip=N_("Older entries")),
     ]
     DEFAULT_CSS = """
     AuditScreen #filters { height: auto; }
@@ -571,18 +619,18 @@ class AuditScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="filters"):
-            yield Input(placeholder="associate", id="associate", compact=True)
-            yield Input(placeholder="customer ref", id="customer", compact=True)
-            yield Input(placeholder="entity", id="entity", compact=True)
-            yield Input(placeholder="since YYYY-MM-DD", id="since", compact=True)
+            yield Input(placeholder=_("associate"), id="associate", compact=True)
+            yield Input(placeholder=_("customer ref"), id="customer", compact=True)
+            yield Input(placeholder=_("entity"), id="entity", compact=True)
+            yield Input(placeholder=_("since YYYY-MM-DD"), id="since", compact=True)
         yield Static("", id="status", markup=False)
         table = DataTable(id="audit", cursor_type="row", zebra_stripes=True)
-        table.add_columns("When", "Who", "Entity", "Action", "Changes")
+        table.add_columns(_("When"), _("Who"), _("Entity"), _("Action"), _("Changes"))
         yield table
         yield KeysFooter()
 
     def on_mount(self) -> None:
-        self.title = "Store audit"
+        self.title = _("Store audit")
         self.sub_title = self.app.header_text()
         self._entries = []
         self.load()
@@ -600,12 +648,12 @@ class AuditScreen(Screen):
             try:
                 q["customer_id"] = get_customer(self.app.services, self.app.actor, v["customer"]).id
             except NotFound:
-                return f"no customer {v['customer']}"
+                return _("no customer {reference}").format(reference=v["customer"])
         if v["since"]:
             try:
                 q["since"] = datetime.fromisoformat(v["since"]).replace(tzinfo=timezone.utc)
             except ValueError:
-                return "since must be a date like 2026-11-01"
+                return _("since must be a date like 2026-11-01")
         return q
 
     def load(self, more: bool = False) -> None:
@@ -622,14 +670,15 @@ class AuditScreen(Screen):
         try:
             entries = records.store_audit(self.app.services, self.app.actor, before_id=before, limit=100, **q)
         except PermissionDenied as exc:
-            status.update(safe(exc))
+            status.update(safe(tr(exc)))
             return
         start = len(self._entries)
         self._entries += entries
         for i, e in enumerate(entries, start):
             table.add_row(plain(e.at), plain(e.who), plain(f"{e.entity} {e.subject}"), plain(e.action),
                           plain("; ".join(change_lines(e.changes))), key=str(i))
-        status.update(f"{len(self._entries)} change(s){' · F3 older' if len(entries) == 100 else ''}")
+        count = ngettext("{n} change", "{n} changes", len(self._entries)).format(n=len(self._entries))
+        status.update(count + (" · " + _("F3 older") if len(entries) == 100 else ""))
 
     def action_more(self) -> None:
         self.load(more=True)
@@ -652,7 +701,7 @@ def _parse_dims(text: str) -> dict[str, str]:
     for part in (text or "").split(";"):
         if part.strip():
             if "=" not in part:
-                raise ValidationFailed(FieldError("dims", f"'{part.strip()}' is not Key=Value"))
+                raise ValidationFailed(FieldError("dims", Msg("'{part}' is not Key=Value", part=part.strip())))
             k, v = part.split("=", 1)
             out[k.strip()] = v.strip()
     return out

@@ -15,12 +15,26 @@ from textual.widgets import Checkbox, Input, Label, Select, Static
 from ...domain.customer import EmailInput, PhoneInput
 from ...domain.enums import EmailPurpose, PhonePurpose
 from ...domain.errors import FieldProblem
+from ...domain.i18n import N_, _, tr
 from ...domain.validation import clean_email, clean_phone
 from ..text import safe
 from ..widgets.field_error import ErrorLine, focus_at_end
 
-KINDS = (("Email", "email"), ("Phone", "phone"))
-PURPOSES = {"email": [(p.value, p.value) for p in EmailPurpose], "phone": [(p.value, p.value) for p in PhonePurpose]}
+KINDS = ((N_("Email"), "email"), (N_("Phone"), "phone"))
+#: what a person reads for each purpose code of an email or phone (the code is what is stored)
+PURPOSE_LABELS = {"personal": N_("personal"), "work": N_("work"), "other": N_("other"), "mobile": N_("mobile"),
+                  "home": N_("home"), "fax": N_("fax")}
+PURPOSES = {"email": [p.value for p in EmailPurpose], "phone": [p.value for p in PhonePurpose]}
+
+
+def purpose_label(code: str) -> str:
+    """A contact purpose in the current language (a code this list does not know: as it is)."""
+    return tr(PURPOSE_LABELS[code]) if code in PURPOSE_LABELS else code
+
+
+def purpose_options(kind: str) -> list[tuple[str, str]]:
+    """The purposes of an email or phone for a Select: (label in the current language, code)."""
+    return [(purpose_label(code), code) for code in PURPOSES[kind]]
 
 
 @dataclass(frozen=True)
@@ -37,8 +51,8 @@ class ContactEdit:
 
 class ContactModal(ModalScreen[ContactEdit | None]):
     BINDINGS = [
-        Binding("ctrl+s", "save", "Keep", id="contact.save", tooltip="Check and keep this email or phone"),
-        Binding("escape", "cancel", "Cancel", id="contact.cancel", tooltip="Close without keeping"),
+        Binding("ctrl+s", "save", N_("Keep"), id="contact.save", tooltip=N_("Check and keep this email or phone")),
+        Binding("escape", "cancel", N_("Cancel"), id="contact.cancel", tooltip=N_("Close without keeping")),
     ]
     DEFAULT_CSS = """
     ContactModal { align: center middle; }
@@ -63,22 +77,23 @@ class ContactModal(ModalScreen[ContactEdit | None]):
         c = self.contact
         value = (c.address if isinstance(c, EmailInput) else c.number) if c else ""
         with Vertical():
-            yield Static("Edit email or phone" if c else "New email or phone", id="title")
+            yield Static(_("Edit email or phone") if c else _("New email or phone"), id="title", markup=False)
             with Horizontal(classes="row"):
-                yield Label("Kind", classes="field-label")
-                yield Select(KINDS, value=self.kind, allow_blank=False, id="kind", compact=True,
+                yield Label(_("Kind"), classes="field-label", markup=False)
+                yield Select([(tr(label), kind) for label, kind in KINDS], value=self.kind, allow_blank=False,
+                             id="kind", compact=True,
                              disabled=c is not None)
             with Horizontal(classes="row"):
-                yield Label("Email / phone", classes="field-label")
+                yield Label(_("Email / phone"), classes="field-label", markup=False)
                 yield Input(safe(value), id="value", compact=True)
             yield ErrorLine(id="err-value")
             with Horizontal(classes="row"):
-                yield Label("Purpose", classes="field-label")
-                yield Select(PURPOSES[self.kind], value=str(c.purpose) if c else PURPOSES[self.kind][0][1],
+                yield Label(_("Purpose"), classes="field-label", markup=False)
+                yield Select(purpose_options(self.kind), value=str(c.purpose) if c else PURPOSES[self.kind][0],
                              allow_blank=False, id="purpose", compact=True)
-            yield Checkbox("Marketing consent", bool(c and c.marketing_consent), id="marketing")
-            yield Checkbox("Primary (the one the form shows first)", False, id="primary")
-            yield Label("ctrl+s keeps · esc cancels · saved with the customer", id="hint", markup=False)
+            yield Checkbox(_("Marketing consent"), bool(c and c.marketing_consent), id="marketing")
+            yield Checkbox(_("Primary (the one the form shows first)"), False, id="primary")
+            yield Label(_("ctrl+s keeps · esc cancels · saved with the customer"), id="hint", markup=False)
 
     def on_mount(self) -> None:
         focus_at_end(self.query_one("#value", Input))
@@ -87,8 +102,8 @@ class ContactModal(ModalScreen[ContactEdit | None]):
     def _kind(self, event: Select.Changed) -> None:
         self.kind = str(event.value)
         purpose = self.query_one("#purpose", Select)
-        purpose.set_options(PURPOSES[self.kind])
-        purpose.value = PURPOSES[self.kind][0][1]
+        purpose.set_options(purpose_options(self.kind))
+        purpose.value = PURPOSES[self.kind][0]
 
     def action_save(self) -> None:
         value = self.query_one("#value", Input).value
@@ -98,7 +113,7 @@ class ContactModal(ModalScreen[ContactEdit | None]):
             else:
                 clean_phone(value, self.country)
         except FieldProblem as exc:
-            self.query_one("#err-value", ErrorLine).show(str(exc))
+            self.query_one("#err-value", ErrorLine).show(tr(exc))
             self.query_one("#value", Input).focus()
             return
         purpose = str(self.query_one("#purpose", Select).value)

@@ -16,11 +16,12 @@ from textual.widgets import (Checkbox, DataTable, Header, Input, Label, OptionLi
                              SelectionList, Static)
 from textual.widgets.option_list import Option
 
-from ...domain.i18n import tr
 from ...domain.account_options import CONFIGURABLE, OPTION_FIELDS, AccountOptions
 from ...domain.customer import CustomerDraft, EmailInput, PhoneInput, clean_card_number
-from ...domain.enums import AttributeType, CustomerStatus, CustomerType, EmailPurpose, PhonePurpose, ReceiptOption
+from ...domain.enums import AttributeType, CustomerStatus, CustomerType, ReceiptOption
 from ...domain.errors import FieldProblem
+from ...domain import i18n
+from ...domain.i18n import N_, _, ngettext, tr
 from ...domain.money import minor_digits
 from ...services.context import Permission
 from ...domain.errors import FieldError, ValidationFailed
@@ -35,22 +36,48 @@ from ..text import plain, safe
 from ..widgets.field_error import ErrorLine, focus_at_end
 from ..widgets.footer import KeysFooter
 from .address import AddressModal
-from .contact import ContactEdit, ContactModal
+from .contact import PURPOSES, ContactEdit, ContactModal, purpose_label, purpose_options
 from .dialogs import ConfirmModal, ConflictModal
 
+# labels and placeholders are marked here and translated where shown (tr)
 TEXT_FIELDS = [
-    ("title", "Title"), ("first_name", "First name"), ("middle_name", "Middle name"),
-    ("last_name", "Last name"), ("suffix", "Suffix"), ("organization_name", "Organization"),
-    ("company", "Company"),
-    ("birth_date", "Date of birth"), ("email", "Email"), ("phone", "Phone"),
-    ("language", "Language"), ("currency", "Currency"), ("receipt_email", "Receipt email"),
-    ("vat_number", "VAT number"), ("credit_limit", "Credit limit"),
+    ("title", N_("Title")), ("first_name", N_("First name")), ("middle_name", N_("Middle name")),
+    ("last_name", N_("Last name")), ("suffix", N_("Suffix")), ("organization_name", N_("Organization")),
+    ("company", N_("Company")),
+    ("birth_date", N_("Date of birth")), ("email", N_("Email")), ("phone", N_("Phone")),
+    ("language", N_("Language")), ("currency", N_("Currency")), ("receipt_email", N_("Receipt email")),
+    ("vat_number", N_("VAT number")), ("credit_limit", N_("Credit limit")),
 ]
-PLACEHOLDERS = {"birth_date": "YYYY-MM-DD", "language": "de, en-GB, …", "currency": "EUR",
-                "phone": "national or +international", "email": "name@example.com", "suffix": "Jr., Sr., III",
-                "vat_number": "with or without country code", "credit_limit": "none; e.g. 1500.00"}
-CONTACT_PURPOSES = {"email": [(p.value, p.value) for p in EmailPurpose],
-                    "phone": [(p.value, p.value) for p in PhonePurpose]}
+PLACEHOLDERS = {"birth_date": N_("YYYY-MM-DD"), "language": "de, en-GB, …", "currency": "EUR",
+                "phone": N_("national or +international"), "email": "name@example.com", "suffix": "Jr., Sr., III",
+                "vat_number": N_("with or without country code"), "credit_limit": N_("none; e.g. 1500.00")}
+OTHER_LABELS = {"salutation": N_("Salutation"), "gender": N_("Gender"), "status_reason": N_("Blocked because"),
+                "group_code": N_("Customer group"), "receipt_option": N_("Receipt"), "password": N_("Set password"),
+                "affiliations": N_("Affiliations"), "cards": N_("Loyalty cards"), "addresses": N_("Addresses")}
+#: what a person reads for the codes of the form's fixed choices (the code is what is stored)
+CUSTOMER_TYPES = [(N_("Person"), "person"), (N_("Organization"), "organization")]
+RECEIPT_LABELS = {ReceiptOption.PRINT: N_("print"), ReceiptOption.EMAIL: N_("email"),
+                  ReceiptOption.BOTH: N_("print and email"), ReceiptOption.NONE: N_("no receipt")}
+STATUSES = [(N_("active"), "active"), (N_("blocked"), "blocked")]
+ACCOUNT_TYPES = [(N_("guest (no account)"), "guest"), (N_("registered"), "registered")]
+
+
+def choices_in_language(pairs) -> list[tuple[str, str]]:
+    """(marked label, code) pairs for a Select: the labels in the current language."""
+    return [(tr(label), code) for label, code in pairs]
+
+
+def receipt_options() -> list[tuple[str, str]]:
+    return [(tr(RECEIPT_LABELS.get(o, o.value)), o.value) for o in ReceiptOption]
+
+
+def field_label(name: str) -> str:
+    """The form's label of a field (or the account option's), in the current language."""
+    text = dict(TEXT_FIELDS).get(name) or OTHER_LABELS.get(name) or next(
+        (f.label for f in OPTION_FIELDS if f.name == name), name)
+    return tr(text)
+
+
 # the error field names the services use -> the widget that shows them
 ERROR_TARGET = {"emails.0.address": "email", "phones.0.number": "phone", "group_code": "group_code",
                 "emails": "more-contacts", "phones": "more-contacts"}
@@ -81,15 +108,15 @@ def amount_text(minor: int | str | None, currency: str) -> str:
 
 class CustomerFormScreen(Screen):
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save", id="form.save", tooltip="Check and save the customer"),
-        Binding("escape", "cancel", "Cancel", id="form.cancel", tooltip="Leave without saving"),
-        Binding("f4", "add_address", "Add address", id="form.add_address", tooltip="Add an address"),
-        Binding("f6", "duplicates", "Duplicates", id="form.duplicates",
-                tooltip="Go to the list of likely existing customers"),
-        Binding("f3", "add_contact", "Add contact", id="form.add_contact",
-                tooltip="Add another email or phone (purpose, marketing consent, primary)"),
-        Binding("delete", "remove_row", "Remove", id="form.remove_row",
-                tooltip="Remove the email, phone or loyalty card under the cursor (lists of the form)"),
+        Binding("ctrl+s", "save", N_("Save"), id="form.save", tooltip=N_("Check and save the customer")),
+        Binding("escape", "cancel", N_("Cancel"), id="form.cancel", tooltip=N_("Leave without saving")),
+        Binding("f4", "add_address", N_("Add address"), id="form.add_address", tooltip=N_("Add an address")),
+        Binding("f6", "duplicates", N_("Duplicates"), id="form.duplicates",
+                tooltip=N_("Go to the list of likely existing customers")),
+        Binding("f3", "add_contact", N_("Add contact"), id="form.add_contact",
+                tooltip=N_("Add another email or phone (purpose, marketing consent, primary)")),
+        Binding("delete", "remove_row", N_("Remove"), id="form.remove_row",
+                tooltip=N_("Remove the email, phone or loyalty card under the cursor (lists of the form)")),
     ]
     DEFAULT_CSS = """
     CustomerFormScreen #form { height: 1fr; padding: 0 1; }
@@ -144,7 +171,7 @@ class CustomerFormScreen(Screen):
     # -- layout ---------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         d = self.base
-        choices = form_choices(self.app.services, self.app.actor)
+        choices = form_choices(self.app.services, self.app.actor, language=i18n.language())
         self.choices = choices
         self.options: AccountOptions = form_options(self.app.services, self.app.actor)
         yield Header()
@@ -152,87 +179,88 @@ class CustomerFormScreen(Screen):
         with VerticalScroll(id="form", can_focus=False):  # focus goes to the fields (a focusable
             # container took the first focus and gave it up: two restyles of the whole form on opening)
             with Horizontal(classes="row"):
-                yield Label("Customer type *", classes="field-label required")
-                yield Select([("Person", "person"), ("Organization", "organization")],
+                yield Label(_("Customer type") + " *", classes="field-label required", markup=False)
+                yield Select(choices_in_language(CUSTOMER_TYPES),
                              value=str(d.customer_type or "person"), allow_blank=False, id="customer_type", compact=True)
             with Horizontal(classes="row", id="row-salutation"):
-                yield Label("Salutation", classes="field-label", id="label-salutation")
+                yield Label(field_label("salutation"), classes="field-label", id="label-salutation", markup=False)
                 yield Select(self._options(choices.salutations, d.salutation), value=d.salutation or Select.NULL,
-                             id="salutation", prompt="none", compact=True)
+                             id="salutation", prompt=_("none"), compact=True)
             yield ErrorLine(id="err-salutation")
             for name, label in TEXT_FIELDS:
                 with Horizontal(classes="row", id=f"row-{name}"):
-                    yield Label(label, classes="field-label", id=f"label-{name}", markup=False)
-                    yield Input(self._initial(name), id=name, placeholder=PLACEHOLDERS.get(name, ""), compact=True,
+                    yield Label(tr(label), classes="field-label", id=f"label-{name}", markup=False)
+                    hint = tr(PLACEHOLDERS[name]) if name in PLACEHOLDERS else ""
+                    yield Input(self._initial(name), id=name, placeholder=hint, compact=True,
                                 disabled=name == "credit_limit" and not self.app.actor.can(Permission.SET_CREDIT_LIMIT))
                     if name in ("email", "phone"):
                         first = (d.emails if name == "email" else d.phones)[:1]
-                        yield Select(CONTACT_PURPOSES[name], value=str(first[0].purpose) if first
-                                     else CONTACT_PURPOSES[name][0][1], allow_blank=False, id=f"{name}_purpose",
+                        yield Select(purpose_options(name), value=str(first[0].purpose) if first
+                                     else PURPOSES[name][0], allow_blank=False, id=f"{name}_purpose",
                                      classes="purpose", compact=True)
                 yield ErrorLine(id=f"err-{name}")
                 if name == "birth_date":
                     with Horizontal(classes="row", id="row-gender"):
-                        yield Label("Gender", classes="field-label", id="label-gender")
+                        yield Label(field_label("gender"), classes="field-label", id="label-gender", markup=False)
                         yield Select(self._options(choices.genders, d.gender), value=d.gender or Select.NULL,
-                                     id="gender", prompt="not said", compact=True)
+                                     id="gender", prompt=_("not said"), compact=True)
                     yield ErrorLine(id="err-gender")
                 if name == "email":
-                    yield Checkbox("Marketing by email", bool(d.emails and d.emails[0].marketing_consent),
+                    yield Checkbox(_("Marketing by email"), bool(d.emails and d.emails[0].marketing_consent),
                                    id="email_marketing")
                 if name == "phone":
-                    yield Checkbox("Marketing by phone/SMS", bool(d.phones and d.phones[0].marketing_consent),
+                    yield Checkbox(_("Marketing by phone/SMS"), bool(d.phones and d.phones[0].marketing_consent),
                                    id="phone_marketing")
                     with Horizontal(classes="row", id="row-more-contacts"):
-                        yield Label("More contacts", classes="field-label")
-                        yield Label("F3 adds · Enter edits · Delete removes", classes="muted", markup=False)
+                        yield Label(_("More contacts"), classes="field-label", markup=False)
+                        yield Label(_("F3 adds · Enter edits · Delete removes"), classes="muted", markup=False)
                     contacts = DataTable(id="more-contacts", cursor_type="row", classes="list", show_header=False)
-                    contacts.add_columns("Contact", "Purpose", "Marketing")
+                    contacts.add_columns(_("Contact"), _("Purpose"), _("Marketing"))
                     yield contacts
                     yield ErrorLine(id="err-more-contacts")
                 if name == "vat_number":
-                    yield Checkbox("Tax exempt", bool(d.tax_exempt), id="tax_exempt")
+                    yield Checkbox(_("Tax exempt"), bool(d.tax_exempt), id="tax_exempt")
             with Horizontal(classes="row"):
-                yield Label("Loyalty cards", classes="field-label")
-                yield Input("", id="card-input", placeholder="type or scan, Enter adds", compact=True)
+                yield Label(field_label("cards"), classes="field-label", markup=False)
+                yield Input("", id="card-input", placeholder=_("type or scan, Enter adds"), compact=True)
             yield ErrorLine(id="err-card-input")
             cards = DataTable(id="cards-list", cursor_type="row", classes="list", show_header=False)
-            cards.add_columns("Card")
+            cards.add_columns(_("Card"))
             yield cards
             with Horizontal(classes="row"):
-                yield Label("Status", classes="field-label")
-                yield Select([("active", "active"), ("blocked", "blocked")], value=str(d.status or "active"),
+                yield Label(_("Status"), classes="field-label", markup=False)
+                yield Select(choices_in_language(STATUSES), value=str(d.status or "active"),
                              allow_blank=False, id="status", compact=True)
             with Horizontal(classes="row", id="row-status_reason"):
-                yield Label("Blocked because", classes="field-label")
+                yield Label(field_label("status_reason"), classes="field-label", markup=False)
                 yield Input(safe(d.status_reason), id="status_reason", compact=True,
-                            placeholder="why: shown wherever the customer is")
+                            placeholder=_("why: shown wherever the customer is"))
             yield ErrorLine(id="err-status_reason")
             with Horizontal(classes="row"):
-                yield Label("Customer group", classes="field-label")
+                yield Label(field_label("group_code"), classes="field-label", markup=False)
                 yield Select([(plain(f"{c.label} ({c.code})"), c.code) for c in choices.groups],
-                             value=d.group_code or Select.NULL, id="group_code", prompt="none", compact=True)
+                             value=d.group_code or Select.NULL, id="group_code", prompt=_("none"), compact=True)
             yield ErrorLine(id="err-group_code")
             with Horizontal(classes="row"):
-                yield Label("Receipt", classes="field-label")
-                yield Select([(o.value, o.value) for o in ReceiptOption],
+                yield Label(field_label("receipt_option"), classes="field-label", markup=False)
+                yield Select(receipt_options(),
                              value=self._receipt(bool(d.emails or d.receipt_email)), allow_blank=False,
                              id="receipt_option", compact=True)
             yield ErrorLine(id="err-receipt_option")
             with Horizontal(classes="row"):
-                yield Label("Online account", classes="field-label")
-                yield Select([("guest (no account)", "guest"), ("registered", "registered")],
+                yield Label(_("Online account"), classes="field-label", markup=False)
+                yield Select(choices_in_language(ACCOUNT_TYPES),
                              value=str(d.account_type or "guest"), allow_blank=False, id="account_type",
                              compact=True)
             with Horizontal(classes="row", id="row-password"):
-                yield Label("Set password", classes="field-label")
+                yield Label(field_label("password"), classes="field-label", markup=False)
                 yield Input("", id="password", password=True, compact=True,
-                            placeholder="leave empty to keep" if self.view else "optional: or send a link later")
+                            placeholder=_("leave empty to keep") if self.view else _("optional: or send a link later"))
             yield ErrorLine(id="err-password")
-            yield Checkbox("Must change password at next online sign-in", bool(d.must_change_password),
+            yield Checkbox(_("Must change password at next online sign-in"), bool(d.must_change_password),
                            id="must_change_password")
             with Horizontal(classes="row"):
-                yield Label("Affiliations", classes="field-label")
+                yield Label(field_label("affiliations"), classes="field-label", markup=False)
                 yield SelectionList(*[(plain(f"{c.label} ({c.code})"), c.code, c.code in (d.affiliations or []))
                                       for c in choices.affiliations], id="affiliations")
             shown = choices.attributes if self.view is None else choices.attributes_all
@@ -246,10 +274,10 @@ class CustomerFormScreen(Screen):
                                      id=f"attr-{a.code}", prompt="—", classes="attr-field", compact=True)
                     else:
                         yield Input(safe(value), id=f"attr-{a.code}", classes="attr-field", compact=True,
-                                    placeholder={AttributeType.DATE: "YYYY-MM-DD",
-                                                 AttributeType.BOOLEAN: "yes / no"}.get(a.type, ""))
+                                    placeholder={AttributeType.DATE: _("YYYY-MM-DD"),
+                                                 AttributeType.BOOLEAN: _("yes / no")}.get(a.type, ""))
                 yield ErrorLine(id=f"err-attributes.{a.code}".replace(".", "-"))
-            yield Label("Addresses (F4 adds one)", classes="section", id="label-addresses")
+            yield Label(_("Addresses (F4 adds one)"), classes="section", id="label-addresses", markup=False)
             yield Static("", id="addresses", markup=False)
             yield ErrorLine(id="err-addresses")
         with Vertical(id="dup-box", classes="hidden"):
@@ -295,8 +323,8 @@ class CustomerFormScreen(Screen):
         return options
 
     def on_mount(self) -> None:
-        ref = f" {format_reference(self.view.reference)}" if self.view else ""
-        self.title = f"Edit customer{ref}" if self.view else "New customer"
+        self.title = _("Edit customer {reference}").format(reference=format_reference(self.view.reference)) \
+            if self.view else _("New customer")
         self.sub_title = self.app.header_text()
         self._apply_options()
         self._apply_type(str(self.base.customer_type or "person"))
@@ -313,6 +341,8 @@ class CustomerFormScreen(Screen):
         self._loading = False
         if any(self._initial(n) for n in ("first_name", "last_name", "email", "phone", "organization_name")):
             self._schedule()  # pre-filled from the search box: look for duplicates straight away
+        elif self.touched or self._save_tried:
+            self._schedule()  # made again in another language: its messages come back in it
 
     def _show_password(self, account_type: str) -> None:
         """The password and its "must change" flag: for a registered account only."""
@@ -324,8 +354,7 @@ class CustomerFormScreen(Screen):
         for name, required in (("first_name", person), ("last_name", person),
                                ("organization_name", not person)):
             label = self.query_one(f"#label-{name}", Label)
-            text = dict(TEXT_FIELDS)[name]
-            label.update(text + (" *" if required else ""))
+            label.update(field_label(name) + (" *" if required else ""))
             label.set_class(required, "required")
         for f in OPTION_FIELDS:
             if f.person_only:
@@ -342,7 +371,7 @@ class CustomerFormScreen(Screen):
                 for found in (self.query_one("#label-addresses"), self.query_one("#addresses")):
                     found.set_class(hidden, "hidden")
                 label = self.query_one("#label-addresses", Label)
-                label.update("Addresses (F4 adds one)" + (" *" if required else ""))
+                label.update(_("Addresses (F4 adds one)") + (" *" if required else ""))
                 label.set_class(required, "required")
                 continue
             if hidden:
@@ -350,8 +379,8 @@ class CustomerFormScreen(Screen):
                 for extra in self.query(f"#{row}_marketing"):
                     extra.add_class("hidden")
             label = self.query_one(f"#label-{row}", Label)
-            text = dict(TEXT_FIELDS).get(row) or next(f.label for f in OPTION_FIELDS if f.name == name)
-            label.update(text + (" *" if required else ""))
+            label.update((field_label(row) if row in dict(TEXT_FIELDS) else field_label(name))
+                         + (" *" if required else ""))
             label.set_class(required, "required")
         if self.options.hidden("emails") and self.options.hidden("phones"):
             self.query_one("#row-more-contacts").add_class("hidden")
@@ -381,20 +410,23 @@ class CustomerFormScreen(Screen):
         from ...domain.address import one_line
         lines = []
         for i, a in enumerate(self.addresses, 1):
-            flags = ", ".join(x for x, on_ in (("billing", a.default_billing), ("shipping", a.default_shipping)) if on_)
-            purpose = self.choices.all_purposes.get(a.purpose or "", a.purpose or "default")
+            flags = ", ".join(x for x, on_ in ((_("billing"), a.default_billing), (_("shipping"), a.default_shipping))
+                              if on_)
+            purpose = self.choices.all_purposes.get(a.purpose or "", a.purpose or _("default"))
             lines.append(f"{i}. {purpose}: {one_line(a.address)}" + (f" [{flags}]" if flags else ""))
-        self.query_one("#addresses", Static).update("\n".join(safe(line) for line in lines) or "none")
+        self.query_one("#addresses", Static).update("\n".join(safe(line) for line in lines) or _("none"))
 
     def _show_contacts(self) -> None:
         table = self.query_one("#more-contacts", DataTable)
         row = table.cursor_row
         table.clear()
         for i, e in enumerate(self.more_emails):
-            table.add_row(plain(e.address), plain(str(e.purpose)), "marketing" if e.marketing_consent else "",
+            table.add_row(plain(e.address), plain(purpose_label(str(e.purpose))),
+                          _("marketing") if e.marketing_consent else "",
                           key=f"email:{i}")
         for i, p in enumerate(self.more_phones):
-            table.add_row(plain(p.number), plain(str(p.purpose)), "marketing" if p.marketing_consent else "",
+            table.add_row(plain(p.number), plain(purpose_label(str(p.purpose))),
+                          _("marketing") if p.marketing_consent else "",
                           key=f"phone:{i}")
         table.set_class(not table.row_count, "hidden")
         if table.row_count:
@@ -536,9 +568,9 @@ class CustomerFormScreen(Screen):
             if found:
                 found.first().show(tr(e.message))
             elif target.startswith("addresses"):
-                self.query_one("#err-addresses", ErrorLine).show(e.message)
+                self.query_one("#err-addresses", ErrorLine).show(tr(e.message))
             elif all_fields:
-                other.append(str(e))
+                other.append(f"{field_label(e.field)}: {tr(e.message)}")
         self.query_one("#form-errors", Label).update(safe("; ".join(other)))
         self.duplicates = hits
         box = self.query_one("#dup-box")
@@ -547,9 +579,11 @@ class CustomerFormScreen(Screen):
         options.clear_options()
         if hits:
             self.query_one("#dup-title", Label).update(
-                f"{len(hits)} likely existing customer{'s' if len(hits) > 1 else ''} (F6, Enter opens)")
+                ngettext("{n} likely existing customer (F6, Enter opens)",
+                         "{n} likely existing customers (F6, Enter opens)", len(hits)).format(n=len(hits)))
             options.add_options([Option(plain(f"{format_reference(h.reference)}  {h.display_name} · "
-                                              f"{tr(h.why)}"), id=h.customer_id) for h in hits])
+                                              f"{'; '.join(tr(r) for r in h.reasons)}"), id=h.customer_id)
+                                 for h in hits])
 
     def action_duplicates(self) -> None:
         if self.duplicates:
@@ -645,15 +679,16 @@ class CustomerFormScreen(Screen):
         try:
             number = clean_card_number(event.value)
         except FieldProblem as exc:
-            error.show(str(exc))
+            error.show(tr(exc))
             return
         if number in self.cards:
-            error.show(f"Card {number} is already on this customer")
+            error.show(_("Card {number} is already on this customer").format(number=number))
             return
         holder = card_holder(self.app.services, self.app.actor, number,
                              exclude_id=self.view.id if self.view else None)
         if holder is not None:
-            error.show(f"Card {number} belongs to {holder.display_name} ({holder.reference_display})")
+            error.show(_("Card {number} belongs to {name} ({reference})").format(
+                number=number, name=holder.display_name, reference=holder.reference_display))
             return
         self.cards.append(number)
         event.input.value = ""
@@ -690,7 +725,8 @@ class CustomerFormScreen(Screen):
         def answer(discard: bool | None) -> None:
             if discard:
                 self.app.pop_screen()
-        self.app.push_screen(ConfirmModal("Discard what you typed?", yes="Discard", no="Keep editing"), answer)
+        self.app.push_screen(ConfirmModal(_("Discard what you typed?"), yes=_("Discard"), no=_("Keep editing")),
+                             answer)
 
     def action_save(self) -> None:
         if self._timer is not None:  # a pending live check would hide what this save shows
@@ -703,7 +739,8 @@ class CustomerFormScreen(Screen):
         if errors:
             self._show_checks(errors, self.duplicates, True)
             self._focus_first(errors)
-            self.notify(f"{len(errors)} field(s) need attention", severity="error")
+            self.notify(ngettext("{n} field needs attention", "{n} fields need attention", len(errors)).format(
+                n=len(errors)), severity="error")
             return
         hits = find_duplicates(self.app.services, self.app.actor, draft,
                                exclude_id=self.view.id if self.view else None)
@@ -714,8 +751,10 @@ class CustomerFormScreen(Screen):
                 if yes:
                     self._write(draft)
             self.app.push_screen(ConfirmModal(
-                f"{hits[0].display_name} ({format_reference(hits[0].reference)}) may be the same customer: "
-                f"{tr(hits[0].why)}. Save anyway?", yes="Save anyway", no="Check first"), answer)
+                _("{name} ({reference}) may be the same customer: {reasons}. Save anyway?").format(
+                    name=hits[0].display_name, reference=format_reference(hits[0].reference),
+                    reasons="; ".join(tr(r) for r in hits[0].reasons)),
+                yes=_("Save anyway"), no=_("Check first")), answer)
             return
         self._write(draft)
 
@@ -733,10 +772,10 @@ class CustomerFormScreen(Screen):
         try:
             if self.view is None:
                 saved = create_customer(svc, actor, draft)
-                self.notify(f"Customer {format_reference(saved.reference)} created")
+                self.notify(_("Customer {reference} created").format(reference=format_reference(saved.reference)))
             else:
                 saved = update_customer(svc, actor, self.view.id, draft, opened=opened or self.view)
-                self.notify("Customer saved")
+                self.notify(_("Customer saved"))
         except ValidationFailed as exc:
             self._show_checks(exc.errors, self.duplicates, True)
             return

@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from ...domain.errors import ValidationFailed
-from ...domain.i18n import tr
+from ...domain.i18n import N_, _, tr
 from ...services.auth import PermissionDenied
 from ..text import plain, safe
 from ..widgets.field_error import ErrorLine, clear_message_of, focus_at_end
@@ -21,6 +21,8 @@ from ..widgets.field_error import ErrorLine, clear_message_of, focus_at_end
 
 @dataclass
 class Field:
+    """One field; its label, placeholder and choices' labels are shown as given (translated by the caller)."""
+
     name: str
     label: str
     kind: str = "text"  # text | password | select | check
@@ -34,8 +36,8 @@ class FormModal(ModalScreen[bool]):
     messages next to the fields, success closes it with True."""
 
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save", id="modal.save", tooltip="Check and save"),
-        Binding("escape", "dismiss(False)", "Cancel", id="modal.cancel", tooltip="Close without saving"),
+        Binding("ctrl+s", "save", N_("Save"), id="modal.save", tooltip=N_("Check and save")),
+        Binding("escape", "dismiss(False)", N_("Cancel"), id="modal.cancel", tooltip=N_("Close without saving")),
     ]
     DEFAULT_CSS = """
     FormModal { align: center middle; }
@@ -75,7 +77,7 @@ class FormModal(ModalScreen[bool]):
                                             password=f.kind == "password", placeholder=f.placeholder)
                     yield ErrorLine(id=f"err-{f.name}")
             yield Static("", id="form-error", markup=False)
-            yield Static("ctrl+s save · esc cancel", classes="hint", markup=False)
+            yield Static(_("ctrl+s save · esc cancel"), classes="hint", markup=False)
 
     def on_mount(self) -> None:
         first = self.query_one(f"#f-{self.fields[0].name}")
@@ -118,6 +120,6 @@ class FormModal(ModalScreen[bool]):
                 first.focus()  # on the field to correct
             return
         except PermissionDenied as exc:
-            self.query_one("#form-error", Static).update(safe(f"Not allowed: {exc}"))
+            self.query_one("#form-error", Static).update(safe(_("Not allowed: {reason}").format(reason=tr(exc))))
             return
         self.dismiss(True)
