@@ -69,8 +69,8 @@ class HqClient:
         try:
             r = self._http.request(method, path, **kw)
         except httpx.HTTPError as exc:
-            raise HqUnavailable(Msg("{url} unreachable: {error}", url=self.url,
-                                    error=f"{type(exc).__name__}: {exc}")) from exc
+            error = f"{type(exc).__name__}: {exc}"
+            raise HqUnavailable(Msg("{url} unreachable: {error}", url=self.url, error=error)) from exc
         if r.status_code >= 500:
             raise HqUnavailable(Msg("{url} answered {status}", url=self.url, status=r.status_code))
         if r.status_code >= 400:

@@ -42,7 +42,8 @@ class SignInScreen(Screen):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="box"):
-            yield Static(safe(f"pos-customers · {self.store_name or _('starting…')}"), id="title", markup=False)
+            store = self.store_name or _("starting…")
+            yield Static(safe(f"pos-customers · {store}"), id="title", markup=False)
             yield Static("", id="locked", markup=False)
             yield SignInForm()
             yield Static("", id="error", markup=False)
