@@ -7,11 +7,12 @@ from typing import Optional
 
 import typer
 
+from ..domain.formats import datetime_text
 from .common import DB_OPTION, _actor, _errors, _services, customers_app, fail, hq_app, say
 
 
 def _when(moment) -> str:
-    return f"{moment:%Y-%m-%d %H:%M} UTC" if moment else "—"
+    return datetime_text(moment) if moment else "—"
 
 
 @customers_app.command("assist-consent")

@@ -102,7 +102,21 @@ def _services(db: Optional[str] = None, *, create: bool = False):
     with _errors():
         database = open_database(path, create=create)
         upgrade(database)
-    return Services(database)
+    svc = Services(database)
+    _store_formats(svc)
+    return svc
+
+
+def _store_formats(svc) -> None:
+    """Dates, money and phones in the store's locale (domain.formats); English before `init`."""
+    from ..domain.formats import set_format_locale
+    from ..services.context import NotFound, NotInitialized
+    from ..services.store_info import store_info
+
+    try:
+        set_format_locale(store_info(svc).locale)
+    except (NotFound, NotInitialized):
+        pass
 
 
 def _actor():

@@ -8,11 +8,12 @@ from typing import Optional
 
 import typer
 
+from ..domain.formats import datetime_text
 from .common import DB_OPTION, _actor, _errors, _services, customers_app, fail, say
 
 
 def _when(moment) -> str:
-    return f"{moment:%Y-%m-%d %H:%M}" if moment else "—"
+    return datetime_text(moment) if moment else "—"
 
 
 @customers_app.command("credit")

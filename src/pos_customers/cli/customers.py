@@ -26,9 +26,11 @@ from .common import (
 
 def _row_line(r, connected: bool = True) -> str:
     """One result; the sync state only on a till connected to headquarters (a standalone one has none)."""
+    from ..domain.formats import phone_text
     from ..services.search import listed_name
 
-    name, phone, email, city = (shown(v) for v in (listed_name(r), r.primary_phone, r.primary_email, r.city))
+    name, phone, email, city = (shown(v) for v in (listed_name(r), phone_text(r.primary_phone), r.primary_email,
+                                                   r.city))
     line = (f"{format_reference(r.reference):<13} {name[:32]:<32} {phone[:18]:<18}"
             f" {email[:34]:<34} {city[:18]:<18}")
     return f"{line} {r.sync_state}" if connected else line.rstrip()
@@ -92,31 +94,32 @@ def customers_show(
         say(f"  blocked:      {view.status_reason}")
     if view.must_change_password:
         say("  password      must change at next sign-in")
+    from ..domain.formats import address_lines, date_text, datetime_text, phone_text
     from ..domain.money import format_minor
 
     for label, value in (("salutation", view.salutation), ("title", view.title), ("suffix", view.suffix),
                          ("gender", view.gender),
                          ("group", view.group_code), ("language", view.language),
-                         ("currency", view.currency), ("birth date", view.birth_date),
+                         ("currency", view.currency), ("birth date", date_text(view.birth_date)),
                          ("affiliations", ", ".join(view.affiliations)),
                          ("receipt", f"{view.receipt_option} {view.receipt_email}".strip()),
                          ("VAT number", view.vat_number), ("tax exempt", "yes" if view.tax_exempt else ""),
                          ("credit limit", format_minor(view.credit_limit, view.currency)),
                          ("store", view.store_code), ("pref. store", view.preferred_store),
                          ("issued by", reference_origin(view.reference)),
-                         ("created", view.created_at),
-                         ("updated", view.updated_at)):
+                         ("created", datetime_text(view.created_at)),
+                         ("updated", datetime_text(view.updated_at))):
         if value:
             say(f"  {label:<13} {value}")
     for e in view.emails:
         say(f"  email         {e.address} ({e.purpose}{', primary' if e.primary else ''}"
                    f"{', marketing ok' if e.marketing_consent else ''})")
     for p in view.phones:
-        say(f"  phone         {p.national} / {p.e164} ({p.purpose}{', primary' if p.primary else ''})")
+        say(f"  phone         {phone_text(p.e164)} ({p.purpose}{', primary' if p.primary else ''})")
     for a in view.addresses:
         flags = ", ".join(x for x, on in (("billing", a.default_billing), ("shipping", a.default_shipping)) if on)
         say(f"  address       {a.purpose}{' (' + flags + ')' if flags else ''}")
-        for line in a.formatted.splitlines():
+        for line in address_lines(a.input):
             say(f"                {line}")
     for c in view.cards:
         say(f"  card          {c}")

@@ -8,6 +8,7 @@ from typing import Optional
 
 import typer
 
+from ..domain.formats import date_text, datetime_text, number_text
 from ..paths import HQ_DB_ENV, default_hq_db_path, demo_db_path, hq_db_path, hq_demo_notice
 from .common import (
     _actor,
@@ -222,8 +223,8 @@ def hq_support_list(db: Optional[str] = _HQ_DB) -> None:
     if not accounts:
         say("no support accounts (add one: pos-customers hq support add S100 --name NAME)")
     for a in accounts:
-        state = f"removed {a.removed_at:%Y-%m-%d}" if a.removed_at else "active"
-        say(f"{a.number:<17} {a.name:<40} {state:<18} added {a.created_at:%Y-%m-%d}")
+        state = f"removed {date_text(a.removed_at)}" if a.removed_at else "active"
+        say(f"{a.number:<17} {a.name:<40} {state:<18} added {date_text(a.created_at)}")
 
 
 @support_app.command("remove")
@@ -289,8 +290,8 @@ def hq_segments_list(db: Optional[str] = _HQ_DB) -> None:
     if not views:
         say("no segments (add one: pos-customers hq segments add vip --name VIP --rule '{...}')")
     for v in views:
-        when = f"{v.evaluated_at:%Y-%m-%d %H:%M}" if v.evaluated_at else "never"
-        say(f"{v.code:<20} {v.members:>9,}  evaluated {when:<16}  {v.name}")
+        when = datetime_text(v.evaluated_at) if v.evaluated_at else "never"
+        say(f"{v.code:<20} {number_text(v.members):>9}  evaluated {when:<16}  {v.name}")
 
 
 @segments_app.command("show")
@@ -299,8 +300,8 @@ def hq_segments_show(code: str = typer.Argument(...), db: Optional[str] = _HQ_DB
     import json
 
     v = _hq_run(db, lambda hq: hq.segment(code))
-    when = f"{v.evaluated_at:%Y-%m-%d %H:%M} UTC" if v.evaluated_at else "never"
-    say(f"segment {v.code}: {v.name}\nmembers: {v.members:,} (evaluated {when})\nrule:", multiline=True)
+    when = datetime_text(v.evaluated_at) if v.evaluated_at else "never"
+    say(f"segment {v.code}: {v.name}\nmembers: {number_text(v.members)} (evaluated {when})\nrule:", multiline=True)
     say(json.dumps(json.loads(v.rule_text), indent=2, ensure_ascii=False), multiline=True)
 
 

@@ -7,6 +7,7 @@ from typing import Optional
 
 import typer
 
+from ..domain.formats import datetime_text
 from .common import (
     DB_OPTION,
     _actor,
@@ -95,9 +96,9 @@ def sync_status(db: Optional[str] = DB_OPTION,
         return
     say(f"headquarters  {st.hq_url}")
     say(f"outbox        {st.outbox} event(s) waiting"
-               + (f", oldest {st.oldest_pending:%Y-%m-%d %H:%M} UTC" if st.oldest_pending else ""))
-    say(f"last push     {st.last_push_at or 'never'}")
-    say(f"last pull     {st.last_pull_at or 'never'} (cursor {st.cursor})")
+               + (f", oldest {datetime_text(st.oldest_pending)}" if st.oldest_pending else ""))
+    say(f"last push     {datetime_text(st.last_push_at) or 'never'}")
+    say(f"last pull     {datetime_text(st.last_pull_at) or 'never'} (cursor {st.cursor})")
     say(f"conflicts     {st.conflicts}")
     say(f"parked        {st.parked}" + (" refused by headquarters" if st.parked else "")
                + (f", {st.waiting} waiting behind them" if st.waiting else ""))
@@ -137,7 +138,7 @@ def sync_parked(db: Optional[str] = DB_OPTION,
         say("no parked events")
         return
     for r in rows:
-        when = f"{r.at:%Y-%m-%d %H:%M}" if r.at else "waiting"
+        when = datetime_text(r.at) if r.at else "waiting"
         say(f"{r.id[:8]}  {when:<16}  {r.kind:<20} {(r.customer or '-')[:30]:<30}"
                    f"  tries {r.attempts}  {_refusal(r)}")
     parked = sum(r.parked for r in rows)

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from .customer_data import Currency
 from .enums import CreditKind, Role
-from .money import MAX_MINOR, format_minor, parse_amount
+from .money import MAX_MINOR, format_minor, parse_amount, plain_minor
 from .protocol import CustomerId, Line, Moment, Shown
 
 #: the roles that may add or correct store credit (the services grant the permission to these
@@ -81,14 +81,14 @@ def refusal(kind: CreditKind, amount_minor: int, balance_minor: int, currency: s
         return "amount_minor", "a movement of store credit is never zero"
     if kind.sign * amount_minor < 0:
         return "amount_minor", (f"store credit {kind.value} is {'positive' if kind.sign > 0 else 'negative'}"
-                                f", not {format_minor(amount_minor, currency)}")
+                                f", not {plain_minor(amount_minor, currency)}")
     after = balance_minor + amount_minor
     if after < 0:
         return "amount_minor", (f"would take the {currency} store credit below zero (it is "
-                                f"{format_minor(balance_minor, currency)}, the movement "
-                                f"{format_minor(amount_minor, currency)})")
+                                f"{plain_minor(balance_minor, currency)}, the movement "
+                                f"{plain_minor(amount_minor, currency)})")
     if after > MAX_MINOR:
-        return "amount_minor", f"would take the {currency} store credit above {format_minor(MAX_MINOR, currency)}"
+        return "amount_minor", f"would take the {currency} store credit above {plain_minor(MAX_MINOR, currency)}"
     return None
 
 
@@ -100,9 +100,10 @@ def parse_signed(text: str, currency: str, *, what: str = "Amount") -> int:
     return sign * parse_amount(raw.lstrip("+-−"), currency, what=what)
 
 
-def signed(minor: int, currency: str) -> str:
-    """An amount with its sign: ``+25.00 EUR``, ``-5.00 EUR``."""
-    return ("+" if minor > 0 else "") + format_minor(minor, currency)
+def signed(minor: int, currency: str, *, stored: bool = False) -> str:
+    """An amount with its sign, as the store reads money (``+25,00 €``); ``stored``: the same in
+    every locale, for the audit trail (``+25.00 EUR``, ``-5.00 EUR``)."""
+    return ("+" if minor > 0 else "") + (plain_minor if stored else format_minor)(minor, currency)
 
 
 __all__ = ["CreditKind", "CreditMovement", "CreditBalance", "CreditAccount", "CREDIT_ROLES", "refusal", "signed", "parse_signed",

@@ -40,7 +40,16 @@ def parse_amount(text: str, currency: str, *, what: str = "Amount") -> int:
 
 
 def format_minor(minor: int | None, currency: str) -> str:
-    """Whole minor units shown in major units with the currency: ``150050`` -> ``1500.50 EUR``."""
+    """Whole minor units as a person of the store reads money (Babel, the format locale):
+    ``150050`` EUR -> ``1.500,50 €`` in de_DE, ``€1,500.50`` in en. See :mod:`.formats`."""
+    from .formats import money_text
+
+    return money_text(minor, currency)
+
+
+def plain_minor(minor: int | None, currency: str) -> str:
+    """Whole minor units in major units with the currency code, the same in every locale:
+    ``150050`` -> ``1500.50 EUR``. What is stored (audit rows) and said below the edge."""
     if minor is None:
         return ""
     digits = minor_digits(currency)

@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Input, Label, Select, Static
 
 from ...domain.credit import CreditKind, parse_signed, signed
 from ...domain.errors import FieldProblem, ValidationFailed
+from ...domain.formats import datetime_text
 from ...domain.money import format_minor
 from ...services import credit as store_credit
 from ...services.context import NotFound, Permission, PermissionDenied
@@ -26,7 +27,7 @@ KIND_TEXT = {CreditKind.ADDED: "added", CreditKind.REFUNDED: "refund", CreditKin
 
 
 def _when(moment: Any) -> str:
-    return f"{moment:%Y-%m-%d %H:%M}" if moment else "—"
+    return datetime_text(moment) if moment else "—"
 
 
 class CreditPane(DataPane):

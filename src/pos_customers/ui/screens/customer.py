@@ -21,6 +21,7 @@ from ...domain.enums import SyncState
 from ...domain.errors import ValidationFailed
 from ...services import records, sync
 from ...services.context import Permission
+from ...domain.formats import address_line, address_lines, amount_text, date_text, datetime_text, phone_text
 from ...domain.money import format_minor
 from ...services.customers import StaleEdit, choose_for_sale, draft_from_view, get_customer, update_customer
 from ...services.segments import customer_segments, segment_rows
@@ -212,7 +213,7 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
             contacts.add_row("email", plain(e.address), plain(e.purpose), yes_no(e.primary),
                              yes_no(e.marketing_consent))
         for p in view.phones:
-            contacts.add_row("phone", plain(f"{p.national}  ({p.e164})"), plain(p.purpose), yes_no(p.primary),
+            contacts.add_row("phone", plain(phone_text(p.e164)), plain(p.purpose), yes_no(p.primary),
                              yes_no(p.marketing_consent))
         history = DataTable(id="consent-table", cursor_type="row")
         history.add_columns("When", "Contact", "Consent", "Store", "By")
@@ -226,7 +227,7 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
         addresses.add_columns("Purpose", "Address", "Billing", "Shipping")
         for i, a in enumerate(view.addresses):
             addresses.add_row(plain(choices.all_purposes.get(a.purpose, a.purpose)),
-                              plain(", ".join(x for x in a.formatted.splitlines() if x)),
+                              plain(address_line(a.input)),
                               yes_no(a.default_billing), yes_no(a.default_shipping), key=str(i))
         self._fill("tab-addresses", [addresses, Label(
             "a add · enter edit · delete remove", classes="muted")])
@@ -303,8 +304,8 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
         table = DataTable(id="orders-table", cursor_type="row", zebra_stripes=True)
         table.add_columns("Order", "Date", "Store", "Status", "Shipments", "Total")
         for i, o in enumerate(orders):
-            table.add_row(plain(o.number), plain(f"{o.ordered_at:%Y-%m-%d}"), plain(o.store_code),
-                          plain(o.status), plain(o.shipments), plain(f"{o.total} {o.currency}"), key=str(i))
+            table.add_row(plain(o.number), plain(date_text(o.ordered_at)), plain(o.store_code),
+                          plain(o.status), plain(o.shipments), plain(amount_text(o.total, o.currency)), key=str(i))
         self._fill("tab-orders", [table, Label(f"⏎ lines and shipments · {note}", classes="muted")])
 
     @on(DataTable.RowSelected, "#orders-table")
@@ -444,7 +445,7 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
         from .dialogs import DetailModal
 
         entry = self._activity[int(event.row_key.value)]
-        self.app.push_screen(DetailModal(f"{entry.at} · {entry.who} · {entry.action}", change_lines(entry.changes)))
+        self.app.push_screen(DetailModal(f"{datetime_text(entry.at)} · {entry.who} · {entry.action}", change_lines(entry.changes)))
 
     @on(DataTable.RowSelected, "#conflicts-table")
     def _show_conflict(self, event: DataTable.RowSelected) -> None:
@@ -519,7 +520,7 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
                 del draft.addresses[index]
                 self._row_after_save = index
                 self._save(draft, "Address removed")
-        self.app.push_screen(ConfirmModal(f"Remove this address?\n{address.formatted}", yes="Remove"),
+        self.app.push_screen(ConfirmModal("Remove this address?\n" + "\n".join(address_lines(address.input)), yes="Remove"),
                              confirmed)
 
     def _save(self, draft, message: str) -> None:

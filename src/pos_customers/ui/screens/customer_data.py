@@ -19,6 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label, Static, TabPane
 
 from ...domain.customer_data import Cart, ItemLine, Shipment
+from ...domain.formats import amount_text, date_text, phone_text
 from ...domain.money import format_minor as money
 from ...domain.errors import ValidationFailed
 from ...services import customer_data as data
@@ -41,7 +42,7 @@ def source_note(source: str) -> str:
 
 
 def _day(moment: Any) -> str:
-    return f"{moment:%Y-%m-%d}" if moment else "—"
+    return date_text(moment) if moment else "—"
 
 
 class DataPane(TabPane):
@@ -128,7 +129,7 @@ class StoresPane(DataPane):
         for u in rows:  # two lines a store: 80 columns hold them
             table.add_row("★" if u.preferred else "", plain(f"{u.code} {u.name}".strip() + "\n" + (u.address or "—"),
                                                             multiline=True),
-                          plain(f"{u.phone or '—'}\n{u.status or '—'}", multiline=True), plain(u.how), height=2)
+                          plain(f"{phone_text(u.phone) or '—'}\n{u.status or '—'}", multiline=True), plain(u.how), height=2)
         return [table, Label(f"p preferred store · {source_note(source)}", classes="muted")]
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
@@ -318,8 +319,8 @@ def order_modal(app, customer_id: str, order) -> LinesModal:
                 if source == data.CACHE else source_note(source))
         return list(detail.lines), list(detail.shipments), detail.currency, source_note(source)
 
-    title = f"Order {order.number} · {order.ordered_at:%Y-%m-%d} · {order.store_code} · {order.status} · " \
-            f"{order.total} {order.currency}"
+    title = f"Order {order.number} · {date_text(order.ordered_at)} · {order.store_code} · {order.status} · " \
+            f"{amount_text(order.total, order.currency)}"
     return LinesModal(title, load, shipments=True)
 
 
