@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from ..domain.formats import datetime_text
+from ..domain.formats import datetime_text, time_text
 from .common import DB_OPTION, _actor, _errors, _services, customers_app, fail, hq_app, say
 
 
@@ -94,5 +94,5 @@ def hq_online(db: Optional[str] = typer.Option(None, "--db", metavar="URL",
         say("no customer is signed in online now")
     for c in online:
         assisted = f"  assisted by {c.assisted_by}" if c.assisted_by else ""
-        say(f"{c.reference:<10} {c.name[:30]:<30} {c.home_store:<8} since {c.signed_in_at:%H:%M} "
-            f"last seen {c.last_seen_at:%H:%M} until {c.expires_at:%H:%M} UTC{assisted}")
+        say(f"{c.reference:<10} {c.name[:30]:<30} {c.home_store:<8} since {time_text(c.signed_in_at)} "
+            f"last seen {time_text(c.last_seen_at)} until {time_text(c.expires_at)}{assisted}")

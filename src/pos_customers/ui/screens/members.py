@@ -16,6 +16,7 @@ from textual.widgets.option_list import Option
 
 from ...domain.enums import CustomerType
 from ...domain.errors import ValidationFailed
+from ...domain.formats import phone_text
 from ...domain.reference import format_reference
 from ...services import memberships
 from ...services.context import NotFound, Permission
@@ -150,7 +151,7 @@ class PersonPickerModal(ModalScreen[str | None]):
         table = self.query_one("#person-results", DataTable)
         table.clear()
         for r in found:
-            table.add_row(plain(r.display_name), plain(format_reference(r.reference)), plain(r.primary_phone),
+            table.add_row(plain(r.display_name), plain(format_reference(r.reference)), plain(phone_text(r.primary_phone)),
                           plain(r.city), key=r.customer_id)
 
     def on_key(self, event) -> None:
