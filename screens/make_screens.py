@@ -1,6 +1,8 @@
-"""Make screens/*.svg: every screen of the real app, on demo data, at 80x24 (and 120x40).
+"""Make screens/*.svg: every screen of the real app, on demo data, at 80x24 (and 120x40), in
+English; and screens/de/*.svg: the main screens as the demo's Berlin store sees them, in German.
 
-    uv run python screens/make_screens.py
+    uv run python screens/make_screens.py        # both sets
+    uv run python screens/make_screens.py de     # the German set only
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 
 os.environ["TZ"] = "UTC"
 time.tzset()
+os.environ["POS_CUSTOMERS_LANG"] = "en"  # the main set in English; the German set sets "de"
 
 from pos_customers.services.context import Actor  # noqa: E402
 from pos_customers.services.customers import draft_from_view, get_customer, update_customer  # noqa: E402
@@ -44,15 +47,21 @@ async def sign_in(app, pilot, number="1001", pin="2468"):
     await settle(app, pilot, 0.2)
 
 
-async def shoot(svc, name, size, steps):
+# the screens shown in German (screens/de/): one of each kind a person meets first
+GERMAN = ("sign-in", "search-results", "customer-account", "customer-addresses", "customer-activity",
+          "new-customer", "new-customer-duplicates", "edit-customer", "address-modal", "discard-question", "keys",
+          "back-office", "back-office-template", "back-office-address-purposes", "back-office-account-options")
+
+
+async def shoot(svc, name, size, steps, folder=HERE):
     app = PosApp(svc, config=UiConfig(debounce_ms=10, cursor_blink=False), demo=True)
     app.theme = "textual-dark"
     async with app.run_test(size=size) as pilot:
         await settle(app, pilot)
         await steps(app, pilot)
         await settle(app, pilot)
-        app.save_screenshot(str(HERE / f"{name}.svg"))
-    print(f"  {name}.svg", file=sys.stderr)
+        app.save_screenshot(str(folder / f"{name}.svg"))
+    print(f"  {folder.name}/{name}.svg", file=sys.stderr)
 
 
 NAMED_KEYS = {"enter", "escape", "f1", "f2", "f4", "f5", "f6", "f8", "f9", "ctrl+s", "ctrl+r"}
@@ -144,9 +153,18 @@ async def main() -> None:
                                   "custom-attributes", "associates", "store-audit", "account-options")):
             shots.append((f"back-office-{name}", (80, 24), flow("f9", menu(i), "enter")))
         shots.append(("back-office-template-wide", (120, 40), flow("f9", "enter")))
+        only_german = sys.argv[1:] == ["de"]
+        if not only_german:
+            for name, size, steps in shots:
+                await shoot(svc, name, size, steps)
+        os.environ["POS_CUSTOMERS_LANG"] = "de"
+        (HERE / "de").mkdir(exist_ok=True)
         for name, size, steps in shots:
-            await shoot(svc, name, size, steps)
-        await connected(Path(tmp))
+            if name in GERMAN:
+                await shoot(svc, name, size, steps, HERE / "de")
+        os.environ["POS_CUSTOMERS_LANG"] = "en"
+        if not only_german:
+            await connected(Path(tmp))
 
 
 async def connected(tmp: Path) -> None:
