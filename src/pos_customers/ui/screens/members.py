@@ -53,7 +53,7 @@ def people_table(people: list[memberships.MemberView]) -> DataTable:
     for label, width in (("Name", 18), ("Reference", 11), ("Role", 11), ("Phone", 13), ("Marks", 16)):
         table.add_column(label, width=width)
     for p in people:
-        table.add_row(plain(p.name), plain(format_reference(p.reference)), plain(p.role_label), plain(p.phone),
+        table.add_row(plain(p.name), plain(format_reference(p.reference)), plain(p.role_label), plain(phone_text(p.phone)),
                       plain(_marks(p)), key=p.person_id)
     return table
 
@@ -64,12 +64,12 @@ def organizations_table(orgs: list[memberships.OrganizationLink]) -> DataTable:
         table.add_column(label, width=width)
     for o in orgs:
         table.add_row(plain(format_reference(o.reference)), plain(o.name), plain(o.role_label),
-                      plain(o.manager_name or "—"), plain(o.manager_phone), key=o.organization_id)
+                      plain(o.manager_name or "—"), plain(phone_text(o.manager_phone)), key=o.organization_id)
     return table
 
 
 def organization_detail(o: memberships.OrganizationLink) -> str:
-    parts = [f"Address: {o.address or '—'}", f"manager {o.manager_name} {o.manager_phone}".strip()
+    parts = [f"Address: {o.address or '—'}", f"manager {o.manager_name} {phone_text(o.manager_phone)}".strip()
              if o.manager_name else "no manager"]
     if o.primary:
         parts.append("primary contact")
