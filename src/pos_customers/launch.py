@@ -12,6 +12,27 @@ import os
 import sys
 from pathlib import Path
 
+from .domain import i18n
+from .domain.i18n import _, tr
+
+#: where the command line finds its language, first to last (empty, C and POSIX count as unset)
+LANGUAGE_ENVIRONMENT = ("POS_CUSTOMERS_LANG", "LC_ALL", "LC_MESSAGES", "LANG")
+
+
+def cli_language(store_language: str | None = None) -> str:
+    """The command line's language: $POS_CUSTOMERS_LANG, then the locale's ($LC_ALL, $LC_MESSAGES,
+    $LANG), then the store's, else English. The one place that says so (here, not in the command
+    line package, so the plain start of the app does not load Typer for its error lines)."""
+    return i18n.choose(*(os.environ.get(name) for name in LANGUAGE_ENVIRONMENT), store_language)
+
+
+def environment_language() -> str:
+    """The language the environment names (a catalog serves it), else "" (the store's decides)."""
+    for name in LANGUAGE_ENVIRONMENT:
+        if found := i18n.supported(os.environ.get(name)):
+            return found
+    return ""
+
 
 def app_only(args: list[str]) -> tuple[bool, str | None]:
     """Is this the plain start of the app (no command; at most ``--db PATH``), and with which
@@ -42,11 +63,13 @@ def open_app(db: str | None, *, choose: str | None = None) -> int:
     Returns the exit code; a problem is one line on stderr."""
     from .paths import demo_notice, store_db_path
 
+    i18n.set_language(cli_language())  # the app may choose another once the store is open
     path, is_demo = store_db_path(db)
     if not path.exists():
-        return _error(f"no database at {path}: run `pos-customers init` or `pos-customers demo` first")
+        return _error(_("no database at {path}: run `pos-customers init` or `pos-customers demo` first")
+                      .format(path=path))
     if is_demo:
-        print(demo_notice(path), file=sys.stderr)
+        print(tr(demo_notice(path)), file=sys.stderr)
     return run_app(db_path=path, demo=is_demo, choose=choose)
 
 
@@ -77,7 +100,7 @@ def run_app(svc=None, *, db_path: Path | None = None, demo: bool = False, choose
     try:
         config = load_config()
     except ConfigError as exc:
-        return _error(f"config: {exc}", 2)
+        return _error(_("config: {problem}").format(problem=tr(exc)), 2)
     # over SSH: no blinking, no animations, fewer frames, no mouse reporting (unless configured);
     # the frame rate must be in the environment before Textual is imported
     config, env = for_session(config, os.environ, fps_from_environment=ui.FPS_FROM_ENVIRONMENT)
@@ -88,11 +111,11 @@ def run_app(svc=None, *, db_path: Path | None = None, demo: bool = False, choose
     try:
         app.run()
     except NoTerminal as exc:
-        return _error(str(exc), 2)
+        return _error(tr(exc), 2)
     if app.file_problem is not None:  # the screen said it; the terminal keeps it after the app ends
         from .services.health import failure_line
 
-        return _error(failure_line(app.file_problem))
+        return _error(tr(failure_line(app.file_problem)))
     if choose is not None:
         if app.return_value is None:
             return app.return_code or NOTHING_CHOSEN
@@ -101,5 +124,5 @@ def run_app(svc=None, *, db_path: Path | None = None, demo: bool = False, choose
 
 
 def _error(message: str, code: int = 1) -> int:
-    print(f"error: {message}", file=sys.stderr)
+    print(_("error: {message}").format(message=message), file=sys.stderr)
     return code

@@ -146,7 +146,7 @@ async def test_organizations_tab_shows_the_manager_and_opens_the_organization(ma
         app.screen.query_one("#tabs", TabbedContent).active = "tab-activity"
         await settle(app, pilot)
         actions = [r[2] for r in cells(app.screen.query_one("#activity-table", DataTable))]
-        assert actions.count("membership added") == 2 and actions[-1] == "create"
+        assert actions.count("membership added") == 2 and actions[-1] == "created"
 
 
 async def test_address_delete_still_works_on_a_persons_card(make_app, shop, acme):

@@ -20,6 +20,7 @@ def main() -> None:
     import os
     import sys
 
+    from ..domain.i18n import _
     from .common import file_failure_line, say
 
     try:
@@ -29,7 +30,7 @@ def main() -> None:
         if line is None:
             if os.environ.get("POS_CUSTOMERS_TRACEBACK"):
                 raise
-            line = (f"unexpected failure ({type(exc).__name__}): run `pos-customers doctor`; "
-                    "set POS_CUSTOMERS_TRACEBACK=1 to see the details")
-        say(f"error: {line}", err=True)
+            line = _("unexpected failure ({kind}): run `pos-customers doctor`; "
+                     "set POS_CUSTOMERS_TRACEBACK=1 to see the details").format(kind=type(exc).__name__)
+        say(_("error: {message}").format(message=line), err=True)
         sys.exit(1)

@@ -6,6 +6,7 @@ import sys
 from typing import Optional
 
 import typer
+from ..domain.i18n import N_, _
 
 from .common import (
     DB_OPTION,
@@ -18,30 +19,29 @@ from .common import (
 )
 
 
-@associates_app.command("add")
+@associates_app.command("add", help=N_("Add a store associate; the PIN is stored as an argon2id hash only."))
 def associates_add(
-    number: str = typer.Option(..., "--number", help="Associate number (what they type to sign in)."),
+    number: str = typer.Option(..., "--number", help=N_("Associate number (what they type to sign in).")),
     name: str = typer.Option(..., "--name"),
-    role: str = typer.Option("associate", "--role", help="associate, manager, support or admin."),
-    pin: Optional[str] = typer.Option(None, "--pin", help="4-12 digits (asked for twice, hidden, when omitted).",
+    role: str = typer.Option("associate", "--role", help=N_("associate, manager, support or admin.")),
+    pin: Optional[str] = typer.Option(None, "--pin", help=N_("4-12 digits (asked for twice, hidden, when omitted)."),
                                       envvar="POS_CUSTOMERS_PIN"),
-    pin_stdin: bool = typer.Option(False, "--pin-stdin", help="Read the PIN from the first line of standard "
-                                                              "input (for scripts)."),
+    pin_stdin: bool = typer.Option(False, "--pin-stdin", help=N_("Read the PIN from the first line of standard "
+                                                              "input (for scripts).")),
     db: Optional[str] = DB_OPTION,
 ) -> None:
-    """Add a store associate; the PIN is stored as an argon2id hash only."""
     from ..services.associates import add_associate
 
     if pin_stdin:
         pin = (sys.stdin.readline() if sys.stdin else "").rstrip("\r\n")
     elif pin is None:
         if sys.stdin is None or not sys.stdin.isatty():
-            fail("no terminal to type the PIN on: give it on standard input with --pin-stdin", 2)
-        pin = typer.prompt("PIN", hide_input=True, confirmation_prompt="PIN again")
+            fail(_("no terminal to type the PIN on: give it on standard input with --pin-stdin"), 2)
+        pin = typer.prompt(_("PIN"), hide_input=True, confirmation_prompt=_("PIN again"))
     svc = _services(db)
     with _errors():
         view = add_associate(svc, _actor(), number=number, name=name, role=role, pin=pin)
-    say(f"associate {view.number} ({view.name}, {view.role}) added")
+    say(_("associate {number} ({name}, {role}) added").format(number=view.number, name=view.name, role=view.role))
 
 
 # -- diagnostics -----------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""What every command shares: the Typer apps, one-line failures, the store's services."""
+"""What every command shares: the Typer apps, one-line failures, the store's services, the
+language of what the command line prints."""
 
 from __future__ import annotations
 
@@ -7,30 +8,68 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from typer.core import TyperGroup
 
+from ..domain import i18n
 from ..domain.errors import ValidationFailed
+from ..domain.i18n import N_, _, tr
 from ..domain.text import shown
+from ..launch import cli_language, environment_language
 from ..paths import demo_notice, resolve_db_path, store_db_path
 from . import values
 
 values.install()  # plain option values without importing pydantic (see cli/values.py)
 
-app = typer.Typer(help="Customer management for the store floor. Without a command: open the app.",
-                  add_completion=False, pretty_exceptions_enable=False, invoke_without_command=True)
-customers_app = typer.Typer(help="Search, show, add, import and export customers.", no_args_is_help=True)
-associates_app = typer.Typer(help="Store staff who sign in to the terminal.", no_args_is_help=True)
+
+class LocalizedGroup(TyperGroup):
+    """The top command: before it parses anything it takes the language from the environment
+    (:func:`~pos_customers.launch.cli_language`) and translates the help texts of every command
+    and option (marked with ``N_``: Typer builds its commands afresh for every run, so the
+    English texts are what is translated, in any language, each time)."""
+
+    def main(self, *args, **kwargs):
+        if i18n.set_language(cli_language()) != i18n.DEFAULT:
+            _translate_help(self)
+        return super().main(*args, **kwargs)
+
+
+#: the text Click gives every command's --help (made in English; translated as ours)
+HELP_OPTION = N_("Show this message and exit.")
+
+
+def _translate_help(command) -> None:
+    helper = command.get_help_option(command.context_class(command))  # made once per command, kept
+    if helper is not None and isinstance(helper.help, str):
+        helper.help = tr(helper.help)
+    for attr in ("help", "short_help", "epilog"):
+        if isinstance(getattr(command, attr, None), str):
+            setattr(command, attr, tr(getattr(command, attr)))
+    for param in command.params:
+        if isinstance(getattr(param, "help", None), str):
+            param.help = tr(param.help)
+        if isinstance(getattr(param, "prompt", None), str):
+            param.prompt = tr(param.prompt)
+    for sub in (getattr(command, "commands", None) or {}).values():
+        _translate_help(sub)
+
+
+app = typer.Typer(help=N_("Customer management for the store floor. Without a command: open the app."),
+                  cls=LocalizedGroup, add_completion=False, pretty_exceptions_enable=False,
+                  invoke_without_command=True)
+customers_app = typer.Typer(help=N_("Search, show, add, import and export customers."), no_args_is_help=True)
+associates_app = typer.Typer(help=N_("Store staff who sign in to the terminal."), no_args_is_help=True)
 app.add_typer(customers_app, name="customers")
 app.add_typer(associates_app, name="associates")
-hq_app = typer.Typer(help="Headquarters: the service every store's terminals sync with.", no_args_is_help=True)
-sync_app = typer.Typer(help="Send this terminal's changes to headquarters and fetch theirs.",
+hq_app = typer.Typer(help=N_("Headquarters: the service every store's terminals sync with."), no_args_is_help=True)
+sync_app = typer.Typer(help=N_("Send this terminal's changes to headquarters and fetch theirs."),
                        invoke_without_command=True)
 app.add_typer(hq_app, name="hq")
 app.add_typer(sync_app, name="sync")
-audit_app = typer.Typer(help="The store's audit trail.", no_args_is_help=True)
+audit_app = typer.Typer(help=N_("The store's audit trail."), no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
-store_app = typer.Typer(help="This store's settings (as the back office sets them).", no_args_is_help=True)
-options_app = typer.Typer(help="Account options: which fields of the new-customer form the store hides, "
-                               "leaves optional or requires. Without a command: list them.",
+store_app = typer.Typer(help=N_("This store's settings (as the back office sets them)."), no_args_is_help=True)
+options_app = typer.Typer(help=N_("Account options: which fields of the new-customer form the store hides, "
+                                  "leaves optional or requires. Without a command: list them."),
                           invoke_without_command=True)
 store_app.add_typer(options_app, name="options")
 app.add_typer(store_app, name="store")
@@ -47,12 +86,13 @@ def say(text: object, *, err: bool = False, multiline: bool = False) -> None:
 # every command that opens the store's file takes --db after it, as the app does before it:
 # `pos-customers customers search x --db F` and `pos-customers --db F customers search x`
 DB_OPTION = typer.Option(None, "--db", metavar="PATH",
-                         help="The store's SQLite file (default: $POS_CUSTOMERS_DB, then the user data folder, "
-                              "then the demo store's). Also accepted before the command.")
+                         help=N_("The store's SQLite file (default: $POS_CUSTOMERS_DB, then the user data "
+                                 "folder, then the demo store's). Also accepted before the command."))
 
 
 def fail(message: str, code: int = 1) -> None:
-    say(f"error: {message}", err=True)
+    """``message`` (translated already) as the one error line on stderr; exit ``code``."""
+    say(_("error: {message}").format(message=message), err=True)
     raise typer.Exit(code)
 
 
@@ -64,16 +104,22 @@ def _errors():
     try:
         yield
     except ValidationFailed as exc:
-        fail(str(exc), 2)
+        fail(field_errors(exc), 2)
     except PermissionDenied as exc:
-        fail(f"not allowed: {exc}", 3)
+        fail(_("not allowed: {reason}").format(reason=tr(exc)), 3)
     except (NotFound, NotInitialized) as exc:
-        fail(str(exc), 1)
+        fail(tr(exc), 1)
     except Exception as exc:
         line = file_failure_line(exc)
         if line is None:
             raise
         fail(line, 1)
+
+
+def field_errors(exc: ValidationFailed, *, with_field: bool = True) -> str:
+    """The problems of a refused record in one line, each in the reader's language (the field's
+    name is a code: it stays as it is)."""
+    return "; ".join(f"{e.field}: {tr(e.message)}" if with_field else tr(e.message) for e in exc.errors)
 
 
 def file_failure_line(exc: BaseException) -> Optional[str]:
@@ -82,7 +128,7 @@ def file_failure_line(exc: BaseException) -> Optional[str]:
     from ..services.health import as_storage_error, failure_line
 
     err = as_storage_error(exc, _state["path"])
-    return failure_line(err) if err is not None else None
+    return tr(failure_line(err)) if err is not None else None
 
 
 def _services(db: Optional[str] = None, *, create: bool = False):
@@ -97,14 +143,30 @@ def _services(db: Optional[str] = None, *, create: bool = False):
     else:
         path, is_demo = store_db_path(db or _state["db"])
         if is_demo:
-            typer.echo(demo_notice(path), err=True)
+            typer.echo(tr(demo_notice(path)), err=True)
     _state["path"] = str(path)
     with _errors():
         database = open_database(path, create=create)
         upgrade(database)
     svc = Services(database)
+    if not create:
+        follow_store_language(svc)
     _store_formats(svc)
     return svc
+
+
+def follow_store_language(svc) -> None:
+    """What the command prints after the store is open is in the store's language, unless the
+    environment names one ($POS_CUSTOMERS_LANG, the locale)."""
+    if environment_language():
+        return
+    from ..services.store_info import store_info
+
+    try:
+        language = store_info(svc).language
+    except Exception:  # noqa: BLE001 - a store not set up yet (or unreadable): the command says so itself
+        return
+    i18n.set_language(cli_language(language))
 
 
 def _store_formats(svc) -> None:

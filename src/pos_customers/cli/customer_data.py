@@ -12,15 +12,20 @@ from dataclasses import asdict
 from typing import Any, Optional
 
 import typer
+from ..domain.i18n import N_, _, ngettext, tr
 
 from ..domain.formats import amount_text, date_text, phone_text
 from ..domain.money import format_minor as money
 from .common import DB_OPTION, _actor, _errors, _services, customers_app, fail, say
 
 #: what the line on stderr says about where the rows came from (the card's tabs say the same)
-SOURCES = {"headquarters": "from headquarters",
-           "cache": "headquarters is not reachable: the copy kept on this terminal",
-           "not connected": "not connected to headquarters: only what this terminal knows"}
+SOURCES = {"headquarters": N_("from headquarters"),
+           "cache": N_("headquarters is not reachable: the copy kept on this terminal"),
+           "not connected": N_("not connected to headquarters: only what this terminal knows")}
+
+
+def _source(source: str) -> str:
+    return tr(SOURCES.get(source, source))
 
 
 def _day(moment: Any) -> str:
@@ -35,12 +40,12 @@ def _out(rows: list, as_json: bool, source: str, empty: str, lines) -> None:
         typer.echo(json.dumps(docs, ensure_ascii=False, indent=2, default=str))
         return
     if not rows:
-        say(f"{empty} ({SOURCES.get(source, source)})", err=True)
+        say(f"{empty} ({_source(source)})", err=True)
         raise typer.Exit(1)
     for row in rows:
         for line in lines(row):
             say(line)
-    say(SOURCES.get(source, source), err=True)
+    say(_source(source), err=True)
 
 
 def _customer(svc, ref: str):
@@ -58,142 +63,150 @@ def _listed(db: Optional[str], ref: str, fetch) -> tuple[list, str]:
         return fetch(svc, _actor(), view.id)
 
 
-@customers_app.command("orders")
+@customers_app.command("orders",
+                       help=N_("The customer's orders, newest first: number, date, store, status, shipments, total."))
 def customers_orders(
-    ref: str = typer.Argument(..., help="Customer reference or id."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    ref: str = typer.Argument(..., help=N_("Customer reference or id.")),
+    as_json: bool = typer.Option(False, "--json", help=N_("Print JSON.")),
     db: Optional[str] = DB_OPTION,
 ) -> None:
-    """The customer's orders, newest first: number, date, store, status, shipments, total."""
     from ..services.sync import orders
 
     rows, source = _listed(db, ref, orders)
-    _out(rows, as_json, source, "no orders", lambda o: [
-        f"{o.number:<12} {date_text(o.ordered_at)} {o.store_code:<6} {o.status:<12}"
-        f" {o.shipments} shipment{'s' if o.shipments != 1 else ''}  {amount_text(o.total, o.currency)}"])
+    _out(rows, as_json, source, _("no orders"), lambda o: [
+        f"{o.number:<12} {date_text(o.ordered_at)} {o.store_code:<6} {o.status:<12} "
+        + ngettext("{n} shipment", "{n} shipments", o.shipments).format(n=o.shipments)
+        + f"  {amount_text(o.total, o.currency)}"])
 
 
-@customers_app.command("order")
+@customers_app.command("order", help=N_("One order's lines and shipments."))
 def customers_order(
-    ref: str = typer.Argument(..., help="Customer reference or id."),
-    number: str = typer.Argument(..., help="The order's number (as `customers orders` lists it) or id."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    ref: str = typer.Argument(..., help=N_("Customer reference or id.")),
+    number: str = typer.Argument(..., help=N_("The order's number (as `customers orders` lists it) or id.")),
+    as_json: bool = typer.Option(False, "--json", help=N_("Print JSON.")),
     db: Optional[str] = DB_OPTION,
 ) -> None:
-    """One order's lines and shipments."""
     from ..services.customer_data import order_detail
     from ..services.sync import orders
 
     svc = _services(db)
     with _errors():
         view = _customer(svc, ref)
-        listed, _ = orders(svc, _actor(), view.id)
+        listed, _where = orders(svc, _actor(), view.id)
         order = next((o for o in listed if number.strip().upper() in (o.number.upper(), o.id.upper())), None)
         if order is None:
-            fail(f"no order {number} of {view.reference_display}: `customers orders {view.reference_display}`"
-                 " lists them", 1)
+            fail(_("no order {number} of {reference}: `customers orders {reference}` lists them")
+                 .format(number=number, reference=view.reference_display), 1)
         detail, source = order_detail(svc, _actor(), view.id, order.id)
     if detail is None:
-        fail(f"no lines of order {order.number} on this terminal ({SOURCES.get(source, source)})", 1)
+        fail(_("no lines of order {number} on this terminal ({source})").format(number=order.number,
+                                                                               source=_source(source)), 1)
     if as_json:
         typer.echo(json.dumps(detail.model_dump(mode="json"), ensure_ascii=False, indent=2))
         return
-    say(f"order {order.number}  {date_text(order.ordered_at)}  {order.store_code}  {order.status}"
+    say(_("order {number}").format(number=order.number)
+        + f"  {date_text(order.ordered_at)}  {order.store_code}  {order.status}"
         f"  {amount_text(order.total, order.currency)}")
     for line in detail.lines:
         say(f"  {line.quantity:>3} × {line.name[:34]:<34} {line.sku[:12]:<12}"
             f" {money(line.unit_price_minor, detail.currency):>12} {money(line.total_minor, detail.currency):>12}")
     if not detail.lines:
-        say("  no lines")
+        say("  " + _("no lines"))
     for s in detail.shipments:
-        say(f"  shipment {s.carrier or '—'} {s.tracking or '—'}: {s.status}, shipped {_day(s.shipped_at)},"
-            f" delivered {_day(s.delivered_at)}, {s.items} item{'s' if s.items != 1 else ''}")
+        say("  " + ngettext("shipment {carrier} {tracking}: {status}, shipped {shipped}, delivered {delivered}, "
+                            "{n} item",
+                            "shipment {carrier} {tracking}: {status}, shipped {shipped}, delivered {delivered}, "
+                            "{n} items", s.items)
+            .format(carrier=s.carrier or '—', tracking=s.tracking or '—', status=s.status,
+                    shipped=_day(s.shipped_at), delivered=_day(s.delivered_at), n=s.items))
     if not detail.shipments:
-        say("  no shipments: collected in a store, not shipped yet, or cancelled")
-    say(SOURCES.get(source, source), err=True)
+        say("  " + _("no shipments: collected in a store, not shipped yet, or cancelled"))
+    say(_source(source), err=True)
 
 
-@customers_app.command("stores")
+@customers_app.command("stores",
+                       help=N_("The stores the customer uses (registered, bought, served), the preferred one first "
+                               "(*), with address, phone and status from the chain's store directory."))
 def customers_stores(
-    ref: str = typer.Argument(..., help="Customer reference or id."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    ref: str = typer.Argument(..., help=N_("Customer reference or id.")),
+    as_json: bool = typer.Option(False, "--json", help=N_("Print JSON.")),
     db: Optional[str] = DB_OPTION,
 ) -> None:
-    """The stores the customer uses (registered, bought, served), the preferred one first (*), with
-    address, phone and status from the chain's store directory."""
     from ..services.customer_data import customer_stores
 
     rows, source = _listed(db, ref, customer_stores)
-    _out(rows, as_json, source, "no store known", lambda u: [
+    _out(rows, as_json, source, _("no store known"), lambda u: [
         f"{'*' if u.preferred else ' '} {u.code:<6} {u.name[:30]:<30} {u.status or '—':<18} {u.how}",
         f"  {'':<6} {u.address or '—'}{'  ' + phone_text(u.phone) if u.phone else ''}"])
 
 
-@customers_app.command("preferred-store")
+@customers_app.command("preferred-store",
+                       help=N_("Set the customer's preferred store (audited, sent to headquarters), or --clear it."))
 def customers_preferred_store(
-    ref: str = typer.Argument(..., help="Customer reference or id."),
-    code: Optional[str] = typer.Argument(None, help="A store code of the chain's directory (see `customers stores`)."),
-    clear: bool = typer.Option(False, "--clear", help="The customer has no preferred store any more."),
+    ref: str = typer.Argument(..., help=N_("Customer reference or id.")),
+    code: Optional[str] = typer.Argument(None, help=N_("A store code of the chain's directory (see `customers stores`).")),
+    clear: bool = typer.Option(False, "--clear", help=N_("The customer has no preferred store any more.")),
     db: Optional[str] = DB_OPTION,
 ) -> None:
-    """Set the customer's preferred store (audited, sent to headquarters), or --clear it."""
     from ..services.customer_data import set_preferred_store, store_directory
 
     if clear == bool(code):
-        fail("give a store code, or --clear", 2)
+        fail(_("give a store code, or --clear"), 2)
     svc = _services(db)
     with _errors():
         view = _customer(svc, ref)
         if not clear:
             store_directory(svc, _actor())  # the chain's stores, fresh where headquarters answers
         saved = set_preferred_store(svc, _actor(), view.id, "" if clear else code)
-    say(f"{saved.reference_display}: preferred store {saved.preferred_store}" if saved.preferred_store
-        else f"{saved.reference_display}: no preferred store")
+    say(_("{reference}: preferred store {store}").format(reference=saved.reference_display,
+                                                         store=saved.preferred_store) if saved.preferred_store
+        else _("{reference}: no preferred store").format(reference=saved.reference_display))
 
 
-@customers_app.command("carts")
+@customers_app.command("carts", help=N_("The customer's active carts, newest first, with their lines."))
 def customers_carts(
-    ref: str = typer.Argument(..., help="Customer reference or id."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON (with every cart's lines)."),
+    ref: str = typer.Argument(..., help=N_("Customer reference or id.")),
+    as_json: bool = typer.Option(False, "--json", help=N_("Print JSON (with every cart's lines).")),
     db: Optional[str] = DB_OPTION,
 ) -> None:
-    """The customer's active carts, newest first, with their lines."""
     from ..services.customer_data import carts
 
     rows, source = _listed(db, ref, carts)
-    _out(rows, as_json, source, "no active carts", lambda c: [
-        f"{c.store_code:<6} {c.name[:30]:<30} {c.type[:12]:<12} {_day(c.created_at)}"
-        f" {c.items:>3} item{'s' if c.items != 1 else ' '} {money(c.total_minor, c.currency):>12}",
+    _out(rows, as_json, source, _("no active carts"), lambda c: [
+        f"{c.store_code:<6} {c.name[:30]:<30} {c.type[:12]:<12} {_day(c.created_at)} "
+        + ngettext("{n} item", "{n} items", c.items).format(n=f"{c.items:>3}")
+        + f" {money(c.total_minor, c.currency):>12}",
         *(f"    {line.quantity:>3} × {line.name[:40]:<40} {money(line.total_minor, c.currency):>12}"
           for line in c.lines)])
 
 
-@customers_app.command("payments")
+@customers_app.command("payments",
+                       help=N_("The customer's saved payments, newest first: brand, last four digits, expiry, "
+                               "holder, added (never a card number: only the provider's token reference and the "
+                               "last four digits exist)."))
 def customers_payments(
-    ref: str = typer.Argument(..., help="Customer reference or id."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    ref: str = typer.Argument(..., help=N_("Customer reference or id.")),
+    as_json: bool = typer.Option(False, "--json", help=N_("Print JSON.")),
     db: Optional[str] = DB_OPTION,
 ) -> None:
-    """The customer's saved payments, newest first: brand, last four digits, expiry, holder, added
-    (never a card number: only the provider's token reference and the last four digits exist)."""
     from ..services.customer_data import saved_payments
 
     rows, source = _listed(db, ref, saved_payments)
-    _out(rows, as_json, source, "no saved payments", lambda p: [
-        f"{p.brand[:12]:<12} •••• {p.last4}  expires {p.expiry}  {p.holder[:30] or '—':<30}"
-        f" added {_day(p.added_at)}  id {p.id}"])
+    _out(rows, as_json, source, _("no saved payments"), lambda p: [
+        f"{p.brand[:12]:<12} •••• {p.last4}  " + _("expires {expiry}").format(expiry=p.expiry)
+        + f"  {p.holder[:30] or '—':<30}  " + _("added {day}").format(day=_day(p.added_at)) + f"  id {p.id}"])
 
 
-@customers_app.command("payment-delete")
+@customers_app.command("payment-delete",
+                       help=N_("Delete one of the customer's saved payments (managers and administrators; audited, "
+                               "sent to headquarters)."))
 def customers_payment_delete(
-    ref: str = typer.Argument(..., help="Customer reference or id."),
-    payment: str = typer.Argument(..., help="The saved payment's id, or its last four digits when no other "
-                                            "saved payment of the customer has them (see `customers payments`)."),
-    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    ref: str = typer.Argument(..., help=N_("Customer reference or id.")),
+    payment: str = typer.Argument(..., help=N_("The saved payment's id, or its last four digits when no other "
+                                            "saved payment of the customer has them (see `customers payments`).")),
+    yes: bool = typer.Option(False, "--yes", "-y", help=N_("Do not ask for confirmation.")),
     db: Optional[str] = DB_OPTION,
 ) -> None:
-    """Delete one of the customer's saved payments (managers and administrators; audited, sent to
-    headquarters)."""
     from ..services.context import Permission
     from ..services.customer_data import delete_saved_payment, payment_label, saved_payments
 
@@ -202,17 +215,17 @@ def customers_payment_delete(
         actor = _actor()
         actor.require(Permission.DELETE_PAYMENT)  # refused before anything is asked or fetched
         view = _customer(svc, ref)
-        rows, _ = saved_payments(svc, actor, view.id)
+        rows, _where = saved_payments(svc, actor, view.id)
         chosen = [p for p in rows if payment.strip() in (p.id, p.last4)]
         if not chosen:
-            fail(f"no saved payment {payment} of {view.reference_display}: `customers payments "
-                 f"{view.reference_display}` lists them", 1)
+            fail(_("no saved payment {payment} of {reference}: `customers payments {reference}` lists them")
+                 .format(payment=payment, reference=view.reference_display), 1)
         if len(chosen) > 1:
-            fail(f"{len(chosen)} saved payments end in {payment}: give the id (`customers payments "
-                 f"{view.reference_display}` lists them)", 2)
-        if not yes and not typer.confirm(f"Delete the saved payment {payment_label(chosen[0])} of "
-                                         f"{view.display_name}?", default=False):
-            fail("nothing deleted", 1)
+            fail(_("{n} saved payments end in {payment}: give the id (`customers payments {reference}` lists them)")
+                 .format(n=len(chosen), payment=payment, reference=view.reference_display), 2)
+        if not yes and not typer.confirm(_("Delete the saved payment {payment} of {name}?").format(
+                payment=tr(payment_label(chosen[0])), name=view.display_name), default=False):
+            fail(_("nothing deleted"), 1)
         gone = delete_saved_payment(svc, actor, view.id, chosen[0].id)
-    say(f"deleted the saved payment {payment_label(gone)} of {view.reference_display};"
-        " headquarters gets it with the next sync")
+    say(_("deleted the saved payment {payment} of {reference}; headquarters gets it with the next sync")
+        .format(payment=tr(payment_label(gone)), reference=view.reference_display))

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from ..domain.i18n import N_, Msg, _, tr
 
 from ..domain.reference import format_reference
 from ..domain.text import shown
@@ -24,6 +25,16 @@ from .common import (
 
 # -- customers -----------------------------------------------------------------------------------
 
+#: codes a person reads on `show` and in search results, in their language (JSON keeps the codes)
+STATES = {"person": N_("person"), "organization": N_("organization"), "active": N_("active"),
+          "blocked": N_("blocked"), "registered": N_("registered"), "guest": N_("guest"),
+          "pending": N_("pending"), "synced": N_("synced"), "conflict": N_("conflict"), "local": N_("local")}
+
+
+def _state(code) -> str:
+    return tr(STATES.get(str(code), str(code)))
+
+
 def _row_line(r, connected: bool = True) -> str:
     """One result; the sync state only on a till connected to headquarters (a standalone one has none)."""
     from ..domain.formats import phone_text
@@ -33,18 +44,17 @@ def _row_line(r, connected: bool = True) -> str:
                                                    r.city))
     line = (f"{format_reference(r.reference):<13} {name[:32]:<32} {phone[:18]:<18}"
             f" {email[:34]:<34} {city[:18]:<18}")
-    return f"{line} {r.sync_state}" if connected else line.rstrip()
+    return f"{line} {_state(r.sync_state)}" if connected else line.rstrip()
 
 
-@customers_app.command("search")
+@customers_app.command("search", help=N_("Find customers; an empty TEXT lists this store's recent customers."))
 def customers_search(
-    text: str = typer.Argument("", help="Name words, email or part of it, phone digits, reference, card."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    text: str = typer.Argument("", help=N_("Name words, email or part of it, phone digits, reference, card.")),
+    as_json: bool = typer.Option(False, "--json", help=N_("Print JSON.")),
     limit: int = typer.Option(20, "--limit", min=1, max=500),
     offset: int = typer.Option(0, "--offset", min=0),
     db: Optional[str] = DB_OPTION,
 ) -> None:
-    """Find customers; an empty TEXT lists this store's recent customers."""
     from ..services.search import UnknownSegment, search_customers, unknown_segment_text
 
     svc = _services(db)
@@ -52,13 +62,13 @@ def customers_search(
         try:
             page = search_customers(svc, _actor(), text, limit=limit, offset=offset)
         except UnknownSegment as exc:
-            fail(unknown_segment_text(exc), 2)
+            fail(tr(unknown_segment_text(exc)), 2)
     if as_json:
         typer.echo(json.dumps({"offset": page.offset, "has_more": page.has_more,
                                "results": [r.__dict__ for r in page.rows]}, ensure_ascii=False, indent=2))
         return
     if not page.rows:
-        say("no customers found", err=True)
+        say(_("no customers found"), err=True)
         raise typer.Exit(1)
     from ..services.store_info import is_connected
 
@@ -66,16 +76,15 @@ def customers_search(
     for r in page.rows:
         say(_row_line(r, connected))
     if page.has_more:
-        say(f"... more: --offset {offset + limit}", err=True)
+        say(_("... more: --offset {offset}").format(offset=offset + limit), err=True)
 
 
-@customers_app.command("show")
+@customers_app.command("show", help=N_("Everything about one customer."))
 def customers_show(
-    ref: str = typer.Argument(..., help="Customer reference (any case, separators optional) or id."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    ref: str = typer.Argument(..., help=N_("Customer reference (any case, separators optional) or id.")),
+    as_json: bool = typer.Option(False, "--json", help=N_("Print JSON.")),
     db: Optional[str] = DB_OPTION,
 ) -> None:
-    """Everything about one customer."""
     from ..services.customers import get_customer
     from ..services.terminal import reference_origin
 
@@ -87,48 +96,46 @@ def customers_show(
         return
     from ..services.store_info import is_connected
 
-    sync_state = f", sync: {view.sync_state}" if is_connected(svc) else ""
-    say(f"{view.display_name}  [{view.reference_display}]  {view.customer_type}, {view.status},"
-        f" {view.account_type}{sync_state}")
-    if view.blocked and view.status_reason:
-        say(f"  blocked:      {view.status_reason}")
-    if view.must_change_password:
-        say("  password      must change at next sign-in")
+    sync_state = ", " + _("sync: {state}").format(state=_state(view.sync_state)) if is_connected(svc) else ""
+    say(f"{view.display_name}  [{view.reference_display}]  {_state(view.customer_type)}, {_state(view.status)},"
+        f" {_state(view.account_type)}{sync_state}")
     from ..domain.formats import address_lines, date_text, datetime_text, phone_text
     from ..domain.money import format_minor
 
-    for label, value in (("salutation", view.salutation), ("title", view.title), ("suffix", view.suffix),
-                         ("gender", view.gender),
-                         ("group", view.group_code), ("language", view.language),
-                         ("currency", view.currency), ("birth date", date_text(view.birth_date)),
-                         ("affiliations", ", ".join(view.affiliations)),
-                         ("receipt", f"{view.receipt_option} {view.receipt_email}".strip()),
-                         ("VAT number", view.vat_number), ("tax exempt", "yes" if view.tax_exempt else ""),
-                         ("credit limit", format_minor(view.credit_limit, view.currency)),
-                         ("store", view.store_code), ("pref. store", view.preferred_store),
-                         ("issued by", reference_origin(view.reference)),
-                         ("created", datetime_text(view.created_at)),
-                         ("updated", datetime_text(view.updated_at))):
-        if value:
-            say(f"  {label:<13} {value}")
+    primary, marketing = _("primary"), _("marketing ok")
+    rows = [(_("blocked:"), view.status_reason if view.blocked else ""),
+            (_("password"), _("must change at next sign-in") if view.must_change_password else ""),
+            (_("salutation"), view.salutation), (_("title"), view.title), (_("suffix"), view.suffix),
+            (_("gender"), view.gender), (_("group"), view.group_code), (_("language"), view.language),
+            (_("currency"), view.currency), (_("birth date"), date_text(view.birth_date)),
+            (_("affiliations"), ", ".join(view.affiliations)),
+            (_("receipt"), f"{view.receipt_option} {view.receipt_email}".strip()),
+            (_("VAT number"), view.vat_number), (_("tax exempt"), _("yes") if view.tax_exempt else ""),
+            (_("credit limit"), format_minor(view.credit_limit, view.currency)),
+            (_("store"), view.store_code), (_("pref. store"), view.preferred_store),
+            (_("issued by"), tr(reference_origin(view.reference))),
+            (_("created"), datetime_text(view.created_at)), (_("updated"), datetime_text(view.updated_at))]
     for e in view.emails:
-        say(f"  email         {e.address} ({e.purpose}{', primary' if e.primary else ''}"
-                   f"{', marketing ok' if e.marketing_consent else ''})")
+        rows.append((_("email"), f"{e.address} ({e.purpose}{', ' + primary if e.primary else ''}"
+                                 f"{', ' + marketing if e.marketing_consent else ''})"))
     for p in view.phones:
-        say(f"  phone         {phone_text(p.e164)} ({p.purpose}{', primary' if p.primary else ''})")
+        rows.append((_("phone"), f"{phone_text(p.e164)} ({p.purpose}{', ' + primary if p.primary else ''})"))
     for a in view.addresses:
-        flags = ", ".join(x for x, on in (("billing", a.default_billing), ("shipping", a.default_shipping)) if on)
-        say(f"  address       {a.purpose}{' (' + flags + ')' if flags else ''}")
-        for line in address_lines(a.input):
-            say(f"                {line}")
-    for c in view.cards:
-        say(f"  card          {c}")
+        flags = ", ".join(x for x, on in ((_("billing"), a.default_billing), (_("shipping"), a.default_shipping))
+                          if on)
+        rows.append((_("address"), f"{a.purpose}{' (' + flags + ')' if flags else ''}"))
+        rows.extend(("", line) for line in address_lines(a.input))
+    rows.extend((_("card"), c) for c in view.cards)
+    width = max([13] + [len(label) for label, value in rows if value])
+    for label, value in rows:
+        if value:
+            say(f"  {label:<{width}} {value}")
 
 
-@customers_app.command("password-link")
-def customers_password_link(ref: str = typer.Argument(..., help="Customer reference or id."),
+@customers_app.command("password-link",
+                       help=N_("Ask headquarters to mail the customer a single-use link to set their password."))
+def customers_password_link(ref: str = typer.Argument(..., help=N_("Customer reference or id.")),
                             db: Optional[str] = DB_OPTION) -> None:
-    """Ask headquarters to mail the customer a single-use link to set their password."""
     from ..services.customers import get_customer
     from ..services.sync import (
         HqRefused,
@@ -141,19 +148,20 @@ def customers_password_link(ref: str = typer.Argument(..., help="Customer refere
     with _errors():
         view = get_customer(svc, _actor(), ref)
         try:
-            say(send_password_link(svc, _actor(), view.id))
+            say(tr(send_password_link(svc, _actor(), view.id)))
         except (HqUnavailable, HqRefused, NotConnected) as exc:
-            fail(str(exc))
+            fail(tr(exc))
 
 
-@customers_app.command("anonymize")
+@customers_app.command("anonymize",
+                       help=N_("Delete on request: erase the customer's personal data here, at headquarters and in "
+                               "every store."))
 def customers_anonymize(
-    ref: str = typer.Argument(..., help="Customer reference or id."),
-    confirm: str = typer.Option(..., "--confirm", prompt="Type the customer's reference to confirm",
-                                help="The customer's reference again: anonymization cannot be undone."),
+    ref: str = typer.Argument(..., help=N_("Customer reference or id.")),
+    confirm: str = typer.Option(..., "--confirm", prompt=N_("Type the customer's reference to confirm"),
+                                help=N_("The customer's reference again: anonymization cannot be undone.")),
     db: Optional[str] = DB_OPTION,
 ) -> None:
-    """Delete on request: erase the customer's personal data here, at headquarters and in every store."""
     from ..services.customers import get_customer
     from ..services.privacy import anonymize_customer
 
@@ -162,22 +170,24 @@ def customers_anonymize(
         view = get_customer(svc, _actor(), ref)
         result = anonymize_customer(svc, _actor(), view.id, confirm)
     erased = ", ".join(f"{n} {k}" for k, n in result.erased.items())
-    say(f"customer {result.reference} anonymized ({erased}); headquarters gets it with the next sync")
+    say(_("customer {reference} anonymized ({erased}); headquarters gets it with the next sync").format(
+        reference=result.reference, erased=erased))
 
 
-@customers_app.command("data")
+@customers_app.command("data",
+                       help=N_("Access request: everything held on one customer, on this terminal and at "
+                               "headquarters."))
 def customers_data(
-    ref: str = typer.Argument(..., help="Customer reference or id."),
-    fmt: str = typer.Option("text", "--format", help="text (readable) or json (complete)."),
-    output: Optional[Path] = typer.Option(None, "-o", "--output", help="File to write (default: stdout)."),
+    ref: str = typer.Argument(..., help=N_("Customer reference or id.")),
+    fmt: str = typer.Option("text", "--format", help=N_("text (readable) or json (complete).")),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help=N_("File to write (default: stdout).")),
     db: Optional[str] = DB_OPTION,
 ) -> None:
-    """Access request: everything held on one customer, on this terminal and at headquarters."""
     from ..services.customers import get_customer
     from ..services.privacy import access_report, report_text
 
     if fmt not in ("text", "json"):
-        fail("--format is text or json", 2)
+        fail(_("--format is text or json"), 2)
     svc = _services(db)
     with _errors():
         view = get_customer(svc, _actor(), ref)
@@ -188,38 +198,39 @@ def customers_data(
 
         with _errors():
             write_private(output, body)
-        say(f"written to {output}", err=True)
+        say(_("written to {file}").format(file=output), err=True)
     elif fmt == "text":
         say(body, multiline=True)
     else:
         typer.echo(body)
 
 
-@customers_app.command("add")
+@customers_app.command("add",
+                       help=N_("Create a customer from flags, or from JSON on stdin (--json). The store template "
+                               "fills the rest."))
 def customers_add(
-    first: str = typer.Option("", "--first", help="First name."),
-    last: str = typer.Option("", "--last", help="Last name."),
-    suffix: str = typer.Option("", "--suffix", help="Name suffix (Jr., Sr., III)."),
-    organization: str = typer.Option("", "--organization", help="Organization name (type organization)."),
-    customer_type: Optional[str] = typer.Option(None, "--type", help="person or organization (default: store template)."),
-    email: list[str] = typer.Option([], "--email", help="Email (repeatable; first is primary)."),
-    phone: list[str] = typer.Option([], "--phone", help="Phone (repeatable; national or +international)."),
-    birth_date: Optional[str] = typer.Option(None, "--birth-date", help="YYYY-MM-DD."),
-    street: str = typer.Option("", "--street", help="Street and number."),
+    first: str = typer.Option("", "--first", help=N_("First name.")),
+    last: str = typer.Option("", "--last", help=N_("Last name.")),
+    suffix: str = typer.Option("", "--suffix", help=N_("Name suffix (Jr., Sr., III).")),
+    organization: str = typer.Option("", "--organization", help=N_("Organization name (type organization).")),
+    customer_type: Optional[str] = typer.Option(None, "--type", help=N_("person or organization (default: store template).")),
+    email: list[str] = typer.Option([], "--email", help=N_("Email (repeatable; first is primary).")),
+    phone: list[str] = typer.Option([], "--phone", help=N_("Phone (repeatable; national or +international).")),
+    birth_date: Optional[str] = typer.Option(None, "--birth-date", help=N_("YYYY-MM-DD.")),
+    street: str = typer.Option("", "--street", help=N_("Street and number.")),
     city: str = typer.Option("", "--city"),
     postal_code: str = typer.Option("", "--postal-code"),
-    region: str = typer.Option("", "--region", help="State/province where the country uses one."),
-    country: str = typer.Option("", "--country", help="Address country (default: store template)."),
-    group: Optional[str] = typer.Option(None, "--group", help="Customer group code."),
+    region: str = typer.Option("", "--region", help=N_("State/province where the country uses one.")),
+    country: str = typer.Option("", "--country", help=N_("Address country (default: store template).")),
+    group: Optional[str] = typer.Option(None, "--group", help=N_("Customer group code.")),
     language: Optional[str] = typer.Option(None, "--language"),
-    card: list[str] = typer.Option([], "--card", help="Customer card number (repeatable)."),
-    marketing: bool = typer.Option(False, "--marketing", help="Marketing consent on the first email/phone."),
-    from_json: bool = typer.Option(False, "--json", help="Read one customer as a JSON object on stdin."),
+    card: list[str] = typer.Option([], "--card", help=N_("Customer card number (repeatable).")),
+    marketing: bool = typer.Option(False, "--marketing", help=N_("Marketing consent on the first email/phone.")),
+    from_json: bool = typer.Option(False, "--json", help=N_("Read one customer as a JSON object on stdin.")),
     allow_duplicate: bool = typer.Option(False, "--allow-duplicate",
-                                         help="Create even when a likely duplicate exists."),
+                                         help=N_("Create even when a likely duplicate exists.")),
     db: Optional[str] = DB_OPTION,
 ) -> None:
-    """Create a customer from flags, or from JSON on stdin (--json). The store template fills the rest."""
     from ..domain.address import AddressInput
     from ..domain.customer import AddressDraft, CustomerDraft, EmailInput, PhoneInput
     from ..services.customers import create_customer, find_duplicates
@@ -233,7 +244,7 @@ def customers_add(
             try:
                 draft = draft_from_json(json.loads(sys.stdin.read()))
             except json.JSONDecodeError as exc:
-                fail(f"stdin is not valid JSON: {exc}", 2)
+                fail(_("stdin is not valid JSON: {reason}").format(reason=exc), 2)
         else:
             addresses = []
             if street or city or postal_code:
@@ -250,59 +261,61 @@ def customers_add(
             hits = find_duplicates(svc, actor, draft)
             if hits:
                 h = hits[0]
-                fail(f"likely duplicate of {format_reference(h.reference)} {h.display_name}"
-                     f" ({'; '.join(h.reasons)}); use --allow-duplicate to create anyway", 4)
+                fail(_("likely duplicate of {reference} {name} ({reasons}); use --allow-duplicate to create anyway")
+                     .format(reference=format_reference(h.reference), name=h.display_name,
+                             reasons="; ".join(tr(r) for r in h.reasons)), 4)
         view = create_customer(svc, actor, draft)
-    say(f"created {view.reference_display} {view.display_name}")
+    say(_("created {reference} {name}").format(reference=view.reference_display, name=view.display_name))
 
 
-@customers_app.command("edit")
+@customers_app.command("edit",
+                       help=N_("Change a customer: names, contacts, cards, status and the rest, from flags or a "
+                               "JSON document."))
 def customers_edit(
-    ref: str = typer.Argument(..., help="Customer reference (any case, separators optional) or id."),
+    ref: str = typer.Argument(..., help=N_("Customer reference (any case, separators optional) or id.")),
     json_file: Optional[str] = typer.Option(None, "--json", metavar="FILE|-",
-                                            help="A partial document in the shape of `show --json` (- reads stdin): "
-                                                 "its keys replace the customer's values. Flags apply after it."),
-    first: Optional[str] = typer.Option(None, "--first", help="First name."),
-    middle: Optional[str] = typer.Option(None, "--middle", help="Middle name."),
-    last: Optional[str] = typer.Option(None, "--last", help="Last name."),
-    suffix: Optional[str] = typer.Option(None, "--suffix", help="Name suffix (Jr., Sr., III); '' removes it."),
-    organization: Optional[str] = typer.Option(None, "--organization", help="Organization name."),
+                                            help=N_("A partial document in the shape of `show --json` (- reads stdin): "
+                                                 "its keys replace the customer's values. Flags apply after it.")),
+    first: Optional[str] = typer.Option(None, "--first", help=N_("First name.")),
+    middle: Optional[str] = typer.Option(None, "--middle", help=N_("Middle name.")),
+    last: Optional[str] = typer.Option(None, "--last", help=N_("Last name.")),
+    suffix: Optional[str] = typer.Option(None, "--suffix", help=N_("Name suffix (Jr., Sr., III); '' removes it.")),
+    organization: Optional[str] = typer.Option(None, "--organization", help=N_("Organization name.")),
     company: Optional[str] = typer.Option(None, "--company"),
-    title: Optional[str] = typer.Option(None, "--title", help="Academic or honorary title (free text, e.g. Dr.)."),
-    salutation: Optional[str] = typer.Option(None, "--salutation", help="Salutation code (MR, MS, MX, ...); '' for none."),
-    gender: Optional[str] = typer.Option(None, "--gender", help="Gender code (FEMALE, MALE, DIVERSE); '' for not said."),
-    birth_date: Optional[str] = typer.Option(None, "--birth-date", help="YYYY-MM-DD; '' removes it."),
+    title: Optional[str] = typer.Option(None, "--title", help=N_("Academic or honorary title (free text, e.g. Dr.).")),
+    salutation: Optional[str] = typer.Option(None, "--salutation", help=N_("Salutation code (MR, MS, MX, ...); '' for none.")),
+    gender: Optional[str] = typer.Option(None, "--gender", help=N_("Gender code (FEMALE, MALE, DIVERSE); '' for not said.")),
+    birth_date: Optional[str] = typer.Option(None, "--birth-date", help=N_("YYYY-MM-DD; '' removes it.")),
     language: Optional[str] = typer.Option(None, "--language"),
     currency: Optional[str] = typer.Option(None, "--currency"),
-    group: Optional[str] = typer.Option(None, "--group", help="Customer group code; '' for none."),
-    email_add: list[str] = typer.Option([], "--email-add", help="Add an email (repeatable)."),
-    email_remove: list[str] = typer.Option([], "--email-remove", help="Remove an email (repeatable)."),
-    email_primary: Optional[str] = typer.Option(None, "--email-primary", help="Make this email the primary one."),
-    phone_add: list[str] = typer.Option([], "--phone-add", help="Add a phone (repeatable)."),
-    phone_remove: list[str] = typer.Option([], "--phone-remove", help="Remove a phone (repeatable)."),
-    phone_primary: Optional[str] = typer.Option(None, "--phone-primary", help="Make this phone the primary one."),
+    group: Optional[str] = typer.Option(None, "--group", help=N_("Customer group code; '' for none.")),
+    email_add: list[str] = typer.Option([], "--email-add", help=N_("Add an email (repeatable).")),
+    email_remove: list[str] = typer.Option([], "--email-remove", help=N_("Remove an email (repeatable).")),
+    email_primary: Optional[str] = typer.Option(None, "--email-primary", help=N_("Make this email the primary one.")),
+    phone_add: list[str] = typer.Option([], "--phone-add", help=N_("Add a phone (repeatable).")),
+    phone_remove: list[str] = typer.Option([], "--phone-remove", help=N_("Remove a phone (repeatable).")),
+    phone_primary: Optional[str] = typer.Option(None, "--phone-primary", help=N_("Make this phone the primary one.")),
     purpose: list[str] = typer.Option([], "--purpose", metavar="CONTACT=PURPOSE",
-                                      help="Purpose of an email (personal, work, other) or phone (mobile, home, "
-                                           "work, fax, other)."),
+                                      help=N_("Purpose of an email (personal, work, other) or phone (mobile, home, "
+                                           "work, fax, other).")),
     marketing_on: list[str] = typer.Option([], "--marketing-on", metavar="CONTACT",
-                                           help="Marketing consent given for this email or phone."),
+                                           help=N_("Marketing consent given for this email or phone.")),
     marketing_off: list[str] = typer.Option([], "--marketing-off", metavar="CONTACT",
-                                            help="Marketing consent withdrawn for this email or phone."),
-    card_add: list[str] = typer.Option([], "--card-add", help="Add a loyalty card (repeatable)."),
-    card_remove: list[str] = typer.Option([], "--card-remove", help="Remove a loyalty card (repeatable)."),
-    status: Optional[str] = typer.Option(None, "--status", help="active or blocked (blocked needs --reason)."),
-    reason: Optional[str] = typer.Option(None, "--reason", help="Why the customer is blocked."),
-    vat: Optional[str] = typer.Option(None, "--vat", help="VAT number, checked for its country; '' removes it."),
-    tax_exempt: Optional[bool] = typer.Option(None, "--tax-exempt/--no-tax-exempt", help="Tax-exempt customer."),
+                                            help=N_("Marketing consent withdrawn for this email or phone.")),
+    card_add: list[str] = typer.Option([], "--card-add", help=N_("Add a loyalty card (repeatable).")),
+    card_remove: list[str] = typer.Option([], "--card-remove", help=N_("Remove a loyalty card (repeatable).")),
+    status: Optional[str] = typer.Option(None, "--status", help=N_("active or blocked (blocked needs --reason).")),
+    reason: Optional[str] = typer.Option(None, "--reason", help=N_("Why the customer is blocked.")),
+    vat: Optional[str] = typer.Option(None, "--vat", help=N_("VAT number, checked for its country; '' removes it.")),
+    tax_exempt: Optional[bool] = typer.Option(None, "--tax-exempt/--no-tax-exempt", help=N_("Tax-exempt customer.")),
     credit_limit: Optional[str] = typer.Option(None, "--credit-limit",
-                                               help="Amount in the customer's currency (1500.00); 'none' removes "
-                                                    "it. Managers only."),
+                                               help=N_("Amount in the customer's currency (1500.00); 'none' removes "
+                                                    "it. Managers only.")),
     must_change_password: Optional[bool] = typer.Option(
         None, "--must-change-password/--no-must-change-password",
-        help="A registered account must choose a new password at its next sign-in (or not)."),
+        help=N_("A registered account must choose a new password at its next sign-in (or not).")),
     db: Optional[str] = DB_OPTION,
 ) -> None:
-    """Change a customer: names, contacts, cards, status and the rest, from flags or a JSON document."""
     from ..domain.errors import FieldError, ValidationFailed
     from ..services.customers import draft_from_view, get_customer, update_customer
     from ..services.transfer import DraftEdits, apply_edits, draft_with_json
@@ -325,7 +338,7 @@ def customers_edit(
         for item in purpose:
             contact, sep, value = item.rpartition("=")
             if not sep or not contact or not value:
-                raise ValidationFailed(FieldError("purpose", f"'{item}' is not CONTACT=PURPOSE"))
+                raise ValidationFailed(FieldError("purpose", Msg("'{item}' is not CONTACT=PURPOSE", item=item)))
             pairs[contact] = value
         edits = DraftEdits(fields=fields, email_add=email_add, email_remove=email_remove,
                            email_primary=email_primary, phone_add=phone_add, phone_remove=phone_remove,
@@ -341,40 +354,41 @@ def customers_edit(
             except OSError as exc:
                 fail(f"{json_file}: {exc.strerror or exc}", 2)
             except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                fail(f"{'stdin' if json_file == '-' else json_file} is not valid JSON: {exc}", 2)
+                fail((_("stdin is not valid JSON: {reason}") if json_file == "-" else
+                      _("{file} is not valid JSON: {reason}")).format(file=json_file, reason=exc), 2)
             draft = draft_with_json(view, doc)
         draft = apply_edits(draft, edits, country=svc.settings().get("store_country", "") or "DE")
         if must_change_password and draft.account_type != "registered":
             raise ValidationFailed(FieldError("must_change_password",
-                                              "A guest has no online account: make it Registered first"))
+                                              Msg("A guest has no online account: make it Registered first")))
         saved = update_customer(svc, actor, view.id, draft, opened=view)
     if saved is view or saved.version == view.version:
-        say(f"{view.reference_display}: nothing changed")
+        say(_("{reference}: nothing changed").format(reference=view.reference_display))
         return
     from ..services.customers import diff
 
-    say(f"saved {saved.reference_display} {saved.display_name}: {', '.join(diff(view, saved))}")
+    say(_("saved {reference} {name}: {changes}").format(reference=saved.reference_display, name=saved.display_name,
+                                                         changes=", ".join(tr(c) for c in diff(view, saved))))
 
 
-@customers_app.command("import")
+@customers_app.command("import",
+                       help=N_("Import customers from CSV (header row; same columns as `export --format "
+                               "csv`).\n\nEvery row is checked first. By default a single bad row means NOTHING is "
+                               "written and every bad row is reported. With --skip-bad the good rows are written "
+                               "and the bad rows are listed. Either way the import is one transaction. A row with "
+                               "the reference of a customer of this store updates it (--no-update refuses it); a "
+                               "reference this store issued but does not hold is restored with that reference; any "
+                               "other reference is refused. Rows without a reference are new customers, refused as "
+                               "likely duplicates unless --allow-duplicate."))
 def customers_import(
-    file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True, help="CSV file."),
-    skip_bad: bool = typer.Option(False, "--skip-bad", help="Write the good rows and list the bad ones."),
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True, help=N_("CSV file.")),
+    skip_bad: bool = typer.Option(False, "--skip-bad", help=N_("Write the good rows and list the bad ones.")),
     no_update: bool = typer.Option(False, "--no-update",
-                                   help="Refuse rows whose reference is a customer of this store."),
+                                   help=N_("Refuse rows whose reference is a customer of this store.")),
     allow_duplicate: bool = typer.Option(False, "--allow-duplicate",
-                                         help="Import new rows even when a likely duplicate exists."),
+                                         help=N_("Import new rows even when a likely duplicate exists.")),
     db: Optional[str] = DB_OPTION,
 ) -> None:
-    """Import customers from CSV (header row; same columns as `export --format csv`).
-
-    Every row is checked first. By default a single bad row means NOTHING is written and every bad
-    row is reported. With --skip-bad the good rows are written and the bad rows are listed.
-    Either way the import is one transaction. A row with the reference of a customer of this
-    store updates it (--no-update refuses it); a reference this store issued but does not hold
-    is restored with that reference; any other reference is refused. Rows without a reference
-    are new customers, refused as likely duplicates unless --allow-duplicate.
-    """
     from ..services.transfer import import_csv
 
     svc = _services(db)
@@ -384,30 +398,31 @@ def customers_import(
                 result = import_csv(svc, _actor(), fh, skip_bad=skip_bad, update=not no_update,
                                     allow_duplicate=allow_duplicate)
         except UnicodeDecodeError as exc:
-            fail(f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start})", 2)
+            fail(_("{file}: not UTF-8 text ({reason} at byte {byte})").format(file=file, reason=exc.reason,
+                                                                            byte=exc.start), 2)
     for bad in result.bad_rows:
-        say(f"{file}: {bad}", err=True)
+        say(f"{file}: {tr(bad)}", err=True)
     if result.bad_rows and not result.written:
-        fail(f"{len(result.bad_rows)} bad row(s): nothing imported (use --skip-bad to import the good rows)", 2)
-    say(f"imported {result.created} customer(s)"
-               + (f", updated {result.updated}" if result.updated else "")
-               + (f", {result.unchanged} unchanged" if result.unchanged else "")
-               + (f", skipped {len(result.bad_rows)} bad row(s)" if result.bad_rows else ""))
+        fail(_("{n} bad row(s): nothing imported (use --skip-bad to import the good rows)")
+             .format(n=len(result.bad_rows)), 2)
+    say(_("imported {n} customer(s)").format(n=result.created)
+        + (", " + _("updated {n}").format(n=result.updated) if result.updated else "")
+        + (", " + _("{n} unchanged").format(n=result.unchanged) if result.unchanged else "")
+        + (", " + _("skipped {n} bad row(s)").format(n=len(result.bad_rows)) if result.bad_rows else ""))
     if result.bad_rows:
         raise typer.Exit(2)
 
 
-@customers_app.command("export")
+@customers_app.command("export", help=N_("Export every customer in this file."))
 def customers_export(
-    fmt: str = typer.Option("json", "--format", help="json or csv."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="File (default: stdout)."),
+    fmt: str = typer.Option("json", "--format", help=N_("json or csv.")),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help=N_("File (default: stdout).")),
     db: Optional[str] = DB_OPTION,
 ) -> None:
-    """Export every customer in this file."""
     from ..services.transfer import export
 
     if fmt not in ("json", "csv"):
-        fail(f"--format must be json or csv, not '{fmt}'", 2)
+        fail(_("--format must be json or csv, not '{format}'").format(format=fmt), 2)
     svc = _services(db)
     with _errors():
         if output:
@@ -419,7 +434,7 @@ def customers_export(
             with open(tmp, "w", newline="", encoding="utf-8") as fh:
                 count = export(svc, _actor(), fh, fmt=fmt)
             tmp.replace(output)  # a half-written export never carries the real name
-            say(f"exported {count} customer(s) to {output}", err=True)
+            say(_("exported {n} customer(s) to {file}").format(n=count, file=output), err=True)
         else:
             export(svc, _actor(), sys.stdout, fmt=fmt)
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from ..domain.i18n import N_, _, ngettext, tr
 
 from ..domain.formats import date_text, datetime_text, number_text
 from ..paths import HQ_DB_ENV, default_hq_db_path, demo_db_path, hq_db_path, hq_demo_notice
@@ -30,45 +31,45 @@ def _hq(db: Optional[str], *, create: bool = True):
 
     url, is_demo = hq_db_path(db)
     if is_demo:
-        typer.echo(hq_demo_notice(url), err=True)
+        typer.echo(tr(hq_demo_notice(url)), err=True)
     elif url is None and not create and not os.environ.get(HQ_DB_ENV) and not default_hq_db_path().exists():
-        fail(f"no headquarters database at {default_hq_db_path()}: `pos-customers hq add-store CODE "
-             "--name NAME` makes one (or give --db URL, or `pos-customers hq demo` for the demo's)", 1)
+        fail(_("no headquarters database at {path}: `pos-customers hq add-store CODE --name NAME` makes one "
+               "(or give --db URL, or `pos-customers hq demo` for the demo's)").format(path=default_hq_db_path()), 1)
     engine = make_engine(url)
     upgrade(engine)
     return Headquarters(engine)
 
 
 _HQ_DB = typer.Option(None, "--db", metavar="URL",
-                      help="postgresql://... or a SQLite path (default: $POS_CUSTOMERS_HQ_DB, then hq.db "
-                           "in the user data folder).")
+                      help=N_("postgresql://... or a SQLite path (default: $POS_CUSTOMERS_HQ_DB, then hq.db "
+                           "in the user data folder)."))
 
 
-@hq_app.command("serve")
+@hq_app.command("serve",
+                help=N_("Run headquarters (HTTP). The OpenAPI document is at /docs and /openapi.json."))
 def hq_serve(db: Optional[str] = _HQ_DB,
              host: str = typer.Option("127.0.0.1", "--host"),
              port: int = typer.Option(8750, "--port"),
              smtp: Optional[str] = typer.Option(None, "--smtp", metavar="HOST[:PORT]",
-                                                help="Send mail through this SMTP server (default: .eml files)."),
+                                                help=N_("Send mail through this SMTP server (default: .eml files).")),
              smtp_starttls: bool = typer.Option(False, "--smtp-starttls"),
              smtp_user: str = typer.Option("", "--smtp-user", envvar="POS_CUSTOMERS_SMTP_USER"),
              smtp_password: str = typer.Option("", "--smtp-password", envvar="POS_CUSTOMERS_SMTP_PASSWORD"),
              mail_folder: Optional[Path] = typer.Option(None, "--mail-folder",
-                                                        help="Where .eml files go without --smtp."),
+                                                        help=N_("Where .eml files go without --smtp.")),
              mail_from: str = typer.Option("no-reply@pos-customers.invalid", "--mail-from"),
              reset_url: Optional[str] = typer.Option(None, "--reset-url",
-                                                     help="The page password links open (default: this "
-                                                          "server's /reset)."),
+                                                     help=N_("The page password links open (default: this "
+                                                          "server's /reset).")),
              reset_hours: float = typer.Option(2.0, "--reset-hours", min=0.1, max=72.0,
-                                               help="How long a password link works."),
+                                               help=N_("How long a password link works.")),
              segments_every: float = typer.Option(24.0, "--segments-every", min=0.0, max=24 * 31, metavar="HOURS",
-                                                  help="Evaluate every customer segment again this often "
-                                                       "(0: only `hq segments refresh`)."),
+                                                  help=N_("Evaluate every customer segment again this often "
+                                                       "(0: only `hq segments refresh`).")),
              session_minutes: int = typer.Option(60, "--session-minutes", min=1, max=7 * 24 * 60,
                                                  envvar="POS_CUSTOMERS_HQ_SESSION_MINUTES",
-                                                 help="Customer session lifetime: how long an online session "
-                                                      "stays open after its last use.")) -> None:
-    """Run headquarters (HTTP). The OpenAPI document is at /docs and /openapi.json."""
+                                                 help=N_("Customer session lifetime: how long an online session "
+                                                      "stays open after its last use."))) -> None:
     import threading
 
     import uvicorn
@@ -76,8 +77,8 @@ def hq_serve(db: Optional[str] = _HQ_DB,
     hq, app = serve_app(db, host=host, port=port, smtp=smtp, smtp_starttls=smtp_starttls, smtp_user=smtp_user,
                         smtp_password=smtp_password, mail_folder=mail_folder, mail_from=mail_from,
                         reset_url=reset_url, reset_hours=reset_hours, session_minutes=session_minutes)
-    typer.echo(f"headquarters on http://{host}:{port} ({hq.engine.url.render_as_string(hide_password=True)})",
-               err=True)
+    typer.echo(_("headquarters on {url} ({database})").format(
+        url=f"http://{host}:{port}", database=hq.engine.url.render_as_string(hide_password=True)), err=True)
     stop = threading.Event()
     if segments_every > 0:
         threading.Thread(target=_refresh_segments_every, args=(hq, segments_every * 3600, stop),
@@ -122,60 +123,60 @@ def serve_app(db: Optional[str], *, host: str = "127.0.0.1", port: int = 8750, s
     return hq, create_app(hq.engine, hq)
 
 
-@hq_app.command("add-store")
-def hq_add_store(code: str = typer.Argument(..., help="Store code, e.g. BER01."),
+@hq_app.command("add-store", help=N_("Register a store and print a one-time enrolment token for its terminal."))
+def hq_add_store(code: str = typer.Argument(..., help=N_("Store code, e.g. BER01.")),
                  name: str = typer.Option(..., "--name"),
-                 number: Optional[int] = typer.Option(None, "--number", help="1-8191 (default: next free)."),
+                 number: Optional[int] = typer.Option(None, "--number", help=N_("1-8191 (default: next free).")),
                  country: str = typer.Option("DE", "--country"),
                  currency: str = typer.Option("EUR", "--currency"),
                  language: str = typer.Option("de", "--language"),
                  region: str = typer.Option("", "--region"),
-                 scope: str = typer.Option("own", "--scope", help="Customers its terminals pull: own, region, all."),
+                 scope: str = typer.Option("own", "--scope", help=N_("Customers its terminals pull: own, region, all.")),
                  db: Optional[str] = _HQ_DB) -> None:
-    """Register a store and print a one-time enrolment token for its terminal."""
     from ..hq.service import HqError
 
     try:
         token = _hq(db).add_store(code, name, number=number, country=country, currency=currency,
                                   language=language, region=region, scope=scope)
     except HqError as exc:
-        fail(str(exc), 2)
+        fail(tr(exc), 2)
     typer.echo(token)
 
 
-@hq_app.command("token")
-def hq_token(code: str = typer.Argument(..., help="Store code."), db: Optional[str] = _HQ_DB) -> None:
-    """A new one-time enrolment token for another terminal of a store (valid 24 hours)."""
+@hq_app.command("token",
+                help=N_("A new one-time enrolment token for another terminal of a store (valid 24 hours)."))
+def hq_token(code: str = typer.Argument(..., help=N_("Store code.")), db: Optional[str] = _HQ_DB) -> None:
     from ..hq.service import HqError
 
     try:
         typer.echo(_hq(db, create=False).issue_token(code))
     except HqError as exc:
-        fail(str(exc), 2)
+        fail(tr(exc), 2)
 
 
-@hq_app.command("set-scope")
-def hq_set_scope(code: str = typer.Argument(..., help="Store code."),
-                 scope: str = typer.Argument(..., help="own, region or all"),
+@hq_app.command("set-scope",
+                help=N_("Which customers a store's terminals receive: its own, its region's, or every "
+                        "store's."))
+def hq_set_scope(code: str = typer.Argument(..., help=N_("Store code.")),
+                 scope: str = typer.Argument(..., help=N_("own, region or all")),
                  db: Optional[str] = _HQ_DB) -> None:
-    """Which customers a store's terminals receive: its own, its region's, or every store's."""
     from ..hq.service import HqError
 
     try:
         _hq(db, create=False).set_scope(code, scope)
     except HqError as exc:
-        fail(str(exc), 2)
-    typer.echo(f"store {code.upper()} now pulls: {scope}")
+        fail(tr(exc), 2)
+    typer.echo(_("store {code} now pulls: {scope}").format(code=code.upper(), scope=scope))
 
 
 # -- the chain's support accounts ------------------------------------------------------------------
 
-support_app = typer.Typer(help="The chain's support staff: they sign in at every store's terminal.",
+support_app = typer.Typer(help=N_("The chain's support staff: they sign in at every store's terminal."),
                           no_args_is_help=True)
 hq_app.add_typer(support_app, name="support")
 
-_PIN_STDIN = typer.Option(False, "--pin-stdin", help="Read the PIN from the first line of standard input "
-                                                     "(for scripts; without it the PIN is asked twice).")
+_PIN_STDIN = typer.Option(False, "--pin-stdin", help=N_("Read the PIN from the first line of standard input "
+                                                     "(for scripts; without it the PIN is asked twice)."))
 
 
 def _stdin_is_tty() -> bool:
@@ -191,8 +192,8 @@ def _read_pin(from_stdin: bool) -> str:
     if from_stdin:
         return (sys.stdin.readline() if sys.stdin else "").rstrip("\r\n")
     if not _stdin_is_tty():
-        fail("no terminal to ask for the PIN: pass --pin-stdin and give the PIN on standard input", 2)
-    return typer.prompt("PIN (4-12 digits)", hide_input=True, confirmation_prompt="PIN again")
+        fail(_("no terminal to ask for the PIN: pass --pin-stdin and give the PIN on standard input"), 2)
+    return typer.prompt(_("PIN (4-12 digits)"), hide_input=True, confirmation_prompt=_("PIN again"))
 
 
 def _hq_run(db: Optional[str], call, *, create: bool = False):
@@ -202,53 +203,56 @@ def _hq_run(db: Optional[str], call, *, create: bool = False):
     try:
         return call(hq)
     except HqError as exc:
-        fail(str(exc), 2 if exc.status in (400, 422) else 1)
+        fail(tr(exc), 2 if exc.status in (400, 422) else 1)
 
 
-@support_app.command("add")
-def hq_support_add(number: str = typer.Argument(..., help="S and 1-15 digits, e.g. S100."),
+@support_app.command("add",
+                     help=N_("Add a support account; every store's terminals receive it with their next sync."))
+def hq_support_add(number: str = typer.Argument(..., help=N_("S and 1-15 digits, e.g. S100.")),
                    name: str = typer.Option(..., "--name"),
                    pin_stdin: bool = _PIN_STDIN,
                    db: Optional[str] = _HQ_DB) -> None:
-    """Add a support account; every store's terminals receive it with their next sync."""
     pin = _read_pin(pin_stdin)
     view = _hq_run(db, lambda hq: hq.add_support(number, name, pin, by=_actor().name), create=True)
-    say(f"support account {view.number} ({view.name}) added: it reaches every store with its next sync")
+    say(_("support account {number} ({name}) added: it reaches every store with its next sync")
+        .format(number=view.number, name=view.name))
 
 
-@support_app.command("list")
+@support_app.command("list", help=N_("Every support account, removed ones too."))
 def hq_support_list(db: Optional[str] = _HQ_DB) -> None:
-    """Every support account, removed ones too."""
     accounts = _hq_run(db, lambda hq: hq.support_accounts())
     if not accounts:
-        say("no support accounts (add one: pos-customers hq support add S100 --name NAME)")
+        say(_("no support accounts (add one: pos-customers hq support add S100 --name NAME)"))
     for a in accounts:
-        state = f"removed {date_text(a.removed_at)}" if a.removed_at else "active"
-        say(f"{a.number:<17} {a.name:<40} {state:<18} added {date_text(a.created_at)}")
+        state = _("removed {day}").format(day=date_text(a.removed_at)) if a.removed_at else _("active")
+        say(f"{a.number:<17} {a.name:<40} {state:<18} " + _("added {day}").format(day=date_text(a.created_at)))
 
 
-@support_app.command("remove")
-def hq_support_remove(number: str = typer.Argument(..., help="The support account's number."),
+@support_app.command("remove",
+                     help=N_("Remove a support account: every store's terminals deactivate it with their next "
+                             "sync."))
+def hq_support_remove(number: str = typer.Argument(..., help=N_("The support account's number.")),
                       db: Optional[str] = _HQ_DB) -> None:
-    """Remove a support account: every store's terminals deactivate it with their next sync."""
     view = _hq_run(db, lambda hq: hq.remove_support(number, by=_actor().name))
-    say(f"support account {view.number} ({view.name}) removed: every store deactivates it with its next sync")
+    say(_("support account {number} ({name}) removed: every store deactivates it with its next sync")
+        .format(number=view.number, name=view.name))
 
 
-@support_app.command("reset")
-def hq_support_reset(number: str = typer.Argument(..., help="The support account's number."),
+@support_app.command("reset",
+                     help=N_("A new PIN for a support account; it also ends a lockout on every till (next sync)."))
+def hq_support_reset(number: str = typer.Argument(..., help=N_("The support account's number.")),
                      pin_stdin: bool = _PIN_STDIN,
                      db: Optional[str] = _HQ_DB) -> None:
-    """A new PIN for a support account; it also ends a lockout on every till (next sync)."""
     pin = _read_pin(pin_stdin)
     view = _hq_run(db, lambda hq: hq.reset_support(number, pin, by=_actor().name))
-    say(f"support account {view.number} ({view.name}): new PIN set; every store takes it with its next sync")
+    say(_("support account {number} ({name}): new PIN set; every store takes it with its next sync")
+        .format(number=view.number, name=view.name))
 
 
 # -- customer segments -----------------------------------------------------------------------------
 
-segments_app = typer.Typer(help="Customer segments: rules over customer data and order history (the rule "
-                                "format: README, Customer segments).", no_args_is_help=True)
+segments_app = typer.Typer(help=N_("Customer segments: rules over customer data and order history (the rule "
+                                "format: README, Customer segments)."), no_args_is_help=True)
 hq_app.add_typer(segments_app, name="segments")
 
 
@@ -256,7 +260,7 @@ def _rule_text(rule: Optional[str], rule_file: Optional[str]) -> str:
     import sys
 
     if (rule is None) == (rule_file is None):
-        fail("give the rule as --rule JSON or --rule-file FILE (- for standard input)", 2)
+        fail(_("give the rule as --rule JSON or --rule-file FILE (- for standard input)"), 2)
     if rule is not None:
         return rule
     if rule_file == "-":
@@ -264,71 +268,74 @@ def _rule_text(rule: Optional[str], rule_file: Optional[str]) -> str:
     try:
         return Path(rule_file).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        fail(f"could not read the rule from {rule_file}: {exc.strerror or exc}", 2)
+        fail(_("could not read the rule from {file}: {reason}").format(file=rule_file, reason=exc.strerror or exc), 2)
     return ""
 
 
-@segments_app.command("add")
-def hq_segments_add(code: str = typer.Argument(..., help="Lower-case letters, digits, - and _: what seg:CODE names."),
+@segments_app.command("add",
+                      help=N_("Define a segment (or change one with --replace) and evaluate it at once."))
+def hq_segments_add(code: str = typer.Argument(..., help=N_("Lower-case letters, digits, - and _: what seg:CODE names.")),
                     name: str = typer.Option(..., "--name"),
-                    rule: Optional[str] = typer.Option(None, "--rule", metavar="JSON", help="The rule as JSON."),
+                    rule: Optional[str] = typer.Option(None, "--rule", metavar="JSON", help=N_("The rule as JSON.")),
                     rule_file: Optional[str] = typer.Option(None, "--rule-file", metavar="FILE",
-                                                            help="Read the rule from a file (- standard input)."),
-                    replace: bool = typer.Option(False, "--replace", help="Change an existing segment."),
+                                                            help=N_("Read the rule from a file (- standard input).")),
+                    replace: bool = typer.Option(False, "--replace", help=N_("Change an existing segment.")),
                     db: Optional[str] = _HQ_DB) -> None:
-    """Define a segment (or change one with --replace) and evaluate it at once."""
     text = _rule_text(rule, rule_file)
     view = _hq_run(db, lambda hq: hq.add_segment(code, name, text, replace=replace, by=_actor().name),
                    create=True)
-    say(f"segment {view.code} ({view.name}): {view.members:,} customer(s); every till receives it with its next sync")
+    say(_("segment {code} ({name}): {n} customer(s); every till receives it with its next sync")
+        .format(code=view.code, name=view.name, n=f"{view.members:,}"))
 
 
-@segments_app.command("list")
+@segments_app.command("list", help=N_("Every segment: code, members as last evaluated, when, name."))
 def hq_segments_list(db: Optional[str] = _HQ_DB) -> None:
-    """Every segment: code, members as last evaluated, when, name."""
     views = _hq_run(db, lambda hq: hq.segments())
     if not views:
-        say("no segments (add one: pos-customers hq segments add vip --name VIP --rule '{...}')")
+        say(_("no segments (add one: pos-customers hq segments add vip --name VIP --rule '{...}')"))
     for v in views:
-        when = datetime_text(v.evaluated_at) if v.evaluated_at else "never"
-        say(f"{v.code:<20} {number_text(v.members):>9}  evaluated {when:<16}  {v.name}")
+        when = datetime_text(v.evaluated_at) if v.evaluated_at else _("never")
+        say(f"{v.code:<20} {number_text(v.members):>9}  " + _("evaluated {when}").format(when=f"{when:<16}")
+            + f"  {v.name}")
 
 
-@segments_app.command("show")
+@segments_app.command("show", help=N_("One segment: its name, members as last evaluated, and its rule (JSON)."))
 def hq_segments_show(code: str = typer.Argument(...), db: Optional[str] = _HQ_DB) -> None:
-    """One segment: its name, members as last evaluated, and its rule (JSON)."""
     import json
 
     v = _hq_run(db, lambda hq: hq.segment(code))
-    when = datetime_text(v.evaluated_at) if v.evaluated_at else "never"
-    say(f"segment {v.code}: {v.name}\nmembers: {number_text(v.members)} (evaluated {when})\nrule:", multiline=True)
+    when = datetime_text(v.evaluated_at) if v.evaluated_at else _("never")
+    say("\n".join((_("segment {code}: {name}").format(code=v.code, name=v.name),
+                   _("members: {n} (evaluated {when})").format(n=number_text(v.members), when=when),
+                   _("rule:"))), multiline=True)
     say(json.dumps(json.loads(v.rule_text), indent=2, ensure_ascii=False), multiline=True)
 
 
-@segments_app.command("remove")
+@segments_app.command("remove",
+                      help=N_("Remove a segment: its members lose it on every till with the next sync."))
 def hq_segments_remove(code: str = typer.Argument(...), db: Optional[str] = _HQ_DB) -> None:
-    """Remove a segment: its members lose it on every till with the next sync."""
     v = _hq_run(db, lambda hq: hq.remove_segment(code, by=_actor().name))
-    say(f"segment {v.code} ({v.name}) removed")
+    say(_("segment {code} ({name}) removed").format(code=v.code, name=v.name))
 
 
-@segments_app.command("refresh")
-def hq_segments_refresh(codes: Optional[list[str]] = typer.Argument(None, help="Segments (default: all)."),
+@segments_app.command("refresh",
+                      help=N_("Evaluate segments again (rules such as \"registered in the last 30 days\" move with "
+                              "time: run it daily); the tills receive the changed memberships with their next sync."))
+def hq_segments_refresh(codes: Optional[list[str]] = typer.Argument(None, help=N_("Segments (default: all).")),
                         db: Optional[str] = _HQ_DB) -> None:
-    """Evaluate segments again (rules such as "registered in the last 30 days" move with time: run it
-    daily); the tills receive the changed memberships with their next sync."""
     counts = _hq_run(db, lambda hq: hq.refresh_segments(codes or None))
     for code, members in sorted(counts.items()):
         say(f"{code:<20} {members:>9,}")
 
 
-@segments_app.command("report")
+@segments_app.command("report",
+                      help=N_("How many customers the segment holds now (its rule evaluated afresh); --csv exports "
+                              "them."))
 def hq_segments_report(code: str = typer.Argument(...),
                        csv_file: Optional[Path] = typer.Option(None, "--csv", metavar="FILE",
-                                                               help="Export the members (reference, name, "
-                                                                    "email) as CSV, readable by you only."),
+                                                               help=N_("Export the members (reference, name, "
+                                                                    "email) as CSV, readable by you only.")),
                        db: Optional[str] = _HQ_DB) -> None:
-    """How many customers the segment holds now (its rule evaluated afresh); --csv exports them."""
     import csv
 
     from ..domain.reference import format_reference
@@ -345,22 +352,24 @@ def hq_segments_report(code: str = typer.Argument(...),
                 writer.writerows((format_reference(r), name, email) for r, name, email in rows)
             part.replace(csv_file)
         except OSError as exc:
-            fail(f"could not write {csv_file}: {exc.strerror or exc}", 1)
-        say(f"segment {code.casefold()}: {count:,} customer(s), written to {csv_file}")
+            fail(_("could not write {file}: {reason}").format(file=csv_file, reason=exc.strerror or exc), 1)
+        say(_("segment {code}: {n} customer(s), written to {file}")
+            .format(code=code.casefold(), n=f"{count:,}", file=csv_file))
     else:
-        say(f"segment {code.casefold()}: {count:,} customer(s)")
+        say(_("segment {code}: {n} customer(s)").format(code=code.casefold(), n=f"{count:,}"))
 
 
-@hq_app.command("demo")
+@hq_app.command("demo",
+                help=N_("The demo store connected to a demo headquarters: other stores' customers (F5), "
+                        "order history (Orders tab), sync state (F8). Headquarters runs on loopback while "
+                        "the app is open."))
 def hq_demo(customers: int = typer.Option(10_000, "--customers", min=10, max=1_000_000),
             port: int = typer.Option(8750, "--port"),
-            db: Optional[str] = typer.Option(None, "--db", metavar="URL", help="HQ database (default: "
-                                             "demo-hq.db in the user data folder)."),
+            db: Optional[str] = typer.Option(None, "--db", metavar="URL", help=N_("HQ database (default: "
+                                             "demo-hq.db in the user data folder).")),
             terminal_db: Optional[str] = typer.Option(None, "--terminal-db", metavar="PATH",
-                                                      help="The demo terminal's SQLite file."),
-            serve_only: bool = typer.Option(False, "--serve-only", help="Set up and serve; no app.")) -> None:
-    """The demo store connected to a demo headquarters: other stores' customers (F5), order
-    history (Orders tab), sync state (F8). Headquarters runs on loopback while the app is open."""
+                                                      help=N_("The demo terminal's SQLite file.")),
+            serve_only: bool = typer.Option(False, "--serve-only", help=N_("Set up and serve; no app."))) -> None:
     import signal
     import threading
     import time as _time
@@ -378,7 +387,8 @@ def hq_demo(customers: int = typer.Option(10_000, "--customers", min=10, max=1_0
     url = f"http://127.0.0.1:{port}"
 
     def progress(done: int, total: int) -> None:
-        typer.echo(f"\r  {done:,} / {total:,} customers", err=True, nl=done == total)
+        typer.echo("\r  " + _("{done} / {total} customers").format(done=f"{done:,}", total=f"{total:,}"),
+                   err=True, nl=done == total)
 
     def fresh_hq():
         """An empty demo headquarters in place of one left by an unfinished or mismatched run."""
@@ -389,8 +399,8 @@ def hq_demo(customers: int = typer.Option(10_000, "--customers", min=10, max=1_0
 
         parsed = make_url(resolve_url(hq_db))
         if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
-            fail(f"headquarters at {hq_db} already holds customers that do not match the demo till "
-                 f"{path}: give an empty database with --db")
+            fail(_("headquarters at {database} already holds customers that do not match the demo till "
+                   "{path}: give an empty database with --db").format(database=hq_db, path=path))
         close(hq.engine)
         hq.engine.dispose()
         for suffix in ("", "-wal", "-shm", "-journal"):
@@ -407,14 +417,15 @@ def hq_demo(customers: int = typer.Option(10_000, "--customers", min=10, max=1_0
                                            log_level="info", log_config=uvicorn_config(log)))
     thread = threading.Thread(target=server.run, name="demo-hq", daemon=True)
     thread.start()
-    for _ in range(100):
+    for _attempt in range(100):
         if server.started or not thread.is_alive():
             break
         _time.sleep(0.05)
     if not server.started:
         close(hq.engine)
-        fail(f"headquarters could not listen on 127.0.0.1:{port} (in use?): try --port")
-    typer.echo(f"demo headquarters on {url}; terminal {path}; its log {log}", err=True)
+        fail(_("headquarters could not listen on {address} (in use?): try --port").format(address=f"127.0.0.1:{port}"))
+    typer.echo(_("demo headquarters on {url}; terminal {path}; its log {log}").format(url=url, path=path, log=log),
+               err=True)
     try:
         if serve_only:
             signal.signal(signal.SIGTERM, _interrupt)  # stopped like Ctrl+C: it closes its file
@@ -467,15 +478,15 @@ def connected_demo(hq, path: Path, customers: int, url: str, *, progress=None, s
             connect(svc, _actor(), url=url)  # only the address: this run's port
             return svc
         if not _demo_file(path):
-            fail(f"{path} is not a demo till: give another file with --terminal-db")
-        say(f"  {path} is not a complete connected demo: building it again")
+            fail(_("{path} is not a demo till: give another file with --terminal-db").format(path=path))
+        say("  " + _("{path} is not a complete connected demo: building it again").format(path=path))
         for suffix in ("", "-wal", "-shm", "-journal"):
             Path(str(path) + suffix).unlink(missing_ok=True)
     if hq.customer_count():
         if fresh_hq is None:
-            fail("the demo headquarters already holds customers that do not match the demo till "
-                 f"{path}: remove both files and run again")
-        say("  headquarters holds another demo's customers: building it again")
+            fail(_("the demo headquarters already holds customers that do not match the demo till "
+                   "{path}: remove both files and run again").format(path=path))
+        say("  " + _("headquarters holds another demo's customers: building it again"))
         hq = fresh_hq()
     svc = seed_demo(Database(path), customers, progress=progress)
     stores = demo_stores()
@@ -484,7 +495,7 @@ def connected_demo(hq, path: Path, customers: int, url: str, *, progress=None, s
         if st.code not in known:
             hq.add_store(st.code, st.name, number=st.number, country=st.country, currency=st.currency,
                          language=st.language, region=st.region)
-    say("  headquarters: loading the demo customers, their orders, carts and saved payments")
+    say("  " + _("headquarters: loading the demo customers, their orders, carts and saved payments"))
     docs = export_for_hq(svc, f"{int(_time.time() * 1000):013d}-00000-demo")
     hq.import_customers(docs)
     hq.import_memberships(export_memberships(svc))
@@ -494,13 +505,16 @@ def connected_demo(hq, path: Path, customers: int, url: str, *, progress=None, s
 
     from ..hq.credit import seed_demo as seed_credit
     held = seed_credit(hq, docs, today=datetime.now(timezone.utc))  # refunds, goodwill, sales, expiry
-    say(f"  {held:,} customers hold store credit")
+    say("  " + ngettext("{n} customer holds store credit", "{n} customers hold store credit", held)
+        .format(n=f"{held:,}"))
     seed_segments(hq)  # vip (by spend), new, newsletter
     removed = keep_home_store_only(svc)
-    say(f"  {removed:,} customers of other stores live only at headquarters now (F5 finds them)")
+    say("  " + ngettext("{n} customer of other stores lives only at headquarters now (F5 finds it)",
+                        "{n} customers of other stores live only at headquarters now (F5 finds them)", removed)
+        .format(n=f"{removed:,}"))
     _segments_to_till(hq, svc)
-    say("  segments vip, new and newsletter defined (`pos-customers hq segments list`)")
-    terminal_id, credential, _, number = hq.enrol(hq.issue_token(DEMO_STORE), "demo terminal")
+    say("  " + _("segments vip, new and newsletter defined (`pos-customers hq segments list`)"))
+    terminal_id, credential, _store, number = hq.enrol(hq.issue_token(DEMO_STORE), "demo terminal")
     connect(svc, _actor(), url=url, credential=credential, terminal_id=terminal_id, cursor=hq.current_seq(),
             terminal_number=number)
     return svc
@@ -564,46 +578,45 @@ def _complete_demo(hq, path: Path, store: str) -> bool:
     return who.store_code == store and hq.customer_count() > 0
 
 
-@hq_app.command("stores")
+@hq_app.command("stores", help=N_("The stores headquarters knows."))
 def hq_stores(db: Optional[str] = _HQ_DB) -> None:
-    """The stores headquarters knows."""
     for st in _hq(db, create=False).stores():
-        say(f"{st['code']:<10} {st['number']:>5}  {st['name']:<30} {st['country']}  scope={st['scope']}")
+        say(f"{st['code']:<10} {st['number']:>5}  {st['name']:<30} {st['country']}  "
+            + _("scope={scope}").format(scope=st['scope']))
 
 
 # -- chain settings --------------------------------------------------------------------------------
 
-settings_app = typer.Typer(help="Chain settings: kept here, every store's terminals receive them with their next sync.",
+settings_app = typer.Typer(help=N_("Chain settings: kept here, every store's terminals receive them with their next sync."),
                            no_args_is_help=True)
 hq_app.add_typer(settings_app, name="settings")
 
 
-@settings_app.command("show")
+@settings_app.command("show", help=N_("The chain's settings as headquarters holds them."))
 def hq_settings_show(db: Optional[str] = _HQ_DB) -> None:
-    """The chain's settings as headquarters holds them."""
     from ..hq.account_scope import scope_of
 
     setting = _hq_run(db, scope_of)
-    say(f"account-scope  {setting.value.value:<8} (one registered account per email: shared = no limit, "
-        "chain, region or store)")
+    say(f"account-scope  {setting.value.value:<8} "
+        + _("(one registered account per email: shared = no limit, chain, region or store)"))
 
 
-@settings_app.command("set")
-def hq_settings_set(name: str = typer.Argument(..., help="account-scope"),
-                    value: str = typer.Argument(..., help="shared, chain, region or store"),
+@settings_app.command("set",
+                      help=N_("Change a chain setting. account-scope: how many registered accounts may share one "
+                              "email: shared (no limit, the default), chain (one in the whole chain), region (one "
+                              "per region: the store's --region, else its country) or store (one per store)."))
+def hq_settings_set(name: str = typer.Argument(..., help=N_("account-scope")),
+                    value: str = typer.Argument(..., help=N_("shared, chain, region or store")),
                     db: Optional[str] = _HQ_DB) -> None:
-    """Change a chain setting. account-scope: how many registered accounts may share one email:
-    shared (no limit, the default), chain (one in the whole chain), region (one per region: the store's
-    --region, else its country) or store (one per store)."""
     from ..hq.account_scope import set_scope
 
     if name.strip().lower().replace("_", "-") != "account-scope":
-        fail(f"no chain setting {name!r}: the settings are account-scope", 2)
+        fail(_("no chain setting {name}: the settings are account-scope").format(name=repr(name)), 2)
     done = _hq_run(db, lambda hq: set_scope(hq, value, by=_actor().name))
-    say(f"account-scope: {done.before.value} -> {done.after.value}; {done.claims} address(es) of registered "
-        "accounts claimed; every store receives it with its next sync")
+    say(_("account-scope: {before} -> {after}; {n} address(es) of registered accounts claimed; every store "
+          "receives it with its next sync").format(before=done.before.value, after=done.after.value, n=done.claims))
     for key, email, refs in done.shared[:50]:
-        say(f"  already shared in {key}: {email} by {', '.join(refs)} (the first keeps it; merge or change "
-            "the others' email)")
+        say("  " + _("already shared in {key}: {email} by {references} (the first keeps it; merge or change "
+                     "the others' email)").format(key=key, email=email, references=", ".join(refs)))
     if len(done.shared) > 50:
-        say(f"  … and {len(done.shared) - 50} more")
+        say("  " + _("… and {n} more").format(n=len(done.shared) - 50))

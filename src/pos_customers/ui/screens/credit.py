@@ -16,14 +16,15 @@ from textual.widgets import DataTable, Input, Label, Select, Static
 from ...domain.credit import CreditKind, parse_signed, signed
 from ...domain.errors import FieldProblem, ValidationFailed
 from ...domain.formats import datetime_text
+from ...domain.i18n import N_, _, tr
 from ...domain.money import format_minor
 from ...services import credit as store_credit
 from ...services.context import NotFound, Permission, PermissionDenied
 from ..text import plain, safe
-from .customer_data import DataPane, source_note
+from .customer_data import DataPane, problems, source_note
 
-KIND_TEXT = {CreditKind.ADDED: "added", CreditKind.REFUNDED: "refund", CreditKind.USED: "used in sale",
-             CreditKind.EXPIRED: "expired", CreditKind.CORRECTED: "correction"}
+KIND_TEXT = {CreditKind.ADDED: N_("added"), CreditKind.REFUNDED: N_("refund"), CreditKind.USED: N_("used in sale"),
+             CreditKind.EXPIRED: N_("expired"), CreditKind.CORRECTED: N_("correction")}
 
 
 def _when(moment: Any) -> str:
@@ -33,10 +34,10 @@ def _when(moment: Any) -> str:
 class CreditPane(DataPane):
     """Store credit: balance, queued and refused movements, history (newest first)."""
 
-    TITLE, PANE_ID = "Store credit", "tab-credit"
-    BINDINGS = [Binding("c", "move_credit", "Add/correct credit", id="card.credit",
-                        tooltip="Store credit tab: add or correct the customer's store credit, with a reason "
-                                "(managers)")]
+    TITLE, PANE_ID = N_("Store credit"), "tab-credit"
+    BINDINGS = [Binding("c", "move_credit", N_("Add/correct credit"), id="card.credit",
+                        tooltip=N_("Store credit tab: add or correct the customer's store credit, with a reason "
+                                   "(managers)"))]
 
     def fetch(self, customer_id: str):
         view = store_credit.credit_account(self.app.services, self.app.actor, customer_id)
@@ -47,31 +48,33 @@ class CreditPane(DataPane):
         if view.lines:
             balance = " · ".join(format_minor(x.balance_minor, x.currency) for x in view.lines)
         else:
-            balance = "none"
-        when = f"as of {_when(view.as_of)}" if view.as_of else "headquarters not asked yet"
-        parts: list = [Label(safe(f"Balance: {balance} ({when})"), id="credit-balance", classes="section",
-                             markup=False)]
+            balance = _("none")
+        if view.as_of:
+            said = _("Balance: {balance} (as of {when})").format(balance=balance, when=_when(view.as_of))
+        else:
+            said = _("Balance: {balance} (headquarters not asked yet)").format(balance=balance)
+        parts: list = [Label(safe(said), id="credit-balance", classes="section", markup=False)]
         queued = [x for x in view.lines if x.queued_minor]
         if queued:
-            parts.append(Label(safe("Queued here: " + " · ".join(
+            parts.append(Label(safe(_("Queued here: {amounts}").format(amounts=" · ".join(
                 f"{signed(x.queued_minor, x.currency)} → {format_minor(x.expected_minor, x.currency)}"
-                for x in queued)), classes="muted", markup=False))
+                for x in queued))), classes="muted", markup=False))
         table = DataTable(id="credit-table", cursor_type="row", zebra_stripes=True)
-        table.add_columns("When", "Movement", "Amount", "Balance", "Reason · by")
+        table.add_columns(_("When"), _("Movement"), _("Amount"), _("Balance"), _("Reason · by"))
         for p in view.pending:
-            state = "REFUSED" if p.parked else "queued"
-            table.add_row(plain(_when(p.queued_at)), plain(f"{KIND_TEXT[p.kind]} ({state})"),
+            state = _("REFUSED") if p.parked else _("queued")
+            table.add_row(plain(_when(p.queued_at)), plain(f"{tr(KIND_TEXT[p.kind])} ({state})"),
                           plain(signed(p.amount_minor, p.currency)), plain("—"),
-                          plain(f"{p.parked_reason if p.parked else p.reason} · {p.associate}"))
+                          plain(f"{tr(p.parked_reason) if p.parked else p.reason} · {p.associate}"))
         for m in view.movements:
-            table.add_row(plain(_when(m.at)), plain(KIND_TEXT[m.kind]), plain(signed(m.amount_minor, m.currency)),
+            table.add_row(plain(_when(m.at)), plain(tr(KIND_TEXT[m.kind])), plain(signed(m.amount_minor, m.currency)),
                           plain(format_minor(m.balance_minor, m.currency)),
                           plain(f"{m.reason or '—'} · {m.by or '—'}"))
         parts.append(table)
         if not view.pending and not view.movements:
-            parts.append(Label("No store credit movements.", classes="muted"))
-        hint = "c add or correct · " if self.app.actor.can(Permission.MOVE_CREDIT) else ""
-        parts.append(Label(f"{hint}{source_note(source)}", classes="muted"))
+            parts.append(Label(_("No store credit movements."), classes="muted"))
+        hint = _("c add or correct") + " · " if self.app.actor.can(Permission.MOVE_CREDIT) else ""
+        parts.append(Label(f"{hint}{source_note(source)}", classes="muted", markup=False))
         return parts
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
@@ -100,8 +103,9 @@ class CreditModal(ModalScreen[bool]):
     """Add or correct store credit: kind, amount (a correction may be negative), currency, reason."""
 
     BINDINGS = [
-        Binding("escape", "dismiss(False)", "Cancel", id="credit.cancel", tooltip="Back to the card; nothing is saved"),
-        Binding("ctrl+s", "save", "Save", id="credit.save", tooltip="Queue the movement for headquarters"),
+        Binding("escape", "dismiss(False)", N_("Cancel"), id="credit.cancel",
+                tooltip=N_("Back to the card; nothing is saved")),
+        Binding("ctrl+s", "save", N_("Save"), id="credit.save", tooltip=N_("Queue the movement for headquarters")),
     ]
     DEFAULT_CSS = """
     CreditModal { align: center middle; }
@@ -122,16 +126,18 @@ class CreditModal(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(safe(f"Store credit of {self.customer_name}: "
-                              f"{format_minor(self.balance_minor, self.currency)}"), id="credit-title", markup=False)
-            yield Select([("Add credit", CreditKind.ADDED.value), ("Correct (+ or −)", CreditKind.CORRECTED.value)],
+            yield Static(safe(_("Store credit of {name}: {balance}").format(
+                name=self.customer_name, balance=format_minor(self.balance_minor, self.currency))),
+                id="credit-title", markup=False)
+            yield Select([(_("Add credit"), CreditKind.ADDED.value),
+                          (_("Correct (+ or −)"), CreditKind.CORRECTED.value)],
                          value=CreditKind.ADDED.value, allow_blank=False, id="credit-kind")
             with Horizontal():
-                yield Input(placeholder="Amount, e.g. 25.00 (a correction: -5.00)", id="credit-amount")
+                yield Input(placeholder=_("Amount, e.g. 25.00 (a correction: -5.00)"), id="credit-amount")
                 yield Input(value=self.currency, max_length=3, id="credit-currency")
-            yield Input(placeholder="Reason (kept with the movement)", max_length=200, id="credit-reason")
+            yield Input(placeholder=_("Reason (kept with the movement)"), max_length=200, id="credit-reason")
             yield Static("", id="credit-error", markup=False)
-            yield Label("Enter or ctrl+s saves · Esc cancels", classes="muted")
+            yield Label(_("Enter or ctrl+s saves · Esc cancels"), classes="muted", markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#credit-amount", Input).focus()
@@ -145,11 +151,11 @@ class CreditModal(ModalScreen[bool]):
         try:
             amount = parse_signed(self.query_one("#credit-amount", Input).value, currency)
         except FieldProblem as exc:
-            self._error(str(exc))
+            self._error(tr(exc))
             return
         kind = str(self.query_one("#credit-kind", Select).value)
         if kind == CreditKind.ADDED.value and amount < 0:
-            self._error("A negative amount is a correction: choose Correct above (shift+tab).")
+            self._error(_("A negative amount is a correction: choose Correct above (shift+tab)."))
             return
         self.save(kind, amount, currency,
                   self.query_one("#credit-reason", Input).value)
@@ -162,14 +168,11 @@ class CreditModal(ModalScreen[bool]):
         try:
             moved = store_credit.move_credit(self.app.services, self.app.actor, self.customer_id, kind=kind,
                                              amount_minor=amount, currency=currency, reason=reason)
-        except ValidationFailed as exc:
-            self.app.call_from_thread(self._error, "; ".join(e.message for e in exc.errors))
+        except (ValidationFailed, PermissionDenied, NotFound) as exc:
+            self.app.call_from_thread(self._error, problems(exc))
             return
-        except (PermissionDenied, NotFound) as exc:
-            self.app.call_from_thread(self._error, str(exc))
-            return
-        self.app.call_from_thread(self.notify, f"Store credit {signed(moved.amount_minor, moved.currency)} "
-                                  "queued for headquarters.", markup=False)
+        self.app.call_from_thread(self.notify, _("Store credit {amount} queued for headquarters.").format(
+            amount=signed(moved.amount_minor, moved.currency)), markup=False)
         self.app.call_from_thread(self.dismiss, True)
 
 

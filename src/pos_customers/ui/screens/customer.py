@@ -9,19 +9,22 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Input, Label, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Header, Input, Label, Static, TabbedContent, TabPane, Tabs
 
+from ...domain import i18n
 from ...domain.enums import SyncState
 from ...domain.errors import ValidationFailed
+from ...domain.i18n import N_, _, ngettext, tr
 from ...services import records, sync
 from ...services.context import Permission
-from ...domain.formats import address_line, address_lines, amount_text, date_text, datetime_text, phone_text
+from ...domain.formats import address_line, address_lines, amount_text, date_text, phone_text
 from ...domain.money import format_minor
 from ...services.customers import StaleEdit, choose_for_sale, draft_from_view, get_customer, update_customer
 from ...services.segments import customer_segments, segment_rows
@@ -31,58 +34,75 @@ from ..text import change_lines, plain, safe, shown_value, yes_no
 from ..widgets.footer import KeysFooter
 from .address import AddressModal
 from .credit import CreditPane
-from .customer_data import PANES, DataPane, order_modal, source_note
+from .customer_data import PANES, DataPane, order_modal, problems, source_note, word
 from .dialogs import ConfirmModal
 from .members import MEMBER_ACTIONS, MEMBER_BINDINGS, TAB_ORGANIZATIONS, TAB_PEOPLE, MembershipTabs
 from .online import ASSIST_ACTION_TEXT, ASSIST_ACTIONS, ASSIST_BINDINGS, AssistActions, OnlinePane
 
 
 def kv_table(rows: list[tuple[str, object]], table_id: str) -> DataTable:
+    """Two columns, label and value (the labels already in the reader's language)."""
     table = DataTable(id=table_id, cursor_type="row", show_header=False, zebra_stripes=True)
-    table.add_columns("Field", "Value")
+    table.add_columns(_("Field"), _("Value"))
     for k, v in rows:
         table.add_row(plain(k, "bold"), plain(v))
     return table
 
 
-# audit actions that read better in words on the Activity tab (the others are plain words already)
-ACTION_TEXT = {"brought_in": "brought from headquarters", "received": "received from headquarters",
-               "payment_delete": "saved payment deleted", "membership_link": "membership added",
-               "membership_update": "membership changed", "membership_unlink": "membership removed",
-               "credit_added": "store credit added", "credit_corrected": "store credit corrected",
+# the audit actions in words on the Activity tab (an action not listed shows its code)
+ACTION_TEXT = {"create": N_("created"), "update": N_("changed"), "import": N_("imported"),
+               "anonymize": N_("anonymized"), "password_link": N_("password link sent"),
+               "resolve_conflict": N_("sync conflict resolved"), "change_account_email": N_("account email changed"),
+               "merge_account": N_("merged with the online account"),
+               "merged_into_account": N_("merged into the online account"),
+               "brought_in": N_("brought from headquarters"), "received": N_("received from headquarters"),
+               "payment_delete": N_("saved payment deleted"), "membership_link": N_("membership added"),
+               "membership_update": N_("membership changed"), "membership_unlink": N_("membership removed"),
+               "credit_added": N_("store credit added"), "credit_corrected": N_("store credit corrected"),
                **ASSIST_ACTION_TEXT}
+
+# the card's own tabs (the panes of screens/customer_data.py, credit.py, online.py name themselves)
+TAB_TITLES = {"tab-account": N_("Account"), "tab-contacts": N_("Contacts"), "tab-addresses": N_("Addresses"),
+              "tab-attributes": N_("Attributes & groups"), "tab-notes": N_("Notes"), "tab-orders": N_("Orders"),
+              TAB_ORGANIZATIONS: N_("Organizations"), TAB_PEOPLE: N_("People"), "tab-activity": N_("Activity")}
+#: the label services.segments.segment_rows gives its first row (translated where shown)
+SEGMENTS = N_("Segments")
+#: the hint at the right of the card's head: how to reach the other tabs from where the focus is
+TABS_HINT, TABS_HINT_INSIDE = N_("←/→ tabs"), N_("shift+tab: tabs")
 
 
 class CustomerScreen(AssistActions, MembershipTabs, Screen):
     APP_KEYS = ("sync",)  # F8 from the card
     BINDINGS = [
-        Binding("escape", "back", "Back", id="card.back", tooltip="Back to the search"),
+        Binding("escape", "back", N_("Back"), id="card.back", tooltip=N_("Back to the search")),
         # shown on the Activity tab while a conflict is open: first, so 80 columns show them
-        Binding("k", "resolve_conflict(False)", "Keep", id="card.conflict_keep",
-                tooltip="Sync conflict (Activity tab): keep the value headquarters kept"),
-        Binding("t", "resolve_conflict(True)", "Take other", id="card.conflict_take",
-                tooltip="Sync conflict (Activity tab): set the field to the other value, as an edit"),
+        Binding("k", "resolve_conflict(False)", N_("Keep"), id="card.conflict_keep",
+                tooltip=N_("Sync conflict (Activity tab): keep the value headquarters kept")),
+        Binding("t", "resolve_conflict(True)", N_("Take other"), id="card.conflict_take",
+                tooltip=N_("Sync conflict (Activity tab): set the field to the other value, as an edit")),
         *MEMBER_BINDINGS,  # the People / Organizations tab's keys (screens/members.py)
-        Binding("e", "edit", "Edit", id="card.edit", tooltip="Edit this customer"),
-        Binding("s", "choose_for_sale", "For sale", id="card.sale",
-                tooltip="Choose this customer for the sale at the till (refused while blocked)"),
-        Binding("a", "add_address", "Add address", id="card.add_address", tooltip="Add an address"),
-        Binding("n", "note", "Add note", id="card.note", tooltip="Write a note (managers, support)"),
-        Binding("r", "reload", "Reload", id="card.reload", tooltip="Read the customer again"),
-        Binding("l", "password_link", "Password link", id="card.password_link",
-                tooltip="Mail the customer a link to set their password (registered accounts)"),
-        Binding("ctrl+e", "export_data", "Data export", id="card.export",
-                tooltip="Access request: everything held on this customer, as JSON and text files"),
-        Binding("ctrl+x", "anonymize", "Anonymize", id="card.anonymize",
-                tooltip="Delete on request: erase this customer's personal data everywhere (managers)"),
+        Binding("e", "edit", N_("Edit"), id="card.edit", tooltip=N_("Edit this customer")),
+        Binding("s", "choose_for_sale", N_("For sale"), id="card.sale",
+                tooltip=N_("Choose this customer for the sale at the till (refused while blocked)")),
+        Binding("a", "add_address", N_("Add address"), id="card.add_address", tooltip=N_("Add an address")),
+        Binding("n", "note", N_("Add note"), id="card.note", tooltip=N_("Write a note (managers, support)")),
+        Binding("r", "reload", N_("Reload"), id="card.reload", tooltip=N_("Read the customer again")),
+        Binding("l", "password_link", N_("Password link"), id="card.password_link",
+                tooltip=N_("Mail the customer a link to set their password (registered accounts)")),
+        Binding("ctrl+e", "export_data", N_("Data export"), id="card.export",
+                tooltip=N_("Access request: everything held on this customer, as JSON and text files")),
+        Binding("ctrl+x", "anonymize", N_("Anonymize"), id="card.anonymize",
+                tooltip=N_("Delete on request: erase this customer's personal data everywhere (managers)")),
         *ASSIST_BINDINGS,  # shopper assistance (screens/online.py)
     ]
     DEFAULT_CSS = """
-    CustomerScreen #head { height: auto; padding: 0 1; background: $boost; }
+    CustomerScreen #head-bar { height: auto; background: $boost; }
+    CustomerScreen #head { width: 1fr; height: auto; padding: 0 1; }
+    CustomerScreen #tabs-hint { width: auto; height: 1; padding: 0 1; color: $text-muted; }
     CustomerScreen TabbedContent { height: 1fr; }
     CustomerScreen DataTable { height: auto; max-height: 100%; }
     CustomerScreen .section { text-style: bold; margin-top: 1; padding: 0 1; }
-    CustomerScreen .muted { color: $text-muted; padding: 1; }
+    CustomerScreen .muted { width: 1fr; color: $text-muted; padding: 1; }
     CustomerScreen #note-input { margin: 0 1; }
     """
 
@@ -98,25 +118,45 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static("Loading…", id="head")
+        with Horizontal(id="head-bar"):
+            yield Static(_("Loading…"), id="head")
+            yield Static(tr(TABS_HINT), id="tabs-hint", markup=False)
         with TabbedContent(id="tabs"):
-            yield TabPane("Account", id="tab-account")
-            yield TabPane("Contacts", id="tab-contacts")
-            yield TabPane("Addresses", id="tab-addresses")
-            yield TabPane("Attributes & groups", id="tab-attributes")
+            for pane_id in ("tab-account", "tab-contacts", "tab-addresses", "tab-attributes"):
+                yield TabPane(tr(TAB_TITLES[pane_id]), id=pane_id)
             if self.app.actor.can(Permission.NOTES):
-                yield TabPane("Notes", id="tab-notes")
-            yield TabPane("Orders", id="tab-orders")
-            yield TabPane("Organizations", id=TAB_ORGANIZATIONS)  # a person's; an organization shows People
-            yield TabPane("People", id=TAB_PEOPLE)
+                yield TabPane(tr(TAB_TITLES["tab-notes"]), id="tab-notes")
+            yield TabPane(tr(TAB_TITLES["tab-orders"]), id="tab-orders")
+            # a person's Organizations; an organization shows People
+            yield TabPane(tr(TAB_TITLES[TAB_ORGANIZATIONS]), id=TAB_ORGANIZATIONS)
+            yield TabPane(tr(TAB_TITLES[TAB_PEOPLE]), id=TAB_PEOPLE)
             for pane in (*PANES, CreditPane):  # Store credit: screens/credit.py
                 yield pane()
-            yield TabPane("Activity", id="tab-activity")
+            yield TabPane(tr(TAB_TITLES["tab-activity"]), id="tab-activity")
             yield OnlinePane()  # online now, shopper assistance (screens/online.py)
         yield KeysFooter()
 
     def on_mount(self) -> None:
         self.sub_title = self.app.header_text()
+        self.watch(self, "focused", self._show_tabs_hint)
+        self.load()
+
+    def _show_tabs_hint(self, focused) -> None:
+        """← → switch tabs while the tab strip has the focus; from inside a tab, shift+tab goes back to it."""
+        on_strip = focused is None or isinstance(focused, Tabs)
+        self.query_one("#tabs-hint", Static).update(tr(TABS_HINT if on_strip else TABS_HINT_INSIDE))
+
+    def retranslate(self) -> None:
+        """The reader chose another language (ui/language.py): the tab titles and hints again, then
+        every tab anew; the tab shown, the focus and a note being typed stay."""
+        self.sub_title = self.app.header_text()
+        tabs = self.query_one("#tabs", TabbedContent)
+        for pane in tabs.query(TabPane):
+            title = pane.TITLE if isinstance(pane, DataPane) else TAB_TITLES.get(pane.id or "")
+            if title:
+                tabs.get_tab(pane).label = tr(title)
+        self._show_tabs_hint(self.focused)
+        self.refresh_bindings()
         self.load()
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
@@ -155,7 +195,7 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
         activity = records.activity(svc, actor, self.customer_id)
         conflicts = sync.conflicts_for(svc, actor, self.customer_id)
         notes = records.notes(svc, actor, self.customer_id) if actor.can(Permission.NOTES) else None
-        choices = records.form_choices(svc, actor)
+        choices = records.form_choices(svc, actor, language=i18n.language())
         self._segments = customer_segments(svc, actor, self.customer_id)  # headquarters' last evaluation
         self.app.call_from_thread(self._show_customer, view, consents, activity, notes, choices, conflicts)
 
@@ -163,6 +203,7 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
         # the tabs are made anew: the address list after an address was saved or removed (on
         # that row), else a table that had the focus, on the same row, gets the focus back
         was = self.focused if isinstance(self.focused, DataTable) else None
+        typing = self.focused is not None and self.focused.id == "note-input"
         if self._row_after_save is not None:
             refocus = ("addresses-table", self._row_after_save)
         else:
@@ -173,105 +214,126 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
         self.app.customer_shown(view)  # the strip of open customers names it
         self._conflicts = list(conflicts)
         self.refresh_bindings()
-        sync_text = (("! conflict: see Activity", "bold") if view.sync_state == SyncState.CONFLICT
-                     else safe(view.sync_state))
         # a standalone till syncs with nothing: no sync state on the card
-        sync_part = ((safe(" · sync "), sync_text) if self.app.connected or view.sync_state == SyncState.CONFLICT
-                     else ())
-        blocked = ((safe(f"BLOCKED: {view.status_reason}" if view.status_reason else "BLOCKED"), "bold reverse"),
-                   "  ") if view.blocked and view.anonymized_at is None else ()
+        if view.sync_state == SyncState.CONFLICT:
+            sync_part: tuple = (" · ", (_("sync ! conflict: see Activity"), "bold"))
+        elif self.app.connected:
+            sync_part = (" · ", safe(_("sync {state}").format(state=word(view.sync_state))))
+        else:
+            sync_part = ()
+        if view.blocked and view.anonymized_at is None:
+            said = (_("BLOCKED: {reason}").format(reason=safe(view.status_reason)) if view.status_reason
+                    else _("BLOCKED"))
+            blocked = ((said, "bold reverse"), "  ")
+        else:
+            blocked = ()
+        groups = {c.code: c.label for c in choices.groups}
         head = Text.assemble(
-            *blocked, (safe(view.display_name) or "(no name)", "bold"), "  ",
+            *blocked, (safe(view.display_name) or _("(no name)"), "bold"), "  ",
             (safe(view.reference_display), "bold reverse"),
-            "\n", safe(f"{view.customer_type} · group {view.group_code or '—'} · {view.status} · "
-                       f"{view.account_type}"), *sync_part)
+            "\n", safe(" · ".join((word(view.customer_type),
+                                   _("group {group}").format(group=view.group_code or "—"),
+                                   word(view.status), word(view.account_type)))), *sync_part)
         self.query_one("#head", Static).update(head)
         labels = {"gender": {c.code: c.label for c in choices.genders},
                   "salutation": {c.code: c.label for c in choices.salutations}}
+        status = word(view.status)
         self._fill("tab-account", [kv_table([
-            ("Salutation", labels["salutation"].get(view.salutation, view.salutation)),
-            ("Title", view.title), ("First name", view.first_name), ("Middle name", view.middle_name),
-            ("Last name", view.last_name), ("Suffix", view.suffix), ("Organization", view.organization_name),
-            ("Company", view.company), ("Date of birth", view.birth_date),
-            ("Gender", labels["gender"].get(view.gender, view.gender)),
-            ("Language", view.language), ("Currency", view.currency),
-            ("Receipt", view.receipt_option), ("Receipt email", view.receipt_email),
-            ("Status", f"{view.status}: {view.status_reason}" if view.status_reason else view.status),
-            ("Account type", view.account_type),
-            ("VAT number", view.vat_number), ("Tax exempt", yes_no(view.tax_exempt)),
-            ("Credit limit", format_minor(view.credit_limit, view.currency) or "—"),
-            ("Registered", view.created_at),
-            ("Registering store", ", ".join(filter(None, (view.store_code, issuing_till(view.reference))))),
-            ("Last activity", view.last_activity_at), ("Last sign-in", view.last_sign_in_at or "—"),
-            ("Last password change", " · ".join(filter(None, (
+            (_("Salutation"), labels["salutation"].get(view.salutation, view.salutation)),
+            (_("Title"), view.title), (_("First name"), view.first_name), (_("Middle name"), view.middle_name),
+            (_("Last name"), view.last_name), (_("Suffix"), view.suffix), (_("Organization"), view.organization_name),
+            (_("Company"), view.company), (_("Date of birth"), view.birth_date),
+            (_("Gender"), labels["gender"].get(view.gender, view.gender)),
+            (_("Language"), view.language), (_("Currency"), view.currency),
+            (_("Receipt"), word(view.receipt_option)), (_("Receipt email"), view.receipt_email),
+            (_("Status"), f"{status}: {view.status_reason}" if view.status_reason else status),
+            (_("Account type"), word(view.account_type)),
+            (_("VAT number"), view.vat_number), (_("Tax exempt"), tr(yes_no(view.tax_exempt))),
+            (_("Credit limit"), format_minor(view.credit_limit, view.currency) or "—"),
+            (_("Registered"), view.created_at),
+            (_("Registering store"), ", ".join(filter(None, (view.store_code, issuing_till(view.reference))))),
+            (_("Last activity"), view.last_activity_at), (_("Last sign-in"), view.last_sign_in_at or "—"),
+            (_("Last password change"), " · ".join(filter(None, (
                 safe(view.password_changed_at) or "—",
-                "must change at next sign-in" if view.must_change_password else "")))),
-            ("Cards", ", ".join(view.cards) or "—")], "account-table")])
+                _("must change at next sign-in") if view.must_change_password else "")))),
+            (_("Cards"), ", ".join(view.cards) or "—")], "account-table")])
         contacts = DataTable(id="contacts-table", cursor_type="row", zebra_stripes=True)
-        contacts.add_columns("Kind", "Contact", "Purpose", "Primary", "Marketing")
+        contacts.add_columns(_("Kind"), _("Contact"), _("Purpose"), _("Primary"), _("Marketing"))
         for e in view.emails:
-            contacts.add_row("email", plain(e.address), plain(e.purpose), yes_no(e.primary),
-                             yes_no(e.marketing_consent))
+            contacts.add_row(word("email"), plain(e.address), plain(word(e.purpose)), tr(yes_no(e.primary)),
+                             tr(yes_no(e.marketing_consent)))
         for p in view.phones:
-            contacts.add_row("phone", plain(phone_text(p.e164)), plain(p.purpose), yes_no(p.primary),
-                             yes_no(p.marketing_consent))
+            contacts.add_row(word("phone"), plain(phone_text(p.e164)), plain(word(p.purpose)),
+                             tr(yes_no(p.primary)), tr(yes_no(p.marketing_consent)))
         history = DataTable(id="consent-table", cursor_type="row")
-        history.add_columns("When", "Contact", "Consent", "Store", "By")
+        history.add_columns(_("When"), _("Contact"), _("Consent"), _("Store"), _("By"))
         for c in consents:
-            history.add_row(plain(c.at), plain(c.contact), "given" if c.granted else "withdrawn",
+            history.add_row(plain(c.at), plain(c.contact), _("given") if c.granted else _("withdrawn"),
                             plain(c.store_code), plain(c.associate))
-        self._fill("tab-contacts", [contacts, Label("Marketing consent history", classes="section"),
-                                    history if consents else Label("No consent given or withdrawn yet.",
+        self._fill("tab-contacts", [contacts, Label(_("Marketing consent history"), classes="section"),
+                                    history if consents else Label(_("No consent given or withdrawn yet."),
                                                                    classes="muted")])
         addresses = DataTable(id="addresses-table", cursor_type="row", zebra_stripes=True)
-        addresses.add_columns("Purpose", "Address", "Billing", "Shipping")
+        addresses.add_columns(_("Purpose"), _("Address"), _("Billing"), _("Shipping"))
         for i, a in enumerate(view.addresses):
             addresses.add_row(plain(choices.all_purposes.get(a.purpose, a.purpose)),
                               plain(address_line(a.input)),
-                              yes_no(a.default_billing), yes_no(a.default_shipping), key=str(i))
+                              tr(yes_no(a.default_billing)), tr(yes_no(a.default_shipping)), key=str(i))
         self._fill("tab-addresses", [addresses, Label(
-            "a add · enter edit · delete remove", classes="muted")])
-        attrs = [("Customer group", view.group_code or "—"),
-                 ("Financial dimensions", ", ".join(f"{k}={v}" for k, v in view.financial_dimensions.items()) or "—"),
-                 ("Affiliations", ", ".join(view.affiliations) or "—"),
-                 *segment_rows(getattr(self, "_segments", []))]
+            _("a add · enter edit · delete remove"), classes="muted", markup=False)])
+        affiliations = {c.code: c.label for c in choices.affiliations}
+        group = view.group_code or ""
+        attrs = [(_("Customer group"), f"{groups[group]} ({group})" if group in groups else group or "—"),
+                 (_("Financial dimensions"),
+                  ", ".join(f"{k}={v}" for k, v in view.financial_dimensions.items()) or "—"),
+                 (_("Affiliations"), ", ".join(affiliations.get(a, a) for a in view.affiliations) or "—"),
+                 *((tr(k), v) for k, v in segment_rows(getattr(self, "_segments", [])))]
         labels = {d.code: d.label for d in choices.attributes_all}
         attrs += [(labels.get(k, k), v) for k, v in view.attributes.items()]
         self._fill("tab-attributes", [kv_table(attrs, "attributes-table")])
         if notes is not None:
             notes_table = DataTable(id="notes-table", cursor_type="row")
-            notes_table.add_columns("When", "Author", "Note")
+            notes_table.add_columns(_("When"), _("Author"), _("Note"))
             for n in notes:
                 notes_table.add_row(plain(n.at), plain(f"{n.author_name} ({n.author_number})"), plain(n.text))
-            self._fill("tab-notes", [Input(placeholder="n: write a note, Enter saves", id="note-input"),
-                                     notes_table if notes else Label("No notes yet.", classes="muted")])
-        self._fill("tab-orders", [Label("Asking headquarters for the order history…", classes="muted")])
+            typed = self.query("#note-input")  # a note being typed survives a reload (another language)
+            self._fill("tab-notes", [Input(typed.first(Input).value if typed else "",
+                                           placeholder=_("n: write a note, Enter saves"), id="note-input"),
+                                     notes_table if notes else Label(_("No notes yet."), classes="muted")])
+        self._fill("tab-orders", [Label(_("Asking headquarters for the order history…"), classes="muted")])
         self.load_orders(view.id)
         self.show_member_tab(view)
         for pane in self.query(DataPane):
             if not pane.AFTER_ORDERS:
                 pane.show(view)
-        act = DataTable(id="activity-table", cursor_type="row", zebra_stripes=True)
-        act.add_columns("When", "Who", "Action", "Changes")
         self._activity = list(activity)
-        for i, entry in enumerate(activity):
-            act.add_row(plain(entry.at), plain(entry.who), plain(ACTION_TEXT.get(entry.action, entry.action)),
-                        plain("; ".join(change_lines(entry.changes))), key=str(i))
-        parts = [act] if activity else [Label(
-            "No change to this customer has been recorded on this terminal yet.", classes="muted")]
+        parts: list = [activity_table(self._activity, self.app.size.width), Label(
+            _("⏎ the whole change"), classes="muted")] if activity else [Label(
+                _("No change to this customer has been recorded on this terminal yet."), classes="muted")]
         if conflicts:
             ct = DataTable(id="conflicts-table", cursor_type="row", zebra_stripes=True)
-            ct.add_columns("When", "Field", "Kept", "Other", "From", "Resolved")
+            ct.add_columns(_("When"), _("Field"), _("Kept"), _("Other"), _("From"), _("Resolved"))
             for i, c in enumerate(conflicts):
-                done = "open" if c.resolved_at is None else f"{c.resolution} ({c.resolved_by})"
+                done = _("open") if c.resolved_at is None else f"{word(c.resolution)} ({c.resolved_by})"
                 ct.add_row(plain(c.at), plain(c.field), plain(conflict_value(c.kept)),
                            plain(conflict_value(c.lost)), plain(c.origin_store), plain(done), key=str(i))
             opened = sum(c.resolved_at is None for c in conflicts)
-            hint = f"{opened} open · k keep the kept value · t take the other" if opened else "all resolved"
-            parts += [Label(f"Sync conflicts: {hint}", classes="section", markup=False), ct]
+            hint = (ngettext("{n} open · k keep the kept value · t take the other",
+                             "{n} open · k keep the kept value · t take the other", opened).format(n=opened)
+                    if opened else _("all resolved"))
+            parts += [Label(_("Sync conflicts: {hint}").format(hint=hint), classes="section", markup=False), ct]
         self._fill("tab-activity", parts)
         if refocus is not None:
             self.call_later(self._refocus, self._filling, *refocus)
+        elif typing:
+            self.call_later(self._refocus_note, self._filling)
+
+    async def _refocus_note(self, mounting: list) -> None:
+        for mounted in mounting:
+            await mounted
+        found = self.query("#note-input")
+        if found:
+            found.first(Input).focus()
 
     async def _refocus(self, mounting: list, table_id: str, row: int) -> None:
         for mounted in mounting:
@@ -294,19 +356,20 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
                     pane.show(self.view)
         if source == "not connected":
             self._fill("tab-orders", [Label(
-                "Order history comes from headquarters when this terminal is connected to it.", classes="muted")])
+                _("Order history comes from headquarters when this terminal is connected to it."), classes="muted")])
             return
         note = source_note(source)
         self._orders = list(orders)
         if not orders:
-            self._fill("tab-orders", [Label(f"No orders. {note}", classes="muted")])
+            self._fill("tab-orders", [Label(" ".join((_("No orders."), note)), classes="muted", markup=False)])
             return
         table = DataTable(id="orders-table", cursor_type="row", zebra_stripes=True)
-        table.add_columns("Order", "Date", "Store", "Status", "Shipments", "Total")
+        table.add_columns(_("Order"), _("Date"), _("Store"), _("Status"), _("Shipments"), _("Total"))
         for i, o in enumerate(orders):
             table.add_row(plain(o.number), plain(date_text(o.ordered_at)), plain(o.store_code),
                           plain(o.status), plain(o.shipments), plain(amount_text(o.total, o.currency)), key=str(i))
-        self._fill("tab-orders", [table, Label(f"⏎ lines and shipments · {note}", classes="muted")])
+        self._fill("tab-orders", [table, Label(" · ".join((_("⏎ lines and shipments"), note)), classes="muted",
+                                               markup=False)])
 
     @on(DataTable.RowSelected, "#orders-table")
     def _show_order(self, event: DataTable.RowSelected) -> None:
@@ -334,9 +397,10 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
         try:
             view = choose_for_sale(self.app.services, self.app.actor, self.customer_id)
         except ValidationFailed as exc:
-            self.notify("; ".join(e.message for e in exc.errors), severity="error", markup=False, timeout=8)
+            self.notify(problems(exc), severity="error", markup=False, timeout=8)
             return
-        self.notify(f"{view.display_name} ({view.reference_display}) chosen for the sale", markup=False)
+        self.notify(_("{name} ({reference}) chosen for the sale").format(
+            name=view.display_name, reference=view.reference_display), markup=False)
         self.app.hand_over(view)  # started by the point of sale: the app ends and hands the customer over
 
     def action_anonymize(self) -> None:
@@ -351,9 +415,10 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
                 self.run_anonymize(view.id, typed)
 
         self.app.push_screen(TypedConfirmModal(
-            f"Anonymize {view.display_name} ({view.reference_display})? Names, contacts, addresses, date of birth, "
-            "notes and attribute values are erased here, at headquarters and in every store. Orders stay. "
-            f"This cannot be undone. Type the reference {view.reference_display} to confirm.",
+            _("Anonymize {name} ({reference})? Names, contacts, addresses, date of birth, notes and attribute "
+              "values are erased here, at headquarters and in every store. Orders stay. This cannot be undone. "
+              "Type the reference {reference} to confirm.").format(name=view.display_name,
+                                                                    reference=view.reference_display),
             view.reference_display, placeholder=safe(view.reference_display)), confirmed)
 
     @work(thread=True, exclusive=True, group="privacy")
@@ -364,9 +429,10 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
         try:
             result = anonymize_customer(self.app.services, self.app.actor, customer_id, typed)
         except ValidationFailed as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
+            self.app.call_from_thread(self.notify, problems(exc), severity="error", markup=False)
             return
-        self.app.call_from_thread(self.notify, f"Customer {result.reference} anonymized.", markup=False)
+        self.app.call_from_thread(self.notify, _("Customer {reference} anonymized.").format(
+            reference=result.reference), markup=False)
         self.app.call_from_thread(self.load)
 
     @work(thread=True, exclusive=True, group="password")
@@ -376,9 +442,10 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
         try:
             message = sync.send_password_link(self.app.services, self.app.actor, self.customer_id)
         except (sync.HqUnavailable, sync.HqRefused, sync.NotConnected, ValidationFailed) as exc:
-            self.app.call_from_thread(self.notify, f"No link sent: {exc}", severity="warning", markup=False)
+            self.app.call_from_thread(self.notify, _("No link sent: {reason}").format(reason=problems(exc)),
+                                      severity="warning", markup=False)
             return
-        self.app.call_from_thread(self.notify, message, markup=False, timeout=8)
+        self.app.call_from_thread(self.notify, tr(message), markup=False, timeout=8)
 
     @work(thread=True, exclusive=True, group="privacy")
     def action_export_data(self) -> None:
@@ -398,10 +465,11 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
             write_private(stem.with_suffix(".json"), json.dumps(report, ensure_ascii=False, indent=2, default=str))
             write_private(stem.with_suffix(".txt"), report_text(report))
         except OSError as exc:
-            self.app.call_from_thread(self.notify, f"Not written: {exc.strerror or exc} ({folder})",
-                                      severity="error", markup=False, timeout=10)
+            self.app.call_from_thread(self.notify, _("Not written: {reason} ({folder})").format(
+                reason=exc.strerror or exc, folder=folder), severity="error", markup=False, timeout=10)
             return
-        self.app.call_from_thread(self.notify, f"Written: {stem}.json and .txt", markup=False, timeout=10)
+        self.app.call_from_thread(self.notify, _("Written: {name}.json and .txt").format(name=stem),
+                                  markup=False, timeout=10)
 
     def action_note(self) -> None:
         if self.app.actor.can(Permission.NOTES):
@@ -415,10 +483,10 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
         try:
             records.add_note(self.app.services, self.app.actor, self.customer_id, event.value)
         except ValidationFailed as exc:
-            self.notify(str(exc.errors[0].message), severity="error")
+            self.notify(tr(exc.errors[0].message), severity="error", markup=False)
             return
         event.input.value = ""
-        self.notify("Note saved")
+        self.notify(_("Note saved"))
         self.load()
 
     def _purpose_default(self) -> str:
@@ -445,15 +513,18 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
         from .dialogs import DetailModal
 
         entry = self._activity[int(event.row_key.value)]
-        self.app.push_screen(DetailModal(f"{datetime_text(entry.at)} · {entry.who} · {entry.action}", change_lines(entry.changes)))
+        action = tr(ACTION_TEXT.get(entry.action, entry.action))
+        self.app.push_screen(DetailModal(f"{safe(entry.at)} · {entry.who} · {action}", change_lines(entry.changes)))
 
     @on(DataTable.RowSelected, "#conflicts-table")
     def _show_conflict(self, event: DataTable.RowSelected) -> None:
         from .dialogs import DetailModal
 
         c = self._conflicts[int(event.row_key.value)]
-        self.app.push_screen(DetailModal(f"{safe(c.at)} · {c.field} · from {c.origin_store}",
-                                         [f"kept: {shown_value(c.kept)}", f"other: {shown_value(c.lost)}"]))
+        self.app.push_screen(DetailModal(_("{at} · {field} · from {store}").format(at=safe(c.at), field=c.field,
+                                                                                   store=c.origin_store),
+                                         [_("kept: {value}").format(value=shown_value(c.kept)),
+                                          _("other: {value}").format(value=shown_value(c.lost))]))
 
     def action_resolve_conflict(self, take_other: bool) -> None:
         """k / t on the Activity tab: the conflict under the cursor (the first open one otherwise)."""
@@ -472,15 +543,16 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
         try:
             done = resolve_conflict(self.app.services, self.app.actor, conflict_id, take_other)
         except ValidationFailed as exc:
-            self.app.call_from_thread(self.notify, "Not resolved: " + "; ".join(e.message for e in exc.errors),
+            self.app.call_from_thread(self.notify, _("Not resolved: {reason}").format(reason=problems(exc)),
                                       severity="error", markup=False, timeout=8)
             return
         except (NotFound, StaleEdit) as exc:
-            self.app.call_from_thread(self.notify, f"Not resolved: {exc}. Press r to reload.",
-                                      severity="error", markup=False, timeout=8)
+            self.app.call_from_thread(self.notify, _("Not resolved: {reason}. Press r to reload.").format(
+                reason=problems(exc)), severity="error", markup=False, timeout=8)
             return
-        what = "the other value is set" if take_other else "the kept value stays"
-        self.app.call_from_thread(self.notify, f"Conflict on {done.field} resolved: {what}.", markup=False)
+        said = (_("Conflict on {field} resolved: the other value is set.") if take_other
+                else _("Conflict on {field} resolved: the kept value stays."))
+        self.app.call_from_thread(self.notify, said.format(field=done.field), markup=False)
         self.app.call_from_thread(self.load)
 
     @on(DataTable.RowSelected, "#addresses-table")
@@ -504,7 +576,7 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
             saved = index if index is not None else len(draft.addresses) - 1
             _exclusive_defaults(draft.addresses, saved)
             self._row_after_save = saved
-            self._save(draft, "Address saved")
+            self._save(draft, _("Address saved"))
         return done
 
     def key_delete(self) -> None:
@@ -519,23 +591,40 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
                 draft = draft_from_view(self.view)
                 del draft.addresses[index]
                 self._row_after_save = index
-                self._save(draft, "Address removed")
-        self.app.push_screen(ConfirmModal("Remove this address?\n" + "\n".join(address_lines(address.input)), yes="Remove"),
-                             confirmed)
+                self._save(draft, _("Address removed"))
+        self.app.push_screen(ConfirmModal("\n".join((_("Remove this address?"), *address_lines(address.input))),
+                                          yes=_("Remove"), no=_("No")), confirmed)
 
     def _save(self, draft, message: str) -> None:
         try:
             update_customer(self.app.services, self.app.actor, self.view.id, draft, opened=self.view)
         except StaleEdit:
-            self.notify("Another terminal changed this customer: reloaded, please try again.",
+            self.notify(_("Another terminal changed this customer: reloaded, please try again."),
                         severity="warning")
         except ValidationFailed as exc:
-            self.notify("; ".join(e.message for e in exc.errors), severity="error", timeout=8)
+            self.notify(problems(exc), severity="error", markup=False, timeout=8)
             self._row_after_save = None  # nothing was saved: the next reload keeps the focus as it is
             return
         else:
             self.notify(message)
         self.load()
+
+
+def activity_table(entries: list, width: int) -> DataTable:
+    """The Activity tab's rows: when, who, what, and the changes cut to what is left of ``width``
+    (the whole change is one Enter away)."""
+    table = DataTable(id="activity-table", cursor_type="row", zebra_stripes=True)
+    rows = [(plain(e.at), plain(e.who), plain(tr(ACTION_TEXT.get(e.action, e.action))),
+             plain("; ".join(change_lines(e.changes)))) for e in entries]
+    titles = (_("When"), _("Who"), _("Action"))
+    widths = [max([cell_len(t)] + [r[i].cell_len for r in rows]) for i, t in enumerate(titles)]
+    for title, w in zip(titles, widths):
+        table.add_column(title, width=w)
+    # every column is padded by one cell on each side; the scrollbar and the pane's edge take 4
+    table.add_column(_("Changes"), width=max(12, width - sum(w + 2 for w in widths) - 2 - 4))
+    for i, row in enumerate(rows):
+        table.add_row(*row, key=str(i))
+    return table
 
 
 def conflict_value(value: object) -> str:

@@ -22,6 +22,7 @@ from ...domain.customer_data import Cart, ItemLine, Shipment
 from ...domain.formats import amount_text, date_text, phone_text
 from ...domain.money import format_minor as money
 from ...domain.errors import ValidationFailed
+from ...domain.i18n import N_, _, ngettext, tr
 from ...services import customer_data as data
 from ...services.context import NotFound, Permission, PermissionDenied
 from ...services.views import CustomerView
@@ -30,15 +31,49 @@ from .dialogs import ConfirmModal
 
 #: what the line under a tab says about where its rows came from (the Orders tab says it too)
 SOURCE_NOTES = {
-    data.HEADQUARTERS: "From headquarters.",
-    data.CACHE: "Headquarters is not reachable: showing the copy kept on this terminal.",
-    data.NOT_CONNECTED: "Not connected to headquarters: only what this terminal knows.",
+    data.HEADQUARTERS: N_("From headquarters."),
+    data.CACHE: N_("Headquarters is not reachable: showing the copy kept on this terminal."),
+    data.NOT_CONNECTED: N_("Not connected to headquarters: only what this terminal knows."),
 }
-ASKING = "Asking headquarters…"
+ASKING = N_("Asking headquarters…")
+
+#: the codes of the closed vocabularies (domain/enums.py) as the card shows them, in words
+CODE_WORDS = {
+    "person": N_("person"), "organization": N_("organization"), "active": N_("active"), "blocked": N_("blocked"),
+    "registered": N_("registered"), "guest": N_("guest"), "pending": N_("pending"), "synced": N_("synced"),
+    "conflict": N_("conflict"), "local": N_("local"), "kept": N_("kept"), "taken": N_("taken"),
+    "print": N_("print"), "both": N_("print and email"), "none": N_("none"),
+    "email": N_("email"), "phone": N_("phone"), "personal": N_("personal"), "work": N_("work"),
+    "other": N_("other"), "mobile": N_("mobile"), "home": N_("home"), "fax": N_("fax"),
+    "yes": N_("yes"), "no": N_("no"),  # ui/text.py's yes_no, shown as tr(yes_no(...))
+    "open": N_("open"), "closed": N_("closed"),  # a store's status in the directory
+}
+
+
+def word(code: object) -> str:
+    """A code of a closed vocabulary in the reader's language; anything else (data) as it is."""
+    text = "" if code is None else str(code)
+    return tr(CODE_WORDS[text]) if text in CODE_WORDS else text
+
+
+def problems(exc: BaseException) -> str:
+    """What a refusal says, in the reader's language: each field's problem of a ValidationFailed,
+    else the exception's message."""
+    if isinstance(exc, ValidationFailed):
+        return "; ".join(tr(e.message) for e in exc.errors)
+    return tr(exc)
+
+
+def store_use(u: data.StoreUse) -> str:
+    """How the customer uses a store, in words (the Stores tab's "Customer here")."""
+    parts = ([_("registered")] if u.registered else []) + (
+        [ngettext("{n} order", "{n} orders", u.orders).format(n=u.orders)] if u.orders else []) + (
+        [_("served {n}×").format(n=u.served)] if u.served else [])
+    return ", ".join(parts) or _("preferred")
 
 
 def source_note(source: str) -> str:
-    return SOURCE_NOTES.get(source, "")
+    return tr(SOURCE_NOTES[source]) if source in SOURCE_NOTES else ""
 
 
 def _day(moment: Any) -> str:
@@ -53,12 +88,12 @@ class DataPane(TabPane):
     AFTER_ORDERS = False  # True: the card shows it once the Orders tab's answer is kept (it reads them)
     DEFAULT_CSS = """
     DataPane DataTable { height: auto; max-height: 100%; }
-    DataPane .muted { color: $text-muted; padding: 0 1; }
+    DataPane .muted { width: 1fr; color: $text-muted; padding: 0 1; }
     DataPane .section { text-style: bold; margin-top: 1; padding: 0 1; }
     """
 
     def __init__(self) -> None:
-        super().__init__(self.TITLE, id=self.PANE_ID)
+        super().__init__(tr(self.TITLE), id=self.PANE_ID)
         self.view: CustomerView | None = None
         self.rows: list[Any] = []
 
@@ -66,7 +101,7 @@ class DataPane(TabPane):
         """The card read (or read again) this customer: ask for the tab's rows."""
         self.view = view
         if not self.rows:
-            self._fill([Label(ASKING, classes="muted")])
+            self._fill([Label(tr(ASKING), classes="muted")])
         self.load(view.id)
 
     @work(exclusive=True, thread=True)
@@ -113,24 +148,26 @@ class DataPane(TabPane):
 class StoresPane(DataPane):
     """The stores the customer uses, most used first, the preferred one on top (★)."""
 
-    TITLE, PANE_ID = "Stores", "tab-stores"
+    TITLE, PANE_ID = N_("Stores"), "tab-stores"
     AFTER_ORDERS = True
-    BINDINGS = [Binding("p", "preferred", "Preferred store", id="card.preferred_store",
-                        tooltip="Stores tab: make the store under the cursor the preferred one (again: clear it)")]
+    BINDINGS = [Binding("p", "preferred", N_("Preferred store"), id="card.preferred_store",
+                        tooltip=N_("Stores tab: make the store under the cursor the preferred one (again: clear it)"))]
 
     def fetch(self, customer_id: str):
         return data.customer_stores(self.app.services, self.app.actor, customer_id, refresh_orders=False)
 
     def render_rows(self, rows, source):
         if not rows:
-            return [Label(f"No store known. {source_note(source)}", classes="muted")]
+            return [Label(" ".join((_("No store known."), source_note(source))), classes="muted", markup=False)]
         table = DataTable(id="stores-table", cursor_type="row", zebra_stripes=True)
-        table.add_columns("★", "Store · address", "Phone · status", "Customer here")
+        table.add_columns("★", _("Store · address"), _("Phone · status"), _("Customer here"))
         for u in rows:  # two lines a store: 80 columns hold them
             table.add_row("★" if u.preferred else "", plain(f"{u.code} {u.name}".strip() + "\n" + (u.address or "—"),
                                                             multiline=True),
-                          plain(f"{phone_text(u.phone) or '—'}\n{u.status or '—'}", multiline=True), plain(u.how), height=2)
-        return [table, Label(f"p preferred store · {source_note(source)}", classes="muted")]
+                          plain(f"{phone_text(u.phone) or '—'}\n{word(u.status) or '—'}", multiline=True),
+                          plain(store_use(u)), height=2)
+        return [table, Label(" · ".join((_("p preferred store"), source_note(source))), classes="muted",
+                             markup=False)]
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "preferred":
@@ -148,10 +185,10 @@ class StoresPane(DataPane):
         try:
             data.set_preferred_store(self.app.services, self.app.actor, customer_id, code)
         except (ValidationFailed, PermissionDenied, NotFound) as exc:
-            message = "; ".join(e.message for e in exc.errors) if isinstance(exc, ValidationFailed) else str(exc)
-            self.app.call_from_thread(self.notify, f"Not changed: {message}", severity="error", markup=False)
+            self.app.call_from_thread(self.notify, _("Not changed: {reason}").format(reason=problems(exc)),
+                                      severity="error", markup=False)
             return
-        said = f"Preferred store: {code}" if code else "No preferred store"
+        said = _("Preferred store: {code}").format(code=code) if code else _("No preferred store")
         self.app.call_from_thread(self.notify, said, markup=False)
         self.app.call_from_thread(self.screen.action_reload)  # the card reads the customer again
 
@@ -159,20 +196,21 @@ class StoresPane(DataPane):
 class CartsPane(DataPane):
     """Carts the customer filled and has not ordered yet; Enter shows a cart's lines."""
 
-    TITLE, PANE_ID = "Active carts", "tab-carts"
+    TITLE, PANE_ID = N_("Active carts"), "tab-carts"
 
     def fetch(self, customer_id: str):
         return data.carts(self.app.services, self.app.actor, customer_id)
 
     def render_rows(self, rows, source):
         if not rows:
-            return [Label(f"No active carts. {source_note(source)}", classes="muted")]
+            return [Label(" ".join((_("No active carts."), source_note(source))), classes="muted", markup=False)]
         table = DataTable(id="carts-table", cursor_type="row", zebra_stripes=True)
-        table.add_columns("Scope", "Name", "Type", "Created", "Items", "Total")
+        table.add_columns(_("Scope"), _("Name"), _("Type"), _("Created"), _("Items"), _("Total"))
         for c in rows:
             table.add_row(plain(c.store_code), plain(c.name), plain(c.type), plain(_day(c.created_at)),
                           plain(c.items), plain(money(c.total_minor, c.currency)))
-        return [table, Label(f"⏎ the cart's lines · {source_note(source)}", classes="muted")]
+        hint = _("⏎ the cart's lines")
+        return [table, Label(f"{hint} · {source_note(source)}", classes="muted", markup=False)]
 
     @on(DataTable.RowSelected, "#carts-table")
     def _open(self, event: DataTable.RowSelected) -> None:
@@ -186,24 +224,24 @@ class CartsPane(DataPane):
 class PaymentsPane(DataPane):
     """Saved payments: brand, last four digits, expiry, holder, added. Managers delete one."""
 
-    TITLE, PANE_ID = "Saved payments", "tab-payments"
-    BINDINGS = [Binding("delete", "delete_payment", "Delete payment", id="card.delete_payment",
-                        tooltip="Saved payments tab: delete the saved payment under the cursor, after asking "
-                                "(managers)")]
+    TITLE, PANE_ID = N_("Saved payments"), "tab-payments"
+    BINDINGS = [Binding("delete", "delete_payment", N_("Delete payment"), id="card.delete_payment",
+                        tooltip=N_("Saved payments tab: delete the saved payment under the cursor, after asking "
+                                "(managers)"))]
 
     def fetch(self, customer_id: str):
         return data.saved_payments(self.app.services, self.app.actor, customer_id)
 
     def render_rows(self, rows, source):
         if not rows:
-            return [Label(f"No saved payments. {source_note(source)}", classes="muted")]
+            return [Label(" ".join((_("No saved payments."), source_note(source))), classes="muted", markup=False)]
         table = DataTable(id="payments-table", cursor_type="row", zebra_stripes=True)
-        table.add_columns("Brand", "Card", "Expires", "Holder", "Added")
+        table.add_columns(_("Brand"), _("Card"), _("Expires"), _("Holder"), _("Added"))
         for p in rows:
             table.add_row(plain(p.brand), plain(f"•••• {p.last4}"), plain(p.expiry), plain(p.holder or "—"),
                           plain(_day(p.added_at)))
-        hint = "Delete removes one · " if self.app.actor.can(Permission.DELETE_PAYMENT) else ""
-        return [table, Label(f"{hint}{source_note(source)}", classes="muted")]
+        hint = _("delete removes one") + " · " if self.app.actor.can(Permission.DELETE_PAYMENT) else ""
+        return [table, Label(f"{hint}{source_note(source)}", classes="muted", markup=False)]
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "delete_payment":
@@ -221,17 +259,20 @@ class PaymentsPane(DataPane):
                 self.delete(customer_id, payment.id)
 
         self.app.push_screen(ConfirmModal(
-            f"Delete the saved payment {data.payment_label(payment)} of {self.view.display_name}? "
-            "The customer can no longer pay with it without giving the card again.", yes="Delete"), confirmed)
+            _("Delete the saved payment {payment} of {name}? The customer can no longer pay with it without giving "
+              "the card again.").format(payment=data.payment_label(payment), name=self.view.display_name),
+            yes=_("Delete"), no=_("No")), confirmed)
 
     @work(exclusive=True, thread=True, group="delete")
     def delete(self, customer_id: str, payment_id: str) -> None:
         try:
             gone = data.delete_saved_payment(self.app.services, self.app.actor, customer_id, payment_id)
         except (PermissionDenied, NotFound) as exc:
-            self.app.call_from_thread(self.notify, f"Not deleted: {exc}", severity="error", markup=False)
+            self.app.call_from_thread(self.notify, _("Not deleted: {reason}").format(reason=problems(exc)),
+                                      severity="error", markup=False)
             return
-        self.app.call_from_thread(self.notify, f"Saved payment {data.payment_label(gone)} deleted.", markup=False)
+        self.app.call_from_thread(self.notify, _("Saved payment {payment} deleted.").format(
+            payment=data.payment_label(gone)), markup=False)
         self.app.call_from_thread(self.screen.action_reload)  # the Activity tab shows it; the list again
 
 
@@ -247,7 +288,7 @@ Loaded = tuple[list[ItemLine], list[Shipment], str, str]  # lines, shipments, cu
 class LinesModal(ModalScreen[None]):
     """The lines of a cart or an order, and an order's shipments; ``load`` runs in a thread."""
 
-    BINDINGS = [Binding("escape", "dismiss", "Close", id="lines.close", tooltip="Back to the card")]
+    BINDINGS = [Binding("escape", "dismiss", N_("Close"), id="lines.close", tooltip=N_("Back to the card"))]
     DEFAULT_CSS = """
     LinesModal { align: center middle; }
     LinesModal > Vertical { width: 96%; height: auto; max-height: 92%; border: thick $primary; padding: 0 1;
@@ -266,8 +307,8 @@ class LinesModal(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="box"):
             yield Static(plain(self.title_text), id="title")
-            yield Vertical(Label(ASKING, classes="muted"), id="body")
-            yield Static("esc close", classes="muted")
+            yield Vertical(Label(tr(ASKING), classes="muted"), id="body")
+            yield Static(_("esc close"), classes="muted", markup=False)
 
     def on_mount(self) -> None:
         self.fetch()
@@ -283,27 +324,27 @@ class LinesModal(ModalScreen[None]):
         parts: list = []
         if lines:
             table = DataTable(id="lines-table", cursor_type="row", zebra_stripes=True)
-            table.add_columns("Item", "SKU", "Qty", "Unit", "Total")
+            table.add_columns(_("Item"), _("SKU"), _("Qty"), _("Unit"), _("Total"))
             for line in lines:
                 table.add_row(plain(line.name), plain(line.sku), plain(line.quantity),
                               plain(money(line.unit_price_minor, currency)), plain(money(line.total_minor, currency)))
             total = money(sum(line.total_minor for line in lines), currency)
             items = sum(line.quantity for line in lines)
-            parts += [table, Label(safe(f"{items} item{'s' if items != 1 else ''} · {total}"), classes="muted",
-                                   markup=False)]
+            counted = ngettext("{n} item · {total}", "{n} items · {total}", items).format(n=items, total=total)
+            parts += [table, Label(safe(counted), classes="muted", markup=False)]
         else:
-            parts.append(Label("No lines.", classes="muted"))
+            parts.append(Label(_("No lines."), classes="muted"))
         if self.with_shipments:
-            parts.append(Label("Shipments", classes="section"))
+            parts.append(Label(_("Shipments"), classes="section"))
             if shipments:
                 ships = DataTable(id="shipments-table", cursor_type="row", zebra_stripes=True)
-                ships.add_columns("Carrier", "Tracking", "Status", "Shipped", "Delivered", "Items")
+                ships.add_columns(_("Carrier"), _("Tracking"), _("Status"), _("Shipped"), _("Delivered"), _("Items"))
                 for s in shipments:
                     ships.add_row(plain(s.carrier or "—"), plain(s.tracking or "—"), plain(s.status),
                                   plain(_day(s.shipped_at)), plain(_day(s.delivered_at)), plain(s.items))
                 parts.append(ships)
             else:
-                parts.append(Label("None: collected in a store, not shipped yet, or cancelled.", classes="muted"))
+                parts.append(Label(_("None: collected in a store, not shipped yet, or cancelled."), classes="muted"))
         if note:
             parts.append(Label(safe(note), classes="muted", markup=False))
         body.mount_all(parts)
@@ -315,14 +356,15 @@ def order_modal(app, customer_id: str, order) -> LinesModal:
         detail, source = data.order_detail(app.services, app.actor, customer_id, order.id)
         if detail is None:
             return [], [], order.currency, (
-                "Headquarters is not reachable and this terminal kept no copy of this order's lines."
+                _("Headquarters is not reachable and this terminal kept no copy of this order's lines.")
                 if source == data.CACHE else source_note(source))
         return list(detail.lines), list(detail.shipments), detail.currency, source_note(source)
 
-    title = f"Order {order.number} · {date_text(order.ordered_at)} · {order.store_code} · {order.status} · " \
-            f"{amount_text(order.total, order.currency)}"
+    title = _("Order {number}").format(number=order.number) + \
+        f" · {date_text(order.ordered_at)} · {order.store_code} · {order.status} · " \
+        f"{amount_text(order.total, order.currency)}"
     return LinesModal(title, load, shipments=True)
 
 
 __all__ = ["PANES", "DataPane", "StoresPane", "CartsPane", "PaymentsPane", "LinesModal", "order_modal",
-           "source_note", "SOURCE_NOTES"]
+           "source_note", "SOURCE_NOTES", "CODE_WORDS", "word", "problems"]

@@ -14,43 +14,46 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Label, OptionList, Static, TabbedContent
 from textual.widgets.option_list import Option
 
+from ...domain import i18n
 from ...domain.enums import CustomerType
 from ...domain.errors import ValidationFailed
 from ...domain.formats import phone_text
+from ...domain.i18n import N_, _, tr
 from ...domain.reference import format_reference
 from ...services import memberships
 from ...services.context import NotFound, Permission
 from ..text import plain, safe
+from .customer_data import problems
 
 TAB_PEOPLE, TAB_ORGANIZATIONS = "tab-people", "tab-organizations"
 
 # first in the card's bindings: on the People tab, 80 columns show them
 MEMBER_BINDINGS = [
-    Binding("plus", "member_add", "Add person", id="card.member_add",
-            tooltip="People tab: add an existing customer to this organization"),
-    Binding("c", "member_new", "New person", id="card.member_new",
-            tooltip="People tab: create a person, then add them to this organization"),
-    Binding("p", "member_mark('primary')", "Primary", id="card.member_primary",
-            tooltip="People tab: make the person the primary contact (again: no longer)"),
-    Binding("m", "member_mark('manager')", "Manager", id="card.member_manager",
-            tooltip="People tab: make the person the organization's manager (again: no longer)"),
-    Binding("o", "member_role", "Role", id="card.member_role", tooltip="People tab: change the person's role"),
-    Binding("delete", "member_remove", "Remove", id="card.member_remove",
-            tooltip="People / Organizations tab: remove the person from the organization (asks first)"),
+    Binding("plus", "member_add", N_("Add person"), id="card.member_add",
+            tooltip=N_("People tab: add an existing customer to this organization")),
+    Binding("c", "member_new", N_("New person"), id="card.member_new",
+            tooltip=N_("People tab: create a person, then add them to this organization")),
+    Binding("p", "member_mark('primary')", N_("Primary"), id="card.member_primary",
+            tooltip=N_("People tab: make the person the primary contact (again: no longer)")),
+    Binding("m", "member_mark('manager')", N_("Manager"), id="card.member_manager",
+            tooltip=N_("People tab: make the person the organization's manager (again: no longer)")),
+    Binding("o", "member_role", N_("Role"), id="card.member_role", tooltip=N_("People tab: change the person's role")),
+    Binding("delete", "member_remove", N_("Remove"), id="card.member_remove",
+            tooltip=N_("People / Organizations tab: remove the person from the organization (asks first)")),
 ]
 MEMBER_ACTIONS = {"member_add", "member_new", "member_mark", "member_role", "member_remove"}
 
-PEOPLE_HINT = "+ add · c new person · p primary · m manager · o role · del remove · ⏎ open"
-ORGANIZATIONS_HINT = "⏎ open the organization · del remove from it"
+PEOPLE_HINT = N_("+ add · c new person · p primary · m manager · o role · del remove · ⏎ open")
+ORGANIZATIONS_HINT = N_("⏎ open the organization · del remove from it")
 
 
 def _marks(item) -> str:
-    return ", ".join(word for word, on_ in (("primary", item.primary), ("manager", item.manager)) if on_)
+    return ", ".join(word for word, on_ in ((_("primary"), item.primary), (_("manager"), item.manager)) if on_)
 
 
 def people_table(people: list[memberships.MemberView]) -> DataTable:
     table = DataTable(id="people-table", cursor_type="row", zebra_stripes=True)
-    for label, width in (("Name", 18), ("Reference", 11), ("Role", 11), ("Phone", 13), ("Marks", 16)):
+    for label, width in ((_("Name"), 18), (_("Reference"), 11), (_("Role"), 11), (_("Phone"), 13), (_("Marks"), 16)):
         table.add_column(label, width=width)
     for p in people:
         table.add_row(plain(p.name), plain(format_reference(p.reference)), plain(p.role_label), plain(phone_text(p.phone)),
@@ -60,7 +63,8 @@ def people_table(people: list[memberships.MemberView]) -> DataTable:
 
 def organizations_table(orgs: list[memberships.OrganizationLink]) -> DataTable:
     table = DataTable(id="organizations-table", cursor_type="row", zebra_stripes=True)
-    for label, width in (("Number", 11), ("Organization", 16), ("Role", 11), ("Manager", 16), ("Phone", 14)):
+    for label, width in ((_("Number"), 11), (_("Organization"), 16), (_("Role"), 11), (_("Manager"), 16),
+                         (_("Phone"), 14)):
         table.add_column(label, width=width)
     for o in orgs:
         table.add_row(plain(format_reference(o.reference)), plain(o.name), plain(o.role_label),
@@ -69,17 +73,18 @@ def organizations_table(orgs: list[memberships.OrganizationLink]) -> DataTable:
 
 
 def organization_detail(o: memberships.OrganizationLink) -> str:
-    parts = [f"Address: {o.address or '—'}", f"manager {o.manager_name} {phone_text(o.manager_phone)}".strip()
-             if o.manager_name else "no manager"]
+    parts = [_("Address: {address}").format(address=o.address or "—"),
+             _("manager {name} {phone}").format(name=o.manager_name, phone=phone_text(o.manager_phone)).strip()
+             if o.manager_name else _("no manager")]
     if o.primary:
-        parts.append("primary contact")
+        parts.append(_("primary contact"))
     return safe(" · ".join(parts))
 
 
 class RolePickerModal(ModalScreen[str | None]):
     """The roles of the reference data: ⏎ picks one, Esc cancels."""
 
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="role.cancel", tooltip="Do nothing")]
+    BINDINGS = [Binding("escape", "dismiss(None)", N_("Cancel"), id="role.cancel", tooltip=N_("Do nothing"))]
     DEFAULT_CSS = """
     RolePickerModal { align: center middle; }
     RolePickerModal > Vertical { width: 50; max-width: 95%; height: auto; max-height: 20; border: thick $primary;
@@ -96,7 +101,7 @@ class RolePickerModal(ModalScreen[str | None]):
         with Vertical():
             yield Static(plain(self.title_text))
             yield OptionList(*(Option(plain(r.label), id=r.code) for r in self.roles), id="roles")
-            yield Static("⏎ choose · esc cancel", classes="hint")
+            yield Static(_("⏎ choose · esc cancel"), classes="hint", markup=False)
 
     def on_mount(self) -> None:
         options = self.query_one("#roles", OptionList)
@@ -112,7 +117,7 @@ class RolePickerModal(ModalScreen[str | None]):
 class PersonPickerModal(ModalScreen[str | None]):
     """Find an existing person to add to an organization: type, ↓ to the list, ⏎ picks."""
 
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="picker.cancel", tooltip="Do nothing")]
+    BINDINGS = [Binding("escape", "dismiss(None)", N_("Cancel"), id="picker.cancel", tooltip=N_("Do nothing"))]
     DEFAULT_CSS = """
     PersonPickerModal { align: center middle; }
     PersonPickerModal > Vertical { width: 76; max-width: 100%; height: 20; border: thick $primary;
@@ -127,13 +132,14 @@ class PersonPickerModal(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(plain(f"Add a person to {self.organization_name}"))
-            yield Input(placeholder="name, phone, email or reference", id="person-query")
+            yield Static(plain(_("Add a person to {name}").format(name=self.organization_name)))
+            yield Input(placeholder=_("name, phone, email or reference"), id="person-query")
             table = DataTable(id="person-results", cursor_type="row", zebra_stripes=True)
-            for label, width in (("Name", 24), ("Reference", 11), ("Phone", 14), ("City", 14)):
+            for label, width in ((_("Name"), 24), (_("Reference"), 11), (_("Phone"), 14), (_("City"), 14)):
                 table.add_column(label, width=width)
             yield table
-            yield Static("type to search · ↓ the list · ⏎ add · esc cancel", classes="hint", id="picker-hint")
+            yield Static(_("type to search · ↓ the list · ⏎ add · esc cancel"), classes="hint", id="picker-hint",
+                         markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#person-query", Input).focus()
@@ -191,30 +197,30 @@ class MembershipTabs:
     def load_members(self, view) -> None:
         svc, actor = self.app.services, self.app.actor
         if view.customer_type == CustomerType.ORGANIZATION:
-            people = memberships.members(svc, actor, view.id)
+            people = memberships.members(svc, actor, view.id, language=i18n.language())
             self.app.call_from_thread(self._show_people, people)
         else:
-            orgs = memberships.organizations_of(svc, actor, view.id)
+            orgs = memberships.organizations_of(svc, actor, view.id, language=i18n.language())
             self.app.call_from_thread(self._show_organizations, orgs)
 
     def _show_people(self, people) -> None:
         self._members = list(people)
         if not people:
-            self._fill(TAB_PEOPLE, [Label("No people yet: + adds an existing customer, c creates one.",
-                                          classes="muted")])
+            self._fill(TAB_PEOPLE, [Label(_("No people yet: + adds an existing customer, c creates one."),
+                                          classes="muted", markup=False)])
             return
-        self._fill(TAB_PEOPLE, [people_table(people), Label(PEOPLE_HINT, classes="muted", markup=False)])
+        self._fill(TAB_PEOPLE, [people_table(people), Label(tr(PEOPLE_HINT), classes="muted", markup=False)])
         self._member_focus_again("people-table", [p.person_id for p in people])
 
     def _show_organizations(self, orgs) -> None:
         self._organizations = list(orgs)
         if not orgs:
-            self._fill(TAB_ORGANIZATIONS, [Label("Not a member of any organization.", classes="muted")])
+            self._fill(TAB_ORGANIZATIONS, [Label(_("Not a member of any organization."), classes="muted")])
             return
         self._fill(TAB_ORGANIZATIONS, [organizations_table(orgs),
                                        Static(organization_detail(orgs[0]), id="organization-detail",
                                               classes="muted", markup=False),
-                                       Label(ORGANIZATIONS_HINT, classes="muted", markup=False)])
+                                       Label(tr(ORGANIZATIONS_HINT), classes="muted", markup=False)])
         self._member_focus_again("organizations-table", [o.organization_id for o in orgs])
 
     # the row a change was made on (its key, its index): the list comes back focused on it
@@ -277,8 +283,7 @@ class MembershipTabs:
         try:
             change()
         except (ValidationFailed, NotFound) as exc:
-            message = "; ".join(e.message for e in exc.errors) if isinstance(exc, ValidationFailed) else str(exc)
-            self.notify(message, severity="error", markup=False, timeout=8)
+            self.notify(problems(exc), severity="error", markup=False, timeout=8)
             return
         self.notify(done, markup=False)
         tables = [t for t in self.query("#people-table, #organizations-table").results(DataTable) if t.row_count]
@@ -288,16 +293,17 @@ class MembershipTabs:
         self.load()
 
     def _roles(self) -> list[memberships.RoleChoice]:
-        return memberships.membership_roles(self.app.services, self.app.actor)
+        return memberships.membership_roles(self.app.services, self.app.actor, language=i18n.language())
 
     def action_member_add(self) -> None:
         org = self.view
 
         def picked(person_id: str | None) -> None:
             if person_id:
-                self._ask_role(f"Role at {org.display_name}", "", lambda role: self._run(
+                self._ask_role(_("Role at {organization}").format(organization=org.display_name), "",
+                               lambda role: self._run(
                     lambda: memberships.link(self.app.services, self.app.actor, person_id, org.id, role=role),
-                    f"Added to {org.display_name}."))
+                    _("Added to {organization}.").format(organization=org.display_name)))
         self.app.push_screen(PersonPickerModal(org.id, org.display_name), picked)
 
     def action_member_new(self) -> None:
@@ -308,7 +314,8 @@ class MembershipTabs:
             self._new_member_role = role
             draft = replace(template_draft(self.app.services, self.app.actor), customer_type=CustomerType.PERSON.value)
             self.app.push_screen(CustomerFormScreen(draft=draft))
-        self._ask_role(f"Role of the new person at {self.view.display_name}", "", chosen)
+        self._ask_role(_("Role of the new person at {organization}").format(organization=self.view.display_name),
+                       "", chosen)
 
     def took_created(self, created) -> bool:
         """A person just created from this organization's People tab (c): linked with the role chosen
@@ -318,7 +325,8 @@ class MembershipTabs:
         if role is None or created.id == self.customer_id or created.customer_type != CustomerType.PERSON:
             return False
         self._run(lambda: memberships.link(self.app.services, self.app.actor, created.id, self.customer_id, role=role),
-                  f"{created.display_name} created and added to {self.view.display_name}.")
+                  _("{name} created and added to {organization}.").format(name=created.display_name,
+                                                                            organization=self.view.display_name))
         return True
 
     def _ask_role(self, title: str, current: str, then) -> None:
@@ -332,17 +340,22 @@ class MembershipTabs:
         if m is None:
             return
         value = not getattr(m, mark)
-        what = {"primary": "the primary contact", "manager": "the manager"}[mark]
+        said = {("primary", True): _("{name} is now the primary contact of {organization}."),
+                ("primary", False): _("{name} is no longer the primary contact of {organization}."),
+                ("manager", True): _("{name} is now the manager of {organization}."),
+                ("manager", False): _("{name} is no longer the manager of {organization}.")}[mark, value]
         self._run(lambda: memberships.set_mark(self.app.services, self.app.actor, m.person_id, org.id, mark, value),
-                  f"{m.name} is {'now' if value else 'no longer'} {what} of {org.display_name}.")
+                  said.format(name=m.name, organization=org.display_name))
 
     def action_member_role(self) -> None:
         m, org = self._current_member(), self.view
         if m is None:
             return
-        self._ask_role(f"Role of {m.name} at {org.display_name}", m.role, lambda role: self._run(
+        labels = {r.code: r.label for r in self._roles()}
+        self._ask_role(_("Role of {name} at {organization}").format(name=m.name, organization=org.display_name),
+                       m.role, lambda role: self._run(
             lambda: memberships.set_role(self.app.services, self.app.actor, m.person_id, org.id, role),
-            f"{m.name}: {role}."))
+            f"{m.name}: {labels.get(role, role)}."))
 
     def action_member_remove(self) -> None:
         from .dialogs import ConfirmModal
@@ -362,5 +375,6 @@ class MembershipTabs:
         def confirmed(yes: bool | None) -> None:
             if yes:
                 self._run(lambda: memberships.unlink(self.app.services, self.app.actor, person_id, org_id),
-                          f"{person} removed from {org}.")
-        self.app.push_screen(ConfirmModal(f"Remove {person} from {org}?", yes="Remove"), confirmed)
+                          _("{name} removed from {organization}.").format(name=person, organization=org))
+        self.app.push_screen(ConfirmModal(_("Remove {name} from {organization}?").format(name=person, organization=org),
+                                          yes=_("Remove"), no=_("No")), confirmed)

@@ -16,10 +16,11 @@ from textual.widgets import DataTable, Label
 
 from ...domain.assistance import CONSENT_GIVEN, CONSENT_WITHDRAWN, LINK_ISSUED, LINK_USED
 from ...domain.errors import ValidationFailed
+from ...domain.i18n import N_, _, tr
 from ...services import assistance, sync
 from ...services.context import NotFound, Permission, PermissionDenied
 from ..text import plain, safe
-from .customer_data import DataPane, source_note
+from .customer_data import DataPane, problems, source_note, word
 from .dialogs import DetailModal
 
 TAB_ONLINE = "tab-online"
@@ -27,43 +28,49 @@ TAB_ONLINE = "tab-online"
 # not in the footer (80 columns keep the keys they showed: ctrl+q, F8); F1, the palette and the
 # Online tab's hint line name them
 ASSIST_BINDINGS = [
-    Binding("g", "assist_consent", "Assist consent", id="card.assist_consent", show=False,
-            tooltip="Shopper assistance: record that the customer agrees (again: withdraw it)"),
-    Binding("h", "assist_link", "Assist link", id="card.assist_link", show=False,
-            tooltip="Shopper assistance: a single-use link into the customer's online account (needs consent)"),
+    Binding("g", "assist_consent", N_("Assist consent"), id="card.assist_consent", show=False,
+            tooltip=N_("Shopper assistance: record that the customer agrees (again: withdraw it)")),
+    Binding("h", "assist_link", N_("Assist link"), id="card.assist_link", show=False,
+            tooltip=N_("Shopper assistance: a single-use link into the customer's online account (needs consent)")),
 ]
 ASSIST_ACTIONS = {"assist_consent", "assist_link"}
 #: the Activity tab's words for the audit actions of shopper assistance
-ASSIST_ACTION_TEXT = {CONSENT_GIVEN: "assistance consent given", CONSENT_WITHDRAWN: "assistance consent withdrawn",
-                      LINK_ISSUED: "assistance link issued", LINK_USED: "assistance link used"}
-HINT = "g consent (again: withdraw) · h assistance link"
+ASSIST_ACTION_TEXT = {CONSENT_GIVEN: N_("assistance consent given"),
+                      CONSENT_WITHDRAWN: N_("assistance consent withdrawn"),
+                      LINK_ISSUED: N_("assistance link issued"), LINK_USED: N_("assistance link used")}
+#: the tab's line of keys (they are not in the footer); the source note follows on a line of its own
+HINT = N_("g consent (again: withdraw) · h assistance link")
 
 
 def _consent_text(view) -> str:
     if view.assist_consent:
-        return f"given · recorded by {view.assist_consent_by} {safe(view.assist_consent_at)}"
+        return _("given · recorded by {associate} {at}").format(associate=view.assist_consent_by,
+                                                                at=safe(view.assist_consent_at))
     if view.assist_consent_by:
-        return f"withdrawn · recorded by {view.assist_consent_by} {safe(view.assist_consent_at)}"
-    return "not given"
+        return _("withdrawn · recorded by {associate} {at}").format(associate=view.assist_consent_by,
+                                                                    at=safe(view.assist_consent_at))
+    return _("not given")
 
 
 def _online_text(got: assistance.OnlineView) -> str:
     state = got.state
     if state is None:
-        return "unknown"
+        return _("unknown")
     if state.online:
-        text = "online now" + (f" (assisted by {state.assisted_by})" if state.assisted_by else "")
+        text = (_("online now (assisted by {associate})").format(associate=state.assisted_by) if state.assisted_by
+                else _("online now"))
     else:
-        text = f"last seen {safe(state.last_seen_at)}" if state.last_seen_at else "never signed in online"
+        text = (_("last seen {at}").format(at=safe(state.last_seen_at)) if state.last_seen_at
+                else _("never signed in online"))
     if got.source != assistance.HEADQUARTERS and got.fetched_at is not None:
-        text += f" · as of {safe(got.fetched_at)}"
+        text += " · " + _("as of {at}").format(at=safe(got.fetched_at))
     return text
 
 
 class OnlinePane(DataPane):
     """Online now / last seen, the assistance consent, and the customer's assistance links."""
 
-    TITLE, PANE_ID = "Online", TAB_ONLINE
+    TITLE, PANE_ID = N_("Online"), TAB_ONLINE
 
     def fetch(self, customer_id: str):
         got = assistance.online_state(self.app.services, self.app.actor, customer_id)
@@ -75,20 +82,20 @@ class OnlinePane(DataPane):
         if got.recorded:  # a link used at headquarters is now on the Activity tab: the card reads it again
             self.call_later(self.screen.action_reload)
         table = DataTable(id="online-table", cursor_type="row", show_header=False, zebra_stripes=True)
-        table.add_columns("Field", "Value")
-        for k, v in (("Online", _online_text(got)), ("Assistance consent", _consent_text(view)),
-                     ("Account type", view.account_type)):
+        table.add_columns(_("Field"), _("Value"))
+        for k, v in ((_("Online"), _online_text(got)), (_("Assistance consent"), _consent_text(view)),
+                     (_("Account type"), word(view.account_type))):
             table.add_row(plain(k, "bold"), plain(v))
         parts: list = [table]
         links = got.state.links if got.state is not None else []
         if links:
             lt = DataTable(id="assist-links-table", cursor_type="row", zebra_stripes=True)
-            lt.add_columns("Asked", "By", "Expires", "Used")
+            lt.add_columns(_("Asked"), _("By"), _("Expires"), _("Used"))
             for link in links:
                 lt.add_row(plain(link.created_at), plain(link.requested_by), plain(link.expires_at),
                            plain(link.used_at or "—"))
-            parts += [Label("Assistance links", classes="section"), lt]
-        parts.append(Label(f"{HINT} · {source_note(source)}", classes="muted", markup=False))
+            parts += [Label(_("Assistance links"), classes="section"), lt]
+        parts.append(Label(f"{tr(HINT)} · {source_note(source)}", classes="muted", markup=False))
         return parts
 
 
@@ -115,14 +122,16 @@ class AssistActions:
         try:
             view = assistance.set_consent(self.app.services, self.app.actor, customer_id, given)
         except ValidationFailed as exc:
-            self.app.call_from_thread(self.notify, "Not recorded: " + "; ".join(e.message for e in exc.errors),
+            self.app.call_from_thread(self.notify, _("Not recorded: {reason}").format(reason=problems(exc)),
                                       severity="error", markup=False, timeout=8)
             return
         except (PermissionDenied, NotFound) as exc:
-            self.app.call_from_thread(self.notify, f"Not recorded: {exc}", severity="error", markup=False)
+            self.app.call_from_thread(self.notify, _("Not recorded: {reason}").format(reason=problems(exc)),
+                                      severity="error", markup=False)
             return
-        said = "agrees to" if view.assist_consent else "no longer agrees to"
-        self.app.call_from_thread(self.notify, f"Recorded: the customer {said} shopper assistance.", markup=False)
+        said = (_("Recorded: the customer agrees to shopper assistance.") if view.assist_consent
+                else _("Recorded: the customer no longer agrees to shopper assistance."))
+        self.app.call_from_thread(self.notify, said, markup=False)
         self.app.call_from_thread(self.load)  # the card and its Online tab read the customer again
 
     @work(thread=True, exclusive=True, group="assist")
@@ -130,15 +139,16 @@ class AssistActions:
         try:
             link = assistance.request_link(self.app.services, self.app.actor, self.customer_id)
         except ValidationFailed as exc:
-            self.app.call_from_thread(self.notify, "No link: " + "; ".join(e.message for e in exc.errors),
+            self.app.call_from_thread(self.notify, _("No link: {reason}").format(reason=problems(exc)),
                                       severity="warning", markup=False, timeout=10)
             return
         except (sync.HqUnavailable, sync.HqRefused, sync.NotConnected, PermissionDenied, NotFound) as exc:
-            self.app.call_from_thread(self.notify, f"No link: {exc}", severity="warning", markup=False, timeout=10)
+            self.app.call_from_thread(self.notify, _("No link: {reason}").format(reason=problems(exc)),
+                                      severity="warning", markup=False, timeout=10)
             return
         self.app.call_from_thread(self.app.push_screen, DetailModal(
-            "Assistance link: works once, until " + safe(link.expires_at),
-            [link.url, "", "Open it on the assisting device; it is shown only now."]))
+            _("Assistance link: works once, until {at}").format(at=safe(link.expires_at)),
+            [link.url, "", _("Open it on the assisting device; it is shown only now.")]))
         self.app.call_from_thread(self.load)
 
 
