@@ -70,7 +70,9 @@ def test_an_update_for_an_unknown_customer_is_refused_and_creates_nobody(api, hq
     r = push(api, stores["BER01"], ev)
     assert r.status_code == 200 and r.json()["applied"] == []
     assert r.json()["refused"] == [{"id": ev["id"], "status": 404, "field": "payload.id", "holder": None,
-                                    "reason": f"customer {cid} is unknown at headquarters"}]
+                                    "reason": f"customer {cid} is unknown at headquarters",
+                                    "code": "customer {customer} is unknown at headquarters",
+                                    "params": {"customer": cid}}]
     assert customer_ids(hq_engine) == set() and ev["id"] not in applied_ids(hq_engine)
     assert pulled(api, stores["HAM01"]) == []
 

@@ -111,7 +111,7 @@ def test_import_applies_them(svc, manager, associate):
                          "Cleo,Ray,1980-01-01,ACME\n")
     result = import_csv(svc, manager, source, skip_bad=True)
     assert result.created == 1
-    assert {(b.row, e.field, e.message) for b in result.bad_rows for e in b.errors} == {
+    assert {(b.row, e.field, str(e.message)) for b in result.bad_rows for e in b.errors} == {
         (3, "birth_date", "Date of birth is required in this store"),
         (4, "company", "Company is not asked in this store: leave it empty")}
 

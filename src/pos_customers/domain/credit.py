@@ -20,8 +20,9 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from .customer_data import Currency
+from .i18n import Msg
 from .enums import CreditKind, Role
-from .money import MAX_MINOR, format_minor, parse_amount, plain_minor
+from .money import MAX_MINOR, Money, format_minor, parse_amount, plain_minor
 from .protocol import CustomerId, Line, Moment, Shown
 
 #: the roles that may add or correct store credit (the services grant the permission to these
@@ -73,26 +74,31 @@ class CreditAccount(_Doc):
         return self.customer_id
 
 
-def refusal(kind: CreditKind, amount_minor: int, balance_minor: int, currency: str) -> tuple[str, str] | None:
+def refusal(kind: CreditKind, amount_minor: int, balance_minor: int, currency: str) -> tuple[str, Msg] | None:
     """Why this movement may not be applied to a balance of ``balance_minor``, as (field, one line);
     None when it may. The amount's sign must fit the kind, and the balance stays within 0 and
     :data:`MAX_MINOR`."""
     if amount_minor == 0:
-        return "amount_minor", "a movement of store credit is never zero"
+        return "amount_minor", Msg("A movement of store credit is never zero")
     if kind.sign * amount_minor < 0:
-        return "amount_minor", (f"store credit {kind.value} is {'positive' if kind.sign > 0 else 'negative'}"
-                                f", not {plain_minor(amount_minor, currency)}")
+        if kind.sign > 0:
+            return "amount_minor", Msg("Store credit {kind} is positive, not {amount}", kind=kind.value,
+                                       amount=Money(amount_minor, currency))
+        return "amount_minor", Msg("Store credit {kind} is negative, not {amount}", kind=kind.value,
+                                   amount=Money(amount_minor, currency))
     after = balance_minor + amount_minor
     if after < 0:
-        return "amount_minor", (f"would take the {currency} store credit below zero (it is "
-                                f"{plain_minor(balance_minor, currency)}, the movement "
-                                f"{plain_minor(amount_minor, currency)})")
+        return "amount_minor", Msg("This would take the {currency} store credit below zero (it is {balance}, "
+                                   "the movement {amount})", currency=currency,
+                                   balance=Money(balance_minor, currency),
+                                   amount=Money(amount_minor, currency))
     if after > MAX_MINOR:
-        return "amount_minor", f"would take the {currency} store credit above {plain_minor(MAX_MINOR, currency)}"
+        return "amount_minor", Msg("This would take the {currency} store credit above {limit}", currency=currency,
+                                   limit=Money(MAX_MINOR, currency))
     return None
 
 
-def parse_signed(text: str, currency: str, *, what: str = "Amount") -> int:
+def parse_signed(text: str, currency: str, *, what: Msg | str = Msg("Amount")) -> int:
     """What a person types for a movement, ``25``, ``+25.00`` or ``-5,50``, as signed minor units
     (:class:`~.errors.FieldProblem` when it is not an amount)."""
     raw = (text or "").strip()

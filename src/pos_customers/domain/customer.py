@@ -10,8 +10,9 @@ from .account_options import AccountOptions, option_problems
 from .address import AddressInput, CleanAddress, clean_address
 from .enums import (AccountType, AttributeType, CustomerStatus, CustomerType, EmailPurpose,
                     PhonePurpose, ReceiptOption)
-from .password import PasswordPolicy, password_problems
+from .password import PasswordPolicy, password_needs, password_problems
 from .errors import FieldError, FieldProblem, ValidationFailed
+from .i18n import N_, Msg
 from .text import display_name
 from .validation import (Email, Phone, clean_birth_date, clean_currency, clean_email,
                          clean_language, clean_name_suffix, clean_organization_name,
@@ -207,33 +208,33 @@ def check_customer(
         try:
             return fn(*args, **kwargs)
         except FieldProblem as exc:
-            errors.append(FieldError(name, str(exc)))
+            errors.append(FieldError(name, exc.message))
             return None
 
     ctype = CustomerType(draft.customer_type or CustomerType.PERSON)
     if ctype == CustomerType.PERSON:
-        first = run("first_name", clean_person_name, draft.first_name, required=True, what="First name")
-        last = run("last_name", clean_person_name, draft.last_name, required=True, what="Last name")
+        first = run("first_name", clean_person_name, draft.first_name, required=True, what=Msg("First name"))
+        last = run("last_name", clean_person_name, draft.last_name, required=True, what=Msg("Last name"))
         org = run("organization_name", clean_organization_name, draft.organization_name, required=False)
     else:
-        first = run("first_name", clean_person_name, draft.first_name, what="First name")
-        last = run("last_name", clean_person_name, draft.last_name, what="Last name")
+        first = run("first_name", clean_person_name, draft.first_name, what=Msg("First name"))
+        last = run("last_name", clean_person_name, draft.last_name, what=Msg("Last name"))
         org = run("organization_name", clean_organization_name, draft.organization_name, required=True)
-    middle = run("middle_name", clean_person_name, draft.middle_name, what="Middle name")
+    middle = run("middle_name", clean_person_name, draft.middle_name, what=Msg("Middle name"))
     suffix = run("suffix", clean_name_suffix, draft.suffix)
-    title = run("title", clean_text, draft.title, max_len=30, what="Title")
-    company = run("company", clean_text, draft.company, max_len=160, what="Company")
+    title = run("title", clean_text, draft.title, max_len=30, what=Msg("Title"))
+    company = run("company", clean_text, draft.company, max_len=160, what=Msg("Company"))
     birth = run("birth_date", clean_birth_date, draft.birth_date, today=today)
     language = run("language", clean_language, draft.language)
     currency = run("currency", clean_currency, draft.currency)
     group = (draft.group_code or "").strip() or None
     if group and known_groups is not None and group not in known_groups:
-        errors.append(FieldError("group_code", f"Customer group '{group}' does not exist"))
+        errors.append(FieldError("group_code", Msg("Customer group '{code}' does not exist", code=group)))
     affiliations = tuple(dict.fromkeys(a.strip() for a in (draft.affiliations or []) if a.strip()))
     if known_affiliations is not None:
         for a in affiliations:
             if a not in known_affiliations:
-                errors.append(FieldError("affiliations", f"Affiliation '{a}' does not exist"))
+                errors.append(FieldError("affiliations", Msg("Affiliation '{code}' does not exist", code=a)))
     receipt_option = run("receipt_option", ReceiptOption, draft.receipt_option or ReceiptOption.PRINT)
     receipt_email = ""
     if draft.receipt_email:
@@ -241,17 +242,17 @@ def check_customer(
         receipt_email = got.address if got else ""
 
     status = run("status", _status, draft.status)
-    status_reason = run("status_reason", clean_text, draft.status_reason, max_len=200, what="Reason")
+    status_reason = run("status_reason", clean_text, draft.status_reason, max_len=200, what=Msg("Reason"))
     if status == CustomerStatus.BLOCKED and not status_reason and "status_reason" not in {e.field for e in errors}:
-        errors.append(FieldError("status_reason", "Say why the customer is blocked"))
+        errors.append(FieldError("status_reason", Msg("Say why the customer is blocked")))
     if status == CustomerStatus.ACTIVE:
         status_reason = ""
     gender = (draft.gender or "").strip()
     if gender and known_genders is not None and gender not in known_genders:
-        errors.append(FieldError("gender", f"Gender '{gender}' is not in the list"))
+        errors.append(FieldError("gender", Msg("Gender '{code}' is not in the list", code=gender)))
     salutation = (draft.salutation or "").strip()
     if salutation and known_salutations is not None and salutation not in known_salutations:
-        errors.append(FieldError("salutation", f"Salutation '{salutation}' is not in the list"))
+        errors.append(FieldError("salutation", Msg("Salutation '{code}' is not in the list", code=salutation)))
     vat_country = next((a.address.country for a in draft.addresses if a.default_billing and a.address.country),
                        next((a.address.country for a in draft.addresses if a.address.country), country))
     vat_number = run("vat_number", clean_vat_number, draft.vat_number, country=vat_country)
@@ -264,20 +265,20 @@ def check_customer(
     attributes = check_attributes(draft.attributes, attribute_defs, errors, require=require_attributes)
 
     if receipt_option in (ReceiptOption.EMAIL, ReceiptOption.BOTH) and not (receipt_email or emails):
-        errors.append(FieldError("receipt_email", "An email receipt needs an email address"))
+        errors.append(FieldError("receipt_email", Msg("An email receipt needs an email address")))
     account_type = run("account_type", AccountType, draft.account_type or AccountType.GUEST)
     if draft.password:
         if account_type != AccountType.REGISTERED:
-            errors.append(FieldError("password", "Only a registered account has a password: choose Registered"))
+            errors.append(FieldError("password", Msg("Only a registered account has a password: choose Registered")))
         elif not manual_password:
-            errors.append(FieldError("password", "This store does not set passwords by hand: "
-                                                 "send the customer a password link instead"))
+            errors.append(FieldError("password", Msg("This store does not set passwords by hand: "
+                                                     "send the customer a password link instead")))
         else:
             problems = password_problems(
                 password_policy or PasswordPolicy(), draft.password,
                 email=emails[0].email.address if emails else "", names=(first or "", last or "", org or ""))
             if problems:
-                errors.append(FieldError("password", "Password needs " + ", ".join(problems)))
+                errors.append(FieldError("password", password_needs(problems)))
 
     clean = CleanCustomer(
         customer_type=ctype, title=title, first_name=first, middle_name=middle, last_name=last, suffix=suffix,
@@ -303,7 +304,7 @@ def _status(value: object) -> CustomerStatus:
     try:
         return CustomerStatus(value or CustomerStatus.ACTIVE)
     except ValueError:
-        raise FieldProblem(f"Status must be one of: {', '.join(CustomerStatus)}") from None
+        raise FieldProblem(Msg("Status must be one of: {choices}", choices=", ".join(CustomerStatus))) from None
 
 
 def _clean_credit_limit(value: int | str | None, currency: str) -> int | None:
@@ -311,18 +312,21 @@ def _clean_credit_limit(value: int | str | None, currency: str) -> int | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, bool):
-        raise FieldProblem("Credit limit must be an amount")
+        raise FieldProblem(Msg("Credit limit must be an amount"))
     if isinstance(value, int):
         if not 0 <= value <= MAX_MINOR:
-            raise FieldProblem("Credit limit must be between 0 and a hundred billion")
+            raise FieldProblem(Msg("Credit limit must be between 0 and a hundred billion"))
         return value
-    return parse_amount(str(value), currency, what="Credit limit")
+    return parse_amount(str(value), currency, what=Msg("Credit limit"))
+
+
+_ONE_PRIMARY = {"email": N_("Only one email can be primary"), "phone": N_("Only one phone can be primary")}
 
 
 def _one_primary(items: list, errors: list[FieldError], kind: str) -> list[bool]:
     flags = [bool(i.primary) for i in items]
     if sum(flags) > 1:
-        errors.append(FieldError(f"{kind}s", f"Only one {kind} can be primary"))
+        errors.append(FieldError(f"{kind}s", Msg(_ONE_PRIMARY[kind])))
     elif items and not any(flags):
         flags[0] = True  # the first one is primary unless another was chosen
     return flags
@@ -336,13 +340,13 @@ def _check_emails(items: list[EmailInput], errors: list[FieldError]) -> tuple[Cl
             email = clean_email(item.address)
             purpose = EmailPurpose(item.purpose)
         except FieldProblem as exc:
-            errors.append(FieldError(f"emails.{i}.address", str(exc)))
+            errors.append(FieldError(f"emails.{i}.address", exc.message))
             continue
         except ValueError:
-            errors.append(FieldError(f"emails.{i}.purpose", f"Unknown email purpose '{item.purpose}'"))
+            errors.append(FieldError(f"emails.{i}.purpose", Msg("Unknown email purpose '{code}'", code=item.purpose)))
             continue
         if email.key in seen:
-            errors.append(FieldError(f"emails.{i}.address", "This email is listed twice"))
+            errors.append(FieldError(f"emails.{i}.address", Msg("This email is listed twice")))
             continue
         seen.add(email.key)
         out.append(CleanEmail(email, purpose, primary, bool(item.marketing_consent)))
@@ -357,13 +361,13 @@ def _check_phones(items: list[PhoneInput], country: str, errors: list[FieldError
             phone = clean_phone(item.number, country)
             purpose = PhonePurpose(item.purpose)
         except FieldProblem as exc:
-            errors.append(FieldError(f"phones.{i}.number", str(exc)))
+            errors.append(FieldError(f"phones.{i}.number", exc.message))
             continue
         except ValueError:
-            errors.append(FieldError(f"phones.{i}.purpose", f"Unknown phone purpose '{item.purpose}'"))
+            errors.append(FieldError(f"phones.{i}.purpose", Msg("Unknown phone purpose '{code}'", code=item.purpose)))
             continue
         if phone.e164 in seen:
-            errors.append(FieldError(f"phones.{i}.number", "This phone number is listed twice"))
+            errors.append(FieldError(f"phones.{i}.number", Msg("This phone number is listed twice")))
             continue
         seen.add(phone.e164)
         out.append(CleanPhone(phone, purpose, primary, bool(item.marketing_consent)))
@@ -374,14 +378,14 @@ def _check_addresses(items: list[AddressDraft], ctype: CustomerType, purposes: P
                      existing: frozenset[str], errors: list[FieldError]) -> tuple[CleanAddressEntry, ...]:
     out = []
     if sum(bool(a.default_billing) for a in items) > 1:
-        errors.append(FieldError("addresses", "Only one address can be the default billing address"))
+        errors.append(FieldError("addresses", Msg("Only one address can be the default billing address")))
     if sum(bool(a.default_shipping) for a in items) > 1:
-        errors.append(FieldError("addresses", "Only one address can be the default shipping address"))
+        errors.append(FieldError("addresses", Msg("Only one address can be the default shipping address")))
     for i, item in enumerate(items):
         purpose = (item.purpose or "").strip() or purposes.default_for(ctype)
         if purpose not in purposes.active_codes and purpose not in existing:
             errors.append(FieldError(f"addresses.{i}.purpose",
-                                     f"Address purpose '{purpose}' is unknown or retired"))
+                                     Msg("Address purpose '{code}' is unknown or retired", code=purpose)))
         clean, problems = clean_address(item.address, prefix=f"addresses.{i}.")
         errors.extend(problems)
         if clean:
@@ -397,7 +401,7 @@ def _check_addresses(items: list[AddressDraft], ctype: CustomerType, purposes: P
 def clean_card_number(value: str) -> str:
     compact = "".join(c for c in (value or "") if c.isalnum()).upper()
     if not CARD_MIN <= len(compact) <= CARD_MAX:
-        raise FieldProblem(f"Card number must have {CARD_MIN} to {CARD_MAX} letters or digits")
+        raise FieldProblem(Msg("Card number must have {min} to {max} letters or digits", min=CARD_MIN, max=CARD_MAX))
     return compact
 
 
@@ -407,7 +411,7 @@ def _check_cards(items: list[str], errors: list[FieldError]) -> tuple[str, ...]:
         try:
             out.append(clean_card_number(item))
         except FieldProblem as exc:
-            errors.append(FieldError(f"cards.{i}", str(exc)))
+            errors.append(FieldError(f"cards.{i}", exc.message))
     return tuple(dict.fromkeys(out))
 
 
@@ -416,7 +420,7 @@ def check_attribute_value(definition: AttributeDef, value: object) -> str:
     text = "" if value is None else str(value).strip()
     if not text:
         if definition.required:
-            raise FieldProblem(f"{definition.label} is required")
+            raise FieldProblem(Msg("{field} is required", field=definition.label))
         return ""
     kind = definition.type
     try:
@@ -437,17 +441,18 @@ def check_attribute_value(definition: AttributeDef, value: object) -> str:
         if kind == AttributeType.DATE:
             return date.fromisoformat(text).isoformat()
     except (ValueError, InvalidOperation):
-        raise FieldProblem(f"{definition.label} must be {_kind_words[kind]}") from None
+        raise FieldProblem(Msg(_kind_words[kind], field=definition.label)) from None
     if kind == AttributeType.CHOICE and text not in definition.choices:
-        raise FieldProblem(f"{definition.label} must be one of: {', '.join(definition.choices)}")
+        raise FieldProblem(Msg("{field} must be one of: {choices}", field=definition.label,
+                               choices=", ".join(definition.choices)))
     return clean_text(text, max_len=500, what=definition.label)
 
 
-_kind_words = {
-    AttributeType.INTEGER: "a whole number",
-    AttributeType.DECIMAL: "a number",
-    AttributeType.BOOLEAN: "yes or no",
-    AttributeType.DATE: "a date like 2024-05-31",
+_kind_words = {  # whole sentences: "{field} must be" is not glued to a translated fragment
+    AttributeType.INTEGER: N_("{field} must be a whole number"),
+    AttributeType.DECIMAL: N_("{field} must be a number"),
+    AttributeType.BOOLEAN: N_("{field} must be yes or no"),
+    AttributeType.DATE: N_("{field} must be a date like 2024-05-31"),
 }
 
 
@@ -457,7 +462,7 @@ def check_attributes(values: dict[str, object], defs: list[AttributeDef],
     out: dict[str, str] = {}
     for code in values:
         if code not in by_code:
-            errors.append(FieldError(f"attributes.{code}", f"Unknown attribute '{code}'"))
+            errors.append(FieldError(f"attributes.{code}", Msg("Unknown attribute '{code}'", code=code)))
     for d in defs:
         if not d.active:
             continue
@@ -467,7 +472,7 @@ def check_attributes(values: dict[str, object], defs: list[AttributeDef],
             stored = check_attribute_value(d if require else replace(d, required=False),
                                            values.get(d.code))
         except FieldProblem as exc:
-            errors.append(FieldError(f"attributes.{d.code}", str(exc)))
+            errors.append(FieldError(f"attributes.{d.code}", exc.message))
             continue
         if stored:
             out[d.code] = stored

@@ -16,6 +16,7 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 
+from .i18n import Msg
 from .enums import Role
 from .protocol import CustomerId, Line, Moment, Shown, StoreCode
 
@@ -45,13 +46,15 @@ def is_pan(text: str) -> bool:
     return digits.isdigit() and 12 <= len(digits) <= 19
 
 
-_PAN_REFUSED = "looks like a card number: only a token reference and the last four digits are ever stored"
+def _pan_refused(where: str) -> Msg:
+    return Msg("{field} looks like a card number: only a token reference and the last four digits are ever stored",
+               field=where)
 
 
 def _no_pan(value: Any, where: str) -> None:
     if isinstance(value, str):
         if looks_like_pan(value):
-            raise ValueError(f"{where} {_PAN_REFUSED}")
+            raise ValueError(_pan_refused(where))
     elif isinstance(value, dict):
         for k, v in value.items():
             _no_pan(v, f"{where}.{k}")
@@ -78,7 +81,7 @@ class NoPan(_Doc):
                 if k not in cls.WHOLE_ONLY:
                     _no_pan(v, str(k))
                 elif isinstance(v, str) and is_pan(v):
-                    raise ValueError(f"{k} {_PAN_REFUSED}")
+                    raise ValueError(_pan_refused(k))
         return data
 
 

@@ -70,8 +70,8 @@ class Msg:
             return str(self) == other
         return NotImplemented
 
-    def __hash__(self) -> int:
-        return hash(self.text)
+    def __hash__(self) -> int:  # equal to its English text, so hashed as that text
+        return hash(str(self))
 
     def __contains__(self, part: str) -> bool:  # "needs an email" in msg, as with a str
         return part in str(self)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from .errors import FieldProblem
+from .i18n import Msg
 
 #: currencies whose minor unit is not the hundredth (ISO 4217); every other one has two digits
 _DIGITS = {"BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0, "PYG": 0,
@@ -17,7 +18,7 @@ def minor_digits(currency: str) -> int:
     return _DIGITS.get((currency or "").upper(), 2)
 
 
-def parse_amount(text: str, currency: str, *, what: str = "Amount") -> int:
+def parse_amount(text: str, currency: str, *, what: Msg | str = Msg("Amount")) -> int:
     """``"1500"``, ``"1500.50"`` or ``"1500,50"`` in ``currency`` as whole minor units."""
     raw = (text or "").strip().replace(" ", "").replace("_", "")
     if raw.count(",") == 1 and "." not in raw:
@@ -25,17 +26,17 @@ def parse_amount(text: str, currency: str, *, what: str = "Amount") -> int:
     try:
         amount = Decimal(raw)
     except InvalidOperation:
-        raise FieldProblem(f"{what} must be a number like 1500 or 1500.50") from None
+        raise FieldProblem(Msg("{field} must be a number like 1500 or 1500.50", field=what)) from None
     if not amount.is_finite():
-        raise FieldProblem(f"{what} must be a number like 1500 or 1500.50")
+        raise FieldProblem(Msg("{field} must be a number like 1500 or 1500.50", field=what))
     if amount < 0:
-        raise FieldProblem(f"{what} cannot be negative")
+        raise FieldProblem(Msg("{field} cannot be negative", field=what))
     digits = minor_digits(currency)
     minor = amount.scaleb(digits)
     if minor != minor.to_integral_value():
-        raise FieldProblem(f"{what} has more than {digits} decimal places")
+        raise FieldProblem(Msg("{field} has more than {digits} decimal places", field=what, digits=digits))
     if minor > MAX_MINOR:
-        raise FieldProblem(f"{what} is too large")
+        raise FieldProblem(Msg("{field} is too large", field=what))
     return int(minor)
 
 
@@ -55,3 +56,18 @@ def plain_minor(minor: int | None, currency: str) -> str:
     digits = minor_digits(currency)
     amount = Decimal(minor).scaleb(-digits)
     return f"{amount:.{digits}f} {currency}".strip()
+
+
+class Money(Msg):
+    """An amount as a parameter of a message made below the edge: the English text (logs, what is
+    stored) says :func:`plain_minor` (``12.50 EUR``), the edge shows :func:`format_minor` in the
+    store's format (``12,50 €``)."""
+
+    __slots__ = ("minor", "currency")
+
+    def __init__(self, minor: int, currency: str):
+        super().__init__(plain_minor(minor, currency))
+        self.minor, self.currency = minor, currency
+
+    def translated(self) -> str:
+        return format_minor(self.minor, self.currency)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
+from .i18n import Msg
+
 #: the store's setting (on / off, off by default): a password typed at the till is temporary, the
 #: customer must change it at their next online sign-in
 MANUAL_MUST_CHANGE = "manual_password_must_change"
@@ -53,29 +55,45 @@ def _fold(text: str) -> str:
 
 
 def password_problems(policy: PasswordPolicy, password: str, *, email: str = "",
-                      names: tuple[str, ...] = ()) -> list[str]:
-    """What is wrong with ``password`` under ``policy`` ([] when it is fine)."""
+                      names: tuple[str, ...] = ()) -> list[Msg]:
+    """What is wrong with ``password`` under ``policy`` ([] when it is fine): what it needs, each
+    a few words that :func:`password_needs` puts in a sentence."""
     problems = []
     if len(password) < policy.min_length:
-        problems.append(f"at least {policy.min_length} characters (this has {len(password)})")
+        problems.append(Msg("at least {min} characters (this has {length})", min=policy.min_length,
+                            length=len(password)))
     if len(password) > policy.max_length:
-        problems.append(f"at most {policy.max_length} characters")
+        problems.append(Msg("at most {max} characters", max=policy.max_length))
     if any(unicodedata.category(c).startswith("C") for c in password):
-        problems.append("no control characters")
+        problems.append(Msg("no control characters"))
     if policy.upper and not any(c.isupper() for c in password):
-        problems.append("an upper-case letter")
+        problems.append(Msg("an upper-case letter"))
     if policy.lower and not any(c.islower() for c in password):
-        problems.append("a lower-case letter")
+        problems.append(Msg("a lower-case letter"))
     if policy.digit and not any(c.isdigit() for c in password):
-        problems.append("a digit")
+        problems.append(Msg("a digit"))
     if policy.special and all(c.isalnum() for c in password):
-        problems.append("a special character such as ! ? # % or -")
+        problems.append(Msg("a special character such as ! ? # % or -"))
     if policy.not_personal:
         folded = _fold(password)
         local = email.split("@", 1)[0] if email else ""
         for part in (local, *names):
             part = _fold(part or "")
             if len(part) >= 3 and part in folded:
-                problems.append("not the customer's name or email")
+                problems.append(Msg("not the customer's name or email"))
                 break
     return problems
+
+
+def password_needs(problems: list[Msg], *, new: bool = False) -> Msg:
+    """The sentence saying what a password needs: "Password needs a digit, a special character ..."."""
+    if new:
+        return Msg("The new password needs {needs}", needs=listed(problems))
+    return Msg("Password needs {needs}", needs=listed(problems))
+
+
+def listed(parts: list[Msg]) -> Msg:
+    """``parts`` one after the other, separated by commas, each translated where shown."""
+    names = [f"p{i}" for i in range(len(parts))]
+    template = ", ".join("{" + name + "}" for name in names)  # not a msgid: the catalogs have no entry
+    return Msg(template, **dict(zip(names, parts)))

@@ -22,7 +22,8 @@ from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fi
                       StrictBool, StrictInt, ValidationError, create_model, model_validator)
 
 from .account_options import CONFIGURABLE, FieldOption
-from .errors import FieldError, ValidationFailed
+from .errors import FieldError, ValidationFailed, message_of, raised_message
+from .i18n import Msg
 from .enums import EventKind, PullItemKind  # noqa: F401  (part of the protocol; plain enums, no pydantic)
 from .enums import AccountType, AttributeType, CreditKind, CustomerStatus, CustomerType, ReceiptOption, Role
 from .membership import MEMBERSHIP_FIELDS, membership_id
@@ -44,7 +45,7 @@ class ProtocolError(ValidationFailed):
     """A payload a terminal was about to queue does not have the shape headquarters accepts
     (nothing is written: the change it belongs to is rolled back)."""
 
-    def __init__(self, field: str, message: str):
+    def __init__(self, field: str, message: Msg | str):
         super().__init__(FieldError(field, message))
 
 
@@ -53,17 +54,17 @@ class ProtocolError(ValidationFailed):
 def storable(text: str) -> str:
     """Text a database can hold as it is: no NUL character, no lone surrogate."""
     if "\x00" in text:
-        raise ValueError("must not contain a NUL character")
+        raise ValueError(Msg("must not contain a NUL character"))
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        raise ValueError("must be valid Unicode text (a lone surrogate was sent)") from None
+        raise ValueError(Msg("must be valid Unicode text (a lone surrogate was sent)")) from None
     return text
 
 
 def _single_line(text: str) -> str:
     if any(ord(c) < 32 or ord(c) == 127 for c in text):
-        raise ValueError("must not contain control characters")
+        raise ValueError(Msg("must not contain control characters"))
     return text
 
 
@@ -99,7 +100,7 @@ UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 
 def _canonical_uuid(text: str) -> str:
     if str(uuid.UUID(text)) != text:
-        raise ValueError("must be a UUID in its canonical lower-case form")
+        raise ValueError(Msg("must be a UUID in its canonical lower-case form"))
     return text
 
 
@@ -112,9 +113,9 @@ def _check_reference(text: str) -> str:
     try:
         canonical = parse_reference(text)
     except InvalidReference as exc:
-        raise ValueError(f"not a customer reference: {exc}") from None
+        raise ValueError(Msg("not a customer reference: {reason}", reason=message_of(exc))) from None
     if canonical != text:
-        raise ValueError("a customer reference is sent in its compact upper-case form")
+        raise ValueError(Msg("a customer reference is sent in its compact upper-case form"))
     return text
 
 
@@ -137,10 +138,10 @@ def _date(value: Any) -> Any:
         try:
             return date.fromisoformat(value)
         except ValueError:
-            raise ValueError("must be a date, YYYY-MM-DD") from None
+            raise ValueError(Msg("must be a date, YYYY-MM-DD")) from None
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
-    raise ValueError("must be a date, YYYY-MM-DD")
+    raise ValueError(Msg("must be a date, YYYY-MM-DD"))
 
 
 def _moment(value: Any) -> Any:
@@ -148,11 +149,11 @@ def _moment(value: Any) -> Any:
         try:
             value = datetime.fromisoformat(value)
         except ValueError:
-            raise ValueError("must be a date and time in ISO 8601") from None
+            raise ValueError(Msg("must be a date and time in ISO 8601")) from None
     if not isinstance(value, datetime):
-        raise ValueError("must be a date and time in ISO 8601")
+        raise ValueError(Msg("must be a date and time in ISO 8601"))
     if not 1900 <= value.year <= 9000:
-        raise ValueError("must be a date and time between the years 1900 and 9000")  # UTC is then in range too
+        raise ValueError(Msg("must be a date and time between the years 1900 and 9000"))  # UTC is then in range too
     return value
 
 
@@ -167,14 +168,14 @@ DocumentField = Literal[DOCUMENT_FIELDS]  # type: ignore[valid-type]
 def _plain_json(value: Any, depth: int = 0) -> Any:
     """Free-form JSON (audit changes, conflict values): storable strings, 64-bit integers, bounded depth."""
     if depth > 8:
-        raise ValueError("is nested too deeply")
+        raise ValueError(Msg("is nested too deeply"))
     if isinstance(value, str):
         return storable(value)
     if isinstance(value, bool) or value is None or isinstance(value, float):
         return value
     if isinstance(value, int):
         if not -(2**63) <= value < 2**63:
-            raise ValueError("holds an integer outside the 64-bit range")
+            raise ValueError(Msg("holds an integer outside the 64-bit range"))
         return value
     if isinstance(value, list):
         for v in value:
@@ -185,7 +186,7 @@ def _plain_json(value: Any, depth: int = 0) -> Any:
             storable(str(k))
             _plain_json(v, depth + 1)
         return value
-    raise ValueError("is not plain JSON")
+    raise ValueError(Msg("is not plain JSON"))
 
 
 PlainJson = Annotated[Any, AfterValidator(_plain_json)]
@@ -205,7 +206,7 @@ def _e164(text: str) -> str:
     except Exception:  # noqa: BLE001 - phonenumbers raises its own exception types
         ok = False
     if not ok:
-        raise ValueError("must be a phone number in E.164 form, e.g. +4915123456789")
+        raise ValueError(Msg("must be a phone number in E.164 form, e.g. +4915123456789"))
     return text
 
 
@@ -355,7 +356,7 @@ def _support_number(text: str) -> str:
     from .security import is_support_number
 
     if not is_support_number(text) or text != text.upper():
-        raise ValueError("must be a support number: S and 1 to 15 digits, e.g. S100")
+        raise ValueError(Msg("must be a support number: S and 1 to 15 digits, e.g. S100"))
     return text
 
 
@@ -435,7 +436,7 @@ def _not_a_card_number(text: str) -> str:
     from .customer_data import is_pan
 
     if is_pan(text):
-        raise ValueError("looks like a card number: a saved payment is named by its id")
+        raise ValueError(Msg("looks like a card number: a saved payment is named by its id"))
     return text
 
 
@@ -471,11 +472,11 @@ class MembershipChanged(_Model):
     @model_validator(mode="after")
     def _pair(self):
         if self.organization_id == self.person_id:
-            raise ValueError("an organization cannot be a member of itself")
+            raise ValueError(Msg("an organization cannot be a member of itself"))
         if self.id != membership_id(self.organization_id, self.person_id):
-            raise ValueError("id must be the membership id of the organization and the person")
+            raise ValueError(Msg("id must be the membership id of the organization and the person"))
         if not self.fields.model_fields_set:
-            raise ValueError("fields: at least one field is sent")
+            raise ValueError(Msg("fields: at least one field is sent"))
         return self
 
 
@@ -512,9 +513,10 @@ class CreditMoved(_Model):
     @model_validator(mode="after")
     def _till_kind(self):
         if not self.kind.at_till:
-            raise ValueError(f"kind: a till adds or corrects store credit, it does not record {self.kind.value!r}")
+            raise ValueError(Msg("kind: a till adds or corrects store credit, it does not record '{kind}'",
+                                 kind=self.kind.value))
         if self.amount_minor == 0 or self.kind.sign * self.amount_minor < 0:
-            raise ValueError(f"amount_minor: does not fit a movement of kind {self.kind.value!r}")
+            raise ValueError(Msg("amount_minor: does not fit a movement of kind '{kind}'", kind=self.kind.value))
         return self
 
 
@@ -546,13 +548,13 @@ def validate_payload(kind: EventKind | str, payload: dict[str, Any]) -> _Model:
     try:
         model, _entity = EVENT_PAYLOADS[EventKind(kind)]
     except ValueError:
-        raise ProtocolError("type", f"unknown event kind {kind!r}") from None
+        raise ProtocolError("type", Msg("unknown event kind '{kind}'", kind=str(kind))) from None
     try:
         return model.model_validate(payload)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in ("payload", *first["loc"]))
-        raise ProtocolError(where, f"{kind} event: {first['msg']}") from None
+        raise ProtocolError(where, Msg("{kind} event: {reason}", kind=str(kind), reason=raised_message(first))) from None
 
 
 # -- the event envelope -------------------------------------------------------------------------------
@@ -567,11 +569,11 @@ class EventBase(_Model):
     def _customer_id_matches(self):
         payload = getattr(self, "payload", None)
         if getattr(self, "type", None) in CUSTOMER_EVENTS and payload is not None and payload.id != self.entity_id:
-            raise ValueError("entity_id must be the customer id in the payload")
+            raise ValueError(Msg("entity_id must be the customer id in the payload"))
         if getattr(self, "type", None) == EventKind.MEMBERSHIP_CHANGED and payload.id != self.entity_id:
-            raise ValueError("entity_id must be the membership id in the payload")
+            raise ValueError(Msg("entity_id must be the membership id in the payload"))
         if getattr(self, "type", None) == EventKind.CREDIT_MOVED and payload.id != self.entity_id:
-            raise ValueError("entity_id must be the movement id in the payload")
+            raise ValueError(Msg("entity_id must be the movement id in the payload"))
         return self
 
 
@@ -619,6 +621,12 @@ class Refusal(BaseModel):
     field: str | None = Field(default=None, description="payload path of the value at fault, if one is")
     holder: str | None = Field(default=None, description="the customer id that holds the value at fault "
                                                          "(an email another registered account holds)")
+    code: str | None = Field(default=None, description="the reason's English template (its str.format fields "
+                                                       "named), the key of its translations; absent from older "
+                                                       "headquarters")
+    params: dict[str, str | int | float | bool | None] | None = Field(
+        default=None, description="the template's parameters (at most 20): a terminal shows the reason in its "
+                                  "associate's language from code and params, else `reason`")
 
 
 class ConflictRecord(BaseModel):

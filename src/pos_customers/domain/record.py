@@ -22,6 +22,7 @@ from typing import Any, Callable
 
 from .address import AddressInput, format_address
 from .enums import SyncState
+from .i18n import N_
 from .reference import format_reference
 from .text import display_name as _display_name
 
@@ -125,7 +126,7 @@ class AddressRecord:
     line1: str = ""
     # the one line of an address a store may hide or require on its own (its option is
     # "address_line2"); the others follow the country's format (domain/address.py)
-    line2: str = field(default="", metadata=option("Address line 2"))
+    line2: str = field(default="", metadata=option(N_("Address line 2")))
     city: str = ""
     district: str = ""
     region: str = ""
@@ -173,16 +174,16 @@ class CustomerRecord:
     field_clocks: dict[str, str] = field(default_factory=dict, metadata={"local": True})
     # the document: every field travels and merges on its own
     customer_type: str = field(default="person", metadata=DOC)
-    salutation: str = field(default="", metadata=option("Salutation"))  # a code of the salutation list (reference data)
-    title: str = field(default="", metadata=option("Title", person=True))  # free text: an academic or honorary title (Dr., Prof.)
-    first_name: str = field(default="", metadata=needed("First name"))
-    middle_name: str = field(default="", metadata=option("Middle name", person=True))
-    last_name: str = field(default="", metadata=needed("Last name"))
-    suffix: str = field(default="", metadata=option("Suffix", person=True))  # after the name: Jr., Sr., III
-    organization_name: str = field(default="", metadata=needed("Organization"))
-    company: str = field(default="", metadata=option("Company"))
-    birth_date: date | None = field(default=None, metadata=option("Date of birth", person=True))
-    gender: str = field(default="", metadata=option("Gender", person=True))  # a code of the gender list (reference data), "" = not said
+    salutation: str = field(default="", metadata=option(N_("Salutation")))  # a code of the salutation list (reference data)
+    title: str = field(default="", metadata=option(N_("Title"), person=True))  # free text: an academic or honorary title (Dr., Prof.)
+    first_name: str = field(default="", metadata=needed(N_("First name")))
+    middle_name: str = field(default="", metadata=option(N_("Middle name"), person=True))
+    last_name: str = field(default="", metadata=needed(N_("Last name")))
+    suffix: str = field(default="", metadata=option(N_("Suffix"), person=True))  # after the name: Jr., Sr., III
+    organization_name: str = field(default="", metadata=needed(N_("Organization")))
+    company: str = field(default="", metadata=option(N_("Company")))
+    birth_date: date | None = field(default=None, metadata=option(N_("Date of birth"), person=True))
+    gender: str = field(default="", metadata=option(N_("Gender"), person=True))  # a code of the gender list (reference data), "" = not said
     language: str = field(default="", metadata=DOC)
     currency: str = field(default="", metadata=DOC)
     group_code: str | None = field(default=None, metadata=DOC)
@@ -192,7 +193,7 @@ class CustomerRecord:
     status: str = field(default="active", metadata=DOC)
     status_reason: str = field(default="", metadata=DOC)  # why a blocked customer is blocked
     account_type: str = field(default="guest", metadata=DOC)
-    vat_number: str = field(default="", metadata=option("VAT number"))  # compact, with its country prefix
+    vat_number: str = field(default="", metadata=option(N_("VAT number")))  # compact, with its country prefix
     tax_exempt: bool = field(default=False, metadata=DOC)
     credit_limit: int | None = field(default=None, metadata=DOC)  # whole minor units of ``currency``
     password_hash: str | None = field(default=None, metadata=SECRET)
@@ -206,9 +207,9 @@ class CustomerRecord:
     assist_consent: bool = field(default=False, metadata=SERVICE)
     assist_consent_by: str = field(default="", metadata=SERVICE)
     assist_consent_at: datetime | None = field(default=None, metadata=SERVICE)
-    emails: tuple[EmailRecord, ...] = field(default=(), metadata=option("Email", child=True))
-    phones: tuple[PhoneRecord, ...] = field(default=(), metadata=option("Phone", child=True))
-    addresses: tuple[AddressRecord, ...] = field(default=(), metadata=option("Address", child=True))
+    emails: tuple[EmailRecord, ...] = field(default=(), metadata=option(N_("Email"), child=True))
+    phones: tuple[PhoneRecord, ...] = field(default=(), metadata=option(N_("Phone"), child=True))
+    addresses: tuple[AddressRecord, ...] = field(default=(), metadata=option(N_("Address"), child=True))
     affiliations: tuple[str, ...] = field(default=(), metadata=CHILD)
     cards: tuple[str, ...] = field(default=(), metadata=CHILD)
     attributes: dict[str, str] = field(default_factory=dict, metadata=CHILD)

@@ -37,6 +37,8 @@ import hashlib
 import re
 from dataclasses import dataclass
 
+from .i18n import Msg
+
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXY"
 BASE = len(ALPHABET)  # 31, a prime
 PAYLOAD_LEN = 8
@@ -88,8 +90,13 @@ class SequenceExhausted(ValueError):
 
     def __init__(self, store_number: int, terminal: int, limit: int):
         self.store_number, self.terminal, self.limit = store_number, terminal, limit
-        what = f"till {terminal} of store {store_number}" if terminal else f"bulk range of store {store_number}"
-        super().__init__(f"the {what} has issued all {limit:,} customer references")
+        count = f"{limit:,}"
+        if terminal:
+            super().__init__(Msg("the till {terminal} of store {store} has issued all {limit} customer references",
+                                 terminal=terminal, store=store_number, limit=count))
+        else:
+            super().__init__(Msg("the bulk range of store {store} has issued all {limit} customer references",
+                                 store=store_number, limit=count))
 
 
 def _round(value: int, rnd: int) -> int:
@@ -237,14 +244,13 @@ def parse_reference(text: str) -> str:
     """The canonical form of a typed reference; raises InvalidReference with a clear reason."""
     compact = normalize(text)
     if len(compact) != PAYLOAD_LEN + 1:
-        raise InvalidReference(
-            f"a customer reference has {PAYLOAD_LEN + 1} characters, got {len(compact)}"
-        )
+        raise InvalidReference(Msg("a customer reference has {expected} characters, got {length}",
+                                   expected=PAYLOAD_LEN + 1, length=len(compact)))
     bad = [c for c in compact if c not in _VALUE]
     if bad:
-        raise InvalidReference(f"'{bad[0]}' cannot appear in a customer reference")
+        raise InvalidReference(Msg("'{character}' cannot appear in a customer reference", character=bad[0]))
     if not _is_consistent(compact):
-        raise InvalidReference("check character does not match: a character is mistyped")
+        raise InvalidReference(Msg("check character does not match: a character is mistyped"))
     return compact
 
 
@@ -283,7 +289,7 @@ def decode_reference(reference: str) -> ReferenceOrigin:
         x = _BULK.inverse(value - BULK_BASE)
         origin = ReferenceOrigin(x >> BULK_SEQ_BITS, x & MAX_BULK_SEQUENCE, BULK_TERMINAL)
     else:
-        raise InvalidReference("not a reference issued by this system")
+        raise InvalidReference(Msg("not a reference issued by this system"))
     if origin.store_number == 0:  # store numbers start at 1: nobody issued this one
-        raise InvalidReference("not a reference issued by this system")
+        raise InvalidReference(Msg("not a reference issued by this system"))
     return origin

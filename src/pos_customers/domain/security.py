@@ -15,6 +15,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from .errors import FieldProblem
+from .i18n import Msg
 
 # argon2id with the OWASP-recommended memory/time cost (19 MiB, t=2, p=1)
 HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
@@ -36,7 +37,7 @@ def verify_secret(stored_hash: str, secret: str) -> bool:
 def clean_pin(pin: str) -> str:
     pin = (pin or "").strip()
     if not (pin.isdigit() and pin.isascii() and 4 <= len(pin) <= 12):
-        raise FieldProblem("PIN must be 4 to 12 digits")
+        raise FieldProblem(Msg("PIN must be 4 to 12 digits"))
     return pin
 
 
@@ -54,5 +55,5 @@ def staff_number(typed: str) -> str:
 def clean_support_number(number: str) -> str:
     number = staff_number(number)
     if not is_support_number(number):
-        raise FieldProblem("A support number is S and 1 to 15 digits, e.g. S100")
+        raise FieldProblem(Msg("A support number is S and 1 to 15 digits, e.g. S100"))
     return number

@@ -17,6 +17,7 @@ from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
+from .i18n import Msg
 from .money import MAX_MINOR
 from .protocol import Code, CustomerId, Shown, StoreCode
 
@@ -141,9 +142,9 @@ class SegmentRule(BaseModel):
     def _bounded(self) -> SegmentRule:
         count, depth = _shape(self.root)
         if depth > MAX_DEPTH:
-            raise ValueError(f"conditions nest at most {MAX_DEPTH} deep (all/any/not inside each other)")
+            raise ValueError(Msg("conditions nest at most {depth} deep (all/any/not inside each other)", depth=MAX_DEPTH))
         if count > MAX_CONDITIONS:
-            raise ValueError(f"a rule has at most {MAX_CONDITIONS} conditions")
+            raise ValueError(Msg("a rule has at most {count} conditions", count=MAX_CONDITIONS))
         return self
 
 
@@ -178,17 +179,19 @@ class CustomerSegments(BaseModel):
 
 
 class RuleProblem(ValueError):
-    """A rule that is not valid JSON or does not fit the models: one line naming where."""
+    """A rule that is not valid JSON or does not fit the models: one line naming where (a
+    :class:`~.i18n.Msg` where the words are ours; pydantic's own explanations stay its English)."""
 
 
 def parse_rule(text: str) -> Rule:
     """A rule from its JSON text; :class:`RuleProblem` says what is wrong and where."""
     if len(text) > MAX_RULE_CHARS:
-        raise RuleProblem(f"the rule is longer than {MAX_RULE_CHARS:,} characters")
+        limit = f"{MAX_RULE_CHARS:,}"
+        raise RuleProblem(Msg("the rule is longer than {limit} characters", limit=limit))
     try:
         data = json.loads(text)
     except (ValueError, RecursionError) as exc:
-        raise RuleProblem(f"the rule is not valid JSON: {exc}") from None
+        raise RuleProblem(Msg("the rule is not valid JSON: {reason}", reason=str(exc))) from None
     return rule_from(data)
 
 
@@ -198,7 +201,7 @@ def rule_from(data: object) -> Rule:
     except ValidationError as exc:
         raise RuleProblem(explain(exc)) from None
     except RecursionError:
-        raise RuleProblem(f"conditions nest at most {MAX_DEPTH} deep") from None
+        raise RuleProblem(Msg("conditions nest at most {depth} deep", depth=MAX_DEPTH)) from None
 
 
 def explain(exc: ValidationError) -> str:

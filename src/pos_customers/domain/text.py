@@ -7,6 +7,7 @@ import unicodedata
 from functools import lru_cache
 
 from .enums import CustomerType
+from .i18n import Msg
 
 _EXTRA_FOLDS = str.maketrans(
     {"ß": "ss", "æ": "ae", "ø": "o", "œ": "oe", "đ": "d", "ł": "l", "þ": "th", "ı": "i"}
@@ -78,12 +79,17 @@ def character_name(ch: str) -> str:
     return f"U+{ord(ch):04X}" + (f" {name}" if name else "")
 
 
-def hostile_problem(text: str) -> str | None:
-    """Why ``text`` may not be stored, in a few words naming the character, or None."""
+def hostile_problem(text: str, what: Msg | str | None = None) -> Msg | None:
+    """Why ``text`` may not be stored, naming the character, or None. With ``what`` (the field's
+    name: a Msg such as ``Msg("First name")``, or a label typed by a manager) a whole sentence
+    about that field; without, the reason on its own ("contains an invisible ...")."""
     ch = hostile_character(text)
     if ch is None:
         return None
-    return f"contains an invisible or control character ({character_name(ch)})"
+    if what is None:
+        return Msg("contains an invisible or control character ({character})", character=character_name(ch))
+    return Msg("{field} contains an invisible or control character ({character})", field=what,
+               character=character_name(ch))
 
 
 def shown(text: str, *, multiline: bool = False) -> str:

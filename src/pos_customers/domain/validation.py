@@ -1,7 +1,8 @@
 """Field rules of the customer domain. Pure functions: no database, no UI.
 
 Each ``clean_*`` returns the normalised value to store or raises FieldProblem with a message
-written for the associate at the till.
+written for the associate at the till (a :class:`~.i18n.Msg`; ``what``, the field's name in it, is
+a Msg too, e.g. ``Msg("First name")``, or a label a manager typed, shown as typed).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from .errors import FieldProblem
+from .i18n import Msg
 from .text import hostile_problem
 
 if TYPE_CHECKING:  # phonenumbers takes 30-60 ms to import: the functions on phone numbers import it
@@ -29,22 +31,26 @@ _NAME_PUNCTUATION = set(" .'’-‐,")
 
 
 def clean_text(value: str | None, *, max_len: int = TEXT_MAX, required: bool = False,
-               what: str = "This field") -> str:
+               what: Msg | str = Msg("This field")) -> str:
     """NFC-normalised, trimmed, single-line text without control characters."""
     text = unicodedata.normalize("NFC", value or "").strip()
     if not text:
         if required:
-            raise FieldProblem(f"{what} is required")
+            raise FieldProblem(Msg("{field} is required", field=what))
         return ""
-    problem = hostile_problem(text)
+    problem = hostile_problem(text, what)
     if problem:
-        raise FieldProblem(f"{what} {problem}")
+        raise FieldProblem(problem)
     if len(text) > max_len:
-        raise FieldProblem(f"{what} is too long ({len(text)} characters, at most {max_len})")
+        raise FieldProblem(_too_long(what, len(text), max_len))
     return " ".join(text.split())
 
 
-def clean_person_name(value: str | None, *, required: bool = False, what: str = "Name") -> str:
+def _too_long(what: Msg | str, length: int, limit: int) -> Msg:
+    return Msg("{field} is too long ({length} characters, at most {limit})", field=what, length=length, limit=limit)
+
+
+def clean_person_name(value: str | None, *, required: bool = False, what: Msg | str = Msg("Name")) -> str:
     """Letters, combining marks, spaces and . ' - , only: no digits, symbols or emoji."""
     text = clean_text(value, max_len=NAME_MAX, required=required, what=what)
     if not text:
@@ -54,26 +60,26 @@ def clean_person_name(value: str | None, *, required: bool = False, what: str = 
         if cat[0] in ("L", "M") or ch in _NAME_PUNCTUATION:
             continue
         if cat[0] == "N":
-            raise FieldProblem(f"{what} cannot contain digits")
-        raise FieldProblem(f"{what} cannot contain '{ch}'")
+            raise FieldProblem(Msg("{field} cannot contain digits", field=what))
+        raise FieldProblem(Msg("{field} cannot contain '{character}'", field=what, character=ch))
     if not any(unicodedata.category(ch)[0] == "L" for ch in text):
-        raise FieldProblem(f"{what} must contain letters")
+        raise FieldProblem(Msg("{field} must contain letters", field=what))
     return text
 
 
 def clean_name_suffix(value: str | None) -> str:
     """A name suffix (Jr., Sr., III, 2nd): a person name's letters and punctuation, and digits."""
-    text = clean_text(value, max_len=SUFFIX_MAX, what="Suffix")
+    text = clean_text(value, max_len=SUFFIX_MAX, what=Msg("Suffix"))
     for ch in text:
         if unicodedata.category(ch)[0] not in ("L", "M", "N") and ch not in _NAME_PUNCTUATION:
-            raise FieldProblem(f"Suffix cannot contain '{ch}'")
+            raise FieldProblem(Msg("{field} cannot contain '{character}'", field=Msg("Suffix"), character=ch))
     if text and not any(ch.isalnum() for ch in text):
-        raise FieldProblem("Suffix must contain letters or digits")
+        raise FieldProblem(Msg("Suffix must contain letters or digits"))
     return text
 
 
 def clean_organization_name(value: str | None, *, required: bool = True) -> str:
-    return clean_text(value, max_len=ORG_NAME_MAX, required=required, what="Organization name")
+    return clean_text(value, max_len=ORG_NAME_MAX, required=required, what=Msg("Organization name"))
 
 
 @dataclass(frozen=True)
@@ -85,18 +91,18 @@ class Email:
 def clean_email(value: str) -> Email:
     text = unicodedata.normalize("NFC", value or "").strip()
     if not text:
-        raise FieldProblem("Email is required")
-    problem = hostile_problem(text)
+        raise FieldProblem(Msg("{field} is required", field=Msg("Email")))
+    problem = hostile_problem(text, Msg("Email"))
     if problem:
-        raise FieldProblem(f"Email {problem}")
+        raise FieldProblem(problem)
     if len(text) > 254:
-        raise FieldProblem(f"Email is too long ({len(text)} characters, at most 254)")
+        raise FieldProblem(_too_long(Msg("Email"), len(text), 254))
     from email_validator import EmailNotValidError, validate_email  # 20-40 ms to import: only to check one
 
     try:
         result = validate_email(text, check_deliverability=False)
     except EmailNotValidError as exc:
-        raise FieldProblem(f"Email is not valid: {exc}") from None
+        raise FieldProblem(Msg("Email is not valid: {reason}", reason=str(exc))) from None  # the library's English
     return Email(address=result.normalized, key=result.normalized.casefold())
 
 
@@ -118,17 +124,17 @@ def clean_phone(value: str, default_region: str) -> Phone:
 
     text = (value or "").strip()
     if not text:
-        raise FieldProblem("Phone number is required")
+        raise FieldProblem(Msg("{field} is required", field=Msg("Phone number")))
     if len(text) > 40:
-        raise FieldProblem(f"Phone number is too long ({len(text)} characters, at most 40)")
+        raise FieldProblem(_too_long(Msg("Phone number"), len(text), 40))
     try:
         number = phonenumbers.parse(text, default_region.upper())
     except phonenumbers.NumberParseException as exc:
-        raise FieldProblem(f"Phone number is not valid: {_phone_reason(exc)}") from None
+        raise FieldProblem(Msg("Phone number is not valid: {reason}", reason=_phone_reason(exc))) from None
     if not phonenumbers.is_valid_number(number):
         region = phonenumbers.region_code_for_number(number) or default_region.upper()
         raise FieldProblem(
-            f"Phone number is not valid for {region}: check the digits or add the country code"
+            Msg("Phone number is not valid for {region}: check the digits or add the country code", region=region)
         )
     return phone_from_number(number)
 
@@ -195,17 +201,17 @@ def _national_prefix(code: int) -> re.Pattern | None:
     return re.compile(pattern) if pattern else None
 
 
-def _phone_reason(exc: phonenumbers.NumberParseException) -> str:
+def _phone_reason(exc: phonenumbers.NumberParseException) -> Msg:
     import phonenumbers
 
     reasons = {
-        phonenumbers.NumberParseException.INVALID_COUNTRY_CODE: "unknown country code",
-        phonenumbers.NumberParseException.NOT_A_NUMBER: "it is not a phone number",
-        phonenumbers.NumberParseException.TOO_SHORT_AFTER_IDD: "too short",
-        phonenumbers.NumberParseException.TOO_SHORT_NSN: "too short",
-        phonenumbers.NumberParseException.TOO_LONG: "too long",
+        phonenumbers.NumberParseException.INVALID_COUNTRY_CODE: Msg("unknown country code"),
+        phonenumbers.NumberParseException.NOT_A_NUMBER: Msg("it is not a phone number"),
+        phonenumbers.NumberParseException.TOO_SHORT_AFTER_IDD: Msg("too short"),
+        phonenumbers.NumberParseException.TOO_SHORT_NSN: Msg("too short"),
+        phonenumbers.NumberParseException.TOO_LONG: Msg("too long"),
     }
-    return reasons.get(exc.error_type, "it cannot be read")
+    return reasons.get(exc.error_type, Msg("it cannot be read"))
 
 
 def clean_birth_date(value: date | str | None, *, today: date) -> date | None:
@@ -215,23 +221,23 @@ def clean_birth_date(value: date | str | None, *, today: date) -> date | None:
         try:
             value = date.fromisoformat(value.strip())
         except ValueError:
-            raise FieldProblem("Date of birth must be a date like 1984-03-27") from None
+            raise FieldProblem(Msg("Date of birth must be a date like 1984-03-27")) from None
     if value > today:
-        raise FieldProblem("Date of birth cannot be in the future")
+        raise FieldProblem(Msg("Date of birth cannot be in the future"))
     age = today.year - value.year - ((today.month, today.day) < (value.month, value.day))
     if age > OLDEST_AGE:
-        raise FieldProblem(f"Date of birth is not plausible (over {OLDEST_AGE} years ago)")
+        raise FieldProblem(Msg("Date of birth is not plausible (over {years} years ago)", years=OLDEST_AGE))
     return value
 
 
-def clean_country(value: str | None, *, what: str = "Country") -> str:
+def clean_country(value: str | None, *, what: Msg | str = Msg("Country")) -> str:
     from .address import known_country
 
     code = (value or "").strip().upper()
     if not code:
-        raise FieldProblem(f"{what} is required")
+        raise FieldProblem(Msg("{field} is required", field=what))
     if not known_country(code):
-        raise FieldProblem(f"{what} '{code}' is not a known ISO country code")
+        raise FieldProblem(Msg("{field} '{code}' is not a known ISO country code", field=what, code=code))
     return code
 
 
@@ -244,7 +250,7 @@ def clean_language(value: str | None) -> str:
     if not (2 <= len(parts[0]) <= 3 and parts[0].isalpha()) or any(
         not (p.isalnum() and 2 <= len(p) <= 8) for p in parts[1:]
     ):
-        raise FieldProblem(f"Language '{text}' is not a language code like de or en-GB")
+        raise FieldProblem(Msg("Language '{code}' is not a language code like de or en-GB", code=text))
     return "-".join([parts[0].lower(), *[p.upper() if len(p) == 2 else p for p in parts[1:]]])
 
 
@@ -253,7 +259,7 @@ def clean_currency(value: str | None) -> str:
     if not code:
         return ""
     if len(code) != 3 or not code.isalpha():
-        raise FieldProblem(f"Currency '{value}' is not an ISO 4217 code like EUR")
+        raise FieldProblem(Msg("Currency '{code}' is not an ISO 4217 code like EUR", code=value))
     return code
 
 
@@ -267,22 +273,23 @@ def clean_vat_number(value: str | None, *, country: str) -> str:
     from stdnum import get_cc_module
     from stdnum.exceptions import ValidationError as StdnumError
 
-    text = "".join(clean_text(value, max_len=VAT_MAX + 16, what="VAT number").split()).upper()
+    text = "".join(clean_text(value, max_len=VAT_MAX + 16, what=Msg("VAT number")).split()).upper()
     if not text:
         return ""
     if len(text) > VAT_MAX:
-        raise FieldProblem(f"VAT number is too long ({len(text)} characters, at most {VAT_MAX})")
+        raise FieldProblem(_too_long(Msg("VAT number"), len(text), VAT_MAX))
     prefix = text[:2]
     cc = (country or "").upper()
     if prefix.isalpha() and get_cc_module("gr" if prefix == "EL" else prefix.lower(), "vat") is not None:
         cc = "GR" if prefix == "EL" else prefix
     module = get_cc_module(cc.lower(), "vat") if len(cc) == 2 and cc.isalpha() else None
     if module is None:
-        raise FieldProblem(f"VAT numbers of country '{cc or '?'}' cannot be checked here: "
-                           "start the number with its country code, e.g. DE136695976")
+        raise FieldProblem(Msg("VAT numbers of country '{country}' cannot be checked here: "
+                               "start the number with its country code, e.g. DE136695976", country=cc or "?"))
     try:
         compact = module.compact(module.validate(text))
     except StdnumError:
-        raise FieldProblem(f"'{value.strip()}' is not a valid {cc} VAT number") from None
+        raise FieldProblem(Msg("'{number}' is not a valid {country} VAT number", number=value.strip(),
+                               country=cc)) from None
     own = "EL" if cc == "GR" and compact.startswith("EL") else cc
     return compact if compact.startswith(own) else own + compact

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete, select
 from sqlalchemy.engine import Connection
 
+from ..domain.i18n import Msg
 from ..domain.account_scope import (SETTING_KEY, AccountScope, AccountScopeSetting, claimed_emails, claims,
                                     scope_words, store_key)
 from . import audit
@@ -84,7 +85,7 @@ def set_scope(hq: Headquarters, value: str, *, by: str = "headquarters") -> Scop
     try:
         scope = AccountScope(value.strip().lower())
     except ValueError:
-        raise Invalid(f"account scope: one of {', '.join(s.value for s in AccountScope)}") from None
+        raise Invalid(Msg("account scope: one of {choices}", choices=", ".join(s.value for s in AccountScope))) from None
     with hq.engine.begin() as conn:
         seq = lock_seq(conn)  # publishes with the next seq; no push writes meanwhile
         before = current(conn).value
@@ -168,13 +169,15 @@ def hold(state: Claims, customer_id: str, home_store: str, fields: dict[str, Any
         state.held.setdefault(claim, customer_id)
 
 
-def refusal_reason(conn: Connection, found: Clash) -> str:
+def refusal_reason(conn: Connection, found: Clash) -> Msg:
     row = conn.execute(select(t.customer.c.reference, t.customer.c.home_store).where(
         t.customer.c.id == found.holder_id)).first()
     from ..domain.reference import format_reference
-    other = f"{format_reference(row.reference)} (store {row.home_store})" if row else found.holder_id
-    return (f"{found.email} is the email of registered account {other}: one account per email in "
-            f"{scope_words(found.scope_key)}. Merge with that account, or change the email")
+    other = Msg("{reference} (store {store})", reference=format_reference(row.reference),
+                store=row.home_store) if row else found.holder_id
+    return Msg("{email} is the email of registered account {account}: one account per email in {scope}. "
+               "Merge with that account, or change the email", email=found.email, account=other,
+               scope=scope_words(found.scope_key))
 
 
 def write(conn: Connection, state: Claims, customers: Iterable[tuple[str, str, dict[str, Any], bool]]) -> None:
@@ -182,7 +185,7 @@ def write(conn: Connection, state: Claims, customers: Iterable[tuple[str, str, d
     to it when it was there before (addresses shared before the scope was set); for a customer an
     event asked to claim, the insert meets the primary key and the batch is sent again."""
     if current(conn).value != state.setting.value:  # `hq settings set` ran since the batch was loaded
-        raise Conflict("the chain's account scope changed meanwhile: send the batch again")
+        raise Conflict(Msg("the chain's account scope changed meanwhile: send the batch again"))
     if state.setting.value == AccountScope.SHARED:
         return
     todo = list(customers)

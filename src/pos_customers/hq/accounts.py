@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.engine import Connection
 
+from ..domain.i18n import Msg
+from ..domain.password import listed
 from . import audit, online
 from . import search as customer_search  # issue 11: the till's search at headquarters
 from . import tables as t
@@ -19,9 +21,9 @@ from .errors import Forbidden, HqError, Unauthorized
 if TYPE_CHECKING:
     from .service import Headquarters
 
-RESET_ANSWER = "If the address belongs to a registered account, a link to set a password is on its way."
-SIGN_IN_REFUSED = "unknown email or wrong password"
-CHANGE_REQUIRED = "password change required: set a new password (POST /v1/accounts/change-password)"
+RESET_ANSWER = Msg("If the address belongs to a registered account, a link to set a password is on its way.")
+SIGN_IN_REFUSED = Msg("unknown email or wrong password")
+CHANGE_REQUIRED = Msg("password change required: set a new password (POST /v1/accounts/change-password)")
 ONLINE = "customer (online)"  # who made a change on headquarters' audit trail
 
 
@@ -34,7 +36,7 @@ def _hasher():
     return HASHER
 
 
-def request_reset(hq: Headquarters, who: Identity | None, email: str) -> str:
+def request_reset(hq: Headquarters, who: Identity | None, email: str) -> Msg:
     """Mail a single-use link to set a new password. The answer is the same whether or not the
     address exists, is registered, or has asked too often (no account discovery)."""
     from email.message import EmailMessage
@@ -97,19 +99,19 @@ def reset_password(hq: Headquarters, token: str, new_password: str) -> None:
         row = conn.execute(select(t.reset_token).where(t.reset_token.c.token_hash == digest(token or ""))
                            .with_for_update()).first()
         if row is None or row.used_at is not None or aware(row.expires_at) < now:
-            raise HqError("this link is unknown, used or expired: ask the store for a new one")
+            raise HqError(Msg("this link is unknown, used or expired: ask the store for a new one"))
         customer = load_customers(conn, {row.customer_id}).get(row.customer_id)
         if customer is None or customer["anonymized_at"] is not None:
-            raise HqError("this account no longer exists")
+            raise HqError(Msg("this account no longer exists"))
         problems = _problems(customer, new_password)
         if problems:
-            raise HqError("the password needs " + ", ".join(problems))
+            raise HqError(Msg("the password needs {needs}", needs=listed(problems)))
         conn.execute(update(t.reset_token).where(t.reset_token.c.customer_id == row.customer_id,
                                                  t.reset_token.c.used_at.is_(None)).values(used_at=now))
         _new_password(hq, conn, row.customer_id, customer, new_password, action="password_reset")
 
 
-def _problems(customer: dict[str, Any], password: str) -> list[str]:
+def _problems(customer: dict[str, Any], password: str) -> list[Msg]:
     """What the store's default policy says about a password the customer chose."""
     from ..domain.password import PasswordPolicy, password_problems
 
@@ -188,8 +190,8 @@ def change_password(hq: Headquarters, email: str, password: str, new_password: s
         customer_id, customer = _checked(conn, email, password)
         problems = _problems(customer, new_password)
         if new_password == password:
-            problems.append("to differ from the current one")
+            problems.append(Msg("to differ from the current one"))
         if problems:
-            raise HqError("the new password needs " + ", ".join(problems))
+            raise HqError(Msg("the new password needs {needs}", needs=listed(problems)))
         _new_password(hq, conn, customer_id, customer, new_password, action="password_change")
     return {"customer_id": customer_id, "reference": customer["reference"]}

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection
 
+from ..domain.i18n import Msg
 from ..domain.credit import (CREDIT_ROLES, MAX_MOVEMENTS, CreditAccount, CreditBalance, CreditKind, CreditMovement,
                              refusal, signed)
 from . import audit
@@ -41,7 +42,7 @@ ENTITY = "store_credit"
 
 
 class _Refusal(Exception):
-    def __init__(self, field: str, reason: str):
+    def __init__(self, field: str, reason: Msg):
         super().__init__(reason)
         self.field, self.reason = field, reason
 
@@ -110,15 +111,17 @@ def credit_moved(b: Batch, e) -> None:
     p, who = e.payload, b.who
     c = b.customer(p.customer_id, "payload.customer_id")
     if c["anonymized_at"] is not None:
-        raise Refused(409, f"customer {p.customer_id} is anonymized: their store credit does not move",
-                      "payload.customer_id")
+        raise Refused(409, Msg("customer {customer} is anonymized: their store credit does not move",
+                               customer=p.customer_id), "payload.customer_id")
     if p.role not in CREDIT_ROLES:
-        raise Refused(403, f"a {p.role.value} may not add or correct store credit "
-                           f"(roles that may: {', '.join(sorted(r.value for r in CREDIT_ROLES))})", "payload.role")
+        raise Refused(403, Msg("a {role} may not add or correct store credit (roles that may: {roles})",
+                               role=p.role.value, roles=", ".join(sorted(r.value for r in CREDIT_ROLES))),
+                      "payload.role")
     known = _associate_role(b, who.store_code, p.associate)
     if known is not None and known not in CREDIT_ROLES:
-        raise Refused(403, f"associate {p.associate} of store {who.store_code} is a {known.value} at "
-                           "headquarters and may not add or correct store credit", "payload.associate")
+        raise Refused(403, Msg("associate {associate} of store {store} is a {role} at headquarters and may not "
+                               "add or correct store credit", associate=p.associate, store=who.store_code,
+                               role=known.value), "payload.associate")
     try:
         row = _append(b.conn, id=p.id, customer_id=p.customer_id, currency=p.currency, kind=p.kind,
                       amount_minor=p.amount_minor, reason=p.reason, by=f"{who.store_code}:{p.associate}",
@@ -158,14 +161,14 @@ def moves(hq: Headquarters, items: Iterable[dict[str, Any]]) -> list[CreditMovem
         lock_seq(conn)
         for i in items:
             if i["customer_id"] not in held:
-                raise NotFound(f"no customer {i['customer_id']} at headquarters")
+                raise NotFound(Msg("no customer {customer} at headquarters", customer=i["customer_id"]))
             try:
                 row = _append(conn, id=i.get("id") or str(uuid.uuid4()), customer_id=i["customer_id"],
                               currency=i["currency"], kind=CreditKind(i["kind"]), amount_minor=i["amount_minor"],
                               reason=i.get("reason") or "", by=i.get("by") or "headquarters", store_code="",
                               terminal_id="", at=i.get("at") or hq.now())
             except _Refusal as no:
-                raise Conflict(f"{i['customer_id']}: {no.reason}") from None
+                raise Conflict(Msg("{customer}: {reason}", customer=i["customer_id"], reason=no.reason)) from None
             if row is not None:
                 audit.record(hq, conn, at=row.at, **_audit_entry(row))
             out.append(row)

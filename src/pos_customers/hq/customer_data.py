@@ -22,6 +22,7 @@ from sqlalchemy import and_, delete, func, insert, select, update
 
 from ..domain.customer_data import (MAX_ITEMS, MAX_STORES, ONLINE_SHOP, PAYMENT_DELETE_ROLES, Cart, OrderDetail,
                                     SavedPayment, StoreInfo, with_online_shop)
+from ..domain.i18n import Msg
 from ..domain.enums import Role
 from . import tables as t
 from .common import aware, dumps, iso
@@ -73,7 +74,8 @@ def order_detail(hq: Headquarters, who: Identity | None, customer_id: str, order
             t.record.c.kind == "order", t.record.c.key == order_id,
             t.record.c.customer_id == customer_id)).scalar()
         if doc is None:
-            raise NotFound(f"no order {order_id} of customer {customer_id} at headquarters")
+            raise NotFound(Msg("no order {order} of customer {customer} at headquarters", order=order_id,
+                               customer=customer_id))
         order = json.loads(doc)
         lines = conn.execute(select(t.order_line).where(t.order_line.c.order_id == order_id)
                              .order_by(t.order_line.c.line_no)).all()
@@ -118,7 +120,7 @@ def directory_codes(conn) -> set[str]:
 def set_store_contact(hq: Headquarters, code: str, *, address: str | None = None, phone: str | None = None,
                       status: str | None = None) -> None:
     if status is not None and status not in STORE_STATUSES:
-        raise HqError(f"a store's status is one of: {', '.join(STORE_STATUSES)}")
+        raise HqError(Msg("a store's status is one of: {choices}", choices=", ".join(STORE_STATUSES)))
     values = {k: v for k, v in (("address", address), ("phone", phone), ("status", status)) if v is not None}
     try:
         StoreInfo(code=code.upper(), name="-", **values)  # the same checks as the wire's
@@ -128,7 +130,7 @@ def set_store_contact(hq: Headquarters, code: str, *, address: str | None = None
     code = code.upper()
     with hq.engine.begin() as conn:
         if conn.execute(select(t.store.c.code).where(t.store.c.code == code)).first() is None:
-            raise NotFound(f"no store {code}")
+            raise NotFound(Msg("no store {store}", store=code))
         if not values:
             return
         if conn.execute(update(t.store_contact).where(t.store_contact.c.code == code).values(**values)).rowcount == 0:
@@ -196,17 +198,19 @@ def payment_deleted(b: Batch, e) -> None:
     p, who = e.payload, b.who
     b.customer(p.customer_id, "payload.customer_id")
     if p.role not in PAYMENT_DELETE_ROLES:
-        raise Refused(403, f"a {p.role.value} may not delete a saved payment "
-                           f"(roles that may: {', '.join(sorted(r.value for r in PAYMENT_DELETE_ROLES))})",
+        raise Refused(403, Msg("a {role} may not delete a saved payment (roles that may: {roles})",
+                               role=p.role.value, roles=", ".join(sorted(r.value for r in PAYMENT_DELETE_ROLES))),
                       "payload.role")
     known = _associate_role(b, who.store_code, p.associate)
     if known is not None and known not in PAYMENT_DELETE_ROLES:
-        raise Refused(403, f"associate {p.associate} of store {who.store_code} is a {known.value} at "
-                           "headquarters and may not delete a saved payment", "payload.associate")
+        raise Refused(403, Msg("associate {associate} of store {store} is a {role} at headquarters and may not "
+                               "delete a saved payment", associate=p.associate, store=who.store_code,
+                               role=known.value), "payload.associate")
     sp = t.saved_payment.c
     row = b.conn.execute(select(sp.customer_id, sp.deleted_at).where(sp.id == p.id)).first()
     if row is None or row.customer_id != p.customer_id:
-        raise Refused(404, f"no saved payment {p.id} of customer {p.customer_id}", "payload.id")
+        raise Refused(404, Msg("no saved payment {payment} of customer {customer}", payment=p.id,
+                               customer=p.customer_id), "payload.id")
     if row.deleted_at is None:  # deleted twice (two tills): the first one stays
         b.conn.execute(update(t.saved_payment).where(and_(sp.id == p.id, sp.deleted_at.is_(None))).values(
             deleted_at=b.now, deleted_by=f"{who.store_code}:{p.associate}"[:100]))

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from sqlalchemy import and_, func, insert, select
 
+from ..domain.i18n import Msg
 from . import cards as chain_cards
 from . import memberships
 from . import search as customer_search  # issue 11: the till's search at headquarters
@@ -45,7 +46,7 @@ def pull_in(hq: Headquarters, who: Identity, customer_id: str) -> dict[str, Any]
     with hq.engine.begin() as conn:
         row = conn.execute(select(t.customer).where(t.customer.c.id == customer_id)).first()
         if row is None:
-            raise NotFound(f"no customer {customer_id} at headquarters")
+            raise NotFound(Msg("no customer {customer} at headquarters", customer=customer_id))
         if not conn.execute(select(t.interest.c.customer_id).where(and_(
                 t.interest.c.store_code == who.store_code, t.interest.c.customer_id == customer_id))).first():
             conn.execute(insert(t.interest).values(store_code=who.store_code, customer_id=customer_id))
@@ -68,9 +69,10 @@ def _require_scope(conn, who: Identity | None, customer_id: str) -> None:
         return
     visible = customer_in_scope(conn, who, customer_id)
     if visible is None:
-        raise NotFound(f"no customer {customer_id} at headquarters")
+        raise NotFound(Msg("no customer {customer} at headquarters", customer=customer_id))
     if not visible:
-        raise Forbidden(f"customer {customer_id} is not in store {who.store_code}'s scope (open it there first)")
+        raise Forbidden(Msg("customer {customer} is not in store {store}'s scope (open it there first)",
+                            customer=customer_id, store=who.store_code))
 
 
 def customer_record(hq: Headquarters, who: Identity, customer_id: str) -> dict[str, Any]:
@@ -109,9 +111,10 @@ def orders(hq: Headquarters, who: Identity | None, customer_id: str) -> list[dic
 def store_records(hq: Headquarters, who: Identity, code: str, kind: str) -> list[dict[str, Any]]:
     """A store's own template, associates or notes: that store's terminals only."""
     if kind not in STORE_KINDS:
-        raise NotFound(f"no such store data: {kind}")
+        raise NotFound(Msg("no such store data: {kind}", kind=kind))
     if code.upper() != who.store_code:
-        raise Forbidden(f"store {who.store_code} may not read store {code.upper()}'s {kind}s")
+        raise Forbidden(Msg("store {store} may not read store {other}'s {kind}s", store=who.store_code,
+                            other=code.upper(), kind=kind))
     with hq.engine.connect() as conn:
         docs = conn.execute(select(t.record.c.doc).where(and_(
             t.record.c.kind == kind, t.record.c.store_code == who.store_code,
@@ -136,7 +139,7 @@ def import_customers(hq: Headquarters, docs: Iterable[dict[str, Any]]) -> int:
         now, rows = hq.now(), []
         for d in docs:
             if not _REFERENCE.fullmatch(d["reference"]) or str(uuid.UUID(d["id"])) != d["id"]:
-                raise HqError(f"customer {d['id']!r}: bad id or reference")
+                raise HqError(Msg("customer '{customer}': bad id or reference", customer=d["id"]))
             seq += 1
             rows.append({"id": d["id"], "reference": d["reference"], "home_store": d["store_code"],
                          "region": regions.get(d["store_code"], ""), "created_at": parse_time(d.get("created_at")),

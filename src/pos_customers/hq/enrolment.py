@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection
 
+from ..domain.i18n import Msg
 from . import tables as t
 from .common import SCOPES, Identity, aware, digest
 from ..domain.reference import MAX_TERMINAL
@@ -29,18 +30,18 @@ def add_store(hq: Headquarters, code: str, name: str, *, number: int | None = No
     """Register a store and return a one-time enrolment token for its first terminal."""
     code = code.strip().upper()
     if not code or len(code) > 32 or not code.replace("-", "").replace("_", "").isalnum():
-        raise HqError("a store code is 1-32 letters, digits, - or _")
+        raise HqError(Msg("a store code is 1-32 letters, digits, - or _"))
     if scope not in SCOPES:
-        raise HqError(f"scope must be one of {', '.join(SCOPES)}")
+        raise HqError(Msg("scope must be one of {choices}", choices=", ".join(SCOPES)))
     with hq.engine.begin() as conn:
         if conn.execute(select(t.store.c.code).where(t.store.c.code == code)).first():
-            raise HqError(f"store {code} already exists")
+            raise HqError(Msg("store {store} already exists", store=code))
         if number is None:
             number = (conn.execute(select(func.max(t.store.c.number))).scalar() or 0) + 1
         elif conn.execute(select(t.store.c.code).where(t.store.c.number == number)).first():
-            raise HqError(f"store number {number} is taken")
+            raise HqError(Msg("store number {number} is taken", number=number))
         if not 1 <= number <= 8191:
-            raise HqError("a store number is 1..8191 (it is part of every customer reference)")
+            raise HqError(Msg("a store number is 1..8191 (it is part of every customer reference)"))
         conn.execute(insert(t.store).values(
             code=code, number=number, name=name.strip() or code, country=country.upper(),
             currency=currency.upper(), language=language, region=region, scope=scope,
@@ -56,7 +57,7 @@ def add_store(hq: Headquarters, code: str, name: str, *, number: int | None = No
 def issue_token(hq: Headquarters, code: str) -> str:
     with hq.engine.begin() as conn:
         if not conn.execute(select(t.store.c.code).where(t.store.c.code == code.upper())).first():
-            raise NotFound(f"no store {code}")
+            raise NotFound(Msg("no store {store}", store=code))
         return _issue_token(hq, conn, code.upper())
 
 
@@ -70,11 +71,11 @@ def _issue_token(hq: Headquarters, conn: Connection, code: str) -> str:
 
 def set_scope(hq: Headquarters, code: str, scope: str) -> None:
     if scope not in SCOPES:
-        raise HqError(f"scope must be one of {', '.join(SCOPES)}")
+        raise HqError(Msg("scope must be one of {choices}", choices=", ".join(SCOPES)))
     with hq.engine.begin() as conn:
         if not conn.execute(update(t.store).where(t.store.c.code == code.upper())
                             .values(scope=scope)).rowcount:
-            raise NotFound(f"no store {code}")
+            raise NotFound(Msg("no store {store}", store=code))
     hq._auth_cache.clear()
 
 
@@ -94,7 +95,7 @@ def enrol(hq: Headquarters, token: str, terminal_name: str = "") -> tuple[str, s
         row = conn.execute(select(t.enrolment).where(t.enrolment.c.token_hash == digest(token))
                            .with_for_update()).first()
         if row is None or row.used_at is not None or aware(row.expires_at) < now:
-            raise Unauthorized("the enrolment token is unknown, used or expired")
+            raise Unauthorized(Msg("the enrolment token is unknown, used or expired"))
         # one enrolment of a store at a time picks a number (the store row is the lock)
         store = dict(conn.execute(select(t.store).where(t.store.c.code == row.store_code)
                                   .with_for_update()).one()._mapping)
@@ -102,8 +103,9 @@ def enrol(hq: Headquarters, token: str, terminal_name: str = "") -> tuple[str, s
             t.terminal.c.store_code == row.store_code, t.terminal.c.number.is_not(None))).scalars())
         number = next((n for n in range(1, MAX_TERMINAL + 1) if n not in taken), None)
         if number is None:
-            raise Conflict(f"store {row.store_code} has all {MAX_TERMINAL} terminal numbers in use "
-                           "(they are never given twice): no further till can be enrolled for it")
+            raise Conflict(Msg("store {store} has all {count} terminal numbers in use (they are never given "
+                               "twice): no further till can be enrolled for it", store=row.store_code,
+                               count=MAX_TERMINAL))
         conn.execute(update(t.enrolment).where(t.enrolment.c.token_hash == row.token_hash)
                      .values(used_at=now))
         credential = secrets.token_urlsafe(32)
@@ -117,7 +119,7 @@ def enrol(hq: Headquarters, token: str, terminal_name: str = "") -> tuple[str, s
 
 def authenticate(hq: Headquarters, credential: str | None) -> Identity:
     if not credential:
-        raise Unauthorized("a terminal credential is required (Authorization: Bearer ...)")
+        raise Unauthorized(Msg("a terminal credential is required (Authorization: Bearer ...)"))
     key = digest(credential)
     hit = hq._auth_cache.get(key)
     if hit is not None and hit[1] > time.monotonic():
@@ -129,7 +131,7 @@ def authenticate(hq: Headquarters, credential: str | None) -> Identity:
             .join(t.store, t.store.c.code == t.terminal.c.store_code)
             .where(t.terminal.c.credential_hash == key)).first()
     if row is None or row.revoked:
-        raise Unauthorized("unknown or revoked terminal credential")
+        raise Unauthorized(Msg("unknown or revoked terminal credential"))
     who = Identity(row.id, row.store_code, row.scope, row.region, row.number)
     if len(hq._auth_cache) > 10_000:
         hq._auth_cache.clear()

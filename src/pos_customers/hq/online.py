@@ -28,15 +28,16 @@ from . import audit
 from . import tables as t
 from .common import Identity, aware, digest, load_customers, lock_seq
 from .directory import _require_scope
+from ..domain.i18n import Msg
 from .errors import Conflict, Forbidden, HqError, Unauthorized
 
 if TYPE_CHECKING:
     from .service import Headquarters
 
-NO_CONSENT = "the customer has not agreed to shopper assistance: ask them, and record it on their card first"
-LINK_GONE = "this assistance link is unknown, used or expired: ask for a new one at the store"
-SESSION_GONE = "this session has ended or expired: sign in again"
-GUEST = "a guest has no online account to assist with: the customer needs a registered account"
+NO_CONSENT = Msg("the customer has not agreed to shopper assistance: ask them, and record it on their card first")
+LINK_GONE = Msg("this assistance link is unknown, used or expired: ask for a new one at the store")
+SESSION_GONE = Msg("this session has ended or expired: sign in again")
+GUEST = Msg("a guest has no online account to assist with: the customer needs a registered account")
 
 
 def _open(now: datetime):
@@ -111,7 +112,7 @@ def request_link(hq: Headquarters, who: Identity, customer_id: str, req: AssistR
 def _assistable(customer: dict) -> None:
     f = customer["fields"]
     if customer["anonymized_at"] is not None:
-        raise Conflict("this customer was anonymized: there is no account to assist with")
+        raise Conflict(Msg("this customer was anonymized: there is no account to assist with"))
     if f.get("account_type") != "registered":
         raise Conflict(GUEST)
     if not f.get("assist_consent"):

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, select
 
+from ..domain.i18n import Msg
 from ..domain.protocol import MAX_PULL_LIMIT, MAX_SEQ
 from . import memberships
 from . import tables as t
@@ -40,7 +41,7 @@ def pull(hq: Headquarters, who: Identity, cursor: int, limit: int = 500) -> str:
     Items are in seq order; documents are spliced in as stored (no parse, no re-encode).
     """
     if not 0 <= cursor <= MAX_SEQ:
-        raise Invalid(f"cursor: must be between 0 and {MAX_SEQ}")
+        raise Invalid(Msg("cursor: must be between 0 and {max}", max=MAX_SEQ))
     limit = max(1, min(limit, MAX_PULL_LIMIT))
     r = t.record.c
     record_parts = [

@@ -24,6 +24,8 @@ from ..domain.merge import merge_fields
 from . import account_scope
 from ..domain.account_scope import claimed_emails
 from ..domain.protocol import CUSTOMER_EVENTS, Event, EventKind, fields_json
+from ..domain.errors import message_of, raised_message
+from ..domain.i18n import N_, Msg
 from ..domain.reference import InvalidReference, decode_reference
 from . import cards as chain_cards
 from . import memberships
@@ -31,7 +33,7 @@ from . import search as customer_search  # issue 11: the till's search at headqu
 from . import tables as t
 from .common import (Identity, bulk_insert, dumps, load_customers, lock_seq, parse_time, pulled_in, put_records,
                      sees, store_seq)
-from .errors import Conflict, Refused
+from .errors import Conflict, Refused, coded
 
 if TYPE_CHECKING:
     from .service import Headquarters
@@ -78,9 +80,10 @@ class Batch:
         """A customer this store may change: it exists here and is in the store's scope."""
         c = self.customers.get(customer_id)
         if c is None:
-            raise Refused(404, f"customer {customer_id} is unknown at headquarters", where)
+            raise Refused(404, Msg("customer {customer} is unknown at headquarters", customer=customer_id), where)
         if not sees(self.who, c, self.interest):
-            raise Refused(403, f"customer {customer_id} is not in store {self.who.store_code}'s scope", where)
+            raise Refused(403, Msg("customer {customer} is not in store {store}'s scope", customer=customer_id,
+                                   store=self.who.store_code), where)
         return c
 
     def merge(self, c: dict[str, Any], incoming: dict[str, Any], stamp: str, base: dict[str, str]) -> None:
@@ -102,8 +105,8 @@ def _check_cards(b: Batch, p) -> None:
     sent = fields_json(p.fields).get("cards")
     other = chain_cards.taken(sent or (), p.id, b.cards)
     if other is not None:
-        raise Refused(409, f"card {other} belongs to another customer of the chain: take it off this "
-                           "customer (or off the other one first)", "payload.fields.cards")
+        raise Refused(409, Msg("card {card} belongs to another customer of the chain: take it off this "
+                               "customer (or off the other one first)", card=other), "payload.fields.cards")
 
 
 def _check_preferred_store(b: Batch, p) -> None:
@@ -116,8 +119,8 @@ def _check_preferred_store(b: Batch, p) -> None:
 
         b.store_codes = directory_codes(b.conn)
     if code not in b.store_codes:
-        raise Refused(422, f"preferred store {code} is not a store of the chain's directory: choose one of "
-                           "the Stores tab's stores", "payload.fields.preferred_store")
+        raise Refused(422, Msg("preferred store {store} is not a store of the chain's directory: choose one of "
+                               "the Stores tab's stores", store=code), "payload.fields.preferred_store")
 
 
 def _hold_cards(b: Batch, c: dict[str, Any]) -> None:
@@ -170,24 +173,28 @@ def _register(b: Batch, p) -> dict[str, Any]:
     """A new customer of the pushing store (or the same one sent again after a crash)."""
     who = b.who
     if p.store_code is not None and p.store_code != who.store_code:
-        raise Refused(403, f"store {who.store_code} may not register customers for store {p.store_code}",
-                      "payload.store_code")
+        raise Refused(403, Msg("store {store} may not register customers for store {other}", store=who.store_code,
+                               other=p.store_code), "payload.store_code")
     try:
         origin = decode_reference(p.reference)
     except InvalidReference as exc:
-        raise Refused(422, f"{p.reference}: {exc}", "payload.reference") from None
+        raise Refused(422, Msg("{reference}: {reason}", reference=p.reference, reason=message_of(exc)),
+                      "payload.reference") from None
     if origin.store_number != who.store_number:
-        raise Refused(403, f"reference {p.reference} was issued by store number {origin.store_number}, "
-                           f"not by store {who.store_code} (number {who.store_number})", "payload.reference")
+        raise Refused(403, Msg("reference {reference} was issued by store number {number}, not by store {store} "
+                               "(number {store_number})", reference=p.reference, number=origin.store_number,
+                               store=who.store_code, store_number=who.store_number), "payload.reference")
     c = b.customers.get(p.id)
     if c is not None:
         if c["reference"] != p.reference:
-            raise Refused(409, f"customer {p.id} exists with another reference", "payload.reference")
+            raise Refused(409, Msg("customer {customer} exists with another reference", customer=p.id),
+                          "payload.reference")
         b.customer(p.id, "payload.id")  # a resend after a crash: only within the store's scope
     else:
         holder = b.references.get(p.reference)
         if holder is not None and holder != p.id:
-            raise Refused(409, f"reference {p.reference} belongs to another customer", "payload.reference")
+            raise Refused(409, Msg("reference {reference} belongs to another customer", reference=p.reference),
+                          "payload.reference")
         c = b.customers[p.id] = {
             "id": p.id, "reference": p.reference, "home_store": who.store_code, "region": who.region,
             "created_at": getattr(p, "created_at", None), "anonymized_at": None, "fields": {}, "clocks": {}}
@@ -198,8 +205,8 @@ def _register(b: Batch, p) -> dict[str, Any]:
 
 def _check_reference(c: dict[str, Any], p) -> None:
     if p.reference is not None and p.reference != c["reference"]:
-        raise Refused(409, f"customer {p.id} has reference {c['reference']}, not {p.reference}",
-                      "payload.reference")
+        raise Refused(409, Msg("customer {customer} has reference {reference}, not {sent}", customer=p.id,
+                               reference=c["reference"], sent=p.reference), "payload.reference")
 
 
 def _customer_updated(b: Batch, e) -> None:
@@ -243,7 +250,8 @@ def _note_created(b: Batch, e) -> None:
     b.customer(p.customer_id, "payload.customer_id")
     owner = b.notes.get(p.id, who.store_code)
     if owner != who.store_code:
-        raise Refused(403, f"store {who.store_code} may not change store {owner}'s notes", "payload.id")
+        raise Refused(403, Msg("store {store} may not change store {other}'s notes", store=who.store_code,
+                               other=owner), "payload.id")
     doc = {**p.model_dump(mode="json", exclude_unset=True), "store_code": who.store_code}
     b.records[("note", p.id)] = {"doc": doc, "store_code": who.store_code, "customer_id": p.customer_id}
     b.notes[p.id] = who.store_code
@@ -252,8 +260,8 @@ def _note_created(b: Batch, e) -> None:
 def _template_updated(b: Batch, e) -> None:
     p, who = e.payload, b.who
     if p.store_code.upper() != who.store_code:
-        raise Refused(403, f"store {who.store_code} may not change store {p.store_code}'s template",
-                      "payload.store_code")
+        raise Refused(403, Msg("store {store} may not change store {other}'s template", store=who.store_code,
+                               other=p.store_code), "payload.store_code")
     b.records[("template", who.store_code)] = {"doc": p.model_dump(mode="json", exclude_unset=True),
                                                "store_code": who.store_code}
 
@@ -261,12 +269,12 @@ def _template_updated(b: Batch, e) -> None:
 def _associate_changed(b: Batch, e) -> None:
     p, who = e.payload, b.who
     if p.store_code not in (None, "", who.store_code):
-        raise Refused(403, f"store {who.store_code} may not change store {p.store_code}'s associates",
-                      "payload.store_code")
+        raise Refused(403, Msg("store {store} may not change store {other}'s associates", store=who.store_code,
+                               other=p.store_code), "payload.store_code")
     from .support import is_support_account
     if is_support_account(b.conn, p.number):
-        raise Refused(409, f"{p.number} is a support account of the chain (headquarters manages it), "
-                           "not an associate of a store", "payload.number")
+        raise Refused(409, Msg("{number} is a support account of the chain (headquarters manages it), "
+                               "not an associate of a store", number=p.number), "payload.number")
     b.records[("associate", f"{who.store_code}:{p.number}")] = {
         "doc": {**p.model_dump(mode="json", exclude_unset=True), "store_code": who.store_code},
         "store_code": who.store_code}
@@ -289,7 +297,8 @@ def _conflict_resolved(b: Batch, e) -> None:
     b.customer(p.customer_id, "payload.customer_id")
     record = b.records.get(("conflict", p.id)) or b.conflicts.get(p.id)
     if record is None or record.get("customer_id") != p.customer_id:
-        raise Refused(404, f"no conflict {p.id} for customer {p.customer_id}", "payload.id")
+        raise Refused(404, Msg("no conflict {conflict} for customer {customer}", conflict=p.id,
+                               customer=p.customer_id), "payload.id")
     doc = {**record["doc"], "resolution": p.resolution, "resolved_by": b.who.store_code}
     # deleted, with a new seq: every store's next pull drops it
     b.records[("conflict", p.id)] = {"doc": doc, "customer_id": p.customer_id, "deleted": True}
@@ -312,12 +321,16 @@ def _membership_changed(b: Batch, e) -> None:
     person = b.customer(p.person_id, "payload.person_id")
     for c, where, kind in ((org, "payload.organization_id", "organization"), (person, "payload.person_id", "person")):
         if c["anonymized_at"] is not None:
-            raise Refused(409, f"customer {c['id']} is anonymized", where)
+            raise Refused(409, Msg("customer {customer} is anonymized", customer=c["id"]), where)
         if (c["fields"].get("customer_type") or "person") != kind:
-            raise Refused(422, f"customer {c['id']} is not a {kind}", where)
+            raise Refused(422, Msg(_NOT_A[kind], customer=c["id"]), where)
     b.memberships[p.id] = merge_event(b.memberships.get(p.id), p.organization_id, p.person_id,
                                       p.fields.model_dump(mode="json", exclude_unset=True), e.hlc)
     b.touched_memberships[p.id] = None
+
+
+_NOT_A = {"organization": N_("customer {customer} is not an organization"),
+          "person": N_("customer {customer} is not a person")}
 
 
 HANDLERS: dict[EventKind, Callable[[Batch, Any], None]] = {
@@ -356,7 +369,7 @@ def _typed(events: Sequence[Any], result: PushResult) -> list[Any]:
             first = exc.errors()[0]
             loc = [p for p in first["loc"] if p != e.get("type")]
             result.refused.append({"id": str(e.get("id")), "status": 422, "reason": first["msg"],
-                                   "field": ".".join(str(p) for p in loc) or None})
+                                   "field": ".".join(str(p) for p in loc) or None, **coded(raised_message(first))})
     return out
 
 
@@ -374,13 +387,12 @@ def push(hq: Headquarters, who: Identity, events: Sequence[Any]) -> PushResult:
                 try:
                     HANDLERS[EventKind(e.type)](b, e)
                 except Refused as no:
-                    result.refused.append({"id": e.id, "status": no.status, "reason": no.reason, "field": no.field,
-                                           **({"holder": no.holder} if no.holder else {})})
+                    result.refused.append(no.result(e.id))
                     continue
                 result.applied.append(e.id)
             _write(conn, b, [e for e in todo if e.id in set(result.applied)])
     except IntegrityError:
-        raise Conflict("another push changed the same customers at the same moment: send the batch again") from None
+        raise Conflict(Msg("another push changed the same customers at the same moment: send the batch again")) from None
     if b.erase:
         from .db import scrub
         scrub(hq.engine)

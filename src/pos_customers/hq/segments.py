@@ -24,6 +24,8 @@ from sqlalchemy import (Float, Numeric, and_, cast, delete, exists, false, func,
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql.elements import ColumnElement
 
+from ..domain.errors import message_of
+from ..domain.i18n import Msg
 from ..domain.money import minor_digits
 from ..domain.segment import (MAX_SEGMENTS, AllOf, AnyOf, BoughtIn, GroupIs, HomeStore, MarketingConsent,
                               NotRule, RegisteredWithin, Rule, RuleProblem, SegmentDefinition, Spent, explain,
@@ -163,13 +165,13 @@ def definition(code: str, name: str, rule: Any) -> SegmentDefinition:
     try:
         parsed = parse_rule(rule) if isinstance(rule, str) else rule_from(rule)
     except RuleProblem as exc:
-        raise Invalid(f"rule: {exc}") from None
+        raise Invalid(Msg("rule: {reason}", reason=message_of(exc))) from None
     try:
         return SegmentDefinition(code=code, name=name, rule=parsed)
     except ValidationError as exc:
         if any(e["loc"][:1] == ("code",) for e in exc.errors()):
-            raise Invalid(f"code: a segment's code is 1-32 lower-case letters, digits, - and _ "
-                          f"(what seg:CODE names), not {code!r}") from None
+            raise Invalid(Msg("code: a segment's code is 1-32 lower-case letters, digits, - and _ "
+                              "(what seg:CODE names), not '{code}'", code=code)) from None
         raise Invalid(explain(exc)) from None
 
 
@@ -191,9 +193,10 @@ def add(hq: Headquarters, code: str, name: str, rule: Any, *, replace: bool = Fa
         before = conn.execute(select(s.name, s.rule).where(s.code == d.code)).first()
         held = before is not None
         if held and not replace:
-            raise Conflict(f"segment {d.code} exists already (--replace changes its rule and name)")
+            raise Conflict(Msg("segment {code} exists already (--replace changes its rule and name)", code=d.code))
         if not held and conn.execute(select(func.count()).select_from(t.segment)).scalar_one() >= MAX_SEGMENTS:
-            raise Conflict(f"headquarters holds {MAX_SEGMENTS} segments, the most it evaluates: remove one first")
+            raise Conflict(Msg("headquarters holds {count} segments, the most it evaluates: remove one first",
+                               count=MAX_SEGMENTS))
         values = dict(name=d.name, rule=rule_json(d.rule), updated_at=now)
         if held:
             conn.execute(update(t.segment).where(s.code == d.code).values(**values))
@@ -212,7 +215,7 @@ def get(hq: Headquarters, code: str) -> SegmentView:
     with hq.engine.connect() as conn:
         row = conn.execute(select(t.segment).where(t.segment.c.code == code.casefold())).first()
     if row is None:
-        raise NotFound(f"no segment {code} (`pos-customers hq segments list` shows them)")
+        raise NotFound(Msg("no segment {code} (`pos-customers hq segments list` shows them)", code=code))
     return _view(row)
 
 
@@ -259,7 +262,7 @@ def _evaluate(conn, codes: list[str], now: datetime, seq: int) -> int:
     for code in codes:
         row = conn.execute(select(t.segment).where(t.segment.c.code == code)).first()
         if row is None:
-            raise NotFound(f"no segment {code}")
+            raise NotFound(Msg("no segment {code}", code=code))
         rule = rule_from(json.loads(row.rule))
         new = set(conn.execute(member_query(rule, conn.dialect.name, now)).scalars())
         old = _members(conn, code)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import and_, insert, select, update
 from sqlalchemy.engine import Connection
 
+from ..domain.i18n import Msg
 from ..domain.errors import FieldProblem
 from ..domain.security import clean_pin, clean_support_number, hash_secret, staff_number
 from ..domain.text import hostile_problem
@@ -48,23 +49,23 @@ def _number(number: str) -> str:
     try:
         return clean_support_number(number)
     except FieldProblem as exc:
-        raise Invalid(f"number: {exc}") from None
+        raise Invalid(Msg("number: {reason}", reason=exc.message)) from None
 
 
 def _pin(pin: str) -> str:
     try:
         return clean_pin(pin)
     except FieldProblem as exc:
-        raise Invalid(f"pin: {exc}") from None
+        raise Invalid(Msg("pin: {reason}", reason=exc.message)) from None
 
 
 def _name(name: str) -> str:
     name = " ".join((name or "").split())
     if not name or len(name) > 120:
-        raise Invalid("name: 1 to 120 characters on one line")
+        raise Invalid(Msg("name: 1 to 120 characters on one line"))
     problem = hostile_problem(name)
     if problem:
-        raise Invalid(f"name: {problem}")
+        raise Invalid(Msg("name: {reason}", reason=problem))
     return name
 
 
@@ -101,12 +102,14 @@ def add(hq: Headquarters, number: str, name: str, pin: str, *, by: str) -> Suppo
         seq = lock_seq(conn)
         old = _load(conn, number)
         if old is not None:
-            raise Conflict(f"{number} is a support account already ({old['name']})" if old["active"] else
-                           f"{number} was the support account of {old['name']}, removed: a number is not "
-                           "given again (audit rows name it); choose another")
+            raise Conflict(Msg("{number} is a support account already ({name})", number=number, name=old["name"])
+                           if old["active"] else
+                           Msg("{number} was the support account of {name}, removed: a number is not given again "
+                               "(audit rows name it); choose another", number=number, name=old["name"]))
         stores = held_by_a_store(conn, number)
         if stores:
-            raise Conflict(f"{number} is an associate's number in store {', '.join(stores)}: choose another")
+            raise Conflict(Msg("{number} is an associate's number in store {stores}: choose another", number=number,
+                               stores=", ".join(stores)))
         row = {"number": number, "name": name, "pin_hash": pin_hash, "active": True, "created_at": now,
                "updated_at": now, "removed_at": None}
         conn.execute(insert(t.support).values(**row))
@@ -131,8 +134,8 @@ def _change(hq: Headquarters, number: str, *, by: str, action: str, pin_hash: st
         seq = lock_seq(conn)
         row = _load(conn, number)
         if row is None or not row["active"]:
-            raise NotFound(f"no support account {number}" if row is None else
-                           f"{number} ({row['name']}) was removed")
+            raise NotFound(Msg("no support account {number}", number=number) if row is None else
+                           Msg("{number} ({name}) was removed", number=number, name=row["name"]))
         if action == "remove":
             values = {"active": False, "pin_hash": "", "removed_at": now, "updated_at": now}
             changes = {"active": (True, False)}

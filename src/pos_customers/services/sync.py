@@ -12,11 +12,12 @@ from sqlmodel import Session, delete, func, select
 
 from ..domain.enums import Role, SyncState
 from ..domain.enums import EventKind
+from ..domain.i18n import Msg
 from ..storage import conflicts as conflict_store
 from ..storage.documents import apply_document
 from ..storage.tables import Customer, CustomerSearch, OrderSummary, OutboxEvent, Setting, SyncConflict
 from ..sync.client import HqClient, HqRefused, HqUnavailable
-from ..sync.engine import SyncEngine, SyncResult, apply_item, depends_on, parked_keys, waits_behind
+from ..sync.engine import SyncEngine, SyncResult, apply_item, depends_on, parked_keys, parked_message, waits_behind
 from .context import Actor, NotFound, Permission, PermissionDenied, Services
 from .customers import get_customer
 from .views import CustomerView, utc
@@ -359,7 +360,7 @@ class ParkedEventView:
     kind: str
     customer_id: str | None
     customer: str  # "K7Q-M2X-R4P Anna Müller" when the event is a customer's (or a note on one)
-    reason: str  # headquarters' words, one line; for a waiting event: what it waits for
+    reason: str | Msg  # headquarters' words, one line; for a waiting event: what it waits for (a Msg)
     status: int | None
     field: str
     at: datetime | None  # when it was parked; None for an event waiting behind a parked one
@@ -417,7 +418,7 @@ def parked_events(svc: Services, actor: Actor, *, waiting: bool = True) -> list[
             cid = _customer_of(r)
             out.append(ParkedEventView(
                 r.id, r.event_type, cid, labels.get(cid, cid[:8] if cid else "") if cid else "",
-                r.parked_reason if behind is None else f"waiting behind a parked event ({behind[:8]})",
+                parked_message(r) if behind is None else f"waiting behind a parked event ({behind[:8]})",
                 r.parked_status if behind is None else None, r.parked_field if behind is None else "",
                 utc(r.parked_at) if behind is None else None, r.attempts, behind))
         return out

@@ -8,6 +8,8 @@ from typing import Any
 import httpx
 import orjson
 
+from ..domain.i18n import Msg
+
 
 def _loads(body: bytes) -> Any:
     """A pull page is thousands of small objects: the cyclic GC, run over and over while they are
@@ -25,13 +27,32 @@ class HqUnavailable(RuntimeError):
     """Headquarters could not be reached, or answered with a server error: try again later."""
 
 
-class HqRefused(RuntimeError):
-    """Headquarters answered and said no (401, 403, 422...): retrying the same request will not help."""
+def hq_message(answer: Any, text: str) -> Msg | str:
+    """What headquarters said, as a message the edge shows in its reader's language: the answer's
+    ``code`` and ``params`` (an English template and its parameters) where it has them, checked
+    and bounded; else ``text``, its English words (an older headquarters)."""
+    if not isinstance(answer, dict):
+        return text
+    code, params = answer.get("code"), answer.get("params")
+    if not isinstance(code, str) or not code or len(code) > 500 or not isinstance(params, (dict, type(None))):
+        return text
+    kept = {}
+    for k, v in list((params or {}).items())[:20]:
+        if isinstance(k, str) and len(k) <= 64:
+            kept[k] = v if v is None or isinstance(v, (bool, int, float)) else str(v)[:500]
+    return Msg.from_dict({"code": code, "params": kept})
 
-    def __init__(self, status: int, detail: str, body: Any = None):
+
+class HqRefused(RuntimeError):
+    """Headquarters answered and said no (401, 403, 422...): retrying the same request will not help.
+    Raised with a Msg: ``str()`` is English, ``tr(exc)`` the associate's language, headquarters'
+    reason in it too when the answer carried its code and parameters."""
+
+    def __init__(self, status: int, detail: str, body: Any = None, answer: Any = None):
         self.status = status
         self.body = body  # the answer's ``detail`` as sent (FastAPI's 422 is a list naming each field)
-        super().__init__(f"headquarters refused ({status}): {detail}")
+        super().__init__(Msg("headquarters refused ({status}): {detail}", status=status,
+                             detail=hq_message(answer, detail)))
 
 
 class HqClient:
@@ -56,8 +77,8 @@ class HqClient:
                 answer = r.json()
                 detail = answer.get("detail", r.text) if isinstance(answer, dict) else answer
             except ValueError:
-                detail = r.text
-            raise HqRefused(r.status_code, str(detail)[:300], detail)
+                answer = detail = r.text
+            raise HqRefused(r.status_code, str(detail)[:300], detail, answer)
         return _loads(r.content)
 
     def enrol(self, token: str, terminal_name: str) -> dict[str, Any]:

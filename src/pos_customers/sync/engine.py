@@ -38,7 +38,8 @@ from ..storage.engine import Database
 from ..storage.tables import (AddressPurpose, Affiliation, Associate, AttributeDefinition, Customer,
                               CustomerAddress, CustomerGroup, CustomerNote, OrderSummary, OutboxEvent,
                               Setting, Store, StoreTemplate)
-from .client import HqClient, HqRefused, HqUnavailable
+from ..domain.i18n import Msg
+from .client import HqClient, HqRefused, HqUnavailable, hq_message
 
 PUSH_BATCH = 500
 PULL_PAGE = 5000  # items asked for at once (headquarters sends at most MAX_PULL_LIMIT)
@@ -142,7 +143,7 @@ class SyncEngine:
                 self._failed("push", str(exc), [e["id"] for e in events])
                 raise
         refused = {r["id"]: Refusal(int(r.get("status") or 0), str(r.get("reason") or ""), r.get("field") or "",
-                                    str(r.get("holder") or ""))
+                                    str(r.get("holder") or ""), hq_message(r, ""))
                    for r in answer.get("refused") or [] if isinstance(r, dict) and r.get("id")}
         held = (set(answer["applied"]) | set(answer["duplicates"])) - set(refused)
         # a refused event's later events about the same entity were refused because of it (an edit
@@ -295,9 +296,10 @@ class Refusal:
     """Why headquarters would not take one event."""
 
     status: int
-    reason: str
+    reason: str  # headquarters' English words
     field: str = ""
     holder: str = ""  # the customer that holds the value at fault (an account's email)
+    message: Msg | str = ""  # the reason as a Msg when headquarters sent its code and params
 
 
 def one_line(text: str, limit: int = 500) -> str:
@@ -318,8 +320,35 @@ def park(s: Session, refusals: dict[str, Refusal]) -> None:
         row.parked_field = one_line(r.field or "", 200)
         row.parked_holder = one_line(r.holder or "", 36)
         row.attempts += 1
-        row.last_error = reason
+        row.last_error = _coded(r.message) or reason
         s.add(row)
+
+
+# A parked event's reason is kept twice: ``parked_reason`` holds headquarters' English words (shown
+# by older code, searched by the account-scope clash), ``last_error`` (which nothing else reads of a
+# parked event) the same reason as headquarters' message code and parameters, as JSON.
+_CODED = '{"code":'
+
+
+def _coded(message: Msg | str) -> str:
+    if not isinstance(message, Msg):
+        return ""
+    text = json.dumps(message.as_dict(), ensure_ascii=False, separators=(",", ":"))
+    return text if text.startswith(_CODED) and len(text) <= 500 else ""
+
+
+def parked_message(row: OutboxEvent) -> Msg | str:
+    """Why headquarters refused a parked event, for the edge to show with ``tr()``: headquarters'
+    message (in the reader's language) when it sent one, else its English words."""
+    if row.last_error.startswith(_CODED):
+        try:
+            data = json.loads(row.last_error)
+        except ValueError:
+            data = None
+        found = hq_message(data, "")
+        if isinstance(found, Msg):
+            return found
+    return row.parked_reason
 
 
 def first_refusals(events: list[dict[str, Any]], refused: dict[str, Refusal]) -> dict[str, Refusal]:
@@ -399,7 +428,7 @@ def pinned_refusals(exc: HqRefused, events: list[dict[str, Any]]) -> dict[str, R
         if path and path[0] == event["type"]:  # a union tagged by the event kind names the tag first
             path = path[1:]
         if event["id"] not in out:
-            out[event["id"]] = Refusal(422, str(d.get("msg") or "invalid"), ".".join(path))
+            out[event["id"]] = Refusal(422, str(d.get("msg") or "invalid"), ".".join(path), "", hq_message(d, ""))
     return out
 
 
@@ -655,5 +684,5 @@ def decode(text: str) -> Any:
     return json.loads(text)
 
 
-__all__ = ["SyncEngine", "SyncResult", "HqClient", "HqRefused", "HqUnavailable", "PullItemKind", "Refusal",
+__all__ = ["SyncEngine", "SyncResult", "HqClient", "HqRefused", "HqUnavailable", "PullItemKind", "Refusal", "parked_message",
            "httpx"]

@@ -23,10 +23,11 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
 
+from ..domain.i18n import N_, _, ngettext, tr
 from ..services.auth import Actor, Permission
-from .commands import app_commands
+from .commands import app_commands, translated_system_commands
 from .config import UiConfig
-from .desk import FULL_MESSAGE, HOME, HOME_LABEL, DeskFull, OpenCustomers
+from .desk import FULL_MESSAGE, HOME, HOME_LABEL, DeskFull, OpenCustomers, shorten
 from .screens.keys import DESK_BINDINGS, DESK_GO
 from .screens.sign_in import SignInScreen
 from .text import safe
@@ -37,10 +38,15 @@ if TYPE_CHECKING:
     from ..services.views import CustomerView
 
 LOCK_MODE = "lock"
-# what a person reads (issue 14 wraps them for gettext)
-CLOSE_QUESTION = "Close {name}? What you typed on it is not saved."
-GO_HELP = "Back to this open customer as it was left"
-QUIT_QUESTION = ("{count} open {things} unsaved changes. Quit anyway? What was typed is lost.")
+# what a person reads: translated where shown
+CLOSE_QUESTION = N_("Close {name}? What you typed on it is not saved.")
+GO_HELP = N_("Back to this open customer as it was left")
+SYNC_STATES = {"online": N_("HQ online"), "offline": N_("HQ offline")}
+ROLE_LABELS = {"associate": N_("associate"), "manager": N_("manager"), "support": N_("support"),
+               "admin": N_("admin")}
+# every screen fits 80x24: below it, a notice instead of cut widgets
+MIN_WIDTH, MIN_HEIGHT = 80, 24
+HEADER_ROOM = 18  # the header's icon (8 columns) and the space of its clock (10) are not the title's
 BACKUP_FIRST_LOOK = 60.0  # seconds after start: is a rolling backup due? (config.toml [backup])
 BACKUP_LOOK_EVERY = 600.0  # then every ten minutes
 
@@ -54,13 +60,14 @@ class PosApp(App):
     BINDINGS = [
         # on the screens that list them in APP_KEYS, before the keys every screen has (80 columns);
         # F5 only on a till connected to headquarters
-        Binding("f5", "all_stores", "All stores", id="app.all_stores",
-                tooltip="Look for the typed text in every store, at headquarters"),
-        Binding("f8", "sync", "Sync", id="app.sync",
-                tooltip="Sync with headquarters: state, conflicts, sync now"),
-        Binding("ctrl+q", "quit", "Quit", id="app.quit", tooltip="Close the app", priority=True),
-        Binding("f1", "keys", "Keys", id="app.keys", tooltip="List the keys of this screen"),
-        Binding("ctrl+l", "lock", "Lock", id="app.lock", tooltip="Lock the terminal now"),
+        Binding("f5", "all_stores", N_("All stores"), id="app.all_stores",
+                tooltip=N_("Look for the typed text in every store, at headquarters")),
+        Binding("f8", "sync", N_("Sync"), id="app.sync",
+                tooltip=N_("Sync with headquarters: state, conflicts, sync now")),
+        Binding("ctrl+q", "quit", N_("Quit"), id="app.quit", tooltip=N_("Close the app"), priority=True),
+        # the footer always shows F1, last: it lists every key of the screen
+        Binding("f1", "keys", N_("Keys"), id="app.keys", tooltip=N_("List the keys of this screen")),
+        Binding("ctrl+l", "lock", N_("Lock"), id="app.lock", tooltip=N_("Lock the terminal now")),
         # Tab moves the focus as soon as the app reads it (a priority binding), so the keys after
         # it in the same burst (a paste, a scanner, keys bunched up over SSH) land in the next
         # field; otherwise they are already queued on the field that had the focus
@@ -88,8 +95,6 @@ class PosApp(App):
         super().__init__()
         self.config = config or UiConfig()
         self.origin = origin
-        if self.config.cursor_blink is False:
-            _no_cursor_blink()
         if self.config.animations:
             self.animation_level = self.config.animations
         self.demo = demo
@@ -105,6 +110,9 @@ class PosApp(App):
         self._foreground_idle = threading.Event()
         self._waiting = False  # a sign-in is being checked
         self.desk = OpenCustomers()  # the signed-in associate's open customers
+        self.keymap: dict[str, str] = {}  # binding id -> keys, as config.toml's [keymap] set them
+        self._added_modes: set[str] = set()
+        self._sync_state: tuple[str, int, int] | None = None  # ("online" | "offline", to send, parked)
         if services is not None:
             self._adopt(services)
         self.theme = self._pick_theme()
@@ -116,7 +124,7 @@ class PosApp(App):
         to a file in the user log folder, never over the screen (see :mod:`pos_customers.logs`)."""
         if not kwargs.get("headless") and not all(f is not None and f.isatty()
                                                   for f in (sys.__stdin__, sys.__stderr__)):
-            raise NoTerminal("the app needs a terminal (over SSH: ssh -t)")
+            raise NoTerminal(_("the app needs a terminal (over SSH: ssh -t)"))
         kwargs.setdefault("mouse", self.config.mouse is not False)
         if not kwargs.get("headless"):
             from ..logs import to_file
@@ -175,7 +183,7 @@ class PosApp(App):
             problem = as_storage_error(exc, self._db_path)
             if problem is not None:
                 self.file_problem = problem
-            self.load_error = failure_line(problem) if problem is not None else str(exc)
+            self.load_error = failure_line(problem) if problem is not None else tr(exc)
             self.services_ready.set()
         self.call_from_thread(self._loaded)
         if self.load_error is None:
@@ -186,8 +194,8 @@ class PosApp(App):
     def _loaded(self) -> None:
         if self.file_problem is not None:
             self.show_file_problem(self.file_problem, fatal=True)
-        elif isinstance(self.screen, SignInScreen):
-            self.screen.show_store(self.store.name if self.services else None, self.load_error)
+        elif (sign_in := self._sign_in_screen()) is not None:
+            sign_in.show_store(self.store.name if self.services else None, self.load_error)
 
     def _check_file(self) -> None:
         problem = self.services.db.health()
@@ -271,7 +279,7 @@ class PosApp(App):
                 return
         self._foreground_idle.wait()
         try:
-            _ = self.services.db.read_engine, self.services.db.write_engine, self.template_country
+            self.services.db.read_engine, self.services.db.write_engine, self.template_country  # noqa: B018
         except Exception:  # noqa: BLE001 - same: the first screen that needs it reports it
             pass
 
@@ -289,9 +297,10 @@ class PosApp(App):
         if self.config.keymap:
             self.set_keymap(self.config.keymap)
         name = self.store.name if self.services else ""
-        self.add_mode(LOCK_MODE, lambda: self._styled(SignInScreen(store_name=name, demo=self.demo)))
+        self.add_mode(LOCK_MODE, lambda: SignInScreen(store_name=name, demo=self.demo))
         self.switch_mode(LOCK_MODE)
         self.screen_change_signal.subscribe(self, self._screen_changed)
+        self.call_after_refresh(self._fit_terminal)
         self.set_interval(5, self.lock_if_idle)
         self.set_interval(self.config.sync_seconds, self.background_sync)
         if self.config.backups.every_hours > 0 and not self.demo:  # the demo store is rebuilt, not backed up
@@ -316,18 +325,101 @@ class PosApp(App):
         super().notify(safe(message, multiline=True), title=safe(title), severity=severity, timeout=timeout,
                        markup=False)
 
-    def header_text(self) -> str:
-        """The sync state first: at 80 columns the header cuts its end, never what headquarters says."""
-        who = f"{self.actor.name} ({self.actor.role.value})" if self.actor else ""
-        sync = f"{self.sync_line} · " if getattr(self, "sync_line", "") else ""
-        return f"{sync}{self.store.name} · {who}"
+    def format_title(self, title: str, sub_title: str) -> Content:
+        """Every screen's header: the store's and the associate's names are data. The app's name
+        goes first when the header has no room for it."""
+        room = self.size.width - HEADER_ROOM
+        if sub_title and len(title) + 3 + len(sub_title) > room:
+            return Content(safe(sub_title))
+        return super().format_title(safe(title), safe(sub_title))
 
-    def _styled(self, screen: Screen) -> Screen:
-        """A screen made just now gets its styles from the stylesheet as it stands when it mounts.
-        Marked so, the first switch to its mode skips re-parsing and re-applying every rule of
-        the app twice."""
-        screen._css_update_count = self._css_update_count
-        return screen
+    def header_text(self, width: int | None = None) -> str:
+        """The sync state, the store, the associate, fitted to the header at ``width`` (the
+        terminal's): the store's and the associate's names are shortened first, never the state
+        of the sync with headquarters ("HQ online · 3 to send", "HQ offline", "standalone")."""
+        room = max((width or self.size.width) - HEADER_ROOM, 10)
+        sync = self.sync_line or (_("standalone") if self.services is not None and not self.connected else "")
+        store = self.store.name if self.services is not None else ""
+        name = role = ""
+        if self.actor is not None:
+            name = self.actor.name or self.actor.associate_number
+            role = tr(ROLE_LABELS.get(self.actor.role.value, self.actor.role.value))
+
+        def line(*parts: str) -> str:
+            return " · ".join(p for p in parts if p)
+
+        short = shorten(name, len(name) - 1) if len(name) > 1 else name  # "M. Schneider"
+        for text in (line(sync, store, f"{name} ({role})" if name else ""), line(sync, store, name),
+                     line(sync, store, short)):
+            if len(text) <= room:
+                return text
+        left = room - len(line(sync, short)) - 3
+        if store and left >= 6:  # the store's name, cut to what is left
+            return line(sync, shorten(store, left, person=False), short)
+        for text in (line(sync, short), line(sync, shorten(name, 4)), sync):
+            if len(text) <= room:
+                return text
+        return sync[:room - 1] + "…"
+
+    def refresh_headers(self) -> None:
+        """The header of every screen of the current stack says it again (after a sync, a resize,
+        a change of language; the screens of the other stacks when they come to the front)."""
+        if self.actor is None:
+            return
+        for screen in self.screen_stack:
+            if screen.sub_title:
+                screen.sub_title = self.header_text()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.call_later(self._resized)  # after Textual's own handler took the new size
+
+    def _resized(self) -> None:
+        self.refresh_headers()
+        self._fit_terminal()
+
+    def _fit_terminal(self) -> None:
+        """Below 80x24 a notice says to make the terminal bigger (cut widgets say nothing); it
+        goes by itself when the terminal is big enough, and the screen under it is as it was."""
+        from .screens.dialogs import TooSmallScreen
+
+        small = self.size.width < MIN_WIDTH or self.size.height < MIN_HEIGHT
+        top = self.screen
+        if small and not isinstance(top, TooSmallScreen):
+            self.push_screen(TooSmallScreen())
+        elif isinstance(top, TooSmallScreen):
+            if small:
+                top.show_size()
+            else:
+                self.pop_screen()
+
+    def _sign_in_screen(self) -> SignInScreen | None:
+        return next((s for s in reversed(self.screen_stack) if isinstance(s, SignInScreen)), None)
+
+    # -- public stand-ins for what Textual keeps to itself -------------------------------------
+    def set_keymap(self, keymap) -> None:
+        """As Textual's; the keys are remembered here too (F1 and the messages name them)."""
+        self.keymap = {k: ",".join(part.strip() for part in v.split(",")) for k, v in keymap.items()}
+        super().set_keymap(keymap)
+
+    def update_keymap(self, keymap) -> None:
+        self.keymap = {**self.keymap, **{k: ",".join(part.strip() for part in v.split(","))
+                                         for k, v in keymap.items()}}
+        super().update_keymap(keymap)
+
+    def add_mode(self, mode: str, base_screen) -> None:
+        super().add_mode(mode, base_screen)
+        self._added_modes.add(mode)
+
+    def remove_mode(self, mode: str):
+        self._added_modes.discard(mode)
+        return super().remove_mode(mode)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """[display] cursor_blink = false: every text box keeps a steady cursor."""
+        from textual.widgets import Input
+
+        if self.config.cursor_blink is False and isinstance(event.widget, Input):
+            event.widget.cursor_blink = False
 
     def has_desk(self, actor: Actor) -> bool:
         """Does this associate still have their screens from before the terminal locked?"""
@@ -350,7 +442,7 @@ class PosApp(App):
             self.desk.clear()
         if not self._has_mode(mode):
             # its first results end the foreground wait
-            self.add_mode(mode, lambda: self._styled(SearchScreen(first_page=first_page)))
+            self.add_mode(mode, lambda: SearchScreen(first_page=first_page))
             self.set_timer(3, self.foreground_idle)  # and should they never come, this does
         else:
             self.foreground_idle()
@@ -359,7 +451,7 @@ class PosApp(App):
             self.check_headquarters()
 
     def _has_mode(self, mode: str) -> bool:
-        return mode in self._modes
+        return mode in self._added_modes
 
     def _drop_mode(self, mode: str) -> None:
         if self._has_mode(mode):
@@ -387,6 +479,10 @@ class PosApp(App):
             if self.actor is None or action not in getattr(self._working_screen(), "APP_KEYS", ()):
                 return False
             return action == "sync" or self.connected
+        if action == "keys":
+            from .screens.dialogs import TooSmallScreen
+
+            return not isinstance(self.screen, TooSmallScreen)
         if action == "lock":
             return self.actor is not None and self.current_mode != LOCK_MODE
         if action.startswith("desk_"):
@@ -410,7 +506,12 @@ class PosApp(App):
             return
         self._locked_for = self.actor.name
         self.switch_mode(LOCK_MODE)
-        self.call_after_refresh(lambda: self.screen.show_locked(self._locked_for, idle=idle))
+        self.call_after_refresh(self._show_locked, idle)
+
+    def _show_locked(self, idle: bool) -> None:
+        sign_in = self._sign_in_screen()
+        if sign_in is not None:
+            sign_in.show_locked(self._locked_for, idle=idle)
 
     def lock_if_idle(self) -> None:
         if self.actor is None or self.current_mode == LOCK_MODE:
@@ -424,7 +525,19 @@ class PosApp(App):
         await super().on_event(event)
 
     # -- sync with headquarters ------------------------------------------------------------------
-    sync_line = ""
+    @property
+    def sync_line(self) -> str:
+        """What the header says of headquarters, in the current language ("" before the first
+        answer, and on a standalone till)."""
+        if self._sync_state is None:
+            return ""
+        state, depth, parked = self._sync_state
+        parts = [tr(SYNC_STATES[state])]
+        if depth:
+            parts.append(ngettext("{n} to send", "{n} to send", depth).format(n=depth))
+        if parked:
+            parts.append(ngettext("{n} parked", "{n} parked", parked).format(n=parked))
+        return " · ".join(parts)
 
     def background_sync(self) -> None:
         from ..services.sync import is_enrolled
@@ -441,9 +554,9 @@ class PosApp(App):
         svc, actor = self.services, self.actor
         try:
             result = sync.sync_now(svc, actor)
-            state, error = "HQ online", None
+            state, error = "online", None
         except (sync.HqUnavailable, sync.HqRefused) as exc:
-            result, state, error = None, "HQ offline", str(exc)
+            result, state, error = None, "offline", exc
         depth, parked = sync.outbox_depth(svc), sync.parked_count(svc)
         self.call_from_thread(self._synced, state, depth, result, error, announce, parked)
 
@@ -463,33 +576,40 @@ class PosApp(App):
         try:
             rolling_backup(self.services, self.config.backups)
         except (BackupFailed, OSError, sqlite3.Error) as exc:
-            self.call_from_thread(self.notify, f"Backup failed: {exc}", severity="warning", markup=False)
+            self.call_from_thread(self._backup_failed, exc)
+
+    def _backup_failed(self, exc: BaseException) -> None:
+        self.notify(_("Backup failed: {reason}").format(reason=tr(exc)), severity="warning")
 
     def recount_outbox(self) -> None:
         """From a worker thread, after the outbox changed without a sync (a parked event retried or
         discarded): the header's "N to send · N parked" follows at once."""
         from ..services import sync
 
-        if not self.sync_line:
+        if self._sync_state is None:
             return  # not connected: the header shows no sync line
-        state = self.sync_line.split(" · ")[0]
+        state = self._sync_state[0]
         depth, parked = sync.outbox_depth(self.services), sync.parked_count(self.services)
         self.call_from_thread(self._synced, state, depth, None, None, False, parked)
 
-    def _synced(self, state: str, depth: int, result, error: str | None, announce: bool, parked: int = 0) -> None:
-        self.sync_line = ((f"{state} · {depth} to send" if depth else state)
-                          + (f" · {parked} parked" if parked else ""))
-        for screen in self.screen_stack:
-            if screen.sub_title:
-                screen.sub_title = self.header_text()
+    def _synced(self, state: str, depth: int, result, error: BaseException | None, announce: bool,
+                parked: int = 0) -> None:
+        self._sync_state = (state, depth, parked)
+        self.refresh_headers()
         if announce:
-            if error:
-                self.notify(f"Sync failed: {error}", severity="warning", markup=False)
+            if error is not None:
+                self.notify(_("Sync failed: {reason}").format(reason=tr(error)), severity="warning")
             else:
-                self.notify(f"Synced: {result.pushed} sent, {result.pulled} received"
-                            + (f", {result.conflicts} conflict(s)" if result.conflicts else "")
-                            + (f", {result.parked} refused by headquarters (parked)" if result.parked else ""),
-                            markup=False)
+                lines = [_("Synced: {sent} sent, {received} received.").format(sent=result.pushed,
+                                                                               received=result.pulled)]
+                if result.conflicts:
+                    lines.append(ngettext("{n} conflict.", "{n} conflicts.",
+                                          result.conflicts).format(n=result.conflicts))
+                if result.parked:
+                    lines.append(ngettext("{n} refused by headquarters (parked).",
+                                          "{n} refused by headquarters (parked).",
+                                          result.parked).format(n=result.parked))
+                self.notify(" ".join(lines))
         refresh = getattr(self.screen, "sync_finished", None)
         if refresh is not None:
             refresh()
@@ -515,12 +635,12 @@ class PosApp(App):
         from ..services import sync
 
         svc = self.services
-        state = "HQ online" if sync.headquarters_answers(svc) else "HQ offline"
+        state = "online" if sync.headquarters_answers(svc) else "offline"
         depth, parked = sync.outbox_depth(svc), sync.parked_count(svc)
         self.call_from_thread(self._checked, state, depth, parked)
 
     def _checked(self, state: str, depth: int, parked: int) -> None:
-        if not self.sync_line:  # a sync that ended first knows better
+        if self._sync_state is None:  # a sync that ended first knows better
             self._synced(state, depth, None, None, False, parked)
 
     # -- navigation ----------------------------------------------------------------------------------
@@ -532,12 +652,12 @@ class PosApp(App):
         try:
             new = self.desk.open(customer_id)
         except DeskFull:
-            self.notify(FULL_MESSAGE.format(cap=self.desk.cap, close=self._keys_of("desk.close", "ctrl+w")),
+            self.notify(tr(FULL_MESSAGE).format(cap=self.desk.cap, close=self._keys_of("desk.close", "ctrl+w")),
                         severity="warning")
             return
         mode = self._mode_of(customer_id)
         if new:
-            self.add_mode(mode, lambda: self._styled(CustomerScreen(customer_id)))
+            self.add_mode(mode, lambda: CustomerScreen(customer_id))
         self.switch_mode(mode)
 
     # -- several customers open at once (ui/desk.py) -----------------------------------------------
@@ -545,15 +665,13 @@ class PosApp(App):
         number = (actor or self.actor).associate_number
         return f"associate:{number}" if place is HOME else f"associate:{number}:customer:{place}"
 
-    def _screens_of(self, mode: str) -> list[Screen]:
-        """The screen stack of a mode, the one in front or not. The one use of a Textual internal
-        here (``_screen_stacks``): tests/ui/test_desk.py fails if Textual renames it."""
-        if mode == self.current_mode:
-            return list(self.screen_stack)
-        return list(self._screen_stacks.get(mode, ()))
-
     def _unsaved_in(self, place: str | None) -> bool:
-        return any(getattr(screen, "dirty", False) for screen in self._screens_of(self._mode_of(place)))
+        """Does a form on this place hold unsaved changes? The place in front: its screens say so.
+        Any other: as they said when it was last in front (only the screens in front change, and
+        every change of theirs comes through :meth:`unsaved_changed` or a change of screen)."""
+        if self.actor is not None and self.current_mode == self._mode_of(place):
+            return any(getattr(screen, "dirty", False) for screen in self.screen_stack)
+        return self.desk.dirty(place)
 
     @property
     def desk_in_use(self) -> bool:
@@ -574,7 +692,7 @@ class PosApp(App):
         return True
 
     def _keys_of(self, binding_id: str, default: str) -> str:
-        return self._keymap.get(binding_id, default) if hasattr(self, "_keymap") else default
+        return self.keymap.get(binding_id, default)
 
     def action_desk_go(self, number: int) -> None:
         try:
@@ -609,8 +727,8 @@ class PosApp(App):
                 self._drop_customer(customer_id)
         from .screens.dialogs import ConfirmModal
 
-        self.push_screen(ConfirmModal(CLOSE_QUESTION.format(name=entry.name or "this customer"),
-                                      yes="Close", no="Keep it open"), answer)
+        self.push_screen(ConfirmModal(tr(CLOSE_QUESTION).format(name=entry.name or _("this customer")),
+                                      yes=_("Close"), no=_("Keep it open")), answer)
 
     def _drop_customer(self, customer_id: str) -> None:
         mode = self._mode_of(customer_id)
@@ -680,9 +798,11 @@ class PosApp(App):
         def answer(quit_: bool | None) -> None:
             if quit_:
                 self.exit(result)
-        question = ConfirmModal(QUIT_QUESTION.format(
-            count=len(unsaved), things="customer has" if len(unsaved) == 1 else "customers have"),
-            yes="Quit", no="Keep working")
+        question = ConfirmModal(ngettext(
+            "{count} open customer has unsaved changes. Quit anyway? What was typed is lost.",
+            "{count} open customers have unsaved changes. Quit anyway? What was typed is lost.",
+            len(unsaved)).format(count=len(unsaved)),
+                                yes=_("Quit"), no=_("Keep working"))
         question.asks_quit = True  # ctrl+q again on the question quits
         self.push_screen(question, answer)
 
@@ -691,7 +811,8 @@ class PosApp(App):
         from .screens.form import CustomerFormScreen
 
         if not self.actor.can(Permission.CREATE):
-            self.notify(f"{self.actor.role.value} may not create customers", severity="error")
+            self.notify(_("A {role} may not create customers.").format(
+                role=tr(ROLE_LABELS.get(self.actor.role.value, self.actor.role.value))), severity="error")
             return
         base = template_draft(self.services, self.actor)
         if typed is not None:
@@ -723,29 +844,26 @@ class PosApp(App):
             self.push_screen(KeysScreen(self.screen))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        ours = list(app_commands(self, screen)) if self.actor is not None else []
+        titles = {command.title for command in ours}  # Quit and Keys once, as the keys say them
+        yield from (command for command in translated_system_commands(self, screen, super().get_system_commands(screen))
+                    if command.title not in titles)
         if self.actor is None:
             return
-        yield from app_commands(self, screen)
+        yield from ours
         if self.desk_in_use:  # the open customers by name, as the strip numbers them
             for number, place in enumerate(self.desk.places()):
                 if place != self.desk.current:
-                    name = self.desk.get(place).name if place is not HOME else HOME_LABEL
-                    yield SystemCommand(f"Open customers: {number} {name}", GO_HELP,
-                                        lambda number=number: self.action_desk_go(number))
+                    name = self.desk.get(place).name if place is not HOME else tr(HOME_LABEL)
+                    yield SystemCommand(_("Open customers: {number} {name}").format(number=number, name=name),
+                                        tr(GO_HELP), lambda number=number: self.action_desk_go(number))
         if self.actor.can(Permission.CONFIGURE_STORE):
             from .screens.backoffice import BackOfficeScreen
 
-            for _, label, make in BackOfficeScreen.ENTRIES:
-                yield SystemCommand(f"Back office: {label}", f"Open {label.lower()}",
+            for _key, label, make in BackOfficeScreen.ENTRIES:
+                yield SystemCommand(_("Back office: {entry}").format(entry=tr(label)),
+                                    _("Open {entry}").format(entry=tr(label)),
                                     lambda make=make: self.push_screen(make()))
-
-
-def _no_cursor_blink() -> None:
-    """Every text box of this process starts with a steady cursor ([display] cursor_blink = false)."""
-    from textual.widgets import Input
-
-    Input.__dict__["cursor_blink"]._default = False
 
 
 def _merge(template: CustomerDraft, typed: CustomerDraft) -> CustomerDraft:

@@ -1,8 +1,40 @@
-"""The command palette (ctrl+p): the app's actions by name, on top of the screen's bindings."""
+"""The command palette (ctrl+p): the app's actions by name, on top of the screen's bindings, in the
+person's language."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from textual.app import SystemCommand
+
+from ..domain.i18n import N_, tr
+
+# Textual's own commands, in the person's language; its "Keys" (an English help panel) gives way
+# to F1's list of every key
+TEXTUAL_COMMANDS = {
+    "Theme": N_("Theme"),
+    "Change the current theme": N_("Change the current theme"),
+    "Quit": N_("Quit"),
+    "Quit the application as soon as possible": N_("Close the app"),
+    "Minimize": N_("Minimize"),
+    "Minimize the widget and restore to normal size": N_("Back to the whole screen"),
+    "Maximize": N_("Maximize"),
+    "Maximize the focused widget": N_("Show the field or list in use on the whole screen"),
+    "Screenshot": N_("Screenshot"),
+    "Save an SVG 'screenshot' of the current screen": N_("Save a picture of the screen (SVG)"),
+}
+KEYS_TITLE, KEYS_HELP = N_("Keys"), N_("List the keys of this screen")
+
+
+def translated_system_commands(app, screen, commands: Iterable[SystemCommand]) -> Iterable[SystemCommand]:
+    """Textual's system commands with their titles and help translated; "Keys" opens F1's list."""
+    for command in commands:
+        if command.title == "Keys":
+            yield SystemCommand(tr(KEYS_TITLE), tr(KEYS_HELP), app.action_keys, command.discover)
+            continue
+        yield SystemCommand(tr(TEXTUAL_COMMANDS.get(command.title, command.title)),
+                            tr(TEXTUAL_COMMANDS.get(command.help, command.help)),
+                            command.callback, command.discover)
 
 
 def app_commands(app, screen):
@@ -19,4 +51,4 @@ def app_commands(app, screen):
 
             def run(action=binding.action, target=target):
                 app.call_later(target.run_action, action)
-            yield SystemCommand(binding.description, binding.tooltip or binding.description, run)
+            yield SystemCommand(tr(binding.description), tr(binding.tooltip or binding.description), run)

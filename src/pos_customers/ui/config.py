@@ -30,6 +30,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..domain.i18n import Msg
 from ..paths import config_path
 from ..services.origin import over_ssh
 
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
 
 
 class ConfigError(ValueError):
-    pass
+    """config.toml cannot be used: raised with a :class:`Msg` (``str()`` English, ``tr()`` translated)."""
 
 
 @dataclass(frozen=True)
@@ -87,19 +88,20 @@ def load_config(path: Path | None = None) -> UiConfig:
     sec, search = data.get("security", {}), data.get("search", {})
     keymap = data.get("keymap", {})
     if not isinstance(keymap, dict) or not all(isinstance(v, str) for v in keymap.values()):
-        raise ConfigError(f"{path}: [keymap] values must be key names like \"f2\" or \"ctrl+n\"")
+        raise ConfigError(Msg('{path}: [keymap] values must be key names like "f2" or "ctrl+n"', path=str(path)))
     display = data.get("display", {})
     if not isinstance(display, dict):
-        raise ConfigError(f"{path}: [display] must be a table")
+        raise ConfigError(Msg("{path}: [display] must be a table", path=str(path)))
     animations = display.get("animations")
     if animations is not None and animations not in ANIMATION_LEVELS:
-        raise ConfigError(f"{path}: [display] animations must be one of {', '.join(ANIMATION_LEVELS)}")
+        raise ConfigError(Msg("{path}: [display] animations must be one of {choices}", path=str(path),
+                              choices=", ".join(ANIMATION_LEVELS)))
     for key in ("cursor_blink", "mouse"):
         if not isinstance(display.get(key, True), bool):
-            raise ConfigError(f"{path}: [display] {key} must be true or false")
+            raise ConfigError(Msg("{path}: [display] {key} must be true or false", path=str(path), key=key))
     fps = display.get("fps")
     if fps is not None and (isinstance(fps, bool) or not isinstance(fps, int) or not 1 <= fps <= 240):
-        raise ConfigError(f"{path}: [display] fps must be a whole number from 1 to 240")
+        raise ConfigError(Msg("{path}: [display] fps must be a whole number from 1 to 240", path=str(path)))
     try:
         return UiConfig(
             idle_minutes=float(sec.get("idle_minutes", 5)),

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..domain.i18n import N_, tr
+
 HOME = None  # the search screen's place
 CAP = 9  # alt+1 … alt+9
 
-# what a person reads (issue 14 wraps them for gettext)
-HOME_LABEL = "Search"
+# what a person reads: translated where shown
+HOME_LABEL = N_("Search")
 NO_NAME = "…"  # a customer whose card is still loading
-FULL_MESSAGE = "{cap} customers are open: close one ({close}) before opening another."
+FULL_MESSAGE = N_("{cap} customers are open: close one ({close}) before opening another.")
 
 
 class DeskFull(Exception):
@@ -151,7 +153,7 @@ class OpenCustomers:
     def strip(self, width: int) -> list[Piece]:
         """The strip in at most ``width`` columns: each piece is drawn as " N text " with one
         column between pieces; names are shortened to fit (the current one keeps the most)."""
-        home = HOME_LABEL + ("*" if self.home_dirty else "")
+        home = tr(HOME_LABEL) + ("*" if self.home_dirty else "")
         room = width - (len(home) + 4) - 5 * len(self._open)  # " N text " + separator, per piece
         room -= sum(c.dirty for c in self._open)
         limits = _share([len(c.name or NO_NAME) for c in self._open],

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from rich.text import Text
 
 from ..domain.formats import date_text, datetime_text
+from ..domain.i18n import _
 from ..domain.text import shown
 
 
@@ -38,7 +39,7 @@ def plain(value: object, style: str = "", *, multiline: bool = False) -> Text:
 
 
 def yes_no(flag: bool) -> str:
-    return "yes" if flag else "no"
+    return _("yes") if flag else _("no")
 
 
 def shown_value(value: object) -> str:

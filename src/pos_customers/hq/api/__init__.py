@@ -2,7 +2,9 @@
 terminal credential (``Authorization: Bearer ...``).
 
 Routes live in :mod:`.routes` (one module per resource), what they depend on in :mod:`.deps`, the
-work in headquarters' use-case modules. Refusals are 4xx with a one-line ``detail``; a body or query
+work in headquarters' use-case modules. Refusals are 4xx with a one-line ``detail`` (in English;
+with ``code`` and ``params`` besides where headquarters' message has them, for a terminal to show
+it in its associate's language); a body or query
 that does not fit its model is FastAPI's 422 naming the field (for a push: ``["body", "events", i,
 "payload", ...]``).
 """
@@ -20,7 +22,8 @@ from sqlalchemy.engine import Engine
 
 from ...domain.protocol import EventKind
 from ..db import close
-from ..errors import Forbidden, HqError
+from ...domain.errors import raised_message
+from ..errors import Forbidden, HqError, coded
 from ..service import Headquarters
 from .routes import accounts, credit, customer_data, customers, enrolment, health, online, stores, sync
 
@@ -30,6 +33,13 @@ _KINDS = {k.value for k in EventKind}
 def _text(value: object) -> object:
     """Text that can be encoded as UTF-8 whatever was sent (a lone surrogate becomes '?')."""
     return value.encode("utf-8", "replace").decode() if isinstance(value, str) else value
+
+
+def _text_params(wire: dict) -> dict:
+    """A message's code and params (:func:`..errors.coded`), their text encodable whatever it holds."""
+    if wire:
+        wire = {"code": _text(wire["code"]), "params": {k: _text(v) for k, v in wire["params"].items()}}
+    return wire
 
 
 def _loc(loc: tuple) -> list:
@@ -55,11 +65,12 @@ def create_app(engine: Engine, hq: Headquarters | None = None) -> FastAPI:
 
     @app.exception_handler(HqError)
     async def _hq_error(_request: Request, exc: HqError) -> JSONResponse:
-        return JSONResponse({"detail": _text(str(exc))}, status_code=exc.status)
+        return JSONResponse({"detail": _text(str(exc)), **_text_params(coded(exc.message))}, status_code=exc.status)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        detail = [{"loc": _loc(e["loc"]), "msg": _text(e["msg"]), "type": e["type"]} for e in exc.errors()]
+        detail = [{"loc": _loc(e["loc"]), "msg": _text(e["msg"]), "type": e["type"], **_text_params(coded(raised_message(e)))}
+                  for e in exc.errors()]
         return JSONResponse({"detail": jsonable_encoder(detail)}, status_code=422)
 
     for module in (health, enrolment, sync, customers, customer_data, credit, accounts, online, stores):

@@ -3,11 +3,11 @@ request's Bearer credential."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy.engine import Engine
 
 from ..common import Identity
@@ -37,9 +37,12 @@ Terminal = Annotated[Identity, Depends(terminal)]
 
 
 class Problem(BaseModel):
-    """Why a request was refused, in one line."""
+    """Why a request was refused, in one line (English), and the message's code and parameters
+    where it has them: a terminal shows them in its associate's language."""
 
     detail: str
+    code: str | None = Field(default=None, description="the message's English template, the key of its translations")
+    params: dict[str, Any] | None = Field(default=None, description="the template's named parameters")
 
 
 _WHY = {400: "the body is not JSON, or the request cannot be carried out (the detail says why)",

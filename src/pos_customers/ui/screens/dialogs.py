@@ -1,5 +1,5 @@
 """Small modal dialogs: yes/no confirmation, typed-text confirmation, edit conflicts, a
-text too long for its table cell."""
+text too long for its table cell; and the notice of a terminal smaller than 80x24."""
 
 from __future__ import annotations
 
@@ -10,14 +10,15 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Label, Static
 
+from ...domain.i18n import N_, _, tr
 from ..text import plain, safe
 
 
 class ConfirmModal(ModalScreen[bool]):
     BINDINGS = [
-        Binding("escape", "dismiss(False)", "Cancel", id="confirm.cancel", tooltip="Do nothing"),
-        Binding("y", "dismiss(True)", "Yes", id="confirm.yes", tooltip="Go ahead"),
-        Binding("n", "dismiss(False)", "No", id="confirm.no", tooltip="Do nothing"),
+        Binding("escape", "dismiss(False)", N_("Cancel"), id="confirm.cancel", tooltip=N_("Do nothing")),
+        Binding("y", "dismiss(True)", N_("Yes"), id="confirm.yes", tooltip=N_("Go ahead")),
+        Binding("n", "dismiss(False)", N_("No"), id="confirm.no", tooltip=N_("Do nothing")),
     ]
     DEFAULT_CSS = """
     ConfirmModal { align: center middle; }
@@ -27,9 +28,10 @@ class ConfirmModal(ModalScreen[bool]):
     ConfirmModal Button { margin-left: 1; }
     """
 
-    def __init__(self, question: str, *, yes: str = "Yes", no: str = "No") -> None:
+    def __init__(self, question: str, *, yes: str | None = None, no: str | None = None) -> None:
+        """``question``, ``yes`` and ``no`` as the person reads them (translated by the caller)."""
         super().__init__()
-        self.question, self.yes, self.no = question, yes, no
+        self.question, self.yes, self.no = question, yes or _("Yes"), no or _("No")
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -47,8 +49,8 @@ class DetailModal(ModalScreen[None]):
     """The whole of something a table shows cut (an audit row's changes)."""
 
     BINDINGS = [
-        Binding("escape", "dismiss", "Close", id="detail.close", tooltip="Back to the list"),
-        Binding("enter", "dismiss", "Close", show=False, id="detail.close_enter"),
+        Binding("escape", "dismiss", N_("Close"), id="detail.close", tooltip=N_("Back to the list")),
+        Binding("enter", "dismiss", N_("Close"), show=False, id="detail.close_enter"),
     ]
     DEFAULT_CSS = """
     DetailModal { align: center middle; }
@@ -68,19 +70,19 @@ class DetailModal(ModalScreen[None]):
             yield Static(plain(self.title_text), id="title")
             with VerticalScroll():
                 yield Static(plain("\n".join(safe(line) for line in self.lines) or "—", multiline=True), id="detail")
-            yield Static("esc close", classes="hint")
+            yield Static(_("Esc closes"), classes="hint", markup=False)
 
 
 class ConflictModal(ModalScreen[str]):
     """Another terminal saved this customer since it was opened: show what changed; choose."""
 
     BINDINGS = [
-        Binding("escape", "dismiss('cancel')", "Back to my edit", id="conflict.cancel",
-                tooltip="Keep editing; nothing is saved"),
-        Binding("t", "dismiss('theirs')", "Take theirs", id="conflict.theirs",
-                tooltip="Discard my changes and reload the saved customer"),
-        Binding("m", "dismiss('mine')", "Save mine", id="conflict.mine",
-                tooltip="Write the fields I changed; keep their other changes"),
+        Binding("escape", "dismiss('cancel')", N_("Back to my edit"), id="conflict.cancel",
+                tooltip=N_("Keep editing; nothing is saved")),
+        Binding("t", "dismiss('theirs')", N_("Take theirs"), id="conflict.theirs",
+                tooltip=N_("Discard my changes and reload the saved customer")),
+        Binding("m", "dismiss('mine')", N_("Save mine"), id="conflict.mine",
+                tooltip=N_("Write the fields I changed; keep their other changes")),
     ]
     DEFAULT_CSS = """
     ConflictModal { align: center middle; }
@@ -97,22 +99,22 @@ class ConflictModal(ModalScreen[str]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static("Another terminal changed this customer after you opened it. "
-                         "Save mine writes the fields you changed; their other changes stay.",
+            yield Static(_("Another terminal changed this customer after you opened it. "
+                           "Save mine writes the fields you changed; their other changes stay."),
                          markup=False)
             table = DataTable(cursor_type="row", zebra_stripes=True)
-            table.add_columns("Field", "When you opened it", "Saved now", "Yours")
+            table.add_columns(_("Field"), _("When you opened it"), _("Saved now"), _("Yours"))
             for field in dict.fromkeys([*self.changed, *self.mine]):
                 opened, now = self.changed.get(field, (None, None))
                 if field not in self.changed:
                     opened = now = self.mine[field][0]
-                yours = _short(self.mine[field][1]) if field in self.mine else "(not changed)"
-                table.add_row(plain(field), plain(_short(opened)), plain(_short(now)), plain(yours))
+                yours = _short(self.mine[field][1]) if field in self.mine else _("(not changed)")
+                table.add_row(plain(tr(field)), plain(_short(opened)), plain(_short(now)), plain(yours))
             yield table
             with Horizontal():
-                yield Button("Back (esc)", id="cancel")
-                yield Button("Take theirs (t)", id="theirs")
-                yield Button("Save mine (m)", id="mine", variant="error")
+                yield Button(f"{_('Back')} (esc)", id="cancel")
+                yield Button(f"{_('Take theirs')} (t)", id="theirs")
+                yield Button(f"{_('Save mine')} (m)", id="mine", variant="error")
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
@@ -130,7 +132,7 @@ def _short(value: object) -> str:
 class TypedConfirmModal(ModalScreen[str | None]):
     """For what cannot be undone: the associate types a given text (a customer's reference)."""
 
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="typed.cancel", tooltip="Do nothing")]
+    BINDINGS = [Binding("escape", "dismiss(None)", N_("Cancel"), id="typed.cancel", tooltip=N_("Do nothing"))]
     DEFAULT_CSS = """
     TypedConfirmModal { align: center middle; }
     TypedConfirmModal > Vertical { width: 66; max-width: 95%; height: auto; border: thick $error; padding: 1 2;
@@ -148,13 +150,41 @@ class TypedConfirmModal(ModalScreen[str | None]):
             yield Static(plain(self.question, multiline=True), id="question")
             yield Input(placeholder=self.placeholder, id="typed")
             yield Static("", id="typed-error", markup=False)
-            yield Label("Enter confirms · Esc cancels", classes="muted")
+            yield Label(_("Enter confirms · Esc cancels"), classes="muted", markup=False)
 
     @on(Input.Submitted, "#typed")
     def _submitted(self, event: Input.Submitted) -> None:
         from ...domain.reference import normalize
 
         if normalize(event.value) != normalize(self.expected):
-            self.query_one("#typed-error", Static).update(safe(f"That is not {self.expected}: nothing was changed."))
+            self.query_one("#typed-error", Static).update(
+                safe(_("That is not {expected}: nothing was changed.").format(expected=self.expected)))
             return
         self.dismiss(event.value)
+
+
+class TooSmallScreen(ModalScreen[None]):
+    """Over every screen while the terminal is smaller than 80x24: what to do, instead of cut
+    widgets. The app takes it away when the terminal is big enough again (the screen under it is
+    as it was left); ctrl+q still quits."""
+
+    DEFAULT_CSS = """
+    TooSmallScreen { align: center middle; background: $background; }
+    TooSmallScreen > Vertical { width: 100%; height: auto; padding: 0 1; }
+    TooSmallScreen #too-small { text-style: bold; color: $warning; width: 100%; text-align: center; }
+    TooSmallScreen #too-small-size { color: $text-muted; width: 100%; text-align: center; }
+    """
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(_("Make the terminal at least {width}×{height}").format(width=80, height=24),
+                         id="too-small", markup=False)
+            yield Static("", id="too-small-size", markup=False)
+
+    def on_mount(self) -> None:
+        self.show_size()
+
+    def show_size(self) -> None:
+        size = self.app.size
+        self.query_one("#too-small-size", Static).update(
+            _("It is {width}×{height} now. ctrl+q quits.").format(width=size.width, height=size.height))

@@ -13,6 +13,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from ...domain.i18n import N_, _, tr
 from ...services.health import StorageError, failure_line, failure_title
 from ..text import safe
 from ..widgets.footer import KeysFooter
@@ -32,15 +33,15 @@ class FileProblemBox(Vertical):
         self.error, self.hint = error, hint
 
     def compose(self) -> ComposeResult:
-        yield Static(failure_title(self.error), id="file-problem-title", markup=False)
-        yield Static(safe(failure_line(self.error)), id="file-problem-line", markup=False)
+        yield Static(tr(failure_title(self.error)), id="file-problem-title", markup=False)
+        yield Static(safe(tr(failure_line(self.error))), id="file-problem-line", markup=False)
         yield Static(self.hint, id="file-problem-hint", markup=False)
 
 
 class FileProblemScreen(Screen[None]):
     """Nothing can be done on this file: say so, and how to get the store back to work."""
 
-    BINDINGS = [Binding("ctrl+q", "app.quit", "Quit", id="file_problem.quit", tooltip="Close the app")]
+    BINDINGS = [Binding("ctrl+q", "app.quit", N_("Quit"), id="file_problem.quit", tooltip=N_("Close the app"))]
     DEFAULT_CSS = """
     FileProblemScreen { align: center middle; }
     FileProblemScreen > FileProblemBox { width: 76; max-width: 100%; }
@@ -51,8 +52,8 @@ class FileProblemScreen(Screen[None]):
         self.error = error
 
     def compose(self) -> ComposeResult:
-        yield FileProblemBox(self.error, "Nothing was changed. Tell whoever looks after this till; "
-                                         "ctrl+q closes the app.")
+        yield FileProblemBox(self.error, _("Nothing was changed. Tell whoever looks after this till; "
+                                           "ctrl+q closes the app."))
         yield KeysFooter()
 
 
@@ -60,8 +61,8 @@ class FileProblemModal(ModalScreen[None]):
     """A save or a search failed on the file: the screen underneath keeps its state."""
 
     BINDINGS = [
-        Binding("escape", "dismiss", "Back", id="file_problem.back", tooltip="Back to where you were"),
-        Binding("enter", "dismiss", "Back", show=False, id="file_problem.back_enter"),
+        Binding("escape", "dismiss", N_("Back"), id="file_problem.back", tooltip=N_("Back to where you were")),
+        Binding("enter", "dismiss", N_("Back"), show=False, id="file_problem.back_enter"),
     ]
     DEFAULT_CSS = """
     FileProblemModal { align: center middle; }
@@ -73,5 +74,5 @@ class FileProblemModal(ModalScreen[None]):
         self.error = error
 
     def compose(self) -> ComposeResult:
-        yield FileProblemBox(self.error, "Nothing was saved. esc: back to where you were (what you typed "
-                                         "is kept).")
+        yield FileProblemBox(self.error, _("Nothing was saved. Esc: back to where you were (what you typed "
+                                           "is kept)."))

@@ -16,6 +16,7 @@ from textual.worker import get_current_worker
 
 from ...domain.enums import SyncState
 from ...domain.formats import phone_text
+from ...domain.i18n import N_, _, ngettext, tr
 from ...domain.reference import format_reference
 from ...services.auth import Permission
 from ...services.search import BLOCKED_MARK, UnknownSegment, listed_name, search_customers, unknown_segment_text
@@ -31,7 +32,11 @@ SYNC_MARK = {SyncState.SYNCED: "✓", SyncState.PENDING: "↑", SyncState.CONFLI
              SyncState.LOCAL: "×"}  # 80 columns: one mark
 # a name found because it sounds alike or is one typo away is marked before it (issue 15)
 MATCH_MARK = {"sounds_like": "≈ ", "typo": "~ "}
-MATCH_LEGEND = "  ≈ alike ~ typo"
+MATCH_LEGEND = N_("≈ alike ~ typo")
+SYNC_WORDS = {SyncState.SYNCED: N_("synced"), SyncState.PENDING: N_("pending"), SyncState.CONFLICT: N_("conflict"),
+              SyncState.LOCAL: N_("local")}  # the Sync column, 110 columns and wider
+COLUMN_TITLES = {"Name": N_("Name"), "Reference": N_("Reference"), "Phone": N_("Phone"), "Email": N_("Email"),
+                 "City": N_("City"), "Sync": N_("Sync")}
 _EMAIL = re.compile(r"\S+@\S+")
 _PHONE = re.compile(r"^[\d\s+()\-./]*\d[\d\s+()\-./]*$")  # digits are never a name
 
@@ -57,13 +62,14 @@ class SearchScreen(Screen):
     AUTO_FOCUS = "#query"
     APP_KEYS = ("all_stores", "sync")  # F5 looks for the typed text at headquarters; F8
     BINDINGS = [
-        Binding("f2", "new_customer", "New customer", id="search.new",
-                tooltip="Create a customer, pre-filled with what you typed"),
-        Binding("down", "to_results", "Results", show=False, id="search.to_results"),
-        Binding("escape", "clear", "Clear", id="search.clear", tooltip="Clear the search box"),
-        Binding("f3", "more", "More results", id="search.more", tooltip="Load the next page"),
-        Binding("f9", "back_office", "Back office", id="search.back_office",
-                tooltip="Template, address purposes, reference data, associates, audit"),
+        Binding("f2", "new_customer", N_("New customer"), id="search.new",
+                tooltip=N_("Create a customer, pre-filled with what you typed")),
+        Binding("down", "to_results", N_("Results"), show=False, id="search.to_results"),
+        Binding("escape", "clear", N_("Clear"), id="search.clear", tooltip=N_("Clear the search box")),
+        # the footer drops the last first at 80 columns (the status line says when F3 shows more)
+        Binding("f9", "back_office", N_("Back office"), id="search.back_office",
+                tooltip=N_("Template, address purposes, reference data, associates, audit")),
+        Binding("f3", "more", N_("More results"), id="search.more", tooltip=N_("Load the next page")),
     ]
     DEFAULT_CSS = """
     SearchScreen #query { margin: 0 1; }
@@ -84,7 +90,7 @@ class SearchScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
-        yield Input(id="query", placeholder="Name, email, phone, reference or card number")
+        yield Input(id="query", placeholder=_("Name, email, phone, reference or card number"))
         yield Label("", id="status", markup=False)
         yield ResultsList(id="results")
         yield KeysFooter()
@@ -117,8 +123,20 @@ class SearchScreen(Screen):
             return False
         self._widths = widths
         self.query_one("#results", ResultsList).set_columns(
-            [("S" if name == "Sync" and not wide else name, widths[name]) for name in order])
+            [("S" if name == "Sync" and not wide else tr(COLUMN_TITLES[name]), widths[name]) for name in order])
         return True
+
+    def retranslate(self) -> None:
+        """The reader chose another language: the header, the box's hint, the column titles, the
+        status line and the keys again; what was typed and the cursor stay."""
+        self.sub_title = self.app.header_text()
+        self.query_one("#query", Input).placeholder = _("Name, email, phone, reference or card number")
+        self._widths = None
+        self._columns_for(self.size.width)
+        self._refill()
+        self.refresh_bindings()
+        if self._shown_query is not None:
+            self.run_search(self.query_one("#query", Input).value)
 
     def _refill(self) -> None:
         """The sync column changed between a mark and a word: the cells are made again."""
@@ -193,22 +211,24 @@ class SearchScreen(Screen):
         self._has_more = page.has_more
         status = self.query_one("#status", Label)
         legend = ("" if self._widths.get("Sync", 8) > 1
-                  else "   S: ✓ synced ↑ to send ! conflict")  # fits 80 columns
+                  else "   " + _("S: ✓ synced ↑ to send ! conflict"))  # fits 80 columns
         if any(r.status == "blocked" for r in self._rows):
-            legend += f"   {BLOCKED_MARK} blocked"
+            legend += "   " + _("{mark} blocked").format(mark=BLOCKED_MARK)
+        n = len(self._rows)
         if not self._rows and query.strip():
             typed = query.strip()
             typed = typed if len(typed) <= 24 else typed[:23] + "…"  # the hint after it stays in view
-            status.update(safe(f"No customer matches “{typed}”: F2 creates one from it."),
+            status.update(safe(_("No customer matches “{typed}”: F2 creates one from it.").format(typed=typed)),
                           layout=False)  # fixed size: no relayout, a faster paint
         elif not query.strip():
-            status.update(f"Recent customers of this store ({len(self._rows)}"
-                          f"{'+' if page.has_more else ''}){legend}", layout=False)
+            count = f"{n}+" if page.has_more else str(n)
+            status.update(_("Recent customers of this store ({count})").format(count=count) + legend, layout=False)
         else:
             if any(r.matched_by in MATCH_MARK for r in self._rows):
-                legend += MATCH_LEGEND
-            status.update(f"{len(self._rows)} found{', F3 shows more' if page.has_more else ''}{legend}",
-                          layout=False)
+                legend += "  " + tr(MATCH_LEGEND)
+            found = (ngettext("{n} found, F3 shows more", "{n} found, F3 shows more", n) if page.has_more
+                     else ngettext("{n} found", "{n} found", n))
+            status.update(found.format(n=n) + legend, layout=False)
         if open_first and self._rows:
             self.app.open_customer(self._rows[0].customer_id)
 
@@ -217,7 +237,7 @@ class SearchScreen(Screen):
             return
         self._rows, self._shown_query, self._has_more = [], query, False
         self.query_one("#results", ResultsList).set_rows([])
-        self.query_one("#status", Label).update(safe(unknown_segment_text(exc)), layout=False)
+        self.query_one("#status", Label).update(safe(tr(unknown_segment_text(exc))), layout=False)
 
     def _cells(self, r) -> tuple[str, tuple[str, ...]]:
         """One result as the list shows it (plain text: never markup)."""
@@ -225,7 +245,8 @@ class SearchScreen(Screen):
                  phone_text(r.primary_phone), r.primary_email, r.city)
         if "Sync" not in self._widths:
             return r.customer_id, cells
-        sync = r.sync_state if self._widths["Sync"] > 1 else SYNC_MARK.get(r.sync_state, "?")
+        sync = (tr(SYNC_WORDS.get(r.sync_state, r.sync_state)) if self._widths["Sync"] > 1
+                else SYNC_MARK.get(r.sync_state, "?"))
         return r.customer_id, (*cells, sync)
 
     def _open_current(self) -> None:
@@ -274,7 +295,7 @@ class SearchScreen(Screen):
 
         text = self.query_one("#query", Input).value.strip()
         if not text:
-            self.notify("Type a name, email, phone or reference first, then F5.", severity="warning")
+            self.notify(_("Type a name, email, phone or reference first, then F5."), severity="warning")
             return
 
         def opened(customer_id: str | None) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from textual.widgets import Input, Label
 
+from ...domain.i18n import tr
 from ..text import safe
 
 
@@ -16,8 +17,9 @@ class ErrorLine(Label):
     def __init__(self, *, id: str) -> None:  # noqa: A002 - Textual's own parameter name
         super().__init__("", id=id, classes="error", markup=False)
 
-    def show(self, message: str) -> None:
-        self.update(safe(message, multiline=True))
+    def show(self, message: object) -> None:
+        """``message``: a FieldError's message (a :class:`Msg`) or text; shown in the current language."""
+        self.update(safe(tr(message), multiline=True))
         self.set_class(bool(message), "shown")
 
 

@@ -14,6 +14,8 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from ...domain.i18n import _
+
 NUMBER_MAX, PIN_MAX = 16, 12
 
 
@@ -77,5 +79,5 @@ class SignInForm(Widget, can_focus=True):
             return Panel(shown, title=title, title_align="left",
                          border_style="bold" if active else "dim", height=3)
 
-        return Group(box("Associate number", self.number, self.field == 0),
-                     box("PIN", "•" * len(self.pin), self.field == 1))
+        return Group(box(_("Associate number"), self.number, self.field == 0),
+                     box(_("PIN"), "•" * len(self.pin), self.field == 1))

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
 from ....domain.protocol import Line, Text
-from ...errors import HqError
+from ...errors import HqError, coded
 from ..deps import HQ, Terminal, problems
 
 router = APIRouter(tags=["accounts"])
@@ -38,6 +38,8 @@ class ChangeRequest(BaseModel):
 
 class Detail(BaseModel):
     detail: str
+    code: str | None = None  # the message's English template, for a terminal to show it translated
+    params: dict[str, Any] | None = None
 
 
 class SignedIn(BaseModel):
@@ -50,7 +52,8 @@ class SignedIn(BaseModel):
 @router.post("/v1/accounts/reset-link", status_code=202, response_model=Detail, responses=problems(400, 401),
              summary="Mail a single-use link to set a password (same answer whether or not the address exists)")
 def reset_link(body: ResetLinkRequest, who: Terminal, hq: HQ) -> Detail:
-    return Detail(detail=hq.request_reset(who, body.email))
+    answer = hq.request_reset(who, body.email)
+    return Detail(detail=str(answer), **coded(answer))
 
 
 @router.post("/v1/accounts/reset", response_model=Detail,
