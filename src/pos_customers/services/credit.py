@@ -170,7 +170,7 @@ def move_credit(svc: Services, actor: Actor, customer_id: str, *, kind: CreditKi
         known = _view(s, customer_id).line(code).expected_minor
         problem = refusal(kind, amount_minor, known, code)
         if problem:
-            raise ValidationFailed(FieldError("amount", problem[1][0].upper() + problem[1][1:]))
+            raise ValidationFailed(FieldError("amount", problem[1]))  # a Msg, a sentence already
         movement_id = str(uuid.uuid4())
         associate = tx.actor.associate_number or tx.actor.name
         tx.audit("customer", customer_id, f"credit_{kind.value}",
