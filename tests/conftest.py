@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 
-from pos_customers.domain import i18n, security
+from pos_customers.domain import formats, i18n, security
 from pos_customers.domain.enums import Role
 from pos_customers.services import access
 from pos_customers.services.context import Actor, Services
@@ -63,6 +63,7 @@ CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 def _english_after_each_test():
     yield
     i18n.set_language(i18n.DEFAULT)
+    formats.set_format_locale(formats.DEFAULT)  # an app or a CLI call set the store's
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -12,7 +12,7 @@ def test_add_correct_and_show_store_credit(store):  # noqa: F811
     anna = r.output.split()[1]
     r = store("customers", "credit-add", anna, "25,50", "--reason", "Birthday voucher")
     assert r.exit_code == 0, r.output
-    assert "+25.50 EUR queued for headquarters (balance to expect: 25.50 EUR)" in r.output
+    assert "+25,50 € queued for headquarters (balance to expect: 25,50 €)" in r.output
     r = store("customers", "credit-correct", "--reason", "Counted twice", anna, "--", "-5")
     assert r.exit_code == 0, r.output
     r = store("customers", "credit-correct", "--reason", "Too much", anna, "--", "-20.51")
@@ -23,8 +23,8 @@ def test_add_correct_and_show_store_credit(store):  # noqa: F811
     assert r.exit_code == 2 and "reason" in r.output
     r = store("customers", "credit", anna)
     assert r.exit_code == 0, r.output
-    assert "store credit: 0.00 EUR (headquarters not asked yet, not connected)" in r.output
-    assert "queued here: +20.50 EUR -> 20.50 EUR" in r.output and "Counted twice" in r.output
+    assert "store credit: 0,00 € (headquarters not asked yet, not connected)" in r.output
+    assert "queued here: +20,50 € -> 20,50 €" in r.output and "Counted twice" in r.output
     doc = json.loads(store("customers", "credit", anna, "--json").output)
     assert doc["balances"] == [{"currency": "EUR", "balance_minor": 0, "queued_minor": 2050, "expected_minor": 2050}]
     assert [p["amount_minor"] for p in doc["pending"]] == [-500, 2550]

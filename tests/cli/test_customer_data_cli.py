@@ -54,7 +54,7 @@ def test_orders_lines_stores_carts_and_payments_are_listed(connected):
     assert "from headquarters" in r.output  # stderr: where the rows came from
     r = connected("customers", "order", connected.anna, "w-100002")
     assert r.exit_code == 0, r.output
-    assert "Rain jacket" in r.output and "129.90 EUR" in r.output and "DHL DHL0001234: delivered" in r.output
+    assert "Rain jacket" in r.output and "129,90 €" in r.output and "DHL DHL0001234: delivered" in r.output
     detail = json.loads(connected("customers", "order", connected.anna, "W-100002", "--json").stdout)
     assert detail["lines"][0]["total_minor"] == 12990 and detail["shipments"][0]["carrier"] == "DHL"
     r = connected("customers", "stores", connected.anna)
@@ -67,7 +67,7 @@ def test_orders_lines_stores_carts_and_payments_are_listed(connected):
     carts = json.loads(connected("customers", "carts", connected.anna, "--json").stdout)
     assert [c["name"] for c in carts] == ["Reserved in store", "Web cart 20 Nov"]
     r = connected("customers", "carts", connected.anna)
-    assert "Wool scarf" in r.output and "63.95 EUR" in r.output
+    assert "Wool scarf" in r.output and "63,95 €" in r.output
     r = connected("customers", "payments", connected.anna)
     assert r.exit_code == 0 and "Mastercard   •••• 4444  expires 04/27" in r.output
     payments = json.loads(connected("customers", "payments", connected.anna, "--json").stdout)

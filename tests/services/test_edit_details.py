@@ -9,7 +9,7 @@ import pytest
 
 from pos_customers.domain.customer import EmailInput
 from pos_customers.domain.errors import FieldProblem, ValidationFailed
-from pos_customers.domain.money import format_minor, parse_amount
+from pos_customers.domain.money import format_minor, parse_amount, plain_minor
 from pos_customers.domain.validation import clean_vat_number
 from pos_customers.services.context import PermissionDenied
 from pos_customers.services.customers import (card_holder, choose_for_sale, create_customer, draft_from_view,
@@ -150,7 +150,8 @@ def test_amounts_are_whole_minor_units():
     assert parse_amount("1500,50", "EUR") == 150050
     assert parse_amount("1500", "JPY") == 1500
     assert parse_amount("0.1", "EUR") + parse_amount("0.2", "EUR") == parse_amount("0.3", "EUR")
-    assert format_minor(150050, "EUR") == "1500.50 EUR" and format_minor(1500, "JPY") == "1500 JPY"
+    assert format_minor(150050, "EUR") == "€1,500.50" and format_minor(1500, "JPY") == "¥1,500"  # en: no store
+    assert plain_minor(150050, "EUR") == "1500.50 EUR" and plain_minor(1500, "JPY") == "1500 JPY"  # what is stored
     for bad in ("1500.5", "-1", "abc", "nan", "1e20"):
         with pytest.raises(FieldProblem):
             parse_amount(bad, "JPY")

@@ -99,7 +99,7 @@ def test_the_persons_organizations_show_the_manager_and_the_managers_phone(svc, 
     link(svc, associate, anna.id, org.id, role="buyer")
     link(svc, associate, bob.id, org.id, role="manager", manager=True)
     [o] = organizations_of(svc, associate, anna.reference)
-    assert (o.name, o.role, o.manager_name, o.manager_phone) == ("Acme GmbH", "buyer", "Bob Bauer", bob.primary_phone)
+    assert (o.name, o.role, o.manager_name, o.manager_phone) == ("Acme GmbH", "buyer", "Bob Bauer", bob.phones[0].e164)
     assert "10115" in o.address and o.reference == org.reference
 
 

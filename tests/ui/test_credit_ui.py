@@ -44,9 +44,9 @@ async def test_a_manager_adds_store_credit_on_the_card(make_app, credit_link, sh
     app = make_app(sync_seconds=3600)  # no background sync: the outbox is looked at
     async with app.run_test(size=SIZE) as pilot:
         await open_tab(app, pilot, "credit", "credit-table")
-        assert "33.00 EUR" in str(app.screen.query_one("#credit-balance").render())
-        assert [r[1:4] for r in cells(app, "credit-table")] == [["used in sale", "-12.50 EUR", "33.00 EUR"],
-                                                                 ["refund", "+45.50 EUR", "45.50 EUR"]]
+        assert "33,00 €" in str(app.screen.query_one("#credit-balance").render())
+        assert [r[1:4] for r in cells(app, "credit-table")] == [["used in sale", "-12,50 €", "33,00 €"],
+                                                                 ["refund", "+45,50 €", "45,50 €"]]
         assert "card.credit" in footer_keys(app)
         await pilot.press("c")
         await settle(app, pilot)
@@ -61,8 +61,8 @@ async def test_a_manager_adds_store_credit_on_the_card(make_app, credit_link, sh
         app.screen.query_one("#tabs").active = "tab-credit"
         await settle(app, pilot)
         rows = cells(app, "credit-table")
-        assert rows[0][1:3] == ["added (queued)", "+40.00 EUR"] and rows[0][4].startswith("Late delivery · 1001")
-        assert "Queued here: +40.00 EUR → 73.00 EUR" in " ".join(
+        assert rows[0][1:3] == ["added (queued)", "+40,00 €"] and rows[0][4].startswith("Late delivery · 1001")
+        assert "Queued here: +40,00 € → 73,00 €" in " ".join(
             str(w.render()) for w in app.screen.query("#tab-credit Label"))
     with shop.db.read() as s:
         event = s.exec(select(OutboxEvent).where(OutboxEvent.event_type == "credit.moved")).one()

@@ -69,7 +69,7 @@ async def test_the_associate_records_consent_and_gets_a_link(make_app, assisted,
         await settle(app, pilot)
         view = get_customer(shop, admin, assisted.anna)
         assert (view.assist_consent, view.assist_consent_by, view.assist_consent_at) == (True, "1002", NOON)
-        assert online_rows(app)["Assistance consent"].startswith("given · recorded by 1002 2026-11-24 12:00")
+        assert online_rows(app)["Assistance consent"].startswith("given · recorded by 1002 24 Nov 2026, 12:00")
         await pilot.press("h")
         await settle(app, pilot)
         assert type(app.screen).__name__ == "DetailModal"

@@ -75,7 +75,7 @@ def test_line_breaks_stay_where_a_text_may_have_several_lines():
 
 
 def test_values_that_are_not_text():
-    assert safe(None) == "" and safe(42) == "42" and safe(date(2026, 3, 1)) == "2026-03-01"
+    assert safe(None) == "" and safe(42) == "42" and safe(date(2026, 3, 1)) == "Mar 1, 2026"
     assert plain(None).plain == ""
 
 

@@ -8,11 +8,12 @@ from typing import Optional
 import typer
 from ..domain.i18n import N_, _, tr
 
+from ..domain.formats import datetime_text, time_text
 from .common import DB_OPTION, _actor, _errors, _services, customers_app, fail, hq_app, say
 
 
 def _when(moment) -> str:
-    return f"{moment:%Y-%m-%d %H:%M} UTC" if moment else "—"
+    return datetime_text(moment) if moment else "—"
 
 
 @customers_app.command("assist-consent",
@@ -99,6 +100,6 @@ def hq_online(db: Optional[str] = typer.Option(None, "--db", metavar="URL",
     for c in online:
         assisted = "  " + _("assisted by {associate}").format(associate=c.assisted_by) if c.assisted_by else ""
         say(f"{c.reference:<10} {c.name[:30]:<30} {c.home_store:<8} "
-            + _("since {start} last seen {seen} until {end} UTC").format(
-                start=f"{c.signed_in_at:%H:%M}", seen=f"{c.last_seen_at:%H:%M}", end=f"{c.expires_at:%H:%M}")
+            + _("since {start} last seen {seen} until {end}").format(
+                start=time_text(c.signed_in_at), seen=time_text(c.last_seen_at), end=time_text(c.expires_at))
             + assisted)

@@ -151,6 +151,7 @@ def _services(db: Optional[str] = None, *, create: bool = False):
     svc = Services(database)
     if not create:
         follow_store_language(svc)
+    _store_formats(svc)
     return svc
 
 
@@ -166,6 +167,18 @@ def follow_store_language(svc) -> None:
     except Exception:  # noqa: BLE001 - a store not set up yet (or unreadable): the command says so itself
         return
     i18n.set_language(cli_language(language))
+
+
+def _store_formats(svc) -> None:
+    """Dates, money and phones in the store's locale (domain.formats); English before `init`."""
+    from ..domain.formats import set_format_locale
+    from ..services.context import NotFound, NotInitialized
+    from ..services.store_info import store_info
+
+    try:
+        set_format_locale(store_info(svc).locale)
+    except (NotFound, NotInitialized):
+        pass
 
 
 def _actor():

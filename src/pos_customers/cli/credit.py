@@ -9,6 +9,7 @@ from typing import Optional
 import typer
 from ..domain.i18n import N_, _, tr
 
+from ..domain.formats import datetime_text
 from .common import DB_OPTION, _actor, _errors, _services, customers_app, fail, say
 
 
@@ -24,7 +25,7 @@ def _kind(kind) -> str:
 
 
 def _when(moment) -> str:
-    return f"{moment:%Y-%m-%d %H:%M}" if moment else "—"
+    return datetime_text(moment) if moment else "—"
 
 
 @customers_app.command("credit",

@@ -14,6 +14,7 @@ from typing import Any, Optional
 import typer
 from ..domain.i18n import N_, _, ngettext, tr
 
+from ..domain.formats import amount_text, date_text, phone_text
 from ..domain.money import format_minor as money
 from .common import DB_OPTION, _actor, _errors, _services, customers_app, fail, say
 
@@ -28,7 +29,7 @@ def _source(source: str) -> str:
 
 
 def _day(moment: Any) -> str:
-    return f"{moment:%Y-%m-%d}" if moment else "—"
+    return date_text(moment) if moment else "—"
 
 
 def _out(rows: list, as_json: bool, source: str, empty: str, lines) -> None:
@@ -73,8 +74,9 @@ def customers_orders(
 
     rows, source = _listed(db, ref, orders)
     _out(rows, as_json, source, _("no orders"), lambda o: [
-        f"{o.number:<12} {o.ordered_at:%Y-%m-%d} {o.store_code:<6} {o.status:<12} "
-        + ngettext("{n} shipment", "{n} shipments", o.shipments).format(n=o.shipments) + f"  {o.total} {o.currency}"])
+        f"{o.number:<12} {date_text(o.ordered_at)} {o.store_code:<6} {o.status:<12} "
+        + ngettext("{n} shipment", "{n} shipments", o.shipments).format(n=o.shipments)
+        + f"  {amount_text(o.total, o.currency)}"])
 
 
 @customers_app.command("order", help=N_("One order's lines and shipments."))
@@ -103,7 +105,8 @@ def customers_order(
         typer.echo(json.dumps(detail.model_dump(mode="json"), ensure_ascii=False, indent=2))
         return
     say(_("order {number}").format(number=order.number)
-        + f"  {order.ordered_at:%Y-%m-%d}  {order.store_code}  {order.status}  {order.total} {order.currency}")
+        + f"  {date_text(order.ordered_at)}  {order.store_code}  {order.status}"
+        f"  {amount_text(order.total, order.currency)}")
     for line in detail.lines:
         say(f"  {line.quantity:>3} × {line.name[:34]:<34} {line.sku[:12]:<12}"
             f" {money(line.unit_price_minor, detail.currency):>12} {money(line.total_minor, detail.currency):>12}")
@@ -134,7 +137,7 @@ def customers_stores(
     rows, source = _listed(db, ref, customer_stores)
     _out(rows, as_json, source, _("no store known"), lambda u: [
         f"{'*' if u.preferred else ' '} {u.code:<6} {u.name[:30]:<30} {u.status or '—':<18} {u.how}",
-        f"  {'':<6} {u.address or '—'}{'  ' + u.phone if u.phone else ''}"])
+        f"  {'':<6} {u.address or '—'}{'  ' + phone_text(u.phone) if u.phone else ''}"])
 
 
 @customers_app.command("preferred-store",

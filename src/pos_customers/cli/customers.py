@@ -37,9 +37,11 @@ def _state(code) -> str:
 
 def _row_line(r, connected: bool = True) -> str:
     """One result; the sync state only on a till connected to headquarters (a standalone one has none)."""
+    from ..domain.formats import phone_text
     from ..services.search import listed_name
 
-    name, phone, email, city = (shown(v) for v in (listed_name(r), r.primary_phone, r.primary_email, r.city))
+    name, phone, email, city = (shown(v) for v in (listed_name(r), phone_text(r.primary_phone), r.primary_email,
+                                                   r.city))
     line = (f"{format_reference(r.reference):<13} {name[:32]:<32} {phone[:18]:<18}"
             f" {email[:34]:<34} {city[:18]:<18}")
     return f"{line} {_state(r.sync_state)}" if connected else line.rstrip()
@@ -97,6 +99,7 @@ def customers_show(
     sync_state = ", " + _("sync: {state}").format(state=_state(view.sync_state)) if is_connected(svc) else ""
     say(f"{view.display_name}  [{view.reference_display}]  {_state(view.customer_type)}, {_state(view.status)},"
         f" {_state(view.account_type)}{sync_state}")
+    from ..domain.formats import address_lines, date_text, datetime_text, phone_text
     from ..domain.money import format_minor
 
     primary, marketing = _("primary"), _("marketing ok")
@@ -104,24 +107,24 @@ def customers_show(
             (_("password"), _("must change at next sign-in") if view.must_change_password else ""),
             (_("salutation"), view.salutation), (_("title"), view.title), (_("suffix"), view.suffix),
             (_("gender"), view.gender), (_("group"), view.group_code), (_("language"), view.language),
-            (_("currency"), view.currency), (_("birth date"), view.birth_date),
+            (_("currency"), view.currency), (_("birth date"), date_text(view.birth_date)),
             (_("affiliations"), ", ".join(view.affiliations)),
             (_("receipt"), f"{view.receipt_option} {view.receipt_email}".strip()),
             (_("VAT number"), view.vat_number), (_("tax exempt"), _("yes") if view.tax_exempt else ""),
             (_("credit limit"), format_minor(view.credit_limit, view.currency)),
             (_("store"), view.store_code), (_("pref. store"), view.preferred_store),
             (_("issued by"), tr(reference_origin(view.reference))),
-            (_("created"), view.created_at), (_("updated"), view.updated_at)]
+            (_("created"), datetime_text(view.created_at)), (_("updated"), datetime_text(view.updated_at))]
     for e in view.emails:
         rows.append((_("email"), f"{e.address} ({e.purpose}{', ' + primary if e.primary else ''}"
                                  f"{', ' + marketing if e.marketing_consent else ''})"))
     for p in view.phones:
-        rows.append((_("phone"), f"{p.national} / {p.e164} ({p.purpose}{', ' + primary if p.primary else ''})"))
+        rows.append((_("phone"), f"{phone_text(p.e164)} ({p.purpose}{', ' + primary if p.primary else ''})"))
     for a in view.addresses:
         flags = ", ".join(x for x, on in ((_("billing"), a.default_billing), (_("shipping"), a.default_shipping))
                           if on)
         rows.append((_("address"), f"{a.purpose}{' (' + flags + ')' if flags else ''}"))
-        rows.extend(("", line) for line in a.formatted.splitlines())
+        rows.extend(("", line) for line in address_lines(a.input))
     rows.extend((_("card"), c) for c in view.cards)
     width = max([13] + [len(label) for label, value in rows if value])
     for label, value in rows:

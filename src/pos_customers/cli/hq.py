@@ -9,6 +9,7 @@ from typing import Optional
 import typer
 from ..domain.i18n import N_, _, ngettext, tr
 
+from ..domain.formats import date_text, datetime_text, number_text
 from ..paths import HQ_DB_ENV, default_hq_db_path, demo_db_path, hq_db_path, hq_demo_notice
 from .common import (
     _actor,
@@ -223,8 +224,8 @@ def hq_support_list(db: Optional[str] = _HQ_DB) -> None:
     if not accounts:
         say(_("no support accounts (add one: pos-customers hq support add S100 --name NAME)"))
     for a in accounts:
-        state = _("removed {day}").format(day=f"{a.removed_at:%Y-%m-%d}") if a.removed_at else _("active")
-        say(f"{a.number:<17} {a.name:<40} {state:<18} " + _("added {day}").format(day=f"{a.created_at:%Y-%m-%d}"))
+        state = _("removed {day}").format(day=date_text(a.removed_at)) if a.removed_at else _("active")
+        say(f"{a.number:<17} {a.name:<40} {state:<18} " + _("added {day}").format(day=date_text(a.created_at)))
 
 
 @support_app.command("remove",
@@ -293,8 +294,9 @@ def hq_segments_list(db: Optional[str] = _HQ_DB) -> None:
     if not views:
         say(_("no segments (add one: pos-customers hq segments add vip --name VIP --rule '{...}')"))
     for v in views:
-        when = f"{v.evaluated_at:%Y-%m-%d %H:%M}" if v.evaluated_at else _("never")
-        say(f"{v.code:<20} {v.members:>9,}  " + _("evaluated {when}").format(when=f"{when:<16}") + f"  {v.name}")
+        when = datetime_text(v.evaluated_at) if v.evaluated_at else _("never")
+        say(f"{v.code:<20} {number_text(v.members):>9}  " + _("evaluated {when}").format(when=f"{when:<16}")
+            + f"  {v.name}")
 
 
 @segments_app.command("show", help=N_("One segment: its name, members as last evaluated, and its rule (JSON)."))
@@ -302,9 +304,9 @@ def hq_segments_show(code: str = typer.Argument(...), db: Optional[str] = _HQ_DB
     import json
 
     v = _hq_run(db, lambda hq: hq.segment(code))
-    when = f"{v.evaluated_at:%Y-%m-%d %H:%M} UTC" if v.evaluated_at else _("never")
+    when = datetime_text(v.evaluated_at) if v.evaluated_at else _("never")
     say("\n".join((_("segment {code}: {name}").format(code=v.code, name=v.name),
-                   _("members: {n} (evaluated {when})").format(n=f"{v.members:,}", when=when),
+                   _("members: {n} (evaluated {when})").format(n=number_text(v.members), when=when),
                    _("rule:"))), multiline=True)
     say(json.dumps(json.loads(v.rule_text), indent=2, ensure_ascii=False), multiline=True)
 

@@ -9,6 +9,7 @@ from typing import Optional
 import typer
 from ..domain.i18n import N_, _, tr
 
+from ..domain.formats import phone_text
 from ..domain.reference import format_reference
 from .common import DB_OPTION, _actor, _errors, _services, customers_app, say
 
@@ -44,7 +45,7 @@ def customers_members(
     with _errors():
         people = members(svc, _actor(), org)
     _listing(people, as_json, _("no people in this organization"), lambda p: [
-        f"{format_reference(p.reference):<13} {p.name[:32]:<32} {p.role_label[:16]:<16} {p.phone[:18]:<18}"
+        f"{format_reference(p.reference):<13} {p.name[:32]:<32} {p.role_label[:16]:<16} {phone_text(p.phone)[:18]:<18}"
         f" {_marks(p)}".rstrip()])
 
 
@@ -63,7 +64,7 @@ def customers_organizations(
         orgs = organizations_of(svc, _actor(), person)
     _listing(orgs, as_json, _("not a member of any organization"), lambda o: [
         f"{format_reference(o.reference):<13} {o.name[:28]:<28} {o.role_label[:14]:<14}"
-        " " + _("manager: {name} {phone}").format(name=o.manager_name or '—', phone=o.manager_phone).rstrip() + (f"  ({_marks(o)})" if _marks(o) else ""),
+        " " + _("manager: {name} {phone}").format(name=o.manager_name or '—', phone=phone_text(o.manager_phone)).rstrip() + (f"  ({_marks(o)})" if _marks(o) else ""),
         *([f"{'':<13} {o.address}"] if o.address else [])])
 
 

@@ -8,6 +8,7 @@ from typing import Optional
 import typer
 from ..domain.i18n import N_, _, tr
 
+from ..domain.formats import datetime_text
 from .common import (
     DB_OPTION,
     _actor,
@@ -99,10 +100,11 @@ def sync_status(db: Optional[str] = DB_OPTION,
     never = _("never")
     rows = [(_("headquarters"), st.hq_url),
             (_("outbox"), _("{n} event(s) waiting").format(n=st.outbox)
-             + (", " + _("oldest {moment} UTC").format(moment=f"{st.oldest_pending:%Y-%m-%d %H:%M}")
+             + (", " + _("oldest {moment}").format(moment=datetime_text(st.oldest_pending))
                 if st.oldest_pending else "")),
-            (_("last push"), str(st.last_push_at or never)),
-            (_("last pull"), _("{moment} (cursor {cursor})").format(moment=st.last_pull_at or never, cursor=st.cursor)),
+            (_("last push"), datetime_text(st.last_push_at) or never),
+            (_("last pull"), _("{moment} (cursor {cursor})").format(moment=datetime_text(st.last_pull_at) or never,
+                                                                   cursor=st.cursor)),
             (_("conflicts"), str(st.conflicts)),
             (_("parked"), str(st.parked) + (" " + _("refused by headquarters") if st.parked else "")
              + (", " + _("{n} waiting behind them").format(n=st.waiting) if st.waiting else ""))]
@@ -146,7 +148,7 @@ def sync_parked(db: Optional[str] = DB_OPTION,
         say(_("no parked events"))
         return
     for r in rows:
-        when = f"{r.at:%Y-%m-%d %H:%M}" if r.at else _("waiting")
+        when = datetime_text(r.at) if r.at else _("waiting")
         say(f"{r.id[:8]}  {when:<16}  {r.kind:<20} {(r.customer or '-')[:30]:<30}  "
             + _("tries {n}").format(n=r.attempts) + f"  {_refusal(r)}")
     parked = sum(r.parked for r in rows)

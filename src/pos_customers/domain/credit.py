@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from .customer_data import Currency
 from .i18n import Msg
 from .enums import CreditKind, Role
-from .money import MAX_MINOR, format_minor, parse_amount
+from .money import MAX_MINOR, Money, format_minor, parse_amount, plain_minor
 from .protocol import CustomerId, Line, Moment, Shown
 
 #: the roles that may add or correct store credit (the services grant the permission to these
@@ -83,18 +83,18 @@ def refusal(kind: CreditKind, amount_minor: int, balance_minor: int, currency: s
     if kind.sign * amount_minor < 0:
         if kind.sign > 0:
             return "amount_minor", Msg("Store credit {kind} is positive, not {amount}", kind=kind.value,
-                                       amount=format_minor(amount_minor, currency))
+                                       amount=Money(amount_minor, currency))
         return "amount_minor", Msg("Store credit {kind} is negative, not {amount}", kind=kind.value,
-                                   amount=format_minor(amount_minor, currency))
+                                   amount=Money(amount_minor, currency))
     after = balance_minor + amount_minor
     if after < 0:
         return "amount_minor", Msg("This would take the {currency} store credit below zero (it is {balance}, "
                                    "the movement {amount})", currency=currency,
-                                   balance=format_minor(balance_minor, currency),
-                                   amount=format_minor(amount_minor, currency))
+                                   balance=Money(balance_minor, currency),
+                                   amount=Money(amount_minor, currency))
     if after > MAX_MINOR:
         return "amount_minor", Msg("This would take the {currency} store credit above {limit}", currency=currency,
-                                   limit=format_minor(MAX_MINOR, currency))
+                                   limit=Money(MAX_MINOR, currency))
     return None
 
 
@@ -106,9 +106,10 @@ def parse_signed(text: str, currency: str, *, what: Msg | str = Msg("Amount")) -
     return sign * parse_amount(raw.lstrip("+-−"), currency, what=what)
 
 
-def signed(minor: int, currency: str) -> str:
-    """An amount with its sign: ``+25.00 EUR``, ``-5.00 EUR``."""
-    return ("+" if minor > 0 else "") + format_minor(minor, currency)
+def signed(minor: int, currency: str, *, stored: bool = False) -> str:
+    """An amount with its sign, as the store reads money (``+25,00 €``); ``stored``: the same in
+    every locale, for the audit trail (``+25.00 EUR``, ``-5.00 EUR``)."""
+    return ("+" if minor > 0 else "") + (plain_minor if stored else format_minor)(minor, currency)
 
 
 __all__ = ["CreditKind", "CreditMovement", "CreditBalance", "CreditAccount", "CREDIT_ROLES", "refusal", "signed", "parse_signed",

@@ -41,9 +41,33 @@ def parse_amount(text: str, currency: str, *, what: Msg | str = Msg("Amount")) -
 
 
 def format_minor(minor: int | None, currency: str) -> str:
-    """Whole minor units shown in major units with the currency: ``150050`` -> ``1500.50 EUR``."""
+    """Whole minor units as a person of the store reads money (Babel, the format locale):
+    ``150050`` EUR -> ``1.500,50 €`` in de_DE, ``€1,500.50`` in en. See :mod:`.formats`."""
+    from .formats import money_text
+
+    return money_text(minor, currency)
+
+
+def plain_minor(minor: int | None, currency: str) -> str:
+    """Whole minor units in major units with the currency code, the same in every locale:
+    ``150050`` -> ``1500.50 EUR``. What is stored (audit rows) and said below the edge."""
     if minor is None:
         return ""
     digits = minor_digits(currency)
     amount = Decimal(minor).scaleb(-digits)
     return f"{amount:.{digits}f} {currency}".strip()
+
+
+class Money(Msg):
+    """An amount as a parameter of a message made below the edge: the English text (logs, what is
+    stored) says :func:`plain_minor` (``12.50 EUR``), the edge shows :func:`format_minor` in the
+    store's format (``12,50 €``)."""
+
+    __slots__ = ("minor", "currency")
+
+    def __init__(self, minor: int, currency: str):
+        super().__init__(plain_minor(minor, currency))
+        self.minor, self.currency = minor, currency
+
+    def translated(self) -> str:
+        return format_minor(self.minor, self.currency)

@@ -79,8 +79,8 @@ def _append(conn: Connection, *, id: str, customer_id: str, currency: str, kind:
 def _audit_entry(row: CreditMovement) -> dict[str, Any]:
     return dict(by=row.by or "headquarters", entity=ENTITY, entity_id=row.id, action=f"credit_{row.kind.value}",
                 changes={"customer_id": (None, row.customer_id),
-                         "amount": (None, signed(row.amount_minor, row.currency)),
-                         "balance": (None, signed(row.balance_minor, row.currency)),
+                         "amount": (None, signed(row.amount_minor, row.currency, stored=True)),
+                         "balance": (None, signed(row.balance_minor, row.currency, stored=True)),
                          "reason": (None, row.reason)})
 
 

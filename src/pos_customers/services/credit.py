@@ -173,12 +173,12 @@ def move_credit(svc: Services, actor: Actor, customer_id: str, *, kind: CreditKi
         known = _view(s, customer_id).line(code).expected_minor
         problem = refusal(kind, amount_minor, known, code)
         if problem:
-            raise ValidationFailed(FieldError("amount", problem[1] if isinstance(problem[1], Msg)
-                                                        else problem[1][:1].upper() + problem[1][1:]))
+            raise ValidationFailed(FieldError("amount", problem[1]))  # a Msg, a sentence already
         movement_id = str(uuid.uuid4())
         associate = tx.actor.associate_number or tx.actor.name
         tx.audit("customer", customer_id, f"credit_{kind.value}",
-                 {"store_credit": (signed(known, code), signed(known + amount_minor, code)), "reason": (None, reason)})
+                 {"store_credit": (signed(known, code, stored=True), signed(known + amount_minor, code, stored=True)),
+                  "reason": (None, reason)})
         tx.outbox(EventKind.CREDIT_MOVED, ENTITY, movement_id,
                   {"id": movement_id, "customer_id": customer_id, "currency": code, "kind": kind.value,
                    "amount_minor": amount_minor, "reason": reason, "associate": associate[:64],

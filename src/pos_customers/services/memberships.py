@@ -91,9 +91,14 @@ def members(svc: Services, actor: Actor, organization_key: str, *, language: str
         people = rows.read_many(s, [m.person_id for m in links])
         labels = _labels(s, language)
     out = [MemberView(p.id, p.reference, p.display_name, m.role, labels.get(m.role, m.role), m.is_primary,
-                      m.is_manager, p.primary_email, p.primary_phone)
+                      m.is_manager, p.primary_email, _primary_e164(p))
            for m in links if (p := people.get(m.person_id)) is not None and p.anonymized_at is None]
     return sorted(out, key=lambda v: (not v.primary, not v.manager, v.name.casefold(), v.reference))
+
+
+def _primary_e164(record) -> str:
+    """The primary phone as stored (E.164): the screens show it as the store dials it."""
+    return next((x.e164 for x in record.phones if x.primary), "")
 
 
 def organizations_of(svc: Services, actor: Actor, person_key: str, *,
@@ -117,7 +122,7 @@ def organizations_of(svc: Services, actor: Actor, person_key: str, *,
         out.append(OrganizationLink(
             org.id, org.reference, org.display_name,
             ", ".join(x for x in address.formatted.splitlines() if x) if address else "",
-            boss.display_name if boss else "", boss.primary_phone if boss else "",
+            boss.display_name if boss else "", _primary_e164(boss) if boss else "",
             m.role, labels.get(m.role, m.role), m.is_primary, m.is_manager))
     return sorted(out, key=lambda o: (o.name.casefold(), o.reference))
 

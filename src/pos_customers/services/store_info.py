@@ -20,6 +20,13 @@ class StoreInfo:
     language: str
     region: str
 
+    @property
+    def locale(self) -> str:
+        """The locale of its dates, money and phones (``de_DE``): see domain.formats."""
+        from ..domain.formats import store_locale
+
+        return store_locale(self.language, self.country)
+
 
 def store_info(svc: Services, code: str | None = None) -> StoreInfo:
     code = code or svc.store_code

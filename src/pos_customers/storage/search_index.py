@@ -119,7 +119,9 @@ def make_doc(*, customer_id: str, reference: str, display: str, names: tuple[str
         display_name=display,
         reference=reference,
         primary_email=emails[0] if emails else "",
-        primary_phone=phones[0][1] if phones else "",
+        # E.164: the lists show it as the store dials it (domain.formats.phone_text); rows written
+        # before hold the national form, which is shown as it is
+        primary_phone=phones[0][0] if phones else "",
         city=city,
         name_text=name_index_text(*names),
         contact_text=contact_index_text(

@@ -135,10 +135,12 @@ class PosApp(App):
         return super().run(**kwargs)
 
     def _adopt(self, services: Services) -> None:
+        from ..domain.formats import set_format_locale
         from ..services.store_info import store_info
 
         info = store_info(services)
         self.store, self.store_country = info, info.country
+        set_format_locale(info.locale)
         self._template_country: str | None = None
         self.services = services
         self.services_ready.set()

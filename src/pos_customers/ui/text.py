@@ -13,20 +13,22 @@ from datetime import date, datetime
 
 from rich.text import Text
 
+from ..domain.formats import date_text, datetime_text
 from ..domain.i18n import _
 from ..domain.text import shown
 
 
 def safe(value: object, *, multiline: bool = False) -> str:
-    """``value`` as a string safe to draw: dates as a person reads them, hostile characters made
+    """``value`` as a string safe to draw: dates and times as the store writes them
+    (:mod:`pos_customers.domain.formats`, the one date-time format of every screen), hostile characters made
     visible (line breaks kept with ``multiline``). Not markup: give it to a widget with
     ``markup=False`` or wrap it in :func:`plain`."""
     if value is None:
         return ""
     if isinstance(value, datetime):
-        value = value.astimezone().strftime("%Y-%m-%d %H:%M")
+        value = datetime_text(value)
     elif isinstance(value, date):
-        value = value.isoformat()
+        value = date_text(value)
     return shown(str(value), multiline=multiline)
 
 

@@ -23,6 +23,7 @@ from ...services import associates as assoc
 from ...services import backoffice as bo
 from ...services import records
 from ...services.auth import PermissionDenied
+from ...domain.formats import time_text
 from ..text import change_lines, plain, safe, yes_no
 from ..widgets.field_error import ErrorLine
 from ..widgets.footer import KeysFooter
@@ -532,7 +533,7 @@ class AssociatesScreen(ListScreen):
         now = datetime.now(timezone.utc)
         return [(a.number, (a.number, a.name, _label(ROLE_LABELS, a.role),
                             _("chain") if a.support_account else a.store_code or _("all"), _yn(a.active),
-                            a.locked_until.replace(tzinfo=timezone.utc).astimezone().strftime("%H:%M")
+                            time_text(a.locked_until)
                             if a.locked_until and a.locked_until.replace(tzinfo=timezone.utc) > now else ""))
                 for a in self._all()]
 

@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Input, Label, Select, Static
 
 from ...domain.credit import CreditKind, parse_signed, signed
 from ...domain.errors import FieldProblem, ValidationFailed
+from ...domain.formats import datetime_text
 from ...domain.i18n import N_, _, tr
 from ...domain.money import format_minor
 from ...services import credit as store_credit
@@ -27,7 +28,7 @@ KIND_TEXT = {CreditKind.ADDED: N_("added"), CreditKind.REFUNDED: N_("refund"), C
 
 
 def _when(moment: Any) -> str:
-    return f"{moment:%Y-%m-%d %H:%M}" if moment else "—"
+    return datetime_text(moment) if moment else "—"
 
 
 class CreditPane(DataPane):

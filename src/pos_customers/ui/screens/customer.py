@@ -24,6 +24,7 @@ from ...domain.errors import ValidationFailed
 from ...domain.i18n import N_, _, ngettext, tr
 from ...services import records, sync
 from ...services.context import Permission
+from ...domain.formats import address_line, address_lines, amount_text, date_text, phone_text
 from ...domain.money import format_minor
 from ...services.customers import StaleEdit, choose_for_sale, draft_from_view, get_customer, update_customer
 from ...services.segments import customer_segments, segment_rows
@@ -262,7 +263,7 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
             contacts.add_row(word("email"), plain(e.address), plain(word(e.purpose)), tr(yes_no(e.primary)),
                              tr(yes_no(e.marketing_consent)))
         for p in view.phones:
-            contacts.add_row(word("phone"), plain(f"{p.national}  ({p.e164})"), plain(word(p.purpose)),
+            contacts.add_row(word("phone"), plain(phone_text(p.e164)), plain(word(p.purpose)),
                              tr(yes_no(p.primary)), tr(yes_no(p.marketing_consent)))
         history = DataTable(id="consent-table", cursor_type="row")
         history.add_columns(_("When"), _("Contact"), _("Consent"), _("Store"), _("By"))
@@ -276,7 +277,7 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
         addresses.add_columns(_("Purpose"), _("Address"), _("Billing"), _("Shipping"))
         for i, a in enumerate(view.addresses):
             addresses.add_row(plain(choices.all_purposes.get(a.purpose, a.purpose)),
-                              plain(", ".join(x for x in a.formatted.splitlines() if x)),
+                              plain(address_line(a.input)),
                               tr(yes_no(a.default_billing)), tr(yes_no(a.default_shipping)), key=str(i))
         self._fill("tab-addresses", [addresses, Label(
             _("a add · enter edit · delete remove"), classes="muted", markup=False)])
@@ -365,8 +366,8 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
         table = DataTable(id="orders-table", cursor_type="row", zebra_stripes=True)
         table.add_columns(_("Order"), _("Date"), _("Store"), _("Status"), _("Shipments"), _("Total"))
         for i, o in enumerate(orders):
-            table.add_row(plain(o.number), plain(f"{o.ordered_at:%Y-%m-%d}"), plain(o.store_code),
-                          plain(o.status), plain(o.shipments), plain(f"{o.total} {o.currency}"), key=str(i))
+            table.add_row(plain(o.number), plain(date_text(o.ordered_at)), plain(o.store_code),
+                          plain(o.status), plain(o.shipments), plain(amount_text(o.total, o.currency)), key=str(i))
         self._fill("tab-orders", [table, Label(" · ".join((_("⏎ lines and shipments"), note)), classes="muted",
                                                markup=False)])
 
@@ -591,8 +592,8 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
                 del draft.addresses[index]
                 self._row_after_save = index
                 self._save(draft, _("Address removed"))
-        self.app.push_screen(ConfirmModal("\n".join((_("Remove this address?"), address.formatted)), yes=_("Remove"),
-                                          no=_("No")), confirmed)
+        self.app.push_screen(ConfirmModal("\n".join((_("Remove this address?"), *address_lines(address.input))),
+                                          yes=_("Remove"), no=_("No")), confirmed)
 
     def _save(self, draft, message: str) -> None:
         try:

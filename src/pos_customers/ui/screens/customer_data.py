@@ -19,6 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label, Static, TabPane
 
 from ...domain.customer_data import Cart, ItemLine, Shipment
+from ...domain.formats import amount_text, date_text, phone_text
 from ...domain.money import format_minor as money
 from ...domain.errors import ValidationFailed
 from ...domain.i18n import N_, _, ngettext, tr
@@ -76,7 +77,7 @@ def source_note(source: str) -> str:
 
 
 def _day(moment: Any) -> str:
-    return f"{moment:%Y-%m-%d}" if moment else "—"
+    return date_text(moment) if moment else "—"
 
 
 class DataPane(TabPane):
@@ -163,8 +164,8 @@ class StoresPane(DataPane):
         for u in rows:  # two lines a store: 80 columns hold them
             table.add_row("★" if u.preferred else "", plain(f"{u.code} {u.name}".strip() + "\n" + (u.address or "—"),
                                                             multiline=True),
-                          plain(f"{u.phone or '—'}\n{word(u.status) or '—'}", multiline=True), plain(store_use(u)),
-                          height=2)
+                          plain(f"{phone_text(u.phone) or '—'}\n{word(u.status) or '—'}", multiline=True),
+                          plain(store_use(u)), height=2)
         return [table, Label(" · ".join((_("p preferred store"), source_note(source))), classes="muted",
                              markup=False)]
 
@@ -360,7 +361,8 @@ def order_modal(app, customer_id: str, order) -> LinesModal:
         return list(detail.lines), list(detail.shipments), detail.currency, source_note(source)
 
     title = _("Order {number}").format(number=order.number) + \
-        f" · {order.ordered_at:%Y-%m-%d} · {order.store_code} · {order.status} · {order.total} {order.currency}"
+        f" · {date_text(order.ordered_at)} · {order.store_code} · {order.status} · " \
+        f"{amount_text(order.total, order.currency)}"
     return LinesModal(title, load, shipments=True)
 
 

@@ -4,6 +4,7 @@ duplicates as you type, ctrl+s to save, Escape to cancel (asking first when some
 from __future__ import annotations
 
 from dataclasses import MISSING, fields, replace
+from datetime import date
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -312,7 +313,8 @@ class CustomerFormScreen(Screen):
             return safe(d.phones[0].number) if d.phones else ""
         if name == "credit_limit":
             return amount_text(d.credit_limit, d.currency or "")
-        return safe(getattr(d, name))
+        value = getattr(d, name)
+        return safe(value.isoformat() if isinstance(value, date) else value)  # typed as YYYY-MM-DD
 
     @staticmethod
     def _options(choices, current: str) -> list[tuple[str, str]]:

@@ -17,6 +17,7 @@ from textual.widgets.option_list import Option
 from ...domain import i18n
 from ...domain.enums import CustomerType
 from ...domain.errors import ValidationFailed
+from ...domain.formats import phone_text
 from ...domain.i18n import N_, _, tr
 from ...domain.reference import format_reference
 from ...services import memberships
@@ -55,7 +56,7 @@ def people_table(people: list[memberships.MemberView]) -> DataTable:
     for label, width in ((_("Name"), 18), (_("Reference"), 11), (_("Role"), 11), (_("Phone"), 13), (_("Marks"), 16)):
         table.add_column(label, width=width)
     for p in people:
-        table.add_row(plain(p.name), plain(format_reference(p.reference)), plain(p.role_label), plain(p.phone),
+        table.add_row(plain(p.name), plain(format_reference(p.reference)), plain(p.role_label), plain(phone_text(p.phone)),
                       plain(_marks(p)), key=p.person_id)
     return table
 
@@ -67,13 +68,13 @@ def organizations_table(orgs: list[memberships.OrganizationLink]) -> DataTable:
         table.add_column(label, width=width)
     for o in orgs:
         table.add_row(plain(format_reference(o.reference)), plain(o.name), plain(o.role_label),
-                      plain(o.manager_name or "—"), plain(o.manager_phone), key=o.organization_id)
+                      plain(o.manager_name or "—"), plain(phone_text(o.manager_phone)), key=o.organization_id)
     return table
 
 
 def organization_detail(o: memberships.OrganizationLink) -> str:
     parts = [_("Address: {address}").format(address=o.address or "—"),
-             _("manager {name} {phone}").format(name=o.manager_name, phone=o.manager_phone).strip()
+             _("manager {name} {phone}").format(name=o.manager_name, phone=phone_text(o.manager_phone)).strip()
              if o.manager_name else _("no manager")]
     if o.primary:
         parts.append(_("primary contact"))
@@ -156,7 +157,7 @@ class PersonPickerModal(ModalScreen[str | None]):
         table = self.query_one("#person-results", DataTable)
         table.clear()
         for r in found:
-            table.add_row(plain(r.display_name), plain(format_reference(r.reference)), plain(r.primary_phone),
+            table.add_row(plain(r.display_name), plain(format_reference(r.reference)), plain(phone_text(r.primary_phone)),
                           plain(r.city), key=r.customer_id)
 
     def on_key(self, event) -> None:

@@ -15,6 +15,7 @@ from textual.widgets import Header, Input, Label
 from textual.worker import get_current_worker
 
 from ...domain.enums import SyncState
+from ...domain.formats import phone_text
 from ...domain.i18n import N_, _, ngettext, tr
 from ...domain.reference import format_reference
 from ...services.auth import Permission
@@ -241,7 +242,7 @@ class SearchScreen(Screen):
     def _cells(self, r) -> tuple[str, tuple[str, ...]]:
         """One result as the list shows it (plain text: never markup)."""
         cells = (MATCH_MARK.get(r.matched_by, "") + listed_name(r), format_reference(r.reference),
-                 r.primary_phone, r.primary_email, r.city)
+                 phone_text(r.primary_phone), r.primary_email, r.city)
         if "Sync" not in self._widths:
             return r.customer_id, cells
         sync = (tr(SYNC_WORDS.get(r.sync_state, r.sync_state)) if self._widths["Sync"] > 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -9,7 +11,8 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable, Header, Label, Static
 
 from ...domain.errors import FieldError, ValidationFailed
-from ...domain.i18n import tr
+from ...domain.formats import datetime_text, number_text, phone_text
+from ...domain.i18n import N_, _, ngettext, tr
 from ...services import account_scope, sync
 from ..text import plain, safe
 from ..widgets.footer import KeysFooter
@@ -17,18 +20,21 @@ from .dialogs import ConfirmModal, DetailModal
 from .form_modal import Field, FormModal
 
 
+ENROL = "pos-customers init --hq URL --token T"  # a command: never translated
+
+
 class SyncScreen(Screen):
     BINDINGS = [
-        Binding("escape", "app.pop_screen", "Back", id="sync.back", tooltip="Back"),
-        Binding("ctrl+r", "sync_now", "Sync now", id="sync.now", tooltip="Send and fetch changes now"),
-        Binding("r", "retry", "Retry", id="sync.retry",
-                tooltip="Send the selected parked event again with the next sync"),
-        Binding("d", "discard", "Discard", id="sync.discard",
-                tooltip="Drop the selected parked event for good (managers; audited)"),
+        Binding("escape", "app.pop_screen", N_("Back"), id="sync.back", tooltip=N_("Back")),
+        Binding("ctrl+r", "sync_now", N_("Sync now"), id="sync.now", tooltip=N_("Send and fetch changes now")),
+        Binding("r", "retry", N_("Retry"), id="sync.retry",
+                tooltip=N_("Send the selected parked event again with the next sync")),
+        Binding("d", "discard", N_("Discard"), id="sync.discard",
+                tooltip=N_("Drop the selected parked event for good (managers; audited)")),
         # not in the footer (80 columns are full): the line above the parked events names it, F1 and
         # the command palette list it
-        Binding("a", "account_clash", "Account email", id="sync.account_clash", show=False,
-                tooltip="Refused for an account's email: merge with that account, or give it another email"),
+        Binding("a", "account_clash", N_("Account email"), id="sync.account_clash", show=False,
+                tooltip=N_("Refused for an account's email: merge with that account, or give it another email")),
     ]
     DEFAULT_CSS = """
     SyncScreen #state { height: auto; padding: 0 1; }
@@ -38,10 +44,10 @@ class SyncScreen(Screen):
     SyncScreen #standalone { padding: 1 2; height: 1fr; }
     """
 
-    STANDALONE = ("standalone: this till is not connected to headquarters.\n\n"
-                  "Its customers and changes are kept on this till only; nothing waits to be sent "
-                  "anywhere. Once it is enrolled (pos-customers init --hq URL --token T), everything "
-                  "made before is sent with the first sync.")
+    STANDALONE = N_("standalone: this till is not connected to headquarters.\n\n"
+                    "Its customers and changes are kept on this till only; nothing waits to be sent "
+                    "anywhere. Once it is enrolled ({command}), everything made before is sent with "
+                    "the first sync.")
 
     def __init__(self) -> None:
         super().__init__()
@@ -52,30 +58,33 @@ class SyncScreen(Screen):
         yield Header()
         self.standalone = not self.app.connected
         if self.standalone:
-            yield Static(self.STANDALONE, id="standalone", markup=False)
+            yield Static(tr(self.STANDALONE).format(command=ENROL), id="standalone", markup=False)
             yield KeysFooter()
             return
         yield DataTable(id="state", show_header=False, cursor_type="none")
-        yield Label("Refused by headquarters: enter details · r retry · d discard · a account",
-                    classes="muted",
+        yield Label(_("Refused by headquarters: enter details · r retry · d discard · a account"),
+                    classes="muted", markup=False,
                     id="parked-label")
         yield DataTable(id="parked", cursor_type="row", zebra_stripes=True)
-        yield Label("Conflicts headquarters resolved (newest first)", classes="muted")
+        yield Label(_("Conflicts headquarters resolved (newest first)"), classes="muted", markup=False)
         yield DataTable(id="conflicts", cursor_type="row", zebra_stripes=True)
         yield KeysFooter(compact=True)  # six keys: compact fits them in 80 columns
 
     def on_mount(self) -> None:
-        self.title = "Sync with headquarters"
+        self.title = _("Sync with headquarters")
         self.sub_title = self.app.header_text()
         if self.standalone:
             return
         table = self.query_one("#conflicts", DataTable)
-        table.add_columns("When", "Customer", "Field", "Kept", "Lost", "From")
+        table.add_columns(_("When"), _("Customer"), _("Field"), _("Kept"), _("Lost"), _("From"))
         parked = self.query_one("#parked", DataTable)
-        # 80 columns, a scrollbar included; Enter shows what the cells cut
-        for label, width in (("When", 11), ("Event", 17), ("Customer", 15), ("Why (enter: all of it)", 27)):
+        # 80 columns, a scrollbar included; Enter shows what the cells cut. The time takes what the
+        # store's date-time format needs; the reason gets the rest.
+        when = max(len(datetime_text(datetime(2026, month, 28, 22, 58))) for month in range(1, 13))
+        for label, width in ((_("When"), when), (_("Event"), 17), (_("Customer"), 15),
+                             (_("Why (enter: all of it)"), max(12, 38 - when))):
             parked.add_column(label, width=width)
-        self.query_one("#state", DataTable).add_columns("What", "Value")
+        self.query_one("#state", DataTable).add_columns(_("What"), _("Value"))
         self.query_one("#parked", DataTable).focus()
         self.load()
 
@@ -98,31 +107,40 @@ class SyncScreen(Screen):
     def _show(self, st: sync.SyncStatus, parked: list[sync.ParkedEventView], conflicts) -> None:
         state = self.query_one("#state", DataTable)
         state.clear()
-        for k, v in (("Headquarters", st.hq_url or "not connected: pos-customers init --hq URL --token T"),
-                     ("Connection", self.app.sync_line or ("not checked yet" if st.enrolled else "—")),
-                     ("Waiting to send", f"{st.outbox} change(s)"
-                      + (f", oldest {st.oldest_pending:%Y-%m-%d %H:%M}" if st.oldest_pending else "")),
-                     ("Last push", st.last_push_at or "never"),
-                     ("Last pull", f"{st.last_pull_at or 'never'} (cursor {st.cursor})"),
-                     ("Last error", f"{st.last_error} ({st.last_error_at})" if st.last_error else "none"),
-                     ("Parked", f"{st.parked} refused"
-                      + (f", {st.waiting} waiting behind them" if st.waiting else "")),
-                     ("Conflicts", str(st.conflicts)),
-                     *((("Audit trail", st.audit_problem),) if st.audit_problem else ())):
+        never = _("never")
+        waiting = ngettext("{n} change", "{n} changes", st.outbox).format(n=number_text(st.outbox))
+        if st.oldest_pending:
+            waiting = _("{changes}, oldest {when}").format(changes=waiting, when=datetime_text(st.oldest_pending))
+        parked_text = ngettext("{n} refused", "{n} refused", st.parked).format(n=number_text(st.parked))
+        if st.waiting:
+            parked_text = ngettext("{parked}, {n} waiting behind them", "{parked}, {n} waiting behind them",
+                                   st.waiting).format(parked=parked_text, n=number_text(st.waiting))
+        for k, v in ((_("Headquarters"), st.hq_url or _("not connected: {command}").format(command=ENROL)),
+                     (_("Connection"), self.app.sync_line or (_("not checked yet") if st.enrolled else "—")),
+                     (_("Waiting to send"), waiting),
+                     (_("Last push"), datetime_text(st.last_push_at) or never),
+                     (_("Last pull"), _("{when} (cursor {cursor})").format(
+                         when=datetime_text(st.last_pull_at) or never, cursor=st.cursor)),
+                     (_("Last error"), _("{error} ({when})").format(error=tr(st.last_error),
+                                                                    when=datetime_text(st.last_error_at))
+                      if st.last_error else _("none")),
+                     (_("Parked"), parked_text),
+                     (_("Conflicts"), number_text(st.conflicts)),
+                     *(((_("Audit trail"), tr(st.audit_problem)),) if st.audit_problem else ())):
             state.add_row(plain(k), plain(v))
         table = self.query_one("#parked", DataTable)
         row = table.cursor_row
         table.clear()
         self._parked = list(parked)
         for p in parked:
-            table.add_row(plain(f"{p.at:%m-%d %H:%M}" if p.at else "waiting"), plain(p.kind),
+            table.add_row(plain(datetime_text(p.at) if p.at else _("waiting")), plain(p.kind),
                           plain(p.customer or "—"), plain(_why(p)), key=p.id)
         if parked:
             table.move_cursor(row=min(row or 0, len(parked) - 1))
         table = self.query_one("#conflicts", DataTable)
         table.clear()
         for c in conflicts:
-            table.add_row(plain(f"{c.at:%Y-%m-%d %H:%M}"), plain(c.customer), plain(c.field),
+            table.add_row(plain(datetime_text(c.at)), plain(c.customer), plain(c.field),
                           plain(c.kept), plain(c.lost), plain(c.origin_store))
 
     @on(DataTable.RowSelected, "#parked")
@@ -131,21 +149,24 @@ class SyncScreen(Screen):
         p = next((p for p in self._parked if p.id == event.row_key.value), None)
         if p is None:
             return
-        lines = [f"Why: {_why(p)}", f"Customer: {p.customer or '—'}", f"Event: {p.id}",
-                 f"Parked: {p.at:%Y-%m-%d %H:%M} UTC" if p.at else "Not parked itself: it goes once that one is "
-                 "retried (r) or discarded (d)", f"Attempts: {p.attempts}"]
-        self.app.push_screen(DetailModal(f"{p.kind} · refused by headquarters" if p.parked else p.kind, lines))
+        lines = [_("Why: {reason}").format(reason=_why(p)), _("Customer: {customer}").format(customer=p.customer or "—"),
+                 _("Event: {id}").format(id=p.id),
+                 _("Parked: {when}").format(when=datetime_text(p.at)) if p.at
+                 else _("Not parked itself: it goes once that one is retried (r) or discarded (d)"),
+                 _("Attempts: {n}").format(n=p.attempts)]
+        self.app.push_screen(DetailModal(_("{kind} · refused by headquarters").format(kind=p.kind) if p.parked
+                                         else p.kind, lines))
 
     def _selected(self) -> sync.ParkedEventView | None:
         """The parked event under the cursor; a one-line notice when there is none to act on."""
         table = self.query_one("#parked", DataTable)
         if not self._parked or table.cursor_row is None or not 0 <= table.cursor_row < len(self._parked):
-            self.notify("No parked event: nothing headquarters refused is waiting.", severity="information")
+            self.notify(_("No parked event: nothing headquarters refused is waiting."), severity="information")
             return None
         chosen = self._parked[table.cursor_row]
         if not chosen.parked:
-            self.notify(f"This event waits behind parked event {chosen.waiting_behind[:8]}: "
-                        "retry or discard that one.", severity="warning")
+            self.notify(_("This event waits behind parked event {event}: retry or discard that one.").format(
+                event=chosen.waiting_behind[:8]), severity="warning")
             return None
         return chosen
 
@@ -159,9 +180,9 @@ class SyncScreen(Screen):
         try:
             sync.retry_parked(self.app.services, self.app.actor, event_id)
         except (sync.NotFound, sync.PermissionDenied) as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error")
+            self.app.call_from_thread(self.notify, tr(exc), severity="error")
         else:
-            self.app.call_from_thread(self.notify, "It goes with the next sync (ctrl+r sends it now).")
+            self.app.call_from_thread(self.notify, _("It goes with the next sync (ctrl+r sends it now)."))
             self.app.recount_outbox()
         self.app.call_from_thread(self.load)
 
@@ -172,7 +193,7 @@ class SyncScreen(Screen):
         try:
             sync.check_discard(self.app.actor)
         except sync.PermissionDenied as exc:
-            self.notify(str(exc), severity="error")
+            self.notify(tr(exc), severity="error")
             return
 
         def answer(yes: bool | None) -> None:
@@ -180,20 +201,26 @@ class SyncScreen(Screen):
                 self._discard(chosen.id)
 
         what = f"{chosen.kind} {chosen.customer}".strip()
-        self.app.push_screen(ConfirmModal(f"Discard {what}? Headquarters will never get this change. "
-                                          "The discard is recorded in the audit trail.",
-                                          yes="Discard", no="Keep"), answer)
+        self.app.push_screen(ConfirmModal(_("Discard {event}? Headquarters will never get this change. "
+                                            "The discard is recorded in the audit trail.").format(event=what),
+                                          yes=_("Discard"), no=_("Keep")), answer)
 
     @work(thread=True, exclusive=True, group="sync-parked")
     def _discard(self, event_id: str) -> None:
         try:
             done = sync.discard_parked(self.app.services, self.app.actor, event_id)
         except (sync.NotFound, sync.PermissionDenied) as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error")
+            self.app.call_from_thread(self.notify, tr(exc), severity="error")
         else:
-            extra = f" and {len(done.also)} waiting behind it" if done.also else ""
-            local = "; the customer stays on this terminal only" if done.local_only else ""
-            self.app.call_from_thread(self.notify, f"Discarded {done.kind}{extra}{local}.")
+            if done.also:
+                text = ngettext("Discarded {event} and {n} event waiting behind it.",
+                                "Discarded {event} and {n} events waiting behind it.",
+                                len(done.also)).format(event=done.kind, n=len(done.also))
+            else:
+                text = _("Discarded {event}.").format(event=done.kind)
+            if done.local_only:
+                text = _("{done} The customer stays on this terminal only.").format(done=text)
+            self.app.call_from_thread(self.notify, text)
             self.app.recount_outbox()
         self.app.call_from_thread(self.load)
 
@@ -204,7 +231,7 @@ class SyncScreen(Screen):
         try:
             account_scope.parked_clash(self.app.services, self.app.actor, chosen.id)
         except sync.NotFound as exc:
-            self.notify(str(exc), severity="warning")
+            self.notify(tr(exc), severity="warning")
             return None
         return chosen
 
@@ -227,10 +254,11 @@ class SyncScreen(Screen):
             done = account_scope.merge_into_account(self.app.services, self.app.actor, event_id)
         except (sync.NotFound, sync.PermissionDenied, sync.HqUnavailable, sync.HqRefused, sync.NotConnected,
                 ValidationFailed) as exc:
-            self.app.call_from_thread(self.notify, f"Not merged: {exc}", severity="error")
+            self.app.call_from_thread(self.notify, _("Not merged: {reason}").format(reason=tr(exc)), severity="error")
         else:
-            self.app.call_from_thread(self.notify, f"{done.removed_reference} merged into "
-                                      f"{done.account.reference_display}; it goes with the next sync.")
+            self.app.call_from_thread(self.notify, _("{customer} merged into {account}; it goes with the next sync.")
+                                      .format(customer=done.removed_reference,
+                                              account=done.account.reference_display))
             self.app.recount_outbox()
         self.app.call_from_thread(self.load)
 
@@ -244,11 +272,11 @@ class SyncScreen(Screen):
 
         def done(saved: bool | None) -> None:
             if saved:
-                self.notify("Email changed: it goes with the next sync (ctrl+r sends it now).")
+                self.notify(_("Email changed: it goes with the next sync (ctrl+r sends it now)."))
                 self._changed()
 
-        self.app.push_screen(FormModal(f"Another email for {chosen.customer}",
-                                       [Field("email", "New email", placeholder="name@example.org")], submit), done)
+        self.app.push_screen(FormModal(_("Another email for {customer}").format(customer=chosen.customer),
+                                       [Field("email", _("New email"), placeholder="name@example.org")], submit), done)
 
     @work(thread=True, exclusive=True, group="sync-parked")
     def _changed(self) -> None:
@@ -257,9 +285,9 @@ class SyncScreen(Screen):
 
     def action_sync_now(self) -> None:
         if not sync.is_enrolled(self.app.services):
-            self.notify("This terminal is not connected to headquarters.", severity="warning")
+            self.notify(_("This terminal is not connected to headquarters."), severity="warning")
             return
-        self.notify("Syncing…")
+        self.notify(_("Syncing…"))
         self.app.run_sync(announce=True)
 
 
@@ -267,11 +295,11 @@ class AccountClashModal(ModalScreen[str | None]):
     """A customer refused because another registered account holds its email: merge or new email."""
 
     BINDINGS = [
-        Binding("escape", "dismiss(None)", "Cancel", id="clash.cancel", tooltip="Decide later"),
-        Binding("m", "dismiss('merge')", "Merge", id="clash.merge",
-                tooltip="Merge this new customer into the account that holds the email"),
-        Binding("e", "dismiss('email')", "New email", id="clash.email",
-                tooltip="Give this customer another email and send it again"),
+        Binding("escape", "dismiss(None)", N_("Cancel"), id="clash.cancel", tooltip=N_("Decide later")),
+        Binding("m", "dismiss('merge')", N_("Merge"), id="clash.merge",
+                tooltip=N_("Merge this new customer into the account that holds the email")),
+        Binding("e", "dismiss('email')", N_("New email"), id="clash.email",
+                tooltip=N_("Give this customer another email and send it again")),
     ]
     DEFAULT_CSS = """
     AccountClashModal { align: center middle; }
@@ -289,17 +317,17 @@ class AccountClashModal(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         from textual.containers import Horizontal, Vertical
 
-        text = (f"{self.chosen.customer}: {self.chosen.reason}\n\n"
-                "m  merge: its details and notes join that account (a new customer made here only); "
-                "it is removed from this till\n"
-                "e  another email for it; the refused change is sent again\n"
-                "Either is recorded in the audit trail.")
+        text = "\n".join((f"{self.chosen.customer}: {tr(self.chosen.reason)}", "",
+                          _("m  merge: its details and notes join that account (a new customer made here only); "
+                            "it is removed from this till"),
+                          _("e  another email for it; the refused change is sent again"),
+                          _("Either is recorded in the audit trail.")))
         with Vertical():
             yield Static(safe(text, multiline=True), id="clash-text", markup=False)
             with Horizontal():
-                yield Button("Cancel (esc)", id="cancel")
-                yield Button("New email (e)", id="email")
-                yield Button("Merge (m)", id="merge", variant="warning")
+                yield Button(_("Cancel (esc)"), id="cancel")
+                yield Button(_("New email (e)"), id="email")
+                yield Button(_("Merge (m)"), id="merge", variant="warning")
             yield KeysFooter()
 
     @on(Button.Pressed)
@@ -320,14 +348,14 @@ class RemoteSearchScreen(ModalScreen[str | None]):
     APP_KEYS = ("all_stores", "sync")  # F5 again: ask headquarters again (after "offline"); F8
 
     BINDINGS = [
-        Binding("escape", "dismiss_none", "Close", id="remote.close", tooltip="Back to the search"),
-        Binding("enter", "choose", "Open", id="remote.open", tooltip="Bring this customer here and open it",
+        Binding("escape", "dismiss_none", N_("Close"), id="remote.close", tooltip=N_("Back to the search")),
+        Binding("enter", "choose", N_("Open"), id="remote.open", tooltip=N_("Bring this customer here and open it"),
                 show=True),
         # a modal screen hides the app's own keys: F5 and F8 are offered here as well
-        Binding("f5", "app.all_stores", "Search again", id="remote.all_stores",
-                tooltip="Ask headquarters again"),
-        Binding("f8", "app.sync", "Sync", id="remote.sync",
-                tooltip="Sync with headquarters: state, conflicts, sync now"),
+        Binding("f5", "app.all_stores", N_("Search again"), id="remote.all_stores",
+                tooltip=N_("Ask headquarters again")),
+        Binding("f8", "app.sync", N_("Sync"), id="remote.sync",
+                tooltip=N_("Sync with headquarters: state, conflicts, sync now")),
     ]
     DEFAULT_CSS = """
     RemoteSearchScreen { align: center middle; }
@@ -345,31 +373,38 @@ class RemoteSearchScreen(ModalScreen[str | None]):
         from textual.containers import Vertical
 
         with Vertical(id="box"):
-            yield Static(safe(f"All stores: looking for “{self.query_text}” at headquarters…"), id="msg",
-                         markup=False)
+            yield Static(safe(self._looking()), id="msg", markup=False)
             yield DataTable(id="remote", cursor_type="row", zebra_stripes=True)
             yield KeysFooter()
 
     def on_mount(self) -> None:
-        self.query_one("#remote", DataTable).add_columns("Name", "Reference", "Store", "Email", "Phone", "City")
+        self.query_one("#remote", DataTable).add_columns(_("Name"), _("Reference"), _("Store"), _("Email"),
+                                                         _("Phone"), _("City"))
         self.search()
+
+    def _looking(self) -> str:
+        return _("All stores: looking for “{query}” at headquarters…").format(query=self.query_text)
 
     def all_stores(self) -> None:
         """F5 here: ask headquarters again."""
-        self.query_one("#msg", Static).update(f"All stores: looking for “{self.query_text}” at headquarters…")
+        self.query_one("#msg", Static).update(safe(self._looking()))
         self.search()
 
     @work(thread=True, exclusive=True, group="remote")
     def search(self) -> None:
         try:
             hits = sync.search_all_stores(self.app.services, self.app.actor, self.query_text)
-            message = (f"{len(hits)} customer(s) at headquarters, not on this till, match “{self.query_text}”."
-                       " Enter brings one here."
-                       if hits else f"No customer at headquarters that is not on this till matches “{self.query_text}”.")
+            message = (ngettext("{n} customer at headquarters, not on this till, matches “{query}”. "
+                                "Enter brings it here.",
+                                "{n} customers at headquarters, not on this till, match “{query}”. "
+                                "Enter brings one here.", len(hits)).format(n=len(hits), query=self.query_text)
+                       if hits else _("No customer at headquarters that is not on this till matches “{query}”.")
+                       .format(query=self.query_text))
         except sync.NotConnected as exc:
-            hits, message = [], str(exc)
+            hits, message = [], tr(exc)
         except (sync.HqUnavailable, sync.HqRefused) as exc:
-            hits, message = [], f"Offline: headquarters is not reachable, so other stores cannot be searched. ({exc})"
+            hits, message = [], _("Offline: headquarters is not reachable, so other stores cannot be searched. "
+                                  "({reason})").format(reason=tr(exc))
         self.app.call_from_thread(self._show, hits, message)
 
     def _show(self, hits, message: str) -> None:
@@ -383,7 +418,7 @@ class RemoteSearchScreen(ModalScreen[str | None]):
         for h in hits:
             table.add_row(plain(via_name(h.display_name, h.via)), plain(format_reference(h.reference)),
                           plain(h.store_code),
-                          plain(h.email), plain(h.phone), plain(h.city))
+                          plain(h.email), plain(phone_text(h.phone)), plain(h.city))
         table.focus()
 
     def action_choose(self) -> None:
@@ -401,7 +436,7 @@ class RemoteSearchScreen(ModalScreen[str | None]):
             sync.open_remote(self.app.services, self.app.actor, customer_id)
         except (sync.HqUnavailable, sync.HqRefused, sync.NotConnected) as exc:
             self.app.call_from_thread(self.query_one("#msg", Static).update,
-                                      safe(f"Could not bring the customer here: {exc}"))
+                                      safe(_("Could not bring the customer here: {reason}").format(reason=tr(exc))))
             return
         self.app.call_from_thread(self.dismiss, customer_id)
 
