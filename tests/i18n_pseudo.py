@@ -99,5 +99,8 @@ def english_phrases(template: Catalog, words: int = 4) -> set[str]:
                     continue
                 tokens = part.split()
                 for start in range(len(tokens) - words + 1):
-                    found.add(" ".join(tokens[start:start + words]))
+                    run = tokens[start:start + words]
+                    # a command line or a key list quoted in a text (--hq URL --token T) is not English
+                    if sum(t.isalpha() and t.islower() and len(t) >= 3 for t in run) >= 2:
+                        found.add(" ".join(run))
     return found
