@@ -100,11 +100,11 @@ async def test_f1_wraps_long_descriptions_instead_of_cutting_them(make_app):
         assert key_column.get_render_width(table) + does.get_render_width(table) <= box.content_region.width
         rows = {str(table.get_row_at(i)[0]): (str(table.get_row_at(i)[1]), row.height)
                 for i, row in enumerate(table.ordered_rows)}
-        text, height = rows["f9"]
+        text, height = rows["F9"]
         assert text == "Template, address purposes, reference data, associates, audit"
         assert len(text) > does.width and height >= 2  # wrapped over its lines
         assert all(h * does.width >= len(t) for t, h in rows.values())  # every line whole
-        assert {"f2", "f3", "f8", "ctrl+q", "ctrl+l", "f1", "ctrl+p"} <= set(rows)
+        assert {"F2", "F3", "F8", "ctrl+q", "ctrl+l", "F1", "ctrl+p"} <= set(rows)
 
 
 async def test_the_header_keeps_the_sync_state_and_shortens_the_names(make_app):
@@ -163,7 +163,7 @@ async def test_footer_help_and_header_in_german(make_app, german):
         assert str(app.screen.query_one("#keys-title").render()) == "Tasten dieser Ansicht"
         table = app.screen.query_one(DataTable)
         does = {str(table.get_row_at(i)[0]): str(table.get_row_at(i)[1]) for i in range(table.row_count)}
-        assert does["f2"] == "Neuen Kunden anlegen, mit dem Getippten"
+        assert does["F2"] == "Neuen Kunden anlegen, mit dem Getippten"
         await pilot.press("escape")
         await pilot.resize_terminal(60, 20)
         await settle(app, pilot)

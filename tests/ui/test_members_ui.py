@@ -242,5 +242,5 @@ async def test_f1_lists_the_people_tabs_keys(make_app, shop, acme):
         await settle(app, pilot)
         assert isinstance(app.screen, KeysScreen)
         listed = {r[0]: r[1] for r in cells(app.screen.query_one(DataTable))}
-        assert listed["plus"].startswith("People tab: add an existing customer")
-        assert {"c", "p", "m", "o", "delete"} <= set(listed)
+        assert listed["+"].startswith("People tab: add an existing customer")
+        assert {"c", "p", "m", "o", "del"} <= set(listed)

@@ -64,7 +64,7 @@ async def test_f1_lists_f8_on_the_card(make_app):
         await settle(app, pilot)
         table = app.screen.query_one("DataTable")
         keys = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
-        assert "f8" in keys and "f5" not in keys
+        assert "F8" in keys and "F5" not in keys
 
 
 async def test_the_form_prints_the_receipt_until_an_email_is_typed(make_app, shop):

@@ -81,6 +81,16 @@ class KeysScreen(ModalScreen[None]):
         found.append(("ctrl+p", _("Command palette: every action by name")))
         return found
 
+    def _shown(self, key: str) -> str:
+        """A key as the footer shows it ("F2", "Esc", "↓", "+"); with modifiers as written, the
+        function key in capitals ("shift+F7", "ctrl+shift+tab")."""
+        from ..widgets.footer import key_display
+
+        if "+" in key[:-1]:
+            *mods, last = key.split("+")
+            return "+".join([*mods, key_display(last)])
+        return key_display(self.app.get_key_display(Binding(key, "")))
+
     def compose(self) -> ComposeResult:
         from rich.cells import cell_len
         from rich.text import Text
@@ -89,7 +99,9 @@ class KeysScreen(ModalScreen[None]):
         rows = self.rows()
         box = min(70, self.app.size.width)
         # keys wrap after their commas ("shift+f7, ctrl+shift+tab"): the descriptions keep the room
-        rows = [(keys.replace(",", ", "), does) for keys, does in rows]
+        # each key as the footer shows it (Esc, ^q, F1, ↓)
+        rows = [(", ".join(self._shown(k.strip()) for k in keys.split(",") if k.strip()), does)
+                for keys, does in rows]
         key_width = min(max(cell_len(k) for k, _does in rows), 14)
         # the box's border (2), each column's padding (2 + 2), the scroll bar (2)
         does_width = max(box - 2 - 4 - 2 - key_width, 20)
