@@ -18,6 +18,7 @@ os.environ["TZ"] = "UTC"
 time.tzset()
 os.environ["POS_CUSTOMERS_LANG"] = "en"  # the main set in English; the German set sets "de"
 
+from pos_customers.domain import i18n  # noqa: E402
 from pos_customers.services.context import Actor  # noqa: E402
 from pos_customers.services.customers import draft_from_view, get_customer, update_customer  # noqa: E402
 from pos_customers.services.demo import seed_demo  # noqa: E402
@@ -158,11 +159,13 @@ async def main() -> None:
             for name, size, steps in shots:
                 await shoot(svc, name, size, steps)
         os.environ["POS_CUSTOMERS_LANG"] = "de"
+        i18n.set_language("de")  # as launch.py does from POS_CUSTOMERS_LANG
         (HERE / "de").mkdir(exist_ok=True)
         for name, size, steps in shots:
             if name in GERMAN:
                 await shoot(svc, name, size, steps, HERE / "de")
         os.environ["POS_CUSTOMERS_LANG"] = "en"
+        i18n.set_language("en")
         if not only_german:
             await connected(Path(tmp))
 
