@@ -118,6 +118,13 @@ class AttributeDef:
     required: bool = False
     choices: tuple[str, ...] = ()
     active: bool = True
+    #: what a person reads for each choice, in the order of ``choices`` (empty: the choices themselves)
+    choice_labels: tuple[str, ...] = ()
+
+    def choice_label(self, value: object) -> object:
+        """The shown label of a stored choice (a value no longer listed, or not a choice, shows as it is)."""
+        labels = dict(zip(self.choices, self.choice_labels))
+        return (labels.get(value) if isinstance(value, str) else None) or value
 
 
 @dataclass(frozen=True)

@@ -94,6 +94,14 @@ def load_reference_data(session: Session, folder: Path | None = None) -> list[st
     return added
 
 
+def label_in(labels: dict[str, str], default: str, language: str = "") -> str:
+    """A label in a language (de-CH, then de), else the default label: the one rule for every piece of
+    reference data that keeps labels per language (purposes, groups, affiliations, attributes and their
+    choices, membership roles, genders, salutations)."""
+    lang = (language or "").split("-")[0]
+    return (labels or {}).get(language) or (labels or {}).get(lang) or default
+
+
 @dataclass(frozen=True)
 class ListEntry:
     """One entry of a short list shipped in data/ (genders, salutations): a code and its labels."""
@@ -103,8 +111,7 @@ class ListEntry:
     labels: dict[str, str]
 
     def label_in(self, language: str = "") -> str:
-        lang = (language or "").split("-")[0]
-        return self.labels.get(language) or self.labels.get(lang) or self.label
+        return label_in(self.labels, self.label, language)
 
 
 #: the lists that are data files of their own, one code per row, labels per language

@@ -18,7 +18,7 @@ from ..domain.i18n import Msg
 from ..storage.tables import (AddressPurpose, AttributeDefinition, CustomerGroup, Setting, Store,
                               StoreTemplate)
 from .context import Actor, NotFound, Permission, Services
-from .reference_data import load_reference_data
+from .reference_data import label_in, load_reference_data
 from .store_info import StoreInfo, store_info
 from .terminal import LEGACY_TERMINAL, has_terminal_number, set_terminal_number
 
@@ -115,9 +115,12 @@ def purpose_rules(session: Session) -> PurposeRules:
     return PurposeRules(frozenset(p.code for p in rows if p.active), person, org)
 
 
-def attribute_defs(session: Session) -> list[AttributeDef]:
-    return [AttributeDef(code=r.code, label=r.label, type=AttributeType(r.type), required=r.required,
-                         choices=tuple(r.choices), active=r.active)
+def attribute_defs(session: Session, language: str = "") -> list[AttributeDef]:
+    """The attribute definitions; their labels and their choices' labels in ``language`` (else the defaults)."""
+    return [AttributeDef(code=r.code, label=label_in(r.labels, r.label, language), type=AttributeType(r.type),
+                         required=r.required, choices=tuple(r.choices), active=r.active,
+                         choice_labels=tuple(label_in((r.choice_labels or {}).get(c, {}), c, language)
+                                             for c in r.choices))
             for r in session.exec(select(AttributeDefinition).order_by(AttributeDefinition.sort_order))]
 
 
