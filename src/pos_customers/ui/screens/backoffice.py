@@ -322,7 +322,7 @@ class ListScreen(Screen):
     def edit_in_language(self, code: str, submit, extra: list[Field] = ()) -> None:
         """The `l` key of every reference list: a label in one language; ``submit(language, label, values)``."""
         self.edit(_("{code} in another language").format(code=code),
-                  [*extra, Field("language", _("Language"), placeholder="de, fr, en-GB"), Field("label", _("Label"))],
+                  [Field("language", _("Language"), placeholder="de, fr, en-GB"), Field("label", _("Label")), *extra],
                   lambda v: submit(v["language"], v["label"], v))
 
 
@@ -506,7 +506,7 @@ class AttributesScreen(ListScreen):
         if not code:
             return
         d = next(d for d in self._all() if d.code == code)
-        extra = [Field("choice", _("Choice"), kind="select", choices=[(c, c) for c in d.choices])] if d.choices else []
+        extra = [Field("choice", _("Of the choice"), kind="select", choices=[(c, c) for c in d.choices])] if d.choices else []
         self.edit_in_language(code, lambda language, label, v: bo.label_attribute(
             self.app.services, self.app.actor, code, language, label, choice=v.get("choice") or ""), extra)
 
