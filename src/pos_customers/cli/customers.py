@@ -103,12 +103,10 @@ def customers_show(
     from ..domain.money import format_minor
 
     from ..domain import i18n
-    from ..services.records import form_choices
+    from ..services.customers import shown_names
 
-    choices = form_choices(svc, _actor(), language=i18n.language())  # names in the command line's language
-    groups = {c.code: c.label for c in choices.groups}
-    affiliations = {c.code: c.label for c in choices.affiliations}
-    defs = {d.code: d for d in choices.attributes_all}
+    names = shown_names(svc, _actor(), i18n.language())  # in the command line's language
+    groups, affiliations, defs = names.groups, names.affiliations, names.attributes
     group = f"{groups[view.group_code]} ({view.group_code})" if view.group_code in groups else view.group_code
     primary, marketing = _("primary"), _("marketing ok")
     rows = [(_("blocked:"), view.status_reason if view.blocked else ""),

@@ -20,7 +20,7 @@ from ..domain.i18n import Msg
 from ..storage import customers as rows
 from ..storage import memberships as store
 from .context import Actor, Change, Permission, Services
-from .reference_data import label_in
+from ..domain.labels import label_in
 from .customers import find_customer
 from .records import MEMBERSHIP
 

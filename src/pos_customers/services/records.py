@@ -18,7 +18,8 @@ from ..domain.i18n import Msg
 from ..storage.tables import (AddressPurpose, Affiliation, AttributeDefinition, AuditEvent,
                               ConsentEvent, Customer, CustomerGroup, CustomerMembership, CustomerNote)
 from .context import Actor, NotFound, Permission, Services
-from .reference_data import choice_list, label_in
+from ..domain.labels import label_in
+from .reference_data import choice_list
 from .store import attribute_defs
 from .views import utc
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
+from ..domain.labels import label_in
 from ..paths import data_dir
 from ..storage.tables import AddressPurpose, Affiliation, AttributeDefinition, CustomerGroup, MembershipRole
 
@@ -92,14 +93,6 @@ def load_reference_data(session: Session, folder: Path | None = None) -> list[st
             added.append(f"membership role:{r['code']}")
     session.flush()
     return added
-
-
-def label_in(labels: dict[str, str], default: str, language: str = "") -> str:
-    """A label in a language (de-CH, then de), else the default label: the one rule for every piece of
-    reference data that keeps labels per language (purposes, groups, affiliations, attributes and their
-    choices, membership roles, genders, salutations)."""
-    lang = (language or "").split("-")[0]
-    return (labels or {}).get(language) or (labels or {}).get(lang) or default
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from ..domain.enums import EventKind
 from ..domain import template as domain_template
 from ..domain.account_options import AccountOptions
 from ..domain.customer import AttributeDef, PurposeRules
-from ..domain.enums import AttributeType, CustomerType, ReceiptOption
+from ..domain.enums import CustomerType, ReceiptOption
 from ..domain.errors import FieldError, FieldProblem, ValidationFailed
 from ..domain.reference import MAX_STORE, MAX_TERMINAL
 from ..domain.validation import clean_country, clean_currency, clean_language, clean_text
@@ -18,7 +18,7 @@ from ..domain.i18n import Msg
 from ..storage.tables import (AddressPurpose, AttributeDefinition, CustomerGroup, Setting, Store,
                               StoreTemplate)
 from .context import Actor, NotFound, Permission, Services
-from .reference_data import label_in, load_reference_data
+from .reference_data import load_reference_data
 from .store_info import StoreInfo, store_info
 from .terminal import LEGACY_TERMINAL, has_terminal_number, set_terminal_number
 
@@ -117,10 +117,8 @@ def purpose_rules(session: Session) -> PurposeRules:
 
 def attribute_defs(session: Session, language: str = "") -> list[AttributeDef]:
     """The attribute definitions; their labels and their choices' labels in ``language`` (else the defaults)."""
-    return [AttributeDef(code=r.code, label=label_in(r.labels, r.label, language), type=AttributeType(r.type),
-                         required=r.required, choices=tuple(r.choices), active=r.active,
-                         choice_labels=tuple(label_in((r.choice_labels or {}).get(c, {}), c, language)
-                                             for c in r.choices))
+    return [AttributeDef.labelled(r.code, r.label, r.type, required=r.required, choices=r.choices, active=r.active,
+                                  labels=r.labels, choice_labels=r.choice_labels, language=language)
             for r in session.exec(select(AttributeDefinition).order_by(AttributeDefinition.sort_order))]
 
 
