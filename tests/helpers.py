@@ -1,3 +1,4 @@
+import gettext
 import sqlite3
 
 import httpx
@@ -97,3 +98,21 @@ def _unreachable(request: httpx.Request) -> httpx.Response:
 
 
 DOWN = httpx.MockTransport(_unreachable)  # headquarters that cannot be reached
+
+
+class TestCatalog(gettext.NullTranslations):
+    """A small catalog for a test: ``{English: translation}`` (a missing text stays English);
+    installed with ``i18n.install(lang, TestCatalog({...}))``."""
+
+    __test__ = False  # not a test class for pytest
+
+    def __init__(self, table: dict[str, str]):
+        super().__init__()
+        self.table = table
+
+    def gettext(self, message: str) -> str:
+        return self.table.get(message, message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        found = singular if n == 1 else plural
+        return self.table.get(found, found)

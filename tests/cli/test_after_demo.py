@@ -21,7 +21,7 @@ DEMO_CUSTOMERS = 12  # the README's examples are among the demo's first customer
 @pytest.fixture
 def home(tmp_path):
     """A user whose data folder is empty: no store, no demo, no $POS_CUSTOMERS_DB."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("POS_CUSTOMERS")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("POS_CUSTOMERS") or k == "POS_CUSTOMERS_LANG"}
     env.update(XDG_DATA_HOME=str(tmp_path / "data"), XDG_CONFIG_HOME=str(tmp_path / "config"),
                XDG_STATE_HOME=str(tmp_path / "state"), HOME=str(tmp_path),
                PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}")

@@ -19,7 +19,7 @@ from pos_customers.hq.service import Headquarters
 @pytest.fixture
 def data(tmp_path):
     """An empty user data folder (XDG) and no $POS_CUSTOMERS_* variables."""
-    env = {k: None for k in os.environ if k.startswith("POS_CUSTOMERS")}
+    env = {k: None for k in os.environ if k.startswith("POS_CUSTOMERS") and k != "POS_CUSTOMERS_LANG"}
     env.update(XDG_DATA_HOME=str(tmp_path / "xdg"), XDG_CONFIG_HOME=str(tmp_path / "config"),
                XDG_STATE_HOME=str(tmp_path / "state"))
     folder = tmp_path / "xdg" / "pos-customers"
@@ -142,7 +142,7 @@ def test_associates_add_reads_the_pin_from_stdin(data, tmp_path):
 
 def test_associates_add_in_a_real_process_without_a_terminal(tmp_path):
     """The real command with stdin not a terminal: no GetPassWarning, no "Aborted", one line."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("POS_CUSTOMERS")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("POS_CUSTOMERS") or k == "POS_CUSTOMERS_LANG"}
     env.update(XDG_DATA_HOME=str(tmp_path / "xdg"))
     r = subprocess.run([sys.executable, "-m", "pos_customers.cli", "associates", "add", "--number", "1003",
                         "--name", "Lea Wolf", "--db", str(tmp_path / "store.db")],

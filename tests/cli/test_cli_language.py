@@ -3,7 +3,6 @@ $LC_MESSAGES, $LANG; C and POSIX count as unset), then the store's, else English
 error lines are translated; --json stays as it is. A small German catalog of the test stands in
 for the shipped one (so the test does not depend on how far the translators are)."""
 
-import gettext
 import json
 
 import pytest
@@ -11,6 +10,7 @@ from typer.testing import CliRunner
 
 from pos_customers.cli import app
 from pos_customers.domain import i18n
+from tests.helpers import TestCatalog
 
 GERMAN = {
     "Search, show, add, import and export customers.": "Kunden suchen, anzeigen, anlegen, importieren und exportieren.",
@@ -25,17 +25,9 @@ GERMAN = {
 NO_LANGUAGE = {"POS_CUSTOMERS_LANG": None, "LC_ALL": None, "LC_MESSAGES": None, "LANG": "C"}
 
 
-class Catalog(gettext.NullTranslations):
-    def gettext(self, message):
-        return GERMAN.get(message, message)
-
-    def ngettext(self, singular, plural, n):
-        return self.gettext(singular if n == 1 else plural)
-
-
 @pytest.fixture
 def german():
-    i18n.install("de", Catalog())
+    i18n.install("de", TestCatalog(GERMAN))
     yield
     i18n.forget_catalogs()  # the shipped catalogs again for whatever runs next in this worker
     i18n.set_language(i18n.DEFAULT)

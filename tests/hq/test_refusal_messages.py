@@ -3,7 +3,6 @@ terminal shows them in its associate's language (here a German test catalog)."""
 
 from __future__ import annotations
 
-import gettext
 import uuid
 
 from pos_customers.domain import i18n
@@ -14,19 +13,11 @@ from pos_customers.services.customers import create_customer
 from tests.helpers import customer_data_chain, person
 
 from .test_api import api, created, enrol, ref  # noqa: F401  (the api fixture)
+from tests.helpers import TestCatalog as _Catalog
 
 CARD = "2000012345678"
 CARD_HELD = ("card {card} belongs to another customer of the chain: take it off this customer (or off the "
              "other one first)")
-
-
-class _Catalog(gettext.NullTranslations):
-    def __init__(self, table: dict[str, str]):
-        super().__init__()
-        self.table = table
-
-    def gettext(self, message: str) -> str:
-        return self.table.get(message, message)
 
 
 def test_a_refused_event_carries_the_code_and_parameters_of_its_reason(api, hq):

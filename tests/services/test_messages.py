@@ -1,7 +1,6 @@
 """Refusals and validation messages of the services are values (a Msg: English template and named
 parameters): ``str`` is the English text, and the edge makes them into the reader's language."""
 
-import gettext
 from pathlib import Path
 
 import pytest
@@ -15,15 +14,7 @@ from pos_customers.services.customers import create_customer, find_duplicates
 from pos_customers.services.health import failure_line
 from pos_customers.storage.errors import Failure, StorageError
 from tests.helpers import person
-
-
-class _Catalog(gettext.NullTranslations):
-    def __init__(self, table: dict[str, str]):
-        super().__init__()
-        self.table = table
-
-    def gettext(self, message: str) -> str:
-        return self.table.get(message, message)
+from tests.helpers import TestCatalog as _Catalog
 
 
 @pytest.fixture

@@ -222,6 +222,7 @@ def ssh_server(tmp_path_factory):
         "    KbdInteractiveAuthentication no",
         f"    AuthorizedKeysFile {folder / 'authorized_keys'}",
         "    ForceCommand " + force,
+        "    SetEnv POS_CUSTOMERS_LANG=en",  # support's own language (README), whatever the store's
         "    PermitTTY yes",
         "    DisableForwarding yes",
         "    AllowTcpForwarding no",

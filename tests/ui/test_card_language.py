@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import gettext
 
 import pytest
 from textual.widgets import DataTable, Static, TabbedContent
@@ -12,15 +11,7 @@ from pos_customers.domain import i18n
 from pos_customers.services.backoffice import rename_purpose
 from pos_customers.ui.screens.customer import CustomerScreen
 from tests.ui.conftest import settle, sign_in
-
-
-class _Catalog(gettext.NullTranslations):
-    def __init__(self, table: dict[str, str]):
-        super().__init__()
-        self.table = table
-
-    def gettext(self, message: str) -> str:
-        return self.table.get(message, message)
+from tests.helpers import TestCatalog as _Catalog
 
 
 GERMAN = {"Account": "Konto", "Addresses": "Adressen", "Store credit": "Guthaben", "Activity": "Verlauf",

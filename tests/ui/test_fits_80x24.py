@@ -3,7 +3,6 @@ state, F1's list wraps, and a smaller terminal gets a notice instead of cut widg
 
 from __future__ import annotations
 
-import gettext
 from dataclasses import replace
 
 import pytest
@@ -17,6 +16,7 @@ from pos_customers.ui.screens.search import SearchScreen
 from pos_customers.ui.widgets.footer import FooterItem, KeysFooter, fit_items
 
 from .conftest import settle, sign_in
+from tests.helpers import TestCatalog as _Catalog
 
 
 def footer_line(screen) -> str:
@@ -126,18 +126,6 @@ async def test_the_header_keeps_the_sync_state_and_shortens_the_names(make_app):
         app._synced("offline", 0, None, None, False)
         await pilot.pause()
         assert app.screen.sub_title.startswith("HQ offline · ")
-
-
-class _Catalog(gettext.NullTranslations):
-    def __init__(self, table: dict[str, str]):
-        super().__init__()
-        self.table = table
-
-    def gettext(self, message: str) -> str:
-        return self.table.get(message, message)
-
-    def ngettext(self, singular: str, plural: str, n: int) -> str:
-        return self.table.get(singular if n == 1 else plural, singular if n == 1 else plural)
 
 
 GERMAN = {"Keys": "Tasten", "New customer": "Neu", "Clear": "Leeren", "Quit": "Beenden",

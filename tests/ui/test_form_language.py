@@ -18,15 +18,7 @@ from pos_customers.ui.screens.form import CustomerFormScreen
 from tests.ui.conftest import settle, sign_in
 from tests.ui.test_backoffice import open_menu, select_labels
 from tests.ui.test_flows import cells, db_rows
-
-
-class _Catalog(gettext.NullTranslations):
-    def __init__(self, table: dict[str, str]):
-        super().__init__()
-        self.table = table
-
-    def gettext(self, message: str) -> str:
-        return self.table.get(message, message)
+from tests.helpers import TestCatalog as _Catalog
 
 
 class _Longer(gettext.NullTranslations):

@@ -3,7 +3,6 @@ at their next sign-in (the store's language for the others)."""
 
 from __future__ import annotations
 
-import gettext
 
 import pytest
 from textual.widgets import Input, Label, OptionList
@@ -14,15 +13,7 @@ from pos_customers.ui.screens.form import CustomerFormScreen
 from pos_customers.ui.screens.language import LanguageModal, own_name
 from pos_customers.ui.screens.search import SearchScreen
 from tests.ui.conftest import settle, sign_in
-
-
-class _Catalog(gettext.NullTranslations):
-    def __init__(self, table: dict[str, str]):
-        super().__init__()
-        self.table = table
-
-    def gettext(self, message: str) -> str:
-        return self.table.get(message, message)
+from tests.helpers import TestCatalog as _Catalog
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ parameters, English as text, translated at the edge with the field's name transl
 
 from __future__ import annotations
 
-import gettext
 from datetime import date
 
 import pytest
@@ -16,18 +15,10 @@ from pos_customers.domain.money import parse_amount
 from pos_customers.domain.password import PasswordPolicy, password_needs, password_problems
 from pos_customers.domain.reference import InvalidReference, parse_reference
 from pos_customers.domain.validation import clean_person_name
+from tests.helpers import TestCatalog as _Catalog
 
 
 PURPOSES = PurposeRules(frozenset({"HOME", "BUSINESS"}), "HOME", "BUSINESS")
-
-
-class _Catalog(gettext.NullTranslations):
-    def __init__(self, table: dict[str, str]):
-        super().__init__()
-        self.table = table
-
-    def gettext(self, message: str) -> str:
-        return self.table.get(message, message)
 
 
 @pytest.fixture

@@ -8,15 +8,7 @@ import pytest
 
 from pos_customers.domain import i18n
 from pos_customers.domain.i18n import Msg, tr
-
-
-class _Catalog(gettext.NullTranslations):
-    def __init__(self, table: dict[str, str]):
-        super().__init__()
-        self.table = table
-
-    def gettext(self, message: str) -> str:
-        return self.table.get(message, message)
+from tests.helpers import TestCatalog as _Catalog
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import sys
 from typing import Optional
 
 import typer
-from ..domain.i18n import N_, _
+from ..domain.i18n import N_, _, tr
 
 from .common import (
     DB_OPTION,
@@ -39,9 +39,12 @@ def associates_add(
             fail(_("no terminal to type the PIN on: give it on standard input with --pin-stdin"), 2)
         pin = typer.prompt(_("PIN"), hide_input=True, confirmation_prompt=_("PIN again"))
     svc = _services(db)
+    from ..services.auth import role_name
+
     with _errors():
         view = add_associate(svc, _actor(), number=number, name=name, role=role, pin=pin)
-    say(_("associate {number} ({name}, {role}) added").format(number=view.number, name=view.name, role=view.role))
+    say(_("associate {number} ({name}, {role}) added").format(number=view.number, name=view.name,
+                                                               role=tr(role_name(view.role))))
 
 
 # -- diagnostics -----------------------------------------------------------------------------------

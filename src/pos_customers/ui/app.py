@@ -320,10 +320,6 @@ class PosApp(App):
             self.set_timer(1.0, self._typing_at_sign_in)
 
     # -- everything drawn from data goes through ui.text.safe: headers and notifications here ------
-    def format_title(self, title: str, sub_title: str) -> Content:
-        """Every screen's header: the store's and the associate's names are data."""
-        return super().format_title(safe(title), safe(sub_title))
-
     def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
                markup: bool = False) -> None:
         """Every notification is plain text through the sanitizer (messages often carry a name, a
@@ -332,10 +328,16 @@ class PosApp(App):
                        markup=False)
 
     def format_title(self, title: str, sub_title: str) -> Content:
-        """Every screen's header: the store's and the associate's names are data. The app's name
-        goes first when the header has no room for it."""
+        """Every screen's header: the store's and the associate's names are data. Where the
+        header has no room for all: the app's name goes first; a screen's own title ("Edit
+        customer …", "Store audit") stays, and the store's and associate's names are shortened
+        beside it (the sync state always stays)."""
         room = self.size.width - HEADER_ROOM
         if sub_title and len(title) + 3 + len(sub_title) > room:
+            if title != self.title and self.actor is not None:
+                rest = self.header_text(self.size.width - len(title) - 3)
+                if len(title) + 3 + len(rest) <= room:
+                    return super().format_title(safe(title), safe(rest))
             return Content(safe(sub_title))
         return super().format_title(safe(title), safe(sub_title))
 
