@@ -102,13 +102,21 @@ def customers_show(
     from ..domain.formats import address_lines, date_text, datetime_text, phone_text
     from ..domain.money import format_minor
 
+    from ..domain import i18n
+    from ..services.customers import shown_names
+
+    names = shown_names(svc, _actor(), i18n.language())  # in the command line's language
+    groups, affiliations, defs = names.groups, names.affiliations, names.attributes
+    group = f"{groups[view.group_code]} ({view.group_code})" if view.group_code in groups else view.group_code
     primary, marketing = _("primary"), _("marketing ok")
     rows = [(_("blocked:"), view.status_reason if view.blocked else ""),
             (_("password"), _("must change at next sign-in") if view.must_change_password else ""),
             (_("salutation"), view.salutation), (_("title"), view.title), (_("suffix"), view.suffix),
-            (_("gender"), view.gender), (_("group"), view.group_code), (_("language"), view.language),
+            (_("gender"), view.gender), (_("group"), group), (_("language"), view.language),
             (_("currency"), view.currency), (_("birth date"), date_text(view.birth_date)),
-            (_("affiliations"), ", ".join(view.affiliations)),
+            (_("affiliations"), ", ".join(affiliations.get(a, a) for a in view.affiliations)),
+            *((defs[k].label, str(defs[k].choice_label(v))) if k in defs else (k, str(v))
+              for k, v in view.attributes.items()),
             (_("receipt"), f"{view.receipt_option} {view.receipt_email}".strip()),
             (_("VAT number"), view.vat_number), (_("tax exempt"), _("yes") if view.tax_exempt else ""),
             (_("credit limit"), format_minor(view.credit_limit, view.currency)),

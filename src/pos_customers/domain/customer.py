@@ -13,6 +13,7 @@ from .enums import (AccountType, AttributeType, CustomerStatus, CustomerType, Em
 from .password import PasswordPolicy, password_needs, password_problems
 from .errors import FieldError, FieldProblem, ValidationFailed
 from .i18n import N_, Msg
+from .labels import label_in
 from .text import display_name
 from .validation import (Email, Phone, clean_birth_date, clean_currency, clean_email,
                          clean_language, clean_name_suffix, clean_organization_name,
@@ -118,6 +119,22 @@ class AttributeDef:
     required: bool = False
     choices: tuple[str, ...] = ()
     active: bool = True
+    #: what a person reads for each choice, in the order of ``choices`` (empty: the choices themselves)
+    choice_labels: tuple[str, ...] = ()
+
+    @classmethod
+    def labelled(cls, code: str, label: str, type: str, *, required: bool, choices: list[str],  # noqa: A002
+                 active: bool, labels: dict[str, str], choice_labels: dict[str, dict[str, str]],
+                 language: str = "") -> AttributeDef:
+        """A stored definition with its label and its choices' labels in ``language`` (else the defaults)."""
+        return cls(code=code, label=label_in(labels, label, language), type=AttributeType(type), required=required,
+                   choices=tuple(choices), active=active,
+                   choice_labels=tuple(label_in((choice_labels or {}).get(c), c, language) for c in choices))
+
+    def choice_label(self, value: object) -> object:
+        """The shown label of a stored choice (a value no longer listed, or not a choice, shows as it is)."""
+        labels = dict(zip(self.choices, self.choice_labels))
+        return (labels.get(value) if isinstance(value, str) else None) or value
 
 
 @dataclass(frozen=True)

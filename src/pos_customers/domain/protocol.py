@@ -382,6 +382,7 @@ class GroupChanged(_Model):
     name: Line(120)
     financial_dimensions: Annotated[dict[Line(32, min_length=1), Line(120)], Field(max_length=20)] = {}
     active: StrictBool = True
+    labels: Annotated[dict[Line(16, min_length=1), Line(120)], Field(max_length=50)] = {}
 
 
 class AffiliationChanged(_Model):
@@ -389,6 +390,7 @@ class AffiliationChanged(_Model):
     name: Line(120)
     description: Text(500) = ""
     active: StrictBool = True
+    labels: Annotated[dict[Line(16, min_length=1), Line(120)], Field(max_length=50)] = {}
 
 
 class AttributeChanged(_Model):
@@ -400,6 +402,9 @@ class AttributeChanged(_Model):
     show_on_create: StrictBool = True
     sort_order: Annotated[StrictInt, Field(ge=-1_000_000, le=1_000_000)] = 0
     active: StrictBool = True
+    labels: Annotated[dict[Line(16, min_length=1), Line(80)], Field(max_length=50)] = {}
+    choice_labels: Annotated[dict[Line(80, min_length=1), Annotated[dict[Line(16, min_length=1), Line(80)],
+                             Field(max_length=50)]], Field(max_length=200)] = {}
 
 
 class PurposeChanged(_Model):

@@ -190,6 +190,58 @@ def _check_template(s: Session, v: dict) -> dict:
     return out
 
 
+# -- labels per language (purposes, groups, affiliations, attributes and their choices) ----------
+
+def _in_language(labels: dict[str, str], language: str, label: str,
+                 key: str = "label") -> tuple[dict[str, str], dict[str, tuple]]:
+    """``labels`` (language -> label) with one language's label set, and the audit's change."""
+    lang = clean_language(language)
+    if not lang:
+        raise ValidationFailed(FieldError("language", Msg("Language is required, like de or en-GB")))
+    out = dict(labels or {})
+    old, out[lang] = out.get(lang), label
+    return out, {f"{key}.{lang}": (old, label)}
+
+
+def label_group(svc: Services, actor: Actor, code: str, language: str, label: str) -> None:
+    """The name a customer group shows in one language (its name stays the default)."""
+    _label_row(svc, actor, CustomerGroup, "customer_group", EventKind.GROUP_CHANGED, code, language,
+               _label(label, "label", Msg("Name")), Msg("customer group {code} not found", code=code), key="name")
+
+
+def label_affiliation(svc: Services, actor: Actor, code: str, language: str, label: str) -> None:
+    """The name an affiliation shows in one language (its name stays the default)."""
+    _label_row(svc, actor, Affiliation, "affiliation", EventKind.AFFILIATION_CHANGED, code, language,
+               _label(label, "label", Msg("Name")), Msg("affiliation {code} not found", code=code), key="name")
+
+
+def label_attribute(svc: Services, actor: Actor, code: str, language: str, label: str, *, choice: str = "") -> None:
+    """The label a custom attribute, or one of its choices, shows in one language. The stored value of
+    a choice never changes: customers keep it, each reader sees its label."""
+    _label_row(svc, actor, AttributeDefinition, "attribute_definition", EventKind.ATTRIBUTE_CHANGED, code,
+               language, _label(label), Msg("custom attribute {code} not found", code=code), choice=choice)
+
+
+def _label_row(svc: Services, actor: Actor, model: type, entity: str, event: EventKind, code: str,
+               language: str, label: str, missing: Msg, *, key: str = "label", choice: str = "") -> None:
+    with svc.change(actor, Permission.CONFIGURE_STORE) as tx:
+        row = tx.session.get(model, (code or "").upper())
+        if row is None:
+            raise NotFound(missing)
+        if choice:
+            if choice not in row.choices:
+                raise ValidationFailed(FieldError("choice", Msg("{code} has no choice {choice}", code=row.code,
+                                                                choice=choice)))
+            every = dict(row.choice_labels or {})
+            every[choice], changes = _in_language(every.get(choice, {}), language, label, f"choice.{choice}")
+            row.choice_labels = every
+        else:
+            row.labels, changes = _in_language(row.labels, language, label, key)
+        tx.session.add(row)
+        tx.audit(entity, row.code, "label", changes)
+        tx.outbox_row(event, entity, row.code, row)
+
+
 # -- address purposes ---------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -242,11 +294,7 @@ def rename_purpose(svc: Services, actor: Actor, code: str, label: str, language:
     with svc.change(actor, Permission.CONFIGURE_STORE) as tx:
         row = _purpose(tx, code)
         if language:
-            lang = clean_language(language)
-            labels = dict(row.labels)
-            old, labels[lang] = labels.get(lang), label
-            row.labels = labels
-            changes = {f"label.{lang}": (old, label)}
+            row.labels, changes = _in_language(row.labels, language, label)
         else:
             changes = {"label": (row.label, label)}
             row.label = label
@@ -415,6 +463,7 @@ def save_attribute(svc: Services, actor: Actor, code: str, label: str, type: Att
                    if created or getattr(row, k) != v}
         for k, v in after.items():
             setattr(row, k, v)
+        row.choice_labels = {c: v for c, v in (row.choice_labels or {}).items() if c in values}
         s.add(row)
         tx.audit("attribute_definition", code, "create" if created else "update", changes)
         tx.outbox_row(EventKind.ATTRIBUTE_CHANGED, "attribute_definition", code, row)

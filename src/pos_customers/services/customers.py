@@ -5,6 +5,7 @@ Each change is one transaction (customer rows + search index + audit row + outbo
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
@@ -14,6 +15,7 @@ from ..domain import duplicates as dup
 from ..domain.address import AddressInput
 from ..domain.customer import (
     AddressDraft,
+    AttributeDef,
     CleanCustomer,
     CustomerDraft,
     EmailInput,
@@ -34,6 +36,7 @@ from ..domain.reference import InvalidReference, normalize, parse_reference
 from ..domain.template import apply_template, financial_dimensions_for
 from ..domain.validation import phone_from_e164
 from ..domain.i18n import Msg
+from ..domain.labels import label_in
 from ..storage import customers as rows
 from ..storage import queries
 from .context import Actor, Change, NotFound, Permission, Services
@@ -70,6 +73,33 @@ def get_customer(svc: Services, actor: Actor, key: str) -> CustomerView:
     actor.require(Permission.SEARCH)
     with svc.db.snapshot() as conn:
         return find_customer(conn, key)
+
+
+@dataclass(frozen=True)
+class ShownNames:
+    """What a reader sees for the codes on a customer: groups, affiliations, attribute definitions,
+    each in one language (else its default label)."""
+
+    groups: dict[str, str]
+    affiliations: dict[str, str]
+    attributes: dict[str, AttributeDef]
+
+
+def shown_names(svc: Services, actor: Actor, language: str = "") -> ShownNames:
+    """Read without the ORM (``customers show`` loads neither it nor pydantic)."""
+    actor.require(Permission.SEARCH)
+    with svc.db.snapshot() as conn:
+        groups = conn.execute("SELECT code, name, labels FROM customer_group").fetchall()
+        affiliations = conn.execute("SELECT code, name, labels FROM affiliation").fetchall()
+        attributes = conn.execute("SELECT code, label, type, required, choices, active, labels, choice_labels "
+                                  "FROM attribute_definition ORDER BY sort_order").fetchall()
+    return ShownNames(
+        {code: label_in(json.loads(labels or "{}"), name, language) for code, name, labels in groups},
+        {code: label_in(json.loads(labels or "{}"), name, language) for code, name, labels in affiliations},
+        {r[0]: AttributeDef.labelled(r[0], r[1], r[2], required=bool(r[3]), choices=json.loads(r[4] or "[]"),
+                                     active=bool(r[5]), labels=json.loads(r[6] or "{}"),
+                                     choice_labels=json.loads(r[7] or "{}"), language=language)
+         for r in attributes})
 
 
 def find_customer(s: Session | sqlite3.Connection, key: str) -> CustomerRecord:

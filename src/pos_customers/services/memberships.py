@@ -20,6 +20,7 @@ from ..domain.i18n import Msg
 from ..storage import customers as rows
 from ..storage import memberships as store
 from .context import Actor, Change, Permission, Services
+from ..domain.labels import label_in
 from .customers import find_customer
 from .records import MEMBERSHIP
 
@@ -66,9 +67,7 @@ class OrganizationLink:
 # -- reading ---------------------------------------------------------------------------------------
 
 def _labels(s: Session, language: str = "") -> dict[str, str]:
-    lang = (language or "").split("-")[0]
-    return {r.code: r.labels.get(language) or r.labels.get(lang) or r.label
-            for r in store.roles(s, active_only=False)}
+    return {r.code: label_in(r.labels, r.label, language) for r in store.roles(s, active_only=False)}
 
 
 def membership_roles(svc: Services, actor: Actor, *, language: str = "") -> list[RoleChoice]:

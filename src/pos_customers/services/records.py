@@ -18,6 +18,7 @@ from ..domain.i18n import Msg
 from ..storage.tables import (AddressPurpose, Affiliation, AttributeDefinition, AuditEvent,
                               ConsentEvent, Customer, CustomerGroup, CustomerMembership, CustomerNote)
 from .context import Actor, NotFound, Permission, Services
+from ..domain.labels import label_in
 from .reference_data import choice_list
 from .store import attribute_defs
 from .views import utc
@@ -135,16 +136,15 @@ def form_choices(svc: Services, actor: Actor, *, language: str = "") -> FormChoi
         groups = s.exec(select(CustomerGroup).where(CustomerGroup.active).order_by(CustomerGroup.code)).all()
         affs = s.exec(select(Affiliation).where(Affiliation.active).order_by(Affiliation.code)).all()
         purposes = s.exec(select(AddressPurpose).order_by(AddressPurpose.sort_order)).all()
-        defs = attribute_defs(s)
+        defs = attribute_defs(s, language)
         shown = {r.code for r in s.exec(select(AttributeDefinition).where(AttributeDefinition.show_on_create))}
 
     def label(p: AddressPurpose) -> str:
-        lang = (language or "").split("-")[0]
-        return p.labels.get(language) or p.labels.get(lang) or p.label
+        return label_in(p.labels, p.label, language)
 
     return FormChoices(
-        groups=tuple(Choice(g.code, g.name) for g in groups),
-        affiliations=tuple(Choice(a.code, a.name) for a in affs),
+        groups=tuple(Choice(g.code, label_in(g.labels, g.name, language)) for g in groups),
+        affiliations=tuple(Choice(a.code, label_in(a.labels, a.name, language)) for a in affs),
         purposes=tuple(Choice(p.code, label(p)) for p in purposes if p.active),
         all_purposes={p.code: label(p) for p in purposes},
         attributes=tuple(d for d in defs if d.active and (d.code in shown or d.required)),

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
+from ..domain.labels import label_in
 from ..paths import data_dir
 from ..storage.tables import AddressPurpose, Affiliation, AttributeDefinition, CustomerGroup, MembershipRole
 
@@ -103,8 +104,7 @@ class ListEntry:
     labels: dict[str, str]
 
     def label_in(self, language: str = "") -> str:
-        lang = (language or "").split("-")[0]
-        return self.labels.get(language) or self.labels.get(lang) or self.label
+        return label_in(self.labels, self.label, language)
 
 
 #: the lists that are data files of their own, one code per row, labels per language

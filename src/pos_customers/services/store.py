@@ -10,7 +10,7 @@ from ..domain.enums import EventKind
 from ..domain import template as domain_template
 from ..domain.account_options import AccountOptions
 from ..domain.customer import AttributeDef, PurposeRules
-from ..domain.enums import AttributeType, CustomerType, ReceiptOption
+from ..domain.enums import CustomerType, ReceiptOption
 from ..domain.errors import FieldError, FieldProblem, ValidationFailed
 from ..domain.reference import MAX_STORE, MAX_TERMINAL
 from ..domain.validation import clean_country, clean_currency, clean_language, clean_text
@@ -115,9 +115,10 @@ def purpose_rules(session: Session) -> PurposeRules:
     return PurposeRules(frozenset(p.code for p in rows if p.active), person, org)
 
 
-def attribute_defs(session: Session) -> list[AttributeDef]:
-    return [AttributeDef(code=r.code, label=r.label, type=AttributeType(r.type), required=r.required,
-                         choices=tuple(r.choices), active=r.active)
+def attribute_defs(session: Session, language: str = "") -> list[AttributeDef]:
+    """The attribute definitions; their labels and their choices' labels in ``language`` (else the defaults)."""
+    return [AttributeDef.labelled(r.code, r.label, r.type, required=r.required, choices=r.choices, active=r.active,
+                                  labels=r.labels, choice_labels=r.choice_labels, language=language)
             for r in session.exec(select(AttributeDefinition).order_by(AttributeDefinition.sort_order))]
 
 

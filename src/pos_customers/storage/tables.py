@@ -70,6 +70,7 @@ class CustomerGroup(SQLModel, table=True):
     name: str = Field(max_length=120)
     financial_dimensions: dict[str, str] = _json(dict)
     active: bool = True
+    labels: dict[str, str] = _json(dict)  # language -> name shown in it (as AddressPurpose.labels)
 
 
 class Affiliation(SQLModel, table=True):
@@ -78,6 +79,7 @@ class Affiliation(SQLModel, table=True):
     name: str = Field(max_length=120)
     description: str = Field(default="", max_length=500)
     active: bool = True
+    labels: dict[str, str] = _json(dict)  # language -> name shown in it
 
 
 class AddressPurpose(SQLModel, table=True):
@@ -101,6 +103,8 @@ class AttributeDefinition(SQLModel, table=True):
     show_on_create: bool = True
     sort_order: int = 0
     active: bool = True
+    labels: dict[str, str] = _json(dict)  # language -> label
+    choice_labels: dict[str, dict[str, str]] = _json(dict)  # choice (as stored) -> language -> label
 
 
 class Customer(SQLModel, table=True):

@@ -319,6 +319,12 @@ class ListScreen(Screen):
                     table.move_cursor(row=added[0])
         self.app.push_screen(FormModal(title, fields, submit), done)
 
+    def edit_in_language(self, code: str, submit, extra: list[Field] = ()) -> None:
+        """The `l` key of every reference list: a label in one language; ``submit(language, label, values)``."""
+        self.edit(_("{code} in another language").format(code=code),
+                  [Field("language", _("Language"), placeholder="de, fr, en-GB"), Field("label", _("Label")), *extra],
+                  lambda v: submit(v["language"], v["label"], v))
+
 
 class PurposesScreen(ListScreen):
     TITLE_TEXT = N_("Address purposes")
@@ -362,13 +368,11 @@ class PurposesScreen(ListScreen):
     def action_language(self) -> None:
         code = self.current
         if code:
-            def submit(v):
-                if not (v["language"] or "").strip():
+            def submit(language, label, _values):
+                if not (language or "").strip():
                     raise ValidationFailed(FieldError("language", Msg("Language is required, like de or en-GB")))
-                bo.rename_purpose(self.app.services, self.app.actor, code, v["label"], language=v["language"])
-            self.edit(_("{code} in another language").format(code=code),
-                      [Field("language", _("Language"), placeholder="de, fr, en-GB"), Field("label", _("Label"))],
-                      submit)
+                bo.rename_purpose(self.app.services, self.app.actor, code, label, language=language)
+            self.edit_in_language(code, submit)
 
     def action_move(self, steps: int) -> None:
         if self.current and _guard(self, bo.move_purpose, self.current, steps):
@@ -412,11 +416,17 @@ class PurposesScreen(ListScreen):
 class GroupsScreen(ListScreen):
     TITLE_TEXT = N_("Customer groups")
     COLUMNS = (N_("Code"), N_("Name"), N_("Financial dimensions"), N_("Active"))
-    HINT = N_("a add · enter edit (dimensions as Key=Value; Key=Value)")
+    HINT = N_("a add · enter edit (dimensions as Key=Value; Key=Value) · l name in a language")
     BINDINGS = [
         Binding("escape", "app.pop_screen", N_("Back"), id="groups.back", tooltip=N_("Back")),
         Binding("a", "add", N_("Add"), id="groups.add", tooltip=N_("Add a customer group")),
+        Binding("l", "language", N_("Language label"), id="groups.language", tooltip=N_("Label in one language")),
     ]
+
+    def action_language(self) -> None:
+        if code := self.current:
+            self.edit_in_language(code, lambda language, label, _v: bo.label_group(
+                self.app.services, self.app.actor, code, language, label))
 
     def _all(self):
         return records.reference_groups(self.app.services, self.app.actor)
@@ -444,11 +454,18 @@ class GroupsScreen(ListScreen):
 class AffiliationsScreen(ListScreen):
     TITLE_TEXT = N_("Affiliations")
     COLUMNS = (N_("Code"), N_("Name"), N_("Description"), N_("Active"))
-    HINT = N_("a add · enter edit")
+    HINT = N_("a add · enter edit · l name in a language")
     BINDINGS = [
         Binding("escape", "app.pop_screen", N_("Back"), id="affiliations.back", tooltip=N_("Back")),
         Binding("a", "add", N_("Add"), id="affiliations.add", tooltip=N_("Add an affiliation")),
+        Binding("l", "language", N_("Language label"), id="affiliations.language",
+                tooltip=N_("Label in one language")),
     ]
+
+    def action_language(self) -> None:
+        if code := self.current:
+            self.edit_in_language(code, lambda language, label, _v: bo.label_affiliation(
+                self.app.services, self.app.actor, code, language, label))
 
     def _all(self):
         return records.reference_affiliations(self.app.services, self.app.actor)
@@ -476,11 +493,22 @@ class AttributesScreen(ListScreen):
     TITLE_TEXT = N_("Custom attributes")
     COLUMNS = (N_("Code"), N_("Label"), N_("Type"), N_("Required"), N_("On create form"), N_("Choices"),
                N_("Active"))
-    HINT = N_("a add · enter edit · choices separated by |")
+    HINT = N_("a add · enter edit · choices separated by | · l label in a language")
     BINDINGS = [
         Binding("escape", "app.pop_screen", N_("Back"), id="attributes.back", tooltip=N_("Back")),
         Binding("a", "add", N_("Add"), id="attributes.add", tooltip=N_("Add a custom attribute")),
+        Binding("l", "language", N_("Language label"), id="attributes.language",
+                tooltip=N_("Label in one language")),
     ]
+
+    def action_language(self) -> None:
+        code = self.current
+        if not code:
+            return
+        d = next(d for d in self._all() if d.code == code)
+        extra = [Field("choice", _("Of the choice"), kind="select", choices=[(c, c) for c in d.choices])] if d.choices else []
+        self.edit_in_language(code, lambda language, label, v: bo.label_attribute(
+            self.app.services, self.app.actor, code, language, label, choice=v.get("choice") or ""), extra)
 
     def _all(self):
         return records.reference_attributes(self.app.services, self.app.actor)

@@ -288,8 +288,9 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
                   ", ".join(f"{k}={v}" for k, v in view.financial_dimensions.items()) or "—"),
                  (_("Affiliations"), ", ".join(affiliations.get(a, a) for a in view.affiliations) or "—"),
                  *((tr(k), v) for k, v in segment_rows(getattr(self, "_segments", [])))]
-        labels = {d.code: d.label for d in choices.attributes_all}
-        attrs += [(labels.get(k, k), v) for k, v in view.attributes.items()]
+        defs = {d.code: d for d in choices.attributes_all}
+        attrs += [(defs[k].label, defs[k].choice_label(v)) if k in defs else (k, v)
+                  for k, v in view.attributes.items()]
         self._fill("tab-attributes", [kv_table(attrs, "attributes-table")])
         if notes is not None:
             notes_table = DataTable(id="notes-table", cursor_type="row")

@@ -271,7 +271,7 @@ class CustomerFormScreen(Screen):
                                 classes="field-label" + (" required" if a.required else ""), markup=False)
                     value = str(d.attributes.get(a.code, ""))
                     if a.type == AttributeType.CHOICE:
-                        yield Select([(plain(c), c) for c in a.choices], value=value or Select.NULL,
+                        yield Select([(plain(a.choice_label(c)), c) for c in a.choices], value=value or Select.NULL,
                                      id=f"attr-{a.code}", prompt="—", classes="attr-field", compact=True)
                     else:
                         yield Input(safe(value), id=f"attr-{a.code}", classes="attr-field", compact=True,
