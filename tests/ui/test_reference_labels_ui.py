@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from textual.widgets import DataTable, Label, Select, SelectionList, TabbedContent
+from textual.widgets import DataTable, Input, Label, Select, SelectionList, TabbedContent
 
 from pos_customers.domain import i18n
 from pos_customers.services import backoffice as bo
@@ -156,3 +156,27 @@ async def test_l_without_a_language_says_so_and_stores_nothing(make_app, shop):
         assert isinstance(app.screen, FormModal)
         assert "Language is required" in str(app.screen.query_one("#err-language").render())
     assert db_rows(shop, "SELECT count(*) FROM customer_group WHERE labels != '{}'") == [(0,)]
+
+
+async def test_switching_language_on_an_edit_form_with_affiliations_keeps_it(make_app, labelled, admin):
+    """F12 on the edit form of a customer with affiliations: the form is made again in the new
+    language with the same choices ticked (it once closed the app: the list's change on restore)."""
+    from tests.ui.test_language_switch import _pick
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot, "1001", "2468")
+        await pilot.press(*"anna müller")
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await pilot.press("e")
+        await settle(app, pilot)
+        form = app.screen
+        assert isinstance(form, CustomerFormScreen)
+        form.query_one("#first_name", Input).value = "Annette"
+        await _pick(app, pilot, "de")
+        assert app.screen is form and app.is_running
+        assert form.query_one("#first_name", Input).value == "Annette"
+        assert form.query_one("#affiliations", SelectionList).selected == ["CLUB"]
+        assert str(form.query_one("#label-first_name", Label).render()).startswith("Vorname")

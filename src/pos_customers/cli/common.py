@@ -3,6 +3,7 @@ language of what the command line prints."""
 
 from __future__ import annotations
 
+import sys
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional
@@ -30,7 +31,20 @@ class LocalizedGroup(TyperGroup):
     def main(self, *args, **kwargs):
         if i18n.set_language(cli_language()) != i18n.DEFAULT:
             _translate_help(self)
+            if {"--help", "-h"} & set(sys.argv[1:]) or len(sys.argv) <= 2:
+                _translate_help_panels()
         return super().main(*args, **kwargs)
+
+
+def _translate_help_panels() -> None:
+    """Typer's own words on a help page (its panel titles, "[required]"), in the reader's
+    language: module settings of typer.rich_utils, read when the help is drawn."""
+    from typer import rich_utils
+
+    rich_utils.ARGUMENTS_PANEL_TITLE = _("Arguments")
+    rich_utils.OPTIONS_PANEL_TITLE = _("Options")
+    rich_utils.COMMANDS_PANEL_TITLE = _("Commands")
+    rich_utils.REQUIRED_LONG_STRING = _("[required]")
 
 
 #: the text Click gives every command's --help (made in English; translated as ours)

@@ -515,7 +515,7 @@ class CustomerFormScreen(Screen):
         widget = getattr(event, "input", None) or getattr(event, "select", None) or getattr(
             event, "checkbox", None) or getattr(event, "selection_list", None)
         if widget is not None and widget.id:
-            if self._moved.get(widget.id) == getattr(event, "value", None):
+            if widget.id in self._moved and self._moved[widget.id] == getattr(event, "value", None):
                 del self._moved[widget.id]  # moved here by the type switch, not typed
             else:
                 self.touched.add(widget.id)
