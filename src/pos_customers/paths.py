@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from .domain.i18n import Msg
+
 APP = "pos-customers"
 DB_ENV = "POS_CUSTOMERS_DB"
 CONFIG_ENV = "POS_CUSTOMERS_CONFIG"
@@ -44,9 +46,9 @@ def store_db_path(explicit: str | os.PathLike | None = None) -> tuple[Path, bool
     return path, False
 
 
-def demo_notice(path: Path) -> str:
-    """The one line that says the demo database is in use."""
-    return f"using the demo store at {path} (pos-customers init sets up a real store)"
+def demo_notice(path: Path) -> Msg:
+    """The one line that says the demo database is in use (made into text where it is printed)."""
+    return Msg("using the demo store at {path} (pos-customers init sets up a real store)", path=str(path))
 
 
 HQ_DB_ENV = "POS_CUSTOMERS_HQ_DB"
@@ -70,10 +72,10 @@ def default_hq_db_path() -> Path:
     return demo_db_path().parent / "hq.db"
 
 
-def hq_demo_notice(path: str | os.PathLike) -> str:
-    """The one line that says the demo headquarters is in use."""
-    return (f"using the demo headquarters at {path} (--db URL or $POS_CUSTOMERS_HQ_DB chooses "
-            "another)")
+def hq_demo_notice(path: str | os.PathLike) -> Msg:
+    """The one line that says the demo headquarters is in use (made into text where it is printed)."""
+    return Msg("using the demo headquarters at {path} (--db URL or $POS_CUSTOMERS_HQ_DB chooses another)",
+               path=str(path))
 
 
 def config_path() -> Path:

@@ -108,3 +108,15 @@ def test_terminals_get_plain_spaces():
     set_format_locale("fr_FR")
     text = money_text(123456789, "EUR") + datetime_text(LOCAL - timedelta(days=1))
     assert "\u202f" not in text and "\xa0" not in text
+
+
+@pytest.mark.parametrize("loc, typed", [("de_DE", "06.03.1985"), ("en_US", "3/6/1985"), ("fr_FR", "06/03/1985"),
+                                        ("nl_NL", "6-3-1985"), ("de_DE", "1985-03-06")])
+def test_a_birth_date_typed_as_the_store_writes_dates_is_read(loc, typed):
+    from pos_customers.domain.errors import FieldProblem
+    from pos_customers.domain.validation import clean_birth_date
+
+    formats.set_format_locale(loc)
+    assert clean_birth_date(typed, today=date(2026, 12, 4)) == date(1985, 3, 6)
+    with pytest.raises(FieldProblem):
+        clean_birth_date("6.3.85", today=date(2026, 12, 4))  # a two-digit year is not guessed

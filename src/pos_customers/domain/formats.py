@@ -112,6 +112,21 @@ def _moment(value: datetime | str) -> datetime | None:
     return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
 
 
+def parse_date_text(text: str) -> date | None:
+    """A day typed as the locale writes it (``06.03.1985`` in a German store, ``3/6/1985`` in a US
+    one) with a four-digit year; ``None`` when it is not one."""
+    from babel.dates import parse_date
+
+    text = text.strip()
+    if not any(len(part) == 4 for part in text.replace("/", ".").replace("-", ".").split(".")):
+        return None  # a two-digit year would be a guess
+    try:
+        found = parse_date(text, locale=_babel_locale(_locale), format="short")
+    except (ValueError, IndexError):
+        return None
+    return found if found.year >= 1000 else None
+
+
 def date_text(value: date | datetime | str | None) -> str:
     """A day as the locale writes it: ``25.11.2026`` (de), ``Nov 25, 2026`` (en). A datetime is
     its day in the local time zone; ISO text is read; other text is returned as it is."""

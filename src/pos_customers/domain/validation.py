@@ -221,7 +221,12 @@ def clean_birth_date(value: date | str | None, *, today: date) -> date | None:
         try:
             value = date.fromisoformat(value.strip())
         except ValueError:
-            raise FieldProblem(Msg("Date of birth must be a date like 1984-03-27")) from None
+            from .formats import parse_date_text
+
+            typed = parse_date_text(value)  # as the store writes dates: 27.03.1984 in Germany
+            if typed is None:
+                raise FieldProblem(Msg("Date of birth must be a date like 1984-03-27")) from None
+            value = typed
     if value > today:
         raise FieldProblem(Msg("Date of birth cannot be in the future"))
     age = today.year - value.year - ((today.month, today.day) < (value.month, value.day))
