@@ -80,7 +80,9 @@ def test_birth_date_rules():
     with pytest.raises(FieldProblem, match="plausible"):
         clean_birth_date("1890-01-01", today=TODAY)
     with pytest.raises(FieldProblem, match="like"):
-        clean_birth_date("27.03.1984", today=TODAY)
+        clean_birth_date("27.13.1984", today=TODAY)  # no such day, in any order (the store's order: test_formats)
+    with pytest.raises(FieldProblem, match="like"):
+        clean_birth_date("someday", today=TODAY)
 
 
 def test_language_codes():
