@@ -112,6 +112,22 @@ def _moment(value: datetime | str) -> datetime | None:
     return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
 
 
+def language_name(code: str | None) -> str:
+    """A customer's language as the reader names it, with its code: "Deutsch (de)" to a German
+    reader, "German (de-AT)"... to an English one; the code alone when Babel knows no name."""
+    from babel import Locale, UnknownLocaleError
+
+    from . import i18n
+
+    if not code:
+        return ""
+    try:
+        name = Locale.parse(code.replace("-", "_")).get_display_name(i18n.language()) or ""
+    except (ValueError, UnknownLocaleError):
+        return code
+    return f"{name[:1].upper()}{name[1:]} ({code})" if name else code
+
+
 def parse_date_text(text: str) -> date | None:
     """A day typed as the locale writes it (``06.03.1985`` in a German store, ``3/6/1985`` in a US
     one) with a four-digit year; ``None`` when it is not one."""

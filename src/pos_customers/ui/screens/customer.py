@@ -24,7 +24,7 @@ from ...domain.errors import ValidationFailed
 from ...domain.i18n import N_, _, ngettext, tr
 from ...services import records, sync
 from ...services.context import Permission
-from ...domain.formats import address_line, address_lines, amount_text, date_text, phone_text
+from ...domain.formats import address_line, address_lines, amount_text, date_text, language_name, phone_text
 from ...domain.money import format_minor
 from ...services.customers import StaleEdit, choose_for_sale, draft_from_view, get_customer, update_customer
 from ...services.segments import customer_segments, segment_rows
@@ -244,7 +244,7 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
             (_("Last name"), view.last_name), (_("Suffix"), view.suffix), (_("Organization"), view.organization_name),
             (_("Company"), view.company), (_("Date of birth"), view.birth_date),
             (_("Gender"), labels["gender"].get(view.gender, view.gender)),
-            (_("Language"), view.language), (_("Currency"), view.currency),
+            (_("Language"), language_name(view.language)), (_("Currency"), view.currency),
             (_("Receipt"), word(view.receipt_option)), (_("Receipt email"), view.receipt_email),
             (_("Status"), f"{status}: {view.status_reason}" if view.status_reason else status),
             (_("Account type"), word(view.account_type)),
