@@ -162,6 +162,13 @@ def test_email_receipt_needs_an_email():
         check(CustomerDraft(first_name="A", last_name="B", receipt_option="email"))
 
 
+def test_a_wrong_email_is_said_once_not_again_as_a_receipt_without_email():
+    with pytest.raises(ValidationFailed) as refused:
+        check(CustomerDraft(first_name="A", last_name="B", receipt_option="email",
+                            emails=[EmailInput("karl@@example")]))
+    assert [e.field for e in refused.value.errors] == ["emails.0.address"]
+
+
 @pytest.mark.parametrize("kind,value,stored", [
     (AttributeType.INTEGER, " 42 ", "42"), (AttributeType.DECIMAL, "3,5", "3.5"),
     (AttributeType.BOOLEAN, "Yes", "true"), (AttributeType.DATE, "2024-05-31", "2024-05-31"),

@@ -281,7 +281,9 @@ def check_customer(
     cards = _check_cards(draft.cards, errors)
     attributes = check_attributes(draft.attributes, attribute_defs, errors, require=require_attributes)
 
-    if receipt_option in (ReceiptOption.EMAIL, ReceiptOption.BOTH) and not (receipt_email or emails):
+    email_wrong = any(e.field.startswith("emails") for e in errors)  # said once, at the email itself
+    if receipt_option in (ReceiptOption.EMAIL, ReceiptOption.BOTH) and not (receipt_email or emails) \
+            and not email_wrong:
         errors.append(FieldError("receipt_email", Msg("An email receipt needs an email address")))
     account_type = run("account_type", AccountType, draft.account_type or AccountType.GUEST)
     if draft.password:
