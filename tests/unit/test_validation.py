@@ -186,3 +186,16 @@ def test_attribute_errors():
         check_attribute_value(AttributeDef("R", "Req", AttributeType.TEXT, required=True), "")
     with pytest.raises(FieldProblem):
         check_attribute_value(AttributeDef("D", "Dec", AttributeType.DECIMAL), "NaN")
+
+
+@pytest.mark.parametrize("typed, reason", [("karl@@example.com", "it has more than one @ sign"),
+                                           ("karl", "it needs an @ sign"),
+                                           ("karl@example", "the part after the @ needs a dot, as in example.com"),
+                                           ("karl..x@example.com", "it has two dots in a row")])
+def test_a_wrong_email_says_why_in_words_a_catalog_translates(typed, reason):
+    from pos_customers.domain.validation import clean_email
+
+    with pytest.raises(FieldProblem) as refused:
+        clean_email(typed)
+    message = refused.value.args[0]
+    assert message.text == "Email is not valid: {reason}" and message.params["reason"].text == reason

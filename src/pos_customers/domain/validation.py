@@ -102,7 +102,7 @@ def clean_email(value: str) -> Email:
     try:
         result = validate_email(text, check_deliverability=False)
     except EmailNotValidError as exc:
-        raise FieldProblem(Msg("Email is not valid: {reason}", reason=str(exc))) from None  # the library's English
+        raise FieldProblem(Msg("Email is not valid: {reason}", reason=_email_reason(str(exc)))) from None
     return Email(address=result.normalized, key=result.normalized.casefold())
 
 
@@ -212,6 +212,23 @@ def _phone_reason(exc: phonenumbers.NumberParseException) -> Msg:
         phonenumbers.NumberParseException.TOO_LONG: Msg("too long"),
     }
     return reasons.get(exc.error_type, Msg("it cannot be read"))
+
+
+# email-validator's most common reasons, in words a catalog translates; any other stays the library's
+_EMAIL_REASONS = (
+    ("must have an @-sign", Msg("it needs an @ sign")),
+    ("invalid characters: '@'", Msg("it has more than one @ sign")),
+    ("It should have a period", Msg("the part after the @ needs a dot, as in example.com")),
+    ("something before the @-sign", Msg("something must come before the @ sign")),
+    ("something after the @-sign", Msg("something must come after the @ sign")),
+    ("invalid characters before the @-sign: SPACE", Msg("it has a space")),
+    ("invalid characters: SPACE", Msg("it has a space")),
+    ("two periods in a row", Msg("it has two dots in a row")),
+)
+
+
+def _email_reason(text: str) -> Msg | str:
+    return next((said for found, said in _EMAIL_REASONS if found in text), text)
 
 
 def clean_birth_date(value: date | str | None, *, today: date) -> date | None:
