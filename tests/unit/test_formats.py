@@ -120,3 +120,9 @@ def test_a_birth_date_typed_as_the_store_writes_dates_is_read(loc, typed):
     assert clean_birth_date(typed, today=date(2026, 12, 4)) == date(1985, 3, 6)
     with pytest.raises(FieldProblem):
         clean_birth_date("6.3.85", today=date(2026, 12, 4))  # a two-digit year is not guessed
+
+
+def test_a_phone_number_too_short_for_its_country_is_shown_as_stored():
+    formats.set_format_locale("de_DE")
+    assert formats.phone_text("+33 1 4260 600") == "+33 1 4260 600"  # 8 digits: no French number
+    assert formats.phone_text("+33142600600") == "+33 1 42 60 06 00"

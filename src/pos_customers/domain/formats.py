@@ -281,6 +281,8 @@ def phone_text(e164: str | None, country: str | None = None) -> str:
         number = phonenumbers.parse(text, None)
     except phonenumbers.NumberParseException:
         return text
+    if not phonenumbers.is_possible_number(number):
+        return text  # too short or long for its country: as stored, not reformatted into a wrong shape
     home = (country if country is not None else store_country()).upper()
     region = phonenumbers.region_code_for_number(number)
     kind = phonenumbers.PhoneNumberFormat.NATIONAL if home and region == home \

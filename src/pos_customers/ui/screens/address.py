@@ -39,6 +39,7 @@ class AddressModal(ModalScreen[AddressDraft | None]):
     AddressModal .error.shown { display: block; }
     AddressModal Checkbox, AddressModal Checkbox:focus { border: none; height: 1; padding: 0; margin-left: 20; }
     AddressModal .hidden { display: none; }
+    AddressModal .hint { color: $text-muted; padding: 0 1; }
     """
 
     def __init__(self, *, draft: AddressDraft | None, purposes: list[tuple[str, str]],
