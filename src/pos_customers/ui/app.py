@@ -24,7 +24,7 @@ from textual.content import Content
 from textual.screen import ModalScreen, Screen
 
 from ..domain.i18n import N_, _, ngettext, tr
-from ..services.auth import Actor, Permission
+from ..services.auth import Actor, Permission, role_name
 from .commands import app_commands, translated_system_commands
 from .config import UiConfig
 from .desk import FULL_MESSAGE, HOME, HOME_LABEL, DeskFull, OpenCustomers, shorten
@@ -43,8 +43,6 @@ LOCK_MODE = "lock"
 CLOSE_QUESTION = N_("Close {name}? What you typed on it is not saved.")
 GO_HELP = N_("Back to this open customer as it was left")
 SYNC_STATES = {"online": N_("HQ online"), "offline": N_("HQ offline")}
-ROLE_LABELS = {"associate": N_("associate"), "manager": N_("manager"), "support": N_("support"),
-               "admin": N_("admin")}
 # every screen fits 80x24: below it, a notice instead of cut widgets
 MIN_WIDTH, MIN_HEIGHT = 80, 24
 HEADER_ROOM = 18  # the header's icon (8 columns) and the space of its clock (10) are not the title's
@@ -351,7 +349,7 @@ class PosApp(App):
         name = role = ""
         if self.actor is not None:
             name = self.actor.name or self.actor.associate_number
-            role = tr(ROLE_LABELS.get(self.actor.role.value, self.actor.role.value))
+            role = tr(role_name(self.actor.role))
 
         def line(*parts: str) -> str:
             return " · ".join(p for p in parts if p)
@@ -821,7 +819,7 @@ class PosApp(App):
 
         if not self.actor.can(Permission.CREATE):
             self.notify(_("A {role} may not create customers.").format(
-                role=tr(ROLE_LABELS.get(self.actor.role.value, self.actor.role.value))), severity="error")
+                role=tr(role_name(self.actor.role))), severity="error")
             return
         base = template_draft(self.services, self.actor)
         if typed is not None:

@@ -22,7 +22,7 @@ from ...domain.i18n import N_, _, Msg, ngettext, tr
 from ...services import associates as assoc
 from ...services import backoffice as bo
 from ...services import records
-from ...services.auth import PermissionDenied
+from ...services.auth import PermissionDenied, role_name
 from ...domain.formats import time_text
 from ..text import change_lines, plain, safe, yes_no
 from ..widgets.field_error import ErrorLine
@@ -33,21 +33,14 @@ from .form import CUSTOMER_TYPES, RECEIPT_LABELS, choices_in_language, receipt_o
 from .form_modal import Field, FormModal
 
 #: what a person reads for the codes these screens show (the code is what is stored)
-ROLE_LABELS = {Role.ASSOCIATE: N_("associate"), Role.MANAGER: N_("manager"), Role.SUPPORT: N_("support"),
-               Role.ADMIN: N_("admin")}
 TYPE_LABELS = {AttributeType.TEXT: N_("text"), AttributeType.CHOICE: N_("choice"), AttributeType.INTEGER: N_("integer"),
                AttributeType.DECIMAL: N_("decimal"), AttributeType.BOOLEAN: N_("yes/no"),
                AttributeType.DATE: N_("date")}
-_YES_NO = (N_("yes"), N_("no"))  # the words of yes_no, translated where shown
 
 
 def _label(table: dict, code: str) -> str:
     """A code's label from ``table`` in the current language (a code it does not know: as it is)."""
     return tr(table[code]) if code in table else code
-
-
-def _yn(flag: bool) -> str:
-    return tr(yes_no(flag))
 
 
 def _guard(screen: Screen, fn, *args, done: str | None = None, **kwargs) -> bool:
@@ -348,7 +341,7 @@ class PurposesScreen(ListScreen):
     ]
 
     def rows(self):
-        return [(p.code, (p.code, p.label, _yn(p.active), _("default") if p.default_person else "",
+        return [(p.code, (p.code, p.label, yes_no(p.active), _("default") if p.default_person else "",
                           _("default") if p.default_organization else "", p.in_use,
                           ", ".join(f"{k}: {v}" for k, v in p.labels.items())))
                 for p in bo.purposes(self.app.services, self.app.actor)]
@@ -432,7 +425,7 @@ class GroupsScreen(ListScreen):
         return records.reference_groups(self.app.services, self.app.actor)
 
     def rows(self):
-        return [(g.code, (g.code, g.name, _dims(g.financial_dimensions), _yn(g.active))) for g in self._all()]
+        return [(g.code, (g.code, g.name, _dims(g.financial_dimensions), yes_no(g.active))) for g in self._all()]
 
     def _form(self, g=None):
         fields = [Field("code", _("Code"), value=g.code if g else ""),
@@ -471,7 +464,7 @@ class AffiliationsScreen(ListScreen):
         return records.reference_affiliations(self.app.services, self.app.actor)
 
     def rows(self):
-        return [(a.code, (a.code, a.name, a.description, _yn(a.active))) for a in self._all()]
+        return [(a.code, (a.code, a.name, a.description, yes_no(a.active))) for a in self._all()]
 
     def _form(self, a=None):
         fields = [Field("code", _("Code"), value=a.code if a else ""),
@@ -514,8 +507,8 @@ class AttributesScreen(ListScreen):
         return records.reference_attributes(self.app.services, self.app.actor)
 
     def rows(self):
-        return [(d.code, (d.code, d.label, _label(TYPE_LABELS, d.type), _yn(d.required), _yn(d.show_on_create),
-                          " | ".join(d.choices), _yn(d.active))) for d in self._all()]
+        return [(d.code, (d.code, d.label, _label(TYPE_LABELS, d.type), yes_no(d.required), yes_no(d.show_on_create),
+                          " | ".join(d.choices), yes_no(d.active))) for d in self._all()]
 
     def _form(self, d=None):
         fields = [Field("code", _("Code"), value=d.code if d else ""),
@@ -559,15 +552,15 @@ class AssociatesScreen(ListScreen):
 
     def rows(self):
         now = datetime.now(timezone.utc)
-        return [(a.number, (a.number, a.name, _label(ROLE_LABELS, a.role),
-                            _("chain") if a.support_account else a.store_code or _("all"), _yn(a.active),
+        return [(a.number, (a.number, a.name, tr(role_name(a.role)),
+                            _("chain") if a.support_account else a.store_code or _("all"), yes_no(a.active),
                             time_text(a.locked_until)
                             if a.locked_until and a.locked_until.replace(tzinfo=timezone.utc) > now else ""))
                 for a in self._all()]
 
     def _roles(self):
         actor = self.app.actor
-        return [(_label(ROLE_LABELS, r), r.value) for r in Role if r.rank <= actor.role.rank
+        return [(tr(role_name(r)), r.value) for r in Role if r.rank <= actor.role.rank
                 and (r is not Role.SUPPORT or actor.role is Role.ADMIN)]
 
     def _changeable(self) -> str | None:

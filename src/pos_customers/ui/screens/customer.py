@@ -248,7 +248,7 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
             (_("Receipt"), word(view.receipt_option)), (_("Receipt email"), view.receipt_email),
             (_("Status"), f"{status}: {view.status_reason}" if view.status_reason else status),
             (_("Account type"), word(view.account_type)),
-            (_("VAT number"), view.vat_number), (_("Tax exempt"), tr(yes_no(view.tax_exempt))),
+            (_("VAT number"), view.vat_number), (_("Tax exempt"), yes_no(view.tax_exempt)),
             (_("Credit limit"), format_minor(view.credit_limit, view.currency) or "—"),
             (_("Registered"), view.created_at),
             (_("Registering store"), ", ".join(filter(None, (view.store_code, tr(issuing_till(view.reference) or None))))),
@@ -260,11 +260,11 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
         contacts = DataTable(id="contacts-table", cursor_type="row", zebra_stripes=True)
         contacts.add_columns(_("Kind"), _("Contact"), _("Purpose"), _("Primary"), _("Marketing"))
         for e in view.emails:
-            contacts.add_row(word("email"), plain(e.address), plain(word(e.purpose)), tr(yes_no(e.primary)),
-                             tr(yes_no(e.marketing_consent)))
+            contacts.add_row(word("email"), plain(e.address), plain(word(e.purpose)), yes_no(e.primary),
+                             yes_no(e.marketing_consent))
         for p in view.phones:
             contacts.add_row(word("phone"), plain(phone_text(p.e164)), plain(word(p.purpose)),
-                             tr(yes_no(p.primary)), tr(yes_no(p.marketing_consent)))
+                             yes_no(p.primary), yes_no(p.marketing_consent))
         history = DataTable(id="consent-table", cursor_type="row")
         history.add_columns(_("When"), _("Contact"), _("Consent"), _("Store"), _("By"))
         for c in consents:
@@ -278,7 +278,7 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
         for i, a in enumerate(view.addresses):
             addresses.add_row(plain(choices.all_purposes.get(a.purpose, a.purpose)),
                               plain(address_line(a.input)),
-                              tr(yes_no(a.default_billing)), tr(yes_no(a.default_shipping)), key=str(i))
+                              yes_no(a.default_billing), yes_no(a.default_shipping), key=str(i))
         self._fill("tab-addresses", [addresses, Label(
             _("a add · enter edit · delete remove"), classes="muted", markup=False)])
         affiliations = {c.code: c.label for c in choices.affiliations}

@@ -45,7 +45,6 @@ CODE_WORDS = {
     "print": N_("print"), "both": N_("print and email"), "none": N_("none"),
     "email": N_("email"), "phone": N_("phone"), "personal": N_("personal"), "work": N_("work"),
     "other": N_("other"), "mobile": N_("mobile"), "home": N_("home"), "fax": N_("fax"),
-    "yes": N_("yes"), "no": N_("no"),  # ui/text.py's yes_no, shown as tr(yes_no(...))
     "open": N_("open"), "closed": N_("closed"),  # a store's status in the directory
 }
 
