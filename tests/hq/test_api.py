@@ -228,3 +228,25 @@ def test_malformed_customer_events_are_refused_and_change_nothing(api, hq, hq_en
     r = api.post("/v1/push", json={"events": [ev]}, headers=a)
     assert r.status_code == 422 and r.json()["detail"][0]["loc"][:3] == ["body", "events", 0]
     assert state(hq_engine) == before
+
+
+def test_a_saturated_worker_answers_429_with_retry_after_and_health_still_answers(hq):
+    from fastapi.testclient import TestClient
+
+    from pos_customers.hq.api import create_app
+
+    token = hq.add_store("BER01", "Berlin", number=101)
+    _, credential, _, _ = hq.enrol(token, "till")
+    app = create_app(hq.engine, hq, max_in_flight=4)
+    gate = app.state.admission
+    client = TestClient(app, headers={"Authorization": f"Bearer {credential}"})
+    gate.in_flight = 4  # four requests being served: the fifth is refused at once
+    r = client.get("/v1/pull")
+    assert r.status_code == 429
+    seconds = int(r.headers["retry-after"])
+    assert 1 <= seconds <= 2 and r.json() == {
+        "detail": f"headquarters is busy: try again in {seconds} s", "retry_after": seconds,
+        "code": "headquarters is busy: try again in {seconds} s", "params": {"seconds": seconds}}
+    assert client.get("/v1/health").status_code == 200  # a busy headquarters is still up
+    gate.in_flight = 3
+    assert client.get("/v1/pull").status_code == 200 and gate.in_flight == 3 and gate.refused == 1

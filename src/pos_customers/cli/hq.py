@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Optional
@@ -10,6 +11,7 @@ import typer
 from ..domain.i18n import N_, _, ngettext, tr
 
 from ..domain.formats import date_text, datetime_text, number_text
+from ..hq.admission import DEFAULT_MAX_IN_FLIGHT
 from ..paths import HQ_DB_ENV, default_hq_db_path, demo_db_path, hq_db_path, hq_demo_notice
 from .common import (
     _actor,
@@ -22,7 +24,7 @@ from .common import (
 
 # -- headquarters ----------------------------------------------------------------------------------
 
-def _hq(db: Optional[str], *, create: bool = True):
+def _hq(db: Optional[str], *, create: bool = True, migrate: bool = True, pool_size: Optional[int] = None):
     """Headquarters from --db, $POS_CUSTOMERS_HQ_DB or the user data folder (the demo's
     demo-hq.db when there is no hq.db, said on stderr). ``create=False``: a command that only
     reads or changes what is there refuses to make an empty hq.db."""
@@ -35,8 +37,9 @@ def _hq(db: Optional[str], *, create: bool = True):
     elif url is None and not create and not os.environ.get(HQ_DB_ENV) and not default_hq_db_path().exists():
         fail(_("no headquarters database at {path}: `pos-customers hq add-store CODE --name NAME` makes one "
                "(or give --db URL, or `pos-customers hq demo` for the demo's)").format(path=default_hq_db_path()), 1)
-    engine = make_engine(url)
-    upgrade(engine)
+    engine = make_engine(url, pool_size=pool_size)
+    if migrate:
+        upgrade(engine)
     return Headquarters(engine)
 
 
@@ -69,24 +72,65 @@ def hq_serve(db: Optional[str] = _HQ_DB,
              session_minutes: int = typer.Option(60, "--session-minutes", min=1, max=7 * 24 * 60,
                                                  envvar="POS_CUSTOMERS_HQ_SESSION_MINUTES",
                                                  help=N_("Customer session lifetime: how long an online session "
-                                                      "stays open after its last use."))) -> None:
+                                                      "stays open after its last use.")),
+             workers: Optional[int] = typer.Option(None, "--workers", min=1, max=64,
+                                                   help=N_("Worker processes (default: one per CPU core on "
+                                                        "PostgreSQL, 1 on SQLite).")),
+             max_in_flight: int = typer.Option(DEFAULT_MAX_IN_FLIGHT, "--max-in-flight", min=1, max=10_000,
+                                               help=N_("Requests one worker serves at once; the next are "
+                                                    "answered 429 with Retry-After."))) -> None:
     import threading
 
     import uvicorn
 
-    hq, app = serve_app(db, host=host, port=port, smtp=smtp, smtp_starttls=smtp_starttls, smtp_user=smtp_user,
-                        smtp_password=smtp_password, mail_folder=mail_folder, mail_from=mail_from,
-                        reset_url=reset_url, reset_hours=reset_hours, session_minutes=session_minutes)
+    options = dict(db=db, host=host, port=port, smtp=smtp, smtp_starttls=smtp_starttls, smtp_user=smtp_user,
+                   smtp_password=smtp_password, mail_folder=str(mail_folder) if mail_folder else None,
+                   mail_from=mail_from, reset_url=reset_url, reset_hours=reset_hours,
+                   session_minutes=session_minutes, max_in_flight=max_in_flight)
+    hq, app = serve_app(**{**options, "mail_folder": mail_folder})
+    postgres = hq.engine.dialect.name == "postgresql"
+    workers = workers or (default_workers() if postgres else 1)
     typer.echo(_("headquarters on {url} ({database})").format(
-        url=f"http://{host}:{port}", database=hq.engine.url.render_as_string(hide_password=True)), err=True)
+        url=f"http://{host}:{port}", database=hq.engine.url.render_as_string(hide_password=True))
+        + " · " + ngettext("{n} worker", "{n} workers", workers).format(n=workers), err=True)
     stop = threading.Event()
     if segments_every > 0:
         threading.Thread(target=_refresh_segments_every, args=(hq, segments_every * 3600, stop),
                          name="segments", daemon=True).start()
     try:
-        uvicorn.run(app, host=host, port=port, log_level="warning")
+        if workers == 1:
+            uvicorn.run(app, host=host, port=port, log_level="warning")
+        else:
+            # each worker process builds the same app (worker_app) from these options; the database
+            # was brought to the current revision above, once
+            os.environ[SERVE_ENV] = json.dumps({**options, "workers": workers})
+            uvicorn.run("pos_customers.cli.hq:worker_app", factory=True, workers=workers, host=host,
+                        port=port, log_level="warning")
     finally:
         stop.set()
+
+
+SERVE_ENV = "POS_CUSTOMERS_HQ_SERVE"  # `hq serve --workers N`: the options each worker builds its app from
+
+
+def default_workers() -> int:
+    """One worker process per CPU core this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def worker_app():
+    """One worker of `hq serve --workers N`: headquarters and its app as the options in
+    $POS_CUSTOMERS_HQ_SERVE say, with this worker's share of PostgreSQL connections."""
+    from ..hq.db import pool_per_worker
+
+    options = json.loads(os.environ[SERVE_ENV])
+    workers = options.pop("workers")
+    folder = options.pop("mail_folder")
+    return serve_app(**options, mail_folder=Path(folder) if folder else None, migrate=False,
+                     pool_size=pool_per_worker(workers))[1]
 
 
 def _refresh_segments_every(hq, seconds: float, stop) -> None:
@@ -106,7 +150,8 @@ def _refresh_segments_every(hq, seconds: float, stop) -> None:
 def serve_app(db: Optional[str], *, host: str = "127.0.0.1", port: int = 8750, smtp: Optional[str] = None,
               smtp_starttls: bool = False, smtp_user: str = "", smtp_password: str = "",
               mail_folder: Optional[Path] = None, mail_from: str = "no-reply@pos-customers.invalid",
-              reset_url: Optional[str] = None, reset_hours: float = 2.0, session_minutes: int = 60):
+              reset_url: Optional[str] = None, reset_hours: float = 2.0, session_minutes: int = 60,
+              max_in_flight: int = DEFAULT_MAX_IN_FLIGHT, migrate: bool = True, pool_size: Optional[int] = None):
     """Headquarters and its HTTP app as `hq serve` runs them (the tests serve the same app in a
     thread). Returns ``(hq, app)``."""
     from datetime import timedelta
@@ -114,13 +159,13 @@ def serve_app(db: Optional[str], *, host: str = "127.0.0.1", port: int = 8750, s
     from ..hq.api import create_app
     from ..hq.mailer import mailer_from
 
-    hq = _hq(db)
+    hq = _hq(db, migrate=migrate, pool_size=pool_size)
     hq.mailer = mailer_from(smtp, folder=mail_folder, starttls=smtp_starttls, user=smtp_user,
                             password=smtp_password)
     hq.mail_from, hq.reset_ttl = mail_from, timedelta(hours=reset_hours)
     hq.reset_url = reset_url or f"http://{host}:{port}/reset"
     hq.session_lifetime = timedelta(minutes=session_minutes)  # seed 002 "Customer Session Lifetime"
-    return hq, create_app(hq.engine, hq)
+    return hq, create_app(hq.engine, hq, max_in_flight=max_in_flight)
 
 
 @hq_app.command("add-store", help=N_("Register a store and print a one-time enrolment token for its terminal."))

@@ -49,10 +49,13 @@ def sync_main(
             if once:
                 fail(tr(exc))
             say(_("will retry: {reason}").format(reason=tr(exc)), err=True)
+            pause = max(every, getattr(exc, "retry_after", 0))  # busy headquarters: as long as it asked
+        else:
+            pause = every
         if once:
             return
         _rolling_backup(svc, settings)
-        time.sleep(every)
+        time.sleep(pause)
 
 
 def _backup_settings():

@@ -32,7 +32,12 @@ def resolve_url(url: str | None = None) -> str:
     return url
 
 
-def make_engine(url: str | None = None) -> Engine:
+PG_POOL_SIZE = 20  # connections one headquarters process keeps open to PostgreSQL (and as many more at peaks)
+
+
+def make_engine(url: str | None = None, *, pool_size: int | None = None) -> Engine:
+    """``pool_size``: PostgreSQL connections this process keeps (``hq serve --workers N`` gives
+    each worker its share, :func:`pool_per_worker`); as many more may open at a peak."""
     url = resolve_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -59,7 +64,14 @@ def make_engine(url: str | None = None) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
+    size = pool_size or PG_POOL_SIZE
+    return create_engine(url, pool_size=size, max_overflow=size, pool_pre_ping=True)
+
+
+def pool_per_worker(workers: int, connections: int = 80) -> int:
+    """Each worker's share of ``connections`` (PostgreSQL allows 100 by default: the rest stay
+    for migrations, psql and the segments' refresh), counting the overflow; 2 to 20 per worker."""
+    return max(2, min(PG_POOL_SIZE, connections // (2 * max(1, workers))))
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import tuple_
@@ -16,7 +16,7 @@ from ..domain.i18n import Msg
 from ..storage import conflicts as conflict_store
 from ..storage.documents import apply_document
 from ..storage.tables import Customer, CustomerSearch, OrderSummary, OutboxEvent, Setting, SyncConflict
-from ..sync.client import HqClient, HqRefused, HqUnavailable
+from ..sync.client import HqBusy, HqClient, HqRefused, HqUnavailable
 from ..sync.engine import SyncEngine, SyncResult, apply_item, depends_on, parked_keys, parked_message, waits_behind
 from .auth import who
 from .context import Actor, NotFound, Permission, PermissionDenied, Services
@@ -26,7 +26,7 @@ from .views import CustomerView, utc
 if TYPE_CHECKING:
     from ..domain.protocol import CustomerHit
 
-__all__ = ["HqRefused", "HqUnavailable", "NotConnected", "NotFound", "PermissionDenied", "SyncResult"]
+__all__ = ["HqBusy", "HqRefused", "HqUnavailable", "NotConnected", "NotFound", "PermissionDenied", "SyncResult"]
 
 
 _PARKED = OutboxEvent.parked_at.is_not(None)
@@ -51,6 +51,7 @@ class SyncStatus:
     audit_problem: str = ""
     parked: int = 0  # events headquarters refused, kept until retried or discarded
     waiting: int = 0  # events queued after a parked event of the same customer (or entity)
+    busy_until: datetime | None = None  # headquarters said it was busy: the next try is then
 
 
 @dataclass(frozen=True)
@@ -143,8 +144,10 @@ def _client(svc: Services, *, timeout: float = 10.0, transport=None) -> HqClient
     return HqClient(settings["hq_url"], settings.get("hq_credential", ""), timeout=timeout, transport=transport)
 
 
-def engine(svc: Services, *, timeout: float = 10.0, transport=None) -> SyncEngine:
-    return SyncEngine(svc.db, _client(svc, timeout=timeout, transport=transport), observe=svc.clock.observe)
+def engine(svc: Services, *, timeout: float = 10.0, transport=None, **waiting) -> SyncEngine:
+    """``waiting``: the engine's ``wait`` and ``busy`` (how a round waits for a busy headquarters)."""
+    return SyncEngine(svc.db, _client(svc, timeout=timeout, transport=transport), observe=svc.clock.observe,
+                      **waiting)
 
 
 def is_enrolled(svc: Services) -> bool:
@@ -166,9 +169,11 @@ def headquarters_answers(svc: Services, *, timeout: float = 2.0, transport=None)
         client.close()
 
 
-def sync_now(svc: Services, actor: Actor, *, transport=None) -> SyncResult:
+def sync_now(svc: Services, actor: Actor, *, transport=None, **waiting) -> SyncResult:
+    """One round: push, then pull. Headquarters answering that it is busy is waited out (``busy``
+    is told the seconds first); HqBusy when it still is after the round's budget."""
     actor.require(Permission.SEARCH)
-    eng = engine(svc, transport=transport)
+    eng = engine(svc, transport=transport, **waiting)
     try:
         return eng.run_once()
     finally:
@@ -181,7 +186,7 @@ def status(svc: Services, actor: Actor) -> SyncStatus:
     with svc.db.read() as s:
         settings = {r.key: r.value for r in s.exec(select(Setting).where(Setting.key.in_((
             "hq_url", "sync_last_push_at", "sync_last_pull_at", "sync_last_error", "sync_last_error_at",
-            "sync_cursor", "sync_audit_problem"))))}
+            "sync_cursor", "sync_audit_problem", "sync_busy_until"))))}
         depth = s.exec(select(func.count()).select_from(OutboxEvent)).one()
         oldest = s.exec(select(func.min(OutboxEvent.created_at))).one()
         conflicts = s.exec(select(func.count()).select_from(SyncConflict)
@@ -192,7 +197,16 @@ def status(svc: Services, actor: Actor) -> SyncStatus:
                       settings.get("sync_last_push_at", ""), settings.get("sync_last_pull_at", ""),
                       settings.get("sync_last_error", ""), settings.get("sync_last_error_at", ""),
                       int(settings.get("sync_cursor") or 0), conflicts, settings.get("sync_audit_problem", ""),
-                      parked, waiting)
+                      parked, waiting, _busy_until(settings.get("sync_busy_until", "")))
+
+
+def _busy_until(value: str) -> datetime | None:
+    """When headquarters asked to be tried again, if that is still to come."""
+    try:
+        at = datetime.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+    return at if at is not None and at > datetime.now(timezone.utc) else None
 
 
 def outbox_depth(svc: Services) -> int:

@@ -1,4 +1,6 @@
-"""Talking to headquarters over HTTP (httpx). Network trouble becomes one exception: HqUnavailable."""
+"""Talking to headquarters over HTTP (httpx). Network trouble becomes one exception: HqUnavailable;
+a headquarters too busy to serve now (429, or 503 with Retry-After) is its kind HqBusy, which
+says how long to wait."""
 
 from __future__ import annotations
 
@@ -43,6 +45,41 @@ def hq_message(answer: Any, text: str) -> Msg | str:
     return Msg.from_dict({"code": code, "params": kept})
 
 
+MAX_RETRY_AFTER = 300  # seconds: a longer Retry-After is taken as this
+BUSY_DEFAULT_WAIT = 5  # seconds, for a 429 that does not say how long
+
+
+class HqBusy(HqUnavailable):
+    """Headquarters is saturated and said when to come back (429, or 503 with ``Retry-After``):
+    not an error; the same request, sent again after ``retry_after`` seconds, is served."""
+
+    def __init__(self, retry_after: int):
+        self.retry_after = retry_after
+        super().__init__(Msg("headquarters is busy: try again in {seconds} s", seconds=retry_after))
+
+
+def retry_after(r: httpx.Response) -> int | None:
+    """The seconds a 429 or 503 answer asks to wait (``Retry-After``: seconds or an HTTP date),
+    1 to :data:`MAX_RETRY_AFTER`; None when the answer is not "come back later"."""
+    if r.status_code not in (429, 503):
+        return None
+    value = r.headers.get("retry-after", "").strip()
+    seconds: float | None = None
+    if value.isdigit():
+        seconds = int(value)
+    elif value:
+        from datetime import datetime, timezone
+        from email.utils import parsedate_to_datetime
+
+        try:
+            seconds = (parsedate_to_datetime(value) - datetime.now(timezone.utc)).total_seconds()
+        except (TypeError, ValueError, IndexError, OverflowError):
+            seconds = None
+    if seconds is None:
+        return BUSY_DEFAULT_WAIT if r.status_code == 429 else None
+    return int(min(MAX_RETRY_AFTER, max(1, round(seconds))))
+
+
 class HqRefused(RuntimeError):
     """Headquarters answered and said no (401, 403, 422...): retrying the same request will not help.
     Raised with a Msg: ``str()`` is English, ``tr(exc)`` the associate's language, headquarters'
@@ -71,6 +108,9 @@ class HqClient:
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}"
             raise HqUnavailable(Msg("{url} unreachable: {error}", url=self.url, error=error)) from exc
+        wait = retry_after(r)
+        if wait is not None:
+            raise HqBusy(wait)
         if r.status_code >= 500:
             raise HqUnavailable(Msg("{url} answered {status}", url=self.url, status=r.status_code))
         if r.status_code >= 400:

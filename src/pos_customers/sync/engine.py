@@ -10,6 +10,11 @@ retried, and events queued after it for the same entity (a note for its customer
 it. The rest of the outbox goes on. A refusal of the request as a whole (401, or a 403/404/409/422
 that names no event) parks nothing: it is recorded as the last error, as a network failure is.
 
+Busy: headquarters answering 429 (or 503) with ``Retry-After`` is not an error. The round waits
+that long and sends the same request again (:data:`BUSY_WAITS` times at most, :data:`BUSY_MAX_WAIT`
+seconds in all); meanwhile ``sync_busy_until`` says when, for the Sync state. Nothing is parked or
+counted as an attempt: a push resent is applied once per event id, a pull is read-only.
+
 Pull: a cursor (headquarters' ``seq``). Applying a page and advancing the cursor is one local
 transaction: a crash mid-page re-pulls that page, and applying a page twice gives the same rows.
 """
@@ -39,13 +44,15 @@ from ..storage.tables import (AddressPurpose, Affiliation, Associate, AttributeD
                               CustomerAddress, CustomerGroup, CustomerNote, OrderSummary, OutboxEvent,
                               Setting, Store, StoreTemplate)
 from ..domain.i18n import Msg
-from .client import HqClient, HqRefused, HqUnavailable, hq_message
+from .client import HqBusy, HqClient, HqRefused, HqUnavailable, hq_message
 
 PUSH_BATCH = 500
 PULL_PAGE = 5000  # items asked for at once (headquarters sends at most MAX_PULL_LIMIT)
 AUDIT_BATCH = 2000
 PULL_LOCK_SECONDS = 0.05  # how long one pull transaction may hold the write lock (a save waits for it)
 PULL_PART_MIN, PULL_PART_MAX = 100, 5000  # items per pull transaction, whatever the pace
+BUSY_WAITS = 5  # times one round waits for a busy headquarters (429 + Retry-After) before it stops
+BUSY_MAX_WAIT = 120.0  # seconds one round waits for it in all; then the next round tries again
 
 
 @dataclass(frozen=True)
@@ -92,10 +99,13 @@ def _now() -> str:
 
 
 class SyncEngine:
-    def __init__(self, db: Database, client: HqClient, *, observe: Callable[[str], None] | None = None):
+    def __init__(self, db: Database, client: HqClient, *, observe: Callable[[str], None] | None = None,
+                 wait: Callable[[float], None] = time.sleep, busy: Callable[[int], None] | None = None):
         self.db = db
         self.client = client
         self.observe = observe or (lambda stamp: None)
+        self.wait = wait  # how a round waits out a Retry-After (the tests record it instead)
+        self.busy = busy or (lambda seconds: None)  # told before each such wait (the header says so)
         self.audit_sent = 0  # audit rows the last push_batch delivered
         self.parked = 0  # events the last push_batch parked
         self._chunk = 200  # items per pull transaction, adapted to the lock budget
@@ -139,6 +149,9 @@ class SyncEngine:
                 events = _without(events, pinned)
                 if not events and not audit:
                     return 0, 0
+            except HqBusy as exc:
+                self._busy_until(exc.retry_after)
+                raise
             except HqUnavailable as exc:
                 self._failed("push", str(exc), [e["id"] for e in events])
                 raise
@@ -166,6 +179,7 @@ class SyncEngine:
             conflict_store.settle(s, customers)
             _put(s, "sync_last_push_at", _now())
             _put(s, "sync_last_error", "")
+            _put(s, "sync_busy_until", "")
             if audit:
                 _put(s, "sync_audit_sent", str(audit[-1]["id"]))
             if answer.get("audit_problems"):
@@ -192,6 +206,9 @@ class SyncEngine:
         limit = limit or PULL_PAGE
         try:
             page = self._fetch(cursor, limit)
+        except HqBusy as exc:
+            self._busy_until(exc.retry_after)
+            raise
         except (HqUnavailable, HqRefused) as exc:
             self._failed("pull", str(exc), [])
             raise
@@ -212,6 +229,7 @@ class SyncEngine:
                 _put(s, "sync_cursor", str(cursor))
                 _put(s, "sync_last_pull_at", _now())
                 _put(s, "sync_last_error", "")
+                _put(s, "sync_busy_until", "")
             at += len(part)
             if len(part) == size:  # the next part as big as fits in the lock budget, judged by this one
                 scale = min(2.0, max(0.5, PULL_LOCK_SECONDS / max(time.perf_counter() - started, 1e-6)))
@@ -258,8 +276,9 @@ class SyncEngine:
     def run_once(self) -> SyncResult:
         """Push until the outbox is empty, then pull until headquarters has nothing newer."""
         pushed = conflicts = pulled = parked = 0
+        budget = [0, 0.0]  # waits for a busy headquarters in this round, and their seconds
         while True:
-            n, c = self.push_batch()
+            n, c = self._patiently(self.push_batch, budget)
             pushed, conflicts, parked = pushed + n, conflicts + c, parked + self.parked
             if n == 0 and not self.audit_sent and not self.parked:
                 break
@@ -267,13 +286,33 @@ class SyncEngine:
             self._pool = pool
             try:
                 while True:
-                    n, more = self.pull_page()
+                    n, more = self._patiently(self.pull_page, budget)
                     pulled += n
                     if not more:
                         break
             finally:
                 self._pool, self._ahead = None, None
         return SyncResult(pushed, pulled, conflicts, parked)
+
+    def _patiently(self, step: Callable[[], Any], budget: list) -> Any:
+        """``step()``; when headquarters answers that it is busy, wait the time it asked for and
+        call it again, within the round's budget (:data:`BUSY_WAITS`, :data:`BUSY_MAX_WAIT`)."""
+        while True:
+            try:
+                return step()
+            except HqBusy as exc:
+                if budget[0] >= BUSY_WAITS or budget[1] + exc.retry_after > BUSY_MAX_WAIT:
+                    raise
+                budget[0] += 1
+                budget[1] += exc.retry_after
+                self.busy(exc.retry_after)
+                self.wait(exc.retry_after)
+
+    def _busy_until(self, seconds: int) -> None:
+        """Headquarters asked to come back in ``seconds``: when, for the Sync state (no error)."""
+        with self.db.write() as s:
+            until = datetime.now(timezone.utc).timestamp() + seconds
+            _put(s, "sync_busy_until", datetime.fromtimestamp(until, timezone.utc).isoformat(timespec="seconds"))
 
     def _failed(self, what: str, message: str, event_ids: list[str]) -> None:
         with self.db.write() as s:
@@ -684,5 +723,5 @@ def decode(text: str) -> Any:
     return json.loads(text)
 
 
-__all__ = ["SyncEngine", "SyncResult", "HqClient", "HqRefused", "HqUnavailable", "PullItemKind", "Refusal", "parked_message",
+__all__ = ["SyncEngine", "SyncResult", "HqBusy", "HqClient", "HqRefused", "HqUnavailable", "PullItemKind", "Refusal", "parked_message",
            "httpx"]

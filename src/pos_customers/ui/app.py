@@ -42,7 +42,8 @@ LOCK_MODE = "lock"
 # what a person reads: translated where shown
 CLOSE_QUESTION = N_("Close {name}? What you typed on it is not saved.")
 GO_HELP = N_("Back to this open customer as it was left")
-SYNC_STATES = {"online": N_("HQ online"), "offline": N_("HQ offline")}
+SYNC_STATES = {"online": N_("HQ online"), "offline": N_("HQ offline"),
+               "busy": N_("HQ busy, retrying in {seconds} s")}
 # every screen fits 80x24: below it, a notice instead of cut widgets
 MIN_WIDTH, MIN_HEIGHT = 80, 24
 HEADER_ROOM = 18  # the header's icon (8 columns) and the space of its clock (10) are not the title's
@@ -112,7 +113,8 @@ class PosApp(App):
         self.desk = OpenCustomers()  # the signed-in associate's open customers
         self.keymap: dict[str, str] = {}  # binding id -> keys, as config.toml's [keymap] set them
         self._added_modes: set[str] = set()
-        self._sync_state: tuple[str, int, int] | None = None  # ("online" | "offline", to send, parked)
+        self._sync_state: tuple[str, int, int] | None = None  # ("online" | "offline" | "busy", to send, parked)
+        self._busy_until = 0.0  # monotonic time headquarters asked to be tried again (state "busy")
         if services is not None:
             self._adopt(services)
         self.theme = self._pick_theme()
@@ -539,7 +541,7 @@ class PosApp(App):
         if self._sync_state is None:
             return ""
         state, depth, parked = self._sync_state
-        parts = [tr(SYNC_STATES[state])]
+        parts = [tr(SYNC_STATES[state]).format(seconds=max(1, round(self._busy_until - self._monotonic())))]
         if depth:
             parts.append(ngettext("{n} to send", "{n} to send", depth).format(n=depth))
         if parked:
@@ -560,8 +562,11 @@ class PosApp(App):
 
         svc, actor = self.services, self.actor
         try:
-            result = sync.sync_now(svc, actor)
+            result = sync.sync_now(svc, actor, busy=lambda seconds: self.call_from_thread(self._busy, seconds))
             state, error = "online", None
+        except sync.HqBusy as exc:  # still busy after the round's waits: the next round tries again
+            self._busy_until = self._monotonic() + exc.retry_after
+            result, state, error = None, "busy", exc
         except (sync.HqUnavailable, sync.HqRefused) as exc:
             result, state, error = None, "offline", exc
         depth, parked = sync.outbox_depth(svc), sync.parked_count(svc)
@@ -598,6 +603,13 @@ class PosApp(App):
         state = self._sync_state[0]
         depth, parked = sync.outbox_depth(self.services), sync.parked_count(self.services)
         self.call_from_thread(self._synced, state, depth, None, None, False, parked)
+
+    def _busy(self, seconds: int) -> None:
+        """Headquarters asked this till to come back in ``seconds``: the sync waits, the header says so."""
+        self._busy_until = self._monotonic() + seconds
+        depth, parked = self._sync_state[1:] if self._sync_state else (0, 0)
+        self._sync_state = ("busy", depth, parked)
+        self.refresh_headers()
 
     def _synced(self, state: str, depth: int, result, error: BaseException | None, announce: bool,
                 parked: int = 0) -> None:

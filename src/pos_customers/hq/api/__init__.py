@@ -25,6 +25,7 @@ from ..db import close
 from ...domain.errors import raised_message
 from ..errors import Forbidden, HqError, coded
 from ..service import Headquarters
+from ..admission import DEFAULT_MAX_IN_FLIGHT, Admission, Gate
 from .routes import accounts, credit, customer_data, customers, enrolment, health, online, stores, sync
 
 _KINDS = {k.value for k in EventKind}
@@ -51,7 +52,10 @@ def _loc(loc: tuple) -> list:
     return [_text(p) for p in out]
 
 
-def create_app(engine: Engine, hq: Headquarters | None = None) -> FastAPI:
+def create_app(engine: Engine, hq: Headquarters | None = None, *,
+               max_in_flight: int = DEFAULT_MAX_IN_FLIGHT) -> FastAPI:
+    """``max_in_flight``: requests this process serves at once; the next one is answered 429 with
+    ``Retry-After`` (:mod:`.admission`)."""
     hq = hq or Headquarters(engine)
 
     @asynccontextmanager
@@ -62,6 +66,8 @@ def create_app(engine: Engine, hq: Headquarters | None = None) -> FastAPI:
     app = FastAPI(title="pos-customers headquarters", version="1", lifespan=lifespan,
                   description="Enrolment, push, pull and cross-store lookup for store terminals.")
     app.state.hq = hq
+    app.state.admission = Gate(max_in_flight)
+    app.add_middleware(Admission, gate=app.state.admission)
 
     @app.exception_handler(HqError)
     async def _hq_error(_request: Request, exc: HqError) -> JSONResponse:

@@ -1,0 +1,91 @@
+"""Admission control: a worker process that already has as many requests in flight as it can
+serve in good time answers the next one at once with 429, a ``Retry-After`` header and a typed
+body, instead of queueing it until the client's timeout (or the kernel's backlog resets the
+connection). A terminal told to retry later waits that long and sends the same request again:
+nothing is lost (a push is applied once per event id, a pull is read-only).
+
+Counted per worker process (``hq serve --workers N`` runs N of them, each with its own limit);
+``/v1/health`` is never refused, so a load balancer and a till's "HQ online" check still see a
+busy headquarters as up.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import random
+
+    from ..domain.i18n import Msg
+
+DEFAULT_MAX_IN_FLIGHT = 64  # per worker process; measured with bench/hq_capacity.py (README)
+EXEMPT = frozenset({"/v1/health"})
+MAX_RETRY_AFTER = 60
+
+
+def busy_message(seconds: int) -> Msg:
+    from ..domain.i18n import Msg
+
+    return Msg("headquarters is busy: try again in {seconds} s", seconds=seconds)
+
+
+class Gate:
+    """This process's count of requests in flight and its limit (``app.state.admission``). The
+    delay a refused client is given is what a request takes here now (a moving average), spread at
+    random over one to two times that, so the refused stores do not all come back together."""
+
+    def __init__(self, limit: int = DEFAULT_MAX_IN_FLIGHT, *, rng: random.Random | None = None):
+        import random
+
+        self.limit = max(1, int(limit))
+        self.in_flight = 0
+        self.refused = 0  # requests answered 429 by this process (since it started)
+        self.average = 0.05  # seconds a request takes here (exponential moving average)
+        self._rng = rng or random.Random()
+
+    def retry_after(self) -> int:
+        base = max(1, math.ceil(self.average))
+        return min(MAX_RETRY_AFTER, base + self._rng.randrange(base + 1))
+
+
+class Admission:
+    """ASGI middleware: at most ``gate.limit`` requests in flight in this process; the next one
+    gets 429 + ``Retry-After`` at once."""
+
+    def __init__(self, app: Any, gate: Gate):
+        self.app, self.gate = app, gate
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        gate = self.gate
+        if scope["type"] != "http" or scope["path"] in EXEMPT:
+            await self.app(scope, receive, send)
+            return
+        if gate.in_flight >= gate.limit:
+            gate.refused += 1
+            await self._refuse(send)
+            return
+        gate.in_flight += 1
+        started = time.monotonic()
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            gate.in_flight -= 1
+            gate.average += (time.monotonic() - started - gate.average) * 0.1
+
+    async def _refuse(self, send: Any) -> None:
+        import json
+
+        from .errors import coded
+
+        seconds = self.gate.retry_after()
+        message = busy_message(seconds)
+        body = json.dumps({"detail": str(message), **coded(message), "retry_after": seconds}).encode()
+        await send({"type": "http.response.start", "status": 429,
+                    "headers": [(b"content-type", b"application/json"), (b"retry-after", str(seconds).encode()),
+                                (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+
+__all__ = ["Admission", "Gate", "DEFAULT_MAX_IN_FLIGHT", "busy_message"]
