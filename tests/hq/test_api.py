@@ -250,3 +250,23 @@ def test_a_saturated_worker_answers_429_with_retry_after_and_health_still_answer
     assert client.get("/v1/health").status_code == 200  # a busy headquarters is still up
     gate.in_flight = 3
     assert client.get("/v1/pull").status_code == 200 and gate.in_flight == 3 and gate.refused == 1
+
+
+def test_a_dropped_database_connection_is_503_with_retry_after_not_500(hq, monkeypatch):
+    from fastapi.testclient import TestClient
+    from sqlalchemy.exc import OperationalError
+
+    from pos_customers.hq.api import create_app
+
+    token = hq.add_store("BER01", "Berlin", number=101)
+    _, credential, _, _ = hq.enrol(token, "till")
+    client = TestClient(create_app(hq.engine, hq), headers={"Authorization": f"Bearer {credential}"})
+
+    def dropped(*_args, **_kw):
+        raise OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"))
+
+    monkeypatch.setattr(hq, "pull", dropped)
+    r = client.get("/v1/pull")
+    assert r.status_code == 503 and r.headers["retry-after"] == "2" and r.json()["retry_after"] == 2
+    monkeypatch.undo()
+    assert client.get("/v1/pull").status_code == 200

@@ -65,7 +65,10 @@ def make_engine(url: str | None = None, *, pool_size: int | None = None) -> Engi
 
         return engine
     size = pool_size or PG_POOL_SIZE
-    return create_engine(url, pool_size=size, max_overflow=size, pool_pre_ping=True)
+    # no ping before each checkout (a round trip per request): a connection the server dropped
+    # fails its request, the pool then replaces every older connection, and the API answers that
+    # request 503 with Retry-After (api.create_app), which a terminal waits out and sends again
+    return create_engine(url, pool_size=size, max_overflow=size, pool_pre_ping=False, pool_recycle=3600)
 
 
 def pool_per_worker(workers: int, connections: int = 80) -> int:

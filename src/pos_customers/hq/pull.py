@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from sqlalchemy import and_, select
+from types import SimpleNamespace
+
+from sqlalchemy import Boolean, DateTime, Select, String, Text, and_, cast, literal, null, select, union_all
 
 from ..domain.i18n import Msg
 from ..domain.protocol import MAX_PULL_LIMIT, MAX_SEQ
@@ -35,6 +37,34 @@ def customer_queries(who: Identity, cursor: int, limit: int) -> list:
     return parts
 
 
+_TEXT, _TIME = String(), DateTime(timezone=True)
+
+
+def _uniform(what: str, query: Select) -> Select:
+    """One part of a pull as rows of one shape, to be sent with the others in one UNION ALL:
+    ``what`` ("c" customer, "r" record, "m" membership), ``seq``, three texts ``a b c`` (customer:
+    id, reference, home store; record: kind, key; membership: id, organization, person), two times
+    ``t1 t2`` (a customer's created and anonymized), two JSON texts ``j1 j2`` (fields or doc,
+    clocks) and ``deleted`` (a record's)."""
+    q = query.subquery()
+    col = q.c
+
+    def none(kind):
+        return cast(null(), kind)
+
+    if what == "c":
+        values = (col.id, col.reference, col.home_store, col.created_at, col.anonymized_at, col.fields,
+                  col.clocks, none(Boolean()))
+    elif what == "r":
+        values = (col.kind, col.key, none(_TEXT), none(_TIME), none(_TIME), col.doc, none(Text()), col.deleted)
+    else:
+        values = (col.id, col.organization_id, col.person_id, none(_TIME), none(_TIME), col.fields, col.clocks,
+                  none(Boolean()))
+    names = ("a", "b", "c", "t1", "t2", "j1", "j2", "deleted")
+    return select(literal(what, _TEXT).label("what"), col.seq,
+                  *(v.label(n) for v, n in zip(values, names)))
+
+
 def pull(hq: Headquarters, who: Identity, cursor: int, limit: int = 500) -> str:
     """One page after ``cursor``, as a JSON text: {"items": [...], "cursor": n, "more": bool}.
 
@@ -53,15 +83,19 @@ def pull(hq: Headquarters, who: Identity, cursor: int, limit: int = 500) -> str:
     if scope is not None:
         linked = linked.where(r.customer_id.in_(select(t.customer.c.id).where(scope)))
     record_parts.append(linked)
+    parts = ([_uniform("c", q) for q in customer_queries(who, cursor, limit)]
+             + [_uniform("r", q.order_by(r.seq).limit(limit)) for q in record_parts]
+             + [_uniform("m", memberships.pull_query(who, cursor, limit))])
+    # one statement, one round trip to the database: each part keeps its own index-ordered LIMIT
     with hq.engine.connect() as conn:
-        customers = [row for q in customer_queries(who, cursor, limit) for row in conn.execute(q)]
-        records = [row for q in record_parts for row in conn.execute(q.order_by(r.seq).limit(limit))]
-        links = conn.execute(memberships.pull_query(who, cursor, limit)).all()
-    merged = sorted([(row.seq, "c", row) for row in customers] + [(row.seq, "r", row) for row in records]
-                    + [(row.seq, "m", row) for row in links], key=lambda x: x[0])
+        rows = conn.execute(union_all(*parts)).all()
+    counts = {"c": 0, "r": 0, "m": 0}
+    for row in rows:
+        counts[row.what] += 1
+    merged = sorted(((row.seq, row.what, row) for row in rows), key=lambda x: x[0])
     # every part returned at most ``limit`` rows in seq order: the first ``limit`` of the merge
     # are exactly the next ``limit`` rows of the whole scope
-    more = len(merged) > limit or len(customers) >= limit or len(records) >= limit or len(links) >= limit
+    more = len(merged) > limit or any(n >= limit for n in counts.values())
     merged = merged[:limit]
     parts = []
     for seq, what, row in merged:
@@ -69,14 +103,14 @@ def pull(hq: Headquarters, who: Identity, cursor: int, limit: int = 500) -> str:
             parts.append(
                 '{"t":"customer","seq":%d,"doc":{"id":%s,"reference":%s,"store_code":%s,'
                 '"created_at":%s,"anonymized_at":%s,"fields":%s,"clocks":%s}}' % (
-                    seq, json.dumps(row.id), json.dumps(row.reference), json.dumps(row.home_store),
-                    json_time(row.created_at), json_time(row.anonymized_at), row.fields, row.clocks))
+                    seq, json.dumps(row.a), json.dumps(row.b), json.dumps(row.c),
+                    json_time(row.t1), json_time(row.t2), row.j1, row.j2))
         elif what == "m":
-            parts.append(memberships.pull_item(row))
+            parts.append(memberships.pull_item(SimpleNamespace(seq=seq, id=row.a, organization_id=row.b,
+                                                               person_id=row.c, fields=row.j1, clocks=row.j2)))
         else:
             parts.append('{"t":%s,"seq":%d,"key":%s,"deleted":%s,"doc":%s}' % (
-                json.dumps(row.kind), seq, json.dumps(row.key), "true" if row.deleted else "false",
-                row.doc))
+                json.dumps(row.a), seq, json.dumps(row.b), "true" if row.deleted else "false", row.j1))
     next_cursor = merged[-1][0] if merged else cursor
     return '{"items":[%s],"cursor":%d,"more":%s}' % (",".join(parts), next_cursor,
                                                       "true" if more and merged else "false")

@@ -19,16 +19,18 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 
 from ...domain.protocol import EventKind
 from ..db import close
 from ...domain.errors import raised_message
 from ..errors import Forbidden, HqError, coded
 from ..service import Headquarters
-from ..admission import DEFAULT_MAX_IN_FLIGHT, Admission, Gate
+from ..admission import DEFAULT_MAX_IN_FLIGHT, Admission, Gate, busy_message
 from .routes import accounts, credit, customer_data, customers, enrolment, health, online, stores, sync
 
 _KINDS = {k.value for k in EventKind}
+DATABASE_RETRY_AFTER = 2  # seconds: a request that met a dropped database connection is sent again
 
 
 def _text(value: object) -> object:
@@ -72,6 +74,14 @@ def create_app(engine: Engine, hq: Headquarters | None = None, *,
     @app.exception_handler(HqError)
     async def _hq_error(_request: Request, exc: HqError) -> JSONResponse:
         return JSONResponse({"detail": _text(str(exc)), **_text_params(coded(exc.message))}, status_code=exc.status)
+
+    @app.exception_handler(OperationalError)
+    async def _database_away(_request: Request, exc: OperationalError) -> JSONResponse:
+        # the database connection broke (a restart of PostgreSQL: the pool replaces its connections)
+        # or the database is not reachable now: the same request, sent again shortly, is served
+        message = busy_message(DATABASE_RETRY_AFTER)
+        return JSONResponse({"detail": str(message), **coded(message), "retry_after": DATABASE_RETRY_AFTER},
+                            status_code=503, headers={"Retry-After": str(DATABASE_RETRY_AFTER)})
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
