@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import json
+from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
-from types import SimpleNamespace
-
-from sqlalchemy import Boolean, DateTime, Select, String, Text, and_, cast, literal, null, select, union_all
+from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy import (BigInteger, Boolean, DateTime, Integer, Select, String, Text, and_, bindparam, cast,
+                        literal, null, select, union_all)
 
 from ..domain.i18n import Msg
 from ..domain.protocol import MAX_PULL_LIMIT, MAX_SEQ
@@ -65,6 +67,40 @@ def _uniform(what: str, query: Select) -> Select:
                   *(v.label(n) for v, n in zip(values, names)))
 
 
+class _Region(BindParameter):
+    """The store's region as a parameter of a statement built once: a store of a region scope
+    with a region set (the scope rules ask ``if who.region``)."""
+
+    inherit_cache = True
+
+    def __bool__(self) -> bool:
+        return True
+
+
+@functools.lru_cache(maxsize=None)
+def _statement(scope: str, region: bool) -> Select:
+    """The whole pull of a store of this scope as one statement, built once per kind of scope
+    (its store, region, cursor and limit are parameters): one round trip to the database, and no
+    statement built and keyed for the compiled cache at every request. Each part keeps its own
+    index-ordered LIMIT."""
+    who = Identity("", bindparam("store", type_=_TEXT), scope,
+                   _Region("region", type_=_TEXT) if region else "")
+    cursor, limit = bindparam("cursor", type_=BigInteger()), bindparam("limit", type_=Integer())
+    r = t.record.c
+    record_parts = [
+        select(r.kind, r.key, r.seq, r.doc, r.deleted).where(r.kind.in_(GLOBAL_KINDS), r.seq > cursor),
+        select(r.kind, r.key, r.seq, r.doc, r.deleted).where(r.store_code == who.store_code,
+                                                             r.kind.in_(STORE_KINDS), r.seq > cursor)]
+    linked = select(r.kind, r.key, r.seq, r.doc, r.deleted).where(r.kind.in_(CUSTOMER_KINDS), r.seq > cursor)
+    scope_rule = in_scope(who)
+    if scope_rule is not None:
+        linked = linked.where(r.customer_id.in_(select(t.customer.c.id).where(scope_rule)))
+    record_parts.append(linked)
+    return union_all(*([_uniform("c", q) for q in customer_queries(who, cursor, limit)]
+                       + [_uniform("r", q.order_by(r.seq).limit(limit)) for q in record_parts]
+                       + [_uniform("m", memberships.pull_query(who, cursor, limit))]))
+
+
 def pull(hq: Headquarters, who: Identity, cursor: int, limit: int = 500) -> str:
     """One page after ``cursor``, as a JSON text: {"items": [...], "cursor": n, "more": bool}.
 
@@ -73,22 +109,10 @@ def pull(hq: Headquarters, who: Identity, cursor: int, limit: int = 500) -> str:
     if not 0 <= cursor <= MAX_SEQ:
         raise Invalid(Msg("cursor: must be between 0 and {max}", max=MAX_SEQ))
     limit = max(1, min(limit, MAX_PULL_LIMIT))
-    r = t.record.c
-    record_parts = [
-        select(r.kind, r.key, r.seq, r.doc, r.deleted).where(r.kind.in_(GLOBAL_KINDS), r.seq > cursor),
-        select(r.kind, r.key, r.seq, r.doc, r.deleted).where(r.store_code == who.store_code,
-                                                             r.kind.in_(STORE_KINDS), r.seq > cursor)]
-    linked = select(r.kind, r.key, r.seq, r.doc, r.deleted).where(r.kind.in_(CUSTOMER_KINDS), r.seq > cursor)
-    scope = in_scope(who)
-    if scope is not None:
-        linked = linked.where(r.customer_id.in_(select(t.customer.c.id).where(scope)))
-    record_parts.append(linked)
-    parts = ([_uniform("c", q) for q in customer_queries(who, cursor, limit)]
-             + [_uniform("r", q.order_by(r.seq).limit(limit)) for q in record_parts]
-             + [_uniform("m", memberships.pull_query(who, cursor, limit))])
-    # one statement, one round trip to the database: each part keeps its own index-ordered LIMIT
+    region = bool(who.scope == "region" and who.region)
     with hq.engine.connect() as conn:
-        rows = conn.execute(union_all(*parts)).all()
+        rows = conn.execute(_statement(who.scope, region), {
+            "cursor": cursor, "limit": limit, "store": who.store_code, "region": who.region}).all()
     counts = {"c": 0, "r": 0, "m": 0}
     for row in rows:
         counts[row.what] += 1
