@@ -41,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from sync import ADMIN, event, load, pct  # noqa: E402  (bench/sync.py: the same events and figures)
 
 from pos_customers.hq import tables as t  # noqa: E402
+from pos_customers.hq.admission import DEFAULT_MAX_IN_FLIGHT  # noqa: E402
 from pos_customers.hq.common import digest  # noqa: E402
 from pos_customers.hq.db import make_engine, upgrade  # noqa: E402
 from pos_customers.hq.service import Headquarters  # noqa: E402
@@ -235,7 +236,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--burst", type=int, default=200, help="stores syncing in the same instant")
     ap.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)))
-    ap.add_argument("--max-in-flight", type=int, default=64)
+    ap.add_argument("--max-in-flight", type=int, default=DEFAULT_MAX_IN_FLIGHT)
     ap.add_argument("--port", type=int, default=8797)
     args = ap.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # killed: still stop headquarters, drop the database

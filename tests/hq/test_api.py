@@ -270,3 +270,16 @@ def test_a_dropped_database_connection_is_503_with_retry_after_not_500(hq, monke
     assert r.status_code == 503 and r.headers["retry-after"] == "2" and r.json()["retry_after"] == 2
     monkeypatch.undo()
     assert client.get("/v1/pull").status_code == 200
+
+
+def test_the_retry_after_grows_with_the_crowd_refused():
+    from pos_customers.hq.admission import Gate
+
+    gate = Gate(10)
+    gate.in_flight, gate.average = 10, 0.5  # ten being served, half a second each
+    first = gate.retry_after(now=100.0)
+    assert 1 <= first <= 2  # 11 waiting: served within a second
+    for _ in range(200):
+        gate.retry_after(now=100.5)
+    later = gate.retry_after(now=101.2)  # 200 refused in the last second: 11 s of work at this pace
+    assert 11 <= later <= 22

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
     from ..domain.i18n import Msg
 
-DEFAULT_MAX_IN_FLIGHT = 64  # per worker process; measured with bench/hq_capacity.py (README)
+DEFAULT_MAX_IN_FLIGHT = 16  # per worker process; measured with bench/hq_capacity.py (README)
 EXEMPT = frozenset({"/v1/health"})
 MAX_RETRY_AFTER = 60
 
@@ -32,9 +32,8 @@ def busy_message(seconds: int) -> Msg:
 
 
 class Gate:
-    """This process's count of requests in flight and its limit (``app.state.admission``). The
-    delay a refused client is given is what a request takes here now (a moving average), spread at
-    random over one to two times that, so the refused stores do not all come back together."""
+    """This process's count of requests in flight and its limit (``app.state.admission``), and the
+    delay a refused client is given (:meth:`retry_after`)."""
 
     def __init__(self, limit: int = DEFAULT_MAX_IN_FLIGHT, *, rng: random.Random | None = None):
         import random
@@ -44,9 +43,19 @@ class Gate:
         self.refused = 0  # requests answered 429 by this process (since it started)
         self.average = 0.05  # seconds a request takes here (exponential moving average)
         self._rng = rng or random.Random()
+        self._window, self._refused_in_window, self._refused_before = 0, 0, 0  # refusals per second
 
-    def retry_after(self) -> int:
-        base = max(1, math.ceil(self.average))
+    def retry_after(self, now: float | None = None) -> int:
+        """When the crowd now at the door would be served: the requests in flight and those refused
+        in the last second, at the pace this worker serves them (``limit`` at a time, ``average``
+        seconds each); at least 1 s, spread at random over one to two times that."""
+        second = int(time.monotonic() if now is None else now)
+        if second != self._window:
+            self._refused_before = self._refused_in_window if second == self._window + 1 else 0
+            self._window, self._refused_in_window = second, 0
+        self._refused_in_window += 1
+        crowd = self.in_flight + max(self._refused_before, self._refused_in_window)
+        base = max(1, math.ceil(crowd * self.average / self.limit))
         return min(MAX_RETRY_AFTER, base + self._rng.randrange(base + 1))
 
 
