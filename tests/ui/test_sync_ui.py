@@ -240,3 +240,14 @@ async def test_sync_screen_lists_parked_events_and_retries_and_discards_them(par
     assert con.execute("SELECT sync_state FROM customer WHERE id = ?", (anna_id,)).fetchone() == ("local",)
     assert con.execute("SELECT action, associate_number FROM audit_event WHERE action LIKE 'sync_%' "
                        "ORDER BY id").fetchall() == [("sync_retry", "1002"), ("sync_discard", "1001")]
+
+
+async def test_a_busy_headquarters_is_a_wait_in_the_header_not_an_error(svc):
+    clock = [500.0]
+    app = PosApp(svc, config=UiConfig(debounce_ms=10, sync_seconds=3600), demo=True, monotonic=lambda: clock[0])
+    async with app.run_test(size=(80, 24)):
+        app._sync_state = ("online", 2, 0)
+        app._busy(12)  # what the sync's engine says before it waits out a Retry-After of 12 s
+        assert app.sync_line == "HQ busy, retrying in 12 s · 2 to send"
+        clock[0] += 5
+        assert app.sync_line.startswith("HQ busy, retrying in 7 s")
