@@ -149,3 +149,23 @@ def test_access_request_and_anonymize_from_the_command_line(run, tmp_path):
     r = run("customers", "anonymize", ref, "--confirm", ref)
     assert r.exit_code == 0 and "anonymized" in r.output
     assert "Zwiebelhaus" not in run("customers", "search", "zwiebelhaus").output
+
+
+def test_each_worker_of_hq_serve_builds_the_same_app_without_migrating_again(tmp_path, monkeypatch):
+    import json
+    from datetime import timedelta
+
+    from pos_customers.cli import hq as cli_hq
+
+    db = tmp_path / "hq.db"
+    cli_hq._hq(str(db)).engine.dispose()  # `hq serve` migrates once, before the workers start
+    monkeypatch.setenv(cli_hq.SERVE_ENV, json.dumps({
+        "db": str(db), "host": "127.0.0.1", "port": 8750, "smtp": None, "smtp_starttls": False, "smtp_user": "",
+        "smtp_password": "", "mail_folder": str(tmp_path / "mail"), "mail_from": "hq@example.org",
+        "reset_url": None, "reset_hours": 2.0, "session_minutes": 30, "max_in_flight": 7, "workers": 3}))
+    monkeypatch.setattr("pos_customers.hq.db.upgrade", lambda *a, **kw: pytest.fail("a worker migrated"))
+    app = cli_hq.worker_app()
+    hq = app.state.hq
+    assert app.state.admission.limit == 7 and hq.session_lifetime == timedelta(minutes=30)
+    assert hq.mail_from == "hq@example.org" and hq.reset_url == "http://127.0.0.1:8750/reset"
+    hq.engine.dispose()
