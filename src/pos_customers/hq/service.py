@@ -43,6 +43,7 @@ class Headquarters:
         self.reset_url, self.mail_from = reset_url, mail_from
         self.reset_ttl, self.reset_limit_per_hour = reset_ttl, reset_limit_per_hour
         self._auth_cache: dict[str, tuple[Identity, float]] = {}
+        self._last_seen: dict[str, float] = {}  # terminal id -> when this process last wrote its last_seen_at
         # seed 002 "Customer Session Lifetime": how long an online session lasts after its last use
         self.session_lifetime, self.assist_ttl, self._assist_url = session_lifetime, assist_ttl, assist_url
 
