@@ -19,20 +19,19 @@ from typing import Any
 from sqlmodel import Session, delete, func, select
 
 from ..domain.account_scope import SETTING_KEY, AccountScope, AccountScopeSetting, claimed_emails
-from ..domain.customer import CleanCustomer, CustomerDraft, EmailInput
+from ..domain.customer import CleanCustomer, CustomerDraft
 from ..domain.enums import EventKind
 from ..domain.errors import FieldError, ValidationFailed
 from ..domain.record import CustomerRecord
 from ..domain.reference import format_reference
 from ..domain.i18n import Msg
+from ..domain.merge import absorbed
 from ..storage import customers as rows
 from ..storage import search_index
 from ..storage.tables import Customer, CustomerNote, OutboxEvent
 from .context import Actor, NotFound, Permission, Services
 
 REFUSED_FIELD = "payload.fields.emails"
-_NOT_MERGED = frozenset({"password", "must_change_password", "account_type", "status", "status_reason",
-                         "customer_type"})  # the account keeps its own
 
 
 def setting(s: Session) -> AccountScopeSetting:
@@ -156,43 +155,10 @@ def change_account_email(svc: Services, actor: Actor, event_id: str, new_address
 
 
 def merged_draft(account: CustomerDraft, other: CustomerDraft) -> CustomerDraft:
-    """The account, with what the other customer adds: empty values filled, contacts, addresses,
-    cards, affiliations and attributes the account lacks appended (never primary or default over
-    the account's own)."""
-    changes: dict[str, Any] = {}
-    for f in fields(CustomerDraft):
-        if f.name in _NOT_MERGED:
-            continue
-        mine, theirs = getattr(account, f.name), getattr(other, f.name)
-        if isinstance(mine, list):
-            keys = {_key(x) for x in mine}
-            # the account's own primary and default ones stay; a list it lacks comes as it is
-            extra = [_secondary(x) if mine else x for x in theirs or () if _key(x) not in keys]
-            if extra:
-                changes[f.name] = [*mine, *extra]
-        elif isinstance(mine, dict):
-            if set(theirs or ()) - set(mine):
-                changes[f.name] = {**(theirs or {}), **mine}
-        elif mine in ("", None) and theirs not in ("", None):
-            changes[f.name] = theirs
-    return replace(account, **changes)
-
-
-def _key(item: Any) -> Any:
-    if isinstance(item, EmailInput):
-        return item.address.strip().casefold()
-    if hasattr(item, "number"):
-        return "".join(ch for ch in item.number if ch.isdigit())
-    if hasattr(item, "address"):
-        return item.address
-    return item
-
-
-def _secondary(item: Any) -> Any:
-    for flag in ("primary", "default_billing", "default_shipping"):
-        if getattr(item, flag, False):
-            item = replace(item, **{flag: False})
-    return item
+    """The account, with what the other customer adds (domain/merge.py's :func:`absorbed`, the
+    rule headquarters' merge applies to the documents as well)."""
+    values = {f.name: getattr(account, f.name) for f in fields(CustomerDraft)}
+    return replace(account, **absorbed(values, {f.name: getattr(other, f.name) for f in fields(CustomerDraft)}))
 
 
 @dataclass(frozen=True)
