@@ -43,7 +43,9 @@ def search(hq: Headquarters, who: Identity, query: str, *, limit: int = 20) -> l
 
 def pull_in(hq: Headquarters, who: Identity, customer_id: str) -> dict[str, Any]:
     """A customer of another store, opened here: from now on it comes with this store's pulls."""
+    from .merge import survivor
     with hq.engine.begin() as conn:
+        customer_id = survivor(conn, customer_id)  # a merged-away customer opens as the one it joined
         row = conn.execute(select(t.customer).where(t.customer.c.id == customer_id)).first()
         if row is None:
             raise NotFound(Msg("no customer {customer} at headquarters", customer=customer_id))
