@@ -169,9 +169,12 @@ class Merged:
 
 
 def merge_into_account(svc: Services, actor: Actor, event_id: str, *, transport=None) -> Merged:
-    """Fold the customer of a parked ``customer.created`` into the registered account that holds its
-    email: the account gains what the customer adds (merged_draft), the customer's notes move to it,
-    and the customer made here (which headquarters never took) is removed from this till."""
+    """Fold the customer of a parked clash into the registered account that holds its email: the
+    account gains what the customer adds (merged_draft), the customer's notes move to it, and the
+    customer leaves this till. One made here that headquarters never took is simply removed; one
+    headquarters holds already (a refused ``customer.updated``) becomes a ``customer.merged``
+    request to headquarters, queued like every change (a manager's choice: it merges two accounts
+    every store sees), and a redirect here: its id and reference open the account."""
     from .customers import draft_from_view, prepare, view_in, write_update
     from .sync import open_remote
 
@@ -179,17 +182,18 @@ def merge_into_account(svc: Services, actor: Actor, event_id: str, *, transport=
     with svc.db.read() as s:
         _, clash = _clash(s, event_id)
         held = s.get(Customer, clash.holder_id) is not None
-    if clash.kind != EventKind.CUSTOMER_CREATED:
-        raise ValidationFailed(FieldError("emails", Msg(
-            "This customer is already at headquarters: only a customer made here and refused can be merged. "
-            "Change its email instead")))
-    if not held:
+    at_hq = clash.kind != EventKind.CUSTOMER_CREATED
+    if at_hq:
+        actor.require(Permission.MERGE_CUSTOMERS)
+    if not held:  # the account comes to this till, and into its store's scope at headquarters
         open_remote(svc, actor, clash.holder_id, transport=transport)  # HqUnavailable: the caller says so
-    with svc.change(actor, Permission.EDIT) as tx:
+    with svc.change(actor, Permission.MERGE_CUSTOMERS if at_hq else Permission.EDIT) as tx:
         s = tx.session
         row, clash = _clash(s, event_id)
         mine = view_in(tx, clash.customer_id)
         account = view_in(tx, clash.holder_id)
+        if at_hq and mine.customer_type != account.customer_type:
+            raise ValidationFailed(FieldError("customer", Msg("A person and an organization are not merged")))
         behind = s.exec(select(OutboxEvent).where(
             OutboxEvent.seq >= row.seq,
             (OutboxEvent.entity_id == mine.id) | (func.json_extract(OutboxEvent.payload, "$.customer_id") == mine.id)
@@ -213,7 +217,14 @@ def merge_into_account(svc: Services, actor: Actor, event_id: str, *, transport=
         tx.audit("customer", mine.id, "merged_into_account", {
             "into": (None, f"{account.reference_display} {account.display_name}"),
             "refused": (f"{row.parked_status or ''} {row.parked_reason}".strip(), None)})
-        rows.remove(s, mine.id)
+        if at_hq:
+            # headquarters merges first: the account's update below then holds the address there too
+            tx.outbox(EventKind.CUSTOMER_MERGED, "customer", mine.id, {
+                "id": mine.id, "into": account.id, "associate": (actor.associate_number or actor.name)[:64],
+                "role": actor.role.value})
+            rows.redirect(s, mine.id, mine.reference, account.id, account.reference, tx.now)
+        else:
+            rows.remove(s, mine.id)
         prepared = prepare(svc, s, draft, new=False, existing_purposes=frozenset(a.purpose for a in account.addresses))
         new = write_update(tx, account, prepared.clean, action="merge_account")
         if new is account:  # nothing to add: the account still says it took the customer in

@@ -232,6 +232,7 @@ def open_remote(svc: Services, actor: Actor, customer_id: str, *, transport=None
         got = client.pull_in(customer_id)
     finally:
         client.close()
+    customer_id = got["customer"]["id"]  # a customer merged at headquarters comes as the one it joined
     with svc.change(actor) as tx:
         s = tx.session
         settings_store = svc.settings().get("store_code", "")
