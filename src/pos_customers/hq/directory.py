@@ -24,8 +24,8 @@ if TYPE_CHECKING:
 
 
 def search_text(fields: dict[str, Any], reference: str) -> str:
-    words = [fields.get(k) or "" for k in ("first_name", "middle_name", "last_name",
-                                            "organization_name", "company")]
+    from ..domain.search import NAME_WORD_FIELDS
+    words = [fields.get(k) or "" for k in NAME_WORD_FIELDS]
     words += [e["address"] for e in fields.get("emails") or []]
     words += [p["e164"].lstrip("+") for p in fields.get("phones") or []]
     words += [a.get("postal_code", "") + " " + a.get("city", "") for a in fields.get("addresses") or []]

@@ -212,7 +212,7 @@ class MergeDone:
     already: bool   # merged before: nothing changed
 
 
-def _resolve(conn: Connection, text: str) -> str:
+def customer_id_of(conn: Connection, text: str) -> str:
     """A customer id, or a reference as printed (dashes and case as a person types them)."""
     from ..domain.reference import InvalidReference, parse_reference
     text = text.strip()
@@ -238,7 +238,7 @@ def merge_customers(hq: Headquarters, merged: str, into: str, *, by: str = "head
     from . import account_scope, cards as chain_cards
 
     with hq.engine.begin() as conn:
-        gone_id, keep_id = _resolve(conn, merged), _resolve(conn, into)
+        gone_id, keep_id = customer_id_of(conn, merged), customer_id_of(conn, into)
         if gone_id == keep_id:
             raise Invalid(Msg("a customer cannot be merged into itself"))
         held = redirects(conn, {gone_id, keep_id})
@@ -264,5 +264,5 @@ def merge_customers(hq: Headquarters, merged: str, into: str, *, by: str = "head
         return MergeDone(customers[keep_id]["reference"], customers[gone_id]["reference"], False)
 
 
-__all__ = ["KIND", "MergeDone", "customer_merged", "merge_customers", "merge_in_batch", "merged_refusal",
+__all__ = ["KIND", "MergeDone", "customer_id_of", "customer_merged", "merge_customers", "merge_in_batch", "merged_refusal",
            "redirects", "survivor"]
