@@ -81,6 +81,9 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
         Binding("t", "resolve_conflict(True)", N_("Take other"), id="card.conflict_take",
                 tooltip=N_("Sync conflict (Activity tab): set the field to the other value, as an edit")),
         *MEMBER_BINDINGS,  # the People / Organizations tab's keys (screens/members.py)
+        # Stores, Saved payments, Store credit: the tab's own key while that tab is shown (after the
+        # People tab's, which share c, p and delete: the footer keeps their order)
+        *tab_bindings((*PANES, CreditPane)),
         Binding("e", "edit", N_("Edit"), id="card.edit", tooltip=N_("Edit this customer")),
         Binding("s", "choose_for_sale", N_("For sale"), id="card.sale",
                 tooltip=N_("Choose this customer for the sale at the till (refused while blocked)")),
@@ -94,7 +97,6 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
         Binding("ctrl+x", "anonymize", N_("Anonymize"), id="card.anonymize",
                 tooltip=N_("Delete on request: erase this customer's personal data everywhere (managers)")),
         *ASSIST_BINDINGS,  # shopper assistance (screens/online.py)
-        *tab_bindings((*PANES, CreditPane)),  # Stores, Saved payments, Store credit: while that tab is shown
     ]
     DEFAULT_CSS = """
     CustomerScreen #head-bar { height: auto; background: $boost; }
