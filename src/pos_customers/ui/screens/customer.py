@@ -163,7 +163,10 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
         self.load()
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
-        if action.startswith("tab_key"):
+        if "(" in action:  # F1 and the footer checks ask with a binding's whole action text
+            from textual.actions import parse
+            _ns, action, parameters = parse(action)
+        if action == "tab_key":
             return self._tab_key_allowed(action, parameters)
         if action in MEMBER_ACTIONS:
             return self.member_action_allowed(action)
@@ -186,9 +189,6 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
         return True
 
     def _tab_key_allowed(self, action: str, parameters: tuple) -> bool:
-        if not parameters:  # F1 asks with the binding's whole action text
-            from textual.actions import parse
-            parameters = parse(action)[2]
         pane_id, name = parameters
         if not self._on_tab(pane_id):
             return False
