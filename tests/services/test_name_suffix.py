@@ -78,3 +78,18 @@ def test_export_and_import_carry_it(svc, manager, associate):
     result = import_csv(svc, manager, io.StringIO("first_name,last_name,suffix\nCarl,Cole,III\n"))
     assert result.created == 1
     assert rows(svc, "SELECT suffix FROM customer WHERE last_name = 'Cole'") == [("III",)]
+
+
+def test_the_suffix_is_a_search_word_here_and_at_headquarters(svc, associate):
+    from pos_customers.hq.search import index_entry
+    from pos_customers.services.search import search_customers
+
+    ben = create_customer(svc, associate, person("Ben", "Berg", suffix="Jr."))
+    create_customer(svc, associate, person("Ben", "Berg"))
+    assert [r.customer_id for r in search_customers(svc, associate, "berg jr").rows] == [ben.id]
+    draft = draft_from_view(ben)
+    draft.suffix = "III"
+    update_customer(svc, associate, ben.id, draft, opened=ben)
+    assert search_customers(svc, associate, "berg jr").rows == []
+    assert [r.customer_id for r in search_customers(svc, associate, "ben iii").rows] == [ben.id]
+    assert "iii" in index_entry(ben.document_fields() | {"suffix": "III"}).name_text.split()

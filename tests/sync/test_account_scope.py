@@ -126,3 +126,70 @@ def test_the_command_line_changes_the_email_of_a_parked_clash(two_tills, admin, 
     assert sync.sync_now(ham, admin).parked == 0
     r = runner.invoke(app, ["--db", db, "sync", "merge-account", event.id[:8]])
     assert r.exit_code == 1 and "no event" in r.output
+
+
+def test_two_accounts_headquarters_holds_are_merged_there_and_every_till_follows(tmp_path, hq_server, admin):
+    """Anna (Berlin) and Ann (Hamburg) registered one address while the chain shared emails; then one
+    account per email in the chain. Ann's next change of emails is parked; a manager merges her into
+    Anna from Hamburg's Sync screen: a request queued for headquarters, a redirect at every till."""
+    from pos_customers.domain.enums import Role
+    from pos_customers.services.context import Actor, PermissionDenied, Services
+    from pos_customers.services.customers import update_customer, draft_from_view
+    from pos_customers.services.search import search_customers
+    from pos_customers.services.sync import enrol_terminal
+    from tests import templates
+
+    ber = terminal(tmp_path, hq_server, "BER01", country="DE")
+    ham = terminal(tmp_path, hq_server, "HAM01", country="DE")
+    anna = create_customer(ber, admin, account())
+    ann = create_customer(ham, admin, account("Ann"))
+    add_note(ham, admin, ann.id, "asked for the newsletter")
+    for till in (ber, ham):
+        assert sync.sync_now(till, admin).parked == 0
+    set_scope(hq_server.hq, "chain", by="test")
+    ham2 = Services(templates.store_db(tmp_path / "HAM01-2.db"))  # Hamburg's second till holds Ann too
+    enrol_terminal(ham2, Actor.command_line(), hq_server.url, hq_server.hq.issue_token("HAM01"),
+                   terminal_name="HAM01 till 2")
+    for till in (ber, ham, ham2):
+        sync.sync_now(till, admin)
+    assert get_customer(ham2, admin, ann.id).first_name == "Ann"
+
+    view = get_customer(ham, admin, ann.id)
+    draft = draft_from_view(view)
+    draft.emails[0].marketing_consent = True
+    draft.company = "ACME"  # sent with the change that is parked: it joins Anna with the merge
+    update_customer(ham, admin, ann.id, draft, opened=view)
+    assert sync.sync_now(ham, admin).parked == 1
+    [event] = parked(ham)
+    assert (event.event_type, event.parked_holder) == ("customer.updated", anna.id)
+
+    associate = Actor("1002", "Jonas", Role.ASSOCIATE, "T-test")
+    with pytest.raises(PermissionDenied):
+        merge_into_account(ham, associate, event.id)
+    manager = Actor("1001", "Maria", Role.MANAGER, "T-test")
+    done = merge_into_account(ham, manager, event.id[:8])
+    assert done.account.id == anna.id and done.notes_moved == 1
+    with ham.db.read() as s:
+        assert s.get(Customer, ann.id) is None
+        queued = s.exec(select(OutboxEvent).order_by(OutboxEvent.seq)).all()
+    assert [e.event_type for e in queued] == ["customer.merged", "customer.updated"]
+    # offline: Ann's id and reference open Anna here already; a search finds Anna only
+    assert get_customer(ham, admin, ann.reference).id == anna.id
+    hits = search_customers(ham, admin, "Müller")
+    assert [h.customer_id for h in hits.rows] == [anna.id]
+
+    assert sync.sync_now(ham, admin).parked == 0 and parked(ham) == []
+    assert sync.sync_now(ham, admin).parked == 0  # sent once: nothing more to send
+    assert hq_emails(hq_server) == [MAIL, MAIL]  # Ann's document stays at headquarters, as a redirect
+    # Hamburg's second till pulls the result: Ann is gone, her id opens Anna, her note is Anna's
+    sync.sync_now(ham2, admin)
+    with ham2.db.read() as s:
+        assert s.get(Customer, ann.id) is None
+        from pos_customers.storage.tables import CustomerNote
+        assert [n.customer_id for n in s.exec(select(CustomerNote)).all()] == [anna.id]
+    assert get_customer(ham2, admin, ann.id).id == anna.id
+    assert [h.customer_id for h in search_customers(ham2, admin, "Müller").rows] == [anna.id]
+    # Berlin pulls Anna with what Ann added (her company), and no redirect to act on
+    sync.sync_now(ber, admin)
+    assert (get_customer(ber, admin, anna.id).first_name, get_customer(ber, admin, anna.id).company) == \
+        ("Anna", "ACME")

@@ -72,6 +72,36 @@ async def test_a_manager_adds_store_credit_on_the_card(make_app, credit_link, sh
         assert s.exec(select(AuditEvent).where(AuditEvent.action == "credit_added")).one().associate_number == "1001"
 
 
+async def test_the_tabs_keys_work_from_the_tab_strip_and_only_on_their_tab(make_app, credit_link, shop):
+    """c (Store credit) and delete (Saved payments) are the card's while their tab is shown: the focus
+    on the tab strip is enough, and F1 lists them; on another tab c is not the credit's."""
+    from textual.widgets import DataTable, Tabs
+
+    app = make_app(sync_seconds=3600)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_tab(app, pilot, "credit")
+        app.screen.query_one("#tabs Tabs", Tabs).focus()
+        await settle(app, pilot)
+        assert "card.credit" in footer_keys(app)
+        await pilot.press("f1")
+        await settle(app, pilot)
+        keys = app.screen.query_one(DataTable)
+        assert any("store credit" in str(keys.get_row_at(i)[1]) for i in range(keys.row_count))
+        await pilot.press("escape")
+        await settle(app, pilot)
+        await pilot.press("c")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "CreditModal"
+        await pilot.press("escape")
+        await settle(app, pilot)
+        app.screen.query_one("#tabs").active = "tab-payments"
+        await settle(app, pilot)
+        assert "card.credit" not in footer_keys(app)
+        await pilot.press("c")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "CustomerScreen"
+
+
 async def test_an_associate_sees_the_credit_but_may_not_move_it(make_app, credit_link, shop):
     app = make_app(sync_seconds=3600)
     async with app.run_test(size=SIZE) as pilot:

@@ -630,6 +630,89 @@ def hq_stores(db: Optional[str] = _HQ_DB) -> None:
             + _("scope={scope}").format(scope=st['scope']))
 
 
+# -- store credit and merging customers at headquarters ---------------------------------------------
+
+credit_app = typer.Typer(help=N_("Store credit at headquarters: a customer's balance and movements; a manager "
+                                 "adds or corrects credit with a reason (audited, never below zero)."),
+                         no_args_is_help=True)
+hq_app.add_typer(credit_app, name="credit")
+
+_CUSTOMER = typer.Argument(..., metavar="CUSTOMER", help=N_("The customer's reference (or id)."))
+_REASON = typer.Option(..., "--reason", help=N_("Why: kept with the movement and in the audit trail."))
+_CURRENCY = typer.Option("", "--currency", metavar="CODE", help=N_("The currency (default: the customer's)."))
+
+
+def _credit_move(db: Optional[str], customer: str, kind: str, amount: str, reason: str, currency: str) -> None:
+    from ..domain.credit import parse_signed, signed
+    from ..domain.errors import FieldProblem
+    from ..domain.money import format_minor
+    from ..hq.credit import correct
+
+    try:
+        minor = parse_signed(amount, (currency or "EUR").upper())
+    except FieldProblem as exc:
+        fail(tr(exc), 2)
+    row = _hq_run(db, lambda hq: correct(hq, customer, kind=kind, amount_minor=minor, reason=reason,
+                                         currency=currency, by=f"hq:{_actor().name}"))
+    say(_("{amount} store credit for {customer}: balance {balance} (audited)").format(
+        amount=signed(row.amount_minor, row.currency), customer=customer,
+        balance=format_minor(row.balance_minor, row.currency)))
+
+
+@credit_app.command("add", help=N_("Add store credit to a customer, with a reason (a positive amount)."))
+def hq_credit_add(customer: str = _CUSTOMER,
+                  amount: str = typer.Option(..., "--amount", help=N_("e.g. 25.00")),
+                  reason: str = _REASON, currency: str = _CURRENCY, db: Optional[str] = _HQ_DB) -> None:
+    _credit_move(db, customer, "added", amount, reason, currency)
+
+
+@credit_app.command("correct", help=N_("Correct a customer's store credit either way, with a reason; a correction "
+                                       "that would take the balance below zero is refused."))
+def hq_credit_correct(customer: str = _CUSTOMER,
+                      amount: str = typer.Option(..., "--amount", help=N_("e.g. -5.00 or 10.00")),
+                      reason: str = _REASON, currency: str = _CURRENCY, db: Optional[str] = _HQ_DB) -> None:
+    _credit_move(db, customer, "corrected", amount, reason, currency)
+
+
+@credit_app.command("show", help=N_("A customer's store credit: the balance per currency and the newest movements."))
+def hq_credit_show(customer: str = _CUSTOMER, db: Optional[str] = _HQ_DB) -> None:
+    from ..domain.credit import signed
+    from ..domain.money import format_minor
+    from ..hq.merge import customer_id_of, survivor
+
+    def read(hq):
+        with hq.engine.connect() as conn:
+            cid = survivor(conn, customer_id_of(conn, customer))
+        return hq.credit_account(None, cid)
+
+    account = _hq_run(db, read)
+    if not account.balances:
+        say(_("no store credit movements"))
+    for b in account.balances:
+        say(_("balance {amount}").format(amount=format_minor(b.balance_minor, b.currency)))
+    for m in account.movements[:20]:
+        say(f"{datetime_text(m.at)}  {m.kind.value:<10} {signed(m.amount_minor, m.currency):>14}  "
+            f"{m.reason or '—'} · {m.by or '—'}")
+
+
+@hq_app.command("merge-customers",
+                help=N_("Merge two customers headquarters holds (the same person twice): the second takes "
+                        "the first's contacts, addresses, cards, notes, orders and store credit; the first "
+                        "becomes a redirect every store's terminals receive with their next sync. Audited."))
+def hq_merge_customers(merged: str = typer.Argument(..., metavar="MERGED", help=N_("The customer that goes "
+                                                                                  "(reference or id).")),
+                       into: str = typer.Argument(..., metavar="INTO", help=N_("The customer that stays.")),
+                       db: Optional[str] = _HQ_DB) -> None:
+    done = _hq_run(db, lambda hq: hq.merge_customers(merged, into, by=f"hq:{_actor().name}"))
+    from ..domain.reference import format_reference
+    if done.already:
+        say(_("{merged} was merged into {kept} already: nothing changed").format(
+            merged=format_reference(done.merged), kept=format_reference(done.kept)))
+    else:
+        say(_("{merged} merged into {kept}: every store receives it with its next sync").format(
+            merged=format_reference(done.merged), kept=format_reference(done.kept)))
+
+
 # -- chain settings --------------------------------------------------------------------------------
 
 settings_app = typer.Typer(help=N_("Chain settings: kept here, every store's terminals receive them with their next sync."),

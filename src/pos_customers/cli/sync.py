@@ -199,9 +199,10 @@ def sync_discard(event_id: str = typer.Argument(..., metavar="ID", help=N_("A pa
 
 
 @sync_app.command("merge-account",
-                  help=N_("A new customer refused because a registered account holds its email: merge it into "
-                          "that account (its details and notes join the account; it is removed from this "
-                          "terminal; audited)."))
+                  help=N_("A customer refused because a registered account holds its email: merge it into "
+                          "that account (its details and notes join the account; it leaves this terminal; one "
+                          "headquarters holds already is merged there with the next sync, by a manager; "
+                          "audited)."))
 def sync_merge_account(event_id: str = typer.Argument(..., metavar="ID", help=N_("A parked event's id "
                                                       "(its first characters are enough).")),
                        db: Optional[str] = DB_OPTION) -> None:

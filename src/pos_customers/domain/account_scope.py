@@ -25,8 +25,11 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from .i18n import Msg
-from .enums import AccountType
+from .enums import AccountType, Role
 
+#: who may merge two customers headquarters holds (the till's services check it, headquarters the
+#: role a ``customer.merged`` event carries)
+MERGE_ROLES: frozenset[Role] = frozenset({Role.MANAGER, Role.ADMIN})
 SETTING_KEY = "account_scope"  # the pulled setting's key (and headquarters' record key)
 
 

@@ -102,6 +102,7 @@ class EventKind(StrEnum):
     PAYMENT_DELETED = "payment.deleted"  # a customer's saved payment removed at a till
     MEMBERSHIP_CHANGED = "membership.changed"  # a person linked to an organization (domain/membership.py)
     CREDIT_MOVED = "credit.moved"  # store credit added or corrected at a till (domain/credit.py)
+    CUSTOMER_MERGED = "customer.merged"  # two customers headquarters holds become one (services/account_scope.py)
 
 
 class PullItemKind(StrEnum):
@@ -122,6 +123,7 @@ class PullItemKind(StrEnum):
     SETTING = "setting"  # a chain setting (account sharing scope: domain/account_scope.py)
     SEGMENT = "segment"  # a customer segment's code and name (every store receives them)
     CUSTOMER_SEGMENTS = "customer_segments"  # the segments one customer belongs to (follows the customer)
+    REDIRECT = "redirect"  # a customer merged into another: the till shows that one (follows the customer)
 
 
 class CreditKind(StrEnum):

@@ -525,6 +525,23 @@ class CreditMoved(_Model):
         return self
 
 
+class CustomerMerged(_Model):
+    """Two customers headquarters holds become one (an account's email they share in the chain's
+    account scope, issue 17): ``id`` joins ``into`` and becomes a redirect to it. ``role`` is the
+    associate's: headquarters refuses the event unless that role may merge customers."""
+
+    id: CustomerId
+    into: CustomerId
+    associate: Line(64) = ""
+    role: Role
+
+    @model_validator(mode="after")
+    def _two(self):
+        if self.id == self.into:
+            raise ValueError(Msg("a customer cannot be merged into itself"))
+        return self
+
+
 # kind -> (the payload's model, the entity the event is about; None: any entity name)
 EVENT_PAYLOADS: dict[EventKind, tuple[type[_Model], str | None]] = {
     EventKind.CUSTOMER_CREATED: (CustomerCreated, "customer"),
@@ -543,6 +560,7 @@ EVENT_PAYLOADS: dict[EventKind, tuple[type[_Model], str | None]] = {
     EventKind.PAYMENT_DELETED: (PaymentDeleted, "saved_payment"),
     EventKind.MEMBERSHIP_CHANGED: (MembershipChanged, "membership"),
     EventKind.CREDIT_MOVED: (CreditMoved, "store_credit"),
+    EventKind.CUSTOMER_MERGED: (CustomerMerged, "customer"),
 }
 CUSTOMER_EVENTS = frozenset({EventKind.CUSTOMER_CREATED, EventKind.CUSTOMER_UPDATED,
                              EventKind.CUSTOMER_ANONYMIZED})
@@ -579,6 +597,8 @@ class EventBase(_Model):
             raise ValueError(Msg("entity_id must be the membership id in the payload"))
         if getattr(self, "type", None) == EventKind.CREDIT_MOVED and payload.id != self.entity_id:
             raise ValueError(Msg("entity_id must be the movement id in the payload"))
+        if getattr(self, "type", None) == EventKind.CUSTOMER_MERGED and payload.id != self.entity_id:
+            raise ValueError(Msg("entity_id must be the customer id in the payload"))
         return self
 
 

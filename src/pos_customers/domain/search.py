@@ -154,6 +154,12 @@ def people_after_organizations(found: dict[str, str], people: dict[str, list[str
     return via
 
 
+#: the customer fields whose words the name index holds, in this order, at the till and at
+#: headquarters alike (the suffix too: "Jr." finds Anna Müller Jr.)
+NAME_WORD_FIELDS: tuple[str, ...] = ("first_name", "middle_name", "last_name", "suffix", "organization_name",
+                                     "company")
+
+
 def name_index_text(*names: str) -> str:
     """What the word index holds for a customer's names: folded words plus German spellings.
 

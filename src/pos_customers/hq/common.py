@@ -17,7 +17,7 @@ from . import tables as t
 
 GLOBAL_KINDS = ("group", "affiliation", "attribute", "purpose", "support", "setting", "segment")
 STORE_KINDS = ("template", "associate", "note")
-CUSTOMER_KINDS = ("order", "conflict", "customer_segments")
+CUSTOMER_KINDS = ("order", "conflict", "customer_segments", "redirect")
 SCOPES = ("own", "region", "all")
 
 

@@ -24,7 +24,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from ..domain.i18n import Msg
-from ..domain.credit import (CREDIT_ROLES, MAX_MOVEMENTS, CreditAccount, CreditBalance, CreditKind, CreditMovement,
+from ..domain.credit import (CREDIT_ROLES, MAX_MOVEMENTS, MAX_REASON, CreditAccount, CreditBalance, CreditKind, CreditMovement,
                              refusal, signed)
 from . import audit
 from . import tables as t
@@ -175,6 +175,32 @@ def moves(hq: Headquarters, items: Iterable[dict[str, Any]]) -> list[CreditMovem
     return out
 
 
+def correct(hq: Headquarters, customer: str, *, kind: CreditKind | str, amount_minor: int, reason: str,
+            currency: str = "", by: str = "headquarters") -> CreditMovement:
+    """Credit a manager at headquarters adds or corrects (``hq credit add|correct``): the customer by
+    id or reference (a merged-away one: the customer it joined), with a reason; the currency the
+    customer's own unless given. Audited; refused (Conflict) when the balance would go below zero."""
+    from .errors import Invalid
+    from .merge import customer_id_of, survivor
+
+    kind = CreditKind(kind)
+    if kind not in (CreditKind.ADDED, CreditKind.CORRECTED):
+        raise Invalid(Msg("kind: headquarters adds or corrects store credit here, it does not record '{kind}'",
+                          kind=kind.value))
+    if not reason.strip():
+        raise Invalid(Msg("reason: say why (it is kept with the movement)"))
+    with hq.engine.connect() as conn:
+        cid = survivor(conn, customer_id_of(conn, customer))
+        fields = load_customers(conn, {cid})[cid]["fields"] if not currency else {}
+    code = (currency or fields.get("currency") or "").strip().upper()
+    if len(code) != 3 or not code.isalpha() or not code.isascii():
+        raise Invalid(Msg("currency: give one like EUR (--currency); the customer has none"))
+    row = move(hq, cid, currency=code, kind=kind, amount_minor=amount_minor, reason=reason.strip()[:MAX_REASON],
+               by=by)
+    assert row is not None  # a new movement id each time
+    return row
+
+
 DEMO_SHARE = 0.03  # of the demo customers hold store credit
 
 
@@ -219,4 +245,4 @@ def seed_demo(hq: Headquarters, docs: list[dict[str, Any]], *, today: datetime,
     return len({i["customer_id"] for i in items})
 
 
-__all__ = ["account", "credit_moved", "move", "moves", "balance", "erase_reasons", "seed_demo", "demo_movements", "ENTITY"]
+__all__ = ["account", "correct", "credit_moved", "move", "moves", "balance", "erase_reasons", "seed_demo", "demo_movements", "ENTITY"]

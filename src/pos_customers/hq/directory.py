@@ -24,8 +24,8 @@ if TYPE_CHECKING:
 
 
 def search_text(fields: dict[str, Any], reference: str) -> str:
-    words = [fields.get(k) or "" for k in ("first_name", "middle_name", "last_name",
-                                            "organization_name", "company")]
+    from ..domain.search import NAME_WORD_FIELDS
+    words = [fields.get(k) or "" for k in NAME_WORD_FIELDS]
     words += [e["address"] for e in fields.get("emails") or []]
     words += [p["e164"].lstrip("+") for p in fields.get("phones") or []]
     words += [a.get("postal_code", "") + " " + a.get("city", "") for a in fields.get("addresses") or []]
@@ -43,7 +43,9 @@ def search(hq: Headquarters, who: Identity, query: str, *, limit: int = 20) -> l
 
 def pull_in(hq: Headquarters, who: Identity, customer_id: str) -> dict[str, Any]:
     """A customer of another store, opened here: from now on it comes with this store's pulls."""
+    from .merge import survivor
     with hq.engine.begin() as conn:
+        customer_id = survivor(conn, customer_id)  # a merged-away customer opens as the one it joined
         row = conn.execute(select(t.customer).where(t.customer.c.id == customer_id)).first()
         if row is None:
             raise NotFound(Msg("no customer {customer} at headquarters", customer=customer_id))

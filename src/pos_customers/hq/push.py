@@ -77,9 +77,14 @@ class Batch:
     accounts: account_scope.Claims | None = None  # one registered account per email and scope
     audit_rows: list[dict[str, Any]] = field(default_factory=list)  # headquarters' own audit rows to write
     store_codes: set[str] | None = None  # the directory's codes, read when an event names a preferred store
+    redirects: dict[str, dict[str, Any]] = field(default_factory=dict)  # merged-away customers the batch names
 
     def customer(self, customer_id: str, where: str) -> dict[str, Any]:
-        """A customer this store may change: it exists here and is in the store's scope."""
+        """A customer this store may change: it exists here, was not merged into another and is in
+        the store's scope."""
+        if customer_id in self.redirects:
+            from .merge import merged_refusal
+            raise merged_refusal(self.redirects[customer_id], where)
         c = self.customers.get(customer_id)
         if c is None:
             raise Refused(404, Msg("customer {customer} is unknown at headquarters", customer=customer_id), where)
@@ -316,6 +321,11 @@ def _credit_moved(b: Batch, e) -> None:
     credit_moved(b, e)
 
 
+def _customer_merged(b: Batch, e) -> None:
+    from .merge import customer_merged  # two customers become one (hq/merge.py)
+    customer_merged(b, e)
+
+
 def _membership_changed(b: Batch, e) -> None:
     """A person linked to an organization, or the link changed: the store must see both customers."""
     p = e.payload
@@ -352,6 +362,7 @@ HANDLERS: dict[EventKind, Callable[[Batch, Any], None]] = {
     EventKind.PAYMENT_DELETED: _payment_deleted,
     EventKind.MEMBERSHIP_CHANGED: _membership_changed,
     EventKind.CREDIT_MOVED: _credit_moved,
+    EventKind.CUSTOMER_MERGED: _customer_merged,
 }
 assert set(HANDLERS) == set(EventKind)
 
@@ -446,16 +457,22 @@ def _prepare(conn: Connection, who: Identity, now: datetime, result: PushResult,
         elif e.type == EventKind.MEMBERSHIP_CHANGED:
             named |= {p.organization_id, p.person_id}
             links.add(p.id)
+        elif e.type == EventKind.CUSTOMER_MERGED:
+            named |= {p.id, p.into}
         if e.type == EventKind.CUSTOMER_ANONYMIZED:
             anonymized.add(p.id)
     customers = load_customers(conn, named)
     held = memberships.load(conn, links, anonymized)
+    from .merge import redirects
+    merged = redirects(conn, named)
     addresses = {e for c in customers.values() for e in claimed_emails({**c["fields"], "account_type": "registered"})}
     addresses |= {a for e in todo if e.type in CUSTOMER_EVENTS for a in claimed_emails(
         {"account_type": "registered", **fields_json(e.payload.fields)})}
     r = t.record.c
+    if any(e.type == EventKind.CUSTOMER_MERGED for e in todo):  # the survivor holds both customers' cards
+        numbers |= {n for c in customers.values() for n in c["fields"].get("cards") or ()}
     return Batch(
-        memberships=held, stored_memberships=set(held),
+        memberships=held, stored_memberships=set(held), redirects=merged,
         accounts=account_scope.load(conn, addresses),
         who=who, conn=conn, now=now, result=result, customers=customers,
         interest=pulled_in(conn, who, named),

@@ -32,13 +32,13 @@ from sqlalchemy import and_, delete, insert, select, text
 from sqlalchemy.engine import Connection
 
 from ..domain import fuzzy
-from ..domain.search import (HQ_FTS, SearchQuery, contact_index_text, fragment_text, fts_exact_query,
+from ..domain.search import (HQ_FTS, NAME_WORD_FIELDS, SearchQuery, contact_index_text, fragment_text, fts_exact_query,
                              fts_name_query, name_index_text, parse_query, people_after_organizations)
 from ..domain.text import fields_display_name
 from . import tables as t
 from .common import bulk_insert
 
-NAME_FIELDS = ("first_name", "middle_name", "last_name", "organization_name", "company")
+NAME_FIELDS = NAME_WORD_FIELDS
 MAX_KEY = 254  # longer values cannot be an email, a phone number or a card number
 
 # -- the dialects' own indexes (revision 0004 makes them) -----------------------------------------

@@ -92,6 +92,11 @@ class Headquarters:
     def customer_record(self, who: Identity, customer_id: str) -> dict[str, Any]:
         return directory.customer_record(self, who, customer_id)
 
+    def merge_customers(self, merged: str, into: str, *, by: str = "headquarters") -> Any:
+        """Fold one customer into another (ids or references): hq/merge.py."""
+        from .merge import merge_customers
+        return merge_customers(self, merged, into, by=by)
+
     def orders(self, who: Identity, customer_id: str) -> list[dict[str, Any]]:
         return directory.orders(self, who, customer_id)
 

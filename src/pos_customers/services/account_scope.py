@@ -19,20 +19,19 @@ from typing import Any
 from sqlmodel import Session, delete, func, select
 
 from ..domain.account_scope import SETTING_KEY, AccountScope, AccountScopeSetting, claimed_emails
-from ..domain.customer import CleanCustomer, CustomerDraft, EmailInput
+from ..domain.customer import CleanCustomer, CustomerDraft
 from ..domain.enums import EventKind
 from ..domain.errors import FieldError, ValidationFailed
 from ..domain.record import CustomerRecord
 from ..domain.reference import format_reference
 from ..domain.i18n import Msg
+from ..domain.merge import absorbed
 from ..storage import customers as rows
 from ..storage import search_index
 from ..storage.tables import Customer, CustomerNote, OutboxEvent
 from .context import Actor, NotFound, Permission, Services
 
 REFUSED_FIELD = "payload.fields.emails"
-_NOT_MERGED = frozenset({"password", "must_change_password", "account_type", "status", "status_reason",
-                         "customer_type"})  # the account keeps its own
 
 
 def setting(s: Session) -> AccountScopeSetting:
@@ -156,43 +155,10 @@ def change_account_email(svc: Services, actor: Actor, event_id: str, new_address
 
 
 def merged_draft(account: CustomerDraft, other: CustomerDraft) -> CustomerDraft:
-    """The account, with what the other customer adds: empty values filled, contacts, addresses,
-    cards, affiliations and attributes the account lacks appended (never primary or default over
-    the account's own)."""
-    changes: dict[str, Any] = {}
-    for f in fields(CustomerDraft):
-        if f.name in _NOT_MERGED:
-            continue
-        mine, theirs = getattr(account, f.name), getattr(other, f.name)
-        if isinstance(mine, list):
-            keys = {_key(x) for x in mine}
-            # the account's own primary and default ones stay; a list it lacks comes as it is
-            extra = [_secondary(x) if mine else x for x in theirs or () if _key(x) not in keys]
-            if extra:
-                changes[f.name] = [*mine, *extra]
-        elif isinstance(mine, dict):
-            if set(theirs or ()) - set(mine):
-                changes[f.name] = {**(theirs or {}), **mine}
-        elif mine in ("", None) and theirs not in ("", None):
-            changes[f.name] = theirs
-    return replace(account, **changes)
-
-
-def _key(item: Any) -> Any:
-    if isinstance(item, EmailInput):
-        return item.address.strip().casefold()
-    if hasattr(item, "number"):
-        return "".join(ch for ch in item.number if ch.isdigit())
-    if hasattr(item, "address"):
-        return item.address
-    return item
-
-
-def _secondary(item: Any) -> Any:
-    for flag in ("primary", "default_billing", "default_shipping"):
-        if getattr(item, flag, False):
-            item = replace(item, **{flag: False})
-    return item
+    """The account, with what the other customer adds (domain/merge.py's :func:`absorbed`, the
+    rule headquarters' merge applies to the documents as well)."""
+    values = {f.name: getattr(account, f.name) for f in fields(CustomerDraft)}
+    return replace(account, **absorbed(values, {f.name: getattr(other, f.name) for f in fields(CustomerDraft)}))
 
 
 @dataclass(frozen=True)
@@ -203,9 +169,12 @@ class Merged:
 
 
 def merge_into_account(svc: Services, actor: Actor, event_id: str, *, transport=None) -> Merged:
-    """Fold the customer of a parked ``customer.created`` into the registered account that holds its
-    email: the account gains what the customer adds (merged_draft), the customer's notes move to it,
-    and the customer made here (which headquarters never took) is removed from this till."""
+    """Fold the customer of a parked clash into the registered account that holds its email: the
+    account gains what the customer adds (merged_draft), the customer's notes move to it, and the
+    customer leaves this till. One made here that headquarters never took is simply removed; one
+    headquarters holds already (a refused ``customer.updated``) becomes a ``customer.merged``
+    request to headquarters, queued like every change (a manager's choice: it merges two accounts
+    every store sees), and a redirect here: its id and reference open the account."""
     from .customers import draft_from_view, prepare, view_in, write_update
     from .sync import open_remote
 
@@ -213,17 +182,18 @@ def merge_into_account(svc: Services, actor: Actor, event_id: str, *, transport=
     with svc.db.read() as s:
         _, clash = _clash(s, event_id)
         held = s.get(Customer, clash.holder_id) is not None
-    if clash.kind != EventKind.CUSTOMER_CREATED:
-        raise ValidationFailed(FieldError("emails", Msg(
-            "This customer is already at headquarters: only a customer made here and refused can be merged. "
-            "Change its email instead")))
-    if not held:
+    at_hq = clash.kind != EventKind.CUSTOMER_CREATED
+    if at_hq:
+        actor.require(Permission.MERGE_CUSTOMERS)
+    if not held:  # the account comes to this till, and into its store's scope at headquarters
         open_remote(svc, actor, clash.holder_id, transport=transport)  # HqUnavailable: the caller says so
-    with svc.change(actor, Permission.EDIT) as tx:
+    with svc.change(actor, Permission.MERGE_CUSTOMERS if at_hq else Permission.EDIT) as tx:
         s = tx.session
         row, clash = _clash(s, event_id)
         mine = view_in(tx, clash.customer_id)
         account = view_in(tx, clash.holder_id)
+        if at_hq and mine.customer_type != account.customer_type:
+            raise ValidationFailed(FieldError("customer", Msg("A person and an organization are not merged")))
         behind = s.exec(select(OutboxEvent).where(
             OutboxEvent.seq >= row.seq,
             (OutboxEvent.entity_id == mine.id) | (func.json_extract(OutboxEvent.payload, "$.customer_id") == mine.id)
@@ -247,7 +217,14 @@ def merge_into_account(svc: Services, actor: Actor, event_id: str, *, transport=
         tx.audit("customer", mine.id, "merged_into_account", {
             "into": (None, f"{account.reference_display} {account.display_name}"),
             "refused": (f"{row.parked_status or ''} {row.parked_reason}".strip(), None)})
-        rows.remove(s, mine.id)
+        if at_hq:
+            # headquarters merges first: the account's update below then holds the address there too
+            tx.outbox(EventKind.CUSTOMER_MERGED, "customer", mine.id, {
+                "id": mine.id, "into": account.id, "associate": (actor.associate_number or actor.name)[:64],
+                "role": actor.role.value})
+            rows.redirect(s, mine.id, mine.reference, account.id, account.reference, tx.now)
+        else:
+            rows.remove(s, mine.id)
         prepared = prepare(svc, s, draft, new=False, existing_purposes=frozenset(a.purpose for a in account.addresses))
         new = write_update(tx, account, prepared.clean, action="merge_account")
         if new is account:  # nothing to add: the account still says it took the customer in

@@ -26,6 +26,7 @@ class Permission(StrEnum):
     SET_CREDIT_LIMIT = N_("set or change a customer's credit limit")
     ASSIST = N_("ask headquarters for a shopper-assistance link")  # services/assistance.py
     MOVE_CREDIT = N_("add or correct a customer's store credit")
+    MERGE_CUSTOMERS = N_("merge two customers headquarters holds")
 
 
 _GRANTS: dict[Role, frozenset[Permission]] = {
@@ -34,7 +35,7 @@ _GRANTS: dict[Role, frozenset[Permission]] = {
                              Permission.CONFIGURE_STORE, Permission.MANAGE_ASSOCIATES,
                              Permission.NOTES, Permission.ANONYMIZE, Permission.IMPORT_EXPORT,
                              Permission.DELETE_PAYMENT, Permission.SET_CREDIT_LIMIT, Permission.ASSIST,
-                             Permission.MOVE_CREDIT}),
+                             Permission.MOVE_CREDIT, Permission.MERGE_CUSTOMERS}),
     Role.SUPPORT: frozenset({Permission.SEARCH, Permission.READ_ALL_STORES, Permission.NOTES,
                              Permission.DIAGNOSTICS, Permission.IMPORT_EXPORT,
                              Permission.CONFIGURE_STORE, Permission.ASSIST}),

@@ -103,14 +103,21 @@ def shown_names(svc: Services, actor: Actor, language: str = "") -> ShownNames:
 
 
 def find_customer(s: Session | sqlite3.Connection, key: str) -> CustomerRecord:
-    """The stored customer with this id or reference, or NotFound."""
+    """The stored customer with this id or reference, or NotFound. A customer merged into another
+    at headquarters opens as the one it joined."""
     record = rows.read(s, key)
+    if record is None:
+        into = rows.redirected(s, key)
+        if into is not None:
+            record = rows.read(s, into)
     if record is None:
         try:
             ref = parse_reference(key)
         except InvalidReference as exc:
             raise NotFound(Msg("no customer '{key}': {reason}", key=key, reason=exc.args[0] if exc.args else "")) from None
         record = rows.by_reference(s, ref)
+        if record is None and (into := rows.redirected(s, ref)) is not None:
+            record = rows.read(s, into)
     if record is None:
         raise NotFound(Msg("no customer with reference {reference}", reference=normalize(key)))
     return record

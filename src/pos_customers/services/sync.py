@@ -246,6 +246,7 @@ def open_remote(svc: Services, actor: Actor, customer_id: str, *, transport=None
         got = client.pull_in(customer_id)
     finally:
         client.close()
+    customer_id = got["customer"]["id"]  # a customer merged at headquarters comes as the one it joined
     with svc.change(actor) as tx:
         s = tx.session
         settings_store = svc.settings().get("store_code", "")
@@ -416,7 +417,12 @@ def _customer_labels(s: Session, ids: set[str]) -> dict[str, str]:
     rows = s.exec(select(Customer.id, Customer.reference, CustomerSearch.display_name)
                   .join(CustomerSearch, CustomerSearch.customer_id == Customer.id, isouter=True)
                   .where(Customer.id.in_(list(ids)))).all()
-    return {cid: f"{format_reference(ref)} {name or ''}".strip() for cid, ref, name in rows}
+    out = {cid: f"{format_reference(ref)} {name or ''}".strip() for cid, ref, name in rows}
+    if len(out) < len(ids):  # merged into another at headquarters: "old → survivor"
+        from ..storage.tables import CustomerRedirect
+        for r in s.exec(select(CustomerRedirect).where(CustomerRedirect.id.in_(list(ids - set(out))))).all():
+            out[r.id] = f"{format_reference(r.reference)} → {format_reference(r.into_reference)}"
+    return out
 
 
 def parked_events(svc: Services, actor: Actor, *, waiting: bool = True) -> list[ParkedEventView]:

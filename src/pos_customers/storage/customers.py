@@ -60,6 +60,31 @@ def remove(session_or_conn: Any, customer_id: str) -> None:
     conn.execute("DELETE FROM customer WHERE id = ?", (customer_id,))
 
 
+def redirect(session_or_conn: Any, customer_id: str, reference: str, into_id: str, into_reference: str,
+             at: datetime) -> None:
+    """The customer merged into another at headquarters: its rows go, its id and reference lead to
+    the survivor from now on (a redirect already held is kept as it is)."""
+    conn = connection(session_or_conn)
+    remove(conn, customer_id)
+    conn.execute("INSERT OR IGNORE INTO customer_redirect (id, reference, into_id, into_reference, merged_at)"
+                 " VALUES (?, ?, ?, ?, ?)", (customer_id, reference, into_id, into_reference, stored_moment(at)))
+
+
+def redirected(session_or_conn: Any, key: str) -> str | None:
+    """The survivor a merged-away customer's id or reference leads to (followed to the end), or None."""
+    conn = connection(session_or_conn)
+    seen: set[str] = set()
+    into = None
+    while key not in seen:
+        seen.add(key)
+        row = conn.execute("SELECT into_id FROM customer_redirect WHERE id = ? OR reference = ? LIMIT 1",
+                           (key, key)).fetchone()
+        if row is None:
+            break
+        into = key = row[0]
+    return into
+
+
 _CHILD_TABLES = ("customer_email", "customer_phone", "customer_address", "customer_affiliation",
                  "customer_attribute", "customer_card")
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from ..domain import duplicates as dup
 from ..domain import fuzzy
 from ..domain.record import CustomerRecord
-from ..domain.search import (SearchQuery, contact_index_text, fts_exact_query, fts_fragment_query,
+from ..domain.search import (NAME_WORD_FIELDS, SearchQuery, contact_index_text, fts_exact_query, fts_fragment_query,
                              fts_name_query, name_index_text, people_after_organizations)
 from ..domain.enums import SyncState
 from ..domain.text import digits
@@ -98,7 +98,7 @@ def doc_from_record(r: CustomerRecord) -> SearchDoc:
     """The single definition of the search projection: a customer record's search row."""
     return make_doc(
         customer_id=r.id, reference=r.reference, display=r.display_name,
-        names=(r.first_name, r.middle_name, r.last_name, r.organization_name, r.company),
+        names=tuple(getattr(r, n) for n in NAME_WORD_FIELDS),
         emails=[e.address for e in r.emails], phones=[(p.e164, p.national) for p in r.phones],
         cards=list(r.cards), city=r.city)
 

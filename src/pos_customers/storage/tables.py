@@ -357,6 +357,18 @@ class CustomerMatchKey(SQLModel, table=True):
     customer_id: str = Field(primary_key=True, foreign_key="customer.id", index=True, max_length=36)
 
 
+class CustomerRedirect(SQLModel, table=True):
+    """A customer merged into another at headquarters (issue 17): gone from this till, its id and
+    reference open the survivor."""
+
+    __tablename__ = "customer_redirect"
+    id: str = Field(primary_key=True, max_length=36)
+    reference: str = Field(max_length=9, index=True)
+    into_id: str = Field(max_length=36)
+    into_reference: str = Field(max_length=9)
+    merged_at: datetime
+
+
 class OrderSummary(SQLModel, table=True):
     """A customer's order as headquarters knows it, cached for offline viewing."""
 

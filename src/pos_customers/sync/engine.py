@@ -679,6 +679,24 @@ def _pull_customer_segments(s: Session, item: _Pulled) -> None:
     segments.put_memberships(s, doc.customer_id, () if item.deleted else doc.codes)
 
 
+def _pull_redirect(s: Session, item: _Pulled) -> None:
+    """A customer merged into another at headquarters (issue 17): gone from this till, its id and
+    reference open the survivor. An audit row says so; events still waiting for it are refused by
+    headquarters with the survivor's reference (the Sync screen shows them)."""
+    from ..domain.reference import format_reference
+    from ..storage import customers as rows
+
+    doc = item.doc
+    held = s.get(Customer, doc["id"]) is not None
+    rows.redirect(s, doc["id"], doc["reference"], doc["into"], doc["into_reference"],
+                  datetime.fromisoformat(doc["at"]) if doc.get("at") else datetime.now(timezone.utc))
+    if held:
+        audit_chain.append_many_raw(
+            search_index.raw_connection(s), at=datetime.now(timezone.utc), associate="sync",
+            terminal=_get(s, "terminal_id"), store=item.local_store, entity="customer", entity_ids=[doc["id"]],
+            action="merged_into", changes={"into": {"old": None, "new": format_reference(doc["into_reference"])}})
+
+
 def _pull_conflict(s: Session, item: _Pulled) -> None:
     _store_conflict(s, item.doc, deleted=item.deleted)  # deleted: resolved (here or in another store)
 
@@ -699,6 +717,7 @@ PULL_HANDLERS: dict[PullItemKind, Callable[[Session, _Pulled], None]] = {
     PullItemKind.SETTING: _pull_setting,
     PullItemKind.SEGMENT: _pull_segment,
     PullItemKind.CUSTOMER_SEGMENTS: _pull_customer_segments,
+    PullItemKind.REDIRECT: _pull_redirect,
 }
 """One handler per kind of pulled item; a new kind is one member above and one handler here."""
 

@@ -35,7 +35,7 @@ class CreditPane(DataPane):
     """Store credit: balance, queued and refused movements, history (newest first)."""
 
     TITLE, PANE_ID = N_("Store credit"), "tab-credit"
-    BINDINGS = [Binding("c", "move_credit", N_("Add/correct credit"), id="card.credit",
+    TAB_KEYS = [Binding("c", "move_credit", N_("Add/correct credit"), id="card.credit",
                         tooltip=N_("Store credit tab: add or correct the customer's store credit, with a reason "
                                    "(managers)"))]
 

@@ -34,7 +34,7 @@ from ..text import change_lines, plain, safe, shown_value, yes_no
 from ..widgets.footer import KeysFooter
 from .address import AddressModal
 from .credit import CreditPane
-from .customer_data import PANES, DataPane, order_modal, problems, source_note, word
+from .customer_data import PANES, DataPane, order_modal, problems, source_note, tab_bindings, word
 from .dialogs import ConfirmModal
 from .members import MEMBER_ACTIONS, MEMBER_BINDINGS, TAB_ORGANIZATIONS, TAB_PEOPLE, MembershipTabs
 from .online import ASSIST_ACTION_TEXT, ASSIST_ACTIONS, ASSIST_BINDINGS, AssistActions, OnlinePane
@@ -81,6 +81,9 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
         Binding("t", "resolve_conflict(True)", N_("Take other"), id="card.conflict_take",
                 tooltip=N_("Sync conflict (Activity tab): set the field to the other value, as an edit")),
         *MEMBER_BINDINGS,  # the People / Organizations tab's keys (screens/members.py)
+        # Stores, Saved payments, Store credit: the tab's own key while that tab is shown (after the
+        # People tab's, which share c, p and delete: the footer keeps their order)
+        *tab_bindings((*PANES, CreditPane)),
         Binding("e", "edit", N_("Edit"), id="card.edit", tooltip=N_("Edit this customer")),
         Binding("s", "choose_for_sale", N_("For sale"), id="card.sale",
                 tooltip=N_("Choose this customer for the sale at the till (refused while blocked)")),
@@ -160,6 +163,11 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
         self.load()
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if "(" in action:  # F1 and the footer checks ask with a binding's whole action text
+            from textual.actions import parse
+            _ns, action, parameters = parse(action)
+        if action == "tab_key":
+            return self._tab_key_allowed(action, parameters)
         if action in MEMBER_ACTIONS:
             return self.member_action_allowed(action)
         if action in ASSIST_ACTIONS:
@@ -180,6 +188,18 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
                     and any(c.resolved_at is None for c in self._conflicts) and self._on_activity_tab())
         return True
 
+    def _tab_key_allowed(self, action: str, parameters: tuple) -> bool:
+        pane_id, name = parameters
+        if not self._on_tab(pane_id):
+            return False
+        found = self.query(f"#{pane_id}")
+        return bool(found) and found.first().check_action(name, ()) is not False
+
+    def action_tab_key(self, pane_id: str, name: str) -> None:
+        """A tab's key (DataPane.TAB_KEYS), from wherever the focus is on the card."""
+        if self._tab_key_allowed("tab_key", (pane_id, name)):
+            getattr(self.query_one(f"#{pane_id}"), f"action_{name}")()
+
     def _on_activity_tab(self) -> bool:
         return self._on_tab("tab-activity")
 
@@ -191,6 +211,7 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
     def load(self) -> None:
         svc, actor = self.app.services, self.app.actor
         view = get_customer(svc, actor, self.customer_id)
+        self.customer_id = view.id  # a customer merged into another at headquarters shows that one
         consents = records.consent_history(svc, actor, self.customer_id)
         activity = records.activity(svc, actor, self.customer_id)
         conflicts = sync.conflicts_for(svc, actor, self.customer_id)

@@ -85,6 +85,9 @@ class DataPane(TabPane):
     TITLE = ""
     PANE_ID = ""
     AFTER_ORDERS = False  # True: the card shows it once the Orders tab's answer is kept (it reads them)
+    #: the tab's own keys: the card binds them (tab_bindings), so they work whenever this tab is
+    #: shown, wherever the focus is on the card (the tab strip, the table), and the footer and F1 list them
+    TAB_KEYS: list[Binding] = []
     DEFAULT_CSS = """
     DataPane DataTable { height: auto; max-height: 100%; }
     DataPane .muted { width: 1fr; color: $text-muted; padding: 0 1; }
@@ -149,7 +152,7 @@ class StoresPane(DataPane):
 
     TITLE, PANE_ID = N_("Stores"), "tab-stores"
     AFTER_ORDERS = True
-    BINDINGS = [Binding("p", "preferred", N_("Preferred store"), id="card.preferred_store",
+    TAB_KEYS = [Binding("p", "preferred", N_("Preferred store"), id="card.preferred_store",
                         tooltip=N_("Stores tab: make the store under the cursor the preferred one (again: clear it)"))]
 
     def fetch(self, customer_id: str):
@@ -224,7 +227,7 @@ class PaymentsPane(DataPane):
     """Saved payments: brand, last four digits, expiry, holder, added. Managers delete one."""
 
     TITLE, PANE_ID = N_("Saved payments"), "tab-payments"
-    BINDINGS = [Binding("delete", "delete_payment", N_("Delete payment"), id="card.delete_payment",
+    TAB_KEYS = [Binding("delete", "delete_payment", N_("Delete payment"), id="card.delete_payment",
                         tooltip=N_("Saved payments tab: delete the saved payment under the cursor, after asking "
                                 "(managers)"))]
 
@@ -277,6 +280,13 @@ class PaymentsPane(DataPane):
 
 #: the tabs, in the order the card shows them (after Orders)
 PANES: tuple[type[DataPane], ...] = (StoresPane, CartsPane, PaymentsPane)
+
+
+def tab_bindings(panes: tuple[type[DataPane], ...]) -> list[Binding]:
+    """Each pane's TAB_KEYS as the card's own bindings: ``tab_key(pane id, action)`` runs the
+    pane's action while that tab is the one shown (CustomerScreen.check_action says when)."""
+    return [Binding(b.key, f"tab_key('{pane.PANE_ID}', '{b.action}')", b.description, id=b.id, tooltip=b.tooltip,
+                    show=b.show) for pane in panes for b in pane.TAB_KEYS]
 
 
 # -- a cart's or an order's lines (and shipments) --------------------------------------------------------

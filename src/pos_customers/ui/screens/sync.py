@@ -297,7 +297,7 @@ class AccountClashModal(ModalScreen[str | None]):
     BINDINGS = [
         Binding("escape", "dismiss(None)", N_("Cancel"), id="clash.cancel", tooltip=N_("Decide later")),
         Binding("m", "dismiss('merge')", N_("Merge"), id="clash.merge",
-                tooltip=N_("Merge this new customer into the account that holds the email")),
+                tooltip=N_("Merge this customer into the account that holds the email")),
         Binding("e", "dismiss('email')", N_("New email"), id="clash.email",
                 tooltip=N_("Give this customer another email and send it again")),
     ]
@@ -318,8 +318,8 @@ class AccountClashModal(ModalScreen[str | None]):
         from textual.containers import Horizontal, Vertical
 
         text = "\n".join((f"{self.chosen.customer}: {tr(self.chosen.reason)}", "",
-                          _("m  merge: its details and notes join that account (a new customer made here only); "
-                            "it is removed from this till"),
+                          _("m  merge: its details and notes join that account; it leaves this till (one "
+                            "headquarters holds already: a manager merges it there with the next sync)"),
                           _("e  another email for it; the refused change is sent again"),
                           _("Either is recorded in the audit trail.")))
         with Vertical():
