@@ -122,6 +122,7 @@ class PullItemKind(StrEnum):
     SETTING = "setting"  # a chain setting (account sharing scope: domain/account_scope.py)
     SEGMENT = "segment"  # a customer segment's code and name (every store receives them)
     CUSTOMER_SEGMENTS = "customer_segments"  # the segments one customer belongs to (follows the customer)
+    SEGMENT_MEMBERS = "segment_members"  # a segment's members who came and went (a batch, by home store)
 
 
 class CreditKind(StrEnum):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, or_, select
 
 from ..domain.i18n import Msg
 from ..domain.protocol import MAX_PULL_LIMIT, MAX_SEQ
@@ -13,6 +13,7 @@ from . import memberships
 from . import tables as t
 from .common import CUSTOMER_KINDS, GLOBAL_KINDS, STORE_KINDS, Identity, in_scope, json_time
 from .errors import Invalid
+from .segments import BATCH_KIND
 
 if TYPE_CHECKING:
     from .service import Headquarters
@@ -53,6 +54,15 @@ def pull(hq: Headquarters, who: Identity, cursor: int, limit: int = 500) -> str:
     if scope is not None:
         linked = linked.where(r.customer_id.in_(select(t.customer.c.id).where(scope)))
     record_parts.append(linked)
+    # segment membership changes, batched by home store (hq/segments.py); store_code NULL: every store
+    batches = select(r.kind, r.key, r.seq, r.doc, r.deleted).where(r.kind == BATCH_KIND, r.seq > cursor)
+    if who.scope != "all":
+        stores = [who.store_code]
+        if who.scope == "region" and who.region:
+            stores = select(t.store.c.code).where(or_(t.store.c.region == who.region,
+                                                      t.store.c.code == who.store_code))
+        batches = batches.where(or_(r.store_code.is_(None), r.store_code.in_(stores)))
+    record_parts.append(batches)
     with hq.engine.connect() as conn:
         customers = [row for q in customer_queries(who, cursor, limit) for row in conn.execute(q)]
         records = [row for q in record_parts for row in conn.execute(q.order_by(r.seq).limit(limit))]
