@@ -17,6 +17,8 @@ and name) go out as records of kind ``segment``. `hq segments refresh` (daily) e
 from __future__ import annotations
 
 import json
+
+import orjson
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Iterable
@@ -394,7 +396,7 @@ def report(hq: Headquarters, code: str, *, members: bool = False) -> tuple[int, 
             return count, []
         rows = conn.execute(select(c.reference, c.fields).where(c.id.in_(select(ids.c.id)))
                             .order_by(c.reference))
-        return count, [_report_row(reference, json.loads(fields)) for reference, fields in rows]
+        return count, [_report_row(reference, orjson.loads(fields)) for reference, fields in rows]
 
 
 def _report_row(reference: str, f: dict[str, Any]) -> tuple[str, str, str]:
