@@ -17,12 +17,11 @@ and name) go out as records of kind ``segment``. `hq segments refresh` (daily) e
 from __future__ import annotations
 
 import json
-
-import orjson
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Iterable
 
+import orjson
 from sqlalchemy import and_, delete, false, func, insert, not_, or_, select, true, union, update
 from sqlalchemy.sql.elements import ColumnElement
 
