@@ -22,7 +22,7 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Iterable
 
 import orjson
-from sqlalchemy import and_, delete, false, func, insert, not_, or_, select, true, union, update
+from sqlalchemy import and_, delete, false, func, insert, literal, not_, or_, select, true, union, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..domain.errors import message_of
@@ -78,16 +78,16 @@ def _utc(moment: datetime) -> datetime:
     return aware(moment).astimezone(timezone.utc)
 
 
-def _orders(*where):
-    """The customers with an order (``hq_order_fact``) meeting ``where``."""
-    return select(t.order_fact.c.customer_id).where(*where)
-
-
-def condition(rule: Rule, dialect: str = "", now: datetime | None = None) -> ColumnElement[bool]:
+def condition(rule: Rule, dialect: str = "", now: datetime | None = None, within=None) -> ColumnElement[bool]:
     """The rule as a condition on ``hq_customer`` (anonymized customers not excluded here): its
-    typed columns and ``hq_order_fact`` (hq/facts.py), the same SQL on PostgreSQL and SQLite."""
+    typed columns and ``hq_order_fact`` (hq/facts.py), the same SQL on PostgreSQL and SQLite.
+    ``within``: a query of the only customer ids asked about (their orders alone are summed)."""
     c, o = t.customer.c, t.order_fact.c
     now = now or datetime.now(timezone.utc)
+
+    def _orders(*where):
+        """The customers with an order meeting ``where``."""
+        return select(o.customer_id).where(*where, *([o.customer_id.in_(within)] if within is not None else []))
 
     def build(rule: Rule) -> ColumnElement[bool]:
         if isinstance(rule, GroupIs):
@@ -274,21 +274,32 @@ def _evaluate(conn, codes: list[str], now: datetime, seq: int, *, full: bool = F
             raise NotFound(Msg("no segment {code}", code=code))
         rule = rule_from(json.loads(row.rule))
         then = aware(row.evaluated_at) if row.evaluated_at else None
-        found = select(c.id, c.home_store).where(c.anonymized_at.is_(None), condition(rule, "", now))
-        stored = select(m.customer_id, m.home_store).where(m.code == code)
-        if not full and row.evaluated_seq is not None and then is not None and then <= now:
+        incremental = not full and row.evaluated_seq is not None and then is not None and then <= now
+        if incremental:  # the customers changed since, and those the dated windows moved past
             since = row.evaluated_seq
             look = union(select(c.id.label("id")).where(c.seq > since),
                          select(t.order_fact.c.customer_id.label("id")).where(t.order_fact.c.seq > since),
-                         *moved_by_time(rule, then, now)).subquery()
-            found = found.where(c.id.in_(select(look.c.id)))
-            stored = stored.where(m.customer_id.in_(select(look.c.id)))
-        new = dict(conn.execute(found).all())
+                         *moved_by_time(rule, then, now)).cte("look")
+            found = (select(c.id, c.home_store).join(look, look.c.id == c.id)
+                     .where(c.anonymized_at.is_(None), condition(rule, "", now, within=select(look.c.id))))
+            stored = select(m.customer_id, m.home_store).join(look, look.c.id == m.customer_id).where(m.code == code)
+        else:
+            found = select(c.id, c.home_store).where(c.anonymized_at.is_(None), condition(rule, "", now))
+            stored = select(m.customer_id, m.home_store).where(m.code == code)
         old = dict(conn.execute(stored).all())
-        came = {cid: home for cid, home in new.items() if old.get(cid) != home}  # new, or moved store
-        gone = {cid: home for cid, home in old.items() if new.get(cid) != home}  # left, or moved store
-        _store_members(conn, code, came, gone)
-        members = conn.execute(select(func.count()).select_from(t.segment_member).where(m.code == code)).scalar_one()
+        if not old and not incremental:  # nobody yet: the members written by the database itself
+            sub = found.subquery()
+            new = dict(conn.execute(insert(t.segment_member).from_select(
+                ["code", "customer_id", "home_store"], select(literal(code), sub.c.id, sub.c.home_store))
+                .returning(m.customer_id, m.home_store)).all())
+            came, gone = new, {}
+        else:
+            new = dict(conn.execute(found).all())
+            came = {cid: home for cid, home in new.items() if old.get(cid) != home}  # new, or moved store
+            gone = {cid: home for cid, home in old.items() if new.get(cid) != home}  # left, or moved store
+            _store_members(conn, code, came, gone)
+        members = (row.members + sum(cid not in old for cid in came) - sum(cid not in new for cid in gone)
+                   if incremental else len(new))
         conn.execute(update(t.segment).where(t.segment.c.code == code).values(
             evaluated_at=now, members=members, evaluated_seq=start))
         changes[code] = (came, gone)
@@ -317,10 +328,12 @@ def _publish(conn, changes: dict[str, tuple[dict[str, str], dict[str, str]]], se
     brought in (pull-in) also get one ``customer_segments`` record with all their codes."""
     rows = []
     for code, (came, gone) in sorted(changes.items()):
-        stores = sorted({*came.values(), *gone.values()})
-        for store in stores:
-            ids = ([("add", cid) for cid, home in sorted(came.items()) if home == store]
-                   + [("remove", cid) for cid, home in sorted(gone.items()) if home == store and came.get(cid) != store])
+        by_store: dict[str, list[tuple[str, str]]] = {}
+        for cid, home in sorted(came.items()):
+            by_store.setdefault(home, []).append(("add", cid))
+        for cid, home in sorted(gone.items()):
+            by_store.setdefault(home, []).append(("remove", cid))
+        for store, ids in sorted(by_store.items()):
             for k in range(0, len(ids), BATCH):
                 part = ids[k:k + BATCH]
                 seq += 1
@@ -357,7 +370,10 @@ def _publish_customers(conn, customer_ids: set[str], seq: int) -> int:
 
 def forget_customer(conn, customer_id: str) -> None:
     """An anonymized customer leaves every segment (their record goes with the customer's)."""
-    conn.execute(delete(t.segment_member).where(t.segment_member.c.customer_id == customer_id))
+    m = t.segment_member.c
+    conn.execute(update(t.segment).where(t.segment.c.code.in_(select(m.code).where(m.customer_id == customer_id)))
+                 .values(members=t.segment.c.members - 1))
+    conn.execute(delete(t.segment_member).where(m.customer_id == customer_id))
 
 
 def codes_for(hq: Headquarters, customer_ids: list[str]) -> dict[str, list[str]]:
