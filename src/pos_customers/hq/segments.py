@@ -43,6 +43,7 @@ SEGMENT_KIND = "segment"                 # a definition, as the tills receive it
 MEMBERS_KIND = "customer_segments"       # one customer's codes (a customer brought into another store)
 BATCH_KIND = "segment_members"           # a segment's members who came and went, of one home store
 BATCH = 1000                             # customers in one batch record
+MAX_LOOK = 100_000                       # changed customers looked at one by one; more: all at once
 NOT_SPENDING = ("cancelled", "returned")  # orders that count for no spend
 CHUNK = 500
 
@@ -274,32 +275,40 @@ def _evaluate(conn, codes: list[str], now: datetime, seq: int, *, full: bool = F
             raise NotFound(Msg("no segment {code}", code=code))
         rule = rule_from(json.loads(row.rule))
         then = aware(row.evaluated_at) if row.evaluated_at else None
-        incremental = not full and row.evaluated_seq is not None and then is not None and then <= now
-        if incremental:  # the customers changed since, and those the dated windows moved past
-            since = row.evaluated_seq
-            look = union(select(c.id.label("id")).where(c.seq > since),
-                         select(t.order_fact.c.customer_id.label("id")).where(t.order_fact.c.seq > since),
-                         *moved_by_time(rule, then, now)).cte("look")
-            found = (select(c.id, c.home_store).join(look, look.c.id == c.id)
-                     .where(c.anonymized_at.is_(None), condition(rule, "", now, within=select(look.c.id))))
-            stored = select(m.customer_id, m.home_store).join(look, look.c.id == m.customer_id).where(m.code == code)
+        looked: list[str] | None = None
+        if not full and row.evaluated_seq is not None and then is not None and then <= now:
+            since = row.evaluated_seq  # the customers changed since, and those the dated windows moved past
+            looked = sorted(conn.execute(union(
+                select(c.id.label("id")).where(c.seq > since),
+                select(t.order_fact.c.customer_id.label("id")).where(t.order_fact.c.seq > since),
+                *moved_by_time(rule, then, now))).scalars())
+            if len(looked) > MAX_LOOK:
+                looked = None  # as many as that: over every customer at once
+        if looked is not None:
+            new, old = {}, {}
+            for k in range(0, len(looked), CHUNK):
+                part = looked[k:k + CHUNK]
+                new.update(conn.execute(select(c.id, c.home_store).where(
+                    c.id.in_(part), c.anonymized_at.is_(None), condition(rule, "", now, within=part))).all())
+                old.update(conn.execute(select(m.customer_id, m.home_store).where(
+                    m.code == code, m.customer_id.in_(part))).all())
         else:
             found = select(c.id, c.home_store).where(c.anonymized_at.is_(None), condition(rule, "", now))
-            stored = select(m.customer_id, m.home_store).where(m.code == code)
-        old = dict(conn.execute(stored).all())
-        if not old and not incremental:  # nobody yet: the members written by the database itself
+            old = dict(conn.execute(select(m.customer_id, m.home_store).where(m.code == code)).all())
+        if not old and looked is None:  # nobody yet: the members written by the database itself
             sub = found.subquery()
             new = dict(conn.execute(insert(t.segment_member).from_select(
                 ["code", "customer_id", "home_store"], select(literal(code), sub.c.id, sub.c.home_store))
                 .returning(m.customer_id, m.home_store)).all())
             came, gone = new, {}
         else:
-            new = dict(conn.execute(found).all())
+            if looked is None:
+                new = dict(conn.execute(found).all())
             came = {cid: home for cid, home in new.items() if old.get(cid) != home}  # new, or moved store
             gone = {cid: home for cid, home in old.items() if new.get(cid) != home}  # left, or moved store
             _store_members(conn, code, came, gone)
         members = (row.members + sum(cid not in old for cid in came) - sum(cid not in new for cid in gone)
-                   if incremental else len(new))
+                   if looked is not None else len(new))
         conn.execute(update(t.segment).where(t.segment.c.code == code).values(
             evaluated_at=now, members=members, evaluated_seq=start))
         changes[code] = (came, gone)
