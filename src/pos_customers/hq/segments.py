@@ -22,7 +22,9 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Iterable
 
 import orjson
-from sqlalchemy import and_, delete, false, func, insert, literal, not_, or_, select, true, union, update
+from sqlalchemy import (String, and_, any_, bindparam, delete, false, func, insert, literal, not_, or_, select, true,
+                        union, update)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..domain.errors import message_of
@@ -82,13 +84,14 @@ def _utc(moment: datetime) -> datetime:
 def condition(rule: Rule, dialect: str = "", now: datetime | None = None, within=None) -> ColumnElement[bool]:
     """The rule as a condition on ``hq_customer`` (anonymized customers not excluded here): its
     typed columns and ``hq_order_fact`` (hq/facts.py), the same SQL on PostgreSQL and SQLite.
-    ``within``: a query of the only customer ids asked about (their orders alone are summed)."""
+    ``within``: the only customers asked about, a function giving the condition on an id column
+    (their orders alone are summed)."""
     c, o = t.customer.c, t.order_fact.c
     now = now or datetime.now(timezone.utc)
 
     def _orders(*where):
         """The customers with an order meeting ``where``."""
-        return select(o.customer_id).where(*where, *([o.customer_id.in_(within)] if within is not None else []))
+        return select(o.customer_id).where(*where, *([within(o.customer_id)] if within is not None else []))
 
     def build(rule: Rule) -> ColumnElement[bool]:
         if isinstance(rule, GroupIs):
@@ -286,12 +289,17 @@ def _evaluate(conn, codes: list[str], now: datetime, seq: int, *, full: bool = F
                 looked = None  # as many as that: over every customer at once
         if looked is not None:
             new, old = {}, {}
-            for k in range(0, len(looked), CHUNK):
-                part = looked[k:k + CHUNK]
+            pg = conn.dialect.name == "postgresql"  # one array parameter there; lists of CHUNK elsewhere
+            for k in range(0, len(looked), MAX_LOOK if pg else CHUNK):
+                part = looked[k:k + (MAX_LOOK if pg else CHUNK)]
+
+                def among(column, part=part):
+                    return column == any_(bindparam(None, part, type_=ARRAY(String))) if pg else column.in_(part)
+
                 new.update(conn.execute(select(c.id, c.home_store).where(
-                    c.id.in_(part), c.anonymized_at.is_(None), condition(rule, "", now, within=part))).all())
+                    among(c.id), c.anonymized_at.is_(None), condition(rule, "", now, within=among))).all())
                 old.update(conn.execute(select(m.customer_id, m.home_store).where(
-                    m.code == code, m.customer_id.in_(part))).all())
+                    m.code == code, among(m.customer_id))).all())
         else:
             found = select(c.id, c.home_store).where(c.anonymized_at.is_(None), condition(rule, "", now))
             old = dict(conn.execute(select(m.customer_id, m.home_store).where(m.code == code)).all())
