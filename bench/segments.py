@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import random
 import sys
@@ -159,7 +160,6 @@ def change(hq: Headquarters, share: float, rng: random.Random) -> int:
         seq = lock_seq(conn)
         updates, orders = [], []
         for cid, fields in picked:
-            import json
             f = json.loads(fields)
             for e in f.get("emails") or []:
                 e["marketing_consent"] = not e.get("marketing_consent")
