@@ -10,6 +10,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from fastapi.testclient import TestClient
 
+from sqlalchemy import select
+
+from pos_customers.hq import tables as t
 from pos_customers.hq.api import create_app
 from pos_customers.hq.errors import Conflict, Invalid, NotFound
 from pos_customers.hq.service import Headquarters
@@ -114,7 +117,28 @@ def test_the_report_lists_members_by_reference(chain):
     assert {r[1] for r in rows} == {"Anna Müller", "Cleo Müller"}
 
 
-def test_memberships_reach_the_pull_and_follow_changes(chain, hq_engine):
+def _apply(items, held=None):
+    """What a till holds after these pulled items: customer id -> its codes."""
+    held = {} if held is None else held
+    for i in items:
+        if i["t"] == "customer_segments":
+            held[i["doc"]["customer_id"]] = set(i["doc"]["codes"])
+        elif i["t"] == "segment_members":
+            d = i["doc"]
+            if d.get("clear"):
+                for codes in held.values():
+                    codes.discard(d["code"])
+            for cid in d.get("add", []):
+                held.setdefault(cid, set()).add(d["code"])
+            for cid in d.get("remove", []):
+                held.get(cid, set()).discard(d["code"])
+        elif i["t"] == "segment" and i["deleted"]:
+            for codes in held.values():
+                codes.discard(i["key"])
+    return {cid: codes for cid, codes in held.items() if codes}
+
+
+def test_memberships_reach_the_pull_in_batches_and_follow_changes(chain, hq_engine):
     api = TestClient(create_app(hq_engine, chain))
     token = chain.issue_token("BER01")
     cred = api.post("/v1/enrol", json={"token": token}).json()["credential"]
@@ -124,19 +148,77 @@ def test_memberships_reach_the_pull_and_follow_changes(chain, hq_engine):
     items = api.get("/v1/pull", params={"cursor": 0, "limit": 5000}, headers=headers).json()["items"]
     defs = {i["key"]: i["doc"] for i in items if i["t"] == "segment"}
     assert defs == {"vip": {"code": "vip", "name": "VIP"}, "fans": {"code": "fans", "name": "Consent"}}
-    latest = {}
-    for i in items:
-        if i["t"] == "customer_segments":
-            latest[i["doc"]["customer_id"]] = i["doc"]["codes"]
-    assert latest == {IDS["A"]: ["fans", "vip"], IDS["B"]: ["fans"]}  # C is HAM01's (own scope)
+    batches = [i["doc"] for i in items if i["t"] == "segment_members"]
+    assert batches == [{"code": "vip", "add": [IDS["A"]], "remove": []},  # one record per segment and store
+                       {"code": "fans", "add": [IDS["A"], IDS["B"]], "remove": []}]
+    held = _apply(items)
+    assert held == {IDS["A"]: {"fans", "vip"}, IDS["B"]: {"fans"}}  # C is HAM01's (own scope)
     cursor = max(i["seq"] for i in items)
     chain.remove_segment("vip")
     items = api.get("/v1/pull", params={"cursor": cursor}, headers=headers).json()["items"]
     assert [(i["t"], i["deleted"]) for i in items if i["t"] == "segment"] == [("segment", True)]
-    assert [i["doc"]["codes"] for i in items if i["t"] == "customer_segments"] == [["fans"]]
+    assert [i["doc"] for i in items if i["t"] == "segment_members"] == [{"code": "vip", "clear": True}]
+    assert _apply(items, held) == {IDS["A"]: {"fans"}, IDS["B"]: {"fans"}}
     cursor = max(i["seq"] for i in items)
     assert chain.refresh_segments() == {"fans": 2}
     assert api.get("/v1/pull", params={"cursor": cursor}, headers=headers).json()["items"] == []  # nothing changed
+    # a till that starts now ends with the same memberships (the removed segment's batches are gone)
+    fresh = api.get("/v1/pull", params={"cursor": 0, "limit": 5000}, headers=headers).json()["items"]
+    assert _apply(fresh) == {IDS["A"]: {"fans"}, IDS["B"]: {"fans"}}
+
+
+def test_a_pushed_edit_moves_the_customer_at_the_next_evaluation(chain, hq_engine):
+    """The columns a rule reads follow the document through a push: consent given and group
+    changed at a till are found by the next (incremental) evaluation."""
+    from tests.hq.test_api import created, updated
+
+    api = TestClient(create_app(hq_engine, chain))
+    cred = api.post("/v1/enrol", json={"token": chain.issue_token("BER01")}).json()["credential"]
+    headers = {"Authorization": f"Bearer {cred}"}
+    chain.add_segment("fans", "Consent", {"kind": "all", "rules": [
+        {"kind": "marketing_consent", "channel": "email"}, {"kind": "not", "rule": {"kind": "group", "codes": ["VIP"]}}]})
+    assert _members(chain, "fans") == ""  # A has consent but is VIP
+    cid, t0 = str(uuid.uuid4()), "0000000000001-00000-a"
+    api.post("/v1/push", json={"events": [created(cid, ref(5), "BER01", t0)]}, headers=headers)
+    emails = [{"address": "eva@example.org", "purpose": "personal", "primary": True, "marketing_consent": True}]
+    api.post("/v1/push", json={"events": [updated(cid, "0000000000002-00000-a", {"emails": emails},
+                                                  {"emails": t0})]}, headers=headers)
+    api.post("/v1/push", json={"events": [updated(IDS["A"], "0000000000003-00000-a", {"group_code": "RETAIL"},
+                                                  {})]}, headers=headers)
+    assert chain.refresh_segments(["fans"]) == {"fans": 2}
+    with hq_engine.connect() as conn:
+        got = set(conn.execute(select(t.segment_member.c.customer_id).where(t.segment_member.c.code == "fans"))
+                  .scalars())
+    assert got == {cid, IDS["A"]}
+
+
+def test_re_evaluation_looks_at_changed_customers_and_moved_windows(chain):
+    """After the first evaluation only changed customers (their orders too) and those the time
+    window moved past are evaluated again, with the same members as over every customer."""
+    import pos_customers.hq.segments as seg
+
+    rules = {"new": {"kind": "registered_within", "days": 7},
+             "big": {"kind": "spent", "more_than": 50000, "currency": "EUR", "months": 3},
+             "ham": {"kind": "not", "rule": {"kind": "bought_in", "stores": ["HAM01"], "months": 1}}}
+    for code, rule in rules.items():
+        chain.add_segment(code, code, rule)
+    assert (_members(chain, "new"), _members(chain, "big"), _members(chain, "ham")) == ("C", "C", "AB")
+    later = NOW + timedelta(days=3)  # C registered 8 days ago now; A's 300.00 of 60 days ago still counts
+    chain._now = lambda: later
+    chain.put_records([_order(IDS["B"], 7, "700.00", "WEB", -3)])  # B spends 700.00 (ordered "now")
+    looked = []
+    real = seg.union
+    seg.union = lambda *parts: looked.append(len(parts)) or real(*parts)
+    try:
+        assert chain.refresh_segments() == {"big": 2, "ham": 3, "new": 0}
+    finally:
+        seg.union = real
+    assert looked == [3, 3, 3]  # changed customers, changed orders, one dated condition each
+    # C: registered 8 days ago now; C's 499.99 at HAM01 of 33 days ago left the 1-month window
+    assert (_members(chain, "new"), _members(chain, "big"), _members(chain, "ham")) == ("", "BC", "ABC")
+    incremental = {code: _members(chain, code) for code in rules}
+    chain.refresh_segments(full=True)
+    assert {code: _members(chain, code) for code in rules} == incremental
 
 
 @pytest.mark.parametrize("rule, problem", [

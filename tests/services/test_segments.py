@@ -79,3 +79,15 @@ def test_access_request_names_the_segments_and_anonymizing_drops_them(svc, admin
     assert "vip: VIP customers" in report_text(report)
     anonymize_customer(svc, admin, anna.id, anna.reference)
     assert customer_segments(svc, admin, anna.id) == []
+
+
+def test_membership_batches_add_remove_and_clear(svc, admin, members):
+    """A batch of one segment's changes (issue 17): who came and
+    went; a clearing batch empties the segment. The card and seg: follow, offline."""
+    anna, carl, bea = members["anna"].id, members["carl"].id, members["bea"].id
+    pull(svc, "segment_members", {"code": "vip", "add": [carl, anna], "remove": [bea]}, "vip:7")
+    assert names(svc, admin, "seg:vip") == ["Anna Müller", "Carl Müller"]
+    assert segments_line(customer_segments(svc, admin, carl)) == "vip"
+    pull(svc, "segment_members", {"code": "new", "clear": True}, "new:8")
+    assert names(svc, admin, "seg:new") == []
+    assert segments_line(customer_segments(svc, admin, anna)) == "vip"

@@ -124,6 +124,7 @@ class PullItemKind(StrEnum):
     SEGMENT = "segment"  # a customer segment's code and name (every store receives them)
     CUSTOMER_SEGMENTS = "customer_segments"  # the segments one customer belongs to (follows the customer)
     REDIRECT = "redirect"  # a customer merged into another: the till shows that one (follows the customer)
+    SEGMENT_MEMBERS = "segment_members"  # a segment's members who came and went (a batch, by home store)
 
 
 class CreditKind(StrEnum):

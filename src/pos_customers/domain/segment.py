@@ -28,6 +28,7 @@ MAX_DAYS = 3650
 MAX_MONTHS = 120
 MAX_RULE_CHARS = 20_000
 MAX_SEGMENTS = 200     # segments a chain defines (each is evaluated over every customer)
+MAX_BATCH = 5000       # customers in one batch of membership changes the tills receive
 
 SEGMENT_CODE = r"^[a-z0-9][a-z0-9_-]{0,31}$"
 SegmentCode = Annotated[str, Field(min_length=1, max_length=32, pattern=SEGMENT_CODE,
@@ -178,6 +179,17 @@ class CustomerSegments(BaseModel):
     codes: Annotated[list[SegmentCode], Field(max_length=MAX_SEGMENTS)] = []
 
 
+class SegmentMembers(BaseModel):
+    """A batch of one segment's membership changes (:attr:`PullItemKind.SEGMENT_MEMBERS`): the
+    customers who came (``add``) and went (``remove``), or ``clear``: the segment has no members."""
+
+    model_config = ConfigDict(extra="forbid")
+    code: SegmentCode
+    add: Annotated[list[CustomerId], Field(max_length=MAX_BATCH)] = []
+    remove: Annotated[list[CustomerId], Field(max_length=MAX_BATCH)] = []
+    clear: bool = False
+
+
 class RuleProblem(ValueError):
     """A rule that is not valid JSON or does not fit the models: one line naming where (a
     :class:`~.i18n.Msg` where the words are ours; pydantic's own explanations stay its English)."""
@@ -229,6 +241,6 @@ def valid_code(code: str) -> bool:
     return re.fullmatch(SEGMENT_CODE, code) is not None
 
 
-__all__ = ["Rule", "SegmentRule", "SegmentDefinition", "SegmentInfo", "CustomerSegments", "RuleProblem",
+__all__ = ["Rule", "SegmentRule", "SegmentDefinition", "SegmentInfo", "CustomerSegments", "SegmentMembers", "RuleProblem",
            "parse_rule", "rule_from", "rule_json", "valid_code", "GroupIs",
            "RegisteredWithin", "Spent", "BoughtIn", "HomeStore", "MarketingConsent", "AllOf", "AnyOf", "NotRule"]

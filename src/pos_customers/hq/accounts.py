@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 from ..domain.i18n import Msg
 from ..domain.password import listed
 from . import audit, online
+from .facts import customer_facts  # what segment rules read, in step with the fields
 from . import search as customer_search  # issue 11: the till's search at headquarters
 from . import tables as t
 from .common import Identity, aware, digest, dumps, load_customers, lock_seq, next_stamp, store_seq
@@ -143,7 +144,7 @@ def _write_fields(hq: Headquarters, conn: Connection, customer_id: str, customer
     clocks = {**customer["clocks"], **{k: stamp for k in changes}}
     seq = lock_seq(conn) + 1
     conn.execute(update(t.customer).where(t.customer.c.id == customer_id).values(
-        fields=dumps(fields), clocks=dumps(clocks), updated_at=hq.now(), seq=seq))
+        fields=dumps(fields), clocks=dumps(clocks), updated_at=hq.now(), seq=seq, **customer_facts(fields)))
     customer_search.index_customers(conn, [(customer_id, fields, False)])  # search index
     store_seq(conn, seq)
 

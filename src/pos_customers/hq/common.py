@@ -109,11 +109,13 @@ def put_records(conn: Connection, items: list[tuple[str, str, dict[str, Any]]], 
         wanted = [key for k, key in keys if k == kind]
         existing |= {(kind, key) for key in conn.execute(select(t.record.c.key).where(
             and_(t.record.c.kind == kind, t.record.c.key.in_(wanted)))).scalars()}
-    inserts, updates = [], []
+    inserts, updates, orders = [], [], []
     for kind, key, r in items:
         seq += 1
         values = dict(store_code=r.get("store_code"), customer_id=r.get("customer_id"), seq=seq,
                       doc=dumps(r["doc"]), deleted=bool(r.get("deleted")))
+        if kind == "order":
+            orders.append((key, r.get("customer_id"), r["doc"], seq, bool(r.get("deleted"))))
         if (kind, key) in existing:
             updates.append({"b_kind": kind, "b_key": key, **values})
         else:
@@ -123,6 +125,9 @@ def put_records(conn: Connection, items: list[tuple[str, str, dict[str, Any]]], 
     if updates:
         conn.execute(update(t.record).where(and_(t.record.c.kind == bindparam("b_kind"),
                                                  t.record.c.key == bindparam("b_key"))), updates)
+    if orders:
+        from .facts import write_orders  # what segment rules read of the orders (hq_order_fact)
+        write_orders(conn, orders)
     return seq
 
 

@@ -13,6 +13,8 @@ from sqlalchemy import and_, func, insert, select
 from ..domain.i18n import Msg
 from . import cards as chain_cards
 from . import memberships
+from .facts import customer_facts
+from .segments import codes_of  # what segment rules read, in step with the fields
 from . import search as customer_search  # issue 11: the till's search at headquarters
 from . import tables as t
 from .common import (CUSTOMER_KINDS, STORE_KINDS, Identity, bulk_insert, customer_in_scope, dumps, iso, lock_seq,
@@ -56,12 +58,13 @@ def pull_in(hq: Headquarters, who: Identity, customer_id: str) -> dict[str, Any]
             t.record.c.customer_id == customer_id, t.record.c.kind.in_(CUSTOMER_KINDS),
             t.record.c.deleted.is_(False)))).all()  # a resolved conflict is gone
         links = memberships.of_customer(conn, who, customer_id)
+        segments = codes_of(conn, [customer_id]).get(customer_id, [])
     return {"customer": {"id": row.id, "reference": row.reference, "store_code": row.home_store,
                          "created_at": iso(row.created_at), "anonymized_at": iso(row.anonymized_at),
                          "fields": json.loads(row.fields), "clocks": json.loads(row.clocks)},
             "orders": [json.loads(d) for k, d in linked if k == "order"],
             "conflicts": [json.loads(d) for k, d in linked if k == "conflict"],
-            "segments": [json.loads(d) for k, d in linked if k == "customer_segments"],
+            "segments": [{"customer_id": row.id, "codes": segments}],
             "memberships": links}
 
 
@@ -85,6 +88,7 @@ def customer_record(hq: Headquarters, who: Identity, customer_id: str) -> dict[s
         row = conn.execute(select(t.customer).where(t.customer.c.id == customer_id)).first()
         linked = conn.execute(select(t.record.c.kind, t.record.c.store_code, t.record.c.doc).where(
             t.record.c.customer_id == customer_id)).all()
+        segments = codes_of(conn, [customer_id]).get(customer_id, [])
         audit = [json.loads(a.row) | {"at": iso(a.at), "terminal_id": a.terminal_id, "store": a.store_code}
                  for a in conn.execute(select(t.audit.c.row, t.audit.c.at, t.audit.c.terminal_id,
                                               t.audit.c.store_code).order_by(t.audit.c.at))]
@@ -94,7 +98,7 @@ def customer_record(hq: Headquarters, who: Identity, customer_id: str) -> dict[s
             "orders": [json.loads(d) for k, _, d in linked if k == "order"],
             "conflicts": [json.loads(d) for k, _, d in linked if k == "conflict"],
             "notes": [json.loads(d) for k, st, d in linked if k == "note" and st == who.store_code],
-            "segments": next((json.loads(d)["codes"] for k, _, d in linked if k == "customer_segments"), []),
+            "segments": segments,
             "audit": [a for a in audit if a.get("entity") == "customer" and a.get("entity_id") == customer_id]}
 
 
@@ -147,7 +151,7 @@ def import_customers(hq: Headquarters, docs: Iterable[dict[str, Any]]) -> int:
                          "region": regions.get(d["store_code"], ""), "created_at": parse_time(d.get("created_at")),
                          "updated_at": now, "anonymized_at": parse_time(d.get("anonymized_at")), "seq": seq,
                          "fields": dumps(d["fields"]), "clocks": dumps(d.get("clocks") or {}),
-                         "search_text": search_text(d["fields"], d["reference"])})
+                         "search_text": search_text(d["fields"], d["reference"]), **customer_facts(d["fields"])})
         for k in range(0, len(rows), 1000):
             bulk_insert(conn, t.customer, rows[k:k + 1000])
         customer_search.index_customers(conn, (  # search index (hq/search.py): in step with hq_customer

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy import (BigInteger, Boolean, DateTime, Integer, Select, String, Text, and_, bindparam, cast,
-                        literal, null, select, union_all)
+                        literal, null, or_, select, union_all)
 
 from ..domain.i18n import Msg
 from ..domain.protocol import MAX_PULL_LIMIT, MAX_SEQ
@@ -17,6 +17,8 @@ from . import memberships
 from . import tables as t
 from .common import CUSTOMER_KINDS, GLOBAL_KINDS, STORE_KINDS, Identity, in_scope, json_time
 from .errors import Invalid
+from .segments import BATCH_KIND
+from .segments import BATCH_KIND
 
 if TYPE_CHECKING:
     from .service import Headquarters
@@ -96,6 +98,15 @@ def _statement(scope: str, region: bool) -> Select:
     if scope_rule is not None:
         linked = linked.where(r.customer_id.in_(select(t.customer.c.id).where(scope_rule)))
     record_parts.append(linked)
+    # segment membership changes, batched by home store (hq/segments.py); store_code NULL: every store
+    batches = select(r.kind, r.key, r.seq, r.doc, r.deleted).where(r.kind == BATCH_KIND, r.seq > cursor)
+    if scope != "all":
+        stores = [who.store_code]
+        if region:
+            stores = select(t.store.c.code).where(or_(t.store.c.region == who.region,
+                                                      t.store.c.code == who.store_code))
+        batches = batches.where(or_(r.store_code.is_(None), r.store_code.in_(stores)))
+    record_parts.append(batches)
     return union_all(*([_uniform("c", q) for q in customer_queries(who, cursor, limit)]
                        + [_uniform("r", q.order_by(r.seq).limit(limit)) for q in record_parts]
                        + [_uniform("m", memberships.pull_query(who, cursor, limit))]))

@@ -30,6 +30,7 @@ from ..domain.i18n import N_, Msg
 from ..domain.reference import InvalidReference, decode_reference
 from . import cards as chain_cards
 from . import memberships
+from .facts import customer_facts  # what segment rules read, in step with the fields
 from . import search as customer_search  # issue 11: the till's search at headquarters
 from . import tables as t
 from .common import (Identity, bulk_insert, dumps, load_customers, lock_seq, parse_time, pulled_in, put_records,
@@ -503,7 +504,7 @@ def _write(conn: Connection, b: Batch, applied: list[Any]) -> None:
             home_store=c["home_store"], region=c["region"], created_at=c["created_at"],
             updated_at=now, anonymized_at=c["anonymized_at"], seq=seq,
             fields=dumps(c["fields"]), clocks=dumps(c["clocks"]),
-            search_text=_search_text(c["fields"], c["reference"]))
+            search_text=_search_text(c["fields"], c["reference"]), **customer_facts(c["fields"]))
         if cid in b.fresh:
             inserts.append({"id": cid, "reference": c["reference"], **values})
         else:

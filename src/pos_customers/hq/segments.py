@@ -1,46 +1,51 @@
 """Customer segments at headquarters: define, evaluate, report (`hq segments ...`).
 
 A rule (domain/segment.py) is compiled to one SQL condition over ``hq_customer`` with SQLAlchemy
-expressions, on PostgreSQL and on SQLite alike: customer fields and orders are JSON texts, read with
-the database's own JSON functions (PostgreSQL ``jsonb``, SQLite ``json_extract``/``json_each``),
-so no customer is loaded into Python to be tested. Anonymized customers belong to no segment.
+expressions, the same on PostgreSQL and SQLite: the customer's group, consents, home store and
+registration are indexed columns of ``hq_customer`` and each order a typed row of
+``hq_order_fact``, kept in step with the documents by their writers (hq/facts.py). No document is
+read and no customer is loaded into Python to be tested. Anonymized customers belong to no segment.
 
-Evaluating a segment stores who belongs (``hq_segment_member``) and, for each customer whose
-segments changed, one record of kind ``customer_segments`` (their codes) with the next seq, so the
-tills of the stores that see the customer receive it with their next pull. The definitions (code
-and name) go out as records of kind ``segment``. Time moves rules such as "registered in the last
-30 days": `hq segments refresh` (daily, from cron) evaluates every segment again.
+Evaluating a segment stores who belongs (``hq_segment_member``); after the first evaluation only
+the customers changed since (their seq, their orders' seq) and those whose dated conditions the
+time since has moved (registered or ordered between the two windows' starts) are evaluated again.
+What changed goes to the tills in bulk: per segment and home store, records of kind
+``segment_members`` listing up to :data:`BATCH` customers who came and went. The definitions (code
+and name) go out as records of kind ``segment``. `hq segments refresh` (daily) evaluates again.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Iterable
 
-from sqlalchemy import (Float, Numeric, and_, cast, delete, exists, false, func, insert, literal, not_, or_, select,
-                        true, update)
-from sqlalchemy.dialects.postgresql import JSONB
+import orjson
+from sqlalchemy import (String, and_, any_, bindparam, delete, false, func, insert, literal, not_, or_, select, true,
+                        union, update)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..domain.errors import message_of
 from ..domain.i18n import Msg
-from ..domain.money import minor_digits
 from ..domain.segment import (MAX_SEGMENTS, AllOf, AnyOf, BoughtIn, GroupIs, HomeStore, MarketingConsent,
                               NotRule, RegisteredWithin, Rule, RuleProblem, SegmentDefinition, Spent, explain,
                               parse_rule, rule_from, rule_json)
 from ..domain.text import fields_display_name
 from . import audit
 from . import tables as t
-from .common import aware, lock_seq, put_records, store_seq
+from .common import aware, bulk_insert, dumps, lock_seq, put_records, store_seq
 from .errors import Conflict, Invalid, NotFound
 
 if TYPE_CHECKING:
     from .service import Headquarters
 
 SEGMENT_KIND = "segment"                 # a definition, as the tills receive it (global)
-MEMBERS_KIND = "customer_segments"       # one customer's codes (follows the customer's scope)
+MEMBERS_KIND = "customer_segments"       # one customer's codes (a customer brought into another store)
+BATCH_KIND = "segment_members"           # a segment's members who came and went, of one home store
+BATCH = 1000                             # customers in one batch record
+MAX_LOOK = 100_000                       # changed customers looked at one by one; more: all at once
 NOT_SPENDING = ("cancelled", "returned")  # orders that count for no spend
 CHUNK = 500
 
@@ -62,42 +67,6 @@ class SegmentView:
 
 # -- compiling a rule ------------------------------------------------------------------------------
 
-class _Json:
-    """The dialect's way of reading a key of a JSON text column."""
-
-    def __init__(self, dialect: str):
-        self.pg = dialect == "postgresql"
-
-    def text(self, column, key: str):
-        if self.pg:
-            return cast(column, JSONB)[key].astext
-        return func.json_extract(column, f"$.{key}")
-
-    def moment_since(self, column, key: str, since: datetime):
-        """The ISO moment at ``key`` is at or after ``since`` (offsets taken into account)."""
-        if self.pg:
-            return cast(self.text(column, key), t.customer.c.created_at.type) >= since
-        return func.julianday(self.text(column, key)) >= func.julianday(since.isoformat())
-
-    def minor(self, column, key: str, currency: str):
-        """A decimal amount text (``"12.34"``) as whole minor units of ``currency``."""
-        scale = 10 ** minor_digits(currency)
-        if self.pg:
-            return func.round(cast(self.text(column, key), Numeric) * scale)
-        return func.round(cast(self.text(column, key), Float) * scale)
-
-    def consent(self, fields, lists: tuple[str, ...]):
-        """An email or phone of these lists carries marketing consent."""
-        if self.pg:
-            return or_(*[cast(fields, JSONB).contains({name: [{"marketing_consent": True}]}) for name in lists])
-        parts = []
-        for name in lists:
-            each = func.json_each(fields, f"$.{name}").table_valued("value").alias(f"each_{name}")
-            parts.append(exists(select(literal(1)).select_from(each).where(
-                func.json_extract(each.c.value, "$.marketing_consent") == 1)))
-        return or_(*parts)
-
-
 def months_before(moment: datetime, months: int) -> datetime:
     """The same day ``months`` calendar months earlier (the month's last day where it is shorter)."""
     import calendar
@@ -108,36 +77,41 @@ def months_before(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month + 1, day=day)
 
 
-def condition(rule: Rule, dialect: str, now: datetime) -> ColumnElement[bool]:
-    """The rule as a condition on ``hq_customer`` (anonymized customers not excluded here)."""
-    j, c, r = _Json(dialect), t.customer.c, t.record.c
+def _utc(moment: datetime) -> datetime:
+    return aware(moment).astimezone(timezone.utc)
 
-    def orders(*where):
-        return select(r.customer_id).where(r.kind == "order", r.deleted.is_(False), r.customer_id.is_not(None),
-                                           *where)
+
+def condition(rule: Rule, dialect: str = "", now: datetime | None = None, within=None) -> ColumnElement[bool]:
+    """The rule as a condition on ``hq_customer`` (anonymized customers not excluded here): its
+    typed columns and ``hq_order_fact`` (hq/facts.py), the same SQL on PostgreSQL and SQLite.
+    ``within``: the only customers asked about, a function giving the condition on an id column
+    (their orders alone are summed)."""
+    c, o = t.customer.c, t.order_fact.c
+    now = now or datetime.now(timezone.utc)
+
+    def _orders(*where):
+        """The customers with an order meeting ``where``."""
+        return select(o.customer_id).where(*where, *([within(o.customer_id)] if within is not None else []))
 
     def build(rule: Rule) -> ColumnElement[bool]:
         if isinstance(rule, GroupIs):
-            return func.coalesce(j.text(c.fields, "group_code"), "").in_(rule.codes)  # no group: never NULL
+            return c.group_code.in_(rule.codes)
         if isinstance(rule, RegisteredWithin):
             return and_(c.created_at.is_not(None), c.created_at >= now - timedelta(days=rule.days))
         if isinstance(rule, HomeStore):
             return c.home_store.in_([s.upper() for s in rule.stores])
         if isinstance(rule, MarketingConsent):
-            lists = {"email": ("emails",), "phone": ("phones",), "any": ("emails", "phones")}[rule.channel]
-            return j.consent(c.fields, lists)
+            email, phone = c.email_consent.is_(True), c.phone_consent.is_(True)
+            return {"email": email, "phone": phone, "any": or_(email, phone)}[rule.channel]
         if isinstance(rule, BoughtIn):
-            where = [j.text(r.doc, "store_code").in_([s.upper() for s in rule.stores]),
-                     j.text(r.doc, "status") != "cancelled"]
+            where = [o.store_code.in_([s.upper() for s in rule.stores]), o.status != "cancelled"]
             if rule.months:
-                where.append(j.moment_since(r.doc, "ordered_at", months_before(now, rule.months)))
-            return c.id.in_(orders(*where))
+                where.append(o.ordered_at >= _utc(months_before(now, rule.months)))
+            return c.id.in_(_orders(*where))
         if isinstance(rule, Spent):
-            spenders = (orders(j.text(r.doc, "currency") == rule.currency,
-                               j.text(r.doc, "status").not_in(NOT_SPENDING),
-                               j.moment_since(r.doc, "ordered_at", months_before(now, rule.months)))
-                        .group_by(r.customer_id)
-                        .having(func.sum(j.minor(r.doc, "total", rule.currency)) > rule.more_than))
+            spenders = (_orders(o.currency == rule.currency, o.status.not_in(NOT_SPENDING),
+                                o.ordered_at >= _utc(months_before(now, rule.months)))
+                        .group_by(o.customer_id).having(func.sum(o.total_minor) > rule.more_than))
             return c.id.in_(spenders)
         if isinstance(rule, AllOf):
             return and_(true(), *[build(x) for x in rule.rules])
@@ -150,7 +124,33 @@ def condition(rule: Rule, dialect: str, now: datetime) -> ColumnElement[bool]:
     return build(rule)
 
 
-def member_query(rule: Rule, dialect: str, now: datetime):
+def moved_by_time(rule: Rule, then: datetime, now: datetime) -> list:
+    """Queries of the customers whose dated conditions may hold differently at ``now`` than at
+    ``then`` (an earlier evaluation) without any change to their data: registered, or with an order,
+    between the two windows' starts. With the customers changed since ``then``, they are all the
+    rule can have gained or lost."""
+    c, o = t.customer.c, t.order_fact.c
+    out: list = []
+
+    def walk(rule: Rule) -> None:
+        if isinstance(rule, RegisteredWithin):
+            span = timedelta(days=rule.days)
+            out.append(select(c.id.label("id")).where(c.created_at >= then - span, c.created_at < now - span))
+        elif isinstance(rule, (Spent, BoughtIn)) and rule.months:
+            where = ([o.currency == rule.currency] if isinstance(rule, Spent)
+                     else [o.store_code.in_([s.upper() for s in rule.stores])])
+            out.append(select(o.customer_id.label("id")).where(
+                *where, o.ordered_at >= _utc(months_before(then, rule.months)),
+                o.ordered_at < _utc(months_before(now, rule.months))))
+        for inner in (rule.rules if isinstance(rule, (AllOf, AnyOf)) else
+                      [rule.rule] if isinstance(rule, NotRule) else []):
+            walk(inner)
+
+    walk(rule)
+    return out
+
+
+def member_query(rule: Rule, dialect: str = "", now: datetime | None = None):
     """The ids of the customers the rule holds for now (anonymized ones never)."""
     c = t.customer.c
     return select(c.id).where(c.anonymized_at.is_(None), condition(rule, dialect, now))
@@ -198,6 +198,8 @@ def add(hq: Headquarters, code: str, name: str, rule: Any, *, replace: bool = Fa
             raise Conflict(Msg("headquarters holds {count} segments, the most it evaluates: remove one first",
                                count=MAX_SEGMENTS))
         values = dict(name=d.name, rule=rule_json(d.rule), updated_at=now)
+        if held and before.rule != values["rule"]:
+            values["evaluated_seq"] = None  # a new rule: evaluated over every customer
         if held:
             conn.execute(update(t.segment).where(s.code == d.code).values(**values))
         else:
@@ -225,16 +227,24 @@ def segments(hq: Headquarters) -> list[SegmentView]:
 
 
 def remove(hq: Headquarters, code: str, *, by: str = "headquarters") -> SegmentView:
-    """Remove a segment: its members lose it on every till with their next pull."""
+    """Remove a segment: every till drops its memberships with its next pull (a clearing batch,
+    which every store receives; the segment's earlier batches are no longer needed and go)."""
     view = get(hq, code)
+    r = t.record.c
     with hq.engine.begin() as conn:
         seq = lock_seq(conn)
         members = _members(conn, view.code)
         conn.execute(delete(t.segment_member).where(t.segment_member.c.code == view.code))
         conn.execute(delete(t.segment).where(t.segment.c.code == view.code))
+        conn.execute(delete(t.record).where(r.kind == BATCH_KIND, r.key.startswith(f"{view.code}:", autoescape=True)))
         seq = put_records(conn, [(SEGMENT_KIND, view.code, {"doc": {"code": view.code, "name": view.name},
                                                             "deleted": True})], seq)
-        seq = _publish(conn, members, seq)
+        seq += 1
+        conn.execute(insert(t.record).values(kind=BATCH_KIND, key=f"{view.code}:{seq}", store_code=None,
+                                             customer_id=None, seq=seq, deleted=False,
+                                             doc=dumps({"code": view.code, "clear": True})))
+        i = t.interest.c
+        seq = _publish_customers(conn, members & set(conn.execute(select(i.customer_id).distinct()).scalars()), seq)
         store_seq(conn, seq)
         audit.record(hq, conn, by=by, entity="segment", entity_id=view.code, action="delete",
                      changes={"name": (view.name, None), "rule": (view.rule_text, None)})
@@ -243,37 +253,84 @@ def remove(hq: Headquarters, code: str, *, by: str = "headquarters") -> SegmentV
 
 # -- evaluating ------------------------------------------------------------------------------------
 
-def refresh(hq: Headquarters, codes: Iterable[str] | None = None) -> dict[str, int]:
-    """Evaluate segments again (all of them by default); returns code -> members."""
+def refresh(hq: Headquarters, codes: Iterable[str] | None = None, *, full: bool = False) -> dict[str, int]:
+    """Evaluate segments again (all of them by default); returns code -> members. Only the
+    customers changed since a segment's last evaluation, or whose dated conditions the time since
+    has moved, are looked at, unless ``full`` (or the segment was never evaluated)."""
     now = hq.now()
     with hq.engine.begin() as conn:
         wanted = [c.casefold() for c in codes] if codes is not None else list(
             conn.execute(select(t.segment.c.code).order_by(t.segment.c.code)).scalars())
         seq = lock_seq(conn)
-        seq = _evaluate(conn, wanted, now, seq)
+        seq = _evaluate(conn, wanted, now, seq, full=full)
         store_seq(conn, seq)
         return dict(conn.execute(select(t.segment.c.code, t.segment.c.members)
                                  .where(t.segment.c.code.in_(wanted))).all())
 
 
-def _evaluate(conn, codes: list[str], now: datetime, seq: int) -> int:
-    changed: set[str] = set()
-    m = t.segment_member.c
+def _evaluate(conn, codes: list[str], now: datetime, seq: int, *, full: bool = False) -> int:
+    """Evaluate these segments, store who belongs and publish the changes; returns the last seq."""
+    c, m = t.customer.c, t.segment_member.c
+    start, changes = seq, {}
     for code in codes:
         row = conn.execute(select(t.segment).where(t.segment.c.code == code)).first()
         if row is None:
             raise NotFound(Msg("no segment {code}", code=code))
         rule = rule_from(json.loads(row.rule))
-        new = set(conn.execute(member_query(rule, conn.dialect.name, now)).scalars())
-        old = _members(conn, code)
-        gone, came = sorted(old - new), sorted(new - old)
-        for k in range(0, len(gone), CHUNK):
-            conn.execute(delete(t.segment_member).where(m.code == code, m.customer_id.in_(gone[k:k + CHUNK])))
-        if came:
-            conn.execute(insert(t.segment_member), [{"code": code, "customer_id": cid} for cid in came])
-        conn.execute(update(t.segment).where(t.segment.c.code == code).values(evaluated_at=now, members=len(new)))
-        changed.update(gone, came)
-    return _publish(conn, changed, seq)
+        then = aware(row.evaluated_at) if row.evaluated_at else None
+        looked: list[str] | None = None
+        if not full and row.evaluated_seq is not None and then is not None and then <= now:
+            since = row.evaluated_seq  # the customers changed since, and those the dated windows moved past
+            looked = sorted(conn.execute(union(
+                select(c.id.label("id")).where(c.seq > since),
+                select(t.order_fact.c.customer_id.label("id")).where(t.order_fact.c.seq > since),
+                *moved_by_time(rule, then, now))).scalars())
+            if len(looked) > MAX_LOOK:
+                looked = None  # as many as that: over every customer at once
+        if looked is not None:
+            new, old = {}, {}
+            pg = conn.dialect.name == "postgresql"  # one array parameter there; lists of CHUNK elsewhere
+            for k in range(0, len(looked), MAX_LOOK if pg else CHUNK):
+                part = looked[k:k + (MAX_LOOK if pg else CHUNK)]
+
+                def among(column, part=part):
+                    return column == any_(bindparam(None, part, type_=ARRAY(String))) if pg else column.in_(part)
+
+                new.update(conn.execute(select(c.id, c.home_store).where(
+                    among(c.id), c.anonymized_at.is_(None), condition(rule, "", now, within=among))).all())
+                old.update(conn.execute(select(m.customer_id, m.home_store).where(
+                    m.code == code, among(m.customer_id))).all())
+        else:
+            found = select(c.id, c.home_store).where(c.anonymized_at.is_(None), condition(rule, "", now))
+            old = dict(conn.execute(select(m.customer_id, m.home_store).where(m.code == code)).all())
+        if not old and looked is None:  # nobody yet: the members written by the database itself
+            sub = found.subquery()
+            new = dict(conn.execute(insert(t.segment_member).from_select(
+                ["code", "customer_id", "home_store"], select(literal(code), sub.c.id, sub.c.home_store))
+                .returning(m.customer_id, m.home_store)).all())
+            came, gone = new, {}
+        else:
+            if looked is None:
+                new = dict(conn.execute(found).all())
+            came = {cid: home for cid, home in new.items() if old.get(cid) != home}  # new, or moved store
+            gone = {cid: home for cid, home in old.items() if new.get(cid) != home}  # left, or moved store
+            _store_members(conn, code, came, gone)
+        members = (row.members + sum(cid not in old for cid in came) - sum(cid not in new for cid in gone)
+                   if looked is not None else len(new))
+        conn.execute(update(t.segment).where(t.segment.c.code == code).values(
+            evaluated_at=now, members=members, evaluated_seq=start))
+        changes[code] = (came, gone)
+    return _publish(conn, changes, seq)
+
+
+def _store_members(conn, code: str, came: dict[str, str], gone: dict[str, str]) -> None:
+    m = t.segment_member.c
+    out = sorted(gone)
+    for k in range(0, len(out), CHUNK):
+        conn.execute(delete(t.segment_member).where(m.code == code, m.customer_id.in_(out[k:k + CHUNK])))
+    rows = [{"code": code, "customer_id": cid, "home_store": home} for cid, home in sorted(came.items())]
+    for k in range(0, len(rows), 10 * CHUNK):
+        bulk_insert(conn, t.segment_member, rows[k:k + 10 * CHUNK])
 
 
 def _members(conn, code: str) -> set[str]:
@@ -281,7 +338,38 @@ def _members(conn, code: str) -> set[str]:
     return set(conn.execute(select(m.customer_id).where(m.code == code)).scalars())
 
 
-def _publish(conn, customer_ids: set[str], seq: int) -> int:
+def _publish(conn, changes: dict[str, tuple[dict[str, str], dict[str, str]]], seq: int) -> int:
+    """The tills' share of an evaluation: per segment and home store, the customers who came and
+    went, in records of :data:`BATCH_KIND` of at most :data:`BATCH` customers each (a store pulls its
+    own, its region's or all stores' batches, as it sees their customers). Customers another store
+    brought in (pull-in) also get one ``customer_segments`` record with all their codes."""
+    rows = []
+    for code, (came, gone) in sorted(changes.items()):
+        by_store: dict[str, list[tuple[str, str]]] = {}
+        for cid, home in sorted(came.items()):
+            by_store.setdefault(home, []).append(("add", cid))
+        for cid, home in sorted(gone.items()):
+            by_store.setdefault(home, []).append(("remove", cid))
+        for store, ids in sorted(by_store.items()):
+            for k in range(0, len(ids), BATCH):
+                part = ids[k:k + BATCH]
+                seq += 1
+                doc = {"code": code, "add": [cid for how, cid in part if how == "add"],
+                       "remove": [cid for how, cid in part if how == "remove"]}
+                rows.append({"kind": BATCH_KIND, "key": f"{code}:{seq}", "store_code": store, "customer_id": None,
+                             "seq": seq, "doc": dumps(doc), "deleted": False})
+    for k in range(0, len(rows), CHUNK):
+        bulk_insert(conn, t.record, rows[k:k + CHUNK])
+    changed = {cid for came, gone in changes.values() for cid in (*came, *gone)}
+    if changed:
+        i, c = t.interest.c, t.customer.c
+        pulled_in = set(conn.execute(select(i.customer_id).join(t.customer, c.id == i.customer_id)
+                                     .where(i.store_code != c.home_store).distinct()).scalars())
+        seq = _publish_customers(conn, changed & pulled_in, seq)
+    return seq
+
+
+def _publish_customers(conn, customer_ids: set[str], seq: int) -> int:
     """One ``customer_segments`` record per customer: all their codes, with the next seq."""
     m = t.segment_member.c
     ids = sorted(customer_ids)
@@ -299,7 +387,10 @@ def _publish(conn, customer_ids: set[str], seq: int) -> int:
 
 def forget_customer(conn, customer_id: str) -> None:
     """An anonymized customer leaves every segment (their record goes with the customer's)."""
-    conn.execute(delete(t.segment_member).where(t.segment_member.c.customer_id == customer_id))
+    m = t.segment_member.c
+    conn.execute(update(t.segment).where(t.segment.c.code.in_(select(m.code).where(m.customer_id == customer_id)))
+                 .values(members=t.segment.c.members - 1))
+    conn.execute(delete(t.segment_member).where(m.customer_id == customer_id))
 
 
 def codes_for(hq: Headquarters, customer_ids: list[str]) -> dict[str, list[str]]:
@@ -337,7 +428,7 @@ def report(hq: Headquarters, code: str, *, members: bool = False) -> tuple[int, 
             return count, []
         rows = conn.execute(select(c.reference, c.fields).where(c.id.in_(select(ids.c.id)))
                             .order_by(c.reference))
-        return count, [_report_row(reference, json.loads(fields)) for reference, fields in rows]
+        return count, [_report_row(reference, orjson.loads(fields)) for reference, fields in rows]
 
 
 def _report_row(reference: str, f: dict[str, Any]) -> tuple[str, str, str]:
@@ -347,5 +438,5 @@ def _report_row(reference: str, f: dict[str, Any]) -> tuple[str, str, str]:
     return reference, name, (primary or {}).get("address", "")
 
 
-__all__ = ["SegmentView", "condition", "member_query", "add", "get", "segments", "remove", "refresh", "report",
+__all__ = ["SegmentView", "condition", "member_query", "moved_by_time", "BATCH_KIND", "add", "get", "segments", "remove", "refresh", "report",
            "forget_customer", "codes_of", "months_before", "SEGMENT_KIND", "MEMBERS_KIND"]

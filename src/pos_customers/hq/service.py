@@ -165,8 +165,8 @@ class Headquarters:
     def remove_segment(self, code: str, *, by: str = "headquarters") -> segments.SegmentView:
         return segments.remove(self, code, by=by)
 
-    def refresh_segments(self, codes: Iterable[str] | None = None) -> dict[str, int]:
-        return segments.refresh(self, codes)
+    def refresh_segments(self, codes: Iterable[str] | None = None, *, full: bool = False) -> dict[str, int]:
+        return segments.refresh(self, codes, full=full)
 
     def segment_codes(self, customer_ids: list[str]) -> dict[str, list[str]]:
         """customer id -> the codes of their segments (as last evaluated)."""

@@ -68,7 +68,14 @@ customer = Table(
     Column("fields", Text, nullable=False),   # JSON: the merged document fields
     Column("clocks", Text, nullable=False),   # JSON: field -> HLC stamp
     Column("search_text", Text, nullable=False, server_default=""),  # lower-case names, emails, phones
+    # what segment rules test, kept in step with ``fields`` by every writer (hq/segments.py facts()):
+    # a rule is then a condition on indexed columns, not a read of every customer's document
+    Column("group_code", String(32), nullable=False, server_default=""),
+    Column("email_consent", Boolean, nullable=False, server_default="0"),  # an email with marketing consent
+    Column("phone_consent", Boolean, nullable=False, server_default="0"),  # a phone with marketing consent
     Index("ix_hq_customer_seq", "seq"),
+    Index("ix_hq_customer_group", "group_code"),
+    Index("ix_hq_customer_created", "created_at"),
     Index("ix_hq_customer_home_seq", "home_store", "seq"),
     Index("ix_hq_customer_region_seq", "region", "seq"),
 )
@@ -285,13 +292,39 @@ segment = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("evaluated_at", DateTime(timezone=True)),
     Column("members", Integer, nullable=False, server_default="0"),
+    # headquarters' seq when it was last evaluated (NULL: evaluate over every customer next time):
+    # the next evaluation looks only at customers and orders changed after it
+    Column("evaluated_seq", BigInteger),
 )
 
 segment_member = Table(
     "hq_segment_member", metadata,
     Column("code", String(32), primary_key=True),
     Column("customer_id", String(36), primary_key=True),
+    # the customer's home store when published: the tills' change batches go by home store, so a
+    # customer who moves is removed from the old store's batch and added to the new one's
+    Column("home_store", String(32), nullable=False, server_default=""),
     Index("ix_hq_segment_member_customer", "customer_id"),
+)
+
+# One typed row per order record (kind "order", not deleted) with a customer, kept in step by
+# put_records: what the spend and bought-in rules read instead of the orders' JSON. The total is in
+# whole minor units of the order's currency, ``ordered_at`` in UTC.
+order_fact = Table(
+    "hq_order_fact", metadata,
+    Column("order_id", String(64), primary_key=True),   # the record's key
+    Column("customer_id", String(36), nullable=False),
+    Column("store_code", String(32), nullable=False, server_default=""),
+    Column("status", String(24), nullable=False, server_default=""),
+    Column("currency", String(3), nullable=False, server_default=""),
+    Column("ordered_at", DateTime(timezone=True), nullable=False),
+    Column("total_minor", BigInteger, nullable=False),
+    Column("seq", BigInteger, nullable=False),           # the record's seq
+    Index("ix_hq_order_fact_currency_at", "currency", "ordered_at"),
+    Index("ix_hq_order_fact_store_at", "store_code", "ordered_at"),
+    Index("ix_hq_order_fact_at", "ordered_at"),
+    Index("ix_hq_order_fact_customer", "customer_id"),
+    Index("ix_hq_order_fact_seq", "seq"),
 )
 
 # -- shopper assistance and online sessions (hq/online.py) ------------------------------------------

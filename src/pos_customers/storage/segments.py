@@ -44,6 +44,21 @@ def put_memberships(s: Session, customer_id: str, codes: Iterable[str]) -> None:
         s.add(CustomerSegment(customer_id=customer_id, code=code))
 
 
+def change_members(s: Session, code: str, *, add: Iterable[str] = (), remove: Iterable[str] = (),
+                   clear: bool = False) -> None:
+    """One batch of a segment's membership changes: these customers came, those went (``clear``:
+    nobody belongs any more). Written as two statements of many rows each."""
+    conn = s.connection()
+    if clear:
+        conn.exec_driver_sql("DELETE FROM customer_segment WHERE code = ?", (code,))
+    gone = [(cid, code) for cid in remove]
+    came = [(cid, code) for cid in dict.fromkeys(add)]
+    if gone:
+        conn.exec_driver_sql("DELETE FROM customer_segment WHERE customer_id = ? AND code = ?", gone)
+    if came:
+        conn.exec_driver_sql("INSERT OR IGNORE INTO customer_segment (customer_id, code) VALUES (?, ?)", came)
+
+
 def of_customer(conn: sqlite3.Connection, customer_id: str) -> list[tuple[str, str]]:
     """(code, name) of the segments the customer belongs to, by code (a membership whose segment
     has not arrived yet shows its code as its name)."""

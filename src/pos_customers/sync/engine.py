@@ -697,6 +697,15 @@ def _pull_redirect(s: Session, item: _Pulled) -> None:
             action="merged_into", changes={"into": {"old": None, "new": format_reference(doc["into_reference"])}})
 
 
+def _pull_segment_members(s: Session, item: _Pulled) -> None:
+    """A batch of a segment's membership changes (customers who came and went), or its clearing."""
+    from ..domain.segment import SegmentMembers
+    from ..storage import segments
+
+    doc = SegmentMembers.model_validate(item.doc)
+    segments.change_members(s, doc.code, add=doc.add, remove=doc.remove, clear=doc.clear)
+
+
 def _pull_conflict(s: Session, item: _Pulled) -> None:
     _store_conflict(s, item.doc, deleted=item.deleted)  # deleted: resolved (here or in another store)
 
@@ -718,6 +727,7 @@ PULL_HANDLERS: dict[PullItemKind, Callable[[Session, _Pulled], None]] = {
     PullItemKind.SEGMENT: _pull_segment,
     PullItemKind.CUSTOMER_SEGMENTS: _pull_customer_segments,
     PullItemKind.REDIRECT: _pull_redirect,
+    PullItemKind.SEGMENT_MEMBERS: _pull_segment_members,
 }
 """One handler per kind of pulled item; a new kind is one member above and one handler here."""
 
