@@ -22,8 +22,6 @@ from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from .i18n import Msg
 from .enums import AccountType, Role
 
@@ -83,23 +81,14 @@ def claims(key: str | None, emails: Iterable[str]) -> list[tuple[str, str]]:
     return [] if key is None else [(key, e) for e in emails]
 
 
-class AccountScopeSetting(BaseModel):
-    """The setting as every till pulls it: the scope, and each store's scope key (a till does not
-    hold the other stores' regions)."""
+def __getattr__(name: str) -> Any:
+    """:class:`AccountScopeSetting` is a pydantic model: loaded when first named (a save at the till
+    decides a shared scope without it; see services.account_scope.check)."""
+    if name == "AccountScopeSetting":
+        from .account_scope_setting import AccountScopeSetting
 
-    model_config = ConfigDict(extra="ignore")
-    key: str = SETTING_KEY
-    value: AccountScope = DEFAULT_SCOPE
-    stores: dict[str, str] = Field(default_factory=dict, max_length=8191)
-
-    def key_of(self, store_code: str) -> str | None:
-        if self.value == AccountScope.SHARED:
-            return None
-        if self.value == AccountScope.CHAIN:
-            return "chain"
-        if self.value == AccountScope.STORE:
-            return f"store:{store_code.upper()}"
-        return self.stores.get(store_code)  # a store this setting does not know: headquarters checks
+        return AccountScopeSetting
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = ["AccountScope", "AccountScopeSetting", "DEFAULT_SCOPE", "SETTING_KEY", "claimed_emails", "claims",

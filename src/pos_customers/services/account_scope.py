@@ -13,12 +13,11 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass, fields, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlmodel import Session, delete, func, select
-
-from ..domain.account_scope import SETTING_KEY, AccountScope, AccountScopeSetting, claimed_emails
+from ..domain.account_scope import DEFAULT_SCOPE, SETTING_KEY, AccountScope, claimed_emails
 from ..domain.customer import CleanCustomer, CustomerDraft
 from ..domain.enums import EventKind
 from ..domain.errors import FieldError, ValidationFailed
@@ -27,21 +26,46 @@ from ..domain.reference import format_reference
 from ..domain.i18n import Msg
 from ..domain.merge import absorbed
 from ..storage import customers as rows
-from ..storage import search_index
-from ..storage.tables import Customer, CustomerNote, OutboxEvent
+from ..storage.conn import connection
 from .context import Actor, NotFound, Permission, Services
+
+if TYPE_CHECKING:  # the ORM for the parked clashes only: the check on every save runs on plain SQL
+    from sqlmodel import Session
+
+    from ..domain.account_scope_setting import AccountScopeSetting
+
+    from ..storage.tables import OutboxEvent
 
 REFUSED_FIELD = "payload.fields.emails"
 
 
-def setting(s: Session) -> AccountScopeSetting:
+def _stored(s: Session | sqlite3.Connection) -> str:
+    row = connection(s).execute("SELECT value FROM setting WHERE key = ?", (f"chain.{SETTING_KEY}",)).fetchone()
+    return row[0] if row and row[0] else ""
+
+
+def _shared(stored: str) -> bool:
+    """Does the stored setting (as :func:`setting` reads it) share accounts? Decided without pydantic
+    where it can be: nothing stored, not a JSON object, or a value of ``shared`` (or none) is shared
+    whatever else the document holds (a document the model refuses counts as the default, shared)."""
+    if not stored:
+        return True
+    try:
+        doc = json.loads(stored)
+    except ValueError:
+        return True
+    return not isinstance(doc, dict) or doc.get("value", DEFAULT_SCOPE) == AccountScope.SHARED
+
+
+def setting(s: Session | sqlite3.Connection) -> AccountScopeSetting:
     """The chain's account scope as this till last pulled it (shared until then)."""
-    raw = search_index.raw_connection(s).execute("SELECT value FROM setting WHERE key = ?",
-                                                 (f"chain.{SETTING_KEY}",)).fetchone()
-    if not raw or not raw[0]:
+    from ..domain.account_scope_setting import AccountScopeSetting
+
+    stored = _stored(s)
+    if not stored:
         return AccountScopeSetting()
     try:
-        return AccountScopeSetting.model_validate(json.loads(raw[0]))
+        return AccountScopeSetting.model_validate(json.loads(stored))
     except ValueError:
         return AccountScopeSetting()
 
@@ -52,8 +76,10 @@ def current_scope(svc: Services, actor: Actor) -> AccountScopeSetting:
         return setting(s)
 
 
-def check(s: Session, record: CustomerRecord, clean: CleanCustomer | None = None) -> None:
+def check(s: Session | sqlite3.Connection, record: CustomerRecord, clean: CleanCustomer | None = None) -> None:
     """Refuse a registered account an address another registered account of its scope holds here."""
+    if _shared(_stored(s)):  # the default: no pydantic for a save (`customers add`)
+        return
     scope = setting(s)
     if scope.value == AccountScope.SHARED:
         return
@@ -62,7 +88,7 @@ def check(s: Session, record: CustomerRecord, clean: CleanCustomer | None = None
     if mine is None or not wanted:
         return
     marks = ",".join("?" * len(wanted))
-    hits = search_index.raw_connection(s).execute(
+    hits = connection(s).execute(
         f"SELECT e.address_key, c.reference, c.store_code FROM customer_email e JOIN customer c ON c.id = e.customer_id"
         f" WHERE e.address_key IN ({marks}) AND c.id != ? AND c.account_type = 'registered'"
         " AND c.anonymized_at IS NULL ORDER BY c.created_at", (*wanted, record.id)).fetchall()
@@ -175,6 +201,9 @@ def merge_into_account(svc: Services, actor: Actor, event_id: str, *, transport=
     headquarters holds already (a refused ``customer.updated``) becomes a ``customer.merged``
     request to headquarters, queued like every change (a manager's choice: it merges two accounts
     every store sees), and a redirect here: its id and reference open the account."""
+    from sqlmodel import delete, func, select
+
+    from ..storage.tables import Customer, CustomerNote, OutboxEvent
     from .customers import draft_from_view, prepare, view_in, write_update
     from .sync import open_remote
 

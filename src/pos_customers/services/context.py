@@ -7,15 +7,17 @@ Permissions are checked here, in the services, whatever the screen shows or hide
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Callable
 
 from ..domain.enums import EventKind
 from ..domain.i18n import Msg
+from ..storage.conn import connection
 from ..storage.engine import Database
 from ..sync.clock import HybridClock
 from .auth import (Actor, NotFound, NotInitialized, Permission,  # noqa: F401  (re-exported)
@@ -23,8 +25,6 @@ from .auth import (Actor, NotFound, NotInitialized, Permission,  # noqa: F401  (
 
 if TYPE_CHECKING:
     from sqlmodel import Session
-
-    from ..storage.tables import AuditEvent
 
 
 def _json_safe(value: Any) -> Any:
@@ -58,43 +58,43 @@ class Secret(str):
 
 @dataclass
 class Change:
-    """The open transaction of one use case."""
+    """The open transaction of one use case: an ORM session, or (a use case written in plain SQL,
+    such as saving a new customer) the sqlite3 connection itself. Audit and outbox rows are written
+    with plain SQL on the transaction's connection either way."""
 
-    session: Session
+    session: Session | sqlite3.Connection
     actor: Actor
     store_code: str
     clock: HybridClock
     now: datetime
-    audits: list[AuditEvent] = field(default_factory=list)
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The transaction's sqlite3 connection (an ORM session's pending rows written to it first)."""
+        return connection(self.session)
 
     def audit(self, entity: str, entity_id: str, action: str,
               changes: dict[str, tuple[Any, Any]] | None = None) -> None:
-        from ..storage.audit_chain import seal
-        from ..storage.tables import AuditEvent
+        """One audit row, sealed into the chain (writes are serialised: nobody appends in between)."""
+        from ..storage.audit_chain import append_raw
 
-        row = AuditEvent(
-            at=self.now, associate_number=self.actor.associate_number or self.actor.name,
-            terminal_id=self.actor.terminal_id, store_code=self.store_code, entity=entity,
-            entity_id=entity_id, action=action,
-            changes=audit_changes(changes))
-        self.session.add(row)
-        seal(self.session, row)
-        self.audits.append(row)
+        append_raw(self.connection, at=self.now, associate=self.actor.associate_number or self.actor.name,
+                   terminal=self.actor.terminal_id, store=self.store_code, entity=entity, entity_id=entity_id,
+                   action=action, changes=audit_changes(changes))
 
     def outbox(self, event_type: EventKind, entity: str, entity_id: str, payload: dict[str, Any], *,
                hlc: str | None = None) -> str:
         """Queue an event for headquarters. Its payload is checked against the wire protocol first
         (domain.protocol): a terminal never queues what headquarters would refuse for its shape."""
         from ..domain.protocol import validate_payload  # pydantic: not on the sign-in path
-        from ..storage.tables import OutboxEvent, new_id
+        from ..storage import outbox
 
         kind = EventKind(event_type)
         body = _json_safe(payload)
         validate_payload(kind, body)
         stamp = hlc or self.clock.now()
-        self.session.add(OutboxEvent(
-            id=new_id(), created_at=self.now, hlc=stamp, event_type=kind.value,
-            entity=entity, entity_id=entity_id, payload=body))
+        outbox.append(self.connection, created_at=self.now, hlc=stamp, event_type=kind.value, entity=entity,
+                      entity_id=entity_id, payload=body)
         return stamp
 
     def outbox_row(self, event_type: EventKind, entity: str, key: str, row: Any, **extra: Any) -> str:
@@ -156,12 +156,14 @@ class Services:
     # -- transactions ---------------------------------------------------------------------
     @contextmanager
     def change(self, actor: Actor, permission: Permission | None = None,
-               store_code: str | None = None) -> Iterator[Change]:
+               store_code: str | None = None, *, plain: bool = False) -> Iterator[Change]:
+        """One use case's transaction. ``plain``: its ``session`` is the sqlite3 connection (a use
+        case written in plain SQL loads no ORM)."""
         if permission is not None:
             actor.require(permission)
         actor = actor if actor.terminal_id else Actor(
             actor.associate_number, actor.name, actor.role, self.terminal_id, actor.store_code)
-        with self.db.write() as session:
+        with (self.db.raw_write() if plain else self.db.write()) as session:
             yield Change(session=session, actor=actor,
                          store_code=store_code or self.settings().get("store_code", ""),
                          clock=self.clock, now=self.now())

@@ -45,7 +45,7 @@ from .views import CustomerView, DuplicateHit
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from ..storage.tables import ConsentEvent, Customer
+    from ..storage.tables import Customer
 
 # Reading a customer (`customers show`, the card) runs on a plain sqlite3 snapshot and imports no
 # ORM: the modules that need SQLModel/SQLAlchemy (the tables, the store's settings, the conflict
@@ -165,19 +165,17 @@ class Prepared:
     clean: CleanCustomer
 
 
-def prepare(svc: Services, s: Session, draft: CustomerDraft, *, new: bool,
+def prepare(svc: Services, s: Session | sqlite3.Connection, draft: CustomerDraft, *, new: bool,
             existing_purposes: frozenset[str] = frozenset(), fill: bool = True,
             before: CustomerRecord | None = None) -> Prepared:
     """Apply the store template (new customers only, unless ``fill`` is False: a customer
     restored from an export is complete as it is) and check every field. The store's account
     options apply to a new customer (filled from the template) and to an edit of ``before``."""
-    from sqlmodel import select
-
-    from ..storage.tables import Affiliation, CustomerGroup, Store
     from .reference_data import choice_codes
-    from .store import attribute_defs, purpose_rules, template_of
+    from .store_rules import (affiliation_codes, attribute_defs, group_codes, purpose_rules, store_row,
+                              template_of)
 
-    store = s.get(Store, svc.store_code)
+    store = store_row(s, svc.store_code)
     tmpl = template_of(s, store.code) if (new and fill) or before is not None else None
     options = tmpl.account_options if tmpl is not None else None
     if new and fill:
@@ -186,8 +184,8 @@ def prepare(svc: Services, s: Session, draft: CustomerDraft, *, new: bool,
         draft = replace(draft, addresses=[
             a if a.address.country else replace(a, address=replace(a.address, country=country))
             for a in draft.addresses])
-    known_groups = frozenset(s.exec(select(CustomerGroup.code)).all())
-    known_aff = frozenset(s.exec(select(Affiliation.code)).all())
+    known_groups = group_codes(s)
+    known_aff = affiliation_codes(s)
     clean = check_customer(
         draft, country=store.country, today=svc.today(), purposes=purpose_rules(s),
         attribute_defs=attribute_defs(s), known_groups=known_groups, known_affiliations=known_aff,
@@ -205,7 +203,7 @@ def validate_draft(svc: Services, actor: Actor, draft: CustomerDraft, *, new: bo
     """Field errors for a draft as it stands (for live checking in a form); [] when it is fine.
     ``before``: the customer an edit changes (the store's account options judge what changed)."""
     actor.require(Permission.CREATE if new else Permission.EDIT)
-    with svc.db.read() as s:
+    with svc.db.snapshot() as s:
         try:
             prepare(svc, s, draft, new=new, before=before)
         except ValidationFailed as exc:
@@ -216,10 +214,10 @@ def validate_draft(svc: Services, actor: Actor, draft: CustomerDraft, *, new: bo
 def template_draft(svc: Services, actor: Actor) -> CustomerDraft:
     """An empty new-customer form, pre-filled from the store's default-customer template. Its
     receipt option is the template's own (the form shows what it gives: ``receipt_for``)."""
-    from .store import template_of
+    from .store_rules import template_of
 
     actor.require(Permission.CREATE)
-    with svc.db.read() as s:
+    with svc.db.snapshot() as s:
         template = template_of(s, svc.store_code)
     return replace(apply_template(CustomerDraft(), template), receipt_option=template.receipt_option)
 
@@ -227,7 +225,8 @@ def template_draft(svc: Services, actor: Actor) -> CustomerDraft:
 # -- creating --------------------------------------------------------------------------------------
 
 def create_customer(svc: Services, actor: Actor, draft: CustomerDraft) -> CustomerView:
-    with svc.change(actor, Permission.CREATE) as tx:
+    # plain SQL end to end: the app's save and `customers add` (a new process each time) load no ORM
+    with svc.change(actor, Permission.CREATE, plain=True) as tx:
         prepared = prepare(svc, tx.session, draft, new=True)
         record = insert_customer(tx, prepared.clean)
     return record
@@ -241,7 +240,7 @@ def insert_customer(tx: Change, clean: CleanCustomer, *, reference: str | None =
 
     ``reference`` and the timestamps are given when a customer is restored from an export;
     otherwise the store's next reference and now."""
-    from .store import group_dimensions
+    from .store_rules import group_dimensions
 
     s = tx.session
     stamp = tx.clock.now()
@@ -258,8 +257,8 @@ def insert_customer(tx: Change, clean: CleanCustomer, *, reference: str | None =
     record, consents = _consents(tx, record, None)
     _check_cards(s, record)
     check_account_scope(s, record, clean)
-    rows.insert(s, [record])
-    s.add_all(consents)
+    rows.insert(tx.connection, [record])
+    rows.insert_consents(tx.connection, consents)
     tx.audit("customer", record.id, action, {k: (None, v) for k, v in _snapshot(record).items() if v}
              | ({"password": (None, "set by hand")} if password_changed else {}))
     tx.outbox(EventKind.CUSTOMER_CREATED, "customer", record.id, record.to_document(), hlc=stamp)
@@ -283,12 +282,12 @@ def _password(tx: Change, clean: CleanCustomer,
     return hash_secret(clean.password), tx.now, True
 
 
-def _next_reference(s: Session, store_code: str) -> str:
+def _next_reference(s: Session | sqlite3.Connection, store_code: str) -> str:
     """(store number, this till's terminal number, the till's own sequence): see services/terminal."""
-    from ..storage.tables import Store
+    from .store_rules import store_row
     from .terminal import next_reference
 
-    return next_reference(s, s.get(Store, store_code).number)
+    return next_reference(s, store_row(s, store_code).number)
 
 
 def announce_updated(tx: Change, row: Customer, before: dict[str, Any]) -> None:
@@ -332,12 +331,11 @@ def _check_cards(s: Session, record: CustomerRecord) -> None:
 
 
 def _consents(tx: Change, record: CustomerRecord,
-              previous: CustomerRecord | None) -> tuple[CustomerRecord, list[ConsentEvent]]:
-    """Consent given or withdrawn (a new contact with consent, or a changed flag) is recorded,
-    and each contact says when its flag last changed; unchanged contacts keep their moment."""
-    from ..storage.tables import ConsentEvent
-
-    events: list[ConsentEvent] = []
+              previous: CustomerRecord | None) -> tuple[CustomerRecord, list[tuple]]:
+    """Consent given or withdrawn (a new contact with consent, or a changed flag) is recorded
+    (rows for :func:`storage.customers.insert_consents`), and each contact says when its flag last
+    changed; unchanged contacts keep their moment."""
+    events: list[tuple] = []
     before: dict[tuple[str, str], Any] = {}
     if previous is not None:
         before = {("email", e.key): e for e in previous.emails} | {("phone", p.e164): p for p in previous.phones}
@@ -348,9 +346,8 @@ def _consents(tx: Change, record: CustomerRecord,
             return old.consent_changed_at
         if old is None and not granted:
             return None
-        events.append(ConsentEvent(customer_id=record.id, contact_kind=kind, contact_value=shown,
-                                   granted=granted, at=tx.now, store_code=tx.store_code,
-                                   associate_number=tx.actor.associate_number or tx.actor.name))
+        events.append((record.id, kind, shown, granted, tx.now, tx.store_code,
+                       tx.actor.associate_number or tx.actor.name))
         return tx.now
 
     record = replace(
@@ -460,7 +457,7 @@ def write_update(tx: Change, current: CustomerRecord, clean: CleanCustomer, *,
                  action: str = "update") -> CustomerRecord:
     """Store a checked edit of ``current``: changed rows, consent history, audit row and the
     ``customer.updated`` event with the changed fields. Nothing changed: nothing is written."""
-    from .store import group_dimensions
+    from .store_rules import group_dimensions
 
     s = tx.session
     password_hash, password_changed_at, password_changed = _password(tx, clean, current)
@@ -499,7 +496,7 @@ def write_record(tx: Change, current: CustomerRecord, new: CustomerRecord, *, ac
                   field_clocks={**clocks, **{k: stamp for k in changed}})
     _check_cards(s, new)
     rows.replace(s, new, current)
-    s.add_all(consents)
+    rows.insert_consents(tx.connection, consents)
     tx.audit("customer", new.id, action, diff(current, new) | (extra or {}))
     tx.outbox(EventKind.CUSTOMER_UPDATED, "customer", new.id,
               {"id": new.id, "reference": new.reference, "store_code": new.store_code,

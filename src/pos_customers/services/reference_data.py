@@ -5,12 +5,13 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from pathlib import Path
-
-from sqlmodel import Session, select
+from typing import TYPE_CHECKING
 
 from ..domain.labels import label_in
 from ..paths import data_dir
-from ..storage.tables import AddressPurpose, Affiliation, AttributeDefinition, CustomerGroup, MembershipRole
+
+if TYPE_CHECKING:  # the ORM only where rows are written: a customer's save reads the lists, not them
+    from sqlmodel import Session
 
 
 def _rows(name: str, folder: Path | None = None) -> list[dict[str, str]]:
@@ -58,6 +59,8 @@ def load_reference_data(session: Session, folder: Path | None = None) -> list[st
 
     Returns the codes added, as "kind:code".
     """
+    from ..storage.tables import AddressPurpose, Affiliation, AttributeDefinition, CustomerGroup, MembershipRole
+
     added: list[str] = []
 
     def missing(model, key) -> bool:
@@ -126,4 +129,8 @@ def choice_codes(name: str) -> frozenset[str]:
 
 
 def has_reference_data(session: Session) -> bool:
+    from sqlmodel import select
+
+    from ..storage.tables import AddressPurpose
+
     return session.exec(select(AddressPurpose).limit(1)).first() is not None

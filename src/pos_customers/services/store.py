@@ -4,22 +4,20 @@ from __future__ import annotations
 
 import uuid
 
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from ..domain.enums import EventKind
 from ..domain import template as domain_template
-from ..domain.account_options import AccountOptions
-from ..domain.customer import AttributeDef, PurposeRules
-from ..domain.enums import CustomerType, ReceiptOption
 from ..domain.errors import FieldError, FieldProblem, ValidationFailed
 from ..domain.reference import MAX_STORE, MAX_TERMINAL
 from ..domain.validation import clean_country, clean_currency, clean_language, clean_text
 from ..domain.i18n import Msg
-from ..storage.tables import (AddressPurpose, AttributeDefinition, CustomerGroup, Setting, Store,
-                              StoreTemplate)
-from .context import Actor, NotFound, Permission, Services
+from ..storage.tables import Setting, Store, StoreTemplate
+from .context import Actor, Permission, Services
 from .reference_data import load_reference_data
 from .store_info import StoreInfo, store_info
+# what a customer's save reads of the store (plain SQL): here too for the screens that show them
+from .store_rules import attribute_defs, group_dimensions, purpose_rules, template_of  # noqa: F401
 from .terminal import LEGACY_TERMINAL, has_terminal_number, set_terminal_number
 
 
@@ -94,36 +92,3 @@ def init_store(svc: Services, actor: Actor, *, code: str, number: int, name: str
             set_terminal_number(s, LEGACY_TERMINAL)
     svc.forget_settings()
     return store_info(svc, code)
-
-
-def template_of(session: Session, store_code: str) -> domain_template.StoreTemplate:
-    row = session.get(StoreTemplate, store_code)
-    if row is None:
-        raise NotFound(Msg("store {store} has no default-customer template", store=store_code))
-    return domain_template.StoreTemplate(
-        customer_type=CustomerType(row.customer_type), group_code=row.group_code,
-        receipt_option=ReceiptOption(row.receipt_option), receipt_email=row.receipt_email,
-        currency=row.currency, language=row.language, affiliations=tuple(row.affiliations),
-        address_country=row.address_country,
-        account_options=AccountOptions.from_stored(row.account_options))
-
-
-def purpose_rules(session: Session) -> PurposeRules:
-    rows = session.exec(select(AddressPurpose)).all()
-    person = next((p.code for p in rows if p.default_person), "HOME")
-    org = next((p.code for p in rows if p.default_organization), "BUSINESS")
-    return PurposeRules(frozenset(p.code for p in rows if p.active), person, org)
-
-
-def attribute_defs(session: Session, language: str = "") -> list[AttributeDef]:
-    """The attribute definitions; their labels and their choices' labels in ``language`` (else the defaults)."""
-    return [AttributeDef.labelled(r.code, r.label, r.type, required=r.required, choices=r.choices, active=r.active,
-                                  labels=r.labels, choice_labels=r.choice_labels, language=language)
-            for r in session.exec(select(AttributeDefinition).order_by(AttributeDefinition.sort_order))]
-
-
-def group_dimensions(session: Session, group_code: str | None) -> dict[str, str]:
-    if not group_code:
-        return {}
-    group = session.get(CustomerGroup, group_code)
-    return dict(group.financial_dimensions) if group else {}

@@ -9,6 +9,7 @@ were made by the old store-wide scheme and stay valid).
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -16,9 +17,10 @@ from ..domain.errors import FieldError, ValidationFailed
 from ..domain.i18n import Msg
 from ..domain.reference import (BULK_TERMINAL, MAX_TERMINAL, MAX_TERMINAL_SEQUENCE, ReferenceOrigin,
                                 SequenceExhausted, decode_reference, make_reference)
+from ..storage.conn import connection
 
-if TYPE_CHECKING:  # the reference's words (`customers show`) need no ORM: the functions on the
-    from sqlmodel import Session  # settings rows import the table themselves
+if TYPE_CHECKING:  # the settings rows are read and written with plain SQL: no ORM for a save
+    from sqlmodel import Session
 
 TERMINAL_KEY = "terminal_number"
 NEXT_KEY = "reference_next"
@@ -44,59 +46,50 @@ def check_terminal_number(number: int) -> None:
             "terminal", Msg("a till's terminal number is 1..{most}, got {number}", most=MAX_TERMINAL, number=number)))
 
 
-def terminal_number(s: Session) -> int:
-    from ..storage.tables import Setting
-
-    row = s.get(Setting, TERMINAL_KEY)
-    return int(row.value) if row is not None and row.value else LEGACY_TERMINAL
+def _get(s: Session | sqlite3.Connection, key: str) -> str | None:
+    row = connection(s).execute("SELECT value FROM setting WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else None
 
 
-def has_terminal_number(s: Session) -> bool:
-    from ..storage.tables import Setting
-
-    row = s.get(Setting, TERMINAL_KEY)
-    return row is not None and bool(row.value)
+def terminal_number(s: Session | sqlite3.Connection) -> int:
+    value = _get(s, TERMINAL_KEY)
+    return int(value) if value else LEGACY_TERMINAL
 
 
-def _put(s: Session, key: str, value: str) -> None:
-    from ..storage.tables import Setting
-
-    row = s.get(Setting, key) or Setting(key=key)
-    row.value = value
-    s.add(row)
+def has_terminal_number(s: Session | sqlite3.Connection) -> bool:
+    return bool(_get(s, TERMINAL_KEY))
 
 
-def set_terminal_number(s: Session, number: int) -> None:
+def _put(s: Session | sqlite3.Connection, key: str, value: str) -> None:
+    connection(s).execute("INSERT INTO setting (key, value) VALUES (?, ?)"
+                          " ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
+
+
+def set_terminal_number(s: Session | sqlite3.Connection, number: int) -> None:
     """Give this till its number. Changing it starts that number's own sequence; the counter of
     the number left is kept, so coming back to it never hands out one of its references again."""
-    from ..storage.tables import Setting
-
     check_terminal_number(number)
     current = terminal_number(s)
     if has_terminal_number(s) and current == number:
         return
-    counter = s.get(Setting, NEXT_KEY)
+    counter = _get(s, NEXT_KEY)
     if counter is not None and current != number:
-        _put(s, f"{NEXT_KEY}.{current}", counter.value)
-    parked = s.get(Setting, f"{NEXT_KEY}.{number}")
+        _put(s, f"{NEXT_KEY}.{current}", counter)
+    parked = _get(s, f"{NEXT_KEY}.{number}")
     if current != number or counter is None:
-        _put(s, NEXT_KEY, parked.value if parked is not None else "0")
+        _put(s, NEXT_KEY, parked if parked is not None else "0")
     _put(s, TERMINAL_KEY, str(number))
 
 
-def next_reference(s: Session, store_number: int) -> str:
+def next_reference(s: Session | sqlite3.Connection, store_number: int) -> str:
     """The next reference of this till; the counter moves in the caller's transaction."""
-    from ..storage.tables import Setting
-
     number = terminal_number(s)
-    counter = s.get(Setting, NEXT_KEY) or Setting(key=NEXT_KEY, value="0")
-    sequence = int(counter.value or 0)
+    sequence = int(_get(s, NEXT_KEY) or 0)
     try:
         reference = make_reference(store_number, sequence, terminal=number)
     except SequenceExhausted:
         raise ReferencesExhausted(store_number, number) from None
-    counter.value = str(sequence + 1)
-    s.add(counter)
+    _put(s, NEXT_KEY, str(sequence + 1))
     return reference
 
 
@@ -108,11 +101,8 @@ class TerminalInfo:
     capacity: int = MAX_TERMINAL_SEQUENCE + 1
 
 
-def terminal_info(s: Session) -> TerminalInfo:
-    from ..storage.tables import Setting
-
-    counter = s.get(Setting, NEXT_KEY)
-    return TerminalInfo(terminal_number(s), has_terminal_number(s), int(counter.value or 0) if counter else 0)
+def terminal_info(s: Session | sqlite3.Connection) -> TerminalInfo:
+    return TerminalInfo(terminal_number(s), has_terminal_number(s), int(_get(s, NEXT_KEY) or 0))
 
 
 def till_words(terminal: int | None) -> Msg | str:

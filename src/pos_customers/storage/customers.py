@@ -187,6 +187,16 @@ def replace(session_or_conn: Any, record: CustomerRecord, previous: CustomerReco
     _index(conn, [record], new=False, previous=[previous])
 
 
+def insert_consents(session_or_conn: Any, events: Iterable[tuple]) -> None:
+    """Consent given or withdrawn, never updated: (customer id, contact kind, contact value, granted,
+    at, store code, associate number) each; recorded at the till (source ``pos``)."""
+    connection(session_or_conn).executemany(
+        "INSERT INTO consent_event (id, customer_id, contact_kind, contact_value, granted, at, store_code,"
+        " associate_number, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pos')",
+        [(new_id(), cid, kind, value, granted, stored_moment(at), store, associate)
+         for cid, kind, value, granted, at, store, associate in events])
+
+
 def set_clocks(session_or_conn: Any, customer_id: str, clocks: dict[str, str]) -> None:
     connection(session_or_conn).execute("UPDATE customer SET field_clocks = ? WHERE id = ?",
                                         (json.dumps(clocks), customer_id))
