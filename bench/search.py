@@ -233,6 +233,7 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=200, help="queries per kind")
     ap.add_argument("--rounds", type=int, default=2, help="passes over every kind (interleaved kinds)")
     ap.add_argument("--db", type=Path, default=None)
+    ap.add_argument("--kinds", default="", help="only these kinds, comma-separated (default: every kind)")
     args = ap.parse_args()
 
     path = args.db or CACHE / f"search-{args.customers}.db"
@@ -247,6 +248,9 @@ def main() -> None:
     rng = random.Random(7)
     t0 = time.perf_counter()
     queries = sample_queries(raw, args.queries, rng)
+    if args.kinds:
+        wanted = {k.strip() for k in args.kinds.split(",")}
+        queries = {k: v for k, v in queries.items() if k in wanted}
     count = raw.execute("SELECT count(*) FROM customer").fetchone()[0]
     keys = raw.execute("SELECT count(*), count(DISTINCT word) FROM customer_name_key").fetchone()
     say(f"phase: {sum(map(len, queries.values())):,} queries sampled in {time.perf_counter() - t0:.1f} s"

@@ -56,7 +56,10 @@ def split_segment_filters(text: str) -> tuple[str, tuple[str, ...]]:
 
 
 def parse_query(text: str, *, country: str) -> SearchQuery:
-    text = unicodedata.normalize("NFC", text or "")[:MAX_QUERY]
+    text = text or ""
+    if not text.isascii():  # ASCII text is already in NFC
+        text = unicodedata.normalize("NFC", text)
+    text = text[:MAX_QUERY]
     # control and format characters (NUL included) are never part of what a person searches for
     # (printable text has none: the usual case skips the look at every character)
     if not text.isprintable():
