@@ -199,20 +199,19 @@ def search(conn: sqlite3.Connection, q: SearchQuery, *, limit: int, offset: int 
 
     fetched: dict[str, tuple] = {}
 
-    def take_rows(rowids, how: str) -> None:
-        """FTS hits are projection rowids: fetch their display rows at once, keep their order."""
-        order = [r for (r,) in rowids if r not in seen_rowids]
-        if not order:
-            return
-        seen_rowids.update(order)
-        marks = ",".join("?" * len(order))
-        by_rowid = {r[0]: r[1:] for r in conn.execute(
-            f"SELECT s.rowid, {_ROW_COLUMNS} {_ROW_FROM} WHERE s.rowid IN ({marks})", order)}
-        for r in order:
-            if r in by_rowid:
-                row = by_rowid[r]
-                fetched.setdefault(row[0], row)
-                found.setdefault(row[0], how)
+    def take_rows(fts: str, match: str, how: str) -> None:
+        """FTS hits, newest first, with their display rows, in one statement (the matching
+        rowids are a subquery the rows are read by); rows found by an earlier step keep their place."""
+        rows = conn.execute(
+            f"SELECT s.rowid, {_ROW_COLUMNS} {_ROW_FROM} WHERE s.rowid IN (SELECT rowid FROM {fts}"
+            f" WHERE {fts} MATCH ?{by_rowid} ORDER BY rowid DESC LIMIT ?)", (match, *codes, want + len(found))
+        ).fetchall()
+        rows.sort(key=_FIRST, reverse=True)
+        for r in rows:
+            if r[0] not in seen_rowids:
+                seen_rowids.add(r[0])
+                fetched.setdefault(r[1], r[1:])
+                found.setdefault(r[1], how)
 
     seen_rowids: set[int] = set()
 
@@ -250,9 +249,7 @@ def search(conn: sqlite3.Connection, q: SearchQuery, *, limit: int, offset: int 
         for match in (fts_exact_query(q.name_words), fts_name_query(q.name_words)):
             if len(found) >= want:
                 break
-            take_rows(conn.execute(
-                f"SELECT rowid FROM customer_name_fts WHERE customer_name_fts MATCH ?{by_rowid}"
-                " ORDER BY rowid DESC LIMIT ?", (match, *codes, want + len(found))), "name")
+            take_rows("customer_name_fts", match, "name")
     named = len(found) - before_names
     if q.name_words and len(found) < want and named < limit:
         # the name words found fewer than a page: names that sound alike, then one typo away
@@ -260,16 +257,11 @@ def search(conn: sqlite3.Connection, q: SearchQuery, *, limit: int, offset: int 
         for how in fuzzy.MATCH_KINDS:
             match = fuzzy.fts_query(q.name_words, alternatives.of(how))
             if match and len(found) < want:
-                take_rows(conn.execute(
-                    f"SELECT rowid FROM customer_name_fts WHERE customer_name_fts MATCH ?{by_rowid}"
-                    " ORDER BY rowid DESC LIMIT ?", (match, *codes, want + len(found))), how)
+                take_rows("customer_name_fts", match, how)
     if q.fragment and len(found) < want:
         match = fts_fragment_query(q.fragment)
         if match:
-            take_rows(conn.execute(
-                f"SELECT rowid FROM customer_contact_fts WHERE customer_contact_fts MATCH ?{by_rowid}"
-                " ORDER BY rowid DESC LIMIT ?", (match, *codes, want + len(found))),
-                "phone" if q.fragment.isdigit() else "fragment")
+            take_rows("customer_contact_fts", match, "phone" if q.fragment.isdigit() else "fragment")
     via = _people_of_organizations(conn, found, want, q.segments) if q.name_words else {}
     return _page(conn, found, fetched, offset, limit, via)
 
@@ -370,6 +362,7 @@ def _rows(conn: sqlite3.Connection, ids: list[str], how: dict[str, str],
 
 
 _SYNC_STATES = {state.value: state for state in SyncState}
+_FIRST = operator.itemgetter(0)
 
 
 def _row(v: tuple, how: str, via: str = "") -> SearchRow:
