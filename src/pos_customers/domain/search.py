@@ -20,6 +20,7 @@ MAX_QUERY = 200
 CARD_MIN, CARD_MAX = 6, 24  # a card number's letters or digits (domain.customer checks the same)
 MAX_WORDS = 8
 _PHONE_CHARS = re.compile(r"^[\d\s+()\-./]+$")
+_NOT_ASCII_ALNUM = re.compile(r"[^A-Za-z0-9]+")
 _WHOLE_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _GERMAN_ALTERNATES = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
 _SEGMENT_WORD = re.compile(r"(?<!\S)seg:(\S*)", re.IGNORECASE)  # seg:vip: only members of segment vip
@@ -107,11 +108,11 @@ def parse_query(text: str, *, country: str) -> SearchQuery:
     found = tuple(dict.fromkeys(words(text)))[:MAX_WORDS]
     fields["name_words"] = found
     if len(found) == 1:
-        raw = "".join(c for c in text if c.isalnum()).upper()
+        raw = (_NOT_ASCII_ALNUM.sub("", text) if text.isascii() else "".join(c for c in text if c.isalnum())).upper()
         if CARD_MIN <= len(raw) <= CARD_MAX and raw.isascii() and any(c.isdigit() for c in raw):
             fields["card"] = raw
             fields["complete"] = True
-    if len(text) >= 3 and not any(ch.isspace() for ch in text):
+    if len(text) >= 3 and len(text.split()) == 1:  # one word, no whitespace in it
         fields["fragment"] = fold(text)  # 'mueller' or 'gmx.de' also find emails
     return SearchQuery(**fields)
 
