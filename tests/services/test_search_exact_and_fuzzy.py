@@ -73,6 +73,28 @@ def test_a_whole_contact_nobody_has_falls_back_to_the_normal_search(svc, admin, 
     assert set(found(svc, admin, typed)) == expect
 
 
+def test_a_plainly_typed_phone_number_needs_no_phonenumbers(svc, admin, contacts, monkeypatch):
+    import phonenumbers
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("phonenumbers.parse called")
+
+    monkeypatch.setattr(phonenumbers, "parse", refuse)
+    for typed in ("0151 23456789", "+49 151 23456789", "015123456789"):
+        assert found(svc, admin, typed) == [("Anna Müller", "phone")]
+
+
+def test_one_statement_answers_a_number_that_is_a_phone_and_a_card(svc, admin, contacts):
+    # the exact lookups share one statement: the phone's customer first, then the card's
+    create_customer(svc, admin, person("Carla", "Stein", cards=["015123456789"]))
+    assert found(svc, admin, "015123456789") == [("Anna Müller", "phone"), ("Carla Stein", "card")]
+
+
+def test_a_reference_that_is_also_a_card_finds_the_reference_alone(svc, admin, contacts):
+    create_customer(svc, admin, person("Carla", "Stein", cards=[contacts.reference]))
+    assert found(svc, admin, contacts.reference) == [("Anna Müller", "reference")]
+
+
 @pytest.mark.parametrize("typed", ["anna.m@", "mueller@gm", "anna@gmx", "0151", "gmx.de", "anna"])
 def test_parts_are_not_complete(typed):
     assert not parse_query(typed, country="DE").complete

@@ -232,7 +232,11 @@ def normalize(text: str) -> str:
 
 def looks_like_reference(text: str) -> bool:
     """True when the text, normalised, is a well-formed reference with a valid check symbol."""
-    compact = normalize(text)
+    return is_reference(normalize(text))
+
+
+def is_reference(compact: str) -> bool:
+    """:func:`looks_like_reference` of text already normalised (:func:`normalize`)."""
     return (
         len(compact) == PAYLOAD_LEN + 1
         and all(c in _VALUE for c in compact)

@@ -59,7 +59,9 @@ def search_customers(svc: Services, actor: Actor, text: str, *, limit: int = PAG
     offset = max(0, offset)
     country = svc.settings().get("store_country", "")
     query = parse_query(text, country=country)
-    with svc.db.snapshot() as conn:
+    # a search without seg: words begins its read transaction after the exact lookups: a whole
+    # email, phone, card or reference is answered by one statement, without BEGIN and COMMIT
+    with svc.db.snapshot(begin=bool(query.segments) or query.empty) as conn:
         if query.segments:
             known = segments.known(conn)
             for code in query.segments:

@@ -303,9 +303,11 @@ class Database:
                 raise
 
     @contextmanager
-    def snapshot(self) -> Iterator[sqlite3.Connection]:
+    def snapshot(self, *, begin: bool = True) -> Iterator[sqlite3.Connection]:
         """A read-only sqlite3 connection in one read transaction: the search hot path, without
-        ORM overhead. Connections are pooled and reused across threads."""
+        ORM overhead. Connections are pooled and reused across threads. ``begin=False``: no
+        transaction is begun (a single statement is one snapshot of its own; the reader begins
+        one before a second statement, and it is committed when the block ends)."""
         with self.classified():
             try:
                 conn = self._readers.get_nowait()
@@ -313,7 +315,8 @@ class Database:
                 conn = self.raw()
                 conn.execute("PRAGMA query_only=ON")
                 conn.execute("PRAGMA cache_size=-8000")
-            conn.execute("BEGIN")
+            if begin:
+                conn.execute("BEGIN")
             try:
                 yield conn
             finally:

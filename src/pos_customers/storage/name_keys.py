@@ -92,9 +92,10 @@ def problems(conn: sqlite3.Connection) -> list[Msg]:
 
 def lookup(conn: sqlite3.Connection, typed: tuple[str, ...]) -> fuzzy.Alternatives:
     """The stored words each typed word may stand for (one indexed lookup of its keys)."""
-    keys = fuzzy.lookup_keys(typed)
+    own: dict = {}  # the typed words' keys, worked out once
+    keys = fuzzy.lookup_keys(typed, own)
     rows = []
     for chunk in _chunks(keys):
         rows += conn.execute(f"SELECT key, word FROM customer_name_key WHERE key IN ({','.join('?' * len(chunk))})",
                              chunk).fetchall()
-    return fuzzy.alternatives(typed, rows)
+    return fuzzy.alternatives(typed, rows, own)

@@ -7,6 +7,7 @@ the same transaction, so the indexes can never disagree with the tables after a 
 
 from __future__ import annotations
 
+import functools
 import operator
 import sqlite3
 from dataclasses import dataclass, fields
@@ -188,8 +189,9 @@ def search(conn: sqlite3.Connection, q: SearchQuery, *, limit: int, offset: int 
     want = offset + limit + 1
     found: dict[str, str] = {}  # customer_id -> matched_by, in rank order
     # seg:CODE words: every step keeps to the segments' members (by customer id, or by search rowid)
-    by_id, by_rowid = in_segments("c.id", q.segments), in_segments("rowid", q.segments, rowid=True)
     codes = list(q.segments)
+    by_id, by_rowid = (in_segments("c.id", q.segments), in_segments("rowid", q.segments, rowid=True)) \
+        if codes else ("", "")
 
     def take(ids, how: str) -> None:
         for (cid,) in ids:
@@ -197,42 +199,45 @@ def search(conn: sqlite3.Connection, q: SearchQuery, *, limit: int, offset: int 
 
     fetched: dict[str, tuple] = {}
 
-    def take_rows(rowids, how: str) -> None:
-        """FTS hits are projection rowids: fetch their display rows at once, keep their order."""
-        order = [r for (r,) in rowids if r not in seen_rowids]
-        if not order:
-            return
-        seen_rowids.update(order)
-        marks = ",".join("?" * len(order))
-        by_rowid = {r[0]: r[1:] for r in conn.execute(
-            f"SELECT s.rowid, {_ROW_COLUMNS} {_ROW_FROM} WHERE s.rowid IN ({marks})", order)}
-        for r in order:
-            if r in by_rowid:
-                row = by_rowid[r]
-                fetched.setdefault(row[0], row)
-                found.setdefault(row[0], how)
+    def take_rows(fts: str, match: str, how: str) -> None:
+        """FTS hits, newest first, with their display rows, in one statement (the matching
+        rowids are a subquery the rows are read by); rows found by an earlier step keep their place."""
+        rows = conn.execute(
+            f"SELECT s.rowid, {_ROW_COLUMNS} {_ROW_FROM} WHERE s.rowid IN (SELECT rowid FROM {fts}"
+            f" WHERE {fts} MATCH ?{by_rowid} ORDER BY rowid DESC LIMIT ?)", (match, *codes, want + len(found))
+        ).fetchall()
+        rows.sort(key=_FIRST, reverse=True)
+        for r in rows:
+            if r[0] not in seen_rowids:
+                seen_rowids.add(r[0])
+                fetched.setdefault(r[1], r[1:])
+                found.setdefault(r[1], how)
 
     seen_rowids: set[int] = set()
 
-    def take_exact(join: str, where: str, value: str, how: str) -> None:
-        """An exact index lookup with its display rows, in one statement."""
-        for row in conn.execute(f"SELECT {_ROW_COLUMNS} {_ROW_FROM} {join} WHERE {where}{by_id} LIMIT ?",
-                                (value, *codes, want)):
-            fetched.setdefault(row[0], row)
-            found.setdefault(row[0], how)
-
-    if q.reference:
-        take_exact("", "c.reference = ?", q.reference, "reference")
-        if found:  # a complete reference with a valid check character: that customer, nothing else
+    # the exact lookups (reference, whole email, phone, card) in one statement: a whole contact
+    # found there is the whole answer, read without a transaction of its own
+    exact = tuple(how for how, value in (("reference", q.reference), ("email", q.email_key),
+                                         ("phone", q.phone_e164), ("card", q.card)) if value)
+    if exact:
+        params: list = []
+        for how in exact:
+            params += (getattr(q, _EXACT_VALUE[how]), *codes, want)
+        rows = conn.execute(_exact_statement(exact, len(codes)), params).fetchall()
+        if len(exact) > 1 and rows:
+            rank = {how: i for i, how in enumerate(exact)}
+            rows.sort(key=lambda r: rank[r[0]])  # each kind's rows in the order SQLite gave them
+            if rows[0][0] == "reference":
+                # a complete reference with a valid check character: that customer, nothing else
+                rows = [r for r in rows if r[0] == "reference"]
+        for r in rows:
+            fetched.setdefault(r[1], r[1:])
+            found.setdefault(r[1], r[0])
+        if found and q.complete:
+            # a whole reference, email, phone or card number found exactly: no scan after it
             return _page(conn, found, fetched, offset, limit)
-    if q.email_key:
-        take_exact("JOIN customer_email e ON e.customer_id = c.id", "e.address_key = ?", q.email_key, "email")
-    if q.phone_e164:
-        take_exact("JOIN customer_phone p ON p.customer_id = c.id", "p.e164 = ?", q.phone_e164, "phone")
-    if q.card:
-        take_exact("JOIN customer_card k ON k.customer_id = c.id", "k.number = ?", q.card, "card")
-    if q.complete and found:  # a whole email, phone or card number found exactly: no scan after it
-        return _page(conn, found, fetched, offset, limit)
+    if not conn.in_transaction:  # every step after the exact one reads the same snapshot
+        conn.execute("BEGIN")
     if q.reference_prefix and len(found) < want:
         take(conn.execute(
             f"SELECT id FROM customer c WHERE reference >= ? AND reference < ?{by_id} ORDER BY reference LIMIT ?",
@@ -244,9 +249,7 @@ def search(conn: sqlite3.Connection, q: SearchQuery, *, limit: int, offset: int 
         for match in (fts_exact_query(q.name_words), fts_name_query(q.name_words)):
             if len(found) >= want:
                 break
-            take_rows(conn.execute(
-                f"SELECT rowid FROM customer_name_fts WHERE customer_name_fts MATCH ?{by_rowid}"
-                " ORDER BY rowid DESC LIMIT ?", (match, *codes, want + len(found))), "name")
+            take_rows("customer_name_fts", match, "name")
     named = len(found) - before_names
     if q.name_words and len(found) < want and named < limit:
         # the name words found fewer than a page: names that sound alike, then one typo away
@@ -254,18 +257,35 @@ def search(conn: sqlite3.Connection, q: SearchQuery, *, limit: int, offset: int 
         for how in fuzzy.MATCH_KINDS:
             match = fuzzy.fts_query(q.name_words, alternatives.of(how))
             if match and len(found) < want:
-                take_rows(conn.execute(
-                    f"SELECT rowid FROM customer_name_fts WHERE customer_name_fts MATCH ?{by_rowid}"
-                    " ORDER BY rowid DESC LIMIT ?", (match, *codes, want + len(found))), how)
+                take_rows("customer_name_fts", match, how)
     if q.fragment and len(found) < want:
         match = fts_fragment_query(q.fragment)
         if match:
-            take_rows(conn.execute(
-                f"SELECT rowid FROM customer_contact_fts WHERE customer_contact_fts MATCH ?{by_rowid}"
-                " ORDER BY rowid DESC LIMIT ?", (match, *codes, want + len(found))),
-                "phone" if q.fragment.isdigit() else "fragment")
+            take_rows("customer_contact_fts", match, "phone" if q.fragment.isdigit() else "fragment")
     via = _people_of_organizations(conn, found, want, q.segments) if q.name_words else {}
     return _page(conn, found, fetched, offset, limit, via)
+
+
+_EXACT = {
+    "reference": ("", "c.reference = ?"),
+    "email": ("JOIN customer_email e ON e.customer_id = c.id", "e.address_key = ?"),
+    "phone": ("JOIN customer_phone p ON p.customer_id = c.id", "p.e164 = ?"),
+    "card": ("JOIN customer_card k ON k.customer_id = c.id", "k.number = ?"),
+}
+_EXACT_VALUE = {"reference": "reference", "email": "email_key", "phone": "phone_e164", "card": "card"}
+
+
+@functools.lru_cache(maxsize=64)
+def _exact_statement(kinds: tuple[str, ...], segments: int) -> str:
+    """One statement for the exact index lookups of these kinds, their display rows marked with
+    how they matched, each kind's rows after the one before (``UNION ALL`` keeps its arms' order;
+    parameters: each kind's value, the segment codes, the limit)."""
+    by_id = in_segments("c.id", ("",) * segments)
+    arms = [f"SELECT '{how}', {_ROW_COLUMNS} {_ROW_FROM} {_EXACT[how][0]} WHERE {_EXACT[how][1]}{by_id} LIMIT ?"
+            for how in kinds]
+    if len(arms) == 1:
+        return arms[0]
+    return " UNION ALL ".join(f"SELECT * FROM ({arm})" for arm in arms)
 
 
 def _page(conn: sqlite3.Connection, found: dict[str, str], fetched: dict[str, tuple], offset: int,
@@ -330,18 +350,26 @@ _ROW_FROM = "FROM customer_search s JOIN customer c ON c.id = s.customer_id"
 
 def _rows(conn: sqlite3.Connection, ids: list[str], how: dict[str, str],
           fetched: dict[str, tuple] | None = None, via: dict[str, str] | None = None) -> list[SearchRow]:
-    by_id = dict(fetched or {})
+    by_id = fetched if fetched is not None else {}
     missing = [i for i in ids if i not in by_id]
     if missing:
+        by_id = dict(by_id)
         marks = ",".join("?" * len(missing))
         by_id.update((r[0], r) for r in conn.execute(
             f"SELECT {_ROW_COLUMNS} {_ROW_FROM} WHERE s.customer_id IN ({marks})", missing))
-    return [_row(by_id[i], how[i], (via or {}).get(i, "")) for i in ids if i in by_id]
+    via = via or {}
+    return [_row(by_id[i], how[i], via.get(i, "")) for i in ids if i in by_id]
 
 
-def _row(values: tuple, how: str, via: str = "") -> SearchRow:
-    *shown, sync_state, status = values
-    return SearchRow(*shown, sync_state=SyncState(sync_state), status=status, matched_by=how, via=via)
+_SYNC_STATES = {state.value: state for state in SyncState}
+_FIRST = operator.itemgetter(0)
+
+
+def _row(v: tuple, how: str, via: str = "") -> SearchRow:
+    """A result row from (customer id, reference, display name, primary email, primary phone,
+    city, sync state, status)."""
+    state = _SYNC_STATES.get(v[6]) or SyncState(v[6])
+    return SearchRow(v[0], v[1], v[2], v[3], v[4], v[5], state, v[7], how, via)
 
 
 def integrity_problems(conn: sqlite3.Connection, *, sample: int | None = None) -> list[Msg | str]:
