@@ -23,6 +23,7 @@ from ...services.search import BLOCKED_MARK, UnknownSegment, listed_name, search
 from ..text import safe
 from ..widgets.results import ResultsList
 from ..widgets.footer import KeysFooter
+from ..widgets.text_input import TextInput
 
 if TYPE_CHECKING:
     from ...domain.customer import CustomerDraft
@@ -90,7 +91,7 @@ class SearchScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
-        yield Input(id="query", placeholder=_("Name, email, phone, reference or card number"))
+        yield TextInput(id="query", placeholder=_("Name, email, phone, reference or card number"))
         yield Label("", id="status", markup=False)
         yield ResultsList(id="results")
         yield KeysFooter()
