@@ -53,6 +53,9 @@ def unknown_segment_text(exc: UnknownSegment) -> Msg:
             Msg("No segment “{code}”: this till knows no segments yet (headquarters defines them)", code=exc.code))
 
 
+PROGRESS_STEPS = 2000  # SQLite steps between two looks at the clock of a search with a ``within``
+
+
 class SearchInterrupted(Exception):
     """The search took longer than the ``within`` it was given and was stopped (nothing changed)."""
 
@@ -73,7 +76,7 @@ def search_customers(svc: Services, actor: Actor, text: str, *, limit: int = PAG
         if within is None:
             return _search(svc, conn, query, limit, offset)
         deadline = time.perf_counter() + within
-        conn.set_progress_handler(lambda: time.perf_counter() > deadline, 2000)
+        conn.set_progress_handler(lambda: time.perf_counter() > deadline, PROGRESS_STEPS)
         try:
             return _search(svc, conn, query, limit, offset)
         except sqlite3.OperationalError as exc:
