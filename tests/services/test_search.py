@@ -124,3 +124,14 @@ def test_a_new_customer_is_found_by_every_field(svc, admin, first, last, local, 
     assert found(email) and found(email.upper()) and found(f"{local}.{subscriber}")
     assert found(str(subscriber)[:5])
     assert found(view.reference) and found(format_reference(view.reference).lower())
+
+
+def test_a_search_past_its_time_is_stopped_and_says_so(svc, admin, people, monkeypatch):
+    import pos_customers.services.search as search
+
+    assert [r.display_name for r in search_customers(svc, admin, "anna", within=10).rows] == \
+        [r.display_name for r in search_customers(svc, admin, "anna").rows]
+    monkeypatch.setattr(search, "PROGRESS_STEPS", 1)  # SQLite looks at the clock at every step
+    with pytest.raises(search.SearchInterrupted):
+        search_customers(svc, admin, "anna", within=0)
+    assert search_customers(svc, admin, "anna").rows  # the pooled connection is as it was

@@ -76,8 +76,10 @@ async def settle(app, pilot, delay: float = 0.05) -> None:
     """Let the timers due within ``delay`` fire, then wait until no worker is running (nor any worker
     that a finished one's result started), then let the screen catch up. ``delay`` covers the
     app's timers only (the search's debounce: 10 ms here; the form's check: 0.25 s); what workers do
-    is waited for, however long it takes (up to a minute: then the test fails saying which)."""
+    is waited for, however long it takes (up to a minute: then the test fails saying which), and
+    so are the searches of the search screens' own threads (ui/latest.py)."""
     await pilot.pause(delay)
+    await _searches_done(app, pilot)
     deadline = time.monotonic() + 60
     while busy := [w for w in list(app.workers) if w.state in (WorkerState.PENDING, WorkerState.RUNNING)]:
         if time.monotonic() > deadline:
@@ -90,7 +92,20 @@ async def settle(app, pilot, delay: float = 0.05) -> None:
             except WorkerCancelled:
                 pass  # an exclusive worker replaced by a newer one: that one is waited for too
         await pilot.pause()  # their results handled (which may start more workers)
+        await _searches_done(app, pilot)
     await pilot.pause()
+
+
+async def _searches_done(app, pilot) -> None:
+    from pos_customers.ui.latest import Latest
+
+    deadline = time.monotonic() + 60
+    while busy := [s for s in app.screen_stack if isinstance(getattr(s, "searches", None), Latest)
+                   and not s.searches.idle()]:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"searches still running after a minute on {busy}")
+        await pilot.pause(0.002)
+    await pilot.pause()  # their answers (messages to the screen) handled
 
 
 async def sign_in(app, pilot, number="1002", pin="1357") -> None:

@@ -132,17 +132,20 @@ async def test_a_full_disk_keeps_the_form_and_the_file_as_they_were(till, monkey
     assert counts(till)["customer"] == before["customer"] + 1
 
 
-async def test_a_worker_failing_on_the_file_shows_the_dialog_and_the_app_goes_on(make_app, monkeypatch):
-    """The one Textual internal the app overrides (App._handle_exception, for failed workers):
-    this fails if Textual stops routing a failed worker there."""
+async def test_a_search_or_a_worker_failing_on_the_file_shows_the_dialog_and_the_app_goes_on(
+        make_app, monkeypatch):
+    """The search (its own thread, ui/latest.py) and a Textual worker (the form's check): for the
+    worker, this fails if Textual stops routing a failed worker to App._handle_exception, the one
+    Textual internal the app overrides."""
+    import pos_customers.ui.screens.form as form
     import pos_customers.ui.screens.search as search
+
+    def broken(*_a, **_k):
+        raise sqlite3.DatabaseError("database disk image is malformed")
 
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(app, pilot)
-
-        def broken(*_a, **_k):
-            raise sqlite3.DatabaseError("database disk image is malformed")
         monkeypatch.setattr(search, "search_customers", broken)
         await pilot.press(*"anna")
         await settle(app, pilot)
@@ -155,6 +158,14 @@ async def test_a_worker_failing_on_the_file_shows_the_dialog_and_the_app_goes_on
         await pilot.press("backspace")
         await settle(app, pilot)
         assert isinstance(app.screen, SearchScreen)
+
+        monkeypatch.setattr(form, "find_duplicates", broken)
+        await pilot.press("f2")
+        await settle(app, pilot)
+        await pilot.press(*"Eva")
+        await settle(app, pilot, 0.3)  # the form's check runs 0.25 s after the last key
+        assert isinstance(app.screen, FileProblemModal) and app.is_running
+        assert "is damaged" in problem_text(app)
 
 
 async def test_the_cards_data_export_is_private(shop, tmp_path, monkeypatch):

@@ -99,6 +99,31 @@ async def test_a_key_after_a_pause_searches_at_once_and_a_burst_searches_once(ma
         assert [r[0] for r in cells(app.screen.query_one("#results", ResultsList))] == ["Zoë Weiß"]
 
 
+async def test_a_search_longer_than_the_budget_is_answered_by_the_search_thread(make_app, monkeypatch):
+    """Every search is first run at once within INLINE_SECONDS; one that takes longer is stopped and
+    run again on the screen's search thread, and its answer is shown the same way."""
+    import threading
+
+    from pos_customers.services.search import SearchInterrupted
+    from pos_customers.ui.screens import search as search_screen
+    real, ran_on = search_screen.search_customers, []
+
+    def slow(svc, actor, text, *, within=None, **kw):
+        if within is not None:
+            raise SearchInterrupted(text)
+        ran_on.append(threading.current_thread().name)
+        return real(svc, actor, text, **kw)
+
+    monkeypatch.setattr(search_screen, "search_customers", slow)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot)
+        await pilot.press(*"hans@")
+        await settle(app, pilot)
+        assert [r[0] for r in cells(app.screen.query_one("#results", ResultsList))] == ["Hans Meier"]
+    assert set(ran_on) == {"search"}
+
+
 async def test_f3_shows_the_next_page(make_app, shop, admin):
     from pos_customers.services.customers import create_customer
     from tests.helpers import person

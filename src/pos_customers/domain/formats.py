@@ -275,6 +275,11 @@ def phone_text(e164: str | None, country: str | None = None) -> str:
     text = e164.strip()
     if not text.startswith("+"):
         return text
+    return _phone_text(text, (country if country is not None else store_country()).upper())
+
+
+@lru_cache(maxsize=4096)  # the search box shows the same customers again as a name is typed
+def _phone_text(text: str, home: str) -> str:
     import phonenumbers
 
     try:
@@ -283,7 +288,6 @@ def phone_text(e164: str | None, country: str | None = None) -> str:
         return text
     if not phonenumbers.is_possible_number(number):
         return text  # too short or long for its country: as stored, not reformatted into a wrong shape
-    home = (country if country is not None else store_country()).upper()
     region = phonenumbers.region_code_for_number(number)
     kind = phonenumbers.PhoneNumberFormat.NATIONAL if home and region == home \
         else phonenumbers.PhoneNumberFormat.INTERNATIONAL

@@ -6,6 +6,9 @@ start does not wait for SQLAlchemy to load.
 
 from __future__ import annotations
 
+import sqlite3
+import time
+
 from ..domain.search import parse_query
 from ..domain.i18n import Msg
 from ..storage import search_index, segments
@@ -50,10 +53,20 @@ def unknown_segment_text(exc: UnknownSegment) -> Msg:
             Msg("No segment “{code}”: this till knows no segments yet (headquarters defines them)", code=exc.code))
 
 
+PROGRESS_STEPS = 2000  # SQLite steps between two looks at the clock of a search with a ``within``
+
+
+class SearchInterrupted(Exception):
+    """The search took longer than the ``within`` it was given and was stopped (nothing changed)."""
+
+
 def search_customers(svc: Services, actor: Actor, text: str, *, limit: int = PAGE_SIZE,
-                     offset: int = 0) -> SearchPage:
+                     offset: int = 0, within: float | None = None) -> SearchPage:
     """One box for everything; an empty box lists this store's most recently changed customers.
-    ``seg:CODE`` words keep to a segment's members (:class:`UnknownSegment` for a code not known)."""
+    ``seg:CODE`` words keep to a segment's members (:class:`UnknownSegment` for a code not known).
+    ``within`` (seconds): SQLite stops the search once it has run that long and
+    :class:`SearchInterrupted` says so (the search box runs each search at once, on the app's
+    own thread, within a budget; the rare longer one goes to its search thread)."""
     actor.require(Permission.SEARCH)
     limit = max(1, min(limit, 500))
     offset = max(0, offset)
@@ -62,15 +75,30 @@ def search_customers(svc: Services, actor: Actor, text: str, *, limit: int = PAG
     # a search without seg: words begins its read transaction after the exact lookups: a whole
     # email, phone, card or reference is answered by one statement, without BEGIN and COMMIT
     with svc.db.snapshot(begin=bool(query.segments) or query.empty) as conn:
+        if within is None:
+            return _search(svc, conn, query, limit, offset)
+        deadline = time.perf_counter() + within
+        conn.set_progress_handler(lambda: time.perf_counter() > deadline, PROGRESS_STEPS)
+        try:
+            return _search(svc, conn, query, limit, offset)
+        except sqlite3.OperationalError as exc:
+            if "interrupt" in str(exc) and time.perf_counter() > deadline:
+                raise SearchInterrupted(text) from None
+            raise
+        finally:
+            conn.set_progress_handler(None, 0)
+
+
+def _search(svc: Services, conn: sqlite3.Connection, query, limit: int, offset: int) -> SearchPage:
+    if query.segments:
+        known = segments.known(conn)
+        for code in query.segments:
+            if code not in known:
+                raise UnknownSegment(code, list(known))
+    if query.empty:
+        if query.text:
+            return SearchPage(rows=[], offset=offset, has_more=False)
         if query.segments:
-            known = segments.known(conn)
-            for code in query.segments:
-                if code not in known:
-                    raise UnknownSegment(code, list(known))
-        if query.empty:
-            if query.text:
-                return SearchPage(rows=[], offset=offset, has_more=False)
-            if query.segments:
-                return search_index.segment_members(conn, query.segments, limit=limit, offset=offset)
-            return search_index.recent(conn, svc.store_code, limit=limit, offset=offset)
-        return search_index.search(conn, query, limit=limit, offset=offset)
+            return search_index.segment_members(conn, query.segments, limit=limit, offset=offset)
+        return search_index.recent(conn, svc.store_code, limit=limit, offset=offset)
+    return search_index.search(conn, query, limit=limit, offset=offset)

@@ -78,6 +78,13 @@ class PosApp(App):
     ]
     CSS = """
     Screen { background: $background; }
+    /* a compact list (the forms, Account options) opens with a border over the rows under it,
+       and a focused one is marked as the results' cursor is (Textual's compact style has neither) */
+    Select.-textual-compact > SelectOverlay { border: tall $border !important; }
+    Select.-textual-compact:focus > SelectCurrent {
+        background: $block-cursor-background; color: $block-cursor-foreground;
+        & Static#label, & .arrow { color: $block-cursor-foreground; }
+    }
     """
 
     def __init__(self, services: Services | None = None, *, db_path: Path | None = None,

@@ -17,6 +17,7 @@ from ...domain.i18n import N_, _, Msg, tr
 from ...domain.customer import AddressDraft
 from ..text import plain, safe
 from ..widgets.field_error import ErrorLine, clear_message_of, focus_at_end
+from ..widgets.text_input import TextInput
 
 FIELDS = ("line1", "line2", "district", "city", "region", "postal_code")
 
@@ -67,14 +68,14 @@ class AddressModal(ModalScreen[AddressDraft | None]):
                                  allow_blank=False, id="purpose", compact=True)
                 with Horizontal(classes="row"):
                     yield Label(_("Country") + " *", classes="field-label required", markup=False)
-                    yield Input(self.country, id="country", max_length=2, restrict=r"[A-Za-z]*", compact=True)
+                    yield TextInput(self.country, id="country", max_length=2, restrict=r"[A-Za-z]*", compact=True)
                 yield ErrorLine(id="err-country")
                 for name in FIELDS:
                     with Horizontal(classes="row", id=f"row-{name}"):
                         yield Label(name, classes="field-label", id=f"label-{name}", markup=False)
                         if name == "region":
                             yield Select([], id="region-select", allow_blank=True, prompt=_("Choose"), compact=True)
-                        yield Input(safe(getattr(a, name)), id=name, compact=True)
+                        yield TextInput(safe(getattr(a, name)), id=name, compact=True)
                     yield ErrorLine(id=f"err-{name}")
                 yield Checkbox(_("Default billing address"), self.draft.default_billing if self.draft else False,
                                id="billing")

@@ -27,6 +27,7 @@ from ...domain.formats import time_text
 from ..text import change_lines, plain, safe, yes_no
 from ..widgets.field_error import ErrorLine
 from ..widgets.footer import KeysFooter
+from ..widgets.text_input import TextInput
 from .account_options import AccountOptionsScreen
 from .dialogs import ConfirmModal
 from .form import CUSTOMER_TYPES, RECEIPT_LABELS, choices_in_language, receipt_options
@@ -140,12 +141,13 @@ class TemplateScreen(Screen):
                     ("receipt_option", _("Receipt"), Select(receipt_options(),
                                                             value=t.receipt_option.value, allow_blank=False,
                                                             id="receipt_option", compact=True)),
-                    ("receipt_email", _("Receipt email"), Input(safe(t.receipt_email), id="receipt_email",
-                                                                compact=True)),
-                    ("currency", _("Currency"), Input(safe(t.currency), id="currency", compact=True)),
-                    ("language", _("Language"), Input(safe(t.language), id="language", compact=True)),
-                    ("address_country", _("Address country"), Input(safe(t.address_country), id="address_country",
-                                                                    compact=True, max_length=2)),
+                    ("receipt_email", _("Receipt email"), TextInput(safe(t.receipt_email), id="receipt_email",
+                                                                    compact=True)),
+                    ("currency", _("Currency"), TextInput(safe(t.currency), id="currency", compact=True)),
+                    ("language", _("Language"), TextInput(safe(t.language), id="language", compact=True)),
+                    ("address_country", _("Address country"), TextInput(safe(t.address_country),
+                                                                        id="address_country", compact=True,
+                                                                        max_length=2)),
                 ]
                 for name, label, widget in rows:
                     with Horizontal(classes="row"):
@@ -641,10 +643,10 @@ class AuditScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="filters"):
-            yield Input(placeholder=_("associate"), id="associate", compact=True)
-            yield Input(placeholder=_("customer ref"), id="customer", compact=True)
-            yield Input(placeholder=_("entity"), id="entity", compact=True)
-            yield Input(placeholder=_("since YYYY-MM-DD"), id="since", compact=True)
+            yield TextInput(placeholder=_("associate"), id="associate", compact=True)
+            yield TextInput(placeholder=_("customer ref"), id="customer", compact=True)
+            yield TextInput(placeholder=_("entity"), id="entity", compact=True)
+            yield TextInput(placeholder=_("since YYYY-MM-DD"), id="since", compact=True)
         yield Static("", id="status", markup=False)
         table = DataTable(id="audit", cursor_type="row", zebra_stripes=True)
         table.add_columns(_("When"), _("Who"), _("Entity"), _("Action"), _("Changes"))

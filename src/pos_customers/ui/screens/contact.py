@@ -19,6 +19,7 @@ from ...domain.i18n import N_, _, tr
 from ...domain.validation import clean_email, clean_phone
 from ..text import safe
 from ..widgets.field_error import ErrorLine, focus_at_end
+from ..widgets.text_input import TextInput
 
 KINDS = ((N_("Email"), "email"), (N_("Phone"), "phone"))
 #: what a person reads for each purpose code of an email or phone (the code is what is stored)
@@ -85,7 +86,7 @@ class ContactModal(ModalScreen[ContactEdit | None]):
                              disabled=c is not None)
             with Horizontal(classes="row"):
                 yield Label(_("Email / phone"), classes="field-label", markup=False)
-                yield Input(safe(value), id="value", compact=True)
+                yield TextInput(safe(value), id="value", compact=True)
             yield ErrorLine(id="err-value")
             with Horizontal(classes="row"):
                 yield Label(_("Purpose"), classes="field-label", markup=False)

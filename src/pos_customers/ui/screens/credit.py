@@ -21,6 +21,7 @@ from ...domain.money import format_minor
 from ...services import credit as store_credit
 from ...services.context import NotFound, Permission, PermissionDenied
 from ..text import plain, safe
+from ..widgets.text_input import TextInput
 from .customer_data import DataPane, problems, source_note
 
 KIND_TEXT = {CreditKind.ADDED: N_("added"), CreditKind.REFUNDED: N_("refund"), CreditKind.USED: N_("used in sale"),
@@ -133,9 +134,9 @@ class CreditModal(ModalScreen[bool]):
                           (_("Correct (+ or −)"), CreditKind.CORRECTED.value)],
                          value=CreditKind.ADDED.value, allow_blank=False, id="credit-kind")
             with Horizontal():
-                yield Input(placeholder=_("Amount, e.g. 25.00 (a correction: -5.00)"), id="credit-amount")
-                yield Input(value=self.currency, max_length=3, id="credit-currency")
-            yield Input(placeholder=_("Reason (kept with the movement)"), max_length=200, id="credit-reason")
+                yield TextInput(placeholder=_("Amount, e.g. 25.00 (a correction: -5.00)"), id="credit-amount")
+                yield TextInput(value=self.currency, max_length=3, id="credit-currency")
+            yield TextInput(placeholder=_("Reason (kept with the movement)"), max_length=200, id="credit-reason")
             yield Static("", id="credit-error", markup=False)
             yield Label(_("Enter or ctrl+s saves · Esc cancels"), classes="muted", markup=False)
 

@@ -32,6 +32,7 @@ from ...services.views import CustomerView
 from ...services.terminal import issuing_till
 from ..text import change_lines, plain, safe, shown_value, yes_no
 from ..widgets.footer import KeysFooter
+from ..widgets.text_input import TextInput
 from .address import AddressModal
 from .credit import CreditPane
 from .customer_data import PANES, DataPane, order_modal, problems, source_note, tab_bindings, word
@@ -319,8 +320,8 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
             for n in notes:
                 notes_table.add_row(plain(n.at), plain(f"{n.author_name} ({n.author_number})"), plain(n.text))
             typed = self.query("#note-input")  # a note being typed survives a reload (another language)
-            self._fill("tab-notes", [Input(typed.first(Input).value if typed else "",
-                                           placeholder=_("n: write a note, Enter saves"), id="note-input"),
+            self._fill("tab-notes", [TextInput(typed.first(Input).value if typed else "",
+                                               placeholder=_("n: write a note, Enter saves"), id="note-input"),
                                      notes_table if notes else Label(_("No notes yet."), classes="muted")])
         self._fill("tab-orders", [Label(_("Asking headquarters for the order history…"), classes="muted")])
         self.load_orders(view.id)

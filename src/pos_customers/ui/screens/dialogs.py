@@ -12,6 +12,7 @@ from textual.widgets import Button, DataTable, Input, Label, Static
 
 from ...domain.i18n import N_, _, tr
 from ..text import plain, safe
+from ..widgets.text_input import TextInput
 
 
 class ConfirmModal(ModalScreen[bool]):
@@ -148,7 +149,7 @@ class TypedConfirmModal(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(plain(self.question, multiline=True), id="question")
-            yield Input(placeholder=self.placeholder, id="typed")
+            yield TextInput(placeholder=self.placeholder, id="typed")
             yield Static("", id="typed-error", markup=False)
             yield Label(_("Enter confirms · Esc cancels"), classes="muted", markup=False)
 

@@ -36,6 +36,7 @@ from ...services.views import CustomerView
 from ..text import plain, safe
 from ..widgets.field_error import ErrorLine, focus_at_end
 from ..widgets.footer import KeysFooter
+from ..widgets.text_input import TextInput
 from .address import AddressModal
 from .contact import PURPOSES, ContactEdit, ContactModal, purpose_label, purpose_options
 from .dialogs import ConfirmModal, ConflictModal
@@ -192,8 +193,9 @@ class CustomerFormScreen(Screen):
                 with Horizontal(classes="row", id=f"row-{name}"):
                     yield Label(tr(label), classes="field-label", id=f"label-{name}", markup=False)
                     hint = tr(PLACEHOLDERS[name]) if name in PLACEHOLDERS else ""
-                    yield Input(self._initial(name), id=name, placeholder=hint, compact=True,
-                                disabled=name == "credit_limit" and not self.app.actor.can(Permission.SET_CREDIT_LIMIT))
+                    yield TextInput(self._initial(name), id=name, placeholder=hint, compact=True,
+                                    disabled=name == "credit_limit"
+                                    and not self.app.actor.can(Permission.SET_CREDIT_LIMIT))
                     if name in ("email", "phone"):
                         first = (d.emails if name == "email" else d.phones)[:1]
                         yield Select(purpose_options(name), value=str(first[0].purpose) if first
@@ -223,7 +225,7 @@ class CustomerFormScreen(Screen):
                     yield Checkbox(_("Tax exempt"), bool(d.tax_exempt), id="tax_exempt")
             with Horizontal(classes="row"):
                 yield Label(field_label("cards"), classes="field-label", markup=False)
-                yield Input("", id="card-input", placeholder=_("type or scan, Enter adds"), compact=True)
+                yield TextInput("", id="card-input", placeholder=_("type or scan, Enter adds"), compact=True)
             yield ErrorLine(id="err-card-input")
             cards = DataTable(id="cards-list", cursor_type="row", classes="list", show_header=False)
             cards.add_columns(_("Card"))
@@ -234,8 +236,8 @@ class CustomerFormScreen(Screen):
                              allow_blank=False, id="status", compact=True)
             with Horizontal(classes="row", id="row-status_reason"):
                 yield Label(field_label("status_reason"), classes="field-label", markup=False)
-                yield Input(safe(d.status_reason), id="status_reason", compact=True,
-                            placeholder=_("why: shown wherever the customer is"))
+                yield TextInput(safe(d.status_reason), id="status_reason", compact=True,
+                                placeholder=_("why: shown wherever the customer is"))
             yield ErrorLine(id="err-status_reason")
             with Horizontal(classes="row"):
                 yield Label(field_label("group_code"), classes="field-label", markup=False)
@@ -255,8 +257,9 @@ class CustomerFormScreen(Screen):
                              compact=True)
             with Horizontal(classes="row", id="row-password"):
                 yield Label(field_label("password"), classes="field-label", markup=False)
-                yield Input("", id="password", password=True, compact=True,
-                            placeholder=_("leave empty to keep") if self.view else _("optional: or send a link later"))
+                yield TextInput("", id="password", password=True, compact=True,
+                                placeholder=_("leave empty to keep") if self.view
+                                else _("optional: or send a link later"))
             yield ErrorLine(id="err-password")
             yield Checkbox(_("Must change password at next online sign-in"), bool(d.must_change_password),
                            id="must_change_password")
@@ -274,8 +277,8 @@ class CustomerFormScreen(Screen):
                         yield Select([(plain(a.choice_label(c)), c) for c in a.choices], value=value or Select.NULL,
                                      id=f"attr-{a.code}", prompt="—", classes="attr-field", compact=True)
                     else:
-                        yield Input(safe(value), id=f"attr-{a.code}", classes="attr-field", compact=True,
-                                    placeholder={AttributeType.DATE: _("YYYY-MM-DD"),
+                        yield TextInput(safe(value), id=f"attr-{a.code}", classes="attr-field", compact=True,
+                                        placeholder={AttributeType.DATE: _("YYYY-MM-DD"),
                                                  AttributeType.BOOLEAN: _("yes / no")}.get(a.type, ""))
                 yield ErrorLine(id=f"err-attributes.{a.code}".replace(".", "-"))
             yield Label(_("Addresses (F4 adds one)"), classes="section", id="label-addresses", markup=False)

@@ -17,6 +17,7 @@ from ...domain.i18n import N_, _, tr
 from ...services.auth import PermissionDenied
 from ..text import plain, safe
 from ..widgets.field_error import ErrorLine, clear_message_of, focus_at_end
+from ..widgets.text_input import TextInput
 
 
 @dataclass
@@ -73,8 +74,8 @@ class FormModal(ModalScreen[bool]):
                                 yield Select([(plain(label), v) for label, v in f.choices], value=f.value if f.value not in (None, "") else Select.NULL,
                                              id=f"f-{f.name}", compact=True, prompt="—")
                             else:
-                                yield Input(safe(f.value or ""), id=f"f-{f.name}", compact=True,
-                                            password=f.kind == "password", placeholder=f.placeholder)
+                                yield TextInput(safe(f.value or ""), id=f"f-{f.name}", compact=True,
+                                                password=f.kind == "password", placeholder=f.placeholder)
                     yield ErrorLine(id=f"err-{f.name}")
             yield Static("", id="form-error", markup=False)
             yield Static(_("ctrl+s save · esc cancel"), classes="hint", markup=False)

@@ -23,6 +23,7 @@ from ...domain.reference import format_reference
 from ...services import memberships
 from ...services.context import NotFound, Permission
 from ..text import plain, safe
+from ..widgets.text_input import TextInput
 from .customer_data import problems
 
 TAB_PEOPLE, TAB_ORGANIZATIONS = "tab-people", "tab-organizations"
@@ -133,7 +134,7 @@ class PersonPickerModal(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(plain(_("Add a person to {name}").format(name=self.organization_name)))
-            yield Input(placeholder=_("name, phone, email or reference"), id="person-query")
+            yield TextInput(placeholder=_("name, phone, email or reference"), id="person-query")
             table = DataTable(id="person-results", cursor_type="row", zebra_stripes=True)
             for label, width in ((_("Name"), 24), (_("Reference"), 11), (_("Phone"), 14), (_("City"), 14)):
                 table.add_column(label, width=width)

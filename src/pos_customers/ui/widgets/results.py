@@ -11,7 +11,7 @@ as the two columns they take.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -102,7 +102,7 @@ class ResultsList(ScrollView, can_focus=True):
         super().__init__(id=id, classes=classes)
         self._columns: list[tuple[str, int]] = []
         self._keys: list[str] = []
-        self._cells: list[tuple[str, ...]] = []
+        self._cells: list[tuple[str, ...] | Callable[[], Sequence[str]]] = []
         self.cursor_row = 0
 
     # -- content -----------------------------------------------------------------------------
@@ -111,7 +111,10 @@ class ResultsList(ScrollView, can_focus=True):
         return len(self._cells)
 
     def get_row_at(self, row: int) -> tuple[str, ...]:
-        return self._cells[row]
+        cells = self._cells[row]
+        if callable(cells):  # made when first needed: a row never drawn costs nothing
+            cells = self._cells[row] = tuple(cells())
+        return cells
 
     def key_at(self, row: int) -> str:
         return self._keys[row]
@@ -121,17 +124,19 @@ class ResultsList(ScrollView, can_focus=True):
         self._columns = list(columns)
         self._resize()
 
-    def set_rows(self, rows: Sequence[tuple[str, Sequence[str]]]) -> None:
-        """Replace every row: (key, cells). The cursor goes back to the first row."""
+    def set_rows(self, rows: Sequence[tuple[str, Sequence[str] | Callable[[], Sequence[str]]]]) -> None:
+        """Replace every row: (key, cells), the cells or a function that makes them, called when the
+        row is first drawn or asked for (of a page of 50, the 20 that an 80x24 screen shows: the
+        search box formats no phone number nobody sees). The cursor goes back to the first row."""
         self._keys, self._cells = [], []
         self.cursor_row = 0
         self.add_rows(rows)
         self.scroll_to(y=0, animate=False, immediate=True)
 
-    def add_rows(self, rows: Sequence[tuple[str, Sequence[str]]]) -> None:
+    def add_rows(self, rows: Sequence[tuple[str, Sequence[str] | Callable[[], Sequence[str]]]]) -> None:
         for key, cells in rows:
             self._keys.append(key)
-            self._cells.append(tuple(cells))
+            self._cells.append(cells if callable(cells) else tuple(cells))
         self._resize()
 
     def clear(self) -> None:
@@ -158,7 +163,7 @@ class ResultsList(ScrollView, can_focus=True):
             row = scroll_y + y - 1
             if row >= len(self._cells):
                 return Strip.blank(width, base)
-            text = self._text(self._cells[row])
+            text = self._text(self.get_row_at(row))
             style = base
             if row % 2:
                 style += self.get_component_rich_style("results--even-row")
