@@ -159,10 +159,15 @@ def insert_documents(s: Session, docs: list[dict[str, Any]], *,
     return records
 
 
+def moment_now() -> datetime:
+    """Now, as a new customer's ``updated_at`` says it (given to the row maker with a page)."""
+    return datetime.now(timezone.utc)
+
+
 def document_records(docs: list[dict[str, Any]], *, sync_state: SyncState = SyncState.SYNCED,
                      now: datetime | None = None) -> list[CustomerRecord]:
     """Pulled documents of customers new to this file as the records they are stored as."""
-    now = now or datetime.now(timezone.utc)
+    now = now or moment_now()
     return [customers.from_document(doc, now=now, updated_at=now, version=1, sync_state=sync_state,
                                     last_activity_at=last_change(doc.get("clocks") or {}))
             for doc in docs]

@@ -34,7 +34,7 @@ from ..domain.enums import PullItemKind, Role, SyncState
 from ..storage import audit_chain, customers, search_index
 from ..storage import conflicts as conflict_store
 from ..storage.documents import (apply_document, document_rows, erase_personal_records, holds,
-                                 insert_rows)
+                                 insert_rows, moment_now)
 from ..storage.engine import Database
 from ..storage.tables import (AddressPurpose, Affiliation, Associate, AttributeDefinition, Customer,
                               CustomerAddress, CustomerGroup, CustomerNote, OrderSummary, OutboxEvent,
@@ -59,7 +59,7 @@ def row_maker() -> ProcessPoolExecutor:
     return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("forkserver"))
 
 
-def page_rows(page: dict[str, Any] | list[dict[str, Any]] | bytes) -> customers.Rows:
+def page_rows(page: dict[str, Any] | list[dict[str, Any]] | bytes, now: datetime | None = None) -> customers.Rows:
     """The rows of a pulled page's customers as new to this file (the first document of each;
     a later one in the page is a change, applied one by one). ``page``: the page, its items, or
     its JSON as received (in the row maker)."""
@@ -69,7 +69,7 @@ def page_rows(page: dict[str, Any] | list[dict[str, Any]] | bytes) -> customers.
     with _no_gc():
         docs = list({i["doc"]["id"]: i["doc"] for i in reversed(items) if i["t"] == PullItemKind.CUSTOMER}.values())
         docs.reverse()
-        return document_rows(docs)
+        return document_rows(docs, now)
 
 
 @dataclass(frozen=True)
@@ -223,7 +223,14 @@ class SyncEngine:
         items = page["items"]
         # the rows of the page's customers, made before the write lock is taken (by the row maker,
         # another process, while the page before was written; else here): a transaction only writes
-        rows = made.result() if made is not None else page_rows(items)
+        rows = None
+        if made is not None:
+            try:
+                rows = made.result()
+            except Exception:  # the row maker is gone (killed, out of memory): the rows are made here
+                self._maker = None
+        if rows is None:
+            rows = page_rows(items)
         newly_anonymized: list[str] = []
         at, size = 0, max(PULL_PART_MIN, min(PULL_PART_MAX, self._chunk))
         while True:
@@ -289,8 +296,13 @@ class SyncEngine:
     def _get(self, cursor: int, limit: int) -> tuple[dict[str, Any], Future | None]:
         if self._maker is None:
             return self.client.pull(cursor, limit), None
+        maker = self._maker
         body = self.client.pull_body(cursor, limit)
-        return decode_page(body), self._maker.submit(page_rows, body)
+        try:
+            made = maker.submit(page_rows, body, moment_now())
+        except RuntimeError:  # it broke or was shut down: this page's rows are made when it is applied
+            made = None
+        return decode_page(body), made
 
     def run_once(self) -> SyncResult:
         """Push until the outbox is empty, then pull until headquarters has nothing newer."""
@@ -314,7 +326,7 @@ class SyncEngine:
                 self._pool, self._ahead = None, None
                 if self._maker is not None:
                     self._maker.shutdown(cancel_futures=True)
-                    self._maker = None
+                self._maker = None
         return SyncResult(pushed, pulled, conflicts, parked)
 
     def _failed(self, what: str, message: str, event_ids: list[str]) -> None:
