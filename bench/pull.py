@@ -255,14 +255,17 @@ def main() -> None:
     ap.add_argument("--customers", type=int, default=100_000, help="customers pulled (N)")
     ap.add_argument("--into", type=int, default=1_000_000, help="customers of the big file (M; 0: skip)")
     ap.add_argument("--rebuild", action="store_true", help="build the big file again (timed)")
+    ap.add_argument("--big", type=Path, help="an M-customer demo file made elsewhere (copied, never written)")
     args = ap.parse_args()
     code = 0
     folder = Path(tempfile.mkdtemp(prefix="bench-pull-"))
     try:
         say(f"bench/pull.py: {args.customers:,} customers pulled, pages of {eng.PULL_PAGE:,}, "
             f"transactions of about {eng.PULL_LOCK_SECONDS * 1000:.0f} ms; {os.cpu_count()} CPUs")
-        big = CACHE / f"search-{args.into}.db"
-        if args.into:
+        big = args.big or CACHE / f"search-{args.into}.db"
+        if args.big:
+            say(f"1. the {args.into:,}-customer demo file: {big} (not built here)")
+        elif args.into:
             if args.rebuild and big.exists():
                 for p in big.parent.glob(big.name + "*"):
                     p.unlink()

@@ -109,22 +109,23 @@ def test_a_big_demo_made_with_its_indexes_after_the_load_is_the_same_file(tmp_pa
     seed_demo(Database(plain), 300)
     monkeypatch.setattr(demo, "DEFER_FROM", 100)
     monkeypatch.setattr(demo, "BATCH", 100)
+    monkeypatch.setattr(demo, "MAKER_FROM", 100)  # the rows made by another process, as for a big file
     deferred = tmp_path / "deferred.db"
-    real, batches = demo._insert, []
+    real, batches = demo._write, []
 
-    def cut_short(conn, records):  # the build dies in its third batch: indexes and triggers are away
+    def cut_short(conn, rows, consents):  # the build dies in its third batch: indexes and triggers are away
         batches.append(1)
         if len(batches) == 3:
             raise KeyboardInterrupt
-        real(conn, records)
+        real(conn, rows, consents)
 
-    monkeypatch.setattr(demo, "_insert", cut_short)
+    monkeypatch.setattr(demo, "_write", cut_short)
     try:
         seed_demo(Database(deferred), 300)
     except KeyboardInterrupt:
         pass
     assert schema(deferred) != schema(plain)
-    monkeypatch.setattr(demo, "_insert", real)
+    monkeypatch.setattr(demo, "_write", real)
     svc = seed_demo(Database(deferred), 300)  # the next run puts them back first, then goes on
     assert schema(deferred) == schema(plain)
     assert content_digest(deferred) == content_digest(plain)

@@ -10,6 +10,7 @@ import threading
 from datetime import datetime, timezone
 from pathlib import Path
 
+import orjson
 import pytest
 
 from pos_customers.domain.reference import format_reference, make_reference
@@ -147,11 +148,26 @@ def small_parts(monkeypatch):
     monkeypatch.setattr(engine, "PULL_PAGE", 50)
 
 
-def test_bulk_pull_leaves_exactly_the_rows_of_the_one_by_one_path(tmp_path, monkeypatch, small_parts):
+class JsonHq(PagedHq):
+    """The same pages as JSON bytes too (what the row maker is given)."""
+
+    bodies = 0
+
+    def pull_body(self, cursor: int, limit: int) -> bytes:
+        self.bodies += 1
+        return orjson.dumps(self.pull(cursor, limit))
+
+
+@pytest.mark.parametrize("maker", [False, True], ids=["rows made here", "rows made by another process"])
+def test_bulk_pull_leaves_exactly_the_rows_of_the_one_by_one_path(tmp_path, monkeypatch, small_parts, maker):
     monkeypatch.setattr(documents, "datetime", _Frozen)
+    if maker:  # every page after the first made by the row maker, a process of its own
+        monkeypatch.setattr(engine, "ROW_MAKER_FROM", 1)
     pages = _pages()
     bulk = _till(tmp_path / "bulk.db")
-    SyncEngine(bulk.db, PagedHq(pages)).run_once()
+    hq = JsonHq(pages)
+    SyncEngine(bulk.db, hq).run_once()
+    assert hq.bodies == (len(pages) - 1 if maker else 0)
     rows = _till(tmp_path / "rows.db")
     _one_by_one(rows.db, pages)
     a, b = _contents(bulk.db.path), _contents(rows.db.path)

@@ -18,7 +18,6 @@ from . import tables as t
 from .common import CUSTOMER_KINDS, GLOBAL_KINDS, STORE_KINDS, Identity, in_scope, json_time
 from .errors import Invalid
 from .segments import BATCH_KIND
-from .segments import BATCH_KIND
 
 if TYPE_CHECKING:
     from .service import Headquarters

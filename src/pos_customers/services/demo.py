@@ -240,7 +240,7 @@ def restore_deferred(conn) -> None:
 
 
 def _batches(stores, seqs: dict[str, int], dimensions: dict[str, dict[str, str]], start: int, total: int,
-             seed: int) -> Iterator[tuple[int, list[CustomerRecord]]]:
+             seed: int, size: int = 0) -> Iterator[tuple[int, list[CustomerRecord]]]:
     """The demo's customers ``start`` to ``total`` as records, a batch at a time, with how many
     were made so far. ``seqs`` (each store's next sequence) is advanced as references are given."""
     locales = load_locales()
@@ -253,7 +253,7 @@ def _batches(stores, seqs: dict[str, int], dimensions: dict[str, dict[str, str]]
     made: list[tuple] = []  # recent persons, source of deliberate near-duplicates
     i = 0
     while i < total:
-        n = min(BATCH, total - i)
+        n = min(size or BATCH, total - i)
         batch = [_person(rng, locales, weights, by_country, made, i + k, other_stores) for k in range(n)]
         if i + n > start:
             records = []
@@ -289,10 +289,10 @@ def _generate(conn, svc: Services, stores, start: int, total: int, seed: int, pr
     seqs = {code: n for code, n in conn.execute("SELECT code, next_sequence FROM store")}
     dimensions = {code: json.loads(dims or "{}") for code, dims in
                   conn.execute("SELECT code, financial_dimensions FROM customer_group")}
-    for made, records in _batches(stores, seqs, dimensions, start, total, seed):
+    for made, rows, consents, seqs in _made_rows(stores, seqs, dimensions, start, total, seed):
         conn.execute("BEGIN IMMEDIATE")
         try:
-            _insert(conn, records)
+            _write(conn, rows, consents)
             for code, n_ in seqs.items():
                 conn.execute("UPDATE store SET next_sequence = ? WHERE code = ?", (n_, code))
             conn.execute("COMMIT")
@@ -306,6 +306,58 @@ def _generate(conn, svc: Services, stores, start: int, total: int, seed: int, pr
                terminal=svc.terminal_id, store=DEMO_STORE, entity="store", entity_id=DEMO_STORE,
                action="demo_seeded", changes={"customers": {"old": start, "new": total}})
     conn.execute("COMMIT")
+
+
+MAKER_FROM = 20_000  # customers to make from which another process makes them while this one writes
+_AHEAD = 3  # batches the maker may be ahead of the writer
+
+
+def _made_rows(stores, seqs, dimensions, start: int, total: int, seed: int) -> Iterator[tuple]:
+    """(customers made so far, their rows, their consent rows, each store's next sequence) a batch
+    at a time; for a big build made in another process (the machine's second core) while this
+    one writes the batch before."""
+    args = (stores, seqs, dimensions, start, total, seed, BATCH)
+    if total - start < MAKER_FROM:
+        _open_batches(*args)
+        yield from iter(_next_rows, None)
+        return
+    import multiprocessing
+    from collections import deque
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("forkserver"),
+                             initializer=_open_batches, initargs=args) as maker:
+        waiting = deque(maker.submit(_next_rows) for _ in range(_AHEAD))
+        while True:
+            batch = waiting.popleft().result()
+            if batch is None:
+                return
+            waiting.append(maker.submit(_next_rows))
+            yield batch
+
+
+_MAKING: list = []  # the batches being made (in this process or the maker's)
+
+
+def _open_batches(stores, seqs, dimensions, start: int, total: int, seed: int, size: int) -> None:
+    _MAKING[:] = [(_batches(stores, seqs, dimensions, start, total, seed, size), seqs)]
+
+
+def _next_rows() -> tuple | None:
+    """The next batch's rows (see :func:`_made_rows`), None when all are made."""
+    import gc
+
+    batches, seqs = _MAKING[0]
+    enabled = gc.isenabled()
+    gc.disable()  # a batch is tens of thousands of small objects and no cycles
+    try:
+        made, records = next(batches)
+    except StopIteration:
+        return None
+    finally:
+        if enabled:
+            gc.enable()
+    return made, customers.rows_of(records), _consent_rows(records), dict(seqs)
 
 
 def _person(rng: random.Random, locales, weights, by_country, made: list, index: int,
@@ -427,12 +479,19 @@ def _record(p: dict, ref: str, store: str, dimensions: dict[str, dict[str, str]]
 
 def _insert(conn, records: list[CustomerRecord]) -> None:
     """A batch of demo customers, through the one storage path, with their consent history."""
-    customers.insert(conn, records)
+    _write(conn, customers.rows_of(records), _consent_rows(records))
+
+
+def _write(conn, rows: customers.Rows, consents: list[tuple]) -> None:
+    customers.write(conn, rows)
     conn.executemany(
         "INSERT INTO consent_event (id, customer_id, contact_kind, contact_value, granted, at,"
-        " store_code, associate_number, source) VALUES (?, ?, 'email', ?, 1, ?, ?, '', 'pos')",
-        [(str(uuid.uuid4()), r.id, e.address, _ts(r.created_at), r.store_code)
-         for r in records for e in r.emails if e.marketing_consent])
+        " store_code, associate_number, source) VALUES (?, ?, 'email', ?, 1, ?, ?, '', 'pos')", consents)
+
+
+def _consent_rows(records: list[CustomerRecord]) -> list[tuple]:
+    return [(str(uuid.uuid4()), r.id, e.address, _ts(r.created_at), r.store_code)
+            for r in records for e in r.emails if e.marketing_consent]
 
 
 # -- the connected demo (pos-customers hq demo) -----------------------------------------------------

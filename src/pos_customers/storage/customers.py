@@ -14,7 +14,7 @@ import operator
 import sqlite3
 from enum import Enum
 from collections.abc import Iterable, Iterator
-from dataclasses import fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
 from typing import Any
 
@@ -23,7 +23,7 @@ from ..domain.record import (ADDRESS_LINES, CHILD_FIELDS, AddressRecord, Custome
                              PhoneRecord, day, moment)
 from ..domain.validation import national_form
 from . import name_keys, search_index
-from .ids import new_id
+from .ids import new_child_id, new_id  # noqa: F401 (new_id: the services make customer ids here)
 
 # the customer table's columns: every record field not kept in rows of its own, plus the name key
 _SPECS = [f for f in fields(CustomerRecord) if f.name not in CHILD_FIELDS]
@@ -160,18 +160,72 @@ def _customer_params(r: CustomerRecord) -> list[Any]:
 
 # -- writing ---------------------------------------------------------------------------------------
 
+@dataclass
+class Rows:
+    """The rows of some customers, every table's, made from their records (:func:`rows_of`) and
+    written by :func:`write`: the one bulk-write path of a save, a pull and the demo builder.
+
+    Plain lists of tuples, so they can be made in another process (a pull's worker, the demo's
+    generator) while this one writes; ``customer_id`` is the second value of every child row."""
+
+    customers: list[list[Any]] = field(default_factory=list)  # COLUMNS, then the name key
+    emails: list[tuple] = field(default_factory=list)
+    phones: list[tuple] = field(default_factory=list)
+    addresses: list[tuple] = field(default_factory=list)
+    affiliations: list[tuple] = field(default_factory=list)  # (customer_id, code): customer first
+    attributes: list[tuple] = field(default_factory=list)  # (customer_id, code, value)
+    cards: list[tuple] = field(default_factory=list)  # (number, customer_id, issued_at)
+    search: list[tuple] = field(default_factory=list)  # search_index.SearchDoc values
+    match_keys: list[tuple] = field(default_factory=list)  # (name_key, country, postal_code, customer_id)
+
+    @property
+    def ids(self) -> list[str]:
+        return [c[0] for c in self.customers]
+
+    def only(self, ids: set[str]) -> Rows:
+        """The rows of these customers alone (a pulled page's customers new to this file)."""
+        if len(ids) == len(self.customers) and all(c[0] in ids for c in self.customers):
+            return self
+        return Rows(*(([r for r in rows if r[_OWNER[name]] in ids]) for name, rows in self.__dict__.items()))
+
+    def __len__(self) -> int:
+        return len(self.customers)
+
+
+# where each table's rows name their customer
+_OWNER = {"customers": 0, "emails": 1, "phones": 1, "addresses": 1, "affiliations": 0, "attributes": 0,
+          "cards": 1, "search": 0, "match_keys": 3}
+
+
+def rows_of(records: Iterable[CustomerRecord]) -> Rows:
+    """Every row of these customers (pure: no database; the same rows wherever they are made)."""
+    records = list(records)
+    out = Rows(customers=[_customer_params(r) for r in records])
+    _child_rows(out, records)
+    out.search = [search_index.doc_values(search_index.doc_from_record(r)) for r in records]
+    out.match_keys = [k for r in records for k in search_index.match_keys(r)]
+    return out
+
+
 def insert(session_or_conn: Any, records: Iterable[CustomerRecord]) -> int:
     """Insert customers this file does not hold yet (one, or a whole initial pull). Returns how many.
 
     A card already held by another customer moves to the new one (headquarters decided so)."""
+    return write(session_or_conn, rows_of(records))
+
+
+def write(session_or_conn: Any, rows: Rows) -> int:
+    """Write the rows of customers this file does not hold yet, in the caller's transaction
+    (their search rows, name keys and duplicate-finder keys with them). Returns how many."""
     conn = connection(session_or_conn)
-    records = list(records)
-    if not records:
+    if not rows.customers:
         return 0
-    conn.executemany(_INSERT_CUSTOMER, [_customer_params(r) for r in records])
-    _insert_children(conn, records)
-    _index(conn, records, new=True)
-    return len(records)
+    conn.executemany(_INSERT_CUSTOMER, rows.customers)
+    _write_children(conn, rows)
+    search_index.write_values(conn, rows.search)
+    name_keys.add(conn, [s[search_index.NAME_TEXT] for s in rows.search])
+    conn.executemany(_INSERT_MATCH_KEY, rows.match_keys)
+    return len(rows.customers)
 
 
 def replace(session_or_conn: Any, record: CustomerRecord, previous: CustomerRecord) -> None:
@@ -208,28 +262,42 @@ def _consent_moved(a: CustomerRecord, b: CustomerRecord) -> bool:
 
 
 def _insert_children(conn: sqlite3.Connection, records: list[CustomerRecord]) -> None:
+    rows = Rows()
+    _child_rows(rows, records)
+    _write_children(conn, rows)
+
+
+def _child_rows(out: Rows, records: list[CustomerRecord]) -> None:
+    out.emails = [(new_child_id(), r.id, e.address, e.key, e.purpose, e.primary, e.marketing_consent,
+                   stored_moment(e.consent_changed_at)) for r in records for e in r.emails]
+    out.phones = [(new_child_id(), r.id, p.e164, p.national, p.purpose, p.primary, p.marketing_consent,
+                   stored_moment(p.consent_changed_at)) for r in records for p in r.phones]
+    out.addresses = [(new_child_id(), r.id, a.purpose, *(getattr(a, n) for n in ADDRESS_LINES), a.default_billing,
+                      a.default_shipping) for r in records for a in r.addresses]
+    out.affiliations = [(r.id, code) for r in records for code in r.affiliations]
+    out.attributes = [(r.id, k, v) for r in records for k, v in r.attributes.items()]
+    out.cards = [(n, r.id, stored_moment(r.updated_at or r.created_at)) for r in records for n in r.cards]
+
+
+def _write_children(conn: sqlite3.Connection, rows: Rows) -> None:
     conn.executemany(
         "INSERT INTO customer_email (id, customer_id, address, address_key, purpose, is_primary,"
-        " marketing_consent, consent_changed_at) VALUES (?,?,?,?,?,?,?,?)",
-        [(new_id(), r.id, e.address, e.key, e.purpose, e.primary, e.marketing_consent,
-          stored_moment(e.consent_changed_at)) for r in records for e in r.emails])
+        " marketing_consent, consent_changed_at) VALUES (?,?,?,?,?,?,?,?)", rows.emails)
     conn.executemany(
         "INSERT INTO customer_phone (id, customer_id, e164, national, purpose, is_primary,"
-        " marketing_consent, consent_changed_at) VALUES (?,?,?,?,?,?,?,?)",
-        [(new_id(), r.id, p.e164, p.national, p.purpose, p.primary, p.marketing_consent,
-          stored_moment(p.consent_changed_at)) for r in records for p in r.phones])
+        " marketing_consent, consent_changed_at) VALUES (?,?,?,?,?,?,?,?)", rows.phones)
     conn.executemany(
         f"INSERT INTO customer_address (id, customer_id, {', '.join(_ADDRESS_COLUMNS)})"
-        f" VALUES ({', '.join('?' * (len(_ADDRESS_COLUMNS) + 2))})",
-        [(new_id(), r.id, a.purpose, *(getattr(a, n) for n in ADDRESS_LINES), a.default_billing,
-          a.default_shipping) for r in records for a in r.addresses])
+        f" VALUES ({', '.join('?' * (len(_ADDRESS_COLUMNS) + 2))})", rows.addresses)
     conn.executemany("INSERT INTO customer_affiliation (customer_id, affiliation_code) VALUES (?,?)",
-                     [(r.id, code) for r in records for code in r.affiliations])
-    conn.executemany("INSERT INTO customer_attribute (customer_id, code, value) VALUES (?,?,?)",
-                     [(r.id, k, v) for r in records for k, v in r.attributes.items()])
-    cards = [(n, r.id, stored_moment(r.updated_at or r.created_at)) for r in records for n in r.cards]
-    conn.executemany("DELETE FROM customer_card WHERE number = ?", [(c[0],) for c in cards])
-    conn.executemany("INSERT INTO customer_card (number, customer_id, issued_at) VALUES (?,?,?)", cards)
+                     rows.affiliations)
+    conn.executemany("INSERT INTO customer_attribute (customer_id, code, value) VALUES (?,?,?)", rows.attributes)
+    conn.executemany("DELETE FROM customer_card WHERE number = ?", [(c[0],) for c in rows.cards])
+    conn.executemany("INSERT INTO customer_card (number, customer_id, issued_at) VALUES (?,?,?)", rows.cards)
+
+
+_INSERT_MATCH_KEY = ("INSERT OR IGNORE INTO customer_match_key (name_key, country, postal_code, customer_id)"
+                     " VALUES (?,?,?,?)")
 
 
 def _index(conn: sqlite3.Connection, records: list[CustomerRecord], *, new: bool,
@@ -242,9 +310,7 @@ def _index(conn: sqlite3.Connection, records: list[CustomerRecord], *, new: bool
     name_keys.update(conn, zip(before, (d.name_text for d in docs)))
     if not new:
         conn.executemany("DELETE FROM customer_match_key WHERE customer_id = ?", [(r.id,) for r in records])
-    conn.executemany(
-        "INSERT OR IGNORE INTO customer_match_key (name_key, country, postal_code, customer_id)"
-        " VALUES (?,?,?,?)", [k for r in records for k in search_index.match_keys(r)])
+    conn.executemany(_INSERT_MATCH_KEY, [k for r in records for k in search_index.match_keys(r)])
 
 
 # -- reading ---------------------------------------------------------------------------------------

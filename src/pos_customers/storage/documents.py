@@ -154,12 +154,36 @@ def insert_documents(s: Session, docs: list[dict[str, Any]], *,
     """Insert customers this file does not hold yet, all at once: what an initial pull of a whole
     region does many thousand times (one ``executemany`` per table for the whole page)."""
     _ensure_reference_rows(s, docs)
-    now = datetime.now(timezone.utc)
-    records = [customers.from_document(doc, now=now, updated_at=now, version=1, sync_state=sync_state,
-                                       last_activity_at=last_change(doc.get("clocks") or {}))
-               for doc in docs]
+    records = document_records(docs, sync_state=sync_state)
     customers.insert(s, records)
     return records
+
+
+def moment_now() -> datetime:
+    """Now, as a new customer's ``updated_at`` says it (given to the row maker with a page)."""
+    return datetime.now(timezone.utc)
+
+
+def document_records(docs: list[dict[str, Any]], *, sync_state: SyncState = SyncState.SYNCED,
+                     now: datetime | None = None) -> list[CustomerRecord]:
+    """Pulled documents of customers new to this file as the records they are stored as."""
+    now = now or moment_now()
+    return [customers.from_document(doc, now=now, updated_at=now, version=1, sync_state=sync_state,
+                                    last_activity_at=last_change(doc.get("clocks") or {}))
+            for doc in docs]
+
+
+def document_rows(docs: list[dict[str, Any]], now: datetime | None = None) -> customers.Rows:
+    """The rows :func:`insert_documents` writes for these documents, made without a database
+    (a pull makes them in another process, or outside its write transaction)."""
+    return customers.rows_of(document_records(docs, now=now))
+
+
+def insert_rows(s: Session, docs: list[dict[str, Any]], rows: customers.Rows) -> None:
+    """Insert customers new to this file from their rows made by :func:`document_rows`
+    (``docs``: their documents, for the store, group... rows they name)."""
+    _ensure_reference_rows(s, docs)
+    customers.write(s, rows)
 
 
 def holds(s: Session, ids: list[str]) -> set[str]:

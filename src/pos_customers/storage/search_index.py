@@ -66,25 +66,41 @@ _STAGE = "temp.customer_search_stage"
 _STAGED = 16  # rows from which a write goes through the staging table
 
 
+NAME_TEXT = [f.name for f in fields(SearchDoc)].index("name_text")  # its place in a row of values
+
+
+def doc_values(doc: SearchDoc) -> tuple:
+    """A search row as plain values, in column order (made in another process, written by
+    :func:`write_values`)."""
+    return _ROW(doc)
+
+
 def write_rows(conn: sqlite3.Connection, docs: list[SearchDoc]) -> None:
-    """Write (insert or update) these search rows, the FTS5 indexes with them (the triggers).
+    """Write (insert or update) these search rows, the FTS5 indexes with them (the triggers)."""
+    write_values(conn, [_ROW(d) for d in docs])
+
+
+def write_values(conn: sqlite3.Connection, rows: list[tuple]) -> None:
+    """Write (insert or update) these search rows given as :func:`doc_values`.
 
     A few rows go one statement each. Many rows (a pulled page, a demo batch) are staged in a
     temporary table and written by one ``INSERT ... SELECT``: FTS5 flushes what it holds in
     memory at every statement's savepoint, so one statement a row writes one tiny index segment
     a row and merges them over and over (4x the time of the whole page at once). The triggers
     run the same way for each row: the indexes hold the same entries either way."""
-    if len(docs) < _STAGED:
-        conn.executemany(UPSERT, [d.as_params() for d in docs])
+    if len(rows) < _STAGED:
+        conn.executemany(_UPSERT_VALUES, rows)
         return
     conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS customer_search_stage AS"
                  f" SELECT {_COLUMNS} FROM main.customer_search WHERE 0")
     conn.execute(f"DELETE FROM {_STAGE}")
-    conn.executemany(f"INSERT INTO {_STAGE} ({_COLUMNS}) VALUES ({', '.join('?' * len(fields(SearchDoc)))})",
-                     [_ROW(d) for d in docs])
+    conn.executemany(f"INSERT INTO {_STAGE} ({_COLUMNS}) VALUES ({', '.join('?' * len(fields(SearchDoc)))})", rows)
     # "WHERE true": an upsert's SELECT needs one (SQLite's parser), it filters nothing
     conn.execute(f"{_INSERT} SELECT {_COLUMNS} FROM {_STAGE} WHERE true ORDER BY rowid {_ON_CONFLICT}")
     conn.execute(f"DELETE FROM {_STAGE}")
+
+
+_UPSERT_VALUES = _INSERT + f" VALUES ({', '.join('?' * len(fields(SearchDoc)))})" + _ON_CONFLICT
 
 
 def derive_doc(conn: sqlite3.Connection, customer_id: str) -> SearchDoc | None:

@@ -25,7 +25,7 @@ import gc
 import json
 import time
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -36,15 +36,16 @@ from sqlmodel import Session, delete, select
 
 from ..domain.audit import at_text
 from ..domain.enums import PullItemKind, Role, SyncState
-from ..storage import audit_chain, search_index
+from ..storage import audit_chain, customers, search_index
 from ..storage import conflicts as conflict_store
-from ..storage.documents import apply_document, erase_personal_records, holds, insert_documents
+from ..storage.documents import (apply_document, document_rows, erase_personal_records, holds,
+                                 insert_rows, moment_now)
 from ..storage.engine import Database
 from ..storage.tables import (AddressPurpose, Affiliation, Associate, AttributeDefinition, Customer,
                               CustomerAddress, CustomerGroup, CustomerNote, OrderSummary, OutboxEvent,
                               Setting, Store, StoreTemplate)
 from ..domain.i18n import Msg
-from .client import HqBusy, HqClient, HqRefused, HqUnavailable, hq_message
+from .client import HqBusy, HqClient, HqRefused, HqUnavailable, decode_page, hq_message
 
 PUSH_BATCH = 500
 PULL_PAGE = 5000  # items asked for at once (headquarters sends at most MAX_PULL_LIMIT)
@@ -53,6 +54,29 @@ PULL_LOCK_SECONDS = 0.05  # how long one pull transaction may hold the write loc
 PULL_PART_MIN, PULL_PART_MAX = 100, 5000  # items per pull transaction, whatever the pace
 BUSY_WAITS = 5  # times one round waits for a busy headquarters (429 + Retry-After) before it stops
 BUSY_MAX_WAIT = 120.0  # seconds one round waits for it in all; then the next round tries again
+ROW_MAKER_FROM = 2000  # items of a page from which a pull's rows are made in another process
+
+
+def row_maker() -> ProcessPoolExecutor:
+    """A process that makes pulled customers' rows while this one writes (the machine's second
+    core): started once per big pull, from a clean server process (no copy of this one's
+    threads or open files)."""
+    import multiprocessing
+
+    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("forkserver"))
+
+
+def page_rows(page: dict[str, Any] | list[dict[str, Any]] | bytes, now: datetime | None = None) -> customers.Rows:
+    """The rows of a pulled page's customers as new to this file (the first document of each;
+    a later one in the page is a change, applied one by one). ``page``: the page, its items, or
+    its JSON as received (in the row maker)."""
+    if isinstance(page, bytes):
+        page = decode_page(page)
+    items = page["items"] if isinstance(page, dict) else page
+    with _no_gc():
+        docs = list({i["doc"]["id"]: i["doc"] for i in reversed(items) if i["t"] == PullItemKind.CUSTOMER}.values())
+        docs.reverse()
+        return document_rows(docs, now)
 
 
 @dataclass(frozen=True)
@@ -111,6 +135,7 @@ class SyncEngine:
         self._chunk = 200  # items per pull transaction, adapted to the lock budget
         self._pool: ThreadPoolExecutor | None = None  # fetches the next pull page (run_once)
         self._ahead: tuple[tuple[int, int], Future] | None = None
+        self._maker: ProcessPoolExecutor | None = None  # makes a big pull's rows (run_once)
 
     # -- push ------------------------------------------------------------------------------------
     def push_batch(self, size: int | None = None) -> tuple[int, int]:
@@ -205,7 +230,7 @@ class SyncEngine:
             cursor = int(_get(s, "sync_cursor", "0") or 0)
         limit = limit or PULL_PAGE
         try:
-            page = self._fetch(cursor, limit)
+            page, made = self._fetch(cursor, limit)
         except HqBusy as exc:
             self._busy_until(exc.retry_after)
             raise
@@ -213,6 +238,16 @@ class SyncEngine:
             self._failed("pull", str(exc), [])
             raise
         items = page["items"]
+        # the rows of the page's customers, made before the write lock is taken (by the row maker,
+        # another process, while the page before was written; else here): a transaction only writes
+        rows = None
+        if made is not None:
+            try:
+                rows = made.result()
+            except Exception:  # the row maker is gone (killed, out of memory): the rows are made here
+                self._maker = None
+        if rows is None:
+            rows = page_rows(items)
         newly_anonymized: list[str] = []
         at, size = 0, max(PULL_PART_MIN, min(PULL_PART_MAX, self._chunk))
         while True:
@@ -224,7 +259,7 @@ class SyncEngine:
                 if int(_get(s, "sync_cursor", "0") or 0) != cursor:
                     self._ahead = None
                     return at, True  # another process applied this page meanwhile: ask again
-                newly_anonymized += self._apply_part(s, part)
+                newly_anonymized += self._apply_part(s, part, rows)
                 cursor = page["cursor"] if last else part[-1]["seq"]
                 _put(s, "sync_cursor", str(cursor))
                 _put(s, "sync_last_pull_at", _now())
@@ -245,13 +280,13 @@ class SyncEngine:
                     self.observe(max(clocks.values()))
         return len(items), bool(page["more"])
 
-    def _apply_part(self, s: Session, items: list[dict[str, Any]]) -> list[str]:
+    def _apply_part(self, s: Session, items: list[dict[str, Any]], rows: customers.Rows | None = None) -> list[str]:
         """Apply some consecutive items of a page in the caller's transaction. Returns the
         customers anonymized elsewhere that this terminal held with their data."""
         pending = _pending_fields(s, {i["doc"]["id"] for i in items if i["t"] == PullItemKind.CUSTOMER})
         local_store = _get(s, "store_code")
         newly_anonymized = _newly_anonymized(s, items)
-        apply_items(s, items, local_store, pending)
+        apply_items(s, items, local_store, pending, rows)
         for cid in newly_anonymized:
             erase_personal_records(s, cid, datetime.now(timezone.utc))
         _settle_pulled(s, items)
@@ -261,17 +296,31 @@ class SyncEngine:
             _seen(s, max(stamps))
         return newly_anonymized
 
-    def _fetch(self, cursor: int, limit: int) -> dict[str, Any]:
-        """The page after ``cursor``: the one already fetched in the background if it is that
-        one; and, inside ``run_once``, the next page is asked for while this one is applied."""
+    def _fetch(self, cursor: int, limit: int) -> tuple[dict[str, Any], Future | None]:
+        """The page after ``cursor``, and its customers' rows on their way from the row maker
+        (None: none asked for). Inside ``run_once`` the next page is asked for (and given to the
+        row maker) while this one is applied."""
         ahead, self._ahead = self._ahead, None
         if ahead is not None and ahead[0] == (cursor, limit):
-            page = ahead[1].result()
+            page, made = ahead[1].result()
         else:
-            page = self.client.pull(cursor, limit)
+            page, made = self._get(cursor, limit)
         if page["more"] and self._pool is not None:
-            self._ahead = ((page["cursor"], limit), self._pool.submit(self.client.pull, page["cursor"], limit))
-        return page
+            if self._maker is None and len(page["items"]) >= ROW_MAKER_FROM:
+                self._maker = row_maker()  # a big pull: rows made in another process from now on
+            self._ahead = ((page["cursor"], limit), self._pool.submit(self._get, page["cursor"], limit))
+        return page, made
+
+    def _get(self, cursor: int, limit: int) -> tuple[dict[str, Any], Future | None]:
+        if self._maker is None:
+            return self.client.pull(cursor, limit), None
+        maker = self._maker
+        body = self.client.pull_body(cursor, limit)
+        try:
+            made = maker.submit(page_rows, body, moment_now())
+        except RuntimeError:  # it broke or was shut down: this page's rows are made when it is applied
+            made = None
+        return decode_page(body), made
 
     def run_once(self) -> SyncResult:
         """Push until the outbox is empty, then pull until headquarters has nothing newer."""
@@ -291,7 +340,12 @@ class SyncEngine:
                     if not more:
                         break
             finally:
+                if self._ahead is not None:
+                    self._ahead[1].cancel()
                 self._pool, self._ahead = None, None
+                if self._maker is not None:
+                    self._maker.shutdown(cancel_futures=True)
+                self._maker = None
         return SyncResult(pushed, pulled, conflicts, parked)
 
     def _patiently(self, step: Callable[[], Any], budget: list) -> Any:
@@ -533,7 +587,7 @@ def _upsert(s: Session, model, key, doc: dict[str, Any]) -> None:
 
 
 def apply_items(s: Session, items: list[dict[str, Any]], local_store: str,
-                pending: dict[str, frozenset[str]]) -> None:
+                pending: dict[str, frozenset[str]], rows: customers.Rows | None = None) -> None:
     """One pulled page: customers new here go in through the fast path, the rest one by one.
     Each customer new to this till gets an audit row saying it came from headquarters (its
     Activity tab shows how it arrived)."""
@@ -545,19 +599,21 @@ def apply_items(s: Session, items: list[dict[str, Any]], local_store: str,
             known.add(item["doc"]["id"])
             continue
         if run:
-            _insert_received(s, run, local_store)
+            _insert_received(s, run, local_store, rows)
             run = []
         apply_item(s, item, local_store, pending)
     if run:
-        _insert_received(s, run, local_store)
+        _insert_received(s, run, local_store, rows)
     s.flush()
 
 
 RECEIVED = "received"  # the audit action of a customer that arrived by pull
 
 
-def _insert_received(s: Session, docs: list[dict[str, Any]], local_store: str) -> None:
-    insert_documents(s, docs)
+def _insert_received(s: Session, docs: list[dict[str, Any]], local_store: str,
+                     rows: customers.Rows | None) -> None:
+    """Customers new to this file, from the rows made for the page (``rows``), else made here."""
+    insert_rows(s, docs, rows.only({d["id"] for d in docs}) if rows is not None else document_rows(docs))
     audit_chain.append_many_raw(
         search_index.raw_connection(s), at=datetime.now(timezone.utc), associate="sync",
         terminal=_get(s, "terminal_id"), store=local_store, entity="customer",
