@@ -43,7 +43,7 @@ from ..storage.documents import (apply_document, document_rows, erase_personal_r
 from ..storage.engine import Database
 from ..storage.tables import (AddressPurpose, Affiliation, Associate, AttributeDefinition, Customer,
                               CustomerAddress, CustomerGroup, CustomerNote, OrderSummary, OutboxEvent,
-                              Setting, Store, StoreTemplate)
+                              Store, StoreTemplate)
 from ..domain.i18n import Msg
 from .client import HqBusy, HqClient, HqRefused, HqUnavailable, decode_page, hq_message
 
