@@ -13,6 +13,7 @@ from pos_customers.services import sync
 from pos_customers.services.associates import add_associate
 from pos_customers.services.context import Actor
 from pos_customers.services.customers import create_customer
+from pos_customers.services.search import search_customers
 from pos_customers.storage.tables import Customer, OutboxEvent
 from pos_customers.ui.app import PosApp
 from pos_customers.ui.config import UiConfig
@@ -251,3 +252,73 @@ async def test_a_busy_headquarters_is_a_wait_in_the_header_not_an_error(svc):
         assert app.sync_line == "HQ busy, retrying in 12 s · 2 to send"
         clock[0] += 5
         assert app.sync_line.startswith("HQ busy, retrying in 7 s")
+
+
+async def _open_card_by_f5(app, pilot, typed: str) -> None:
+    await pilot.press(*typed)
+    await settle(app, pilot)
+    await pilot.press("f5")
+    await settle(app, pilot, 0.2)
+    await pilot.press("enter")
+    await settle(app, pilot, 0.2)
+
+
+async def test_f5_on_a_merged_away_reference_opens_the_account_it_went_into(two_stores, hq_server, admin):
+    """Ben (Berlin's) merged into Anna at headquarters. Hamburg holds neither: Ben's reference,
+    F5, lists Anna (never Ben), Enter opens Anna; F8, Esc, Esc on the card is back at the search.
+    Again once Anna is held here: the reference still finds her at headquarters and opens her."""
+    from pos_customers.domain.reference import format_reference
+
+    ber, ham, anna = two_stores
+    ben = create_customer(ber, admin, person("Ben", "Schulz", "ben@example.org"))
+    sync.sync_now(ber, admin)
+    hq_server.hq.merge_customers(format_reference(ben.reference), format_reference(anna.reference))
+    # Berlin held Ben: its pull brings the redirect, and his reference typed in the search finds Anna
+    sync.sync_now(ber, admin)
+    found = search_customers(ber, admin, format_reference(ben.reference).lower()).rows
+    assert [(r.customer_id, r.matched_by) for r in found] == [(anna.id, "reference")]
+    app = app_for(ham)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot, "2001", "1357")
+        search = app.screen
+        await pilot.press(*format_reference(ben.reference))
+        await settle(app, pilot)
+        await pilot.press("f5")
+        await settle(app, pilot, 0.2)
+        table = app.screen.query_one("#remote", DataTable)
+        listed = [str(table.get_row_at(i)) for i in range(table.row_count)]
+        assert len(listed) == 1 and "Anna Müller" in listed[0] and "Ben" not in listed[0], listed
+        await pilot.press("enter")
+        await settle(app, pilot, 0.2)
+        card = app.screen
+        assert type(card).__name__ == "CustomerScreen" and card.customer_id == anna.id
+        await pilot.press("f8")
+        await settle(app, pilot, 0.1)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app.screen is card
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app.screen is search and len(app.desk) == 0
+        # Anna is held here now: the reference at headquarters still names her, Enter opens her
+        await pilot.press("escape")
+        await _open_card_by_f5(app, pilot, format_reference(ben.reference))
+        assert type(app.screen).__name__ == "CustomerScreen" and app.screen.customer_id == anna.id, \
+            str(app.screen.query_one("#msg").render())
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app.screen is search
+
+
+async def test_a_customer_gone_from_the_till_is_one_line_never_a_traceback(two_stores):
+    """An id the till does not hold (nor a redirect for it): one line says so, the app goes on."""
+    ber, ham, anna = two_stores
+    app = app_for(ham)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot, "2001", "1357")
+        search = app.screen
+        app.open_customer(anna.id)  # Berlin's: not on this till
+        await settle(app, pilot)
+        assert app.screen is search and len(app.desk) == 0
+        shown = [str(n.message) for n in app._notifications]
+        assert any("search for the customer again" in m for m in shown), shown

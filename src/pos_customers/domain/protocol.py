@@ -708,6 +708,9 @@ class CustomerHit(BaseModel):
     city: str = Field(max_length=200)
     via: str = Field("", max_length=1000, description="a person found through an organization's name: "
                                                         "that organization's name")
+    matched_by: str = Field("", max_length=32, description="how it was found: reference (a typed reference, "
+                                                            "a merged-away customer's leading to the one it "
+                                                            "went into), email, phone, card, name, ...")
 
 
 class EnrolResponse(BaseModel):

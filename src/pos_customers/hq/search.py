@@ -364,8 +364,9 @@ def _ranked(conn: Connection, q: SearchQuery, want: int) -> dict[str, str]:
             found.setdefault(cid, how)
 
     if q.reference:
-        take(conn.execute(select(c.id).where(c.reference == q.reference, c.anonymized_at.is_(None)))
-             .scalars(), "reference")
+        from .merge import survivor  # a merged-away customer's reference finds the one it went into
+        take((survivor(conn, cid) for cid in conn.execute(select(c.id).where(
+            c.reference == q.reference, c.anonymized_at.is_(None))).scalars()), "reference")
         if found:  # a complete reference with a valid check character: that customer, nothing else
             return found
 

@@ -75,6 +75,16 @@ def get_customer(svc: Services, actor: Actor, key: str) -> CustomerView:
         return find_customer(conn, key)
 
 
+def customer_id_of(svc: Services, actor: Actor, key: str) -> str:
+    """The id of the customer an id or reference opens (a merged-away customer's: the one it went
+    into, see :func:`find_customer`), or NotFound."""
+    actor.require(Permission.SEARCH)
+    with svc.db.snapshot() as conn:
+        if conn.execute("SELECT 1 FROM customer WHERE id = ?", (key,)).fetchone() is not None:
+            return key
+        return find_customer(conn, key).id
+
+
 @dataclass(frozen=True)
 class ShownNames:
     """What a reader sees for the codes on a customer: groups, affiliations, attribute definitions,

@@ -232,7 +232,9 @@ def search_all_stores(svc: Services, actor: Actor, query: str, *, transport=None
         client.close()
     with svc.db.read() as s:
         local = set(s.exec(select(Customer.id).where(Customer.id.in_([h["id"] for h in hits]))))
-    return [CustomerHit.model_validate(h) for h in hits if h["id"] not in local]
+    # a typed reference names one customer: it is listed even when held here (a merged-away
+    # customer's reference finds the one it went into, which this till may hold already)
+    return [CustomerHit.model_validate(h) for h in hits if h["id"] not in local or h.get("matched_by") == "reference"]
 
 
 BROUGHT_IN = "brought_in"  # the audit action of a customer brought here with F5 (all stores)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import operator
 import sqlite3
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import TYPE_CHECKING
 
 from ..domain import duplicates as dup
@@ -203,6 +203,8 @@ def search(conn: sqlite3.Connection, q: SearchQuery, *, limit: int, offset: int 
     number), then names (whole words before prefixes), then (when the names found fewer than a
     page) names that sound alike and names one typo away, then email/phone fragments."""
     want = offset + limit + 1
+    if q.reference and (survivor := _survivor_reference(conn, q.reference)) is not None:
+        q = replace(q, reference=survivor)  # a merged-away customer's reference finds the one it went into
     found: dict[str, str] = {}  # customer_id -> matched_by, in rank order
     # seg:CODE words: every step keeps to the segments' members (by customer id, or by search rowid)
     codes = list(q.segments)
@@ -280,6 +282,17 @@ def search(conn: sqlite3.Connection, q: SearchQuery, *, limit: int, offset: int 
             take_rows("customer_contact_fts", match, "phone" if q.fragment.isdigit() else "fragment")
     via = _people_of_organizations(conn, found, want, q.segments) if q.name_words else {}
     return _page(conn, found, fetched, offset, limit, via)
+
+
+def _survivor_reference(conn: sqlite3.Connection, reference: str) -> str | None:
+    """The reference of the customer a merged-away customer's reference leads to (pulled
+    redirects, followed to the end), or None for a reference that is not a redirect."""
+    if conn.execute("SELECT 1 FROM customer_redirect WHERE reference = ? LIMIT 1", (reference,)).fetchone() is None:
+        return None
+    from .customers import redirected
+    into = redirected(conn, reference)
+    row = conn.execute("SELECT reference FROM customer WHERE id = ?", (into,)).fetchone() if into else None
+    return row[0] if row else None
 
 
 _EXACT = {

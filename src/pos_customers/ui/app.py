@@ -241,9 +241,37 @@ class PosApp(App):
         except Exception as exc:
             problem = self._problem_of(exc)
             if problem is None:
+                if self.show_refusal(exc):
+                    return True
                 raise
             self.show_file_problem(problem)
             return True
+
+    def show_refusal(self, error: BaseException) -> bool:
+        """A refusal of the services that a screen's action or worker did not catch (a customer
+        gone meanwhile, a role that may not, a field refused, headquarters not answering): one
+        line, what happened and what to do, and the app goes on. False: not one of them."""
+        from ..services import sync
+        from ..services.customers import StaleEdit
+        from ..domain.errors import ValidationFailed
+        from ..services.search import UnknownSegment
+
+        if isinstance(error, sync.NotFound):
+            line = _("{what}: search for the customer again.").format(what=tr(error))
+        elif isinstance(error, sync.PermissionDenied):
+            line = _("{what}: ask a manager.").format(what=tr(error))
+        elif isinstance(error, StaleEdit):
+            line = _("{what}: open the customer again.").format(what=tr(error))
+        elif isinstance(error, ValidationFailed):
+            line = "; ".join(tr(e.message) for e in error.errors)
+        elif isinstance(error, (sync.HqUnavailable, sync.HqRefused, sync.NotConnected)):
+            line = _("{what}: try again later (F8 shows the sync state).").format(what=tr(error))
+        elif isinstance(error, UnknownSegment):
+            line = tr(error)
+        else:
+            return False
+        self.notify(safe(line), severity="error")
+        return True
 
     def _handle_exception(self, error: Exception) -> None:
         """Textual's handler of an exception nothing caught (it ends the app with a traceback).
@@ -254,7 +282,8 @@ class PosApp(App):
 
         problem = self._problem_of(error.error) if isinstance(error, WorkerFailed) else None
         if problem is None:
-            super()._handle_exception(error)
+            if not (isinstance(error, WorkerFailed) and self.show_refusal(error.error)):
+                super()._handle_exception(error)
             return
         self.show_file_problem(problem)
 
@@ -674,7 +703,13 @@ class PosApp(App):
         """Open a customer beside those already open (its own screen stack), or go back to it as
         it was left when it is open already."""
         from .screens.customer import CustomerScreen
+        from ..services.customers import NotFound, customer_id_of
 
+        try:  # a merged-away customer's id or reference opens the one it went into (once, beside it)
+            customer_id = customer_id_of(self.services, self.actor, customer_id)
+        except NotFound as exc:
+            self.show_refusal(exc)
+            return
         try:
             new = self.desk.open(customer_id)
         except DeskFull:
@@ -742,7 +777,10 @@ class PosApp(App):
         form on it has unsaved changes; back to where it was opened from."""
         entry = self.desk.get(customer_id)
         if entry is None:  # not one of the open customers (a card pushed elsewhere): just back
-            self.pop_screen()
+            if len(self.screen_stack) > 1:
+                self.pop_screen()
+            else:  # the base of a place's stack: back to the search
+                self._show_place(HOME)
             return
         if not self._unsaved_in(customer_id):
             self._drop_customer(customer_id)
@@ -764,9 +802,9 @@ class PosApp(App):
         self.remove_mode(mode)
         self._desk_changed()
 
-    def customer_shown(self, view: CustomerView) -> None:
+    def customer_shown(self, view: CustomerView, place: str | None = None) -> None:
         """A card (re)loaded its customer: the strip shows the name."""
-        self.desk.name(view.id, safe(view.display_name), person=view.customer_type != "organization")
+        self.desk.name(place or view.id, safe(view.display_name), person=view.customer_type != "organization")
         self._desk_changed()
 
     def unsaved_changed(self) -> None:

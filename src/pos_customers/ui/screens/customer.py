@@ -23,7 +23,7 @@ from ...domain.enums import SyncState
 from ...domain.errors import ValidationFailed
 from ...domain.i18n import N_, _, ngettext, tr
 from ...services import records, sync
-from ...services.context import Permission
+from ...services.context import NotFound, Permission
 from ...domain.formats import address_line, address_lines, amount_text, date_text, language_name, phone_text
 from ...domain.money import format_minor
 from ...services.customers import StaleEdit, choose_for_sale, draft_from_view, get_customer, update_customer
@@ -113,6 +113,7 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
     def __init__(self, customer_id: str) -> None:
         super().__init__()
         self.customer_id = customer_id
+        self.place = customer_id  # the open customer it is (ui/desk.py), whatever it comes to show
         self.view: CustomerView | None = None
         self._row_after_save: int | None = None  # the address row to land on once reloaded
         self._filling: list = []  # the tabs' contents being mounted
@@ -211,7 +212,11 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
     @work(exclusive=True, thread=True, group="card")
     def load(self) -> None:
         svc, actor = self.app.services, self.app.actor
-        view = get_customer(svc, actor, self.customer_id)
+        try:
+            view = get_customer(svc, actor, self.customer_id)
+        except NotFound as exc:  # gone meanwhile (anonymized and removed, merged without a redirect)
+            self.app.call_from_thread(self._gone, exc)
+            return
         self.customer_id = view.id  # a customer merged into another at headquarters shows that one
         consents = records.consent_history(svc, actor, self.customer_id)
         activity = records.activity(svc, actor, self.customer_id)
@@ -220,6 +225,11 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
         choices = records.form_choices(svc, actor, language=i18n.language())
         self._segments = customer_segments(svc, actor, self.customer_id)  # headquarters' last evaluation
         self.app.call_from_thread(self._show_customer, view, consents, activity, notes, choices, conflicts)
+
+    def _gone(self, exc: NotFound) -> None:
+        """The customer is not on this till: one line says so, and the card closes."""
+        self.app.show_refusal(exc)
+        self.app.close_customer(self.place)
 
     def _show_customer(self, view: CustomerView, consents, activity, notes, choices, conflicts=()) -> None:
         # the tabs are made anew: the address list after an address was saved or removed (on
@@ -233,7 +243,7 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
         self._row_after_save = None
         self._filling = []
         self.view, self.choices = view, choices
-        self.app.customer_shown(view)  # the strip of open customers names it
+        self.app.customer_shown(view, self.place)  # the strip of open customers names it
         self._conflicts = list(conflicts)
         self.refresh_bindings()
         # a standalone till syncs with nothing: no sync state on the card
@@ -406,7 +416,7 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
 
     # -- actions -----------------------------------------------------------------------------
     def action_back(self) -> None:
-        self.app.close_customer(self.customer_id)  # one of the open customers: closed, back where it was opened
+        self.app.close_customer(self.place)  # one of the open customers: closed, back where it was opened
 
     def action_reload(self) -> None:
         self.load()

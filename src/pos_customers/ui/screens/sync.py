@@ -433,12 +433,13 @@ class RemoteSearchScreen(ModalScreen[str | None]):
     @work(thread=True, exclusive=True, group="remote")
     def bring_in(self, customer_id: str) -> None:
         try:
-            sync.open_remote(self.app.services, self.app.actor, customer_id)
-        except (sync.HqUnavailable, sync.HqRefused, sync.NotConnected) as exc:
+            view = sync.open_remote(self.app.services, self.app.actor, customer_id)
+        except (sync.HqUnavailable, sync.HqRefused, sync.NotConnected, sync.NotFound) as exc:
             self.app.call_from_thread(self.query_one("#msg", Static).update,
                                       safe(_("Could not bring the customer here: {reason}").format(reason=tr(exc))))
             return
-        self.app.call_from_thread(self.dismiss, customer_id)
+        # a customer merged at headquarters came as the one it went into: that one opens
+        self.app.call_from_thread(self.dismiss, view.id)
 
     def action_dismiss_none(self) -> None:
         self.dismiss(None)
