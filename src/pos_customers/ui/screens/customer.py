@@ -183,8 +183,6 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
         if action == "password_link":
             return (self.app.actor.can(Permission.EDIT) and self.view is not None
                     and self.view.account_type == "registered" and self.view.anonymized_at is None)
-        if action == "export_data":
-            return self.app.actor.can(Permission.NOTES)
         if action == "resolve_conflict":
             return (self.app.actor.can(Permission.EDIT) and self.view is not None and self.view.anonymized_at is None
                     and any(c.resolved_at is None for c in self._conflicts) and self._on_activity_tab())
@@ -480,8 +478,17 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
             return
         self.app.call_from_thread(self.notify, tr(message), markup=False, timeout=8)
 
-    @work(thread=True, exclusive=True, group="privacy")
     def action_export_data(self) -> None:
+        """ctrl+e: the access request; offered to everyone, refused in one line for a role that
+        may not read the customer's notes (the report holds them; the services check it too)."""
+        if not self.app.actor.can(Permission.NOTES):
+            self.notify(_("The access request holds the customer's notes: a manager makes it (ctrl+e)."),
+                        severity="warning", markup=False)
+            return
+        self.run_export_data()
+
+    @work(thread=True, exclusive=True, group="privacy")
+    def run_export_data(self) -> None:
         import json
         from pathlib import Path
 
