@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import DataTable
 
+from tests.helpers import db_rows
 from tests.ui.conftest import settle, sign_in
 
 SIZE = (80, 24)
@@ -35,3 +36,38 @@ async def test_ctrl_e_is_listed_for_an_associate_and_says_why_not(make_app):
         await pilot.press("ctrl+e")
         await settle(app, pilot)
         assert any("a manager makes it" in m for m in notices(app)), notices(app)
+
+
+async def test_f6_without_a_likely_duplicate_says_so(make_app):
+    app = make_app(sync_seconds=3600)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(app, pilot)
+        await pilot.press(*"Eva Lang", "f2")
+        await settle(app, pilot, 0.3)
+        await pilot.press("f6")
+        await settle(app, pilot)
+        assert any(m.startswith("No likely duplicates") for m in notices(app)), notices(app)
+
+
+async def test_the_count_of_fields_to_correct_goes_as_they_are_corrected(make_app, shop):
+    from textual.widgets import Input, Label
+
+    app = make_app(sync_seconds=3600)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(app, pilot)
+        await pilot.press(*"Eva Lang", "f2")
+        await settle(app, pilot, 0.3)
+        form = app.screen
+        form.query_one("#email", Input).focus()
+        await pilot.press(*"eva@lang")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot, 0.3)
+        top = form.query_one("#form-errors", Label)
+        assert str(top.render()) == "1 field needs attention"
+        assert app.focused is form.query_one("#email", Input)
+        await pilot.press(*".de")
+        await settle(app, pilot, 0.3)
+        assert str(top.render()) == ""
+        await pilot.press("ctrl+s")
+        await settle(app, pilot, 0.3)
+    assert shop.db.path and any(r[0] == "eva@lang.de" for r in db_rows(shop, "SELECT address FROM customer_email"))

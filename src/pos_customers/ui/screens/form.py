@@ -576,7 +576,11 @@ class CustomerFormScreen(Screen):
                 self.query_one("#err-addresses", ErrorLine).show(tr(e.message))
             elif all_fields:
                 other.append(f"{field_label(e.field)}: {tr(e.message)}")
-        self.query_one("#form-errors", Label).update(safe("; ".join(other)))
+        # the line at the top counts what is left to correct once a save was refused: it goes down
+        # as fields are corrected, and goes when none is left
+        count = ngettext("{n} field needs attention", "{n} fields need attention", len(errors)).format(
+            n=len(errors)) if all_fields and errors else ""
+        self.query_one("#form-errors", Label).update(safe(": ".join(t for t in (count, "; ".join(other)) if t)))
         self.duplicates = hits
         box = self.query_one("#dup-box")
         box.set_class(not hits, "hidden")
@@ -596,6 +600,9 @@ class CustomerFormScreen(Screen):
             if options.highlighted is None:
                 options.highlighted = 0
             options.focus()
+        else:
+            self.notify(_("No likely duplicates: no customer with this email or phone, nor with a name alike and "
+                          "the same postal code or date of birth."), markup=False)
 
     @on(OptionList.OptionSelected, "#duplicates")
     def _open_duplicate(self, event: OptionList.OptionSelected) -> None:
@@ -742,10 +749,8 @@ class CustomerFormScreen(Screen):
         errors = validate_draft(self.app.services, self.app.actor, draft, new=self.view is None,
                                 before=self.view)
         if errors:
-            self._show_checks(errors, self.duplicates, True)
+            self._show_checks(errors, self.duplicates, True)  # the count at the top, each field's message
             self._focus_first(errors)
-            self.notify(ngettext("{n} field needs attention", "{n} fields need attention", len(errors)).format(
-                n=len(errors)), severity="error")
             return
         hits = find_duplicates(self.app.services, self.app.actor, draft,
                                exclude_id=self.view.id if self.view else None)
