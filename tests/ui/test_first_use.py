@@ -71,3 +71,40 @@ async def test_the_count_of_fields_to_correct_goes_as_they_are_corrected(make_ap
         await pilot.press("ctrl+s")
         await settle(app, pilot, 0.3)
     assert shop.db.path and any(r[0] == "eva@lang.de" for r in db_rows(shop, "SELECT address FROM customer_email"))
+
+
+async def test_letters_on_a_list_pick_a_choice_and_other_keys_get_a_hint(make_app):
+    """Tab stops on lists and tick boxes: a letter picks the first choice starting with what was
+    typed; a digit on a list, or a key on a tick box, says what the field is. Nothing vanishes."""
+    from textual.widgets import Checkbox, Select
+
+    app = make_app(sync_seconds=3600)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(app, pilot)
+        await pilot.press(*"Eva Lang", "f2")
+        await settle(app, pilot, 0.3)
+        form = app.screen
+        salutation = form.query_one("#salutation", Select)
+        salutation.focus()
+        await pilot.press("m", "s")
+        await settle(app, pilot)
+        assert salutation.value == "MS" and not salutation.expanded
+        await pilot.press("f")
+        await settle(app, pilot)
+        assert salutation.value == "FAMILY"
+        purpose = form.query_one("#phone_purpose", Select)
+        before = purpose.value
+        purpose.focus()
+        await pilot.press("0")
+        await settle(app, pilot)
+        assert purpose.value == before
+        assert any("this field is a list" in m for m in notices(app)), notices(app)
+        box = form.query_one("#email_marketing", Checkbox)
+        box.focus()
+        await pilot.press("1")
+        await settle(app, pilot)
+        assert box.value is False
+        assert any("a box to tick" in m for m in notices(app)), notices(app)
+        await pilot.press("space")
+        await settle(app, pilot)
+        assert box.value is True

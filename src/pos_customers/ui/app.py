@@ -564,6 +564,15 @@ class PosApp(App):
         if self._monotonic() - self._last_input >= self.config.idle_minutes * 60:
             self.lock_terminal()
 
+    def on_key(self, event: events.Key) -> None:
+        """A key no widget took: on a list or a tick box, a letter picks a choice or a hint says
+        what the field is (ui/widgets/choice_keys.py); never lost without a word."""
+        from .widgets.choice_keys import typed_on_choice
+
+        if typed_on_choice(self.focused, event):
+            event.stop()
+            event.prevent_default()
+
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown, events.Paste)):
             self._last_input = self._monotonic()
