@@ -138,7 +138,7 @@ async def test_the_stores_tab_sets_the_preferred_store(make_app, hq_link, shop, 
         assert [r[1] for r in rows] == ["BER01 Berlin Alexanderplatz\nAlexanderplatz 9, 10178 Berlin",
                                         "MUC01 München Marienplatz\nMarienplatz 21, 80331 München",
                                         "WEB Online shop\nonline: no street address"]
-        assert rows[2][2] == "—\nopen"
+        assert rows[2][2] == "no phone\nopen"
         assert rows[1][2:] == ["089 2318200\ntemporarily closed", "1 order"]
         assert rows[0][3] == "registered, served 1×"  # created here
         await pilot.press("down", "p")

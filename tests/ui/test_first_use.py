@@ -108,3 +108,16 @@ async def test_letters_on_a_list_pick_a_choice_and_other_keys_get_a_hint(make_ap
         await pilot.press("space")
         await settle(app, pilot)
         assert box.value is True
+
+
+async def test_a_till_not_connected_says_what_it_does_not_know_of_its_store(make_app):
+    """Standalone, the Stores tab knows the store's name only: no bare "— open" under it."""
+    app = make_app(sync_seconds=3600)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_first(app, pilot, "hans meier")
+        app.screen.query_one("#tabs").active = "tab-stores"
+        await settle(app, pilot)
+        table = app.screen.query_one("#stores-table", DataTable)
+        row = [str(c) for c in table.get_row_at(0)]
+        assert row[1].split("\n")[1] == "address not known"
+        assert row[2] == "no phone\nstatus not known"

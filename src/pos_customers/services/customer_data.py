@@ -159,7 +159,8 @@ def store_directory(svc: Services, actor: Actor, *, transport=None) -> tuple[lis
     with svc.db.read() as s:
         kept = _kept(s, StoreInfo, STORE, "")
         if not kept:
-            kept = [StoreInfo(code=st.code, name=st.name) for st in s.exec(select(Store).order_by(Store.code))]
+            # names only: whether a store is open is headquarters' word, not known here
+            kept = [StoreInfo(code=st.code, name=st.name, status="") for st in s.exec(select(Store).order_by(Store.code))]
     return kept, source
 
 

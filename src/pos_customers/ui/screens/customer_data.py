@@ -164,9 +164,12 @@ class StoresPane(DataPane):
         table = DataTable(id="stores-table", cursor_type="row", zebra_stripes=True)
         table.add_columns("★", _("Store · address"), _("Phone · status"), _("Customer here"))
         for u in rows:  # two lines a store: 80 columns hold them
-            table.add_row("★" if u.preferred else "", plain(f"{u.code} {u.name}".strip() + "\n" + (u.address or "—"),
-                                                            multiline=True),
-                          plain(f"{phone_text(u.phone) or '—'}\n{word(u.status) or '—'}", multiline=True),
+            # what is not known says so in words (a till not connected knows its stores' names only)
+            status = word(u.status) if u.status else _("status not known")
+            table.add_row("★" if u.preferred else "",
+                          plain(f"{u.code} {u.name}".strip() + "\n" + (u.address or _("address not known")),
+                                multiline=True),
+                          plain(f"{phone_text(u.phone) or _('no phone')}\n{status}", multiline=True),
                           plain(store_use(u)), height=2)
         return [table, Label(" · ".join((_("p preferred store"), source_note(source))), classes="muted",
                              markup=False)]
