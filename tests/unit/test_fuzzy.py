@@ -15,6 +15,12 @@ def test_names_that_sound_alike_share_a_key(typed, word):
     assert fuzzy.alternatives([typed], stored(word)).sounds_like == {typed: (word,)}
 
 
+def test_a_shared_phonetic_code_alone_is_no_sound_alike():
+    """Kölner Phonetik codes m and n alike: "shmidt" and "Zanetti" are both 862, yet not alike."""
+    assert set(fuzzy.sound_keys("shmidt")) & set(fuzzy.sound_keys("zanetti"))
+    assert fuzzy.alternatives(["shmidt"], stored("zanetti", "schmidt")).sounds_like == {"shmidt": ("schmidt",)}
+
+
 @pytest.mark.parametrize("typed", ["schmdit", "schmidr", "schmit", "schmiddt"])
 def test_one_typo_is_found_by_its_deletion_keys(typed):
     alternatives = fuzzy.alternatives([typed], stored("schmidt"))

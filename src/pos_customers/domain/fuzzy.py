@@ -11,7 +11,8 @@ its rows. Every name word of four to 32 letters has:
 - ``p`` + each of its beginnings of four letters or more: a typed word that only begins stored
   words ("flor" of "Florence") is being typed, not misspelt, and gets no alternatives.
 
-A search looks up the typed word's own keys, keeps the stored words that really sound alike or are
+A search looks up the typed word's own keys, keeps the stored words that really sound alike (a
+shared phonetic key and a Jaro-Winkler similarity of at least ``SOUND_SIMILARITY``) or are
 one edit away (OSA distance 1: a letter missing, extra or wrong, or two letters swapped), and asks
 the word index for customers with those words. Hits are marked ``sounds_like`` or ``typo`` and
 ranked after every exact and prefix hit.
@@ -29,6 +30,9 @@ MIN_LETTERS = 4        # shorter words sound like half the names ("ann", "mai")
 MAX_LETTERS = 32       # longer ones are no names anybody types
 MAX_ALTERNATIVES = 24  # stored words one typed word may stand for (closest first)
 MAX_KEY = 40           # "d" + a word of 32 letters fits, as does every phonetic code
+# a sound-alike must also look alike (Jaro-Winkler): a phonetic code alone is too coarse (Kölner
+# Phonetik codes m and n alike, so "shmidt" and "Zanetti" are both 862); Meier / Mayer is 0.76
+SOUND_SIMILARITY = 0.7
 
 SOUNDS_LIKE = "sounds_like"
 TYPO = "typo"
@@ -118,7 +122,7 @@ def alternatives(typed: Iterable[str], rows: Iterable[tuple[str, str]], own: dic
     here: two words sharing a deletion key can be two edits apart). The typed word itself and
     words starting with it are not alternatives: the exact and prefix searches find them; a typed
     word that only begins stored words (and is none itself) has none."""
-    from rapidfuzz.distance import OSA  # imported when a search looks for typos, not by every reader
+    from rapidfuzz.distance import OSA, JaroWinkler  # imported when a search looks for alternatives
 
     by_key: dict[str, set[str]] = {}
     for key, word in rows:
@@ -131,7 +135,7 @@ def alternatives(typed: Iterable[str], rows: Iterable[tuple[str, str]], own: dic
         sound, typo = _own_keys(w, own)
         alike = {v for k in sound for v in by_key.get(k, ())}
         near = {v for k in typo for v in by_key.get(k, ()) if OSA.distance(w, v, score_cutoff=1) <= 1}
-        alike = {v for v in alike if not v.startswith(w)}
+        alike = {v for v in alike if not v.startswith(w) and JaroWinkler.similarity(w, v) >= SOUND_SIMILARITY}
         near = {v for v in near if not v.startswith(w)} - alike
         if alike:
             sounds[w] = _closest(w, alike)
