@@ -315,3 +315,28 @@ def test_revision_0010_keys_the_names_already_held(empty_engine):
     assert [(h["id"], h["matched_by"]) for h in hq.search(who, "schmdit", limit=5)] == [(doc["id"], "typo")]
     downgrade(engine, "0005")
     assert "hq_name_key" not in inspect(engine).get_table_names()
+
+
+def test_an_umlaut_typed_ranks_the_names_spelled_so_first_at_the_till_and_at_headquarters(tmp_path):
+    """"pet möl" folds to "pet mol": Petra Mol (newer) and Peter Möller both begin so. The one
+    spelled as typed comes first; "pet mol" keeps newest first. The same at headquarters."""
+    from tests.helpers import person
+
+    till = Till(tmp_path / "store.db")
+    till.add("moeller", person("Peter", "Möller"))
+    till.add("mol", person("Petra", "Mol"))
+    engine = make_engine(f"sqlite:///{tmp_path / 'hq.db'}")
+    upgrade(engine)
+    hq = Headquarters(engine)
+    token = hq.add_store(STORE["code"], STORE["name"], number=STORE["number"], country=STORE["country"])
+    _, credential, _, _ = hq.enrol(token, "till 1")
+    who = hq.authenticate(credential)
+    assert hq.push(who, till.events()).refused == []
+    names = {v: k for k, v in till.ids.items()}
+    for query, order in (("pet möl", ["moeller", "mol"]), ("PET MÖL", ["moeller", "mol"]),
+                         ("pet mol", ["mol", "moeller"])):
+        at_till = search_customers(till.svc, ADMIN, query).rows
+        assert [names[r.customer_id] for r in at_till] == order, query
+        assert [names[h["id"]] for h in hq.search(who, query, limit=100)] == order, query
+    engine.dispose()
+    till.db.dispose()

@@ -37,6 +37,9 @@ class SearchQuery:
     phone_e164: str | None = None
     card: str | None = None
     segments: tuple[str, ...] = ()  # seg:CODE words: only members of every one of these segments
+    # the German spelling of typed words with an umlaut ("möl" -> "moel"): the names spelled as
+    # typed (Möller, indexed as "moeller" too) rank before those that only fold alike (Mol)
+    spelled: tuple[str, ...] = ()
     # the shape of a whole email, a valid phone number, a card number or a reference: an exact hit
     # answers it alone (no fragment or name search after it); no exact hit, the normal search
     complete: bool = False
@@ -107,6 +110,8 @@ def parse_query(text: str, *, country: str) -> SearchQuery:
 
     found = tuple(dict.fromkeys(words(text)))[:MAX_WORDS]
     fields["name_words"] = found
+    if not text.isascii() and (german := text.casefold().translate(_GERMAN_ALTERNATES)) != text.casefold():
+        fields["spelled"] = tuple(w for w in dict.fromkeys(words(german)) if w not in found)[:MAX_WORDS]
     if len(found) == 1:
         raw = (_NOT_ASCII_ALNUM.sub("", text) if text.isascii() else "".join(c for c in text if c.isalnum())).upper()
         if CARD_MIN <= len(raw) <= CARD_MAX and raw.isascii() and any(c.isdigit() for c in raw):
@@ -227,6 +232,16 @@ def _rules(metadata) -> tuple:
     idd = metadata.international_prefix
     return (re.compile(prefix) if prefix else None, metadata.national_prefix_transform_rule or "",
             re.compile(idd) if idd else None)
+
+
+def name_steps(q: SearchQuery) -> list[tuple[tuple[str, ...], bool]]:
+    """The name searches in rank order, each (the words every hit has, whole words or prefixes):
+    whole words before prefixes; with an umlaut typed, the names spelled as typed first. Each step
+    finds a subset of the last one (the prefixes of the words as folded): only the order changes."""
+    plain = [(q.name_words, True), (q.name_words, False)]
+    if not q.spelled:
+        return plain
+    return [(q.name_words + q.spelled, True), (q.name_words + q.spelled, False)] + plain
 
 
 def fts_name_query(name_words: tuple[str, ...]) -> str:

@@ -33,7 +33,7 @@ from sqlalchemy.engine import Connection
 
 from ..domain import fuzzy
 from ..domain.search import (HQ_FTS, NAME_WORD_FIELDS, SearchQuery, contact_index_text, fragment_text, fts_exact_query,
-                             fts_name_query, name_index_text, parse_query, people_after_organizations)
+                             fts_name_query, name_index_text, name_steps, parse_query, people_after_organizations)
 from ..domain.text import fields_display_name
 from . import tables as t
 from .common import bulk_insert
@@ -405,11 +405,11 @@ def _ranked(conn: Connection, q: SearchQuery, want: int) -> dict[str, str]:
     before_names = len(found)
     if q.name_words and len(found) < want:
         # every word whole first, then every word as a prefix; newest customers first in each
-        for whole in (True, False):
+        for name_words, whole in name_steps(q):  # with an umlaut typed, names spelled so first
             if len(found) >= want:
                 break
-            take(by_name(_tsquery(q.name_words, prefix=not whole),
-                         fts_exact_query(q.name_words) if whole else fts_name_query(q.name_words)), "name")
+            take(by_name(_tsquery(name_words, prefix=not whole),
+                         fts_exact_query(name_words) if whole else fts_name_query(name_words)), "name")
     named = len(found) - before_names
     if q.name_words and len(found) < want and named < want:
         # the name words found fewer than a page: names that sound alike, then one typo away

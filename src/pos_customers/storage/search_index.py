@@ -17,7 +17,7 @@ from ..domain import duplicates as dup
 from ..domain import fuzzy
 from ..domain.record import CustomerRecord
 from ..domain.search import (NAME_WORD_FIELDS, SearchQuery, contact_index_text, fts_exact_query, fts_fragment_query,
-                             fts_name_query, name_index_text, people_after_organizations)
+                             fts_name_query, name_index_text, name_steps, people_after_organizations)
 from ..domain.enums import SyncState
 from ..domain.text import digits
 from ..domain.i18n import Msg
@@ -264,10 +264,11 @@ def search(conn: sqlite3.Connection, q: SearchQuery, *, limit: int, offset: int 
     if q.name_words and len(found) < want:
         # every word whole first, then every word as a prefix; newest customers first in each.
         # (bm25 ordering would score every match: 1 s for "m" at a million customers)
-        for match in (fts_exact_query(q.name_words), fts_name_query(q.name_words)):
+        for name_words, whole in name_steps(q):  # with an umlaut typed, names spelled so first
             if len(found) >= want:
                 break
-            take_rows("customer_name_fts", match, "name")
+            take_rows("customer_name_fts", fts_exact_query(name_words) if whole else fts_name_query(name_words),
+                      "name")
     named = len(found) - before_names
     if q.name_words and len(found) < want and named < limit:
         # the name words found fewer than a page: names that sound alike, then one typo away
