@@ -121,3 +121,28 @@ async def test_a_till_not_connected_says_what_it_does_not_know_of_its_store(make
         row = [str(c) for c in table.get_row_at(0)]
         assert row[1].split("\n")[1] == "address not known"
         assert row[2] == "no phone\nstatus not known"
+
+
+async def test_a_refusal_no_screen_caught_is_one_line_and_the_app_goes_on(make_app, monkeypatch):
+    """A key's action (s, for the sale) and the card's reading worker (r) meet a customer that is
+    gone: one line each, no traceback; the card that cannot read its customer closes."""
+    from pos_customers.domain.i18n import Msg
+    from pos_customers.services.context import NotFound
+    from pos_customers.ui.screens import customer as card_module
+
+    def gone(*args, **kwargs):
+        raise NotFound(Msg("no customer with reference {reference}", reference="YAQ3W9KPT"))
+
+    app = make_app(sync_seconds=3600)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_first(app, pilot, "hans meier")
+        monkeypatch.setattr(card_module, "choose_for_sale", gone)
+        await pilot.press("s")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "CustomerScreen"
+        assert notices(app)[-1] == "no customer with reference YAQ3W9KPT: search for the customer again."
+        monkeypatch.setattr(card_module, "get_customer", gone)
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "SearchScreen" and len(app.desk) == 0
+        assert app.is_running

@@ -276,13 +276,14 @@ class PosApp(App):
     def _handle_exception(self, error: Exception) -> None:
         """Textual's handler of an exception nothing caught (it ends the app with a traceback).
         A worker (search, card, sync, sign-in) that failed on the till's file shows what happened
-        instead and the app goes on. The one override of a Textual internal:
-        tests/ui/test_file_problems.py fails if Textual stops calling it for a failed worker."""
+        instead and the app goes on; so does a refusal of the services (:meth:`show_refusal`).
+        The one override of a Textual internal: tests/ui/test_file_problems.py fails if Textual stops calling it for a failed worker."""
         from textual.worker import WorkerFailed
 
         problem = self._problem_of(error.error) if isinstance(error, WorkerFailed) else None
         if problem is None:
-            if not (isinstance(error, WorkerFailed) and self.show_refusal(error.error)):
+            # a refusal of the services a worker or a message handler did not catch: one line
+            if not self.show_refusal(error.error if isinstance(error, WorkerFailed) else error):
                 super()._handle_exception(error)
             return
         self.show_file_problem(problem)
