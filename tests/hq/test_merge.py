@@ -110,6 +110,12 @@ def test_headquarters_merges_by_reference_and_refuses_the_impossible(api, hq, hq
     done = hq.merge_customers(format_reference(ref(0, 2)).lower(), anna, by="hq:test")
     assert (done.kept, done.merged, done.already) == (ref(0, 1), ref(0, 2), False)
     assert hq.merge_customers(ann, anna).already
+    # the merged-away reference, whole or its beginning, lists the one it went into (F5), never Ann
+    for typed in (format_reference(ref(0, 2)), ref(0, 2)[:6]):
+        found = api.get("/v1/customers/search", params={"q": typed}, headers=ham).json()
+        assert ann not in [c["id"] for c in found] and anna in [c["id"] for c in found], typed
+    found = api.get("/v1/customers/search", params={"q": format_reference(ref(0, 2))}, headers=ham).json()
+    assert [(c["id"], c["reference"], c["matched_by"]) for c in found] == [(anna, ref(0, 1), "reference")]
     for bad, into in ((anna, ann), ("nobody", anna)):
         try:
             hq.merge_customers(bad, into)

@@ -364,8 +364,7 @@ def _ranked(conn: Connection, q: SearchQuery, want: int) -> dict[str, str]:
             found.setdefault(cid, how)
 
     if q.reference:
-        from .merge import survivor  # a merged-away customer's reference finds the one it went into
-        take((survivor(conn, cid) for cid in conn.execute(select(c.id).where(
+        take(_survivors(conn, conn.execute(select(c.id).where(
             c.reference == q.reference, c.anonymized_at.is_(None))).scalars()), "reference")
         if found:  # a complete reference with a valid check character: that customer, nothing else
             return found
@@ -385,10 +384,10 @@ def _ranked(conn: Connection, q: SearchQuery, want: int) -> dict[str, str]:
     if q.reference_prefix and len(found) < want:
         # references are letters and digits only: every one that starts with the prefix sorts
         # below prefix + "Z" ("Z" is not a reference symbol), in any collation
-        take(conn.execute(select(c.id).where(c.reference >= q.reference_prefix,
-                                             c.reference < q.reference_prefix + "Z",
-                                             c.anonymized_at.is_(None))
-                          .order_by(c.reference).limit(want)).scalars(), "reference")
+        take(_survivors(conn, conn.execute(select(c.id).where(c.reference >= q.reference_prefix,
+                                                              c.reference < q.reference_prefix + "Z",
+                                                              c.anonymized_at.is_(None))
+                                           .order_by(c.reference).limit(want)).scalars()), "reference")
     postgres = conn.dialect.name == "postgresql"
 
     def by_name(tsquery: str, match: str) -> Iterable[str]:
@@ -432,6 +431,16 @@ def _ranked(conn: Connection, q: SearchQuery, want: int) -> dict[str, str]:
                 " ORDER BY id DESC"), {"q": f'"{fragment}"', "n": want + len(found)}).scalars()
         take(ids, "phone" if fragment.isdigit() else "fragment")
     return found
+
+
+def _survivors(conn: Connection, ids: Iterable[str]) -> list[str]:
+    """These customers, each merged-away one as the one it went into (its reference still finds
+    it: a redirect; the search lists the survivor, never the merged-away customer)."""
+    from .merge import redirects, survivor
+
+    ids = list(ids)
+    merged = redirects(conn, set(ids)) if ids else {}
+    return [survivor(conn, cid) if cid in merged else cid for cid in ids]
 
 
 def _lexeme(word: str, *, prefix: bool) -> str:
