@@ -235,6 +235,13 @@ def search(conn: sqlite3.Connection, q: SearchQuery, *, limit: int, offset: int 
     # found there is the whole answer, read without a transaction of its own
     exact = tuple(how for how, value in (("reference", q.reference), ("email", q.email_key),
                                          ("phone", q.phone_e164), ("card", q.card)) if value)
+    if q.reference:
+        # a complete reference with a valid check character, alone first: found, that customer is
+        # the whole answer (what it might also be read as, a card number, is not looked up)
+        rows = conn.execute(_exact_statement(("reference",), len(codes)), (q.reference, *codes, want)).fetchall()
+        if rows:
+            return _exact_page(rows, offset, limit)
+        exact = exact[1:]
     if exact:
         params: list = []
         for how in exact:
@@ -243,9 +250,6 @@ def search(conn: sqlite3.Connection, q: SearchQuery, *, limit: int, offset: int 
         if len(exact) > 1 and rows:
             rank = {how: i for i, how in enumerate(exact)}
             rows.sort(key=lambda r: rank[r[0]])  # each kind's rows in the order SQLite gave them
-            if rows[0][0] == "reference":
-                # a complete reference with a valid check character: that customer, nothing else
-                rows = [r for r in rows if r[0] == "reference"]
         for r in rows:
             fetched.setdefault(r[1], r[1:])
             found.setdefault(r[1], r[0])
@@ -302,6 +306,13 @@ def _exact_statement(kinds: tuple[str, ...], segments: int) -> str:
     if len(arms) == 1:
         return arms[0]
     return " UNION ALL ".join(f"SELECT * FROM ({arm})" for arm in arms)
+
+
+def _exact_page(rows: list[tuple], offset: int, limit: int) -> SearchPage:
+    """The page of an exact lookup's rows (how it matched, then the display columns) whose
+    customers are distinct (a reference names one customer)."""
+    return SearchPage(rows=[_row(r[1:], r[0]) for r in rows[offset: offset + limit]], offset=offset,
+                      has_more=len(rows) > offset + limit)
 
 
 def _page(conn: sqlite3.Connection, found: dict[str, str], fetched: dict[str, tuple], offset: int,
