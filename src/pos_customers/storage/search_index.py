@@ -238,9 +238,9 @@ def search(conn: sqlite3.Connection, q: SearchQuery, *, limit: int, offset: int 
     if q.reference:
         # a complete reference with a valid check character, alone first: found, that customer is
         # the whole answer (what it might also be read as, a card number, is not looked up)
-        rows = conn.execute(_exact_statement(("reference",), len(codes)), (q.reference, *codes, want)).fetchall()
-        if rows:
-            return _exact_page(rows, offset, limit)
+        page = by_reference(conn, q.reference, limit=limit, offset=offset, segments=q.segments)
+        if page is not None:
+            return page
         exact = exact[1:]
     if exact:
         params: list = []
@@ -308,9 +308,14 @@ def _exact_statement(kinds: tuple[str, ...], segments: int) -> str:
     return " UNION ALL ".join(f"SELECT * FROM ({arm})" for arm in arms)
 
 
-def _exact_page(rows: list[tuple], offset: int, limit: int) -> SearchPage:
-    """The page of an exact lookup's rows (how it matched, then the display columns) whose
-    customers are distinct (a reference names one customer)."""
+def by_reference(conn: sqlite3.Connection, reference: str, *, limit: int, offset: int = 0,
+                 segments: tuple[str, ...] = ()) -> SearchPage | None:
+    """The customer a complete reference names (compact, valid check character), as a page; None
+    when no customer here has it. One indexed statement: a reference names one customer."""
+    rows = conn.execute(_exact_statement(("reference",), len(segments)),
+                        (reference, *segments, offset + limit + 1)).fetchall()
+    if not rows:
+        return None
     return SearchPage(rows=[_row(r[1:], r[0]) for r in rows[offset: offset + limit]], offset=offset,
                       has_more=len(rows) > offset + limit)
 
