@@ -78,7 +78,8 @@ def whole_reference(text: str) -> str | None:
     valid check character, as :func:`parse_query` reads it; else None. The search looks it up
     before reading the text any further: found, it is the whole answer."""
     text, segments = _cleaned(text)
-    if segments or len(text) > 2 * reference.PAYLOAD_LEN:  # longer: not worth a look (parse_query reads it)
+    # shorter than its symbols, or with more separators than symbols: no look (parse_query reads it)
+    if segments or not reference.PAYLOAD_LEN < len(text) <= 2 * reference.PAYLOAD_LEN:
         return None
     compact = reference.normalize(text)
     return compact if reference.is_reference(compact) else None

@@ -250,12 +250,12 @@ def search(conn: sqlite3.Connection, q: SearchQuery, *, limit: int, offset: int 
         if len(exact) > 1 and rows:
             rank = {how: i for i, how in enumerate(exact)}
             rows.sort(key=lambda r: rank[r[0]])  # each kind's rows in the order SQLite gave them
+        if rows and q.complete:
+            # a whole email, phone or card number found exactly: no scan after it
+            return _exact_page(rows, offset, limit)
         for r in rows:
             fetched.setdefault(r[1], r[1:])
             found.setdefault(r[1], r[0])
-        if found and q.complete:
-            # a whole reference, email, phone or card number found exactly: no scan after it
-            return _page(conn, found, fetched, offset, limit)
     if not conn.in_transaction:  # every step after the exact one reads the same snapshot
         conn.execute("BEGIN")
     if q.reference_prefix and len(found) < want:
@@ -314,8 +314,17 @@ def by_reference(conn: sqlite3.Connection, reference: str, *, limit: int, offset
     when no customer here has it. One indexed statement: a reference names one customer."""
     rows = conn.execute(_exact_statement(("reference",), len(segments)),
                         (reference, *segments, offset + limit + 1)).fetchall()
-    if not rows:
-        return None
+    return _exact_page(rows, offset, limit) if rows else None
+
+
+def _exact_page(rows: list[tuple], offset: int, limit: int) -> SearchPage:
+    """The page of exact lookups' rows (how each matched, then the display columns), in their
+    order, each customer once (where first found: phone before card)."""
+    if len(rows) > 1:
+        first: dict[str, tuple] = {}
+        for r in rows:
+            first.setdefault(r[1], r)
+        rows = list(first.values())
     return SearchPage(rows=[_row(r[1:], r[0]) for r in rows[offset: offset + limit]], offset=offset,
                       has_more=len(rows) > offset + limit)
 
