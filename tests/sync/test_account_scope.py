@@ -4,6 +4,8 @@ merging with the account or by changing the email."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlmodel import select
 
@@ -295,3 +297,38 @@ def test_a_merge_headquarters_applies_moves_the_links_at_every_till_and_keeps_no
     links = _links(ham)
     assert links[(acme.id, anna.id)] == ("buyer", True, True, True)
     assert not links.get((acme.id, ann.id), ("", False))[1]
+
+
+def test_recover_from_a_backup_made_before_a_merge_keeps_the_merge(tmp_path, hq_server, admin, monkeypatch):
+    """The backup still holds Ann; the damaged file had merged her into Anna (not sent yet). The
+    rebuilt file has her redirect (and what puts her back), read by SQL and by the page reader."""
+    from pos_customers.domain.enums import Role
+    from pos_customers.services import backup as backups
+    from pos_customers.services.context import Actor, Services
+    from pos_customers.storage import salvage
+    from pos_customers.storage.engine import Database
+    from pos_customers.storage.tables import CustomerRedirect
+
+    monkeypatch.setenv("POS_CUSTOMERS_CONFIG", str(tmp_path / "config.toml"))
+    ber, ham, anna, ann, acme, event = _held_twins(tmp_path, hq_server, admin)
+    before = backups.backup_now(ham, admin, tmp_path / "before-merge.db")
+    merge_into_account(ham, Actor("1001", "Maria", Role.MANAGER, "T-test"), event.id)
+    path = ham.db.path
+    ham.db.dispose()
+    found = salvage.Salvaged()
+    assert salvage._read_pages(path, found) and [r["id"] for r in found.redirects] == [ann.id]
+    assert found.redirects[0]["into_id"] == anna.id and json.loads(found.redirects[0]["undo"])["rows"]["customer"]
+
+    report = backups.recover(path, admin, backup=before.path, force=True)
+    assert report.redirects_carried == 1
+    back = Services(Database(path))
+    try:
+        with back.db.read() as s:
+            assert s.get(Customer, ann.id) is None and s.get(CustomerRedirect, ann.id).undo
+        assert [e.event_type for e in parked(back)] == []  # the merge goes with the next sync
+        assert sync.sync_now(back, admin).parked == 0
+        assert get_customer(back, admin, ann.reference).id == anna.id  # Anna came after the backup: pulled
+        with back.db.read() as s:
+            assert s.get(CustomerRedirect, ann.id).undo is None
+    finally:
+        back.db.dispose()
