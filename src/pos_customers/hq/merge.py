@@ -216,7 +216,7 @@ def _move_memberships(b: Batch, gone: dict[str, Any], keep: dict[str, Any], by: 
     members = [m for m in b.memberships.values() if m.organization_id in involved or m.person_id in involved]
     if not any(m.active and gone_id in (m.organization_id, m.person_id) for m in members):
         return 0
-    stamp = next_stamp({str(i): c for i, c in enumerate(v for m in members for v in m.clocks.values())}, b.now)
+    stamp = next_stamp({f"{m.id}.{k}": v for m in members for k, v in m.clocks.items()}, b.now)  # after every link's
     changed = moved_links(gone_id, keep_id, members, stamp)
     refs = dict(b.conn.execute(select(t.customer.c.id, t.customer.c.reference).where(t.customer.c.id.in_(
         sorted({x for _, after in changed for x in (after.organization_id, after.person_id)})))).all())
