@@ -29,6 +29,7 @@ from typing import Any, Iterator
 
 from ..domain.enums import EventKind
 from ..domain.i18n import Msg
+from .rawfile import copy_file
 
 OUTBOX_COLUMNS = ("id", "created_at", "hlc", "event_type", "entity", "entity_id", "payload", "attempts",
                   "last_error", "parked_at", "parked_reason", "parked_status", "parked_field", "parked_holder")
@@ -78,10 +79,10 @@ def salvage(path: Path, *, use_sqlite_program: bool = True) -> Salvaged:
     with tempfile.TemporaryDirectory(prefix="pos-salvage-") as tmp:
         copy = Path(tmp) / "damaged.db"
         try:
-            shutil.copyfile(path, copy)
+            copy_file(path, copy)
             wal = Path(f"{path}-wal")
             if wal.is_file():
-                shutil.copyfile(wal, Path(f"{copy}-wal"))
+                copy_file(wal, Path(f"{copy}-wal"))
         except OSError as exc:
             out.notes.append(Msg("the damaged file could not be read: {reason}", reason=exc.strerror or str(exc)))
             return out
