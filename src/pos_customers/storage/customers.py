@@ -99,9 +99,17 @@ def table_rows(session_or_conn: Any, table: str, where: str, args: tuple) -> lis
 def put_rows(session_or_conn: Any, table: str, rows: list[dict[str, Any]]) -> None:
     """Rows as :func:`table_rows` read them, each taking the place of the row with its key."""
     conn = connection(session_or_conn)
-    keys = [r[1] for r in sorted((r for r in conn.execute(f"PRAGMA table_info({table})") if r[5]),
-                                 key=lambda r: r[5])] or ["rowid"]
+    info = list(conn.execute(f"PRAGMA table_info({table})"))
+    keys = [r[1] for r in sorted((r for r in info if r[5]), key=lambda r: r[5])] or ["rowid"]
+    # a row number (INTEGER PRIMARY KEY) another customer's row took meanwhile is not taken from it
+    numbered = len(keys) == 1 and any(r[1] == keys[0] and r[2].upper() == "INTEGER" for r in info) \
+        and any(r[1] == "customer_id" for r in info)
     for row in rows:
+        if numbered and keys[0] in row:
+            held = conn.execute(f"SELECT customer_id FROM {table} WHERE {_quoted(keys[0])} = ?",
+                                (row[keys[0]],)).fetchone()
+            if held is not None and held[0] != row.get("customer_id"):
+                row = {k: v for k, v in row.items() if k != keys[0]}
         if all(k in row for k in keys):  # a row without its key (a new seq) takes nobody's place
             conn.execute(f"DELETE FROM {table} WHERE {' AND '.join(f'{_quoted(k)} = ?' for k in keys)}",
                          [_load_value(row[k]) for k in keys])
