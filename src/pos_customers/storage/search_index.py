@@ -325,9 +325,13 @@ def _exact_statement(kinds: tuple[str, ...], segments: int) -> str:
 def by_reference(conn: sqlite3.Connection, reference: str, *, limit: int, offset: int = 0,
                  segments: tuple[str, ...] = ()) -> SearchPage | None:
     """The customer a complete reference names (compact, valid check character), as a page; None
-    when no customer here has it. One indexed statement: a reference names one customer."""
+    when no customer here has it. One indexed statement: a reference names one customer (not found,
+    a merged-away customer's reference names the one it went into: a pulled redirect)."""
     rows = conn.execute(_exact_statement(("reference",), len(segments)),
                         (reference, *segments, offset + limit + 1)).fetchall()
+    if not rows and (survivor := _survivor_reference(conn, reference)) is not None:
+        rows = conn.execute(_exact_statement(("reference",), len(segments)),
+                            (survivor, *segments, offset + limit + 1)).fetchall()
     return _exact_page(rows, offset, limit) if rows else None
 
 
