@@ -73,11 +73,14 @@ async def test_the_count_of_fields_to_correct_goes_as_they_are_corrected(make_ap
     assert shop.db.path and any(r[0] == "eva@lang.de" for r in db_rows(shop, "SELECT address FROM customer_email"))
 
 
-async def test_letters_on_a_list_pick_a_choice_and_other_keys_get_a_hint(make_app):
+async def test_letters_on_a_list_pick_a_choice_and_other_keys_get_a_hint(make_app, monkeypatch):
     """Tab stops on lists and tick boxes: a letter picks the first choice starting with what was
     typed; a digit on a list, or a key on a tick box, says what the field is. Nothing vanishes."""
     from textual.widgets import Checkbox, Select
 
+    from pos_customers.ui.widgets import choice_keys
+
+    monkeypatch.setattr(choice_keys, "WORD_GAP", 60.0)  # keys make one word however busy the machine
     app = make_app(sync_seconds=3600)
     async with app.run_test(size=SIZE) as pilot:
         await sign_in(app, pilot)
