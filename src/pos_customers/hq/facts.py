@@ -75,7 +75,7 @@ def write_orders(conn: Connection, rows: Iterable[tuple[str, str | None, Mapping
     rows = list(rows)
     keys = [key for key, *_ in rows]
     kept = bool(spend.windows(conn))  # the spend totals follow every change of an order's fact
-    old = spend.fact_rows(conn, keys) if kept else []
+    old = spend.fact_rows(conn, keys)
     for k in range(0, len(keys), 1000):
         conn.execute(delete(t.order_fact).where(t.order_fact.c.order_id.in_(keys[k:k + 1000])))
     facts = [f for key, cid, doc, seq, deleted in rows if not deleted and (f := order_fact(key, cid, doc, seq))]
@@ -83,6 +83,12 @@ def write_orders(conn: Connection, rows: Iterable[tuple[str, str | None, Mapping
         bulk_insert(conn, t.order_fact, facts[k:k + 5000])
     if kept:
         spend.apply_orders(conn, old, facts)
+    now_of = {f["order_id"]: f["customer_id"] for f in facts}
+    left = {f["customer_id"] for f in old if now_of.get(f["order_id"]) != f["customer_id"]}
+    if left:  # the next incremental segment evaluation looks at them (their fact is gone)
+        seq = max(seq for *_, seq, _ in rows)
+        conn.execute(delete(t.order_left).where(t.order_left.c.customer_id.in_(sorted(left))))
+        bulk_insert(conn, t.order_left, [{"customer_id": cid, "seq": seq} for cid in sorted(left)])
 
 
 __all__ = ["customer_facts", "order_fact", "write_orders", "ORDER_KIND"]

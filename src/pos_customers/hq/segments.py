@@ -303,6 +303,7 @@ def _evaluate(conn, codes: list[str], now: datetime, seq: int, *, full: bool = F
             looked = sorted(conn.execute(union(
                 select(c.id.label("id")).where(c.seq > since),
                 select(t.order_fact.c.customer_id.label("id")).where(t.order_fact.c.seq > since),
+                select(t.order_left.c.customer_id.label("id")).where(t.order_left.c.seq > since),
                 *moved_by_time(rule, then, now))).scalars())
             if len(looked) > MAX_LOOK:
                 looked = None  # as many as that: over every customer at once
@@ -339,6 +340,9 @@ def _evaluate(conn, codes: list[str], now: datetime, seq: int, *, full: bool = F
         conn.execute(update(t.segment).where(t.segment.c.code == code).values(
             evaluated_at=now, members=members, evaluated_seq=start))
         changes[code] = (came, gone)
+    oldest = conn.execute(select(func.min(func.coalesce(t.segment.c.evaluated_seq, -1)))).scalar()
+    if oldest is None or oldest >= 0:  # the customers orders left that every segment has looked at since
+        conn.execute(delete(t.order_left).where(t.order_left.c.seq <= (start if oldest is None else oldest)))
     return _publish(conn, changes, seq)
 
 

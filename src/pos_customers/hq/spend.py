@@ -87,11 +87,12 @@ def _sums(currency: str, months: int, sign: int, since: datetime, before: dateti
                    sign * func.count()).where(*_spending(currency, since, before)).group_by(o.customer_id))
 
 
-def _drop_empty(conn: Connection, currency: str, months: int, customers: list[str] | None = None) -> None:
+def _drop_empty(conn: Connection, currency: str, months: int, customers) -> None:
+    """Drop these customers' rows (a list, or a query of ids) left with no order."""
     s = t.spend_total.c
     where = [s.currency == currency, s.months == months, s.orders <= 0]
-    if customers is None:
-        conn.execute(delete(t.spend_total).where(*where))
+    if not isinstance(customers, list):
+        conn.execute(delete(t.spend_total).where(*where, s.customer_id.in_(customers)))
         return
     for k in range(0, len(customers), 500):
         conn.execute(delete(t.spend_total).where(*where, s.customer_id.in_(customers[k:k + 500])))
@@ -111,11 +112,10 @@ def track(conn: Connection, currency: str, months: int, now: datetime) -> None:
     held = aware(held)
     if held == start:
         return
-    if start > held:
-        _upsert(conn, from_select=_sums(currency, months, -1, held, start))
-    else:
-        _upsert(conn, from_select=_sums(currency, months, 1, start, held))
-    _drop_empty(conn, currency, months)
+    since, before = (held, start) if start > held else (start, held)
+    _upsert(conn, from_select=_sums(currency, months, -1 if start > held else 1, since, before))
+    o = t.order_fact.c
+    _drop_empty(conn, currency, months, select(o.customer_id).where(*_spending(currency, since, before)))
     conn.execute(update(t.spend_window).where(w.currency == currency, w.months == months).values(starts_at=start))
 
 
@@ -186,7 +186,7 @@ def fact_rows(conn: Connection, order_ids: list[str]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for k in range(0, len(order_ids), 1000):
         out += [dict(r._mapping) for r in conn.execute(select(
-            o.customer_id, o.currency, o.status, o.ordered_at, o.total_minor).where(
+            o.order_id, o.customer_id, o.currency, o.status, o.ordered_at, o.total_minor).where(
             o.order_id.in_(order_ids[k:k + 1000])))]
     return out
 

@@ -332,6 +332,15 @@ order_fact = Table(
 # orders are added, corrected, refunded or moved, and rolled forward (the orders that left the
 # window taken off) when a segment is evaluated. A "spent more than S" rule is then a range of
 # ``ix_hq_spend_total_over`` instead of a sum over every order in the window.
+# The customers an order left (deleted, or now another customer's), with the seq of that change:
+# with the order facts' own seqs, who the next incremental segment evaluation must look at.
+order_left = Table(
+    "hq_order_left", metadata,
+    Column("customer_id", String(36), primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Index("ix_hq_order_left_seq", "seq"),
+)
+
 spend_window = Table(
     "hq_spend_window", metadata,
     Column("currency", String(3), primary_key=True),
