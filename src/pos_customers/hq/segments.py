@@ -7,8 +7,9 @@ registration are indexed columns of ``hq_customer`` and each order a typed row o
 read and no customer is loaded into Python to be tested. Anonymized customers belong to no segment.
 
 Evaluating a segment stores who belongs (``hq_segment_member``); after the first evaluation only
-the customers changed since (their seq, their orders' seq) and those whose dated conditions the
-time since has moved (registered or ordered between the two windows' starts) are evaluated again.
+the customers changed since (their seq, their orders' seq, those an order left) and those whose
+dated conditions the time since has moved (registered or ordered between the two windows'
+starts) are evaluated again. A spend rule reads rolling per-customer totals (hq/spend.py).
 What changed goes to the tills in bulk: per segment and home store, records of kind
 ``segment_members`` listing up to :data:`BATCH` customers who came and went. The definitions (code
 and name) go out as records of kind ``segment``. `hq segments refresh` (daily) evaluates again.
