@@ -25,7 +25,7 @@ from collections import defaultdict
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Mapping
 
-from sqlalchemy import delete, func, literal, select, union, update
+from sqlalchemy import delete, func, literal, select, union_all, update
 from sqlalchemy.engine import Connection
 
 from . import tables as t
@@ -106,8 +106,13 @@ def track(conn: Connection, currency: str, months: int, now: datetime) -> None:
     start = window_start(now, months)
     held = conn.execute(select(w.starts_at).where(w.currency == currency, w.months == months)).scalar_one_or_none()
     if held is None:
+        s = t.spend_total.c
+        conn.execute(delete(t.spend_total).where(s.currency == currency, s.months == months))
         conn.execute(t.spend_window.insert().values(currency=currency, months=months, starts_at=start))
-        _upsert(conn, from_select=_sums(currency, months, 1, start))
+        conn.execute(t.spend_total.insert().from_select(
+            ["currency", "months", "customer_id", "total_minor", "orders"], _sums(currency, months, 1, start)))
+        if conn.dialect.name == "postgresql":  # a million rows at once: the planner learns of them now
+            conn.exec_driver_sql("ANALYZE hq_spend_total")
         return
     held = aware(held)
     if held == start:
@@ -173,7 +178,7 @@ def spenders(currency: str, months: int, more_than: int, now: datetime, starts: 
         *_spending(currency, held, start), *([within(o.customer_id)] if within is not None else []))
         .group_by(o.customer_id).subquery())
     left = s.total_minor - func.coalesce(gone.c.total, 0)
-    return union(  # those over S in the kept total, less what left the window since; and those an order leaving raised
+    return union_all(  # over S in the kept total, less what left the window since; and those an order leaving raised
         select(s.customer_id).select_from(t.spend_total.outerjoin(gone, gone.c.customer_id == s.customer_id))
         .where(*mine, s.total_minor > more_than, left > more_than),
         select(s.customer_id).select_from(t.spend_total.join(gone, gone.c.customer_id == s.customer_id))
