@@ -104,10 +104,10 @@ def condition(rule: Rule, dialect: str = "", now: datetime | None = None, within
                 where.append(o.ordered_at >= _utc(months_before(now, rule.months)))
             return c.id.in_(_orders(*where))
         if isinstance(rule, Spent):
-            kept = (spend.spenders(rule.currency, rule.months, rule.more_than, now, starts, within)
+            kept = (spend.spenders(c.id, rule.currency, rule.months, rule.more_than, now, starts, within)
                     if starts is not None else None)
             if kept is not None:
-                return c.id.in_(kept)
+                return kept
             spenders = (_orders(o.currency == rule.currency, o.status.not_in(NOT_SPENDING),
                                 o.ordered_at >= _utc(months_before(now, rule.months)))
                         .group_by(o.customer_id).having(func.sum(o.total_minor) > rule.more_than))
