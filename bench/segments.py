@@ -18,6 +18,10 @@ for each rule kind prints as each phase ends:
 
     uv run python bench/segments.py                      # 1,000,000 customers
     uv run python bench/segments.py --customers 100000 --keep
+    uv run python bench/segments.py --keep --reuse       # again on the kept database (no load)
+
+The spend rule's first evaluation includes building its rolling totals (hq/spend.py), once per
+window; its report's raw SQL is the plain sum over the window's orders those totals replace.
 """
 
 from __future__ import annotations
