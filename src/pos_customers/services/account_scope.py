@@ -26,7 +26,6 @@ from ..domain.reference import format_reference
 from ..domain.i18n import Msg
 from ..domain.merge import absorbed
 from ..storage import customers as rows
-from ..storage import memberships
 from ..storage.conn import connection
 from .context import Actor, NotFound, Permission, Services
 
@@ -257,6 +256,8 @@ def merge_into_account(svc: Services, actor: Actor, event_id: str, *, transport=
             tx.outbox(EventKind.CUSTOMER_MERGED, "customer", mine.id, {
                 "id": mine.id, "into": account.id, "associate": (actor.associate_number or actor.name)[:64],
                 "role": actor.role.value})
+            from ..storage import memberships  # the ORM: not loaded by `customers add`, which checks the scope
+
             links, undo["links"] = memberships.move_links(s, mine.id, account.id)
             _audit_links(tx, links)
             rows.redirect(s, mine.id, mine.reference, account.id, account.reference, tx.now, undo=undo)
