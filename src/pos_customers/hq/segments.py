@@ -29,6 +29,7 @@ from sqlalchemy import (String, and_, any_, bindparam, delete, false, func, inse
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.elements import ColumnElement
 
+from ..domain.enums import PullItemKind
 from ..domain.errors import message_of
 from ..domain.i18n import Msg
 from ..domain.segment import (MAX_SEGMENTS, AllOf, AnyOf, BoughtIn, GroupIs, HomeStore, MarketingConsent,
@@ -149,11 +150,19 @@ def moved_by_time(rule: Rule, then: datetime, now: datetime) -> list:
     return out
 
 
+def _live(c) -> ColumnElement[bool]:
+    """A customer a segment may hold: not anonymized, and not merged into another (whose redirect
+    record follows it; its own row stays at headquarters for the pull)."""
+    r = t.record.c
+    return and_(c.anonymized_at.is_(None),
+                ~select(r.key).where(r.kind == PullItemKind.REDIRECT.value, r.key == c.id).exists())
+
+
 def member_query(rule: Rule, dialect: str = "", now: datetime | None = None,
                  starts: dict[spend.Window, datetime] | None = None):
-    """The ids of the customers the rule holds for now (anonymized ones never)."""
+    """The ids of the customers the rule holds for now (anonymized or merged-away ones never)."""
     c = t.customer.c
-    return select(c.id).where(c.anonymized_at.is_(None), condition(rule, dialect, now, starts=starts))
+    return select(c.id).where(_live(c), condition(rule, dialect, now, starts=starts))
 
 
 def spend_windows(rule: Rule) -> set[spend.Window]:
@@ -318,11 +327,11 @@ def _evaluate(conn, codes: list[str], now: datetime, seq: int, *, full: bool = F
                     return column == any_(bindparam(None, part, type_=ARRAY(String))) if pg else column.in_(part)
 
                 new.update(conn.execute(select(c.id, c.home_store).where(
-                    among(c.id), c.anonymized_at.is_(None), condition(rule, "", now, within=among, starts=starts))).all())
+                    among(c.id), _live(c), condition(rule, "", now, within=among, starts=starts))).all())
                 old.update(conn.execute(select(m.customer_id, m.home_store).where(
                     m.code == code, among(m.customer_id))).all())
         else:
-            found = select(c.id, c.home_store).where(c.anonymized_at.is_(None), condition(rule, "", now, starts=starts))
+            found = select(c.id, c.home_store).where(_live(c), condition(rule, "", now, starts=starts))
             old = dict(conn.execute(select(m.customer_id, m.home_store).where(m.code == code)).all())
         if not old and looked is None:  # nobody yet: the members written by the database itself
             sub = found.subquery()
