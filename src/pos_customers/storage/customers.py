@@ -177,16 +177,27 @@ class Rows:
     cards: list[tuple] = field(default_factory=list)  # (number, customer_id, issued_at)
     search: list[tuple] = field(default_factory=list)  # search_index.SearchDoc values
     match_keys: list[tuple] = field(default_factory=list)  # (name_key, country, postal_code, customer_id)
+    _by_customer: dict[str, dict[str, list]] | None = field(default=None, repr=False, compare=False)
 
     @property
     def ids(self) -> list[str]:
         return [c[0] for c in self.customers]
 
-    def only(self, ids: set[str]) -> Rows:
-        """The rows of these customers alone (a pulled page's customers new to this file)."""
-        if len(ids) == len(self.customers) and all(c[0] in ids for c in self.customers):
+    def only(self, ids: list[str]) -> Rows:
+        """The rows of these customers alone, in this order (a pulled page's customers new to this
+        file, a part of the page at a time): each table's rows are grouped by customer once, so a
+        page applied in many parts is not filtered whole for each of them."""
+        if len(ids) == len(self.customers) and all(c[0] == i for c, i in zip(self.customers, ids)):
             return self
-        return Rows(*(([r for r in rows if r[_OWNER[name]] in ids]) for name, rows in self.__dict__.items()))
+        if self._by_customer is None:
+            self._by_customer = {}
+            for name in _OWNER:
+                groups: dict[str, list] = {}
+                at = _OWNER[name]
+                for r in getattr(self, name):
+                    groups.setdefault(r[at], []).append(r)
+                self._by_customer[name] = groups
+        return Rows(*([r for i in ids for r in self._by_customer[name].get(i, ())] for name in _OWNER))
 
     def __len__(self) -> int:
         return len(self.customers)

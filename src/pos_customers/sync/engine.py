@@ -613,7 +613,7 @@ RECEIVED = "received"  # the audit action of a customer that arrived by pull
 def _insert_received(s: Session, docs: list[dict[str, Any]], local_store: str,
                      rows: customers.Rows | None) -> None:
     """Customers new to this file, from the rows made for the page (``rows``), else made here."""
-    insert_rows(s, docs, rows.only({d["id"] for d in docs}) if rows is not None else document_rows(docs))
+    insert_rows(s, docs, rows.only([d["id"] for d in docs]) if rows is not None else document_rows(docs))
     audit_chain.append_many_raw(
         search_index.raw_connection(s), at=datetime.now(timezone.utc), associate="sync",
         terminal=_get(s, "terminal_id"), store=local_store, entity="customer",
