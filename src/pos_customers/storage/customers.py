@@ -177,6 +177,7 @@ class Rows:
     cards: list[tuple] = field(default_factory=list)  # (number, customer_id, issued_at)
     search: list[tuple] = field(default_factory=list)  # search_index.SearchDoc values
     match_keys: list[tuple] = field(default_factory=list)  # (name_key, country, postal_code, customer_id)
+    made_at: datetime | None = field(default=None, compare=False)  # the moment they were made for (a pull's page)
     _by_customer: dict[str, dict[str, list]] | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -189,15 +190,25 @@ class Rows:
         page applied in many parts is not filtered whole for each of them."""
         if len(ids) == len(self.customers) and all(c[0] == i for c, i in zip(self.customers, ids)):
             return self
+        groups = self._groups()
+        return Rows(*([r for i in ids for r in groups[name].get(i, ())] for name in _OWNER))
+
+    def _groups(self) -> dict[str, dict[str, list]]:
         if self._by_customer is None:
             self._by_customer = {}
-            for name in _OWNER:
+            for name, at in _OWNER.items():
                 groups: dict[str, list] = {}
-                at = _OWNER[name]
                 for r in getattr(self, name):
                     groups.setdefault(r[at], []).append(r)
                 self._by_customer[name] = groups
-        return Rows(*([r for i in ids for r in self._by_customer[name].get(i, ())] for name in _OWNER))
+        return self._by_customer
+
+    def __contains__(self, customer_id: str) -> bool:
+        return customer_id in self._groups()["customers"]
+
+    def __add__(self, other: Rows) -> Rows:
+        """These customers' rows, then the other's (each table's in that order)."""
+        return Rows(*(getattr(self, name) + getattr(other, name) for name in _OWNER), made_at=self.made_at)
 
     def __len__(self) -> int:
         return len(self.customers)
