@@ -35,11 +35,12 @@ import httpx
 from sqlmodel import Session, delete, select
 
 from ..domain.audit import at_text
-from ..domain.enums import PullItemKind, Role, SyncState
+from ..domain.enums import EventKind, PullItemKind, Role, SyncState
 from ..storage import audit_chain, customers, search_index
 from ..storage import conflicts as conflict_store
 from ..storage.documents import (apply_document, document_rows, erase_personal_records, holds,
                                  insert_rows, moment_now)
+from ..storage.customers import merge_confirmed
 from ..storage.engine import Database
 from ..storage.tables import (AddressPurpose, Affiliation, Associate, AttributeDefinition, Customer,
                               CustomerAddress, CustomerGroup, CustomerNote, OrderSummary, OutboxEvent,
@@ -99,6 +100,7 @@ class SyncResult:
     pulled: int
     conflicts: int
     parked: int = 0  # events headquarters refused in this round (kept, see the Sync screen)
+    restored: int = 0  # customers back on this till: headquarters refused the merge asked for here
 
 
 def _get(s: Session, key: str, default: str = "") -> str:
@@ -146,6 +148,7 @@ class SyncEngine:
         self.busy = busy or (lambda seconds: None)  # told before each such wait (the header says so)
         self.audit_sent = 0  # audit rows the last push_batch delivered
         self.parked = 0  # events the last push_batch parked
+        self.restored = 0  # customers the last push_batch put back (a merge refused: see park)
         self._chunk = 200  # items per pull transaction, adapted to the lock budget
         self._written = 0.0  # seconds of pull transactions since the last checkpoint
         self._pool: ThreadPoolExecutor | None = None  # fetches the next pull page (run_once)
@@ -172,7 +175,7 @@ class SyncEngine:
                       "changes_hash": r.changes_hash, "redacted": r.redacted}
                      for r in audit_chain.rows_after(search_index.raw_connection(s), sent_audit, AUDIT_BATCH)]
         self.audit_sent = 0
-        self.parked = 0
+        self.parked = self.restored = 0
         if not events and not audit:
             return 0, 0
         while True:
@@ -185,7 +188,7 @@ class SyncEngine:
                     self._failed("push", str(exc), [e["id"] for e in events])
                     raise
                 with self.db.write() as s:
-                    park(s, pinned)
+                    self.restored += park(s, pinned)
                 self.parked += len(pinned)
                 events = _without(events, pinned)
                 if not events and not audit:
@@ -206,7 +209,10 @@ class SyncEngine:
         refused = first_refusals(events, refused)
         conflicts = answer.get("conflicts") or []
         with self.db.write() as s:
-            park(s, refused)
+            self.restored += park(s, refused)
+            for e in events:  # headquarters applied a merge asked for here: nothing to put back any more
+                if e["type"] == EventKind.CUSTOMER_MERGED and e["id"] in held:
+                    merge_confirmed(s, e["entity_id"])
             s.exec(delete(OutboxEvent).where(OutboxEvent.id.in_(held)))
             s.flush()
             customers = {e["entity_id"] for e in events if e["entity"] == "customer" and e["id"] in held}
@@ -346,11 +352,12 @@ class SyncEngine:
 
     def run_once(self) -> SyncResult:
         """Push until the outbox is empty, then pull until headquarters has nothing newer."""
-        pushed = conflicts = pulled = parked = 0
+        pushed = conflicts = pulled = parked = restored = 0
         budget = [0, 0.0]  # waits for a busy headquarters in this round, and their seconds
         while True:
             n, c = self._patiently(self.push_batch, budget)
             pushed, conflicts, parked = pushed + n, conflicts + c, parked + self.parked
+            restored += self.restored
             if n == 0 and not self.audit_sent and not self.parked:
                 break
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pull-ahead") as pool:
@@ -368,7 +375,7 @@ class SyncEngine:
                 if self._maker is not None:
                     self._maker.shutdown(cancel_futures=True)
                 self._maker = None
-        return SyncResult(pushed, pulled, conflicts, parked)
+        return SyncResult(pushed, pulled, conflicts, parked, restored)
 
     def _patiently(self, step: Callable[[], Any], budget: list) -> Any:
         """``step()``; when headquarters answers that it is busy, wait the time it asked for and
@@ -421,12 +428,15 @@ def one_line(text: str, limit: int = 500) -> str:
     return " ".join(str(text).split())[:limit]
 
 
-def park(s: Session, refusals: dict[str, Refusal]) -> None:
-    """Keep these events in the outbox, not to be sent again until retried; say why."""
+def park(s: Session, refusals: dict[str, Refusal]) -> int:
+    """Keep these events in the outbox, not to be sent again until retried; say why. A merge asked
+    for here that headquarters refused puts the merged-away customer back on this till (audited):
+    nothing of it is lost while the parked merge waits. Returns how many customers came back."""
     if not refusals:
-        return
+        return 0
     now = datetime.now(timezone.utc)
-    for row in s.exec(select(OutboxEvent).where(OutboxEvent.id.in_(list(refusals)))):
+    rows = list(s.exec(select(OutboxEvent).where(OutboxEvent.id.in_(list(refusals)))))
+    for row in rows:
         r = refusals[row.id]
         reason = one_line(r.reason) or f"refused by headquarters ({r.status})"
         row.parked_at = now
@@ -437,6 +447,26 @@ def park(s: Session, refusals: dict[str, Refusal]) -> None:
         row.attempts += 1
         row.last_error = _coded(r.message) or reason
         s.add(row)
+    back = 0
+    for row in rows:
+        if row.event_type == EventKind.CUSTOMER_MERGED:
+            back += restore_merged(s, row.entity_id, f"{row.parked_status or ''} {row.parked_reason}".strip())
+    return back
+
+
+def restore_merged(s: Session, customer_id: str, why: str) -> int:
+    """Put back a customer whose merge (asked for here) headquarters did not apply; one audit row."""
+    from ..domain.reference import format_reference
+
+    put_back = customers.undo_redirect(s, customer_id)
+    if put_back is None:
+        return 0
+    audit_chain.append_many_raw(
+        search_index.raw_connection(s), at=datetime.now(timezone.utc), associate="sync",
+        terminal=_get(s, "terminal_id"), store=_get(s, "store_code"), entity="customer", entity_ids=[customer_id],
+        action="merge_undone", changes={"into": {"old": format_reference(put_back[1]), "new": None},
+                                        "why": {"old": None, "new": why[:200]}})
+    return 1
 
 
 # A parked event's reason is kept twice: ``parked_reason`` holds headquarters' English words (shown
@@ -775,10 +805,15 @@ def _pull_redirect(s: Session, item: _Pulled) -> None:
     from ..domain.reference import format_reference
     from ..storage import customers as rows
 
+    from ..storage import memberships
+
     doc = item.doc
     held = s.get(Customer, doc["id"]) is not None
+    # its links move to the survivor as headquarters moved them (those it sent come first, by seq)
+    memberships.move_links(s, doc["id"], doc["into"])
     rows.redirect(s, doc["id"], doc["reference"], doc["into"], doc["into_reference"],
                   datetime.fromisoformat(doc["at"]) if doc.get("at") else datetime.now(timezone.utc))
+    rows.merge_confirmed(s, doc["id"])
     if held:
         audit_chain.append_many_raw(
             search_index.raw_connection(s), at=datetime.now(timezone.utc), associate="sync",
