@@ -96,6 +96,13 @@ async def measure(args) -> None:
         upgrade(engine)
         creds = stores_and_credentials(engine, args.stores)
         call = Asgi(create_app(engine))
+        said: list[str] = []
+        if args.statements:
+            from sqlalchemy import event as sa_event
+
+            @sa_event.listens_for(engine, "before_cursor_execute")
+            def _said(_conn, _cursor, statement, _params, _context, many):
+                said.append(("many " if many else "") + " ".join(statement.split())[:150])
         cursors = [0] * args.stores
         created: list[list[str]] = [[] for _ in range(args.stores)]
         serial = [0]
@@ -152,9 +159,13 @@ async def measure(args) -> None:
             print(f"  {kind}: CPU per sync mean {statistics.mean(syncs) * 1000:.2f} ms, p50 "
                   f"{statistics.median(syncs) * 1000:.2f}, p95 {pct(syncs, 95) * 1000:.2f} ({parts})   [{load()}]",
                   flush=True)
+            if args.statements:
+                said.clear()
+                await sync(7 % args.stores, body_of(7 % args.stores, n), cpu, None)
+                print("    the statements of one sync:\n" + "\n".join(f"      {x}" for x in said), flush=True)
             if prof is not None:
                 out = io.StringIO()
-                pstats.Stats(prof, stream=out).sort_stats("cumulative").print_stats(args.filter or "", args.top)
+                pstats.Stats(prof, stream=out).sort_stats(args.sort).print_stats(args.filter or "", args.top)
                 print(out.getvalue(), flush=True)
     finally:
         if engine is not None:
@@ -174,6 +185,8 @@ def main() -> None:
     ap.add_argument("--syncs", type=int, default=300, help="syncs measured per kind")
     ap.add_argument("--profile", action="store_true", help="print a cProfile of each kind")
     ap.add_argument("--top", type=int, default=40, help="functions printed per profile")
+    ap.add_argument("--sort", default="cumulative", help="cProfile order: cumulative, tottime")
+    ap.add_argument("--statements", action="store_true", help="print the SQL statements of one sync of each kind")
     ap.add_argument("--filter", default="", help="only functions whose path matches (a regular expression)")
     args = ap.parse_args()
     if args.profile:

@@ -14,6 +14,7 @@ change it (``model_dump(mode="json", exclude_unset=True)`` gives back what was s
 from __future__ import annotations
 
 import functools
+import re
 import uuid
 from datetime import date, datetime
 from enum import StrEnum
@@ -63,8 +64,11 @@ def storable(text: str) -> str:
     return text
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # C0 controls and DEL
+
+
 def _single_line(text: str) -> str:
-    if any(ord(c) < 32 or ord(c) == 127 for c in text):
+    if _CONTROL.search(text):
         raise ValueError(Msg("must not contain control characters"))
     return text
 
