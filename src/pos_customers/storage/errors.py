@@ -16,6 +16,8 @@ import stat
 from enum import StrEnum
 from pathlib import Path
 
+from .rawfile import read_head
+
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
@@ -116,9 +118,7 @@ def sniff(path: Path) -> Failure | None:
     """What the first bytes say, without SQLite: None for a file that starts like a database
     (SQLite then judges the rest), else EMPTY, NOT_A_DATABASE (text) or DAMAGED (a broken header)."""
     try:
-        with open(path, "rb") as fh:
-            head = fh.read(4096)
-        size = path.stat().st_size
+        head, size = read_head(path, 4096)  # never open()/close(): that drops this process's SQLite locks
     except FileNotFoundError:
         return Failure.MISSING
     except OSError:
