@@ -283,16 +283,38 @@ class Rows:
     cards: list[tuple] = field(default_factory=list)  # (number, customer_id, issued_at)
     search: list[tuple] = field(default_factory=list)  # search_index.SearchDoc values
     match_keys: list[tuple] = field(default_factory=list)  # (name_key, country, postal_code, customer_id)
+    made_at: datetime | None = field(default=None, compare=False)  # the moment they were made for (a pull's page)
+    _by_customer: dict[str, dict[str, list]] | None = field(default=None, repr=False, compare=False)
 
     @property
     def ids(self) -> list[str]:
         return [c[0] for c in self.customers]
 
-    def only(self, ids: set[str]) -> Rows:
-        """The rows of these customers alone (a pulled page's customers new to this file)."""
-        if len(ids) == len(self.customers) and all(c[0] in ids for c in self.customers):
+    def only(self, ids: list[str]) -> Rows:
+        """The rows of these customers alone, in this order (a pulled page's customers new to this
+        file, a part of the page at a time): each table's rows are grouped by customer once, so a
+        page applied in many parts is not filtered whole for each of them."""
+        if len(ids) == len(self.customers) and all(c[0] == i for c, i in zip(self.customers, ids)):
             return self
-        return Rows(*(([r for r in rows if r[_OWNER[name]] in ids]) for name, rows in self.__dict__.items()))
+        groups = self._groups()
+        return Rows(*([r for i in ids for r in groups[name].get(i, ())] for name in _OWNER))
+
+    def _groups(self) -> dict[str, dict[str, list]]:
+        if self._by_customer is None:
+            self._by_customer = {}
+            for name, at in _OWNER.items():
+                groups: dict[str, list] = {}
+                for r in getattr(self, name):
+                    groups.setdefault(r[at], []).append(r)
+                self._by_customer[name] = groups
+        return self._by_customer
+
+    def __contains__(self, customer_id: str) -> bool:
+        return customer_id in self._groups()["customers"]
+
+    def __add__(self, other: Rows) -> Rows:
+        """These customers' rows, then the other's (each table's in that order)."""
+        return Rows(*(getattr(self, name) + getattr(other, name) for name in _OWNER), made_at=self.made_at)
 
     def __len__(self) -> int:
         return len(self.customers)

@@ -52,10 +52,17 @@ PUSH_BATCH = 500
 PULL_PAGE = 5000  # items asked for at once (headquarters sends at most MAX_PULL_LIMIT)
 AUDIT_BATCH = 2000
 PULL_LOCK_SECONDS = 0.05  # how long one pull transaction may hold the write lock (a save waits for it)
+# the pull copies its write-ahead log into the file after this many seconds of its transactions, between
+# them (Database.checkpoint): a save's commit then finds little to copy
+PULL_CHECKPOINT_SECONDS = 0.25
 PULL_PART_MIN, PULL_PART_MAX = 100, 5000  # items per pull transaction, whatever the pace
 BUSY_WAITS = 5  # times one round waits for a busy headquarters (429 + Retry-After) before it stops
 BUSY_MAX_WAIT = 120.0  # seconds one round waits for it in all; then the next round tries again
 ROW_MAKER_FROM = 2000  # items of a page from which a pull's rows are made in another process
+# of a page's items, the share whose rows the row maker makes; this process makes the rest's as it applies
+# them (else it would wait for the row maker: making rows costs more than writing them). Adapted page by
+# page: down when this process waited for the row maker, up when the rows were ready before they were needed
+MAKER_SHARE, MAKER_SHARE_MIN, MAKER_SHARE_STEP = 0.8, 0.5, 0.05
 
 
 def row_maker() -> ProcessPoolExecutor:
@@ -67,17 +74,24 @@ def row_maker() -> ProcessPoolExecutor:
     return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("forkserver"))
 
 
-def page_rows(page: dict[str, Any] | list[dict[str, Any]] | bytes, now: datetime | None = None) -> customers.Rows:
+def page_rows(page: dict[str, Any] | list[dict[str, Any]] | bytes, now: datetime | None = None,
+              share: float = 1.0) -> customers.Rows:
     """The rows of a pulled page's customers as new to this file (the first document of each;
     a later one in the page is a change, applied one by one). ``page``: the page, its items, or
-    its JSON as received (in the row maker)."""
+    its JSON as received (in the row maker). ``share``: of the page's first items only (the
+    row maker's part; the rest are made when they are applied, :func:`_insert_received`)."""
     if isinstance(page, bytes):
         page = decode_page(page)
     items = page["items"] if isinstance(page, dict) else page
+    if share < 1.0:
+        items = items[:int(len(items) * share)]
+    now = now or moment_now()
     with _no_gc():
         docs = list({i["doc"]["id"]: i["doc"] for i in reversed(items) if i["t"] == PullItemKind.CUSTOMER}.values())
         docs.reverse()
-        return document_rows(docs, now)
+        rows = document_rows(docs, now)
+    rows.made_at = now
+    return rows
 
 
 @dataclass(frozen=True)
@@ -136,9 +150,11 @@ class SyncEngine:
         self.parked = 0  # events the last push_batch parked
         self.restored = 0  # customers the last push_batch put back (a merge refused: see park)
         self._chunk = 200  # items per pull transaction, adapted to the lock budget
+        self._written = 0.0  # seconds of pull transactions since the last checkpoint
         self._pool: ThreadPoolExecutor | None = None  # fetches the next pull page (run_once)
         self._ahead: tuple[tuple[int, int], Future] | None = None
         self._maker: ProcessPoolExecutor | None = None  # makes a big pull's rows (run_once)
+        self._share = MAKER_SHARE  # of a page's items, the row maker's part
 
     # -- push ------------------------------------------------------------------------------------
     def push_batch(self, size: int | None = None) -> tuple[int, int]:
@@ -248,6 +264,8 @@ class SyncEngine:
         # another process, while the page before was written; else here): a transaction only writes
         rows = None
         if made is not None:
+            step = MAKER_SHARE_STEP if made.done() else -MAKER_SHARE_STEP
+            self._share = min(1.0, max(MAKER_SHARE_MIN, self._share + step))
             try:
                 rows = made.result()
             except Exception:  # the row maker is gone (killed, out of memory): the rows are made here
@@ -272,6 +290,10 @@ class SyncEngine:
                 _put(s, "sync_last_error", "")
                 _put(s, "sync_busy_until", "")
             at += len(part)
+            self._written += time.perf_counter() - started
+            if self._written >= PULL_CHECKPOINT_SECONDS:
+                self._written = 0.0
+                self.db.checkpoint()
             if len(part) == size:  # the next part as big as fits in the lock budget, judged by this one
                 scale = min(2.0, max(0.5, PULL_LOCK_SECONDS / max(time.perf_counter() - started, 1e-6)))
                 size = self._chunk = max(PULL_PART_MIN, min(PULL_PART_MAX, int(size * scale)))
@@ -323,7 +345,7 @@ class SyncEngine:
         maker = self._maker
         body = self.client.pull_body(cursor, limit)
         try:
-            made = maker.submit(page_rows, body, moment_now())
+            made = maker.submit(page_rows, body, moment_now(), self._share)
         except RuntimeError:  # it broke or was shut down: this page's rows are made when it is applied
             made = None
         return decode_page(body), made
@@ -642,8 +664,19 @@ RECEIVED = "received"  # the audit action of a customer that arrived by pull
 
 def _insert_received(s: Session, docs: list[dict[str, Any]], local_store: str,
                      rows: customers.Rows | None) -> None:
-    """Customers new to this file, from the rows made for the page (``rows``), else made here."""
-    insert_rows(s, docs, rows.only({d["id"] for d in docs}) if rows is not None else document_rows(docs))
+    """Customers new to this file, from the rows made for the page (``rows``), else made here
+    (those of the page's later items when the row maker made its first ones: they come after)."""
+    if rows is None:
+        made = document_rows(docs)
+    else:
+        held = [d["id"] for d in docs if d["id"] in rows]
+        made = rows.only(held)
+        if len(held) < len(docs):
+            if held != [d["id"] for d in docs[:len(held)]]:  # not a first part: all of them made here
+                made = document_rows(docs, rows.made_at)
+            else:
+                made = made + document_rows(docs[len(held):], rows.made_at)
+    insert_rows(s, docs, made)
     audit_chain.append_many_raw(
         search_index.raw_connection(s), at=datetime.now(timezone.utc), associate="sync",
         terminal=_get(s, "terminal_id"), store=local_store, entity="customer",
