@@ -24,7 +24,7 @@ from ...services.search import (BLOCKED_MARK, SearchInterrupted, UnknownSegment,
                                 unknown_segment_text)
 from ..latest import Latest
 from ..text import safe
-from ..widgets.results import ResultsList
+from ..widgets.results import ResultsList, fit_name
 from ..widgets.footer import KeysFooter
 from ..widgets.text_input import TextInput
 
@@ -80,7 +80,7 @@ class SearchScreen(Screen):
     ]
     DEFAULT_CSS = """
     SearchScreen #query { margin: 0 1; }
-    SearchScreen #status { margin: 0 2; color: $text-muted; height: 1; width: 1fr; }
+    SearchScreen #status { margin: 0 2; color: $text-muted; height: auto; max-height: 3; width: 1fr; }
     SearchScreen ResultsList { height: 1fr; margin: 0 1; }
     """
 
@@ -94,6 +94,7 @@ class SearchScreen(Screen):
         self._shown_query: str | None = None
         self._rows: list = []
         self._has_more = False
+        self._status_tall = False  # the status line holds more than one line of text
         self.searches = Latest("search")  # one long-lived thread: the newest query of the box
 
     class Found(Message):
@@ -133,7 +134,8 @@ class SearchScreen(Screen):
         if synced:
             fixed["Sync"] = 8 if wide else 1
         rest = max(20, width - 6 - 2 * (len(fixed) + 2) - sum(fixed.values()))  # margins, padding
-        widths = {"Name": rest * 11 // 20, **fixed, "Email": rest - rest * 11 // 20}
+        name = rest * 4 // 7  # 16 of 28 at 80 columns: "Maximilian Meier" whole
+        widths = {"Name": name, **fixed, "Email": rest - name}
         order = ("Name", "Reference", "Phone", "Email", "City") + (("Sync",) if synced else ())
         if self._widths == widths:
             return False
@@ -261,6 +263,9 @@ class SearchScreen(Screen):
         self._shown_query = query
         self._has_more = page.has_more
         status = self.query_one("#status", Label)
+        if self._status_tall:  # a long line before (an unknown seg: word): back to one line
+            self._status_tall = False
+            status.update("")  # a relayout, once
         legend = ("" if self._widths.get("Sync", 8) > 1
                   else "   " + _("S: ✓ synced ↑ to send ! conflict"))  # fits 80 columns
         if any(r.status == "blocked" for r in self._rows):
@@ -288,15 +293,19 @@ class SearchScreen(Screen):
             return
         self._rows, self._shown_query, self._has_more = [], query, False
         self.query_one("#results", ResultsList).set_rows([])
-        self.query_one("#status", Label).update(safe(tr(unknown_segment_text(exc))), layout=False)
+        # a sentence that may take two lines at 80 columns (wrapped, not cut): a relayout
+        self._status_tall = True
+        self.query_one("#status", Label).update(safe(tr(unknown_segment_text(exc))))
 
     def _cells(self, r) -> tuple[str, Callable[[], tuple[str, ...]]]:
         """One result as the list shows it (plain text: never markup), made when the list first
         draws it: a phone number is formatted for the rows on screen only (50 a page, 20 shown)."""
-        sync_width = self._widths.get("Sync")
+        sync_width, name_width = self._widths.get("Sync"), self._widths["Name"]
 
         def cells() -> tuple[str, ...]:
-            shown = (MATCH_MARK.get(r.matched_by, "") + listed_name(r), format_reference(r.reference),
+            name = MATCH_MARK.get(r.matched_by, "") + listed_name(r)
+            # a name too long keeps its surname (what was searched for): "Maximil… Meier"
+            shown = (name if r.via else fit_name(name, name_width), format_reference(r.reference),
                      phone_text(r.primary_phone), r.primary_email, r.city)
             if sync_width is None:
                 return shown

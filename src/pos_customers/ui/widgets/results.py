@@ -39,6 +39,18 @@ def fit(text: str, width: int) -> str:
     return set_cell_size(text, width)
 
 
+def fit_name(text: str, width: int) -> str:
+    """A name in ``width`` cells keeping its last word (the surname a person searched for) whole:
+    "Maximilian Meier" in 14 cells is "Maximil… Meier", not "Maximilian Me…". A name of one word,
+    or whose last word leaves no room for the rest, is cut at its end as any cell is."""
+    text = safe(text)
+    head, _, last = text.rstrip().rpartition(" ")
+    if cell_len(text) <= width or not head.strip() or cell_len(last) + 3 > width:
+        return fit(text, width)
+    room = width - cell_len(last) - 1  # the head, its ellipsis included, then a space
+    return fit(set_cell_size(head, room - 1).rstrip() + "… " + last, width)
+
+
 class ResultsList(ScrollView, can_focus=True):
     """Rows of cells with a keyboard cursor; Enter (or a double click) selects a row."""
 

@@ -1,0 +1,61 @@
+"""What a new user meets on a fresh store at 80x24, in German: no message cut mid-sentence, the
+surname searched for in view, every column and tab reachable, every label on one line."""
+
+from __future__ import annotations
+
+import pytest
+
+from pos_customers.domain import i18n
+from pos_customers.services.customers import create_customer
+from pos_customers.ui.screens.search import SearchScreen
+from tests.helpers import person
+from tests.ui.conftest import settle, sign_in
+from tests.ui.test_pseudo_locale import screen_lines
+
+SIZE = (80, 24)
+
+
+def german(monkeypatch) -> None:
+    monkeypatch.setenv("POS_CUSTOMERS_LANG", "de")
+    i18n.set_language("de")
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+async def test_an_unknown_segment_is_said_whole(make_app, monkeypatch, lang):
+    monkeypatch.setenv("POS_CUSTOMERS_LANG", lang)
+    i18n.set_language(lang)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await sign_in(app, pilot)
+        assert isinstance(app.screen, SearchScreen)
+        await pilot.press(*"seg:vip")
+        await settle(app, pilot)
+        shown = " ".join(line.strip() for line in screen_lines(app))
+        end = {"de": "(die Zentrale legt sie fest)", "en": "(headquarters defines them)"}[lang]
+        assert end in shown, "\n".join(screen_lines(app))
+        # the next search has its one status line back
+        await pilot.press(*["backspace"] * 7, *"meier")
+        await settle(app, pilot)
+        lines = screen_lines(app)
+        assert lines[5].split()[0] == "Name" and "Hans Meier" in lines[6], "\n".join(lines)
+
+
+async def test_a_long_name_keeps_its_surname_in_view(shop, admin, make_app, monkeypatch):
+    german(monkeypatch)
+    create_customer(shop, admin, person("Maximilian", "Meier", "max@example.org"))
+    create_customer(shop, admin, person("Brigitte", "Schmidt"))
+    create_customer(shop, admin, person("Hannelore-Friederike", "Schmidt"))
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await sign_in(app, pilot)
+        await pilot.press(*"meier")
+        await settle(app, pilot)
+        shown = "\n".join(screen_lines(app))
+        assert "Maximilian Meier" in shown, shown
+        await pilot.press("escape", *"schmidt")
+        await settle(app, pilot)
+        shown = "\n".join(screen_lines(app))
+        assert "Brigitte Schmidt" in shown, shown
+        assert "… Schmidt" in shown and "Hannelore" not in shown.replace("Hannelore…", ""), shown
