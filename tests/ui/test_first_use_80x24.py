@@ -59,3 +59,30 @@ async def test_a_long_name_keeps_its_surname_in_view(shop, admin, make_app, monk
         shown = "\n".join(screen_lines(app))
         assert "Brigitte Schmidt" in shown, shown
         assert "… Schmidt" in shown and "Hannelore" not in shown.replace("Hannelore…", ""), shown
+
+
+async def test_the_card_counts_the_tabs_out_of_view(make_app, monkeypatch):
+    from textual.widgets import TabbedContent
+
+    from pos_customers.ui.screens.customer import CustomerScreen
+
+    german(monkeypatch)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await sign_in(app, pilot, "1001", "2468")
+        await pilot.press(*"anna müller", "enter")
+        await settle(app, pilot)
+        card = app.screen
+        assert isinstance(card, CustomerScreen)
+        head = screen_lines(app)[1]
+        assert "←/→ Reiter · +" in head and head.rstrip().endswith("→"), "\n".join(screen_lines(app))
+        hidden = int(head.rsplit("+", 1)[1].split()[0])
+        tabs = card.query_one("#tabs", TabbedContent)
+        for _ in range(hidden + 8):  # → to the last tab: none hidden to the right, some to the left
+            await pilot.press("right")
+            await settle(app, pilot)
+            if tabs.active == "tab-activity":
+                break
+        head = screen_lines(app)[1]
+        assert "← +" in head and not head.rstrip().endswith("→"), "\n".join(screen_lines(app))
