@@ -86,3 +86,23 @@ async def test_the_card_counts_the_tabs_out_of_view(make_app, monkeypatch):
                 break
         head = screen_lines(app)[1]
         assert "← +" in head and not head.rstrip().endswith("→"), "\n".join(screen_lines(app))
+
+
+async def test_an_open_list_in_the_form_says_its_esc_in_german(make_app, monkeypatch):
+    from textual.widgets import Select
+
+    german(monkeypatch)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await sign_in(app, pilot)
+        await pilot.press("f2")
+        await settle(app, pilot)
+        select = app.screen.query(Select).first()
+        select.focus()
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert select.expanded
+        footer = screen_lines(app)[-1]
+        assert "Esc Schließen" in footer and "Dismiss" not in footer, footer

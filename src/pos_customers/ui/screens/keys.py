@@ -11,6 +11,7 @@ from textual.widgets import Label
 
 from ...domain.i18n import N_, _, tr
 from ..text import safe
+from ..widgets.footer import described
 
 # Several customers open at once (ui/desk.py). Textual reads alt+digit and ctrl+tab only from
 # terminals that speak the kitty keyboard protocol (kitty, foot, WezTerm, Ghostty; ctrl+tab also
@@ -73,7 +74,7 @@ class KeysScreen(ModalScreen[None]):
                 if (keys, binding.description) in seen:
                     continue
                 seen.add((keys, binding.description))
-                found.append((keys, tr(binding.tooltip or binding.description)))
+                found.append((keys, described(binding.tooltip or binding.description)))
         if getattr(self.app, "desk_in_use", False):
             first, last = (keymap.get(f"desk.{n}", key) for n, key in (("search", "alt+0"),
                                                                         ("customer_9", "alt+9")))
