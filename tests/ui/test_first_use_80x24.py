@@ -106,3 +106,28 @@ async def test_an_open_list_in_the_form_says_its_esc_in_german(make_app, monkeyp
         assert select.expanded
         footer = screen_lines(app)[-1]
         assert "Esc Schließen" in footer and "Dismiss" not in footer, footer
+
+
+@pytest.mark.parametrize(("lang", "yes", "word"), [("de", "j", "Verwerfen (j)"), ("fr", "o", "(o)"),
+                                                   ("nl", "j", "(j)"), ("en", "y", "Discard (y)")])
+async def test_a_confirmation_takes_the_languages_yes_key_and_y(make_app, monkeypatch, lang, yes, word):
+    from pos_customers.ui.screens.dialogs import ConfirmModal
+
+    monkeypatch.setenv("POS_CUSTOMERS_LANG", lang)
+    i18n.set_language(lang)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await sign_in(app, pilot)
+        for key in (yes, "y"):
+            await pilot.press("f2", *"Eva")
+            await settle(app, pilot)
+            await pilot.press("escape")
+            await settle(app, pilot)
+            assert isinstance(app.screen, ConfirmModal)
+            lines = screen_lines(app)
+            shown = "\n".join(lines)
+            assert word in shown and (yes == "y" or "(y)" not in shown), shown
+            await pilot.press(key)
+            await settle(app, pilot)
+            assert isinstance(app.screen, SearchScreen), (key, "\n".join(screen_lines(app)))
