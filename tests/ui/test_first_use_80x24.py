@@ -131,3 +131,36 @@ async def test_a_confirmation_takes_the_languages_yes_key_and_y(make_app, monkey
             await pilot.press(key)
             await settle(app, pilot)
             assert isinstance(app.screen, SearchScreen), (key, "\n".join(screen_lines(app)))
+
+
+async def test_the_form_shows_and_hints_dates_and_amounts_the_stores_way(make_app, monkeypatch):
+    from pos_customers.domain import formats
+    from pos_customers.ui.screens.form import CustomerFormScreen
+
+    german(monkeypatch)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await sign_in(app, pilot, "1001", "2468")
+        formats.set_format_locale("de_DE")
+        await pilot.press(*"anna müller", "enter")
+        await settle(app, pilot)
+        await pilot.press("e")
+        await settle(app, pilot)
+        form = app.screen
+        assert isinstance(form, CustomerFormScreen)
+        assert form.query_one("#birth_date").value == "27.03.1984"
+        assert form.query_one("#credit_limit").placeholder == "z. B. 1.500,00"
+        form.query_one("#credit_limit").value = "1.500,00"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot, 0.3)
+        assert not isinstance(app.screen, CustomerFormScreen), "\n".join(screen_lines(app))
+        await pilot.press("e")
+        await settle(app, pilot)
+        assert app.screen.query_one("#credit_limit").value == "1.500,00"
+        assert app.screen.query_one("#birth_date").value == "27.03.1984"
+        await pilot.press("escape")
+        await settle(app, pilot)
+        await pilot.press("escape", "f2")
+        await settle(app, pilot)
+        assert app.screen.query_one("#birth_date").placeholder == "z. B. 27.03.1984"

@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Input, Label, Select, Static
 
 from ...domain.credit import CreditKind, parse_signed, signed
 from ...domain.errors import FieldProblem, ValidationFailed
-from ...domain.formats import datetime_text
+from ...domain.formats import datetime_text, number_example
 from ...domain.i18n import N_, _, tr
 from ...domain.money import format_minor
 from ...services import credit as store_credit
@@ -134,7 +134,9 @@ class CreditModal(ModalScreen[bool]):
                           (_("Correct (+ or −)"), CreditKind.CORRECTED.value)],
                          value=CreditKind.ADDED.value, allow_blank=False, id="credit-kind")
             with Horizontal():
-                yield TextInput(placeholder=_("Amount, e.g. 25.00 (a correction: -5.00)"), id="credit-amount")
+                # written the store's way (25,00 in de), as the field reads it
+                yield TextInput(placeholder=_("Amount, e.g. {example} (a correction: {correction})").format(
+                    example=number_example("25.00"), correction="-" + number_example("5.00")), id="credit-amount")
                 yield TextInput(value=self.currency, max_length=3, id="credit-currency")
             yield TextInput(placeholder=_("Reason (kept with the movement)"), max_length=200, id="credit-reason")
             yield Static("", id="credit-error", markup=False)
