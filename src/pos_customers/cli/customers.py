@@ -245,7 +245,7 @@ def customers_add(
 
     svc = _services(db)
     actor = _actor()
-    with _errors():
+    with _errors(customers_add):
         if from_json:
             from ..services.transfer import draft_from_json  # the import/export module: only for --json
 
@@ -341,7 +341,7 @@ def customers_edit(
         fields.update({k: fields[k] or None for k in ("group_code", "birth_date") if k in fields})
     if credit_limit is not None:
         fields["credit_limit"] = None if credit_limit.strip().lower() in ("", "none") else credit_limit
-    with _errors():
+    with _errors(customers_edit):
         pairs = {}
         for item in purpose:
             contact, sep, value = item.rpartition("=")
@@ -373,10 +373,11 @@ def customers_edit(
     if saved is view or saved.version == view.version:
         say(_("{reference}: nothing changed").format(reference=view.reference_display))
         return
+    from ..domain.record import field_label
     from ..services.customers import diff
 
     say(_("saved {reference} {name}: {changes}").format(reference=saved.reference_display, name=saved.display_name,
-                                                         changes=", ".join(tr(c) for c in diff(view, saved))))
+                                                         changes=", ".join(tr(field_label(c)) for c in diff(view, saved))))
 
 
 @customers_app.command("import",

@@ -1,0 +1,32 @@
+"""The command line names a refused field by its option (--birth-date), else by its label in the
+reader's language, never by an internal path (emails.0.address); money and dates as the store
+writes them."""
+
+from __future__ import annotations
+
+from tests.cli.test_cli import run, store  # noqa: F401  (fixtures)
+
+
+def test_a_refused_add_names_the_options(store):
+    r = store("customers", "add", "--first", "Eva", "--last", "Lang", "--email", "eva@", "--phone", "12",
+              "--birth-date", "31.02.1990")
+    assert r.exit_code == 2, r.output
+    line = r.output.strip()
+    assert "--email:" in line and "--phone:" in line and "--birth-date:" in line, line
+    assert "emails.0" not in line and "phones.0" not in line and "birth_date" not in line, line
+
+
+def test_german_edit_says_the_changed_fields_and_reads_german_money(store, monkeypatch):
+    monkeypatch.setenv("POS_CUSTOMERS_LANG", "de")
+    r = store("customers", "add", "--first", "Eva", "--last", "Lang", "--email", "eva@example.org")
+    assert r.exit_code == 0, r.output
+    ref = r.output.split()[1]
+    r = store("customers", "edit", ref, "--birth-date", "27.03.1984", "--phone-add", "0151 23456789",
+              "--credit-limit", "1.500,00")
+    assert r.exit_code == 0, r.output
+    assert "Geburtsdatum" in r.output and "Telefon" in r.output and "Kreditlimit" in r.output, r.output
+    assert "birth_date" not in r.output and "credit_limit" not in r.output, r.output
+    shown = store("customers", "show", ref).output
+    assert "1.500,00" in shown and "27.03.1984" in shown, shown
+    r = store("customers", "edit", ref, "--credit-limit", "1,500.00")
+    assert r.exit_code == 2 and "--credit-limit:" in r.output and "1.500,50" in r.output, r.output
