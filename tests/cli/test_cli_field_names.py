@@ -30,3 +30,17 @@ def test_german_edit_says_the_changed_fields_and_reads_german_money(store, monke
     assert "1.500,00" in shown and "27.03.1984" in shown, shown
     r = store("customers", "edit", ref, "--credit-limit", "1,500.00")
     assert r.exit_code == 2 and "--credit-limit:" in r.output and "1.500,50" in r.output, r.output
+
+
+def test_the_exit_codes_are_the_readmes(store):
+    from pathlib import Path
+
+    readme = Path(__file__).parents[2].joinpath("README.md").read_text(encoding="utf-8")
+    table = readme.split("### Exit codes", 1)[1].split("\n## ", 1)[0]
+    assert all(f"| {code} |" in table for code in range(5)), table
+    assert store("customers", "show", "NOPE12345").exit_code == 1
+    assert store("customers", "edit", "NOPE12345", "--first", "X").exit_code == 1
+    assert store("customers", "add", "--first", "Eva", "--last", "Lang", "--email", "eva@example.org").exit_code == 0
+    dup = store("customers", "add", "--first", "Eva", "--last", "Lang", "--email", "eva@example.org")
+    assert dup.exit_code == 4 and "--allow-duplicate" in dup.output, dup.output
+    assert store("customers", "add", "--first", "Eva", "--birth-date", "x").exit_code == 2

@@ -165,7 +165,8 @@ def field_name(path: str, options: dict[str, str] | None = None) -> str:
     for name in dict.fromkeys((parts[-1], parts[0]) if parts else ()):
         single = name[:-1] if name.endswith("s") else name  # emails -> email, cards -> card
         for wanted in (lambda o: o in (name, single),  # the field's own name
-                       lambda o: name in (f"{o}_name", f"{o}_code", f"{o}_date"),  # first_name -> first
+                       lambda o: name in (f"{o}_name", f"{o}_code", f"{o}_number"),  # first_name -> first
+                       lambda o: name.endswith(f"_{o}"),  # status_reason -> reason
                        lambda o: o.startswith(single + "_")):  # emails -> email_add on `edit`
             found = next((o for o in names if wanted(o)), None)
             if found is not None:

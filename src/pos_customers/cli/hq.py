@@ -184,7 +184,7 @@ def hq_add_store(code: str = typer.Argument(..., help=N_("Store code, e.g. BER01
         token = _hq(db).add_store(code, name, number=number, country=country, currency=currency,
                                   language=language, region=region, scope=scope)
     except HqError as exc:
-        fail(tr(exc), 2)
+        fail(tr(exc), hq_exit_code(exc))
     typer.echo(token)
 
 
@@ -196,7 +196,7 @@ def hq_token(code: str = typer.Argument(..., help=N_("Store code.")), db: Option
     try:
         typer.echo(_hq(db, create=False).issue_token(code))
     except HqError as exc:
-        fail(tr(exc), 2)
+        fail(tr(exc), hq_exit_code(exc))
 
 
 @hq_app.command("set-scope",
@@ -210,7 +210,7 @@ def hq_set_scope(code: str = typer.Argument(..., help=N_("Store code.")),
     try:
         _hq(db, create=False).set_scope(code, scope)
     except HqError as exc:
-        fail(tr(exc), 2)
+        fail(tr(exc), hq_exit_code(exc))
     typer.echo(_("store {code} now pulls: {scope}").format(code=code.upper(), scope=scope))
 
 
@@ -241,6 +241,12 @@ def _read_pin(from_stdin: bool) -> str:
     return typer.prompt(_("PIN (4-12 digits)"), hide_input=True, confirmation_prompt=_("PIN again"))
 
 
+def hq_exit_code(exc) -> int:
+    """The exit code of a refusal by headquarters, as every command of the terminal exits (README,
+    "Exit codes"): 1 not found, 2 bad input, 3 not allowed."""
+    return {401: 3, 403: 3, 404: 1}.get(exc.status, 2)
+
+
 def _hq_run(db: Optional[str], call, *, create: bool = False):
     from ..hq.service import HqError
 
@@ -248,7 +254,7 @@ def _hq_run(db: Optional[str], call, *, create: bool = False):
     try:
         return call(hq)
     except HqError as exc:
-        fail(tr(exc), 2 if exc.status in (400, 422) else 1)
+        fail(tr(exc), hq_exit_code(exc))
 
 
 @support_app.command("add",

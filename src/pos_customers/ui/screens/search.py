@@ -24,7 +24,7 @@ from ...services.search import (BLOCKED_MARK, SearchInterrupted, UnknownSegment,
                                 unknown_segment_text)
 from ..latest import Latest
 from ..text import safe
-from ..widgets.results import ResultsList, fit_name
+from ..widgets.results import ResultsList
 from ..widgets.footer import KeysFooter
 from ..widgets.text_input import TextInput
 
@@ -141,7 +141,8 @@ class SearchScreen(Screen):
             return False
         self._widths = widths
         self.query_one("#results", ResultsList).set_columns(
-            [("S" if name == "Sync" and not wide else tr(COLUMN_TITLES[name]), widths[name]) for name in order])
+            [("S" if name == "Sync" and not wide else tr(COLUMN_TITLES[name]), widths[name]) for name in order],
+            names=(0,))  # a name too long keeps its surname (what was searched for): "Maximil… Meier"
         return True
 
     def retranslate(self) -> None:
@@ -300,12 +301,10 @@ class SearchScreen(Screen):
     def _cells(self, r) -> tuple[str, Callable[[], tuple[str, ...]]]:
         """One result as the list shows it (plain text: never markup), made when the list first
         draws it: a phone number is formatted for the rows on screen only (50 a page, 20 shown)."""
-        sync_width, name_width = self._widths.get("Sync"), self._widths["Name"]
+        sync_width = self._widths.get("Sync")
 
         def cells() -> tuple[str, ...]:
-            name = MATCH_MARK.get(r.matched_by, "") + listed_name(r)
-            # a name too long keeps its surname (what was searched for): "Maximil… Meier"
-            shown = (name if r.via else fit_name(name, name_width), format_reference(r.reference),
+            shown = (MATCH_MARK.get(r.matched_by, "") + listed_name(r), format_reference(r.reference),
                      phone_text(r.primary_phone), r.primary_email, r.city)
             if sync_width is None:
                 return shown
