@@ -61,16 +61,17 @@ class CreditPane(DataPane):
                 f"{signed(x.queued_minor, x.currency)} → {format_minor(x.expected_minor, x.currency)}"
                 for x in queued))), classes="muted", markup=False))
         table = DataTable(id="credit-table", cursor_type="row", zebra_stripes=True)
-        table.add_columns(_("When"), _("Movement"), _("Amount"), _("Balance"), _("Reason · by"))
+        # who before the reason: at 80 columns a long reason is what gets cut, never the number
+        table.add_columns(_("When"), _("Movement"), _("Amount"), _("Balance"), _("By"), _("Reason"))
         for p in view.pending:
             state = _("REFUSED") if p.parked else _("queued")
             table.add_row(plain(_when(p.queued_at)), plain(f"{tr(KIND_TEXT[p.kind])} ({state})"),
-                          plain(signed(p.amount_minor, p.currency)), plain("—"),
-                          plain(f"{tr(p.parked_reason) if p.parked else p.reason} · {p.associate}"))
+                          plain(signed(p.amount_minor, p.currency)), plain("—"), plain(p.associate or "—"),
+                          plain(tr(p.parked_reason) if p.parked else p.reason))
         for m in view.movements:
             table.add_row(plain(_when(m.at)), plain(tr(KIND_TEXT[m.kind])), plain(signed(m.amount_minor, m.currency)),
-                          plain(format_minor(m.balance_minor, m.currency)),
-                          plain(f"{m.reason or '—'} · {m.by or '—'}"))
+                          plain(format_minor(m.balance_minor, m.currency)), plain(m.by or "—"),
+                          plain(m.reason or "—"))
         parts.append(table)
         if not view.pending and not view.movements:
             parts.append(Label(_("No store credit movements."), classes="muted"))
