@@ -164,3 +164,39 @@ async def test_the_form_shows_and_hints_dates_and_amounts_the_stores_way(make_ap
         await pilot.press("escape", "f2")
         await settle(app, pilot)
         assert app.screen.query_one("#birth_date").placeholder == "z. B. 27.03.1984"
+
+
+def wrapped_labels(screen) -> list[str]:
+    """The field labels, a manager's attribute names included, that would wrap or be cut."""
+    from rich.cells import cell_len
+    from textual.widgets import Label
+
+    return [str(label.content) for label in screen.query(".field-label").results(Label)
+            if 0 < label.content_size.width < cell_len(str(label.content))]
+
+
+@pytest.mark.parametrize("lang", ["de", "nl", "en"])
+async def test_no_field_label_wraps(make_app, monkeypatch, lang):
+    from pos_customers.ui.screens.account_options import AccountOptionsScreen
+    from pos_customers.ui.screens.address import AddressModal
+
+    monkeypatch.setenv("POS_CUSTOMERS_LANG", lang)
+    i18n.set_language(lang)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await sign_in(app, pilot, "1001", "2468")
+        await app.push_screen(AccountOptionsScreen())
+        await settle(app, pilot)
+        assert wrapped_labels(app.screen) == [], "\n".join(screen_lines(app))
+        await pilot.press("escape")
+        await settle(app, pilot)
+        await pilot.press(*"anna müller", "enter")
+        await settle(app, pilot)
+        await pilot.press("e")
+        await settle(app, pilot)
+        assert wrapped_labels(app.screen) == [], "\n".join(screen_lines(app))
+        await app.push_screen(AddressModal(draft=None, purposes=[("home", "home")], default_purpose="home",
+                                           default_country="NL"))
+        await settle(app, pilot)
+        assert wrapped_labels(app.screen) == [], "\n".join(screen_lines(app))

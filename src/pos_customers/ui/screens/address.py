@@ -16,6 +16,7 @@ from ...domain.errors import FieldError
 from ...domain.i18n import N_, _, Msg, tr
 from ...domain.customer import AddressDraft
 from ..text import plain, safe
+from ..widgets.label_column import widen_labels
 from ..widgets.field_error import ErrorLine, clear_message_of, focus_at_end
 from ..widgets.text_input import TextInput
 
@@ -114,6 +115,7 @@ class AddressModal(ModalScreen[AddressDraft | None]):
                 required = spec.required or (name == "line2" and self.line2 == "required")
                 label.update(tr(spec.label) + (" *" if required else ""))
                 label.set_class(required, "required")
+        widen_labels(self, 26)  # "Straat en huisnummer *" on one line
         if self.line2 == "hidden" and not (self.draft and self.draft.address.line2):
             self.query_one("#row-line2").add_class("hidden")
         spec = form.spec("region")

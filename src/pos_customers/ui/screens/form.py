@@ -36,6 +36,7 @@ from ...services.account_options import form_options
 from ...services.records import form_choices
 from ...services.views import CustomerView
 from ..text import plain, safe
+from ..widgets.label_column import widen_labels
 from ..widgets.field_error import ErrorLine, focus_at_end
 from ..widgets.footer import KeysFooter
 from ..widgets.text_input import TextInput
@@ -366,6 +367,7 @@ class CustomerFormScreen(Screen):
         self._show_addresses()
         self._show_contacts()
         self._show_cards()
+        widen_labels(self, 24)  # a custom attribute's name ("Preferred contact time") on one line
         focus_at_end(self.query_one("#first_name" if self.base.customer_type != "organization"
                                     else "#organization_name", Input))
         self.call_after_refresh(self._loaded)
