@@ -200,3 +200,28 @@ async def test_no_field_label_wraps(make_app, monkeypatch, lang):
                                            default_country="NL"))
         await settle(app, pilot)
         assert wrapped_labels(app.screen) == [], "\n".join(screen_lines(app))
+
+
+async def test_keys_are_written_one_way_on_every_screen(make_app, monkeypatch):
+    from pos_customers.ui.screens.address import AddressModal
+    from pos_customers.ui.screens.keys import KeysScreen
+
+    german(monkeypatch)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await sign_in(app, pilot)
+        footer = screen_lines(app)[-1]
+        assert "^q" in footer and "Esc" in footer, footer
+        await pilot.press("f1")
+        await settle(app, pilot)
+        assert isinstance(app.screen, KeysScreen)
+        shown = "\n".join(screen_lines(app))
+        assert "^q" in shown and "ctrl+q" not in shown, shown
+        await pilot.press("escape")
+        await settle(app, pilot)
+        await app.push_screen(AddressModal(draft=None, purposes=[("home", "home")], default_purpose="home",
+                                           default_country="DE"))
+        await settle(app, pilot)
+        shown = "\n".join(screen_lines(app))
+        assert "^s OK · Esc abbrechen" in shown and "ctrl+s" not in shown, shown

@@ -15,6 +15,7 @@ from ...domain.address import AddressInput, address_form, clean_address, known_c
 from ...domain.errors import FieldError
 from ...domain.i18n import N_, _, Msg, tr
 from ...domain.customer import AddressDraft
+from ..widgets.footer import keys_as_shown
 from ..text import plain, safe
 from ..widgets.label_column import widen_labels
 from ..widgets.field_error import ErrorLine, clear_message_of, focus_at_end
@@ -82,7 +83,7 @@ class AddressModal(ModalScreen[AddressDraft | None]):
                                id="billing")
                 yield Checkbox(_("Default shipping address"), self.draft.default_shipping if self.draft else False,
                                id="shipping")
-            yield Label(_("ctrl+s OK · esc cancel"), classes="hint", markup=False)
+            yield Label(keys_as_shown(_("ctrl+s OK · esc cancel")), classes="hint", markup=False)
 
     def on_mount(self) -> None:
         self._apply_country(self.country, initial_region=self.draft.address.region if self.draft else "")

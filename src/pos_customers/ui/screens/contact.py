@@ -17,6 +17,7 @@ from ...domain.enums import EmailPurpose, PhonePurpose
 from ...domain.errors import FieldProblem
 from ...domain.i18n import N_, _, tr
 from ...domain.validation import clean_email, clean_phone
+from ..widgets.footer import keys_as_shown
 from ..text import safe
 from ..widgets.field_error import ErrorLine, focus_at_end
 from ..widgets.text_input import TextInput
@@ -94,7 +95,7 @@ class ContactModal(ModalScreen[ContactEdit | None]):
                              allow_blank=False, id="purpose", compact=True)
             yield Checkbox(_("Marketing consent"), bool(c and c.marketing_consent), id="marketing")
             yield Checkbox(_("Primary (the one the form shows first)"), False, id="primary")
-            yield Label(_("ctrl+s keeps · esc cancels · saved with the customer"), id="hint", markup=False)
+            yield Label(keys_as_shown(_("ctrl+s keeps · esc cancels · saved with the customer")), id="hint", markup=False)
 
     def on_mount(self) -> None:
         focus_at_end(self.query_one("#value", Input))

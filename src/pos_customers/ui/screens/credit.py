@@ -20,6 +20,7 @@ from ...domain.i18n import N_, _, tr
 from ...domain.money import format_minor
 from ...services import credit as store_credit
 from ...services.context import NotFound, Permission, PermissionDenied
+from ..widgets.footer import keys_as_shown
 from ..text import plain, safe
 from ..widgets.text_input import TextInput
 from .customer_data import DataPane, problems, source_note
@@ -141,7 +142,7 @@ class CreditModal(ModalScreen[bool]):
                 yield TextInput(value=self.currency, max_length=3, id="credit-currency")
             yield TextInput(placeholder=_("Reason (kept with the movement)"), max_length=200, id="credit-reason")
             yield Static("", id="credit-error", markup=False)
-            yield Label(_("Enter or ctrl+s saves · Esc cancels"), classes="muted", markup=False)
+            yield Label(keys_as_shown(_("Enter or ctrl+s saves · Esc cancels")), classes="muted", markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#credit-amount", Input).focus()

@@ -12,6 +12,7 @@ from textual.widgets import Button, DataTable, Input, Label, Static
 
 from ...domain import i18n
 from ...domain.i18n import N_, _, tr
+from ..widgets.footer import keys_as_shown
 from ..text import plain, safe
 from ..widgets.text_input import TextInput
 
@@ -212,4 +213,4 @@ class TooSmallScreen(ModalScreen[None]):
     def show_size(self) -> None:
         size = self.app.size
         self.query_one("#too-small-size", Static).update(
-            _("It is {width}×{height} now. ctrl+q quits.").format(width=size.width, height=size.height))
+            keys_as_shown(_("It is {width}×{height} now. ctrl+q quits.").format(width=size.width, height=size.height)))

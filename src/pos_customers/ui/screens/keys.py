@@ -87,6 +87,8 @@ class KeysScreen(ModalScreen[None]):
         function key in capitals ("shift+F7", "ctrl+shift+tab")."""
         from ..widgets.footer import key_display
 
+        if key.startswith("ctrl+") and len(key) == 6:
+            return "^" + key[-1]  # as the footer writes it (^s)
         if "+" in key[:-1]:
             *mods, last = key.split("+")
             return "+".join([*mods, key_display(last)])

@@ -16,7 +16,7 @@ from ...domain.formats import datetime_text, number_text, phone_text
 from ...domain.i18n import N_, _, ngettext, tr
 from ...services import account_scope, sync
 from ..text import plain, safe
-from ..widgets.footer import KeysFooter
+from ..widgets.footer import KeysFooter, keys_as_shown
 from .dialogs import ConfirmModal, DetailModal
 from .form_modal import Field, FormModal
 
@@ -183,7 +183,7 @@ class SyncScreen(Screen):
         except (sync.NotFound, sync.PermissionDenied) as exc:
             self.app.call_from_thread(self.notify, tr(exc), severity="error")
         else:
-            self.app.call_from_thread(self.notify, _("It goes with the next sync (ctrl+r sends it now)."))
+            self.app.call_from_thread(self.notify, keys_as_shown(_("It goes with the next sync (ctrl+r sends it now).")))
             self.app.recount_outbox()
         self.app.call_from_thread(self.load)
 
@@ -273,7 +273,7 @@ class SyncScreen(Screen):
 
         def done(saved: bool | None) -> None:
             if saved:
-                self.notify(_("Email changed: it goes with the next sync (ctrl+r sends it now)."))
+                self.notify(keys_as_shown(_("Email changed: it goes with the next sync (ctrl+r sends it now).")))
                 self._changed()
 
         self.app.push_screen(FormModal(_("Another email for {customer}").format(customer=chosen.customer),

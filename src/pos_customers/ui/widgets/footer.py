@@ -15,6 +15,7 @@ last, so a person knows where the rest are.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from rich.cells import cell_len
@@ -42,6 +43,16 @@ def key_display(shown: str) -> str:
     if shown[:1] == "f" and shown[1:].isdigit():
         return shown.upper()
     return "Esc" if shown == "esc" else shown
+
+
+_CTRL = re.compile(r"(?<![\w+])ctrl\+([a-z0-9])(?![\w+])")
+_ESC = re.compile(r"(?<![\w+])esc(?![\w+])", re.IGNORECASE)
+
+
+def keys_as_shown(text: str) -> str:
+    """A hint's keys written as the footer and F1 write them: ``ctrl+s`` -> ``^s``, ``esc`` ->
+    ``Esc`` (one notation on every screen, in every language: the catalogs keep the key names)."""
+    return _ESC.sub("Esc", _CTRL.sub(lambda m: "^" + m.group(1), text))
 
 
 @dataclass(frozen=True)
