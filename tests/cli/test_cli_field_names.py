@@ -44,3 +44,28 @@ def test_the_exit_codes_are_the_readmes(store):
     dup = store("customers", "add", "--first", "Eva", "--last", "Lang", "--email", "eva@example.org")
     assert dup.exit_code == 4 and "--allow-duplicate" in dup.output, dup.output
     assert store("customers", "add", "--first", "Eva", "--birth-date", "x").exit_code == 2
+
+
+def test_show_and_orders_say_their_codes_in_the_readers_language(store, monkeypatch):
+    monkeypatch.setenv("POS_CUSTOMERS_LANG", "de")
+    r = store("customers", "add", "--first", "Eva", "--last", "Lang", "--email", "eva@example.org",
+              "--phone", "0151 23456789", "--street", "Hauptstr. 1", "--city", "Berlin", "--postal-code", "10115")
+    assert r.exit_code == 0, r.output
+    shown = store("customers", "show", r.output.split()[1]).output
+    assert "(privat, primär)" in shown and "(mobil, primär)" in shown, shown
+    assert "personal" not in shown and "mobile" not in shown and "HOME" not in shown, shown
+
+
+def test_headquarters_dates_follow_the_readers_language(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from pos_customers.cli import app
+
+    monkeypatch.setenv("POS_CUSTOMERS_LANG", "de")
+    db = f"sqlite:///{tmp_path / 'hq.db'}"
+    runner = CliRunner()
+    r = runner.invoke(app, ["hq", "segments", "add", "vip", "--name", "VIP", "--rule",
+                            '{"kind": "group", "codes": ["VIP"]}', "--db", db])
+    assert r.exit_code == 0, r.output
+    listed = runner.invoke(app, ["hq", "segments", "list", "--db", db]).output
+    assert " PM" not in listed and " AM" not in listed and "." in listed.split("vip", 1)[1], listed

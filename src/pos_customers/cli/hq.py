@@ -28,9 +28,12 @@ def _hq(db: Optional[str], *, create: bool = True, migrate: bool = True, pool_si
     """Headquarters from --db, $POS_CUSTOMERS_HQ_DB or the user data folder (the demo's
     demo-hq.db when there is no hq.db, said on stderr). ``create=False``: a command that only
     reads or changes what is there refuses to make an empty hq.db."""
+    from ..domain import i18n
+    from ..domain.formats import set_format_locale
     from ..hq.db import make_engine, upgrade
     from ..hq.service import Headquarters
 
+    set_format_locale(i18n.language())  # dates and numbers as the reader's language writes them
     url, is_demo = hq_db_path(db)
     if is_demo:
         typer.echo(tr(hq_demo_notice(url)), err=True)

@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from ...domain.customer import EmailInput, PhoneInput
-from ...domain.enums import EmailPurpose, PhonePurpose
+from ...domain.enums import PURPOSE_WORDS, EmailPurpose, PhonePurpose
 from ...domain.errors import FieldProblem
 from ...domain.i18n import N_, _, tr
 from ...domain.validation import clean_email, clean_phone
@@ -24,8 +24,7 @@ from ..widgets.text_input import TextInput
 
 KINDS = ((N_("Email"), "email"), (N_("Phone"), "phone"))
 #: what a person reads for each purpose code of an email or phone (the code is what is stored)
-PURPOSE_LABELS = {"personal": N_("personal"), "work": N_("work"), "other": N_("other"), "mobile": N_("mobile"),
-                  "home": N_("home"), "fax": N_("fax")}
+PURPOSE_LABELS = PURPOSE_WORDS
 PURPOSES = {"email": [p.value for p in EmailPurpose], "phone": [p.value for p in PhonePurpose]}
 
 

@@ -20,7 +20,7 @@ from textual.widgets.option_list import Option
 
 from ...domain.account_options import CONFIGURABLE, OPTION_FIELDS, AccountOptions
 from ...domain.customer import CustomerDraft, EmailInput, PhoneInput, clean_card_number
-from ...domain.enums import AttributeType, CustomerStatus, CustomerType, ReceiptOption
+from ...domain.enums import RECEIPT_WORDS, AttributeType, CustomerStatus, CustomerType, ReceiptOption
 from ...domain.errors import FieldProblem
 from ...domain import i18n
 from ...domain.i18n import N_, _, ngettext, tr
@@ -61,8 +61,7 @@ OTHER_LABELS = {"salutation": N_("Salutation"), "gender": N_("Gender"), "status_
                 "affiliations": N_("Affiliations"), "cards": N_("Loyalty cards"), "addresses": N_("Addresses")}
 #: what a person reads for the codes of the form's fixed choices (the code is what is stored)
 CUSTOMER_TYPES = [(N_("Person"), "person"), (N_("Organization"), "organization")]
-RECEIPT_LABELS = {ReceiptOption.PRINT: N_("print"), ReceiptOption.EMAIL: N_("email"),
-                  ReceiptOption.BOTH: N_("print and email"), ReceiptOption.NONE: N_("no receipt")}
+RECEIPT_LABELS = RECEIPT_WORDS
 STATUSES = [(N_("active"), "active"), (N_("blocked"), "blocked")]
 ACCOUNT_TYPES = [(N_("guest (no account)"), "guest"), (N_("registered"), "registered")]
 
