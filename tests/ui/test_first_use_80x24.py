@@ -76,8 +76,8 @@ async def test_the_card_counts_the_tabs_out_of_view(make_app, monkeypatch):
         card = app.screen
         assert isinstance(card, CustomerScreen)
         head = screen_lines(app)[1]
-        assert "←/→ Reiter · +" in head and head.rstrip().endswith("→"), "\n".join(screen_lines(app))
-        hidden = int(head.rsplit("+", 1)[1].split()[0])
+        assert "←/→ Reiter +" in head and head.rstrip().endswith("→"), "\n".join(screen_lines(app))
+        hidden = int(head.rsplit("+", 1)[1].split()[0].rstrip("→"))
         tabs = card.query_one("#tabs", TabbedContent)
         for _ in range(hidden + 8):  # → to the last tab: none hidden to the right, some to the left
             await pilot.press("right")
@@ -85,7 +85,7 @@ async def test_the_card_counts_the_tabs_out_of_view(make_app, monkeypatch):
             if tabs.active == "tab-activity":
                 break
         head = screen_lines(app)[1]
-        assert "← +" in head and not head.rstrip().endswith("→"), "\n".join(screen_lines(app))
+        assert "←+" in head and not head.rstrip().endswith("→"), "\n".join(screen_lines(app))
 
 
 async def test_an_open_list_in_the_form_says_its_esc_in_german(make_app, monkeypatch):

@@ -169,11 +169,11 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
 
     def _show_tabs_hint(self, focused) -> None:
         """← → switch tabs while the tab strip has the focus; from inside a tab, shift+tab goes back
-        to it. Tabs out of view are counted at either side: "← +2 · ←/→ tabs · +3 →"."""
+        to it. Tabs out of view are counted at either side: "←+2 ←/→ tabs +3→"."""
         on_strip = focused is None or isinstance(focused, Tabs)
         left, right = self._tabs_out_of_view()
-        text = ((f"← +{left} · " if left else "") + tr(TABS_HINT if on_strip else TABS_HINT_INSIDE)
-                + (f" · +{right} →" if right else ""))
+        text = ((f"←+{left} " if left else "") + tr(TABS_HINT if on_strip else TABS_HINT_INSIDE)
+                + (f" +{right}→" if right else ""))
         self.query_one("#tabs-hint", Static).update(text)
 
     def retranslate(self) -> None:

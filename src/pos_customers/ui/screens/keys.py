@@ -105,7 +105,7 @@ class KeysScreen(ModalScreen[None]):
         # each key as the footer shows it (Esc, ^q, F1, ↓)
         rows = [(", ".join(self._shown(k.strip()) for k in keys.split(",") if k.strip()), does)
                 for keys, does in rows]
-        key_width = min(max(cell_len(k) for k, _does in rows), 14)
+        key_width = min(max([cell_len(_("Key"))] + [cell_len(k) for k, _does in rows]), 14)  # the title whole
         # the box's border (2), each column's padding (2 + 2), the scroll bar (2)
         does_width = max(box - 2 - 4 - 2 - key_width, 20)
         with Vertical():
