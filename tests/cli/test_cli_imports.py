@@ -26,7 +26,8 @@ else:
     code = 0
 with open(out, "w") as fh:
     json.dump({"code": code, "modules": sorted({m.split(".")[0] for m in sys.modules}),
-               "commands": sorted(m for m in sys.modules if m.startswith("pos_customers.cli."))}, fh)
+               "commands": sorted(m for m in sys.modules if m.startswith("pos_customers.cli.")),
+               "protocol": sorted(m for m in sys.modules if m.startswith("pos_customers.domain.protocol"))}, fh)
 """
 
 NEVER = {"textual", "fastapi", "uvicorn", "httpx", "starlette", "argon2"}
@@ -47,7 +48,7 @@ def store(tmp_path_factory):
     return db, r.output.split()[1]
 
 
-def imported(tmp_path, *args, commands: list | None = None) -> set[str]:
+def imported(tmp_path, *args, commands: list | None = None, protocol: list | None = None) -> set[str]:
     out = tmp_path / "modules.json"
     p = subprocess.run([sys.executable, "-c", CHILD, str(out), *map(str, args)], capture_output=True, text=True,
                        timeout=120)
@@ -56,6 +57,8 @@ def imported(tmp_path, *args, commands: list | None = None) -> set[str]:
     assert result["code"] in (0, None), (args, p.stdout, p.stderr)
     if commands is not None:
         commands.extend(result["commands"])
+    if protocol is not None:
+        protocol.extend(result["protocol"])
     return set(result["modules"])
 
 
@@ -78,11 +81,14 @@ def test_search_and_show_import_no_orm_no_pydantic(tmp_path, store):
 
 def test_add_imports_neither_the_app_nor_headquarters_nor_the_orm(tmp_path, store):
     db, _ = store
+    protocol = []
     modules = imported(tmp_path, "customers", "add", "--first", "Otto", "--last", "Brandt", "--email",
                        "otto@example.org", "--phone", "030 12345678", "--street", "Hauptstr. 1", "--city", "Berlin",
-                       "--postal-code", "10115", "--marketing", "--db", db)
+                       "--postal-code", "10115", "--marketing", "--db", db, protocol=protocol)
     assert "phonenumbers" in modules and "email_validator" in modules  # it checked the customer (and saved: exit 0)
     assert not modules & (NEVER | ORM), sorted(modules & (NEVER | ORM))
+    # the event was checked against the customer document's models, without defining the rest of the protocol
+    assert protocol == ["pos_customers.domain.protocol_customer", "pos_customers.domain.protocol_values"], protocol
 
 
 def test_the_command_words_are_found_after_the_top_level_db_option():

@@ -121,3 +121,73 @@ def test_headquarters_merges_by_reference_and_refuses_the_impossible(api, hq, hq
     # a till that still sends a merge the other way round is refused, visibly
     r = api.post("/v1/push", json={"events": [merged(anna, ann)]}, headers=ham).json()
     assert [x["status"] for x in r["refused"]] == [409]
+
+
+def _links(engine) -> dict[tuple[str, str], dict]:
+    with engine.connect() as conn:
+        return {(r.organization_id, r.person_id): json.loads(r.fields) for r in conn.execute(select(t.membership))}
+
+
+def test_a_merged_persons_organizations_move_to_the_survivor_once(api, hq, hq_engine):
+    """Ann (Acme's buyer and primary contact, Bolt's contact) merges into Anna (Acme's contact):
+    Anna keeps one Acme link with her own role and takes Ann's primary-contact mark, gains Bolt;
+    Ann's links go inactive; each move is in the audit trail and reaches the stores that see both."""
+    from tests.hq.test_memberships import link_event
+
+    ber, _ = enrol(api, hq, "BER01", country="DE")
+    acme, bolt, anna, ann, otto = (str(uuid.uuid4()) for _ in range(5))
+    org = dict(customer_type="organization", first_name="", last_name="")
+    T1, T2 = "0000000000001-00000-a", "0000000000002-00000-a"
+    r = api.post("/v1/push", json={"events": [
+        created(acme, ref(0, 1), "BER01", T1, organization_name="Acme GmbH", **org),
+        created(bolt, ref(1, 1), "BER01", T1, organization_name="Bolt AG", **org),
+        created(anna, ref(2, 1), "BER01", T1), created(ann, ref(3, 1), "BER01", T1, first="Ann"),
+        created(otto, ref(4, 1), "BER01", T1, first="Otto", email="otto@example.org"),
+        link_event(acme, ann, T2, role="buyer", active=True, primary=True, manager=False),
+        link_event(acme, anna, T2, role="contact", active=True, primary=False, manager=False),
+        link_event(bolt, ann, T2, role="contact", active=True, primary=False, manager=False),
+        link_event(bolt, otto, T2, role="manager", active=True, primary=True, manager=True)]}, headers=ber).json()
+    assert r["refused"] == [], r
+    hq.merge_customers(ann, anna, by="hq:test")
+
+    links = _links(hq_engine)
+    assert links[(acme, anna)] == {"role": "contact", "active": True, "primary": True, "manager": False}
+    assert links[(bolt, anna)] == {"role": "contact", "active": True, "primary": False, "manager": False}
+    assert links[(bolt, otto)]["primary"] is True  # Bolt's own primary contact keeps the mark
+    for gone in ((acme, ann), (bolt, ann)):
+        assert links[gone] == {"role": links[gone]["role"], "active": False, "primary": False, "manager": False}
+    assert len(links) == 5  # one link per pair: nothing doubled
+    with hq_engine.connect() as conn:
+        moved = [json.loads(r) for r in conn.execute(select(t.audit.c.row)).scalars()]
+    moved = [r for r in moved if r["action"] == "merge_moved"]
+    assert len(moved) == 4 and all(r["entity"] == "membership" for r in moved)
+    # Berlin pulls the moved links (it sees both sides) with the redirect
+    docs = {(i["doc"]["organization_id"], i["doc"]["person_id"]): i["doc"]["fields"]
+            for i in api.get("/v1/pull", headers=ber).json()["items"] if i["t"] == "membership"}
+    assert docs[(bolt, anna)]["active"] and not docs[(bolt, ann)]["active"]
+
+
+def test_a_merged_organizations_people_move_and_its_marks_give_way(api, hq, hq_engine):
+    """Acme Ltd (Bob its primary contact and manager) merges into Acme GmbH (Cleo its primary
+    contact, Bob its buyer): Bob stays one member of Acme GmbH with his role there, takes the manager
+    mark (Acme GmbH had none), not the primary contact (Cleo keeps it)."""
+    from tests.hq.test_memberships import link_event
+
+    ber, _ = enrol(api, hq, "BER01", country="DE")
+    gmbh, ltd, bob, cleo = (str(uuid.uuid4()) for _ in range(4))
+    org = dict(customer_type="organization", first_name="", last_name="")
+    T1, T2 = "0000000000001-00000-a", "0000000000002-00000-a"
+    r = api.post("/v1/push", json={"events": [
+        created(gmbh, ref(0, 1), "BER01", T1, organization_name="Acme GmbH", **org),
+        created(ltd, ref(1, 1), "BER01", T1, organization_name="Acme Ltd", email="ltd@example.org", **org),
+        created(bob, ref(2, 1), "BER01", T1, first="Bob", email="bob@example.org"),
+        created(cleo, ref(3, 1), "BER01", T1, first="Cleo", email="cleo@example.org"),
+        link_event(ltd, bob, T2, role="manager", active=True, primary=True, manager=True),
+        link_event(gmbh, bob, T2, role="buyer", active=True, primary=False, manager=False),
+        link_event(gmbh, cleo, T2, role="contact", active=True, primary=True, manager=False)]}, headers=ber).json()
+    assert r["refused"] == [], r
+    hq.merge_customers(ltd, gmbh, by="hq:test")
+    links = _links(hq_engine)
+    assert links[(gmbh, bob)] == {"role": "buyer", "active": True, "primary": False, "manager": True}
+    assert links[(gmbh, cleo)]["primary"] is True
+    assert links[(ltd, bob)]["active"] is False and len(links) == 3

@@ -213,7 +213,7 @@ def test_re_evaluation_looks_at_changed_customers_and_moved_windows(chain):
         assert chain.refresh_segments() == {"big": 2, "ham": 3, "new": 0}
     finally:
         seg.union = real
-    assert looked == [3, 3, 3]  # changed customers, changed orders, one dated condition each
+    assert looked == [4, 4, 4]  # changed customers, changed orders, customers orders left, one dated condition each
     # C: registered 8 days ago now; C's 499.99 at HAM01 of 33 days ago left the 1-month window
     assert (_members(chain, "new"), _members(chain, "big"), _members(chain, "ham")) == ("", "BC", "ABC")
     incremental = {code: _members(chain, code) for code in rules}

@@ -220,3 +220,43 @@ def test_the_demo_never_writes_a_card_number(tmp_path, admin):
             grouped = " ".join(number[k:k + 4] for k in range(0, len(number), 4))
             for form in (number, grouped, grouped.replace(" ", "-")):
                 assert form.encode() not in blob and form.encode("utf-16-le") not in blob, (path.name, form)
+
+
+def test_the_demo_orders_are_in_their_stores_currency_and_only_web_orders_are_shipped():
+    from pos_customers.hq.demo import seed_customer_data
+
+    class Collect:
+        def __init__(self):
+            self.orders, self.details, self.carts = [], [], []
+
+        def put_records(self, rows):
+            self.orders += [r[2]["doc"] for r in rows]
+
+        def put_order_details(self, rows):
+            self.details += list(rows)
+
+        def put_carts(self, rows):
+            self.carts += list(rows)
+
+        def put_payments(self, rows):
+            list(rows)
+
+        def set_store_contact(self, *a, **k):
+            pass
+
+    stores = {"ZRH01": "CHF", "VIE01": "EUR", "BER01": "EUR", "LON01": "GBP"}
+    docs = [{"id": f"c{i}", "fields": {"currency": cur, "first_name": "A", "last_name": "B"}}
+            for i, cur in enumerate(["CHF", "EUR", "GBP", "USD"] * 40)]
+    hq = Collect()
+    seed_customer_data(hq, docs, stores)
+    assert {o["store_code"] for o in hq.orders} > {"WEB", "ZRH01", "VIE01"}
+    for order in hq.orders:
+        if order["store_code"] != "WEB":
+            assert stores[order["store_code"]] == order["currency"]
+        if order["status"] == "delivered":
+            assert order["store_code"] == "WEB" and order["shipments"] > 0
+    usd = [o for o in hq.orders if o["currency"] == "USD"]
+    assert usd and {o["store_code"] for o in usd} == {"WEB"}  # no store takes dollars
+    for cart in hq.carts:
+        if cart["store_code"] != "WEB":
+            assert stores[cart["store_code"]] == cart["currency"]

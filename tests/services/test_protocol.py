@@ -24,6 +24,17 @@ def test_every_event_kind_has_one_payload_model_and_the_customer_fields_are_the_
     assert tuple(CustomerFields.model_fields) == DOCUMENT_FIELDS
 
 
+def test_the_check_at_a_till_uses_the_protocol_s_own_models():
+    # a customer event is checked against the customer document's module without the rest of the
+    # protocol loaded; the models are the very ones headquarters validates a push with
+    from pos_customers.domain.protocol import EVENT_MODELS
+    from pos_customers.domain.protocol_values import payload_model
+
+    for kind, entry in EVENT_PAYLOADS.items():
+        assert payload_model(kind) == entry and payload_model(kind.value)[0] is entry[0]
+        assert EVENT_MODELS[kind].model_fields["payload"].annotation is entry[0]
+
+
 def test_a_payload_keeps_its_json_shape():
     cid = str(uuid.uuid4())
     sent = {"id": cid, "reference": make_reference(3, 7, terminal=1), "store_code": "BER01",

@@ -95,6 +95,17 @@ def test_a_reference_that_is_also_a_card_finds_the_reference_alone(svc, admin, c
     assert found(svc, admin, contacts.reference) == [("Anna Müller", "reference")]
 
 
+def test_a_reference_nobody_here_has_is_searched_as_what_else_it_reads_as(svc, admin, contacts):
+    # a valid reference of no customer here, which is also a card number: the card is found
+    from pos_customers.domain.reference import make_reference
+
+    other = make_reference(77, 5, terminal=3)
+    assert any(c.isdigit() for c in other)  # a card number has a digit
+    create_customer(svc, admin, person("Carla", "Stein", cards=[other]))
+    assert found(svc, admin, other) == [("Carla Stein", "card")]
+    assert found(svc, admin, other.lower()) == [("Carla Stein", "card")]
+
+
 @pytest.mark.parametrize("typed", ["anna.m@", "mueller@gm", "anna@gmx", "0151", "gmx.de", "anna"])
 def test_parts_are_not_complete(typed):
     assert not parse_query(typed, country="DE").complete

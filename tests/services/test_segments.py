@@ -42,6 +42,9 @@ def test_seg_filters_and_combines_with_words(svc, admin, members):
     assert names(svc, admin, "seg:vip carl") == []
     assert names(svc, admin, "seg:vip bea@example.org") == ["Bea Schulz"]  # exact email, filtered
     assert names(svc, admin, "seg:new bea@example.org") == []
+    bea = members["bea"].reference
+    assert names(svc, admin, f"seg:vip {bea.lower()}") == ["Bea Schulz"]  # a reference, filtered
+    assert names(svc, admin, f"seg:new {bea}") == []
     assert names(svc, admin, "müller") == ["Anna Müller", "Anton Müller", "Carl Müller"]  # no filter
 
 

@@ -441,5 +441,6 @@ def test_the_salvage_reads_every_column_of_the_tables_it_rebuilds_from(db):
         assert columns("outbox_event") == ("seq", *salvage.OUTBOX_COLUMNS)
         assert columns("audit_event") == salvage.AUDIT_COLUMNS
         assert set(salvage.STORE_COLUMNS) <= set(columns("store"))
+        assert columns("customer_redirect") == salvage.REDIRECT_COLUMNS
     finally:
         conn.close()

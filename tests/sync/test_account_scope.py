@@ -4,6 +4,8 @@ merging with the account or by changing the email."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlmodel import select
 
@@ -193,3 +195,140 @@ def test_two_accounts_headquarters_holds_are_merged_there_and_every_till_follows
     sync.sync_now(ber, admin)
     assert (get_customer(ber, admin, anna.id).first_name, get_customer(ber, admin, anna.id).company) == \
         ("Anna", "ACME")
+
+
+def _held_twins(tmp_path, hq_server, admin):
+    """Anna (Berlin) and Ann (Hamburg, Acme's buyer and primary contact, with a note) registered one
+    address while the chain shared emails; then one account per email. Ann's next change is parked."""
+    from pos_customers.services.customers import draft_from_view, update_customer
+    from pos_customers.services.memberships import link
+    from tests.helpers import organization
+
+    ber = terminal(tmp_path, hq_server, "BER01", country="DE")
+    ham = terminal(tmp_path, hq_server, "HAM01", country="DE")
+    anna = create_customer(ber, admin, account())
+    ann = create_customer(ham, admin, account("Ann"))
+    acme = create_customer(ham, admin, organization())
+    link(ham, admin, ann.id, acme.id, role="buyer", primary=True)
+    add_note(ham, admin, ann.id, "asked for the newsletter")
+    for till in (ber, ham):
+        assert sync.sync_now(till, admin).parked == 0
+    set_scope(hq_server.hq, "chain", by="test")
+    for till in (ber, ham):
+        sync.sync_now(till, admin)
+    view = get_customer(ham, admin, ann.id)
+    draft = draft_from_view(view)
+    draft.emails[0].marketing_consent = True
+    update_customer(ham, admin, ann.id, draft, opened=view)
+    assert sync.sync_now(ham, admin).parked == 1
+    [event] = parked(ham)
+    return ber, ham, anna, ann, acme, event
+
+
+def _links(svc) -> dict[tuple[str, str], tuple]:
+    from tests.helpers import db_rows
+    return {(o, p): (role, bool(a), bool(pr), bool(ip)) for o, p, role, a, pr, ip in db_rows(
+        svc, 'SELECT organization_id, person_id, role, active, "primary", is_primary FROM customer_membership')}
+
+
+def test_a_merge_headquarters_refuses_puts_the_customer_back_as_it_was(tmp_path, hq_server, admin):
+    """Offline, the manager merges Ann into Anna: Ann leaves the till, her Acme link becomes Anna's.
+    Headquarters refuses the merge (it knows 1001 as an associate): Ann comes back at once, with her
+    note, her link and her parked change; the Sync line says so; discarding the merge says so too."""
+    from typer.testing import CliRunner
+
+    from pos_customers.cli import app
+    from pos_customers.domain.enums import Role
+    from pos_customers.services.context import Actor
+    from pos_customers.storage.tables import CustomerNote, CustomerRedirect
+    from tests.helpers import db_rows
+
+    ber, ham, anna, ann, acme, event = _held_twins(tmp_path, hq_server, admin)
+    before = {t: db_rows(ham, f"SELECT * FROM {t} WHERE customer_id = ?", ann.id)
+              for t in ("customer_email", "customer_search", "customer_note")}
+    from pos_customers.services.associates import add_associate
+    # headquarters knows 1001 as an associate (changed at another till while this one signed her in)
+    add_associate(ham, admin, number="1001", name="Maria", role=Role.ASSOCIATE, pin="739184")
+    assert sync.sync_now(ham, admin).pushed == 1
+    manager = Actor("1001", "Maria", Role.MANAGER, "T-test")
+    merge_into_account(ham, manager, event.id)
+    assert _links(ham) == {(acme.id, anna.id): ("buyer", True, True, True)}  # moved, one link
+    assert [a for (a,) in db_rows(ham, "SELECT action FROM audit_event WHERE entity = 'membership'")][-1] \
+        == "merge_moved"
+    with ham.db.read() as s:
+        assert s.get(Customer, ann.id) is None and s.get(CustomerRedirect, ann.id).undo
+
+    result = sync.sync_now(ham, admin)
+    assert result.restored == 1
+    refused = {e.event_type: e for e in parked(ham)}
+    assert refused["customer.merged"].parked_status == 403
+    assert refused["customer.updated"].id == event.id  # the clash waits again, as it was
+    assert get_customer(ham, admin, ann.id).first_name == "Ann"
+    assert get_customer(ham, admin, ann.reference).id == ann.id  # her reference opens her again
+    for t, rows_before in before.items():
+        assert db_rows(ham, f"SELECT * FROM {t} WHERE customer_id = ?", ann.id) == rows_before
+    with ham.db.read() as s:
+        assert s.get(CustomerRedirect, ann.id) is None
+        assert [n.customer_id for n in s.exec(select(CustomerNote)).all()] == [ann.id]
+    assert _links(ham)[(acme.id, ann.id)] == ("buyer", True, True, True)
+    assert not _links(ham).get((acme.id, anna.id), ("", False))[1]
+    assert "merge_undone" in [a for (a,) in db_rows(ham, "SELECT action FROM audit_event")]
+
+    runner = CliRunner()
+    r = runner.invoke(app, ["--db", str(tmp_path / "HAM01.db"), "sync", "discard",
+                            refused["customer.merged"].id[:8], "--yes"])
+    assert r.exit_code == 0, r.output
+    assert "back on this till" in r.output and "Traceback" not in r.output
+    assert get_customer(ham, admin, ann.id).id == ann.id
+
+
+def test_a_merge_headquarters_applies_moves_the_links_at_every_till_and_keeps_nothing_to_undo(
+        tmp_path, hq_server, admin):
+    from pos_customers.domain.enums import Role
+    from pos_customers.services.context import Actor
+    from pos_customers.storage.tables import CustomerRedirect
+
+    ber, ham, anna, ann, acme, event = _held_twins(tmp_path, hq_server, admin)
+    merge_into_account(ham, Actor("1001", "Maria", Role.MANAGER, "T-test"), event.id)
+    result = sync.sync_now(ham, admin)
+    assert (result.parked, result.restored) == (0, 0)
+    with ham.db.read() as s:
+        assert s.get(CustomerRedirect, ann.id).undo is None  # headquarters has it: nothing kept to put back
+    links = _links(ham)
+    assert links[(acme.id, anna.id)] == ("buyer", True, True, True)
+    assert not links.get((acme.id, ann.id), ("", False))[1]
+
+
+def test_recover_from_a_backup_made_before_a_merge_keeps_the_merge(tmp_path, hq_server, admin, monkeypatch):
+    """The backup still holds Ann; the damaged file had merged her into Anna (not sent yet). The
+    rebuilt file has her redirect (and what puts her back), read by SQL and by the page reader."""
+    from pos_customers.domain.enums import Role
+    from pos_customers.services import backup as backups
+    from pos_customers.services.context import Actor, Services
+    from pos_customers.storage import salvage
+    from pos_customers.storage.engine import Database
+    from pos_customers.storage.tables import CustomerRedirect
+
+    monkeypatch.setenv("POS_CUSTOMERS_CONFIG", str(tmp_path / "config.toml"))
+    ber, ham, anna, ann, acme, event = _held_twins(tmp_path, hq_server, admin)
+    before = backups.backup_now(ham, admin, tmp_path / "before-merge.db")
+    merge_into_account(ham, Actor("1001", "Maria", Role.MANAGER, "T-test"), event.id)
+    path = ham.db.path
+    ham.db.dispose()
+    found = salvage.Salvaged()
+    assert salvage._read_pages(path, found) and [r["id"] for r in found.redirects] == [ann.id]
+    assert found.redirects[0]["into_id"] == anna.id and json.loads(found.redirects[0]["undo"])["rows"]["customer"]
+
+    report = backups.recover(path, admin, backup=before.path, force=True)
+    assert report.redirects_carried == 1
+    back = Services(Database(path))
+    try:
+        with back.db.read() as s:
+            assert s.get(Customer, ann.id) is None and s.get(CustomerRedirect, ann.id).undo
+        assert [e.event_type for e in parked(back)] == []  # the merge goes with the next sync
+        assert sync.sync_now(back, admin).parked == 0
+        assert get_customer(back, admin, ann.reference).id == anna.id  # Anna came after the backup: pulled
+        with back.db.read() as s:
+            assert s.get(CustomerRedirect, ann.id).undo is None
+    finally:
+        back.db.dispose()

@@ -158,11 +158,17 @@ class JsonHq(PagedHq):
         return orjson.dumps(self.pull(cursor, limit))
 
 
-@pytest.mark.parametrize("maker", [False, True], ids=["rows made here", "rows made by another process"])
-def test_bulk_pull_leaves_exactly_the_rows_of_the_one_by_one_path(tmp_path, monkeypatch, small_parts, maker):
+@pytest.mark.parametrize("maker, share", [(False, 1.0), (True, 0.8), (True, 0.5)],
+                         ids=["rows made here", "rows made by another process",
+                              "half a page's rows made by another process, the rest here"])
+def test_bulk_pull_leaves_exactly_the_rows_of_the_one_by_one_path(tmp_path, monkeypatch, small_parts, maker,
+                                                                   share):
     monkeypatch.setattr(documents, "datetime", _Frozen)
     if maker:  # every page after the first made by the row maker, a process of its own
         monkeypatch.setattr(engine, "ROW_MAKER_FROM", 1)
+        # its share of each page (the first items; the rest made here), the second one ending inside a part
+        monkeypatch.setattr(engine, "MAKER_SHARE", share)
+        monkeypatch.setattr(engine, "MAKER_SHARE_STEP", 0.0)
     pages = _pages()
     bulk = _till(tmp_path / "bulk.db")
     hq = JsonHq(pages)

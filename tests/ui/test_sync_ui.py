@@ -260,3 +260,44 @@ async def test_a_busy_headquarters_is_a_wait_in_the_header_not_an_error(svc):
         assert app.sync_line == "HQ busy, retrying in 12 s · 2 to send"
         clock[0] += 5
         assert app.sync_line.startswith("HQ busy, retrying in 7 s")
+
+
+async def test_a_refused_merge_brings_the_customer_back_and_the_sync_screen_says_so(tmp_path, hq_server, admin):
+    """A manager merged Ann into Anna offline with a role headquarters no longer gives 1001: the
+    sync from the Sync screen says in one line that Ann is back; discarding the merge says so too."""
+    from pos_customers.domain.enums import Role
+    from pos_customers.services.account_scope import merge_into_account
+    from tests.sync.test_account_scope import _held_twins
+
+    _, ham, anna, ann, _, event = _held_twins(tmp_path, hq_server, admin)
+    add_associate(ham, admin, number="1001", name="Maria", role="associate", pin="2468")
+    add_associate(ham, admin, number="1003", name="Jan", role="manager", pin="1357")
+    sync.sync_now(ham, admin)
+    merge_into_account(ham, Actor("1001", "Maria", Role.MANAGER, "T-test"), event.id)
+    with ham.db.read() as s:
+        assert s.get(Customer, ann.id) is None
+    app = app_for(ham)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot, "1003", "1357")
+        await pilot.press("f8")
+        await settle(app, pilot, 0.1)
+        await pilot.press("ctrl+r")
+        await app.workers.wait_for_complete()
+        await settle(app, pilot, 0.2)
+        assert any("1 customer is back on this till: headquarters did not apply its merge." in n.message
+                   for n in app._notifications)
+        with ham.db.read() as s:
+            assert s.get(Customer, ann.id) is not None
+        table = app.screen.query_one("#parked", DataTable)
+        kinds = [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
+        assert sorted(kinds) == ["customer.merged", "customer.updated"]
+        table.move_cursor(row=kinds.index("customer.merged"))
+        await pilot.press("d")
+        await settle(app, pilot)
+        await pilot.press("y")
+        await settle(app, pilot, 0.2)
+        assert any("is back on this till, not merged." in n.message for n in app._notifications)
+    with ham.db.read() as s:
+        assert s.get(Customer, ann.id) is not None
+        assert [e.event_type for e in s.exec(select(OutboxEvent).where(OutboxEvent.parked_at.is_not(None)))] \
+            == ["customer.updated"]

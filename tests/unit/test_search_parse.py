@@ -1,7 +1,7 @@
 import pytest
 
 from pos_customers.domain.reference import make_reference
-from pos_customers.domain.search import fts_name_query, name_index_text, parse_query
+from pos_customers.domain.search import fts_name_query, name_index_text, parse_query, whole_reference
 
 
 def test_words_become_quoted_prefixes():
@@ -36,3 +36,23 @@ def test_control_characters_and_length_are_tamed():
 def test_name_index_text_has_german_spellings():
     assert name_index_text("Anna", "Müller") == "anna muller mueller"
     assert name_index_text("Weiß") == "weiss"
+
+
+@pytest.mark.parametrize("typed", [
+    "{ref}", "{ref_lower}", "{formatted}", "{formatted_lower}", " {formatted} ", "{spaced}", "{ref} x",
+    "seg:vip {ref}", "{bad}", "{ref}0", "{ref_short}", "", "anna", "0151 23456789", "a@b.de"])
+def test_a_whole_reference_is_read_as_parse_query_reads_it(typed):
+    # whole_reference answers before the rest of the text is read: it agrees with parse_query
+    from pos_customers.domain.reference import format_reference
+
+    ref = make_reference(12, 345, terminal=2)
+    bad = ref[:-1] + ("0" if ref[-1] != "0" else "1")
+    text = typed.format(ref=ref, ref_lower=ref.lower(), formatted=format_reference(ref),
+                        formatted_lower=format_reference(ref).lower(), spaced=" ".join(ref), bad=bad,
+                        ref_short=ref[:-1])
+    q = parse_query(text, country="DE")
+    got = whole_reference(text)
+    if got is not None:
+        assert got == q.reference == ref
+    else:  # not read early: either no reference, or one parse_query reads (seg: words, many separators)
+        assert q.reference in (None, ref) and (q.reference is None or q.segments or len(text.strip()) > 16)

@@ -105,6 +105,9 @@ def recover(
                    + (", " + _("{n} more already in the backup").format(n=report.events_in_backup)
                       if report.events_in_backup else "")
                    + "; " + _("{customers} customer(s) re-applied from them").format(customers=report.customers_reapplied))
+    if report.redirects_carried:
+        typer.echo(_("kept {n} merged customer(s): their id and reference open the customer they joined")
+                   .format(n=report.redirects_carried))
     if report.audit_carried:
         typer.echo((_("kept {n} audit row(s) written after the backup") if report.source == "backup" else
                     _("kept {n} audit row(s) written after the start")).format(n=report.audit_carried))

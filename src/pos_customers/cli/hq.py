@@ -48,7 +48,7 @@ def _hq(db: Optional[str], *, create: bool = True, migrate: bool = True, pool_si
 
 _HQ_DB = typer.Option(None, "--db", metavar="URL",
                       help=N_("postgresql://... or a SQLite path (default: $POS_CUSTOMERS_HQ_DB, then hq.db "
-                           "in the user data folder)."))
+                           "in the user data folder, or the demo's demo-hq.db there while no hq.db exists)."))
 
 
 @hq_app.command("serve",
@@ -553,8 +553,7 @@ def connected_demo(hq, path: Path, customers: int, url: str, *, progress=None, s
     docs = export_for_hq(svc, f"{int(_time.time() * 1000):013d}-00000-demo")
     hq.import_customers(docs)
     hq.import_memberships(export_memberships(svc))
-    codes = [st.code for st in stores]
-    seed_customer_data(hq, docs, codes)  # orders with lines and shipments, carts, saved payments
+    seed_customer_data(hq, docs, {st.code: st.currency for st in stores})  # orders with lines and shipments, carts, saved payments
     from datetime import datetime, timezone
 
     from ..hq.credit import seed_demo as seed_credit

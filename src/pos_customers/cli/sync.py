@@ -6,7 +6,7 @@ import json
 from typing import Optional
 
 import typer
-from ..domain.i18n import N_, _, tr
+from ..domain.i18n import N_, _, ngettext, tr
 
 from ..domain.formats import datetime_text
 from .common import (
@@ -43,6 +43,10 @@ def sync_main(
                 pushed=r.pushed, pulled=r.pulled, conflicts=r.conflicts)
                 + (", " + _("parked {n} (refused by headquarters: `pos-customers sync parked`)").format(n=r.parked)
                    if r.parked else ""))
+            if r.restored:
+                say(ngettext("{n} customer is back on this till: headquarters did not apply its merge (parked)",
+                             "{n} customers are back on this till: headquarters did not apply their merge (parked)",
+                             r.restored).format(n=r.restored))
         except NotConnected as exc:
             fail(tr(exc))
         except (HqUnavailable, HqRefused) as exc:
@@ -195,7 +199,9 @@ def sync_discard(event_id: str = typer.Argument(..., metavar="ID", help=N_("A pa
         done = discard_parked(svc, actor, chosen.id)
     say(_("discarded {kind} {event}").format(kind=done.kind, event=done.event_id[:8])
         + (" " + _("and {n} event(s) waiting behind it").format(n=len(done.also)) if done.also else "")
-        + ("; " + _("the customer now exists on this terminal only") if done.local_only else ""))
+        + ("; " + _("the customer now exists on this terminal only") if done.local_only else "")
+        + ("; " + _("{customer} is back on this till, not merged").format(customer=done.restored)
+           if done.restored else ""))
 
 
 @sync_app.command("merge-account",

@@ -109,3 +109,58 @@ def holders(members: list[MembershipRecord]) -> dict[str, str | None]:
 def deactivation() -> dict[str, Any]:
     """The fields a removal (or an anonymization of either side) writes."""
     return {"active": False, "primary": False, "manager": False}
+
+
+def moved_links(gone_id: str, keep_id: str, members: list[MembershipRecord],
+                stamp: str) -> list[tuple[MembershipRecord | None, MembershipRecord]]:
+    """When customer ``gone_id`` is merged into ``keep_id`` (two people, or two organizations):
+    each active link of the merged-away customer moves to the survivor. Returns (before, after) of
+    every membership that changes, each field written with ``stamp`` (newer than the links' own).
+
+    ``members``: every membership of both customers (either side) and every membership of the
+    organizations the merged-away person belongs to (who holds their marks is derived from them).
+
+    - the merged-away customer's link is removed (inactive, its claims cleared);
+    - the survivor's link to the same organization (or person) is made active, or kept: one link
+      per pair, never two. A role the survivor has there stays; the other's fills in where the
+      survivor had none;
+    - a primary-contact or manager mark the merged-away side *held* moves with the link, unless the
+      organization it lands in has another holder of it already (the survivor organization's own
+      primary contact stays its primary contact)."""
+    pairs = {(m.organization_id, m.person_id): m for m in members}
+    out: dict[tuple[str, str], tuple[MembershipRecord | None, MembershipRecord]] = {}
+
+    def now(pair: tuple[str, str]) -> MembershipRecord | None:
+        return out[pair][1] if pair in out else pairs.get(pair)
+
+    def change(pair: tuple[str, str], fields: dict[str, Any]) -> None:
+        current = now(pair)
+        before = out[pair][0] if pair in out else current
+        fields = {k: v for k, v in fields.items() if current is None or getattr(current, k) != v}
+        if fields:
+            out[pair] = (before, merge_event(current, pair[0], pair[1], fields, stamp))
+
+    leaving = sorted((m for m in members if m.active and gone_id in (m.organization_id, m.person_id)),
+                     key=lambda m: (m.organization_id, m.person_id))
+    held = {(m.organization_id, m.person_id): holders([x for x in members if x.organization_id == m.organization_id])
+            for m in leaving}
+    for m in leaving:
+        source = (m.organization_id, m.person_id)
+        target = (keep_id, m.person_id) if m.organization_id == gone_id else (m.organization_id, keep_id)
+        change(source, deactivation())
+        if target[0] == target[1]:
+            continue
+        current = now(target)
+        want: dict[str, Any] = {"active": True}
+        if current is None or not current.active or not current.role:
+            want["role"] = m.role
+        landing = holders([x for k in {*pairs, *out} if k[0] == target[0] and gone_id not in k
+                           if (x := now(k)) is not None])
+        for flag in FLAGS:  # the mark the link held moves with it, unless the organization has its own holder
+            if held[source][flag] == m.person_id and landing[flag] in (None, target[1]):
+                want[flag] = True
+        if current is None or not current.active:
+            for flag in FLAGS:
+                want.setdefault(flag, False)
+        change(target, want)
+    return list(out.values())

@@ -13,308 +13,30 @@ change it (``model_dump(mode="json", exclude_unset=True)`` gives back what was s
 
 from __future__ import annotations
 
-import uuid
-from datetime import date, datetime
-from enum import StrEnum
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer,
-                      StrictBool, StrictInt, ValidationError, create_model, model_validator)
+from pydantic import AfterValidator, BaseModel, Field, StrictBool, StrictInt, create_model, model_validator
 
 from .account_options import CONFIGURABLE, FieldOption
-from .errors import FieldError, ValidationFailed, message_of, raised_message
 from .i18n import Msg
 from .enums import EventKind, PullItemKind  # noqa: F401  (part of the protocol; plain enums, no pydantic)
-from .enums import AccountType, AttributeType, CreditKind, CustomerStatus, CustomerType, ReceiptOption, Role
+from .enums import AttributeType, CreditKind, CustomerType, ReceiptOption, Role
 from .membership import MEMBERSHIP_FIELDS, membership_id
-from .merge import DOCUMENT_FIELDS
-from .reference import MAX_TERMINAL, InvalidReference, parse_reference
-from .text import hostile_problem
+from .reference import MAX_TERMINAL
+# the value types and the customer document: part of the protocol, in modules of their own
+from .protocol_values import (MAX_SEQ, UUID_PATTERN, HLC_PATTERN, BaseStamp, Code, CustomerId, Hlc,  # noqa: F401
+                              IsoDate, Line, Moment, PlainJson, ProtocolError, Reference, Seq, Shown, StoreCode,
+                              Text, Uuid, _Model, payload_model, storable, validate_payload)
+from .protocol_customer import (CUSTOMER_EVENTS, CUSTOMER_PAYLOADS, AddressEntry, CustomerAnonymized,  # noqa: F401
+                                CustomerCreated, CustomerFields, CustomerUpdated, DocumentField, EmailEntry,
+                                PhoneEntry, fields_json)
 
-MAX_SEQ = 2**62          # cursors, outbox and audit sequence numbers: well inside a 64-bit integer
 MAX_EVENTS = 2000        # events in one push
 MAX_AUDIT_ROWS = 5000    # audit rows in one push
 MAX_PULL_LIMIT = 5000
 
 
-
-
-
-
-class ProtocolError(ValidationFailed):
-    """A payload a terminal was about to queue does not have the shape headquarters accepts
-    (nothing is written: the change it belongs to is rolled back)."""
-
-    def __init__(self, field: str, message: Msg | str):
-        super().__init__(FieldError(field, message))
-
-
-# -- value types ------------------------------------------------------------------------------------
-
-def storable(text: str) -> str:
-    """Text a database can hold as it is: no NUL character, no lone surrogate."""
-    if "\x00" in text:
-        raise ValueError(Msg("must not contain a NUL character"))
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError(Msg("must be valid Unicode text (a lone surrogate was sent)")) from None
-    return text
-
-
-def _single_line(text: str) -> str:
-    if any(ord(c) < 32 or ord(c) == 127 for c in text):
-        raise ValueError(Msg("must not contain control characters"))
-    return text
-
-
-def Text(max_length: int, *, min_length: int = 0) -> Any:  # noqa: N802 - a type factory
-    """A bounded string that a database can store."""
-    return Annotated[str, Field(min_length=min_length, max_length=max_length), AfterValidator(storable)]
-
-
-def Line(max_length: int, *, min_length: int = 0) -> Any:  # noqa: N802
-    """A bounded single-line string (codes, numbers, names of things)."""
-    return Annotated[str, Field(min_length=min_length, max_length=max_length), AfterValidator(storable),
-                     AfterValidator(_single_line)]
-
-
-def _shown_text(text: str) -> str:
-    """The forms' rule for what a person reads (domain.text.hostile_character): no control, bidi,
-    zero-width or other invisible character."""
-    problem = hostile_problem(text)
-    if problem:
-        raise ValueError(problem)
-    return text
-
-
-def Shown(max_length: int, *, min_length: int = 0) -> Any:  # noqa: N802
-    """A single line a person reads (names, contacts, addresses): checked by the same rule as the
-    forms, so headquarters refuses what no form would have let through."""
-    return Annotated[str, Field(min_length=min_length, max_length=max_length), AfterValidator(storable),
-                     AfterValidator(_shown_text)]  # controls (line breaks too) are among what it refuses
-
-
-UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
-
-
-def _canonical_uuid(text: str) -> str:
-    if str(uuid.UUID(text)) != text:
-        raise ValueError(Msg("must be a UUID in its canonical lower-case form"))
-    return text
-
-
-Uuid = Annotated[str, Field(min_length=36, max_length=36, pattern=UUID_PATTERN,
-                            description="a UUID, lower case with hyphens"), AfterValidator(_canonical_uuid)]
-CustomerId = Uuid
-
-
-def _check_reference(text: str) -> str:
-    try:
-        canonical = parse_reference(text)
-    except InvalidReference as exc:
-        raise ValueError(Msg("not a customer reference: {reason}", reason=message_of(exc))) from None
-    if canonical != text:
-        raise ValueError(Msg("a customer reference is sent in its compact upper-case form"))
-    return text
-
-
-Reference = Annotated[str, Field(min_length=9, max_length=9, pattern=r"^[0-9A-HJKMNP-TV-Y]{9}$",
-                                 description="a customer reference, compact (9 symbols, the last a check symbol)"),
-                      AfterValidator(_check_reference)]
-
-HLC_PATTERN = r"^[0-9]{13}-[0-9]{5}-[A-Za-z0-9._:-]{1,64}$"
-Hlc = Annotated[str, Field(min_length=21, max_length=84, pattern=HLC_PATTERN,
-                           description="hybrid logical clock stamp: <13-digit ms>-<5-digit counter>-<node>")]
-BaseStamp = Annotated[str, Field(max_length=84, pattern=r"^([0-9]{13}-[0-9]{5}-[A-Za-z0-9._:-]{1,64})?$",
-                                 description="the stamp the editor saw, empty for a field never set")]
-Code = Line(32, min_length=1)
-StoreCode = Line(32, min_length=1)
-Seq = Annotated[int, Field(strict=True, ge=0, le=MAX_SEQ)]
-
-
-def _date(value: Any) -> Any:
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            raise ValueError(Msg("must be a date, YYYY-MM-DD")) from None
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    raise ValueError(Msg("must be a date, YYYY-MM-DD"))
-
-
-def _moment(value: Any) -> Any:
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            raise ValueError(Msg("must be a date and time in ISO 8601")) from None
-    if not isinstance(value, datetime):
-        raise ValueError(Msg("must be a date and time in ISO 8601"))
-    if not 1900 <= value.year <= 9000:
-        raise ValueError(Msg("must be a date and time between the years 1900 and 9000"))  # UTC is then in range too
-    return value
-
-
-IsoDate = Annotated[date, BeforeValidator(_date), PlainSerializer(lambda d: d.isoformat(), when_used="json"),
-                    Field(json_schema_extra={"format": "date"})]
-Moment = Annotated[datetime, BeforeValidator(_moment),
-                   PlainSerializer(lambda d: d.isoformat(), when_used="json")]
-
-DocumentField = Literal[DOCUMENT_FIELDS]  # type: ignore[valid-type]
-
-
-def _plain_json(value: Any, depth: int = 0) -> Any:
-    """Free-form JSON (audit changes, conflict values): storable strings, 64-bit integers, bounded depth."""
-    if depth > 8:
-        raise ValueError(Msg("is nested too deeply"))
-    if isinstance(value, str):
-        return storable(value)
-    if isinstance(value, bool) or value is None or isinstance(value, float):
-        return value
-    if isinstance(value, int):
-        if not -(2**63) <= value < 2**63:
-            raise ValueError(Msg("holds an integer outside the 64-bit range"))
-        return value
-    if isinstance(value, list):
-        for v in value:
-            _plain_json(v, depth + 1)
-        return value
-    if isinstance(value, dict):
-        for k, v in value.items():
-            storable(str(k))
-            _plain_json(v, depth + 1)
-        return value
-    raise ValueError(Msg("is not plain JSON"))
-
-
-PlainJson = Annotated[Any, AfterValidator(_plain_json)]
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-# -- the customer document ----------------------------------------------------------------------------
-
-def _e164(text: str) -> str:
-    from .validation import phone_from_e164
-
-    try:
-        ok = phone_from_e164(text).e164 == text
-    except Exception:  # noqa: BLE001 - phonenumbers raises its own exception types
-        ok = False
-    if not ok:
-        raise ValueError(Msg("must be a phone number in E.164 form, e.g. +4915123456789"))
-    return text
-
-
-class EmailEntry(_Model):
-    address: Shown(254, min_length=3)
-    purpose: Line(16, min_length=1)
-    primary: StrictBool
-    marketing_consent: StrictBool
-
-
-class PhoneEntry(_Model):
-    e164: Annotated[str, Field(min_length=3, max_length=20, pattern=r"^\+[1-9][0-9]{2,15}$"),
-                    AfterValidator(_e164)]
-    purpose: Line(16, min_length=1)
-    primary: StrictBool
-    marketing_consent: StrictBool
-
-
-class AddressEntry(_Model):
-    purpose: Code
-    line1: Shown(120)
-    line2: Shown(120)
-    city: Shown(120)
-    district: Shown(120)
-    region: Shown(120)
-    postal_code: Shown(20)
-    country: Shown(2)
-    default_billing: StrictBool
-    default_shipping: StrictBool
-
-
-class CustomerFields(_Model):
-    """The mergeable fields of a customer (:data:`DOCUMENT_FIELDS`). An update sends only those that
-    changed, so each is optional; one that is sent has its type."""
-
-    customer_type: CustomerType = CustomerType.PERSON
-    salutation: Line(16) = ""
-    title: Shown(30) = ""
-    first_name: Shown(80) = ""
-    middle_name: Shown(80) = ""
-    last_name: Shown(80) = ""
-    suffix: Shown(20) = ""
-    organization_name: Shown(160) = ""
-    company: Shown(160) = ""
-    birth_date: IsoDate | None = None
-    gender: Line(16) = ""
-    language: Line(16) = ""
-    currency: Line(3) = ""
-    group_code: Code | None = None
-    financial_dimensions: Annotated[dict[Line(32, min_length=1), Line(120)], Field(max_length=20)] = {}
-    receipt_option: ReceiptOption = ReceiptOption.PRINT
-    receipt_email: Shown(254) = ""
-    status: CustomerStatus = CustomerStatus.ACTIVE
-    status_reason: Shown(200) = ""
-    account_type: AccountType = AccountType.GUEST
-    vat_number: Annotated[str, Field(max_length=32, pattern=r"^[A-Z0-9]*$")] = ""
-    tax_exempt: StrictBool = False
-    credit_limit: Annotated[StrictInt, Field(ge=0, le=10**13)] | None = None
-    password_hash: Line(255) | None = None
-    password_changed_at: Moment | None = None
-    must_change_password: StrictBool = False
-    last_sign_in_at: Moment | None = None
-    preferred_store: Annotated[str, Field(max_length=32, pattern=r"^[A-Za-z0-9_-]*$")] = ""
-    assist_consent: StrictBool = False
-    assist_consent_by: Line(64) = ""
-    assist_consent_at: Moment | None = None
-    emails: Annotated[list[EmailEntry], Field(max_length=20)] = []
-    phones: Annotated[list[PhoneEntry], Field(max_length=20)] = []
-    addresses: Annotated[list[AddressEntry], Field(max_length=20)] = []
-    affiliations: Annotated[list[Code], Field(max_length=50)] = []
-    cards: Annotated[list[Shown(24, min_length=1)], Field(max_length=20)] = []
-    attributes: Annotated[dict[Code, Shown(2000)], Field(max_length=100)] = {}
-
-
-assert set(CustomerFields.model_fields) == set(DOCUMENT_FIELDS)
-
-
-def fields_json(fields: CustomerFields) -> dict[str, Any]:
-    """The fields as they were sent (only those sent), as JSON values."""
-    return fields.model_dump(mode="json", exclude_unset=True)
-
-
-# -- event payloads -----------------------------------------------------------------------------------
-
-class CustomerCreated(_Model):
-    id: CustomerId
-    reference: Reference
-    store_code: StoreCode | None = None
-    created_at: Moment | None = None
-    anonymized_at: Moment | None = None
-    fields: CustomerFields
-    clocks: Annotated[dict[DocumentField, Hlc], Field(max_length=len(DOCUMENT_FIELDS))] = {}
-
-
-class CustomerUpdated(_Model):
-    id: CustomerId
-    reference: Reference | None = None
-    store_code: StoreCode | None = None
-    fields: CustomerFields
-    base: Annotated[dict[DocumentField, BaseStamp], Field(max_length=len(DOCUMENT_FIELDS))] = {}
-
-
-class CustomerAnonymized(_Model):
-    id: CustomerId
-    reference: Reference | None = None
-    store_code: StoreCode | None = None
-    fields: CustomerFields
-
+# -- event payloads (the customer's three: domain/protocol_customer.py) -----------------------------
 
 class NoteCreated(_Model):
     id: Uuid
@@ -544,9 +266,7 @@ class CustomerMerged(_Model):
 
 # kind -> (the payload's model, the entity the event is about; None: any entity name)
 EVENT_PAYLOADS: dict[EventKind, tuple[type[_Model], str | None]] = {
-    EventKind.CUSTOMER_CREATED: (CustomerCreated, "customer"),
-    EventKind.CUSTOMER_UPDATED: (CustomerUpdated, "customer"),
-    EventKind.CUSTOMER_ANONYMIZED: (CustomerAnonymized, "customer"),
+    **CUSTOMER_PAYLOADS,
     EventKind.NOTE_CREATED: (NoteCreated, "customer_note"),
     EventKind.TEMPLATE_UPDATED: (TemplateUpdated, "store_template"),
     EventKind.ASSOCIATE_CHANGED: (AssociateChanged, "associate"),
@@ -562,22 +282,6 @@ EVENT_PAYLOADS: dict[EventKind, tuple[type[_Model], str | None]] = {
     EventKind.CREDIT_MOVED: (CreditMoved, "store_credit"),
     EventKind.CUSTOMER_MERGED: (CustomerMerged, "customer"),
 }
-CUSTOMER_EVENTS = frozenset({EventKind.CUSTOMER_CREATED, EventKind.CUSTOMER_UPDATED,
-                             EventKind.CUSTOMER_ANONYMIZED})
-
-
-def validate_payload(kind: EventKind | str, payload: dict[str, Any]) -> _Model:
-    """The payload as its kind's model; :class:`ProtocolError` naming the field when it is not one."""
-    try:
-        model, _entity = EVENT_PAYLOADS[EventKind(kind)]
-    except ValueError:
-        raise ProtocolError("type", Msg("unknown event kind '{kind}'", kind=str(kind))) from None
-    try:
-        return model.model_validate(payload)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in ("payload", *first["loc"]))
-        raise ProtocolError(where, Msg("{kind} event: {reason}", kind=str(kind), reason=raised_message(first))) from None
 
 
 # -- the event envelope -------------------------------------------------------------------------------

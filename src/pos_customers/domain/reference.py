@@ -34,6 +34,7 @@ or without separators, and with the usual look-alikes (O for 0, I and L for 1).
 from __future__ import annotations
 
 import hashlib
+import operator
 import re
 from dataclasses import dataclass
 
@@ -71,6 +72,8 @@ _MASK = (1 << _HALF) - 1
 _ROUNDS = 6
 _KEY = b"pos-customers/customer-reference/v1"
 _VALUE = {c: i for i, c in enumerate(ALPHABET)}
+_SYMBOLS = frozenset(ALPHABET)
+_WEIGHTS = range(1, PAYLOAD_LEN + 2)  # the check sum's weight of each symbol, the check symbol's last
 _LOOKALIKES = str.maketrans({"O": "0", "I": "1", "L": "1", "U": "V", "Z": "2"})
 _SEPARATORS = re.compile(r"[\s\-_./]+")
 
@@ -176,7 +179,7 @@ def check_symbol(payload: str) -> str:
 
 
 def _is_consistent(symbols: str) -> bool:
-    return sum((i + 1) * _VALUE[c] for i, c in enumerate(symbols)) % BASE == 0
+    return sum(map(operator.mul, _WEIGHTS, map(_VALUE.__getitem__, symbols))) % BASE == 0
 
 
 def _encode(value: int) -> str:
@@ -227,7 +230,9 @@ def make_legacy_reference(store_number: int, sequence: int) -> str:
 
 def normalize(text: str) -> str:
     """Upper-case, separators removed, look-alike letters mapped. Does not validate."""
-    return _SEPARATORS.sub("", text).upper().translate(_LOOKALIKES)
+    if not text.isalnum():  # letters and digits alone (the compact form) have no separator
+        text = _SEPARATORS.sub("", text)
+    return text.upper().translate(_LOOKALIKES)
 
 
 def looks_like_reference(text: str) -> bool:
@@ -237,11 +242,7 @@ def looks_like_reference(text: str) -> bool:
 
 def is_reference(compact: str) -> bool:
     """:func:`looks_like_reference` of text already normalised (:func:`normalize`)."""
-    return (
-        len(compact) == PAYLOAD_LEN + 1
-        and all(c in _VALUE for c in compact)
-        and _is_consistent(compact)
-    )
+    return len(compact) == PAYLOAD_LEN + 1 and _SYMBOLS.issuperset(compact) and _is_consistent(compact)
 
 
 def parse_reference(text: str) -> str:

@@ -56,7 +56,9 @@ def split_segment_filters(text: str) -> tuple[str, tuple[str, ...]]:
     return " ".join(_SEGMENT_WORD.sub(" ", text).split()), codes
 
 
-def parse_query(text: str, *, country: str) -> SearchQuery:
+def _cleaned(text: str) -> tuple[str, tuple[str, ...]]:
+    """The typed text as it is searched for (NFC, bounded, no control characters, trimmed) without
+    its ``seg:`` words, and the segment codes they name."""
     text = text or ""
     if not text.isascii():  # ASCII text is already in NFC
         text = unicodedata.normalize("NFC", text)
@@ -67,9 +69,24 @@ def parse_query(text: str, *, country: str) -> SearchQuery:
         text = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text)
     text = text.strip()
     if ":" in text:
-        text, segments = split_segment_filters(text)
-    else:
-        segments = ()
+        return split_segment_filters(text)
+    return text, ()
+
+
+def whole_reference(text: str) -> str | None:
+    """The compact reference when the typed text (no ``seg:`` words) is a complete one with a
+    valid check character, as :func:`parse_query` reads it; else None. The search looks it up
+    before reading the text any further: found, it is the whole answer."""
+    text, segments = _cleaned(text)
+    # shorter than its symbols, or with more separators than symbols: no look (parse_query reads it)
+    if segments or not reference.PAYLOAD_LEN < len(text) <= 2 * reference.PAYLOAD_LEN:
+        return None
+    compact = reference.normalize(text)
+    return compact if reference.is_reference(compact) else None
+
+
+def parse_query(text: str, *, country: str) -> SearchQuery:
+    text, segments = _cleaned(text)
     if not text:
         return SearchQuery(text="", segments=segments)
     compact = reference.normalize(text)

@@ -54,8 +54,10 @@ def orders_for(customer_id: str, currency: str, stores: list[str], *,
         number = f"{rng.choice(('S', 'W'))}-{rng.randrange(100000, 999999)}"
         at = today - timedelta(minutes=rng.randrange(0, 2 * 365 * 24 * 60))
         total = Decimal(rng.randrange(499, 89999)) / 100
-        store = "WEB" if number.startswith("W") else rng.choice(stores)
+        store = "WEB" if number.startswith("W") or not stores else rng.choice(stores)
         status = "open" if at > today - timedelta(days=3) else rng.choice(STATUSES[:-1])
+        if store != "WEB" and status == "delivered":
+            status = "collected"  # taken home from the store: nothing was shipped
         oid = f"{customer_id}:{k}"
         doc = {"id": oid, "customer_id": customer_id, "number": number, "ordered_at": at.isoformat(),
                "store_code": store, "status": status, "total": f"{total:.2f}", "currency": currency or "EUR"}
@@ -103,7 +105,7 @@ def carts_for(customer_id: str, currency: str, stores: list[str], *,
     today = today or TODAY
     for k in range(rng.choice((0, 0, 1, 1, 2))):
         kind = rng.choice(("shopping", "wishlist", "reserved"))
-        store = rng.choice(stores) if kind == "reserved" else "WEB"
+        store = rng.choice(stores) if kind == "reserved" and stores else "WEB"
         created = today - timedelta(minutes=rng.randrange(60, 45 * 24 * 60))
         lines = []
         for _ in range(rng.randint(1, 4)):
@@ -129,15 +131,23 @@ def payments_for(customer_id: str, holder: str, *, today: datetime | None = None
                "holder": holder[:120], "added_at": (today - timedelta(days=rng.randrange(1, 900))).isoformat()}
 
 
-def seed_customer_data(hq, docs: list[dict[str, Any]], stores: list[str]) -> None:
+def seed_customer_data(hq, docs: list[dict[str, Any]], stores: dict[str, str]) -> None:
     """Orders with their lines and shipments, carts and saved payments for the demo customers
-    (their sync documents), and the demo stores' addresses and phones."""
+    (their sync documents), and the demo stores' addresses and phones. ``stores``: each store's
+    currency; a customer buys in the stores that take theirs (and the web shop), so an order's
+    currency is always its store's."""
     from ..domain.text import fields_display_name
 
-    orders = [o for d in docs for o in orders_for(d["id"], d["fields"].get("currency") or "EUR", stores)]
+    def taking(currency: str) -> list[str]:
+        return [code for code, cur in stores.items() if cur == currency]
+
+    def currency(d: dict[str, Any]) -> str:
+        return d["fields"].get("currency") or "EUR"
+
+    orders = [o for d in docs for o in orders_for(d["id"], currency(d), taking(currency(d)))]
     hq.put_records(orders)
     hq.put_order_details(order_detail(o[2]["doc"]) for o in orders)
-    hq.put_carts(c for d in docs for c in carts_for(d["id"], d["fields"].get("currency") or "EUR", stores))
+    hq.put_carts(c for d in docs for c in carts_for(d["id"], currency(d), taking(currency(d))))
     hq.put_payments(p for d in docs for p in payments_for(d["id"], fields_display_name(d["fields"])))
     for code in stores:
         if code in STORE_CONTACTS:

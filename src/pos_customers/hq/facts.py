@@ -3,7 +3,8 @@
 A customer's group and marketing consents are columns of ``hq_customer`` (every writer of the row
 sets them from the fields with :func:`customer_facts`); an order record becomes one row of
 ``hq_order_fact`` (:func:`order_fact`, written by ``put_records``). A rule is then a condition on
-indexed columns: no customer's or order's JSON is read when a segment is evaluated.
+indexed columns: no customer's or order's JSON is read when a segment is evaluated. The spend
+rules' rolling totals (hq/spend.py) follow every order written here.
 """
 
 from __future__ import annotations
@@ -68,15 +69,26 @@ def order_fact(key: str, customer_id: str | None, doc: Mapping[str, Any], seq: i
 
 def write_orders(conn: Connection, rows: Iterable[tuple[str, str | None, Mapping[str, Any], int, bool]]) -> None:
     """Bring the facts of these order records up to date: (key, customer id, doc, seq, deleted)."""
+    from . import spend
     from .common import bulk_insert
 
     rows = list(rows)
     keys = [key for key, *_ in rows]
+    kept = bool(spend.windows(conn))  # the spend totals follow every change of an order's fact
+    old = spend.fact_rows(conn, keys)
     for k in range(0, len(keys), 1000):
         conn.execute(delete(t.order_fact).where(t.order_fact.c.order_id.in_(keys[k:k + 1000])))
     facts = [f for key, cid, doc, seq, deleted in rows if not deleted and (f := order_fact(key, cid, doc, seq))]
     for k in range(0, len(facts), 5000):
         bulk_insert(conn, t.order_fact, facts[k:k + 5000])
+    if kept:
+        spend.apply_orders(conn, old, facts)
+    now_of = {f["order_id"]: f["customer_id"] for f in facts}
+    left = {f["customer_id"] for f in old if now_of.get(f["order_id"]) != f["customer_id"]}
+    if left:  # the next incremental segment evaluation looks at them (their fact is gone)
+        seq = max(seq for *_, seq, _ in rows)
+        conn.execute(delete(t.order_left).where(t.order_left.c.customer_id.in_(sorted(left))))
+        bulk_insert(conn, t.order_left, [{"customer_id": cid, "seq": seq} for cid in sorted(left)])
 
 
 __all__ = ["customer_facts", "order_fact", "write_orders", "ORDER_KIND"]

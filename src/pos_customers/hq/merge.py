@@ -9,6 +9,9 @@ transaction:
 - the other's notes and orders follow the survivor (each with the next seq, so every till pulls
   them again), its carts and saved payments too; its store credit moves over as a pair of
   corrections (the ledger keeps every movement it had); its open conflicts and segments go;
+- its links to organizations (a person's) or to people (an organization's) move to the survivor:
+  one link per pair, the survivor's role and marks kept, a mark the other held moving with its link
+  where the organization has no other holder (domain/membership.py's :func:`moved_links`);
 - its cards, its claims on account emails and its search rows go (the survivor holds them now);
 - it becomes a redirect, a record of kind ``redirect`` that follows the merged-away customer
   to every till that holds it: the till drops it and shows the survivor in its place;
@@ -131,6 +134,7 @@ def merge_in_batch(b: Batch, gone_id: str, keep_id: str, *, by: str) -> None:
     conn.execute(update(t.cart).where(t.cart.c.customer_id == gone_id).values(customer_id=keep_id))
     conn.execute(update(t.saved_payment).where(t.saved_payment.c.customer_id == gone_id).values(customer_id=keep_id))
     credit = _move_credit(b, gone, keep, by)
+    links = _move_memberships(b, gone, keep, by)
     _share_interest(conn, gone, keep)
     redirect = {"id": gone_id, "reference": gone["reference"], "into": keep_id, "into_reference": keep["reference"],
                 "at": now.isoformat(), "by": by[:100]}
@@ -139,7 +143,7 @@ def merge_in_batch(b: Batch, gone_id: str, keep_id: str, *, by: str) -> None:
     b.touched[keep_id] = None
     b.audit_rows.append(dict(by=by, entity="customer", entity_id=gone_id, action="merged_into", changes={
         "into": (None, format_reference(keep["reference"])), "records_moved": (None, moved),
-        **({"store_credit": (None, credit)} if credit else {})}))
+        **({"store_credit": (None, credit)} if credit else {}), **({"links_moved": (None, links)} if links else {})}))
     b.audit_rows.append(dict(by=by, entity="customer", entity_id=keep_id, action="merge_account", changes={
         "merged": (None, format_reference(gone["reference"])), **{k: (None, "+") for k in sorted(changes)}}))
 
@@ -187,6 +191,46 @@ def _move_credit(b: Batch, gone: dict[str, Any], keep: dict[str, Any], by: str) 
                 b.audit_rows.append(_audit_entry(row))
         moved.append(f"{amount} {currency}")
     return ", ".join(moved)
+
+
+def _move_memberships(b: Batch, gone: dict[str, Any], keep: dict[str, Any], by: str) -> int:
+    """The merged-away customer's organizations (a person's) or people (an organization's) become the
+    survivor's, by domain/membership.py's :func:`moved_links`: one link per pair, marks kept
+    sensibly; each changed membership written with the next seq (every till that sees both sides
+    pulls it) and audited. Returns how many links moved."""
+    from ..domain.membership import MEMBERSHIP_FIELDS, moved_links
+    from . import memberships
+
+    def load(customers: set[str]) -> None:
+        for mid, record in memberships.load(b.conn, set(), customers).items():
+            if mid not in b.memberships:
+                b.memberships[mid] = record
+                b.stored_memberships.add(mid)
+
+    gone_id, keep_id = gone["id"], keep["id"]
+    load({gone_id, keep_id})
+    orgs = {m.organization_id for m in b.memberships.values() if m.person_id == gone_id and m.active}
+    if orgs:
+        load(orgs)
+    involved = {gone_id, keep_id} | orgs
+    members = [m for m in b.memberships.values() if m.organization_id in involved or m.person_id in involved]
+    if not any(m.active and gone_id in (m.organization_id, m.person_id) for m in members):
+        return 0
+    stamp = next_stamp({f"{m.id}.{k}": v for m in members for k, v in m.clocks.items()}, b.now)  # after every link's
+    changed = moved_links(gone_id, keep_id, members, stamp)
+    refs = dict(b.conn.execute(select(t.customer.c.id, t.customer.c.reference).where(t.customer.c.id.in_(
+        sorted({x for _, after in changed for x in (after.organization_id, after.person_id)})))).all())
+    def shown(cid: str) -> str:
+        return format_reference(refs[cid]) if cid in refs else cid
+
+    for before, after in changed:
+        b.memberships[after.id] = after
+        b.touched_memberships[after.id] = None
+        old = before.fields() if before is not None else {}
+        b.audit_rows.append(dict(by=by, entity="membership", entity_id=after.id, action="merge_moved", changes={
+            "organization": (None, shown(after.organization_id)), "person": (None, shown(after.person_id)),
+            **{k: (old.get(k), v) for k, v in after.fields().items() if k in MEMBERSHIP_FIELDS and old.get(k) != v}}))
+    return sum(1 for before, after in changed if after.active and keep_id in (after.organization_id, after.person_id))
 
 
 def _share_interest(conn: Connection, gone: dict[str, Any], keep: dict[str, Any]) -> None:

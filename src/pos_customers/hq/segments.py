@@ -7,8 +7,9 @@ registration are indexed columns of ``hq_customer`` and each order a typed row o
 read and no customer is loaded into Python to be tested. Anonymized customers belong to no segment.
 
 Evaluating a segment stores who belongs (``hq_segment_member``); after the first evaluation only
-the customers changed since (their seq, their orders' seq) and those whose dated conditions the
-time since has moved (registered or ordered between the two windows' starts) are evaluated again.
+the customers changed since (their seq, their orders' seq, those an order left) and those whose
+dated conditions the time since has moved (registered or ordered between the two windows'
+starts) are evaluated again. A spend rule reads rolling per-customer totals (hq/spend.py).
 What changed goes to the tills in bulk: per segment and home store, records of kind
 ``segment_members`` listing up to :data:`BATCH` customers who came and went. The definitions (code
 and name) go out as records of kind ``segment``. `hq segments refresh` (daily) evaluates again.
@@ -17,6 +18,7 @@ and name) go out as records of kind ``segment``. `hq segments refresh` (daily) e
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Iterable
@@ -27,16 +29,18 @@ from sqlalchemy import (String, and_, any_, bindparam, delete, false, func, inse
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.elements import ColumnElement
 
+from ..domain.enums import PullItemKind
 from ..domain.errors import message_of
 from ..domain.i18n import Msg
 from ..domain.segment import (MAX_SEGMENTS, AllOf, AnyOf, BoughtIn, GroupIs, HomeStore, MarketingConsent,
                               NotRule, RegisteredWithin, Rule, RuleProblem, SegmentDefinition, Spent, explain,
                               parse_rule, rule_from, rule_json)
 from ..domain.text import fields_display_name
-from . import audit
+from . import audit, spend
 from . import tables as t
 from .common import aware, bulk_insert, dumps, lock_seq, put_records, store_seq
 from .errors import Conflict, Invalid, NotFound
+from .spend import NOT_SPENDING, months_before
 
 if TYPE_CHECKING:
     from .service import Headquarters
@@ -46,7 +50,6 @@ MEMBERS_KIND = "customer_segments"       # one customer's codes (a customer brou
 BATCH_KIND = "segment_members"           # a segment's members who came and went, of one home store
 BATCH = 1000                             # customers in one batch record
 MAX_LOOK = 100_000                       # changed customers looked at one by one; more: all at once
-NOT_SPENDING = ("cancelled", "returned")  # orders that count for no spend
 CHUNK = 500
 
 
@@ -67,25 +70,18 @@ class SegmentView:
 
 # -- compiling a rule ------------------------------------------------------------------------------
 
-def months_before(moment: datetime, months: int) -> datetime:
-    """The same day ``months`` calendar months earlier (the month's last day where it is shorter)."""
-    import calendar
-
-    total = moment.year * 12 + (moment.month - 1) - months
-    year, month = divmod(total, 12)
-    day = min(moment.day, calendar.monthrange(year, month + 1)[1])
-    return moment.replace(year=year, month=month + 1, day=day)
-
-
 def _utc(moment: datetime) -> datetime:
     return aware(moment).astimezone(timezone.utc)
 
 
-def condition(rule: Rule, dialect: str = "", now: datetime | None = None, within=None) -> ColumnElement[bool]:
+def condition(rule: Rule, dialect: str = "", now: datetime | None = None, within=None,
+              starts: dict[spend.Window, datetime] | None = None) -> ColumnElement[bool]:
     """The rule as a condition on ``hq_customer`` (anonymized customers not excluded here): its
     typed columns and ``hq_order_fact`` (hq/facts.py), the same SQL on PostgreSQL and SQLite.
     ``within``: the only customers asked about, a function giving the condition on an id column
-    (their orders alone are summed)."""
+    (their orders alone are summed). ``starts``: the spend windows kept (:func:`spend.windows`,
+    read in the same transaction): a spend rule over a kept window reads the customers' rolling
+    totals (hq/spend.py) instead of summing their orders."""
     c, o = t.customer.c, t.order_fact.c
     now = now or datetime.now(timezone.utc)
 
@@ -109,6 +105,10 @@ def condition(rule: Rule, dialect: str = "", now: datetime | None = None, within
                 where.append(o.ordered_at >= _utc(months_before(now, rule.months)))
             return c.id.in_(_orders(*where))
         if isinstance(rule, Spent):
+            kept = (spend.spenders(c.id, rule.currency, rule.months, rule.more_than, now, starts, within)
+                    if starts is not None else None)
+            if kept is not None:
+                return kept
             spenders = (_orders(o.currency == rule.currency, o.status.not_in(NOT_SPENDING),
                                 o.ordered_at >= _utc(months_before(now, rule.months)))
                         .group_by(o.customer_id).having(func.sum(o.total_minor) > rule.more_than))
@@ -150,10 +150,33 @@ def moved_by_time(rule: Rule, then: datetime, now: datetime) -> list:
     return out
 
 
-def member_query(rule: Rule, dialect: str = "", now: datetime | None = None):
-    """The ids of the customers the rule holds for now (anonymized ones never)."""
+def _live(c) -> ColumnElement[bool]:
+    """A customer a segment may hold: not anonymized, and not merged into another (whose redirect
+    record follows it; its own row stays at headquarters for the pull)."""
+    r = t.record.c
+    return and_(c.anonymized_at.is_(None),
+                ~select(r.key).where(r.kind == PullItemKind.REDIRECT.value, r.key == c.id).exists())
+
+
+def member_query(rule: Rule, dialect: str = "", now: datetime | None = None,
+                 starts: dict[spend.Window, datetime] | None = None):
+    """The ids of the customers the rule holds for now (anonymized or merged-away ones never)."""
     c = t.customer.c
-    return select(c.id).where(c.anonymized_at.is_(None), condition(rule, dialect, now))
+    return select(c.id).where(_live(c), condition(rule, dialect, now, starts=starts))
+
+
+def spend_windows(rule: Rule) -> set[spend.Window]:
+    """The (currency, months) of the rule's spend conditions."""
+    if isinstance(rule, Spent):
+        return {(rule.currency, rule.months)}
+    inner = rule.rules if isinstance(rule, (AllOf, AnyOf)) else [rule.rule] if isinstance(rule, NotRule) else []
+    return set().union(*(spend_windows(x) for x in inner))
+
+
+def _prune_windows(conn) -> None:
+    """Keep only the spend windows some segment's rule uses."""
+    spend.prune(conn, set().union(*(spend_windows(rule_from(json.loads(text)))
+                                    for text in conn.execute(select(t.segment.c.rule)).scalars())))
 
 
 # -- definitions -----------------------------------------------------------------------------------
@@ -205,6 +228,8 @@ def add(hq: Headquarters, code: str, name: str, rule: Any, *, replace: bool = Fa
         else:
             conn.execute(insert(t.segment).values(code=d.code, created_at=now, members=0, **values))
         seq = put_records(conn, [(SEGMENT_KIND, d.code, {"doc": {"code": d.code, "name": d.name}})], seq)
+        if held and before.rule != values["rule"]:
+            _prune_windows(conn)
         seq = _evaluate(conn, [d.code], now, seq)
         store_seq(conn, seq)
         audit.record(hq, conn, by=by, entity="segment", entity_id=d.code, action="update" if held else "create",
@@ -236,6 +261,7 @@ def remove(hq: Headquarters, code: str, *, by: str = "headquarters") -> SegmentV
         members = _members(conn, view.code)
         conn.execute(delete(t.segment_member).where(t.segment_member.c.code == view.code))
         conn.execute(delete(t.segment).where(t.segment.c.code == view.code))
+        _prune_windows(conn)
         conn.execute(delete(t.record).where(r.kind == BATCH_KIND, r.key.startswith(f"{view.code}:", autoescape=True)))
         seq = put_records(conn, [(SEGMENT_KIND, view.code, {"doc": {"code": view.code, "name": view.name},
                                                             "deleted": True})], seq)
@@ -277,6 +303,9 @@ def _evaluate(conn, codes: list[str], now: datetime, seq: int, *, full: bool = F
         if row is None:
             raise NotFound(Msg("no segment {code}", code=code))
         rule = rule_from(json.loads(row.rule))
+        for currency, months in sorted(spend_windows(rule)):  # rolled to now: the orders that left taken off
+            spend.track(conn, currency, months, now)
+        starts = spend.windows(conn)
         then = aware(row.evaluated_at) if row.evaluated_at else None
         looked: list[str] | None = None
         if not full and row.evaluated_seq is not None and then is not None and then <= now:
@@ -284,6 +313,7 @@ def _evaluate(conn, codes: list[str], now: datetime, seq: int, *, full: bool = F
             looked = sorted(conn.execute(union(
                 select(c.id.label("id")).where(c.seq > since),
                 select(t.order_fact.c.customer_id.label("id")).where(t.order_fact.c.seq > since),
+                select(t.order_left.c.customer_id.label("id")).where(t.order_left.c.seq > since),
                 *moved_by_time(rule, then, now))).scalars())
             if len(looked) > MAX_LOOK:
                 looked = None  # as many as that: over every customer at once
@@ -297,11 +327,11 @@ def _evaluate(conn, codes: list[str], now: datetime, seq: int, *, full: bool = F
                     return column == any_(bindparam(None, part, type_=ARRAY(String))) if pg else column.in_(part)
 
                 new.update(conn.execute(select(c.id, c.home_store).where(
-                    among(c.id), c.anonymized_at.is_(None), condition(rule, "", now, within=among))).all())
+                    among(c.id), _live(c), condition(rule, "", now, within=among, starts=starts))).all())
                 old.update(conn.execute(select(m.customer_id, m.home_store).where(
                     m.code == code, among(m.customer_id))).all())
         else:
-            found = select(c.id, c.home_store).where(c.anonymized_at.is_(None), condition(rule, "", now))
+            found = select(c.id, c.home_store).where(_live(c), condition(rule, "", now, starts=starts))
             old = dict(conn.execute(select(m.customer_id, m.home_store).where(m.code == code)).all())
         if not old and looked is None:  # nobody yet: the members written by the database itself
             sub = found.subquery()
@@ -320,6 +350,9 @@ def _evaluate(conn, codes: list[str], now: datetime, seq: int, *, full: bool = F
         conn.execute(update(t.segment).where(t.segment.c.code == code).values(
             evaluated_at=now, members=members, evaluated_seq=start))
         changes[code] = (came, gone)
+    oldest = conn.execute(select(func.min(func.coalesce(t.segment.c.evaluated_seq, -1)))).scalar()
+    if oldest is None or oldest >= 0:  # the customers orders left that every segment has looked at since
+        conn.execute(delete(t.order_left).where(t.order_left.c.seq <= (start if oldest is None else oldest)))
     return _publish(conn, changes, seq)
 
 
@@ -421,14 +454,24 @@ def report(hq: Headquarters, code: str, *, members: bool = False) -> tuple[int, 
     (:data:`REPORT_COLUMNS`)."""
     view = get(hq, code)
     c = t.customer.c
-    with hq.engine.connect() as conn:
-        ids = member_query(view.rule, conn.dialect.name, hq.now()).subquery()
+    with _snapshot(hq.engine) as conn:  # the spend windows' starts and their totals as of one moment
+        ids = member_query(view.rule, conn.dialect.name, hq.now(), spend.windows(conn)).subquery()
         count = conn.execute(select(func.count()).select_from(ids)).scalar_one()
         if not members:
             return count, []
         rows = conn.execute(select(c.reference, c.fields).where(c.id.in_(select(ids.c.id)))
                             .order_by(c.reference))
         return count, [_report_row(reference, orjson.loads(fields)) for reference, fields in rows]
+
+
+@contextmanager
+def _snapshot(engine):
+    """A read-only transaction that sees one state of the database throughout."""
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn = conn.execution_options(isolation_level="REPEATABLE READ")
+        with conn.begin():
+            yield conn
 
 
 def _report_row(reference: str, f: dict[str, Any]) -> tuple[str, str, str]:

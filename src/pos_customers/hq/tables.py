@@ -327,6 +327,37 @@ order_fact = Table(
     Index("ix_hq_order_fact_seq", "seq"),
 )
 
+# The spend rules' rolling totals (hq/spend.py): for each (currency, months) window a spend rule
+# uses, the customers' spend in that currency from ``starts_at`` on, kept current by put_records as
+# orders are added, corrected, refunded or moved, and rolled forward (the orders that left the
+# window taken off) when a segment is evaluated. A "spent more than S" rule is then a range of
+# ``ix_hq_spend_total_over`` instead of a sum over every order in the window.
+# The customers an order left (deleted, or now another customer's), with the seq of that change:
+# with the order facts' own seqs, who the next incremental segment evaluation must look at.
+order_left = Table(
+    "hq_order_left", metadata,
+    Column("customer_id", String(36), primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Index("ix_hq_order_left_seq", "seq"),
+)
+
+spend_window = Table(
+    "hq_spend_window", metadata,
+    Column("currency", String(3), primary_key=True),
+    Column("months", Integer, primary_key=True),
+    Column("starts_at", DateTime(timezone=True), nullable=False),  # UTC: orders from then on count
+)
+
+spend_total = Table(
+    "hq_spend_total", metadata,
+    Column("currency", String(3), primary_key=True),
+    Column("months", Integer, primary_key=True),
+    Column("customer_id", String(36), primary_key=True),
+    Column("total_minor", BigInteger, nullable=False),   # whole minor units of the currency
+    Column("orders", Integer, nullable=False),           # the orders summed (the row goes at 0)
+    Index("ix_hq_spend_total_over", "currency", "months", "total_minor", "customer_id"),
+)
+
 # -- shopper assistance and online sessions (hq/online.py) ------------------------------------------
 # An assistance link (seed 002 "Providing Shopper Assistance"): only the token's SHA-256 is kept; it
 # works once (used_at) until expires_at, and only for a customer whose consent headquarters holds.

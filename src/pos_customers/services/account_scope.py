@@ -233,6 +233,11 @@ def merge_into_account(svc: Services, actor: Actor, event_id: str, *, transport=
                 "{reference} has other changes waiting ({event}): send or discard them first",
                 reference=mine.reference_display, event=others[0].event_type)))
         notes = [r for r in behind if r.entity == "customer_note"]
+        if at_hq:  # until headquarters applies the merge: what puts the customer back (rows.undo_redirect)
+            undo: dict[str, Any] = {
+                "rows": rows.snapshot(s, mine.id), "notes": [r.id for r in notes],
+                "events": [e for r in behind if r.entity == "customer"
+                           for e in rows.table_rows(s, "outbox_event", "id = ?", (r.id,))]}
         for r in notes:
             r.payload = {**r.payload, "customer_id": account.id}
             s.add(r)
@@ -251,7 +256,11 @@ def merge_into_account(svc: Services, actor: Actor, event_id: str, *, transport=
             tx.outbox(EventKind.CUSTOMER_MERGED, "customer", mine.id, {
                 "id": mine.id, "into": account.id, "associate": (actor.associate_number or actor.name)[:64],
                 "role": actor.role.value})
-            rows.redirect(s, mine.id, mine.reference, account.id, account.reference, tx.now)
+            from ..storage import memberships  # the ORM: not loaded by `customers add`, which checks the scope
+
+            links, undo["links"] = memberships.move_links(s, mine.id, account.id)
+            _audit_links(tx, links)
+            rows.redirect(s, mine.id, mine.reference, account.id, account.reference, tx.now, undo=undo)
         else:
             rows.remove(s, mine.id)
         prepared = prepare(svc, s, draft, new=False, existing_purposes=frozenset(a.purpose for a in account.addresses))
@@ -259,6 +268,22 @@ def merge_into_account(svc: Services, actor: Actor, event_id: str, *, transport=
         if new is account:  # nothing to add: the account still says it took the customer in
             tx.audit("customer", account.id, "merge_account", {"merged": (None, mine.reference_display)})
         return Merged(new, mine.reference_display, len(moved))
+
+
+def _audit_links(tx, links) -> None:
+    """One audit row per link a merge moved (references only, as every membership row)."""
+    from .memberships import ENTITY
+
+    if not links:
+        return
+    ids = {x for _, after in links for x in (after.organization_id, after.person_id)}
+    refs = {r.id: r.reference_display for r in rows.read_many(tx.session, sorted(ids)).values()}
+    for before, after in links:
+        old = before.fields() if before is not None else {}
+        tx.audit(ENTITY, after.id, "merge_moved", {
+            "organization": (None, refs.get(after.organization_id, after.organization_id)),
+            "person": (None, refs.get(after.person_id, after.person_id)),
+            **{k: (old.get(k), v) for k, v in after.fields().items() if old.get(k) != v}})
 
 
 __all__ = ["Merged", "ParkedClash", "change_account_email", "check", "current_scope", "merge_into_account",

@@ -216,6 +216,7 @@ class RecoveryReport:
     parked_queued: int = 0  # parked ones among events_queued (still parked)
     customers_reapplied: int = 0
     audit_carried: int = 0
+    redirects_carried: int = 0  # customers merged into another, leading to it again (salvage.carry_redirects)
     moved_to: Path | None = None
     enrolled: bool = False  # the rebuilt file is a terminal enrolled with headquarters
     customers_before: int | None = None  # customer rows SQL could count in the damaged file (None: none)
@@ -516,7 +517,7 @@ def _from_headquarters(fresh: Path, found: Salvaged, report: RecoveryReport, act
 
 def _merge(svc: Services, actor: Actor, found: Salvaged, report: RecoveryReport, at: datetime) -> None:
     from ..storage import search_index
-    from ..storage.salvage import carry_audit, requeue
+    from ..storage.salvage import carry_audit, carry_redirects, requeue
 
     anonymized: list[str] = []
     with svc.change(actor, Permission.CONFIGURE_STORE) as tx:
@@ -531,6 +532,10 @@ def _merge(svc: Services, actor: Actor, found: Salvaged, report: RecoveryReport,
         for event in found.outbox:
             if event["id"] in held:
                 report.events_in_backup += 1
+                # the damaged file's copy is the newer one (a note's event a merge moved to the account,
+                # a parked clash given another email): its payload wins
+                conn.execute("UPDATE outbox_event SET payload = ? WHERE id = ? AND payload != ?",
+                             (event["payload"], event["id"], event["payload"]))
                 continue
             requeue(conn, event)
             held.add(event["id"])
@@ -552,6 +557,9 @@ def _merge(svc: Services, actor: Actor, found: Salvaged, report: RecoveryReport,
                 if event["event_type"] == EventKind.CUSTOMER_ANONYMIZED:
                     anonymized.append(outcome)
         report.customers_reapplied = len(reapplied)
+        # customers merged into another: they leave the rebuilt file again (after the events that
+        # may have brought them back), and a merge not applied yet at headquarters can be put back
+        report.redirects_carried = carry_redirects(conn, found.redirects) + _redirect_merges(s, conn, found)
         if missing:
             report.could_not.append(Msg("{count} customer(s) changed offline are neither in the {source} nor "
                                         "created by a readable event: their changes are queued for headquarters "
@@ -563,6 +571,7 @@ def _merge(svc: Services, actor: Actor, found: Salvaged, report: RecoveryReport,
                        "the till's own outbox" if report.source == "outbox" else f"headquarters {report.hq_url}"),
             "events_queued": (None, report.events_queued),
             "customers_reapplied": (None, report.customers_reapplied),
+            "redirects_carried": (None, report.redirects_carried),
             "damaged_file": (None, f"{svc.db.path.name}"),
         })
     svc.forget_settings()
@@ -570,6 +579,31 @@ def _merge(svc: Services, actor: Actor, found: Salvaged, report: RecoveryReport,
         from ..sync.engine import scrub
 
         scrub(svc.db)
+
+
+def _redirect_merges(s, conn, found: Salvaged) -> int:
+    """A queued merge whose redirect could not be read: the merged-away customer leaves the rebuilt
+    file as the merge made it leave the damaged one, what the rebuilt file holds of it kept to put
+    it back should headquarters refuse the merge."""
+    from ..storage import customers
+
+    done = 0
+    for event in found.outbox:
+        if event["event_type"] != EventKind.CUSTOMER_MERGED:
+            continue
+        try:
+            payload = json.loads(event["payload"])
+            gone, into = customers.read(s, payload["id"]), customers.read(s, payload["into"])
+        except (KeyError, TypeError, ValueError):
+            continue
+        if gone is None or into is None or conn.execute("SELECT 1 FROM customer_redirect WHERE id = ?",
+                                                        (gone.id,)).fetchone():
+            continue
+        undo = {"rows": customers.snapshot(conn, gone.id), "notes": [], "events": []}
+        customers.redirect(conn, gone.id, gone.reference, into.id, into.reference, _moment(event["created_at"]),
+                           undo=undo)
+        done += 1
+    return done
 
 
 def _carry_settings(conn, found: Salvaged) -> None:

@@ -86,7 +86,7 @@ class Change:
                hlc: str | None = None) -> str:
         """Queue an event for headquarters. Its payload is checked against the wire protocol first
         (domain.protocol): a terminal never queues what headquarters would refuse for its shape."""
-        from ..domain.protocol import validate_payload  # pydantic: not on the sign-in path
+        from ..domain.protocol_values import validate_payload  # pydantic: not on the sign-in path
         from ..storage import outbox
 
         kind = EventKind(event_type)

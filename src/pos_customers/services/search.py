@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from dataclasses import replace
 
-from ..domain.search import parse_query
+from ..domain.search import parse_query, whole_reference
 from ..domain.i18n import Msg
 from ..storage import search_index, segments
 from ..storage.search_index import SearchPage
@@ -70,8 +71,17 @@ def search_customers(svc: Services, actor: Actor, text: str, *, limit: int = PAG
     actor.require(Permission.SEARCH)
     limit = max(1, min(limit, 500))
     offset = max(0, offset)
+    compact = whole_reference(text)
+    if compact:
+        # a complete reference: one indexed statement, and found, the whole answer (read no further)
+        with svc.db.snapshot(begin=False) as conn:
+            page = search_index.by_reference(conn, compact, limit=limit, offset=offset)
+        if page is not None:
+            return page
     country = svc.settings().get("store_country", "")
     query = parse_query(text, country=country)
+    if compact:  # looked up just now: nobody here has it; what else the text may be is looked up
+        query = replace(query, reference=None)
     # a search without seg: words begins its read transaction after the exact lookups: a whole
     # email, phone, card or reference is answered by one statement, without BEGIN and COMMIT
     with svc.db.snapshot(begin=bool(query.segments) or query.empty) as conn:

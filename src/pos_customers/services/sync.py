@@ -17,7 +17,8 @@ from ..storage import conflicts as conflict_store
 from ..storage.documents import apply_document
 from ..storage.tables import Customer, CustomerSearch, OrderSummary, OutboxEvent, Setting, SyncConflict
 from ..sync.client import HqBusy, HqClient, HqRefused, HqUnavailable
-from ..sync.engine import SyncEngine, SyncResult, apply_item, depends_on, parked_keys, parked_message, waits_behind
+from ..sync.engine import (SyncEngine, SyncResult, apply_item, depends_on, parked_keys, parked_message, restore_merged,
+                           waits_behind)
 from .auth import who
 from .context import Actor, NotFound, Permission, PermissionDenied, Services
 from .customers import get_customer
@@ -507,6 +508,7 @@ class Discarded:
     customer_id: str | None
     also: tuple[str, ...]  # events discarded with it (queued after a discarded customer.created)
     local_only: bool  # the customer now exists on this terminal only
+    restored: str = ""  # a discarded merge: the merged-away customer's reference, back on this till
 
 
 def check_discard(actor: Actor) -> None:
@@ -557,4 +559,12 @@ def discard_parked(svc: Services, actor: Actor, event_id: str) -> Discarded:
             local_only = row.event_type == EventKind.CUSTOMER_CREATED
         tx.audit(row.entity, row.entity_id, "sync_discard", changes)
         s.exec(delete(OutboxEvent).where(OutboxEvent.id.in_(gone)))
-        return Discarded(row.id, row.event_type, cid, tuple(r.id for r in also), local_only)
+        restored = ""
+        if row.event_type == EventKind.CUSTOMER_MERGED:
+            from ..domain.reference import format_reference
+
+            # put back when headquarters refused it, unless already; either way it is here again
+            restore_merged(s, row.entity_id, changes["refused"][0])
+            back = s.get(Customer, row.entity_id)
+            restored = format_reference(back.reference) if back is not None else ""
+        return Discarded(row.id, row.event_type, cid, tuple(r.id for r in also), local_only, restored)

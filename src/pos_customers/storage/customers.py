@@ -61,13 +61,119 @@ def remove(session_or_conn: Any, customer_id: str) -> None:
 
 
 def redirect(session_or_conn: Any, customer_id: str, reference: str, into_id: str, into_reference: str,
-             at: datetime) -> None:
+             at: datetime, *, undo: dict[str, Any] | None = None) -> None:
     """The customer merged into another at headquarters: its rows go, its id and reference lead to
-    the survivor from now on (a redirect already held is kept as it is)."""
+    the survivor from now on (a redirect already held is kept as it is). ``undo``: what puts the
+    customer back should headquarters refuse a merge this till asked for (:func:`undo_redirect`)."""
     conn = connection(session_or_conn)
     remove(conn, customer_id)
-    conn.execute("INSERT OR IGNORE INTO customer_redirect (id, reference, into_id, into_reference, merged_at)"
-                 " VALUES (?, ?, ?, ?, ?)", (customer_id, reference, into_id, into_reference, stored_moment(at)))
+    conn.execute("INSERT OR IGNORE INTO customer_redirect (id, reference, into_id, into_reference, merged_at, undo)"
+                 " VALUES (?, ?, ?, ?, ?, ?)", (customer_id, reference, into_id, into_reference, stored_moment(at),
+                                               json.dumps(undo, separators=(",", ":")) if undo else None))
+
+
+def merge_confirmed(session_or_conn: Any, customer_id: str) -> None:
+    """Headquarters applied the merge (or sent the redirect): nothing is to be put back any more."""
+    connection(session_or_conn).execute("UPDATE customer_redirect SET undo = NULL WHERE id = ?", (customer_id,))
+
+
+# -- what a merge removed, kept to put it back -------------------------------------------------------
+# Rows are kept as the schema holds them (columns read from the table, blobs as hex), so a table a
+# later migration adds is kept and put back without a list to keep up to date.
+
+def _dump(conn: sqlite3.Connection, sql: str, args: tuple) -> list[dict[str, Any]]:
+    cur = conn.execute(sql, args)
+    names = [d[0] for d in cur.description]
+    return [{n: ({"$hex": v.hex()} if isinstance(v, bytes) else v) for n, v in zip(names, row)} for row in cur]
+
+
+def _load_value(v: Any) -> Any:
+    return bytes.fromhex(v["$hex"]) if isinstance(v, dict) and "$hex" in v else v
+
+
+def table_rows(session_or_conn: Any, table: str, where: str, args: tuple) -> list[dict[str, Any]]:
+    """Rows of ``table`` as column -> value (for :func:`put_rows`)."""
+    return _dump(connection(session_or_conn), f"SELECT * FROM {table} WHERE {where}", args)
+
+
+def put_rows(session_or_conn: Any, table: str, rows: list[dict[str, Any]]) -> None:
+    """Rows as :func:`table_rows` read them, each taking the place of the row with its key."""
+    conn = connection(session_or_conn)
+    info = list(conn.execute(f"PRAGMA table_info({table})"))
+    keys = [r[1] for r in sorted((r for r in info if r[5]), key=lambda r: r[5])] or ["rowid"]
+    # a row number (INTEGER PRIMARY KEY) another customer's row took meanwhile is not taken from it
+    numbered = len(keys) == 1 and any(r[1] == keys[0] and r[2].upper() == "INTEGER" for r in info) \
+        and any(r[1] == "customer_id" for r in info)
+    for row in rows:
+        if numbered and keys[0] in row:
+            held = conn.execute(f"SELECT customer_id FROM {table} WHERE {_quoted(keys[0])} = ?",
+                                (row[keys[0]],)).fetchone()
+            if held is not None and held[0] != row.get("customer_id"):
+                row = {k: v for k, v in row.items() if k != keys[0]}
+        if all(k in row for k in keys):  # a row without its key (a new seq) takes nobody's place
+            conn.execute(f"DELETE FROM {table} WHERE {' AND '.join(f'{_quoted(k)} = ?' for k in keys)}",
+                         [_load_value(row[k]) for k in keys])
+        names = list(row)
+        conn.execute(f"INSERT INTO {table} ({', '.join(map(_quoted, names))}) VALUES ({', '.join('?' * len(names))})",
+                     [_load_value(row[n]) for n in names])
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+
+def snapshot(session_or_conn: Any, customer_id: str) -> dict[str, list[dict[str, Any]]]:
+    """Every row :func:`remove` would take of one customer, table by table, the customer's first."""
+    conn = connection(session_or_conn)
+    out = {"customer": table_rows(conn, "customer", "id = ?", (customer_id,))}
+    for table in tables_of_customers(conn):
+        found = table_rows(conn, table, "customer_id = ?", (customer_id,))
+        if found:
+            out[table] = found
+    out["customer_membership"] = table_rows(conn, "customer_membership", "person_id = ? OR organization_id = ?",
+                                            (customer_id, customer_id))
+    return out
+
+
+def undo_redirect(session_or_conn: Any, customer_id: str) -> tuple[str, str] | None:
+    """Put back a customer this till merged into another, headquarters not having applied the merge:
+    its rows as they were, the links the merge moved as they were, its changes back in the outbox (a
+    parked one parked again), its notes' waiting events naming it again; the redirect goes. Returns
+    (reference, survivor's reference), or None when there is nothing to put back (headquarters
+    applied the merge, or it was put back already)."""
+    conn = connection(session_or_conn)
+    row = conn.execute("SELECT undo, reference, into_reference FROM customer_redirect WHERE id = ?",
+                       (customer_id,)).fetchone()
+    if row is None or not row[0]:
+        return None
+    undo = json.loads(row[0])
+    tables = undo.get("rows") or {}
+    if not tables.get("customer"):
+        return None
+    put_rows(conn, "customer", tables["customer"])
+    for table, found in tables.items():
+        if table not in ("customer", "customer_membership"):
+            put_rows(conn, table, found)
+    # links: the survivor's as they were before the merge moved them, then the customer's own
+    links = [*(x["row"] for x in undo.get("links") or () if x.get("row")), *tables.get("customer_membership", ())]
+    for x in undo.get("links") or ():
+        conn.execute("DELETE FROM customer_membership WHERE id = ?", (x["id"],))
+    organizations = {x["organization_id"] for x in links} | {x.get("organization_id") for x in undo.get("links") or ()}
+    put_rows(conn, "customer_membership", [{**x, "is_primary": 0, "is_manager": 0} for x in links])
+    from .memberships import rederive_marks
+    rederive_marks(conn, sorted(o for o in organizations if o))
+    for event in undo.get("events") or ():
+        if conn.execute("SELECT 1 FROM outbox_event WHERE id = ?", (event["id"],)).fetchone():
+            continue
+        if conn.execute("SELECT 1 FROM outbox_event WHERE seq = ?", (event.get("seq"),)).fetchone():
+            event = {k: v for k, v in event.items() if k != "seq"}  # its place was taken: it goes last
+        put_rows(conn, "outbox_event", [event])
+    for event_id in undo.get("notes") or ():
+        conn.execute("UPDATE outbox_event SET payload = json_set(payload, '$.customer_id', ?) WHERE id = ?",
+                     (customer_id, event_id))
+    conn.execute("DELETE FROM customer_redirect WHERE id = ?", (customer_id,))
+    return row[1], row[2]
 
 
 def redirected(session_or_conn: Any, key: str) -> str | None:
@@ -177,16 +283,38 @@ class Rows:
     cards: list[tuple] = field(default_factory=list)  # (number, customer_id, issued_at)
     search: list[tuple] = field(default_factory=list)  # search_index.SearchDoc values
     match_keys: list[tuple] = field(default_factory=list)  # (name_key, country, postal_code, customer_id)
+    made_at: datetime | None = field(default=None, compare=False)  # the moment they were made for (a pull's page)
+    _by_customer: dict[str, dict[str, list]] | None = field(default=None, repr=False, compare=False)
 
     @property
     def ids(self) -> list[str]:
         return [c[0] for c in self.customers]
 
-    def only(self, ids: set[str]) -> Rows:
-        """The rows of these customers alone (a pulled page's customers new to this file)."""
-        if len(ids) == len(self.customers) and all(c[0] in ids for c in self.customers):
+    def only(self, ids: list[str]) -> Rows:
+        """The rows of these customers alone, in this order (a pulled page's customers new to this
+        file, a part of the page at a time): each table's rows are grouped by customer once, so a
+        page applied in many parts is not filtered whole for each of them."""
+        if len(ids) == len(self.customers) and all(c[0] == i for c, i in zip(self.customers, ids)):
             return self
-        return Rows(*(([r for r in rows if r[_OWNER[name]] in ids]) for name, rows in self.__dict__.items()))
+        groups = self._groups()
+        return Rows(*([r for i in ids for r in groups[name].get(i, ())] for name in _OWNER))
+
+    def _groups(self) -> dict[str, dict[str, list]]:
+        if self._by_customer is None:
+            self._by_customer = {}
+            for name, at in _OWNER.items():
+                groups: dict[str, list] = {}
+                for r in getattr(self, name):
+                    groups.setdefault(r[at], []).append(r)
+                self._by_customer[name] = groups
+        return self._by_customer
+
+    def __contains__(self, customer_id: str) -> bool:
+        return customer_id in self._groups()["customers"]
+
+    def __add__(self, other: Rows) -> Rows:
+        """These customers' rows, then the other's (each table's in that order)."""
+        return Rows(*(getattr(self, name) + getattr(other, name) for name in _OWNER), made_at=self.made_at)
 
     def __len__(self) -> int:
         return len(self.customers)

@@ -3,13 +3,14 @@ reads and writes them, made from and into :class:`MembershipRecord`."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
 from sqlmodel import Session, select
 
-from ..domain.membership import MembershipRecord, deactivation, holders, merge
+from ..domain.membership import MembershipRecord, deactivation, holders, merge, moved_links
 from .tables import CustomerMembership, MembershipRole
 
 
@@ -101,3 +102,52 @@ def roles(s: Session, *, active_only: bool = True) -> list[MembershipRole]:
     if active_only:
         q = q.where(MembershipRole.active)
     return list(s.exec(q))
+
+
+def rederive_marks(session_or_conn: Any, organization_ids: list[str]) -> None:
+    """Derive again who holds each organization's marks from its members' claims (rows put back
+    as they were, storage/customers.py's undo_redirect)."""
+    from .conn import connection
+
+    conn = connection(session_or_conn)
+    for org in organization_ids:
+        found = conn.execute("SELECT person_id, role, active, \"primary\", manager, clocks FROM customer_membership"
+                             " WHERE organization_id = ?", (org,)).fetchall()
+        marks = holders([MembershipRecord(org, p, role or "", bool(a), bool(pr), bool(m), json.loads(c or "{}"))
+                         for p, role, a, pr, m, c in found])
+        conn.execute("UPDATE customer_membership SET is_primary = 0, is_manager = 0 WHERE organization_id = ?", (org,))
+        for flag, column in (("primary", "is_primary"), ("manager", "is_manager")):
+            if marks[flag] is not None:
+                conn.execute(f"UPDATE customer_membership SET {column} = 1 WHERE organization_id = ? AND person_id = ?",
+                             (org, marks[flag]))
+
+
+def move_links(s: Session, gone_id: str, keep_id: str) -> tuple[list[tuple[MembershipRecord | None, MembershipRecord]],
+                                                                 list[dict[str, Any]]]:
+    """At the till, customer ``gone_id`` merged into ``keep_id``: its links move to the survivor by the
+    rule headquarters applies (domain/membership.py's :func:`moved_links`). Stamped just after the
+    links' own stamps, not with the till's clock: headquarters' result of the same merge is later,
+    and replaces this one when it is pulled. Returns the changes and, for putting them back, each
+    changed link of the survivor's side as it was (``row`` None: it did not exist)."""
+    from .conn import connection
+    from .customers import table_rows
+
+    pair = (gone_id, keep_id)
+    found = {r.id: r for r in s.exec(select(CustomerMembership).where(
+        CustomerMembership.person_id.in_(pair) | CustomerMembership.organization_id.in_(pair)))}
+    orgs = {r.organization_id for r in found.values() if r.person_id == gone_id and r.active}
+    if orgs:
+        found |= {r.id: r for r in s.exec(select(CustomerMembership).where(
+            CustomerMembership.organization_id.in_(sorted(orgs))))}
+    members = [_record(r) for r in found.values()]
+    if not any(m.active and gone_id in (m.organization_id, m.person_id) for m in members):
+        return [], []
+    top = max((v for m in members for v in m.clocks.values()), default="")
+    changed = moved_links(gone_id, keep_id, members, top + "~")
+    conn = connection(s)
+    before = [{"id": after.id, "organization_id": after.organization_id,
+               "row": next(iter(table_rows(conn, "customer_membership", "id = ?", (after.id,))), None)}
+              for _, after in changed if gone_id not in (after.organization_id, after.person_id)]
+    for _, after in changed:
+        apply(s, after.organization_id, after.person_id, after.fields(), after.clocks)
+    return changed, before

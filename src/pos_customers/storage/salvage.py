@@ -1,5 +1,6 @@
 """Read what can still be read from a damaged terminal file: its settings, its store, its outbox
-(the changes made here that headquarters has not got yet, parked ones included) and its audit trail.
+(the changes made here that headquarters has not got yet, parked ones included), its audit trail
+and its redirects (customers merged into another, a merge asked for here with what undoes it).
 
 Nothing here writes to the damaged file, and nothing raises: whatever the damage (truncated, a
 garbage header, garbage pages in the middle, not a database at all), the answer is what could be
@@ -37,6 +38,8 @@ OUTBOX_COLUMNS = ("id", "created_at", "hlc", "event_type", "entity", "entity_id"
 AUDIT_COLUMNS = ("id", "at", "associate_number", "terminal_id", "store_code", "entity", "entity_id", "action",
                  "changes", "prev_hash", "hash", "changes_hash", "redacted_at")
 STORE_COLUMNS = ("code", "number", "name", "country", "currency", "language", "region")
+# customers merged into another (migrations 0023, 0026): a merge this till asked for and its undo
+REDIRECT_COLUMNS = ("id", "reference", "into_id", "into_reference", "merged_at", "undo")
 # the settings a rebuilt file carries over from the damaged one
 SETTING_KEYS = frozenset({"store_code", "store_country", "terminal_id", "terminal_number", "reference_next",
                           "hq_url", "hq_credential", "sync_cursor", "sync_hlc_seen", "sync_audit_sent"})
@@ -57,6 +60,9 @@ class Salvaged:
     # customers_complete: the whole table was counted without an error, else it held at least that many
     customers: int | None = None
     customers_complete: bool = False
+    # customers merged into another (REDIRECT_COLUMNS), in id order: gone from the till, their id and
+    # reference open the survivor; one this till merged keeps what puts it back (``undo``)
+    redirects: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def anything(self) -> bool:
@@ -94,6 +100,7 @@ def salvage(path: Path, *, use_sqlite_program: bool = True) -> Salvaged:
                 out.readers.append(name)
     out.outbox.sort(key=lambda r: (r.get("seq") or 0))
     out.audit.sort(key=lambda r: r["id"])
+    out.redirects.sort(key=lambda r: r["id"])
     return out
 
 
@@ -115,6 +122,19 @@ def _plausible_outbox(row: dict[str, Any]) -> bool:
                 and isinstance(json.loads(row["payload"]), dict))
     except (TypeError, ValueError):
         return False
+
+
+def _add_redirect(out: Salvaged, row: dict[str, Any]) -> bool:
+    try:
+        plausible = (all(isinstance(row.get(k), str) and len(row[k]) == 36 for k in ("id", "into_id"))
+                     and all(isinstance(row.get(k), str) and row[k] for k in ("reference", "into_reference"))
+                     and (row.get("undo") is None or isinstance(json.loads(row["undo"]), dict)))
+    except (TypeError, ValueError):
+        plausible = False
+    if not plausible or any(r["id"] == row["id"] for r in out.redirects):
+        return False
+    out.redirects.append({c: row.get(c) for c in REDIRECT_COLUMNS})
+    return True
 
 
 def _add_setting(out: Salvaged, key: Any, value: Any) -> bool:
@@ -152,6 +172,7 @@ def _read_sql(copy: Path, out: Salvaged) -> bool:
         found |= _sql_store(conn, out)
         found |= _sql_outbox(conn, out)
         found |= _sql_audit(conn, out)
+        found |= _sql_redirects(conn, out)
         _sql_count_customers(conn, out)
     finally:
         conn.close()
@@ -233,6 +254,20 @@ def _sql_audit(conn: sqlite3.Connection, out: Salvaged) -> bool:
     known = {r["id"] for r in out.audit}
     out.audit.extend(r for i, r in rows.items() if i not in known)
     return bool(rows)
+
+
+def _sql_redirects(conn: sqlite3.Connection, out: Salvaged) -> bool:
+    """The redirect table read forwards and backwards (a file from before migration 0026 has no
+    ``undo``, one from before 0023 no table: nothing to read)."""
+    found = False
+    for names in (REDIRECT_COLUMNS, REDIRECT_COLUMNS[:-1]):
+        rows = [r for order in ("ASC", "DESC")
+                for r in _try(conn, f"SELECT {', '.join(names)} FROM customer_redirect ORDER BY rowid {order}")]
+        for r in rows:
+            found |= _add_redirect(out, dict(zip(names, r)))
+        if rows:
+            break
+    return found
 
 
 # -- 2. sqlite3 .recover ----------------------------------------------------------------------------
@@ -433,6 +468,9 @@ def _kind(types: list[int]) -> str:
         return "outbox"
     if n == 9 and _text(types[0]) and 1 <= types[1] <= 9 and _text(types[3], 2) and _text(types[4], 3):
         return "store"
+    if n in (5, 6) and _text(types[0], 36) and _text(types[1]) and _text(types[2], 36) and _text(types[3]) \
+            and _text(types[4]) and (n == 5 or types[5] == 0 or _text(types[5])):
+        return "redirect"
     return ""
 
 
@@ -520,7 +558,8 @@ def _read_pages(copy: Path, out: Salvaged) -> bool:
         if counted and counted[1]:
             out.notes.append(Msg("{lost} of the outbox's {pages} page(s) cannot be read (cut off or overwritten): "
                                  "the changes on them are lost", lost=counted[1], pages=counted[0]))
-    rows: dict[str, list[tuple[int, list[Any]]]] = {"setting": [], "audit": [], "outbox": [], "store": []}
+    rows: dict[str, list[tuple[int, list[Any]]]] = {"setting": [], "audit": [], "outbox": [], "store": [],
+                                                    "redirect": []}
     for number in range(1, pages.count + 1):
         if number in free:
             continue
@@ -553,6 +592,8 @@ def _read_pages(copy: Path, out: Salvaged) -> bool:
             audit_ids.add(rowid)
             out.audit.append(dict(zip(AUDIT_COLUMNS, [rowid, *values[1:]])))
             found = True
+    for rowid, values in rows["redirect"]:
+        found |= _add_redirect(out, dict(zip(REDIRECT_COLUMNS, values)))
     for rowid, values in rows["store"]:
         if out.store is None and values[0] == out.settings.get("store_code") and isinstance(values[1], int):
             out.store = dict(zip(STORE_COLUMNS, values))
@@ -578,6 +619,31 @@ def carry_audit(conn: sqlite3.Connection, rows: list[dict[str, Any]]) -> int:
         conn.execute(f"INSERT INTO audit_event ({', '.join(AUDIT_COLUMNS)}) VALUES "
                      f"({', '.join('?' * len(AUDIT_COLUMNS))})", [r[c] for c in AUDIT_COLUMNS])
         last_id, last_hash = r["id"], r["hash"]
+        carried += 1
+    return carried
+
+
+def carry_redirects(conn: sqlite3.Connection, redirects: list[dict[str, Any]]) -> int:
+    """Put the salvaged redirects into the rebuilt file: a customer merged into another leaves it
+    again (a backup made before the merge still holds it), its id and reference open the survivor,
+    and a merge headquarters has not applied yet can still be put back. Returns how many."""
+    from . import customers
+
+    carried = 0
+    for r in redirects:
+        if conn.execute("SELECT 1 FROM customer_redirect WHERE id = ?", (r["id"],)).fetchone():
+            continue
+        customers.remove(conn, r["id"])
+        try:
+            undo = json.loads(r["undo"]) if r.get("undo") else {}
+        except ValueError:
+            undo = {}
+        # the changes the merge took out of the outbox (kept in its undo): a backup's outbox still has them
+        taken = [e["id"] for e in undo.get("events") or () if isinstance(e, dict) and isinstance(e.get("id"), str)]
+        if taken:
+            conn.execute(f"DELETE FROM outbox_event WHERE id IN ({', '.join('?' * len(taken))})", taken)
+        conn.execute(f"INSERT INTO customer_redirect ({', '.join(REDIRECT_COLUMNS)}) VALUES "
+                     f"({', '.join('?' * len(REDIRECT_COLUMNS))})", [r.get(c) for c in REDIRECT_COLUMNS])
         carried += 1
     return carried
 

@@ -235,6 +235,13 @@ def search(conn: sqlite3.Connection, q: SearchQuery, *, limit: int, offset: int 
     # found there is the whole answer, read without a transaction of its own
     exact = tuple(how for how, value in (("reference", q.reference), ("email", q.email_key),
                                          ("phone", q.phone_e164), ("card", q.card)) if value)
+    if q.reference:
+        # a complete reference with a valid check character, alone first: found, that customer is
+        # the whole answer (what it might also be read as, a card number, is not looked up)
+        page = by_reference(conn, q.reference, limit=limit, offset=offset, segments=q.segments)
+        if page is not None:
+            return page
+        exact = exact[1:]
     if exact:
         params: list = []
         for how in exact:
@@ -243,15 +250,12 @@ def search(conn: sqlite3.Connection, q: SearchQuery, *, limit: int, offset: int 
         if len(exact) > 1 and rows:
             rank = {how: i for i, how in enumerate(exact)}
             rows.sort(key=lambda r: rank[r[0]])  # each kind's rows in the order SQLite gave them
-            if rows[0][0] == "reference":
-                # a complete reference with a valid check character: that customer, nothing else
-                rows = [r for r in rows if r[0] == "reference"]
+        if rows and q.complete:
+            # a whole email, phone or card number found exactly: no scan after it
+            return _exact_page(rows, offset, limit)
         for r in rows:
             fetched.setdefault(r[1], r[1:])
             found.setdefault(r[1], r[0])
-        if found and q.complete:
-            # a whole reference, email, phone or card number found exactly: no scan after it
-            return _page(conn, found, fetched, offset, limit)
     if not conn.in_transaction:  # every step after the exact one reads the same snapshot
         conn.execute("BEGIN")
     if q.reference_prefix and len(found) < want:
@@ -302,6 +306,27 @@ def _exact_statement(kinds: tuple[str, ...], segments: int) -> str:
     if len(arms) == 1:
         return arms[0]
     return " UNION ALL ".join(f"SELECT * FROM ({arm})" for arm in arms)
+
+
+def by_reference(conn: sqlite3.Connection, reference: str, *, limit: int, offset: int = 0,
+                 segments: tuple[str, ...] = ()) -> SearchPage | None:
+    """The customer a complete reference names (compact, valid check character), as a page; None
+    when no customer here has it. One indexed statement: a reference names one customer."""
+    rows = conn.execute(_exact_statement(("reference",), len(segments)),
+                        (reference, *segments, offset + limit + 1)).fetchall()
+    return _exact_page(rows, offset, limit) if rows else None
+
+
+def _exact_page(rows: list[tuple], offset: int, limit: int) -> SearchPage:
+    """The page of exact lookups' rows (how each matched, then the display columns), in their
+    order, each customer once (where first found: phone before card)."""
+    if len(rows) > 1:
+        first: dict[str, tuple] = {}
+        for r in rows:
+            first.setdefault(r[1], r)
+        rows = list(first.values())
+    return SearchPage(rows=[_row(r[1:], r[0]) for r in rows[offset: offset + limit]], offset=offset,
+                      has_more=len(rows) > offset + limit)
 
 
 def _page(conn: sqlite3.Connection, found: dict[str, str], fetched: dict[str, tuple], offset: int,

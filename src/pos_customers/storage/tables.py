@@ -367,6 +367,9 @@ class CustomerRedirect(SQLModel, table=True):
     into_id: str = Field(max_length=36)
     into_reference: str = Field(max_length=9)
     merged_at: datetime
+    # a merge this till asked for, until headquarters applied it: what puts the customer back (JSON,
+    # storage/customers.py's undo_redirect); None for a redirect headquarters sent
+    undo: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class OrderSummary(SQLModel, table=True):

@@ -35,11 +35,12 @@ import httpx
 from sqlmodel import Session, delete, select
 
 from ..domain.audit import at_text
-from ..domain.enums import PullItemKind, Role, SyncState
+from ..domain.enums import EventKind, PullItemKind, Role, SyncState
 from ..storage import audit_chain, customers, search_index
 from ..storage import conflicts as conflict_store
 from ..storage.documents import (apply_document, document_rows, erase_personal_records, holds,
                                  insert_rows, moment_now)
+from ..storage.customers import merge_confirmed
 from ..storage.engine import Database
 from ..storage.tables import (AddressPurpose, Affiliation, Associate, AttributeDefinition, Customer,
                               CustomerAddress, CustomerGroup, CustomerNote, OrderSummary, OutboxEvent,
@@ -51,10 +52,17 @@ PUSH_BATCH = 500
 PULL_PAGE = 5000  # items asked for at once (headquarters sends at most MAX_PULL_LIMIT)
 AUDIT_BATCH = 2000
 PULL_LOCK_SECONDS = 0.05  # how long one pull transaction may hold the write lock (a save waits for it)
+# the pull copies its write-ahead log into the file after this many seconds of its transactions, between
+# them (Database.checkpoint): a save's commit then finds little to copy
+PULL_CHECKPOINT_SECONDS = 0.25
 PULL_PART_MIN, PULL_PART_MAX = 100, 5000  # items per pull transaction, whatever the pace
 BUSY_WAITS = 5  # times one round waits for a busy headquarters (429 + Retry-After) before it stops
 BUSY_MAX_WAIT = 120.0  # seconds one round waits for it in all; then the next round tries again
 ROW_MAKER_FROM = 2000  # items of a page from which a pull's rows are made in another process
+# of a page's items, the share whose rows the row maker makes; this process makes the rest's as it applies
+# them (else it would wait for the row maker: making rows costs more than writing them). Adapted page by
+# page: down when this process waited for the row maker, up when the rows were ready before they were needed
+MAKER_SHARE, MAKER_SHARE_MIN, MAKER_SHARE_STEP = 0.8, 0.5, 0.05
 
 
 def row_maker() -> ProcessPoolExecutor:
@@ -66,17 +74,24 @@ def row_maker() -> ProcessPoolExecutor:
     return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("forkserver"))
 
 
-def page_rows(page: dict[str, Any] | list[dict[str, Any]] | bytes, now: datetime | None = None) -> customers.Rows:
+def page_rows(page: dict[str, Any] | list[dict[str, Any]] | bytes, now: datetime | None = None,
+              share: float = 1.0) -> customers.Rows:
     """The rows of a pulled page's customers as new to this file (the first document of each;
     a later one in the page is a change, applied one by one). ``page``: the page, its items, or
-    its JSON as received (in the row maker)."""
+    its JSON as received (in the row maker). ``share``: of the page's first items only (the
+    row maker's part; the rest are made when they are applied, :func:`_insert_received`)."""
     if isinstance(page, bytes):
         page = decode_page(page)
     items = page["items"] if isinstance(page, dict) else page
+    if share < 1.0:
+        items = items[:int(len(items) * share)]
+    now = now or moment_now()
     with _no_gc():
         docs = list({i["doc"]["id"]: i["doc"] for i in reversed(items) if i["t"] == PullItemKind.CUSTOMER}.values())
         docs.reverse()
-        return document_rows(docs, now)
+        rows = document_rows(docs, now)
+    rows.made_at = now
+    return rows
 
 
 @dataclass(frozen=True)
@@ -85,6 +100,7 @@ class SyncResult:
     pulled: int
     conflicts: int
     parked: int = 0  # events headquarters refused in this round (kept, see the Sync screen)
+    restored: int = 0  # customers back on this till: headquarters refused the merge asked for here
 
 
 def _get(s: Session, key: str, default: str = "") -> str:
@@ -132,10 +148,13 @@ class SyncEngine:
         self.busy = busy or (lambda seconds: None)  # told before each such wait (the header says so)
         self.audit_sent = 0  # audit rows the last push_batch delivered
         self.parked = 0  # events the last push_batch parked
+        self.restored = 0  # customers the last push_batch put back (a merge refused: see park)
         self._chunk = 200  # items per pull transaction, adapted to the lock budget
+        self._written = 0.0  # seconds of pull transactions since the last checkpoint
         self._pool: ThreadPoolExecutor | None = None  # fetches the next pull page (run_once)
         self._ahead: tuple[tuple[int, int], Future] | None = None
         self._maker: ProcessPoolExecutor | None = None  # makes a big pull's rows (run_once)
+        self._share = MAKER_SHARE  # of a page's items, the row maker's part
 
     # -- push ------------------------------------------------------------------------------------
     def push_batch(self, size: int | None = None) -> tuple[int, int]:
@@ -156,7 +175,7 @@ class SyncEngine:
                       "changes_hash": r.changes_hash, "redacted": r.redacted}
                      for r in audit_chain.rows_after(search_index.raw_connection(s), sent_audit, AUDIT_BATCH)]
         self.audit_sent = 0
-        self.parked = 0
+        self.parked = self.restored = 0
         if not events and not audit:
             return 0, 0
         while True:
@@ -169,7 +188,7 @@ class SyncEngine:
                     self._failed("push", str(exc), [e["id"] for e in events])
                     raise
                 with self.db.write() as s:
-                    park(s, pinned)
+                    self.restored += park(s, pinned)
                 self.parked += len(pinned)
                 events = _without(events, pinned)
                 if not events and not audit:
@@ -190,7 +209,10 @@ class SyncEngine:
         refused = first_refusals(events, refused)
         conflicts = answer.get("conflicts") or []
         with self.db.write() as s:
-            park(s, refused)
+            self.restored += park(s, refused)
+            for e in events:  # headquarters applied a merge asked for here: nothing to put back any more
+                if e["type"] == EventKind.CUSTOMER_MERGED and e["id"] in held:
+                    merge_confirmed(s, e["entity_id"])
             s.exec(delete(OutboxEvent).where(OutboxEvent.id.in_(held)))
             s.flush()
             customers = {e["entity_id"] for e in events if e["entity"] == "customer" and e["id"] in held}
@@ -242,6 +264,8 @@ class SyncEngine:
         # another process, while the page before was written; else here): a transaction only writes
         rows = None
         if made is not None:
+            step = MAKER_SHARE_STEP if made.done() else -MAKER_SHARE_STEP
+            self._share = min(1.0, max(MAKER_SHARE_MIN, self._share + step))
             try:
                 rows = made.result()
             except Exception:  # the row maker is gone (killed, out of memory): the rows are made here
@@ -266,6 +290,10 @@ class SyncEngine:
                 _put(s, "sync_last_error", "")
                 _put(s, "sync_busy_until", "")
             at += len(part)
+            self._written += time.perf_counter() - started
+            if self._written >= PULL_CHECKPOINT_SECONDS:
+                self._written = 0.0
+                self.db.checkpoint()
             if len(part) == size:  # the next part as big as fits in the lock budget, judged by this one
                 scale = min(2.0, max(0.5, PULL_LOCK_SECONDS / max(time.perf_counter() - started, 1e-6)))
                 size = self._chunk = max(PULL_PART_MIN, min(PULL_PART_MAX, int(size * scale)))
@@ -317,18 +345,19 @@ class SyncEngine:
         maker = self._maker
         body = self.client.pull_body(cursor, limit)
         try:
-            made = maker.submit(page_rows, body, moment_now())
+            made = maker.submit(page_rows, body, moment_now(), self._share)
         except RuntimeError:  # it broke or was shut down: this page's rows are made when it is applied
             made = None
         return decode_page(body), made
 
     def run_once(self) -> SyncResult:
         """Push until the outbox is empty, then pull until headquarters has nothing newer."""
-        pushed = conflicts = pulled = parked = 0
+        pushed = conflicts = pulled = parked = restored = 0
         budget = [0, 0.0]  # waits for a busy headquarters in this round, and their seconds
         while True:
             n, c = self._patiently(self.push_batch, budget)
             pushed, conflicts, parked = pushed + n, conflicts + c, parked + self.parked
+            restored += self.restored
             if n == 0 and not self.audit_sent and not self.parked:
                 break
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pull-ahead") as pool:
@@ -346,7 +375,7 @@ class SyncEngine:
                 if self._maker is not None:
                     self._maker.shutdown(cancel_futures=True)
                 self._maker = None
-        return SyncResult(pushed, pulled, conflicts, parked)
+        return SyncResult(pushed, pulled, conflicts, parked, restored)
 
     def _patiently(self, step: Callable[[], Any], budget: list) -> Any:
         """``step()``; when headquarters answers that it is busy, wait the time it asked for and
@@ -399,12 +428,15 @@ def one_line(text: str, limit: int = 500) -> str:
     return " ".join(str(text).split())[:limit]
 
 
-def park(s: Session, refusals: dict[str, Refusal]) -> None:
-    """Keep these events in the outbox, not to be sent again until retried; say why."""
+def park(s: Session, refusals: dict[str, Refusal]) -> int:
+    """Keep these events in the outbox, not to be sent again until retried; say why. A merge asked
+    for here that headquarters refused puts the merged-away customer back on this till (audited):
+    nothing of it is lost while the parked merge waits. Returns how many customers came back."""
     if not refusals:
-        return
+        return 0
     now = datetime.now(timezone.utc)
-    for row in s.exec(select(OutboxEvent).where(OutboxEvent.id.in_(list(refusals)))):
+    rows = list(s.exec(select(OutboxEvent).where(OutboxEvent.id.in_(list(refusals)))))
+    for row in rows:
         r = refusals[row.id]
         reason = one_line(r.reason) or f"refused by headquarters ({r.status})"
         row.parked_at = now
@@ -415,6 +447,26 @@ def park(s: Session, refusals: dict[str, Refusal]) -> None:
         row.attempts += 1
         row.last_error = _coded(r.message) or reason
         s.add(row)
+    back = 0
+    for row in rows:
+        if row.event_type == EventKind.CUSTOMER_MERGED:
+            back += restore_merged(s, row.entity_id, f"{row.parked_status or ''} {row.parked_reason}".strip())
+    return back
+
+
+def restore_merged(s: Session, customer_id: str, why: str) -> int:
+    """Put back a customer whose merge (asked for here) headquarters did not apply; one audit row."""
+    from ..domain.reference import format_reference
+
+    put_back = customers.undo_redirect(s, customer_id)
+    if put_back is None:
+        return 0
+    audit_chain.append_many_raw(
+        search_index.raw_connection(s), at=datetime.now(timezone.utc), associate="sync",
+        terminal=_get(s, "terminal_id"), store=_get(s, "store_code"), entity="customer", entity_ids=[customer_id],
+        action="merge_undone", changes={"into": {"old": format_reference(put_back[1]), "new": None},
+                                        "why": {"old": None, "new": why[:200]}})
+    return 1
 
 
 # A parked event's reason is kept twice: ``parked_reason`` holds headquarters' English words (shown
@@ -612,8 +664,19 @@ RECEIVED = "received"  # the audit action of a customer that arrived by pull
 
 def _insert_received(s: Session, docs: list[dict[str, Any]], local_store: str,
                      rows: customers.Rows | None) -> None:
-    """Customers new to this file, from the rows made for the page (``rows``), else made here."""
-    insert_rows(s, docs, rows.only({d["id"] for d in docs}) if rows is not None else document_rows(docs))
+    """Customers new to this file, from the rows made for the page (``rows``), else made here
+    (those of the page's later items when the row maker made its first ones: they come after)."""
+    if rows is None:
+        made = document_rows(docs)
+    else:
+        held = [d["id"] for d in docs if d["id"] in rows]
+        made = rows.only(held)
+        if len(held) < len(docs):
+            if held != [d["id"] for d in docs[:len(held)]]:  # not a first part: all of them made here
+                made = document_rows(docs, rows.made_at)
+            else:
+                made = made + document_rows(docs[len(held):], rows.made_at)
+    insert_rows(s, docs, made)
     audit_chain.append_many_raw(
         search_index.raw_connection(s), at=datetime.now(timezone.utc), associate="sync",
         terminal=_get(s, "terminal_id"), store=local_store, entity="customer",
@@ -742,10 +805,15 @@ def _pull_redirect(s: Session, item: _Pulled) -> None:
     from ..domain.reference import format_reference
     from ..storage import customers as rows
 
+    from ..storage import memberships
+
     doc = item.doc
     held = s.get(Customer, doc["id"]) is not None
+    # its links move to the survivor as headquarters moved them (those it sent come first, by seq)
+    memberships.move_links(s, doc["id"], doc["into"])
     rows.redirect(s, doc["id"], doc["reference"], doc["into"], doc["into_reference"],
                   datetime.fromisoformat(doc["at"]) if doc.get("at") else datetime.now(timezone.utc))
+    rows.merge_confirmed(s, doc["id"])
     if held:
         audit_chain.append_many_raw(
             search_index.raw_connection(s), at=datetime.now(timezone.utc), associate="sync",

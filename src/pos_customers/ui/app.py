@@ -635,6 +635,10 @@ class PosApp(App):
                     lines.append(ngettext("{n} refused by headquarters (parked).",
                                           "{n} refused by headquarters (parked).",
                                           result.parked).format(n=result.parked))
+                if result.restored:
+                    lines.append(ngettext("{n} customer is back on this till: headquarters did not apply its merge.",
+                                          "{n} customers are back on this till: headquarters did not apply their "
+                                          "merge.", result.restored).format(n=result.restored))
                 self.notify(" ".join(lines))
         refresh = getattr(self.screen, "sync_finished", None)
         if refresh is not None:

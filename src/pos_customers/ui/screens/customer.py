@@ -59,6 +59,8 @@ ACTION_TEXT = {"create": N_("created"), "update": N_("changed"), "import": N_("i
                "brought_in": N_("brought from headquarters"), "received": N_("received from headquarters"),
                "payment_delete": N_("saved payment deleted"), "membership_link": N_("membership added"),
                "membership_update": N_("membership changed"), "membership_unlink": N_("membership removed"),
+               "membership_merge_moved": N_("membership moved by a merge"),
+               "merge_undone": N_("merge undone: headquarters did not apply it"),
                "credit_added": N_("store credit added"), "credit_corrected": N_("store credit corrected"),
                **ASSIST_ACTION_TEXT}
 

@@ -221,6 +221,9 @@ class SyncScreen(Screen):
                 text = _("Discarded {event}.").format(event=done.kind)
             if done.local_only:
                 text = _("{done} The customer stays on this terminal only.").format(done=text)
+            if done.restored:
+                text = _("{done} {customer} is back on this till, not merged.").format(done=text,
+                                                                                    customer=done.restored)
             self.app.call_from_thread(self.notify, text)
             self.app.recount_outbox()
         self.app.call_from_thread(self.load)
