@@ -578,7 +578,7 @@ async def test_f1_lists_the_keys_and_ctrl_p_finds_actions(make_app):
         await settle(app, pilot)
         assert isinstance(app.screen, KeysScreen)
         keys = [r[0] for r in cells(app.screen.query_one(DataTable))]
-        assert "F2" in keys and "ctrl+q" in keys
+        assert "F2" in keys and "^q" in keys
         await pilot.press("escape")
         commands = [c.title for c in app.get_system_commands(app.screen)]
         assert "New customer" in commands

@@ -246,8 +246,8 @@ def _read_pin(from_stdin: bool) -> str:
 
 def hq_exit_code(exc) -> int:
     """The exit code of a refusal by headquarters, as every command of the terminal exits (README,
-    "Exit codes"): 1 not found, 2 bad input, 3 not allowed."""
-    return {401: 3, 403: 3, 404: 1}.get(exc.status, 2)
+    "Exit codes"): 2 bad input, 3 not allowed, 1 not found or in conflict with what is there."""
+    return {400: 2, 422: 2, 401: 3, 403: 3}.get(exc.status, 1)
 
 
 def _hq_run(db: Optional[str], call, *, create: bool = False):

@@ -130,7 +130,7 @@ class SearchScreen(Screen):
         wide = width >= 110
         # a standalone till has no sync: no Sync column (its room goes to the city)
         synced = self.app.connected
-        fixed = {"Reference": 11, "Phone": 14, "City": (16 if wide else 8) + (0 if synced else 3)}
+        fixed = {"Reference": 11, "Phone": 14, "City": (16 if wide else 8) + (0 if synced else 2)}
         if synced:
             fixed["Sync"] = 8 if wide else 1
         rest = max(20, width - 6 - 2 * (len(fixed) + 2) - sum(fixed.values()))  # margins, padding
