@@ -373,6 +373,13 @@ def main() -> None:
     queries = [nm.split()[1][:5].lower() + " " + nm.split()[0][:3].lower() for nm in names if len(nm.split()) == 2]
     queries += [p[:8] for p in phones]
 
+    # an installed app starts from compiled bytecode: make sure both do, whatever
+    # PYTHONDONTWRITEBYTECODE says (otherwise every start compiles every module from source, and
+    # the typing run's first app compiles the modules its warm-up loads while keys arrive)
+    import sysconfig
+    import pos_customers
+    subprocess.run([sys.executable, "-m", "compileall", "-q", "-j", "0", sysconfig.get_paths()["purelib"],
+                    str(Path(pos_customers.__file__).parent)], check=False, capture_output=True)
     print(f"terminal app over {n:,} customers, {len(queries)} queries"
           f" ({sum(map(len, queries))} keys), python {sys.version.split()[0]}", file=sys.stderr)
     result = {}
@@ -401,12 +408,6 @@ def main() -> None:
         print(json.dumps(result))
         return
 
-    # an installed app starts from compiled bytecode: make sure both do, whatever
-    # PYTHONDONTWRITEBYTECODE says (otherwise every start compiles every module from source)
-    import sysconfig
-    import pos_customers
-    subprocess.run([sys.executable, "-m", "compileall", "-q", "-j", "0", sysconfig.get_paths()["purelib"],
-                    str(Path(pos_customers.__file__).parent)], check=False, capture_output=True)
     bare, two, ours = [], [], []
     for _ in range(args.starts):  # interleaved: a slow moment of the machine hits all alike
         bare += cold_start(BARE_APP, runs=1)

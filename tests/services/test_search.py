@@ -47,6 +47,15 @@ def test_phone_fragments_in_any_formatting(svc, admin, people, typed):
     assert names(svc, admin, typed)[0] == "Anna Müller"
 
 
+def test_a_national_fragment_finds_the_number_with_its_zero_only(svc, admin):
+    """"0151 234" is looked for without its leading 0 in the index, then checked whole: a number
+    holding "151234" elsewhere (Berlin 030 21512345) is no hit; the mobile number is."""
+    create_customer(svc, admin, person("Mona", "Mobil", phone="0151 23456780"))
+    create_customer(svc, admin, person("Fritz", "Festnetz", phone="030 21512345"))
+    assert names(svc, admin, "0151 234") == ["Mona Mobil"]
+    assert names(svc, admin, "151234") == ["Fritz Festnetz", "Mona Mobil"]
+
+
 @pytest.mark.parametrize("typed", ["anna.mueller@gmx.de", "ANNA.MUELLER@GMX.DE", "mueller@gm", "anna.mue", "gmx.de"])
 def test_email_and_parts(svc, admin, people, typed):
     assert "Anna Müller" in names(svc, admin, typed)

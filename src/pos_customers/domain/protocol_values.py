@@ -9,6 +9,7 @@ every other event kind, which headquarters builds when it loads (a ``TypeAdapter
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date, datetime
 from typing import Annotated, Any
@@ -46,8 +47,11 @@ def storable(text: str) -> str:
     return text
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # C0 controls and DEL
+
+
 def _single_line(text: str) -> str:
-    if any(ord(c) < 32 or ord(c) == 127 for c in text):
+    if _CONTROL.search(text):
         raise ValueError(Msg("must not contain control characters"))
     return text
 

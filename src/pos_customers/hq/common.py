@@ -88,13 +88,18 @@ def store_seq(conn: Connection, seq: int) -> None:
     conn.execute(update(t.counter).where(t.counter.c.name == "seq").values(value=seq))
 
 
-def load_customers(conn: Connection, ids: set[str]) -> dict[str, dict[str, Any]]:
-    """These customers (those that exist), locked for the transaction, in id order (no deadlock)."""
+def load_customers(conn: Connection, ids: set[str],
+                   stored: dict[str, tuple[str, str, bool]] | None = None) -> dict[str, dict[str, Any]]:
+    """These customers (those that exist), locked for the transaction, in id order (no deadlock).
+    ``stored``: filled with each one's fields as stored (JSON text), home store and whether it is
+    anonymized, for the writer to tell what changed."""
     out: dict[str, dict[str, Any]] = {}
     if not ids:
         return out
     rows = conn.execute(select(t.customer).where(t.customer.c.id.in_(sorted(ids))).with_for_update()).all()
     for r in rows:
+        if stored is not None:
+            stored[r.id] = (r.fields, r.home_store, r.anonymized_at is not None)
         out[r.id] = {"id": r.id, "reference": r.reference, "home_store": r.home_store,
                      "region": r.region, "created_at": r.created_at, "anonymized_at": r.anonymized_at,
                      "fields": json.loads(r.fields), "clocks": json.loads(r.clocks)}

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import functools
 import json
+import re
+from collections import namedtuple
 from types import SimpleNamespace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Sequence
 
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy import (BigInteger, Boolean, DateTime, Integer, Select, String, Text, and_, bindparam, cast,
                         literal, null, or_, select, union_all)
@@ -41,6 +44,7 @@ def customer_queries(who: Identity, cursor: int, limit: int) -> list:
 
 
 _TEXT, _TIME = String(), DateTime(timezone=True)
+_Row = namedtuple("_Row", "what seq a b c t1 t2 j1 j2 deleted")  # one row of the pull (:func:`_uniform`)
 
 
 def _uniform(what: str, query: Select) -> Select:
@@ -111,6 +115,44 @@ def _statement(scope: str, region: bool) -> Select:
                        + [_uniform("m", memberships.pull_query(who, cursor, limit))]))
 
 
+_PARAMS = ("store", "region", "cursor", "limit")
+
+
+@functools.lru_cache(maxsize=None)
+def _sql(dialect: Dialect, scope: str, region: bool) -> tuple[str, tuple[str, ...], dict]:
+    """The pull's statement as PostgreSQL receives it, rendered once per kind of scope: (SQL with
+    the server's own ``$n`` placeholders, the parameters in their order, the statement's constants
+    such as the kinds of records). Sent as it is through a raw cursor, nothing of it is built, keyed,
+    rendered or parsed at a request (psycopg prepares it on the server once a connection has sent it
+    a few times, as it does every statement)."""
+    values = {"store": "", "cursor": 0, "limit": 1, **({"region": ""} if region else {})}  # placeholders stay
+    compiled = _statement(scope, region).params(values).compile(dialect=dialect,
+                                                                compile_kwargs={"render_postcompile": True})
+    constants = {k: v for k, v in compiled.construct_expanded_state().parameters.items() if k not in _PARAMS}
+    names: list[str] = []
+
+    def number(m: re.Match) -> str:  # a parameter named again is the same $n
+        if m.group(1) not in names:
+            names.append(m.group(1))
+        return f"${names.index(m.group(1)) + 1}"
+
+    sql = re.sub(r"%\(([^)]+)\)s", number, compiled.string).replace("%%", "%")
+    return sql, tuple(names), constants
+
+
+def _rows(conn: Connection, scope: str, region: bool, values: dict) -> Sequence:
+    """The pull's rows as tuples (what, seq, a, b, c, t1, t2, j1, j2, deleted)."""
+    if conn.dialect.name != "postgresql":  # SQLite: its times as the column types read them
+        return conn.execute(_statement(scope, region), values).all()
+    import psycopg
+
+    sql, names, constants = _sql(conn.dialect, scope, region)
+    params = [{**constants, **values}[n] for n in names]
+    with psycopg.RawCursor(conn.connection.driver_connection) as cur:
+        cur.execute(sql, params)
+        return cur.fetchall()
+
+
 def pull(hq: Headquarters, who: Identity, cursor: int, limit: int = 500) -> str:
     """One page after ``cursor``, as a JSON text: {"items": [...], "cursor": n, "more": bool}.
 
@@ -121,12 +163,14 @@ def pull(hq: Headquarters, who: Identity, cursor: int, limit: int = 500) -> str:
     limit = max(1, min(limit, MAX_PULL_LIMIT))
     region = bool(who.scope == "region" and who.region)
     with hq.engine.connect() as conn:
-        rows = conn.execute(_statement(who.scope, region), {
-            "cursor": cursor, "limit": limit, "store": who.store_code, "region": who.region}).all()
+        rows = _rows(conn, who.scope, region, {
+            "cursor": cursor, "limit": limit, "store": who.store_code, "region": who.region})
+    if not rows:  # nothing new in the store's scope: the common answer of an idle store
+        return '{"items":[],"cursor":%d,"more":false}' % cursor
     counts = {"c": 0, "r": 0, "m": 0}
     for row in rows:
-        counts[row.what] += 1
-    merged = sorted(((row.seq, row.what, row) for row in rows), key=lambda x: x[0])
+        counts[row[0]] += 1
+    merged = sorted(((row[1], row[0], _Row(*row)) for row in rows), key=lambda x: x[0])
     # every part returned at most ``limit`` rows in seq order: the first ``limit`` of the merge
     # are exactly the next ``limit`` rows of the whole scope
     more = len(merged) > limit or any(n >= limit for n in counts.values())

@@ -79,6 +79,7 @@ class Batch:
     audit_rows: list[dict[str, Any]] = field(default_factory=list)  # headquarters' own audit rows to write
     store_codes: set[str] | None = None  # the directory's codes, read when an event names a preferred store
     redirects: dict[str, dict[str, Any]] = field(default_factory=dict)  # merged-away customers the batch names
+    stored: dict[str, tuple[str, str, bool]] = field(default_factory=dict)  # as loaded: fields text, home, anonymized
 
     def customer(self, customer_id: str, where: str) -> dict[str, Any]:
         """A customer this store may change: it exists here, was not merged into another and is in
@@ -462,7 +463,8 @@ def _prepare(conn: Connection, who: Identity, now: datetime, result: PushResult,
             named |= {p.id, p.into}
         if e.type == EventKind.CUSTOMER_ANONYMIZED:
             anonymized.add(p.id)
-    customers = load_customers(conn, named)
+    stored: dict[str, tuple[str, str, bool]] = {}
+    customers = load_customers(conn, named, stored)
     held = memberships.load(conn, links, anonymized)
     from .merge import redirects
     merged = redirects(conn, named)
@@ -475,7 +477,7 @@ def _prepare(conn: Connection, who: Identity, now: datetime, result: PushResult,
     return Batch(
         memberships=held, stored_memberships=set(held), redirects=merged,
         accounts=account_scope.load(conn, addresses),
-        who=who, conn=conn, now=now, result=result, customers=customers,
+        who=who, conn=conn, now=now, result=result, customers=customers, stored=stored,
         interest=pulled_in(conn, who, named),
         cards=chain_cards.holders(conn, numbers) if numbers else {},
         references=dict(conn.execute(select(t.customer.c.reference, t.customer.c.id).where(
@@ -513,13 +515,17 @@ def _write(conn: Connection, b: Batch, applied: list[Any]) -> None:
         bulk_insert(conn, t.customer, inserts)
     if updates:
         conn.execute(update(t.customer).where(t.customer.c.id == bindparam("b_id")), updates)
-    customer_search.index_customers(conn, (  # search index (hq/search.py): in step with hq_customer
-        (cid, b.customers[cid]["fields"], b.customers[cid]["anonymized_at"] is not None) for cid in b.touched))
+    index, holders, claims = _derived_changes(b)
+    # search index (hq/search.py), in step with hq_customer: new customers' rows written at once
+    customer_search.index_customers(conn, ((cid, b.customers[cid]["fields"], False) for cid in b.touched
+                                           if cid in b.fresh and b.customers[cid]["anonymized_at"] is None), new=True)
+    customer_search.index_customers(conn, ((cid, b.customers[cid]["fields"], b.customers[cid]["anonymized_at"] is not None)
+                                           for cid in index if cid not in b.fresh))
     chain_cards.write_holders(conn, ((cid, b.customers[cid]["fields"], b.customers[cid]["anonymized_at"] is not None)
-                                     for cid in b.touched))
+                                     for cid in holders))
     if b.accounts is not None:
         account_scope.write(conn, b.accounts, ((cid, b.customers[cid]["home_store"], b.customers[cid]["fields"],
-                                                b.customers[cid]["anonymized_at"] is not None) for cid in b.touched))
+                                                b.customers[cid]["anonymized_at"] is not None) for cid in claims))
     if b.touched_memberships:
         seq = memberships.write(conn, [b.memberships[mid] for mid in b.touched_memberships],
                                 b.stored_memberships, seq, now)
@@ -534,6 +540,34 @@ def _write(conn: Connection, b: Batch, applied: list[Any]) -> None:
     if seq != start:
         store_seq(conn, seq)
     b.result.last_seq = seq
+
+
+def _derived_changes(b: Batch) -> tuple[list[str], list[str], list[str]]:
+    """Of the touched customers, those whose search index, cards held or account claims are to be
+    written again: a new customer's all of them; the index where the texts and keys it is made of
+    changed (an address or a consent leaves it as it is); cards and claims unless there are none."""
+    index, holders, claims = [], [], []
+    for cid in b.touched:
+        c, before = b.customers[cid], b.stored.get(cid)
+        anonymized = c["anonymized_at"] is not None
+        if cid in b.fresh or before is None:
+            index.append(cid)
+            holders.append(cid)
+            claims.append(cid)
+            continue
+        text, home, was_anonymized = before
+        old = json.loads(text)
+        if anonymized != was_anonymized or (not anonymized and customer_search.index_entry(old)
+                                            != customer_search.index_entry(c["fields"])):
+            index.append(cid)
+        # cards and claims: written again unless the customer holds none before and after (one
+        # that names a card or an address another customer holds may take it over at any write)
+        if old.get("cards") or (c["fields"].get("cards") and not anonymized):
+            holders.append(cid)
+        if home != c["home_store"] or claimed_emails(old, anonymized=was_anonymized) or claimed_emails(
+                c["fields"], anonymized=anonymized):
+            claims.append(cid)
+    return index, holders, claims
 
 
 def _search_text(fields: dict[str, Any], reference: str) -> str:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from ..domain import duplicates as dup
 from ..domain import fuzzy
 from ..domain.record import CustomerRecord
-from ..domain.search import (NAME_WORD_FIELDS, SearchQuery, contact_index_text, fts_exact_query, fts_fragment_query,
+from ..domain.search import (NAME_WORD_FIELDS, SearchQuery, contact_index_text, fts_exact_query, fts_fragment_plan,
                              fts_name_query, name_index_text, people_after_organizations)
 from ..domain.enums import SyncState
 from ..domain.text import digits
@@ -215,12 +215,15 @@ def search(conn: sqlite3.Connection, q: SearchQuery, *, limit: int, offset: int 
 
     fetched: dict[str, tuple] = {}
 
-    def take_rows(fts: str, match: str, how: str) -> None:
+    def take_rows(fts: str, match: str, how: str, contains: str | None = None) -> None:
         """FTS hits, newest first, with their display rows, in one statement (the matching
-        rowids are a subquery the rows are read by); rows found by an earlier step keep their place."""
+        rowids are a subquery the rows are read by); rows found by an earlier step keep their place.
+        ``contains``: only rows whose contact text holds it (``instr``: exactly, as stored)."""
+        check = " AND instr(contact_text, ?)" if contains is not None else ""
         rows = conn.execute(
             f"SELECT s.rowid, {_ROW_COLUMNS} {_ROW_FROM} WHERE s.rowid IN (SELECT rowid FROM {fts}"
-            f" WHERE {fts} MATCH ?{by_rowid} ORDER BY rowid DESC LIMIT ?)", (match, *codes, want + len(found))
+            f" WHERE {fts} MATCH ?{check}{by_rowid} ORDER BY rowid DESC LIMIT ?)",
+            (match, *(() if contains is None else (contains,)), *codes, want + len(found))
         ).fetchall()
         rows.sort(key=_FIRST, reverse=True)
         for r in rows:
@@ -279,9 +282,9 @@ def search(conn: sqlite3.Connection, q: SearchQuery, *, limit: int, offset: int 
             if match and len(found) < want:
                 take_rows("customer_name_fts", match, how)
     if q.fragment and len(found) < want:
-        match = fts_fragment_query(q.fragment)
-        if match:
-            take_rows("customer_contact_fts", match, "phone" if q.fragment.isdigit() else "fragment")
+        plan = fts_fragment_plan(q.fragment)
+        if plan:
+            take_rows("customer_contact_fts", plan[0], "phone" if q.fragment.isdigit() else "fragment", plan[1])
     via = _people_of_organizations(conn, found, want, q.segments) if q.name_words else {}
     return _page(conn, found, fetched, offset, limit, via)
 

@@ -18,6 +18,8 @@ from __future__ import annotations
 from textual import events
 from textual.binding import Binding, BindingsMap
 from textual.dom import DOMNode
+from textual.geometry import Size
+from textual.widget import Widget
 from textual.widgets import Input
 
 
@@ -39,6 +41,15 @@ class TextInput(Input):
     def __init_subclass__(cls, **kwargs) -> None:
         super().__init_subclass__(**kwargs)
         cls._keys = _own_keys(cls)
+
+    def _watch_value(self, value: str) -> None:
+        """A box of fixed size (every box of the app) keeps its size as its text grows: its
+        scrollable width follows the text without a new layout of the whole screen. Input lays
+        the screen out again on every key (its virtual size is a layout reactive), which also
+        repaints every widget on it, the header and the footer too (bench/ui.py)."""
+        if not self.styles.auto_dimensions:
+            self.set_reactive(Widget.virtual_size, Size(self.content_width, 1))
+        super()._watch_value(value)
 
     async def on_key(self, event: events.Key) -> None:
         if event.is_printable:
