@@ -16,8 +16,8 @@ def test_add_and_edit_refuse_what_the_options_refuse(store):
         db.dispose()
     r = store("customers", "add", "--first", "Anna", "--last", "Müller", "--phone", "0151 23456789")
     assert r.exit_code == 2
-    assert r.output.strip() == ("error: birth_date: Date of birth is required in this store; "
-                                "phones.0.number: Phone is not asked in this store: leave it empty")
+    assert r.output.strip() == ("error: --birth-date: Date of birth is required in this store; "
+                                "--phone: Phone is not asked in this store: leave it empty")
     assert q(store.db, "SELECT count(*) FROM customer") == [(0,)]
     r = store("customers", "add", "--first", "Anna", "--last", "Müller", "--birth-date", "1984-03-27")
     assert r.exit_code == 0, r.output

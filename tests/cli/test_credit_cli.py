@@ -17,7 +17,7 @@ def test_add_correct_and_show_store_credit(store):  # noqa: F811
     assert r.exit_code == 0, r.output
     r = store("customers", "credit-correct", "--reason", "Too much", anna, "--", "-20.51")
     assert r.exit_code == 2 and "below zero" in r.output and "Traceback" not in r.output
-    r = store("customers", "credit-add", anna, "1.999", "--reason", "x")
+    r = store("customers", "credit-add", anna, "1,999", "--reason", "x")  # 1.999: a thousand in de
     assert r.exit_code == 2 and r.output.strip().endswith("has more than 2 decimal places")
     r = store("customers", "credit-add", anna, "5", "--reason", " ")
     assert r.exit_code == 2 and "reason" in r.output

@@ -73,16 +73,16 @@ def test_json_takes_a_partial_show_document(store, anna, tmp_path):
 
 
 @pytest.mark.parametrize("args, stdin, where", [
-    (["--vat", "DE136695977"], None, "vat_number"),
+    (["--vat", "DE136695977"], None, "--vat:"),  # a refused field is named by its option
     (["--email-remove", "nobody@example.org"], None, "emails"),
-    (["--status", "blocked"], None, "status_reason"),
+    (["--status", "blocked"], None, "--reason:"),
     (["--status", "gone"], None, "status"),
     (["--gender", "W"], None, "gender"),
-    (["--credit-limit", "12.345"], None, "credit_limit"),
+    (["--credit-limit", "12,345"], None, "--credit-limit:"),  # in a German store: 12.345 is twelve thousand
     (["--purpose", "anna@gmx.de"], None, "purpose"),
     (["--json", "-"], '{"first_name": ', "not valid JSON"),
     (["--json", "-"], '{"shoe_size": 42}', "shoe_size"),
-    (["--json", "-"], '{"credit_limit": 12.5}', "credit_limit"),
+    (["--json", "-"], '{"credit_limit": 12.5}', "--credit-limit:"),
     (["--json", "-"], '[1, 2]', "json"),
     (["--json", "/no/such/file.json"], None, "No such file"),
 ])

@@ -18,13 +18,15 @@ def test_a_label_in_a_language_and_the_default_otherwise(svc, manager):  # noqa:
     bo.label_attribute(svc, manager, "CONTACT_TIME", "de", "Vormittags", choice="Morning")
     de = form_choices(svc, manager, language="de-CH")
     assert dict((c.code, c.label) for c in de.groups)["LOYAL"] == "Treueclub"
-    assert dict((c.code, c.label) for c in de.affiliations)["CLUB"] == "Customer club"  # no German label
+    assert dict((c.code, c.label) for c in de.affiliations)["CLUB"] == "Kundenclub"  # shipped in German
     contact = next(d for d in de.attributes if d.code == "CONTACT_TIME")
-    assert (contact.label, contact.choices) == ("Preferred contact time", ("Morning", "Afternoon", "Evening"))
-    assert [contact.choice_label(c) for c in contact.choices] == ["Vormittags", "Afternoon", "Evening"]
+    assert (contact.label, contact.choices) == ("Bevorzugte Kontaktzeit", ("Morning", "Afternoon", "Evening"))
+    assert [contact.choice_label(c) for c in contact.choices] == ["Vormittags", "Nachmittags", "Abends"]
     fr = form_choices(svc, manager, language="fr")
     assert dict((c.code, c.label) for c in fr.affiliations)["CLUB"] == "Club clients"
-    assert dict((c.code, c.label) for c in fr.groups)["LOYAL"] == "Loyalty club members"
+    assert dict((c.code, c.label) for c in fr.groups)["LOYAL"] == "Membres du club fidélité"  # shipped
+    es = form_choices(svc, manager, language="es")  # a language nothing is labelled in: the default
+    assert dict((c.code, c.label) for c in es.groups)["LOYAL"] == "Loyalty club members"
     audit = rows(svc, "SELECT entity, entity_id, action, changes FROM audit_event WHERE action = 'label' ORDER BY id")
     assert [r[:3] for r in audit] == [("customer_group", "LOYAL", "label"), ("affiliation", "CLUB", "label"),
                                       ("attribute_definition", "CONTACT_TIME", "label")]
@@ -40,9 +42,10 @@ def test_an_edit_keeps_the_labels_and_forgets_those_of_removed_choices(svc, mana
                       choices=["Morning", "Afternoon"])
     with svc.db.read() as s:
         (contact,) = [d for d in attribute_defs(s, "de") if d.code == "CONTACT_TIME"]
-    assert contact.choice_labels == ("Vormittags", "Afternoon")
+    assert contact.choice_labels == ("Vormittags", "Nachmittags")  # Afternoon's German label is shipped
     assert rows(svc, "SELECT choice_labels FROM attribute_definition WHERE code = 'CONTACT_TIME'") == [
-        ('{"Morning": {"de": "Vormittags"}}',)]
+        ('{"Morning": {"de": "Vormittags", "fr": "Matin", "nl": "Ochtend"}, '
+         '"Afternoon": {"de": "Nachmittags", "fr": "Apr\\u00e8s-midi", "nl": "Middag"}}',)]  # Evening's are gone
     assert dict((c.code, c.label) for c in form_choices(svc, manager, language="de").groups)["LOYAL"] == "Treueclub"
 
 

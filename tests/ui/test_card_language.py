@@ -87,17 +87,18 @@ async def test_the_card_says_how_to_switch_tabs_from_where_the_focus_is(make_app
     async with app.run_test(size=(80, 24)) as pilot:
         card = await open_card(app, pilot)
         hint = card.query_one("#tabs-hint", Static)
-        assert str(hint.render()) == "←/→ tabs" and hint.region.right <= 80 and hint.region.width > 0
+        # the tabs out of view are counted: "+7 →" more with →
+        assert str(hint.render()) == "←/→ tabs +7→" and hint.region.right <= 80 and hint.region.width > 0
         await pilot.press("right")  # the tab strip has the focus: → is the next tab
         await settle(app, pilot)
         assert card.query_one("#tabs", TabbedContent).active == "tab-contacts"
         await pilot.press("tab")  # into the tab: the hint says how to get back
         await settle(app, pilot)
         assert isinstance(app.focused, DataTable)
-        assert str(hint.render()) == "shift+tab: tabs"
+        assert str(hint.render()).startswith("shift+tab: tabs")
         await pilot.press("shift+tab")
         await settle(app, pilot)
-        assert str(hint.render()) == "←/→ tabs"
+        assert str(hint.render()).startswith("←/→ tabs +")
 
 
 async def test_the_activity_tab_cuts_the_changes_to_the_screen(make_app):

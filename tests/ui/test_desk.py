@@ -284,7 +284,7 @@ async def test_f1_lists_the_keys_of_the_open_customers(make_app):
         rows = [[str(c) for c in r] for r in (app.screen.query_one(DataTable).get_row_at(i)
                                              for i in range(app.screen.query_one(DataTable).row_count))]
         keys = {r[0] for r in rows}
-        assert {"ctrl+w", "F7, ctrl+tab", "shift+F7, ctrl+shift+tab", "alt+0 … alt+9"} <= keys
+        assert {"^w", "F7, ctrl+tab", "shift+F7, ctrl+shift+tab", "alt+0 … alt+9"} <= keys
 
 
 def test_the_strip_at_80x24(snap_compare, make_app):

@@ -104,7 +104,7 @@ async def test_f1_wraps_long_descriptions_instead_of_cutting_them(make_app):
         assert text == "Template, address purposes, reference data, associates, audit"
         assert len(text) > does.width and height >= 2  # wrapped over its lines
         assert all(h * does.width >= len(t) for t, h in rows.values())  # every line whole
-        assert {"F2", "F3", "F8", "ctrl+q", "ctrl+l", "F1", "ctrl+p"} <= set(rows)
+        assert {"F2", "F3", "F8", "^q", "^l", "F1", "^p"} <= set(rows)
 
 
 async def test_the_header_keeps_the_sync_state_and_shortens_the_names(make_app):

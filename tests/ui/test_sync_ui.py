@@ -21,6 +21,7 @@ from tests.helpers import person
 from tests.sync.conftest import HqServer, terminal
 from tests.sync.fake_hq import FakeHq, refuse
 from tests.ui.conftest import settle, sign_in
+from tests.ui.test_pseudo_locale import screen_lines
 
 
 @pytest.fixture
@@ -134,6 +135,14 @@ async def test_f8_and_f5_work_in_the_f5_list(two_stores):
         await pilot.press("escape")
         await settle(app, pilot)
         assert app.screen is remote
+        # at 80x24 every column but the city is there, the phone number whole, the name's surname too
+        await pilot.resize_terminal(80, 24)
+        await settle(app, pilot, 0.1)
+        lines = screen_lines(app)
+        head = next(line for line in lines if "Reference" in line)
+        row = next(line for line in lines if "BER01" in line)
+        assert all(t in head for t in ("Name", "Reference", "Store", "Email", "Phone")), "\n".join(lines)
+        assert "Anna Müller" in row and "01512 3456789" in row, "\n".join(lines)
 
 
 async def test_sync_screen_shows_the_queue_and_sync_now_drains_it(two_stores, hq_server):

@@ -111,14 +111,15 @@ def fail(message: str, code: int = 1) -> None:
 
 
 @contextmanager
-def _errors():
-    """Every known failure becomes one line on stderr and a non-zero exit."""
+def _errors(command=None):
+    """Every known failure becomes one line on stderr and a non-zero exit; a refused field is
+    named by ``command``'s option for it (the command function), else by its label."""
     from ..services.context import NotFound, NotInitialized, PermissionDenied
 
     try:
         yield
     except ValidationFailed as exc:
-        fail(field_errors(exc), 2)
+        fail(field_errors(exc, command=command), 2)
     except PermissionDenied as exc:
         fail(_("not allowed: {reason}").format(reason=tr(exc)), 3)
     except (NotFound, NotInitialized) as exc:
@@ -130,10 +131,47 @@ def _errors():
         fail(line, 1)
 
 
-def field_errors(exc: ValidationFailed, *, with_field: bool = True) -> str:
-    """The problems of a refused record in one line, each in the reader's language (the field's
-    name is a code: it stays as it is)."""
-    return "; ".join(f"{e.field}: {tr(e.message)}" if with_field else tr(e.message) for e in exc.errors)
+def field_errors(exc: ValidationFailed, *, with_field: bool = True, command=None) -> str:
+    """The problems of a refused record in one line, each in the reader's language, each named by
+    the option of the command that sets its field (``--birth-date``), else by the field's label
+    in the reader's language ("Geburtsdatum"), never by an internal path (``emails.0.address``)."""
+    options = command_options(command) if command is not None else {}
+    return "; ".join(f"{field_name(e.field, options)}: {tr(e.message)}" if with_field else tr(e.message)
+                     for e in exc.errors)
+
+
+def command_options(command) -> dict[str, str]:
+    """A command function's parameters and their long options (``birth_date`` -> ``--birth-date``),
+    read from its signature."""
+    import inspect
+
+    found = {}
+    for name, parameter in inspect.signature(command).parameters.items():
+        decls = getattr(parameter.default, "param_decls", None) or ()
+        long = next((d for d in decls if isinstance(d, str) and d.startswith("--")), None)
+        if long:
+            found[name] = long.split("/")[0]
+    return found
+
+
+def field_name(path: str, options: dict[str, str] | None = None) -> str:
+    """A refused field as the person at the command line knows it: the command's option for it
+    (``birth_date`` -> ``--birth-date``, ``emails.0.address`` -> ``--email``, ``first_name`` ->
+    ``--first``, ``group_code`` -> ``--group``), else the field's label in the reader's language."""
+    from ..domain.record import field_label
+
+    parts = [p for p in path.split(".") if p and not p.isdigit()]
+    names = list(options or {})
+    for name in dict.fromkeys((parts[-1], parts[0]) if parts else ()):
+        single = name[:-1] if name.endswith("s") else name  # emails -> email, cards -> card
+        for wanted in (lambda o: o in (name, single),  # the field's own name
+                       lambda o: name in (f"{o}_name", f"{o}_code", f"{o}_number"),  # first_name -> first
+                       lambda o: name.endswith(f"_{o}"),  # status_reason -> reason
+                       lambda o: o.startswith(single + "_")):  # emails -> email_add on `edit`
+            found = next((o for o in names if wanted(o)), None)
+            if found is not None:
+                return options[found]
+    return tr(field_label(path))
 
 
 def file_failure_line(exc: BaseException) -> Optional[str]:

@@ -14,6 +14,7 @@ from typing import Any, Optional
 import typer
 from ..domain.i18n import N_, _, ngettext, tr
 
+from ..domain.enums import ORDER_STATUS_WORDS
 from ..domain.formats import amount_text, date_text, phone_text
 from ..domain.money import format_minor as money
 from .common import DB_OPTION, _actor, _errors, _services, customers_app, fail, say
@@ -74,7 +75,7 @@ def customers_orders(
 
     rows, source = _listed(db, ref, orders)
     _out(rows, as_json, source, _("no orders"), lambda o: [
-        f"{o.number:<12} {date_text(o.ordered_at)} {o.store_code:<6} {o.status:<12} "
+        f"{o.number:<12} {date_text(o.ordered_at)} {o.store_code:<6} {tr(ORDER_STATUS_WORDS.get(o.status, o.status)):<12} "
         + ngettext("{n} shipment", "{n} shipments", o.shipments).format(n=o.shipments)
         + f"  {amount_text(o.total, o.currency)}"])
 
@@ -105,7 +106,7 @@ def customers_order(
         typer.echo(json.dumps(detail.model_dump(mode="json"), ensure_ascii=False, indent=2))
         return
     say(_("order {number}").format(number=order.number)
-        + f"  {date_text(order.ordered_at)}  {order.store_code}  {order.status}"
+        + f"  {date_text(order.ordered_at)}  {order.store_code}  {tr(ORDER_STATUS_WORDS.get(order.status, order.status))}"
         f"  {amount_text(order.total, order.currency)}")
     for line in detail.lines:
         say(f"  {line.quantity:>3} × {line.name[:34]:<34} {line.sku[:12]:<12}"

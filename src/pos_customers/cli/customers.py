@@ -99,6 +99,7 @@ def customers_show(
     sync_state = ", " + _("sync: {state}").format(state=_state(view.sync_state)) if is_connected(svc) else ""
     say(f"{view.display_name}  [{view.reference_display}]  {_state(view.customer_type)}, {_state(view.status)},"
         f" {_state(view.account_type)}{sync_state}")
+    from ..domain.enums import PURPOSE_WORDS, RECEIPT_WORDS
     from ..domain.formats import address_lines, date_text, datetime_text, phone_text
     from ..domain.money import format_minor
 
@@ -117,21 +118,26 @@ def customers_show(
             (_("affiliations"), ", ".join(affiliations.get(a, a) for a in view.affiliations)),
             *((defs[k].label, str(defs[k].choice_label(v))) if k in defs else (k, str(v))
               for k, v in view.attributes.items()),
-            (_("receipt"), f"{view.receipt_option} {view.receipt_email}".strip()),
+            (_("receipt"), f"{tr(RECEIPT_WORDS.get(view.receipt_option, view.receipt_option))} "
+                           f"{view.receipt_email}".strip()),
             (_("VAT number"), view.vat_number), (_("tax exempt"), _("yes") if view.tax_exempt else ""),
             (_("credit limit"), format_minor(view.credit_limit, view.currency)),
             (_("store"), view.store_code), (_("pref. store"), view.preferred_store),
             (_("issued by"), tr(reference_origin(view.reference))),
             (_("created"), datetime_text(view.created_at)), (_("updated"), datetime_text(view.updated_at))]
+    def purpose(code: str) -> str:
+        return tr(PURPOSE_WORDS.get(code, code))
+
     for e in view.emails:
-        rows.append((_("email"), f"{e.address} ({e.purpose}{', ' + primary if e.primary else ''}"
+        rows.append((_("email"), f"{e.address} ({purpose(e.purpose)}{', ' + primary if e.primary else ''}"
                                  f"{', ' + marketing if e.marketing_consent else ''})"))
     for p in view.phones:
-        rows.append((_("phone"), f"{phone_text(p.e164)} ({p.purpose}{', ' + primary if p.primary else ''})"))
+        rows.append((_("phone"), f"{phone_text(p.e164)} ({purpose(p.purpose)}{', ' + primary if p.primary else ''})"))
     for a in view.addresses:
         flags = ", ".join(x for x, on in ((_("billing"), a.default_billing), (_("shipping"), a.default_shipping))
                           if on)
-        rows.append((_("address"), f"{a.purpose}{' (' + flags + ')' if flags else ''}"))
+        said = names.purposes.get(a.purpose, a.purpose)  # the address purpose's label in this language
+        rows.append((_("address"), f"{said}{' (' + flags + ')' if flags else ''}"))
         rows.extend(("", line) for line in address_lines(a.input))
     rows.extend((_("card"), c) for c in view.cards)
     width = max([13] + [len(label) for label, value in rows if value])
@@ -245,7 +251,7 @@ def customers_add(
 
     svc = _services(db)
     actor = _actor()
-    with _errors():
+    with _errors(customers_add):
         if from_json:
             from ..services.transfer import draft_from_json  # the import/export module: only for --json
 
@@ -341,7 +347,7 @@ def customers_edit(
         fields.update({k: fields[k] or None for k in ("group_code", "birth_date") if k in fields})
     if credit_limit is not None:
         fields["credit_limit"] = None if credit_limit.strip().lower() in ("", "none") else credit_limit
-    with _errors():
+    with _errors(customers_edit):
         pairs = {}
         for item in purpose:
             contact, sep, value = item.rpartition("=")
@@ -373,10 +379,11 @@ def customers_edit(
     if saved is view or saved.version == view.version:
         say(_("{reference}: nothing changed").format(reference=view.reference_display))
         return
+    from ..domain.record import field_label
     from ..services.customers import diff
 
     say(_("saved {reference} {name}: {changes}").format(reference=saved.reference_display, name=saved.display_name,
-                                                         changes=", ".join(tr(c) for c in diff(view, saved))))
+                                                         changes=", ".join(tr(field_label(c)) for c in diff(view, saved))))
 
 
 @customers_app.command("import",

@@ -28,9 +28,12 @@ def _hq(db: Optional[str], *, create: bool = True, migrate: bool = True, pool_si
     """Headquarters from --db, $POS_CUSTOMERS_HQ_DB or the user data folder (the demo's
     demo-hq.db when there is no hq.db, said on stderr). ``create=False``: a command that only
     reads or changes what is there refuses to make an empty hq.db."""
+    from ..domain import i18n
+    from ..domain.formats import set_format_locale
     from ..hq.db import make_engine, upgrade
     from ..hq.service import Headquarters
 
+    set_format_locale(i18n.language())  # dates and numbers as the reader's language writes them
     url, is_demo = hq_db_path(db)
     if is_demo:
         typer.echo(tr(hq_demo_notice(url)), err=True)
@@ -184,7 +187,7 @@ def hq_add_store(code: str = typer.Argument(..., help=N_("Store code, e.g. BER01
         token = _hq(db).add_store(code, name, number=number, country=country, currency=currency,
                                   language=language, region=region, scope=scope)
     except HqError as exc:
-        fail(tr(exc), 2)
+        fail(tr(exc), hq_exit_code(exc))
     typer.echo(token)
 
 
@@ -196,7 +199,7 @@ def hq_token(code: str = typer.Argument(..., help=N_("Store code.")), db: Option
     try:
         typer.echo(_hq(db, create=False).issue_token(code))
     except HqError as exc:
-        fail(tr(exc), 2)
+        fail(tr(exc), hq_exit_code(exc))
 
 
 @hq_app.command("set-scope",
@@ -210,7 +213,7 @@ def hq_set_scope(code: str = typer.Argument(..., help=N_("Store code.")),
     try:
         _hq(db, create=False).set_scope(code, scope)
     except HqError as exc:
-        fail(tr(exc), 2)
+        fail(tr(exc), hq_exit_code(exc))
     typer.echo(_("store {code} now pulls: {scope}").format(code=code.upper(), scope=scope))
 
 
@@ -241,6 +244,12 @@ def _read_pin(from_stdin: bool) -> str:
     return typer.prompt(_("PIN (4-12 digits)"), hide_input=True, confirmation_prompt=_("PIN again"))
 
 
+def hq_exit_code(exc) -> int:
+    """The exit code of a refusal by headquarters, as every command of the terminal exits (README,
+    "Exit codes"): 2 bad input, 3 not allowed, 1 not found or in conflict with what is there."""
+    return {400: 2, 422: 2, 401: 3, 403: 3}.get(exc.status, 1)
+
+
 def _hq_run(db: Optional[str], call, *, create: bool = False):
     from ..hq.service import HqError
 
@@ -248,7 +257,7 @@ def _hq_run(db: Optional[str], call, *, create: bool = False):
     try:
         return call(hq)
     except HqError as exc:
-        fail(tr(exc), 2 if exc.status in (400, 422) else 1)
+        fail(tr(exc), hq_exit_code(exc))
 
 
 @support_app.command("add",

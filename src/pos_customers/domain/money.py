@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import Decimal
 
 from .errors import FieldProblem
 from .i18n import Msg
@@ -18,17 +19,40 @@ def minor_digits(currency: str) -> int:
     return _DIGITS.get((currency or "").upper(), 2)
 
 
+class AmountExample(Msg):
+    """An amount as a hint shows it: ``1500.50`` in English text (logs, tests), written the store's
+    way at the edge (``1.500,50`` in de, ``1 500,50`` in fr, Babel)."""
+
+    __slots__ = ("amount", "digits")
+
+    def __init__(self, amount: str, digits: int = 2):
+        super().__init__(f"{Decimal(amount):.{digits}f}")
+        self.amount, self.digits = amount, digits
+
+    def translated(self) -> str:
+        from .formats import number_example
+
+        return number_example(self.amount, self.digits)
+
+
+_CANONICAL = re.compile(r"\d+(?:[.,]\d+)?")
+
+
 def parse_amount(text: str, currency: str, *, what: Msg | str = Msg("Amount")) -> int:
-    """``"1500"``, ``"1500.50"`` or ``"1500,50"`` in ``currency`` as whole minor units."""
-    raw = (text or "").strip().replace(" ", "").replace("_", "")
-    if raw.count(",") == 1 and "." not in raw:
-        raw = raw.replace(",", ".")
-    try:
-        amount = Decimal(raw)
-    except InvalidOperation:
-        raise FieldProblem(Msg("{field} must be a number like 1500 or 1500.50", field=what)) from None
-    if not amount.is_finite():
-        raise FieldProblem(Msg("{field} must be a number like 1500 or 1500.50", field=what))
+    """An amount as the store's locale writes it (Babel, strict grouping: ``1.500,50`` and
+    ``1500,50`` in de, ``1,500.50`` in en), or plainly with a point or a comma for the decimals
+    (``1500.50``, ``1500,50``: what scripts and other tills send), as whole minor units of
+    ``currency``. Anything else is refused with an example written the locale's way."""
+    from .formats import parse_number
+
+    raw = (text or "").strip()
+    amount = parse_number(raw) if raw else None
+    if amount is None:
+        plain = raw.replace(" ", "").replace("_", "")
+        amount = Decimal(plain.replace(",", ".")) if _CANONICAL.fullmatch(plain) else None
+    if amount is None or not amount.is_finite():
+        raise FieldProblem(Msg("{field} must be an amount like {example}", field=what,
+                               example=AmountExample("1500.50", minor_digits(currency))))
     if amount < 0:
         raise FieldProblem(Msg("{field} cannot be negative", field=what))
     digits = minor_digits(currency)

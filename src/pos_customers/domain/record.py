@@ -32,6 +32,11 @@ SECRET = {"doc": True, "secret": True}
 SERVICE = {"doc": True, "service": True}  # set by its own use case only, never from a form or a file
 
 
+def doc(label: str) -> dict[str, Any]:
+    """A field of the document with what a person reads for it (messages, the command line)."""
+    return {"doc": True, "label": label}
+
+
 def option(label: str, *, person: bool = False, child: bool = False) -> dict[str, Any]:
     """A field of the new-customer form a store may hide, leave optional or require (its account
     options, :mod:`.account_options`); ``person``: asked of persons only."""
@@ -123,15 +128,15 @@ class PhoneRecord:
 @dataclass(frozen=True)
 class AddressRecord:
     purpose: str
-    line1: str = ""
+    line1: str = field(default="", metadata={"label": N_("Street")})
     # the one line of an address a store may hide or require on its own (its option is
     # "address_line2"); the others follow the country's format (domain/address.py)
     line2: str = field(default="", metadata=option(N_("Address line 2")))
-    city: str = ""
-    district: str = ""
-    region: str = ""
-    postal_code: str = ""
-    country: str = ""
+    city: str = field(default="", metadata={"label": N_("City")})
+    district: str = field(default="", metadata={"label": N_("District")})
+    region: str = field(default="", metadata={"label": N_("Region")})
+    postal_code: str = field(default="", metadata={"label": N_("Postal code")})
+    country: str = field(default="", metadata={"label": N_("Country")})
     default_billing: bool = False
     default_shipping: bool = False
 
@@ -173,7 +178,7 @@ class CustomerRecord:
     sync_state: SyncState = SyncState.PENDING
     field_clocks: dict[str, str] = field(default_factory=dict, metadata={"local": True})
     # the document: every field travels and merges on its own
-    customer_type: str = field(default="person", metadata=DOC)
+    customer_type: str = field(default="person", metadata=doc(N_("Customer type")))
     salutation: str = field(default="", metadata=option(N_("Salutation")))  # a code of the salutation list (reference data)
     title: str = field(default="", metadata=option(N_("Title"), person=True))  # free text: an academic or honorary title (Dr., Prof.)
     first_name: str = field(default="", metadata=needed(N_("First name")))
@@ -184,24 +189,24 @@ class CustomerRecord:
     company: str = field(default="", metadata=option(N_("Company")))
     birth_date: date | None = field(default=None, metadata=option(N_("Date of birth"), person=True))
     gender: str = field(default="", metadata=option(N_("Gender"), person=True))  # a code of the gender list (reference data), "" = not said
-    language: str = field(default="", metadata=DOC)
-    currency: str = field(default="", metadata=DOC)
-    group_code: str | None = field(default=None, metadata=DOC)
+    language: str = field(default="", metadata=doc(N_("Language")))
+    currency: str = field(default="", metadata=doc(N_("Currency")))
+    group_code: str | None = field(default=None, metadata=doc(N_("Customer group")))
     financial_dimensions: dict[str, str] = field(default_factory=dict, metadata=DOC)
-    receipt_option: str = field(default="print", metadata=DOC)
-    receipt_email: str = field(default="", metadata=DOC)
-    status: str = field(default="active", metadata=DOC)
-    status_reason: str = field(default="", metadata=DOC)  # why a blocked customer is blocked
-    account_type: str = field(default="guest", metadata=DOC)
+    receipt_option: str = field(default="print", metadata=doc(N_("Receipt")))
+    receipt_email: str = field(default="", metadata=doc(N_("Receipt email")))
+    status: str = field(default="active", metadata=doc(N_("Status")))
+    status_reason: str = field(default="", metadata=doc(N_("Blocked because")))  # why a blocked customer is blocked
+    account_type: str = field(default="guest", metadata=doc(N_("Account type")))
     vat_number: str = field(default="", metadata=option(N_("VAT number")))  # compact, with its country prefix
-    tax_exempt: bool = field(default=False, metadata=DOC)
-    credit_limit: int | None = field(default=None, metadata=DOC)  # whole minor units of ``currency``
-    password_hash: str | None = field(default=None, metadata=SECRET)
+    tax_exempt: bool = field(default=False, metadata=doc(N_("Tax exempt")))
+    credit_limit: int | None = field(default=None, metadata=doc(N_("Credit limit")))  # whole minor units of ``currency``
+    password_hash: str | None = field(default=None, metadata={**SECRET, "label": N_("Password")})
     password_changed_at: datetime | None = field(default=None, metadata=DOC)
     # the online sign-in asks for a new password first (set at the till or by a reset; a change clears it)
     must_change_password: bool = field(default=False, metadata=DOC)
     last_sign_in_at: datetime | None = field(default=None, metadata=DOC)
-    preferred_store: str = field(default="", metadata=DOC)  # a store code of the chain's directory
+    preferred_store: str = field(default="", metadata=doc(N_("Preferred store")))  # a store code of the chain's directory
     # shopper assistance (services/assistance.py): the customer agreed that staff may open their
     # online account for them; who recorded it (associate number) and when. Set only by that use case.
     assist_consent: bool = field(default=False, metadata=SERVICE)
@@ -210,8 +215,8 @@ class CustomerRecord:
     emails: tuple[EmailRecord, ...] = field(default=(), metadata=option(N_("Email"), child=True))
     phones: tuple[PhoneRecord, ...] = field(default=(), metadata=option(N_("Phone"), child=True))
     addresses: tuple[AddressRecord, ...] = field(default=(), metadata=option(N_("Address"), child=True))
-    affiliations: tuple[str, ...] = field(default=(), metadata=CHILD)
-    cards: tuple[str, ...] = field(default=(), metadata=CHILD)
+    affiliations: tuple[str, ...] = field(default=(), metadata={**CHILD, "label": N_("Affiliations")})
+    cards: tuple[str, ...] = field(default=(), metadata={**CHILD, "label": N_("Loyalty cards")})
     attributes: dict[str, str] = field(default_factory=dict, metadata=CHILD)
 
     def __post_init__(self) -> None:
@@ -418,3 +423,28 @@ def fields_from_clean(clean: Any) -> dict[str, Any]:
     out["cards"] = tuple(clean.cards)
     out["attributes"] = dict(clean.attributes)
     return out
+
+
+def field_label(path: str) -> str:
+    """What a person reads for a field of a customer (marked English, shown with ``tr``), from a
+    field's name or a problem's path: ``birth_date`` -> "Date of birth", ``emails.0.address`` ->
+    "Email", ``addresses.1.postal_code`` -> "Postal code". A path the record does not label stays
+    as it is."""
+    parts = [p for p in path.split(".") if not p.isdigit()]
+    labels = _labels()
+    if len(parts) > 1 and parts[0] == "addresses" and parts[-1] in labels["address"]:
+        return labels["address"][parts[-1]]
+    return labels["customer"].get(parts[0] if parts else path, path)
+
+
+def _labels() -> dict[str, dict[str, str]]:
+    global _LABELS
+    if _LABELS is None:
+        def of(record) -> dict[str, str]:
+            return {f.name: label for f in fields(record)
+                    if (label := f.metadata.get("label") or f.metadata.get("option") or f.metadata.get("needed"))}
+        _LABELS = {"customer": of(CustomerRecord), "address": of(AddressRecord)}
+    return _LABELS
+
+
+_LABELS: dict[str, dict[str, str]] | None = None

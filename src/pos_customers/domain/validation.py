@@ -242,7 +242,10 @@ def clean_birth_date(value: date | str | None, *, today: date) -> date | None:
 
             typed = parse_date_text(value)  # as the store writes dates: 27.03.1984 in Germany
             if typed is None:
-                raise FieldProblem(Msg("Date of birth must be a date like 1984-03-27")) from None
+                from .formats import DayExample
+
+                raise FieldProblem(Msg("Date of birth must be a date like {example}",
+                                       example=DayExample(date(1984, 3, 27)))) from None
             value = typed
     if value > today:
         raise FieldProblem(Msg("Date of birth cannot be in the future"))

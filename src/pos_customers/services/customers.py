@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -93,6 +93,7 @@ class ShownNames:
     groups: dict[str, str]
     affiliations: dict[str, str]
     attributes: dict[str, AttributeDef]
+    purposes: dict[str, str] = field(default_factory=dict)  # address purposes
 
 
 def shown_names(svc: Services, actor: Actor, language: str = "") -> ShownNames:
@@ -103,13 +104,15 @@ def shown_names(svc: Services, actor: Actor, language: str = "") -> ShownNames:
         affiliations = conn.execute("SELECT code, name, labels FROM affiliation").fetchall()
         attributes = conn.execute("SELECT code, label, type, required, choices, active, labels, choice_labels "
                                   "FROM attribute_definition ORDER BY sort_order").fetchall()
+        purposes = conn.execute("SELECT code, label, labels FROM address_purpose").fetchall()
     return ShownNames(
         {code: label_in(json.loads(labels or "{}"), name, language) for code, name, labels in groups},
         {code: label_in(json.loads(labels or "{}"), name, language) for code, name, labels in affiliations},
         {r[0]: AttributeDef.labelled(r[0], r[1], r[2], required=bool(r[3]), choices=json.loads(r[4] or "[]"),
                                      active=bool(r[5]), labels=json.loads(r[6] or "{}"),
                                      choice_labels=json.loads(r[7] or "{}"), language=language)
-         for r in attributes})
+         for r in attributes},
+        {code: label_in(json.loads(labels or "{}"), name, language) for code, name, labels in purposes})
 
 
 def find_customer(s: Session | sqlite3.Connection, key: str) -> CustomerRecord:

@@ -28,6 +28,16 @@ def _pairs(text: str) -> dict[str, str]:
     return out
 
 
+def _choice_labels(text: str) -> dict[str, dict[str, str]]:
+    """``Morning:de=Vormittags,fr=Matin|Evening:...`` -> {"Morning": {"de": "Vormittags", ...}, ...}"""
+    out = {}
+    for part in (text or "").split("|"):
+        choice, sep, labels = part.partition(":")
+        if sep and choice.strip():
+            out[choice.strip()] = _pairs(labels.replace(",", ";"))
+    return out
+
+
 def _bool(text: str) -> bool:
     return (text or "").strip().lower() in ("1", "true", "yes")
 
@@ -75,19 +85,21 @@ def load_reference_data(session: Session, folder: Path | None = None) -> list[st
             added.append(f"purpose:{r['code']}")
     for r in _rows("customer_groups.csv", folder):
         if missing(CustomerGroup, r["code"]):
-            session.add(CustomerGroup(code=r["code"], name=r["name"],
+            session.add(CustomerGroup(code=r["code"], name=r["name"], labels=_pairs(r.get("labels", "")),
                                       financial_dimensions=_pairs(r["financial_dimensions"])))
             added.append(f"group:{r['code']}")
     for r in _rows("affiliations.csv", folder):
         if missing(Affiliation, r["code"]):
-            session.add(Affiliation(code=r["code"], name=r["name"], description=r["description"]))
+            session.add(Affiliation(code=r["code"], name=r["name"], description=r["description"],
+                                    labels=_pairs(r.get("labels", ""))))
             added.append(f"affiliation:{r['code']}")
     for r in _rows("attributes.csv", folder):
         if missing(AttributeDefinition, r["code"]):
             session.add(AttributeDefinition(
                 code=r["code"], label=r["label"], type=r["type"], required=_bool(r["required"]),
                 choices=[c for c in r["choices"].split("|") if c], show_on_create=_bool(r["show_on_create"]),
-                sort_order=int(r["sort_order"])))
+                sort_order=int(r["sort_order"]), labels=_pairs(r.get("labels", "")),
+                choice_labels=_choice_labels(r.get("choice_labels", ""))))
             added.append(f"attribute:{r['code']}")
     for r in _rows("membership_roles.csv", folder):
         if missing(MembershipRole, r["code"]):

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from textual.app import SystemCommand
 
 from ..domain.i18n import N_, tr
+from .widgets.footer import described
 
 # Textual's own commands, in the person's language; its "Keys" (an English help panel) gives way
 # to F1's list of every key
@@ -51,4 +52,4 @@ def app_commands(app, screen):
 
             def run(action=binding.action, target=target):
                 app.call_later(target.run_action, action)
-            yield SystemCommand(tr(binding.description), tr(binding.tooltip or binding.description), run)
+            yield SystemCommand(described(binding.description), described(binding.tooltip or binding.description), run)

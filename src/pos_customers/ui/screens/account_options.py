@@ -17,6 +17,7 @@ from ...services import account_options as ao
 from ...services import backoffice as bo
 from ...services.auth import PermissionDenied
 from ..text import plain
+from ..widgets.label_column import widen_labels
 from ..widgets.field_error import ErrorLine
 from ..widgets.footer import KeysFooter
 from .dialogs import ConfirmModal
@@ -77,6 +78,7 @@ class AccountOptionsScreen(Screen):
         yield KeysFooter()
 
     def on_mount(self) -> None:
+        widen_labels(self, 32)  # "Zweiter Vorname (Personen)" on one line
         self.title = _("Account options")
         self.sub_title = self.app.header_text()
         self._as_opened = self._values()

@@ -15,7 +15,9 @@ from ...domain.address import AddressInput, address_form, clean_address, known_c
 from ...domain.errors import FieldError
 from ...domain.i18n import N_, _, Msg, tr
 from ...domain.customer import AddressDraft
+from ..widgets.footer import keys_as_shown
 from ..text import plain, safe
+from ..widgets.label_column import widen_labels
 from ..widgets.field_error import ErrorLine, clear_message_of, focus_at_end
 from ..widgets.text_input import TextInput
 
@@ -81,7 +83,7 @@ class AddressModal(ModalScreen[AddressDraft | None]):
                                id="billing")
                 yield Checkbox(_("Default shipping address"), self.draft.default_shipping if self.draft else False,
                                id="shipping")
-            yield Label(_("ctrl+s OK · esc cancel"), classes="hint", markup=False)
+            yield Label(keys_as_shown(_("ctrl+s OK · esc cancel")), classes="hint", markup=False)
 
     def on_mount(self) -> None:
         self._apply_country(self.country, initial_region=self.draft.address.region if self.draft else "")
@@ -114,6 +116,7 @@ class AddressModal(ModalScreen[AddressDraft | None]):
                 required = spec.required or (name == "line2" and self.line2 == "required")
                 label.update(tr(spec.label) + (" *" if required else ""))
                 label.set_class(required, "required")
+        widen_labels(self, 26)  # "Straat en huisnummer *" on one line
         if self.line2 == "hidden" and not (self.draft and self.draft.address.line2):
             self.query_one("#row-line2").add_class("hidden")
         spec = form.spec("region")

@@ -13,18 +13,18 @@ from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from ...domain.customer import EmailInput, PhoneInput
-from ...domain.enums import EmailPurpose, PhonePurpose
+from ...domain.enums import PURPOSE_WORDS, EmailPurpose, PhonePurpose
 from ...domain.errors import FieldProblem
 from ...domain.i18n import N_, _, tr
 from ...domain.validation import clean_email, clean_phone
+from ..widgets.footer import keys_as_shown
 from ..text import safe
 from ..widgets.field_error import ErrorLine, focus_at_end
 from ..widgets.text_input import TextInput
 
 KINDS = ((N_("Email"), "email"), (N_("Phone"), "phone"))
 #: what a person reads for each purpose code of an email or phone (the code is what is stored)
-PURPOSE_LABELS = {"personal": N_("personal"), "work": N_("work"), "other": N_("other"), "mobile": N_("mobile"),
-                  "home": N_("home"), "fax": N_("fax")}
+PURPOSE_LABELS = PURPOSE_WORDS
 PURPOSES = {"email": [p.value for p in EmailPurpose], "phone": [p.value for p in PhonePurpose]}
 
 
@@ -94,7 +94,7 @@ class ContactModal(ModalScreen[ContactEdit | None]):
                              allow_blank=False, id="purpose", compact=True)
             yield Checkbox(_("Marketing consent"), bool(c and c.marketing_consent), id="marketing")
             yield Checkbox(_("Primary (the one the form shows first)"), False, id="primary")
-            yield Label(_("ctrl+s keeps · esc cancels · saved with the customer"), id="hint", markup=False)
+            yield Label(keys_as_shown(_("ctrl+s keeps · esc cancels · saved with the customer")), id="hint", markup=False)
 
     def on_mount(self) -> None:
         focus_at_end(self.query_one("#value", Input))

@@ -15,11 +15,12 @@ from textual.widgets import DataTable, Input, Label, Select, Static
 
 from ...domain.credit import CreditKind, parse_signed, signed
 from ...domain.errors import FieldProblem, ValidationFailed
-from ...domain.formats import datetime_text
+from ...domain.formats import datetime_text, number_example
 from ...domain.i18n import N_, _, tr
 from ...domain.money import format_minor
 from ...services import credit as store_credit
 from ...services.context import NotFound, Permission, PermissionDenied
+from ..widgets.footer import keys_as_shown
 from ..text import plain, safe
 from ..widgets.text_input import TextInput
 from .customer_data import DataPane, problems, source_note
@@ -61,16 +62,17 @@ class CreditPane(DataPane):
                 f"{signed(x.queued_minor, x.currency)} → {format_minor(x.expected_minor, x.currency)}"
                 for x in queued))), classes="muted", markup=False))
         table = DataTable(id="credit-table", cursor_type="row", zebra_stripes=True)
-        table.add_columns(_("When"), _("Movement"), _("Amount"), _("Balance"), _("Reason · by"))
+        # who before the reason: at 80 columns a long reason is what gets cut, never the number
+        table.add_columns(_("When"), _("Movement"), _("Amount"), _("Balance"), _("By"), _("Reason"))
         for p in view.pending:
             state = _("REFUSED") if p.parked else _("queued")
             table.add_row(plain(_when(p.queued_at)), plain(f"{tr(KIND_TEXT[p.kind])} ({state})"),
-                          plain(signed(p.amount_minor, p.currency)), plain("—"),
-                          plain(f"{tr(p.parked_reason) if p.parked else p.reason} · {p.associate}"))
+                          plain(signed(p.amount_minor, p.currency)), plain("—"), plain(p.associate or "—"),
+                          plain(tr(p.parked_reason) if p.parked else p.reason))
         for m in view.movements:
             table.add_row(plain(_when(m.at)), plain(tr(KIND_TEXT[m.kind])), plain(signed(m.amount_minor, m.currency)),
-                          plain(format_minor(m.balance_minor, m.currency)),
-                          plain(f"{m.reason or '—'} · {m.by or '—'}"))
+                          plain(format_minor(m.balance_minor, m.currency)), plain(m.by or "—"),
+                          plain(m.reason or "—"))
         parts.append(table)
         if not view.pending and not view.movements:
             parts.append(Label(_("No store credit movements."), classes="muted"))
@@ -134,11 +136,13 @@ class CreditModal(ModalScreen[bool]):
                           (_("Correct (+ or −)"), CreditKind.CORRECTED.value)],
                          value=CreditKind.ADDED.value, allow_blank=False, id="credit-kind")
             with Horizontal():
-                yield TextInput(placeholder=_("Amount, e.g. 25.00 (a correction: -5.00)"), id="credit-amount")
+                # written the store's way (25,00 in de), as the field reads it
+                yield TextInput(placeholder=_("Amount, e.g. {example} (a correction: {correction})").format(
+                    example=number_example("25.00"), correction="-" + number_example("5.00")), id="credit-amount")
                 yield TextInput(value=self.currency, max_length=3, id="credit-currency")
             yield TextInput(placeholder=_("Reason (kept with the movement)"), max_length=200, id="credit-reason")
             yield Static("", id="credit-error", markup=False)
-            yield Label(_("Enter or ctrl+s saves · Esc cancels"), classes="muted", markup=False)
+            yield Label(keys_as_shown(_("Enter or ctrl+s saves · Esc cancels")), classes="muted", markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#credit-amount", Input).focus()

@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Input, Label, Static, TabbedContent, TabPane, Tabs
+from textual.widgets import DataTable, Header, Input, Label, Static, Tab, TabbedContent, TabPane, Tabs
 
 from ...domain import i18n
 from ...domain.enums import SyncState
@@ -146,12 +146,38 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
     def on_mount(self) -> None:
         self.sub_title = self.app.header_text()
         self.watch(self, "focused", self._show_tabs_hint)
+        # the strip scrolls as tabs are chosen: the hint counts the tabs out of view each side
+        strip = self.query_one("#tabs", TabbedContent).query_one("#tabs-scroll")
+        for what in ("scroll_x", "virtual_size"):  # scrolled; tabs shown or hidden
+            self.watch(strip, what, lambda _x: self._show_tabs_hint(self.focused), init=False)
         self.load()
 
+    def on_resize(self) -> None:
+        self.call_after_refresh(lambda: self._show_tabs_hint(self.focused))
+
+    def _tabs_out_of_view(self) -> tuple[int, int]:
+        """How many tabs the strip hides to the left and to the right of what it shows (at 80
+        columns the card has more tabs than fit: "+3 →" says that → reaches more)."""
+        strip = self.query_one("#tabs", TabbedContent).query_one("#tabs-scroll")
+        start, end = strip.scroll_x, strip.scroll_x + strip.size.width
+        left = right = 0
+        if strip.size.width:
+            for tab in strip.query(Tab):
+                if not tab.display:
+                    continue
+                where = tab.virtual_region
+                left += where.x < start
+                right += where.right > end
+        return left, right
+
     def _show_tabs_hint(self, focused) -> None:
-        """← → switch tabs while the tab strip has the focus; from inside a tab, shift+tab goes back to it."""
+        """← → switch tabs while the tab strip has the focus; from inside a tab, shift+tab goes back
+        to it. Tabs out of view are counted at either side: "←+2 ←/→ tabs +3→"."""
         on_strip = focused is None or isinstance(focused, Tabs)
-        self.query_one("#tabs-hint", Static).update(tr(TABS_HINT if on_strip else TABS_HINT_INSIDE))
+        left, right = self._tabs_out_of_view()
+        text = ((f"←+{left} " if left else "") + tr(TABS_HINT if on_strip else TABS_HINT_INSIDE)
+                + (f" +{right}→" if right else ""))
+        self.query_one("#tabs-hint", Static).update(text)
 
     def retranslate(self) -> None:
         """The reader chose another language (ui/language.py): the tab titles and hints again, then
@@ -207,6 +233,7 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
 
     @on(TabbedContent.TabActivated, "#tabs")
     def _tab_changed(self) -> None:
+        self.call_after_refresh(lambda: self._show_tabs_hint(self.focused))
         self.refresh_bindings()  # k and t are offered on the Activity tab only, the members' keys on theirs
 
     @work(exclusive=True, thread=True, group="card")
@@ -267,6 +294,7 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
                                    _("group {group}").format(group=view.group_code or "—"),
                                    word(view.status), word(view.account_type)))), *sync_part)
         self.query_one("#head", Static).update(head)
+        self.call_after_refresh(lambda: self._show_tabs_hint(self.focused))  # the tabs this customer has
         labels = {"gender": {c.code: c.label for c in choices.genders},
                   "salutation": {c.code: c.label for c in choices.salutations}}
         status = word(view.status)

@@ -26,6 +26,7 @@ from ...domain.i18n import N_, _, ngettext, tr
 from ...services import customer_data as data
 from ...services.context import NotFound, Permission, PermissionDenied
 from ...services.views import CustomerView
+from ..widgets.footer import keys_as_shown
 from ..text import plain, safe
 from .dialogs import ConfirmModal
 
@@ -320,7 +321,7 @@ class LinesModal(ModalScreen[None]):
         with Vertical(id="box"):
             yield Static(plain(self.title_text), id="title")
             yield Vertical(Label(tr(ASKING), classes="muted"), id="body")
-            yield Static(_("esc close"), classes="muted", markup=False)
+            yield Static(keys_as_shown(_("esc close")), classes="muted", markup=False)
 
     def on_mount(self) -> None:
         self.fetch()

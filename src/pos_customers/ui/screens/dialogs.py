@@ -10,15 +10,29 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Label, Static
 
+from ...domain import i18n
 from ...domain.i18n import N_, _, tr
+from ..widgets.footer import keys_as_shown
 from ..text import plain, safe
 from ..widgets.text_input import TextInput
+
+
+#: the key that says yes in each language (j for ja, o for oui); y says yes in every language too,
+#: n says no in all four
+YES_KEYS = {"en": "y", "de": "j", "fr": "o", "nl": "j"}
+
+
+def yes_key() -> str:
+    return YES_KEYS.get(i18n.language(), "y")
 
 
 class ConfirmModal(ModalScreen[bool]):
     BINDINGS = [
         Binding("escape", "dismiss(False)", N_("Cancel"), id="confirm.cancel", tooltip=N_("Do nothing")),
-        Binding("y", "dismiss(True)", N_("Yes"), id="confirm.yes", tooltip=N_("Go ahead")),
+        # the language's yes key is shown (check_action offers only that one); y always works
+        *(Binding(key, f"answer_yes('{key}')", N_("Yes"), id=f"confirm.yes_{key}", tooltip=N_("Go ahead"))
+          for key in sorted(set(YES_KEYS.values()))),
+        Binding("y", "dismiss(True)", N_("Yes"), id="confirm.yes", tooltip=N_("Go ahead"), show=False),
         Binding("n", "dismiss(False)", N_("No"), id="confirm.no", tooltip=N_("Do nothing")),
     ]
     DEFAULT_CSS = """
@@ -39,7 +53,18 @@ class ConfirmModal(ModalScreen[bool]):
             yield Static(plain(self.question, multiline=True), id="question")
             with Horizontal():
                 yield Button(f"{self.no} (n)", id="no")
-                yield Button(f"{self.yes} (y)", id="yes", variant="warning")
+                yield Button(f"{self.yes} ({yes_key()})", id="yes", variant="warning")
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if "(" in action:  # F1 and the footer ask with a binding's whole action text
+            from textual.actions import parse
+            _ns, action, parameters = parse(action)
+        if action == "answer_yes":
+            return parameters == (yes_key(),)
+        return True
+
+    def action_answer_yes(self, _key: str) -> None:
+        self.dismiss(True)
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
@@ -188,4 +213,4 @@ class TooSmallScreen(ModalScreen[None]):
     def show_size(self) -> None:
         size = self.app.size
         self.query_one("#too-small-size", Static).update(
-            _("It is {width}×{height} now. ctrl+q quits.").format(width=size.width, height=size.height))
+            keys_as_shown(_("It is {width}×{height} now. ctrl+q quits.").format(width=size.width, height=size.height)))

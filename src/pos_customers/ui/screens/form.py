@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import MISSING, fields, replace
 from datetime import date
+from decimal import Decimal
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -19,10 +20,11 @@ from textual.widgets.option_list import Option
 
 from ...domain.account_options import CONFIGURABLE, OPTION_FIELDS, AccountOptions
 from ...domain.customer import CustomerDraft, EmailInput, PhoneInput, clean_card_number
-from ...domain.enums import AttributeType, CustomerStatus, CustomerType, ReceiptOption
+from ...domain.enums import RECEIPT_WORDS, AttributeType, CustomerStatus, CustomerType, ReceiptOption
 from ...domain.errors import FieldProblem
 from ...domain import i18n
 from ...domain.i18n import N_, _, ngettext, tr
+from ...domain.formats import number_example, parse_date_text, typed_date
 from ...domain.money import minor_digits
 from ...services.context import Permission
 from ...domain.errors import FieldError, ValidationFailed
@@ -34,6 +36,7 @@ from ...services.account_options import form_options
 from ...services.records import form_choices
 from ...services.views import CustomerView
 from ..text import plain, safe
+from ..widgets.label_column import widen_labels
 from ..widgets.field_error import ErrorLine, focus_at_end
 from ..widgets.footer import KeysFooter
 from ..widgets.text_input import TextInput
@@ -58,8 +61,7 @@ OTHER_LABELS = {"salutation": N_("Salutation"), "gender": N_("Gender"), "status_
                 "affiliations": N_("Affiliations"), "cards": N_("Loyalty cards"), "addresses": N_("Addresses")}
 #: what a person reads for the codes of the form's fixed choices (the code is what is stored)
 CUSTOMER_TYPES = [(N_("Person"), "person"), (N_("Organization"), "organization")]
-RECEIPT_LABELS = {ReceiptOption.PRINT: N_("print"), ReceiptOption.EMAIL: N_("email"),
-                  ReceiptOption.BOTH: N_("print and email"), ReceiptOption.NONE: N_("no receipt")}
+RECEIPT_LABELS = RECEIPT_WORDS
 STATUSES = [(N_("active"), "active"), (N_("blocked"), "blocked")]
 ACCOUNT_TYPES = [(N_("guest (no account)"), "guest"), (N_("registered"), "registered")]
 
@@ -100,12 +102,36 @@ def error_target(field: str) -> str:
     return field
 
 
+def placeholder(name: str) -> str:
+    """A field's hint in the person's language; a date and an amount written the store's way
+    (``z. B. 27.03.1984``, ``z. B. 1.500,00``), as the field reads them back."""
+    if name == "birth_date":
+        return _("e.g. {example}").format(example=typed_date(date(1984, 3, 27)))
+    if name == "credit_limit":
+        return _("e.g. {example}").format(example=number_example("1500.00"))
+    return tr(PLACEHOLDERS[name]) if name in PLACEHOLDERS else ""
+
+
 def amount_text(minor: int | str | None, currency: str) -> str:
-    """A credit limit in the form: whole minor units shown as an amount (150050 -> 1500.50)."""
+    """A credit limit in the form: whole minor units shown as the store writes an amount
+    (150050 -> 1.500,50 in de, 1,500.50 in en), which the field reads back."""
     if minor is None or isinstance(minor, str):
         return minor or ""
     digits = minor_digits(currency)
-    return f"{minor / 10**digits:.{digits}f}" if digits else str(minor)
+    return number_example(Decimal(minor).scaleb(-digits), digits)
+
+
+def day_text(value: date | str | None) -> str:
+    """A date of birth in the form: as the store writes it (27.03.1984), read back the same way."""
+    if isinstance(value, date):
+        return typed_date(value)
+    day = parse_date_text(value or "") if value else None
+    if day is None and value:
+        try:
+            day = date.fromisoformat(value.strip())
+        except ValueError:
+            return value
+    return typed_date(day) if day else ""
 
 
 class CustomerFormScreen(Screen):
@@ -192,7 +218,7 @@ class CustomerFormScreen(Screen):
             for name, label in TEXT_FIELDS:
                 with Horizontal(classes="row", id=f"row-{name}"):
                     yield Label(tr(label), classes="field-label", id=f"label-{name}", markup=False)
-                    hint = tr(PLACEHOLDERS[name]) if name in PLACEHOLDERS else ""
+                    hint = placeholder(name)
                     yield TextInput(self._initial(name), id=name, placeholder=hint, compact=True,
                                     disabled=name == "credit_limit"
                                     and not self.app.actor.can(Permission.SET_CREDIT_LIMIT))
@@ -317,7 +343,9 @@ class CustomerFormScreen(Screen):
         if name == "credit_limit":
             return amount_text(d.credit_limit, d.currency or "")
         value = getattr(d, name)
-        return safe(value.isoformat() if isinstance(value, date) else value)  # typed as YYYY-MM-DD
+        if name == "birth_date":
+            return safe(day_text(value))  # as the store writes dates, read back so
+        return safe(value.isoformat() if isinstance(value, date) else value)
 
     @staticmethod
     def _options(choices, current: str) -> list[tuple[str, str]]:
@@ -338,6 +366,7 @@ class CustomerFormScreen(Screen):
         self._show_addresses()
         self._show_contacts()
         self._show_cards()
+        widen_labels(self, 24)  # a custom attribute's name ("Preferred contact time") on one line
         focus_at_end(self.query_one("#first_name" if self.base.customer_type != "organization"
                                     else "#organization_name", Input))
         self.call_after_refresh(self._loaded)
@@ -811,7 +840,9 @@ class CustomerFormScreen(Screen):
 
 def _changes(view: CustomerView, draft: CustomerDraft) -> dict:
     before = draft_from_view(view)
-    before = replace(before, credit_limit=amount_text(before.credit_limit, before.currency or ""))
+    before = replace(before, credit_limit=amount_text(before.credit_limit, before.currency or ""),
+                     birth_date=day_text(before.birth_date) or None)
+    draft = replace(draft, birth_date=day_text(draft.birth_date) or None)
     out = {}
     for field in _PLAIN_FIELDS:
         old, new = getattr(before, field), getattr(draft, field)

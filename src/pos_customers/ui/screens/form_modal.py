@@ -15,6 +15,7 @@ from textual.widgets import Checkbox, Input, Label, Select, Static
 from ...domain.errors import ValidationFailed
 from ...domain.i18n import N_, _, tr
 from ...services.auth import PermissionDenied
+from ..widgets.footer import keys_as_shown
 from ..text import plain, safe
 from ..widgets.field_error import ErrorLine, clear_message_of, focus_at_end
 from ..widgets.text_input import TextInput
@@ -78,7 +79,7 @@ class FormModal(ModalScreen[bool]):
                                                 password=f.kind == "password", placeholder=f.placeholder)
                     yield ErrorLine(id=f"err-{f.name}")
             yield Static("", id="form-error", markup=False)
-            yield Static(_("ctrl+s save · esc cancel"), classes="hint", markup=False)
+            yield Static(keys_as_shown(_("ctrl+s save · esc cancel")), classes="hint", markup=False)
 
     def on_mount(self) -> None:
         first = self.query_one(f"#f-{self.fields[0].name}")

@@ -11,6 +11,7 @@ from textual.widgets import Label
 
 from ...domain.i18n import N_, _, tr
 from ..text import safe
+from ..widgets.footer import described
 
 # Several customers open at once (ui/desk.py). Textual reads alt+digit and ctrl+tab only from
 # terminals that speak the kitty keyboard protocol (kitty, foot, WezTerm, Ghostty; ctrl+tab also
@@ -73,7 +74,7 @@ class KeysScreen(ModalScreen[None]):
                 if (keys, binding.description) in seen:
                     continue
                 seen.add((keys, binding.description))
-                found.append((keys, tr(binding.tooltip or binding.description)))
+                found.append((keys, described(binding.tooltip or binding.description)))
         if getattr(self.app, "desk_in_use", False):
             first, last = (keymap.get(f"desk.{n}", key) for n, key in (("search", "alt+0"),
                                                                         ("customer_9", "alt+9")))
@@ -86,6 +87,8 @@ class KeysScreen(ModalScreen[None]):
         function key in capitals ("shift+F7", "ctrl+shift+tab")."""
         from ..widgets.footer import key_display
 
+        if key.startswith("ctrl+") and len(key) == 6:
+            return "^" + key[-1]  # as the footer writes it (^s)
         if "+" in key[:-1]:
             *mods, last = key.split("+")
             return "+".join([*mods, key_display(last)])
@@ -102,7 +105,7 @@ class KeysScreen(ModalScreen[None]):
         # each key as the footer shows it (Esc, ^q, F1, ↓)
         rows = [(", ".join(self._shown(k.strip()) for k in keys.split(",") if k.strip()), does)
                 for keys, does in rows]
-        key_width = min(max(cell_len(k) for k, _does in rows), 14)
+        key_width = min(max([cell_len(_("Key"))] + [cell_len(k) for k, _does in rows]), 14)  # the title whole
         # the box's border (2), each column's padding (2 + 2), the scroll bar (2)
         does_width = max(box - 2 - 4 - 2 - key_width, 20)
         with Vertical():

@@ -22,6 +22,7 @@ from ...domain.i18n import N_, _, tr
 from ...domain.reference import format_reference
 from ...services import memberships
 from ...services.context import NotFound, Permission
+from ..widgets.footer import keys_as_shown
 from ..text import plain, safe
 from ..widgets.text_input import TextInput
 from .customer_data import problems
@@ -102,7 +103,7 @@ class RolePickerModal(ModalScreen[str | None]):
         with Vertical():
             yield Static(plain(self.title_text))
             yield OptionList(*(Option(plain(r.label), id=r.code) for r in self.roles), id="roles")
-            yield Static(_("⏎ choose · esc cancel"), classes="hint", markup=False)
+            yield Static(keys_as_shown(_("⏎ choose · esc cancel")), classes="hint", markup=False)
 
     def on_mount(self) -> None:
         options = self.query_one("#roles", OptionList)
@@ -139,7 +140,7 @@ class PersonPickerModal(ModalScreen[str | None]):
             for label, width in ((_("Name"), 24), (_("Reference"), 11), (_("Phone"), 14), (_("City"), 14)):
                 table.add_column(label, width=width)
             yield table
-            yield Static(_("type to search · ↓ the list · ⏎ add · esc cancel"), classes="hint", id="picker-hint",
+            yield Static(keys_as_shown(_("type to search · ↓ the list · ⏎ add · esc cancel")), classes="hint", id="picker-hint",
                          markup=False)
 
     def on_mount(self) -> None:

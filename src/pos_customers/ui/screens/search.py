@@ -80,7 +80,7 @@ class SearchScreen(Screen):
     ]
     DEFAULT_CSS = """
     SearchScreen #query { margin: 0 1; }
-    SearchScreen #status { margin: 0 2; color: $text-muted; height: 1; width: 1fr; }
+    SearchScreen #status { margin: 0 2; color: $text-muted; height: auto; max-height: 3; width: 1fr; }
     SearchScreen ResultsList { height: 1fr; margin: 0 1; }
     """
 
@@ -94,6 +94,7 @@ class SearchScreen(Screen):
         self._shown_query: str | None = None
         self._rows: list = []
         self._has_more = False
+        self._status_tall = False  # the status line holds more than one line of text
         self.searches = Latest("search")  # one long-lived thread: the newest query of the box
 
     class Found(Message):
@@ -129,17 +130,19 @@ class SearchScreen(Screen):
         wide = width >= 110
         # a standalone till has no sync: no Sync column (its room goes to the city)
         synced = self.app.connected
-        fixed = {"Reference": 11, "Phone": 14, "City": (16 if wide else 8) + (0 if synced else 3)}
+        fixed = {"Reference": 11, "Phone": 14, "City": (16 if wide else 8) + (0 if synced else 2)}
         if synced:
             fixed["Sync"] = 8 if wide else 1
         rest = max(20, width - 6 - 2 * (len(fixed) + 2) - sum(fixed.values()))  # margins, padding
-        widths = {"Name": rest * 11 // 20, **fixed, "Email": rest - rest * 11 // 20}
+        name = rest * 4 // 7  # 16 of 28 at 80 columns: "Maximilian Meier" whole
+        widths = {"Name": name, **fixed, "Email": rest - name}
         order = ("Name", "Reference", "Phone", "Email", "City") + (("Sync",) if synced else ())
         if self._widths == widths:
             return False
         self._widths = widths
         self.query_one("#results", ResultsList).set_columns(
-            [("S" if name == "Sync" and not wide else tr(COLUMN_TITLES[name]), widths[name]) for name in order])
+            [("S" if name == "Sync" and not wide else tr(COLUMN_TITLES[name]), widths[name]) for name in order],
+            names=(0,))  # a name too long keeps its surname (what was searched for): "Maximil… Meier"
         return True
 
     def retranslate(self) -> None:
@@ -261,6 +264,9 @@ class SearchScreen(Screen):
         self._shown_query = query
         self._has_more = page.has_more
         status = self.query_one("#status", Label)
+        if self._status_tall:  # a long line before (an unknown seg: word): back to one line
+            self._status_tall = False
+            status.update("")  # a relayout, once
         legend = ("" if self._widths.get("Sync", 8) > 1
                   else "   " + _("S: ✓ synced ↑ to send ! conflict"))  # fits 80 columns
         if any(r.status == "blocked" for r in self._rows):
@@ -288,7 +294,9 @@ class SearchScreen(Screen):
             return
         self._rows, self._shown_query, self._has_more = [], query, False
         self.query_one("#results", ResultsList).set_rows([])
-        self.query_one("#status", Label).update(safe(tr(unknown_segment_text(exc))), layout=False)
+        # a sentence that may take two lines at 80 columns (wrapped, not cut): a relayout
+        self._status_tall = True
+        self.query_one("#status", Label).update(safe(tr(unknown_segment_text(exc))))
 
     def _cells(self, r) -> tuple[str, Callable[[], tuple[str, ...]]]:
         """One result as the list shows it (plain text: never markup), made when the list first

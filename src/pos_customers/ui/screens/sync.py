@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from rich.cells import cell_len
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,7 +16,7 @@ from ...domain.formats import datetime_text, number_text, phone_text
 from ...domain.i18n import N_, _, ngettext, tr
 from ...services import account_scope, sync
 from ..text import plain, safe
-from ..widgets.footer import KeysFooter
+from ..widgets.footer import KeysFooter, keys_as_shown
 from .dialogs import ConfirmModal, DetailModal
 from .form_modal import Field, FormModal
 
@@ -182,7 +183,7 @@ class SyncScreen(Screen):
         except (sync.NotFound, sync.PermissionDenied) as exc:
             self.app.call_from_thread(self.notify, tr(exc), severity="error")
         else:
-            self.app.call_from_thread(self.notify, _("It goes with the next sync (ctrl+r sends it now)."))
+            self.app.call_from_thread(self.notify, keys_as_shown(_("It goes with the next sync (ctrl+r sends it now).")))
             self.app.recount_outbox()
         self.app.call_from_thread(self.load)
 
@@ -275,7 +276,7 @@ class SyncScreen(Screen):
 
         def done(saved: bool | None) -> None:
             if saved:
-                self.notify(_("Email changed: it goes with the next sync (ctrl+r sends it now)."))
+                self.notify(keys_as_shown(_("Email changed: it goes with the next sync (ctrl+r sends it now).")))
                 self._changed()
 
         self.app.push_screen(FormModal(_("Another email for {customer}").format(customer=chosen.customer),
@@ -362,7 +363,8 @@ class RemoteSearchScreen(ModalScreen[str | None]):
     ]
     DEFAULT_CSS = """
     RemoteSearchScreen { align: center middle; }
-    RemoteSearchScreen > #box { width: 90%; height: 80%; border: round $accent; background: $surface; }
+    RemoteSearchScreen > #box { width: 90%; min-width: 78; max-width: 100%; height: 80%; border: round $accent;
+                                background: $surface; }
     RemoteSearchScreen #msg { padding: 0 1; height: auto; }
     RemoteSearchScreen DataTable { height: 1fr; }
     """
@@ -371,6 +373,8 @@ class RemoteSearchScreen(ModalScreen[str | None]):
         super().__init__()
         self.query_text = query
         self._ids: list[str] = []
+        self._hits: list = []
+        self._widths: dict[str, int] = {}
 
     def compose(self) -> ComposeResult:
         from textual.containers import Vertical
@@ -381,9 +385,49 @@ class RemoteSearchScreen(ModalScreen[str | None]):
             yield KeysFooter()
 
     def on_mount(self) -> None:
-        self.query_one("#remote", DataTable).add_columns(_("Name"), _("Reference"), _("Store"), _("Email"),
-                                                         _("Phone"), _("City"))
+        self._fill()
         self.search()
+
+    def on_resize(self) -> None:
+        self._fill()
+
+    def _columns_for(self, width: int) -> dict[str, int]:
+        """The columns in the box's width (at 80 columns: 76 inside its border), the phone number
+        whole: reference, store and phone keep their size, name and email share the rest, the city
+        comes when there is room for it."""
+        fixed = {"Reference": 11, "Store": max(5, cell_len(_("Store"))), "Phone": 16}
+        inside = max(width * 9 // 10, 78) - 2 - 2  # the box's border, the table's scrollbar
+        rest = inside - 2 * 5 - sum(fixed.values())  # a blank each side of a column
+        city = 12 if rest - 14 >= 30 else 0
+        rest = max(rest - city - (2 if city else 0), 20)
+        name = rest * 4 // 7
+        widths = {"Name": name, "Reference": fixed["Reference"], "Store": fixed["Store"],
+                  "Phone": fixed["Phone"], "Email": rest - name}
+        return {**widths, "City": city} if city else widths
+
+    def _fill(self) -> None:
+        """The columns for the screen's width, then the rows found (again, after a resize)."""
+        from ...domain.reference import format_reference
+        from ...services.search import via_name
+        from ..widgets.results import fit, fit_name
+
+        widths = self._columns_for(self.app.size.width)
+        table = self.query_one("#remote", DataTable)
+        if widths != self._widths:
+            self._widths = widths
+            titles = {"Name": _("Name"), "Reference": _("Reference"), "Store": _("Store"), "Email": _("Email"),
+                      "Phone": _("Phone"), "City": _("City")}
+            table.clear(columns=True)
+            for key, width in widths.items():
+                table.add_column(titles[key], width=width, key=key)
+        else:
+            table.clear()
+        for h in self._hits:
+            name = via_name(h.display_name, h.via)
+            cells = {"Name": (fit if h.via else fit_name)(name, widths["Name"]),
+                     "Reference": format_reference(h.reference), "Store": h.store_code,
+                     "Email": fit(h.email, widths["Email"]), "Phone": phone_text(h.phone), "City": h.city}
+            table.add_row(*(plain(cells[key]) for key in widths))
 
     def _looking(self) -> str:
         return _("All stores: looking for “{query}” at headquarters…").format(query=self.query_text)
@@ -411,18 +455,10 @@ class RemoteSearchScreen(ModalScreen[str | None]):
         self.app.call_from_thread(self._show, hits, message)
 
     def _show(self, hits, message: str) -> None:
-        from ...domain.reference import format_reference
-        from ...services.search import via_name
-
         self.query_one("#msg", Static).update(safe(message))
-        table = self.query_one("#remote", DataTable)
-        table.clear()
-        self._ids = [h.id for h in hits]
-        for h in hits:
-            table.add_row(plain(via_name(h.display_name, h.via)), plain(format_reference(h.reference)),
-                          plain(h.store_code),
-                          plain(h.email), plain(phone_text(h.phone)), plain(h.city))
-        table.focus()
+        self._hits, self._ids = list(hits), [h.id for h in hits]
+        self._fill()
+        self.query_one("#remote", DataTable).focus()
 
     def action_choose(self) -> None:
         table = self.query_one("#remote", DataTable)

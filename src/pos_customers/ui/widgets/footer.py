@@ -15,6 +15,7 @@ last, so a person knows where the rest are.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from rich.cells import cell_len
@@ -22,10 +23,19 @@ from rich.text import Text
 from textual import events
 from textual.widget import Widget
 
-from ...domain.i18n import tr
+from ...domain.i18n import N_, tr
 from ..text import safe
 
 HELP_ACTION = "keys"  # F1: the app's list of every key (screens/keys.py)
+
+#: the descriptions of Textual's own bindings a person can meet (the open list of a Select), as
+#: the project's catalog says them
+TEXTUAL_BINDINGS = {"Dismiss menu": N_("Close")}
+
+
+def described(text: object) -> str:
+    """A binding's description or tooltip in the person's language, Textual's own ones included."""
+    return tr(TEXTUAL_BINDINGS.get(text, text) if isinstance(text, str) else text)
 
 
 def key_display(shown: str) -> str:
@@ -33,6 +43,16 @@ def key_display(shown: str) -> str:
     if shown[:1] == "f" and shown[1:].isdigit():
         return shown.upper()
     return "Esc" if shown == "esc" else shown
+
+
+_CTRL = re.compile(r"(?<![\w+])ctrl\+([a-z0-9])(?![\w+])")
+_ESC = re.compile(r"(?<![\w+])esc(?![\w+])", re.IGNORECASE)
+
+
+def keys_as_shown(text: str) -> str:
+    """A hint's keys written as the footer and F1 write them: ``ctrl+s`` -> ``^s``, ``esc`` ->
+    ``Esc`` (one notation on every screen, in every language: the catalogs keep the key names)."""
+    return _ESC.sub("Esc", _CTRL.sub(lambda m: "^" + m.group(1), text))
 
 
 @dataclass(frozen=True)
@@ -115,10 +135,10 @@ class KeysFooter(Widget):
             if not binding.show or binding.action in actions:
                 continue
             actions.add(binding.action)
-            label = tr(binding.description)
+            label = described(binding.description)
             found.append(FooterItem(key, key_display(self.app.get_key_display(binding)), label, binding.action,
                                     active.enabled, binding.priority or binding.action in wanted,
-                                    tr(active.tooltip) or label,
+                                    described(active.tooltip) or label,
                                     active.node))
         return found
 

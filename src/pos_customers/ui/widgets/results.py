@@ -39,6 +39,22 @@ def fit(text: str, width: int) -> str:
     return set_cell_size(text, width)
 
 
+def fit_name(text: str, width: int) -> str:
+    """A name in ``width`` cells keeping its last word (the surname a person searched for) whole:
+    "Maximilian Meier" in 14 cells is "Maximil… Meier", not "Maximilian Me…". A name of one word,
+    or whose last word leaves no room for the rest, is cut at its end as any cell is."""
+    text = safe(text)
+    head, _, last = text.rstrip().rpartition(" ")
+    if cell_len(text) <= width or not head.strip() or cell_len(last) + 3 > width:
+        return fit(text, width)
+    room = width - cell_len(last) - 1  # the head, its ellipsis included, then a space
+    return fit(set_cell_size(head, room - 1).rstrip() + "… " + last, width)
+
+
+def _fit_cell(text: str, width: int, keep_end: bool) -> str:
+    return fit_name(text, width) if keep_end else fit(text, width)
+
+
 class ResultsList(ScrollView, can_focus=True):
     """Rows of cells with a keyboard cursor; Enter (or a double click) selects a row."""
 
@@ -101,6 +117,7 @@ class ResultsList(ScrollView, can_focus=True):
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self._columns: list[tuple[str, int]] = []
+        self._names: frozenset[int] = frozenset()
         self._keys: list[str] = []
         self._cells: list[tuple[str, ...] | Callable[[], Sequence[str]]] = []
         self.cursor_row = 0
@@ -119,9 +136,11 @@ class ResultsList(ScrollView, can_focus=True):
     def key_at(self, row: int) -> str:
         return self._keys[row]
 
-    def set_columns(self, columns: Sequence[tuple[str, int]]) -> None:
-        """(label, width in cells) for each column."""
+    def set_columns(self, columns: Sequence[tuple[str, int]], *, names: Sequence[int] = ()) -> None:
+        """(label, width in cells) for each column; ``names``: the columns of names, which keep
+        their last word (the surname) in view when cut (:func:`fit_name`)."""
         self._columns = list(columns)
+        self._names = frozenset(names)
         self._resize()
 
     def set_rows(self, rows: Sequence[tuple[str, Sequence[str] | Callable[[], Sequence[str]]]]) -> None:
@@ -148,16 +167,17 @@ class ResultsList(ScrollView, can_focus=True):
         self.refresh()
 
     # -- drawing -------------------------------------------------------------------------------
-    def _text(self, cells: Sequence[str]) -> str:
+    def _text(self, cells: Sequence[str], header: bool = False) -> str:
         pad = " " * PADDING
-        return "".join(pad + fit(cell, width) + pad for cell, (_, width) in zip(cells, self._columns))
+        return "".join(pad + _fit_cell(cell, width, i in self._names and not header) + pad
+                       for i, (cell, (_, width)) in enumerate(zip(cells, self._columns)))
 
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         width = self.scrollable_content_region.width
         base = self.rich_style
         if y == 0:
-            text = self._text([label for label, _ in self._columns])
+            text = self._text([label for label, _ in self._columns], header=True)
             style = base + self.get_component_rich_style("results--header")
         else:
             row = scroll_y + y - 1
