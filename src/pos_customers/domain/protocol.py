@@ -433,3 +433,17 @@ __all__ = ["EventKind", "PullItemKind", "Event", "EVENT_MODELS", "EVENT_PAYLOADS
            "Refusal", "PullPage", "PullItem", "AuditRow", "EnrolRequest", "EnrolResponse", "CustomerFields",
            "ProtocolError", "validate_payload", "MAX_SEQ", "SupportAccount", "MembershipChanged",
            "MembershipDocument", "CreditMoved"]
+
+
+def build_all() -> None:
+    """Build every protocol model now. They are built on first use (see protocol_values), which
+    suits a till; headquarters builds them before its routes are defined, so FastAPI's body
+    adapters wrap built models (a deferred one is rebuilt inside FastAPI's adapter, which warns
+    about the body's alias at every first request) and no request pays for a build."""
+    stack = list(_Model.__subclasses__())
+    while stack:
+        cls = stack.pop()
+        stack.extend(cls.__subclasses__())
+        # not deferred from now on: an adapter made of the model (FastAPI's) builds at once too
+        cls.model_config = {**cls.model_config, "defer_build": False}
+        cls.model_rebuild()
