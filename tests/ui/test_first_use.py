@@ -102,6 +102,10 @@ async def test_letters_on_a_list_pick_a_choice_and_other_keys_get_a_hint(make_ap
         await settle(app, pilot)
         assert purpose.value == before
         assert any("this field is a list" in m for m in notices(app)), notices(app)
+        await pilot.press("1", "2", "3")  # a burst of keys: one hint, the last key's, not four stacked
+        await settle(app, pilot)
+        hints = [m for m in notices(app) if "this field is a list" in m]
+        assert len(hints) == 1 and hints[0].startswith("“3”"), hints
         box = form.query_one("#email_marketing", Checkbox)
         box.focus()
         await pilot.press("1")

@@ -13,6 +13,7 @@ import time
 from weakref import WeakKeyDictionary
 
 from textual import events
+from textual.notifications import Notification, Notify
 from textual.widget import Widget
 from textual.widgets import Checkbox, OptionList, Select
 
@@ -25,6 +26,7 @@ LIST_HINT = N_("“{key}”: this field is a list, not a text field: type the fi
 BOX_HINT = N_("“{key}”: this field is a box to tick: Space ticks or clears it; Tab goes to the next field.")
 
 _typed: WeakKeyDictionary[Widget, tuple[str, float]] = WeakKeyDictionary()
+_shown: WeakKeyDictionary[object, Notification] = WeakKeyDictionary()  # app -> the hint on screen
 
 
 def typed_on_choice(widget: Widget | None, event: events.Key, *, now=time.monotonic) -> bool:
@@ -35,12 +37,24 @@ def typed_on_choice(widget: Widget | None, event: events.Key, *, now=time.monoto
     if isinstance(widget, Select) and not widget.expanded:
         if _pick(widget, event.character, now()):
             return True
-        widget.notify(tr(LIST_HINT).format(key=event.character), severity="warning", markup=False)
+        _hint(widget, tr(LIST_HINT).format(key=event.character))
         return True
     if isinstance(widget, Checkbox):
-        widget.notify(tr(BOX_HINT).format(key=event.character), severity="warning", markup=False)
+        _hint(widget, tr(BOX_HINT).format(key=event.character))
         return True
     return False
+
+
+def _hint(widget: Widget, text: str) -> None:
+    """One hint per burst of keys: a new one takes the place of the one still shown, so a word
+    typed on a list gives one notice, not one per key stacking up for seconds."""
+    app = widget.app
+    previous = _shown.get(app)
+    if previous is not None and previous in app._notifications:
+        app._unnotify(previous)
+    notification = Notification(text, "", "warning", app.NOTIFICATION_TIMEOUT, markup=False)
+    _shown[app] = notification
+    app.post_message(Notify(notification))
 
 
 def _pick(select: Select, character: str, at: float) -> bool:
