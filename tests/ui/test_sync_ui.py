@@ -311,7 +311,15 @@ async def test_f5_on_a_merged_away_reference_opens_the_account_it_went_into(two_
         assert app.screen is search and len(app.desk) == 0
         # Anna is held here now: the reference at headquarters still names her, Enter opens her
         await pilot.press("escape")
-        await _open_card_by_f5(app, pilot, format_reference(ben.reference))
+        await pilot.press(*format_reference(ben.reference))
+        await settle(app, pilot)
+        await pilot.press("f5")
+        await settle(app, pilot, 0.2)
+        said = str(app.screen.query_one("#msg").render())
+        assert "not on this till" not in said and "who is on this till" in said, said
+        assert format_reference(anna.reference) in said, said
+        await pilot.press("enter")
+        await settle(app, pilot, 0.2)
         assert type(app.screen).__name__ == "CustomerScreen" and app.screen.customer_id == anna.id, \
             str(app.screen.query_one("#msg").render())
         await pilot.press("escape")

@@ -238,6 +238,13 @@ def search_all_stores(svc: Services, actor: Actor, query: str, *, transport=None
     return [CustomerHit.model_validate(h) for h in hits if h["id"] not in local or h.get("matched_by") == "reference"]
 
 
+def held_here(svc: Services, ids: list[str]) -> set[str]:
+    """Of these customer ids, the ones this terminal holds (a reference found at headquarters may
+    name a customer already here: the one a merged-away customer went into)."""
+    with svc.db.read() as s:
+        return set(s.exec(select(Customer.id).where(Customer.id.in_(ids))))
+
+
 BROUGHT_IN = "brought_in"  # the audit action of a customer brought here with F5 (all stores)
 
 

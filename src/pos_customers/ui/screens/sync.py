@@ -441,18 +441,35 @@ class RemoteSearchScreen(ModalScreen[str | None]):
     def search(self) -> None:
         try:
             hits = sync.search_all_stores(self.app.services, self.app.actor, self.query_text)
-            message = (ngettext("{n} customer at headquarters, not on this till, matches “{query}”. "
-                                "Enter brings it here.",
-                                "{n} customers at headquarters, not on this till, match “{query}”. "
-                                "Enter brings one here.", len(hits)).format(n=len(hits), query=self.query_text)
-                       if hits else _("No customer at headquarters that is not on this till matches “{query}”.")
-                       .format(query=self.query_text))
+            message = self._found(hits, sync.held_here(self.app.services, [h.id for h in hits]))
         except sync.NotConnected as exc:
             hits, message = [], tr(exc)
         except (sync.HqUnavailable, sync.HqRefused) as exc:
             hits, message = [], _("Offline: headquarters is not reachable, so other stores cannot be searched. "
                                   "({reason})").format(reason=tr(exc))
         self.app.call_from_thread(self._show, hits, message)
+
+    def _found(self, hits, here: set[str]) -> str:
+        """What was found: the customers not on this till, and apart from them one a typed
+        reference leads to that is on this till already (the one a merged-away customer went into)."""
+        from ...domain.reference import format_reference
+
+        away = [h for h in hits if h.id not in here]
+        held = [h for h in hits if h.id in here]
+        parts = []
+        if away:
+            parts.append(ngettext("{n} customer at headquarters, not on this till, matches “{query}”. "
+                                  "Enter brings it here.",
+                                  "{n} customers at headquarters, not on this till, match “{query}”. "
+                                  "Enter brings one here.", len(away)).format(n=len(away), query=self.query_text))
+        for h in held:
+            parts.append(_("“{query}” leads to {name} ({reference}), who is on this till. Enter opens the card.")
+                         .format(query=self.query_text, name=h.display_name,
+                                 reference=format_reference(h.reference)))
+        if not parts:
+            parts.append(_("No customer at headquarters that is not on this till matches “{query}”.")
+                         .format(query=self.query_text))
+        return " ".join(parts)
 
     def _show(self, hits, message: str) -> None:
         self.query_one("#msg", Static).update(safe(message))
