@@ -58,6 +58,9 @@ async def test_the_associate_records_consent_and_gets_a_link(make_app, assisted,
     app = make_app(sync_seconds=3600)
     async with app.run_test(size=SIZE) as pilot:
         await at_online_tab(app, pilot)
+        from pos_customers.ui.widgets.footer import KeysFooter
+        footer = str(app.screen.query_one(KeysFooter).render())
+        assert "g Assist consent" in footer and "h Assist link" in footer, footer  # the tab's keys, as c is
         assert online_rows(app)["Assistance consent"] == "not given"
         assert online_rows(app)["Online"] == "never signed in online"
         await pilot.press("h")  # without consent: refused, one line, nothing asked of headquarters

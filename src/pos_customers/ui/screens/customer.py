@@ -86,7 +86,7 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
         *MEMBER_BINDINGS,  # the People / Organizations tab's keys (screens/members.py)
         # Stores, Saved payments, Store credit: the tab's own key while that tab is shown (after the
         # People tab's, which share c, p and delete: the footer keeps their order)
-        *tab_bindings((*PANES, CreditPane)),
+        *tab_bindings((*PANES, CreditPane, OnlinePane)),
         Binding("e", "edit", N_("Edit"), id="card.edit", tooltip=N_("Edit this customer")),
         Binding("s", "choose_for_sale", N_("For sale"), id="card.sale",
                 tooltip=N_("Choose this customer for the sale at the till (refused while blocked)")),

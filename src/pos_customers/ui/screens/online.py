@@ -25,8 +25,8 @@ from .dialogs import DetailModal
 
 TAB_ONLINE = "tab-online"
 
-# not in the footer (80 columns keep the keys they showed: ctrl+q, F8); F1, the palette and the
-# Online tab's hint line name them
+# on every tab, not in the footer: the Online tab's own keys (OnlinePane.TAB_KEYS, the same keys)
+# are, while that tab is shown, as the other tabs' keys are
 ASSIST_BINDINGS = [
     Binding("g", "assist_consent", N_("Assist consent"), id="card.assist_consent", show=False,
             tooltip=N_("Shopper assistance: record that the customer agrees (again: withdraw it)")),
@@ -71,6 +71,19 @@ class OnlinePane(DataPane):
     """Online now / last seen, the assistance consent, and the customer's assistance links."""
 
     TITLE, PANE_ID = N_("Online"), TAB_ONLINE
+    TAB_KEYS = [Binding(b.key, b.action, b.description, id=f"{b.id}.tab", tooltip=b.tooltip)
+                for b in ASSIST_BINDINGS]
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action in ASSIST_ACTIONS:
+            return self.screen.assist_action_allowed(action)
+        return True
+
+    def action_assist_consent(self) -> None:
+        self.screen.action_assist_consent()
+
+    def action_assist_link(self) -> None:
+        self.screen.action_assist_link()
 
     def fetch(self, customer_id: str):
         got = assistance.online_state(self.app.services, self.app.actor, customer_id)
