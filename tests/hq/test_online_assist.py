@@ -139,3 +139,17 @@ def test_online_state_is_for_the_store_s_scope_only(chain):
     assert api.get(f"/v1/customers/{uuid.uuid4()}/online", headers=headers).status_code == 404
     assert api.post(f"/v1/customers/{cid}/assist-link", json={"associate": "", "role": "boss"},
                     headers=headers).status_code == 422
+
+
+def test_the_assist_page_names_the_customer_by_the_reference_as_printed(chain, hq_engine):
+    """The page shows the reference as the app and the card print it (YHW-NVR-5PY), never bare."""
+    from pos_customers.domain.reference import format_reference
+
+    api, hq, headers, cid, clock = chain
+    consent(api, headers, cid)
+    token = ask(api, headers, cid).json()["url"].split("token=", 1)[1]
+    with hq_engine.connect() as conn:
+        reference = conn.execute(select(t.customer.c.reference).where(t.customer.c.id == cid)).scalar_one()
+    page = api.post("/assist", content=f"token={token}", headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert page.status_code == 200 and f"customer {format_reference(reference)} is open" in page.text, page.text
+    assert "-" in format_reference(reference)

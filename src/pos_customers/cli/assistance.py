@@ -92,6 +92,7 @@ def online_line(got) -> str:
 def hq_online(db: Optional[str] = typer.Option(None, "--db", metavar="URL",
                                                help=N_("postgresql://... or a SQLite path (default: as `hq serve`).")),
               limit: int = typer.Option(500, "--limit", min=1, max=100_000)) -> None:
+    from ..domain.reference import format_reference
     from .hq import _hq_run
 
     online = _hq_run(db, lambda hq: hq.online_now(limit=limit))
@@ -99,7 +100,7 @@ def hq_online(db: Optional[str] = typer.Option(None, "--db", metavar="URL",
         say(_("no customer is signed in online now"))
     for c in online:
         assisted = "  " + _("assisted by {associate}").format(associate=c.assisted_by) if c.assisted_by else ""
-        say(f"{c.reference:<10} {c.name[:30]:<30} {c.home_store:<8} "
+        say(f"{format_reference(c.reference):<11} {c.name[:30]:<30} {c.home_store:<8} "
             + _("since {start} last seen {seen} until {end}").format(
                 start=time_text(c.signed_in_at), seen=time_text(c.last_seen_at), end=time_text(c.expires_at))
             + assisted)

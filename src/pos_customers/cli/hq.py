@@ -744,6 +744,7 @@ def hq_settings_show(db: Optional[str] = _HQ_DB) -> None:
 def hq_settings_set(name: str = typer.Argument(..., help=N_("account-scope")),
                     value: str = typer.Argument(..., help=N_("shared, chain, region or store")),
                     db: Optional[str] = _HQ_DB) -> None:
+    from ..domain.reference import format_reference
     from ..hq.account_scope import set_scope
 
     if name.strip().lower().replace("_", "-") != "account-scope":
@@ -753,6 +754,6 @@ def hq_settings_set(name: str = typer.Argument(..., help=N_("account-scope")),
           "receives it with its next sync").format(before=done.before.value, after=done.after.value, n=done.claims))
     for key, email, refs in done.shared[:50]:
         say("  " + _("already shared in {key}: {email} by {references} (the first keeps it; merge or change "
-                     "the others' email)").format(key=key, email=email, references=", ".join(refs)))
+                     "the others' email)").format(key=key, email=email, references=", ".join(format_reference(r) for r in refs)))
     if len(done.shared) > 50:
         say("  " + _("… and {n} more").format(n=len(done.shared) - 50))

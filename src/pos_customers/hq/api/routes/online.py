@@ -15,6 +15,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
 from ....domain.assistance import AssistConsume, AssistLink, AssistRequest, OnlineSession, OnlineState, SessionToken
+from ....domain.reference import format_reference
 from ...errors import HqError
 from ..deps import HQ, Terminal, problems
 from .accounts import Detail
@@ -80,7 +81,7 @@ async def assist_form(request: Request, hq: HQ) -> HTMLResponse:
         return HTMLResponse(ASSIST_PAGE.format(token="", message=f"<p class=err>{html.escape(str(exc))}</p>"),
                             exc.status if exc.status < 500 else 400)
     return HTMLResponse("<!doctype html><meta charset=utf-8><title>Customer account</title>"
-                        f"<p>The account of customer {html.escape(session.reference)} is open for you, "
+                        f"<p>The account of customer {html.escape(format_reference(session.reference))} is open for you, "
                         f"{html.escape(session.assisted_by)}, until {session.expires_at:%H:%M} UTC.</p>")
 
 
