@@ -120,5 +120,7 @@ async def test_g_on_a_guest_says_what_to_do_instead_of_doing_nothing(make_app, s
         await settle(app, pilot)
         said = [n.message for n in app._notifications]
         assert any("Registered first" in m or "registered first" in m for m in said), said
+        # the reason is a sentence of its own: no capital after a colon mid-sentence
+        assert any(m.startswith("Not recorded. A guest has no online account") for m in said), said
     hans = search_customers(shop, admin, "hans meier").rows[0].customer_id
     assert get_customer(shop, admin, hans).assist_consent is False  # nothing recorded

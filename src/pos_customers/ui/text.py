@@ -38,6 +38,12 @@ def plain(value: object, style: str = "", *, multiline: bool = False) -> Text:
     return Text(safe(value, multiline=multiline), style=style, no_wrap=True, overflow="ellipsis")
 
 
+def sentence(text: str) -> str:
+    """A reason as a sentence of its own (its first letter capital): refusals join their reason
+    after a full stop ("No link. A guest has …"), never a capital after a colon mid-sentence."""
+    return text[:1].upper() + text[1:]
+
+
 def yes_no(flag: bool) -> str:
     return _("yes") if flag else _("no")
 

@@ -19,7 +19,7 @@ from ...domain.errors import ValidationFailed
 from ...domain.i18n import N_, _, tr
 from ...services import assistance, sync
 from ...services.context import NotFound, Permission, PermissionDenied
-from ..text import plain, safe
+from ..text import plain, safe, sentence
 from .customer_data import DataPane, problems, source_note, word
 from .dialogs import DetailModal
 
@@ -135,11 +135,11 @@ class AssistActions:
         try:
             view = assistance.set_consent(self.app.services, self.app.actor, customer_id, given)
         except ValidationFailed as exc:
-            self.app.call_from_thread(self.notify, _("Not recorded: {reason}").format(reason=problems(exc)),
+            self.app.call_from_thread(self.notify, _("Not recorded. {reason}").format(reason=sentence(problems(exc))),
                                       severity="error", markup=False, timeout=8)
             return
         except (PermissionDenied, NotFound) as exc:
-            self.app.call_from_thread(self.notify, _("Not recorded: {reason}").format(reason=problems(exc)),
+            self.app.call_from_thread(self.notify, _("Not recorded. {reason}").format(reason=sentence(problems(exc))),
                                       severity="error", markup=False)
             return
         said = (_("Recorded: the customer agrees to shopper assistance.") if view.assist_consent
@@ -152,11 +152,11 @@ class AssistActions:
         try:
             link = assistance.request_link(self.app.services, self.app.actor, self.customer_id)
         except ValidationFailed as exc:
-            self.app.call_from_thread(self.notify, _("No link: {reason}").format(reason=problems(exc)),
+            self.app.call_from_thread(self.notify, _("No link. {reason}").format(reason=sentence(problems(exc))),
                                       severity="warning", markup=False, timeout=10)
             return
         except (sync.HqUnavailable, sync.HqRefused, sync.NotConnected, PermissionDenied, NotFound) as exc:
-            self.app.call_from_thread(self.notify, _("No link: {reason}").format(reason=problems(exc)),
+            self.app.call_from_thread(self.notify, _("No link. {reason}").format(reason=sentence(problems(exc))),
                                       severity="warning", markup=False, timeout=10)
             return
         self.app.call_from_thread(self.app.push_screen, DetailModal(
