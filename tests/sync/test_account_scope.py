@@ -64,6 +64,20 @@ def test_offline_check_names_the_other_account_and_guests_may_share(two_tills, a
     create_customer(ber, admin, person("Ann", "Müller", MAIL))  # a guest: allowed
 
 
+def test_the_form_check_refuses_for_the_scope_before_any_duplicate_question(two_tills, admin):
+    """The check a form runs before it saves (and before it asks "may be the same customer … save
+    anyway?") refuses what the save would refuse for the scope; a guest draft passes."""
+    from pos_customers.services.customers import validate_draft
+
+    ber, _ = two_tills
+    anna = create_customer(ber, admin, account())
+    [err] = validate_draft(ber, admin, account("Ann", "Anna@Example.org"), new=True)
+    assert err.field == "emails.0.address" and anna.reference_display in err.message
+    assert validate_draft(ber, admin, person("Ann", "Müller", MAIL), new=True) == []
+    # an edit that leaves the address and the account type as they were is not asked again
+    assert validate_draft(ber, admin, account(), new=False, before=anna) == []
+
+
 def _clash(two_tills, admin, hq_server):
     ber, ham = two_tills
     create_customer(ber, admin, account())

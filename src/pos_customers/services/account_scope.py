@@ -78,20 +78,28 @@ def current_scope(svc: Services, actor: Actor) -> AccountScopeSetting:
 
 def check(s: Session | sqlite3.Connection, record: CustomerRecord, clean: CleanCustomer | None = None) -> None:
     """Refuse a registered account an address another registered account of its scope holds here."""
+    check_fields(s, record.store_code, record.id, record.document_fields(), clean,
+                 anonymized=record.anonymized_at is not None)
+
+
+def check_fields(s: Session | sqlite3.Connection, store_code: str, customer_id: str | None, fields: dict,
+                 clean: CleanCustomer | None = None, *, anonymized: bool = False) -> None:
+    """:func:`check` on a customer's document fields: also before a save, so a form asks nothing
+    (a possible duplicate: save anyway?) of a customer the save would refuse for the scope."""
     if _shared(_stored(s)):  # the default: no pydantic for a save (`customers add`)
         return
     scope = setting(s)
     if scope.value == AccountScope.SHARED:
         return
-    mine = scope.key_of(record.store_code)
-    wanted = claimed_emails(record.document_fields(), anonymized=record.anonymized_at is not None)
+    mine = scope.key_of(store_code)
+    wanted = claimed_emails(fields, anonymized=anonymized)
     if mine is None or not wanted:
         return
     marks = ",".join("?" * len(wanted))
     hits = connection(s).execute(
         f"SELECT e.address_key, c.reference, c.store_code FROM customer_email e JOIN customer c ON c.id = e.customer_id"
         f" WHERE e.address_key IN ({marks}) AND c.id != ? AND c.account_type = 'registered'"
-        " AND c.anonymized_at IS NULL ORDER BY c.created_at", (*wanted, record.id)).fetchall()
+        " AND c.anonymized_at IS NULL ORDER BY c.created_at", (*wanted, customer_id or "")).fetchall()
     order = [e.email.address.casefold() for e in clean.emails] if clean is not None else wanted
     errors = []
     for key, reference, store in hits:

@@ -215,13 +215,26 @@ def validate_draft(svc: Services, actor: Actor, draft: CustomerDraft, *, new: bo
                    before: CustomerRecord | None = None) -> list[FieldError]:
     """Field errors for a draft as it stands (for live checking in a form); [] when it is fine.
     ``before``: the customer an edit changes (the store's account options judge what changed)."""
+    from ..domain.record import fields_from_clean
+    from .account_scope import check_fields
+
     actor.require(Permission.CREATE if new else Permission.EDIT)
     with svc.db.snapshot() as s:
         try:
-            prepare(svc, s, draft, new=new, before=before)
+            clean = prepare(svc, s, draft, new=new, before=before).clean
+            # the save's own scope check: a form asks nothing of a customer the save would refuse
+            if before is None or (clean.account_type, _emails_of(clean)) != (before.account_type,
+                                                                             tuple(e.address for e in before.emails)):
+                check_fields(s, before.store_code if before is not None else svc.store_code,
+                             before.id if before is not None else None, fields_from_clean(clean), clean,
+                             anonymized=before is not None and before.anonymized_at is not None)
         except ValidationFailed as exc:
             return exc.errors
     return []
+
+
+def _emails_of(clean: CleanCustomer) -> tuple[str, ...]:
+    return tuple(e.email.address for e in clean.emails)
 
 
 def template_draft(svc: Services, actor: Actor) -> CustomerDraft:
