@@ -307,7 +307,7 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
             (_("Language"), language_name(view.language)), (_("Currency"), view.currency),
             (_("Receipt"), word(view.receipt_option)), (_("Receipt email"), view.receipt_email),
             (_("Status"), f"{status}: {view.status_reason}" if view.status_reason else status),
-            (_("Account type"), word(view.account_type)),
+            (_("Online account"), word(view.account_type)),
             (_("VAT number"), view.vat_number), (_("Tax exempt"), yes_no(view.tax_exempt)),
             (_("Credit limit"), format_minor(view.credit_limit, view.currency) or "—"),
             (_("Registered"), view.created_at),

@@ -97,7 +97,7 @@ class OnlinePane(DataPane):
         table = DataTable(id="online-table", cursor_type="row", show_header=False, zebra_stripes=True)
         table.add_columns(_("Field"), _("Value"))
         for k, v in ((_("Online"), _online_text(got)), (_("Assistance consent"), _consent_text(view)),
-                     (_("Account type"), word(view.account_type))):
+                     (_("Online account"), word(view.account_type))):
             table.add_row(plain(k, "bold"), plain(v))
         parts: list = [table]
         links = got.state.links if got.state is not None else []
