@@ -199,6 +199,9 @@ async def test_sync_screen_lists_parked_events_and_retries_and_discards_them(par
         await settle(app, pilot, 0.1)
         table = app.screen.query_one("#parked", DataTable)
         assert table.row_count == 1
+        from rich.cells import cell_len
+        cut = [str(c.label) for c in table.columns.values() if cell_len(str(c.label)) > c.width]
+        assert cut == [], f"column titles cut at 80 columns: {cut}"
         row = [str(c) for c in table.get_row_at(0)]
         assert row[1] == "customer.created" and "Anna Müller" in row[2]
         assert row[3] == "403 not your store [payload.store_code]"

@@ -83,7 +83,7 @@ class SyncScreen(Screen):
         # store's date-time format needs; the reason gets the rest.
         when = max(len(datetime_text(datetime(2026, month, 28, 22, 58))) for month in range(1, 13))
         for label, width in ((_("When"), when), (_("Event"), 17), (_("Customer"), 15),
-                             (_("Why (enter: all of it)"), max(12, 38 - when))):
+                             (_("Why (Enter: all)"), max(12, 38 - when))):
             parked.add_column(label, width=width)
         self.query_one("#state", DataTable).add_columns(_("What"), _("Value"))
         self.query_one("#parked", DataTable).focus()
