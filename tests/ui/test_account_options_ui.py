@@ -77,6 +77,17 @@ async def test_a_hidden_field_is_not_on_the_form_and_a_needed_name_is_fixed(make
         assert form.query_one("#phone_marketing").has_class("hidden")
         assert not form.query_one("#row-email").has_class("hidden")
         assert str(form.query_one("#label-company", Label).render()) == "Company *"
+        await pilot.press("f3")  # another email or phone: the dialog opens on the text, says why no phone
+        await settle(app, pilot)
+        modal = app.screen
+        assert app.focused is modal.query_one("#value", Input)
+        kind = modal.query_one("#kind", Select)
+        assert [v for _label, v in kind._options if v != Select.BLANK] == ["email"]
+        assert str(modal.query_one("#kind-why", Label).render()) == \
+            "Phone: hidden in this store (the store's account options)"
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app.screen is form
         form.query_one("#phone", Input).value = "0151 23456789"  # as the search box would pre-fill it
         await pilot.press(*"Eva", "tab", "tab", *"Lang", "ctrl+s")
         await settle(app, pilot)

@@ -66,28 +66,38 @@ class ContactModal(ModalScreen[ContactEdit | None]):
     ContactModal .error.shown { display: block; }
     ContactModal Checkbox, ContactModal Checkbox:focus { border: none; height: 1; padding: 0; margin-left: 14; }
     ContactModal #hint { color: $text-muted; }
+    ContactModal #kind-why { color: $text-muted; padding-left: 14; }
     """
 
-    def __init__(self, *, contact: EmailInput | PhoneInput | None, country: str) -> None:
+    def __init__(self, *, contact: EmailInput | PhoneInput | None, country: str,
+                 kinds: tuple[str, ...] = ("email", "phone")) -> None:
         super().__init__()
         self.contact = contact
         self.country = country
+        self.kinds = kinds or ("email", "phone")  # the kinds the store's account options show
         self.kind = "phone" if isinstance(contact, PhoneInput) else "email"
+        if contact is None and self.kind not in self.kinds:
+            self.kind = self.kinds[0]
 
     def compose(self) -> ComposeResult:
         c = self.contact
         value = (c.address if isinstance(c, EmailInput) else c.number) if c else ""
         with Vertical():
             yield Static(_("Edit email or phone") if c else _("New email or phone"), id="title", markup=False)
-            with Horizontal(classes="row"):
-                yield Label(_("Kind"), classes="field-label", markup=False)
-                yield Select([(tr(label), kind) for label, kind in KINDS], value=self.kind, allow_blank=False,
-                             id="kind", compact=True,
-                             disabled=c is not None)
+            # the text first: the dialog opens on it, what is typed goes where it is read
             with Horizontal(classes="row"):
                 yield Label(_("Email / phone"), classes="field-label", markup=False)
                 yield TextInput(safe(value), id="value", compact=True)
             yield ErrorLine(id="err-value")
+            offered = [(tr(label), kind) for label, kind in KINDS if kind in self.kinds or kind == self.kind]
+            with Horizontal(classes="row"):
+                yield Label(_("Kind"), classes="field-label", markup=False)
+                yield Select(offered, value=self.kind, allow_blank=False, id="kind", compact=True,
+                             disabled=c is not None)
+            left_out = [tr(label) for label, kind in KINDS if kind not in (k for _l, k in offered)]
+            if left_out:
+                yield Label(_("{kinds}: hidden in this store (the store's account options)").format(
+                    kinds=", ".join(left_out)), id="kind-why", classes="muted-line", markup=False)
             with Horizontal(classes="row"):
                 yield Label(_("Purpose"), classes="field-label", markup=False)
                 yield Select(purpose_options(self.kind), value=str(c.purpose) if c else PURPOSES[self.kind][0],
@@ -97,7 +107,12 @@ class ContactModal(ModalScreen[ContactEdit | None]):
             yield Label(keys_as_shown(_("ctrl+s keeps · esc cancels · saved with the customer")), id="hint", markup=False)
 
     def on_mount(self) -> None:
-        focus_at_end(self.query_one("#value", Input))
+        """The dialog opens on its first field that takes input (the email or phone)."""
+        first = next((w for w in self.query("Input, Select, Checkbox") if w.focusable), None)
+        if isinstance(first, Input):
+            focus_at_end(first)
+        elif first is not None:
+            first.focus()
 
     @on(Select.Changed, "#kind")
     def _kind(self, event: Select.Changed) -> None:

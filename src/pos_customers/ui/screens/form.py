@@ -671,13 +671,19 @@ class CustomerFormScreen(Screen):
         self.refresh_bindings()  # Delete is offered on the lists only
 
     def action_add_contact(self) -> None:
-        self.app.push_screen(ContactModal(contact=None, country=self.app.store_country), self._contact_done(None))
+        self.app.push_screen(ContactModal(contact=None, country=self.app.store_country, kinds=self._contact_kinds()),
+                             self._contact_done(None))
+
+    def _contact_kinds(self) -> tuple[str, ...]:
+        """The kinds of contact the store's account options show (emails, phones)."""
+        return tuple(kind for kind, field in (("email", "emails"), ("phone", "phones"))
+                     if not self.options.hidden(field))
 
     @on(DataTable.RowSelected, "#more-contacts")
     def _edit_contact(self, event: DataTable.RowSelected) -> None:
         kind, index = str(event.row_key.value).split(":")
         contact = (self.more_emails if kind == "email" else self.more_phones)[int(index)]
-        self.app.push_screen(ContactModal(contact=contact, country=self.app.store_country),
+        self.app.push_screen(ContactModal(contact=contact, country=self.app.store_country, kinds=self._contact_kinds()),
                              self._contact_done((kind, int(index))))
 
     def _contact_done(self, where: tuple[str, int] | None):
