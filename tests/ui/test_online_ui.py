@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import select
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Input
 
 from pos_customers.hq import tables as t
 from pos_customers.hq.db import make_engine
@@ -77,7 +77,15 @@ async def test_the_associate_records_consent_and_gets_a_link(make_app, assisted,
         await settle(app, pilot)
         assert type(app.screen).__name__ == "DetailModal"
         shown = str(app.screen.query_one("#detail").render())
-        assert "https://shop.example/assist?token=" in shown
+        # the link whole on a line of its own (not wrapped across two at 80 columns), selected to copy
+        line = app.screen.query_one("#copy", Input)
+        assert app.focused is line and line.value.startswith("https://shop.example/assist?token=")
+        assert line.selected_text == line.value and "assist?token=" not in shown
+        url = line.value
+        await pilot.press("x")  # typed on it: the link stays as it was
+        await settle(app, pilot)
+        assert line.value == url
+        shown = url
         with assisted.hq.engine.connect() as conn:
             (row,) = conn.execute(select(t.assist_link)).all()
         assert row.requested_by == "BER01 1002 (associate)" and row.token_hash not in shown

@@ -87,16 +87,39 @@ class DetailModal(ModalScreen[None]):
     DetailModal .hint { color: $text-muted; }
     """
 
-    def __init__(self, title: str, lines: list[str]) -> None:
+    def __init__(self, title: str, lines: list[str], *, copy: str = "") -> None:
         super().__init__()
-        self.title_text, self.lines = title, lines
+        self.title_text, self.lines, self.copy = title, lines, copy
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(plain(self.title_text), id="title")
+            if self.copy:  # a link: whole on a line of its own, never wrapped, selected to copy
+                yield CopyLine(self.copy, id="copy", compact=True)
             with VerticalScroll():
                 yield Static(plain("\n".join(safe(line) for line in self.lines) or "—", multiline=True), id="detail")
-            yield Static(_("Esc closes"), classes="hint", markup=False)
+            yield Static(keys_as_shown(_("ctrl+c copies the link · Esc closes")) if self.copy else _("Esc closes"),
+                         classes="hint", markup=False)
+
+    def on_mount(self) -> None:
+        if self.copy:
+            line = self.query_one("#copy", CopyLine)
+            line.focus()
+            line.select_all()
+
+    @on(Input.Submitted, "#copy")
+    def _enter(self) -> None:
+        self.dismiss(None)
+
+    @on(Input.Changed, "#copy")
+    def _keep(self, event: Input.Changed) -> None:
+        if event.value != self.copy:
+            event.input.value = self.copy
+
+
+class CopyLine(Input):
+    """A text to copy (a link): one line that scrolls instead of wrapping, its text selected for
+    ctrl+c; what is typed on it does not change it (DetailModal puts it back)."""
 
 
 class ConflictModal(ModalScreen[str]):

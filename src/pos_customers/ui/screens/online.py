@@ -161,7 +161,7 @@ class AssistActions:
             return
         self.app.call_from_thread(self.app.push_screen, DetailModal(
             _("Assistance link: works once, until {at}").format(at=safe(link.expires_at)),
-            [link.url, "", _("Open it on the assisting device; it is shown only now.")]))
+            [_("Open it on the assisting device; it is shown only now.")], copy=link.url))
         self.app.call_from_thread(self.load)
 
 
