@@ -65,7 +65,7 @@ class CreditPane(DataPane):
         # who before the reason: at 80 columns a long reason is what gets cut, never the number
         table.add_columns(_("When"), _("Movement"), _("Amount"), _("Balance"), _("By"), _("Reason"))
         for p in view.pending:
-            state = _("REFUSED") if p.parked else _("queued")
+            state = _("REFUSED") if p.parked else _("sent") if p.sent else _("queued")
             table.add_row(plain(_when(p.queued_at)), plain(f"{tr(KIND_TEXT[p.kind])} ({state})"),
                           plain(signed(p.amount_minor, p.currency)), plain("—"), plain(p.associate or "—"),
                           plain(tr(p.parked_reason) if p.parked else p.reason))
@@ -91,8 +91,8 @@ class CreditPane(DataPane):
             return
         view = self.view
         currency = store_credit.currency_for(self.app.services, view.currency)
-        shown = self.rows[0] if self.rows else None
-        balance = shown.line(currency).expected_minor if shown else 0
+        # the balance a movement is checked against (services/credit.py), not the one shown when the tab loaded
+        balance = store_credit.balance_here(self.app.services, view.id, currency)
 
         def saved(done: bool | None) -> None:
             if done:
