@@ -130,3 +130,49 @@ def test_snapshot_store_credit_dialog(snap_compare, make_app, credit_link):
         await pilot.press("c", *"-5", "tab")
         await settle(pilot.app, pilot)
     assert snap_compare(make_app(sync_seconds=3600), terminal_size=SIZE, run_before=run)
+
+
+async def test_a_burst_that_picks_correct_on_the_list_saves_a_correction(make_app, credit_link, shop):
+    """The kind picked by a letter typed on the list is the one saved, however fast ctrl+s follows."""
+    from tests.ui.test_type_ahead import burst
+
+    app = make_app(sync_seconds=3600)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_tab(app, pilot, "credit", "credit-table")
+        await pilot.press("c")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "CreditModal"
+        burst(app, *"-1.00", "tab", "tab", *"race check", "shift+tab", "shift+tab", "shift+tab", "c", "ctrl+s")
+        await settle(app, pilot, 0.1)
+        assert type(app.screen).__name__ == "CustomerScreen", str(app.screen.query_one("#credit-error").render())
+    with shop.db.read() as s:
+        event = s.exec(select(OutboxEvent).where(OutboxEvent.event_type == "credit.moved")).one()
+    assert (event.payload["kind"], event.payload["amount_minor"], event.payload["reason"]) == (
+        "corrected", -100, "race check")
+
+
+async def test_a_malformed_amount_or_currency_is_refused_at_its_field(make_app, credit_link, shop):
+    from textual.widgets import Input
+
+    app = make_app(sync_seconds=3600)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_tab(app, pilot, "credit", "credit-table")
+        await pilot.press("c")
+        await settle(app, pilot)
+        modal = app.screen
+        modal.query_one("#credit-kind").value = "corrected"
+        modal.query_one("#credit-reason", Input).value = "Signs"
+        await pilot.press(*"---10.00", "ctrl+s")
+        await settle(app, pilot)
+        amount = modal.query_one("#credit-amount", Input)
+        assert "Amount must be an amount like -5,00" in str(modal.query_one("#credit-error").render())
+        assert amount.has_class("-invalid") and app.focused is amount
+        currency = modal.query_one("#credit-currency", Input)
+        currency.focus()
+        await pilot.press("ctrl+u", *"---", "E", "ctrl+s")  # letters only: the dashes never get in
+        await settle(app, pilot)
+        assert currency.value == "E" and currency.has_class("-invalid") and app.focused is currency
+        assert "'E' is not a currency code like EUR" in str(modal.query_one("#credit-error").render())
+        assert app.screen is modal
+    with shop.db.read() as s:
+        assert s.exec(select(OutboxEvent).where(OutboxEvent.event_type == "credit.moved")).all() == []
