@@ -176,3 +176,35 @@ async def test_a_malformed_amount_or_currency_is_refused_at_its_field(make_app, 
         assert app.screen is modal
     with shop.db.read() as s:
         assert s.exec(select(OutboxEvent).where(OutboxEvent.event_type == "credit.moved")).all() == []
+
+
+async def test_the_card_reads_again_after_a_sync_that_moved_something(make_app, credit_link, shop):
+    """A sync in the background while the card is shown, or one asked for on the Sync screen while
+    the card waits behind it: the Store credit tab shows what headquarters holds after it, without
+    reopening the card."""
+    from pos_customers.services import credit as store_credit
+
+    app = make_app(sync_seconds=3600)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_tab(app, pilot, "credit", "credit-table")
+        store_credit.move_credit(shop, app.actor, credit_link.anna, kind="added", amount_minor=4000,
+                                 reason="Late delivery")
+        app.screen.action_reload()
+        await settle(app, pilot)
+        assert cells(app, "credit-table")[0][1] == "added (queued)"
+        app.run_sync()  # the background sync sends it: headquarters applies it
+        await settle(app, pilot, 0.1)
+        assert [r[1:4] for r in cells(app, "credit-table")][0] == ["added", "+40,00 €", "73,00 €"]
+        assert "73,00 €" in str(app.screen.query_one("#credit-balance").render())
+        card = app.screen
+        credit_link.hq.credit_move(credit_link.anna, currency="EUR", kind="used", amount_minor=-300,
+                                   reason="Sale S-100009", by="headquarters:orders")
+        await pilot.press("f8")
+        await settle(app, pilot)
+        assert app.screen is not card
+        await pilot.press("ctrl+r")
+        await settle(app, pilot, 0.1)
+        await pilot.press("escape")
+        await settle(app, pilot, 0.1)
+        assert app.screen is card
+        assert [r[1:4] for r in cells(app, "credit-table")][0] == ["used in sale", "-3,00 €", "70,00 €"]
