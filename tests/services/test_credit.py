@@ -169,3 +169,26 @@ def test_an_access_request_holds_the_kept_store_credit(till, manager):
     report = access_report(svc, manager, anna.id, transport=http)
     (kept,) = report["terminal"]["store_credit"]
     assert kept["balances"] == [{"currency": "EUR", "balance_minor": 4550}]
+
+
+def test_a_movement_sent_counts_until_the_kept_copy_holds_it_and_never_twice(till, manager):
+    svc, http, anna = till
+    credit.credit_account(svc, manager, anna.id, transport=http)  # kept: 45.50
+    added = credit.move_credit(svc, manager, anna.id, kind="added", amount_minor=1000, reason="Goodwill")
+    sync.sync_now(svc, manager, transport=http)  # sent and taken: gone from the outbox, not in the kept copy
+    assert outbox(svc) == []
+    view = credit.credit_account(svc, manager, anna.id, transport=DOWN)
+    assert view.line("EUR").balance_minor == 4550 and view.line("EUR").expected_minor == 5550
+    assert [(p.id, p.sent, p.parked) for p in view.pending] == [(added.id, True, False)]
+    assert credit.balance_here(svc, anna.id, "EUR") == 5550  # what the dialog's title says
+    # the check counts it too: the whole 55.50 may be corrected away offline, not a cent more
+    with pytest.raises(ValidationFailed, match="below zero"):
+        credit.move_credit(svc, manager, anna.id, kind="corrected", amount_minor=-5551, reason="Too much")
+    credit.move_credit(svc, manager, anna.id, kind="corrected", amount_minor=-5550, reason="Closed")
+    assert credit.balance_here(svc, anna.id, "EUR") == 0
+    with pytest.raises(ValidationFailed, match="below zero"):
+        credit.move_credit(svc, manager, anna.id, kind="corrected", amount_minor=-1, reason="Again")
+    # headquarters' copy now holds the sent movement: counted there, not again beside it
+    view = credit.credit_account(svc, manager, anna.id, transport=http)
+    assert view.line("EUR").balance_minor == 5550 and [p.amount_minor for p in view.pending] == [-5550]
+    assert view.line("EUR").expected_minor == 0 == credit.balance_here(svc, anna.id, "EUR")

@@ -130,3 +130,81 @@ def test_snapshot_store_credit_dialog(snap_compare, make_app, credit_link):
         await pilot.press("c", *"-5", "tab")
         await settle(pilot.app, pilot)
     assert snap_compare(make_app(sync_seconds=3600), terminal_size=SIZE, run_before=run)
+
+
+async def test_a_burst_that_picks_correct_on_the_list_saves_a_correction(make_app, credit_link, shop):
+    """The kind picked by a letter typed on the list is the one saved, however fast ctrl+s follows."""
+    from tests.ui.test_type_ahead import burst
+
+    app = make_app(sync_seconds=3600)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_tab(app, pilot, "credit", "credit-table")
+        await pilot.press("c")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "CreditModal"
+        burst(app, *"-1.00", "tab", "tab", *"race check", "shift+tab", "shift+tab", "shift+tab", "c", "ctrl+s")
+        await settle(app, pilot, 0.1)
+        assert type(app.screen).__name__ == "CustomerScreen", str(app.screen.query_one("#credit-error").render())
+    with shop.db.read() as s:
+        event = s.exec(select(OutboxEvent).where(OutboxEvent.event_type == "credit.moved")).one()
+    assert (event.payload["kind"], event.payload["amount_minor"], event.payload["reason"]) == (
+        "corrected", -100, "race check")
+
+
+async def test_a_malformed_amount_or_currency_is_refused_at_its_field(make_app, credit_link, shop):
+    from textual.widgets import Input
+
+    app = make_app(sync_seconds=3600)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_tab(app, pilot, "credit", "credit-table")
+        await pilot.press("c")
+        await settle(app, pilot)
+        modal = app.screen
+        modal.query_one("#credit-kind").value = "corrected"
+        modal.query_one("#credit-reason", Input).value = "Signs"
+        await pilot.press(*"---10.00", "ctrl+s")
+        await settle(app, pilot)
+        amount = modal.query_one("#credit-amount", Input)
+        assert "Amount must be an amount like -5,00" in str(modal.query_one("#credit-error").render())
+        assert amount.has_class("-invalid") and app.focused is amount
+        currency = modal.query_one("#credit-currency", Input)
+        currency.focus()
+        await pilot.press("ctrl+u", *"---", "E", "ctrl+s")  # letters only: the dashes never get in
+        await settle(app, pilot)
+        assert currency.value == "E" and currency.has_class("-invalid") and app.focused is currency
+        assert "'E' is not a currency code like EUR" in str(modal.query_one("#credit-error").render())
+        assert app.screen is modal
+    with shop.db.read() as s:
+        assert s.exec(select(OutboxEvent).where(OutboxEvent.event_type == "credit.moved")).all() == []
+
+
+async def test_the_card_reads_again_after_a_sync_that_moved_something(make_app, credit_link, shop):
+    """A sync in the background while the card is shown, or one asked for on the Sync screen while
+    the card waits behind it: the Store credit tab shows what headquarters holds after it, without
+    reopening the card."""
+    from pos_customers.services import credit as store_credit
+
+    app = make_app(sync_seconds=3600)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_tab(app, pilot, "credit", "credit-table")
+        store_credit.move_credit(shop, app.actor, credit_link.anna, kind="added", amount_minor=4000,
+                                 reason="Late delivery")
+        app.screen.action_reload()
+        await settle(app, pilot)
+        assert cells(app, "credit-table")[0][1] == "added (queued)"
+        app.run_sync()  # the background sync sends it: headquarters applies it
+        await settle(app, pilot, 0.1)
+        assert [r[1:4] for r in cells(app, "credit-table")][0] == ["added", "+40,00 €", "73,00 €"]
+        assert "73,00 €" in str(app.screen.query_one("#credit-balance").render())
+        card = app.screen
+        credit_link.hq.credit_move(credit_link.anna, currency="EUR", kind="used", amount_minor=-300,
+                                   reason="Sale S-100009", by="headquarters:orders")
+        await pilot.press("f8")
+        await settle(app, pilot)
+        assert app.screen is not card
+        await pilot.press("ctrl+r")
+        await settle(app, pilot, 0.1)
+        await pilot.press("escape")
+        await settle(app, pilot, 0.1)
+        assert app.screen is card
+        assert [r[1:4] for r in cells(app, "credit-table")][0] == ["used in sale", "-3,00 €", "70,00 €"]

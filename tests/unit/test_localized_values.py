@@ -57,3 +57,19 @@ def test_a_day_is_typed_and_read_back_the_locales_way(locale, shown):
     formats.set_format_locale(locale)
     assert formats.typed_date(date(1984, 3, 27)) == shown
     assert formats.parse_date_text(shown) == date(1984, 3, 27)
+
+
+@pytest.mark.parametrize("typed, minor", [("-10.00", -1000), ("+25", 2500), ("−5,50", -550), ("7", 700)])
+def test_a_signed_amount_takes_one_sign(typed, minor):
+    from pos_customers.domain.credit import parse_signed
+
+    assert parse_signed(typed, "EUR") == minor
+
+
+@pytest.mark.parametrize("typed", ["---10.00", "--10", "+-5", "10-", "-"])
+def test_a_signed_amount_with_more_signs_is_refused(typed):
+    from pos_customers.domain.credit import parse_signed
+    from pos_customers.domain.errors import FieldProblem
+
+    with pytest.raises(FieldProblem):
+        parse_signed(typed, "EUR")

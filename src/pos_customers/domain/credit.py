@@ -22,7 +22,8 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from .customer_data import Currency
 from .i18n import Msg
 from .enums import CreditKind, Role
-from .money import MAX_MINOR, Money, format_minor, parse_amount, plain_minor
+from .errors import FieldProblem
+from .money import MAX_MINOR, AmountExample, Money, format_minor, minor_digits, parse_amount, plain_minor
 from .protocol import CustomerId, Line, Moment, Shown
 
 #: the roles that may add or correct store credit (the services grant the permission to these
@@ -98,12 +99,19 @@ def refusal(kind: CreditKind, amount_minor: int, balance_minor: int, currency: s
     return None
 
 
+_SIGNS = ("+", "-", "−")
+
+
 def parse_signed(text: str, currency: str, *, what: Msg | str = Msg("Amount")) -> int:
     """What a person types for a movement, ``25``, ``+25.00`` or ``-5,50``, as signed minor units
     (:class:`~.errors.FieldProblem` when it is not an amount)."""
     raw = (text or "").strip()
     sign = -1 if raw.startswith(("-", "−")) else 1
-    return sign * parse_amount(raw.lstrip("+-−"), currency, what=what)
+    rest = raw[1:] if raw.startswith(_SIGNS) else raw
+    if any(c in _SIGNS for c in rest):  # one sign at most, in front: "---10" or "10-" is no amount
+        raise FieldProblem(Msg("{field} must be an amount like {example}", field=what,
+                               example=AmountExample("-5.00", minor_digits(currency))))
+    return sign * parse_amount(rest, currency, what=what)
 
 
 def signed(minor: int, currency: str, *, stored: bool = False) -> str:

@@ -19,17 +19,17 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 
-from sqlmodel import Session, select
+from sqlmodel import Session, delete, select
 
-from ..domain.credit import MAX_REASON, CreditAccount, CreditKind, CreditMovement, refusal, signed
+from ..domain.credit import MAX_MOVEMENTS, MAX_REASON, CreditAccount, CreditKind, CreditMovement, refusal, signed
 from ..domain.enums import EventKind
 from ..domain.errors import FieldError, ValidationFailed
 from ..domain.text import hostile_problem
 from ..domain.i18n import Msg
-from ..storage.tables import OutboxEvent, Store
-from ..sync.engine import parked_message
+from ..storage.tables import CustomerDataCache, OutboxEvent, Store
+from ..sync.engine import CREDIT_SENT, parked_message
 from .context import Actor, Permission, Services
 from .customer_data import _ask, _keep, _kept, _valid
 from .customers import view_in
@@ -50,6 +50,7 @@ class PendingMovement:
     associate: str
     queued_at: datetime
     parked_reason: str | Msg = ""  # headquarters refused it (parked on the Sync screen)
+    sent: bool = False  # headquarters took it; the kept copy of the credit does not show it yet
 
     @property
     def parked(self) -> bool:
@@ -99,11 +100,39 @@ def _pending(s: Session, customer_id: str, applied: set[str]) -> list[PendingMov
     return out
 
 
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _sent(s: Session, customer_id: str, account: CreditAccount | None) -> list[PendingMovement]:
+    """Movements this till sent and headquarters took that the kept copy does not hold yet (it
+    was fetched before they arrived, or this till is offline): newest first."""
+    held = {m.id for m in account.movements} if account else set()
+    rows = s.exec(select(CustomerDataCache).where(CustomerDataCache.kind == CREDIT_SENT,
+                                                  CustomerDataCache.customer_id == customer_id))
+    out = []
+    for r in rows:
+        p = r.doc
+        if r.key in held or (account is not None and len(held) >= MAX_MOVEMENTS and _utc(account.as_of) >= _utc(r.fetched_at)):
+            continue  # in the kept copy's balance already (or too old to be among its newest movements)
+        try:
+            out.append(PendingMovement(r.key, str(p["currency"]), CreditKind(p["kind"]), int(p["amount_minor"]),
+                                       str(p.get("reason", "")), str(p.get("associate", "")), r.fetched_at,
+                                       sent=True))
+        except (KeyError, ValueError, TypeError):
+            continue
+    return sorted(out, key=lambda x: x.queued_at, reverse=True)
+
+
 def _view(s: Session, customer_id: str, source: str = "") -> CreditView:
+    """The kept copy from headquarters plus this till's movements it does not hold yet (queued,
+    or sent and taken but not in the copy), each counted once: what the card shows and what a
+    new movement is checked against."""
     kept = _kept(s, CreditAccount, CREDIT, customer_id, customer_id)
     account = kept[0] if kept else None
     movements = list(account.movements) if account else []
-    pending = _pending(s, customer_id, {m.id for m in movements})
+    queued_here = _pending(s, customer_id, {m.id for m in movements})
+    pending = queued_here + [x for x in _sent(s, customer_id, account) if x.id not in {q.id for q in queued_here}]
     balances = {b.currency: b.balance_minor for b in account.balances} if account else {}
     queued: dict[str, int] = defaultdict(int)
     for p in pending:
@@ -111,6 +140,13 @@ def _view(s: Session, customer_id: str, source: str = "") -> CreditView:
             queued[p.currency] += p.amount_minor
     lines = [CreditLine(c, balances.get(c, 0), queued.get(c, 0)) for c in sorted(set(balances) | set(queued))]
     return CreditView(customer_id, account.as_of if account else None, lines, movements, pending, source)
+
+
+def balance_here(svc: Services, customer_id: str, currency: str) -> int:
+    """The balance to expect in ``currency`` as far as this till knows (what a new movement is
+    checked against): the kept copy plus this till's movements headquarters' copy lacks."""
+    with svc.db.read() as s:
+        return _view(s, customer_id).line(currency.upper()).expected_minor
 
 
 def credit_account(svc: Services, actor: Actor, customer_id: str, *, transport=None) -> CreditView:
@@ -122,6 +158,10 @@ def credit_account(svc: Services, actor: Actor, customer_id: str, *, transport=N
         got = [a for a in _valid(CreditAccount, [answer]) if a.customer_id == customer_id]
         if got:
             _keep(svc, CREDIT, customer_id, got, key=customer_id)
+            with svc.db.write() as s:  # the movements sent from here that this copy holds: counted there now
+                s.exec(delete(CustomerDataCache).where(CustomerDataCache.kind == CREDIT_SENT,
+                                                       CustomerDataCache.customer_id == customer_id,
+                                                       CustomerDataCache.key.in_([m.id for m in got[0].movements])))
     with svc.db.read() as s:
         return _view(s, customer_id, source)
 
@@ -186,5 +226,5 @@ def move_credit(svc: Services, actor: Actor, customer_id: str, *, kind: CreditKi
         return PendingMovement(movement_id, code, kind, amount_minor, reason, associate, tx.now)
 
 
-__all__ = ["credit_account", "move_credit", "default_currency", "currency_for", "CreditView", "CreditLine", "PendingMovement",
+__all__ = ["credit_account", "balance_here", "move_credit", "default_currency", "currency_for", "CreditView", "CreditLine", "PendingMovement",
            "CREDIT", "ENTITY"]

@@ -43,7 +43,7 @@ from ..storage.documents import (apply_document, document_rows, erase_personal_r
 from ..storage.customers import merge_confirmed
 from ..storage.engine import Database
 from ..storage.tables import (AddressPurpose, Affiliation, Associate, AttributeDefinition, Customer,
-                              CustomerAddress, CustomerGroup, CustomerNote, OrderSummary, OutboxEvent,
+                              CustomerAddress, CustomerDataCache, CustomerGroup, CustomerNote, OrderSummary, OutboxEvent,
                               Store, StoreTemplate)
 from ..domain.i18n import Msg
 from .client import HqBusy, HqClient, HqRefused, HqUnavailable, decode_page, hq_message
@@ -213,6 +213,7 @@ class SyncEngine:
             for e in events:  # headquarters applied a merge asked for here: nothing to put back any more
                 if e["type"] == EventKind.CUSTOMER_MERGED and e["id"] in held:
                     merge_confirmed(s, e["entity_id"])
+            _remember_sent_credit(s, [e for e in events if e["id"] in held])
             s.exec(delete(OutboxEvent).where(OutboxEvent.id.in_(held)))
             s.flush()
             customers = {e["entity_id"] for e in events if e["entity"] == "customer" and e["id"] in held}
@@ -405,6 +406,24 @@ class SyncEngine:
                 row.attempts += 1
                 row.last_error = message[:500]
                 s.add(row)
+
+
+#: the kind of the customer_data_cache rows that remember a store credit movement this till sent
+#: and headquarters took, until the kept copy of the customer's credit (kind ``credit``) holds it
+CREDIT_SENT = "credit_sent"
+
+
+def _remember_sent_credit(s: Session, sent: list[dict[str, Any]]) -> None:
+    """A store credit movement headquarters took leaves the outbox; until this till's kept copy of
+    the credit includes it, the balance here must still count it (services/credit.py)."""
+    now = datetime.now(timezone.utc)
+    for e in sent:
+        if e["type"] != EventKind.CREDIT_MOVED or not isinstance(e.get("payload"), dict):
+            continue
+        customer_id = str(e["payload"].get("customer_id") or "")
+        if not s.get(CustomerDataCache, (CREDIT_SENT, e["entity_id"])):
+            s.add(CustomerDataCache(kind=CREDIT_SENT, key=e["entity_id"], customer_id=customer_id,
+                                    doc=dict(e["payload"]), fetched_at=now))
 
 
 def _settle_pulled(s: Session, items: list[dict[str, Any]]) -> None:

@@ -122,6 +122,7 @@ class PosApp(App):
         self._added_modes: set[str] = set()
         self._sync_state: tuple[str, int, int] | None = None  # ("online" | "offline" | "busy", to send, parked)
         self._busy_until = 0.0  # monotonic time headquarters asked to be tried again (state "busy")
+        self.syncs_moved = 0  # syncs that sent or brought something, or were asked for (Sync screen)
         if services is not None:
             self._adopt(services)
         self.theme = self._pick_theme()
@@ -679,6 +680,9 @@ class PosApp(App):
                                           "{n} customers are back on this till: headquarters did not apply their "
                                           "merge.", result.restored).format(n=result.restored))
                 self.notify(" ".join(lines))
+        # what the round moved (or F8 asked for): a screen showing headquarters' data reads it again
+        if announce or (result is not None and (result.pushed or result.pulled or result.parked)):
+            self.syncs_moved += 1
         refresh = getattr(self.screen, "sync_finished", None)
         if refresh is not None:
             refresh()

@@ -16,7 +16,7 @@ from textual.widgets import DataTable, Input, Label, Select, Static
 from ...domain.credit import CreditKind, parse_signed, signed
 from ...domain.errors import FieldProblem, ValidationFailed
 from ...domain.formats import datetime_text, number_example
-from ...domain.i18n import N_, _, tr
+from ...domain.i18n import N_, Msg, _, tr
 from ...domain.money import format_minor
 from ...services import credit as store_credit
 from ...services.context import NotFound, Permission, PermissionDenied
@@ -65,7 +65,7 @@ class CreditPane(DataPane):
         # who before the reason: at 80 columns a long reason is what gets cut, never the number
         table.add_columns(_("When"), _("Movement"), _("Amount"), _("Balance"), _("By"), _("Reason"))
         for p in view.pending:
-            state = _("REFUSED") if p.parked else _("queued")
+            state = _("REFUSED") if p.parked else _("sent") if p.sent else _("queued")
             table.add_row(plain(_when(p.queued_at)), plain(f"{tr(KIND_TEXT[p.kind])} ({state})"),
                           plain(signed(p.amount_minor, p.currency)), plain("—"), plain(p.associate or "—"),
                           plain(tr(p.parked_reason) if p.parked else p.reason))
@@ -91,8 +91,8 @@ class CreditPane(DataPane):
             return
         view = self.view
         currency = store_credit.currency_for(self.app.services, view.currency)
-        shown = self.rows[0] if self.rows else None
-        balance = shown.line(currency).expected_minor if shown else 0
+        # the balance a movement is checked against (services/credit.py), not the one shown when the tab loaded
+        balance = store_credit.balance_here(self.app.services, view.id, currency)
 
         def saved(done: bool | None) -> None:
             if done:
@@ -139,7 +139,8 @@ class CreditModal(ModalScreen[bool]):
                 # written the store's way (25,00 in de), as the field reads it
                 yield TextInput(placeholder=_("Amount, e.g. {example} (a correction: {correction})").format(
                     example=number_example("25.00"), correction="-" + number_example("5.00")), id="credit-amount")
-                yield TextInput(value=self.currency, max_length=3, id="credit-currency")
+                # letters only: a currency code like EUR (checked again when saving)
+                yield TextInput(value=self.currency, max_length=3, restrict=r"[A-Za-z]*", id="credit-currency")
             yield TextInput(placeholder=_("Reason (kept with the movement)"), max_length=200, id="credit-reason")
             yield Static("", id="credit-error", markup=False)
             yield Label(keys_as_shown(_("Enter or ctrl+s saves · Esc cancels")), classes="muted", markup=False)
@@ -151,12 +152,26 @@ class CreditModal(ModalScreen[bool]):
     def _submitted(self, _event: Input.Submitted) -> None:
         self.action_save()
 
+    @on(Input.Changed)
+    def _changed(self, event: Input.Changed) -> None:
+        event.input.remove_class("-invalid")
+
+    def _at_field(self, field: str, text: str) -> None:
+        """Say what is wrong, with the field marked and focused."""
+        box = self.query_one(f"#credit-{field}", Input)
+        box.add_class("-invalid")
+        box.focus()
+        self._error(text)
+
     def action_save(self) -> None:
         currency = self.query_one("#credit-currency", Input).value.strip().upper() or self.currency
+        if len(currency) != 3 or not currency.isascii() or not currency.isalpha():
+            self._at_field("currency", tr(Msg("'{code}' is not a currency code like EUR", code=currency)))
+            return
         try:
             amount = parse_signed(self.query_one("#credit-amount", Input).value, currency)
         except FieldProblem as exc:
-            self._error(tr(exc))
+            self._at_field("amount", tr(exc))
             return
         kind = str(self.query_one("#credit-kind", Select).value)
         if kind == CreditKind.ADDED.value and amount < 0:

@@ -121,6 +121,7 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
         self._filling: list = []  # the tabs' contents being mounted
         self._activity: list = []  # the Activity tab's rows, in order
         self._conflicts: list = []  # the Activity tab's sync conflicts, open ones first
+        self._syncs_seen = 0  # the app's syncs_moved when the card last read the customer
         self._orders: list = []  # the Orders tab's rows, in order
 
     def compose(self) -> ComposeResult:
@@ -239,6 +240,7 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
     @work(exclusive=True, thread=True, group="card")
     def load(self) -> None:
         svc, actor = self.app.services, self.app.actor
+        self._syncs_seen = self.app.syncs_moved
         try:
             view = get_customer(svc, actor, self.customer_id)
         except NotFound as exc:  # gone meanwhile (anonymized and removed, merged without a redirect)
@@ -448,6 +450,17 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
 
     def action_reload(self) -> None:
         self.load()
+
+    def sync_finished(self) -> None:
+        """A sync sent or brought something (or one was asked for on the Sync screen): the card and
+        its tabs read again, as when it is opened (the Store credit tab's kept copy, the Online
+        tab's sign-ins); at once when the card is shown, else when it is shown again."""
+        if self.app.syncs_moved > self._syncs_seen and self.view is not None:
+            self._syncs_seen = self.app.syncs_moved
+            self.load()
+
+    def on_screen_resume(self) -> None:
+        self.sync_finished()
 
     def action_edit(self) -> None:
         if self.view:

@@ -71,6 +71,11 @@ def _pick(select: Select, character: str, at: float) -> bool:
                 if attempt != fold(word):
                     _typed[select] = (character, at)
                 options.highlighted = index
-                options.action_select()  # the Select takes it as if chosen from the open list
+                # the value now, not by the messages the open list would post (list -> overlay ->
+                # Select): a key of the same burst (ctrl+s) would run its action before they arrive
+                # and read the value the list showed before. Select's options, in the list's order.
+                value = select._options[index][1]
+                if value != select.value:
+                    select.value = value
                 return True
     return False
