@@ -169,3 +169,10 @@ def test_each_worker_of_hq_serve_builds_the_same_app_without_migrating_again(tmp
     assert app.state.admission.limit == 7 and hq.session_lifetime == timedelta(minutes=30)
     assert hq.mail_from == "hq@example.org" and hq.reset_url == "http://127.0.0.1:8750/reset"
     hq.engine.dispose()
+
+
+def test_hq_settings_set_names_the_accounts_sharing_an_address_by_their_printed_references():
+    from pos_customers.cli.hq import shared_line
+
+    line = shared_line("chain", "anna@example.org", ["YHWNVR5PY", "K7QM2XR4P"])
+    assert "by YHW-NVR-5PY, K7Q-M2X-R4P (the first keeps it" in line, line

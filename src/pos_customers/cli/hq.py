@@ -737,6 +737,15 @@ def hq_settings_show(db: Optional[str] = _HQ_DB) -> None:
         + _("(one registered account per email: shared = no limit, chain, region or store)"))
 
 
+def shared_line(key: str, email: str, refs: list[str]) -> str:
+    """One address several registered accounts held before the scope was set, the references as
+    a person reads them (as the app prints them)."""
+    from ..domain.reference import format_reference
+
+    return _("already shared in {key}: {email} by {references} (the first keeps it; merge or change "
+             "the others' email)").format(key=key, email=email, references=", ".join(map(format_reference, refs)))
+
+
 @settings_app.command("set",
                       help=N_("Change a chain setting. account-scope: how many registered accounts may share one "
                               "email: shared (no limit, the default), chain (one in the whole chain), region (one "
@@ -744,7 +753,6 @@ def hq_settings_show(db: Optional[str] = _HQ_DB) -> None:
 def hq_settings_set(name: str = typer.Argument(..., help=N_("account-scope")),
                     value: str = typer.Argument(..., help=N_("shared, chain, region or store")),
                     db: Optional[str] = _HQ_DB) -> None:
-    from ..domain.reference import format_reference
     from ..hq.account_scope import set_scope
 
     if name.strip().lower().replace("_", "-") != "account-scope":
@@ -753,7 +761,6 @@ def hq_settings_set(name: str = typer.Argument(..., help=N_("account-scope")),
     say(_("account-scope: {before} -> {after}; {n} address(es) of registered accounts claimed; every store "
           "receives it with its next sync").format(before=done.before.value, after=done.after.value, n=done.claims))
     for key, email, refs in done.shared[:50]:
-        say("  " + _("already shared in {key}: {email} by {references} (the first keeps it; merge or change "
-                     "the others' email)").format(key=key, email=email, references=", ".join(format_reference(r) for r in refs)))
+        say("  " + shared_line(key, email, refs))
     if len(done.shared) > 50:
         say("  " + _("… and {n} more").format(n=len(done.shared) - 50))
