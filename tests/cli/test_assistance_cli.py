@@ -44,3 +44,17 @@ def test_consent_then_a_link_and_who_is_online(run, hq_server):  # noqa: F811
     assert r.exit_code == 0 and "no customer is signed in online now" in r.output
     r = run("customers", "online", ref)
     assert r.exit_code == 0 and "never signed in online" in r.output, r.output
+
+
+def test_hq_online_prints_the_reference_as_the_app_does():
+    """`hq online`: YHW-NVR-5PY, never the bare YHWNVR5PY."""
+    import uuid
+    from datetime import datetime, timezone
+
+    from pos_customers.cli.assistance import online_row
+    from pos_customers.domain.assistance import OnlineCustomer
+
+    at = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
+    row = online_row(OnlineCustomer(customer_id=str(uuid.uuid4()), reference="YHWNVR5PY", name="Anna Müller",
+                                    home_store="BER01", signed_in_at=at, last_seen_at=at, expires_at=at))
+    assert row.startswith("YHW-NVR-5PY Anna Müller"), row

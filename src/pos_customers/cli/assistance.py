@@ -92,15 +92,21 @@ def online_line(got) -> str:
 def hq_online(db: Optional[str] = typer.Option(None, "--db", metavar="URL",
                                                help=N_("postgresql://... or a SQLite path (default: as `hq serve`).")),
               limit: int = typer.Option(500, "--limit", min=1, max=100_000)) -> None:
-    from ..domain.reference import format_reference
     from .hq import _hq_run
 
     online = _hq_run(db, lambda hq: hq.online_now(limit=limit))
     if not online:
         say(_("no customer is signed in online now"))
     for c in online:
-        assisted = "  " + _("assisted by {associate}").format(associate=c.assisted_by) if c.assisted_by else ""
-        say(f"{format_reference(c.reference):<11} {c.name[:30]:<30} {c.home_store:<8} "
+        say(online_row(c))
+
+
+def online_row(c) -> str:
+    """One customer signed in online: the reference as a person reads it (as the app prints it)."""
+    from ..domain.reference import format_reference
+
+    assisted = "  " + _("assisted by {associate}").format(associate=c.assisted_by) if c.assisted_by else ""
+    return (f"{format_reference(c.reference):<11} {c.name[:30]:<30} {c.home_store:<8} "
             + _("since {start} last seen {seen} until {end}").format(
                 start=time_text(c.signed_in_at), seen=time_text(c.last_seen_at), end=time_text(c.expires_at))
             + assisted)
