@@ -38,7 +38,7 @@ ASSIST_ACTIONS = {"assist_consent", "assist_link"}
 ASSIST_ACTION_TEXT = {CONSENT_GIVEN: N_("assistance consent given"),
                       CONSENT_WITHDRAWN: N_("assistance consent withdrawn"),
                       LINK_ISSUED: N_("assistance link issued"), LINK_USED: N_("assistance link used")}
-#: the tab's line of keys (they are not in the footer); the source note follows on a line of its own
+#: the tab's line of keys (the footer shows them too, as far as 80 columns hold); the source note follows
 HINT = N_("g consent (again: withdraw) · h assistance link")
 
 
