@@ -73,3 +73,12 @@ def test_a_signed_amount_with_more_signs_is_refused(typed):
 
     with pytest.raises(FieldProblem):
         parse_signed(typed, "EUR")
+
+
+def test_a_cut_name_keeps_the_surname_and_lets_the_organization_give_way():
+    from pos_customers.ui.widgets.results import fit_name
+
+    assert fit_name("Maximilian Meier", 14) == "Maximil… Meier"
+    assert fit_name("Maxime Lambert (Yılmaz Handel B.V.)", 16).rstrip() == "Maxime Lambert"
+    assert fit_name("Maxime Lambert (Yılmaz Handel B.V.)", 20) == "Maxime Lambert (Yıl…"
+    assert fit_name("Franziska Buschmann (Yılmaz Handel B.V.)", 16) == "Franz… Buschmann"

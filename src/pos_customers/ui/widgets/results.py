@@ -42,8 +42,13 @@ def fit(text: str, width: int) -> str:
 def fit_name(text: str, width: int) -> str:
     """A name in ``width`` cells keeping its last word (the surname a person searched for) whole:
     "Maximilian Meier" in 14 cells is "Maximil… Meier", not "Maximilian Me…". A name of one word,
-    or whose last word leaves no room for the rest, is cut at its end as any cell is."""
+    or whose last word leaves no room for the rest, is cut at its end as any cell is. A person's
+    organization after the name ("Maxime Lambert (Yılmaz Handel B.V.)") is not the surname: it is
+    what gives way first."""
     text = safe(text)
+    name, paren, _ = text.partition(" (")
+    if paren and text.endswith(")") and cell_len(text) > width:
+        return fit(text, width) if cell_len(name) + 3 <= width else fit_name(name, width)
     head, _, last = text.rstrip().rpartition(" ")
     if cell_len(text) <= width or not head.strip() or cell_len(last) + 3 > width:
         return fit(text, width)
