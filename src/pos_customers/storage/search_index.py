@@ -507,6 +507,7 @@ def rebuild(conn: sqlite3.Connection) -> None:
             write_match_keys(conn, cid)
         for table in FTS_TABLES:
             conn.execute(f"INSERT INTO {table}({table}) VALUES ('rebuild')")
+            conn.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")  # one segment (see demo)
         name_keys.rebuild(conn)
         conn.execute("COMMIT")
     except BaseException:
