@@ -8,6 +8,7 @@ the same transaction, so the indexes can never disagree with the tables after a 
 from __future__ import annotations
 
 import functools
+import json
 import operator
 import sqlite3
 from dataclasses import dataclass, fields, replace
@@ -308,8 +309,9 @@ def _few_first(conn: sqlite3.Connection, hits: str, params: tuple, limit: int) -
         return None
     if not ids:
         return []
-    return conn.execute(f"SELECT s.rowid, {_ROW_COLUMNS} {_ROW_FROM} WHERE s.rowid IN ({','.join('?' * len(ids))})",
-                        ids).fetchall()
+    # one statement text for any number of hits (a list of marks would be one cached statement each)
+    return conn.execute(f"SELECT s.rowid, {_ROW_COLUMNS} {_ROW_FROM} WHERE s.rowid IN (SELECT value FROM json_each(?))",
+                        (json.dumps(ids),)).fetchall()
 
 
 def _survivor_reference(conn: sqlite3.Connection, reference: str) -> str | None:
