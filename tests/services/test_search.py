@@ -89,17 +89,6 @@ def test_results_are_limited_and_paged(svc, admin, people):
     assert len(everything.rows) == 31 and not everything.has_more
 
 
-@pytest.mark.parametrize("limit", [5, 30, 31, 32, 500])
-def test_a_step_lists_the_newest_first_whether_it_finds_more_or_fewer_than_a_page(svc, admin, people, limit):
-    # a step that finds fewer rows than it may take reads them in the index's order and sorts
-    # them; one that finds more reads the newest first: the same rows, in the same order
-    newest_first = [f"Anna Filler{string.ascii_lowercase[i // 26]}{string.ascii_lowercase[i % 26]}"
-                    for i in reversed(range(30))] + ["Anna Müller"]
-    assert names(svc, admin, "anna", limit=limit) == newest_first[:limit]
-    newest_first.insert(30, "Annette Schröder")  # added after Anna Müller
-    assert names(svc, admin, "ann", limit=limit) == newest_first[:limit]
-
-
 def test_empty_box_lists_recent_customers_of_this_store(svc, admin, people):
     page = search_customers(svc, admin, "", limit=5)
     assert len(page.rows) == 5 and page.has_more

@@ -8,7 +8,6 @@ the same transaction, so the indexes can never disagree with the tables after a 
 from __future__ import annotations
 
 import functools
-import json
 import operator
 import sqlite3
 from dataclasses import dataclass, fields, replace
@@ -218,19 +217,16 @@ def search(conn: sqlite3.Connection, q: SearchQuery, *, limit: int, offset: int 
 
     fetched: dict[str, tuple] = {}
 
-    def take_rows(fts: str, match: str, how: str, contains: str | None = None, few: bool = False) -> None:
+    def take_rows(fts: str, match: str, how: str, contains: str | None = None) -> None:
         """FTS hits, newest first, with their display rows, in one statement (the matching
         rowids are a subquery the rows are read by); rows found by an earlier step keep their place.
-        ``contains``: only rows whose contact text holds it (``instr``: exactly, as stored).
-        ``few``: the step is expected to find fewer rows than it may take (see :func:`_few_first`)."""
+        ``contains``: only rows whose contact text holds it (``instr``: exactly, as stored)."""
         check = " AND instr(contact_text, ?)" if contains is not None else ""
-        limit = want + len(found)
-        params = (match, *(() if contains is None else (contains,)), *codes, limit)
-        hits = f"SELECT rowid FROM {fts} WHERE {fts} MATCH ?{check}{by_rowid} ORDER BY rowid"
-        rows = _few_first(conn, hits, params, limit) if few and limit <= _FEW_AT_MOST else None
-        if rows is None:
-            rows = conn.execute(f"SELECT s.rowid, {_ROW_COLUMNS} {_ROW_FROM} WHERE s.rowid IN ({hits} DESC LIMIT ?)",
-                                params).fetchall()
+        rows = conn.execute(
+            f"SELECT s.rowid, {_ROW_COLUMNS} {_ROW_FROM} WHERE s.rowid IN (SELECT rowid FROM {fts}"
+            f" WHERE {fts} MATCH ?{check}{by_rowid} ORDER BY rowid DESC LIMIT ?)",
+            (match, *(() if contains is None else (contains,)), *codes, want + len(found))
+        ).fetchall()
         rows.sort(key=_FIRST, reverse=True)
         for r in rows:
             if r[0] not in seen_rowids:
@@ -279,7 +275,7 @@ def search(conn: sqlite3.Connection, q: SearchQuery, *, limit: int, offset: int 
             if len(found) >= want:
                 break
             take_rows("customer_name_fts", fts_exact_query(name_words) if whole else fts_name_query(name_words),
-                      "name", few=True)
+                      "name")
     named = len(found) - before_names
     if q.name_words and len(found) < want and named < limit:
         # the name words found fewer than a page: names that sound alike, then one typo away
@@ -287,31 +283,13 @@ def search(conn: sqlite3.Connection, q: SearchQuery, *, limit: int, offset: int 
         for how in fuzzy.MATCH_KINDS:
             match = fuzzy.fts_query(q.name_words, alternatives.of(how))
             if match and len(found) < want:
-                take_rows("customer_name_fts", match, how, few=True)
+                take_rows("customer_name_fts", match, how)
     if q.fragment and len(found) < want:
         plan = fts_fragment_plan(q.fragment)
         if plan:
             take_rows("customer_contact_fts", plan[0], "phone" if q.fragment.isdigit() else "fragment", plan[1])
     via = _people_of_organizations(conn, found, want, q.segments) if q.name_words else {}
     return _page(conn, found, fetched, offset, limit, via)
-
-
-_FEW_AT_MOST = 1000  # a step that may take more rows reads newest first at once (one statement)
-
-
-def _few_first(conn: sqlite3.Connection, hits: str, params: tuple, limit: int) -> list[tuple] | None:
-    """A step's hits read in FTS5's own order (ascending row ids, a third cheaper than
-    descending: reading a doclist backwards costs more), and their rows, when they are fewer
-    than ``limit``: then they are every hit, the same rows the newest-first read finds. None when
-    there are ``limit`` or more (the newest ``limit`` are read again, newest first)."""
-    ids = [r[0] for r in conn.execute(f"{hits} ASC LIMIT ?", params)]
-    if len(ids) >= limit:
-        return None
-    if not ids:
-        return []
-    # one statement text for any number of hits (a list of marks would be one cached statement each)
-    return conn.execute(f"SELECT s.rowid, {_ROW_COLUMNS} {_ROW_FROM} WHERE s.rowid IN (SELECT value FROM json_each(?))",
-                        (json.dumps(ids),)).fetchall()
 
 
 def _survivor_reference(conn: sqlite3.Connection, reference: str) -> str | None:
