@@ -55,10 +55,7 @@ PULL_LOCK_SECONDS = 0.05  # how long one pull transaction may hold the write loc
 # the pull copies its write-ahead log into the file after this many seconds of its transactions, between
 # them (Database.checkpoint): a save's commit then finds little to copy
 PULL_CHECKPOINT_SECONDS = 0.25
-# items per pull transaction, whatever the pace: into a 1M file a customer's rows take 0.5 ms of CPU
-# (a dozen random index pages), 2 ms and more on a busy machine, so a part may need to be small to
-# keep to the lock budget
-PULL_PART_MIN, PULL_PART_MAX = 10, 5000
+PULL_PART_MIN, PULL_PART_MAX = 100, 5000  # items per pull transaction, whatever the pace
 BUSY_WAITS = 5  # times one round waits for a busy headquarters (429 + Retry-After) before it stops
 BUSY_MAX_WAIT = 120.0  # seconds one round waits for it in all; then the next round tries again
 ROW_MAKER_FROM = 2000  # items of a page from which a pull's rows are made in another process
@@ -152,7 +149,7 @@ class SyncEngine:
         self.audit_sent = 0  # audit rows the last push_batch delivered
         self.parked = 0  # events the last push_batch parked
         self.restored = 0  # customers the last push_batch put back (a merge refused: see park)
-        self._chunk = 50  # items per pull transaction, adapted to the lock budget (from small: it may be a big file)
+        self._chunk = 200  # items per pull transaction, adapted to the lock budget
         self._written = 0.0  # seconds of pull transactions since the last checkpoint
         self._pool: ThreadPoolExecutor | None = None  # fetches the next pull page (run_once)
         self._ahead: tuple[tuple[int, int], Future] | None = None
@@ -299,8 +296,7 @@ class SyncEngine:
                 self._written = 0.0
                 self.db.checkpoint()
             if len(part) == size:  # the next part as big as fits in the lock budget, judged by this one
-                # a part that took several times the budget is followed by a part that fits at once
-                scale = min(2.0, max(0.1, PULL_LOCK_SECONDS / max(time.perf_counter() - started, 1e-6)))
+                scale = min(2.0, max(0.5, PULL_LOCK_SECONDS / max(time.perf_counter() - started, 1e-6)))
                 size = self._chunk = max(PULL_PART_MIN, min(PULL_PART_MAX, int(size * scale)))
             if last:
                 break
