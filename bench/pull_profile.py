@@ -101,6 +101,9 @@ def replay(path: Path, logs: list[list], docs: list[dict], without: str | None, 
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute(f"PRAGMA cache_size=-{cache_kb}")
     conn.execute("PRAGMA wal_autocheckpoint=0")
+    for pragma in os.environ.get("PROFILE_SQL", "").split(";"):  # e.g. a setting tried for the writer
+        if pragma.strip():
+            conn.execute(pragma)
     if without == "search triggers":
         for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'"
                                     " AND tbl_name = 'customer_search'").fetchall():
