@@ -319,3 +319,27 @@ def test_push_and_pull_answer_the_same_at_the_asgi_level_as_through_the_routes(h
     assert pull_query(b"cursor=12&limit=3") == (12, 3) and pull_query(b"") == (0, 500)
     assert pull_query(b"cursor=1&cursor=2") is None and pull_query(b"cursor= 1") is None
     assert pull_query(b"limit=0") is None and pull_query(b"cursor=" + b"9" * 20) is None
+
+
+def test_a_body_larger_than_headquarters_takes_is_refused_413_and_nothing_is_applied(hq, hq_engine, monkeypatch):
+    """A terminal's body is read into memory whole: over the limit it is refused before that, with a
+    length (413 at once) or without one (chunked: 413 once the limit is passed), never a 500."""
+    import pos_customers.hq.api as api_module
+
+    api = TestClient(create_app(hq_engine, hq))
+    headers, _ = enrol(api, hq, "BER01")
+    monkeypatch.setattr(api_module, "MAX_BODY", 2000)
+    events = [created(str(uuid.uuid4()), ref(n), "BER01", f"000000000000{n}-00000-t1") for n in range(1, 9)]
+    body = json.dumps({"events": events}).encode()
+    assert len(body) > 2000
+    whole = api.post("/v1/push", content=body, headers={**headers, "Content-Type": "application/json"})
+    assert whole.status_code == 413 and "larger than headquarters takes" in whole.json()["detail"], whole.text
+    chunked = api.post("/v1/push", content=iter([body[:1500], body[1500:]]),
+                       headers={**headers, "Content-Type": "application/json"})
+    assert chunked.status_code == 413, chunked.text
+    other = api.post("/v1/enrol", content=iter([b'{"token": "', b"x" * 3000, b'"}']),
+                     headers={"Content-Type": "application/json"})
+    assert 400 <= other.status_code < 500, other.text
+    assert state(hq_engine)[0] == []
+    small = api.post("/v1/push", json={"events": events[:1]}, headers=headers)
+    assert small.status_code == 200 and len(small.json()["applied"]) == 1

@@ -27,7 +27,7 @@ from sqlalchemy.exc import OperationalError
 from ...domain.protocol import EventKind
 from ..db import close
 from ...domain.errors import raised_message
-from ..errors import Forbidden, HqError, coded
+from ..errors import MAX_BODY, Forbidden, HqError, TooLarge, coded
 from ..service import Headquarters
 from ..admission import DEFAULT_MAX_IN_FLIGHT, EXEMPT, Gate, busy_message, refuse
 from .fast import FastPaths
@@ -75,6 +75,30 @@ def _refusal(exc: Exception) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
     return 503, body, [(b"retry-after", str(DATABASE_RETRY_AFTER).encode())]
 
 
+async def _answer_refusal(send: Any, exc: HqError) -> None:
+    status, body, headers = _refusal(exc)
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                            *headers]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _bounded(receive: Any) -> Any:
+    """``receive`` that stops a body at :data:`MAX_BODY` bytes (:class:`TooLarge`, a 413) however it
+    is sent: a terminal's body is read into memory whole, so its size is bounded first."""
+    seen = 0
+
+    async def bounded() -> dict:
+        nonlocal seen
+        message = await receive()
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > MAX_BODY:
+                raise TooLarge()
+        return message
+    return bounded
+
+
 class HeadquartersApp(FastAPI):
     """FastAPI with admission (:mod:`..admission`) in front of everything, and the fast paths of push
     and pull (:mod:`.fast`) before FastAPI's routing: a refusal costs no routing, no middleware stack."""
@@ -94,11 +118,18 @@ class HeadquartersApp(FastAPI):
         gate.in_flight += 1
         started = time.monotonic()
         try:
+            length = next((v for k, v in scope["headers"] if k == b"content-length"), b"")
+            if length.isdigit() and int(length) > MAX_BODY:  # (the server refuses a malformed one)
+                await _answer_refusal(send, TooLarge())
+                return
             route = self.fast.routes.get((scope["method"], scope["path"]))
-            if route is None:
-                await super().__call__(scope, receive, send)
-            else:
-                await route(scope, receive, send)
+            try:
+                if route is None:
+                    await super().__call__(scope, _bounded(receive), send)
+                else:
+                    await route(scope, _bounded(receive), send)
+            except TooLarge as exc:  # a body without a length, longer than it may be: before any answer
+                await _answer_refusal(send, exc)
         finally:
             gate.in_flight -= 1
             gate.average += (time.monotonic() - started - gate.average) * 0.1
