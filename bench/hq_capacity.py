@@ -8,6 +8,15 @@ PostgreSQL database, enrols S stores (default 2,000), and measures in one run:
   sends them. Latency of every request: p50 / p95 / p99; failures;
 - burst: B stores (default 200) syncing in the same instant.
 
+Two mixes of work, both printed when ``--mix both``:
+
+- heavy (issue 15's, the default): every sync of every store pushes 5 new customers;
+- realistic: a store pushes on ``--push-share`` of its syncs (default 0.1) ``--push-events`` new
+  customers (default 2), and its other syncs are a pull alone (a till with an empty outbox sends no
+  push: src/pos_customers/sync/engine.py). A store open 12 hours syncs 2,880 times a day at 15 s; a
+  push on one sync in ten is 288 pushes and 576 customers registered or changed a day, a busy store
+  (changes made within one 15 s period go in one push).
+
 A request answered 429 or 503 with ``Retry-After`` is sent again after that many seconds, as the
 terminal does (src/pos_customers/sync/engine.py); it is counted apart, not as a failure, and its
 latency is that of the answer that was served. A failure is anything else: a connection error, a
@@ -183,14 +192,21 @@ async def request(conn: Connection, tally: Tally, method: str, target: str, body
         return data
 
 
+HEAVY = (1.0, 5)  # issue 15's mix: every sync pushes 5 new customers
+
+
 async def run(port: int, stores: list[bytes], rounds: int, spread: float, first: int,
-              cursors: list[int], seed: int) -> Tally:
+              cursors: list[int], seed: int, mix: tuple[float, int] = HEAVY) -> Tally:
     """Every store syncs ``rounds`` times, once per ``spread`` seconds at its own random offset
-    (spread 0: all of them in the same instant). The push bodies are made before the clock starts."""
+    (spread 0: all of them in the same instant); ``mix``: the share of syncs that push, and how many
+    new customers such a push holds (the others are a pull alone). The push bodies are made before
+    the clock starts."""
     rng = random.Random(seed)
     offsets = [rng.uniform(0, spread) for _ in stores]
+    share, size = mix
     bodies = [[orjson.dumps({"events": [event(10_000_000 + k * 1000 + (first + r) * 5 + j, 100 + k, f"S{k:04d}",
-                                              (first + r) * 5 + j) for j in range(5)]})
+                                              (first + r) * 5 + j) for j in range(size)]})
+               if rng.random() < share else None
                for r in range(rounds)] for k in range(len(stores))]
     tally = Tally()
     epoch = time.perf_counter() + 1.0
@@ -203,7 +219,8 @@ async def run(port: int, stores: list[bytes], rounds: int, spread: float, first:
             conn = Connection("127.0.0.1", port, headers)
             t0 = time.perf_counter()
             try:
-                if await request(conn, tally, "POST", "/v1/push", bodies[k][r]) is None:
+                if bodies[k][r] is not None and await request(conn, tally, "POST", "/v1/push",
+                                                              bodies[k][r]) is None:
                     continue
                 data = await request(conn, tally, "GET", f"/v1/pull?cursor={cursors[k]}")
                 if data is None:
@@ -238,6 +255,10 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)))
     ap.add_argument("--max-in-flight", type=int, default=DEFAULT_MAX_IN_FLIGHT)
     ap.add_argument("--port", type=int, default=8797)
+    ap.add_argument("--mix", choices=("heavy", "realistic", "both"), default="heavy",
+                    help="heavy: every sync pushes 5 new customers (issue 15); realistic: see --push-share")
+    ap.add_argument("--push-share", type=float, default=0.1, help="realistic mix: share of syncs that push")
+    ap.add_argument("--push-events", type=int, default=2, help="realistic mix: new customers per push")
     args = ap.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # killed: still stop headquarters, drop the database
 
@@ -261,18 +282,26 @@ def main() -> None:
         server = start_server(url, args.port, args.workers, args.max_in_flight)
         cursors = [0] * len(stores)
 
-        phase = f"{args.stores} stores syncing every {args.period:g} s"
-        c0, s0, t0 = time.process_time(), cpu_seconds(server.pid), time.perf_counter()
-        paced = asyncio.run(run(args.port, stores[:args.stores], args.rounds, args.period, 0, cursors, 7))
-        report(f"{args.stores:,} stores, each every {args.period:g} s ({args.rounds} rounds, push 5 + pull)",
-               paced, time.perf_counter() - t0, time.process_time() - c0, cpu_seconds(server.pid) - s0)
+        mixes = {"heavy": [("heavy", HEAVY)], "realistic": [("realistic", (args.push_share, args.push_events))]}
+        mixes["both"] = mixes["heavy"] + mixes["realistic"]
+        failed = 0
+        for m, (label, mix) in enumerate(mixes[args.mix]):
+            what = ("push 5 + pull" if mix == HEAVY else
+                    f"{mix[0]:.0%} of syncs push {mix[1]} + pull, the others pull only")
+            phase = f"{args.stores} stores syncing every {args.period:g} s ({label})"
+            c0, s0, t0 = time.process_time(), cpu_seconds(server.pid), time.perf_counter()
+            paced = asyncio.run(run(args.port, stores[:args.stores], args.rounds, args.period, m * 10, cursors, 7, mix))
+            report(f"{label}: {args.stores:,} stores, each every {args.period:g} s ({args.rounds} rounds, {what})",
+                   paced, time.perf_counter() - t0, time.process_time() - c0, cpu_seconds(server.pid) - s0)
 
-        phase = f"{args.burst} stores in the same instant"
-        c0, s0, t0 = time.process_time(), cpu_seconds(server.pid), time.perf_counter()
-        burst = asyncio.run(run(args.port, stores[:args.burst], 1, 0.0, args.rounds, cursors, 8))
-        report(f"{args.burst:,} stores in the same instant (push 5 + pull)", burst, time.perf_counter() - t0,
-               time.process_time() - c0, cpu_seconds(server.pid) - s0)
-        if burst.failures or paced.failures:
+            phase = f"{args.burst} stores in the same instant ({label})"
+            c0, s0, t0 = time.process_time(), cpu_seconds(server.pid), time.perf_counter()
+            burst = asyncio.run(run(args.port, stores[:args.burst], 1, 0.0, m * 10 + args.rounds, cursors, 8,
+                                    HEAVY if mix == HEAVY else (1.0, mix[1])))
+            report(f"{label}: {args.burst:,} stores in the same instant (push {5 if mix == HEAVY else mix[1]} + pull)",
+                   burst, time.perf_counter() - t0, time.process_time() - c0, cpu_seconds(server.pid) - s0)
+            failed += burst.failures + paced.failures
+        if failed:
             code = 1
     except Exception as exc:  # a late phase failing says so, in one line, and the run fails
         print(f"bench/hq_capacity.py: {phase} failed: {type(exc).__name__}: {' '.join(str(exc).split())[:300]}",

@@ -283,3 +283,63 @@ def test_the_retry_after_grows_with_the_crowd_refused():
         gate.retry_after(now=100.5)
     later = gate.retry_after(now=101.2)  # 200 refused in the last second: 11 s of work at this pace
     assert 11 <= later <= 22
+
+
+def test_push_and_pull_answer_the_same_at_the_asgi_level_as_through_the_routes(hq, hq_engine):
+    from pos_customers.hq.api.fast import pull_query
+
+    fast = create_app(hq_engine, hq)
+    routed = create_app(hq_engine, hq)
+    routed.fast.routes = {}  # everything through FastAPI's routing, dependencies and validation
+    a, b = TestClient(fast), TestClient(routed)
+    headers, _ = enrol(a, hq, "BER01")
+    cid = str(uuid.uuid4())
+    batch = {"events": [created(cid, ref(), "BER01", "0000000000001-00000-t1")]}
+    assert a.post("/v1/push", json=batch, headers=headers).json()["applied"] == [batch["events"][0]["id"]]
+    bad = {"events": [{**batch["events"][0], "payload": {**batch["events"][0]["payload"], "fields": fields(emails=7)}}]}
+    lower = {"Authorization": headers["Authorization"].replace("Bearer", "bearer")}
+    requests = [("post", "/v1/push", {"json": batch, "headers": headers}),  # a resend: duplicates
+                ("post", "/v1/push", {"json": bad, "headers": headers}),    # 422 naming the field
+                ("post", "/v1/push", {"content": b"{", "headers": {**headers, "Content-Type": "application/json"}}),
+                ("post", "/v1/push", {"content": json.dumps(batch), "headers": {**headers, "Content-Type": "text/plain"}}),
+                ("post", "/v1/push", {"json": batch, "headers": {"Authorization": "Bearer nope"}}),
+                ("post", "/v1/push", {"json": batch}),
+                ("get", "/v1/pull", {"headers": lower}),
+                ("get", "/v1/pull?cursor=0&limit=1", {"headers": headers}),
+                ("get", "/v1/pull?cursor=-1", {"headers": headers}),
+                ("get", "/v1/pull?cursor=1&cursor=2", {"headers": headers}),
+                ("get", "/v1/pull?limit=5001", {"headers": headers}),
+                ("get", "/v1/pull?cursor=%2B1&other=x", {"headers": headers}),
+                ("get", "/v1/pull", {"headers": {"Authorization": "Bearer nope"}}),
+                ("get", "/v1/pull", {"headers": {"Authorization": "Basic eDp5"}})]
+    for method, url, kw in requests:
+        one, two = getattr(a, method)(url, **kw), getattr(b, method)(url, **kw)
+        assert (one.status_code, one.json()) == (two.status_code, two.json()), url
+        assert one.status_code != 500
+    assert pull_query(b"cursor=12&limit=3") == (12, 3) and pull_query(b"") == (0, 500)
+    assert pull_query(b"cursor=1&cursor=2") is None and pull_query(b"cursor= 1") is None
+    assert pull_query(b"limit=0") is None and pull_query(b"cursor=" + b"9" * 20) is None
+
+
+def test_a_body_larger_than_headquarters_takes_is_refused_413_and_nothing_is_applied(hq, hq_engine, monkeypatch):
+    """A terminal's body is read into memory whole: over the limit it is refused before that, with a
+    length (413 at once) or without one (chunked: 413 once the limit is passed), never a 500."""
+    import pos_customers.hq.api as api_module
+
+    api = TestClient(create_app(hq_engine, hq))
+    headers, _ = enrol(api, hq, "BER01")
+    monkeypatch.setattr(api_module, "MAX_BODY", 2000)
+    events = [created(str(uuid.uuid4()), ref(n), "BER01", f"000000000000{n}-00000-t1") for n in range(1, 9)]
+    body = json.dumps({"events": events}).encode()
+    assert len(body) > 2000
+    whole = api.post("/v1/push", content=body, headers={**headers, "Content-Type": "application/json"})
+    assert whole.status_code == 413 and "larger than headquarters takes" in whole.json()["detail"], whole.text
+    chunked = api.post("/v1/push", content=iter([body[:1500], body[1500:]]),
+                       headers={**headers, "Content-Type": "application/json"})
+    assert chunked.status_code == 413, chunked.text
+    other = api.post("/v1/enrol", content=iter([b'{"token": "', b"x" * 3000, b'"}']),
+                     headers={"Content-Type": "application/json"})
+    assert 400 <= other.status_code < 500, other.text
+    assert state(hq_engine)[0] == []
+    small = api.post("/v1/push", json={"events": events[:1]}, headers=headers)
+    assert small.status_code == 200 and len(small.json()["applied"]) == 1

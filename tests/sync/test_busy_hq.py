@@ -84,3 +84,19 @@ def test_what_a_retry_after_answer_becomes(status, header, expected):
         assert not isinstance(caught.value, HqBusy)  # a 503 that names no time: unavailable
     else:
         assert isinstance(caught.value, HqBusy) and caught.value.retry_after == expected
+
+
+def test_a_push_larger_than_headquarters_takes_goes_in_smaller_requests(chain, svc, admin, monkeypatch):
+    """413 (the body over headquarters' limit): the till sends the older half, then the rest; every
+    customer arrives, nothing is parked, no error stays."""
+    import pos_customers.hq.api as api_module
+
+    hq, http, _gate = chain
+    made = [create_customer(svc, admin, person("Anna", "Gross" + "e" * n, f"anna{n}.gross@example.org")).id
+            for n in range(6)]
+    monkeypatch.setattr(api_module, "MAX_BODY", 9000)  # about two of these customers and their audit
+    result = sync.sync_now(svc, admin, transport=http)
+    assert set(made) <= at_hq(hq)
+    assert http.paths.count("/v1/push") > 2  # refused whole at first, then halves
+    st = sync.status(svc, admin)
+    assert (st.outbox, st.parked, st.last_error) == (0, 0, "") and result.pushed >= len(made)

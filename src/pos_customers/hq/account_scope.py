@@ -45,9 +45,11 @@ class Clash:
     holder_id: str
 
 
+_CURRENT = select(t.record.c.doc).where(t.record.c.kind == KIND, t.record.c.key == SETTING_KEY)
+
+
 def current(conn: Connection) -> AccountScopeSetting:
-    doc = conn.execute(select(t.record.c.doc).where(t.record.c.kind == KIND, t.record.c.key == SETTING_KEY)
-                       ).scalar_one_or_none()
+    doc = conn.execute(_CURRENT).scalar_one_or_none()
     return AccountScopeSetting.model_validate_json(doc) if doc else AccountScopeSetting()
 
 

@@ -59,42 +59,20 @@ class Gate:
         return min(MAX_RETRY_AFTER, base + self._rng.randrange(base + 1))
 
 
-class Admission:
-    """ASGI middleware: at most ``gate.limit`` requests in flight in this process; the next one
-    gets 429 + ``Retry-After`` at once."""
+async def refuse(gate: Gate, send: Any) -> None:
+    """429 with ``Retry-After`` and a typed body, sent at once (before any routing: it costs next to
+    nothing, as it must when a crowd is at the door)."""
+    import json
 
-    def __init__(self, app: Any, gate: Gate):
-        self.app, self.gate = app, gate
+    from .errors import coded
 
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        gate = self.gate
-        if scope["type"] != "http" or scope["path"] in EXEMPT:
-            await self.app(scope, receive, send)
-            return
-        if gate.in_flight >= gate.limit:
-            gate.refused += 1
-            await self._refuse(send)
-            return
-        gate.in_flight += 1
-        started = time.monotonic()
-        try:
-            await self.app(scope, receive, send)
-        finally:
-            gate.in_flight -= 1
-            gate.average += (time.monotonic() - started - gate.average) * 0.1
-
-    async def _refuse(self, send: Any) -> None:
-        import json
-
-        from .errors import coded
-
-        seconds = self.gate.retry_after()
-        message = busy_message(seconds)
-        body = json.dumps({"detail": str(message), **coded(message), "retry_after": seconds}).encode()
-        await send({"type": "http.response.start", "status": 429,
-                    "headers": [(b"content-type", b"application/json"), (b"retry-after", str(seconds).encode()),
-                                (b"content-length", str(len(body)).encode())]})
-        await send({"type": "http.response.body", "body": body})
+    seconds = gate.retry_after()
+    message = busy_message(seconds)
+    body = json.dumps({"detail": str(message), **coded(message), "retry_after": seconds}).encode()
+    await send({"type": "http.response.start", "status": 429,
+                "headers": [(b"content-type", b"application/json"), (b"retry-after", str(seconds).encode()),
+                            (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
 
 
-__all__ = ["Admission", "Gate", "DEFAULT_MAX_IN_FLIGHT", "busy_message"]
+__all__ = ["refuse", "EXEMPT", "Gate", "DEFAULT_MAX_IN_FLIGHT", "busy_message"]

@@ -14,6 +14,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.engine import Connection
 
 from . import tables as t
+from .common import among
+
+
+_HOLDERS = select(t.card.c.number, t.card.c.customer_id).where(among(t.card.c.number))
 
 
 def holders(conn: Connection, numbers: Iterable[str]) -> dict[str, str]:
@@ -21,8 +25,7 @@ def holders(conn: Connection, numbers: Iterable[str]) -> dict[str, str]:
     numbers = sorted(set(numbers))
     out: dict[str, str] = {}
     for k in range(0, len(numbers), 500):
-        out.update(conn.execute(select(t.card.c.number, t.card.c.customer_id).where(
-            t.card.c.number.in_(numbers[k:k + 500]))).all())
+        out.update(conn.execute(_HOLDERS, {"wanted": numbers[k:k + 500]}).all())
     return out
 
 

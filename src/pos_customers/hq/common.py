@@ -79,13 +79,27 @@ def bulk_insert(conn: Connection, table, rows: list[dict[str, Any]]) -> None:
             copy.write_row([row[n] for n in names])
 
 
+def among(column, name: str = "wanted"):
+    """``column IN (...)`` of a list given at execution as ``name``: a statement built once (module
+    level) with it is neither built nor keyed again per request, only its list expanded."""
+    return column.in_(bindparam(name, expanding=True))
+
+
+# the statements every push sends, built once
+_LOCK_SEQ = select(t.counter.c.value).where(t.counter.c.name == "seq").with_for_update()
+_STORE_SEQ = update(t.counter).where(t.counter.c.name == "seq").values(value=bindparam("seq"))
+_CUSTOMERS_LOCKED = select(t.customer).where(among(t.customer.c.id)).with_for_update()
+_PULLED_IN = select(t.interest.c.customer_id).where(t.interest.c.store_code == bindparam("store"),
+                                                    among(t.interest.c.customer_id))
+
+
 def lock_seq(conn: Connection) -> int:
     """Headquarters' seq, locked until commit: changes become visible in seq order."""
-    return conn.execute(select(t.counter.c.value).where(t.counter.c.name == "seq").with_for_update()).scalar_one()
+    return conn.execute(_LOCK_SEQ).scalar_one()
 
 
 def store_seq(conn: Connection, seq: int) -> None:
-    conn.execute(update(t.counter).where(t.counter.c.name == "seq").values(value=seq))
+    conn.execute(_STORE_SEQ, {"seq": seq})
 
 
 def load_customers(conn: Connection, ids: set[str],
@@ -96,7 +110,7 @@ def load_customers(conn: Connection, ids: set[str],
     out: dict[str, dict[str, Any]] = {}
     if not ids:
         return out
-    rows = conn.execute(select(t.customer).where(t.customer.c.id.in_(sorted(ids))).with_for_update()).all()
+    rows = conn.execute(_CUSTOMERS_LOCKED, {"wanted": sorted(ids)}).all()
     for r in rows:
         if stored is not None:
             stored[r.id] = (r.fields, r.home_store, r.anonymized_at is not None)
@@ -151,8 +165,7 @@ def pulled_in(conn: Connection, who: Identity, ids: set[str]) -> set[str]:
     """Which of these customers this store brought into its scope (pull-in)."""
     if not ids:
         return set()
-    return set(conn.execute(select(t.interest.c.customer_id).where(
-        t.interest.c.store_code == who.store_code, t.interest.c.customer_id.in_(sorted(ids)))).scalars())
+    return set(conn.execute(_PULLED_IN, {"store": who.store_code, "wanted": sorted(ids)}).scalars())
 
 
 def sees(who: Identity, customer: dict[str, Any], interest: set[str]) -> bool:

@@ -16,6 +16,7 @@ from ..domain.i18n import Msg
 MAX_PARAMS = 20          # parameters of one message on the wire
 MAX_PARAM_CHARS = 500    # characters of one parameter's text
 MAX_CODE_CHARS = 500     # characters of a message's code (its English template)
+MAX_BODY = 64 * 1024 * 1024  # bytes of one request's body (a push of 500 events is a few MB)
 
 
 class HqError(Exception):
@@ -46,6 +47,15 @@ class Invalid(HqError):
     status = 422
 
 
+class TooLarge(HqError):
+    """A request body over :data:`MAX_BODY`: refused before it is read whole."""
+    status = 413
+
+    def __init__(self) -> None:
+        super().__init__(Msg("the request is larger than headquarters takes ({mib} MiB): send fewer "
+                             "events at a time", mib=MAX_BODY // (1024 * 1024)))
+
+
 class Refused(Exception):
     """One pushed event is not applied: why, and which payload value is at fault (if one is)."""
 
@@ -73,4 +83,4 @@ def coded(message: Msg | str) -> dict[str, Any]:
     return {"code": wire["code"], "params": params}
 
 
-__all__ = ["HqError", "Unauthorized", "Forbidden", "NotFound", "Conflict", "Invalid", "Refused", "coded"]
+__all__ = ["HqError", "Unauthorized", "Forbidden", "NotFound", "Conflict", "Invalid", "TooLarge", "Refused", "coded", "MAX_BODY"]

@@ -39,7 +39,7 @@ from ..domain.i18n import Msg
 from ..domain.merge import absorbed
 from ..domain.reference import format_reference
 from . import tables as t
-from .common import Identity, next_stamp
+from .common import Identity, among, next_stamp
 from .errors import NotFound, Refused
 
 if TYPE_CHECKING:
@@ -50,13 +50,15 @@ KIND = "redirect"  # the pull record's kind (PullItemKind.REDIRECT)
 HQ = Identity(terminal_id="", store_code="", scope="all", region="")  # headquarters itself
 
 
+_REDIRECTS = select(t.record.c.key, t.record.c.doc).where(t.record.c.kind == KIND, among(t.record.c.key))
+
+
 def redirects(conn: Connection, ids: set[str]) -> dict[str, dict[str, Any]]:
     """merged-away customer id -> its redirect (id, reference, into, into_reference, at, by)."""
     out: dict[str, dict[str, Any]] = {}
     wanted = sorted(ids)
     for k in range(0, len(wanted), 500):
-        for key, doc in conn.execute(select(t.record.c.key, t.record.c.doc).where(
-                t.record.c.kind == KIND, t.record.c.key.in_(wanted[k:k + 500]))):
+        for key, doc in conn.execute(_REDIRECTS, {"wanted": wanted[k:k + 500]}):
             out[key] = json.loads(doc)
     return out
 

@@ -33,7 +33,7 @@ from . import memberships
 from .facts import customer_facts  # what segment rules read, in step with the fields
 from . import search as customer_search  # issue 11: the till's search at headquarters
 from . import tables as t
-from .common import (Identity, bulk_insert, dumps, load_customers, lock_seq, parse_time, pulled_in, put_records,
+from .common import (Identity, among, bulk_insert, dumps, load_customers, lock_seq, parse_time, pulled_in, put_records,
                      sees, store_seq)
 from .errors import Conflict, Refused, coded
 
@@ -41,6 +41,10 @@ if TYPE_CHECKING:
     from .service import Headquarters
 
 _EVENT = TypeAdapter(Event)
+# the statements of every push, built once (common.among)
+_APPLIED = select(t.applied_event.c.id).where(among(t.applied_event.c.id))
+_REFERENCES = select(t.customer.c.reference, t.customer.c.id).where(among(t.customer.c.reference))
+_LAST_SEEN = update(t.terminal).where(t.terminal.c.id == bindparam("terminal")).values(last_seen_at=bindparam("now"))
 LAST_SEEN_EVERY = 60.0  # seconds: how often a push writes its terminal's last_seen_at (per process)
 
 
@@ -398,7 +402,7 @@ def push(hq: Headquarters, who: Identity, events: Sequence[Any]) -> PushResult:
     try:
         with hq.engine.begin() as conn:
             if due:  # the terminal's last contact, kept to the minute: not one more UPDATE per push
-                conn.execute(update(t.terminal).where(t.terminal.c.id == who.terminal_id).values(last_seen_at=now))
+                conn.execute(_LAST_SEEN, {"terminal": who.terminal_id, "now": now})
             todo = _new_events(conn, events, result)
             b = _prepare(conn, who, now, result, todo)
             for e in todo:
@@ -424,8 +428,7 @@ def push(hq: Headquarters, who: Identity, events: Sequence[Any]) -> PushResult:
 
 def _new_events(conn: Connection, events: list[Any], result: PushResult) -> list[Any]:
     ids = [e.id for e in events]
-    done = set(conn.execute(select(t.applied_event.c.id).where(t.applied_event.c.id.in_(ids))).scalars()) if ids \
-        else set()
+    done = set(conn.execute(_APPLIED, {"wanted": ids}).scalars()) if ids else set()
     todo, seen = [], set()
     for e in events:
         if e.id in done or e.id in seen:
@@ -480,8 +483,7 @@ def _prepare(conn: Connection, who: Identity, now: datetime, result: PushResult,
         who=who, conn=conn, now=now, result=result, customers=customers, stored=stored,
         interest=pulled_in(conn, who, named),
         cards=chain_cards.holders(conn, numbers) if numbers else {},
-        references=dict(conn.execute(select(t.customer.c.reference, t.customer.c.id).where(
-            t.customer.c.reference.in_(sorted(refs)))).all()) if refs else {},
+        references=dict(conn.execute(_REFERENCES, {"wanted": sorted(refs)}).all()) if refs else {},
         notes=dict(conn.execute(select(r.key, r.store_code).where(
             r.kind == "note", r.key.in_(sorted(notes)))).all()) if notes else {},
         conflicts={row.key: {"doc": json.loads(row.doc), "customer_id": row.customer_id}

@@ -23,10 +23,16 @@ from .tables import (AddressPurpose, Affiliation, AttributeDefinition, Customer,
 
 def last_change(clocks: dict[str, str]) -> datetime | None:
     """When the newest edit anywhere happened: the physical part of the newest clock stamp."""
-    stamps = [c for c in clocks.values() if c and c[:13].isdigit()]
-    if not stamps:
-        return None
-    millis = int(max(stamps)[:13])
+    try:
+        newest = max(clocks.values(), default="")
+    except TypeError:  # a value that is no text
+        newest = ""
+    if not (isinstance(newest, str) and newest[:13].isdigit()):  # the newest is no stamp: the newest of those that are
+        stamps = [c for c in clocks.values() if isinstance(c, str) and c[:13].isdigit()]
+        if not stamps:
+            return None
+        newest = max(stamps)
+    millis = int(newest[:13])
     return datetime.fromtimestamp(millis / 1000, timezone.utc) if millis > 0 else None
 
 

@@ -183,6 +183,10 @@ class SyncEngine:
                 answer = self.client.push(events, audit)
                 break
             except HqRefused as exc:
+                if exc.status == 413 and (len(events) > 1 or len(audit) > 1):
+                    # larger than headquarters takes in one request: the older half goes first
+                    events, audit = events[:max(1, len(events) // 2)], audit[:max(1, len(audit) // 2)]
+                    continue
                 pinned = pinned_refusals(exc, events)
                 if not pinned:  # the request as a whole (a credential, a batch rule): not the events' fault
                     self._failed("push", str(exc), [e["id"] for e in events])

@@ -17,11 +17,11 @@ bearer = HTTPBearer(auto_error=False, scheme_name="terminal",
                     description="The terminal credential that `POST /v1/enrol` answered with.")
 
 
-def get_hq(request: Request) -> Headquarters:
+async def get_hq(request: Request) -> Headquarters:  # async: no thread for an attribute
     return request.app.state.hq
 
 
-def get_engine(request: Request) -> Engine:
+async def get_engine(request: Request) -> Engine:
     return request.app.state.hq.engine
 
 

@@ -5,6 +5,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from ....domain.protocol import MAX_PULL_LIMIT, MAX_SEQ, PullPage, PushRequest, PushResponse
+from ...common import Identity
+from ...service import Headquarters
 from ..deps import HQ, Terminal, problems
 
 router = APIRouter(tags=["sync"])
@@ -17,13 +19,18 @@ router = APIRouter(tags=["sync"])
                          "in `refused` and not applied; the others are. A body that does not have the protocol's "
                          "shape is refused as a whole with 422, naming the event index and field.")
 def push(body: PushRequest, who: Terminal, hq: HQ) -> Response:
+    return Response(push_answer(hq, who, body), media_type="application/json")
+
+
+def push_answer(hq: Headquarters, who: Identity, body: PushRequest) -> str:
+    """A push applied and its answer (JSON), as this route and the fast path (..fast) send it."""
     result = hq.push(who, body.events)
     kept, found = hq.receive_audit(who, body.audit) if body.audit else (0, [])
     # the answer made and checked once, here (PushResponse), and sent as it is: not validated again
     answer = PushResponse(applied=result.applied, duplicates=result.duplicates, refused=result.refused,
                           conflicts=result.conflicts, cursor=result.last_seq, audit_kept=kept,
                           audit_problems=found)
-    return Response(answer.model_dump_json(), media_type="application/json")
+    return answer.model_dump_json()
 
 
 @router.get("/v1/pull", response_model=PullPage, responses=problems(401),
