@@ -135,3 +135,23 @@ async def test_g_on_a_guest_says_what_to_do_instead_of_doing_nothing(make_app, s
         assert any(m.startswith("Not recorded. A guest has no online account") for m in said), said
     hans = search_customers(shop, admin, "hans meier").rows[0].customer_id
     assert get_customer(shop, admin, hans).assist_consent is False  # nothing recorded
+
+
+async def test_a_link_wider_than_its_line_is_also_written_out_whole():
+    """A chain's own host can make a link longer than the dialog's line at 80 columns: the line
+    still holds it to copy, and the text below writes it out whole, folded, to read off."""
+    from textual.app import App
+
+    from pos_customers.ui.screens.dialogs import DetailModal
+    long_url = "https://customer-accounts.example-retailer.com/assist?token=" + "x" * 22
+    short_url = "https://shop.example/assist?token=" + "y" * 22
+    for url, written_out in ((long_url, True), (short_url, False)):
+        app = App()
+        async with app.run_test(size=SIZE) as pilot:
+            app.push_screen(DetailModal("Assistance link", ["Open it on the assisting device."], copy=url))
+            await pilot.pause()
+            await pilot.pause()
+            assert app.screen.query_one("#copy", Input).value == url
+            shown = "".join(str(app.screen.query_one("#detail").render()).splitlines())
+            assert (url in shown) is written_out, shown
+            assert "Open it on the assisting device." in shown

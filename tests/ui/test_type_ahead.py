@@ -57,3 +57,27 @@ def test_every_text_box_of_the_app_is_a_text_input():
             for node in ast.walk(ast.parse(path.read_text())) if isinstance(node, ast.Call)
             and (getattr(node.func, "id", None) or getattr(node.func, "attr", None)) in ("Input", "TextArea")]
     assert made == []
+
+
+async def test_keys_typed_on_the_results_after_a_card_start_a_new_search(make_app):
+    """Back from a card the results list keeps the cursor on the row that was opened; a name typed
+    then (in one burst, as over SSH) goes to the search box as a new search, none of it lost, and
+    Backspace on the list edits the query."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot)
+        await pilot.press(*"mül ann")
+        await settle(app, pilot)
+        await pilot.press("down", "enter")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, SearchScreen)
+        burst(app, "escape", "z", "o", "e")
+        await settle(app, pilot)
+        box = app.screen.query_one("#query", Input)
+        assert app.focused is box and box.value == "zoe"
+        assert app.screen._shown_query == "zoe"
+        await pilot.press("down")
+        assert isinstance(app.focused, ResultsList)
+        await pilot.press("backspace", "x")
+        await settle(app, pilot)
+        assert app.focused is box and box.value == "zox"

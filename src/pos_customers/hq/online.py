@@ -99,7 +99,9 @@ def request_link(hq: Headquarters, who: Identity, customer_id: str, req: AssistR
         _require_scope(conn, who, customer_id)
         customer = load_customers(conn, {customer_id})[customer_id]
         _assistable(customer)
-        token, link_id = secrets.token_urlsafe(32), str(uuid.uuid4())
+        # 128 random bits: a single-use link that expires in minutes; short enough that the link
+        # fits the till's dialog on one line at 80 columns
+        token, link_id = secrets.token_urlsafe(16), str(uuid.uuid4())
         expires = now + hq.assist_ttl
         conn.execute(insert(t.assist_link).values(id=link_id, token_hash=digest(token), customer_id=customer_id,
                                                   store_code=who.store_code, requested_by=by, created_at=now,

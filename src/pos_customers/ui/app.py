@@ -13,6 +13,7 @@ import os
 import sys
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,6 +23,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
+from textual.widget import Widget
 
 from ..domain.i18n import N_, _, ngettext, tr
 from ..services.auth import Actor, Permission, role_name
@@ -108,6 +110,8 @@ class PosApp(App):
         self.demo = demo
         self._monotonic = monotonic
         self._last_input = monotonic()
+        # where each key was sent when it came in (screen, focused widget): see on_key
+        self._key_targets: OrderedDict[int, tuple[Screen, Widget | None]] = OrderedDict()
         self._locked_for: str | None = None
         self._db_path = db_path
         self.services: Services | None = None
@@ -571,6 +575,16 @@ class PosApp(App):
         what the field is (ui/widgets/choice_keys.py); never lost without a word."""
         from .widgets.choice_keys import typed_on_choice
 
+        screen, focused = self._key_targets.pop(id(event), (self.screen, self.focused))
+        if self.focused is not None and (screen is not self.screen or (
+                focused is not self.focused and event.is_printable)):
+            # typed ahead of a change of screen or focus (Esc then a name, or a letter on the results
+            # then more letters, in one burst): the key went where the focus was and came back
+            # unused; it belongs where the focus is now
+            event.stop()
+            event.prevent_default()
+            self.post_message(events.Key(event.key, event.character))
+            return
         if typed_on_choice(self.focused, event):
             event.stop()
             event.prevent_default()
@@ -578,6 +592,10 @@ class PosApp(App):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown, events.Paste)):
             self._last_input = self._monotonic()
+            if isinstance(event, events.Key) and not event.is_forwarded:
+                self._key_targets[id(event)] = (self.screen, self.focused)
+                while len(self._key_targets) > 64:  # keys a widget took never come back here
+                    self._key_targets.popitem(last=False)
         await super().on_event(event)
 
     # -- sync with headquarters ------------------------------------------------------------------

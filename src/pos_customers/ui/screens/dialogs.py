@@ -3,6 +3,7 @@ text too long for its table cell; and the notice of a terminal smaller than 80x2
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -106,6 +107,16 @@ class DetailModal(ModalScreen[None]):
             line = self.query_one("#copy", CopyLine)
             line.focus()
             line.select_all()
+            self.call_after_refresh(self._whole_if_cut)
+
+    def _whole_if_cut(self) -> None:
+        """A link wider than its line is also written out whole below it, folded, to read off."""
+        line = self.query_one("#copy", CopyLine)
+        if len(self.copy) <= line.content_region.width:
+            return
+        text = Text(safe(self.copy), overflow="fold")
+        text.append("\n\n" + safe("\n".join(safe(line) for line in self.lines), multiline=True))
+        self.query_one("#detail", Static).update(text)
 
     @on(Input.Submitted, "#copy")
     def _enter(self) -> None:

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
@@ -331,6 +331,21 @@ class SearchScreen(Screen):
         results = self.query_one("#results", ResultsList)
         if self.focused is self.query_one("#query", Input) and results.row_count:
             self.set_focus(results)
+
+    def on_key(self, event: events.Key) -> None:
+        """A letter, digit or sign typed on the results list starts a new search with it (back from a
+        card, the list still has the cursor): the key is never lost. Backspace edits the query."""
+        if self.focused is not self.query_one("#results", ResultsList):
+            return
+        box = self.query_one("#query", TextInput)
+        if event.key == "backspace":
+            box.take_over(box.value[:-1])
+        elif event.is_printable and event.character and not event.character.isspace():
+            box.take_over(event.character)
+        else:
+            return
+        event.stop()
+        event.prevent_default()
 
     def action_clear(self) -> None:
         box = self.query_one("#query", Input)

@@ -51,6 +51,25 @@ class TextInput(Input):
             self.set_reactive(Widget.virtual_size, Size(self.content_width, 1))
         super()._watch_value(value)
 
+    _select_later: bool | None = None
+
+    def take_over(self, value: str) -> None:
+        """Go on typing here what was typed elsewhere (a key on the search's results list): the box
+        holds ``value``, focused with the cursor at its end and nothing selected, so the keys that
+        follow in the same burst add to it instead of replacing it."""
+        self.value = value
+        self.cursor_position = len(value)
+        if self.screen.focused is self:
+            return
+        self._select_later, self.select_on_focus = self.select_on_focus, False
+        self.screen.set_focus(self)
+
+    def _on_focus(self, event: events.Focus) -> None:
+        # runs before Input's own focus handler, which selects everything unless told not to
+        if self._select_later is not None:
+            self.call_next(setattr, self, "select_on_focus", self._select_later)
+            self._select_later = None
+
     async def on_key(self, event: events.Key) -> None:
         if event.is_printable:
             return  # Input inserts it, now
