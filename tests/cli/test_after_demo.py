@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,14 +19,14 @@ ROOT = Path(__file__).resolve().parents[2]
 DEMO_CUSTOMERS = 12  # the README's examples are among the demo's first customers
 
 
-@pytest.fixture
-def home(tmp_path):
-    """A user whose data folder is empty: no store, no demo, no $POS_CUSTOMERS_DB."""
+def make_home(root: Path):
+    """A user whose data folder under ``root`` is empty: no store, no demo, no $POS_CUSTOMERS_DB.
+    The returned ``sh(line)`` runs one shell line as that user."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("POS_CUSTOMERS") or k == "POS_CUSTOMERS_LANG"}
-    env.update(XDG_DATA_HOME=str(tmp_path / "data"), XDG_CONFIG_HOME=str(tmp_path / "config"),
-               XDG_STATE_HOME=str(tmp_path / "state"), HOME=str(tmp_path),
+    env.update(XDG_DATA_HOME=str(root / "data"), XDG_CONFIG_HOME=str(root / "config"),
+               XDG_STATE_HOME=str(root / "state"), HOME=str(root),
                PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}")
-    work = tmp_path / "work"
+    work = root / "work"
     work.mkdir()
 
     def sh(line: str, *, stdin: str = "", extra: dict[str, str] | None = None) -> subprocess.CompletedProcess:
@@ -33,9 +34,33 @@ def home(tmp_path):
                               input=stdin, capture_output=True, text=True, timeout=120)
 
     sh.env = env
-    sh.data = tmp_path / "data" / "pos-customers"
+    sh.data = root / "data" / "pos-customers"
     sh.work = work
     return sh
+
+
+@pytest.fixture
+def home(tmp_path):
+    return make_home(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def demo_folder(tmp_path_factory) -> Path:
+    """The data folder as `pos-customers demo --customers DEMO_CUSTOMERS --seed-only` leaves it, made
+    once per test process by the real command (a Python start, the migrations, the seeding):
+    tests that start after the demo copy it (:func:`after_demo`); the demo command itself is
+    tested in test_the_command_line_uses_the_demo_database_and_says_so."""
+    sh = make_home(tmp_path_factory.mktemp("demo-home"))
+    r = sh(f"pos-customers demo --customers {DEMO_CUSTOMERS} --seed-only")
+    assert r.returncode == 0, r.stderr
+    return sh.data
+
+
+@pytest.fixture
+def after_demo(home, demo_folder):
+    """``home`` right after `pos-customers demo --customers DEMO_CUSTOMERS --seed-only` (a copy)."""
+    shutil.copytree(demo_folder, home.data)
+    return home
 
 
 def readme_command_lines() -> list[str]:
@@ -99,9 +124,8 @@ def test_the_command_line_uses_the_demo_database_and_says_so(home):
     assert r.returncode == 1 and "demo store" not in r.stderr and "no customers found" in r.stderr
 
 
-def test_every_readme_command_works_after_the_demo(home):
-    r = home(f"pos-customers demo --customers {DEMO_CUSTOMERS} --seed-only")
-    assert r.returncode == 0, r.stderr
+def test_every_readme_command_works_after_the_demo(after_demo):
+    home = after_demo
     ran = 0
     for line in readme_command_lines():
         words = line.split()

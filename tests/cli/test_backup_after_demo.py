@@ -3,12 +3,11 @@ database, as every other command does, and say so in the same one line."""
 
 from __future__ import annotations
 
-from tests.cli.test_after_demo import DEMO_CUSTOMERS, home  # noqa: F401 - the fixture
+from tests.cli.test_after_demo import DEMO_CUSTOMERS, after_demo, demo_folder, home  # noqa: F401 - the fixtures
 
 
-def test_backup_and_recover_work_on_the_demo_database_and_say_so(home):  # noqa: F811
-    r = home(f"pos-customers demo --customers {DEMO_CUSTOMERS} --seed-only")
-    assert r.returncode == 0, r.stderr
+def test_backup_and_recover_work_on_the_demo_database_and_say_so(after_demo):  # noqa: F811
+    home = after_demo
     demo = home.data / "demo.db"
     notice = f"using the demo store at {demo} (pos-customers init sets up a real store)"
     r = home("pos-customers backup")

@@ -62,6 +62,7 @@ def test_a_manager_adds_credit_offline_and_headquarters_applies_it_once(till, ma
     view = credit.credit_account(svc, manager, anna.id, transport=DOWN)  # headquarters down: queued
     assert view.line("EUR").balance_minor == 4550 and view.line("EUR").expected_minor == 5550
     assert [(p.id, p.amount_minor, p.parked) for p in view.pending] == [(moved.id, 1000, False)]
+    assert view.pending[0].by == "BER01:1001"  # queued: said as headquarters' ledger will say it
     with svc.db.read() as s:
         row = s.exec(select(AuditEvent).where(AuditEvent.action == "credit_added")).one()
     assert row.associate_number == "1001" and row.changes["store_credit"] == {"old": "+45.50 EUR",

@@ -62,9 +62,10 @@ async def test_a_manager_adds_store_credit_on_the_card(make_app, credit_link, sh
         app.screen.query_one("#tabs").active = "tab-credit"
         await settle(app, pilot)
         rows = cells(app, "credit-table")
-        assert rows[0][1:3] == ["added (queued)", "+40,00 €"] and rows[0][4:6] == ["1001", "Late delivery"]
-        # at 80 columns the associate's number is whole (a long reason is what gets cut)
-        assert any(" 1001 " in line for line in screen_lines(app)), "\n".join(screen_lines(app))
+        assert rows[0][1:3] == ["added (queued)", "+40,00 €"] and rows[0][4:6] == ["BER01:1001", "Late delivery"]
+        # at 80 columns who made it is whole (a long reason is what gets cut), in the shape of
+        # headquarters' ledger lines (the synced refund's By says BER01:… too)
+        assert any(" BER01:1001 " in line for line in screen_lines(app)), "\n".join(screen_lines(app))
         assert "Queued here: +40,00 € → 73,00 €" in " ".join(
             str(w.render()) for w in app.screen.query("#tab-credit Label"))
     with shop.db.read() as s:
@@ -165,7 +166,7 @@ async def test_a_malformed_amount_or_currency_is_refused_at_its_field(make_app, 
         await pilot.press(*"---10.00", "ctrl+s")
         await settle(app, pilot)
         amount = modal.query_one("#credit-amount", Input)
-        assert "Amount must be an amount like -5,00" in str(modal.query_one("#credit-error").render())
+        assert "Amount must be a number like -5,00" in str(modal.query_one("#credit-error").render())
         assert amount.has_class("-invalid") and app.focused is amount
         currency = modal.query_one("#credit-currency", Input)
         currency.focus()

@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import select
+from textual.markup import to_content
 from textual.widgets import DataTable, Input
 
 from pos_customers.hq import tables as t
@@ -65,7 +66,9 @@ async def test_the_associate_records_consent_and_gets_a_link(make_app, assisted,
         assert online_rows(app)["Online"] == "never signed in online"
         await pilot.press("h")  # without consent: refused, one line, nothing asked of headquarters
         await settle(app, pilot)
-        assert "has not agreed to shopper assistance" in " ".join(str(n.message) for n in app._notifications)
+        said = " ".join(to_content(n.message).plain if n.markup else n.message for n in app._notifications)
+        assert "has not agreed to shopper assistance" in said
+        assert "customers assist-consent REF --on" in said and "`" not in said, said  # no markdown backticks
         with assisted.hq.engine.connect() as conn:
             assert conn.execute(select(t.assist_link)).all() == []
         await pilot.press("g")

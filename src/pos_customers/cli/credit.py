@@ -65,7 +65,7 @@ def customers_credit(
     for p in acct.pending:
         state = _("REFUSED: {reason}").format(reason=shown(tr(p.parked_reason))) if p.parked else _("queued")
         say(f"  {_when(p.queued_at)}  {_kind(p.kind):<10} {signed(p.amount_minor, p.currency):>14}  "
-            f"{'':>14}  {shown(p.reason)} · {p.associate} ({state})")
+            f"{'':>14}  {shown(p.reason)} · {shown(p.by)} ({state})")
     for m in acct.movements:
         say(f"  {_when(m.at)}  {_kind(m.kind):<10} {signed(m.amount_minor, m.currency):>14}  "
             f"{format_minor(m.balance_minor, m.currency):>14}  {shown(m.reason) or '—'} · {shown(m.by) or '—'}")

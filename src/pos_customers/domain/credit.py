@@ -33,6 +33,13 @@ MAX_MOVEMENTS = 200    # movements of one customer in one answer (newest first)
 MAX_CURRENCIES = 50
 MAX_REASON = 200
 
+def movement_by(store_code: str, associate: str) -> str:
+    """Who made a movement, as every ledger line says it: ``BER01:1001`` (the store, then the
+    associate's number there). Headquarters records it so; a till shows its own queued movements
+    the same way."""
+    return f"{store_code}:{associate}" if store_code else associate
+
+
 Amount = Annotated[StrictInt, Field(ge=-MAX_MINOR, le=MAX_MINOR, description="minor units (cents), signed")]
 Balance = Annotated[StrictInt, Field(ge=0, le=MAX_MINOR, description="minor units (cents), never below zero")]
 
@@ -109,7 +116,7 @@ def parse_signed(text: str, currency: str, *, what: Msg | str = Msg("Amount")) -
     sign = -1 if raw.startswith(("-", "−")) else 1
     rest = raw[1:] if raw.startswith(_SIGNS) else raw
     if any(c in _SIGNS for c in rest):  # one sign at most, in front: "---10" or "10-" is no amount
-        raise FieldProblem(Msg("{field} must be an amount like {example}", field=what,
+        raise FieldProblem(Msg("{field} must be a number like {example}", field=what,
                                example=AmountExample("-5.00", minor_digits(currency))))
     return sign * parse_amount(rest, currency, what=what)
 

@@ -51,7 +51,7 @@ def parse_amount(text: str, currency: str, *, what: Msg | str = Msg("Amount")) -
         plain = raw.replace(" ", "").replace("_", "")
         amount = Decimal(plain.replace(",", ".")) if _CANONICAL.fullmatch(plain) else None
     if amount is None or not amount.is_finite():
-        raise FieldProblem(Msg("{field} must be an amount like {example}", field=what,
+        raise FieldProblem(Msg("{field} must be a number like {example}", field=what,
                                example=AmountExample("1500.50", minor_digits(currency))))
     if amount < 0:
         raise FieldProblem(Msg("{field} cannot be negative", field=what))

@@ -25,6 +25,7 @@ from sqlalchemy.engine import Connection
 
 from ..domain.i18n import Msg
 from ..domain.credit import (CREDIT_ROLES, MAX_MOVEMENTS, MAX_REASON, CreditAccount, CreditBalance, CreditKind, CreditMovement,
+                             movement_by,
                              refusal, signed)
 from . import audit
 from . import tables as t
@@ -124,7 +125,7 @@ def credit_moved(b: Batch, e) -> None:
                                role=known.value), "payload.associate")
     try:
         row = _append(b.conn, id=p.id, customer_id=p.customer_id, currency=p.currency, kind=p.kind,
-                      amount_minor=p.amount_minor, reason=p.reason, by=f"{who.store_code}:{p.associate}",
+                      amount_minor=p.amount_minor, reason=p.reason, by=movement_by(who.store_code, p.associate),
                       store_code=who.store_code, terminal_id=who.terminal_id, at=b.now)
     except _Refusal as no:
         raise Refused(409, no.reason, f"payload.{no.field}") from None

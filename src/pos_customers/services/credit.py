@@ -23,7 +23,8 @@ from datetime import datetime, timezone
 
 from sqlmodel import Session, delete, select
 
-from ..domain.credit import MAX_MOVEMENTS, MAX_REASON, CreditAccount, CreditKind, CreditMovement, refusal, signed
+from ..domain.credit import (MAX_MOVEMENTS, MAX_REASON, CreditAccount, CreditKind, CreditMovement, movement_by,
+                             refusal, signed)
 from ..domain.enums import EventKind
 from ..domain.errors import FieldError, ValidationFailed
 from ..domain.text import hostile_problem
@@ -51,6 +52,12 @@ class PendingMovement:
     queued_at: datetime
     parked_reason: str | Msg = ""  # headquarters refused it (parked on the Sync screen)
     sent: bool = False  # headquarters took it; the kept copy of the credit does not show it yet
+    store_code: str = ""  # this till's store: with ``associate``, who made it (:attr:`by`)
+
+    @property
+    def by(self) -> str:
+        """Who made it, in the shape of headquarters' ledger lines (``BER01:1001``)."""
+        return movement_by(self.store_code, self.associate)
 
     @property
     def parked(self) -> bool:
@@ -84,7 +91,7 @@ class CreditView:
         return next((x for x in self.lines if x.currency == currency), CreditLine(currency, 0))
 
 
-def _pending(s: Session, customer_id: str, applied: set[str]) -> list[PendingMovement]:
+def _pending(s: Session, customer_id: str, applied: set[str], store: str) -> list[PendingMovement]:
     rows = s.exec(select(OutboxEvent).where(OutboxEvent.event_type == EventKind.CREDIT_MOVED.value,
                                             OutboxEvent.entity == ENTITY).order_by(OutboxEvent.seq.desc()))
     out = []
@@ -96,7 +103,7 @@ def _pending(s: Session, customer_id: str, applied: set[str]) -> list[PendingMov
                                    p.get("reason", ""), p.get("associate", ""), r.created_at,
                                    (parked_message(r) if r.parked_reason
                                     else Msg("refused by headquarters ({status})", status=r.parked_status))
-                                   if r.parked_at is not None else ""))
+                                   if r.parked_at is not None else "", store_code=store))
     return out
 
 
@@ -104,7 +111,7 @@ def _utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-def _sent(s: Session, customer_id: str, account: CreditAccount | None) -> list[PendingMovement]:
+def _sent(s: Session, customer_id: str, account: CreditAccount | None, store: str) -> list[PendingMovement]:
     """Movements this till sent and headquarters took that the kept copy does not hold yet (it
     was fetched before they arrived, or this till is offline): newest first."""
     held = {m.id for m in account.movements} if account else set()
@@ -118,21 +125,21 @@ def _sent(s: Session, customer_id: str, account: CreditAccount | None) -> list[P
         try:
             out.append(PendingMovement(r.key, str(p["currency"]), CreditKind(p["kind"]), int(p["amount_minor"]),
                                        str(p.get("reason", "")), str(p.get("associate", "")), r.fetched_at,
-                                       sent=True))
+                                       sent=True, store_code=store))
         except (KeyError, ValueError, TypeError):
             continue
     return sorted(out, key=lambda x: x.queued_at, reverse=True)
 
 
-def _view(s: Session, customer_id: str, source: str = "") -> CreditView:
+def _view(s: Session, customer_id: str, store: str, source: str = "") -> CreditView:
     """The kept copy from headquarters plus this till's movements it does not hold yet (queued,
     or sent and taken but not in the copy), each counted once: what the card shows and what a
     new movement is checked against."""
     kept = _kept(s, CreditAccount, CREDIT, customer_id, customer_id)
     account = kept[0] if kept else None
     movements = list(account.movements) if account else []
-    queued_here = _pending(s, customer_id, {m.id for m in movements})
-    pending = queued_here + [x for x in _sent(s, customer_id, account) if x.id not in {q.id for q in queued_here}]
+    queued_here = _pending(s, customer_id, {m.id for m in movements}, store)
+    pending = queued_here + [x for x in _sent(s, customer_id, account, store) if x.id not in {q.id for q in queued_here}]
     balances = {b.currency: b.balance_minor for b in account.balances} if account else {}
     queued: dict[str, int] = defaultdict(int)
     for p in pending:
@@ -145,8 +152,9 @@ def _view(s: Session, customer_id: str, source: str = "") -> CreditView:
 def balance_here(svc: Services, customer_id: str, currency: str) -> int:
     """The balance to expect in ``currency`` as far as this till knows (what a new movement is
     checked against): the kept copy plus this till's movements headquarters' copy lacks."""
+    store = svc.store_code
     with svc.db.read() as s:
-        return _view(s, customer_id).line(currency.upper()).expected_minor
+        return _view(s, customer_id, store).line(currency.upper()).expected_minor
 
 
 def credit_account(svc: Services, actor: Actor, customer_id: str, *, transport=None) -> CreditView:
@@ -162,8 +170,9 @@ def credit_account(svc: Services, actor: Actor, customer_id: str, *, transport=N
                 s.exec(delete(CustomerDataCache).where(CustomerDataCache.kind == CREDIT_SENT,
                                                        CustomerDataCache.customer_id == customer_id,
                                                        CustomerDataCache.key.in_([m.id for m in got[0].movements])))
+    store = svc.store_code
     with svc.db.read() as s:
-        return _view(s, customer_id, source)
+        return _view(s, customer_id, store, source)
 
 
 def default_currency(s: Session, store_code: str, customer_currency: str = "") -> str:
@@ -210,7 +219,7 @@ def move_credit(svc: Services, actor: Actor, customer_id: str, *, kind: CreditKi
         code = (currency or "").strip().upper() or default_currency(s, tx.store_code, view.currency)
         if len(code) != 3 or not code.isalpha() or not code.isascii():
             raise ValidationFailed(FieldError("currency", Msg("'{code}' is not a currency code like EUR", code=code)))
-        known = _view(s, customer_id).line(code).expected_minor
+        known = _view(s, customer_id, tx.store_code).line(code).expected_minor
         problem = refusal(kind, amount_minor, known, code)
         if problem:
             raise ValidationFailed(FieldError("amount", problem[1]))  # a Msg, a sentence already
@@ -223,7 +232,8 @@ def move_credit(svc: Services, actor: Actor, customer_id: str, *, kind: CreditKi
                   {"id": movement_id, "customer_id": customer_id, "currency": code, "kind": kind.value,
                    "amount_minor": amount_minor, "reason": reason, "associate": associate[:64],
                    "role": tx.actor.role.value})
-        return PendingMovement(movement_id, code, kind, amount_minor, reason, associate, tx.now)
+        return PendingMovement(movement_id, code, kind, amount_minor, reason, associate, tx.now,
+                               store_code=tx.store_code)
 
 
 __all__ = ["credit_account", "balance_here", "move_credit", "default_currency", "currency_for", "CreditView", "CreditLine", "PendingMovement",

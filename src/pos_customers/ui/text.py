@@ -38,6 +38,18 @@ def plain(value: object, style: str = "", *, multiline: bool = False) -> Text:
     return Text(safe(value, multiline=multiline), style=style, no_wrap=True, overflow="ellipsis")
 
 
+def with_commands(text: str) -> str:
+    """A line for a widget or a notification with markup on: ``text`` drawn as it is (through
+    :func:`safe`, markup escaped), and a command it names between backticks (what the command
+    line and the README print, ```pos-customers recover```) in bold without the backticks."""
+    from textual.markup import escape
+
+    parts = safe(text).split("`")
+    if len(parts) % 2 == 0:  # a backtick without its pair: shown as it is
+        return escape(safe(text))
+    return "".join(escape(p) if i % 2 == 0 else f"[b]{escape(p)}[/b]" for i, p in enumerate(parts))
+
+
 def sentence(text: str) -> str:
     """A reason as a sentence of its own (its first letter capital): refusals join their reason
     after a full stop ("No link. A guest has …"), never a capital after a colon mid-sentence."""

@@ -67,7 +67,7 @@ class CreditPane(DataPane):
         for p in view.pending:
             state = _("REFUSED") if p.parked else _("sent") if p.sent else _("queued")
             table.add_row(plain(_when(p.queued_at)), plain(f"{tr(KIND_TEXT[p.kind])} ({state})"),
-                          plain(signed(p.amount_minor, p.currency)), plain("—"), plain(p.associate or "—"),
+                          plain(signed(p.amount_minor, p.currency)), plain("—"), plain(p.by or "—"),
                           plain(tr(p.parked_reason) if p.parked else p.reason))
         for m in view.movements:
             table.add_row(plain(_when(m.at)), plain(tr(KIND_TEXT[m.kind])), plain(signed(m.amount_minor, m.currency)),

@@ -293,7 +293,7 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
             *blocked, (safe(view.display_name) or _("(no name)"), "bold"), "  ",
             (safe(view.reference_display), "bold reverse"),
             "\n", safe(" · ".join((word(view.customer_type),
-                                   _("group {group}").format(group=view.group_code or "—"),
+                                   _("group {group}").format(group=groups.get(view.group_code or "", view.group_code) or "—"),
                                    word(view.status), word(view.account_type)))), *sync_part)
         self.query_one("#head", Static).update(head)
         self.call_after_refresh(lambda: self._show_tabs_hint(self.focused))  # the tabs this customer has

@@ -19,7 +19,7 @@ from ...domain.errors import ValidationFailed
 from ...domain.i18n import N_, _, tr
 from ...services import assistance, sync
 from ...services.context import NotFound, Permission, PermissionDenied
-from ..text import plain, safe, sentence
+from ..text import plain, safe, sentence, with_commands
 from .customer_data import DataPane, problems, source_note, word
 from .dialogs import DetailModal
 
@@ -134,9 +134,9 @@ class AssistActions:
     def run_assist_consent(self, customer_id: str, given: bool) -> None:
         try:
             view = assistance.set_consent(self.app.services, self.app.actor, customer_id, given)
-        except ValidationFailed as exc:
-            self.app.call_from_thread(self.notify, _("Not recorded. {reason}").format(reason=sentence(problems(exc))),
-                                      severity="error", markup=False, timeout=8)
+        except ValidationFailed as exc:  # a hint naming a command shows it in bold, not in backticks
+            self.app.call_from_thread(self.notify, with_commands(_("Not recorded. {reason}").format(
+                reason=sentence(problems(exc)))), severity="error", markup=True, timeout=8)
             return
         except (PermissionDenied, NotFound) as exc:
             self.app.call_from_thread(self.notify, _("Not recorded. {reason}").format(reason=sentence(problems(exc))),
@@ -151,9 +151,9 @@ class AssistActions:
     def action_assist_link(self) -> None:
         try:
             link = assistance.request_link(self.app.services, self.app.actor, self.customer_id)
-        except ValidationFailed as exc:
-            self.app.call_from_thread(self.notify, _("No link. {reason}").format(reason=sentence(problems(exc))),
-                                      severity="warning", markup=False, timeout=10)
+        except ValidationFailed as exc:  # no consent: its hint names a command, in bold
+            self.app.call_from_thread(self.notify, with_commands(_("No link. {reason}").format(
+                reason=sentence(problems(exc)))), severity="warning", markup=True, timeout=10)
             return
         except (sync.HqUnavailable, sync.HqRefused, sync.NotConnected, PermissionDenied, NotFound) as exc:
             self.app.call_from_thread(self.notify, _("No link. {reason}").format(reason=sentence(problems(exc))),
