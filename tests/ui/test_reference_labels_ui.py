@@ -184,3 +184,14 @@ async def test_switching_language_on_an_edit_form_with_affiliations_keeps_it(mak
         assert form.query_one("#first_name", Input).value == "Annette"
         assert form.query_one("#affiliations", SelectionList).selected == ["CLUB"]
         assert str(form.query_one("#label-first_name", Label).render()).startswith("Vorname")
+
+
+def test_the_header_line_breaks_between_parts_only():
+    from pos_customers.ui.screens.customer import _between_dots
+
+    parts = ["person", "group Retail customers", "active", "guest", ("sync synced", "bold")]
+    assert "".join(p if isinstance(p, str) else p[0] for p in _between_dots(parts, 80)) == \
+        "person · group Retail customers · active · guest · sync synced"
+    cut = "".join(p if isinstance(p, str) else p[0] for p in _between_dots(parts, 56))
+    assert cut == "person · group Retail customers · active · guest\nsync synced"
+    assert all(len(line) <= 56 for line in cut.splitlines())

@@ -74,6 +74,24 @@ SEGMENTS = N_("Segments")
 TABS_HINT, TABS_HINT_INSIDE = N_("←/→ tabs"), N_("shift+tab: tabs")
 
 
+def _between_dots(parts: list, width: int) -> list:
+    """Parts joined by " · ", a part that would not fit on the line starting the next one whole
+    ("sync synced" never split across two lines). A part is text or (text, style)."""
+    out: list = []
+    used = 0
+    for part in parts:
+        size = len(part[0] if isinstance(part, tuple) else part)
+        if out and used + 3 + size > width:
+            out.append("\n")
+            used = 0
+        elif out:
+            out.append(" · ")
+            used += 3
+        out.append(part)
+        used += size
+    return out
+
+
 class CustomerScreen(AssistActions, MembershipTabs, Screen):
     APP_KEYS = ("sync",)  # F8 from the card
     BINDINGS = [
@@ -118,6 +136,8 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
         self.place = customer_id  # the open customer it is (ui/desk.py), whatever it comes to show
         self.view: CustomerView | None = None
         self._row_after_save: int | None = None  # the address row to land on once reloaded
+        self._head: tuple | None = None  # the header's parts (_draw_head)
+        self._head_drawn: tuple | None = None
         self._filling: list = []  # the tabs' contents being mounted
         self._activity: list = []  # the Activity tab's rows, in order
         self._conflicts: list = []  # the Activity tab's sync conflicts, open ones first
@@ -156,6 +176,20 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
     def on_resize(self) -> None:
         self.call_after_refresh(lambda: self._show_tabs_hint(self.focused))
 
+    def _draw_head(self) -> None:
+        """The header: the name and reference, then the customer's kind, group, status and sync
+        state, a part that does not fit starting the next line (the width is the header's as laid
+        out beside the tabs hint: drawn again when that changes)."""
+        if self._head is None:
+            return
+        box = self.query_one("#head", Static)
+        width = box.content_size.width or self.size.width or 80
+        if self._head_drawn == (width, self._head):
+            return
+        self._head_drawn = (width, self._head)
+        first, parts = self._head
+        box.update(Text.assemble(*first, "\n", *_between_dots(list(parts), width)))
+
     def _tabs_out_of_view(self) -> tuple[int, int]:
         """How many tabs the strip hides to the left and to the right of what it shows (at 80
         columns the card has more tabs than fit: "+3 →" says that → reaches more)."""
@@ -179,6 +213,7 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
         text = ((f"←+{left} " if left else "") + tr(TABS_HINT if on_strip else TABS_HINT_INSIDE)
                 + (f" +{right}→" if right else ""))
         self.query_one("#tabs-hint", Static).update(text)
+        self.call_after_refresh(self._draw_head)  # the header's width follows the hint's
 
     def retranslate(self) -> None:
         """The reader chose another language (ui/language.py): the tab titles and hints again, then
@@ -277,9 +312,9 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
         self.refresh_bindings()
         # a standalone till syncs with nothing: no sync state on the card
         if view.sync_state == SyncState.CONFLICT:
-            sync_part: tuple = (" · ", (_("sync ! conflict: see Activity"), "bold"))
+            sync_part: tuple = ((_("sync ! conflict: see Activity"), "bold"),)
         elif self.app.connected:
-            sync_part = (" · ", safe(_("sync {state}").format(state=word(view.sync_state))))
+            sync_part = (safe(_("sync {state}").format(state=word(view.sync_state))),)
         else:
             sync_part = ()
         if view.blocked and view.anonymized_at is None:
@@ -289,13 +324,13 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
         else:
             blocked = ()
         groups = {c.code: c.label for c in choices.groups}
-        head = Text.assemble(
-            *blocked, (safe(view.display_name) or _("(no name)"), "bold"), "  ",
-            (safe(view.reference_display), "bold reverse"),
-            "\n", safe(" · ".join((word(view.customer_type),
-                                   _("group {group}").format(group=groups.get(view.group_code or "", view.group_code) or "—"),
-                                   word(view.status), word(view.account_type)))), *sync_part)
-        self.query_one("#head", Static).update(head)
+        self._head = ((*blocked, (safe(view.display_name) or _("(no name)"), "bold"), "  ",
+                       (safe(view.reference_display), "bold reverse")),
+                      tuple([safe(part) for part in (
+                          word(view.customer_type),
+                          _("group {group}").format(group=groups.get(view.group_code or "", view.group_code) or "—"),
+                          word(view.status), word(view.account_type))] + list(sync_part)))
+        self._draw_head()
         self.call_after_refresh(lambda: self._show_tabs_hint(self.focused))  # the tabs this customer has
         labels = {"gender": {c.code: c.label for c in choices.genders},
                   "salutation": {c.code: c.label for c in choices.salutations}}
