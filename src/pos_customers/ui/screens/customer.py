@@ -92,6 +92,15 @@ def _between_dots(parts: list, width: int) -> list:
     return out
 
 
+class _Head(Static):
+    """The card's header: drawn again at its new width when that changes (CustomerScreen._draw_head)."""
+
+    def on_resize(self) -> None:
+        draw = getattr(self.screen, "_draw_head", None)
+        if draw is not None:
+            draw()
+
+
 class CustomerScreen(AssistActions, MembershipTabs, Screen):
     APP_KEYS = ("sync",)  # F8 from the card
     BINDINGS = [
@@ -147,7 +156,7 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="head-bar"):
-            yield Static(_("Loading…"), id="head")
+            yield _Head(_("Loading…"), id="head")
             yield Static(tr(TABS_HINT), id="tabs-hint", markup=False)
         with TabbedContent(id="tabs"):
             for pane_id in ("tab-account", "tab-contacts", "tab-addresses", "tab-attributes"):
