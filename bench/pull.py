@@ -226,19 +226,14 @@ class Capture:
         return self.conn.executemany(sql, rows)
 
 
-def baseline(docs: list[dict], folder: Path, size: int) -> float:
-    """The SQLite work alone: the statements of the bulk path for the same documents, captured
-    once, then replayed into a fresh file in transactions of ``size`` customers. Seconds."""
+def captured(svc: Services, docs: list[dict], size: int) -> list[list]:
+    """The statements the bulk path sends for ``docs``, ``size`` customers a transaction, captured
+    on ``svc``'s file (each transaction rolled back); the file is closed after."""
     from datetime import datetime, timezone
 
-    from pos_customers.storage import customers, documents
+    from pos_customers.storage import customers
     from pos_customers.storage.documents import last_change
 
-    svc = till(folder / "capture.db")
-    target = till(folder / "replay.db")
-    for db in (svc.db, target.db):  # the stores, groups... the customers name (the pull makes them too)
-        with db.write() as s:
-            documents._ensure_reference_rows(s, docs)
     conn = svc.db.raw()
     logs = []
     now = datetime.now(timezone.utc)
@@ -257,6 +252,20 @@ def baseline(docs: list[dict], folder: Path, size: int) -> float:
         logs.append(cap.log)
     conn.close()
     svc.db.dispose()
+    return logs
+
+
+def baseline(docs: list[dict], folder: Path, size: int) -> float:
+    """The SQLite work alone: the statements of the bulk path for the same documents, captured
+    once, then replayed into a fresh file in transactions of ``size`` customers. Seconds."""
+    from pos_customers.storage import documents
+
+    svc = till(folder / "capture.db")
+    target = till(folder / "replay.db")
+    for db in (svc.db, target.db):  # the stores, groups... the customers name (the pull makes them too)
+        with db.write() as s:
+            documents._ensure_reference_rows(s, docs)
+    logs = captured(svc, docs, size)
     conn = target.db.raw()
     conn.execute("PRAGMA synchronous=NORMAL")
     t0 = time.perf_counter()

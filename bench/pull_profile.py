@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from pull import FIRST_SEQUENCE, Capture, say, till  # noqa: E402
+from pull import FIRST_SEQUENCE, captured, say, till  # noqa: E402
 
 from pos_customers.services.demo import demo_documents  # noqa: E402
 from pos_customers.storage import customers, documents, search_index  # noqa: E402
@@ -71,25 +71,7 @@ def capture(docs: list[dict], folder: Path, part: int) -> list[list]:
     svc = till(folder / "capture.db")
     with svc.db.write() as s:
         documents._ensure_reference_rows(s, docs)
-    conn = svc.db.raw()
-    now = datetime.now(timezone.utc)
-    logs = []
-    for k in range(0, len(docs), part):
-        records = [customers.from_document(d, now=now, updated_at=now, version=1, sync_state="synced",
-                                           last_activity_at=last_change(d.get("clocks") or {}))
-                   for d in docs[k:k + part]]
-        cap = Capture(conn)
-        conn.execute("BEGIN IMMEDIATE")
-        plain, customers.connection = customers.connection, lambda c: c
-        try:
-            customers.insert(cap, records)
-        finally:
-            customers.connection = plain
-        conn.execute("ROLLBACK")
-        logs.append(cap.log)
-    conn.close()
-    svc.db.dispose()
-    return logs
+    return captured(svc, docs, part)
 
 
 def replay(path: Path, logs: list[list], docs: list[dict], without: str | None, cache_kb: int,
