@@ -20,7 +20,7 @@ Two mixes of work, both printed when ``--mix both``:
 A request answered 429 or 503 with ``Retry-After`` is sent again after that many seconds, as the
 terminal does (src/pos_customers/sync/engine.py); it is counted apart, not as a failure, and its
 latency is that of the answer that was served. A failure is anything else: a connection error, a
-timeout, any other status. The load generator is one process (asyncio, one httpx client); its own
+timeout, any other status. The load generator is one process (asyncio, a bare HTTP/1.1 client of its own); its own
 CPU time is printed next to the server's, so a starved server shows.
 
     uv run python bench/hq_capacity.py --stores 2000 --burst 200 --workers 2
