@@ -62,7 +62,7 @@ async def test_a_damaged_file_at_start_shows_what_to_do(till, how):
             await pilot.pause(0.05)
         assert isinstance(app.screen, FileProblemScreen)
         text = problem_text(app)
-        assert "is damaged" in text and "pos-customers recover" in text
+        assert "is damaged" in text and "pos-customers recover" in text and "`" not in text  # the command in bold
         assert "damaged" in str(app.screen.query_one("#file-problem-title").render())
         await pilot.press("ctrl+q")
     assert app.file_problem is not None and app.file_problem.kind is Failure.DAMAGED

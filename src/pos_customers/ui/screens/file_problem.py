@@ -15,7 +15,7 @@ from textual.widgets import Static
 
 from ...domain.i18n import N_, _, tr
 from ...services.health import StorageError, failure_line, failure_title
-from ..text import safe
+from ..text import with_commands
 from ..widgets.footer import KeysFooter
 
 
@@ -34,7 +34,7 @@ class FileProblemBox(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(tr(failure_title(self.error)), id="file-problem-title", markup=False)
-        yield Static(safe(tr(failure_line(self.error))), id="file-problem-line", markup=False)
+        yield Static(with_commands(tr(failure_line(self.error))), id="file-problem-line")  # a command in bold
         yield Static(self.hint, id="file-problem-hint", markup=False)
 
 
