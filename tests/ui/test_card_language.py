@@ -54,7 +54,7 @@ async def test_the_card_in_german_shows_translated_tabs_and_the_purpose_label_st
     async with app.run_test(size=(80, 24)) as pilot:
         card = await open_card(app, pilot)
         assert tab_titles(card) == ["Konto", "Adressen", "Guthaben", "Verlauf"]
-        assert "Person · Gruppe — · aktiv · Gast" in str(card.query_one("#head", Static).render())
+        assert "Person · Gruppe — · aktiv · Gast" in str(card.query_one("#head-more", Static).render())
         card.query_one("#tabs", TabbedContent).active = "tab-addresses"
         await settle(app, pilot)
         assert purposes(card) == ["Daheim"]

@@ -68,7 +68,7 @@ async def open_activity(app, pilot) -> CustomerScreen:
 
 
 def head_text(card) -> str:
-    return str(card.query_one("#head", Static).render())
+    return str(card.query_one("#head", Static).render()) + "\n" + str(card.query_one("#head-more", Static).render())
 
 
 def rows(table) -> list[list[str]]:

@@ -61,7 +61,7 @@ async def test_the_card_shows_group_affiliation_and_attribute_in_the_current_lan
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         values = [v for _, v in await attributes_tab(app, pilot)]
-        head = str(app.screen.query_one("#head").render())  # the card's header: the group's label, not its code
+        head = str(app.screen.query_one("#head-more").render())  # the header: the group's label, not its code
         if language == "de":
             assert "Treueclub (LOYAL)" in values and "Kundenclub" in values and "Vormittags" in values
             assert "Gruppe Treueclub" in head and "LOYAL" not in head, head

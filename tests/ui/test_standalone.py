@@ -38,7 +38,7 @@ async def test_a_standalone_till_shows_no_sync(make_app):
         await settle(app, pilot)
         card = app.screen
         assert isinstance(card, CustomerScreen)
-        head = str(card.query_one("#head", Static).render())
+        head = str(card.query_one("#head-more", Static).render())
         assert "sync" not in head and "pending" not in head
         await pilot.press("f8")  # F8 from the card
         await settle(app, pilot)

@@ -81,3 +81,21 @@ async def test_keys_typed_on_the_results_after_a_card_start_a_new_search(make_ap
         await pilot.press("backspace", "x")
         await settle(app, pilot)
         assert app.focused is box and box.value == "zox"
+
+
+async def test_esc_and_a_letter_read_as_one_alt_key_close_the_card_then_type(make_app):
+    """A terminal reads Esc and the letter right after it as one key (alt+z): the card closes and
+    "zoe" is the new search; the "e" never reaches the card (where it would open the edit form)."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot)
+        await pilot.press(*"mül ann")
+        await settle(app, pilot)
+        await pilot.press("down", "enter")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, SearchScreen)
+        burst(app, "alt+z", "o", "e")
+        await settle(app, pilot)
+        assert isinstance(app.screen, SearchScreen), app.screen
+        box = app.screen.query_one("#query", Input)
+        assert box.value == "zoe" and app.screen._shown_query == "zoe"

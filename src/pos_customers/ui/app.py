@@ -570,7 +570,7 @@ class PosApp(App):
         if self._monotonic() - self._last_input >= self.config.idle_minutes * 60:
             self.lock_terminal()
 
-    def on_key(self, event: events.Key) -> None:
+    async def on_key(self, event: events.Key) -> None:
         """A key no widget took: on a list or a tick box, a letter picks a choice or a hint says
         what the field is (ui/widgets/choice_keys.py); never lost without a word."""
         from .widgets.choice_keys import typed_on_choice
@@ -584,6 +584,17 @@ class PosApp(App):
             event.stop()
             event.prevent_default()
             self.post_message(events.Key(event.key, event.character))
+            return
+        typed = event.key[4:] if event.key.startswith("alt+") else ""
+        if len(typed) == 1 and typed.isprintable() and event.key not in self.active_bindings:
+            # Esc and a letter read together (typed fast, or bunched up over SSH) are one "alt+z"
+            # to the terminal: Esc's action now, the letter after it, where the focus is then
+            event.stop()
+            event.prevent_default()
+            escape = self.active_bindings.get("escape")
+            if escape is not None and escape.enabled:
+                await self.run_action(escape.binding.action, escape.node)
+            self.post_message(events.Key(typed, typed))
             return
         if typed_on_choice(self.focused, event):
             event.stop()

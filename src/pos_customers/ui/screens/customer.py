@@ -93,7 +93,7 @@ def _between_dots(parts: list, width: int) -> list:
 
 
 class _Head(Static):
-    """The card's header: drawn again at its new width when that changes (CustomerScreen._draw_head)."""
+    """The card header's second line: drawn again at its new width (CustomerScreen._draw_head)."""
 
     def on_resize(self) -> None:
         draw = getattr(self.screen, "_draw_head", None)
@@ -130,6 +130,8 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
     ]
     DEFAULT_CSS = """
     CustomerScreen #head-bar { height: auto; background: $boost; }
+    CustomerScreen #head-top { height: auto; }
+    CustomerScreen #head-more { width: 1fr; height: auto; padding: 0 1; }
     CustomerScreen #head { width: 1fr; height: auto; padding: 0 1; }
     CustomerScreen #tabs-hint { width: auto; height: 1; padding: 0 1; color: $text-muted; }
     CustomerScreen TabbedContent { height: 1fr; }
@@ -155,9 +157,11 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with Horizontal(id="head-bar"):
-            yield _Head(_("Loading…"), id="head")
-            yield Static(tr(TABS_HINT), id="tabs-hint", markup=False)
+        with Vertical(id="head-bar"):
+            with Horizontal(id="head-top"):
+                yield Static(_("Loading…"), id="head")
+                yield Static(tr(TABS_HINT), id="tabs-hint", markup=False)
+            yield _Head("", id="head-more")
         with TabbedContent(id="tabs"):
             for pane_id in ("tab-account", "tab-contacts", "tab-addresses", "tab-attributes"):
                 yield TabPane(tr(TAB_TITLES[pane_id]), id=pane_id)
@@ -186,18 +190,19 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
         self.call_after_refresh(lambda: self._show_tabs_hint(self.focused))
 
     def _draw_head(self) -> None:
-        """The header: the name and reference, then the customer's kind, group, status and sync
-        state, a part that does not fit starting the next line (the width is the header's as laid
-        out beside the tabs hint: drawn again when that changes)."""
+        """The header: the name and reference (beside the tabs hint), then on a line of the whole
+        width the customer's kind, group, status and sync state, a part that does not fit
+        starting the next line."""
         if self._head is None:
             return
-        box = self.query_one("#head", Static)
-        width = box.content_size.width or self.size.width or 80
+        more = self.query_one("#head-more", Static)
+        width = more.content_size.width or (self.size.width - 2 if self.size.width else 78)
         if self._head_drawn == (width, self._head):
             return
         self._head_drawn = (width, self._head)
         first, parts = self._head
-        box.update(Text.assemble(*first, "\n", *_between_dots(list(parts), width)))
+        self.query_one("#head", Static).update(Text.assemble(*first))
+        more.update(Text.assemble(*_between_dots(list(parts), width)))
 
     def _tabs_out_of_view(self) -> tuple[int, int]:
         """How many tabs the strip hides to the left and to the right of what it shows (at 80
@@ -222,7 +227,6 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
         text = ((f"←+{left} " if left else "") + tr(TABS_HINT if on_strip else TABS_HINT_INSIDE)
                 + (f" +{right}→" if right else ""))
         self.query_one("#tabs-hint", Static).update(text)
-        self.call_after_refresh(self._draw_head)  # the header's width follows the hint's
 
     def retranslate(self) -> None:
         """The reader chose another language (ui/language.py): the tab titles and hints again, then
