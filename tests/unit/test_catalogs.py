@@ -85,3 +85,22 @@ def test_the_pseudo_locale_keeps_placeholders_and_is_longer():
     assert len(made) - len("{ref}") >= (len(text) - len("{ref}")) * 1.4 - 1  # the text, not its fields
     assert "Saved" not in made and "headquarters" not in made
     assert made.format(ref="0101-000042").count("0101-000042") == 1
+
+
+def test_no_message_is_marked_inside_an_f_string():
+    """pybabel reads an f-string as one string token: a ``_("...")`` inside its braces is never
+    extracted, and its text is never translated ("no phone" on a German Stores tab)."""
+    import io
+    import re
+    import tokenize
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "src" / "pos_customers"
+    marked = re.compile(r"(?<![\w.])(_|ngettext|N_|tr)\(\s*['\"]")
+    found = []
+    for path in root.rglob("*.py"):
+        for tok in tokenize.generate_tokens(io.StringIO(path.read_text(encoding="utf-8")).readline):
+            if tok.type == tokenize.STRING and tok.string[:2].lower() in ('f"', "f'", 'rf', 'fr') \
+                    and marked.search(tok.string):
+                found.append(f"{path.relative_to(root)}:{tok.start[0]}")
+    assert not found, found

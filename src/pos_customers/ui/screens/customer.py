@@ -115,7 +115,7 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
         # People tab's, which share c, p and delete: the footer keeps their order)
         *tab_bindings((*PANES, CreditPane, OnlinePane)),
         Binding("e", "edit", N_("Edit"), id="card.edit", tooltip=N_("Edit this customer")),
-        Binding("s", "choose_for_sale", N_("For sale"), id="card.sale",
+        Binding("s", "choose_for_sale", N_("Sale"), id="card.sale",
                 tooltip=N_("Choose this customer for the sale at the till (refused while blocked)")),
         Binding("a", "add_address", N_("Add address"), id="card.add_address", tooltip=N_("Add an address")),
         Binding("n", "note", N_("Add note"), id="card.note", tooltip=N_("Write a note (managers, support)")),

@@ -167,10 +167,11 @@ class StoresPane(DataPane):
         for u in rows:  # two lines a store: 80 columns hold them
             # what is not known says so in words (a till not connected knows its stores' names only)
             status = word(u.status) if u.status else _("status not known")
+            phone = phone_text(u.phone) or _("no phone")  # (a call inside an f-string is not extracted)
             table.add_row("★" if u.preferred else "",
                           plain(f"{u.code} {u.name}".strip() + "\n" + (u.address or _("address not known")),
                                 multiline=True),
-                          plain(f"{phone_text(u.phone) or _('no phone')}\n{status}", multiline=True),
+                          plain(f"{phone}\n{status}", multiline=True),
                           plain(store_use(u)), height=2)
         return [table, Label(" · ".join((_("p preferred store"), source_note(source))), classes="muted",
                              markup=False)]

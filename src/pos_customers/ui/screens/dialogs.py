@@ -172,9 +172,9 @@ class ConflictModal(ModalScreen[str]):
                 table.add_row(plain(tr(field)), plain(_short(opened)), plain(_short(now)), plain(yours))
             yield table
             with Horizontal():
-                yield Button(f"{_('Back')} (esc)", id="cancel")
-                yield Button(f"{_('Take theirs')} (t)", id="theirs")
-                yield Button(f"{_('Save mine')} (m)", id="mine", variant="error")
+                yield Button(_("Back") + " (esc)", id="cancel")
+                yield Button(_("Take theirs") + " (t)", id="theirs")
+                yield Button(_("Save mine") + " (m)", id="mine", variant="error")
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
