@@ -586,7 +586,8 @@ class PosApp(App):
             self.post_message(events.Key(event.key, event.character))
             return
         typed = event.key[4:] if event.key.startswith("alt+") else ""
-        if len(typed) == 1 and typed.isprintable() and event.key not in self.active_bindings:
+        if (len(typed) == 1 and typed.isprintable() and not typed.isdigit()  # alt+digits: the desk's keys
+                and event.key not in self.active_bindings):
             # Esc and a letter read together (typed fast, or bunched up over SSH) are one "alt+z"
             # to the terminal: Esc's action now, the letter after it, where the focus is then
             event.stop()
