@@ -79,9 +79,14 @@ async def test_the_card_counts_the_tabs_out_of_view(make_app, monkeypatch):
         assert "←/→ Reiter +" in head and head.rstrip().endswith("→"), "\n".join(screen_lines(app))
         hidden = int(head.rsplit("+", 1)[1].split()[0].rstrip("→"))
         tabs = card.query_one("#tabs", TabbedContent)
+        first = str(tabs.get_tab("tab-account").label)
         for _ in range(hidden + 8):  # → to the last tab: none hidden to the right, some to the left
             await pilot.press("right")
             await settle(app, pilot)
+            lines = screen_lines(app)
+            strip = lines[next(i for i, line in enumerate(lines) if "━━━" in line) - 1]  # above its underline
+            if strip.lstrip().startswith(first):  # the first tab's label still shows: none counted hidden
+                assert "←+" not in lines[1], "\n".join(lines)
             if tabs.active == "tab-activity":
                 break
         head = screen_lines(app)[1]

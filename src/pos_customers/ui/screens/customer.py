@@ -214,9 +214,9 @@ class CustomerScreen(AssistActions, MembershipTabs, Screen):
             for tab in strip.query(Tab):
                 if not tab.display:
                     continue
-                where = tab.virtual_region
-                left += where.x < start
-                right += where.right > end
+                where, pad = tab.virtual_region, tab.styles.padding  # its label hidden, not its padding
+                left += where.x + pad.left < start
+                right += where.right - pad.right > end
         return left, right
 
     def _show_tabs_hint(self, focused) -> None:
