@@ -219,3 +219,13 @@ def test_an_anonymized_customers_carts_and_saved_payments_go(api, world, hq_engi
     with hq_engine.connect() as conn:
         assert conn.execute(select(t.saved_payment)).all() == [] and conn.execute(select(t.cart)).all() == []
     assert len(api.get(f"/v1/customers/{cid}/orders/{ORDER_ID}", headers=ber).json()["lines"]) == 1  # orders stay
+
+
+def test_a_demo_cart_lists_a_product_once_with_its_quantity():
+    from pos_customers.hq.demo import carts_for
+
+    carts = [c for n in range(200) for c in carts_for(f"c{n}", "EUR", ["BER01", "MUC01"])]
+    assert carts
+    for cart in carts:
+        skus = [line["sku"] for line in cart["lines"]]
+        assert len(skus) == len(set(skus)), cart

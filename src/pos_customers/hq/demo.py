@@ -108,8 +108,7 @@ def carts_for(customer_id: str, currency: str, stores: list[str], *,
         store = rng.choice(stores) if kind == "reserved" and stores else "WEB"
         created = today - timedelta(minutes=rng.randrange(60, 45 * 24 * 60))
         lines = []
-        for _ in range(rng.randint(1, 4)):
-            sku, name, price = rng.choice(PRODUCTS)
+        for sku, name, price in rng.sample(PRODUCTS, rng.randint(1, 4)):  # a product once, its quantity
             quantity = rng.randint(1, 3)
             lines.append({"sku": sku, "name": name, "quantity": quantity, "unit_price_minor": price,
                           "total_minor": price * quantity})
