@@ -335,7 +335,7 @@ class SearchScreen(Screen):
     def on_key(self, event: events.Key) -> None:
         """A letter, digit or sign typed on the results list starts a new search with it (back from a
         card, the list still has the cursor): the key is never lost. Backspace edits the query."""
-        if self.focused is not self.query_one("#results", ResultsList):
+        if not isinstance(self.focused, ResultsList):
             return
         box = self.query_one("#query", TextInput)
         if event.key == "backspace":
