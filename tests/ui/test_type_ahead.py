@@ -86,3 +86,33 @@ async def test_keys_typed_on_the_results_after_a_card_start_a_new_search(make_ap
         await pilot.press("backspace", "x")
         await settle(app, pilot)
         assert app.focused is box and box.value == "zox"
+
+
+@pytest.mark.parametrize("typing", ["burst", "one by one"])
+async def test_a_name_typed_in_the_search_box_after_a_card_replaces_the_last_query(make_app, typing):
+    """A card opened with Enter from the search box leaves the focus there; back from it the old
+    query is selected, so the next name typed is a new search, not added to the old one. End keeps
+    the old query to go on typing."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot)
+        await pilot.press(*"mül ann", "enter")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, SearchScreen)
+        if typing == "burst":
+            burst(app, "escape", *"zoe")
+        else:
+            await pilot.press("escape")
+            await settle(app, pilot)
+            await pilot.press(*"zoe")
+        await settle(app, pilot)
+        box = app.screen.query_one("#query", Input)
+        assert app.focused is box and box.value == "zoe"
+        assert app.screen._shown_query == "zoe"
+        await pilot.press("enter")  # Zoe's card
+        await settle(app, pilot)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        await pilot.press("end", *" w")
+        await settle(app, pilot)
+        assert box.value == "zoe w"

@@ -165,7 +165,12 @@ class SearchScreen(Screen):
         results.move_cursor(cursor)
 
     def on_screen_suspend(self) -> None:
+        """A card opens over the search. When it closes the query is still in the box, selected:
+        a new name typed then replaces it (End or an arrow keeps it to go on)."""
         self._left = True
+        box = self.query_one("#query", Input)
+        if self.focused is box and box.value:
+            box.select_all()
 
     def on_screen_resume(self) -> None:
         # back from a customer card: refresh what is shown (names or sync states may have changed)
