@@ -46,7 +46,9 @@ def test_short_long_or_not_letters_get_no_keys(word):
 
 def test_the_fts_query_quotes_every_word_and_ands_the_groups():
     assert fuzzy.fts_query(("anna", "shmidt"), {"shmidt": ("schmidt", "schmitt")}) == (
-        '"anna"* AND ("shmidt"* OR "schmidt" OR "schmitt")')
+        '"anna"* AND ("schmidt" OR "schmitt")')
+    assert fuzzy.fts_query(("meier", "shmidt"), {"meier": ("meyer",), "shmidt": ("schmidt",)}) == (
+        '(("meyer") AND ("shmidt"* OR "schmidt")) OR (("meier"* OR "meyer") AND ("schmidt"))')
     assert fuzzy.fts_query(("anna",), {}) is None
 
 

@@ -82,3 +82,12 @@ def test_a_cut_name_keeps_the_surname_and_lets_the_organization_give_way():
     assert fit_name("Maxime Lambert (Yılmaz Handel B.V.)", 16).rstrip() == "Maxime Lambert"
     assert fit_name("Maxime Lambert (Yılmaz Handel B.V.)", 20) == "Maxime Lambert (Yıl…"
     assert fit_name("Franziska Buschmann (Yılmaz Handel B.V.)", 16) == "Franz… Buschmann"
+
+
+def test_a_phone_number_too_long_for_its_column_keeps_its_digits():
+    from pos_customers.ui.widgets.results import fit_phone
+
+    assert fit_phone("0160 23896622", 14) == "0160 23896622 "
+    assert fit_phone("+41 78 853 22 11", 14) == "+41788532211  "  # the spaces go, every digit stays
+    assert fit_phone("+44 20 7946 0958 123", 14) == "…2079460958123"  # the last digits, read back
+    assert fit_phone("+44 20 7946 0958 123", 1) == "…"

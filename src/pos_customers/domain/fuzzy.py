@@ -160,9 +160,24 @@ def groups(name_words: tuple[str, ...], alternatives_of: Mapping[str, tuple[str,
 
 
 def fts_query(name_words: tuple[str, ...], alternatives_of: Mapping[str, tuple[str, ...]]) -> str | None:
-    """'("meier"* OR "meyer" OR "maier") AND "anna"*' for FTS5 (words are letters and digits only)."""
+    """The names a search finds with at least one word replaced by a word it may stand for, for
+    FTS5 (words are letters and digits only): '"anna"* AND ("schmidt" OR "schmitt")'; with two
+    such words, each replaced in turn, the other as typed or replaced:
+    '(("meyer") AND ("shmidt"* OR "schmidt")) OR (("meier"* OR "meyer") AND ("schmidt"))'.
+    The names with every word as typed are left out: the prefix search before this one found them
+    all (it runs when they were fewer than a page), and matching them again cost more than the rest
+    ("baron j": the prefix of every name with a j again)."""
     found = groups(name_words, alternatives_of)
     if found is None:
         return None
-    return " AND ".join(f'"{w}"*' if not alts else "(" + " OR ".join([f'"{w}"*'] + [f'"{v}"' for v in alts]) + ")"
-                    for w, alts in found)
+
+    def alternatives(alts: tuple[str, ...]) -> str:
+        return "(" + " OR ".join(f'"{v}"' for v in alts) + ")"
+
+    def word(w: str, alts: tuple[str, ...]) -> str:
+        return f'"{w}"*' if not alts else "(" + " OR ".join([f'"{w}"*'] + [f'"{v}"' for v in alts]) + ")"
+
+    varied = [i for i, (_, alts) in enumerate(found) if alts]
+    parts = [" AND ".join(alternatives(alts) if i == j else word(w, alts) for i, (w, alts) in enumerate(found))
+             for j in varied]
+    return parts[0] if len(parts) == 1 else " OR ".join(f"({p})" for p in parts)

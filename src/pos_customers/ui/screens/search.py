@@ -142,7 +142,8 @@ class SearchScreen(Screen):
         self._widths = widths
         self.query_one("#results", ResultsList).set_columns(
             [("S" if name == "Sync" and not wide else tr(COLUMN_TITLES[name]), widths[name]) for name in order],
-            names=(0,))  # a name too long keeps its surname (what was searched for): "Maximil… Meier"
+            names=(0,), phones=(2,))  # a name too long keeps its surname (what was searched for):
+        # "Maximil… Meier"; a phone number its digits
         return True
 
     def retranslate(self) -> None:

@@ -409,7 +409,7 @@ class RemoteSearchScreen(ModalScreen[str | None]):
         """The columns for the screen's width, then the rows found (again, after a resize)."""
         from ...domain.reference import format_reference
         from ...services.search import via_name
-        from ..widgets.results import fit, fit_name
+        from ..widgets.results import fit, fit_name, fit_phone
 
         widths = self._columns_for(self.app.size.width)
         table = self.query_one("#remote", DataTable)
@@ -426,7 +426,7 @@ class RemoteSearchScreen(ModalScreen[str | None]):
             name = via_name(h.display_name, h.via)
             cells = {"Name": (fit if h.via else fit_name)(name, widths["Name"]),
                      "Reference": format_reference(h.reference), "Store": h.store_code,
-                     "Email": fit(h.email, widths["Email"]), "Phone": phone_text(h.phone), "City": h.city}
+                     "Email": fit(h.email, widths["Email"]), "Phone": fit_phone(phone_text(h.phone), widths["Phone"]), "City": h.city}
             table.add_row(*(plain(cells[key]) for key in widths))
 
     def _looking(self) -> str:

@@ -56,8 +56,21 @@ def fit_name(text: str, width: int) -> str:
     return fit(set_cell_size(head, room - 1).rstrip() + "… " + last, width)
 
 
-def _fit_cell(text: str, width: int, keep_end: bool) -> str:
-    return fit_name(text, width) if keep_end else fit(text, width)
+def fit_phone(text: str, width: int) -> str:
+    """A phone number in ``width`` cells with every digit, or its last ones: the digits a person
+    reads back to the customer. Too long with its spaces ("+41 78 853 22 11" in 14 cells), it is
+    shown without them ("+41788532211"); too long even so, its end is kept ("…9460958")."""
+    text = safe(text)
+    if cell_len(text) <= width:
+        return set_cell_size(text, width)
+    packed = "".join(text.split())
+    if cell_len(packed) <= width:
+        return set_cell_size(packed, width)
+    return set_cell_size("…" + packed[len(packed) - (width - 1):], width) if width > 1 else fit(packed, width)
+
+
+def _fit_cell(text: str, width: int, kind: str) -> str:
+    return fit_name(text, width) if kind == "name" else fit_phone(text, width) if kind == "phone" else fit(text, width)
 
 
 class ResultsList(ScrollView, can_focus=True):
@@ -122,7 +135,7 @@ class ResultsList(ScrollView, can_focus=True):
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self._columns: list[tuple[str, int]] = []
-        self._names: frozenset[int] = frozenset()
+        self._kinds: dict[int, str] = {}  # column -> "name" or "phone": how a long cell is cut
         self._keys: list[str] = []
         self._cells: list[tuple[str, ...] | Callable[[], Sequence[str]]] = []
         self.cursor_row = 0
@@ -141,11 +154,13 @@ class ResultsList(ScrollView, can_focus=True):
     def key_at(self, row: int) -> str:
         return self._keys[row]
 
-    def set_columns(self, columns: Sequence[tuple[str, int]], *, names: Sequence[int] = ()) -> None:
+    def set_columns(self, columns: Sequence[tuple[str, int]], *, names: Sequence[int] = (),
+                    phones: Sequence[int] = ()) -> None:
         """(label, width in cells) for each column; ``names``: the columns of names, which keep
-        their last word (the surname) in view when cut (:func:`fit_name`)."""
+        their last word (the surname) in view when cut (:func:`fit_name`); ``phones``: the columns
+        of phone numbers, which keep their digits (:func:`fit_phone`)."""
         self._columns = list(columns)
-        self._names = frozenset(names)
+        self._kinds = {**{i: "name" for i in names}, **{i: "phone" for i in phones}}
         self._resize()
 
     def set_rows(self, rows: Sequence[tuple[str, Sequence[str] | Callable[[], Sequence[str]]]]) -> None:
@@ -174,7 +189,7 @@ class ResultsList(ScrollView, can_focus=True):
     # -- drawing -------------------------------------------------------------------------------
     def _text(self, cells: Sequence[str], header: bool = False) -> str:
         pad = " " * PADDING
-        return "".join(pad + _fit_cell(cell, width, i in self._names and not header) + pad
+        return "".join(pad + _fit_cell(cell, width, "" if header else self._kinds.get(i, "")) + pad
                        for i, (cell, (_, width)) in enumerate(zip(cells, self._columns)))
 
     def render_line(self, y: int) -> Strip:
