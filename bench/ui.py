@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import random
@@ -276,8 +277,10 @@ async def typing_app(path: Path, queries: list[str]):
     from textual.widgets import Input
 
     import pos_customers.ui.screens.search as search_screen
+    from pos_customers.launch import collect_garbage_rarely
 
     app = PosApp(Services(Database(path)), config=UiConfig())  # the shipped debounce
+    gc_before = collect_garbage_rarely()  # as `pos-customers` runs it (launch.run_app); the bare app: Python's
     shown_at: dict[str, float] = {}
     original_show = SearchScreen._show
     original_search = search_screen.search_customers
@@ -308,8 +311,10 @@ async def typing_app(path: Path, queries: list[str]):
     finally:
         SearchScreen._show = original_show
         search_screen.search_customers = original_search
+        gc.set_threshold(*gc_before)
 
 
+GC_RUNS = {"app": [0, 0], "bare app": [0, 0]}  # garbage collections during each side's typing: all, full
 SEARCH_MS: list[float] = []  # the app's search service calls during the typing run, in ms
 SEARCH_CPU_MS: list[float] = []  # the same calls' own CPU time (thread_time: waiting for a core adds nothing)
 
@@ -335,9 +340,19 @@ def typing_runs(path: Path, queries: list[str], rounds: int):
     app, bare = [], []
     for r in range(rounds):
         part = queries[r::rounds]
-        pair = [(app, lambda: typing_app(path, part)), (bare, lambda: typing_bare(part))]
-        for into, run in (pair if r % 2 == 0 else pair[::-1]):
-            into += asyncio.run(run())
+        pair = [(app, "app", lambda: typing_app(path, part)), (bare, "bare app", lambda: typing_bare(part))]
+        for into, name, run in (pair if r % 2 == 0 else pair[::-1]):
+            counted = GC_RUNS[name]
+
+            def count(phase, info, counted=counted):
+                if phase == "stop":
+                    counted[0] += 1
+                    counted[1] += info["generation"] == 2
+            gc.callbacks.append(count)
+            try:
+                into += asyncio.run(run())
+            finally:
+                gc.callbacks.remove(count)
         print(f"  typing round {r + 1}/{rounds}: app p95 {pct([x[0] for x in app], 95):.1f} ms,"
               f" bare p95 {pct([x[0] for x in bare], 95):.1f} ms", file=sys.stderr)
     return app, bare
@@ -399,7 +414,8 @@ def main() -> None:
         for name, runs in (("app", app), ("bare app", bare)):
             print(f"  {name}: key to results in the list p50 {statistics.median(x[1] for x in runs):.1f} /"
                   f" p95 {pct([x[1] for x in runs], 95):.1f} ms, then to the paint p50"
-                  f" {statistics.median(x[2] for x in runs):.1f} / p95 {pct([x[2] for x in runs], 95):.1f} ms")
+                  f" {statistics.median(x[2] for x in runs):.1f} / p95 {pct([x[2] for x in runs], 95):.1f} ms;"
+                  f" {GC_RUNS[name][0]} garbage collections ({GC_RUNS[name][1]} full)")
         print(f"  the search service itself (every call during the app's typing) p50"
               f" {statistics.median(SEARCH_MS):.1f} / p95 {pct(SEARCH_MS, 95):.1f} ms, its CPU p50"
               f" {statistics.median(SEARCH_CPU_MS):.2f} / p95 {pct(SEARCH_CPU_MS, 95):.2f} / max {max(SEARCH_CPU_MS):.1f} ms")
