@@ -258,3 +258,50 @@ def test_the_search_finds_pulled_customers(tmp_path, small_parts):
             ].count(demo["id"]) == 1
     if email:
         assert demo["id"] in [r.customer_id for r in search_customers(till, actor, email).rows]
+
+
+def _segments(path: Path) -> dict[str, int]:
+    conn = sqlite3.connect(path)
+    try:
+        return {fts: conn.execute(f"SELECT count(DISTINCT segid) FROM {fts}_idx").fetchone()[0]
+                for fts in ("customer_name_fts", "customer_contact_fts")}
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("big", [False, True], ids=["a small pull leaves the segments", "a big pull merges them"])
+def test_after_a_big_pull_each_search_index_is_one_segment(tmp_path, monkeypatch, small_parts, big):
+    """A pull in many transactions leaves many FTS5 segments, each read at every search; after a
+    round that pulled MERGE_AFTER items or more they are merged into one per index, in steps, and
+    the search finds the same customers."""
+    monkeypatch.setattr(engine, "MERGE_AFTER", 100 if big else 10_000)
+    monkeypatch.setattr(engine, "MERGE_PAGES", 1)  # the smallest steps: several transactions
+    monkeypatch.setattr(engine.search_index, "merge_step", counted := _Counted(engine.search_index.merge_step))
+    till = _till(tmp_path / "till.db")
+    SyncEngine(till.db, PagedHq(_pages())).run_once()
+    segments = _segments(tmp_path / "till.db")
+    if big:
+        assert segments == {"customer_name_fts": 1, "customer_contact_fts": 1}
+        assert counted.calls >= 4  # two indexes, each merged in more than one step
+    else:
+        assert segments["customer_name_fts"] > 1 and counted.calls == 0
+    rows = search_customers(till, Actor.command_line(), "lukasiewicz zoe").rows
+    assert [r.display_name for r in rows] == ["Zoë Q Łukasiewicz-Müller"]
+    if big:  # a till that already holds more than a round pulls leaves its indexes as they are
+        more = [{"t": "customer", "seq": 1000 + i, "doc": d}
+                for i, d in enumerate(demo_documents(110, seed=8, stamp=STAMP, first_sequence=500))]
+        calls = counted.calls
+        assert SyncEngine(till.db, PagedHq([{"items": more, "cursor": 2000, "more": False}])).run_once().pulled == 110
+        assert _segments(tmp_path / "till.db")["customer_name_fts"] > 1 and counted.calls == calls
+    conn = sqlite3.connect(tmp_path / "till.db")
+    for fts in ("customer_name_fts", "customer_contact_fts"):  # raises SQLITE_CORRUPT on a broken index
+        conn.execute(f"INSERT INTO {fts}({fts}) VALUES ('integrity-check')")
+
+
+class _Counted:
+    def __init__(self, step):
+        self.step, self.calls = step, 0
+
+    def __call__(self, *args):
+        self.calls += 1
+        return self.step(*args)
