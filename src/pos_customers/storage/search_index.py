@@ -475,21 +475,6 @@ def integrity_problems(conn: sqlite3.Connection, *, sample: int | None = None) -
     return problems
 
 
-def search_rows(conn: sqlite3.Connection) -> int:
-    """About how many customers the search index holds: its last row id (one index lookup, where
-    count(*) reads a whole index: tens of ms at a million customers)."""
-    return conn.execute("SELECT coalesce(max(rowid), 0) FROM customer_search").fetchone()[0]
-
-
-def merge_step(conn: sqlite3.Connection, fts: str, pages: int) -> bool:
-    """One bounded step of merging an FTS5 index's segments into one (about ``pages`` leaf pages
-    written, in the caller's transaction). False when there was nothing left to merge: FTS5 says
-    it worked by changing at least two rows (its documented test)."""
-    before = conn.total_changes
-    conn.execute(f"INSERT INTO {fts}({fts}, rank) VALUES ('merge', ?)", (-pages,))
-    return conn.total_changes - before >= 2
-
-
 def rebuild(conn: sqlite3.Connection) -> None:
     """Re-derive every projection row and rebuild both FTS5 indexes (``doctor --repair``)."""
     conn.execute("BEGIN IMMEDIATE")

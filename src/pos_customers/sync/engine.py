@@ -56,14 +56,6 @@ PULL_LOCK_SECONDS = 0.05  # how long one pull transaction may hold the write loc
 # them (Database.checkpoint): a save's commit then finds little to copy
 PULL_CHECKPOINT_SECONDS = 0.25
 PULL_PART_MIN, PULL_PART_MAX = 100, 5000  # items per pull transaction, whatever the pace
-# After a round that pulled this many items, at least as many as the till held before (a till
-# joining the chain), the search indexes hold a segment per few pull transactions (17 and 7 after
-# 20,000 demo customers): each word is then read from every segment at every search. They are
-# merged into one each, in steps of MERGE_PAGES leaf pages (10-25 ms of write lock here), a save
-# going first. A merge rewrites the whole index, so a till that already held more than it pulled
-# leaves that to FTS5's own merging as rows come.
-MERGE_AFTER = 10_000
-MERGE_PAGES = 64
 BUSY_WAITS = 5  # times one round waits for a busy headquarters (429 + Retry-After) before it stops
 BUSY_MAX_WAIT = 120.0  # seconds one round waits for it in all; then the next round tries again
 ROW_MAKER_FROM = 2000  # items of a page from which a pull's rows are made in another process
@@ -373,8 +365,6 @@ class SyncEngine:
             restored += self.restored
             if n == 0 and not self.audit_sent and not self.parked:
                 break
-        with self.db.snapshot(begin=False) as conn:
-            held = search_index.search_rows(conn)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pull-ahead") as pool:
             self._pool = pool
             try:
@@ -390,8 +380,6 @@ class SyncEngine:
                 if self._maker is not None:
                     self._maker.shutdown(cancel_futures=True)
                 self._maker = None
-        if pulled >= MERGE_AFTER and pulled >= held:
-            merge_search_indexes(self.db)
         return SyncResult(pushed, pulled, conflicts, parked, restored)
 
     def _patiently(self, step: Callable[[], Any], budget: list) -> Any:
@@ -628,24 +616,6 @@ def _newly_anonymized(s: Session, items: list[dict[str, Any]]) -> list[str]:
         return []
     held = {cid: at for cid, at in s.exec(select(Customer.id, Customer.anonymized_at).where(Customer.id.in_(ids)))}
     return [cid for cid in ids if cid in held and held[cid] is None]
-
-
-def merge_search_indexes(db: Database) -> int:
-    """Merge each search index's segments into one, in short write transactions (see
-    :data:`MERGE_AFTER`); a save at the till waiting for the lock goes between them. Returns the
-    steps taken. Stopped halfway (the app closed), the index stays whole and is merged no further."""
-    steps = 0
-    for fts in search_index.FTS_TABLES:
-        more = True
-        while more:
-            db.wait_for_writers()
-            with db.write(durable=False) as s:
-                more = search_index.merge_step(search_index.raw_connection(s), fts, MERGE_PAGES)
-            steps += 1
-            if steps % 16 == 0:
-                db.checkpoint()
-    db.checkpoint()
-    return steps
 
 
 def scrub(db: Database) -> None:
