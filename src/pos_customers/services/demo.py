@@ -508,7 +508,9 @@ def export_for_hq(svc: Services, stamp: str) -> list[dict]:
     from ..domain.merge import DOCUMENT_FIELDS
     from ..storage.documents import all_documents
 
-    clocks = _json.dumps({f: stamp for f in DOCUMENT_FIELDS})
+    from ..domain import clocks as clock_codec
+
+    clocks = _json.dumps(clock_codec.pack({f: stamp for f in DOCUMENT_FIELDS}))
     with svc.db.write() as s:
         search_index.raw_connection(s).execute(
             "UPDATE customer SET field_clocks = ?, sync_state = ?", (clocks, SyncState.SYNCED.value))

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
 from typing import Any
 
+from ..domain import clocks as clock_codec
 from ..domain import duplicates as dup
 from ..domain.record import (ADDRESS_LINES, CHILD_FIELDS, AddressRecord, CustomerRecord, EmailRecord,
                              PhoneRecord, day, moment)
@@ -225,7 +226,7 @@ def _encode(name: str, value: Any) -> Any:
     if kind == "date":
         return value.isoformat()
     if kind == "json":
-        return json.dumps(value)
+        return json.dumps(clock_codec.pack(value) if name == "field_clocks" else value)
     return value
 
 
@@ -236,7 +237,8 @@ def _decode(name: str, value: Any) -> Any:
     if kind == "date":
         return day(value)
     if kind == "json":
-        return json.loads(value) if value else {}
+        loaded = json.loads(value) if value else {}
+        return clock_codec.unpack(loaded) if name == "field_clocks" else loaded
     if kind == "bool":
         return bool(value)  # SQLite hands back 0 / 1: the wire wants true / false
     return value
@@ -381,7 +383,7 @@ def insert_consents(session_or_conn: Any, events: Iterable[tuple]) -> None:
 
 def set_clocks(session_or_conn: Any, customer_id: str, clocks: dict[str, str]) -> None:
     connection(session_or_conn).execute("UPDATE customer SET field_clocks = ? WHERE id = ?",
-                                        (json.dumps(clocks), customer_id))
+                                        (json.dumps(clock_codec.pack(clocks)), customer_id))
 
 
 def _consent_moved(a: CustomerRecord, b: CustomerRecord) -> bool:

@@ -10,8 +10,10 @@ from datetime import date, datetime, timezone
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint, text
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+from ..domain import clocks as clock_codec
 from ..domain.enums import SyncState
 from .ids import new_id
 
@@ -23,6 +25,19 @@ def utcnow() -> datetime:
 
 def _json(default=dict) -> Any:
     return Field(default_factory=default, sa_column=Column(JSON, nullable=False))
+
+
+class ClockMap(TypeDecorator):
+    """A customer's field clocks, stored compact (:mod:`pos_customers.domain.clocks`), read whole."""
+
+    impl = JSON
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else clock_codec.pack(value)
+
+    def process_result_value(self, value, dialect):
+        return clock_codec.unpack(value)
 
 
 class Setting(SQLModel, table=True):
@@ -155,7 +170,8 @@ class Customer(SQLModel, table=True):
     sync_state: str = Field(default=SyncState.PENDING.value, max_length=16)  # a SyncState
     version: int = 1  # bumped on every change: an edit made on stale data is detected
     name_key: str = Field(default="", max_length=16)  # phonetic key of the last/organization name
-    field_clocks: dict[str, str] = _json(dict)  # field -> HLC stamp of the edit that set it (sync merge)
+    # field -> HLC stamp of the edit that set it (sync merge), stored compact
+    field_clocks: dict[str, str] = Field(default_factory=dict, sa_column=Column(ClockMap, nullable=False))
 
 
 class CustomerAffiliation(SQLModel, table=True):
