@@ -686,3 +686,30 @@ async def test_an_associate_cannot_anonymize(make_app, shop):
         await settle(app, pilot)
         assert type(app.screen).__name__ == "CustomerScreen"
     assert db_rows(shop, "SELECT count(*) FROM customer WHERE last_name = 'Meier'") == [(1,)]
+
+
+async def test_a_phone_number_too_long_for_the_protocol_is_refused_on_the_form(make_app, shop):
+    """A number phonenumbers takes but E.164 does not (17 digits) is refused on its field: the app
+    stays, what was typed stays, nothing is saved. An error about a field path that names no field
+    of the form (a protocol path) goes to the form's top line instead of ending the app."""
+    from pos_customers.domain.errors import FieldError
+    from pos_customers.domain.i18n import Msg
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot)
+        await pilot.press(*"Langnummer Berta", "f2")
+        await settle(app, pilot)
+        form = app.screen
+        assert isinstance(form, CustomerFormScreen)
+        form.query_one("#phone", Input).value = "030 1234567890123"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot, 0.3)
+        assert app.screen is form and app.is_running
+        assert "too many digits" in str(form.query_one("#err-phone").render())
+        form._put_checks([FieldError("payload.fields.phones.0.e164", Msg("String should match pattern"))], [],
+                         True)
+        await settle(app, pilot)
+        assert "String should match pattern" in str(form.query_one("#form-errors").render())
+        assert form.query_one("#phone", Input).value == "030 1234567890123"
+    assert db_rows(shop, "SELECT count(*) FROM customer WHERE 'Langnummer' IN (first_name, last_name)") == [(0,)]

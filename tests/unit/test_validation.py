@@ -50,6 +50,14 @@ def test_bad_phones(bad):
         clean_phone(bad, "DE")
 
 
+def test_a_phone_number_of_more_than_fifteen_digits_is_refused():
+    """phonenumbers takes "030 1234567890123" for Germany; E.164 allows 15 digits with the
+    country code, and headquarters' protocol refuses more: the form says so before a save."""
+    with pytest.raises(FieldProblem, match="too many digits: at most 15"):
+        clean_phone("030 1234567890123", "DE")
+    assert clean_phone("+43 664 1234567890", "AT").e164 == "+436641234567890"  # 15: kept
+
+
 def test_names_nfc_and_limits():
     decomposed = "Mu\u0308ller"
     assert clean_person_name(decomposed) == "Müller"

@@ -119,6 +119,10 @@ class Phone:
         return self.e164.lstrip("+"), "".join(c for c in self.national if c.isdigit())
 
 
+#: the most digits a phone number has, its country code included (ITU-T E.164)
+E164_DIGITS = 15
+
+
 def clean_phone(value: str, default_region: str) -> Phone:
     import phonenumbers
 
@@ -136,7 +140,11 @@ def clean_phone(value: str, default_region: str) -> Phone:
         raise FieldProblem(
             Msg("Phone number is not valid for {region}: check the digits or add the country code", region=region)
         )
-    return phone_from_number(number)
+    phone = phone_from_number(number)
+    if len(phone.e164) - 1 > E164_DIGITS:  # phonenumbers takes some longer ones ("030 1234567890123")
+        raise FieldProblem(Msg("Phone number has too many digits: at most {n} with the country code",
+                               n=E164_DIGITS))
+    return phone
 
 
 def phone_from_number(number: phonenumbers.PhoneNumber) -> Phone:

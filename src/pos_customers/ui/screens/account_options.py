@@ -18,7 +18,7 @@ from ...services import backoffice as bo
 from ...services.auth import PermissionDenied
 from ..text import plain
 from ..widgets.label_column import widen_labels
-from ..widgets.field_error import ErrorLine
+from ..widgets.field_error import ErrorLine, error_line
 from ..widgets.footer import KeysFooter
 from .dialogs import ConfirmModal
 
@@ -113,9 +113,9 @@ class AccountOptionsScreen(Screen):
             ao.set_account_options(self.app.services, self.app.actor, self.store_code, **self._values())
         except ValidationFailed as exc:
             for e in exc.errors:
-                found = self.query(f"#err-{e.field}")
-                if found:
-                    found.first().show(tr(e.message))
+                line = error_line(self, e.field)
+                if line is not None:
+                    line.show(tr(e.message))
             self.notify(_("The account options were not saved: check the fields"), severity="error")
             return
         except PermissionDenied as exc:

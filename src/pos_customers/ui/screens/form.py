@@ -37,7 +37,7 @@ from ...services.records import form_choices
 from ...services.views import CustomerView
 from ..text import plain, safe
 from ..widgets.label_column import widen_labels
-from ..widgets.field_error import ErrorLine, focus_at_end
+from ..widgets.field_error import ErrorLine, error_line, focus_at_end
 from ..widgets.footer import KeysFooter
 from ..widgets.text_input import TextInput
 from .address import AddressModal
@@ -598,9 +598,9 @@ class CustomerFormScreen(Screen):
                 continue
             if target.startswith("attributes-") and not all_fields and f"attr-{target[11:]}" not in self.touched:
                 continue
-            found = self.query(f"#err-{target}")
-            if found:
-                found.first().show(tr(e.message))
+            line = error_line(self, target)
+            if line is not None:
+                line.show(tr(e.message))
             elif target.startswith("addresses"):
                 self.query_one("#err-addresses", ErrorLine).show(tr(e.message))
             elif all_fields:

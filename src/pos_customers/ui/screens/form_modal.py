@@ -17,7 +17,7 @@ from ...domain.i18n import N_, _, tr
 from ...services.auth import PermissionDenied
 from ..widgets.footer import keys_as_shown
 from ..text import plain, safe
-from ..widgets.field_error import ErrorLine, clear_message_of, focus_at_end
+from ..widgets.field_error import ErrorLine, clear_message_of, error_line, focus_at_end
 from ..widgets.text_input import TextInput
 
 
@@ -110,13 +110,13 @@ class FormModal(ModalScreen[bool]):
         except ValidationFailed as exc:
             other = []
             for e in exc.errors:
-                found = self.query(f"#err-{e.field}")
-                if found:
-                    found.first().show(tr(e.message))
+                line = error_line(self, e.field)
+                if line is not None:
+                    line.show(tr(e.message))
                 else:
                     other.append(tr(e.message))
             self.query_one("#form-error", Static).update(safe("; ".join(other)))
-            fields = [self.query(f"#f-{e.field}") for e in exc.errors]
+            fields = [self.query(f"#f-{e.field}") for e in exc.errors if error_line(self, e.field) is not None]
             first = next((f.first() for f in fields if f), None)
             if first is not None:
                 first.focus()  # on the field to correct

@@ -3,6 +3,8 @@ form lands on its first field."""
 
 from __future__ import annotations
 
+import re
+
 from textual.widgets import Input, Label
 
 from ...domain.i18n import tr
@@ -39,3 +41,16 @@ def clear_message_of(screen, widget_id: str | None) -> None:
     found = screen.query(f"#err-{name}")
     if found:
         found.first().show("")
+
+
+_WIDGET_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+
+
+def error_line(screen, field: str) -> ErrorLine | None:
+    """The error line of the field named ``field`` on ``screen`` (``#err-<field>``), or None. A name
+    that is no widget id (a protocol path such as "payload.fields.phones.0.e164", from a check
+    after the form's own) has none: the caller shows its message in the form's top line."""
+    if not _WIDGET_ID.fullmatch(field):
+        return None
+    found = screen.query(f"#err-{field}")
+    return found.first() if found else None
