@@ -89,5 +89,6 @@ def test_a_phone_number_too_long_for_its_column_keeps_its_digits():
 
     assert fit_phone("0160 23896622", 14) == "0160 23896622 "
     assert fit_phone("+41 78 853 22 11", 14) == "+41788532211  "  # the spaces go, every digit stays
+    assert fit_phone("+1 202-543-7144", 14) == "+12025437144  "  # and the hyphens
     assert fit_phone("+44 20 7946 0958 123", 14) == "…2079460958123"  # the last digits, read back
     assert fit_phone("+44 20 7946 0958 123", 1) == "…"

@@ -59,11 +59,12 @@ def fit_name(text: str, width: int) -> str:
 def fit_phone(text: str, width: int) -> str:
     """A phone number in ``width`` cells with every digit, or its last ones: the digits a person
     reads back to the customer. Too long with its spaces ("+41 78 853 22 11" in 14 cells), it is
-    shown without them ("+41788532211"); too long even so, its end is kept ("…9460958")."""
+    shown as its digits alone ("+41788532211", "+12025437144" for "+1 202-543-7144"); too long even
+    so, its end is kept ("…9460958")."""
     text = safe(text)
     if cell_len(text) <= width:
         return set_cell_size(text, width)
-    packed = "".join(text.split())
+    packed = ("+" if text.startswith("+") else "") + "".join(ch for ch in text if ch.isdigit())
     if cell_len(packed) <= width:
         return set_cell_size(packed, width)
     return set_cell_size("…" + packed[len(packed) - (width - 1):], width) if width > 1 else fit(packed, width)
