@@ -111,3 +111,14 @@ async def _searches_done(app, pilot) -> None:
 async def sign_in(app, pilot, number="1002", pin="1357") -> None:
     await pilot.press(*number, "enter", *pin, "enter")
     await settle(app, pilot, 0.1)
+
+
+async def new_customer_form(app, pilot, typed: str):
+    """Signed in, ``typed`` into the search box and F2: the new-customer form it opens."""
+    from pos_customers.ui.screens.form import CustomerFormScreen
+
+    await sign_in(app, pilot)
+    await pilot.press(*typed, "f2")
+    await settle(app, pilot)
+    assert isinstance(app.screen, CustomerFormScreen)
+    return app.screen

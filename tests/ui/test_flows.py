@@ -10,7 +10,7 @@ from pos_customers.ui.screens.form import CustomerFormScreen
 from pos_customers.ui.screens.search import SearchScreen
 from pos_customers.ui.screens.sign_in import SignInScreen
 from pos_customers.ui.widgets.results import ResultsList
-from tests.ui.conftest import settle, sign_in
+from tests.ui.conftest import new_customer_form, settle, sign_in
 
 
 def db_rows(svc, sql, *args):
@@ -195,10 +195,7 @@ async def test_the_typed_name_follows_a_switch_to_organization(make_app, shop):
     from textual.widgets import Select
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await sign_in(app, pilot)
-        await pilot.press(*"Acme Bau GmbH", "f2")
-        await settle(app, pilot)
-        form = app.screen
+        form = await new_customer_form(app, pilot, "Acme Bau GmbH")
         value = {n: (lambda n=n: form.query_one(f"#{n}", Input).value)
                  for n in ("first_name", "last_name", "organization_name")}
         form.query_one("#customer_type", Select).value = "organization"
@@ -697,11 +694,7 @@ async def test_a_phone_number_too_long_for_the_protocol_is_refused_on_the_form(m
 
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await sign_in(app, pilot)
-        await pilot.press(*"Langnummer Berta", "f2")
-        await settle(app, pilot)
-        form = app.screen
-        assert isinstance(form, CustomerFormScreen)
+        form = await new_customer_form(app, pilot, "Langnummer Berta")
         form.query_one("#phone", Input).value = "030 1234567890123"
         await pilot.press("ctrl+s")
         await settle(app, pilot, 0.3)

@@ -20,7 +20,7 @@ from pos_customers.ui.screens.search import SearchScreen
 from pos_customers.ui.screens.sign_in import SignInScreen
 from pos_customers.ui.widgets.results import ResultsList
 from tests.helpers import person
-from tests.ui.conftest import settle, sign_in
+from tests.ui.conftest import new_customer_form, settle, sign_in
 from tests.ui.test_backoffice import open_menu
 from tests.ui.test_flows import cells, db_rows
 
@@ -137,11 +137,7 @@ async def test_sign_in_says_the_same_for_an_unknown_number_a_wrong_pin_and_a_loc
 async def test_f2_capitalises_the_typed_name_and_the_associate_can_correct_it(make_app, shop):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await sign_in(app, pilot)
-        await pilot.press(*"jan de vries", "f2")
-        await settle(app, pilot)
-        form = app.screen
-        assert isinstance(form, CustomerFormScreen)
+        form = await new_customer_form(app, pilot, "jan de vries")
         first, last = form.query_one("#first_name", Input), form.query_one("#last_name", Input)
         assert (first.value, last.value) == ("Jan", "de Vries")
         assert app.focused is first and first.selection.is_empty and first.cursor_position == 3
