@@ -108,15 +108,16 @@ class FormModal(ModalScreen[bool]):
         try:
             self.submit(self.values())
         except ValidationFailed as exc:
-            other = []
+            other, shown = [], []
             for e in exc.errors:
                 line = error_line(self, e.field)
                 if line is not None:
                     line.show(tr(e.message))
+                    shown.append(e.field)
                 else:
                     other.append(tr(e.message))
             self.query_one("#form-error", Static).update(safe("; ".join(other)))
-            fields = [self.query(f"#f-{e.field}") for e in exc.errors if error_line(self, e.field) is not None]
+            fields = [self.query(f"#f-{name}") for name in shown]
             first = next((f.first() for f in fields if f), None)
             if first is not None:
                 first.focus()  # on the field to correct

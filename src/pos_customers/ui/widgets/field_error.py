@@ -37,10 +37,9 @@ def focus_at_end(field: Input) -> None:
 def clear_message_of(screen, widget_id: str | None) -> None:
     """A field was changed: its message goes (the field is checked again on save). ``f-code``
     and ``region-select`` answer to ``err-code`` and ``err-region``."""
-    name = (widget_id or "").removeprefix("f-").removesuffix("-select")
-    found = screen.query(f"#err-{name}")
-    if found:
-        found.first().show("")
+    line = error_line(screen, (widget_id or "").removeprefix("f-").removesuffix("-select"))
+    if line is not None:
+        line.show("")
 
 
 _WIDGET_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")

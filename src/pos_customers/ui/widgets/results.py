@@ -70,8 +70,8 @@ def fit_phone(text: str, width: int) -> str:
     return set_cell_size("…" + packed[len(packed) - (width - 1):], width) if width > 1 else fit(packed, width)
 
 
-def _fit_cell(text: str, width: int, kind: str) -> str:
-    return fit_name(text, width) if kind == "name" else fit_phone(text, width) if kind == "phone" else fit(text, width)
+#: how a cell too long for its column is cut, by the column's kind (:meth:`ResultsList.set_columns`)
+_FIT = {"name": fit_name, "phone": fit_phone}
 
 
 class ResultsList(ScrollView, can_focus=True):
@@ -190,7 +190,7 @@ class ResultsList(ScrollView, can_focus=True):
     # -- drawing -------------------------------------------------------------------------------
     def _text(self, cells: Sequence[str], header: bool = False) -> str:
         pad = " " * PADDING
-        return "".join(pad + _fit_cell(cell, width, "" if header else self._kinds.get(i, "")) + pad
+        return "".join(pad + (fit if header else _FIT.get(self._kinds.get(i, ""), fit))(cell, width) + pad
                        for i, (cell, (_, width)) in enumerate(zip(cells, self._columns)))
 
     def render_line(self, y: int) -> Strip:
