@@ -40,6 +40,18 @@ def test_create_writes_customer_audit_and_outbox_together(svc, associate):
     assert view.reference and get_customer(svc, associate, view.reference).id == view.id
 
 
+def test_customers_made_one_after_another_get_ids_in_that_order(svc, associate):
+    """Version 7 UUIDs: a customer's rows and those of its emails, phones and addresses are keyed
+    at the end of their indexes, never at a random page of them."""
+    import uuid
+
+    made = [create_customer(svc, associate, person("Anna", "Test" + "abcde"[n], f"anna{n}@gmx.de")).id for n in range(5)]
+    assert made == sorted(made) and {uuid.UUID(i).version for i in made} == {7}
+    assert [r[0] for r in rows(svc, "SELECT id FROM customer ORDER BY rowid")] == made
+    children = [r[0] for r in rows(svc, "SELECT id FROM customer_email ORDER BY rowid")]
+    assert children == sorted(children) and {uuid.UUID(i).version for i in children} == {7}
+
+
 def test_failed_create_leaves_nothing(svc, associate):
     before = rows(svc, "SELECT (SELECT count(*) FROM customer), (SELECT count(*) FROM audit_event),"
                        " (SELECT count(*) FROM outbox_event), (SELECT next_sequence FROM store)")

@@ -98,7 +98,7 @@ def schema(path) -> set[str]:
 
 def test_the_same_seed_gives_the_customers_it_always_gave(tmp_path):
     seed_demo(Database(tmp_path / "demo.db"), 600)
-    assert content_digest(tmp_path / "demo.db") == "eec2226faf382574b4e411f43d48ebdceb401b289ecc218fd43938f219f386b5"
+    assert content_digest(tmp_path / "demo.db") == "25c17de526cb5d5b4658f243564f3548650fb3d40d46810c7aa0c9a92979cabd"
 
 
 def test_a_big_demo_made_with_its_indexes_after_the_load_is_the_same_file(tmp_path, monkeypatch):
@@ -135,3 +135,21 @@ def test_a_big_demo_made_with_its_indexes_after_the_load_is_the_same_file(tmp_pa
     actor = Actor.command_line()
     name = conn.execute("SELECT last_name FROM customer WHERE last_name != '' LIMIT 1").fetchone()[0]
     assert search_customers(svc, actor, name).rows
+
+
+def test_the_chains_customer_ids_are_in_the_order_they_were_made(tmp_path):
+    """Version 7 UUIDs, as a till makes them: a file's customers and those it pulls later (the
+    chain's newer ones) are keyed in the order they were made."""
+    import uuid
+
+    from pos_customers.services.demo import demo_documents
+
+    seed_demo(Database(tmp_path / "demo.db"), 300)
+    conn = sqlite3.connect(tmp_path / "demo.db")
+    ids = [r[0] for r in conn.execute("SELECT id FROM customer ORDER BY rowid")]
+    conn.close()
+    later = [d["id"] for d in demo_documents(50, first_sequence=300)]
+    assert len(ids) == 300
+    assert ids + later == sorted(ids + later) and len(set(ids + later)) == 350
+    assert {uuid.UUID(i).version for i in ids + later} == {7}
+    assert all(str(uuid.UUID(i)) == i for i in ids)

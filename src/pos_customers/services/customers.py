@@ -272,7 +272,7 @@ def insert_customer(tx: Change, clean: CleanCustomer, *, reference: str | None =
     stamp = tx.clock.now()
     password_hash, password_changed_at, password_changed = _password(tx, clean, None)
     record = CustomerRecord(
-        id=rows.new_id(), reference=reference or _next_reference(s, tx.store_code),
+        id=rows.ordered_id(), reference=reference or _next_reference(s, tx.store_code),
         store_code=tx.store_code, created_at=created_at or tx.now,
         updated_at=updated_at or created_at or tx.now, last_activity_at=updated_at or created_at or tx.now,
         sync_state=SyncState.PENDING, field_clocks={k: stamp for k in DOCUMENT_FIELDS},

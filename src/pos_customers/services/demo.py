@@ -244,9 +244,11 @@ def restore_deferred(conn) -> None:
 
 
 def _batches(stores, seqs: dict[str, int], dimensions: dict[str, dict[str, str]], start: int, total: int,
-             seed: int, size: int = 0) -> Iterator[tuple[int, list[CustomerRecord]]]:
+             seed: int, size: int = 0, first: int = 0) -> Iterator[tuple[int, list[CustomerRecord]]]:
     """The demo's customers ``start`` to ``total`` as records, a batch at a time, with how many
-    were made so far. ``seqs`` (each store's next sequence) is advanced as references are given."""
+    were made so far. ``seqs`` (each store's next sequence) is advanced as references are given.
+    ``first``: the number of the chain's customer made first (their ids come after the ids of
+    the ``first`` before them)."""
     locales = load_locales()
     weights = list(accumulate(loc.weight for loc in locales))
     by_country = {loc.country: loc for loc in locales}
@@ -269,6 +271,7 @@ def _batches(stores, seqs: dict[str, int], dimensions: dict[str, dict[str, str]]
                 # in store.next_sequence; the demo till itself is till 1
                 ref = make_reference(store_numbers[store], seqs[store], terminal=BULK_TERMINAL)
                 seqs[store] += 1
+                p["id"] = _ordered_id_text(first + i + k, p["id"])
                 records.append(_record(p, ref, store, dimensions))
             yield i + n, records
         i += n
@@ -284,7 +287,7 @@ def demo_documents(total: int, *, seed: int = 20261124, stamp: str = "0001700000
     stores = demo_stores()
     seqs = {s.code: first_sequence for s in stores}
     clocks = {f: stamp for f in DOCUMENT_FIELDS}
-    for _, records in _batches(stores, seqs, {}, 0, total, seed):
+    for _, records in _batches(stores, seqs, {}, 0, total, seed, first=first_sequence):
         for r in records:
             yield replace(r, field_clocks=clocks).to_document()
 
@@ -394,7 +397,7 @@ def _person(rng: random.Random, locales, weights, by_country, made: list, index:
     org = f"{last_m[:1].upper()}{last_m[1:]} {_ORG_KIND[loc.country]} {_ORG_SUFFIX[loc.country]}" if is_org else ""
     city, postal, region = rng.choice(loc.cities)
     p = {
-        "id": _uuid4_text(rng.getrandbits(128)),
+        "id": rng.getrandbits(128),  # the random part of its id (see _batches)
         "type": "organization" if is_org else "person",
         "first": "" if is_org else first, "last": "" if is_org else last, "org": org,
         "birth": None if is_org else birth, "country": loc.country, "language": loc.language,
@@ -435,9 +438,16 @@ def _person(rng: random.Random, locales, weights, by_country, made: list, index:
     return p
 
 
-def _uuid4_text(n: int) -> str:
-    """``str(uuid.UUID(int=n, version=4))`` without the UUID object (the same bits set)."""
-    n = (n & ~(0xC000 << 48) | (0x8000 << 48)) & ~(0xF000 << 64) | (4 << 76)
+# the moment the demo chain's first customer id was made (ids: one a millisecond from then on)
+ID_EPOCH_MS = int((EPOCH - timedelta(days=5 * 365)).timestamp() * 1000)
+
+
+def _ordered_id_text(number: int, n: int) -> str:
+    """The id of the demo chain's ``number``-th customer (0 first), with the random bits ``n``: a
+    version 7 UUID as the tills make them (``storage.ids.ordered_id``), the chain's customers'
+    ids in the order they were made."""
+    n = ((ID_EPOCH_MS + number) << 80 | 7 << 76 | (n & 0xFFF) << 64  # ms, version, 12 random bits
+         | 0x8000_0000_0000_0000 | n >> 64 & 0x3FFF_FFFF_FFFF_FFFF)  # variant, 62 random bits
     h = f"{n:032x}"
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 

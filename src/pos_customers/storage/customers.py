@@ -24,7 +24,7 @@ from ..domain.record import (ADDRESS_LINES, CHILD_FIELDS, AddressRecord, Custome
                              PhoneRecord, day, moment)
 from ..domain.validation import national_form
 from . import name_keys, search_index
-from .ids import new_child_id, new_id  # noqa: F401 (new_id: the services make customer ids here)
+from .ids import new_id, ordered_id
 
 # the customer table's columns: every record field not kept in rows of its own, plus the name key
 _SPECS = [f for f in fields(CustomerRecord) if f.name not in CHILD_FIELDS]
@@ -398,11 +398,11 @@ def _insert_children(conn: sqlite3.Connection, records: list[CustomerRecord]) ->
 
 
 def _child_rows(out: Rows, records: list[CustomerRecord]) -> None:
-    out.emails = [(new_child_id(), r.id, e.address, e.key, e.purpose, e.primary, e.marketing_consent,
+    out.emails = [(ordered_id(), r.id, e.address, e.key, e.purpose, e.primary, e.marketing_consent,
                    stored_moment(e.consent_changed_at)) for r in records for e in r.emails]
-    out.phones = [(new_child_id(), r.id, p.e164, p.national, p.purpose, p.primary, p.marketing_consent,
+    out.phones = [(ordered_id(), r.id, p.e164, p.national, p.purpose, p.primary, p.marketing_consent,
                    stored_moment(p.consent_changed_at)) for r in records for p in r.phones]
-    out.addresses = [(new_child_id(), r.id, a.purpose, *(getattr(a, n) for n in ADDRESS_LINES), a.default_billing,
+    out.addresses = [(ordered_id(), r.id, a.purpose, *(getattr(a, n) for n in ADDRESS_LINES), a.default_billing,
                       a.default_shipping) for r in records for a in r.addresses]
     out.affiliations = [(r.id, code) for r in records for code in r.affiliations]
     out.attributes = [(r.id, k, v) for r in records for k, v in r.attributes.items()]
