@@ -14,7 +14,7 @@ from .engine import Database
 from .errors import Failure, StorageError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-HEAD = "0026"  # the newest revision (0007 -> 0009 -> 0012 -> 0011 -> 0010 -> 0008 -> 0017 -> 0016 -> 0018 -> 0015 -> 0019 -> 0020 -> 0021 -> 0023 -> 0026: ids in the order they landed)
+HEAD = "0027"  # the newest revision (0007 -> 0009 -> 0012 -> 0011 -> 0010 -> 0008 -> 0017 -> 0016 -> 0018 -> 0015 -> 0019 -> 0020 -> 0021 -> 0023 -> 0026 -> 0027: ids in the order they landed)
 
 
 def alembic_config(db: Database):

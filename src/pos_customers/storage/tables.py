@@ -229,7 +229,7 @@ class CustomerAddress(SQLModel, table=True):
     city: str = Field(default="", max_length=120)
     district: str = Field(default="", max_length=120)
     region: str = Field(default="", max_length=120)
-    postal_code: str = Field(default="", index=True, max_length=20)
+    postal_code: str = Field(default="", max_length=20)
     country: str = Field(max_length=2)
     default_billing: bool = False
     default_shipping: bool = False
