@@ -12,7 +12,6 @@ so the terminal is usable while the ORM still loads in the background.
 from __future__ import annotations
 
 import atexit
-import logging
 import os
 import queue
 import sqlite3
@@ -29,8 +28,6 @@ from .errors import Failure, StorageError, classify, open_problem, read_only_kin
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
     from sqlmodel import Session
-
-log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 30_000
 DEFAULT_AUTOCHECKPOINT = 1000  # SQLite's: a commit that leaves this many pages of log copies it into the file
@@ -118,10 +115,6 @@ class Database:
         self._write_turn = threading.RLock()  # this process's writers, one at a time (see _writing)
         self._checkpointer: sqlite3.Connection | None = None  # see checkpoint
         self._checkpoint_lock = threading.Lock()
-        self._checkpoint_thread: threading.Thread | None = None  # see checkpoint_soon
-        self._checkpoint_wanted = threading.Event()
-        self._checkpoint_stop = False
-        self._thread_lock = threading.Lock()
         self._log_copied_elsewhere = 0  # jobs under way that copy the log for every writer (see log_copier)
 
     # -- the file's state --------------------------------------------------------------------
@@ -370,59 +363,34 @@ class Database:
     def checkpoint(self) -> None:
         """Copy what the write-ahead log holds into the file (a passive checkpoint: it waits for no
         one, and a writer may commit meanwhile). A job of many short transactions that do not wait
-        for the disk (a pull) calls it between them, after its write turn: else the next commit of
-        a save (a durable connection checkpoints from 1,000 pages of log on) would copy all that
-        the job wrote, and the save would take that long."""
+        for the disk (a pull) calls it between them, after its write turn, and saves meanwhile copy
+        nothing (:meth:`log_copier`)."""
         with self._checkpoint_lock:
             if self._checkpointer is None:
                 self._checkpointer = self.raw()
             self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
-    def checkpoint_soon(self) -> None:
-        """:meth:`checkpoint` on this process's checkpoint thread, outside every write transaction:
-        the caller goes on at once. Asked again while one runs, one more runs after it."""
-        with self._thread_lock:
-            self._checkpoint_wanted.set()
-            if self._checkpoint_thread is None:
-                self._checkpoint_stop = False
-                self._checkpoint_thread = threading.Thread(target=self._checkpoints, name="checkpoint", daemon=True)
-                self._checkpoint_thread.start()
-
-    def _checkpoints(self) -> None:
-        while True:
-            self._checkpoint_wanted.wait()
-            if self._checkpoint_stop:
-                return
-            self._checkpoint_wanted.clear()
-            try:
-                self.checkpoint()
-            except Exception:  # noqa: BLE001 - busy or unreadable: the next one tries again, a write says why
-                log.warning("checkpoint failed", exc_info=True)
-
-    def _stop_checkpoints(self) -> None:
-        with self._thread_lock:
-            thread, self._checkpoint_thread = self._checkpoint_thread, None
-            self._checkpoint_stop = True
-            self._checkpoint_wanted.set()
-        if thread is not None:
-            thread.join()
-
     @contextmanager
     def log_copier(self) -> Iterator[None]:
         """A long job of many short write transactions (a pull) copies the write-ahead log into the
-        file for every writer of this process while it runs (:meth:`checkpoint_soon` between its
-        transactions): a save's commit then does not copy it itself (its connection does not
-        checkpoint), where it would copy all the job wrote since the last copy (into a 1M file a
-        save took up to 0.8 s instead of tens of milliseconds). Once the job ends, saves copy it
-        again as SQLite does by default (from 1,000 pages of log on)."""
-        with self._thread_lock:
+        file for every writer of this process while it runs (:meth:`checkpoint` between its
+        transactions, and once more at its end): a save's commit meanwhile does not copy it itself
+        (its connection does not checkpoint), where it would copy all the job wrote since the last
+        copy (into a 1M file a save took up to 0.8 s instead of tens of milliseconds). Once the job
+        ends, saves copy it again as SQLite does by default (from 1,000 pages of log on).
+
+        The copies are the job's, between its transactions, not another thread's beside them: a
+        copy running while the job writes seldom ends with the whole log copied, so the log is
+        never started over and grows, and every read looks through it (a 1M-customer pull took
+        a third longer that way)."""
+        with self._checkpoint_lock:
             self._log_copied_elsewhere += 1
         try:
             yield
         finally:
-            with self._thread_lock:
+            with self._checkpoint_lock:
                 self._log_copied_elsewhere -= 1
-            self.checkpoint_soon()
+        self.checkpoint()
 
     def _set_log_copying(self, conn: sqlite3.Connection) -> None:
         """A durable writer's connection copies the log at its commit (SQLite's default) unless a
@@ -443,7 +411,6 @@ class Database:
         return conn
 
     def dispose(self) -> None:
-        self._stop_checkpoints()
         with self._checkpoint_lock:
             if self._checkpointer is not None:
                 self._checkpointer.close()

@@ -52,8 +52,8 @@ PUSH_BATCH = 500
 PULL_PAGE = 5000  # items asked for at once (headquarters sends at most MAX_PULL_LIMIT)
 AUDIT_BATCH = 2000
 PULL_LOCK_SECONDS = 0.05  # how long one pull transaction may hold the write lock (a save waits for it)
-# the pull has the write-ahead log copied into the file after this many seconds of its transactions, on
-# the checkpoint thread (Database.checkpoint_soon, log_copier): a save's commit copies nothing meanwhile
+# the pull copies the write-ahead log into the file after this many seconds of its transactions, between
+# them, for every writer (Database.log_copier): a save's commit copies nothing meanwhile
 PULL_CHECKPOINT_SECONDS = 0.25
 PULL_PART_MIN, PULL_PART_MAX = 100, 5000  # items per pull transaction, whatever the pace
 BUSY_WAITS = 5  # times one round waits for a busy headquarters (429 + Retry-After) before it stops
@@ -298,7 +298,7 @@ class SyncEngine:
             self._written += time.perf_counter() - started
             if self._written >= PULL_CHECKPOINT_SECONDS:
                 self._written = 0.0
-                self.db.checkpoint_soon()
+                self.db.checkpoint()
             if len(part) == size:  # the next part as big as fits in the lock budget, judged by this one
                 scale = min(2.0, max(0.5, PULL_LOCK_SECONDS / max(time.perf_counter() - started, 1e-6)))
                 size = self._chunk = max(PULL_PART_MIN, min(PULL_PART_MAX, int(size * scale)))
