@@ -21,3 +21,13 @@ def test_names_typed_in_lower_case_are_capitalised_as_people_write_them():
     d = draft_from_query("ronald mcdonald")
     assert (d.first_name, d.last_name) == ("Ronald", "McDonald")
     assert draft_from_query("anna@GMX.de").emails[0].address == "anna@GMX.de"  # an email is not a name
+
+
+def test_what_no_name_holds_is_left_out_of_the_names():
+    """An emoji or a search's quote and star would only make the form refuse the name."""
+    d = draft_from_query('"meier* 😀')
+    assert (d.first_name, d.last_name) == ("", "Meier")
+    d = draft_from_query("😀")
+    assert (d.first_name, d.last_name) == ("", "")
+    d = draft_from_query("hans müller-lüdenscheidt")
+    assert (d.first_name, d.last_name) == ("Hans", "Müller-Lüdenscheidt")

@@ -50,6 +50,13 @@ def _too_long(what: Msg | str, length: int, limit: int) -> Msg:
     return Msg("{field} is too long ({length} characters, at most {limit})", field=what, length=length, limit=limit)
 
 
+def name_characters(text: str) -> str:
+    """Only what a name may hold of ``text`` (letters, combining marks, spaces and . ' - ,), words
+    of nothing else dropped: "meier 😀" -> "meier" (what a search typed becomes a name to correct)."""
+    kept = "".join(ch for ch in text if unicodedata.category(ch)[0] in ("L", "M") or ch in _NAME_PUNCTUATION)
+    return " ".join(kept.split())
+
+
 def clean_person_name(value: str | None, *, required: bool = False, what: Msg | str = Msg("Name")) -> str:
     """Letters, combining marks, spaces and . ' - , only: no digits, symbols or emoji."""
     text = clean_text(value, max_len=NAME_MAX, required=required, what=what)

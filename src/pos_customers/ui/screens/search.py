@@ -51,17 +51,19 @@ _PHONE = re.compile(r"^[\d\s+()\-./]*\d[\d\s+()\-./]*$")  # digits are never a n
 def draft_from_query(text: str) -> CustomerDraft:
     """What an associate typed before deciding to create: email to email, digits to phone,
     words to names, capitalised as people write names (the last word, with its particles, is
-    the last name: "jan de vries" -> Jan / de Vries); the associate corrects them in the form."""
+    the last name: "jan de vries" -> Jan / de Vries; characters no name holds, as an emoji, left
+    out); the associate corrects them in the form."""
     from ...domain.customer import CustomerDraft, EmailInput, PhoneInput
     from ...domain.names import split_typed_name
     from ...domain.search import split_segment_filters
+    from ...domain.validation import name_characters
 
     text = split_segment_filters(text.strip())[0]  # seg:vip filters the search: not a name
     if _EMAIL.fullmatch(text):
         return CustomerDraft(emails=[EmailInput(text)])
     if _PHONE.match(text):
         return CustomerDraft(phones=[PhoneInput(text)])
-    first, last = split_typed_name(text)
+    first, last = split_typed_name(name_characters(text))  # no emoji or symbols the form would refuse
     return CustomerDraft(first_name=first, last_name=last)
 
 
