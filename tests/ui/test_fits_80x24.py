@@ -56,7 +56,8 @@ async def test_the_search_footer_at_80_columns_keeps_its_keys_whole_and_f1_last(
         actions = [k.action for k in shown]
         assert {"new_customer", "clear", "back_office", "quit", "sync", "keys"} <= set(actions)
         everything = [k.action for k in footer.items()]
-        assert {"more", "lock"} <= set(everything) - set(actions)  # not in view at 80: F1 lists them
+        assert set(everything) - set(actions) <= {"lock"}  # not in view at 80: F1 lists it
+        assert "more" not in everything  # the recent customers are one page: no F3 to offer
 
 
 async def test_below_80x24_a_notice_then_the_screen_as_it_was(make_app):
@@ -104,7 +105,7 @@ async def test_f1_wraps_long_descriptions_instead_of_cutting_them(make_app):
         assert text == "Template, address purposes, reference data, associates, audit"
         assert len(text) > does.width and height >= 2  # wrapped over its lines
         assert all(h * does.width >= len(t) for t, h in rows.values())  # every line whole
-        assert {"F2", "F3", "F8", "^q", "^l", "F1", "^p"} <= set(rows)
+        assert {"F2", "F8", "^q", "^l", "F1", "^p"} <= set(rows) and "F3" not in rows  # one page: no F3
 
 
 async def test_the_header_keeps_the_sync_state_and_shortens_the_names(make_app):

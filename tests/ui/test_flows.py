@@ -138,10 +138,12 @@ async def test_f3_shows_the_next_page(make_app, shop, admin):
         table = app.screen.query_one("#results", ResultsList)
         status = app.screen.query_one("#status")
         assert table.row_count == 50 and str(status.render()).startswith("50 found, F3 shows more")
+        assert "f3" in app.screen.active_bindings  # the keys list and a wide footer offer it
         await pilot.press("f3")
         await settle(app, pilot)
         assert table.row_count == 55 and str(status.render()).startswith("55 found")
         assert "F3" not in str(status.render())
+        assert "f3" not in app.screen.active_bindings  # nothing more: no key offers it
 
 
 async def test_fast_arrows_reach_the_row_and_the_card_returns_to_it(make_app):

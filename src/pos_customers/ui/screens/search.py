@@ -270,7 +270,7 @@ class SearchScreen(Screen):
             self._rows += page.rows
             results.add_rows([self._cells(r) for r in page.rows])
         self._shown_query = query
-        self._has_more = page.has_more
+        self._set_has_more(page.has_more)
         status = self.query_one("#status", Label)
         if self._status_tall:  # a long line before (an unknown seg: word): back to one line
             self._status_tall = False
@@ -300,7 +300,8 @@ class SearchScreen(Screen):
     def _unknown_segment(self, query: str, exc: UnknownSegment) -> None:
         if query != self.query_one("#query", Input).value:
             return
-        self._rows, self._shown_query, self._has_more = [], query, False
+        self._rows, self._shown_query = [], query
+        self._set_has_more(False)
         self.query_one("#results", ResultsList).set_rows([])
         # a sentence that may take two lines at 80 columns (wrapped, not cut): a relayout
         self._status_tall = True
@@ -364,9 +365,18 @@ class SearchScreen(Screen):
         if self._has_more and self._shown_query is not None:
             self.run_search(self._shown_query, offset=len(self._rows))
 
+    def _set_has_more(self, more: bool) -> None:
+        """F3 is in the footer only while there are more results to show (the keys redrawn only
+        when that changes, not at every keystroke's results)."""
+        if more != self._has_more:
+            self._has_more = more
+            self.refresh_bindings()
+
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "back_office":
             return self.app.actor is not None and self.app.actor.can(Permission.CONFIGURE_STORE)
+        if action == "more":
+            return self._has_more
         return True
 
     def action_back_office(self) -> None:
