@@ -211,6 +211,11 @@ async def connected(tmp: Path) -> None:
         " AND EXISTS (SELECT 1 FROM hq_record r JOIN hq_shipment s ON s.order_id = r.key"
         "             WHERE r.customer_id = c.id AND r.kind = 'order')"
         " ORDER BY c.id LIMIT 1").fetchone()
+    # a customer of the demo store who holds store credit
+    holder, = conn.execute(  # found by its reference: a name could find another customer first
+        "SELECT c.reference FROM hq_customer c WHERE c.home_store = 'BER01' AND c.fields LIKE '%\"person\"%'"
+        " AND EXISTS (SELECT 1 FROM hq_credit_movement m WHERE m.customer_id = c.id)"
+        " ORDER BY c.id LIMIT 1").fetchone()
     conn.close()
     f = json.loads(fields)
     name = f"{f['first_name']} {f['last_name']}"
@@ -232,7 +237,7 @@ async def connected(tmp: Path) -> None:
             ("customer-cart-lines", (80, 24), flow(own, "enter", tab("carts"), focus("carts-table"), "enter")),
             ("customer-saved-payments", (80, 24), flow(own, "enter", tab("payments"), focus("payments-table"))),
             ("customer-order-lines", (80, 24), flow(own, "enter", tab("orders"), focus("orders-table"), "enter")),
-            ("customer-store-credit", (80, 24), flow(own, "enter", tab("credit"))),
+            ("customer-store-credit", (80, 24), flow(holder, "enter", tab("credit"))),
             ("customer-online", (80, 24), flow(own, "enter", tab("online"))),
         ]:
             await shoot(svc, shot, size, steps)

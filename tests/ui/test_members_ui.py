@@ -244,3 +244,20 @@ async def test_f1_lists_the_people_tabs_keys(make_app, shop, acme):
         listed = {r[0]: r[1] for r in cells(app.screen.query_one(DataTable))}
         assert listed["+"].startswith("People tab: add an existing customer")
         assert {"c", "p", "m", "o", "del"} <= set(listed)
+
+
+async def test_a_long_phone_number_keeps_every_digit_in_the_people_and_organizations_tables():
+    """The tables' phone columns cut a number as the results list does (fit_phone): its digits stay."""
+    from types import SimpleNamespace
+
+    from textual.app import App
+
+    from pos_customers.ui.screens.members import organizations_table, people_table
+
+    person = SimpleNamespace(name="Joseph Castillo", reference="YJAV8QW7T", role_label="Manager",
+                             phone="+16177420583", primary=False, manager=True, person_id="p1")
+    org = SimpleNamespace(reference="XYYHDN25W", name="Edwards Trading Ltd", role_label="Buyer",
+                          manager_name="Joseph Castillo", manager_phone="+16177420583", organization_id="o1")
+    async with App().run_test():
+        assert people_table([person]).get_row_at(0)[3].plain == "+16177420583"  # "+1 617-742-0583" is 15
+        assert organizations_table([org]).get_row_at(0)[4].plain == "+16177420583"

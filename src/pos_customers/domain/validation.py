@@ -50,11 +50,15 @@ def _too_long(what: Msg | str, length: int, limit: int) -> Msg:
     return Msg("{field} is too long ({length} characters, at most {limit})", field=what, length=length, limit=limit)
 
 
+def _in_names(ch: str) -> bool:
+    """A character a person's name may hold: a letter, a combining mark, a space or . ' - ,"""
+    return unicodedata.category(ch)[0] in ("L", "M") or ch in _NAME_PUNCTUATION
+
+
 def name_characters(text: str) -> str:
-    """Only what a name may hold of ``text`` (letters, combining marks, spaces and . ' - ,), words
-    of nothing else dropped: "meier 😀" -> "meier" (what a search typed becomes a name to correct)."""
-    kept = "".join(ch for ch in text if unicodedata.category(ch)[0] in ("L", "M") or ch in _NAME_PUNCTUATION)
-    return " ".join(kept.split())
+    """Only what a name may hold of ``text`` (:func:`_in_names`), words of nothing else dropped:
+    "meier 😀" -> "meier" (what a search typed becomes a name to correct)."""
+    return " ".join("".join(filter(_in_names, text)).split())
 
 
 def clean_person_name(value: str | None, *, required: bool = False, what: Msg | str = Msg("Name")) -> str:
@@ -63,10 +67,9 @@ def clean_person_name(value: str | None, *, required: bool = False, what: Msg | 
     if not text:
         return text
     for ch in text:
-        cat = unicodedata.category(ch)
-        if cat[0] in ("L", "M") or ch in _NAME_PUNCTUATION:
+        if _in_names(ch):
             continue
-        if cat[0] == "N":
+        if unicodedata.category(ch)[0] == "N":
             raise FieldProblem(Msg("{field} cannot contain digits", field=what))
         raise FieldProblem(Msg("{field} cannot contain '{character}'", field=what, character=ch))
     if not any(unicodedata.category(ch)[0] == "L" for ch in text):

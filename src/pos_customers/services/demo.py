@@ -31,6 +31,7 @@ from ..paths import data_dir
 from ..storage import customers, name_keys, search_index
 from ..storage.audit_chain import append_raw, sqlite_timestamp as _ts
 from ..storage.engine import Database
+from ..storage.ids import hyphenated
 from ..storage.migrate import upgrade
 from sqlmodel import select
 
@@ -448,8 +449,7 @@ def _ordered_id_text(number: int, n: int) -> str:
     ids in the order they were made."""
     n = ((ID_EPOCH_MS + number) << 80 | 7 << 76 | (n & 0xFFF) << 64  # ms, version, 12 random bits
          | 0x8000_0000_0000_0000 | n >> 64 & 0x3FFF_FFFF_FFFF_FFFF)  # variant, 62 random bits
-    h = f"{n:032x}"
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    return hyphenated(f"{n:032x}")
 
 
 _BIRTH_START = date(1940, 1, 1)

@@ -379,10 +379,9 @@ class Database:
         copy (into a 1M file a save took up to 0.8 s instead of tens of milliseconds). Once the job
         ends, saves copy it again as SQLite does by default (from 1,000 pages of log on).
 
-        The copies are the job's, between its transactions, not another thread's beside them: a
-        copy running while the job writes seldom ends with the whole log copied, so the log is
-        never started over and grows, and every read looks through it (a 1M-customer pull took
-        a third longer that way)."""
+        The copies are the job's, between its transactions, not another thread's beside them: the
+        log starts over only when a copy has copied all of it, which a copy running while the job
+        writes seldom does, so the log would grow on the till's disk for as long as the job runs."""
         with self._checkpoint_lock:
             self._log_copied_elsewhere += 1
         try:

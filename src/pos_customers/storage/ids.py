@@ -12,7 +12,11 @@ def new_id() -> str:
     b = bytearray(os.urandom(16))
     b[6] = b[6] & 0x0F | 0x40  # version 4
     b[8] = b[8] & 0x3F | 0x80  # RFC 4122 variant
-    h = b.hex()
+    return hyphenated(b.hex())
+
+
+def hyphenated(h: str) -> str:
+    """32 hex digits as a UUID's canonical text (8-4-4-4-12)."""
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
@@ -32,5 +36,4 @@ def ordered_id() -> str:
         now = time.time_ns() // 1_000_000 << 12
         _last[0] = stamp = max(now, _last[0] + 1)  # the ms (48 bits) and a 12-bit counter, never repeated
     rand = int.from_bytes(os.urandom(8), "big") & 0x3FFF_FFFF_FFFF_FFFF | 0x8000_0000_0000_0000
-    h = f"{stamp >> 12:012x}7{stamp & 0xFFF:03x}{rand:016x}"
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    return hyphenated(f"{stamp >> 12:012x}7{stamp & 0xFFF:03x}{rand:016x}")

@@ -23,6 +23,7 @@ from ...domain.reference import format_reference
 from ...services import memberships
 from ...services.context import NotFound, Permission
 from ..widgets.footer import keys_as_shown
+from ..widgets.results import fit_phone
 from ..text import plain, safe
 from ..widgets.text_input import TextInput
 from .customer_data import problems
@@ -49,28 +50,40 @@ PEOPLE_HINT = N_("+ add · c new person · p primary · m manager · o role · d
 ORGANIZATIONS_HINT = N_("⏎ open the organization · del remove from it")
 
 
+PICKER_PHONE = 14  # the phone column's width in the person picker
+
+
+def _phone_cell(e164: str | None, width: int) -> str:
+    """A phone number in a column of ``width`` cells: too long, it keeps its digits (as the results
+    list's, :func:`fit_phone`), where the table would cut its end."""
+    return fit_phone(phone_text(e164), width).rstrip()
+
+
 def _marks(item) -> str:
     return ", ".join(word for word, on_ in ((_("primary"), item.primary), (_("manager"), item.manager)) if on_)
 
 
 def people_table(people: list[memberships.MemberView]) -> DataTable:
     table = DataTable(id="people-table", cursor_type="row", zebra_stripes=True)
-    for label, width in ((_("Name"), 18), (_("Reference"), 11), (_("Role"), 11), (_("Phone"), 13), (_("Marks"), 16)):
+    phone = 13
+    for label, width in ((_("Name"), 18), (_("Reference"), 11), (_("Role"), 11), (_("Phone"), phone), (_("Marks"), 16)):
         table.add_column(label, width=width)
     for p in people:
-        table.add_row(plain(p.name), plain(format_reference(p.reference)), plain(p.role_label), plain(phone_text(p.phone)),
-                      plain(_marks(p)), key=p.person_id)
+        table.add_row(plain(p.name), plain(format_reference(p.reference)), plain(p.role_label),
+                      plain(_phone_cell(p.phone, phone)), plain(_marks(p)), key=p.person_id)
     return table
 
 
 def organizations_table(orgs: list[memberships.OrganizationLink]) -> DataTable:
     table = DataTable(id="organizations-table", cursor_type="row", zebra_stripes=True)
+    phone = 14
     for label, width in ((_("Number"), 11), (_("Organization"), 16), (_("Role"), 11), (_("Manager"), 16),
-                         (_("Phone"), 14)):
+                         (_("Phone"), phone)):
         table.add_column(label, width=width)
     for o in orgs:
         table.add_row(plain(format_reference(o.reference)), plain(o.name), plain(o.role_label),
-                      plain(o.manager_name or "—"), plain(phone_text(o.manager_phone)), key=o.organization_id)
+                      plain(o.manager_name or "—"), plain(_phone_cell(o.manager_phone, phone)),
+                      key=o.organization_id)
     return table
 
 
@@ -137,7 +150,7 @@ class PersonPickerModal(ModalScreen[str | None]):
             yield Static(plain(_("Add a person to {name}").format(name=self.organization_name)))
             yield TextInput(placeholder=_("name, phone, email or reference"), id="person-query")
             table = DataTable(id="person-results", cursor_type="row", zebra_stripes=True)
-            for label, width in ((_("Name"), 24), (_("Reference"), 11), (_("Phone"), 14), (_("City"), 14)):
+            for label, width in ((_("Name"), 24), (_("Reference"), 11), (_("Phone"), PICKER_PHONE), (_("City"), 14)):
                 table.add_column(label, width=width)
             yield table
             yield Static(keys_as_shown(_("type to search · ↓ the list · ⏎ add · esc cancel")), classes="hint", id="picker-hint",
@@ -159,8 +172,8 @@ class PersonPickerModal(ModalScreen[str | None]):
         table = self.query_one("#person-results", DataTable)
         table.clear()
         for r in found:
-            table.add_row(plain(r.display_name), plain(format_reference(r.reference)), plain(phone_text(r.primary_phone)),
-                          plain(r.city), key=r.customer_id)
+            table.add_row(plain(r.display_name), plain(format_reference(r.reference)),
+                          plain(_phone_cell(r.primary_phone, PICKER_PHONE)), plain(r.city), key=r.customer_id)
 
     def on_key(self, event) -> None:
         table = self.query_one("#person-results", DataTable)
